@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { actionTypes } from '../../activities';
+
+const ID = /^[a-z][a-z0-9_-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const argumentSpecSchema = z
+  .object({
+    type: z.enum(['string', 'number', 'integer', 'boolean']),
+    required: z.boolean().default(false),
+    description: z.string().optional(),
+    enum: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+    maxLength: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** Fields every action has, whatever its type. */
+export const actionBaseShape = {
+  id: z.string().regex(ID, 'lowercase letters, digits, "_" or "-", starting with a letter'),
+  type: z.string(),
+  description: z.string().optional(),
+  when: z.string().optional().describe('Template; the action is skipped when it renders falsy'),
+  onError: z.enum(['stop', 'continue']).default('continue'),
+  args: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), argumentSpecSchema)
+    .optional()
+    .describe('Tool-call arguments the agent passes (during-call actions)'),
+  timeoutSeconds: z.number().positive().max(600).optional(),
+  retry: z
+    .object({
+      maximumAttempts: z.number().int().min(1).max(20).optional(),
+      initialIntervalSeconds: z.number().positive().max(60).optional(),
+    })
+    .strict()
+    .optional(),
+};
+
+export const transferTargetSchema = z
+  .object({
+    number: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number like +15551234567')
+      .optional(),
+    sip: z.string().regex(/^sips?:/, 'a SIP URI like sip:desk@pbx.example.com').optional(),
+    description: z.string().optional(),
+  })
+  .strict()
+  .refine((t) => Boolean(t.number) !== Boolean(t.sip), { message: 'give exactly one of "number" or "sip"' });
+
+/** One schema per action type: the common fields plus the type's own settings, nothing else. */
+export const actionSchemas = actionTypes.map((t) =>
+  z.object({ ...actionBaseShape, ...t.settings.shape, type: z.literal(t.type) }).strict(),
+);
+
+export const actionSchema = z.discriminatedUnion(
+  'type',
+  actionSchemas as unknown as [(typeof actionSchemas)[number], ...(typeof actionSchemas)[number][]],
+);
+
+export const agentConfigSchema = z
+  .object({
+    id: z.string().regex(ID, 'lowercase letters, digits, "_" or "-", starting with a letter'),
+    name: z.string().min(1),
+    timezone: z.string().default('UTC'),
+    secrets: z
+      .array(z.string().regex(ENV_NAME))
+      .default([])
+      .describe('Environment variables that {{env.NAME}} may read; resolved only inside activities'),
+    network: z
+      .object({
+        allowPrivate: z
+          .array(z.string())
+          .default([])
+          .describe('Hosts, IPs or CIDRs http_request may reach though they are private or loopback'),
+      })
+      .strict()
+      .default({ allowPrivate: [] }),
+    call: z
+      .object({ inactivityTimeoutSeconds: z.number().int().min(10).max(86_400).default(7200) })
+      .strict()
+      .default({ inactivityTimeoutSeconds: 7200 }),
+    transferTargets: z.record(z.string().regex(ID), transferTargetSchema).default({}),
+    actions: z
+      .object({
+        duringCall: z.array(actionSchema).default([]),
+        afterCall: z.array(actionSchema).default([]),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+export type ActionDefinition = z.infer<typeof actionSchema>;

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ConnectionOptions } from '@temporalio/client';
+
+/** Service settings from the environment; every variable is documented in the README. */
+export interface ServiceSettings {
+  temporalAddress?: string;
+  namespace: string;
+  taskQueue: string;
+  port: number;
+  apiToken?: string;
+  databaseUrl?: string;
+  dataDir: string;
+  agentPaths: string[];
+  maxBodyBytes: number;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSettings {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a TCP port, got "${env.PORT}"`);
+  return {
+    temporalAddress: env.TEMPORAL_ADDRESS || undefined,
+    namespace: env.TEMPORAL_NAMESPACE || 'default',
+    taskQueue: env.TEMPORAL_TASK_QUEUE || 'callflow',
+    port,
+    apiToken: env.CALLFLOW_API_TOKEN || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: path.resolve(env.CALLFLOW_DATA_DIR || '.data'),
+    agentPaths: (env.CALLFLOW_AGENTS || 'agents').split(',').map((p) => path.resolve(p.trim())),
+    maxBodyBytes: Number(env.CALLFLOW_MAX_BODY_BYTES ?? 256 * 1024),
+  };
+}
+
+/** TLS and API-key settings for a remote cluster or Temporal Cloud. */
+export function temporalConnectionOptions(address: string, env: NodeJS.ProcessEnv = process.env): ConnectionOptions {
+  const apiKey = env.TEMPORAL_API_KEY || undefined;
+  const certPath = env.TEMPORAL_TLS_CERT;
+  const keyPath = env.TEMPORAL_TLS_KEY;
+  const caPath = env.TEMPORAL_TLS_CA;
+  const wantTls = Boolean(apiKey || certPath || caPath || env.TEMPORAL_TLS === 'true');
+  if (Boolean(certPath) !== Boolean(keyPath)) throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
+  return {
+    address,
+    apiKey,
+    tls: wantTls
+      ? {
+          serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME || undefined,
+          serverRootCACertificate: caPath ? readFileSync(caPath) : undefined,
+          clientCertPair: certPath && keyPath ? { crt: readFileSync(certPath), key: readFileSync(keyPath) } : undefined,
+        }
+      : undefined,
+  };
+}

@@ -1,0 +1,94 @@
+import { timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from '../observability/logger';
+import type { CallGateway } from './call-gateway';
+import { errorHandler, HttpError, validationError } from './http-error';
+import { actionBodySchema, callIdSchema, eventsBodySchema } from './schemas';
+
+export interface IngressOptions {
+  gateway: CallGateway;
+  apiToken?: string;
+  maxBodyBytes: number;
+  log: Logger;
+  /** Extra routes mounted without auth (the example agent's demo API). */
+  extraRoutes?: express.Router;
+}
+
+export function createIngress(opts: IngressOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  if (opts.extraRoutes) app.use(opts.extraRoutes);
+
+  const api = express.Router();
+  api.use(requireBearer(opts.apiToken));
+  api.use(requireJsonOnWrites);
+  api.use(express.json({ limit: opts.maxBodyBytes, strict: true }));
+
+  api.post('/calls/:callId/events', async (req, res) => {
+    const callId = parseCallId(req);
+    const body = parse(eventsBodySchema, req.body);
+    const events = 'events' in body ? body.events : [body.event];
+    await opts.gateway.sendEvents(callId, events, { agentId: body.agentId, call: body.call });
+    res.status(202).json({ callId, accepted: events.length });
+  });
+
+  api.post('/calls/:callId/actions/:actionId', async (req, res) => {
+    const callId = parseCallId(req);
+    const actionId = String(req.params.actionId);
+    const body = parse(actionBodySchema, req.body);
+    const run = await opts.gateway.runAction(callId, actionId, body.requestId, body.args, {
+      agentId: body.agentId,
+      call: body.call,
+    });
+    res.status(200).json(run);
+  });
+
+  api.get('/calls/:callId', async (req, res) => {
+    res.json(await opts.gateway.describe(parseCallId(req)));
+  });
+
+  app.use('/v1', api);
+  app.use((_req, _res, next) => next(new HttpError(404, 'no such endpoint')));
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    res.locals.log = opts.log;
+    errorHandler(err, req, res, next);
+  });
+  return app;
+}
+
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: any } }, value: unknown): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw validationError(result.error);
+  return result.data;
+}
+
+function parseCallId(req: Request): string {
+  const result = callIdSchema.safeParse(req.params.callId);
+  if (!result.success) throw validationError(result.error, 'callId');
+  return result.data;
+}
+
+function requireJsonOnWrites(req: Request, _res: Response, next: NextFunction): void {
+  if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return next();
+  if (!req.is('application/json')) {
+    return next(
+      new HttpError(415, 'send the body as application/json', [{ field: 'content-type', message: 'must be application/json' }]),
+    );
+  }
+  next();
+}
+
+function requireBearer(token: string | undefined) {
+  const expected = token ? Buffer.from(token) : undefined;
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!expected) return next();
+    const header = req.get('authorization') ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    res.set('WWW-Authenticate', 'Bearer');
+    next(new HttpError(401, 'missing or wrong bearer token', [{ field: 'authorization', message: 'Bearer <token> required' }]));
+  };
+}

@@ -1,0 +1,181 @@
+import {
+  type Client,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
+import type { AgentConfig } from '../config/agent-schema';
+import { maskPhone } from '../observability/logger';
+import { validateArguments } from '../shared/action-args';
+import { callSearchAttributes } from '../shared/search-attributes';
+import type { ActionRun, CallEvent, CallMetadata, CallRecord, CallState, CallWorkflowInput } from '../shared/types';
+import { callEventsSignal, callStateQuery, callWorkflow, runActionUpdate } from '../../workflows/call';
+import { HttpError } from './http-error';
+
+export interface StartInfo {
+  agentId?: string;
+  call?: Omit<CallMetadata, 'callId' | 'agentId'>;
+}
+
+export function workflowIdFor(callId: string): string {
+  return `call-${callId}`;
+}
+
+/** Everything the ingress asks of Temporal, with Temporal's errors turned into HTTP ones. */
+export class CallGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly agents: Map<string, AgentConfig>,
+    private readonly taskQueue: string,
+  ) {}
+
+  agent(agentId: string): AgentConfig {
+    const agent = this.agents.get(agentId);
+    if (!agent) throw new HttpError(404, `unknown agent "${agentId}"`, [{ field: 'agentId', message: 'no such agent' }]);
+    return agent;
+  }
+
+  private startOptions(callId: string, start: StartInfo & { agentId: string }) {
+    const agent = this.agent(start.agentId);
+    const call: CallMetadata = { direction: 'inbound', ...start.call, callId, agentId: agent.id };
+    const input: CallWorkflowInput = { call, agent };
+    const party = call.direction === 'inbound' ? call.from : call.to;
+    const searchAttributes: SearchAttributePair[] = [
+      { key: callSearchAttributes.agentId, value: agent.id },
+      { key: callSearchAttributes.direction, value: call.direction },
+      { key: callSearchAttributes.status, value: 'active' },
+    ];
+    const digits = party?.replace(/\D/g, '') ?? '';
+    if (digits.length >= 4) searchAttributes.push({ key: callSearchAttributes.callerLast4, value: digits.slice(-4) });
+    return {
+      workflowId: workflowIdFor(callId),
+      taskQueue: this.taskQueue,
+      args: [input] as [CallWorkflowInput],
+      typedSearchAttributes: searchAttributes,
+      staticSummary: `${call.direction === 'inbound' ? 'Inbound call from' : 'Outbound call to'} ${
+        party ? maskPhone(party) : 'unknown number'
+      } · ${agent.name}`,
+      staticDetails: `Agent **${agent.name}** (\`${agent.id}\`), call \`${callId}\`${call.platform ? ` via ${call.platform}` : ''}.`,
+      // A closed call is never started again under the same id: late webhooks get 409, not a new call.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    };
+  }
+
+  async sendEvents(callId: string, events: CallEvent[], start: StartInfo): Promise<void> {
+    try {
+      if (start.agentId) {
+        await this.client.workflow.signalWithStart(callWorkflow, {
+          ...this.startOptions(callId, { ...start, agentId: start.agentId }),
+          signal: callEventsSignal,
+          signalArgs: [events],
+        });
+      } else {
+        await this.client.workflow.getHandle(workflowIdFor(callId)).signal(callEventsSignal, events);
+      }
+    } catch (err) {
+      throw await this.translate(err, callId);
+    }
+  }
+
+  async runAction(
+    callId: string,
+    actionId: string,
+    requestId: string,
+    args: Record<string, unknown>,
+    start: StartInfo,
+  ): Promise<ActionRun> {
+    if (start.agentId) this.precheck(this.agent(start.agentId), actionId, args);
+    const request = { requestId, actionId, args };
+    try {
+      if (start.agentId) {
+        const startWorkflowOperation = new WithStartWorkflowOperation(callWorkflow, {
+          ...this.startOptions(callId, { ...start, agentId: start.agentId }),
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        });
+        return await this.client.workflow.executeUpdateWithStart(runActionUpdate, {
+          updateId: requestId,
+          args: [request],
+          startWorkflowOperation,
+        });
+      }
+      return await this.client.workflow
+        .getHandle(workflowIdFor(callId))
+        .executeUpdate(runActionUpdate, { updateId: requestId, args: [request] });
+    } catch (err) {
+      throw await this.translate(err, callId);
+    }
+  }
+
+  /** Checked before a workflow can be created, so a bad tool call never starts one. */
+  private precheck(agent: AgentConfig, actionId: string, args: Record<string, unknown>): void {
+    const action = agent.actions.duringCall.find((a) => a.id === actionId);
+    if (!action) {
+      throw new HttpError(404, `agent "${agent.id}" has no during-call action "${actionId}"`, [
+        { field: 'actionId', message: 'no such during-call action' },
+      ]);
+    }
+    const problems = validateArguments(action.args ?? {}, args);
+    if (problems.length) throw argumentsError(actionId, problems);
+  }
+
+  async describe(callId: string): Promise<{ status: 'running'; state: CallState } | { status: string; record?: CallRecord }> {
+    const handle = this.client.workflow.getHandle(workflowIdFor(callId));
+    try {
+      const description = await handle.describe();
+      if (description.status.name === 'RUNNING') return { status: 'running', state: await handle.query(callStateQuery) };
+      if (description.status.name === 'COMPLETED') return { status: 'completed', record: await handle.result() };
+      return { status: description.status.name.toLowerCase() };
+    } catch (err) {
+      throw await this.translate(err, callId);
+    }
+  }
+
+  private async translate(err: unknown, callId: string): Promise<unknown> {
+    if (err instanceof HttpError) return err;
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return callEnded(callId);
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      const failure = err.cause;
+      const details = (failure.details?.[0] as string[] | undefined) ?? [];
+      if (failure.type === 'call_ended') return callEnded(callId);
+      if (failure.type === 'unknown_action') {
+        return new HttpError(404, failure.message, [{ field: 'actionId', message: 'no such during-call action' }]);
+      }
+      if (failure.type === 'invalid_arguments') return argumentsError('', details);
+    }
+    if (err instanceof WorkflowNotFoundError || isNotFound(err)) {
+      const closed = await this.isClosed(callId);
+      if (closed) return callEnded(callId);
+      return new HttpError(404, `unknown call "${callId}": send agentId with the first event or action to start it`, [
+        { field: 'callId', message: 'no such call' },
+      ]);
+    }
+    return err;
+  }
+
+  private async isClosed(callId: string): Promise<boolean> {
+    try {
+      const d = await this.client.workflow.getHandle(workflowIdFor(callId)).describe();
+      return d.status.name !== 'RUNNING';
+    } catch {
+      return false;
+    }
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as { code?: number })?.code === 5 || /not found/i.test((err as Error)?.message ?? '');
+}
+
+function callEnded(callId: string): HttpError {
+  return new HttpError(409, `call "${callId}" has ended`, [{ field: 'callId', message: 'the call has ended' }]);
+}
+
+function argumentsError(actionId: string, problems: string[]): HttpError {
+  const details = problems.map((p) => {
+    const [field, ...rest] = p.split(': ');
+    return { field, message: rest.join(': ') };
+  });
+  return new HttpError(400, `invalid arguments${actionId ? ` for "${actionId}"` : ''}: ${details.map((d) => d.field).join(', ')}`, details);
+}

@@ -1,0 +1,53 @@
+import type { ErrorRequestHandler } from 'express';
+import type { z } from 'zod';
+
+/** An error the client can act on; the one place that turns errors into responses is `errorHandler`. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: { field?: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export function validationError(error: z.ZodError, prefix = ''): HttpError {
+  const details = error.issues.flatMap((issue) => {
+    const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((k) => ({ field: [base, k].filter(Boolean).join('.'), message: 'unknown field' }));
+    }
+    if (issue.code === 'invalid_union' && issue.errors.length) {
+      // Report the alternative that got furthest rather than "invalid input".
+      const best = issue.errors.reduce((a, b) => (a.length <= b.length ? a : b));
+      return best.map((i) => ({ field: [base, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
+    }
+    return [{ field: base || '(body)', message: issue.message }];
+  });
+  const fields = [...new Set(details.map((d) => d.field))].join(', ');
+  return new HttpError(400, `invalid request: ${fields}`, details);
+}
+
+export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  if (err instanceof HttpError) {
+    res.status(err.status).json({ error: err.message, details: err.details });
+    return;
+  }
+  const type = (err as { type?: string }).type;
+  if (type === 'entity.too.large') {
+    res.status(413).json({ error: 'request body is too large', details: [{ field: '(body)', message: err.message }] });
+    return;
+  }
+  if (type === 'entity.parse.failed') {
+    res.status(400).json({ error: 'request body is not valid JSON', details: [{ field: '(body)', message: 'malformed JSON' }] });
+    return;
+  }
+  if (typeof (err as { status?: number }).status === 'number' && (err as { status: number }).status < 500) {
+    const status = (err as { status: number }).status;
+    res.status(status).json({ error: (err as Error).message, details: [] });
+    return;
+  }
+  res.locals.log?.error?.('request failed', { error: (err as Error).message });
+  res.status(500).json({ error: 'internal error', details: [] });
+};

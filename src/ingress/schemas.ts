@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+export const callIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, ".", "_", ":" or "-", at most 128 characters');
+
+const eventBase = {
+  id: z.string().min(1).max(200),
+  at: z.iso.datetime({ offset: true }),
+};
+
+export const callEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    ...eventBase,
+    type: z.literal('utterance'),
+    role: z.enum(['caller', 'agent']),
+    text: z.string().max(20_000),
+  }),
+  z.object({ ...eventBase, type: z.literal('dtmf'), digits: z.string().regex(/^[0-9*#A-Dw]{1,64}$/) }),
+  z.object({ ...eventBase, type: z.literal('status'), status: z.string().min(1).max(64) }),
+  z.object({ ...eventBase, type: z.literal('data'), fields: z.record(z.string(), z.unknown()) }),
+  z.object({ ...eventBase, type: z.literal('ended'), reason: z.string().max(200).optional() }),
+]);
+
+export const callMetadataSchema = z
+  .object({
+    direction: z.enum(['inbound', 'outbound']).default('inbound'),
+    from: z.string().max(64).optional(),
+    to: z.string().max(64).optional(),
+    platform: z.string().max(64).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+const startFields = {
+  agentId: z.string().min(1).max(128).optional().describe('Starts the call workflow if it does not exist yet'),
+  call: callMetadataSchema.optional(),
+};
+
+export const eventsBodySchema = z.union([
+  z.object({ ...startFields, events: z.array(callEventSchema).min(1).max(500) }).strict(),
+  z.object({ ...startFields, event: callEventSchema }).strict(),
+]);
+
+export const actionBodySchema = z
+  .object({
+    ...startFields,
+    requestId: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'the tool-call id: letters, digits, ".", "_", ":" or "-"'),
+    args: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export type EventsBody = z.infer<typeof eventsBodySchema>;
+export type ActionBody = z.infer<typeof actionBodySchema>;

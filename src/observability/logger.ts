@@ -1,0 +1,39 @@
+/**
+ * A small structured logger that never prints phone numbers or secrets in clear text: every line passes
+ * through `redact`, which keeps only the last four digits of anything that looks like a phone number.
+ */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+const PHONE = /\+?\d[\d\s().-]{6,}\d/g;
+
+export function maskPhone(value: string): string {
+  const digits = value.replace(/\D/g, '');
+  return digits.length >= 4 ? `***${digits.slice(-4)}` : '***';
+}
+
+export function redact(text: string, secrets: string[] = []): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join('[secret]');
+  return out.replace(PHONE, (m) => maskPhone(m));
+}
+
+export function createLogger(
+  name: string,
+  opts: { secrets?: string[]; write?: (line: string) => void; quiet?: boolean } = {},
+): Logger {
+  const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const emit = (level: string, message: string, fields?: Record<string, unknown>) => {
+    if (opts.quiet && level === 'info') return;
+    const extra = fields && Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : '';
+    write(redact(`${new Date().toISOString()} ${level.padEnd(5)} [${name}] ${message}${extra}`, opts.secrets));
+  };
+  return {
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * `{{ path }}` templates over the call context. Pure and deterministic: the workflow renders action settings
+ * with it, so the activity input recorded in history is exactly what was sent. `{{env.X}}` is never rendered
+ * by the workflow (secrets must not enter history); the activity resolves it just before use.
+ */
+
+export type TemplateSegment = { text: string } | { path: string[]; raw: string };
+
+export class TemplateSyntaxError extends Error {
+  override name = 'TemplateSyntaxError';
+}
+
+export const TEMPLATE_ROOTS = ['call', 'args', 'actions', 'data', 'env'] as const;
+const SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$|^[0-9]+$/;
+
+export function parseTemplate(template: string): TemplateSegment[] {
+  const segments: TemplateSegment[] = [];
+  let rest = template;
+  while (rest.length > 0) {
+    const open = rest.indexOf('{{');
+    const strayClose = rest.indexOf('}}');
+    if (strayClose !== -1 && (open === -1 || strayClose < open)) {
+      throw new TemplateSyntaxError(`unmatched "}}" in "${template}"`);
+    }
+    if (open === -1) {
+      segments.push({ text: rest });
+      break;
+    }
+    if (open > 0) segments.push({ text: rest.slice(0, open) });
+    const close = rest.indexOf('}}', open + 2);
+    if (close === -1) throw new TemplateSyntaxError(`unclosed "{{" in "${template}"`);
+    const expr = rest.slice(open + 2, close).trim();
+    if (expr.includes('{{')) throw new TemplateSyntaxError(`nested "{{" in "${template}"`);
+    const path = expr.split('.');
+    if (!expr || path.some((p) => !SEGMENT.test(p))) {
+      throw new TemplateSyntaxError(`"{{${rest.slice(open + 2, close)}}}" is not a path like {{call.from}}`);
+    }
+    if (!(TEMPLATE_ROOTS as readonly string[]).includes(path[0])) {
+      throw new TemplateSyntaxError(`"{{${expr}}}" must start with one of ${TEMPLATE_ROOTS.join(', ')}`);
+    }
+    if (path.length < 2) throw new TemplateSyntaxError(`"{{${expr}}}" names no field`);
+    segments.push({ path, raw: rest.slice(open, close + 2) });
+    rest = rest.slice(close + 2);
+  }
+  return segments;
+}
+
+/** Every string inside a settings value, with its location (for error messages). */
+export function* stringsIn(value: unknown, at: (string | number)[] = []): Generator<[string, (string | number)[]]> {
+  if (typeof value === 'string') yield [value, at];
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* stringsIn(v, [...at, i]);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) yield* stringsIn(v, [...at, k]);
+  }
+}
+
+/** The template paths a settings value refers to. Assumes the templates parse (validated at load). */
+export function referencesIn(value: unknown): string[][] {
+  const refs: string[][] = [];
+  for (const [s] of stringsIn(value)) {
+    for (const seg of parseTemplate(s)) if ('path' in seg) refs.push(seg.path);
+  }
+  return refs;
+}
+
+export interface TemplateContext {
+  call: Record<string, unknown>;
+  args: Record<string, unknown>;
+  actions: Record<string, unknown>;
+  data: Record<string, unknown>;
+  /** Only given inside an activity; absent means `{{env.X}}` stays as written. */
+  env?: Record<string, string | undefined>;
+}
+
+function lookup(root: unknown, path: string[]): unknown {
+  let cur = root;
+  for (const key of path) {
+    if (cur === null || cur === undefined || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+function toText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+function renderString(template: string, ctx: TemplateContext): unknown {
+  const segments = parseTemplate(template);
+  const resolve = (seg: { path: string[]; raw: string }) => {
+    const [root, ...rest] = seg.path;
+    if (root === 'env') return ctx.env ? (ctx.env[rest.join('.')] ?? '') : seg.raw;
+    return lookup(ctx[root as keyof TemplateContext], rest);
+  };
+  // A string that is exactly one placeholder keeps the value's type, so a JSON body can carry numbers,
+  // booleans and objects from earlier actions.
+  if (segments.length === 1 && 'path' in segments[0]) {
+    const value = resolve(segments[0]);
+    return value === undefined ? '' : ctx.env ? value : neutralize(value);
+  }
+  return segments
+    .map((seg) => {
+      if (!('path' in seg)) return seg.text;
+      const text = toText(resolve(seg));
+      return ctx.env ? text : (neutralize(text) as string);
+    })
+    .join('');
+}
+
+// Values substituted by the workflow come from callers and APIs. Breaking up "{{" in them stops a caller from
+// smuggling an `{{env.X}}` placeholder that the activity would later fill with a secret.
+function neutralize(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll('{{', '{ {');
+  if (Array.isArray(value)) return value.map(neutralize);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, neutralize(v)]));
+  }
+  return value;
+}
+
+const ENV_PLACEHOLDER = /\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+export class UndeclaredSecretError extends Error {
+  override name = 'UndeclaredSecretError';
+}
+
+/**
+ * Fills `{{env.X}}` placeholders left by the workflow, inside an activity, from the secrets the agent
+ * declared. Deliberately not a template parse: rendered strings hold arbitrary caller text.
+ */
+export function resolveSecrets(
+  value: unknown,
+  secretNames: string[],
+  env: Record<string, string | undefined>,
+): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_PLACEHOLDER, (_m, name: string) => {
+      if (!secretNames.includes(name)) throw new UndeclaredSecretError(`{{env.${name}}} is not a declared secret`);
+      const secret = env[name];
+      if (secret === undefined) throw new UndeclaredSecretError(`secret ${name} is not set in the environment`);
+      return secret;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v) => resolveSecrets(v, secretNames, env));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveSecrets(v, secretNames, env)]));
+  }
+  return value;
+}
+
+/** Every secret value a settings object would use, so errors and logs can mask them. */
+export function secretValues(secretNames: string[], env: Record<string, string | undefined>): string[] {
+  return secretNames.map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+}
+
+export function renderValue(value: unknown, ctx: TemplateContext): unknown {
+  if (typeof value === 'string') return renderString(value, ctx);
+  if (Array.isArray(value)) return value.map((v) => renderValue(v, ctx));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(v, ctx)]));
+  }
+  return value;
+}
+
+/** `when` conditions: empty, "false", "0", "no", "null" and "undefined" are false. */
+export function isTruthy(value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value !== 0;
+  if (value === null || value === undefined) return false;
+  const s = toText(value).trim().toLowerCase();
+  return !['', 'false', '0', 'no', 'null', 'undefined'].includes(s);
+}

@@ -1,0 +1,68 @@
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Append only: never edit or reorder an entry once it has shipped, since databases that already
+ * recorded its id will not run it again.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'side_effects',
+    sql: `
+      CREATE TABLE side_effects (
+        key         text PRIMARY KEY,
+        kind        text NOT NULL,
+        status      text NOT NULL CHECK (status IN ('pending', 'done')),
+        attempt     integer NOT NULL,
+        lease_until timestamptz,
+        result      jsonb,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];
+
+/** What the runner needs: parameterised queries plus multi-statement scripts, all on one transaction. */
+export interface MigrationConnection {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  exec(sql: string): Promise<void>;
+}
+
+// Arbitrary constant shared by every process using this schema; only has to be stable.
+const MIGRATION_LOCK_KEY = 7_214_003_117;
+
+/**
+ * Must be called inside a transaction. With `advisoryLock`, workers starting together queue on the
+ * lock, so only the first applies anything and the rest see the recorded ids.
+ */
+export async function applyMigrations(
+  conn: MigrationConnection,
+  opts: { advisoryLock: boolean },
+  list: readonly Migration[] = migrations,
+): Promise<number[]> {
+  if (opts.advisoryLock) {
+    await conn.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+  }
+  await conn.exec(`
+    CREATE TABLE IF NOT EXISTS schema_migrations (
+      id         integer PRIMARY KEY,
+      name       text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )
+  `);
+  const rows = await conn.query<{ id: number }>('SELECT id FROM schema_migrations');
+  const done = new Set(rows.map((r) => Number(r.id)));
+  const applied: number[] = [];
+  for (const m of [...list].sort((a, b) => a.id - b.id)) {
+    if (done.has(m.id)) continue;
+    await conn.exec(m.sql);
+    await conn.query('INSERT INTO schema_migrations (id, name) VALUES ($1, $2)', [m.id, m.name]);
+    applied.push(m.id);
+  }
+  return applied;
+}

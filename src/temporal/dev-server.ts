@@ -1,0 +1,99 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { findTemporalCli } from '../../scripts/temporal-cli';
+import { callSearchAttributes } from '../shared/search-attributes';
+import { freePort } from './free-port';
+
+export interface DevServerOptions {
+  /** SQLite file to persist workflows in; in memory when omitted. */
+  dbFile?: string;
+  namespace?: string;
+  /** Server dynamic config, e.g. `{ 'limit.historyCount.suggestContinueAsNew': 40 }`. */
+  dynamicConfig?: Record<string, string | number | boolean>;
+  headless?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  namespace: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `temporal server start-dev` on free ports and resolves once it answers. */
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const cli = await findTemporalCli(opts.log);
+  const namespace = opts.namespace ?? 'default';
+  const [port, uiPort, httpPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort)];
+  args.push('--metrics-port', String(metricsPort), '--namespace', namespace, '--log-level', 'error');
+  if (opts.headless) args.push('--headless');
+  else args.push('--ui-port', String(uiPort));
+  if (opts.dbFile) {
+    mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile);
+  }
+  for (const key of Object.values(callSearchAttributes)) args.push('--search-attribute', `${key.name}=Keyword`);
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
+
+  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitUntilServing(address, namespace, exited, () => stderr);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    address,
+    namespace,
+    uiUrl: opts.headless ? undefined : `http://127.0.0.1:${uiPort}`,
+    stop: () => stopChild(child, exited),
+  };
+}
+
+async function waitUntilServing(
+  address: string,
+  namespace: string,
+  exited: Promise<number | null>,
+  stderr: () => string,
+): Promise<void> {
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`temporal dev server exited (${exitCode}): ${stderr()}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`temporal dev server at ${address} did not answer within 60s: ${stderr()}`);
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(killer);
+}

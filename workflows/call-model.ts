@@ -1,0 +1,265 @@
+/**
+ * The call's domain logic: event dedupe and ordering, action bookkeeping, template context and dependency
+ * checks. No Temporal imports, so it is unit-tested without a server; the workflow only wires it up.
+ */
+import { validateArguments } from '../src/shared/action-args';
+import { isTruthy, referencesIn, renderValue, type TemplateContext } from '../src/shared/templates';
+import type {
+  ActionActivityInput,
+  ActionConfig,
+  ActionRun,
+  CallEvent,
+  CallRecord,
+  CallState,
+  CallWorkflowInput,
+  CarriedState,
+  RunActionRequest,
+  Stage,
+} from '../src/shared/types';
+
+export const DEFAULT_INACTIVITY_TIMEOUT_SECONDS = 2 * 60 * 60;
+
+/** A request the workflow refuses; `reason` lets the ingress pick the HTTP status. */
+export class ActionRequestError extends Error {
+  override name = 'ActionRequestError';
+  constructor(
+    readonly reason: 'unknown_action' | 'call_ended' | 'invalid_arguments',
+    message: string,
+    readonly details: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export type PreparedAction =
+  | { kind: 'run'; action: ActionConfig; input: ActionActivityInput; startedAt: string }
+  | { kind: 'skip'; run: ActionRun };
+
+export class Call {
+  readonly state: CallState;
+  private readonly seenEventIds: Set<string>;
+  private readonly invocations: Record<string, number>;
+  private readonly results: Record<string, ActionRun>;
+  /** Bumped on every event or action so the workflow can tell activity from silence. */
+  activitySeq = 0;
+
+  constructor(
+    readonly input: CallWorkflowInput,
+    private readonly now: () => Date,
+  ) {
+    const carried: CarriedState | undefined = input.carried;
+    const { call } = input;
+    this.state = carried
+      ? { ...carried.state, runsInThisCall: carried.state.runsInThisCall + 1 }
+      : {
+          callId: call.callId,
+          agentId: call.agentId,
+          status: 'active',
+          direction: call.direction,
+          from: call.from,
+          to: call.to,
+          startedAt: now().toISOString(),
+          transcript: [],
+          dtmf: [],
+          actions: [],
+          data: {},
+          disposition: null,
+          runsInThisCall: 1,
+        };
+    this.seenEventIds = new Set(carried?.seenEventIds ?? []);
+    this.invocations = { ...(carried?.invocations ?? {}) };
+    this.results = { ...(carried?.results ?? {}) };
+  }
+
+  get ended(): boolean {
+    return this.state.status !== 'active';
+  }
+
+  get workflowId(): string {
+    return `call-${this.state.callId}`;
+  }
+
+  get inactivityTimeoutMs(): number {
+    return (this.input.agent.call?.inactivityTimeoutSeconds ?? DEFAULT_INACTIVITY_TIMEOUT_SECONDS) * 1000;
+  }
+
+  /** Applies events, ignoring ids seen before. Returns how many were new. */
+  addEvents(events: CallEvent[]): number {
+    let added = 0;
+    for (const event of events) {
+      if (this.seenEventIds.has(event.id)) continue;
+      this.seenEventIds.add(event.id);
+      added++;
+      this.apply(event);
+    }
+    if (added) this.activitySeq++;
+    return added;
+  }
+
+  private apply(event: CallEvent): void {
+    switch (event.type) {
+      case 'utterance':
+        insertByTime(this.state.transcript, { eventId: event.id, at: event.at, role: event.role, text: event.text });
+        return;
+      case 'dtmf':
+        insertByTime(this.state.dtmf, { eventId: event.id, at: event.at, digits: event.digits });
+        return;
+      case 'status':
+        this.state.lastStatus = event.status;
+        return;
+      case 'data':
+        Object.assign(this.state.data, event.fields);
+        return;
+      case 'ended':
+        this.end(event.reason ?? 'hangup', event.at);
+        return;
+    }
+  }
+
+  end(reason: string, at?: string): void {
+    if (this.ended) return;
+    this.state.status = 'ended';
+    this.state.endReason = reason;
+    this.state.endedAt = at ?? this.now().toISOString();
+  }
+
+  setStatus(status: CallState['status']): void {
+    this.state.status = status;
+  }
+
+  /** The update validator: throws for requests that must not be accepted. */
+  validate(req: RunActionRequest): void {
+    if (this.results[req.requestId]) return; // a repeat of an answered request gets its answer again
+    if (this.ended) throw new ActionRequestError('call_ended', `call ${this.state.callId} has ended`);
+    const action = this.input.agent.actions.duringCall.find((a) => a.id === req.actionId);
+    if (!action) {
+      throw new ActionRequestError(
+        'unknown_action',
+        `agent ${this.input.agent.id} has no during-call action "${req.actionId}"`,
+      );
+    }
+    const problems = validateArguments(action.args ?? {}, req.args ?? {});
+    if (problems.length) {
+      throw new ActionRequestError('invalid_arguments', `invalid arguments for "${req.actionId}"`, problems);
+    }
+  }
+
+  answered(requestId: string): ActionRun | undefined {
+    return this.results[requestId];
+  }
+
+  duringCallAction(actionId: string): ActionConfig {
+    const action = this.input.agent.actions.duringCall.find((a) => a.id === actionId);
+    if (!action) throw new ActionRequestError('unknown_action', `no during-call action "${actionId}"`);
+    return action;
+  }
+
+  /** Decides whether an action runs, and renders its settings if so. */
+  prepare(action: ActionConfig, stage: Stage, args: Record<string, unknown> = {}, requestId?: string): PreparedAction {
+    const invocation = (this.invocations[action.id] ?? 0) + 1;
+    this.invocations[action.id] = invocation;
+    const startedAt = this.now().toISOString();
+    const skip = (reason: string): PreparedAction => ({
+      kind: 'skip',
+      run: { actionId: action.id, type: action.type, stage, invocation, requestId, status: 'skipped', reason, startedAt, finishedAt: startedAt },
+    });
+
+    const { id: _id, type: _type, description: _d, when, onError: _o, args: _a, timeoutSeconds: _t, retry: _r, ...settings } = action;
+    const unmet = this.unmetDependency([settings, when ?? '']);
+    if (unmet) return skip(unmet);
+    const ctx = this.templateContext(args);
+    if (when !== undefined && !isTruthy(renderValue(when, ctx))) return skip(`condition not met: ${when}`);
+
+    const input: ActionActivityInput = {
+      idempotencyKey: `${this.workflowId}/${action.id}/${invocation}`,
+      workflowId: this.workflowId,
+      callId: this.state.callId,
+      agentId: this.state.agentId,
+      actionId: action.id,
+      invocation,
+      settings: renderValue(settings, ctx) as Record<string, unknown>,
+      secretNames: this.input.agent.secrets ?? [],
+      allowPrivate: this.input.agent.network?.allowPrivate ?? [],
+    };
+    return { kind: 'run', action, input, startedAt };
+  }
+
+  private unmetDependency(value: unknown): string | undefined {
+    for (const path of referencesIn(value)) {
+      if (path[0] !== 'actions') continue;
+      const dep = path[1];
+      const last = this.latestRun(dep);
+      if (!last) return `depends on "${dep}", which has not run`;
+      if (last.status === 'failed') return `depends on "${dep}", which failed: ${last.error?.message ?? 'unknown error'}`;
+      if (last.status === 'skipped') return `depends on "${dep}", which was skipped: ${last.reason}`;
+    }
+    return undefined;
+  }
+
+  private latestRun(actionId: string): ActionRun | undefined {
+    for (let i = this.state.actions.length - 1; i >= 0; i--) {
+      if (this.state.actions[i].actionId === actionId) return this.state.actions[i];
+    }
+    return undefined;
+  }
+
+  templateContext(args: Record<string, unknown>): TemplateContext {
+    const outputs: Record<string, unknown> = {};
+    for (const run of this.state.actions) if (run.status === 'completed') outputs[run.actionId] = run.output;
+    const { call } = this.input;
+    return {
+      call: {
+        id: call.callId,
+        agentId: call.agentId,
+        direction: call.direction,
+        from: call.from ?? '',
+        to: call.to ?? '',
+        platform: call.platform ?? '',
+        startedAt: this.state.startedAt,
+        endedAt: this.state.endedAt ?? '',
+        endReason: this.state.endReason ?? '',
+        metadata: call.metadata ?? {},
+        transcript: this.state.transcript.map((t) => `${t.role}: ${t.text}`).join('\n'),
+      },
+      args,
+      actions: outputs,
+      data: this.state.data,
+    };
+  }
+
+  record(run: ActionRun): ActionRun {
+    this.state.actions.push(run);
+    if (run.requestId) this.results[run.requestId] = run;
+    this.activitySeq++;
+    return run;
+  }
+
+  snapshot(): CallState {
+    return structuredCloneSafe(this.state);
+  }
+
+  callRecord(): CallRecord {
+    return { ...this.snapshot(), summary: null };
+  }
+
+  carry(): CarriedState {
+    return {
+      state: this.snapshot(),
+      seenEventIds: [...this.seenEventIds],
+      invocations: { ...this.invocations },
+      results: { ...this.results },
+    };
+  }
+}
+
+function insertByTime<T extends { at: string }>(list: T[], entry: T): void {
+  const t = Date.parse(entry.at);
+  let i = list.length;
+  // Events mostly arrive in order, so scan from the end; equal times keep arrival order.
+  while (i > 0 && Date.parse(list[i - 1].at) > t) i--;
+  list.splice(i, 0, entry);
+}
+
+function structuredCloneSafe<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

@@ -1,0 +1,171 @@
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import * as wf from '@temporalio/workflow';
+import { callSearchAttributes } from '../src/shared/search-attributes';
+import type {
+  ActionConfig,
+  ActionRun,
+  CallEvent,
+  CallRecord,
+  CallState,
+  CallWorkflowInput,
+  RunActionRequest,
+  Stage,
+} from '../src/shared/types';
+import { ActionRequestError, Call } from './call-model';
+
+export const callEventsSignal = wf.defineSignal<[CallEvent[]]>('events');
+export const runActionUpdate = wf.defineUpdate<ActionRun, [RunActionRequest]>('runAction');
+export const callStateQuery = wf.defineQuery<CallState>('state');
+
+const DEFAULT_ACTION_TIMEOUT_SECONDS = 30;
+
+export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord> {
+  const call = new Call(input, () => new Date());
+  let queue: Promise<unknown> = Promise.resolve();
+  let pending = 0;
+  upsertStatus(call);
+
+  wf.setHandler(callEventsSignal, (events) => {
+    const wasEnded = call.ended;
+    call.addEvents(events);
+    if (!wasEnded && call.ended) upsertStatus(call);
+  });
+
+  wf.setHandler(
+    runActionUpdate,
+    (req) => {
+      const answered = call.answered(req.requestId);
+      if (answered) return Promise.resolve(answered);
+      // During-call actions run one at a time, in arrival order: chain each onto the previous one.
+      pending++;
+      const result = queue.then(() => runDuringCall(call, req));
+      queue = result
+        .finally(() => {
+          pending--;
+        })
+        .catch(() => undefined);
+      return result;
+    },
+    {
+      validator: (req) => {
+        try {
+          call.validate(req);
+        } catch (err) {
+          if (err instanceof ActionRequestError) {
+            throw wf.ApplicationFailure.create({
+              type: err.reason,
+              message: err.message,
+              details: [err.details],
+              nonRetryable: true,
+            });
+          }
+          throw err;
+        }
+      },
+    },
+  );
+
+  wf.setHandler(callStateQuery, () => call.snapshot());
+
+  while (!call.ended) {
+    const seq = call.activitySeq;
+    const woke = await wf.condition(
+      () => call.ended || call.activitySeq !== seq || wf.workflowInfo().continueAsNewSuggested,
+      call.inactivityTimeoutMs,
+    );
+    if (!woke) {
+      call.end('inactivity_timeout');
+      upsertStatus(call);
+      break;
+    }
+    if (!call.ended && wf.workflowInfo().continueAsNewSuggested) {
+      await wf.condition(() => pending === 0 && wf.allHandlersFinished());
+      if (!call.ended) await wf.continueAsNew<typeof callWorkflow>({ ...input, carried: call.carry() });
+    }
+  }
+
+  await wf.condition(() => pending === 0);
+  call.setStatus('after_call');
+  upsertStatus(call);
+  let stopped: string | undefined;
+  for (const action of input.agent.actions.afterCall) {
+    if (stopped) {
+      const at = new Date().toISOString();
+      call.record({
+        actionId: action.id,
+        type: action.type,
+        stage: 'afterCall',
+        invocation: 1,
+        status: 'skipped',
+        reason: `skipped because "${stopped}" failed and has onError: stop`,
+        startedAt: at,
+        finishedAt: at,
+      });
+      continue;
+    }
+    const run = await runAction(call, action, 'afterCall');
+    if (run.status === 'failed' && (action.onError ?? 'continue') === 'stop') stopped = action.id;
+  }
+  call.setStatus('completed');
+  upsertStatus(call);
+  await wf.condition(wf.allHandlersFinished);
+  return call.callRecord();
+}
+
+async function runDuringCall(call: Call, req: RunActionRequest): Promise<ActionRun> {
+  const answered = call.answered(req.requestId);
+  if (answered) return answered;
+  return runAction(call, call.duringCallAction(req.actionId), 'duringCall', req.args ?? {}, req.requestId);
+}
+
+async function runAction(
+  call: Call,
+  action: ActionConfig,
+  stage: Stage,
+  args: Record<string, unknown> = {},
+  requestId?: string,
+): Promise<ActionRun> {
+  const prepared = call.prepare(action, stage, args, requestId);
+  if (prepared.kind === 'skip') return call.record(prepared.run);
+  const { input, startedAt } = prepared;
+  const base = { actionId: action.id, type: action.type, stage, invocation: input.invocation, requestId, startedAt };
+  const activity = wf.proxyActivities<Record<string, (i: typeof input) => Promise<unknown>>>({
+    startToCloseTimeout: `${action.timeoutSeconds ?? DEFAULT_ACTION_TIMEOUT_SECONDS}s`,
+    retry: {
+      maximumAttempts: action.retry?.maximumAttempts ?? 5,
+      initialInterval: `${action.retry?.initialIntervalSeconds ?? 1}s`,
+      backoffCoefficient: 2,
+    },
+    summary: `${stage === 'duringCall' ? 'during call' : 'after call'}: ${action.id} (${action.type})${
+      input.invocation > 1 ? ` #${input.invocation}` : ''
+    }`,
+  })[action.type];
+  try {
+    const output = await activity(input);
+    return call.record({ ...base, status: 'completed', output, finishedAt: new Date().toISOString() });
+  } catch (err) {
+    return call.record({ ...base, status: 'failed', error: describeFailure(err), finishedAt: new Date().toISOString() });
+  }
+}
+
+function describeFailure(err: unknown): { type: string; message: string } {
+  let cause = err;
+  while (cause instanceof wf.ActivityFailure && cause.cause) cause = cause.cause;
+  if (cause instanceof wf.ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
+  if (cause instanceof wf.TimeoutFailure) return { type: 'Timeout', message: `timed out (${cause.timeoutType})` };
+  if (cause instanceof Error) return { type: cause.name, message: cause.message };
+  return { type: 'Error', message: String(cause) };
+}
+
+function upsertStatus(call: Call): void {
+  const { state } = call;
+  const updates: SearchAttributeUpdatePair[] = [
+    { key: callSearchAttributes.agentId, value: state.agentId },
+    { key: callSearchAttributes.direction, value: state.direction },
+    { key: callSearchAttributes.status, value: state.status },
+  ];
+  const digits = (state.direction === 'inbound' ? state.from : state.to)?.replace(/\D/g, '') ?? '';
+  if (digits.length >= 4) updates.push({ key: callSearchAttributes.callerLast4, value: digits.slice(-4) });
+  if (state.disposition) updates.push({ key: callSearchAttributes.disposition, value: state.disposition });
+  wf.upsertSearchAttributes(updates);
+}
