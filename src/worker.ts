@@ -36,16 +36,10 @@ const quietBundlerLogger = {
 
 let runtimeInstalled = false;
 /** Keeps the SDK's own logging to warnings and errors (it would otherwise echo every worker state change). */
-export function installQuietRuntime(): void {
+export function installQuietRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLoggerAtWarn() });
-}
-
-class DefaultLoggerAtWarn extends DefaultLogger {
-  constructor() {
-    super('WARN');
-  }
+  Runtime.install({ logger: new DefaultLogger(level) });
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -53,7 +47,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    identity: opts.identity,
+    ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps),
     // Drain in-flight activities on shutdown instead of abandoning them.

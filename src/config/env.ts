@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ConnectionOptions } from '@temporalio/client';
 
 /** Service settings from the environment; every variable is documented in the README. */
 export interface ServiceSettings {
@@ -32,7 +31,21 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSetti
 }
 
 /** TLS and API-key settings for a remote cluster or Temporal Cloud. */
-export function temporalConnectionOptions(address: string, env: NodeJS.ProcessEnv = process.env): ConnectionOptions {
+export interface TemporalConnectionSettings {
+  address: string;
+  apiKey?: string;
+  tls?: {
+    serverNameOverride?: string;
+    serverRootCACertificate?: Buffer;
+    clientCertPair?: { crt: Buffer; key: Buffer };
+  };
+}
+
+/** Usable by both the client `Connection` and the worker's `NativeConnection`. */
+export function temporalConnectionOptions(
+  address: string,
+  env: NodeJS.ProcessEnv = process.env,
+): TemporalConnectionSettings {
   const apiKey = env.TEMPORAL_API_KEY || undefined;
   const certPath = env.TEMPORAL_TLS_CERT;
   const keyPath = env.TEMPORAL_TLS_KEY;

@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { TextDecoder } from 'node:util';
 
 export interface OutboundRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -304,7 +305,9 @@ function parseTargetUrl(raw: string, query: Record<string, string> | undefined):
     throw new InvalidUrlError('Request URL is not a valid absolute URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidUrlError(`Unsupported URL scheme ${JSON.stringify(url.protocol)}; only http and https are allowed`);
+    throw new InvalidUrlError(
+      `Unsupported URL scheme ${JSON.stringify(url.protocol)}; only http and https are allowed`,
+    );
   }
   if (url.username !== '' || url.password !== '') {
     throw new InvalidUrlError('Request URL must not contain credentials');
@@ -381,7 +384,8 @@ function decodeBody(buffer: Buffer, contentType: string | undefined, host: strin
     decoder = new TextDecoder('utf-8');
   }
   const text = decoder.decode(buffer);
-  const isJson = type === 'application/json' || type === 'text/json' || /^application\/[^/]+\+json$/.test(type);
+  const isJson =
+    type === 'application/json' || type === 'text/json' || /^application\/[^/]+\+json$/.test(type);
   if (!isJson) return text;
   if (text.length === 0) return null;
   try {
@@ -517,7 +521,9 @@ export async function sendOutboundRequest(req: OutboundRequest): Promise<Outboun
       incoming.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         if (bytes > maxResponseBytes) {
-          fail(new ResponseTooLargeError(`Response from ${host} exceeded the ${maxResponseBytes} byte limit`));
+          fail(
+            new ResponseTooLargeError(`Response from ${host} exceeded the ${maxResponseBytes} byte limit`),
+          );
           return;
         }
         chunks.push(chunk);
@@ -525,7 +531,9 @@ export async function sendOutboundRequest(req: OutboundRequest): Promise<Outboun
       incoming.on('error', (err) => fail(classifyTransportError(err, host)));
       incoming.on('close', () => {
         if (!incoming.complete) {
-          fail(new NetworkError(`Connection to ${host} closed before the response was complete`, 'ECONNRESET'));
+          fail(
+            new NetworkError(`Connection to ${host} closed before the response was complete`, 'ECONNRESET'),
+          );
         }
       });
       incoming.on('end', () => {
@@ -539,7 +547,9 @@ export async function sendOutboundRequest(req: OutboundRequest): Promise<Outboun
             durationMs: performance.now() - started,
           });
         } catch (err) {
-          fail(err instanceof Error ? err : new InvalidResponseError(`Response from ${host} could not be read`));
+          fail(
+            err instanceof Error ? err : new InvalidResponseError(`Response from ${host} could not be read`),
+          );
         }
       });
     });

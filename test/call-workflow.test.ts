@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { CallState } from '../src/shared/types';
+import { callStateQuery } from '../workflows/call';
+import { event, type Harness, startHarness } from './support/harness';
+import { eventually } from './support/temporal';
+
+/** A loopback "customer API" that records requests and answers with the order's status. */
+async function startOrdersApi(opts: { delayMs?: number } = {}) {
+  const requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; at: number }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      requests.push({ method: req.method!, url: req.url!, headers: req.headers, body, at: Date.now() });
+      const respond = () => {
+        if (req.url?.startsWith('/fail')) {
+          res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"nope"}');
+          return;
+        }
+        const id = req.url?.split('/').pop();
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, status: `status-of-${id}` }));
+      };
+      opts.delayMs ? setTimeout(respond, opts.delayMs) : respond();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(r)) };
+}
+
+function agent(api: string, extra: Record<string, unknown> = {}) {
+  return {
+    id: 'orders',
+    name: 'Orders line',
+    network: { allowPrivate: ['127.0.0.1'] },
+    actions: {
+      duringCall: [
+        {
+          id: 'lookup',
+          type: 'http_request',
+          args: { order_id: { type: 'string', required: true } },
+          url: `${api}/orders/{{args.order_id}}`,
+          output: { order_status: 'body.status' },
+        },
+      ],
+      afterCall: [],
+    },
+    ...extra,
+  };
+}
+
+describe('call workflow', () => {
+  let api: Awaited<ReturnType<typeof startOrdersApi>>;
+  let h: Harness;
+  before(async () => {
+    api = await startOrdersApi({ delayMs: 100 });
+    h = await startHarness({
+      agents: [
+        agent(api.url),
+        {
+          ...agent(api.url),
+          id: 'chain',
+          actions: {
+            duringCall: agent(api.url).actions.duringCall,
+            afterCall: [
+              { id: 'broken', type: 'http_request', url: `${api.url}/fail`, onError: 'stop', retry: { maximumAttempts: 1 } },
+              { id: 'after_broken', type: 'http_request', url: `${api.url}/orders/x` },
+            ],
+          },
+        },
+        {
+          ...agent(api.url),
+          id: 'deps',
+          actions: {
+            duringCall: agent(api.url).actions.duringCall,
+            afterCall: [
+              { id: 'broken', type: 'http_request', url: `${api.url}/fail`, retry: { maximumAttempts: 1 } },
+              { id: 'uses_broken', type: 'http_request', url: `${api.url}/orders/{{actions.broken.status}}` },
+              { id: 'uses_lookup', type: 'http_request', url: `${api.url}/orders/{{actions.lookup.order_status}}` },
+              { id: 'independent', type: 'http_request', url: `${api.url}/orders/independent` },
+            ],
+          },
+        },
+        { ...agent(api.url), id: 'quiet', call: { inactivityTimeoutSeconds: 10 } },
+      ],
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await api?.close();
+  });
+
+  const state = (callId: string) => h.client.workflow.getHandle(`call-${callId}`).query(callStateQuery);
+
+  it('ignores duplicate events and keeps the transcript in timestamp order when events arrive shuffled', async () => {
+    const e = [
+      event('e1', 1, { type: 'utterance', role: 'agent', text: 'Hello, Acme.' }),
+      event('e2', 2, { type: 'utterance', role: 'caller', text: 'Where is my order?' }),
+      event('e3', 3, { type: 'utterance', role: 'agent', text: 'Which number?' }),
+      event('e4', 4, { type: 'utterance', role: 'caller', text: 'A-17.' }),
+    ];
+    const start = { agentId: 'orders', call: { direction: 'inbound', from: '+15551230001', to: '+15559870000' } };
+    assert.equal((await h.api('POST', '/v1/calls/shuffle-1/events', { ...start, events: [e[2], e[0]] })).status, 202);
+    assert.equal((await h.api('POST', '/v1/calls/shuffle-1/events', { events: [e[3], e[0], e[1]] })).status, 202);
+    assert.equal((await h.api('POST', '/v1/calls/shuffle-1/events', { event: e[2] })).status, 202);
+    const s = await eventually(async () => {
+      const st = await state('shuffle-1');
+      return st.transcript.length === 4 ? st : undefined;
+    });
+    assert.deepEqual(
+      s.transcript.map((t) => t.eventId),
+      ['e1', 'e2', 'e3', 'e4'],
+    );
+    assert.equal(s.status, 'active');
+  });
+
+  it('runs the same tool-call id once and returns the same result', async () => {
+    const body = { agentId: 'orders', requestId: 'tool-1', args: { order_id: 'A-17' } };
+    const before = api.requests.length;
+    const [a, b] = await Promise.all([
+      h.api('POST', '/v1/calls/dup-1/actions/lookup', body),
+      h.api('POST', '/v1/calls/dup-1/actions/lookup', body),
+    ]);
+    const c = await h.api('POST', '/v1/calls/dup-1/actions/lookup', body);
+    assert.equal(a.status, 200);
+    assert.equal(a.body.status, 'completed');
+    assert.deepEqual(a.body.output, { order_status: 'status-of-A-17' });
+    assert.deepEqual(b.body, a.body);
+    assert.deepEqual(c.body, a.body);
+    assert.equal(api.requests.length - before, 1);
+    assert.equal(api.requests.at(-1)!.headers['idempotency-key'], 'call-dup-1/lookup/1');
+  });
+
+  it('runs concurrent tool calls one at a time in arrival order', async () => {
+    const first = await h.api('POST', '/v1/calls/serial-1/actions/lookup', {
+      agentId: 'orders',
+      requestId: 's-0',
+      args: { order_id: 'S0' },
+    });
+    assert.equal(first.status, 200);
+    const before = api.requests.length;
+    const results = await Promise.all(
+      [1, 2, 3].map((i) =>
+        h.api('POST', '/v1/calls/serial-1/actions/lookup', { requestId: `s-${i}`, args: { order_id: `S${i}` } }),
+      ),
+    );
+    assert.ok(results.every((r) => r.status === 200 && r.body.status === 'completed'));
+    const calls = api.requests.slice(before);
+    assert.equal(calls.length, 3);
+    // Each request started only after the previous one's 100 ms response.
+    for (let i = 1; i < calls.length; i++) assert.ok(calls[i].at - calls[i - 1].at >= 90, 'requests overlapped');
+    const s = await state('serial-1');
+    assert.deepEqual(
+      s.actions.map((a) => a.invocation),
+      [1, 2, 3, 4],
+    );
+  });
+
+  it('refuses unknown actions, bad arguments and actions on an ended call without starting or changing a call', async () => {
+    const unknown = await h.api('POST', '/v1/calls/refuse-1/actions/nope', { agentId: 'orders', requestId: 'r1' });
+    assert.equal(unknown.status, 404);
+    const badArgs = await h.api('POST', '/v1/calls/refuse-1/actions/lookup', {
+      agentId: 'orders',
+      requestId: 'r2',
+      args: { order_id: 17, extra: true },
+    });
+    assert.equal(badArgs.status, 400);
+    assert.deepEqual(badArgs.body.details.map((d: { field: string }) => d.field).sort(), ['args.extra', 'args.order_id']);
+    assert.equal((await h.api('GET', '/v1/calls/refuse-1')).status, 404, 'a refused request must not start a call');
+
+    await h.api('POST', '/v1/calls/refuse-2/events', {
+      agentId: 'orders',
+      events: [event('x1', 1, { type: 'ended', reason: 'hangup' })],
+    });
+    const late = await h.api('POST', '/v1/calls/refuse-2/actions/lookup', { requestId: 'r3', args: { order_id: 'A' } });
+    assert.equal(late.status, 409);
+    const record = await h.client.workflow.getHandle('call-refuse-2').result();
+    assert.equal(record.actions.length, 0);
+  });
+
+  it('skips the rest of the after-call stage when an action with onError: stop fails', async () => {
+    await h.api('POST', '/v1/calls/stop-1/events', { agentId: 'chain', event: event('e', 1, { type: 'ended' }) });
+    const record = await h.client.workflow.getHandle('call-stop-1').result();
+    assert.deepEqual(
+      record.actions.map((a) => [a.actionId, a.status]),
+      [
+        ['broken', 'failed'],
+        ['after_broken', 'skipped'],
+      ],
+    );
+    assert.match(record.actions[0].error!.message, /HTTP 404/);
+    assert.match(record.actions[1].reason!, /"broken" failed/);
+  });
+
+  it('skips actions that depend on a failed or missing action, with the reason, and runs the rest', async () => {
+    await h.api('POST', '/v1/calls/deps-1/events', { agentId: 'deps', event: event('e', 1, { type: 'ended' }) });
+    const record = await h.client.workflow.getHandle('call-deps-1').result();
+    const byId = Object.fromEntries(record.actions.map((a) => [a.actionId, a]));
+    assert.equal(byId.broken.status, 'failed');
+    assert.equal(byId.uses_broken.status, 'skipped');
+    assert.match(byId.uses_broken.reason!, /depends on "broken", which failed: HTTP 404/);
+    assert.equal(byId.uses_lookup.status, 'skipped');
+    assert.match(byId.uses_lookup.reason!, /depends on "lookup", which has not run/);
+    assert.equal(byId.independent.status, 'completed');
+    assert.equal(record.status, 'completed');
+  });
+
+  it('ends a silent call after the inactivity timeout and still runs the after-call stage', async () => {
+    await h.api('POST', '/v1/calls/quiet-1/events', {
+      agentId: 'quiet',
+      event: event('e', 1, { type: 'utterance', role: 'caller', text: 'hello?' }),
+    });
+    const record = await h.client.workflow.getHandle('call-quiet-1').result();
+    assert.equal(record.endReason, 'inactivity_timeout');
+    assert.equal(record.status, 'completed');
+  });
+
+  it('makes the call findable by agent, direction, last four digits and status', async () => {
+    await h.api('POST', '/v1/calls/sa-1/events', {
+      agentId: 'orders',
+      call: { direction: 'inbound', from: '+15551234567' },
+      event: event('e', 1, { type: 'ended' }),
+    });
+    await h.client.workflow.getHandle('call-sa-1').result();
+    const d = await h.client.workflow.getHandle('call-sa-1').describe();
+    const sa = d.searchAttributes as Record<string, unknown[]>;
+    assert.deepEqual(sa.CallAgentId, ['orders']);
+    assert.deepEqual(sa.CallDirection, ['inbound']);
+    assert.deepEqual(sa.CallCallerLast4, ['4567']);
+    assert.deepEqual(sa.CallStatus, ['completed']);
+    assert.ok(!JSON.stringify(sa).includes('5551234567'), 'the full number must not be a search attribute');
+    const summary = await d.staticSummary();
+    assert.equal(summary, 'Inbound call from ***4567 · Orders line');
+  });
+});
+
+export type { CallState };

@@ -1,0 +1,106 @@
+import type { Server } from 'node:http';
+import type { Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities/action-type';
+import type { AgentConfig } from '../../src/config/agent-schema';
+import { parseAgent } from '../../src/config/load-agents';
+import { createIngress } from '../../src/ingress/app';
+import { CallGateway } from '../../src/ingress/call-gateway';
+import { DryRunSmsSender } from '../../src/integrations/dry-run-sms';
+import { createLogger } from '../../src/observability/logger';
+import { openStore, type Store } from '../../src/store/store';
+import type { DevServer } from '../../src/temporal/dev-server';
+import { createWorker } from '../../src/worker';
+import { connectClients, type TemporalClients, uniqueTaskQueue, workflowBundle } from './temporal';
+
+export interface Harness extends TemporalClients {
+  url: string;
+  token: string;
+  taskQueue: string;
+  store: Store;
+  worker?: Worker;
+  gateway: CallGateway;
+  /** POST/GET against the ingress with the bearer token. */
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  agents: unknown[];
+  deps?: Partial<ActivityDeps>;
+  /** Skip the in-process worker (a test runs its own, e.g. in a child process). */
+  noWorker?: boolean;
+  server?: DevServer;
+  store?: Store;
+  taskQueue?: string;
+}
+
+export const TEST_TOKEN = 'test-token-0123456789';
+export const quietLog = createLogger('test', { quiet: true });
+
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  const clients = await connectClients(opts.server);
+  const taskQueue = opts.taskQueue ?? uniqueTaskQueue('h');
+  const agents = new Map<string, AgentConfig>();
+  for (const raw of opts.agents) {
+    const agent = parseAgent(raw, 'test');
+    agents.set(agent.id, agent);
+  }
+  const store = opts.store ?? (await openStore({}));
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  if (!opts.noWorker) {
+    worker = await createWorker({
+      connection: clients.nativeConnection,
+      namespace: clients.server.namespace,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      deps: { store, sms: new DryRunSmsSender(), env: {}, log: quietLog, ...opts.deps },
+    });
+    workerRun = worker.run();
+  }
+  const gateway = new CallGateway(clients.client, agents, taskQueue);
+  const app = createIngress({ gateway, apiToken: TEST_TOKEN, maxBodyBytes: 64 * 1024, log: quietLog });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as { port: number };
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    ...clients,
+    url,
+    token: TEST_TOKEN,
+    taskQueue,
+    store,
+    worker,
+    gateway,
+    async api(method, path, body, headers = {}) {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${TEST_TOKEN}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {}
+      return { status: res.status, body: parsed };
+    },
+    async stop() {
+      await new Promise((r) => server.close(r));
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun?.catch(() => undefined);
+      if (!opts.store) await store.close();
+      await clients.close();
+    },
+  };
+}
+
+/** An utterance/status/ended event with a timestamp `offsetSeconds` after a fixed call start. */
+export function event(id: string, offsetSeconds: number, fields: Record<string, unknown>): Record<string, unknown> {
+  return { id, at: new Date(Date.UTC(2026, 0, 5, 15, 0, offsetSeconds)).toISOString(), ...fields };
+}
