@@ -26,6 +26,8 @@ export interface ActionType<Settings extends z.ZodObject = z.ZodObject> {
   create(deps: ActivityDeps): (input: ActionActivityInput<z.infer<Settings>>) => Promise<unknown>;
 }
 
-export function defineActionType<Settings extends z.ZodObject>(def: ActionType<Settings>): ActionType<Settings> {
+export function defineActionType<Settings extends z.ZodObject>(
+  def: ActionType<Settings>,
+): ActionType<Settings> {
   return def;
 }

@@ -44,9 +44,12 @@ export const httpRequest = defineActionType({
     const secrets = secretValues(input.secretNames, deps.env);
     let s: z.infer<typeof settings>;
     try {
-      s = resolveSecrets(settings.parse(input.settings), input.secretNames, deps.env) as z.infer<typeof settings>;
+      s = resolveSecrets(settings.parse(input.settings), input.secretNames, deps.env) as z.infer<
+        typeof settings
+      >;
     } catch (err) {
-      if (err instanceof UndeclaredSecretError) throw ApplicationFailure.nonRetryable(err.message, 'MissingSecret');
+      if (err instanceof UndeclaredSecretError)
+        throw ApplicationFailure.nonRetryable(err.message, 'MissingSecret');
       throw ApplicationFailure.nonRetryable(`invalid settings: ${(err as Error).message}`, 'InvalidSettings');
     }
     const headers = { ...(s.headers ?? {}) };
@@ -76,7 +79,9 @@ export const httpRequest = defineActionType({
       }
       const full = { status: response.status, headers: response.headers, body: response.body };
       if (!s.output) return { status: response.status, body: response.body };
-      return Object.fromEntries(Object.entries(s.output).map(([field, path]) => [field, pick(full, path) ?? null]));
+      return Object.fromEntries(
+        Object.entries(s.output).map(([field, path]) => [field, pick(full, path) ?? null]),
+      );
     } catch (err) {
       if (err instanceof ApplicationFailure) throw err;
       const message = redact((err as Error).message, secrets);

@@ -12,7 +12,10 @@ export const sendSms = defineActionType({
     to: z.string().min(1).describe('Recipient in E.164, usually {{call.from}}'),
     body: z.string().min(1).max(1600),
     from: z.string().optional().describe('Sender number; defaults to TWILIO_FROM_NUMBER'),
-    messagingServiceSid: z.string().regex(/^MG[0-9a-f]{32}$/).optional(),
+    messagingServiceSid: z
+      .string()
+      .regex(/^MG[0-9a-f]{32}$/)
+      .optional(),
     mediaUrl: z.array(z.string().url()).max(10).optional(),
   }),
   create: (deps) => async (input) => {
@@ -23,7 +26,10 @@ export const sendSms = defineActionType({
     if (!body.trim()) throw ApplicationFailure.nonRetryable('the rendered body is empty', 'EmptyMessage');
     const sender = from || (messagingServiceSid ? undefined : deps.env.TWILIO_FROM_NUMBER);
     try {
-      return await deps.sms.send({ to, body, from: sender, messagingServiceSid, mediaUrl }, input.idempotencyKey);
+      return await deps.sms.send(
+        { to, body, from: sender, messagingServiceSid, mediaUrl },
+        input.idempotencyKey,
+      );
     } catch (err) {
       if (err instanceof SmsRejectedError) {
         throw ApplicationFailure.nonRetryable(err.message, 'SmsRejected', { code: err.code });

@@ -24,9 +24,12 @@ function onPath(name: string): string | undefined {
   return found.status === 0 && p ? p : undefined;
 }
 
-export async function findTemporalCli(log: (line: string) => void = (l) => console.error(l)): Promise<string> {
+export async function findTemporalCli(
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<string> {
   if (process.env.TEMPORAL_CLI) {
-    if (!existsSync(process.env.TEMPORAL_CLI)) throw new Error(`TEMPORAL_CLI=${process.env.TEMPORAL_CLI} does not exist`);
+    if (!existsSync(process.env.TEMPORAL_CLI))
+      throw new Error(`TEMPORAL_CLI=${process.env.TEMPORAL_CLI} does not exist`);
     return process.env.TEMPORAL_CLI;
   }
   const fromPath = onPath('temporal');
@@ -47,11 +50,16 @@ export async function findTemporalCli(log: (line: string) => void = (l) => conso
       env: { ...process.env, GOBIN: dir, CGO_ENABLED: '0' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    const ticker = setInterval(() => log(`  still building (${Math.round((Date.now() - started) / 1000)}s)`), 15_000);
+    const ticker = setInterval(
+      () => log(`  still building (${Math.round((Date.now() - started) / 1000)}s)`),
+      15_000,
+    );
     child.on('error', reject);
     child.on('exit', (code) => {
       clearInterval(ticker);
-      code === 0 ? resolve() : reject(new Error(`go install ${MODULE}@${TEMPORAL_CLI_VERSION} exited with ${code}`));
+      code === 0
+        ? resolve()
+        : reject(new Error(`go install ${MODULE}@${TEMPORAL_CLI_VERSION} exited with ${code}`));
     });
   });
   if (!existsSync(cached)) throw new Error(`go install finished but ${cached} is missing`);

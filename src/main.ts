@@ -3,110 +3,78 @@
  * points at one), the worker and the ingress, with the agents under ./agents and the embedded store.
  */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { ConfigError } from './config/errors';
-import { readSettings, temporalConnectionOptions } from './config/env';
+import { readSettings } from './config/env';
 import { loadAgents } from './config/load-agents';
-import { CallGateway } from './ingress/call-gateway';
-import { createIngress } from './ingress/app';
 import { demoApi } from './ingress/demo-api';
-import { createSmsSender } from './integrations/sms-sender';
 import { createLogger } from './observability/logger';
-import { SideEffectLedger } from './store/side-effect-ledger';
-import { openStore } from './store/store';
+import {
+  connectClient,
+  exitOnStartupError,
+  onShutdown,
+  openServiceStore,
+  startIngress,
+  startWorker,
+} from './service';
 import { type DevServer, startDevServer } from './temporal/dev-server';
-import { ensureSearchAttributes } from './temporal/search-attributes';
-import { createWorker, installQuietRuntime } from './worker';
 
 async function main(): Promise<void> {
   const log = createLogger('callflow');
   const settings = readSettings();
   const agents = loadAgents(settings.agentPaths);
-
-  const store = await openStore(
-    settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : { dataDir: path.join(settings.dataDir, 'store') },
-  );
+  const store = await openServiceStore(settings);
   let devServer: DevServer | undefined;
   let address = settings.temporalAddress;
   if (!address) {
-    devServer = await startDevServer({ dbFile: path.join(settings.dataDir, 'temporal.sqlite'), log: (l) => log.info(l) });
+    devServer = await startDevServer({
+      dbFile: path.join(settings.dataDir, 'temporal.sqlite'),
+      port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
+      uiPort: Number(process.env.TEMPORAL_DEV_UI_PORT ?? 8233),
+      log: (l) => log.info(l),
+    });
     address = devServer.address;
   }
-  const connectionOptions = temporalConnectionOptions(address);
-  const connection = await Connection.connect(connectionOptions);
-  try {
-    await ensureSearchAttributes(connection, settings.namespace);
-  } catch (err) {
-    log.warn(`could not register search attributes (register them once by hand on managed clusters): ${(err as Error).message}`);
-  }
-  const client = new Client({ connection, namespace: settings.namespace });
+  const client = await connectClient(address, settings, log);
+  const worker = await startWorker(address, settings, store, log);
+  const apiToken = settings.apiToken ?? generatedToken(settings.dataDir);
+  const demo = process.env.CALLFLOW_DEMO_API === 'false' ? undefined : demoApi();
+  const server = await startIngress(client, agents, { ...settings, apiToken }, log, demo);
 
-  installQuietRuntime();
-  const workerConnection = await NativeConnection.connect(connectionOptions);
-  const sms = createSmsSender(process.env, new SideEffectLedger(store));
-  const worker = await createWorker({
-    connection: workerConnection,
-    namespace: settings.namespace,
-    taskQueue: settings.taskQueue,
-    deps: { store, sms, env: process.env, log },
-  });
-  const workerRun = worker.run();
+  const tokenShown = settings.apiToken ? '$CALLFLOW_API_TOKEN' : apiToken;
+  process.stdout.write(
+    [
+      '',
+      '  callflow is running',
+      `  API          http://localhost:${settings.port}/v1   (Authorization: Bearer ${tokenShown})`,
+      `  Temporal UI  ${devServer?.uiUrl ?? '(remote cluster: use its own UI)'}`,
+      `  Temporal     ${address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}`,
+      `  Agents       ${[...agents.keys()].join(', ')}`,
+      `  SMS          ${worker.sms.name === 'dry-run' ? 'dry-run: no TWILIO_ACCOUNT_SID, messages are recorded in the call record, not sent' : 'Twilio'}`,
+      `  Store        ${store.kind === 'pglite' ? `embedded PGlite in ${path.join(settings.dataDir, 'store')}` : 'PostgreSQL (DATABASE_URL)'}`,
+      '',
+      '',
+    ].join('\n'),
+  );
 
-  const apiToken = settings.apiToken ?? randomBytes(18).toString('base64url');
-  const app = createIngress({
-    gateway: new CallGateway(client, agents, settings.taskQueue),
-    apiToken,
-    maxBodyBytes: settings.maxBodyBytes,
-    log,
-    extraRoutes: process.env.CALLFLOW_DEMO_API === 'false' ? undefined : demoApi(),
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(settings.port, () => resolve(s));
-  });
-
-  const lines = [
-    '',
-    `  callflow is running`,
-    `  API            http://localhost:${settings.port}/v1   (Authorization: Bearer ${settings.apiToken ? '<CALLFLOW_API_TOKEN>' : apiToken})`,
-    `  Temporal UI    ${devServer?.uiUrl ?? '(remote cluster: use its UI)'}`,
-    `  Temporal       ${address}  namespace ${settings.namespace}  task queue ${settings.taskQueue}`,
-    `  Agents         ${[...agents.keys()].join(', ')}`,
-    `  SMS            ${sms.name === 'dry-run' ? 'dry-run (no TWILIO_ACCOUNT_SID): messages are recorded, not sent' : 'Twilio'}`,
-    `  Store          ${store.kind === 'pglite' ? `embedded PGlite in ${path.join(settings.dataDir, 'store')}` : 'PostgreSQL (DATABASE_URL)'}`,
-    '',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) {
-      log.warn('second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    log.info(`${signal}: draining the worker and stopping`);
-    server.close();
-    worker.shutdown();
-    await workerRun.catch((err: Error) => log.error(`worker stopped with an error: ${err.message}`));
-    await workerConnection.close();
-    await connection.close();
+  onShutdown(log, async () => {
+    await new Promise((r) => server.close(r));
+    await worker.stop();
+    await client.connection.close();
     await store.close();
     await devServer?.stop();
     log.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  });
 }
 
-main().catch((err) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-  } else {
-    process.stderr.write(`callflow failed to start: ${(err as Error).message}\n`);
-  }
-  process.exit(1);
-});
+/** A token generated once and kept under the data directory, so restarts don't invalidate curl commands. */
+function generatedToken(dataDir: string): string {
+  const file = path.join(dataDir, 'api-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = randomBytes(18).toString('base64url');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+main().catch(exitOnStartupError);

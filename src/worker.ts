@@ -1,13 +1,13 @@
 import {
   bundleWorkflowCode,
   DefaultLogger,
-  NativeConnection,
+  type NativeConnection,
   Runtime,
-  type WorkflowBundleWithSourceMap,
   Worker,
+  type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { type ActivityDeps } from '../activities/action-type';
 import { createActivities } from '../activities';
+import type { ActivityDeps } from '../activities/action-type';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -52,5 +52,28 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     activities: createActivities(opts.deps),
     // Drain in-flight activities on shutdown instead of abandoning them.
     shutdownGraceTime: '20s',
+  });
+}
+
+/** Standalone worker process (`npm run worker`): workers scale out separately from the ingress. */
+async function runStandalone(): Promise<void> {
+  const { readSettings } = await import('./config/env');
+  const { createLogger } = await import('./observability/logger');
+  const { openServiceStore, startWorker, onShutdown } = await import('./service');
+  const log = createLogger('worker');
+  const settings = readSettings();
+  const store = await openServiceStore(settings);
+  const running = await startWorker(settings.temporalAddress ?? '127.0.0.1:7233', settings, store, log);
+  log.info(`polling task queue ${settings.taskQueue} (SMS: ${running.sms.name})`);
+  onShutdown(log, async () => {
+    await running.stop();
+    await store.close();
+  });
+}
+
+if (require.main === module) {
+  runStandalone().catch((err: Error) => {
+    process.stderr.write(`worker failed to start: ${err.message}\n`);
+    process.exit(1);
   });
 }

@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { CallState } from '../src/shared/types';
-import { callStateQuery } from '../workflows/call';
+import { callStateQuery, type callWorkflow } from '../workflows/call';
 import { event, type Harness, startHarness } from './support/harness';
 import { eventually } from './support/temporal';
 
 /** A loopback "customer API" that records requests and answers with the order's status. */
 async function startOrdersApi(opts: { delayMs?: number } = {}) {
-  const requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; at: number }[] = [];
+  const requests: {
+    method: string;
+    url: string;
+    headers: http.IncomingHttpHeaders;
+    body: string;
+    at: number;
+  }[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => {
@@ -21,7 +26,9 @@ async function startOrdersApi(opts: { delayMs?: number } = {}) {
           return;
         }
         const id = req.url?.split('/').pop();
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, status: `status-of-${id}` }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ id, status: `status-of-${id}` }));
       };
       opts.delayMs ? setTimeout(respond, opts.delayMs) : respond();
     });
@@ -66,7 +73,13 @@ describe('call workflow', () => {
           actions: {
             duringCall: agent(api.url).actions.duringCall,
             afterCall: [
-              { id: 'broken', type: 'http_request', url: `${api.url}/fail`, onError: 'stop', retry: { maximumAttempts: 1 } },
+              {
+                id: 'broken',
+                type: 'http_request',
+                url: `${api.url}/fail`,
+                onError: 'stop',
+                retry: { maximumAttempts: 1 },
+              },
               { id: 'after_broken', type: 'http_request', url: `${api.url}/orders/x` },
             ],
           },
@@ -79,7 +92,11 @@ describe('call workflow', () => {
             afterCall: [
               { id: 'broken', type: 'http_request', url: `${api.url}/fail`, retry: { maximumAttempts: 1 } },
               { id: 'uses_broken', type: 'http_request', url: `${api.url}/orders/{{actions.broken.status}}` },
-              { id: 'uses_lookup', type: 'http_request', url: `${api.url}/orders/{{actions.lookup.order_status}}` },
+              {
+                id: 'uses_lookup',
+                type: 'http_request',
+                url: `${api.url}/orders/{{actions.lookup.order_status}}`,
+              },
               { id: 'independent', type: 'http_request', url: `${api.url}/orders/independent` },
             ],
           },
@@ -102,9 +119,18 @@ describe('call workflow', () => {
       event('e3', 3, { type: 'utterance', role: 'agent', text: 'Which number?' }),
       event('e4', 4, { type: 'utterance', role: 'caller', text: 'A-17.' }),
     ];
-    const start = { agentId: 'orders', call: { direction: 'inbound', from: '+15551230001', to: '+15559870000' } };
-    assert.equal((await h.api('POST', '/v1/calls/shuffle-1/events', { ...start, events: [e[2], e[0]] })).status, 202);
-    assert.equal((await h.api('POST', '/v1/calls/shuffle-1/events', { events: [e[3], e[0], e[1]] })).status, 202);
+    const start = {
+      agentId: 'orders',
+      call: { direction: 'inbound', from: '+15551230001', to: '+15559870000' },
+    };
+    assert.equal(
+      (await h.api('POST', '/v1/calls/shuffle-1/events', { ...start, events: [e[2], e[0]] })).status,
+      202,
+    );
+    assert.equal(
+      (await h.api('POST', '/v1/calls/shuffle-1/events', { events: [e[3], e[0], e[1]] })).status,
+      202,
+    );
     assert.equal((await h.api('POST', '/v1/calls/shuffle-1/events', { event: e[2] })).status, 202);
     const s = await eventually(async () => {
       const st = await state('shuffle-1');
@@ -144,14 +170,18 @@ describe('call workflow', () => {
     const before = api.requests.length;
     const results = await Promise.all(
       [1, 2, 3].map((i) =>
-        h.api('POST', '/v1/calls/serial-1/actions/lookup', { requestId: `s-${i}`, args: { order_id: `S${i}` } }),
+        h.api('POST', '/v1/calls/serial-1/actions/lookup', {
+          requestId: `s-${i}`,
+          args: { order_id: `S${i}` },
+        }),
       ),
     );
     assert.ok(results.every((r) => r.status === 200 && r.body.status === 'completed'));
     const calls = api.requests.slice(before);
     assert.equal(calls.length, 3);
     // Each request started only after the previous one's 100 ms response.
-    for (let i = 1; i < calls.length; i++) assert.ok(calls[i].at - calls[i - 1].at >= 90, 'requests overlapped');
+    for (let i = 1; i < calls.length; i++)
+      assert.ok(calls[i].at - calls[i - 1].at >= 90, 'requests overlapped');
     const s = await state('serial-1');
     assert.deepEqual(
       s.actions.map((a) => a.invocation),
@@ -160,7 +190,10 @@ describe('call workflow', () => {
   });
 
   it('refuses unknown actions, bad arguments and actions on an ended call without starting or changing a call', async () => {
-    const unknown = await h.api('POST', '/v1/calls/refuse-1/actions/nope', { agentId: 'orders', requestId: 'r1' });
+    const unknown = await h.api('POST', '/v1/calls/refuse-1/actions/nope', {
+      agentId: 'orders',
+      requestId: 'r1',
+    });
     assert.equal(unknown.status, 404);
     const badArgs = await h.api('POST', '/v1/calls/refuse-1/actions/lookup', {
       agentId: 'orders',
@@ -168,22 +201,35 @@ describe('call workflow', () => {
       args: { order_id: 17, extra: true },
     });
     assert.equal(badArgs.status, 400);
-    assert.deepEqual(badArgs.body.details.map((d: { field: string }) => d.field).sort(), ['args.extra', 'args.order_id']);
-    assert.equal((await h.api('GET', '/v1/calls/refuse-1')).status, 404, 'a refused request must not start a call');
+    assert.deepEqual(badArgs.body.details.map((d: { field: string }) => d.field).sort(), [
+      'args.extra',
+      'args.order_id',
+    ]);
+    assert.equal(
+      (await h.api('GET', '/v1/calls/refuse-1')).status,
+      404,
+      'a refused request must not start a call',
+    );
 
     await h.api('POST', '/v1/calls/refuse-2/events', {
       agentId: 'orders',
       events: [event('x1', 1, { type: 'ended', reason: 'hangup' })],
     });
-    const late = await h.api('POST', '/v1/calls/refuse-2/actions/lookup', { requestId: 'r3', args: { order_id: 'A' } });
+    const late = await h.api('POST', '/v1/calls/refuse-2/actions/lookup', {
+      requestId: 'r3',
+      args: { order_id: 'A' },
+    });
     assert.equal(late.status, 409);
-    const record = await h.client.workflow.getHandle('call-refuse-2').result();
+    const record = await h.client.workflow.getHandle<typeof callWorkflow>('call-refuse-2').result();
     assert.equal(record.actions.length, 0);
   });
 
   it('skips the rest of the after-call stage when an action with onError: stop fails', async () => {
-    await h.api('POST', '/v1/calls/stop-1/events', { agentId: 'chain', event: event('e', 1, { type: 'ended' }) });
-    const record = await h.client.workflow.getHandle('call-stop-1').result();
+    await h.api('POST', '/v1/calls/stop-1/events', {
+      agentId: 'chain',
+      event: event('e', 1, { type: 'ended' }),
+    });
+    const record = await h.client.workflow.getHandle<typeof callWorkflow>('call-stop-1').result();
     assert.deepEqual(
       record.actions.map((a) => [a.actionId, a.status]),
       [
@@ -196,8 +242,11 @@ describe('call workflow', () => {
   });
 
   it('skips actions that depend on a failed or missing action, with the reason, and runs the rest', async () => {
-    await h.api('POST', '/v1/calls/deps-1/events', { agentId: 'deps', event: event('e', 1, { type: 'ended' }) });
-    const record = await h.client.workflow.getHandle('call-deps-1').result();
+    await h.api('POST', '/v1/calls/deps-1/events', {
+      agentId: 'deps',
+      event: event('e', 1, { type: 'ended' }),
+    });
+    const record = await h.client.workflow.getHandle<typeof callWorkflow>('call-deps-1').result();
     const byId = Object.fromEntries(record.actions.map((a) => [a.actionId, a]));
     assert.equal(byId.broken.status, 'failed');
     assert.equal(byId.uses_broken.status, 'skipped');
@@ -213,7 +262,7 @@ describe('call workflow', () => {
       agentId: 'quiet',
       event: event('e', 1, { type: 'utterance', role: 'caller', text: 'hello?' }),
     });
-    const record = await h.client.workflow.getHandle('call-quiet-1').result();
+    const record = await h.client.workflow.getHandle<typeof callWorkflow>('call-quiet-1').result();
     assert.equal(record.endReason, 'inactivity_timeout');
     assert.equal(record.status, 'completed');
   });
@@ -224,7 +273,7 @@ describe('call workflow', () => {
       call: { direction: 'inbound', from: '+15551234567' },
       event: event('e', 1, { type: 'ended' }),
     });
-    await h.client.workflow.getHandle('call-sa-1').result();
+    await h.client.workflow.getHandle<typeof callWorkflow>('call-sa-1').result();
     const d = await h.client.workflow.getHandle('call-sa-1').describe();
     const sa = d.searchAttributes as Record<string, unknown[]>;
     assert.deepEqual(sa.CallAgentId, ['orders']);
@@ -236,5 +285,3 @@ describe('call workflow', () => {
     assert.equal(summary, 'Inbound call from ***4567 · Orders line');
   });
 });
-
-export type { CallState };

@@ -105,7 +105,9 @@ for (const kind of ['pglite', 'postgres'] as const) {
         await withFreshDatabase(server!.url, async (url) => {
           const stores = await Promise.all(Array.from({ length: 5 }, () => openStore({ databaseUrl: url })));
           try {
-            const rows = await stores[0].query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
+            const rows = await stores[0].query<{ n: number }>(
+              'SELECT count(*)::int AS n FROM schema_migrations',
+            );
             assert.equal(rows[0].n, migrations.length);
           } finally {
             await Promise.all(stores.map((s) => s.close()));
@@ -126,10 +128,9 @@ for (const kind of ['pglite', 'postgres'] as const) {
       const ok = newKey();
       const bad = newKey();
       const insert = (tx: Pick<Store, 'query'>, key: string) =>
-        tx.query(
-          `INSERT INTO side_effects (key, kind, status, attempt) VALUES ($1, 'test', 'pending', 1)`,
-          [key],
-        );
+        tx.query(`INSERT INTO side_effects (key, kind, status, attempt) VALUES ($1, 'test', 'pending', 1)`, [
+          key,
+        ]);
       assert.equal(
         await store.transaction(async (tx) => {
           await insert(tx, ok);

@@ -12,6 +12,7 @@ const API_KEY_SECRET = randomBytes(16).toString('hex');
 const FROM = '+15005550006';
 const TO = '+14155552671';
 const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
+const MESSAGES_PATH_TEMPLATE = '/2010-04-01/Accounts/{AccountSid}/Messages.json';
 
 function basicAuthUser(header: string | string[] | undefined): string {
   assert.equal(typeof header, 'string');
@@ -111,8 +112,14 @@ describe('Twilio fake driven by the official twilio client', () => {
       const schema = loadTwilioSpec().components.schemas['api.v2010.account.message'];
       const stored: FakeMessage = fake.messages[0];
       assert.deepEqual(Object.keys(stored).sort(), Object.keys(schema.properties ?? {}).sort());
-      assert.match(stored.date_created, /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$/);
-      assert.equal(stored.subresource_uris.media, `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${stored.sid}/Media.json`);
+      assert.match(
+        stored.date_created,
+        /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$/,
+      );
+      assert.equal(
+        stored.subresource_uris.media,
+        `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${stored.sid}/Media.json`,
+      );
     });
 
     it('sends repeated MediaUrl fields, which the fake records as an array and answers with an MM sid', async () => {
@@ -162,9 +169,16 @@ describe('Twilio fake driven by the official twilio client', () => {
     });
 
     it('rejects a wrong auth token with code 20003 and status 401', async () => {
-      const badClient = createTwilioClient({ accountSid: ACCOUNT_SID, authToken: 'wrong', apiBaseUrl: fake.url });
+      const badClient = createTwilioClient({
+        accountSid: ACCOUNT_SID,
+        authToken: 'wrong',
+        apiBaseUrl: fake.url,
+      });
 
-      await assert.rejects(badClient.messages.create({ to: TO, from: FROM, body: 'Hi' }), isRestException(401, 20003));
+      await assert.rejects(
+        badClient.messages.create({ to: TO, from: FROM, body: 'Hi' }),
+        isRestException(401, 20003),
+      );
       assert.equal(fake.messages.length, 0);
     });
 
@@ -177,7 +191,10 @@ describe('Twilio fake driven by the official twilio client', () => {
         apiBaseUrl: fake.url,
       });
 
-      await assert.rejects(keyClient.messages.create({ to: TO, from: FROM, body: 'Hi' }), isRestException(401, 20003));
+      await assert.rejects(
+        keyClient.messages.create({ to: TO, from: FROM, body: 'Hi' }),
+        isRestException(401, 20003),
+      );
     });
 
     it('reports the missing sender, missing content and overlong body with their Twilio codes', async () => {
@@ -193,7 +210,10 @@ describe('Twilio fake driven by the official twilio client', () => {
     it('answers the next POST with the error queued by failNext, and only that one', async () => {
       fake.failNext(429, 20429, 'Too Many Requests');
 
-      await assert.rejects(client.messages.create({ to: TO, from: FROM, body: 'Hi' }), isRestException(429, 20429));
+      await assert.rejects(
+        client.messages.create({ to: TO, from: FROM, body: 'Hi' }),
+        isRestException(429, 20429),
+      );
       const retried = await client.messages.create({ to: TO, from: FROM, body: 'Hi' });
 
       assert.equal(fake.requests.length, 2, 'the client must not retry on its own');
@@ -258,6 +278,26 @@ describe('Twilio fake driven by the official twilio client', () => {
       assert.deepEqual(fake.contractViolations(), []);
     });
 
+    it("answers a list with exactly the properties of the spec's list response, in Twilio's uri style", async () => {
+      await client.messages.create({ to: TO, from: FROM, body: 'listed' });
+      const auth = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
+
+      const response = await fetch(`${fake.url}${MESSAGES_PATH}?To=${encodeURIComponent(TO)}&PageSize=1`, {
+        headers: { Authorization: auth },
+      });
+      const page = (await response.json()) as Record<string, unknown>;
+
+      const listSchema = (loadTwilioSpec().paths[MESSAGES_PATH_TEMPLATE].get as any).responses['200'].content[
+        'application/json'
+      ].schema;
+      assert.deepEqual(Object.keys(page).sort(), Object.keys(listSchema.properties).sort());
+      assert.equal(page.first_page_uri, `${MESSAGES_PATH}?To=%2B14155552671&PageSize=1&Page=0`);
+      assert.equal(page.next_page_uri, null);
+      assert.equal(page.previous_page_uri, null);
+      assert.deepEqual([page.page, page.page_size, page.start, page.end], [0, 1, 0, 0]);
+      assert.deepEqual(fake.contractViolations(), []);
+    });
+
     it('fetches one message by sid', async () => {
       const sent = await client.messages.create({ to: TO, from: FROM, body: 'fetch me' });
 
@@ -271,7 +311,10 @@ describe('Twilio fake driven by the official twilio client', () => {
 
   describe('contract checking against the Twilio OpenAPI description', () => {
     it('reports a form parameter the spec does not declare, and still answers', async () => {
-      const response = await rawPost(fake, new URLSearchParams({ To: TO, From: FROM, Body: 'Hi', Priority: 'high' }));
+      const response = await rawPost(
+        fake,
+        new URLSearchParams({ To: TO, From: FROM, Body: 'Hi', Priority: 'high' }),
+      );
 
       assert.equal(response.status, 201);
       const violations = fake.contractViolations();
@@ -281,7 +324,10 @@ describe('Twilio fake driven by the official twilio client', () => {
     });
 
     it('reports a missing required parameter and a wrongly typed one', async () => {
-      const response = await rawPost(fake, new URLSearchParams({ From: FROM, Body: 'Hi', ProvideFeedback: 'yes' }));
+      const response = await rawPost(
+        fake,
+        new URLSearchParams({ From: FROM, Body: 'Hi', ProvideFeedback: 'yes' }),
+      );
 
       assert.equal(response.status, 400);
       assert.equal(((await response.json()) as { code: number }).code, 21604);

@@ -99,7 +99,12 @@ export class Call {
   private apply(event: CallEvent): void {
     switch (event.type) {
       case 'utterance':
-        insertByTime(this.state.transcript, { eventId: event.id, at: event.at, role: event.role, text: event.text });
+        insertByTime(this.state.transcript, {
+          eventId: event.id,
+          at: event.at,
+          role: event.role,
+          text: event.text,
+        });
         return;
       case 'dtmf':
         insertByTime(this.state.dtmf, { eventId: event.id, at: event.at, digits: event.digits });
@@ -155,16 +160,41 @@ export class Call {
   }
 
   /** Decides whether an action runs, and renders its settings if so. */
-  prepare(action: ActionConfig, stage: Stage, args: Record<string, unknown> = {}, requestId?: string): PreparedAction {
+  prepare(
+    action: ActionConfig,
+    stage: Stage,
+    args: Record<string, unknown> = {},
+    requestId?: string,
+  ): PreparedAction {
     const invocation = (this.invocations[action.id] ?? 0) + 1;
     this.invocations[action.id] = invocation;
     const startedAt = this.now().toISOString();
     const skip = (reason: string): PreparedAction => ({
       kind: 'skip',
-      run: { actionId: action.id, type: action.type, stage, invocation, requestId, status: 'skipped', reason, startedAt, finishedAt: startedAt },
+      run: {
+        actionId: action.id,
+        type: action.type,
+        stage,
+        invocation,
+        requestId,
+        status: 'skipped',
+        reason,
+        startedAt,
+        finishedAt: startedAt,
+      },
     });
 
-    const { id: _id, type: _type, description: _d, when, onError: _o, args: _a, timeoutSeconds: _t, retry: _r, ...settings } = action;
+    const {
+      id: _id,
+      type: _type,
+      description: _d,
+      when,
+      onError: _o,
+      args: _a,
+      timeoutSeconds: _t,
+      retry: _r,
+      ...settings
+    } = action;
     const unmet = this.unmetDependency([settings, when ?? '']);
     if (unmet) return skip(unmet);
     const ctx = this.templateContext(args);
@@ -190,7 +220,8 @@ export class Call {
       const dep = path[1];
       const last = this.latestRun(dep);
       if (!last) return `depends on "${dep}", which has not run`;
-      if (last.status === 'failed') return `depends on "${dep}", which failed: ${last.error?.message ?? 'unknown error'}`;
+      if (last.status === 'failed')
+        return `depends on "${dep}", which failed: ${last.error?.message ?? 'unknown error'}`;
       if (last.status === 'skipped') return `depends on "${dep}", which was skipped: ${last.reason}`;
     }
     return undefined;

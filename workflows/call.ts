@@ -128,7 +128,14 @@ async function runAction(
   const prepared = call.prepare(action, stage, args, requestId);
   if (prepared.kind === 'skip') return call.record(prepared.run);
   const { input, startedAt } = prepared;
-  const base = { actionId: action.id, type: action.type, stage, invocation: input.invocation, requestId, startedAt };
+  const base = {
+    actionId: action.id,
+    type: action.type,
+    stage,
+    invocation: input.invocation,
+    requestId,
+    startedAt,
+  };
   const activity = wf.proxyActivities<Record<string, (i: typeof input) => Promise<unknown>>>({
     startToCloseTimeout: `${action.timeoutSeconds ?? DEFAULT_ACTION_TIMEOUT_SECONDS}s`,
     retry: {
@@ -144,15 +151,22 @@ async function runAction(
     const output = await activity(input);
     return call.record({ ...base, status: 'completed', output, finishedAt: new Date().toISOString() });
   } catch (err) {
-    return call.record({ ...base, status: 'failed', error: describeFailure(err), finishedAt: new Date().toISOString() });
+    return call.record({
+      ...base,
+      status: 'failed',
+      error: describeFailure(err),
+      finishedAt: new Date().toISOString(),
+    });
   }
 }
 
 function describeFailure(err: unknown): { type: string; message: string } {
   let cause = err;
   while (cause instanceof wf.ActivityFailure && cause.cause) cause = cause.cause;
-  if (cause instanceof wf.ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
-  if (cause instanceof wf.TimeoutFailure) return { type: 'Timeout', message: `timed out (${cause.timeoutType})` };
+  if (cause instanceof wf.ApplicationFailure)
+    return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
+  if (cause instanceof wf.TimeoutFailure)
+    return { type: 'Timeout', message: `timed out (${cause.timeoutType})` };
   if (cause instanceof Error) return { type: cause.name, message: cause.message };
   return { type: 'Error', message: String(cause) };
 }

@@ -9,7 +9,10 @@ export const argumentSpecSchema = z
     type: z.enum(['string', 'number', 'integer', 'boolean']),
     required: z.boolean().default(false),
     description: z.string().optional(),
-    enum: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+    enum: z
+      .array(z.union([z.string(), z.number()]))
+      .min(1)
+      .optional(),
     maxLength: z.number().int().positive().optional(),
   })
   .strict();
@@ -41,7 +44,10 @@ export const transferTargetSchema = z
       .string()
       .regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number like +15551234567')
       .optional(),
-    sip: z.string().regex(/^sips?:/, 'a SIP URI like sip:desk@pbx.example.com').optional(),
+    sip: z
+      .string()
+      .regex(/^sips?:/, 'a SIP URI like sip:desk@pbx.example.com')
+      .optional(),
     description: z.string().optional(),
   })
   .strict()

@@ -16,7 +16,8 @@ export interface ServiceSettings {
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSettings {
   const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a TCP port, got "${env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a TCP port, got "${env.PORT}"`);
   return {
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     namespace: env.TEMPORAL_NAMESPACE || 'default',
@@ -51,7 +52,8 @@ export function temporalConnectionOptions(
   const keyPath = env.TEMPORAL_TLS_KEY;
   const caPath = env.TEMPORAL_TLS_CA;
   const wantTls = Boolean(apiKey || certPath || caPath || env.TEMPORAL_TLS === 'true');
-  if (Boolean(certPath) !== Boolean(keyPath)) throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
+  if (Boolean(certPath) !== Boolean(keyPath))
+    throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
   return {
     address,
     apiKey,
@@ -59,7 +61,8 @@ export function temporalConnectionOptions(
       ? {
           serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME || undefined,
           serverRootCACertificate: caPath ? readFileSync(caPath) : undefined,
-          clientCertPair: certPath && keyPath ? { crt: readFileSync(certPath), key: readFileSync(keyPath) } : undefined,
+          clientCertPair:
+            certPath && keyPath ? { crt: readFileSync(certPath), key: readFileSync(keyPath) } : undefined,
         }
       : undefined,
   };

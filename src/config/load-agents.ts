@@ -26,7 +26,8 @@ const STAGES = ['duringCall', 'afterCall'] as const;
 type RawAction = Record<string, unknown>;
 
 function describeAction(raw: unknown, stage: string, index: number): string {
-  const id = raw && typeof raw === 'object' && typeof (raw as RawAction).id === 'string' ? (raw as RawAction).id : '';
+  const id =
+    raw && typeof raw === 'object' && typeof (raw as RawAction).id === 'string' ? (raw as RawAction).id : '';
   return `actions.${stage}[${index}]${id ? ` (id "${id}")` : ''}`;
 }
 
@@ -37,7 +38,9 @@ function formatPath(at: (string | number)[]): string {
 /** Validates one agent definition; every problem is reported, each naming the agent, action and field. */
 export function parseAgent(raw: unknown, source = 'agent'): AgentConfig {
   const agentId =
-    raw && typeof raw === 'object' && typeof (raw as RawAction).id === 'string' ? (raw as RawAction).id : undefined;
+    raw && typeof raw === 'object' && typeof (raw as RawAction).id === 'string'
+      ? (raw as RawAction).id
+      : undefined;
   const prefix = `agent ${agentId ? `"${agentId}"` : '(no id)'} in ${source}`;
   const problems: string[] = [];
   const known = actionTypes.map((t) => t.type);
@@ -91,7 +94,9 @@ function formatIssue(
     const where = describeAction(action, at[1], at[2]);
     const field = formatPath(at.slice(3));
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((k) => `${prefix}: ${where}: field "${formatPath([...at.slice(3), k])}": unknown setting`);
+      return issue.keys.map(
+        (k) => `${prefix}: ${where}: field "${formatPath([...at.slice(3), k])}": unknown setting`,
+      );
     }
     return [`${prefix}: ${where}: field "${field || '(action)'}": ${issueMessage(issue)}`];
   }
@@ -119,7 +124,9 @@ function semanticProblems(agent: AgentConfig, prefix: string): string[] {
       else seen.set(action.id, `actions.${stage}[${index}]`);
       const type = actionTypes.find((t) => t.type === action.type)!;
       if (type.stages && !type.stages.includes(stage)) {
-        problems.push(`${where}: field "type": "${action.type}" cannot run ${stage === 'duringCall' ? 'during' : 'after'} the call`);
+        problems.push(
+          `${where}: field "type": "${action.type}" cannot run ${stage === 'duringCall' ? 'during' : 'after'} the call`,
+        );
       }
       if (stage === 'afterCall' && action.args) {
         problems.push(`${where}: field "args": after-call actions take no tool-call arguments`);
@@ -168,7 +175,8 @@ function templateProblems(text: string, scope: TemplateScope): string[] {
       problems.push(`${ref}: "${name}" is not listed in the agent's secrets`);
     }
     if (root === 'args') {
-      if (scope.stage === 'afterCall') problems.push(`${ref}: after-call actions have no tool-call arguments`);
+      if (scope.stage === 'afterCall')
+        problems.push(`${ref}: after-call actions have no tool-call arguments`);
       else if (!scope.action.args || !(name in scope.action.args)) {
         problems.push(`${ref}: argument "${name}" is not declared in this action's args`);
       }
@@ -179,7 +187,8 @@ function templateProblems(text: string, scope: TemplateScope): string[] {
 }
 
 function actionReferenceProblems(ref: string, target: string, scope: TemplateScope): string[] {
-  const exists = scope.agent.actions.duringCall.some((a) => a.id === target) ||
+  const exists =
+    scope.agent.actions.duringCall.some((a) => a.id === target) ||
     scope.agent.actions.afterCall.some((a) => a.id === target);
   if (!exists) return [`${ref}: there is no action "${target}"`];
   if (target === scope.action.id) return [`${ref}: an action cannot use its own output`];
@@ -198,7 +207,9 @@ export function loadAgentFile(file: string): AgentConfig {
   try {
     raw = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
   } catch (err) {
-    throw new ConfigError([`${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`]);
+    throw new ConfigError([
+      `${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+    ]);
   }
   return parseAgent(raw, file);
 }
@@ -218,7 +229,8 @@ export function loadAgents(paths: string[]): Map<string, AgentConfig> {
   for (const file of files) {
     try {
       const agent = loadAgentFile(file);
-      if (agents.has(agent.id)) problems.push(`agent "${agent.id}" in ${file}: field "id": another file defines it too`);
+      if (agents.has(agent.id))
+        problems.push(`agent "${agent.id}" in ${file}: field "id": another file defines it too`);
       agents.set(agent.id, agent);
     } catch (err) {
       if (err instanceof ConfigError) problems.push(...err.problems);
@@ -226,6 +238,7 @@ export function loadAgents(paths: string[]): Map<string, AgentConfig> {
     }
   }
   if (problems.length) throw new ConfigError(problems);
-  if (agents.size === 0) throw new ConfigError([`no agent files (.yaml, .yml, .json) in ${paths.join(', ')}`]);
+  if (agents.size === 0)
+    throw new ConfigError([`no agent files (.yaml, .yml, .json) in ${paths.join(', ')}`]);
   return agents;
 }

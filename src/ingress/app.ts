@@ -59,7 +59,10 @@ export function createIngress(opts: IngressOptions): express.Express {
   return app;
 }
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: any } }, value: unknown): T {
+function parse<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: any } },
+  value: unknown,
+): T {
   const result = schema.safeParse(value ?? {});
   if (!result.success) throw validationError(result.error);
   return result.data;
@@ -72,11 +75,14 @@ function parseCallId(req: Request): string {
 }
 
 function requireJsonOnWrites(req: Request, _res: Response, next: NextFunction): void {
-  if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return next();
-  if (!req.is('application/json')) {
-    return next(
-      new HttpError(415, 'send the body as application/json', [{ field: 'content-type', message: 'must be application/json' }]),
+  const writes = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
+  if (writes && !req.is('application/json')) {
+    next(
+      new HttpError(415, 'send the body as application/json', [
+        { field: 'content-type', message: 'must be application/json' },
+      ]),
     );
+    return;
   }
   next();
 }
@@ -84,11 +90,17 @@ function requireJsonOnWrites(req: Request, _res: Response, next: NextFunction): 
 function requireBearer(token: string | undefined) {
   const expected = token ? Buffer.from(token) : undefined;
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (!expected) return next();
     const header = req.get('authorization') ?? '';
     const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    if (!expected || (given.length === expected.length && timingSafeEqual(given, expected))) {
+      next();
+      return;
+    }
     res.set('WWW-Authenticate', 'Bearer');
-    next(new HttpError(401, 'missing or wrong bearer token', [{ field: 'authorization', message: 'Bearer <token> required' }]));
+    next(
+      new HttpError(401, 'missing or wrong bearer token', [
+        { field: 'authorization', message: 'Bearer <token> required' },
+      ]),
+    );
   };
 }

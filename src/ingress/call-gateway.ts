@@ -6,12 +6,19 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
+import { callEventsSignal, callStateQuery, callWorkflow, runActionUpdate } from '../../workflows/call';
 import type { AgentConfig } from '../config/agent-schema';
 import { maskPhone } from '../observability/logger';
 import { validateArguments } from '../shared/action-args';
 import { callSearchAttributes } from '../shared/search-attributes';
-import type { ActionRun, CallEvent, CallMetadata, CallRecord, CallState, CallWorkflowInput } from '../shared/types';
-import { callEventsSignal, callStateQuery, callWorkflow, runActionUpdate } from '../../workflows/call';
+import type {
+  ActionRun,
+  CallEvent,
+  CallMetadata,
+  CallRecord,
+  CallState,
+  CallWorkflowInput,
+} from '../shared/types';
 import { HttpError } from './http-error';
 
 export interface StartInfo {
@@ -33,7 +40,10 @@ export class CallGateway {
 
   agent(agentId: string): AgentConfig {
     const agent = this.agents.get(agentId);
-    if (!agent) throw new HttpError(404, `unknown agent "${agentId}"`, [{ field: 'agentId', message: 'no such agent' }]);
+    if (!agent)
+      throw new HttpError(404, `unknown agent "${agentId}"`, [
+        { field: 'agentId', message: 'no such agent' },
+      ]);
     return agent;
   }
 
@@ -48,7 +58,8 @@ export class CallGateway {
       { key: callSearchAttributes.status, value: 'active' },
     ];
     const digits = party?.replace(/\D/g, '') ?? '';
-    if (digits.length >= 4) searchAttributes.push({ key: callSearchAttributes.callerLast4, value: digits.slice(-4) });
+    if (digits.length >= 4)
+      searchAttributes.push({ key: callSearchAttributes.callerLast4, value: digits.slice(-4) });
     return {
       workflowId: workflowIdFor(callId),
       taskQueue: this.taskQueue,
@@ -120,12 +131,16 @@ export class CallGateway {
     if (problems.length) throw argumentsError(actionId, problems);
   }
 
-  async describe(callId: string): Promise<{ status: 'running'; state: CallState } | { status: string; record?: CallRecord }> {
+  async describe(
+    callId: string,
+  ): Promise<{ status: 'running'; state: CallState } | { status: string; record?: CallRecord }> {
     const handle = this.client.workflow.getHandle(workflowIdFor(callId));
     try {
       const description = await handle.describe();
-      if (description.status.name === 'RUNNING') return { status: 'running', state: await handle.query(callStateQuery) };
-      if (description.status.name === 'COMPLETED') return { status: 'completed', record: await handle.result() };
+      if (description.status.name === 'RUNNING')
+        return { status: 'running', state: await handle.query(callStateQuery) };
+      if (description.status.name === 'COMPLETED')
+        return { status: 'completed', record: await handle.result() };
       return { status: description.status.name.toLowerCase() };
     } catch (err) {
       throw await this.translate(err, callId);
@@ -140,16 +155,20 @@ export class CallGateway {
       const details = (failure.details?.[0] as string[] | undefined) ?? [];
       if (failure.type === 'call_ended') return callEnded(callId);
       if (failure.type === 'unknown_action') {
-        return new HttpError(404, failure.message, [{ field: 'actionId', message: 'no such during-call action' }]);
+        return new HttpError(404, failure.message, [
+          { field: 'actionId', message: 'no such during-call action' },
+        ]);
       }
       if (failure.type === 'invalid_arguments') return argumentsError('', details);
     }
     if (err instanceof WorkflowNotFoundError || isNotFound(err)) {
       const closed = await this.isClosed(callId);
       if (closed) return callEnded(callId);
-      return new HttpError(404, `unknown call "${callId}": send agentId with the first event or action to start it`, [
-        { field: 'callId', message: 'no such call' },
-      ]);
+      return new HttpError(
+        404,
+        `unknown call "${callId}": send agentId with the first event or action to start it`,
+        [{ field: 'callId', message: 'no such call' }],
+      );
     }
     return err;
   }
@@ -169,7 +188,9 @@ function isNotFound(err: unknown): boolean {
 }
 
 function callEnded(callId: string): HttpError {
-  return new HttpError(409, `call "${callId}" has ended`, [{ field: 'callId', message: 'the call has ended' }]);
+  return new HttpError(409, `call "${callId}" has ended`, [
+    { field: 'callId', message: 'the call has ended' },
+  ]);
 }
 
 function argumentsError(actionId: string, problems: string[]): HttpError {
@@ -177,5 +198,9 @@ function argumentsError(actionId: string, problems: string[]): HttpError {
     const [field, ...rest] = p.split(': ');
     return { field, message: rest.join(': ') };
   });
-  return new HttpError(400, `invalid arguments${actionId ? ` for "${actionId}"` : ''}: ${details.map((d) => d.field).join(', ')}`, details);
+  return new HttpError(
+    400,
+    `invalid arguments${actionId ? ` for "${actionId}"` : ''}: ${details.map((d) => d.field).join(', ')}`,
+    details,
+  );
 }

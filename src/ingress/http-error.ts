@@ -16,12 +16,18 @@ export function validationError(error: z.ZodError, prefix = ''): HttpError {
   const details = error.issues.flatMap((issue) => {
     const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((k) => ({ field: [base, k].filter(Boolean).join('.'), message: 'unknown field' }));
+      return issue.keys.map((k) => ({
+        field: [base, k].filter(Boolean).join('.'),
+        message: 'unknown field',
+      }));
     }
     if (issue.code === 'invalid_union' && issue.errors.length) {
       // Report the alternative that got furthest rather than "invalid input".
       const best = issue.errors.reduce((a, b) => (a.length <= b.length ? a : b));
-      return best.map((i) => ({ field: [base, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
+      return best.map((i) => ({
+        field: [base, ...i.path.map(String)].filter(Boolean).join('.'),
+        message: i.message,
+      }));
     }
     return [{ field: base || '(body)', message: issue.message }];
   });
@@ -36,11 +42,16 @@ export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   }
   const type = (err as { type?: string }).type;
   if (type === 'entity.too.large') {
-    res.status(413).json({ error: 'request body is too large', details: [{ field: '(body)', message: err.message }] });
+    res
+      .status(413)
+      .json({ error: 'request body is too large', details: [{ field: '(body)', message: err.message }] });
     return;
   }
   if (type === 'entity.parse.failed') {
-    res.status(400).json({ error: 'request body is not valid JSON', details: [{ field: '(body)', message: 'malformed JSON' }] });
+    res.status(400).json({
+      error: 'request body is not valid JSON',
+      details: [{ field: '(body)', message: 'malformed JSON' }],
+    });
     return;
   }
   if (typeof (err as { status?: number }).status === 'number' && (err as { status: number }).status < 500) {

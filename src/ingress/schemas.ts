@@ -33,7 +33,12 @@ export const callMetadataSchema = z
   .strict();
 
 const startFields = {
-  agentId: z.string().min(1).max(128).optional().describe('Starts the call workflow if it does not exist yet'),
+  agentId: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('Starts the call workflow if it does not exist yet'),
   call: callMetadataSchema.optional(),
 };
 

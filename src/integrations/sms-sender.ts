@@ -5,7 +5,10 @@ import { createTwilioClient } from './twilio-client';
 import { TwilioSmsSender } from './twilio-sms';
 
 /** Twilio when credentials are configured, otherwise the labelled dry-run sender. */
-export function createSmsSender(env: Record<string, string | undefined>, ledger: SideEffectLedger): SmsSender {
+export function createSmsSender(
+  env: Record<string, string | undefined>,
+  ledger: SideEffectLedger,
+): SmsSender {
   const accountSid = env.TWILIO_ACCOUNT_SID;
   const hasAuth = Boolean(env.TWILIO_AUTH_TOKEN || (env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET));
   if (!accountSid || !hasAuth) return new DryRunSmsSender();

@@ -1,6 +1,6 @@
 import type { Twilio } from 'twilio';
 import type { SideEffectLedger } from '../store/side-effect-ledger';
-import { SmsRejectedError, type SmsMessage, type SmsReceipt, type SmsSender } from './sms';
+import { type SmsMessage, type SmsReceipt, SmsRejectedError, type SmsSender } from './sms';
 
 /** How long one attempt may hold a key before another attempt may take it over. */
 const LEASE_MS = 60_000;
@@ -25,7 +25,9 @@ export class TwilioSmsSender implements SmsSender {
     const claim = await this.ledger.claim(idempotencyKey, 'sms', LEASE_MS);
     if (claim.state === 'done') return claim.result as SmsReceipt;
     if (claim.state === 'busy') {
-      throw new SmsInProgressError(`another attempt is sending this message until ${claim.leaseUntil.toISOString()}`);
+      throw new SmsInProgressError(
+        `another attempt is sending this message until ${claim.leaseUntil.toISOString()}`,
+      );
     }
     if (claim.previouslyStarted) {
       const found = await this.findSent(message);
@@ -49,11 +51,19 @@ export class TwilioSmsSender implements SmsSender {
       if (typeof status === 'number' && status >= 400 && status < 500 && status !== 429) {
         await this.ledger.release(idempotencyKey);
         const code = (err as { code?: number }).code;
-        throw new SmsRejectedError(`Twilio rejected the message (${status}${code ? `, code ${code}` : ''})`, code);
+        throw new SmsRejectedError(
+          `Twilio rejected the message (${status}${code ? `, code ${code}` : ''})`,
+          code,
+        );
       }
       throw err;
     }
-    const receipt: SmsReceipt = { provider: 'twilio', messageId: created.sid, status: created.status, to: message.to };
+    const receipt: SmsReceipt = {
+      provider: 'twilio',
+      messageId: created.sid,
+      status: created.status,
+      to: message.to,
+    };
     await this.ledger.complete(idempotencyKey, receipt);
     return receipt;
   }
@@ -73,6 +83,12 @@ export class TwilioSmsSender implements SmsSender {
         (!m.dateCreated || m.dateCreated.getTime() >= since),
     );
     if (!match) return undefined;
-    return { provider: 'twilio', messageId: match.sid, status: match.status, to: message.to, recovered: true };
+    return {
+      provider: 'twilio',
+      messageId: match.sid,
+      status: match.status,
+      to: message.to,
+      recovered: true,
+    };
   }
 }

@@ -18,7 +18,11 @@ export function maskPhone(value: string): string {
 export function redact(text: string, secrets: string[] = []): string {
   let out = text;
   for (const secret of secrets) if (secret) out = out.split(secret).join('[secret]');
-  return out.replace(PHONE, (m) => maskPhone(m));
+  return out.replace(PHONE, (m) => {
+    const digits = m.replace(/\D/g, '').length;
+    // Dates and times also look like digit runs; phone numbers have a "+" or at least ten digits.
+    return (m.startsWith('+') && digits >= 7) || digits >= 10 ? maskPhone(m) : m;
+  });
 }
 
 export function createLogger(
@@ -29,7 +33,9 @@ export function createLogger(
   const emit = (level: string, message: string, fields?: Record<string, unknown>) => {
     if (opts.quiet && level === 'info') return;
     const extra = fields && Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : '';
-    write(redact(`${new Date().toISOString()} ${level.padEnd(5)} [${name}] ${message}${extra}`, opts.secrets));
+    write(
+      `${new Date().toISOString()} ${level.padEnd(5)} [${name}] ${redact(`${message}${extra}`, opts.secrets)}`,
+    );
   };
   return {
     info: (m, f) => emit('info', m, f),

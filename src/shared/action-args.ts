@@ -8,7 +8,10 @@ export interface ArgumentSpec {
   maxLength?: number;
 }
 
-export function validateArguments(specs: Record<string, ArgumentSpec>, args: Record<string, unknown>): string[] {
+export function validateArguments(
+  specs: Record<string, ArgumentSpec>,
+  args: Record<string, unknown>,
+): string[] {
   const problems: string[] = [];
   for (const name of Object.keys(args)) {
     if (!(name in specs)) problems.push(`args.${name}: unknown argument`);
@@ -24,9 +27,13 @@ export function validateArguments(specs: Record<string, ArgumentSpec>, args: Rec
         ? typeof value === 'string'
         : spec.type === 'boolean'
           ? typeof value === 'boolean'
-          : typeof value === 'number' && Number.isFinite(value) && (spec.type === 'number' || Number.isInteger(value));
+          : typeof value === 'number' &&
+            Number.isFinite(value) &&
+            (spec.type === 'number' || Number.isInteger(value));
     if (!typeOk) {
-      problems.push(`args.${name}: expected ${spec.type}, got ${Array.isArray(value) ? 'array' : typeof value}`);
+      problems.push(
+        `args.${name}: expected ${spec.type}, got ${Array.isArray(value) ? 'array' : typeof value}`,
+      );
       continue;
     }
     if (spec.enum && !spec.enum.includes(value as string | number)) {

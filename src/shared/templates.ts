@@ -46,7 +46,10 @@ export function parseTemplate(template: string): TemplateSegment[] {
 }
 
 /** Every string inside a settings value, with its location (for error messages). */
-export function* stringsIn(value: unknown, at: (string | number)[] = []): Generator<[string, (string | number)[]]> {
+export function* stringsIn(
+  value: unknown,
+  at: (string | number)[] = [],
+): Generator<[string, (string | number)[]]> {
   if (typeof value === 'string') yield [value, at];
   else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* stringsIn(v, [...at, i]);
   else if (value && typeof value === 'object') {
@@ -138,15 +141,19 @@ export function resolveSecrets(
 ): unknown {
   if (typeof value === 'string') {
     return value.replace(ENV_PLACEHOLDER, (_m, name: string) => {
-      if (!secretNames.includes(name)) throw new UndeclaredSecretError(`{{env.${name}}} is not a declared secret`);
+      if (!secretNames.includes(name))
+        throw new UndeclaredSecretError(`{{env.${name}}} is not a declared secret`);
       const secret = env[name];
-      if (secret === undefined) throw new UndeclaredSecretError(`secret ${name} is not set in the environment`);
+      if (secret === undefined)
+        throw new UndeclaredSecretError(`secret ${name} is not set in the environment`);
       return secret;
     });
   }
   if (Array.isArray(value)) return value.map((v) => resolveSecrets(v, secretNames, env));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveSecrets(v, secretNames, env)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, resolveSecrets(v, secretNames, env)]),
+    );
   }
   return value;
 }

@@ -23,7 +23,8 @@ interface LedgerRow {
 
 // Leases use clock_timestamp(), not now(): now() is frozen at transaction start, so a claim that
 // waited on a row lock would otherwise grant a lease shorter than asked for.
-const leaseEnd = (param: string) => `clock_timestamp() + ${param}::double precision * interval '1 millisecond'`;
+const leaseEnd = (param: string) =>
+  `clock_timestamp() + ${param}::double precision * interval '1 millisecond'`;
 
 /**
  * Exactly-once bookkeeping for side effects whose provider offers no idempotency key (e.g. SMS).

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { findTemporalCli } from '../../scripts/temporal-cli';
 import { callSearchAttributes } from '../shared/search-attributes';
-import { freePort } from './free-port';
+import { freePort, isPortFree } from './free-port';
 
 export interface DevServerOptions {
   /** SQLite file to persist workflows in; in memory when omitted. */
@@ -13,6 +13,9 @@ export interface DevServerOptions {
   /** Server dynamic config, e.g. `{ 'limit.historyCount.suggestContinueAsNew': 40 }`. */
   dynamicConfig?: Record<string, string | number | boolean>;
   headless?: boolean;
+  /** Preferred gRPC and UI ports (used when free, e.g. 7233 and 8233 for `npm start`); otherwise any free port. */
+  port?: number;
+  uiPort?: number;
   log?: (line: string) => void;
 }
 
@@ -27,8 +30,22 @@ export interface DevServer {
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const cli = await findTemporalCli(opts.log);
   const namespace = opts.namespace ?? 'default';
-  const [port, uiPort, httpPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort)];
+  const [port, uiPort, httpPort, metricsPort] = await Promise.all([
+    preferredPort(opts.port),
+    preferredPort(opts.uiPort),
+    freePort(),
+    freePort(),
+  ]);
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--http-port',
+    String(httpPort),
+  ];
   args.push('--metrics-port', String(metricsPort), '--namespace', namespace, '--log-level', 'error');
   if (opts.headless) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
@@ -36,12 +53,17 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
   }
-  for (const key of Object.values(callSearchAttributes)) args.push('--search-attribute', `${key.name}=Keyword`);
+  for (const key of Object.values(callSearchAttributes))
+    args.push('--search-attribute', `${key.name}=Keyword`);
   for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
 
-  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+  // Its own process group: a terminal's Ctrl-C reaches only us, so the worker drains before the server stops.
+  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  child.on('exit', () => process.off('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -96,4 +118,8 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>): P
   const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(killer);
+}
+
+async function preferredPort(port: number | undefined): Promise<number> {
+  return port !== undefined && (await isPortFree(port)) ? port : freePort();
 }

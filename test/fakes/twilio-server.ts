@@ -196,7 +196,8 @@ function scalarProblems(where: string, value: string, schema: OpenApiSchema | un
     case 'number': {
       const ok = schema.type === 'integer' ? /^-?\d+$/.test(value) : Number.isFinite(Number(value));
       const n = Number(value);
-      if (!ok || value.trim() === '') problems.push(`${where}=${JSON.stringify(value)} is not an ${schema.type}`);
+      if (!ok || value.trim() === '')
+        problems.push(`${where}=${JSON.stringify(value)} is not an ${schema.type}`);
       else if (schema.minimum !== undefined && n < schema.minimum)
         problems.push(`${where}=${value} is below the minimum ${schema.minimum}`);
       else if (schema.maximum !== undefined && n > schema.maximum)
@@ -537,7 +538,8 @@ export async function startTwilioFake(opts: TwilioFakeOptions): Promise<TwilioFa
         next_page_uri: hasNext ? pageUri(page + 1, `PA${pageItems[pageItems.length - 1].sid}`) : null,
         page,
         page_size: pageSize,
-        previous_page_uri: page > 0 && pageItems.length > 0 ? pageUri(page - 1, `PB${pageItems[0].sid}`) : null,
+        previous_page_uri:
+          page > 0 && pageItems.length > 0 ? pageUri(page - 1, `PB${pageItems[0].sid}`) : null,
         start,
         uri: pageUri(page, token),
       },
@@ -555,7 +557,9 @@ export async function startTwilioFake(opts: TwilioFakeOptions): Promise<TwilioFa
     if (list) {
       if (method === 'POST') {
         const result = createMessage(list[1], form);
-        return 'sid' in result ? { reply: { status: 201, body: result }, created: result } : { reply: result };
+        return 'sid' in result
+          ? { reply: { status: 201, body: result }, created: result }
+          : { reply: result };
       }
       if (method === 'GET') return { reply: listMessages(list[1], pathname, query) };
       return { reply: twilioError(405, 20004, 'Method not allowed') };
@@ -603,7 +607,14 @@ export async function startTwilioFake(opts: TwilioFakeOptions): Promise<TwilioFa
       form: Object.fromEntries([...form].map(([k, v]) => [k, v.length === 1 ? v[0] : v])),
       authUser: parseBasicAuth(req.headers.authorization)?.user,
       status: 0,
-      contractViolations: checkContract(method, pathname, query, contentType, isForm ? form : undefined, raw.length),
+      contractViolations: checkContract(
+        method,
+        pathname,
+        query,
+        contentType,
+        isForm ? form : undefined,
+        raw.length,
+      ),
     };
     requests.push(record);
     violations.push(...record.contractViolations);

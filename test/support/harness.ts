@@ -20,7 +20,12 @@ export interface Harness extends TemporalClients {
   worker?: Worker;
   gateway: CallGateway;
   /** POST/GET against the ingress with the bearer token. */
-  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
 
@@ -101,6 +106,10 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
 }
 
 /** An utterance/status/ended event with a timestamp `offsetSeconds` after a fixed call start. */
-export function event(id: string, offsetSeconds: number, fields: Record<string, unknown>): Record<string, unknown> {
+export function event(
+  id: string,
+  offsetSeconds: number,
+  fields: Record<string, unknown>,
+): Record<string, unknown> {
   return { id, at: new Date(Date.UTC(2026, 0, 5, 15, 0, offsetSeconds)).toISOString(), ...fields };
 }

@@ -132,7 +132,9 @@ function findPostgresBin(): string {
   const base = '/usr/lib/postgresql';
   const versions = existsSync(base)
     ? readdirSync(base)
-        .filter((v) => existsSync(join(base, v, 'bin', 'initdb')) && existsSync(join(base, v, 'bin', 'postgres')))
+        .filter(
+          (v) => existsSync(join(base, v, 'bin', 'initdb')) && existsSync(join(base, v, 'bin', 'postgres')),
+        )
         .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a))
     : [];
   if (versions.length === 0) {
@@ -190,7 +192,9 @@ async function waitForServer(url: string, exited: Promise<void>, log: () => stri
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`postgres did not accept connections within ${START_TIMEOUT_MS} ms (${lastError}):\n${log()}`);
+  throw new Error(
+    `postgres did not accept connections within ${START_TIMEOUT_MS} ms (${lastError}):\n${log()}`,
+  );
 }
 
 /**

@@ -1,0 +1,34 @@
+# callflow image: one image for both processes. The default command runs the ingress;
+# the worker runs from the same image with `npx tsx src/worker.ts`.
+FROM node:20-bookworm-slim
+
+ENV NODE_ENV=production \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+
+WORKDIR /app
+
+# Dependencies first so source edits do not invalidate the install layer.
+# package.json sets allowScripts to false for every package with an install script
+# (@swc/core, esbuild, protobufjs); none is needed at run time, so they are skipped here too.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts \
+ && npm cache clean --force
+
+COPY tsconfig.json ./
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+COPY scripts ./scripts
+COPY agents ./agents
+
+# The code stays root-owned and read-only for the runtime user; only the data
+# directory (embedded store when DATABASE_URL is unset) is writable.
+RUN mkdir -p /app/.data \
+ && chown node:node /app/.data
+
+USER node
+
+EXPOSE 3000
+CMD ["npx", "tsx", "src/ingress/server.ts"]

@@ -1,0 +1,21 @@
+/** The ingress on its own (scaled separately from workers): `tsx src/ingress/server.ts`. */
+import { readSettings } from '../config/env';
+import { loadAgents } from '../config/load-agents';
+import { createLogger } from '../observability/logger';
+import { connectClient, exitOnStartupError, onShutdown, startIngress } from '../service';
+
+async function main(): Promise<void> {
+  const log = createLogger('ingress');
+  const settings = readSettings();
+  if (!settings.apiToken) throw new Error('CALLFLOW_API_TOKEN must be set when the ingress runs on its own');
+  const agents = loadAgents(settings.agentPaths);
+  const client = await connectClient(settings.temporalAddress ?? '127.0.0.1:7233', settings, log);
+  const server = await startIngress(client, agents, { ...settings, apiToken: settings.apiToken }, log);
+  log.info(`listening on :${settings.port} for agents ${[...agents.keys()].join(', ')}`);
+  onShutdown(log, async () => {
+    await new Promise((r) => server.close(r));
+    await client.connection.close();
+  });
+}
+
+main().catch(exitOnStartupError);

@@ -1,0 +1,128 @@
+/** The building blocks `npm start`, the standalone worker and the standalone ingress share. */
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type express from 'express';
+import type { AgentConfig } from './config/agent-schema';
+import { type ServiceSettings, temporalConnectionOptions } from './config/env';
+import { createIngress } from './ingress/app';
+import { CallGateway } from './ingress/call-gateway';
+import type { SmsSender } from './integrations/sms';
+import { createSmsSender } from './integrations/sms-sender';
+import type { Logger } from './observability/logger';
+import { SideEffectLedger } from './store/side-effect-ledger';
+import { openStore, type Store } from './store/store';
+import { ensureSearchAttributes } from './temporal/search-attributes';
+import { createWorker, installQuietRuntime } from './worker';
+
+export function openServiceStore(settings: ServiceSettings): Promise<Store> {
+  return openStore(
+    settings.databaseUrl
+      ? { databaseUrl: settings.databaseUrl }
+      : { dataDir: path.join(settings.dataDir, 'store') },
+  );
+}
+
+export async function connectClient(
+  address: string,
+  settings: ServiceSettings,
+  log: Logger,
+): Promise<Client> {
+  const connection = await Connection.connect(temporalConnectionOptions(address));
+  try {
+    await ensureSearchAttributes(connection, settings.namespace);
+  } catch (err) {
+    log.warn(
+      `could not register the search attributes (on managed clusters, register them once): ${(err as Error).message}`,
+    );
+  }
+  return new Client({ connection, namespace: settings.namespace });
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  sms: SmsSender;
+  /** Drains in-flight tasks, then closes the connection. */
+  stop(): Promise<void>;
+}
+
+export async function startWorker(
+  address: string,
+  settings: ServiceSettings,
+  store: Store,
+  log: Logger,
+): Promise<RunningWorker> {
+  installQuietRuntime();
+  const connection = await NativeConnection.connect(temporalConnectionOptions(address));
+  const sms = createSmsSender(process.env, new SideEffectLedger(store));
+  const worker = await createWorker({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    deps: { store, sms, env: process.env, log },
+  });
+  const run = worker.run();
+  return {
+    worker,
+    sms,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await run.catch((err: Error) => log.error(`worker stopped with an error: ${err.message}`));
+      await connection.close();
+    },
+  };
+}
+
+export async function startIngress(
+  client: Client,
+  agents: Map<string, AgentConfig>,
+  settings: ServiceSettings & { apiToken: string },
+  log: Logger,
+  extraRoutes?: express.Router,
+): Promise<Server> {
+  const app = createIngress({
+    gateway: new CallGateway(client, agents, settings.taskQueue),
+    apiToken: settings.apiToken,
+    maxBodyBytes: settings.maxBodyBytes,
+    log,
+    extraRoutes,
+  });
+  return new Promise((resolve, reject) => {
+    const server = app.listen(settings.port, () => resolve(server));
+    server.on('error', reject);
+  });
+}
+
+/** Runs `stop` once on SIGINT/SIGTERM; a second signal exits at once. */
+export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+  let stoppingSince: number | undefined;
+  const handler = (signal: string) => {
+    if (stoppingSince !== undefined) {
+      // Ctrl-C reaches us both from the terminal and relayed by npm, so a repeat within a moment is the same one.
+      if (Date.now() - stoppingSince < 3000) return;
+      log.warn('second signal: exiting now');
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
+    log.info(`${signal}: draining and stopping`);
+    stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        log.error(`shutdown failed: ${err.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+export function exitOnStartupError(err: unknown): never {
+  const message =
+    (err as Error).name === 'ConfigError'
+      ? (err as Error).message
+      : `failed to start: ${(err as Error).message}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
