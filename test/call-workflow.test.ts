@@ -1,42 +1,8 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { callStateQuery, type callWorkflow } from '../workflows/call';
+import { startCustomerApi } from './support/customer-api';
 import { event, type Harness, startHarness } from './support/harness';
 import { eventually } from './support/temporal';
-
-/** A loopback "customer API" that records requests and answers with the order's status. */
-async function startOrdersApi(opts: { delayMs?: number } = {}) {
-  const requests: {
-    method: string;
-    url: string;
-    headers: http.IncomingHttpHeaders;
-    body: string;
-    at: number;
-  }[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      requests.push({ method: req.method!, url: req.url!, headers: req.headers, body, at: Date.now() });
-      const respond = () => {
-        if (req.url?.startsWith('/fail')) {
-          res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"nope"}');
-          return;
-        }
-        const id = req.url?.split('/').pop();
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ id, status: `status-of-${id}` }));
-      };
-      opts.delayMs ? setTimeout(respond, opts.delayMs) : respond();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(r)) };
-}
 
 function agent(api: string, extra: Record<string, unknown> = {}) {
   return {
@@ -60,10 +26,10 @@ function agent(api: string, extra: Record<string, unknown> = {}) {
 }
 
 describe('call workflow', () => {
-  let api: Awaited<ReturnType<typeof startOrdersApi>>;
+  let api: Awaited<ReturnType<typeof startCustomerApi>>;
   let h: Harness;
   before(async () => {
-    api = await startOrdersApi({ delayMs: 100 });
+    api = await startCustomerApi({ delayMs: 100 });
     h = await startHarness({
       agents: [
         agent(api.url),

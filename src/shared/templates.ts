@@ -93,24 +93,19 @@ function toText(value: unknown): string {
 
 function renderString(template: string, ctx: TemplateContext): unknown {
   const segments = parseTemplate(template);
-  const resolve = (seg: { path: string[]; raw: string }) => {
+  // `{{env.X}}` stays as written until an activity resolves it; anything else substituted by the workflow is
+  // neutralised (see below).
+  const substitute = (seg: { path: string[]; raw: string }, asText: boolean): unknown => {
     const [root, ...rest] = seg.path;
     if (root === 'env') return ctx.env ? (ctx.env[rest.join('.')] ?? '') : seg.raw;
-    return lookup(ctx[root as keyof TemplateContext], rest);
+    const value = lookup(ctx[root as keyof TemplateContext], rest);
+    const shaped = asText ? toText(value) : value === undefined ? '' : value;
+    return ctx.env ? shaped : neutralize(shaped);
   };
   // A string that is exactly one placeholder keeps the value's type, so a JSON body can carry numbers,
   // booleans and objects from earlier actions.
-  if (segments.length === 1 && 'path' in segments[0]) {
-    const value = resolve(segments[0]);
-    return value === undefined ? '' : ctx.env ? value : neutralize(value);
-  }
-  return segments
-    .map((seg) => {
-      if (!('path' in seg)) return seg.text;
-      const text = toText(resolve(seg));
-      return ctx.env ? text : (neutralize(text) as string);
-    })
-    .join('');
+  if (segments.length === 1 && 'path' in segments[0]) return substitute(segments[0], false);
+  return segments.map((seg) => ('path' in seg ? (substitute(seg, true) as string) : seg.text)).join('');
 }
 
 // Values substituted by the workflow come from callers and APIs. Breaking up "{{" in them stops a caller from

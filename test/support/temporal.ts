@@ -4,6 +4,7 @@ import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
 import { bundleWorkflows, installQuietRuntime } from '../../src/worker';
 
 /** One real dev server and one workflow bundle for the whole run, started on first use. */
+installQuietRuntime('ERROR');
 let server: Promise<DevServer> | undefined;
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 

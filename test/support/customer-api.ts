@@ -1,0 +1,43 @@
+import http from 'node:http';
+
+export interface CustomerRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+/**
+ * A loopback stand-in for a customer's API: `GET /orders/:id` answers the order's status, `POST /tickets`
+ * opens a ticket, `/fail` answers 404. Every request is recorded.
+ */
+export async function startCustomerApi(opts: { delayMs?: number } = {}) {
+  const requests: CustomerRequest[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      requests.push({ method: req.method!, url: req.url!, headers: req.headers, body, at: Date.now() });
+      const respond = () => {
+        const json = (status: number, value: unknown) =>
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+        if (req.url?.startsWith('/fail')) return json(404, { error: 'nope' });
+        if (req.method === 'POST' && req.url === '/tickets')
+          return json(201, { ticket: `T-${requests.length}` });
+        const id = decodeURIComponent(req.url?.split('/').pop() ?? '');
+        json(200, { id, status: `status-of-${id}`, eta: '2 days' });
+      };
+      opts.delayMs ? setTimeout(respond, opts.delayMs) : respond();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
