@@ -1,8 +1,9 @@
 # callflow image: one image for both processes. The default command runs the ingress;
-# the worker runs from the same image with `npx tsx src/worker.ts`.
+# the worker runs from the same image with `tsx src/worker.ts`.
 FROM node:20-bookworm-slim
 
 ENV NODE_ENV=production \
+    PATH=/app/node_modules/.bin:$PATH \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
@@ -31,4 +32,7 @@ RUN mkdir -p /app/.data \
 USER node
 
 EXPOSE 3000
-CMD ["npx", "tsx", "src/ingress/server.ts"]
+# tsx runs as PID 1 and relays SIGTERM to the service, which drains before exiting.
+# `npx tsx ...` also works in this image, but npx exits on SIGTERM without passing it on,
+# so `docker stop` would kill the service instead of stopping it gracefully.
+CMD ["tsx", "src/ingress/server.ts"]

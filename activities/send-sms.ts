@@ -1,6 +1,6 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
-import { SmsRejectedError } from '../src/integrations/sms';
+import { SmsInProgressError, SmsRejectedError } from '../src/integrations/sms';
 import { defineActionType } from './action-type';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -26,11 +26,18 @@ export const sendSms = defineActionType({
     if (!body.trim()) throw ApplicationFailure.nonRetryable('the rendered body is empty', 'EmptyMessage');
     const sender = from || (messagingServiceSid ? undefined : deps.env.TWILIO_FROM_NUMBER);
     try {
-      return await deps.sms.send(
-        { to, body, from: sender, messagingServiceSid, mediaUrl },
-        input.idempotencyKey,
-      );
+      // The key is held for as long as Temporal gives this attempt; after that a retry may take it over.
+      const leaseMs = Context.current().info.startToCloseTimeoutMs;
+      const message = { to, body, from: sender, messagingServiceSid, mediaUrl };
+      return await deps.sms.send(message, input.idempotencyKey, { leaseMs });
     } catch (err) {
+      if (err instanceof SmsInProgressError) {
+        throw ApplicationFailure.create({
+          type: 'SmsInProgress',
+          message: err.message,
+          nextRetryDelay: Math.max(250, err.leaseUntil.getTime() - Date.now() + 250),
+        });
+      }
       if (err instanceof SmsRejectedError) {
         throw ApplicationFailure.nonRetryable(err.message, 'SmsRejected', { code: err.code });
       }

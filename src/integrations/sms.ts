@@ -22,7 +22,8 @@ export interface SmsReceipt {
 /** Sends a text at most once per idempotency key, even across retries and worker restarts. */
 export interface SmsSender {
   readonly name: string;
-  send(message: SmsMessage, idempotencyKey: string): Promise<SmsReceipt>;
+  /** `leaseMs`: how long this attempt may take before another attempt may take the key over. */
+  send(message: SmsMessage, idempotencyKey: string, opts?: { leaseMs?: number }): Promise<SmsReceipt>;
 }
 
 export class SmsRejectedError extends Error {
@@ -32,5 +33,13 @@ export class SmsRejectedError extends Error {
     readonly code?: number,
   ) {
     super(message);
+  }
+}
+
+/** Another attempt holds the message's idempotency key; retry after `leaseUntil`. */
+export class SmsInProgressError extends Error {
+  override name = 'SmsInProgressError';
+  constructor(readonly leaseUntil: Date) {
+    super(`another attempt holds this message until ${leaseUntil.toISOString()}`);
   }
 }

@@ -1,13 +1,14 @@
 import type { Twilio } from 'twilio';
 import type { SideEffectLedger } from '../store/side-effect-ledger';
-import { type SmsMessage, type SmsReceipt, SmsRejectedError, type SmsSender } from './sms';
+import {
+  SmsInProgressError,
+  type SmsMessage,
+  type SmsReceipt,
+  SmsRejectedError,
+  type SmsSender,
+} from './sms';
 
-/** How long one attempt may hold a key before another attempt may take it over. */
-const LEASE_MS = 60_000;
-
-export class SmsInProgressError extends Error {
-  override name = 'SmsInProgressError';
-}
+const DEFAULT_LEASE_MS = 60_000;
 
 /**
  * Twilio's Messages API has no idempotency key, so each key is claimed in the shared ledger before sending.
@@ -21,14 +22,14 @@ export class TwilioSmsSender implements SmsSender {
     private readonly ledger: SideEffectLedger,
   ) {}
 
-  async send(message: SmsMessage, idempotencyKey: string): Promise<SmsReceipt> {
-    const claim = await this.ledger.claim(idempotencyKey, 'sms', LEASE_MS);
+  async send(
+    message: SmsMessage,
+    idempotencyKey: string,
+    opts: { leaseMs?: number } = {},
+  ): Promise<SmsReceipt> {
+    const claim = await this.ledger.claim(idempotencyKey, 'sms', opts.leaseMs ?? DEFAULT_LEASE_MS);
     if (claim.state === 'done') return claim.result as SmsReceipt;
-    if (claim.state === 'busy') {
-      throw new SmsInProgressError(
-        `another attempt is sending this message until ${claim.leaseUntil.toISOString()}`,
-      );
-    }
+    if (claim.state === 'busy') throw new SmsInProgressError(claim.leaseUntil);
     if (claim.previouslyStarted) {
       const found = await this.findSent(message);
       if (found) {

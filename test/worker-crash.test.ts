@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import type { callWorkflow } from '../workflows/call';
+import { startTwilioFake, type TwilioFake } from './fakes/twilio-server';
+import { event, type Harness, startHarness } from './support/harness';
+import { startPostgres, type TestPostgres } from './support/postgres';
+import { eventually, testServer } from './support/temporal';
+
+const ACCOUNT = `AC${'2'.repeat(32)}`;
+const TOKEN = 'crash-test-token';
+const root = path.resolve(__dirname, '..');
+
+/** The standalone worker (`npm run worker`) as its own process, so the test can kill it outright. */
+function startWorkerProcess(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('polling task queue')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`worker exited (${code}): ${stderr}`)));
+  });
+  return { child, ready };
+}
+
+describe('a worker killed while an action is in flight', () => {
+  let postgres: TestPostgres;
+  let twilio: TwilioFake;
+  let h: Harness;
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    postgres = await startPostgres();
+    twilio = await startTwilioFake({ accountSid: ACCOUNT, authToken: TOKEN });
+    h = await startHarness({
+      noWorker: true,
+      agents: [
+        {
+          id: 'notify',
+          name: 'Notifier',
+          actions: {
+            afterCall: [
+              {
+                id: 'follow_up',
+                type: 'send_sms',
+                to: '{{call.from}}',
+                body: 'Thanks for calling, {{data.name}}.',
+                // A short attempt timeout, so the retry after the kill comes quickly.
+                timeoutSeconds: 3,
+                retry: { initialIntervalSeconds: 1 },
+              },
+            ],
+          },
+        },
+      ],
+    });
+  });
+  after(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await h?.stop();
+    await twilio?.close();
+    await postgres?.stop();
+  });
+
+  it('completes the call after a restart and sends the SMS exactly once', async () => {
+    const server = await testServer();
+    const env = {
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      DATABASE_URL: postgres.url,
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      TWILIO_API_BASE_URL: twilio.url,
+      TWILIO_FROM_NUMBER: '+15559870000',
+    };
+    // Twilio accepts the message but the answer never reaches the worker: the worker dies first.
+    twilio.holdResponses(true);
+    const first = startWorkerProcess(env);
+    children.push(first.child);
+    await first.ready;
+
+    await h.api('POST', '/v1/calls/crash-1/events', {
+      agentId: 'notify',
+      call: { direction: 'inbound', from: '+15551230077' },
+      events: [event('d', 1, { type: 'data', fields: { name: 'Ada' } }), event('end', 2, { type: 'ended' })],
+    });
+    await eventually(
+      () => (twilio.messages.length === 1 ? true : undefined),
+      30_000,
+      'the message to reach Twilio',
+    );
+    first.child.kill('SIGKILL');
+    twilio.holdResponses(false);
+
+    const second = startWorkerProcess(env);
+    children.push(second.child);
+    await second.ready;
+    const record = await h.client.workflow.getHandle<typeof callWorkflow>('call-crash-1').result();
+
+    const sms = record.actions.find((a) => a.actionId === 'follow_up')!;
+    assert.equal(sms.status, 'completed', JSON.stringify(sms));
+    const posts = twilio.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Messages.json'));
+    assert.equal(posts.length, 1, 'the message was sent more than once');
+    assert.equal(twilio.messages.length, 1);
+    assert.equal(twilio.messages[0].body, 'Thanks for calling, Ada.');
+    const output = sms.output as { messageId: string; recovered?: boolean };
+    assert.equal(output.messageId, twilio.messages[0].sid);
+    assert.equal(output.recovered, true, 'the retry should have found the message at Twilio');
+    assert.deepEqual(twilio.contractViolations(), []);
+  });
+});
