@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# What `npm test` needs besides npm packages: the Temporal CLI (found or built once, cached outside the clone)
+# and PostgreSQL's server binaries from Debian (the store is tested on a real server the tests start).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+node --import tsx scripts/temporal-cli.ts >/dev/null
+
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "PostgreSQL server binaries are missing: install Debian's postgresql package (apt-get install postgresql)" >&2
+    exit 1
+  fi
+  echo "installing PostgreSQL from Debian's packages..." >&2
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
