@@ -68,6 +68,38 @@ describe('call workflow', () => {
           },
         },
         { ...agent(api.url), id: 'quiet', call: { inactivityTimeoutSeconds: 10 } },
+        {
+          id: 'retries',
+          name: 'Retry policy',
+          network: { allowPrivate: ['127.0.0.1'] },
+          actions: {
+            afterCall: [
+              {
+                id: 'unavailable',
+                type: 'http_request',
+                url: `${api.url}/flaky/503/r1`,
+                retry: { initialIntervalSeconds: 0.1 },
+              },
+              {
+                id: 'throttled',
+                type: 'http_request',
+                url: `${api.url}/flaky/429/r1`,
+                retry: { initialIntervalSeconds: 0.1 },
+              },
+              {
+                id: 'rejected',
+                type: 'http_request',
+                url: `${api.url}/flaky/400/r1`,
+                retry: { initialIntervalSeconds: 0.1 },
+              },
+            ],
+          },
+        },
+        {
+          id: 'guarded',
+          name: 'No private network',
+          actions: { afterCall: [{ id: 'internal', type: 'http_request', url: `${api.url}/orders/secret` }] },
+        },
       ],
     });
   });
@@ -221,6 +253,52 @@ describe('call workflow', () => {
     assert.match(byId.uses_lookup.reason!, /depends on "lookup", which has not run/);
     assert.equal(byId.independent.status, 'completed');
     assert.equal(record.status, 'completed');
+  });
+
+  it('retries 5xx and 429 answers but not other 4xx', async () => {
+    await h.api('POST', '/v1/calls/retry-1/events', {
+      agentId: 'retries',
+      event: event('e', 1, { type: 'ended' }),
+    });
+    const record = await h.client.workflow.getHandle<typeof callWorkflow>('call-retry-1').result();
+    const byId = Object.fromEntries(record.actions.map((a) => [a.actionId, a]));
+    assert.equal(byId.unavailable.status, 'completed');
+    assert.deepEqual(byId.unavailable.output, { status: 200, body: { ok: true, attempt: 2 } });
+    assert.equal(byId.throttled.status, 'completed');
+    assert.equal(byId.rejected.status, 'failed');
+    assert.equal(byId.rejected.error!.type, 'HttpClientError');
+    assert.equal(
+      api.requests.filter((r) => r.url === '/flaky/400/r1').length,
+      1,
+      'a 400 must not be retried',
+    );
+  });
+
+  it('refuses to call a loopback address the agent does not allow-list', async () => {
+    const before = api.requests.length;
+    await h.api('POST', '/v1/calls/ssrf-1/events', {
+      agentId: 'guarded',
+      event: event('e', 1, { type: 'ended' }),
+    });
+    const record = await h.client.workflow.getHandle<typeof callWorkflow>('call-ssrf-1').result();
+    assert.equal(record.actions[0].status, 'failed');
+    assert.equal(record.actions[0].error!.type, 'BlockedDestinationError');
+    assert.equal(api.requests.length, before, 'the request must never reach the server');
+  });
+
+  it('gives each action activity a summary the Temporal UI shows', async () => {
+    const history = await h.client.workflow.getHandle('call-retry-1').fetchHistory();
+    const summaries = (history.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => {
+        const payload = e.userMetadata?.summary;
+        return payload?.data ? JSON.parse(Buffer.from(payload.data).toString()) : undefined;
+      });
+    assert.deepEqual(summaries, [
+      'after call: unavailable (http_request)',
+      'after call: throttled (http_request)',
+      'after call: rejected (http_request)',
+    ]);
   });
 
   it('ends a silent call after the inactivity timeout and still runs the after-call stage', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { migrations } from '../src/store/migrations';
@@ -29,6 +30,47 @@ async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number): 
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Runs a process that opens the PGlite directory, completes one side effect, reports `ready` and
+ * then idles with the database open, the way a worker would be when it is killed.
+ */
+function startHolder(dataDir: string): Promise<{ kill(): Promise<void> }> {
+  const storeModule = join(__dirname, '..', 'src', 'store', 'store.ts');
+  const ledgerModule = join(__dirname, '..', 'src', 'store', 'side-effect-ledger.ts');
+  const script = `
+    const { openStore } = require(${JSON.stringify(storeModule)});
+    const { SideEffectLedger } = require(${JSON.stringify(ledgerModule)});
+    (async () => {
+      const ledger = new SideEffectLedger(await openStore({ dataDir: ${JSON.stringify(dataDir)} }));
+      await ledger.claim('before-kill', 'sms', 60000);
+      await ledger.complete('before-kill', { sid: 'SMK' });
+      await ledger.claim('in-flight', 'sms', 60000);
+      process.stdout.write('ready\\n');
+      setInterval(() => {}, 1000);
+    })().catch((err) => { console.error(err); process.exit(1); });
+  `;
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (b: Buffer) => {
+      if (!b.toString().includes('ready')) return;
+      resolve({
+        kill: async () => {
+          child.kill('SIGKILL');
+          await exited;
+        },
+      });
+    });
+    void exited.then(() => reject(new Error(`holder exited before it was ready: ${stderr}`)));
+  });
 }
 
 /** Creates an empty database next to the test one, so migrations can be raced from scratch. */
@@ -289,6 +331,56 @@ for (const kind of ['pglite', 'postgres'] as const) {
           });
         } finally {
           await second.close();
+        }
+      });
+
+      it('refuses a second opener of the same directory', async () => {
+        const dataDir = join(tempDir(), 'db');
+        const first = await openStore({ dataDir });
+        try {
+          await assert.rejects(openStore({ dataDir }), /is in use by pid \d+/);
+        } finally {
+          await first.close();
+        }
+        const again = await openStore({ dataDir });
+        await again.close();
+      });
+
+      it('takes over a lock whose holder no longer exists', async () => {
+        const dataDir = join(tempDir(), 'db');
+        await (await openStore({ dataDir })).close();
+        const dead = spawn(process.execPath, ['-e', '']);
+        await new Promise((r) => dead.once('exit', r));
+        writeFileSync(join(dataDir, 'callflow.lock'), JSON.stringify({ pid: dead.pid, host: hostname() }));
+        const reopened = await openStore({ dataDir });
+        await reopened.close();
+      });
+
+      it('recovers the directory of a process that was SIGKILLed while holding it', async () => {
+        const dataDir = join(tempDir(), 'db');
+        const holder = await startHolder(dataDir);
+        try {
+          await assert.rejects(openStore({ dataDir }), /is in use/);
+        } finally {
+          await holder.kill();
+        }
+        const recovered = await openStore({ dataDir });
+        try {
+          const ledger = new SideEffectLedger(recovered);
+          assert.deepEqual(await ledger.claim('before-kill', 'sms', 60_000), {
+            state: 'done',
+            result: { sid: 'SMK' },
+          });
+          // The killed attempt's claim survived too: once its lease lapses, the next one is told to check.
+          assert.equal((await ledger.claim('in-flight', 'sms', 60_000)).state, 'busy');
+          await recovered.query("UPDATE side_effects SET lease_until = now() - interval '1 second'");
+          assert.deepEqual(await ledger.claim('in-flight', 'sms', 60_000), {
+            state: 'claimed',
+            attempt: 2,
+            previouslyStarted: true,
+          });
+        } finally {
+          await recovered.close();
         }
       });
 

@@ -1,4 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { applyMigrations, type MigrationConnection } from './migrations';
@@ -95,8 +97,18 @@ function openPostgres(databaseUrl: string): InternalStore {
 }
 
 async function openPglite(dataDir: string | undefined): Promise<InternalStore> {
-  if (dataDir) await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  let unlock = async () => {};
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true });
+    unlock = await lockDataDir(dataDir);
+  }
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir);
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
 
   let closed: Promise<void> | undefined;
   return {
@@ -107,7 +119,13 @@ async function openPglite(dataDir: string | undefined): Promise<InternalStore> {
         fn({ query: async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows }),
       ),
     close: () => {
-      closed ??= db.closed ? Promise.resolve() : db.close();
+      closed ??= (async () => {
+        try {
+          if (!db.closed) await db.close();
+        } finally {
+          await unlock();
+        }
+      })();
       return closed;
     },
     migrate: () =>
@@ -122,4 +140,69 @@ async function openPglite(dataDir: string | undefined): Promise<InternalStore> {
         await applyMigrations(conn, { advisoryLock: false });
       }),
   };
+}
+
+const LOCK_FILE = 'callflow.lock';
+const lockedHere = new Set<string>();
+
+/**
+ * PGlite has no cross-process locking: a second process opening the same directory succeeds and
+ * the two silently overwrite each other's writes. Refuse instead. A lock left by a process that was
+ * killed is recognised by its dead pid and taken over, so crash recovery needs no manual step.
+ * (Two processes taking over the same stale lock at the same instant can both win; this guards
+ * against misconfiguration, it is not a distributed lock.)
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const dir = await realpath(dataDir);
+  const path = join(dir, LOCK_FILE);
+  const me = { pid: process.pid, host: hostname() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(path, JSON.stringify(me), { flag: 'wx' });
+      lockedHere.add(dir);
+      return async () => {
+        lockedHere.delete(dir);
+        await rm(path, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = await readLock(path);
+    if (holder && isHolderAlive(holder, me, dir)) {
+      throw new Error(
+        `PGlite data directory ${dir} is in use by pid ${holder.pid} on ${holder.host}. ` +
+          'Only one process may open it; use DATABASE_URL to share a store between workers. ' +
+          `If that process is gone, delete ${path}.`,
+      );
+    }
+    await rm(path, { force: true });
+  }
+  throw new Error(`could not lock PGlite data directory ${dir}: another process is racing for it`);
+}
+
+async function readLock(path: string): Promise<{ pid: number; host: string } | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8'));
+    return typeof parsed?.pid === 'number' && typeof parsed?.host === 'string' ? parsed : undefined;
+  } catch {
+    // Missing, or cut short by a crash between create and write: nobody holds it.
+    return undefined;
+  }
+}
+
+function isHolderAlive(
+  holder: { pid: number; host: string },
+  me: { pid: number; host: string },
+  dir: string,
+) {
+  // Another machine sharing the directory: its pids mean nothing here, so assume it is alive.
+  if (holder.host !== me.host) return true;
+  // Our own pid: either this process holds it, or a previous container incarnation with the same pid.
+  if (holder.pid === me.pid) return lockedHere.has(dir);
+  try {
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

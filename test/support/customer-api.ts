@@ -10,7 +10,7 @@ export interface CustomerRequest {
 
 /**
  * A loopback stand-in for a customer's API: `GET /orders/:id` answers the order's status, `POST /tickets`
- * opens a ticket, `/fail` answers 404. Every request is recorded.
+ * opens a ticket, `/fail` answers 404, `/flaky/<status>/<key>` fails once. Every request is recorded.
  */
 export async function startCustomerApi(opts: { delayMs?: number } = {}) {
   const requests: CustomerRequest[] = [];
@@ -25,6 +25,14 @@ export async function startCustomerApi(opts: { delayMs?: number } = {}) {
         const json = (status: number, value: unknown) =>
           res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
         if (req.url?.startsWith('/fail')) return json(404, { error: 'nope' });
+        // `/flaky/<status>/<key>`: the first request for a key answers <status>, later ones succeed.
+        const flaky = req.url?.match(/^\/flaky\/(\d{3})\/(.+)$/);
+        if (flaky) {
+          const seen = requests.filter((r) => r.url === req.url).length;
+          return seen === 1
+            ? json(Number(flaky[1]), { error: 'try again' })
+            : json(200, { ok: true, attempt: seen });
+        }
         if (req.method === 'POST' && req.url === '/tickets')
           return json(201, { ticket: `T-${requests.length}` });
         const id = decodeURIComponent(req.url?.split('/').pop() ?? '');

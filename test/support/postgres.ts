@@ -32,7 +32,9 @@ async function useExternal(adminUrl: string): Promise<TestPostgres> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    stop: () => withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+    stop: async () => {
+      await withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
   };
 }
 
