@@ -1,7 +1,7 @@
 /**
  * `{{ path }}` templates over the call context. Pure and deterministic: the workflow renders action settings
- * with it, so the activity input recorded in history is exactly what was sent. `{{env.X}}` is never rendered
- * by the workflow (secrets must not enter history); the activity resolves it just before use.
+ * with it, so the activity input recorded in history is exactly what was sent. `{{env.X}}` is never filled
+ * by the workflow (secrets must not enter history): it leaves a marker the activity resolves just before use.
  */
 
 export type TemplateSegment = { text: string } | { path: string[]; raw: string };
@@ -93,14 +93,14 @@ function toText(value: unknown): string {
 
 function renderString(template: string, ctx: TemplateContext): unknown {
   const segments = parseTemplate(template);
-  // `{{env.X}}` stays as written until an activity resolves it; anything else substituted by the workflow is
-  // neutralised (see below).
+  // `{{env.X}}` becomes a marker only resolveSecrets fills, inside an activity. Markers are delimited by NUL,
+  // which is stripped from every substituted value, so no caller-supplied text can forge one.
   const substitute = (seg: { path: string[]; raw: string }, asText: boolean): unknown => {
     const [root, ...rest] = seg.path;
-    if (root === 'env') return ctx.env ? (ctx.env[rest.join('.')] ?? '') : seg.raw;
+    if (root === 'env') return ctx.env ? (ctx.env[rest.join('.')] ?? '') : secretPlaceholder(rest.join('.'));
     const value = lookup(ctx[root as keyof TemplateContext], rest);
     const shaped = asText ? toText(value) : value === undefined ? '' : value;
-    return ctx.env ? shaped : neutralize(shaped);
+    return stripMarkers(shaped);
   };
   // A string that is exactly one placeholder keeps the value's type, so a JSON body can carry numbers,
   // booleans and objects from earlier actions.
@@ -108,25 +108,30 @@ function renderString(template: string, ctx: TemplateContext): unknown {
   return segments.map((seg) => ('path' in seg ? (substitute(seg, true) as string) : seg.text)).join('');
 }
 
-// Values substituted by the workflow come from callers and APIs. Breaking up "{{" in them stops a caller from
-// smuggling an `{{env.X}}` placeholder that the activity would later fill with a secret.
-function neutralize(value: unknown): unknown {
-  if (typeof value === 'string') return value.replaceAll('{{', '{ {');
-  if (Array.isArray(value)) return value.map(neutralize);
+const MARK = '\u0000';
+
+/** What the workflow puts in place of `{{env.NAME}}`: visible in history as "\u0000env.NAME\u0000". */
+export function secretPlaceholder(name: string): string {
+  return `${MARK}env.${name}${MARK}`;
+}
+
+function stripMarkers(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes(MARK) ? value.replaceAll(MARK, '') : value;
+  if (Array.isArray(value)) return value.map(stripMarkers);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, neutralize(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stripMarkers(v)]));
   }
   return value;
 }
 
-const ENV_PLACEHOLDER = /\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+const SECRET_MARKER = new RegExp(`${MARK}env\\.([A-Za-z_][A-Za-z0-9_]*)${MARK}`, 'g');
 
 export class UndeclaredSecretError extends Error {
   override name = 'UndeclaredSecretError';
 }
 
 /**
- * Fills `{{env.X}}` placeholders left by the workflow, inside an activity, from the secrets the agent
+ * Fills the secret markers the workflow left for `{{env.X}}`, inside an activity, from the secrets the agent
  * declared. Deliberately not a template parse: rendered strings hold arbitrary caller text.
  */
 export function resolveSecrets(
@@ -135,7 +140,7 @@ export function resolveSecrets(
   env: Record<string, string | undefined>,
 ): unknown {
   if (typeof value === 'string') {
-    return value.replace(ENV_PLACEHOLDER, (_m, name: string) => {
+    return value.replace(SECRET_MARKER, (_m, name: string) => {
       if (!secretNames.includes(name))
         throw new UndeclaredSecretError(`{{env.${name}}} is not a declared secret`);
       const secret = env[name];

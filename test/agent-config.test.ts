@@ -1,0 +1,433 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { ConfigError } from '../src/config/errors';
+import { loadAgents, parseAgent } from '../src/config/load-agents';
+
+const ROOT = path.resolve(__dirname, '..');
+const SOURCE = 'agents/shop.yaml';
+
+/** A valid agent: one during-call lookup with an argument, then a ticket and an SMS after the call. */
+function shopAgent(): any {
+  return {
+    id: 'shop',
+    name: 'Shop line',
+    actions: {
+      duringCall: [
+        {
+          id: 'lookup',
+          type: 'http_request',
+          args: { order_id: { type: 'string', required: true } },
+          url: 'https://api.example.com/orders/{{args.order_id}}',
+          output: { order_status: 'body.status' },
+        },
+      ],
+      afterCall: [
+        { id: 'ticket', type: 'http_request', method: 'POST', url: 'https://api.example.com/tickets' },
+        {
+          id: 'sms',
+          type: 'send_sms',
+          to: '{{call.from}}',
+          body: 'Your order is {{actions.lookup.order_status}}',
+        },
+      ],
+    },
+  };
+}
+
+/** The problems parseAgent reports for a raw agent; fails if the agent is accepted. */
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseAgent(raw, SOURCE);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  assert.fail('the agent was accepted');
+}
+
+function onlyProblem(raw: unknown): string {
+  const problems = problemsOf(raw);
+  assert.equal(problems.length, 1, problems.join('\n'));
+  return problems[0];
+}
+
+function assertNames(problem: string, parts: string[]): void {
+  for (const part of parts)
+    assert.ok(problem.includes(part), `expected ${JSON.stringify(part)} in: ${problem}`);
+}
+
+function runMain(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, TEMPORAL_ADDRESS: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 45_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('agent configuration', () => {
+  const tempDirs: string[] = [];
+  function tempDir(files: Record<string, string>): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'callflow-agents-'));
+    tempDirs.push(dir);
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+    return dir;
+  }
+  after(() => {
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('the example agent', () => {
+    it('loads from the agents directory', () => {
+      const agents = loadAgents([path.join(ROOT, 'agents')]);
+
+      const agent = agents.get('acme-support');
+      assert.ok(agent, `loaded: ${[...agents.keys()].join(', ')}`);
+      assert.deepEqual(
+        agent.actions.duringCall.map((a) => a.id),
+        ['lookup_order'],
+      );
+      assert.deepEqual(
+        agent.actions.afterCall.map((a) => a.id),
+        ['open_ticket', 'follow_up_sms'],
+      );
+    });
+  });
+
+  describe('defaults', () => {
+    it('lets actions continue after an error unless told otherwise', () => {
+      const agent = parseAgent(shopAgent(), SOURCE);
+
+      assert.deepEqual(
+        [...agent.actions.duringCall, ...agent.actions.afterCall].map((a) => a.onError),
+        ['continue', 'continue', 'continue'],
+      );
+    });
+
+    it("takes an action's timeout from its type when none is given", () => {
+      const agent = parseAgent(shopAgent(), SOURCE);
+
+      assert.equal(agent.actions.duringCall[0].timeoutSeconds, 10);
+      assert.equal(agent.actions.afterCall[0].timeoutSeconds, 10);
+    });
+
+    it('keeps a timeout the action sets', () => {
+      const raw = shopAgent();
+      raw.actions.afterCall[0].timeoutSeconds = 42;
+
+      assert.equal(parseAgent(raw, SOURCE).actions.afterCall[0].timeoutSeconds, 42);
+    });
+
+    it('ends a silent call after two hours', () => {
+      assert.equal(parseAgent(shopAgent(), SOURCE).call.inactivityTimeoutSeconds, 7200);
+    });
+  });
+
+  describe('problems', () => {
+    it('names the agent, action and field of an unknown action type, and lists the known types', () => {
+      const raw = shopAgent();
+      raw.actions.afterCall[1].type = 'fax';
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, [
+        'agent "shop" in agents/shop.yaml',
+        'actions.afterCall[1] (id "sms")',
+        'field "type"',
+        'unknown action type "fax"',
+        'known: http_request, send_sms',
+      ]);
+    });
+
+    it('names both places of a duplicate action id', () => {
+      const raw = shopAgent();
+      raw.actions.afterCall[0].id = 'sms';
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, [
+        'agent "shop"',
+        'actions.afterCall[1] (id "sms")',
+        'field "id"',
+        'duplicate action id "sms"',
+        'also actions.afterCall[0]',
+      ]);
+    });
+
+    it('names a reference to an action that does not exist', () => {
+      const raw = shopAgent();
+      raw.actions.afterCall[1].body = 'Status: {{actions.nope.status}}';
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, [
+        'agent "shop"',
+        'actions.afterCall[1] (id "sms")',
+        'field "body"',
+        '{{actions.nope.status}}',
+        'there is no action "nope"',
+      ]);
+    });
+
+    it('names a reference to an after-call action that runs later', () => {
+      const raw = shopAgent();
+      raw.actions.afterCall[0].url = 'https://api.example.com/tickets?sms={{actions.sms.sid}}';
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, [
+        'agent "shop"',
+        'actions.afterCall[0] (id "ticket")',
+        'field "url"',
+        '"sms" runs later in the after-call stage',
+      ]);
+    });
+
+    it('names a during-call action that refers to an after-call action', () => {
+      const raw = shopAgent();
+      raw.actions.duringCall[0].url = 'https://api.example.com/orders/{{actions.ticket.id}}';
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, [
+        'agent "shop"',
+        'actions.duringCall[0] (id "lookup")',
+        'field "url"',
+        '"ticket" runs after the call',
+      ]);
+    });
+
+    it('names a malformed template', () => {
+      const raw = shopAgent();
+      raw.actions.afterCall[1].body = 'Hello {{call.from';
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, [
+        'agent "shop"',
+        'actions.afterCall[1] (id "sms")',
+        'field "body"',
+        'malformed template',
+        'unclosed "{{"',
+      ]);
+    });
+
+    it('names a missing required setting', () => {
+      const raw = shopAgent();
+      delete raw.actions.afterCall[1].body;
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, ['agent "shop"', 'actions.afterCall[1] (id "sms")', 'field "body"', 'required']);
+    });
+
+    it('names an unknown setting on an action', () => {
+      const raw = shopAgent();
+      raw.actions.afterCall[1].subject = 'Your order';
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, [
+        'agent "shop"',
+        'actions.afterCall[1] (id "sms")',
+        'field "subject"',
+        'unknown setting',
+      ]);
+    });
+
+    it('names a tool-call argument that the action does not declare', () => {
+      const raw = shopAgent();
+      raw.actions.duringCall[0].url = 'https://api.example.com/orders/{{args.order_number}}';
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, [
+        'agent "shop"',
+        'actions.duringCall[0] (id "lookup")',
+        'field "url"',
+        '{{args.order_number}}',
+        'argument "order_number" is not declared',
+      ]);
+    });
+
+    it('names a tool-call argument used by an after-call action', () => {
+      const raw = shopAgent();
+      raw.actions.afterCall[1].body = 'About order {{args.order_id}}';
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, [
+        'agent "shop"',
+        'actions.afterCall[1] (id "sms")',
+        'field "body"',
+        '{{args.order_id}}',
+        'after-call actions have no tool-call arguments',
+      ]);
+    });
+
+    it('names an environment variable that is not among the secrets, with its nested field', () => {
+      const raw = shopAgent();
+      raw.secrets = ['OTHER_KEY'];
+      raw.actions.afterCall[0].headers = { authorization: 'Bearer {{env.API_KEY}}' };
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, [
+        'agent "shop"',
+        'actions.afterCall[0] (id "ticket")',
+        'field "headers.authorization"',
+        '"API_KEY" is not listed in the agent\'s secrets',
+      ]);
+    });
+
+    it('names a call field that does not exist, and lists the fields', () => {
+      const raw = shopAgent();
+      raw.actions.afterCall[1].to = '{{call.nope}}';
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, [
+        'agent "shop"',
+        'actions.afterCall[1] (id "sms")',
+        'field "to"',
+        'the call has no field "nope"',
+        'from, to',
+      ]);
+    });
+
+    it('names a transfer target whose number is not E.164', () => {
+      const raw = shopAgent();
+      raw.transferTargets = { sales: { number: '555-0100' } };
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, ['agent "shop"', 'field "transferTargets.sales.number"', 'E.164']);
+    });
+
+    it('reports every schema problem in one file', () => {
+      const raw = shopAgent();
+      raw.name = '';
+      raw.actions.afterCall[1].type = 'fax';
+      raw.actions.afterCall[0].bogus = true;
+      raw.actions.duringCall[0].timeoutSeconds = -1;
+
+      const problems = problemsOf(raw);
+
+      assert.equal(problems.length, 4, problems.join('\n'));
+      assert.ok(problems.some((p) => p.includes('field "name"')));
+      assert.ok(problems.some((p) => p.includes('(id "sms"): field "type"')));
+      assert.ok(problems.some((p) => p.includes('(id "ticket"): field "bogus": unknown setting')));
+      assert.ok(problems.some((p) => p.includes('(id "lookup"): field "timeoutSeconds"')));
+    });
+
+    it('reports every reference problem in one file, several in one field', () => {
+      const raw = shopAgent();
+      raw.actions.afterCall[1].body = '{{call.nope}} {{args.order_id}}';
+      raw.actions.afterCall[0].url = 'https://api.example.com/{{env.API_KEY}}';
+      raw.actions.afterCall[0].id = 'lookup';
+
+      const problems = problemsOf(raw);
+
+      assert.equal(problems.length, 4, problems.join('\n'));
+      assert.ok(problems.some((p) => p.includes('duplicate action id "lookup"')));
+      assert.ok(problems.some((p) => p.includes('"API_KEY" is not listed')));
+      assert.ok(problems.some((p) => p.includes('the call has no field "nope"')));
+      assert.ok(problems.some((p) => p.includes('after-call actions have no tool-call arguments')));
+    });
+
+    it('names the file of a YAML syntax error', () => {
+      const dir = tempDir({ 'broken.yaml': 'id: broken\nname: [unclosed\n' });
+
+      assert.throws(
+        () => loadAgents([dir]),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          err.problems.length === 1 &&
+          err.problems[0].startsWith(`${path.join(dir, 'broken.yaml')}: not valid YAML`),
+      );
+    });
+
+    it('names an agent id that two files define', () => {
+      const dir = tempDir({
+        'a.yaml': YAML.stringify(shopAgent()),
+        'b.yml': YAML.stringify({ ...shopAgent(), name: 'Another shop line' }),
+      });
+
+      assert.throws(
+        () => loadAgents([dir]),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          err.problems.length === 1 &&
+          err.problems[0] ===
+            `agent "shop" in ${path.join(dir, 'b.yml')}: field "id": another file defines it too`,
+      );
+    });
+
+    it('reports the problems of every file in a directory', () => {
+      const first = shopAgent();
+      first.actions.afterCall[1].type = 'fax';
+      const second = { ...shopAgent(), id: 'other' };
+      second.actions.afterCall[0].bogus = true;
+      const dir = tempDir({ 'a.yaml': YAML.stringify(first), 'b.json': JSON.stringify(second) });
+
+      assert.throws(
+        () => loadAgents([dir]),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          err.problems.length === 2 &&
+          err.problems[0].includes(`agent "shop" in ${path.join(dir, 'a.yaml')}`) &&
+          err.problems[1].includes(`agent "other" in ${path.join(dir, 'b.json')}`),
+      );
+    });
+  });
+
+  describe('starting the service with a bad agent', () => {
+    it('exits non-zero and prints each problem to stderr, without a stack trace', async () => {
+      const raw = shopAgent();
+      raw.actions.afterCall[1].type = 'fax';
+      raw.actions.afterCall[0].bogus = true;
+      const dir = tempDir({ 'shop.yaml': YAML.stringify(raw) });
+      const dataDir = path.join(dir, 'data');
+      mkdirSync(dataDir);
+
+      const result = await runMain({ CALLFLOW_AGENTS: dir, CALLFLOW_DATA_DIR: dataDir, PORT: '0' });
+
+      assert.notEqual(result.code, 0, result.stderr);
+      assert.notEqual(result.code, null, 'the process was killed, not exited');
+      const lines = result.stderr.split('\n');
+      assert.ok(
+        lines.some((l) =>
+          l.includes('actions.afterCall[1] (id "sms"): field "type": unknown action type "fax"'),
+        ),
+        result.stderr,
+      );
+      assert.ok(
+        lines.some((l) => l.includes('actions.afterCall[0] (id "ticket"): field "bogus": unknown setting')),
+        result.stderr,
+      );
+      assert.deepEqual(
+        lines.filter((l) => l.startsWith('    at ')),
+        [],
+      );
+      assert.ok(!result.stdout.includes('callflow is running'), result.stdout);
+    });
+  });
+});
