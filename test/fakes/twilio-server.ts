@@ -9,7 +9,7 @@ import path from 'node:path';
  * checks every request it receives against Twilio's published OpenAPI description.
  */
 
-const SPEC_PATH = path.resolve(__dirname, '../../../shared/contracts/twilio/twilio_api_v2010.json');
+const SPEC_PATH = path.resolve(__dirname, '../contracts/twilio/twilio_api_v2010.json');
 const API_PREFIX = '/2010-04-01';
 const MAX_BODY_CHARS = 1600;
 const DEFAULT_PAGE_SIZE = 50;
