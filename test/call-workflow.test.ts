@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { callStateQuery, type callWorkflow } from '../workflows/call';
-import { startCustomerApi } from './support/customer-api';
+import { lookupOrderAction, startCustomerApi } from './support/customer-api';
 import { event, type Harness, startHarness } from './support/harness';
 import { eventually } from './support/temporal';
 
@@ -10,15 +10,7 @@ function agent(api: string, extra: Record<string, unknown> = {}) {
     name: 'Orders line',
     network: { allowPrivate: ['127.0.0.1'] },
     actions: {
-      duringCall: [
-        {
-          id: 'lookup',
-          type: 'http_request',
-          args: { order_id: { type: 'string', required: true } },
-          url: `${api}/orders/{{args.order_id}}`,
-          output: { order_status: 'body.status' },
-        },
-      ],
+      duringCall: [lookupOrderAction(api)],
       afterCall: [],
     },
     ...extra,

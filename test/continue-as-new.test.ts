@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { DevServer } from '../src/temporal/dev-server';
 import { startDevServer } from '../src/temporal/dev-server';
 import { callStateQuery, type callWorkflow } from '../workflows/call';
-import { startCustomerApi } from './support/customer-api';
+import { lookupOrderAction, startCustomerApi } from './support/customer-api';
 import { event, type Harness, startHarness } from './support/harness';
 import { maybeRecordHistory } from './support/histories';
 import { eventually } from './support/temporal';
@@ -27,15 +27,7 @@ describe('a long call', () => {
           name: 'Long calls',
           network: { allowPrivate: ['127.0.0.1'] },
           actions: {
-            duringCall: [
-              {
-                id: 'lookup',
-                type: 'http_request',
-                args: { order_id: { type: 'string', required: true } },
-                url: `${customer.url}/orders/{{args.order_id}}`,
-                output: { order_status: 'body.status' },
-              },
-            ],
+            duringCall: [lookupOrderAction(customer.url)],
             afterCall: [
               {
                 id: 'summary',

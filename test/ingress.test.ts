@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { CallState } from '../src/shared/types';
 import { callStateQuery, type callWorkflow } from '../workflows/call';
+import { lookupOrderAction } from './support/customer-api';
 import { event, type Harness, startHarness } from './support/harness';
 import { eventually } from './support/temporal';
 
@@ -30,16 +31,7 @@ function shopAgent(api: string) {
     name: 'Shop line',
     network: { allowPrivate: ['127.0.0.1'] },
     actions: {
-      duringCall: [
-        {
-          id: 'lookup',
-          type: 'http_request',
-          args: { order_id: { type: 'string', required: true } },
-          url: `${api}/orders/{{args.order_id}}`,
-          output: { order_status: 'body.status' },
-          retry: { maximumAttempts: 1 },
-        },
-      ],
+      duringCall: [lookupOrderAction(api, { retry: { maximumAttempts: 1 } })],
       afterCall: [],
     },
   };

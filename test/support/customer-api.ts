@@ -49,3 +49,15 @@ export async function startCustomerApi(opts: { delayMs?: number } = {}) {
     close: () => new Promise((r) => server.close(r)),
   };
 }
+
+/** The during-call action most tests use: `lookup` reads `/orders/<order_id>` and outputs its status. */
+export function lookupOrderAction(apiUrl: string, extra: Record<string, unknown> = {}) {
+  return {
+    id: 'lookup',
+    type: 'http_request',
+    args: { order_id: { type: 'string', required: true } },
+    url: `${apiUrl}/orders/{{args.order_id}}`,
+    output: { order_status: 'body.status' },
+    ...extra,
+  };
+}
