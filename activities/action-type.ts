@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CallControl } from '../src/integrations/call-control';
 import type { SmsSender } from '../src/integrations/sms';
 import type { Logger } from '../src/observability/logger';
 import type { ActionActivityInput } from '../src/shared/types';
@@ -8,6 +9,8 @@ import type { Store } from '../src/store/store';
 export interface ActivityDeps {
   store: Store;
   sms: SmsSender;
+  /** Telephony per provider; `twilio` only when Twilio credentials and a public URL are configured. */
+  callControl: { platform: CallControl; twilio?: CallControl };
   env: Record<string, string | undefined>;
   log: Logger;
 }
@@ -23,7 +26,10 @@ export interface ActionType<Settings extends z.ZodObject = z.ZodObject> {
   /** Stages the type may be configured in; both when omitted. */
   stages?: ('duringCall' | 'afterCall')[];
   defaultTimeoutSeconds?: number;
-  create(deps: ActivityDeps): (input: ActionActivityInput<z.infer<Settings>>) => Promise<unknown>;
+  /** The action's activity, named after the type; omitted for types the workflow orchestrates itself. */
+  create?(deps: ActivityDeps): (input: ActionActivityInput<z.infer<Settings>>) => Promise<unknown>;
+  /** Further activities the type's workflow steps use. */
+  extraActivities?(deps: ActivityDeps): Record<string, (input: any) => Promise<unknown>>;
 }
 
 export function defineActionType<Settings extends z.ZodObject>(

@@ -1,10 +1,16 @@
 import type { ActionType, ActivityDeps } from './action-type';
 import { httpRequest } from './http-request';
 import { sendSms } from './send-sms';
+import { transfer } from './transfer';
 
 /** Every action type the service knows. Adding one: a file in activities/ and a line here. */
-export const actionTypes: ActionType[] = [httpRequest, sendSms];
+export const actionTypes: ActionType[] = [httpRequest, sendSms, transfer];
 
 export function createActivities(deps: ActivityDeps): Record<string, (input: any) => Promise<unknown>> {
-  return Object.fromEntries(actionTypes.map((t) => [t.type, t.create(deps)]));
+  const activities: Record<string, (input: any) => Promise<unknown>> = {};
+  for (const t of actionTypes) {
+    if (t.create) activities[t.type] = t.create(deps);
+    Object.assign(activities, t.extraActivities?.(deps));
+  }
+  return activities;
 }

@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
-import { SmsInProgressError, SmsRejectedError } from '../src/integrations/sms';
+import { EffectInProgressError } from '../src/integrations/once';
+import { SmsRejectedError } from '../src/integrations/sms';
 import { defineActionType } from './action-type';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -29,9 +30,9 @@ export const sendSms = defineActionType({
       // The key is held for as long as Temporal gives this attempt; after that a retry may take it over.
       const leaseMs = Context.current().info.startToCloseTimeoutMs;
       const message = { to, body, from: sender, messagingServiceSid, mediaUrl };
-      return await deps.sms.send(message, input.idempotencyKey, { leaseMs });
+      return await deps.sms.send(message, input.idempotencyKey, { leaseMs, callId: input.callId });
     } catch (err) {
-      if (err instanceof SmsInProgressError) {
+      if (err instanceof EffectInProgressError) {
         throw ApplicationFailure.create({
           type: 'SmsInProgress',
           message: err.message,

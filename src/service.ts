@@ -8,8 +8,8 @@ import type { AgentConfig } from './config/agent-schema';
 import { type ServiceSettings, temporalConnectionOptions } from './config/env';
 import { createIngress } from './ingress/app';
 import { CallGateway } from './ingress/call-gateway';
+import { createProviders } from './integrations/providers';
 import type { SmsSender } from './integrations/sms';
-import { createSmsSender } from './integrations/sms-sender';
 import type { Logger } from './observability/logger';
 import { SideEffectLedger } from './store/side-effect-ledger';
 import { openStore, type Store } from './store/store';
@@ -55,17 +55,17 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   installQuietRuntime();
   const connection = await NativeConnection.connect(temporalConnectionOptions(address));
-  const sms = createSmsSender(process.env, new SideEffectLedger(store));
+  const providers = createProviders(process.env, new SideEffectLedger(store));
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
-    deps: { store, sms, env: process.env, log },
+    deps: { store, ...providers, env: process.env, log },
   });
   const run = worker.run();
   return {
     worker,
-    sms,
+    sms: providers.sms,
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await run.catch((err: Error) => log.error(`worker stopped with an error: ${err.message}`));

@@ -15,6 +15,10 @@ import type {
   CarriedState,
   RunActionRequest,
   Stage,
+  TransferAttempt,
+  TransferLegStatus,
+  TransferOutcome,
+  TransferRecord,
 } from '../src/shared/types';
 
 export const DEFAULT_INACTIVITY_TIMEOUT_SECONDS = 2 * 60 * 60;
@@ -50,7 +54,14 @@ export class Call {
     const carried: CarriedState | undefined = input.carried;
     const { call } = input;
     this.state = carried
-      ? { ...carried.state, runsInThisCall: carried.state.runsInThisCall + 1 }
+      ? {
+          ...carried.state,
+          // Histories recorded before these fields existed carry state without them.
+          transfers: carried.state.transfers ?? [],
+          sms: carried.state.sms ?? [],
+          ivr: carried.state.ivr ?? [],
+          runsInThisCall: carried.state.runsInThisCall + 1,
+        }
       : {
           callId: call.callId,
           agentId: call.agentId,
@@ -64,11 +75,15 @@ export class Call {
           actions: [],
           data: {},
           disposition: null,
+          transfers: [],
+          sms: [],
+          ivr: [],
           runsInThisCall: 1,
         };
     this.seenEventIds = new Set(carried?.seenEventIds ?? []);
     this.invocations = { ...(carried?.invocations ?? {}) };
     this.results = { ...(carried?.results ?? {}) };
+    this.ivrPrompts.push(...(carried?.ivrPrompts ?? []));
   }
 
   get ended(): boolean {
@@ -118,7 +133,90 @@ export class Call {
       case 'ended':
         this.end(event.reason ?? 'hangup', event.at);
         return;
+      case 'transfer_status':
+        this.applyTransferStatus(event.attemptId, event.status, event.at, event.legId);
+        return;
+      case 'sms_status':
+        this.applySmsStatus(event.messageId, event.status, event.at, event.errorCode);
+        return;
+      case 'ivr_prompt':
+        this.ivrPrompts.push({ text: event.text, at: event.at });
+        return;
     }
+  }
+
+  /** IVR prompts not yet handed to a navigator, in arrival order. */
+  readonly ivrPrompts: { text: string; at: string }[] = [];
+
+  private applyTransferStatus(
+    attemptId: string | undefined,
+    status: TransferLegStatus,
+    at: string,
+    legId?: string,
+  ) {
+    const attempts = this.state.transfers.flatMap((t) => t.attempts);
+    // Platforms that run the transfer themselves don't know our attempt ids: their events go to the latest attempt.
+    const attempt = attemptId ? attempts.find((a) => a.id === attemptId) : attempts.at(-1);
+    if (!attempt) return;
+    attempt.events.push({ status, at });
+    if (legId && !attempt.legId) attempt.legId = legId;
+    const outcome = outcomeOf(status, attempt.mode);
+    if (outcome && !attempt.outcome) {
+      attempt.outcome = outcome;
+      attempt.outcomeAt = at;
+    }
+  }
+
+  private applySmsStatus(messageId: string, status: string, at: string, errorCode?: number) {
+    const delivery = this.state.sms.find((d) => d.messageId === messageId);
+    if (!delivery) return;
+    // Callbacks can arrive out of order: never move a final status back to an intermediate one.
+    if (SMS_FINAL.has(delivery.status) && !SMS_FINAL.has(status)) return;
+    delivery.status = status;
+    delivery.updatedAt = at;
+    if (errorCode !== undefined) delivery.errorCode = errorCode;
+  }
+
+  startTransfer(id: string, requested: string, reason: string | undefined): TransferRecord {
+    const record: TransferRecord = {
+      id,
+      requested,
+      reason,
+      startedAt: this.now().toISOString(),
+      attempts: [],
+    };
+    this.state.transfers.push(record);
+    return record;
+  }
+
+  addTransferAttempt(
+    record: TransferRecord,
+    attempt: Pick<TransferAttempt, 'target' | 'destination' | 'mode'> & { outcome?: TransferOutcome },
+  ): TransferAttempt {
+    const at = this.now().toISOString();
+    const entry: TransferAttempt = {
+      id: `${record.id}-${record.attempts.length + 1}`,
+      ...attempt,
+      startedAt: at,
+      events: [],
+      ...(attempt.outcome ? { outcomeAt: at } : {}),
+    };
+    record.attempts.push(entry);
+    this.activitySeq++;
+    return entry;
+  }
+
+  /** The workflow's own ring timer decided: the leg did not answer in time. */
+  timeOutAttempt(attempt: TransferAttempt): void {
+    if (attempt.outcome) return;
+    attempt.outcome = 'no_answer';
+    attempt.outcomeAt = this.now().toISOString();
+    attempt.timedOut = true;
+  }
+
+  trackSms(actionId: string, messageId: string, status: string): void {
+    if (this.state.sms.some((d) => d.messageId === messageId)) return;
+    this.state.sms.push({ actionId, messageId, status, updatedAt: this.now().toISOString() });
   }
 
   end(reason: string, at?: string): void {
@@ -279,7 +377,38 @@ export class Call {
       seenEventIds: [...this.seenEventIds],
       invocations: { ...this.invocations },
       results: { ...this.results },
+      ivrPrompts: [...this.ivrPrompts],
     };
+  }
+}
+
+const SMS_FINAL = new Set(['delivered', 'undelivered', 'failed', 'read', 'canceled']);
+
+/** The outcome a leg status decides, if any. A warm transfer counts as answered only once the target accepts. */
+export function outcomeOf(status: TransferLegStatus, mode: 'warm' | 'cold'): TransferOutcome | undefined {
+  switch (status) {
+    case 'accepted':
+      return 'answered';
+    case 'answered':
+    case 'in-progress':
+      return mode === 'cold' ? 'answered' : undefined;
+    case 'completed':
+      // A warm leg that ends before accepting hung up on the briefing.
+      return mode === 'cold' ? 'answered' : 'declined';
+    case 'declined':
+      return 'declined';
+    case 'voicemail':
+      return 'voicemail';
+    case 'busy':
+      return 'busy';
+    case 'no-answer':
+      return 'no_answer';
+    case 'failed':
+      return 'failed';
+    case 'canceled':
+      return 'canceled';
+    default:
+      return undefined;
   }
 }
 

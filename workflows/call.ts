@@ -12,6 +12,7 @@ import type {
   Stage,
 } from '../src/shared/types';
 import { ActionRequestError, Call } from './call-model';
+import { procedures } from './procedures';
 
 export const callEventsSignal = wf.defineSignal<[CallEvent[]]>('events');
 export const runActionUpdate = wf.defineUpdate<ActionRun, [RunActionRequest]>('runAction');
@@ -136,6 +137,21 @@ async function runAction(
     requestId,
     startedAt,
   };
+  const procedure = procedures[action.type];
+  if (procedure) {
+    try {
+      const output = await procedure(call, input);
+      return call.record({ ...base, status: 'completed', output, finishedAt: new Date().toISOString() });
+    } catch (err) {
+      if (!(err instanceof wf.ActivityFailure)) throw err;
+      return call.record({
+        ...base,
+        status: 'failed',
+        error: describeFailure(err),
+        finishedAt: new Date().toISOString(),
+      });
+    }
+  }
   const activity = wf.proxyActivities<Record<string, (i: typeof input) => Promise<unknown>>>({
     startToCloseTimeout: `${action.timeoutSeconds ?? DEFAULT_ACTION_TIMEOUT_SECONDS}s`,
     retry: {
@@ -149,6 +165,7 @@ async function runAction(
   })[action.type];
   try {
     const output = await activity(input);
+    trackDelivery(call, action.id, output);
     return call.record({ ...base, status: 'completed', output, finishedAt: new Date().toISOString() });
   } catch (err) {
     return call.record({
@@ -158,6 +175,13 @@ async function runAction(
       finishedAt: new Date().toISOString(),
     });
   }
+}
+
+/** Texts sent through Twilio report delivery later, as `sms_status` events on the call. */
+function trackDelivery(call: Call, actionId: string, output: unknown): void {
+  const receipt = output as { provider?: string; messageId?: string; status?: string } | undefined;
+  if (receipt?.provider === 'twilio' && receipt.messageId)
+    call.trackSms(actionId, receipt.messageId, receipt.status ?? 'queued');
 }
 
 function describeFailure(err: unknown): { type: string; message: string } {

@@ -1,5 +1,7 @@
+import { isValidPhoneNumber } from 'libphonenumber-js';
 import { z } from 'zod';
 import { actionTypes } from '../../activities';
+import { type BusinessHours, validateBusinessHours, WEEKDAYS } from '../shared/business-hours';
 
 const ID = /^[a-z][a-z0-9_-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -38,20 +40,72 @@ export const actionBaseShape = {
     .optional(),
 };
 
+const e164 = z
+  .string()
+  .refine(
+    (v) => /^\+[1-9]\d{6,14}$/.test(v) && isValidPhoneNumber(v),
+    'a valid E.164 phone number like +14155550100',
+  );
+
+const businessHoursSchema = z
+  .object({
+    timezone: z.string().describe('IANA time zone, e.g. America/New_York'),
+    weekly: z
+      .object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(z.string()).optional()])))
+      .strict()
+      .describe('Open intervals per weekday, e.g. { mon: ["09:00-12:00", "13:00-17:00"] }'),
+    closedDates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).optional(),
+  })
+  .strict()
+  .superRefine((hours, ctx) => {
+    for (const problem of validateBusinessHours(hours as BusinessHours))
+      ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export const fallbackStepSchema = z.union([
+  z.object({ target: z.string().regex(ID) }).strict(),
+  z.object({ voicemail: z.object({ greeting: z.string().optional() }).strict() }).strict(),
+  z.object({ agent: z.object({ offerCallback: z.boolean().default(true) }).strict() }).strict(),
+]);
+
 export const transferTargetSchema = z
   .object({
-    number: z
-      .string()
-      .regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number like +15551234567')
-      .optional(),
+    number: e164.optional(),
     sip: z
       .string()
-      .regex(/^sips?:/, 'a SIP URI like sip:desk@pbx.example.com')
+      .regex(/^sips?:[^@\s]+@[^\s]+$/, 'a SIP URI like sip:desk@pbx.example.com')
       .optional(),
     description: z.string().optional(),
+    hours: businessHoursSchema.optional(),
+    ringTimeoutSeconds: z.number().int().min(5).max(120).default(20),
+    mode: z.enum(['warm', 'cold']).default('warm'),
+    callerId: e164.optional().describe('Caller ID shown to the target; defaults to TWILIO_FROM_NUMBER'),
+    briefing: z.string().optional().describe('Template the target hears before accepting (warm transfers)'),
+    fallback: z
+      .array(fallbackStepSchema)
+      .default([])
+      .describe('Tried in order when this target does not take the call'),
   })
   .strict()
   .refine((t) => Boolean(t.number) !== Boolean(t.sip), { message: 'give exactly one of "number" or "sip"' });
+
+export const telephonySchema = z
+  .object({
+    provider: z
+      .enum(['platform', 'twilio'])
+      .default('platform')
+      .describe(
+        'twilio: callflow dials through Twilio; platform: the voice platform executes the returned instruction',
+      ),
+    holdMusicUrl: z.string().url().optional(),
+    agentTwimlUrl: z
+      .string()
+      .url()
+      .optional()
+      .describe('Twilio: TwiML URL that reconnects the caller to the AI agent when a transfer falls back'),
+    smsFrom: e164.optional().describe('Sending number for this agent; defaults to TWILIO_FROM_NUMBER'),
+  })
+  .strict();
 
 /** One schema per action type: the common fields plus the type's own settings, nothing else. */
 export const actionSchemas = actionTypes.map((t) =>
@@ -86,6 +140,7 @@ export const agentConfigSchema = z
       .strict()
       .default({ inactivityTimeoutSeconds: 7200 }),
     transferTargets: z.record(z.string().regex(ID), transferTargetSchema).default({}),
+    telephony: telephonySchema.default({ provider: 'platform' }),
     actions: z
       .object({
         duringCall: z.array(actionSchema).default([]),

@@ -113,6 +113,15 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 
 function semanticProblems(agent: AgentConfig, prefix: string): string[] {
   const problems: string[] = [];
+  for (const [name, target] of Object.entries(agent.transferTargets)) {
+    target.fallback.forEach((step, i) => {
+      if (!('target' in step)) return;
+      const where = `${prefix}: field "transferTargets.${name}.fallback[${i}].target"`;
+      if (step.target === name) problems.push(`${where}: a target cannot fall back to itself`);
+      else if (!agent.transferTargets[step.target])
+        problems.push(`${where}: there is no transfer target "${step.target}"`);
+    });
+  }
   const seen = new Map<string, string>();
   const during = new Set(agent.actions.duringCall.map((a) => a.id));
   for (const stage of STAGES) {

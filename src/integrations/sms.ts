@@ -23,7 +23,11 @@ export interface SmsReceipt {
 export interface SmsSender {
   readonly name: string;
   /** `leaseMs`: how long this attempt may take before another attempt may take the key over. */
-  send(message: SmsMessage, idempotencyKey: string, opts?: { leaseMs?: number }): Promise<SmsReceipt>;
+  send(
+    message: SmsMessage,
+    idempotencyKey: string,
+    opts?: { leaseMs?: number; callId?: string },
+  ): Promise<SmsReceipt>;
 }
 
 export class SmsRejectedError extends Error {
@@ -33,13 +37,5 @@ export class SmsRejectedError extends Error {
     readonly code?: number,
   ) {
     super(message);
-  }
-}
-
-/** Another attempt holds the message's idempotency key; retry after `leaseUntil`. */
-export class SmsInProgressError extends Error {
-  override name = 'SmsInProgressError';
-  constructor(readonly leaseUntil: Date) {
-    super(`another attempt holds this message until ${leaseUntil.toISOString()}`);
   }
 }

@@ -1,12 +1,7 @@
 import type { Twilio } from 'twilio';
 import type { SideEffectLedger } from '../store/side-effect-ledger';
-import {
-  SmsInProgressError,
-  type SmsMessage,
-  type SmsReceipt,
-  SmsRejectedError,
-  type SmsSender,
-} from './sms';
+import { once, twilioRefused } from './once';
+import { type SmsMessage, type SmsReceipt, SmsRejectedError, type SmsSender } from './sms';
 
 const DEFAULT_LEASE_MS = 60_000;
 
@@ -20,53 +15,47 @@ export class TwilioSmsSender implements SmsSender {
   constructor(
     private readonly client: Twilio,
     private readonly ledger: SideEffectLedger,
+    /** Where Twilio posts delivery statuses; the call id is appended. */
+    private readonly statusCallbackBase?: string,
   ) {}
 
   async send(
     message: SmsMessage,
     idempotencyKey: string,
-    opts: { leaseMs?: number } = {},
+    opts: { leaseMs?: number; callId?: string } = {},
   ): Promise<SmsReceipt> {
-    const claim = await this.ledger.claim(idempotencyKey, 'sms', opts.leaseMs ?? DEFAULT_LEASE_MS);
-    if (claim.state === 'done') return claim.result as SmsReceipt;
-    if (claim.state === 'busy') throw new SmsInProgressError(claim.leaseUntil);
-    if (claim.previouslyStarted) {
-      const found = await this.findSent(message);
-      if (found) {
-        await this.ledger.complete(idempotencyKey, found);
-        return found;
-      }
-    }
-    let created: Awaited<ReturnType<Twilio['messages']['create']>>;
+    const statusCallback =
+      this.statusCallbackBase && opts.callId
+        ? `${this.statusCallbackBase}/${encodeURIComponent(opts.callId)}`
+        : undefined;
     try {
-      created = await this.client.messages.create({
-        to: message.to,
-        body: message.body,
-        ...(message.from ? { from: message.from } : {}),
-        ...(message.messagingServiceSid ? { messagingServiceSid: message.messagingServiceSid } : {}),
-        ...(message.mediaUrl?.length ? { mediaUrl: message.mediaUrl } : {}),
+      return await once<SmsReceipt>({
+        ledger: this.ledger,
+        key: idempotencyKey,
+        kind: 'sms',
+        leaseMs: opts.leaseMs ?? DEFAULT_LEASE_MS,
+        find: () => this.findSent(message),
+        refused: twilioRefused,
+        act: async () => {
+          const created = await this.client.messages.create({
+            to: message.to,
+            body: message.body,
+            ...(message.from ? { from: message.from } : {}),
+            ...(message.messagingServiceSid ? { messagingServiceSid: message.messagingServiceSid } : {}),
+            ...(message.mediaUrl?.length ? { mediaUrl: message.mediaUrl } : {}),
+            ...(statusCallback ? { statusCallback } : {}),
+          });
+          return { provider: 'twilio', messageId: created.sid, status: created.status, to: message.to };
+        },
       });
     } catch (err) {
-      const status = (err as { status?: number }).status;
-      // A 4xx means Twilio refused the message: nothing was sent, so a later attempt may try again.
-      if (typeof status === 'number' && status >= 400 && status < 500 && status !== 429) {
-        await this.ledger.release(idempotencyKey);
-        const code = (err as { code?: number }).code;
-        throw new SmsRejectedError(
-          `Twilio rejected the message (${status}${code ? `, code ${code}` : ''})`,
-          code,
-        );
-      }
-      throw err;
+      if (!twilioRefused(err)) throw err;
+      const { status, code } = err as { status: number; code?: number };
+      throw new SmsRejectedError(
+        `Twilio rejected the message (${status}${code ? `, code ${code}` : ''})`,
+        code,
+      );
     }
-    const receipt: SmsReceipt = {
-      provider: 'twilio',
-      messageId: created.sid,
-      status: created.status,
-      to: message.to,
-    };
-    await this.ledger.complete(idempotencyKey, receipt);
-    return receipt;
   }
 
   /** The most recent messages to the same recipient with the same sender and text, created in the last day. */
@@ -84,12 +73,6 @@ export class TwilioSmsSender implements SmsSender {
         (!m.dateCreated || m.dateCreated.getTime() >= since),
     );
     if (!match) return undefined;
-    return {
-      provider: 'twilio',
-      messageId: match.sid,
-      status: match.status,
-      to: message.to,
-      recovered: true,
-    };
+    return { provider: 'twilio', messageId: match.sid, status: match.status, to: message.to };
   }
 }

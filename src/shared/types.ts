@@ -22,8 +22,31 @@ export interface AgentSnapshot {
   secrets?: string[];
   network?: { allowPrivate?: string[] };
   call?: { inactivityTimeoutSeconds?: number };
-  transferTargets?: Record<string, unknown>;
+  transferTargets?: Record<string, TransferTargetConfig>;
+  telephony?: {
+    provider: 'platform' | 'twilio';
+    holdMusicUrl?: string;
+    agentTwimlUrl?: string;
+    smsFrom?: string;
+  };
   actions: { duringCall: ActionConfig[]; afterCall: ActionConfig[] };
+}
+
+export type FallbackStep =
+  | { target: string }
+  | { voicemail: { greeting?: string } }
+  | { agent: { offerCallback?: boolean } };
+
+export interface TransferTargetConfig {
+  number?: string;
+  sip?: string;
+  description?: string;
+  hours?: import('./business-hours').BusinessHours;
+  ringTimeoutSeconds: number;
+  mode: 'warm' | 'cold';
+  callerId?: string;
+  briefing?: string;
+  fallback: FallbackStep[];
 }
 
 export interface CallMetadata {
@@ -33,6 +56,8 @@ export interface CallMetadata {
   from?: string;
   to?: string;
   platform?: string;
+  /** The voice platform's id for the caller's leg (Twilio: the CallSid), needed to redirect it. */
+  providerCallId?: string;
   /** Extra platform variables, available to templates as {{call.metadata.x}}. */
   metadata?: Record<string, unknown>;
 }
@@ -47,7 +72,89 @@ export type CallEvent =
   | (EventBase & { type: 'dtmf'; digits: string })
   | (EventBase & { type: 'status'; status: string })
   | (EventBase & { type: 'data'; fields: Record<string, unknown> })
-  | (EventBase & { type: 'ended'; reason?: string });
+  | (EventBase & { type: 'ended'; reason?: string })
+  | (EventBase & { type: 'transfer_status'; attemptId?: string; status: TransferLegStatus; legId?: string })
+  | (EventBase & { type: 'sms_status'; messageId: string; status: string; errorCode?: number })
+  | (EventBase & { type: 'ivr_prompt'; text: string });
+
+/** What a transfer leg reports: Twilio's call statuses, plus the briefing's answer. */
+export type TransferLegStatus =
+  | 'initiated'
+  | 'ringing'
+  | 'in-progress'
+  | 'accepted'
+  | 'declined'
+  | 'answered'
+  | 'completed'
+  | 'busy'
+  | 'no-answer'
+  | 'failed'
+  | 'canceled'
+  | 'voicemail';
+
+export type TransferOutcome =
+  | 'answered'
+  | 'no_answer'
+  | 'busy'
+  | 'failed'
+  | 'declined'
+  | 'voicemail'
+  | 'canceled'
+  | 'closed';
+
+export interface TransferAttempt {
+  id: string;
+  target: string;
+  destination: string;
+  mode: 'warm' | 'cold';
+  legId?: string;
+  startedAt: string;
+  events: { status: TransferLegStatus; at: string }[];
+  outcome?: TransferOutcome;
+  outcomeAt?: string;
+  /** Set when the workflow's own ring timer decided the outcome. */
+  timedOut?: boolean;
+}
+
+export interface TransferRecord {
+  id: string;
+  requested: string;
+  reason?: string;
+  startedAt: string;
+  attempts: TransferAttempt[];
+  result?: TransferResult;
+}
+
+export type TransferResult =
+  | { status: 'transferred'; target: string; say: string }
+  | { status: 'voicemail'; say: string }
+  | { status: 'returned_to_agent'; offerCallback: boolean; say: string }
+  | { status: 'instructed'; instruction: TransferInstruction; say: string }
+  | { status: 'closed'; target: string; opensAt?: string; say: string }
+  | { status: 'unknown_target'; available: string[]; say: string }
+  | { status: 'failed'; say: string; reason: string };
+
+/** For voice platforms that transfer themselves: what to do, in order. */
+export interface TransferInstruction {
+  action: 'transfer';
+  mode: 'warm' | 'cold';
+  chain: {
+    target: string;
+    destination?: string;
+    ringTimeoutSeconds?: number;
+    voicemail?: boolean;
+    agent?: boolean;
+  }[];
+  briefing?: string;
+}
+
+export interface SmsDelivery {
+  actionId: string;
+  messageId: string;
+  status: string;
+  errorCode?: number;
+  updatedAt: string;
+}
 
 export interface TranscriptEntry {
   eventId: string;
@@ -96,6 +203,9 @@ export interface CallState {
   actions: ActionRun[];
   data: Record<string, unknown>;
   disposition: string | null;
+  transfers: TransferRecord[];
+  sms: SmsDelivery[];
+  ivr: { actionId: string; steps: { at: string; prompt: string; decision: unknown }[]; result?: unknown }[];
   runsInThisCall: number;
 }
 
@@ -107,6 +217,7 @@ export interface CarriedState {
   seenEventIds: string[];
   invocations: Record<string, number>;
   results: Record<string, ActionRun>;
+  ivrPrompts?: { text: string; at: string }[];
 }
 
 export interface CallWorkflowInput {

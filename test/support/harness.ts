@@ -5,6 +5,7 @@ import type { AgentConfig } from '../../src/config/agent-schema';
 import { parseAgent } from '../../src/config/load-agents';
 import { createIngress } from '../../src/ingress/app';
 import { CallGateway } from '../../src/ingress/call-gateway';
+import { PlatformCallControl } from '../../src/integrations/call-control';
 import { DryRunSmsSender } from '../../src/integrations/dry-run-sms';
 import { createLogger } from '../../src/observability/logger';
 import { openStore, type Store } from '../../src/store/store';
@@ -59,7 +60,14 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       namespace: clients.server.namespace,
       taskQueue,
       workflowBundle: await workflowBundle(),
-      deps: { store, sms: new DryRunSmsSender(), env: {}, log: quietLog, ...opts.deps },
+      deps: {
+        store,
+        sms: new DryRunSmsSender(),
+        callControl: { platform: new PlatformCallControl() },
+        env: {},
+        log: quietLog,
+        ...opts.deps,
+      },
     });
     workerRun = worker.run();
   }

@@ -1,0 +1,43 @@
+import type { SideEffectLedger } from '../store/side-effect-ledger';
+import { type CallControl, PlatformCallControl } from './call-control';
+import { DryRunSmsSender } from './dry-run-sms';
+import type { SmsSender } from './sms';
+import { TwilioCallControl } from './twilio-call-control';
+import { createTwilioClient } from './twilio-client';
+import { TwilioSmsSender } from './twilio-sms';
+
+export interface Providers {
+  sms: SmsSender;
+  callControl: { platform: CallControl; twilio?: CallControl };
+}
+
+/**
+ * The adapters the worker's activities use, chosen by the environment: Twilio when its credentials are set
+ * (calls also need CALLFLOW_PUBLIC_URL, where Twilio posts status callbacks), dry-run SMS otherwise.
+ */
+export function createProviders(
+  env: Record<string, string | undefined>,
+  ledger: SideEffectLedger,
+): Providers {
+  const platform = new PlatformCallControl();
+  const accountSid = env.TWILIO_ACCOUNT_SID;
+  const hasAuth = Boolean(env.TWILIO_AUTH_TOKEN || (env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET));
+  if (!accountSid || !hasAuth) return { sms: new DryRunSmsSender(), callControl: { platform } };
+  const client = createTwilioClient({
+    accountSid,
+    authToken: env.TWILIO_AUTH_TOKEN,
+    apiKeySid: env.TWILIO_API_KEY_SID,
+    apiKeySecret: env.TWILIO_API_KEY_SECRET,
+    apiBaseUrl: env.TWILIO_API_BASE_URL,
+  });
+  const publicUrl = env.CALLFLOW_PUBLIC_URL?.replace(/\/+$/, '');
+  return {
+    sms: new TwilioSmsSender(client, ledger, publicUrl ? `${publicUrl}/twilio/sms/status` : undefined),
+    callControl: {
+      platform,
+      twilio: publicUrl
+        ? new TwilioCallControl({ client, ledger, publicUrl, defaultCallerId: env.TWILIO_FROM_NUMBER })
+        : undefined,
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import type { ActionActivityInput } from '../src/shared/types';
+import type { Call } from './call-model';
+import { runTransfer } from './transfer';
+
+/**
+ * Action types the workflow orchestrates itself (several activities, timers, events) instead of running one
+ * activity named after the type.
+ */
+export const procedures: Record<string, (call: Call, input: ActionActivityInput) => Promise<unknown>> = {
+  transfer: runTransfer,
+};
