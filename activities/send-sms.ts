@@ -1,48 +1,85 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { isValidPhoneNumber } from 'libphonenumber-js';
 import { z } from 'zod';
 import { EffectInProgressError } from '../src/integrations/once';
-import { SmsRejectedError } from '../src/integrations/sms';
+import { type SmsReceipt, SmsRejectedError } from '../src/integrations/sms';
+import { segmentInfo, splitBody } from '../src/integrations/sms-segments';
+import { OptOutList } from '../src/store/opt-outs';
 import { defineActionType } from './action-type';
-
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 export const sendSms = defineActionType({
   type: 'send_sms',
   description: 'Sends a text message (Twilio Messages API, or the dry-run sender without credentials).',
   settings: z.object({
-    to: z.string().min(1).describe('Recipient in E.164, usually {{call.from}}'),
-    body: z.string().min(1).max(1600),
-    from: z.string().optional().describe('Sender number; defaults to TWILIO_FROM_NUMBER'),
+    to: z.string().min(1).default('{{call.customer}}').describe('Recipient in E.164; defaults to the caller'),
+    body: z.string().min(1).max(10_000),
+    from: z
+      .string()
+      .optional()
+      .describe("Sender number; defaults to the agent's telephony.smsFrom, then TWILIO_FROM_NUMBER"),
     messagingServiceSid: z
       .string()
       .regex(/^MG[0-9a-f]{32}$/)
       .optional(),
     mediaUrl: z.array(z.string().url()).max(10).optional(),
   }),
-  create: (deps) => async (input) => {
-    const { to, body, from, messagingServiceSid, mediaUrl } = input.settings;
-    if (!E164.test(to)) {
-      throw ApplicationFailure.nonRetryable(`"to" is not an E.164 phone number`, 'InvalidPhoneNumber');
-    }
-    if (!body.trim()) throw ApplicationFailure.nonRetryable('the rendered body is empty', 'EmptyMessage');
-    const sender = from || (messagingServiceSid ? undefined : deps.env.TWILIO_FROM_NUMBER);
-    try {
+  create: (deps) => {
+    const optOuts = new OptOutList(deps.store);
+    return async (input) => {
+      const { to, body, from, messagingServiceSid, mediaUrl } = input.settings;
+      if (!/^\+[1-9]\d{6,14}$/.test(to) || !isValidPhoneNumber(to)) {
+        throw ApplicationFailure.nonRetryable(`"to" is not a valid E.164 phone number`, 'InvalidPhoneNumber');
+      }
+      if (!body.trim()) throw ApplicationFailure.nonRetryable('the rendered body is empty', 'EmptyMessage');
+      if (await optOuts.isOptedOut(to)) {
+        return {
+          sent: false,
+          status: 'opted_out',
+          to,
+          say: 'This number replied STOP to our texts, so no text was sent. Do not promise one.',
+        };
+      }
+      const sender = from || (messagingServiceSid ? undefined : deps.env.TWILIO_FROM_NUMBER);
       // The key is held for as long as Temporal gives this attempt; after that a retry may take it over.
       const leaseMs = Context.current().info.startToCloseTimeoutMs;
-      const message = { to, body, from: sender, messagingServiceSid, mediaUrl };
-      return await deps.sms.send(message, input.idempotencyKey, { leaseMs, callId: input.callId });
-    } catch (err) {
-      if (err instanceof EffectInProgressError) {
-        throw ApplicationFailure.create({
-          type: 'SmsInProgress',
-          message: err.message,
-          nextRetryDelay: Math.max(250, err.leaseUntil.getTime() - Date.now() + 250),
-        });
+      const parts = splitBody(body);
+      const receipts: SmsReceipt[] = [];
+      try {
+        for (const [i, part] of parts.entries()) {
+          const key = parts.length === 1 ? input.idempotencyKey : `${input.idempotencyKey}/part-${i + 1}`;
+          const message = {
+            to,
+            body: part,
+            from: sender,
+            messagingServiceSid,
+            mediaUrl: i === 0 ? mediaUrl : undefined,
+          };
+          receipts.push(await deps.sms.send(message, key, { leaseMs, callId: input.callId }));
+        }
+      } catch (err) {
+        if (err instanceof EffectInProgressError) {
+          throw ApplicationFailure.create({
+            type: 'SmsInProgress',
+            message: err.message,
+            nextRetryDelay: Math.max(250, err.leaseUntil.getTime() - Date.now() + 250),
+          });
+        }
+        if (err instanceof SmsRejectedError) {
+          throw ApplicationFailure.nonRetryable(err.message, 'SmsRejected', { code: err.code });
+        }
+        throw err;
       }
-      if (err instanceof SmsRejectedError) {
-        throw ApplicationFailure.nonRetryable(err.message, 'SmsRejected', { code: err.code });
-      }
-      throw err;
-    }
+      const first = receipts[0];
+      return {
+        ...first,
+        sent: !first.dryRun,
+        ...(parts.length > 1 ? { parts: receipts.map((r) => r.messageId) } : {}),
+        segments: parts.reduce((n, p) => n + segmentInfo(p).segments, 0),
+        encoding: segmentInfo(body).encoding,
+        say: first.dryRun
+          ? 'The text was recorded (dry run) but not sent.'
+          : `A text is on its way to the number ending ${to.slice(-4)}.`,
+      };
+    };
   },
 });

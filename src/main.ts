@@ -39,7 +39,10 @@ async function main(): Promise<void> {
   const worker = await startWorker(address, settings, store, log);
   const apiToken = settings.apiToken ?? generatedToken(settings.dataDir);
   const demo = process.env.CALLFLOW_DEMO_API === 'false' ? undefined : demoApi();
-  const server = await startIngress(client, agents, { ...settings, apiToken }, log, demo);
+  const server = await startIngress(client, agents, { ...settings, apiToken }, log, {
+    extraRoutes: demo,
+    store,
+  });
 
   const tokenShown = settings.apiToken ? '$CALLFLOW_API_TOKEN' : apiToken;
   process.stdout.write(

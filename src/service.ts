@@ -8,9 +8,11 @@ import type { AgentConfig } from './config/agent-schema';
 import { type ServiceSettings, temporalConnectionOptions } from './config/env';
 import { createIngress } from './ingress/app';
 import { CallGateway } from './ingress/call-gateway';
+import { twilioWebhooks } from './ingress/twilio-webhooks';
 import { createProviders } from './integrations/providers';
 import type { SmsSender } from './integrations/sms';
 import type { Logger } from './observability/logger';
+import { OptOutList } from './store/opt-outs';
 import { SideEffectLedger } from './store/side-effect-ledger';
 import { openStore, type Store } from './store/store';
 import { ensureSearchAttributes } from './temporal/search-attributes';
@@ -79,14 +81,30 @@ export async function startIngress(
   agents: Map<string, AgentConfig>,
   settings: ServiceSettings & { apiToken: string },
   log: Logger,
-  extraRoutes?: express.Router,
+  opts: { extraRoutes?: express.Router; store?: Store } = {},
 ): Promise<Server> {
+  const gateway = new CallGateway(client, agents, settings.taskQueue);
+  const authToken = process.env.TWILIO_AUTH_TOKEN;
+  const publicUrl = process.env.CALLFLOW_PUBLIC_URL;
+  const twilioRoutes =
+    authToken && publicUrl
+      ? twilioWebhooks({
+          gateway,
+          authToken,
+          publicUrl,
+          optOuts: opts.store ? new OptOutList(opts.store) : undefined,
+          holdMusicUrl: process.env.CALLFLOW_HOLD_MUSIC_URL,
+          log,
+        })
+      : undefined;
+  if (!twilioRoutes && authToken) log.warn('CALLFLOW_PUBLIC_URL is not set: Twilio webhooks are disabled');
   const app = createIngress({
-    gateway: new CallGateway(client, agents, settings.taskQueue),
+    gateway,
     apiToken: settings.apiToken,
     maxBodyBytes: settings.maxBodyBytes,
     log,
-    extraRoutes,
+    extraRoutes: opts.extraRoutes,
+    twilioRoutes,
   });
   return new Promise((resolve, reject) => {
     const server = app.listen(settings.port, () => resolve(server));

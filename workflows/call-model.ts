@@ -343,6 +343,7 @@ export class Call {
         direction: call.direction,
         from: call.from ?? '',
         to: call.to ?? '',
+        customer: (call.direction === 'outbound' ? call.to : call.from) ?? '',
         platform: call.platform ?? '',
         startedAt: this.state.startedAt,
         endedAt: this.state.endedAt ?? '',
@@ -388,9 +389,10 @@ const SMS_FINAL = new Set(['delivered', 'undelivered', 'failed', 'read', 'cancel
 export function outcomeOf(status: TransferLegStatus, mode: 'warm' | 'cold'): TransferOutcome | undefined {
   switch (status) {
     case 'accepted':
-      return 'answered';
     case 'answered':
+      return 'answered';
     case 'in-progress':
+      // Twilio reports a picked-up warm leg as in-progress before the target has heard the briefing.
       return mode === 'cold' ? 'answered' : undefined;
     case 'completed':
       // A warm leg that ends before accepting hung up on the briefing.

@@ -13,6 +13,7 @@ const CALL_FIELDS = new Set([
   'direction',
   'from',
   'to',
+  'customer',
   'platform',
   'startedAt',
   'endedAt',
@@ -76,6 +77,10 @@ export function parseAgent(raw: unknown, source = 'agent'): AgentConfig {
     for (const action of agent.actions[stage]) {
       const type = actionTypes.find((t) => t.type === action.type)!;
       action.timeoutSeconds ??= type.defaultTimeoutSeconds;
+      const sms = action as { type: string; from?: string; messagingServiceSid?: string };
+      if (sms.type === 'send_sms' && !sms.from && !sms.messagingServiceSid && agent.telephony.smsFrom) {
+        sms.from = agent.telephony.smsFrom;
+      }
     }
   }
   return agent;
@@ -113,7 +118,23 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 
 function semanticProblems(agent: AgentConfig, prefix: string): string[] {
   const problems: string[] = [];
+  if (agent.telephony.provider === 'twilio' && !agent.telephony.agentTwimlUrl) {
+    problems.push(
+      `${prefix}: field "telephony.agentTwimlUrl": required with provider twilio, so a caller whose transfer falls through goes back to the agent`,
+    );
+  }
   for (const [name, target] of Object.entries(agent.transferTargets)) {
+    if (target.briefing) {
+      for (const p of templateProblems(target.briefing, {
+        agent,
+        action: { id: '' },
+        stage: 'duringCall',
+        during: new Set(),
+        earlier: new Set(),
+      })) {
+        problems.push(`${prefix}: field "transferTargets.${name}.briefing": ${p}`);
+      }
+    }
     target.fallback.forEach((step, i) => {
       if (!('target' in step)) return;
       const where = `${prefix}: field "transferTargets.${name}.fallback[${i}].target"`;

@@ -12,6 +12,8 @@ export interface IngressOptions {
   log: Logger;
   /** Extra routes mounted without auth (the example agent's demo API). */
   extraRoutes?: express.Router;
+  /** Twilio's webhooks under /twilio, verified by signature instead of the bearer token. */
+  twilioRoutes?: express.Router;
 }
 
 export function createIngress(opts: IngressOptions): express.Express {
@@ -21,6 +23,7 @@ export function createIngress(opts: IngressOptions): express.Express {
     res.json({ ok: true });
   });
   if (opts.extraRoutes) app.use(opts.extraRoutes);
+  if (opts.twilioRoutes) app.use('/twilio', opts.twilioRoutes);
 
   const api = express.Router();
   api.use(requireBearer(opts.apiToken));

@@ -20,6 +20,24 @@ export const callEventSchema = z.discriminatedUnion('type', [
   z.object({ ...eventBase, type: z.literal('status'), status: z.string().min(1).max(64) }),
   z.object({ ...eventBase, type: z.literal('data'), fields: z.record(z.string(), z.unknown()) }),
   z.object({ ...eventBase, type: z.literal('ended'), reason: z.string().max(200).optional() }),
+  z.object({
+    ...eventBase,
+    type: z.literal('transfer_status'),
+    attemptId: z.string().max(200).optional().describe('Omit to report on the latest transfer attempt'),
+    status: z.enum([
+      'ringing',
+      'answered',
+      'declined',
+      'busy',
+      'no-answer',
+      'failed',
+      'canceled',
+      'voicemail',
+      'completed',
+    ]),
+    legId: z.string().max(200).optional(),
+  }),
+  z.object({ ...eventBase, type: z.literal('ivr_prompt'), text: z.string().min(1).max(5000) }),
 ]);
 
 export const callMetadataSchema = z
@@ -28,6 +46,11 @@ export const callMetadataSchema = z
     from: z.string().max(64).optional(),
     to: z.string().max(64).optional(),
     platform: z.string().max(64).optional(),
+    providerCallId: z
+      .string()
+      .max(128)
+      .optional()
+      .describe("The platform's id for the caller's leg (Twilio CallSid)"),
     metadata: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();

@@ -2,7 +2,7 @@
 import { readSettings } from '../config/env';
 import { loadAgents } from '../config/load-agents';
 import { createLogger } from '../observability/logger';
-import { connectClient, exitOnStartupError, onShutdown, startIngress } from '../service';
+import { connectClient, exitOnStartupError, onShutdown, openServiceStore, startIngress } from '../service';
 
 async function main(): Promise<void> {
   const log = createLogger('ingress');
@@ -10,11 +10,16 @@ async function main(): Promise<void> {
   if (!settings.apiToken) throw new Error('CALLFLOW_API_TOKEN must be set when the ingress runs on its own');
   const agents = loadAgents(settings.agentPaths);
   const client = await connectClient(settings.temporalAddress ?? '127.0.0.1:7233', settings, log);
-  const server = await startIngress(client, agents, { ...settings, apiToken: settings.apiToken }, log);
+  // The ingress shares the store only through PostgreSQL (the opt-out list for inbound texts).
+  const store = settings.databaseUrl ? await openServiceStore(settings) : undefined;
+  const server = await startIngress(client, agents, { ...settings, apiToken: settings.apiToken }, log, {
+    store,
+  });
   log.info(`listening on :${settings.port} for agents ${[...agents.keys()].join(', ')}`);
   onShutdown(log, async () => {
     await new Promise((r) => server.close(r));
     await client.connection.close();
+    await store?.close();
   });
 }
 

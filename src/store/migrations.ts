@@ -25,6 +25,17 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 2,
+    name: 'sms_opt_outs',
+    sql: `
+      CREATE TABLE sms_opt_outs (
+        phone         text PRIMARY KEY,
+        keyword       text NOT NULL,
+        opted_out_at  timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 /** What the runner needs: parameterised queries plus multi-statement scripts, all on one transaction. */

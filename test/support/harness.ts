@@ -5,11 +5,14 @@ import type { AgentConfig } from '../../src/config/agent-schema';
 import { parseAgent } from '../../src/config/load-agents';
 import { createIngress } from '../../src/ingress/app';
 import { CallGateway } from '../../src/ingress/call-gateway';
+import { twilioWebhooks } from '../../src/ingress/twilio-webhooks';
 import { PlatformCallControl } from '../../src/integrations/call-control';
 import { DryRunSmsSender } from '../../src/integrations/dry-run-sms';
 import { createLogger } from '../../src/observability/logger';
+import { OptOutList } from '../../src/store/opt-outs';
 import { openStore, type Store } from '../../src/store/store';
 import type { DevServer } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/temporal/free-port';
 import { createWorker } from '../../src/worker';
 import { connectClients, type TemporalClients, uniqueTaskQueue, workflowBundle } from './temporal';
 
@@ -38,6 +41,8 @@ export interface HarnessOptions {
   server?: DevServer;
   store?: Store;
   taskQueue?: string;
+  /** Mounts Twilio's webhooks, verified with this auth token against the harness's own URL. */
+  twilioAuthToken?: string;
 }
 
 export const TEST_TOKEN = 'test-token-0123456789';
@@ -72,12 +77,28 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     workerRun = worker.run();
   }
   const gateway = new CallGateway(clients.client, agents, taskQueue);
-  const app = createIngress({ gateway, apiToken: TEST_TOKEN, maxBodyBytes: 64 * 1024, log: quietLog });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as { port: number };
+  // The port must be known before the app exists: Twilio signs requests over the public URL.
+  const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const twilioRoutes = opts.twilioAuthToken
+    ? twilioWebhooks({
+        gateway,
+        authToken: opts.twilioAuthToken,
+        publicUrl: url,
+        optOuts: new OptOutList(store),
+        log: quietLog,
+      })
+    : undefined;
+  const app = createIngress({
+    gateway,
+    apiToken: TEST_TOKEN,
+    maxBodyBytes: 64 * 1024,
+    log: quietLog,
+    twilioRoutes,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(port, '127.0.0.1', () => resolve(s));
+  });
   return {
     ...clients,
     url,
