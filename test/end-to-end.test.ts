@@ -11,7 +11,7 @@ import { maybeRecordHistory } from './support/histories';
 
 const ACCOUNT = `AC${'1'.repeat(32)}`;
 const TOKEN = 'twilio-auth-token';
-const CALLER = '+15551230042';
+const CALLER = '+14155550142';
 const OUR_NUMBER = '+15559870000';
 
 describe('a call end to end', () => {

@@ -87,7 +87,7 @@ describe('a worker killed while an action is in flight', () => {
 
     await h.api('POST', '/v1/calls/crash-1/events', {
       agentId: 'notify',
-      call: { direction: 'inbound', from: '+15551230077' },
+      call: { direction: 'inbound', from: '+14155550177' },
       events: [event('d', 1, { type: 'data', fields: { name: 'Ada' } }), event('end', 2, { type: 'ended' })],
     });
     await eventually(
