@@ -1,10 +1,11 @@
 import type { ActionType, ActivityDeps } from './action-type';
 import { httpRequest } from './http-request';
+import { ivrNavigate } from './ivr-navigate';
 import { sendSms } from './send-sms';
 import { transfer } from './transfer';
 
 /** Every action type the service knows. Adding one: a file in activities/ and a line here. */
-export const actionTypes: ActionType[] = [httpRequest, sendSms, transfer];
+export const actionTypes: ActionType[] = [httpRequest, sendSms, transfer, ivrNavigate];
 
 export function createActivities(deps: ActivityDeps): Record<string, (input: any) => Promise<unknown>> {
   const activities: Record<string, (input: any) => Promise<unknown>> = {};

@@ -1,5 +1,6 @@
 import type { ActionActivityInput } from '../src/shared/types';
 import type { Call } from './call-model';
+import { runIvr } from './ivr';
 import { runTransfer } from './transfer';
 
 /**
@@ -8,4 +9,5 @@ import { runTransfer } from './transfer';
  */
 export const procedures: Record<string, (call: Call, input: ActionActivityInput) => Promise<unknown>> = {
   transfer: runTransfer,
+  ivr_navigate: runIvr,
 };

@@ -148,6 +148,22 @@ export interface TransferInstruction {
   briefing?: string;
 }
 
+export interface IvrRecord {
+  actionId: string;
+  goal: string;
+  steps: { at: string; prompt: string; decision: unknown }[];
+  result?: IvrResult;
+  /** The navigator's state between tool calls (platform mode). */
+  navigator?: unknown;
+  /** How many transcript entries had been read as prompts. */
+  cursor: number;
+}
+
+export type IvrResult =
+  | { status: 'human'; say: string }
+  | { status: 'gave_up'; reason: string; detail: string; say: string }
+  | { status: 'step'; decision: unknown; instruction?: unknown; say: string };
+
 export interface SmsDelivery {
   actionId: string;
   messageId: string;
@@ -205,7 +221,7 @@ export interface CallState {
   disposition: string | null;
   transfers: TransferRecord[];
   sms: SmsDelivery[];
-  ivr: { actionId: string; steps: { at: string; prompt: string; decision: unknown }[]; result?: unknown }[];
+  ivr: IvrRecord[];
   runsInThisCall: number;
 }
 

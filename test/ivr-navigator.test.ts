@@ -1,0 +1,452 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parsePrompt } from '../src/ivr/menu-parser';
+import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigator';
+
+interface Expectation {
+  kind: IvrDecision['kind'];
+  digits?: string;
+  text?: string;
+  reason?: string;
+}
+
+interface Scenario {
+  name: string;
+  /** Which batch the scenario came from: absent for the first batch, "holdout-1"/"holdout-2" for later ones. */
+  set?: string;
+  goal: IvrGoal;
+  prompts: { text: string; atSeconds?: number; expect: Expectation }[];
+}
+
+const T0 = 1_700_000_000_000;
+
+function normalizeSpeech(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[’]/g, "'")
+    .replace(/[^a-z0-9' ]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function matches(decision: IvrDecision, expect: Expectation): boolean {
+  if (decision.kind !== expect.kind) return false;
+  if (expect.digits !== undefined && (decision.kind !== 'press' || decision.digits !== expect.digits))
+    return false;
+  if (
+    expect.text !== undefined &&
+    (decision.kind !== 'say' || normalizeSpeech(decision.text) !== normalizeSpeech(expect.text))
+  ) {
+    return false;
+  }
+  if (expect.reason !== undefined && decision.kind === 'give_up' && decision.reason !== expect.reason)
+    return false;
+  return true;
+}
+
+function describeDecision(d: IvrDecision): string {
+  switch (d.kind) {
+    case 'press':
+      return `press ${d.digits}`;
+    case 'say':
+      return `say "${d.text}"`;
+    case 'give_up':
+      return `give_up ${d.reason}`;
+    default:
+      return d.kind;
+  }
+}
+
+function run(goal: IvrGoal, prompts: string[], stepMs = 10_000): IvrDecision[] {
+  const nav = new IvrNavigator(goal, T0);
+  return prompts.map((p, i) => nav.onPrompt(p, T0 + (i + 1) * stepMs));
+}
+
+describe('IVR menu parser', () => {
+  const option = (text: string) => parsePrompt(text).options;
+
+  it('reads "press N for X", "for X, press N", "to X press N" and "X, press N"', () => {
+    assert.deepEqual(option('Press 2 for billing.'), [{ digits: '2', label: 'billing' }]);
+    assert.deepEqual(option('For billing, press 2.'), [{ digits: '2', label: 'billing' }]);
+    assert.deepEqual(option('To pay your bill press 1'), [{ digits: '1', label: 'pay your bill' }]);
+    assert.deepEqual(option('Billing, press 2.'), [{ digits: '2', label: 'billing' }]);
+    assert.deepEqual(option('Press 0 to speak with an operator.'), [
+      { digits: '0', label: 'speak with an operator' },
+    ]);
+    assert.deepEqual(option('Option 3 is claims.'), [{ digits: '3', label: 'claims' }]);
+  });
+
+  it('reads several options in one sentence, with or without punctuation', () => {
+    assert.deepEqual(option('press 1 for billing press 2 for technical support'), [
+      { digits: '1', label: 'billing' },
+      { digits: '2', label: 'technical support' },
+    ]);
+    assert.deepEqual(option('for sales press 1, for repairs press 2'), [
+      { digits: '1', label: 'sales' },
+      { digits: '2', label: 'repairs' },
+    ]);
+  });
+
+  it('reads unpunctuated transcripts in either layout, and elliptic key lists', () => {
+    assert.deepEqual(option('for billing press one for emergencies press two to start service press three'), [
+      { digits: '1', label: 'billing' },
+      { digits: '2', label: 'emergencies' },
+      { digits: '3', label: 'start service' },
+    ]);
+    assert.deepEqual(
+      option('Tell me why you are calling, or press 1 for billing, 2 for repairs, or 3 to move.'),
+      [
+        { digits: '1', label: 'billing' },
+        { digits: '2', label: 'repairs' },
+        { digits: '3', label: 'move' },
+      ],
+    );
+    assert.deepEqual(option('Select option 3 for international roaming.'), [
+      { digits: '3', label: 'international roaming' },
+    ]);
+  });
+
+  it('reads yes/no questions, question lists and closing messages', () => {
+    const yesNo = parsePrompt('Are you calling about an existing reservation? Please say yes or no.');
+    assert.deepEqual(
+      yesNo.options.map((o) => o.speech),
+      ['yes', 'no'],
+    );
+    assert.equal(yesNo.question, 'are you calling about an existing reservation');
+    assert.deepEqual(
+      option('Would you like to change your flight, cancel it, or get a receipt?').map((o) => o.label),
+      ['change your flight', 'cancel it', 'get a receipt'],
+    );
+    assert.equal(parsePrompt('Our offices are currently closed. Goodbye.').closing, true);
+    assert.equal(parsePrompt('Please try again later.').invalidInput, false);
+  });
+
+  it('reads spelled-out numbers and the pound and star keys', () => {
+    assert.deepEqual(option('For reservations, press two. To repeat these options, press star.'), [
+      { digits: '2', label: 'reservations' },
+      { digits: '*', label: 'repeat these options' },
+    ]);
+    assert.deepEqual(option('To hear your balance again, press the pound key.'), [
+      { digits: '#', label: 'hear your balance again' },
+    ]);
+    assert.deepEqual(option('Para español, oprima el dos.'), [{ digits: '2', label: 'español' }]);
+  });
+
+  it('reads say-or-press options and voice-only lists', () => {
+    assert.deepEqual(option("Say 'billing' or press 2."), [
+      { digits: '2', speech: 'billing', label: 'billing' },
+    ]);
+    assert.deepEqual(
+      option("You can say things like 'pay my bill' or 'report an outage'.").map((o) => o.speech),
+      ['pay my bill', 'report an outage'],
+    );
+    assert.deepEqual(
+      option('Please say billing, technical support, or new service.').map((o) => o.label),
+      ['billing', 'technical support', 'new service'],
+    );
+  });
+
+  it('does not take 911, digit counts or terminators for options', () => {
+    assert.deepEqual(option('If this is an emergency, hang up and dial 911.'), []);
+    assert.deepEqual(option('Please enter the five digit ZIP code followed by the pound key.'), []);
+  });
+
+  it('reads data requests with kind, terminator and spoken-only mode', () => {
+    assert.deepEqual(parsePrompt('Please enter your account number followed by pound.').dataRequest, {
+      kind: 'account_number',
+      label: 'account number',
+      terminator: '#',
+    });
+    assert.deepEqual(parsePrompt('Please say or enter your 5 digit zip code.').dataRequest, {
+      kind: 'zip_code',
+      label: 'zip code',
+      length: 5,
+    });
+    assert.equal(parsePrompt('Enter your date of birth, then press star.').dataRequest?.terminator, '*');
+    assert.equal(parsePrompt('Please say your member ID.').dataRequest?.sayOnly, true);
+    assert.equal(
+      parsePrompt('Enter the last four digits of your social security number.').dataRequest?.kind,
+      'ssn_last4',
+    );
+    assert.equal(parsePrompt('Please enter your four digit PIN.').dataRequest?.kind, 'pin');
+    assert.equal(parsePrompt('Now enter the phone number on file.').dataRequest?.kind, 'phone_number');
+    assert.equal(parsePrompt('Please enter your claim number.').dataRequest?.kind, 'other');
+    assert.equal(parsePrompt('For billing, press 1.').dataRequest, undefined);
+  });
+
+  it('flags hold messages, invalid input, repeat offers and live people', () => {
+    assert.equal(parsePrompt('Your call is important to us. Please hold.').hold, true);
+    assert.equal(parsePrompt('All agents are busy. The estimated wait time is 4 minutes.').hold, true);
+    assert.equal(parsePrompt("I'm sorry, that is not a valid selection.").invalidInput, true);
+    assert.equal(parsePrompt('To repeat these options, press 9.').repeatOffer, true);
+    assert.equal(parsePrompt('Hi, this is Sarah, how can I help you?').humanLikely, true);
+    assert.equal(parsePrompt('Thank you for calling Acme, this is Tom speaking.').humanLikely, true);
+    assert.equal(
+      parsePrompt("Hi, I'm Ava, your virtual assistant. In a few words, tell me why you're calling.")
+        .humanLikely,
+      false,
+    );
+    assert.equal(parsePrompt('For billing, press 1. For sales, press 2.').humanLikely, false);
+    assert.equal(parsePrompt('For billing, press 1.').hold, false);
+  });
+});
+
+describe('IVR navigator', () => {
+  const menu = 'For billing, press 1. For technical support, press 2. For new service, press 3.';
+
+  it('matches goal words through synonyms', () => {
+    const pick = (target: string, prompt: string) => run({ target }, [prompt])[0];
+    assert.deepEqual(
+      pick('billing', 'To pay your bill, press 1. To report an outage, press 2.'),
+      run({ target: 'billing' }, ['To pay your bill, press 1. To report an outage, press 2.'])[0],
+    );
+    assert.equal(
+      describeDecision(pick('billing', 'To report an outage, press 1. To pay your bill, press 2.')),
+      'press 2',
+    );
+    assert.equal(
+      describeDecision(pick('speak to a pharmacist', 'For store hours, press 1. For the pharmacy, press 2.')),
+      'press 2',
+    );
+    assert.equal(
+      describeDecision(
+        pick(
+          'report a lost card',
+          'For balances, press 1. To report a lost or stolen card, press 2. For loans, press 3.',
+        ),
+      ),
+      'press 2',
+    );
+    assert.equal(
+      describeDecision(pick('appointments', 'For billing, press 1. For scheduling, press 2.')),
+      'press 2',
+    );
+  });
+
+  it('prefers the known path while the menu offers its digit, then falls back to matching', () => {
+    const decisions = run({ target: 'billing', knownPath: ['3', '5'] }, [
+      'For sales, press 1. For accounts, press 3.',
+      menu,
+    ]);
+    assert.deepEqual(decisions.map(describeDecision), ['press 3', 'press 1']);
+  });
+
+  it('fills a known value followed by the terminator, and says it when asked to say it', () => {
+    const goal: IvrGoal = {
+      target: 'billing',
+      data: { account_number: '12-345-678', date_of_birth: '1980-03-15', zip_code: '02139' },
+    };
+    assert.deepEqual(
+      run(goal, [
+        'Please enter your account number, followed by the pound sign.',
+        'Please say your date of birth.',
+        'Enter your zip code followed by star.',
+      ]).map(describeDecision),
+      ['press 12345678#', 'say "March 15, 1980"', 'press 02139*'],
+    );
+    assert.deepEqual(run(goal, ['Enter your date of birth as eight digits.']).map(describeDecision), [
+      'press 03151980',
+    ]);
+    assert.deepEqual(run(goal, ['Enter your date of birth as a six digit number.']).map(describeDecision), [
+      'press 031580',
+    ]);
+  });
+
+  it('routes to an operator when a data value is unknown', () => {
+    assert.deepEqual(
+      run({ target: 'billing' }, ['Please enter your account number followed by pound.']).map(
+        describeDecision,
+      ),
+      ['press 0'],
+    );
+    assert.deepEqual(
+      run({ target: 'billing' }, ['Enter your account number. If you do not have it, press 2.']).map(
+        describeDecision,
+      ),
+      ['press 2'],
+    );
+  });
+
+  it('tries the operator route once on a repeated menu, then gives up', () => {
+    const nav = new IvrNavigator({ target: 'new service' }, T0);
+    assert.equal(describeDecision(nav.onPrompt(menu, T0 + 1000)), 'press 3');
+    assert.equal(describeDecision(nav.onPrompt(menu, T0 + 2000)), 'press 0');
+    const last = nav.onPrompt(menu, T0 + 3000);
+    assert.equal(describeDecision(last), 'give_up operator_route_failed');
+    assert.equal(nav.done, true);
+    assert.equal(nav.steps.length, 3);
+    assert.deepEqual(nav.onPrompt(menu, T0 + 4000), last, 'a finished navigator repeats its final decision');
+    assert.equal(nav.steps.length, 3);
+  });
+
+  it('uses a listed representative option for the operator route', () => {
+    const withRep = `${menu} To speak with a representative, press 7.`;
+    assert.deepEqual(
+      run({ target: 'sales' }, [withRep, `I'm sorry, that is not a valid entry. ${withRep}`]).map(
+        describeDecision,
+      ),
+      ['press 3', 'press 7'],
+    );
+  });
+
+  it('says "representative" on a voice-only menu', () => {
+    const voice = 'Please say billing, technical support, or new service.';
+    assert.deepEqual(
+      run({ target: 'billing' }, [voice, `Sorry, I didn't understand. ${voice}`]).map(describeDecision),
+      ['say "billing"', 'say "representative"'],
+    );
+  });
+
+  it('with no fitting option: waits for a repeat, tries 0, then gives up no_matching_option', () => {
+    assert.deepEqual(run({ target: 'radiology' }, [menu, menu, menu]).map(describeDecision), [
+      'wait',
+      'press 0',
+      'give_up no_matching_option',
+    ]);
+  });
+
+  it('waits on hold messages and hands over to a person', () => {
+    assert.deepEqual(
+      run({ target: 'billing' }, [
+        'Your call is important to us. Please continue to hold.',
+        'All of our agents are busy. Your estimated wait time is 3 minutes.',
+        'Hi, this is Sarah, how can I help you?',
+      ]).map(describeDecision),
+      ['wait', 'wait', 'human'],
+    );
+  });
+
+  it('gives up on max_steps and timeout, not counting time on hold', () => {
+    const announcements = Array.from({ length: 5 }, (_, i) => `Announcement number ${i + 1}.`);
+    assert.deepEqual(run({ target: 'billing', maxSteps: 4 }, announcements).map(describeDecision), [
+      'wait',
+      'wait',
+      'wait',
+      'wait',
+      'give_up max_steps',
+    ]);
+
+    const nav = new IvrNavigator({ target: 'billing', maxSeconds: 60 }, T0);
+    assert.equal(nav.onPrompt('Please hold.', T0 + 1_000).kind, 'wait');
+    assert.equal(nav.onPrompt('Please continue to hold.', T0 + 200_000).kind, 'wait');
+    assert.equal(
+      describeDecision(nav.onPrompt(menu, T0 + 230_000)),
+      'press 1',
+      'hold time is not navigation time',
+    );
+    const late = new IvrNavigator({ target: 'billing', maxSeconds: 60 }, T0);
+    assert.equal(describeDecision(late.onPrompt(menu, T0 + 61_000)), 'give_up timeout');
+  });
+
+  it('survives a JSON round trip mid-navigation', () => {
+    const goal: IvrGoal = { target: 'new service', knownPath: ['3', '2'], data: { pin: '1234' } };
+    const nav = new IvrNavigator(goal, T0);
+    nav.onPrompt(menu, T0 + 1000);
+    const json = JSON.parse(JSON.stringify(nav.toJSON()));
+    const restored = IvrNavigator.fromJSON(json);
+    assert.deepEqual(restored.steps, nav.steps);
+    assert.equal(restored.done, false);
+    assert.deepEqual(restored.toJSON(), nav.toJSON());
+    const next = 'To order online, press 1. To speak with a sales agent, press 2.';
+    assert.deepEqual(restored.onPrompt(next, T0 + 2000), nav.onPrompt(next, T0 + 2000));
+    assert.equal(describeDecision(restored.onPrompt(menu, T0 + 3000)), 'press 0');
+    assert.throws(() => IvrNavigator.fromJSON({ version: 2 }), TypeError);
+  });
+
+  it('answers yes/no questions from the goal, and "no" about the number it calls from', () => {
+    const ask = (target: string, prompt: string) => describeDecision(run({ target }, [prompt])[0]);
+    assert.equal(
+      ask('change a flight reservation', 'Are you calling about an existing reservation? Say yes or no.'),
+      'say "yes"',
+    );
+    assert.equal(
+      ask('lost baggage', 'Are you calling about an existing reservation? Say yes or no.'),
+      'say "no"',
+    );
+    assert.equal(
+      ask(
+        'billing',
+        "Is this about the account for the number you're calling from? Press 1 for yes or 2 for no.",
+      ),
+      'press 2',
+    );
+  });
+
+  it('picks new or existing by the goal when a menu splits callers that way', () => {
+    const prompt = 'If you are a new patient, press 1. If you are an established patient, press 2.';
+    assert.equal(
+      describeDecision(run({ target: 'appointment for an existing patient' }, [prompt])[0]),
+      'press 2',
+    );
+    assert.equal(describeDecision(run({ target: 'new patient appointment' }, [prompt])[0]), 'press 1');
+  });
+
+  it('gives up when the line closes the call', () => {
+    const d = run({ target: 'billing' }, [
+      'Our offices are now closed. Please call back during business hours.',
+    ])[0];
+    assert.equal(describeDecision(d), 'give_up no_matching_option');
+  });
+
+  it('joins an option that speech-to-text split across two prompts', () => {
+    assert.deepEqual(
+      run({ target: 'billing' }, [
+        'Thanks for calling. For billing,',
+        'press one. For repairs, press two.',
+      ]).map(describeDecision),
+      ['wait', 'press 1'],
+    );
+  });
+
+  it('is deterministic', () => {
+    const prompts = [menu, 'Please enter your PIN.', menu];
+    assert.deepEqual(run({ target: 'billing' }, prompts), run({ target: 'billing' }, prompts));
+  });
+});
+
+describe('IVR corpus', () => {
+  const corpus = JSON.parse(readFileSync(join(__dirname, 'ivr-corpus.json'), 'utf8')) as Scenario[];
+
+  it('has at least 40 scenarios', () => {
+    assert.ok(corpus.length >= 40, `${corpus.length} scenarios`);
+  });
+
+  it('makes the expected decision for at least 90% of the prompts', () => {
+    let decisions = 0;
+    let correct = 0;
+    let scenariosCorrect = 0;
+    const misses: string[] = [];
+    const perSet = new Map<string, { decisions: number; correct: number }>();
+    for (const scenario of corpus) {
+      const set = perSet.get(scenario.set ?? 'main') ?? { decisions: 0, correct: 0 };
+      perSet.set(scenario.set ?? 'main', set);
+      const nav = new IvrNavigator(scenario.goal, T0);
+      let allCorrect = true;
+      scenario.prompts.forEach((prompt, i) => {
+        const at = T0 + (prompt.atSeconds ?? (i + 1) * 8) * 1000;
+        const decision = nav.onPrompt(prompt.text, at);
+        decisions++;
+        set.decisions++;
+        if (matches(decision, prompt.expect)) {
+          correct++;
+          set.correct++;
+        } else {
+          allCorrect = false;
+          const want = describeDecision({ ...prompt.expect, detail: '' } as IvrDecision);
+          misses.push(`  ${scenario.name} #${i + 1}: got ${describeDecision(decision)}, expected ${want}`);
+        }
+      });
+      if (allCorrect) scenariosCorrect++;
+    }
+    const accuracy = correct / decisions;
+    console.log(
+      `IVR corpus: ${correct}/${decisions} decisions (${(accuracy * 100).toFixed(1)}%), ` +
+        `${scenariosCorrect}/${corpus.length} scenarios fully correct`,
+    );
+    const sets = [...perSet].map(([name, v]) => `${name} ${v.correct}/${v.decisions}`).join(', ');
+    console.log(`IVR corpus by set: ${sets}`);
+    if (misses.length > 0) console.log(`IVR corpus misses:\n${misses.join('\n')}`);
+    assert.ok(accuracy >= 0.9, `accuracy ${(accuracy * 100).toFixed(1)}% is below 90%`);
+  });
+});

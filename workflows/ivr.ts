@@ -1,0 +1,163 @@
+/**
+ * The `ivr_navigate` action, orchestrated in the workflow: the phone tree's prompts arrive as call events
+ * (`ivr_prompt`, or the other party's utterances); the navigator decides; activities press keys or speak.
+ * With a voice platform that acts itself, each tool call returns the next decision as the instruction.
+ */
+import * as wf from '@temporalio/workflow';
+import type { TelephonyStepInput } from '../activities/transfer';
+import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigator';
+import type { ActionActivityInput, IvrRecord, IvrResult } from '../src/shared/types';
+import type { Call } from './call-model';
+
+interface IvrSettings {
+  goal: string;
+  keywords?: string[];
+  knownPath?: string[];
+  data?: Record<string, string>;
+  prompt?: string;
+  maxSteps: number;
+  maxSeconds: number;
+  promptTimeoutSeconds: number;
+}
+
+export async function runIvr(call: Call, input: ActionActivityInput): Promise<IvrResult> {
+  const settings = input.settings as unknown as IvrSettings;
+  const { record, navigator } = resume(call, input.actionId, settings);
+  const provider = call.input.agent.telephony?.provider ?? 'platform';
+  const ref = { callId: call.state.callId, providerCallId: call.input.call.providerCallId };
+  const timeoutMs = settings.promptTimeoutSeconds * 1000;
+  // A platform's tool call may carry the prompt it just heard.
+  if (settings.prompt?.trim()) call.ivrPrompts.push({ text: settings.prompt, at: new Date().toISOString() });
+
+  while (!call.ended) {
+    const prompt = nextPrompt(call, record);
+    if (!prompt) {
+      // The platform asks again when it hears the next prompt; Twilio mode waits for it here.
+      if (provider === 'platform' && record.steps.length > 0)
+        return stepResult(record, navigator, { kind: 'wait', reason: 'waiting for the next prompt' });
+      const heard = await wf.condition(() => call.ended || hasPrompt(call, record), timeoutMs, {
+        summary: `ivr ${settings.goal}: waiting for a prompt`,
+      });
+      if (!heard)
+        return finish(
+          record,
+          navigator,
+          giveUp('timeout', `no prompt for ${settings.promptTimeoutSeconds}s`),
+        );
+      continue;
+    }
+    const decision = navigator.onPrompt(prompt.text, Date.parse(prompt.at));
+    record.steps.push({ at: prompt.at, prompt: prompt.text, decision });
+    if (decision.kind === 'human')
+      return finish(record, navigator, { status: 'human', say: 'A person answered. Start talking.' });
+    if (decision.kind === 'give_up')
+      return finish(record, navigator, giveUp(decision.reason, decision.detail));
+    if (decision.kind === 'wait') continue;
+    const n = record.steps.length;
+    const stepInput: TelephonyStepInput = {
+      provider,
+      key: `${input.idempotencyKey}/step-${n}`,
+      call: ref,
+      ...(decision.kind === 'press' ? { digits: decision.digits } : { say: decision.text }),
+    };
+    const what = decision.kind === 'press' ? `press ${decision.digits}` : `say "${decision.text}"`;
+    const { instruction } = await act(
+      decision.kind === 'press' ? 'ivr_send_digits' : 'ivr_say',
+      `ivr ${settings.goal}: ${what}`,
+      stepInput,
+    );
+    if (provider === 'platform') return stepResult(record, navigator, decision, instruction);
+  }
+  return finish(record, navigator, giveUp('caller_hung_up', 'the call ended'));
+}
+
+function resume(
+  call: Call,
+  actionId: string,
+  settings: IvrSettings,
+): { record: IvrRecord; navigator: IvrNavigator } {
+  const open = [...call.state.ivr]
+    .reverse()
+    .find((r) => r.actionId === actionId && r.result?.status === 'step');
+  if (open?.navigator) return { record: open, navigator: IvrNavigator.fromJSON(open.navigator) };
+  const goal: IvrGoal = {
+    target: settings.goal,
+    keywords: settings.keywords,
+    knownPath: settings.knownPath,
+    data: Object.fromEntries(Object.entries(settings.data ?? {}).filter(([, v]) => v !== '')),
+    maxSteps: settings.maxSteps,
+    maxSeconds: settings.maxSeconds,
+  };
+  const record: IvrRecord = {
+    actionId,
+    goal: settings.goal,
+    steps: [],
+    cursor: call.state.transcript.length,
+  };
+  call.state.ivr.push(record);
+  return { record, navigator: new IvrNavigator(goal, Date.now()) };
+}
+
+/** Pending `ivr_prompt` events first, then what the other party said since the last prompt read. */
+function nextPrompt(call: Call, record: IvrRecord): { text: string; at: string } | undefined {
+  const queued = call.ivrPrompts.shift();
+  if (queued) return queued;
+  while (record.cursor < call.state.transcript.length) {
+    const entry = call.state.transcript[record.cursor++];
+    if (entry.role === 'caller') return { text: entry.text, at: entry.at };
+  }
+  return undefined;
+}
+
+function hasPrompt(call: Call, record: IvrRecord): boolean {
+  return (
+    call.ivrPrompts.length > 0 || call.state.transcript.slice(record.cursor).some((t) => t.role === 'caller')
+  );
+}
+
+function giveUp(reason: string, detail: string): IvrResult {
+  return {
+    status: 'gave_up',
+    reason,
+    detail,
+    say: `Could not get through the phone menu (${reason.replace(/_/g, ' ')}).`,
+  };
+}
+
+function stepResult(
+  record: IvrRecord,
+  navigator: IvrNavigator,
+  decision: IvrDecision,
+  instruction?: unknown,
+): IvrResult {
+  record.navigator = navigator.toJSON();
+  const result: IvrResult = {
+    status: 'step',
+    decision,
+    instruction,
+    say: 'Phone menu step taken; call again on the next prompt.',
+  };
+  record.result = result;
+  return result;
+}
+
+function finish(record: IvrRecord, navigator: IvrNavigator, result: IvrResult): IvrResult {
+  record.navigator = navigator.toJSON();
+  record.result = result;
+  return result;
+}
+
+async function act(
+  name: string,
+  summary: string,
+  input: TelephonyStepInput,
+): Promise<{ instruction?: unknown }> {
+  const activity = wf.proxyActivities<
+    Record<string, (i: TelephonyStepInput) => Promise<{ instruction?: unknown }>>
+  >({
+    startToCloseTimeout: '15s',
+    retry: { maximumAttempts: 5, initialInterval: '1s' },
+    summary,
+  })[name];
+  return activity(input);
+}
