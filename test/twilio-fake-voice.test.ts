@@ -149,15 +149,45 @@ describe('Twilio fake: calls, conferences, webhooks', () => {
       assertAllClean();
     });
 
-    it('answers with exactly the properties of the spec call schema', async () => {
+    it('answers with exactly the properties of the spec schemas for calls, conferences, participants and lists', async () => {
       const call = await client.calls.create({ to: CUSTOMER, from: OUR_NUMBER, twiml: '<Response/>' });
+      await client
+        .conferences('schema-room')
+        .participants.create({ from: OUR_NUMBER, to: AGENT, label: 'a' });
+      await fake.idle();
 
-      const schema = loadTwilioSpec().components.schemas['api.v2010.account.call'];
-      assert.deepEqual(Object.keys(fake.calls[0]).sort(), Object.keys(schema.properties ?? {}).sort());
+      const spec = loadTwilioSpec();
+      const keysOf = (name: string) => Object.keys(spec.components.schemas[name].properties ?? {}).sort();
+      assert.deepEqual(Object.keys(fake.calls[0]).sort(), keysOf('api.v2010.account.call'));
+      assert.deepEqual(Object.keys(fake.conferences[0]).sort(), keysOf('api.v2010.account.conference'));
+      assert.deepEqual(
+        Object.keys(fake.participants[0]).sort(),
+        keysOf('api.v2010.account.conference.participant'),
+      );
       assert.equal(call.toFormatted, '(415) 555-2671');
       assert.match(fake.calls[0].date_created, RFC_2822);
       assert.equal(call.uri, `/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${call.sid}.json`);
-      await fake.idle();
+
+      const auth = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
+      const conferenceSid = fake.conferences[0].sid;
+      for (const [template, path] of [
+        ['/2010-04-01/Accounts/{AccountSid}/Calls.json', `/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`],
+        [
+          '/2010-04-01/Accounts/{AccountSid}/Conferences.json',
+          `/2010-04-01/Accounts/${ACCOUNT_SID}/Conferences.json`,
+        ],
+        [
+          '/2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Participants.json',
+          `/2010-04-01/Accounts/${ACCOUNT_SID}/Conferences/${conferenceSid}/Participants.json`,
+        ],
+      ]) {
+        const page = (await (
+          await fetch(`${fake.url}${path}`, { headers: { Authorization: auth } })
+        ).json()) as Record<string, unknown>;
+        const listSchema = (spec.paths[template].get as any).responses['200'].content['application/json']
+          .schema;
+        assert.deepEqual(Object.keys(page).sort(), Object.keys(listSchema.properties).sort(), template);
+      }
       assert.deepEqual(fake.contractViolations(), []);
     });
 
@@ -298,6 +328,31 @@ describe('Twilio fake: calls, conferences, webhooks', () => {
         assert.equal(err.code, 21220);
         return true;
       });
+      assertAllClean();
+    });
+
+    it('rings an inbound call to its voice URL, and the caller presses digits at the Gather', async () => {
+      app.respond(
+        '/incoming',
+        '<Response><Gather action="/menu" numDigits="1"><Say>Press 2 for billing</Say></Gather></Response>',
+      );
+      app.respond('/menu', '<Response><Say>Goodbye</Say><Hangup/></Response>');
+
+      const call = fake.addCall({
+        to: OUR_NUMBER,
+        from: CUSTOMER,
+        voiceUrl: `${app.url}/incoming`,
+        press: ['2'],
+      });
+      assert.equal(call.status, 'ringing');
+      await fake.idle();
+
+      const [incoming] = app.at('/incoming');
+      assert.equal(incoming.params.CallStatus, 'ringing');
+      assert.equal(incoming.params.Direction, 'inbound');
+      assert.equal(incoming.params.From, CUSTOMER);
+      assert.equal(app.at('/menu')[0].params.Digits, '2');
+      assert.equal(call.status, 'completed');
       assertAllClean();
     });
 
@@ -474,6 +529,27 @@ describe('Twilio fake: calls, conferences, webhooks', () => {
         fake.participants.map((p) => p.status),
         ['complete', 'complete'],
       );
+      assertAllClean();
+    });
+
+    it('takes a redirected call out of its conference and runs the new TwiML', async () => {
+      const customer = fake.addCall({ to: OUR_NUMBER, from: CUSTOMER });
+      await client.calls(customer.sid).update({
+        twiml: `<Response><Dial><Conference statusCallback="${app.url}/conference" statusCallbackEvent="join leave end">hold-room</Conference></Dial></Response>`,
+      });
+      await fake.idle();
+
+      await client.calls(customer.sid).update({ url: `${app.url}/back-to-assistant`, method: 'POST' });
+      await fake.idle();
+
+      assert.deepEqual(
+        app.at('/conference').map((e) => e.params.StatusCallbackEvent),
+        ['participant-join', 'participant-leave', 'conference-end'],
+      );
+      assert.equal(app.at('/conference')[2].params.ReasonConferenceEnded, 'last-participant-left');
+      const [voice] = app.at('/back-to-assistant');
+      assert.equal(voice.params.CallSid, customer.sid);
+      assert.equal(voice.params.Direction, 'inbound');
       assertAllClean();
     });
 

@@ -2273,20 +2273,20 @@ export async function startTwilioFake(opts: TwilioFakeOptions): Promise<TwilioFa
     };
   }
 
-  function validateEndpoints(to: string | undefined, from: string | undefined): TwilioReply | undefined {
+  function readEndpoints(form: MultiMap): { to: string; from: string } | TwilioReply {
+    const to = first(form, 'To');
+    const from = first(form, 'From');
     if (!to) return twilioError(400, 21201, "No 'To' number is specified");
     if (!from) return twilioError(400, 21213, "No 'From' number is specified");
     if (!isValidEndpoint(to)) return twilioError(400, 21211, `Invalid 'To' Phone Number: ${to}`);
     if (!isValidEndpoint(from)) return twilioError(400, 21212, `Invalid 'From' Phone Number: ${from}`);
-    return undefined;
+    return { to, from };
   }
 
   function createCall(accountSid: string, form: MultiMap): Outcome {
-    const to = first(form, 'To');
-    const from = first(form, 'From');
-    const invalid = validateEndpoints(to, from);
-    if (invalid || !to || !from)
-      return { reply: invalid ?? twilioError(400, 21201, "No 'To' number is specified") };
+    const endpoints = readEndpoints(form);
+    if (isReply(endpoints)) return { reply: endpoints };
+    const { to, from } = endpoints;
     const url = first(form, 'Url');
     const twiml = first(form, 'Twiml');
     const applicationSid = first(form, 'ApplicationSid');
@@ -2475,11 +2475,9 @@ export async function startTwilioFake(opts: TwilioFakeOptions): Promise<TwilioFa
   }
 
   function createParticipant(accountSid: string, conferenceKey: string, form: MultiMap): Outcome {
-    const to = first(form, 'To');
-    const from = first(form, 'From');
-    const invalid = validateEndpoints(to, from);
-    if (invalid || !to || !from)
-      return { reply: invalid ?? twilioError(400, 21201, "No 'To' number is specified") };
+    const endpoints = readEndpoints(form);
+    if (isReply(endpoints)) return { reply: endpoints };
+    const { to, from } = endpoints;
     let cs: ConferenceState | undefined;
     if (CONFERENCE_SID.test(conferenceKey)) {
       cs = conferenceStates.get(conferenceKey);
