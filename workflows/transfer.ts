@@ -17,10 +17,8 @@ import type {
 } from '../src/shared/types';
 import type { Call } from './call-model';
 
-/** How long a warm target has, after ringing, to hear the briefing and press a key. */
-const BRIEFING_WINDOW_MS = 45_000;
 /** Slack over Twilio's own ring timeout before the workflow's timer decides. */
-const RING_SLACK_MS = 15_000;
+const RING_SLACK_MS = 10_000;
 
 export interface TransferSettings {
   target: string;
@@ -195,7 +193,7 @@ async function runTwilioChain(
     await awaitOutcome(
       call,
       attempt,
-      t.ringTimeoutSeconds * 1000 + BRIEFING_WINDOW_MS,
+      (t.ringTimeoutSeconds + (t.briefingTimeoutSeconds ?? 30)) * 1000,
       `${label}: ringing and briefing`,
     );
     if (attempt.outcome === 'answered' && !call.ended) {

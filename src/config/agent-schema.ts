@@ -78,6 +78,13 @@ export const transferTargetSchema = z
     description: z.string().optional(),
     hours: businessHoursSchema.optional(),
     ringTimeoutSeconds: z.number().int().min(5).max(120).default(20),
+    briefingTimeoutSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(120)
+      .default(30)
+      .describe('Warm transfers: how long an answered target has to hear the briefing and accept'),
     mode: z.enum(['warm', 'cold']).default('warm'),
     callerId: e164.optional().describe('Caller ID shown to the target; defaults to TWILIO_FROM_NUMBER'),
     briefing: z.string().optional().describe('Template the target hears before accepting (warm transfers)'),

@@ -43,6 +43,7 @@ export interface TransferTargetConfig {
   description?: string;
   hours?: import('./business-hours').BusinessHours;
   ringTimeoutSeconds: number;
+  briefingTimeoutSeconds: number;
   mode: 'warm' | 'cold';
   callerId?: string;
   briefing?: string;

@@ -1680,10 +1680,14 @@ export async function startTwilioFake(opts: TwilioFakeOptions): Promise<TwilioFa
   ): Promise<DocRequest | 'hangup' | undefined> {
     switch (verb.name) {
       case 'Say':
-        await pause(st, speakingSeconds(textOf(verb), verb.attrs.loop), gen);
-        return undefined;
       case 'Play':
-        await pause(st, (verb.attrs.digits ? 1 : 2) * Math.max(1, intAttr(verb.attrs.loop, 1)), gen);
+        // loop="0" repeats until the call is redirected or hangs up, as Twilio does.
+        if (verb.attrs.loop === '0') {
+          await waitFor(st, gen, NEVER);
+          return undefined;
+        }
+        if (verb.name === 'Say') await pause(st, speakingSeconds(textOf(verb), verb.attrs.loop), gen);
+        else await pause(st, (verb.attrs.digits ? 1 : 2) * Math.max(1, intAttr(verb.attrs.loop, 1)), gen);
         return undefined;
       case 'Pause':
         await pause(st, intAttr(verb.attrs.length, 1), gen);

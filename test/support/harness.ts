@@ -35,7 +35,8 @@ export interface Harness extends TemporalClients {
 
 export interface HarnessOptions {
   agents: unknown[];
-  deps?: Partial<ActivityDeps>;
+  /** Activity dependencies; a function receives the ingress URL (Twilio callbacks go there). */
+  deps?: Partial<ActivityDeps> | ((url: string) => Partial<ActivityDeps>);
   /** Skip the in-process worker (a test runs its own, e.g. in a child process). */
   noWorker?: boolean;
   server?: DevServer;
@@ -57,6 +58,10 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     agents.set(agent.id, agent);
   }
   const store = opts.store ?? (await openStore({}));
+  // The port must be known before the app exists: Twilio signs requests over the public URL.
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const deps = typeof opts.deps === 'function' ? opts.deps(url) : opts.deps;
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
   if (!opts.noWorker) {
@@ -71,15 +76,12 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         callControl: { platform: new PlatformCallControl() },
         env: {},
         log: quietLog,
-        ...opts.deps,
+        ...deps,
       },
     });
     workerRun = worker.run();
   }
   const gateway = new CallGateway(clients.client, agents, taskQueue);
-  // The port must be known before the app exists: Twilio signs requests over the public URL.
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const twilioRoutes = opts.twilioAuthToken
     ? twilioWebhooks({
         gateway,

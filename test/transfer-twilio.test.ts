@@ -1,0 +1,253 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { PlatformCallControl } from '../src/integrations/call-control';
+import { createTwilioClient } from '../src/integrations/twilio-client';
+import { TwilioCallControl } from '../src/integrations/twilio-call-control';
+import { TwilioSmsSender } from '../src/integrations/twilio-sms';
+import { SideEffectLedger } from '../src/store/side-effect-ledger';
+import { openStore, type Store } from '../src/store/store';
+import { type callWorkflow, callStateQuery } from '../workflows/call';
+import { signTwilioRequest, startTwilioFake, type TwilioFake } from './fakes/twilio-server';
+import { event, type Harness, startHarness } from './support/harness';
+import { eventually } from './support/temporal';
+
+const ACCOUNT = `AC${'3'.repeat(32)}`;
+const TOKEN = 'voice-auth-token';
+const OUR_NUMBER = '+14155550123';
+const CALLER = '+14155550188';
+const N = {
+  sales: '+14155550101',
+  support: '+14155550102',
+  billing: '+14155550103',
+  claims: '+14155550104',
+  legal: '+14155550105',
+  desk: '+14155550106',
+  slow: '+14155550107',
+};
+
+/** Where Twilio sends a caller back to the AI agent: answers with a media stream that stays connected. */
+async function startAgentTwiml() {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/xml' });
+    res.end('<Response><Connect><Stream url="wss://agent.example.com/stream"/></Connect></Response>');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}/agent`, close: () => new Promise((r) => server.close(r)) };
+}
+
+const agent = (agentTwimlUrl: string) => ({
+  id: 'voice',
+  name: 'Voice line',
+  telephony: { provider: 'twilio', agentTwimlUrl, smsFrom: OUR_NUMBER },
+  transferTargets: {
+    sales: { number: N.sales, ringTimeoutSeconds: 10 },
+    desk: { number: N.desk, mode: 'cold', ringTimeoutSeconds: 10 },
+    chain: {
+      number: N.support,
+      ringTimeoutSeconds: 10,
+      fallback: [{ target: 'billing' }, { target: 'claims' }, { target: 'legal' }, { target: 'desk' }, { agent: {} }],
+    },
+    billing: { number: N.billing, ringTimeoutSeconds: 10 },
+    claims: { number: N.claims, ringTimeoutSeconds: 10 },
+    legal: { number: N.legal, ringTimeoutSeconds: 10 },
+    slow: { number: N.slow, ringTimeoutSeconds: 5, briefingTimeoutSeconds: 5, fallback: [{ voicemail: {} }] },
+  },
+  actions: {
+    duringCall: [
+      {
+        id: 'transfer',
+        type: 'transfer',
+        args: { target: { type: 'string', required: true }, reason: { type: 'string' } },
+        reason: '{{args.reason}}',
+      },
+      { id: 'text', type: 'send_sms', args: { body: { type: 'string', required: true } }, body: '{{args.body}}' },
+    ],
+  },
+});
+
+describe('telephony through Twilio', () => {
+  let twilio: TwilioFake;
+  let store: Store;
+  let agentTwiml: Awaited<ReturnType<typeof startAgentTwiml>>;
+  let h: Harness;
+
+  before(async () => {
+    twilio = await startTwilioFake({ accountSid: ACCOUNT, authToken: TOKEN });
+    agentTwiml = await startAgentTwiml();
+    store = await openStore({});
+    const client = createTwilioClient({ accountSid: ACCOUNT, authToken: TOKEN, apiBaseUrl: twilio.url });
+    const ledger = new SideEffectLedger(store);
+    h = await startHarness({
+      store,
+      twilioAuthToken: TOKEN,
+      agents: [agent(agentTwiml.url)],
+      deps: (url) => ({
+        sms: new TwilioSmsSender(client, ledger, `${url}/twilio/sms/status`),
+        callControl: {
+          platform: new PlatformCallControl(),
+          twilio: new TwilioCallControl({ client, ledger, publicUrl: url, defaultCallerId: OUR_NUMBER }),
+        },
+        env: { TWILIO_FROM_NUMBER: OUR_NUMBER },
+      }),
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await store?.close();
+    await twilio?.close();
+    await agentTwiml?.close();
+  });
+
+  async function startCall(callId: string, from = CALLER) {
+    const leg = twilio.addCall({ to: OUR_NUMBER, from, status: 'in-progress' });
+    const res = await h.api('POST', `/v1/calls/${callId}/events`, {
+      agentId: 'voice',
+      call: { direction: 'inbound', from, to: OUR_NUMBER, providerCallId: leg.sid },
+      event: event('d', 1, { type: 'data', fields: { name: 'Ada' } }),
+    });
+    assert.equal(res.status, 202);
+    return leg;
+  }
+
+  const transfer = (callId: string, target: string) =>
+    h.api('POST', `/v1/calls/${callId}/actions/transfer`, { requestId: `t-${target}`, args: { target, reason: 'a refund' } });
+  const state = (callId: string) => h.client.workflow.getHandle<typeof callWorkflow>(`call-${callId}`).query(callStateQuery);
+  const dials = (to: string) => twilio.calls.filter((c) => c.to === to);
+
+  afterEach(() => {
+    assert.deepEqual(twilio.contractViolations(), [], 'a request did not match Twilio OpenAPI description');
+  });
+
+  it('warm transfer: holds the caller, briefs the target, connects on the keypress', async () => {
+    twilio.onDial(N.sales, { kind: 'answer', press: '1' });
+    const caller = await startCall('warm-1');
+    const res = await transfer('warm-1', 'sales');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.output.status, 'transferred');
+    assert.equal(res.body.output.target, 'sales');
+
+    const s = await state('warm-1');
+    const attempt = s.transfers[0].attempts[0];
+    assert.equal(attempt.outcome, 'answered');
+    assert.ok(attempt.events.some((e) => e.status === 'accepted'));
+    assert.equal(dials(N.sales).length, 1);
+    const briefing = twilio.requests.find((r) => r.method === 'POST' && r.path.endsWith('/Calls.json'))!;
+    assert.match(String(briefing.form.Twiml), /a caller about a refund/);
+    assert.match(String(briefing.form.Twiml), /name: Ada/);
+    // The caller was moved into the conference, and the target joined it after accepting.
+    const callerUpdate = twilio.requests.find((r) => r.path.endsWith(`/Calls/${caller.sid}.json`))!;
+    assert.match(String(callerUpdate.form.Twiml), /<Conference[^>]*>callflow-warm-1<\/Conference>/);
+    const targetLeg = dials(N.sales)[0];
+    const join = twilio.requests.find((r) => r.path.endsWith(`/Calls/${targetLeg.sid}.json`) && r.method === 'POST')!;
+    assert.match(String(join.form.Twiml), /callflow-warm-1/);
+  });
+
+  it('cold transfer: redirects the caller to <Dial> and learns the outcome from the Dial action', async () => {
+    twilio.onDial(N.desk, { kind: 'answer', talkSeconds: 1 });
+    const caller = await startCall('cold-1');
+    const res = await transfer('cold-1', 'desk');
+    assert.equal(res.body.output.status, 'transferred');
+    const update = twilio.requests.find((r) => r.path.endsWith(`/Calls/${caller.sid}.json`))!;
+    assert.match(String(update.form.Twiml), /<Dial timeout="10" callerId="\+14155550123" action="[^"]+dial-action"><Number[^>]*>\+14155550106<\/Number>/);
+    const s = await state('cold-1');
+    assert.equal(s.transfers[0].attempts[0].outcome, 'answered');
+  });
+
+  it('walks the fallback chain through every failure, then returns the caller to the agent', async () => {
+    twilio.onDial(N.support, 'no_answer');
+    twilio.onDial(N.billing, 'busy');
+    twilio.onDial(N.claims, 'voicemail');
+    twilio.onDial(N.legal, { kind: 'answer', press: '2' });
+    twilio.onDial(N.desk, 'failed');
+    const caller = await startCall('chain-1');
+    const res = await transfer('chain-1', 'chain');
+    assert.equal(res.body.output?.status, 'returned_to_agent', JSON.stringify(res.body));
+    assert.equal(res.body.output.offerCallback, true);
+
+    const s = await state('chain-1');
+    assert.deepEqual(
+      s.transfers[0].attempts.map((a) => [a.target, a.outcome]),
+      [
+        ['chain', 'no_answer'],
+        ['billing', 'busy'],
+        ['claims', 'voicemail'],
+        ['legal', 'declined'],
+        ['desk', 'failed'],
+      ],
+    );
+    for (const a of s.transfers[0].attempts) assert.ok(a.outcomeAt, `${a.target} has no outcome time`);
+    // Back with the agent: the caller's last TwiML redirects to the agent's URL.
+    const updates = twilio.requests.filter((r) => r.path.endsWith(`/Calls/${caller.sid}.json`));
+    assert.match(String(updates.at(-1)!.form.Twiml), new RegExp(`<Redirect method="POST">${agentTwiml.url}</Redirect>`));
+    // Every target leg that picked up without accepting was hung up; none is left live.
+    await twilio.idle();
+    for (const to of [N.support, N.billing, N.claims, N.legal]) {
+      assert.ok(dials(to).every((c) => !['queued', 'ringing', 'in-progress'].includes(c.status)), `${to} still live`);
+    }
+  });
+
+  it("enforces the ring timeout with the workflow's own timer when Twilio never reports", async () => {
+    twilio.onDial(N.slow, 'ring_forever');
+    await startCall('slow-1');
+    const res = await transfer('slow-1', 'slow');
+    assert.equal(res.body.output.status, 'voicemail');
+    const s = await state('slow-1');
+    const attempt = s.transfers[0].attempts[0];
+    assert.deepEqual([attempt.outcome, attempt.timedOut], ['no_answer', true]);
+    await twilio.idle();
+    assert.equal(dials(N.slow)[0].status, 'canceled');
+  });
+
+  it('refuses callbacks with a bad signature (401) and signals nothing', async () => {
+    await startCall('sig-1');
+    const before = await state('sig-1');
+    const url = `${h.url}/twilio/calls/sig-1/transfers/x-1/status`;
+    const params = { CallSid: `CA${'9'.repeat(32)}`, CallStatus: 'busy', AccountSid: ACCOUNT };
+    const post = (signature: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+        body: new URLSearchParams(params).toString(),
+      });
+    assert.equal((await post(signTwilioRequest('wrong-token', url, params))).status, 401);
+    assert.equal((await post('')).status, 401);
+    assert.equal((await post(signTwilioRequest(TOKEN, url, params))).status, 200);
+    const after = await state('sig-1');
+    assert.deepEqual(after.transfers, before.transfers);
+  });
+
+  it('texts during the call, tracks delivery statuses, and never texts a number that replied STOP', async () => {
+    await startCall('sms-1');
+    const sent = await h.api('POST', '/v1/calls/sms-1/actions/text', { requestId: 's1', args: { body: 'Your code is 4821.' } });
+    assert.equal(sent.body.output.sent, true);
+    assert.equal(sent.body.output.to, CALLER);
+    assert.match(sent.body.output.say, /ending 0188/);
+    const delivered = await eventually(async () => {
+      const s = await state('sms-1');
+      return s.sms[0]?.status === 'delivered' ? s : undefined;
+    });
+    assert.equal(delivered.sms[0].messageId, sent.body.output.messageId);
+
+    const reply = await twilio.sendInboundSms({ from: CALLER, to: OUR_NUMBER, body: 'STOP', url: `${h.url}/twilio/sms/inbound` });
+    assert.equal(reply.status, 200);
+    const messages = twilio.messages.length;
+    const refused = await h.api('POST', '/v1/calls/sms-1/actions/text', { requestId: 's2', args: { body: 'One more thing.' } });
+    assert.equal(refused.body.output.status, 'opted_out');
+    assert.match(refused.body.output.say, /replied STOP/);
+    assert.equal(twilio.messages.length, messages);
+  });
+
+  it('reports an undelivered text with its error code', async () => {
+    const unreachable = '+14155550177';
+    twilio.onSms(unreachable, 'undelivered', 30003);
+    await startCall('sms-2', unreachable);
+    const sent = await h.api('POST', '/v1/calls/sms-2/actions/text', { requestId: 's1', args: { body: 'Hello' } });
+    assert.equal(sent.body.output.sent, true);
+    const s = await eventually(async () => {
+      const st = await state('sms-2');
+      return st.sms[0]?.status === 'undelivered' ? st : undefined;
+    });
+    assert.equal(s.sms[0].errorCode, 30003);
+  });
+});
