@@ -103,7 +103,7 @@ describe('agent configuration', () => {
       assert.ok(agent, `loaded: ${[...agents.keys()].join(', ')}`);
       assert.deepEqual(
         agent.actions.duringCall.map((a) => a.id),
-        ['lookup_order'],
+        ['lookup_order', 'transfer', 'text_order_status'],
       );
       assert.deepEqual(
         agent.actions.afterCall.map((a) => a.id),

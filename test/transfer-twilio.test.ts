@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { PlatformCallControl } from '../src/integrations/call-control';
-import { createTwilioClient } from '../src/integrations/twilio-client';
 import { TwilioCallControl } from '../src/integrations/twilio-call-control';
+import { createTwilioClient } from '../src/integrations/twilio-client';
 import { TwilioSmsSender } from '../src/integrations/twilio-sms';
 import { SideEffectLedger } from '../src/store/side-effect-ledger';
 import { openStore, type Store } from '../src/store/store';
-import { type callWorkflow, callStateQuery } from '../workflows/call';
+import { callStateQuery, type callWorkflow } from '../workflows/call';
 import { signTwilioRequest, startTwilioFake, type TwilioFake } from './fakes/twilio-server';
 import { event, type Harness, startHarness } from './support/harness';
+import { maybeRecordHistory } from './support/histories';
 import { eventually } from './support/temporal';
 
 const ACCOUNT = `AC${'3'.repeat(32)}`;
@@ -46,7 +47,13 @@ const agent = (agentTwimlUrl: string) => ({
     chain: {
       number: N.support,
       ringTimeoutSeconds: 10,
-      fallback: [{ target: 'billing' }, { target: 'claims' }, { target: 'legal' }, { target: 'desk' }, { agent: {} }],
+      fallback: [
+        { target: 'billing' },
+        { target: 'claims' },
+        { target: 'legal' },
+        { target: 'desk' },
+        { agent: {} },
+      ],
     },
     billing: { number: N.billing, ringTimeoutSeconds: 10 },
     claims: { number: N.claims, ringTimeoutSeconds: 10 },
@@ -61,7 +68,12 @@ const agent = (agentTwimlUrl: string) => ({
         args: { target: { type: 'string', required: true }, reason: { type: 'string' } },
         reason: '{{args.reason}}',
       },
-      { id: 'text', type: 'send_sms', args: { body: { type: 'string', required: true } }, body: '{{args.body}}' },
+      {
+        id: 'text',
+        type: 'send_sms',
+        args: { body: { type: 'string', required: true } },
+        body: '{{args.body}}',
+      },
     ],
   },
 });
@@ -111,8 +123,17 @@ describe('telephony through Twilio', () => {
   }
 
   const transfer = (callId: string, target: string) =>
-    h.api('POST', `/v1/calls/${callId}/actions/transfer`, { requestId: `t-${target}`, args: { target, reason: 'a refund' } });
-  const state = (callId: string) => h.client.workflow.getHandle<typeof callWorkflow>(`call-${callId}`).query(callStateQuery);
+    h.api('POST', `/v1/calls/${callId}/actions/transfer`, {
+      requestId: `t-${target}`,
+      args: { target, reason: 'a refund' },
+    });
+  const state = (callId: string) =>
+    h.client.workflow.getHandle<typeof callWorkflow>(`call-${callId}`).query(callStateQuery);
+  async function endAndRecord(callId: string, name: string) {
+    await h.api('POST', `/v1/calls/${callId}/events`, { event: event('end', 99, { type: 'ended' }) });
+    await h.client.workflow.getHandle(`call-${callId}`).result();
+    await maybeRecordHistory(h.client, `call-${callId}`, name);
+  }
   const dials = (to: string) => twilio.calls.filter((c) => c.to === to);
 
   afterEach(() => {
@@ -139,8 +160,11 @@ describe('telephony through Twilio', () => {
     const callerUpdate = twilio.requests.find((r) => r.path.endsWith(`/Calls/${caller.sid}.json`))!;
     assert.match(String(callerUpdate.form.Twiml), /<Conference[^>]*>callflow-warm-1<\/Conference>/);
     const targetLeg = dials(N.sales)[0];
-    const join = twilio.requests.find((r) => r.path.endsWith(`/Calls/${targetLeg.sid}.json`) && r.method === 'POST')!;
+    const join = twilio.requests.find(
+      (r) => r.path.endsWith(`/Calls/${targetLeg.sid}.json`) && r.method === 'POST',
+    )!;
     assert.match(String(join.form.Twiml), /callflow-warm-1/);
+    await endAndRecord('warm-1', 'warm-transfer');
   });
 
   it('cold transfer: redirects the caller to <Dial> and learns the outcome from the Dial action', async () => {
@@ -149,7 +173,10 @@ describe('telephony through Twilio', () => {
     const res = await transfer('cold-1', 'desk');
     assert.equal(res.body.output.status, 'transferred');
     const update = twilio.requests.find((r) => r.path.endsWith(`/Calls/${caller.sid}.json`))!;
-    assert.match(String(update.form.Twiml), /<Dial timeout="10" callerId="\+14155550123" action="[^"]+dial-action"><Number[^>]*>\+14155550106<\/Number>/);
+    assert.match(
+      String(update.form.Twiml),
+      /<Dial timeout="10" callerId="\+14155550123" action="[^"]+dial-action"><Number[^>]*>\+14155550106<\/Number>/,
+    );
     const s = await state('cold-1');
     assert.equal(s.transfers[0].attempts[0].outcome, 'answered');
   });
@@ -179,12 +206,19 @@ describe('telephony through Twilio', () => {
     for (const a of s.transfers[0].attempts) assert.ok(a.outcomeAt, `${a.target} has no outcome time`);
     // Back with the agent: the caller's last TwiML redirects to the agent's URL.
     const updates = twilio.requests.filter((r) => r.path.endsWith(`/Calls/${caller.sid}.json`));
-    assert.match(String(updates.at(-1)!.form.Twiml), new RegExp(`<Redirect method="POST">${agentTwiml.url}</Redirect>`));
+    assert.match(
+      String(updates.at(-1)!.form.Twiml),
+      new RegExp(`<Redirect method="POST">${agentTwiml.url}</Redirect>`),
+    );
     // Every target leg that picked up without accepting was hung up; none is left live.
     await twilio.idle();
     for (const to of [N.support, N.billing, N.claims, N.legal]) {
-      assert.ok(dials(to).every((c) => !['queued', 'ringing', 'in-progress'].includes(c.status)), `${to} still live`);
+      assert.ok(
+        dials(to).every((c) => !['queued', 'ringing', 'in-progress'].includes(c.status)),
+        `${to} still live`,
+      );
     }
+    await endAndRecord('chain-1', 'transfer-fallback-chain');
   });
 
   it("enforces the ring timeout with the workflow's own timer when Twilio never reports", async () => {
@@ -219,7 +253,10 @@ describe('telephony through Twilio', () => {
 
   it('texts during the call, tracks delivery statuses, and never texts a number that replied STOP', async () => {
     await startCall('sms-1');
-    const sent = await h.api('POST', '/v1/calls/sms-1/actions/text', { requestId: 's1', args: { body: 'Your code is 4821.' } });
+    const sent = await h.api('POST', '/v1/calls/sms-1/actions/text', {
+      requestId: 's1',
+      args: { body: 'Your code is 4821.' },
+    });
     assert.equal(sent.body.output.sent, true);
     assert.equal(sent.body.output.to, CALLER);
     assert.match(sent.body.output.say, /ending 0188/);
@@ -229,10 +266,18 @@ describe('telephony through Twilio', () => {
     });
     assert.equal(delivered.sms[0].messageId, sent.body.output.messageId);
 
-    const reply = await twilio.sendInboundSms({ from: CALLER, to: OUR_NUMBER, body: 'STOP', url: `${h.url}/twilio/sms/inbound` });
+    const reply = await twilio.sendInboundSms({
+      from: CALLER,
+      to: OUR_NUMBER,
+      body: 'STOP',
+      url: `${h.url}/twilio/sms/inbound`,
+    });
     assert.equal(reply.status, 200);
     const messages = twilio.messages.length;
-    const refused = await h.api('POST', '/v1/calls/sms-1/actions/text', { requestId: 's2', args: { body: 'One more thing.' } });
+    const refused = await h.api('POST', '/v1/calls/sms-1/actions/text', {
+      requestId: 's2',
+      args: { body: 'One more thing.' },
+    });
     assert.equal(refused.body.output.status, 'opted_out');
     assert.match(refused.body.output.say, /replied STOP/);
     assert.equal(twilio.messages.length, messages);
@@ -242,7 +287,10 @@ describe('telephony through Twilio', () => {
     const unreachable = '+14155550177';
     twilio.onSms(unreachable, 'undelivered', 30003);
     await startCall('sms-2', unreachable);
-    const sent = await h.api('POST', '/v1/calls/sms-2/actions/text', { requestId: 's1', args: { body: 'Hello' } });
+    const sent = await h.api('POST', '/v1/calls/sms-2/actions/text', {
+      requestId: 's1',
+      args: { body: 'Hello' },
+    });
     assert.equal(sent.body.output.sent, true);
     const s = await eventually(async () => {
       const st = await state('sms-2');
