@@ -74,6 +74,12 @@ const agent = (agentTwimlUrl: string) => ({
         args: { body: { type: 'string', required: true } },
         body: '{{args.body}}',
       },
+      {
+        id: 'navigate',
+        type: 'ivr_navigate',
+        goal: 'pharmacy refills',
+        data: { date_of_birth: '{{data.dob}}' },
+      },
     ],
   },
 });
@@ -164,6 +170,17 @@ describe('telephony through Twilio', () => {
       (r) => r.path.endsWith(`/Calls/${targetLeg.sid}.json`) && r.method === 'POST',
     )!;
     assert.match(String(join.form.Twiml), /callflow-warm-1/);
+    const history = await h.client.workflow.getHandle('call-warm-1').fetchHistory();
+    const summaries = (history.events ?? [])
+      .map((e) => e.userMetadata?.summary?.data)
+      .filter((d): d is Uint8Array => Boolean(d))
+      .map((d) => JSON.parse(Buffer.from(d).toString()) as string);
+    assert.ok(summaries.includes('transfer sales: caller on hold'), summaries.join(' | '));
+    assert.ok(summaries.includes('transfer sales #1 → sales (warm): dial'), summaries.join(' | '));
+    assert.ok(
+      summaries.includes('transfer sales #1 → sales (warm): answered, connecting'),
+      summaries.join(' | '),
+    );
     await endAndRecord('warm-1', 'warm-transfer');
   });
 
@@ -231,6 +248,54 @@ describe('telephony through Twilio', () => {
     assert.deepEqual([attempt.outcome, attempt.timedOut], ['no_answer', true]);
     await twilio.idle();
     assert.equal(dials(N.slow)[0].status, 'canceled');
+  });
+
+  it('navigates a phone tree by pressing keys on the call until a person answers', async () => {
+    const leg = await startCall('ivr-1');
+    await h.api('POST', '/v1/calls/ivr-1/events', {
+      events: [
+        event('d2', 2, { type: 'data', fields: { dob: '01151980' } }),
+        event('p1', 3, { type: 'ivr_prompt', text: 'For the pharmacy, press 3. For appointments, press 4.' }),
+      ],
+    });
+    const running = h.api('POST', '/v1/calls/ivr-1/actions/navigate', { requestId: 'n1' });
+    const played = (digits: string) =>
+      twilio.requests.some(
+        (r) =>
+          r.path.endsWith(`/Calls/${leg.sid}.json`) &&
+          String(r.form.Twiml).includes(`<Play digits="${digits}"/>`),
+      );
+    await eventually(() => (played('3') ? true : undefined), 20_000, 'the menu choice to be pressed');
+    await h.api('POST', '/v1/calls/ivr-1/events', {
+      event: event('p2', 6, { type: 'ivr_prompt', text: 'Please enter your date of birth as eight digits.' }),
+    });
+    await eventually(
+      () => (played('01151980') ? true : undefined),
+      20_000,
+      'the date of birth to be entered',
+    );
+    await h.api('POST', '/v1/calls/ivr-1/events', {
+      event: event('p3', 20, {
+        type: 'utterance',
+        role: 'caller',
+        text: 'Pharmacy, this is James speaking, how can I help?',
+      }),
+    });
+    const res = await running;
+    assert.equal(res.body.output.status, 'human');
+    const s = await state('ivr-1');
+    assert.deepEqual(
+      s.ivr[0].steps.map((x) => (x.decision as { kind: string }).kind),
+      ['press', 'press', 'human'],
+    );
+    // After each keypress the call goes back to the agent's stream.
+    const update = twilio.requests
+      .filter((r) => r.method === 'POST' && r.path.endsWith(`/Calls/${leg.sid}.json`))
+      .at(-1)!;
+    assert.match(
+      String(update.form.Twiml),
+      new RegExp(`<Redirect method="POST">${agentTwiml.url}</Redirect>`),
+    );
   });
 
   it('refuses callbacks with a bad signature (401) and signals nothing', async () => {

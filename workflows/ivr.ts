@@ -24,7 +24,11 @@ export async function runIvr(call: Call, input: ActionActivityInput): Promise<Iv
   const settings = input.settings as unknown as IvrSettings;
   const { record, navigator } = resume(call, input.actionId, settings);
   const provider = call.input.agent.telephony?.provider ?? 'platform';
-  const ref = { callId: call.state.callId, providerCallId: call.input.call.providerCallId };
+  const ref = {
+    callId: call.state.callId,
+    providerCallId: call.input.call.providerCallId,
+    resumeUrl: call.input.agent.telephony?.agentTwimlUrl,
+  };
   const timeoutMs = settings.promptTimeoutSeconds * 1000;
   // A platform's tool call may carry the prompt it just heard.
   if (settings.prompt?.trim()) call.ivrPrompts.push({ text: settings.prompt, at: new Date().toISOString() });
