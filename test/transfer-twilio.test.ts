@@ -251,14 +251,14 @@ describe('telephony through Twilio', () => {
   });
 
   it('navigates a phone tree by pressing keys on the call until a person answers', async () => {
-    const leg = await startCall('ivr-1');
-    await h.api('POST', '/v1/calls/ivr-1/events', {
+    const leg = await startCall('tw-ivr-1');
+    await h.api('POST', '/v1/calls/tw-ivr-1/events', {
       events: [
         event('d2', 2, { type: 'data', fields: { dob: '01151980' } }),
         event('p1', 3, { type: 'ivr_prompt', text: 'For the pharmacy, press 3. For appointments, press 4.' }),
       ],
     });
-    const running = h.api('POST', '/v1/calls/ivr-1/actions/navigate', { requestId: 'n1' });
+    const running = h.api('POST', '/v1/calls/tw-ivr-1/actions/navigate', { requestId: 'n1' });
     const played = (digits: string) =>
       twilio.requests.some(
         (r) =>
@@ -266,7 +266,7 @@ describe('telephony through Twilio', () => {
           String(r.form.Twiml).includes(`<Play digits="${digits}"/>`),
       );
     await eventually(() => (played('3') ? true : undefined), 20_000, 'the menu choice to be pressed');
-    await h.api('POST', '/v1/calls/ivr-1/events', {
+    await h.api('POST', '/v1/calls/tw-ivr-1/events', {
       event: event('p2', 6, { type: 'ivr_prompt', text: 'Please enter your date of birth as eight digits.' }),
     });
     await eventually(
@@ -274,7 +274,7 @@ describe('telephony through Twilio', () => {
       20_000,
       'the date of birth to be entered',
     );
-    await h.api('POST', '/v1/calls/ivr-1/events', {
+    await h.api('POST', '/v1/calls/tw-ivr-1/events', {
       event: event('p3', 20, {
         type: 'utterance',
         role: 'caller',
@@ -283,7 +283,7 @@ describe('telephony through Twilio', () => {
     });
     const res = await running;
     assert.equal(res.body.output.status, 'human');
-    const s = await state('ivr-1');
+    const s = await state('tw-ivr-1');
     assert.deepEqual(
       s.ivr[0].steps.map((x) => (x.decision as { kind: string }).kind),
       ['press', 'press', 'human'],
