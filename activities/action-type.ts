@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CalendarProvider } from '../src/integrations/calendar/provider';
 import type { CallControl } from '../src/integrations/call-control';
 import type { SmsSender } from '../src/integrations/sms';
 import type { Logger } from '../src/observability/logger';
@@ -11,6 +12,8 @@ export interface ActivityDeps {
   sms: SmsSender;
   /** Telephony per provider; `twilio` only when Twilio credentials and a public URL are configured. */
   callControl: { platform: CallControl; twilio?: CallControl };
+  /** Calendars per provider; `builtin` always, the others when their credentials are configured. */
+  calendars: Partial<Record<'builtin' | 'google' | 'outlook' | 'calcom', CalendarProvider>>;
   env: Record<string, string | undefined>;
   log: Logger;
 }

@@ -1,11 +1,24 @@
 import type { ActionType, ActivityDeps } from './action-type';
+import { bookAppointment } from './book-appointment';
+import { cancelAppointment } from './cancel-appointment';
+import { checkAvailability } from './check-availability';
 import { httpRequest } from './http-request';
 import { ivrNavigate } from './ivr-navigate';
+import { rescheduleAppointment } from './reschedule-appointment';
 import { sendSms } from './send-sms';
 import { transfer } from './transfer';
 
 /** Every action type the service knows. Adding one: a file in activities/ and a line here. */
-export const actionTypes: ActionType[] = [httpRequest, sendSms, transfer, ivrNavigate];
+export const actionTypes: ActionType[] = [
+  httpRequest,
+  sendSms,
+  transfer,
+  ivrNavigate,
+  checkAvailability,
+  bookAppointment,
+  cancelAppointment,
+  rescheduleAppointment,
+];
 
 export function createActivities(deps: ActivityDeps): Record<string, (input: any) => Promise<unknown>> {
   const activities: Record<string, (input: any) => Promise<unknown>> = {};

@@ -9,11 +9,11 @@ import { type ServiceSettings, temporalConnectionOptions } from './config/env';
 import { createIngress } from './ingress/app';
 import { CallGateway } from './ingress/call-gateway';
 import { twilioWebhooks } from './ingress/twilio-webhooks';
+import { BuiltinCalendar, toICalendar } from './integrations/calendar/builtin';
 import { createProviders } from './integrations/providers';
 import type { SmsSender } from './integrations/sms';
 import type { Logger } from './observability/logger';
 import { OptOutList } from './store/opt-outs';
-import { SideEffectLedger } from './store/side-effect-ledger';
 import { openStore, type Store } from './store/store';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { createWorker, installQuietRuntime } from './worker';
@@ -57,7 +57,7 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   installQuietRuntime();
   const connection = await NativeConnection.connect(temporalConnectionOptions(address));
-  const providers = createProviders(process.env, new SideEffectLedger(store));
+  const providers = createProviders(process.env, store);
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,
@@ -98,7 +98,9 @@ export async function startIngress(
         })
       : undefined;
   if (!twilioRoutes && authToken) log.warn('CALLFLOW_PUBLIC_URL is not set: Twilio webhooks are disabled');
+  const calendar = opts.store ? new BuiltinCalendar(opts.store) : undefined;
   const app = createIngress({
+    calendarFeed: calendar ? async (id) => toICalendar(id, await calendar.events(id)) : undefined,
     gateway,
     apiToken: settings.apiToken,
     maxBodyBytes: settings.maxBodyBytes,

@@ -103,11 +103,11 @@ describe('agent configuration', () => {
       assert.ok(agent, `loaded: ${[...agents.keys()].join(', ')}`);
       assert.deepEqual(
         agent.actions.duringCall.map((a) => a.id),
-        ['lookup_order', 'transfer', 'text_order_status'],
+        ['lookup_order', 'transfer', 'text_order_status', 'check_availability', 'book_appointment'],
       );
       assert.deepEqual(
         agent.actions.afterCall.map((a) => a.id),
-        ['open_ticket', 'follow_up_sms'],
+        ['open_ticket', 'appointment_sms', 'log_appointment', 'follow_up_sms'],
       );
     });
   });

@@ -306,6 +306,7 @@ export class Call {
       actionId: action.id,
       invocation,
       settings: renderValue(settings, ctx) as Record<string, unknown>,
+      ...(stage === 'duringCall' ? { args } : {}),
       secretNames: this.input.agent.secrets ?? [],
       allowPrivate: this.input.agent.network?.allowPrivate ?? [],
     };

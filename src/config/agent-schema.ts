@@ -1,7 +1,6 @@
-import { isValidPhoneNumber } from 'libphonenumber-js';
 import { z } from 'zod';
 import { actionTypes } from '../../activities';
-import { type BusinessHours, validateBusinessHours, WEEKDAYS } from '../shared/business-hours';
+import { businessHoursSchema, e164, schedulingSchema } from './common-schemas';
 
 const ID = /^[a-z][a-z0-9_-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -40,33 +39,13 @@ export const actionBaseShape = {
     .optional(),
 };
 
-const e164 = z
-  .string()
-  .refine(
-    (v) => /^\+[1-9]\d{6,14}$/.test(v) && isValidPhoneNumber(v),
-    'a valid E.164 phone number like +14155550100',
-  );
-
-const businessHoursSchema = z
-  .object({
-    timezone: z.string().describe('IANA time zone, e.g. America/New_York'),
-    weekly: z
-      .object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(z.string()).optional()])))
-      .strict()
-      .describe('Open intervals per weekday, e.g. { mon: ["09:00-12:00", "13:00-17:00"] }'),
-    closedDates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).optional(),
-  })
-  .strict()
-  .superRefine((hours, ctx) => {
-    for (const problem of validateBusinessHours(hours as BusinessHours))
-      ctx.addIssue({ code: 'custom', message: problem });
-  });
-
 export const fallbackStepSchema = z.union([
   z.object({ target: z.string().regex(ID) }).strict(),
   z.object({ voicemail: z.object({ greeting: z.string().optional() }).strict() }).strict(),
   z.object({ agent: z.object({ offerCallback: z.boolean().default(true) }).strict() }).strict(),
 ]);
+
+export { schedulingSchema };
 
 export const transferTargetSchema = z
   .object({
@@ -148,6 +127,7 @@ export const agentConfigSchema = z
       .default({ inactivityTimeoutSeconds: 7200 }),
     transferTargets: z.record(z.string().regex(ID), transferTargetSchema).default({}),
     telephony: telephonySchema.default({ provider: 'platform' }),
+    scheduling: schedulingSchema.optional(),
     actions: z
       .object({
         duringCall: z.array(actionSchema).default([]),

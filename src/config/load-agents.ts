@@ -23,6 +23,12 @@ const CALL_FIELDS = new Set([
 ]);
 const BASE_FIELDS = new Set(['id', 'type', 'description', 'onError', 'args', 'timeoutSeconds', 'retry']);
 const STAGES = ['duringCall', 'afterCall'] as const;
+const SCHEDULING_TYPES = new Set([
+  'check_availability',
+  'book_appointment',
+  'cancel_appointment',
+  'reschedule_appointment',
+]);
 
 type RawAction = Record<string, unknown>;
 
@@ -77,6 +83,10 @@ export function parseAgent(raw: unknown, source = 'agent'): AgentConfig {
     for (const action of agent.actions[stage]) {
       const type = actionTypes.find((t) => t.type === action.type)!;
       action.timeoutSeconds ??= type.defaultTimeoutSeconds;
+      const scheduled = action as { type: string; calendar?: unknown };
+      if (SCHEDULING_TYPES.has(scheduled.type) && !scheduled.calendar && agent.scheduling) {
+        scheduled.calendar = { ...agent.scheduling, calendarId: agent.scheduling.calendarId ?? agent.id };
+      }
       const sms = action as { type: string; from?: string; messagingServiceSid?: string };
       if (sms.type === 'send_sms' && !sms.from && !sms.messagingServiceSid && agent.telephony.smsFrom) {
         sms.from = agent.telephony.smsFrom;
@@ -118,6 +128,24 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 
 function semanticProblems(agent: AgentConfig, prefix: string): string[] {
   const problems: string[] = [];
+  if (agent.scheduling && agent.scheduling.provider !== 'builtin' && !agent.scheduling.calendarId) {
+    problems.push(
+      `${prefix}: field "scheduling.calendarId": required with provider ${agent.scheduling.provider}`,
+    );
+  }
+  for (const stage of STAGES) {
+    agent.actions[stage].forEach((action, i) => {
+      if (
+        SCHEDULING_TYPES.has(action.type) &&
+        !agent.scheduling &&
+        !(action as { calendar?: unknown }).calendar
+      ) {
+        problems.push(
+          `${prefix}: ${describeAction(action, stage, i)}: field "calendar": add a scheduling section to the agent (or a calendar to the action)`,
+        );
+      }
+    });
+  }
   if (agent.telephony.provider === 'twilio' && !agent.telephony.agentTwimlUrl) {
     problems.push(
       `${prefix}: field "telephony.agentTwimlUrl": required with provider twilio, so a caller whose transfer falls through goes back to the agent`,

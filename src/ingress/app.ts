@@ -14,6 +14,8 @@ export interface IngressOptions {
   extraRoutes?: express.Router;
   /** Twilio's webhooks under /twilio, verified by signature instead of the bearer token. */
   twilioRoutes?: express.Router;
+  /** The built-in calendar's iCalendar feed, by calendar id. */
+  calendarFeed?: (calendarId: string) => Promise<string>;
 }
 
 export function createIngress(opts: IngressOptions): express.Express {
@@ -24,6 +26,26 @@ export function createIngress(opts: IngressOptions): express.Express {
   });
   if (opts.extraRoutes) app.use(opts.extraRoutes);
   if (opts.twilioRoutes) app.use('/twilio', opts.twilioRoutes);
+
+  const feed = opts.calendarFeed;
+  if (feed) {
+    // Calendar apps can't send headers: the token may also come as ?token=.
+    app.get('/v1/calendars/:file', async (req, res, next) => {
+      const m = /^([A-Za-z0-9._-]{1,128})\.ics$/.exec(String(req.params.file));
+      if (!m) return next();
+      if (typeof req.query.token === 'string' && !req.get('authorization')) {
+        req.headers.authorization = `Bearer ${req.query.token}`;
+      }
+      requireBearer(opts.apiToken)(req, res, async (err?: unknown) => {
+        if (err) return next(err);
+        try {
+          res.type('text/calendar; charset=utf-8').send(await feed(m[1]));
+        } catch (e) {
+          next(e);
+        }
+      });
+    });
+  }
 
   const api = express.Router();
   api.use(requireBearer(opts.apiToken));

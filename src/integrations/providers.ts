@@ -1,4 +1,7 @@
-import type { SideEffectLedger } from '../store/side-effect-ledger';
+import { SideEffectLedger } from '../store/side-effect-ledger';
+import type { Store } from '../store/store';
+import { BuiltinCalendar } from './calendar/builtin';
+import type { CalendarProvider } from './calendar/provider';
 import { type CallControl, PlatformCallControl } from './call-control';
 import { DryRunSmsSender } from './dry-run-sms';
 import type { SmsSender } from './sms';
@@ -9,20 +12,26 @@ import { TwilioSmsSender } from './twilio-sms';
 export interface Providers {
   sms: SmsSender;
   callControl: { platform: CallControl; twilio?: CallControl };
+  calendars: Partial<Record<'builtin' | 'google' | 'outlook' | 'calcom', CalendarProvider>>;
+}
+
+/** The built-in calendar always; Google, Microsoft 365 and Cal.com when their credentials are set. */
+function createCalendars(env: Record<string, string | undefined>, store: Store): Providers['calendars'] {
+  void env;
+  return { builtin: new BuiltinCalendar(store) };
 }
 
 /**
  * The adapters the worker's activities use, chosen by the environment: Twilio when its credentials are set
  * (calls also need CALLFLOW_PUBLIC_URL, where Twilio posts status callbacks), dry-run SMS otherwise.
  */
-export function createProviders(
-  env: Record<string, string | undefined>,
-  ledger: SideEffectLedger,
-): Providers {
+export function createProviders(env: Record<string, string | undefined>, store: Store): Providers {
+  const ledger = new SideEffectLedger(store);
+  const calendars = createCalendars(env, store);
   const platform = new PlatformCallControl();
   const accountSid = env.TWILIO_ACCOUNT_SID;
   const hasAuth = Boolean(env.TWILIO_AUTH_TOKEN || (env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET));
-  if (!accountSid || !hasAuth) return { sms: new DryRunSmsSender(), callControl: { platform } };
+  if (!accountSid || !hasAuth) return { sms: new DryRunSmsSender(), callControl: { platform }, calendars };
   const client = createTwilioClient({
     accountSid,
     authToken: env.TWILIO_AUTH_TOKEN,
@@ -32,6 +41,7 @@ export function createProviders(
   });
   const publicUrl = env.CALLFLOW_PUBLIC_URL?.replace(/\/+$/, '');
   return {
+    calendars,
     sms: new TwilioSmsSender(client, ledger, publicUrl ? `${publicUrl}/twilio/sms/status` : undefined),
     callControl: {
       platform,

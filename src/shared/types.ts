@@ -252,6 +252,8 @@ export interface ActionActivityInput<Settings = Record<string, unknown>> {
   invocation: number;
   /** Rendered settings; `{{env.X}}` placeholders are still unresolved. */
   settings: Settings;
+  /** The tool call's arguments (during-call actions). */
+  args?: Record<string, unknown>;
   /** Environment variables the agent declared as secrets: the only ones `{{env.X}}` may read. */
   secretNames: string[];
   allowPrivate: string[];

@@ -36,6 +36,33 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 3,
+    name: 'builtin_calendar',
+    sql: `
+      CREATE TABLE calendars (
+        calendar_id text PRIMARY KEY
+      );
+      CREATE TABLE calendar_events (
+        event_id     text PRIMARY KEY,
+        calendar_id  text NOT NULL REFERENCES calendars (calendar_id),
+        booking_key  text NOT NULL UNIQUE,
+        starts_at    timestamptz NOT NULL,
+        ends_at      timestamptz NOT NULL,
+        timezone     text NOT NULL,
+        title        text NOT NULL,
+        description  text,
+        attendee     jsonb NOT NULL,
+        phone        text,
+        location     text,
+        status       text NOT NULL DEFAULT 'confirmed' CHECK (status IN ('confirmed', 'cancelled')),
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        CHECK (ends_at > starts_at)
+      );
+      CREATE INDEX calendar_events_span ON calendar_events (calendar_id, starts_at, ends_at);
+      CREATE INDEX calendar_events_phone ON calendar_events (phone);
+    `,
+  },
 ];
 
 /** What the runner needs: parameterised queries plus multi-statement scripts, all on one transaction. */

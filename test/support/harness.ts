@@ -6,6 +6,7 @@ import { parseAgent } from '../../src/config/load-agents';
 import { createIngress } from '../../src/ingress/app';
 import { CallGateway } from '../../src/ingress/call-gateway';
 import { twilioWebhooks } from '../../src/ingress/twilio-webhooks';
+import { BuiltinCalendar, toICalendar } from '../../src/integrations/calendar/builtin';
 import { PlatformCallControl } from '../../src/integrations/call-control';
 import { DryRunSmsSender } from '../../src/integrations/dry-run-sms';
 import { createLogger } from '../../src/observability/logger';
@@ -74,6 +75,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         store,
         sms: new DryRunSmsSender(),
         callControl: { platform: new PlatformCallControl() },
+        calendars: { builtin: new BuiltinCalendar(store) },
         env: {},
         log: quietLog,
         ...deps,
@@ -91,7 +93,9 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         log: quietLog,
       })
     : undefined;
+  const calendar = new BuiltinCalendar(store);
   const app = createIngress({
+    calendarFeed: async (id) => toICalendar(id, await calendar.events(id)),
     gateway,
     apiToken: TEST_TOKEN,
     maxBodyBytes: 64 * 1024,

@@ -71,7 +71,13 @@ export interface CalendarProvider {
   findByPhone(calendarId: string, phone: string, from: string, to: string): Promise<CalendarEvent[]>;
 }
 
-export type CalendarErrorKind = 'auth' | 'not_found' | 'rate_limited' | 'unavailable' | 'conflict' | 'invalid';
+export type CalendarErrorKind =
+  | 'auth'
+  | 'not_found'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'conflict'
+  | 'invalid';
 
 /**
  * Typed provider failures: `auth` and `not_found` (and `invalid`) are not worth retrying, `rate_limited` and
