@@ -125,13 +125,13 @@ function toEvent(row: EventRow): CalendarEvent {
 /** RFC 5545 feed of a built-in calendar (read-only). Attendee names only: no phone numbers leave the store. */
 export function toICalendar(calendarId: string, events: (CalendarEvent & { createdAt: string })[]): string {
   const stamp = (v: string) => `${v.replace(/[-:]/g, '').replace(/\.\d{3}/, '')}`;
-  const escape = (v: string) =>
+  const escapeText = (v: string) =>
     v.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\n/g, '\\n');
   const lines = [
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
     'PRODID:-//callflow//builtin calendar//EN',
-    `X-WR-CALNAME:${escape(calendarId)}`,
+    `X-WR-CALNAME:${escapeText(calendarId)}`,
   ];
   for (const e of events) {
     lines.push(
@@ -140,9 +140,9 @@ export function toICalendar(calendarId: string, events: (CalendarEvent & { creat
       `DTSTAMP:${stamp(e.createdAt)}`,
       `DTSTART:${stamp(e.start)}`,
       `DTEND:${stamp(e.end)}`,
-      `SUMMARY:${escape(e.title ?? 'Appointment')}`,
+      `SUMMARY:${escapeText(e.title ?? 'Appointment')}`,
       `STATUS:${e.status === 'cancelled' ? 'CANCELLED' : 'CONFIRMED'}`,
-      ...(e.location ? [`LOCATION:${escape(e.location)}`] : []),
+      ...(e.location ? [`LOCATION:${escapeText(e.location)}`] : []),
       'END:VEVENT',
     );
   }
