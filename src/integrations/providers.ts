@@ -1,6 +1,7 @@
 import { SideEffectLedger } from '../store/side-effect-ledger';
 import type { Store } from '../store/store';
 import { BuiltinCalendar } from './calendar/builtin';
+import { calcomFromEnv } from './calendar/calcom';
 import type { CalendarProvider } from './calendar/provider';
 import { type CallControl, PlatformCallControl } from './call-control';
 import { DryRunSmsSender } from './dry-run-sms';
@@ -17,8 +18,11 @@ export interface Providers {
 
 /** The built-in calendar always; Google, Microsoft 365 and Cal.com when their credentials are set. */
 function createCalendars(env: Record<string, string | undefined>, store: Store): Providers['calendars'] {
-  void env;
-  return { builtin: new BuiltinCalendar(store) };
+  const calcom = calcomFromEnv(env);
+  return {
+    builtin: new BuiltinCalendar(store),
+    ...(calcom ? { calcom } : {}),
+  };
 }
 
 /**

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { CalcomProvider } from '../src/integrations/calendar/calcom';
+import type { CalendarProvider } from '../src/integrations/calendar/provider';
+import type { callWorkflow } from '../workflows/call';
+import { startCalcomFake } from './fakes/calcom-server';
+import { event, type Harness, startHarness } from './support/harness';
+
+const everyDay = ['08:00-20:00'];
+const ZONE = 'America/New_York';
+
+interface ProviderRig {
+  name: 'google' | 'outlook' | 'calcom';
+  calendarId: string;
+  provider: CalendarProvider;
+  /** The events the provider's server holds, as it recorded them. */
+  stored(): Promise<{ start: string }[]>;
+  close(): Promise<void>;
+}
+
+/** One call per provider: offer times, book one during the call, text the confirmation after it. */
+function bookingCall(rig: () => Promise<ProviderRig>) {
+  return async () => {
+    const r = await rig();
+    let h: Harness | undefined;
+    try {
+      h = await startHarness({
+        deps: { calendars: { [r.name]: r.provider } },
+        agents: [
+          {
+            id: 'desk',
+            name: 'Desk',
+            scheduling: {
+              provider: r.name,
+              calendarId: r.calendarId,
+              hours: {
+                timezone: ZONE,
+                weekly: Object.fromEntries(
+                  ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((d) => [d, everyDay]),
+                ),
+              },
+              minNoticeMinutes: 60,
+            },
+            actions: {
+              duringCall: [
+                { id: 'check', type: 'check_availability' },
+                {
+                  id: 'book',
+                  type: 'book_appointment',
+                  args: { start: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' } },
+                },
+              ],
+              afterCall: [
+                {
+                  id: 'confirm',
+                  type: 'send_sms',
+                  body: 'See you {{actions.book.start_spoken}} ({{actions.book.event_id}}).',
+                },
+              ],
+            },
+          },
+        ],
+      });
+      const callId = `prov-${r.name}`;
+      await h.api('POST', `/v1/calls/${callId}/events`, {
+        agentId: 'desk',
+        call: { direction: 'inbound', from: '+14155550171' },
+        event: event('u', 1, { type: 'utterance', role: 'caller', text: 'Can I book?' }),
+      });
+      const offered = await h.api('POST', `/v1/calls/${callId}/actions/check`, { requestId: 'c1' });
+      assert.equal(offered.body.status, 'completed', JSON.stringify(offered.body));
+      const slot = offered.body.output.slots[0];
+      assert.ok(slot, 'no slot offered');
+      const booked = await h.api('POST', `/v1/calls/${callId}/actions/book`, {
+        requestId: 'b1',
+        args: { start: slot.start, name: 'Ada Lovelace', email: 'ada@example.com' },
+      });
+      assert.equal(booked.body.output?.status, 'booked', JSON.stringify(booked.body));
+      const stored = await r.stored();
+      assert.equal(stored.length, 1);
+      assert.equal(Date.parse(stored[0].start), Date.parse(slot.start));
+      await h.api('POST', `/v1/calls/${callId}/events`, { event: event('end', 90, { type: 'ended' }) });
+      const record = await h.client.workflow.getHandle<typeof callWorkflow>(`call-${callId}`).result();
+      const sms = record.actions.find((a) => a.actionId === 'confirm')!.output as { body: string };
+      assert.equal(sms.body, `See you ${booked.body.output.start_spoken} (${booked.body.output.event_id}).`);
+    } finally {
+      await h?.stop();
+      await r.close();
+    }
+  };
+}
+
+describe('booking during a call on each calendar provider', () => {
+  it(
+    'Cal.com',
+    bookingCall(async () => {
+      const fake = await startCalcomFake();
+      fake.setAvailability(1001, {
+        timeZone: ZONE,
+        rules: [{ days: [1, 2, 3, 4, 5, 6, 7], start: '08:00', end: '20:00' }],
+      });
+      return {
+        name: 'calcom',
+        calendarId: '1001',
+        provider: new CalcomProvider({ apiKey: fake.apiKey, baseUrl: fake.url }),
+        stored: async () => fake.bookings().map((b) => ({ start: (b as { start: string }).start })),
+        close: () => fake.close(),
+      };
+    }),
+  );
+});
