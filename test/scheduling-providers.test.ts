@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { CalcomProvider } from '../src/integrations/calendar/calcom';
+import { graphInstant, OutlookCalendarProvider } from '../src/integrations/calendar/outlook';
 import type { CalendarProvider } from '../src/integrations/calendar/provider';
 import type { callWorkflow } from '../workflows/call';
 import { startCalcomFake } from './fakes/calcom-server';
+import { startGraphServer } from './fakes/graph-server';
 import { event, type Harness, startHarness } from './support/harness';
 
 const everyDay = ['08:00-20:00'];
@@ -90,6 +92,25 @@ function bookingCall(rig: () => Promise<ProviderRig>) {
 }
 
 describe('booking during a call on each calendar provider', () => {
+  it(
+    'Microsoft 365 (Graph over HTTPS)',
+    bookingCall(async () => {
+      const graph = await startGraphServer({ tokens: ['graph-token'] });
+      const mailbox = graph.addUser('desk@contoso.test', { timeZone: ZONE }).mail;
+      return {
+        name: 'outlook',
+        calendarId: mailbox,
+        provider: new OutlookCalendarProvider({
+          authProvider: { getAccessToken: async () => 'graph-token' },
+          baseUrl: graph.url,
+          fetch: graph.fetch,
+        }),
+        stored: async () => graph.events(mailbox).map((e) => ({ start: graphInstant(e.start as never) })),
+        close: () => graph.close(),
+      };
+    }),
+  );
+
   it(
     'Cal.com',
     bookingCall(async () => {

@@ -2,6 +2,7 @@ import { SideEffectLedger } from '../store/side-effect-ledger';
 import type { Store } from '../store/store';
 import { BuiltinCalendar } from './calendar/builtin';
 import { calcomFromEnv } from './calendar/calcom';
+import { OutlookCalendarProvider, outlookAuthFromEnv } from './calendar/outlook';
 import type { CalendarProvider } from './calendar/provider';
 import { type CallControl, PlatformCallControl } from './call-control';
 import { DryRunSmsSender } from './dry-run-sms';
@@ -19,8 +20,10 @@ export interface Providers {
 /** The built-in calendar always; Google, Microsoft 365 and Cal.com when their credentials are set. */
 function createCalendars(env: Record<string, string | undefined>, store: Store): Providers['calendars'] {
   const calcom = calcomFromEnv(env);
+  const outlook = outlookAuthFromEnv(env);
   return {
     builtin: new BuiltinCalendar(store),
+    ...(outlook ? { outlook: new OutlookCalendarProvider({ authProvider: outlook }) } : {}),
     ...(calcom ? { calcom } : {}),
   };
 }
