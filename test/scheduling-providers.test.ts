@@ -129,3 +129,50 @@ describe('booking during a call on each calendar provider', () => {
     }),
   );
 });
+
+describe('calendar provider failures during a call', () => {
+  it('does not retry an auth failure and tells the agent to offer a callback; retries a 503', async () => {
+    const fake = await startCalcomFake();
+    fake.setAvailability(1001, {
+      timeZone: ZONE,
+      rules: [{ days: [1, 2, 3, 4, 5, 6, 7], start: '08:00', end: '20:00' }],
+    });
+    const h = await startHarness({
+      deps: { calendars: { calcom: new CalcomProvider({ apiKey: fake.apiKey, baseUrl: fake.url }) } },
+      agents: [
+        {
+          id: 'flaky',
+          name: 'Flaky',
+          scheduling: {
+            provider: 'calcom',
+            calendarId: '1001',
+            hours: { timezone: ZONE, weekly: { mon: everyDay } },
+          },
+          actions: {
+            duringCall: [{ id: 'check', type: 'check_availability', retry: { initialIntervalSeconds: 0.1 } }],
+          },
+        },
+      ],
+    });
+    try {
+      const start = { agentId: 'flaky', call: { direction: 'inbound', from: '+14155550172' } };
+      fake.failNext(401, 'Invalid API key');
+      const before = fake.requests.length;
+      const denied = await h.api('POST', '/v1/calls/cal-err-1/actions/check', { ...start, requestId: 'c1' });
+      assert.equal(denied.body.status, 'failed');
+      assert.equal(denied.body.error.type, 'CalendarAuth');
+      assert.match(denied.body.error.message, /offer the caller a callback/);
+      assert.equal(fake.requests.length - before, 1, 'an auth failure must not be retried');
+
+      fake.failNext(503, 'Service Unavailable');
+      const recovered = await h.api('POST', '/v1/calls/cal-err-2/actions/check', {
+        ...start,
+        requestId: 'c2',
+      });
+      assert.equal(recovered.body.status, 'completed', JSON.stringify(recovered.body));
+    } finally {
+      await h.stop();
+      await fake.close();
+    }
+  });
+});
