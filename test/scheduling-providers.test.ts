@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { auth } from '@googleapis/calendar';
 import { CalcomProvider } from '../src/integrations/calendar/calcom';
+import { GoogleCalendarProvider } from '../src/integrations/calendar/google';
 import { graphInstant, OutlookCalendarProvider } from '../src/integrations/calendar/outlook';
 import type { CalendarProvider } from '../src/integrations/calendar/provider';
 import type { callWorkflow } from '../workflows/call';
 import { startCalcomFake } from './fakes/calcom-server';
+import { FAKE_GOOGLE_TOKEN, startGoogleCalendarServer } from './fakes/google-calendar-server';
 import { startGraphServer } from './fakes/graph-server';
 import { event, type Harness, startHarness } from './support/harness';
 
@@ -92,6 +95,26 @@ function bookingCall(rig: () => Promise<ProviderRig>) {
 }
 
 describe('booking during a call on each calendar provider', () => {
+  it(
+    'Google Calendar',
+    bookingCall(async () => {
+      const fake = await startGoogleCalendarServer();
+      fake.addCalendar('desk@group.calendar.google.com', { timeZone: ZONE });
+      const client = new auth.OAuth2();
+      client.setCredentials({ access_token: FAKE_GOOGLE_TOKEN, expiry_date: Date.now() + 86_400_000 });
+      return {
+        name: 'google',
+        calendarId: 'desk@group.calendar.google.com',
+        provider: new GoogleCalendarProvider({ auth: client, rootUrl: fake.url }),
+        stored: async () =>
+          fake
+            .events('desk@group.calendar.google.com')
+            .map((e) => ({ start: String((e as { start: { dateTime: string } }).start.dateTime) })),
+        close: () => fake.close(),
+      };
+    }),
+  );
+
   it(
     'Microsoft 365 (Graph over HTTPS)',
     bookingCall(async () => {

@@ -2,6 +2,7 @@ import { SideEffectLedger } from '../store/side-effect-ledger';
 import type { Store } from '../store/store';
 import { BuiltinCalendar } from './calendar/builtin';
 import { calcomFromEnv } from './calendar/calcom';
+import { GoogleCalendarProvider, googleAuthFromEnv } from './calendar/google';
 import { OutlookCalendarProvider, outlookAuthFromEnv } from './calendar/outlook';
 import type { CalendarProvider } from './calendar/provider';
 import { type CallControl, PlatformCallControl } from './call-control';
@@ -21,8 +22,10 @@ export interface Providers {
 function createCalendars(env: Record<string, string | undefined>, store: Store): Providers['calendars'] {
   const calcom = calcomFromEnv(env);
   const outlook = outlookAuthFromEnv(env);
+  const google = googleAuthFromEnv(env);
   return {
     builtin: new BuiltinCalendar(store),
+    ...(google ? { google: new GoogleCalendarProvider({ auth: google }) } : {}),
     ...(outlook ? { outlook: new OutlookCalendarProvider({ authProvider: outlook }) } : {}),
     ...(calcom ? { calcom } : {}),
   };
