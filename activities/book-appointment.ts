@@ -53,6 +53,7 @@ export async function book(
     );
   }
   if (!name) throw ApplicationFailure.nonRetryable('"name" is required to book', 'MissingAttendee');
+  const attendeeName: string = name;
   const callerZone = text(settings.timezone) ?? text(args.timezone) ?? calendar.hours.timezone;
   const startAt = DateTime.fromISO(start, { setZone: true }).setZone(calendar.hours.timezone);
   const endAt = startAt.plus({ minutes: calendar.durationMinutes });
@@ -71,6 +72,13 @@ export async function book(
     };
   };
   try {
+    return await serialised(deps, calendar, () => recheckAndBook());
+  } catch (err) {
+    if (err instanceof CalendarError && err.kind === 'conflict') return alternatives('booked meanwhile');
+    throw calendarFailure(err);
+  }
+
+  async function recheckAndBook(): Promise<Record<string, unknown>> {
     // Re-check: the slot may have gone since it was offered.
     const calendars = [calendar.calendarId, ...(calendar.checkCalendars ?? [])];
     const span = {
@@ -91,9 +99,13 @@ export async function book(
       start: startAt.toISO()!,
       end: endAt.toISO()!,
       timezone: calendar.hours.timezone,
-      title: `${calendar.title}: ${name}`,
+      title: `${calendar.title}: ${attendeeName}`,
       description: text(settings.notes) ?? text(args.notes),
-      attendee: { name, phone: settings.phone || undefined, email: text(settings.email) ?? text(args.email) },
+      attendee: {
+        name: attendeeName,
+        phone: settings.phone || undefined,
+        email: text(settings.email) ?? text(args.email),
+      },
       location: calendar.location,
     });
     const startSpoken = spokenSlot(event.start, callerZone);
@@ -108,8 +120,24 @@ export async function book(
       location: event.location ?? calendar.location ?? null,
       say: `You're booked for ${startSpoken}.`,
     };
-  } catch (err) {
-    if (err instanceof CalendarError && err.kind === 'conflict') return alternatives('booked meanwhile');
-    throw calendarFailure(err);
   }
+}
+
+/**
+ * Calendar services can't reserve atomically, so bookings on one calendar are serialised through a row lock in
+ * the shared store: two calls racing for a slot re-check one after the other, and the second sees the first's
+ * event. The built-in calendar reserves atomically itself (and shares the store's one PGlite connection).
+ */
+async function serialised<T>(
+  deps: ActivityDeps,
+  calendar: CalendarSettings,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (calendar.provider === 'builtin') return fn();
+  const lock = `${calendar.provider}:${calendar.calendarId}`;
+  return deps.store.transaction(async (tx) => {
+    await tx.query('INSERT INTO calendars (calendar_id) VALUES ($1) ON CONFLICT DO NOTHING', [lock]);
+    await tx.query('SELECT calendar_id FROM calendars WHERE calendar_id = $1 FOR UPDATE', [lock]);
+    return fn();
+  });
 }

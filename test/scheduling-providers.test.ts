@@ -24,6 +24,61 @@ interface ProviderRig {
 
 /** One call per provider: offer times, book one during the call, text the confirmation after it. */
 function bookingCall(rig: () => Promise<ProviderRig>) {
+  return withRig(rig, async (r, h) => {
+    const callId = `prov-${r.name}`;
+    await h.api('POST', `/v1/calls/${callId}/events`, {
+      agentId: 'desk',
+      call: { direction: 'inbound', from: '+14155550171' },
+      event: event('u', 1, { type: 'utterance', role: 'caller', text: 'Can I book?' }),
+    });
+    const offered = await h.api('POST', `/v1/calls/${callId}/actions/check`, { requestId: 'c1' });
+    assert.equal(offered.body.status, 'completed', JSON.stringify(offered.body));
+    const slot = offered.body.output.slots[0];
+    assert.ok(slot, 'no slot offered');
+    const booked = await h.api('POST', `/v1/calls/${callId}/actions/book`, {
+      requestId: 'b1',
+      args: { start: slot.start, name: 'Ada Lovelace', email: 'ada@example.com' },
+    });
+    assert.equal(booked.body.output?.status, 'booked', JSON.stringify(booked.body));
+    const stored = await r.stored();
+    assert.equal(stored.length, 1);
+    assert.equal(Date.parse(stored[0].start), Date.parse(slot.start));
+    await h.api('POST', `/v1/calls/${callId}/events`, { event: event('end', 90, { type: 'ended' }) });
+    const record = await h.client.workflow.getHandle<typeof callWorkflow>(`call-${callId}`).result();
+    const sms = record.actions.find((a) => a.actionId === 'confirm')!.output as { body: string };
+    assert.equal(sms.body, `See you ${booked.body.output.start_spoken} (${booked.body.output.event_id}).`);
+  });
+}
+
+/** Two calls racing for the same slot: one booking, one set of alternatives, one event at the provider. */
+function racingCalls(rig: () => Promise<ProviderRig>) {
+  return withRig(rig, async (r, h) => {
+    const open = async (callId: string, from: string) => {
+      await h.api('POST', `/v1/calls/${callId}/events`, {
+        agentId: 'desk',
+        call: { direction: 'inbound', from },
+        event: event('u', 1, { type: 'utterance', role: 'caller', text: 'Can I book?' }),
+      });
+      return (action: string, requestId: string, args = {}) =>
+        h.api('POST', `/v1/calls/${callId}/actions/${action}`, { requestId, args });
+    };
+    const a = await open(`race-${r.name}-a`, '+14155550181');
+    const b = await open(`race-${r.name}-b`, '+14155550182');
+    const slot = (await a('check', 'c1')).body.output.slots[0];
+    const [ra, rb] = await Promise.all([
+      a('book', 'b1', { start: slot.start, name: 'A', email: 'a@example.com' }),
+      b('book', 'b1', { start: slot.start, name: 'B', email: 'b@example.com' }),
+    ]);
+    const statuses = [ra.body.output?.status, rb.body.output?.status].sort();
+    assert.deepEqual(statuses, ['booked', 'slot_taken'], JSON.stringify([ra.body, rb.body]));
+    const loser = ra.body.output.status === 'slot_taken' ? ra.body.output : rb.body.output;
+    assert.ok(loser.alternatives.length > 0);
+    const atSlot = (await r.stored()).filter((e) => Date.parse(e.start) === Date.parse(slot.start));
+    assert.equal(atSlot.length, 1);
+  });
+}
+
+function withRig(rig: () => Promise<ProviderRig>, body: (r: ProviderRig, h: Harness) => Promise<void>) {
   return async () => {
     const r = await rig();
     let h: Harness | undefined;
@@ -65,28 +120,7 @@ function bookingCall(rig: () => Promise<ProviderRig>) {
           },
         ],
       });
-      const callId = `prov-${r.name}`;
-      await h.api('POST', `/v1/calls/${callId}/events`, {
-        agentId: 'desk',
-        call: { direction: 'inbound', from: '+14155550171' },
-        event: event('u', 1, { type: 'utterance', role: 'caller', text: 'Can I book?' }),
-      });
-      const offered = await h.api('POST', `/v1/calls/${callId}/actions/check`, { requestId: 'c1' });
-      assert.equal(offered.body.status, 'completed', JSON.stringify(offered.body));
-      const slot = offered.body.output.slots[0];
-      assert.ok(slot, 'no slot offered');
-      const booked = await h.api('POST', `/v1/calls/${callId}/actions/book`, {
-        requestId: 'b1',
-        args: { start: slot.start, name: 'Ada Lovelace', email: 'ada@example.com' },
-      });
-      assert.equal(booked.body.output?.status, 'booked', JSON.stringify(booked.body));
-      const stored = await r.stored();
-      assert.equal(stored.length, 1);
-      assert.equal(Date.parse(stored[0].start), Date.parse(slot.start));
-      await h.api('POST', `/v1/calls/${callId}/events`, { event: event('end', 90, { type: 'ended' }) });
-      const record = await h.client.workflow.getHandle<typeof callWorkflow>(`call-${callId}`).result();
-      const sms = record.actions.find((a) => a.actionId === 'confirm')!.output as { body: string };
-      assert.equal(sms.body, `See you ${booked.body.output.start_spoken} (${booked.body.output.event_id}).`);
+      await body(r, h);
     } finally {
       await h?.stop();
       await r.close();
@@ -94,63 +128,64 @@ function bookingCall(rig: () => Promise<ProviderRig>) {
   };
 }
 
+const googleRig = async (): Promise<ProviderRig> => {
+  const fake = await startGoogleCalendarServer();
+  fake.addCalendar('desk@group.calendar.google.com', { timeZone: ZONE });
+  const client = new auth.OAuth2();
+  client.setCredentials({ access_token: FAKE_GOOGLE_TOKEN, expiry_date: Date.now() + 86_400_000 });
+  return {
+    name: 'google',
+    calendarId: 'desk@group.calendar.google.com',
+    provider: new GoogleCalendarProvider({ auth: client, rootUrl: fake.url }),
+    stored: async () =>
+      fake
+        .events('desk@group.calendar.google.com')
+        .map((e) => ({ start: String((e as { start: { dateTime: string } }).start.dateTime) })),
+    close: () => fake.close(),
+  };
+};
+
+const graphRig = async (): Promise<ProviderRig> => {
+  const graph = await startGraphServer({ tokens: ['graph-token'] });
+  const mailbox = graph.addUser('desk@contoso.test', { timeZone: ZONE }).mail;
+  return {
+    name: 'outlook',
+    calendarId: mailbox,
+    provider: new OutlookCalendarProvider({
+      authProvider: { getAccessToken: async () => 'graph-token' },
+      baseUrl: graph.url,
+      fetch: graph.fetch,
+    }),
+    stored: async () => graph.events(mailbox).map((e) => ({ start: graphInstant(e.start as never) })),
+    close: () => graph.close(),
+  };
+};
+
+const calcomRig = async (): Promise<ProviderRig> => {
+  const fake = await startCalcomFake();
+  fake.setAvailability(1001, {
+    timeZone: ZONE,
+    rules: [{ days: [1, 2, 3, 4, 5, 6, 7], start: '08:00', end: '20:00' }],
+  });
+  return {
+    name: 'calcom',
+    calendarId: '1001',
+    provider: new CalcomProvider({ apiKey: fake.apiKey, baseUrl: fake.url }),
+    stored: async () => fake.bookings().map((b) => ({ start: (b as { start: string }).start })),
+    close: () => fake.close(),
+  };
+};
+
 describe('booking during a call on each calendar provider', () => {
+  it('Google Calendar: offer, book, text the confirmation', bookingCall(googleRig));
+  it('Google Calendar: two calls racing for one slot get one booking', racingCalls(googleRig));
+  it('Microsoft 365 (Graph over HTTPS): offer, book, text the confirmation', bookingCall(graphRig));
   it(
-    'Google Calendar',
-    bookingCall(async () => {
-      const fake = await startGoogleCalendarServer();
-      fake.addCalendar('desk@group.calendar.google.com', { timeZone: ZONE });
-      const client = new auth.OAuth2();
-      client.setCredentials({ access_token: FAKE_GOOGLE_TOKEN, expiry_date: Date.now() + 86_400_000 });
-      return {
-        name: 'google',
-        calendarId: 'desk@group.calendar.google.com',
-        provider: new GoogleCalendarProvider({ auth: client, rootUrl: fake.url }),
-        stored: async () =>
-          fake
-            .events('desk@group.calendar.google.com')
-            .map((e) => ({ start: String((e as { start: { dateTime: string } }).start.dateTime) })),
-        close: () => fake.close(),
-      };
-    }),
+    'Microsoft 365 (Graph over HTTPS): two calls racing for one slot get one booking',
+    racingCalls(graphRig),
   );
-
-  it(
-    'Microsoft 365 (Graph over HTTPS)',
-    bookingCall(async () => {
-      const graph = await startGraphServer({ tokens: ['graph-token'] });
-      const mailbox = graph.addUser('desk@contoso.test', { timeZone: ZONE }).mail;
-      return {
-        name: 'outlook',
-        calendarId: mailbox,
-        provider: new OutlookCalendarProvider({
-          authProvider: { getAccessToken: async () => 'graph-token' },
-          baseUrl: graph.url,
-          fetch: graph.fetch,
-        }),
-        stored: async () => graph.events(mailbox).map((e) => ({ start: graphInstant(e.start as never) })),
-        close: () => graph.close(),
-      };
-    }),
-  );
-
-  it(
-    'Cal.com',
-    bookingCall(async () => {
-      const fake = await startCalcomFake();
-      fake.setAvailability(1001, {
-        timeZone: ZONE,
-        rules: [{ days: [1, 2, 3, 4, 5, 6, 7], start: '08:00', end: '20:00' }],
-      });
-      return {
-        name: 'calcom',
-        calendarId: '1001',
-        provider: new CalcomProvider({ apiKey: fake.apiKey, baseUrl: fake.url }),
-        stored: async () => fake.bookings().map((b) => ({ start: (b as { start: string }).start })),
-        close: () => fake.close(),
-      };
-    }),
-  );
+  it('Cal.com: offer, book, text the confirmation', bookingCall(calcomRig));
+  it('Cal.com: two calls racing for one slot get one booking', racingCalls(calcomRig));
 });
 
 describe('calendar provider failures during a call', () => {
