@@ -33,8 +33,8 @@ import {
   baselineLookupUpdate,
 } from './bench/baseline-workflow';
 
-const CALLER = '+15551230042';
-const OUR_NUMBER = '+15559870000';
+const CALLER = '+14155550142';
+const OUR_NUMBER = '+14155550123';
 const AGENT_ID = 'bench';
 
 interface Settings {
