@@ -8,6 +8,7 @@ import type { TelephonyStepInput } from '../activities/transfer';
 import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigator';
 import type { ActionActivityInput, IvrRecord, IvrResult } from '../src/shared/types';
 import type { Call } from './call-model';
+import { telephonyStep } from './telephony';
 
 interface IvrSettings {
   goal: string;
@@ -65,7 +66,7 @@ export async function runIvr(call: Call, input: ActionActivityInput): Promise<Iv
       ...(decision.kind === 'press' ? { digits: decision.digits } : { say: decision.text }),
     };
     const what = decision.kind === 'press' ? `press ${decision.digits}` : `say "${decision.text}"`;
-    const { instruction } = await act(
+    const { instruction } = await telephonyStep(
       decision.kind === 'press' ? 'ivr_send_digits' : 'ivr_say',
       `ivr ${settings.goal}: ${what}`,
       stepInput,
@@ -149,19 +150,4 @@ function finish(record: IvrRecord, navigator: IvrNavigator, result: IvrResult): 
   record.navigator = navigator.toJSON();
   record.result = result;
   return result;
-}
-
-async function act(
-  name: string,
-  summary: string,
-  input: TelephonyStepInput,
-): Promise<{ instruction?: unknown }> {
-  const activity = wf.proxyActivities<
-    Record<string, (i: TelephonyStepInput) => Promise<{ instruction?: unknown }>>
-  >({
-    startToCloseTimeout: '15s',
-    retry: { maximumAttempts: 5, initialInterval: '1s' },
-    summary,
-  })[name];
-  return activity(input);
 }

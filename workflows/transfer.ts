@@ -16,6 +16,7 @@ import type {
   TransferTargetConfig,
 } from '../src/shared/types';
 import type { Call } from './call-model';
+import { telephonyStep } from './telephony';
 
 /** Slack over Twilio's own ring timeout before the workflow's timer decides. */
 const RING_SLACK_MS = 10_000;
@@ -124,7 +125,7 @@ async function runTwilioChain(
     summary: string,
     extra: Partial<TelephonyStepInput>,
     key = `${input.idempotencyKey}/${name}`,
-  ) => telephony(name, summary, { provider: 'twilio', key, call: ref, conference, ...extra });
+  ) => telephonyStep(name, summary, { provider: 'twilio', key, call: ref, conference, ...extra });
   let callerMoved = false;
 
   for (const next of chain) {
@@ -261,19 +262,4 @@ function briefingFor(call: Call, target: TransferTargetConfig, settings: Transfe
     .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${String(v)}`);
   const reason = settings.reason ? ` about ${settings.reason}` : '';
   return `Incoming transfer from the assistant: a caller${reason}.${data.length ? ` Collected so far: ${data.join('; ')}.` : ''}`;
-}
-
-async function telephony(
-  name: string,
-  summary: string,
-  input: TelephonyStepInput,
-): Promise<Record<string, unknown>> {
-  const act = wf.proxyActivities<Record<string, (i: TelephonyStepInput) => Promise<Record<string, unknown>>>>(
-    {
-      startToCloseTimeout: '15s',
-      retry: { maximumAttempts: 5, initialInterval: '1s' },
-      summary,
-    },
-  )[name];
-  return act(input);
 }
