@@ -1,0 +1,55 @@
+/** CRMs behind one small interface: HubSpot and Salesforce adapters each implement it in their own file. */
+
+export interface CallLog {
+  /** Stable id of the call (the workflow id): exactly one CRM record per call, however often this runs. */
+  externalId: string;
+  contact: { phone?: string; email?: string; firstName?: string; lastName?: string };
+  subject: string;
+  summary: string;
+  transcript: string;
+  direction: 'inbound' | 'outbound';
+  from?: string;
+  to?: string;
+  /** Call status in words: completed, no-answer, busy, failed... */
+  status: string;
+  startedAt: string;
+  endedAt?: string;
+  durationSeconds?: number;
+  disposition?: string;
+  /** Collected fields already mapped to the CRM's property names (per-agent mapping, validated at load). */
+  properties: Record<string, string | number | boolean | null>;
+}
+
+export interface CrmRecord {
+  provider: string;
+  /** The call record: HubSpot call engagement id, Salesforce Task id. */
+  recordId: string;
+  /** The person it is filed under: HubSpot contact id, Salesforce Lead or Contact id. */
+  contactId: string;
+  contactCreated: boolean;
+  /** False when an earlier attempt had already written the record and this one found it. */
+  recordCreated: boolean;
+}
+
+export interface CrmProvider {
+  readonly name: string;
+  logCall(log: CallLog): Promise<CrmRecord>;
+}
+
+export type CrmErrorKind = 'auth' | 'validation' | 'rate_limited' | 'unavailable' | 'not_found';
+
+/** Typed CRM failures: `auth`, `validation` and `not_found` are not retried; the others are, with backoff. */
+export class CrmError extends Error {
+  override name = 'CrmError';
+  constructor(
+    readonly kind: CrmErrorKind,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+
+  get retryable(): boolean {
+    return this.kind === 'rate_limited' || this.kind === 'unavailable';
+  }
+}
