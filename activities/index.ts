@@ -6,6 +6,7 @@ import { httpRequest } from './http-request';
 import { ivrNavigate } from './ivr-navigate';
 import { rescheduleAppointment } from './reschedule-appointment';
 import { sendSms } from './send-sms';
+import { setDisposition } from './set-disposition';
 import { transfer } from './transfer';
 
 /** Every action type the service knows. Adding one: a file in activities/ and a line here. */
@@ -18,6 +19,7 @@ export const actionTypes: ActionType[] = [
   bookAppointment,
   cancelAppointment,
   rescheduleAppointment,
+  setDisposition,
 ];
 
 export function createActivities(deps: ActivityDeps): Record<string, (input: any) => Promise<unknown>> {

@@ -214,6 +214,15 @@ export class Call {
     attempt.timedOut = true;
   }
 
+  setDisposition(code: string): void {
+    this.state.disposition = code;
+  }
+
+  /** Values an extraction found join the call's data, for later templates ({{data.x}}) and the record. */
+  mergeData(values: Record<string, unknown>): void {
+    for (const [k, v] of Object.entries(values)) if (v !== null && v !== undefined) this.state.data[k] = v;
+  }
+
   trackSms(actionId: string, messageId: string, status: string): void {
     if (this.state.sms.some((d) => d.messageId === messageId)) return;
     this.state.sms.push({ actionId, messageId, status, updatedAt: this.now().toISOString() });
@@ -349,6 +358,14 @@ export class Call {
         startedAt: this.state.startedAt,
         endedAt: this.state.endedAt ?? '',
         endReason: this.state.endReason ?? '',
+        durationSeconds: this.state.endedAt
+          ? Math.max(
+              0,
+              Math.round((Date.parse(this.state.endedAt) - Date.parse(this.state.startedAt)) / 1000),
+            )
+          : '',
+        transferred: this.state.transfers.some((t) => t.result?.status === 'transferred'),
+        disposition: this.state.disposition ?? '',
         metadata: call.metadata ?? {},
         transcript: this.state.transcript.map((t) => `${t.role}: ${t.text}`).join('\n'),
       },

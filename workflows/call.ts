@@ -1,6 +1,4 @@
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
-import { callSearchAttributes } from '../src/shared/search-attributes';
 import type {
   ActionConfig,
   ActionRun,
@@ -13,6 +11,7 @@ import type {
 } from '../src/shared/types';
 import { ActionRequestError, Call } from './call-model';
 import { procedures } from './procedures';
+import { upsertCallSearchAttributes } from './search-attributes';
 
 export const callEventsSignal = wf.defineSignal<[CallEvent[]]>('events');
 export const runActionUpdate = wf.defineUpdate<ActionRun, [RunActionRequest]>('runAction');
@@ -24,12 +23,12 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   const call = new Call(input, () => new Date());
   let queue: Promise<unknown> = Promise.resolve();
   let pending = 0;
-  upsertStatus(call);
+  upsertCallSearchAttributes(call);
 
   wf.setHandler(callEventsSignal, (events) => {
     const wasEnded = call.ended;
     call.addEvents(events);
-    if (!wasEnded && call.ended) upsertStatus(call);
+    if (!wasEnded && call.ended) upsertCallSearchAttributes(call);
   });
 
   wf.setHandler(
@@ -76,7 +75,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
     );
     if (!woke) {
       call.end('inactivity_timeout');
-      upsertStatus(call);
+      upsertCallSearchAttributes(call);
       break;
     }
     if (!call.ended && wf.workflowInfo().continueAsNewSuggested) {
@@ -87,7 +86,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
 
   await wf.condition(() => pending === 0);
   call.setStatus('after_call');
-  upsertStatus(call);
+  upsertCallSearchAttributes(call);
   let stopped: string | undefined;
   for (const action of input.agent.actions.afterCall) {
     if (stopped) {
@@ -108,7 +107,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
     if (run.status === 'failed' && (action.onError ?? 'continue') === 'stop') stopped = action.id;
   }
   call.setStatus('completed');
-  upsertStatus(call);
+  upsertCallSearchAttributes(call);
   await wf.condition(wf.allHandlersFinished);
   return call.callRecord();
 }
@@ -193,17 +192,4 @@ function describeFailure(err: unknown): { type: string; message: string } {
     return { type: 'Timeout', message: `timed out (${cause.timeoutType})` };
   if (cause instanceof Error) return { type: cause.name, message: cause.message };
   return { type: 'Error', message: String(cause) };
-}
-
-function upsertStatus(call: Call): void {
-  const { state } = call;
-  const updates: SearchAttributeUpdatePair[] = [
-    { key: callSearchAttributes.agentId, value: state.agentId },
-    { key: callSearchAttributes.direction, value: state.direction },
-    { key: callSearchAttributes.status, value: state.status },
-  ];
-  const digits = (state.direction === 'inbound' ? state.from : state.to)?.replace(/\D/g, '') ?? '';
-  if (digits.length >= 4) updates.push({ key: callSearchAttributes.callerLast4, value: digits.slice(-4) });
-  if (state.disposition) updates.push({ key: callSearchAttributes.disposition, value: state.disposition });
-  wf.upsertSearchAttributes(updates);
 }

@@ -1,5 +1,6 @@
 import type { ActionActivityInput } from '../src/shared/types';
 import type { Call } from './call-model';
+import { runSetDisposition } from './disposition';
 import { runIvr } from './ivr';
 import { runTransfer } from './transfer';
 
@@ -10,4 +11,5 @@ import { runTransfer } from './transfer';
 export const procedures: Record<string, (call: Call, input: ActionActivityInput) => Promise<unknown>> = {
   transfer: runTransfer,
   ivr_navigate: runIvr,
+  set_disposition: runSetDisposition,
 };

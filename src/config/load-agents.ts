@@ -18,6 +18,9 @@ const CALL_FIELDS = new Set([
   'startedAt',
   'endedAt',
   'endReason',
+  'durationSeconds',
+  'transferred',
+  'disposition',
   'metadata',
   'transcript',
 ]);
@@ -185,6 +188,15 @@ function semanticProblems(agent: AgentConfig, prefix: string): string[] {
         problems.push(
           `${where}: field "type": "${action.type}" cannot run ${stage === 'duringCall' ? 'during' : 'after'} the call`,
         );
+      }
+      if (action.type === 'set_disposition') {
+        const d = action as unknown as { codes: string[]; rules: { code: string }[]; default: string };
+        d.rules.forEach((rule, r) => {
+          if (!d.codes.includes(rule.code))
+            problems.push(`${where}: field "rules[${r}].code": "${rule.code}" is not one of codes`);
+        });
+        if (!d.codes.includes(d.default))
+          problems.push(`${where}: field "default": "${d.default}" is not one of codes`);
       }
       if (stage === 'afterCall' && action.args) {
         problems.push(`${where}: field "args": after-call actions take no tool-call arguments`);
