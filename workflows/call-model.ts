@@ -51,7 +51,11 @@ export class Call {
     readonly input: CallWorkflowInput,
     private readonly now: () => Date,
   ) {
-    const carried: CarriedState | undefined = input.carried;
+    const carried: CarriedState | undefined =
+      input.carried ??
+      (input.rerun
+        ? { state: { ...input.rerun, status: 'ended' }, seenEventIds: [], invocations: {}, results: {} }
+        : undefined);
     const { call } = input;
     this.state = carried
       ? {
@@ -212,6 +216,10 @@ export class Call {
     attempt.outcome = 'no_answer';
     attempt.outcomeAt = this.now().toISOString();
     attempt.timedOut = true;
+  }
+
+  completed(actionId: string, stage: Stage): boolean {
+    return this.state.actions.some((a) => a.actionId === actionId && a.stage === stage && a.status === 'completed');
   }
 
   setDisposition(code: string): void {

@@ -89,6 +89,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   upsertCallSearchAttributes(call);
   let stopped: string | undefined;
   for (const action of input.agent.actions.afterCall) {
+    // Re-running a finished call's after-call stage: what completed stays; the rest runs again, under the same
+    // idempotency keys, so nothing that already happened happens twice.
+    if (input.rerun && call.completed(action.id, 'afterCall')) continue;
     if (stopped) {
       const at = new Date().toISOString();
       call.record({

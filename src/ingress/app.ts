@@ -71,6 +71,10 @@ export function createIngress(opts: IngressOptions): express.Express {
     res.status(200).json(run);
   });
 
+  api.post('/calls/:callId/after-call/rerun', async (req, res) => {
+    res.json({ status: 'completed', record: await opts.gateway.rerunAfterCall(parseCallId(req)) });
+  });
+
   api.get('/calls/:callId', async (req, res) => {
     res.json(await opts.gateway.describe(parseCallId(req)));
   });

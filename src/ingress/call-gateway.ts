@@ -131,6 +131,45 @@ export class CallGateway {
     if (problems.length) throw argumentsError(actionId, problems);
   }
 
+  /**
+   * Runs a finished call's after-call stage again (e.g. after fixing a CRM credential), as a workflow of its
+   * own next to the call's. Actions that completed are kept; the rest run under their original idempotency keys.
+   * It uses the agent's current configuration, so a corrected field mapping applies too.
+   */
+  async rerunAfterCall(callId: string): Promise<CallRecord> {
+    const original = this.client.workflow.getHandle<typeof callWorkflow>(workflowIdFor(callId));
+    let record: CallRecord;
+    try {
+      const d = await original.describe();
+      if (d.status.name === 'RUNNING') {
+        throw new HttpError(409, `call "${callId}" is still running`, [
+          { field: 'callId', message: 'the call has not finished' },
+        ]);
+      }
+      if (d.status.name !== 'COMPLETED') {
+        throw new HttpError(409, `call "${callId}" did not complete (${d.status.name.toLowerCase()})`, [
+          { field: 'callId', message: 'no call record to re-run from' },
+        ]);
+      }
+      record = await original.result();
+    } catch (err) {
+      throw await this.translate(err, callId);
+    }
+    const agent = this.agent(record.agentId);
+    const { summary: _summary, ...state } = record;
+    const input: CallWorkflowInput = {
+      call: { callId, agentId: agent.id, direction: record.direction, from: record.from, to: record.to },
+      agent,
+      rerun: state,
+    };
+    return this.client.workflow.execute(callWorkflow, {
+      workflowId: `${workflowIdFor(callId)}-rerun-${Date.now()}`,
+      taskQueue: this.taskQueue,
+      args: [input],
+      staticSummary: `After-call re-run of call ${callId} · ${agent.name}`,
+    });
+  }
+
   async describe(
     callId: string,
   ): Promise<{ status: 'running'; state: CallState } | { status: string; record?: CallRecord }> {

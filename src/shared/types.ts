@@ -241,6 +241,8 @@ export interface CallWorkflowInput {
   call: CallMetadata;
   agent: AgentSnapshot;
   carried?: CarriedState;
+  /** The record of a finished call whose after-call stage runs again (POST .../after-call/rerun). */
+  rerun?: CallState;
 }
 
 export interface ActionActivityInput<Settings = Record<string, unknown>> {

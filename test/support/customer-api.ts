@@ -10,10 +10,12 @@ export interface CustomerRequest {
 
 /**
  * A loopback stand-in for a customer's API: `GET /orders/:id` answers the order's status, `POST /tickets`
- * opens a ticket, `/fail` answers 404, `/flaky/<status>/<key>` fails once. Every request is recorded.
+ * opens a ticket, `/fail` answers 404, `/flaky/<status>/<key>` fails once, `/crm` fails during an outage.
+ * Every request is recorded.
  */
 export async function startCustomerApi(opts: { delayMs?: number } = {}) {
   const requests: CustomerRequest[] = [];
+  const state = { outage: false };
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => {
@@ -25,6 +27,8 @@ export async function startCustomerApi(opts: { delayMs?: number } = {}) {
         const json = (status: number, value: unknown) =>
           res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
         if (req.url?.startsWith('/fail')) return json(404, { error: 'nope' });
+        if (req.url?.startsWith('/crm') && state.outage) return json(503, { error: 'down for maintenance' });
+        if (req.url?.startsWith('/crm')) return json(201, { record: `R-${requests.length}` });
         // `/flaky/<status>/<key>`: the first request for a key answers <status>, later ones succeed.
         const flaky = req.url?.match(/^\/flaky\/(\d{3})\/(.+)$/);
         if (flaky) {
@@ -46,6 +50,10 @@ export async function startCustomerApi(opts: { delayMs?: number } = {}) {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    /** While true, `/crm...` answers 503. */
+    setOutage: (on: boolean) => {
+      state.outage = on;
+    },
     close: () => new Promise((r) => server.close(r)),
   };
 }

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import type { callWorkflow } from '../workflows/call';
+import { startCustomerApi } from './support/customer-api';
+import { event, type Harness, startHarness } from './support/harness';
+
+describe('re-running the after-call stage of a finished call', () => {
+  let api: Awaited<ReturnType<typeof startCustomerApi>>;
+  let h: Harness;
+  before(async () => {
+    api = await startCustomerApi();
+    h = await startHarness({
+      agents: [
+        {
+          id: 'logger',
+          name: 'Logger',
+          network: { allowPrivate: ['127.0.0.1'] },
+          actions: {
+            afterCall: [
+              {
+                id: 'ticket',
+                type: 'http_request',
+                method: 'POST',
+                url: `${api.url}/tickets`,
+                output: { ticket: 'body.ticket' },
+              },
+              {
+                id: 'crm',
+                type: 'http_request',
+                method: 'POST',
+                url: `${api.url}/crm`,
+                body: { ticket: '{{actions.ticket.ticket}}' },
+                retry: { maximumAttempts: 2, initialIntervalSeconds: 0.1 },
+              },
+              { id: 'thanks', type: 'send_sms', body: 'Logged as {{actions.crm.body.record}}.' },
+            ],
+          },
+        },
+      ],
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await api?.close();
+  });
+
+  it('keeps what completed and runs the rest again once the outage is over', async () => {
+    api.setOutage(true);
+    await h.api('POST', '/v1/calls/rerun-1/events', {
+      agentId: 'logger',
+      call: { direction: 'inbound', from: '+14155550193' },
+      event: event('end', 5, { type: 'ended' }),
+    });
+    const first = await h.client.workflow.getHandle<typeof callWorkflow>('call-rerun-1').result();
+    assert.deepEqual(
+      first.actions.map((a) => [a.actionId, a.status]),
+      [
+        ['ticket', 'completed'],
+        ['crm', 'failed'],
+        ['thanks', 'skipped'],
+      ],
+    );
+    assert.match(first.actions[1].error!.message, /HTTP 503/);
+
+    api.setOutage(false);
+    const tickets = api.requests.filter((r) => r.url === '/tickets').length;
+    const res = await h.api('POST', '/v1/calls/rerun-1/after-call/rerun', {});
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const record = res.body.record;
+    const latest = (id: string) =>
+      record.actions.filter((a: { actionId: string }) => a.actionId === id).at(-1);
+    assert.equal(latest('crm').status, 'completed');
+    assert.equal(latest('thanks').status, 'completed');
+    assert.match(latest('thanks').output.body, /^Logged as R-\d+\.$/);
+    assert.equal(
+      api.requests.filter((r) => r.url === '/tickets').length,
+      tickets,
+      'a completed action ran again',
+    );
+    // The re-run sends the same idempotency key the failed attempt used.
+    const crmKeys = new Set(
+      api.requests.filter((r) => r.url === '/crm').map((r) => r.headers['idempotency-key']),
+    );
+    assert.deepEqual([...crmKeys], ['call-rerun-1/crm/1']);
+  });
+
+  it('refuses to re-run a call that is still running (409) or unknown (404)', async () => {
+    await h.api('POST', '/v1/calls/rerun-2/events', {
+      agentId: 'logger',
+      event: event('u', 1, { type: 'utterance', role: 'caller', text: 'hello' }),
+    });
+    assert.equal((await h.api('POST', '/v1/calls/rerun-2/after-call/rerun', {})).status, 409);
+    assert.equal((await h.api('POST', '/v1/calls/nope-9/after-call/rerun', {})).status, 404);
+  });
+});
