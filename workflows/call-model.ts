@@ -219,7 +219,9 @@ export class Call {
   }
 
   completed(actionId: string, stage: Stage): boolean {
-    return this.state.actions.some((a) => a.actionId === actionId && a.stage === stage && a.status === 'completed');
+    return this.state.actions.some(
+      (a) => a.actionId === actionId && a.stage === stage && a.status === 'completed',
+    );
   }
 
   setDisposition(code: string): void {

@@ -179,8 +179,14 @@ async function runAction(
   }
 }
 
-/** Texts sent through Twilio report delivery later, as `sms_status` events on the call. */
+/**
+ * Outputs that change the call itself: extracted values join its data; texts sent through Twilio report
+ * delivery later, as `sms_status` events.
+ */
 function trackDelivery(call: Call, actionId: string, output: unknown): void {
+  const extracted = output as { extractor?: string; data?: Record<string, unknown> } | undefined;
+  if (extracted?.extractor && extracted.data && typeof extracted.data === 'object')
+    call.mergeData(extracted.data);
   const receipt = output as { provider?: string; messageId?: string; status?: string } | undefined;
   if (receipt?.provider === 'twilio' && receipt.messageId)
     call.trackSms(actionId, receipt.messageId, receipt.status ?? 'queued');
