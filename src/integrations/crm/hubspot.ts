@@ -1,0 +1,399 @@
+import { Client } from '@hubspot/api-client';
+import {
+  AssociationSpecAssociationCategoryEnum,
+  FilterOperatorEnum,
+} from '@hubspot/api-client/lib/codegen/crm/objects/calls';
+import { type CallLog, CrmError, type CrmErrorKind, type CrmProvider, type CrmRecord } from './provider';
+
+/**
+ * HubSpot adapter on the official `@hubspot/api-client`: the caller becomes a contact found by phone (then
+ * email), and every call becomes exactly one call engagement associated with that contact.
+ *
+ * "Exactly one" rests on a custom call property holding the call's id (`callflow_call_id` by default, a
+ * single-line text property that must exist in the portal): calls are searched by it before one is created.
+ * HubSpot's search index trails writes by a few seconds, so two attempts within that window can still both
+ * create; the caller's retry backoff is expected to exceed it.
+ *
+ * The client's own retries are switched off (`numberOfApiCallRetries: 0`): retrying belongs to the caller,
+ * which sees a typed `CrmError`.
+ */
+
+export interface HubSpotCrmOptions {
+  /** Private app access token or OAuth access token. */
+  accessToken: string;
+  /** API origin; default `https://api.hubapi.com`. */
+  basePath?: string;
+  /** Custom call property holding the call id; default `callflow_call_id`. */
+  callIdProperty?: string;
+  /** Custom call property holding the disposition in words; default `callflow_disposition`. */
+  dispositionProperty?: string;
+}
+
+export const HUBSPOT_DEFAULT_CALL_ID_PROPERTY = 'callflow_call_id';
+export const HUBSPOT_DEFAULT_DISPOSITION_PROPERTY = 'callflow_disposition';
+/** HubSpot-defined association type: call to contact. */
+export const HUBSPOT_CALL_TO_CONTACT = 194;
+/** Text properties hold at most 65,536 characters; keep clear of it. */
+export const HUBSPOT_BODY_LIMIT = 65_000;
+
+const TRUNCATED_NOTE = '<p>[transcript truncated]</p>';
+
+const CALL_STATUSES: Record<string, string> = {
+  completed: 'COMPLETED',
+  'no-answer': 'NO_ANSWER',
+  no_answer: 'NO_ANSWER',
+  noanswer: 'NO_ANSWER',
+  busy: 'BUSY',
+  failed: 'FAILED',
+  canceled: 'CANCELED',
+  cancelled: 'CANCELED',
+  'in-progress': 'IN_PROGRESS',
+  in_progress: 'IN_PROGRESS',
+  ringing: 'RINGING',
+  queued: 'QUEUED',
+  connecting: 'CONNECTING',
+};
+
+/** The `hs_call_status` value for a status in words; unknown words count as completed. */
+export function hubspotCallStatus(status: string): string {
+  return CALL_STATUSES[status.trim().toLowerCase().replace(/\s+/g, '-')] ?? 'COMPLETED';
+}
+
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+function paragraph(text: string): string {
+  return `<p>${escapeHtml(text).replace(/\r?\n/g, '<br>')}</p>`;
+}
+
+/** `hs_call_body`: the summary, then the transcript line by line, escaped, within HubSpot's text limit. */
+export function hubspotCallBody(summary: string, transcript: string, limit = HUBSPOT_BODY_LIMIT): string {
+  let body = summary.trim() ? paragraph(summary.trim()) : '';
+  const lines = transcript.split(/\r?\n/).filter((line) => line.trim() !== '');
+  if (lines.length === 0) return body.slice(0, limit);
+  const heading = '<p><b>Transcript</b></p>';
+  if (body.length + heading.length + TRUNCATED_NOTE.length > limit) return body.slice(0, limit);
+  body += heading;
+  for (const line of lines) {
+    const next = paragraph(line);
+    if (body.length + next.length + TRUNCATED_NOTE.length > limit) return body + TRUNCATED_NOTE;
+    body += next;
+  }
+  return body;
+}
+
+function durationMs(log: CallLog): number | undefined {
+  if (log.durationSeconds !== undefined) return Math.max(0, Math.round(log.durationSeconds * 1000));
+  if (log.endedAt) {
+    const ms = Date.parse(log.endedAt) - Date.parse(log.startedAt);
+    if (Number.isFinite(ms)) return Math.max(0, ms);
+  }
+  return undefined;
+}
+
+function propertyValue(value: string | number | boolean | null): string {
+  return value === null ? '' : String(value);
+}
+
+function timestamp(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) throw new CrmError('validation', `hubspot: startedAt is not a date: ${iso}`);
+  return new Date(ms).toISOString();
+}
+
+/** Seconds or an HTTP date, as in `Retry-After`. */
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
+function kindForStatus(status: number): CrmErrorKind {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'not_found';
+  if (status === 429) return 'rate_limited';
+  if (status === 408 || status >= 500) return 'unavailable';
+  return 'validation';
+}
+
+function header(headers: unknown, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
+    if (key.toLowerCase() === name) return typeof value === 'string' ? value : undefined;
+  }
+  return undefined;
+}
+
+function httpError(status: number, headers: unknown, detail: string, operation: string): CrmError {
+  const kind = kindForStatus(status);
+  let retryAfterMs: number | undefined;
+  if (kind === 'rate_limited') {
+    // Without Retry-After, wait out the rate-limit window HubSpot reports.
+    const interval = Number(header(headers, 'x-hubspot-ratelimit-interval-milliseconds'));
+    retryAfterMs =
+      parseRetryAfter(header(headers, 'retry-after')) ??
+      (Number.isFinite(interval) && interval > 0 ? interval : undefined);
+  }
+  return new CrmError(
+    kind,
+    `hubspot ${operation}: HTTP ${status}${detail ? `: ${detail}` : ''}`,
+    retryAfterMs,
+  );
+}
+
+interface ApiExceptionLike {
+  code: number;
+  body?: unknown;
+  headers?: unknown;
+}
+
+function isApiException(err: unknown): err is ApiExceptionLike {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as { code?: unknown }).code === 'number' &&
+    'body' in err &&
+    'headers' in err
+  );
+}
+
+function describeBody(body: unknown): string {
+  if (typeof body === 'string') return body.slice(0, 500);
+  if (body && typeof body === 'object') {
+    const { message, category, correlationId } = body as Record<string, unknown>;
+    const parts = [
+      typeof message === 'string' ? message : undefined,
+      typeof category === 'string' ? `category ${category}` : undefined,
+      typeof correlationId === 'string' ? `correlationId ${correlationId}` : undefined,
+    ].filter(Boolean);
+    return parts.join('; ');
+  }
+  return '';
+}
+
+/** Any failure of a client call as a `CrmError`. */
+export function toCrmError(err: unknown, operation: string): CrmError {
+  if (err instanceof CrmError) return err;
+  if (isApiException(err)) return httpError(err.code, err.headers, describeBody(err.body), operation);
+  const message = err instanceof Error ? err.message : String(err);
+  return new CrmError('unavailable', `hubspot ${operation}: ${message}`);
+}
+
+interface ResponseLike {
+  httpStatusCode: number;
+  headers: Record<string, string>;
+  body: { text(): Promise<string> };
+}
+
+/**
+ * Per-request options. The generated client only parses error bodies with a JSON or text content type and
+ * otherwise throws a plain Error without the status (a proxy's HTML 502, a bodiless 401); this middleware
+ * turns such responses into a `CrmError` while the status is still known. Client-level middleware is not
+ * applied by the generated APIs unless options are passed per request, hence per request.
+ */
+function requestOptions(operation: string) {
+  return {
+    middleware: [
+      {
+        pre: async <T>(context: T): Promise<T> => context,
+        post: async <T extends ResponseLike>(response: T): Promise<T> => {
+          const status = response.httpStatusCode;
+          if (status < 400) return response;
+          const contentType = header(response.headers, 'content-type') ?? '';
+          if (/json/i.test(contentType)) return response;
+          const text = await response.body.text().catch(() => '');
+          throw httpError(status, response.headers, text.trim().slice(0, 300), operation);
+        },
+      },
+    ],
+  };
+}
+
+interface HubSpotObject {
+  id: string;
+  properties: Record<string, string | null>;
+}
+
+export class HubSpotCrm implements CrmProvider {
+  readonly name = 'hubspot';
+  private readonly contacts: Client['crm']['contacts'];
+  private readonly calls: Client['crm']['objects']['calls'];
+  private readonly callIdProperty: string;
+  private readonly dispositionProperty: string;
+
+  constructor(options: HubSpotCrmOptions) {
+    const client = new Client({
+      accessToken: options.accessToken,
+      ...(options.basePath ? { basePath: options.basePath.replace(/\/+$/, '') } : {}),
+      numberOfApiCallRetries: 0,
+    });
+    // The client decorates its APIs from a process-wide registry when they are first touched; touching them
+    // now binds them to this client's (retry-free) settings rather than whichever client was built last.
+    this.contacts = client.crm.contacts;
+    this.calls = client.crm.objects.calls;
+    this.callIdProperty = options.callIdProperty ?? HUBSPOT_DEFAULT_CALL_ID_PROPERTY;
+    this.dispositionProperty = options.dispositionProperty ?? HUBSPOT_DEFAULT_DISPOSITION_PROPERTY;
+  }
+
+  async logCall(log: CallLog): Promise<CrmRecord> {
+    if (!log.externalId) throw new CrmError('validation', 'hubspot: externalId is required');
+    const hsTimestamp = timestamp(log.startedAt);
+    const mapped: Record<string, string> = {};
+    for (const [key, value] of Object.entries(log.properties)) mapped[key] = propertyValue(value);
+
+    let contactId = await this.findContact(log.contact);
+    let contactCreated = false;
+    if (contactId) {
+      await this.updateContact(contactId, mapped);
+    } else {
+      const created = await this.createContact(log.contact, mapped);
+      contactId = created.id;
+      contactCreated = created.created;
+    }
+
+    const existing = await this.findCall(log.externalId);
+    if (existing) {
+      return { provider: this.name, recordId: existing.id, contactId, contactCreated, recordCreated: false };
+    }
+
+    const properties: Record<string, string> = {
+      hs_timestamp: hsTimestamp,
+      hs_call_title: log.subject,
+      hs_call_body: hubspotCallBody(log.summary, log.transcript),
+      hs_call_direction: log.direction === 'inbound' ? 'INBOUND' : 'OUTBOUND',
+      hs_call_status: hubspotCallStatus(log.status),
+      [this.callIdProperty]: log.externalId,
+    };
+    const duration = durationMs(log);
+    if (duration !== undefined) properties.hs_call_duration = String(duration);
+    if (log.from) properties.hs_call_from_number = log.from;
+    if (log.to) properties.hs_call_to_number = log.to;
+    if (log.disposition) {
+      properties.hs_call_disposition = log.disposition;
+      properties[this.dispositionProperty] = log.disposition;
+    }
+
+    const call = await this.run('create call', () =>
+      this.calls.basicApi.create(
+        {
+          properties,
+          associations: [
+            {
+              to: { id: contactId! },
+              types: [
+                {
+                  associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
+                  associationTypeId: HUBSPOT_CALL_TO_CONTACT,
+                },
+              ],
+            },
+          ],
+        },
+        requestOptions('create call'),
+      ),
+    );
+    return { provider: this.name, recordId: call.id, contactId, contactCreated, recordCreated: true };
+  }
+
+  private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toCrmError(err, operation);
+    }
+  }
+
+  private async updateContact(id: string, properties: Record<string, string>): Promise<void> {
+    if (Object.keys(properties).length === 0) return;
+    await this.run('update contact', () =>
+      this.contacts.basicApi.update(id, { properties }, undefined, requestOptions('update contact')),
+    );
+  }
+
+  private async searchContacts(property: string, value: string): Promise<HubSpotObject | undefined> {
+    const result = await this.run('search contacts', () =>
+      this.contacts.searchApi.doSearch(
+        {
+          filterGroups: [{ filters: [{ propertyName: property, operator: FilterOperatorEnum.Eq, value }] }],
+          properties: ['firstname', 'lastname', 'phone', 'email'],
+          limit: 1,
+        },
+        requestOptions('search contacts'),
+      ),
+    );
+    return result.results[0];
+  }
+
+  private async findContact(contact: CallLog['contact']): Promise<string | undefined> {
+    const phone = contact.phone?.trim();
+    const email = contact.email?.trim();
+    if (!phone && !email) throw new CrmError('validation', 'hubspot: the contact needs a phone or an email');
+    if (phone) {
+      const found = await this.searchContacts('phone', phone);
+      if (found) return found.id;
+    }
+    if (email) {
+      const found = await this.searchContacts('email', email);
+      if (found) return found.id;
+    }
+    return undefined;
+  }
+
+  private async createContact(
+    contact: CallLog['contact'],
+    mapped: Record<string, string>,
+  ): Promise<{ id: string; created: boolean }> {
+    const properties: Record<string, string> = {};
+    if (contact.firstName) properties.firstname = contact.firstName;
+    if (contact.lastName) properties.lastname = contact.lastName;
+    if (contact.phone) properties.phone = contact.phone.trim();
+    if (contact.email) properties.email = contact.email.trim();
+    Object.assign(properties, mapped);
+    try {
+      const created = await this.contacts.basicApi.create({ properties }, requestOptions('create contact'));
+      return { id: created.id, created: true };
+    } catch (err) {
+      // Email is unique: a contact created moments ago (not yet searchable) answers 409 with its id.
+      const conflict =
+        isApiException(err) && err.code === 409 ? /Existing ID:\s*(\d+)/i.exec(describeBody(err.body)) : null;
+      if (!conflict?.[1]) throw toCrmError(err, 'create contact');
+      await this.updateContact(conflict[1], mapped);
+      return { id: conflict[1], created: false };
+    }
+  }
+
+  private async findCall(externalId: string): Promise<HubSpotObject | undefined> {
+    const result = await this.run('search calls', () =>
+      this.calls.searchApi.doSearch(
+        {
+          filterGroups: [
+            {
+              filters: [
+                { propertyName: this.callIdProperty, operator: FilterOperatorEnum.Eq, value: externalId },
+              ],
+            },
+          ],
+          properties: [this.callIdProperty],
+          limit: 1,
+        },
+        requestOptions('search calls'),
+      ),
+    );
+    return result.results[0];
+  }
+}
+
+export function hubspotFromEnv(env: NodeJS.ProcessEnv = process.env): HubSpotCrm | undefined {
+  const accessToken = env.HUBSPOT_ACCESS_TOKEN?.trim();
+  if (!accessToken) return undefined;
+  const basePath = env.HUBSPOT_BASE_PATH?.trim() || undefined;
+  return new HubSpotCrm({ accessToken, basePath });
+}

@@ -1,0 +1,322 @@
+import assert from 'node:assert/strict';
+import { Client } from '@hubspot/api-client';
+import {
+  HUBSPOT_CALL_TO_CONTACT,
+  HubSpotCrm,
+  hubspotCallBody,
+  hubspotCallStatus,
+  hubspotFromEnv,
+} from '../src/integrations/crm/hubspot';
+import { type CallLog, CrmError, type CrmErrorKind } from '../src/integrations/crm/provider';
+import { type HubSpotFake, startHubSpotFake } from './fakes/hubspot-server';
+
+const PHONE = '+14155552671';
+
+function rejectsWith(kind: CrmErrorKind, check?: (err: CrmError) => void) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof CrmError, `expected a CrmError, got ${String(err)}`);
+    assert.equal(err.kind, kind, err.message);
+    check?.(err);
+    return true;
+  };
+}
+
+describe('HubSpot CRM provider', () => {
+  let fake: HubSpotFake;
+  let crm: HubSpotCrm;
+
+  const callLog = (overrides: Partial<CallLog> = {}): CallLog => ({
+    externalId: 'call-wf-1',
+    contact: { phone: PHONE, email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' },
+    subject: 'Inbound call: knee pain',
+    summary: 'Caller wants an appointment <soon> & asked about "fees".',
+    transcript: 'Agent: Hello, how can I help?\nCaller: My knee hurts <a lot>.',
+    direction: 'inbound',
+    from: PHONE,
+    to: '+14155550000',
+    status: 'completed',
+    startedAt: '2025-03-03T15:00:00.000Z',
+    endedAt: '2025-03-03T15:04:30.000Z',
+    durationSeconds: 270,
+    disposition: 'Appointment booked',
+    properties: { callflow_reason: 'knee pain', callflow_urgent: true, callflow_age: 42 },
+    ...overrides,
+  });
+
+  beforeEach(async () => {
+    fake = await startHubSpotFake();
+    crm = new HubSpotCrm({ accessToken: fake.token, basePath: fake.url });
+  });
+
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  it('creates a missing contact and one call with every property, associated to it', async () => {
+    const record = await crm.logCall(callLog());
+
+    const contacts = fake.contacts();
+    assert.equal(contacts.length, 1);
+    const contact = contacts[0]!;
+    assert.deepEqual(record, {
+      provider: 'hubspot',
+      recordId: fake.calls()[0]!.id,
+      contactId: contact.id,
+      contactCreated: true,
+      recordCreated: true,
+    });
+    assert.equal(contact.properties.firstname, 'Ada');
+    assert.equal(contact.properties.lastname, 'Lovelace');
+    assert.equal(contact.properties.phone, PHONE);
+    assert.equal(contact.properties.email, 'ada@example.com');
+    assert.equal(contact.properties.callflow_reason, 'knee pain');
+    assert.equal(contact.properties.callflow_urgent, 'true');
+    assert.equal(contact.properties.callflow_age, '42');
+
+    const calls = fake.calls();
+    assert.equal(calls.length, 1);
+    const call = calls[0]!;
+    assert.equal(call.properties.hs_timestamp, '2025-03-03T15:00:00.000Z');
+    assert.equal(call.properties.hs_call_title, 'Inbound call: knee pain');
+    assert.equal(call.properties.hs_call_direction, 'INBOUND');
+    assert.equal(call.properties.hs_call_duration, '270000');
+    assert.equal(call.properties.hs_call_from_number, PHONE);
+    assert.equal(call.properties.hs_call_to_number, '+14155550000');
+    assert.equal(call.properties.hs_call_status, 'COMPLETED');
+    assert.equal(call.properties.hs_call_disposition, 'Appointment booked');
+    assert.equal(call.properties.callflow_disposition, 'Appointment booked');
+    assert.equal(call.properties.callflow_call_id, 'call-wf-1');
+    const body = call.properties.hs_call_body!;
+    assert.ok(
+      body.includes('Caller wants an appointment &lt;soon&gt; &amp; asked about &quot;fees&quot;.'),
+      body,
+    );
+    assert.ok(body.includes('Caller: My knee hurts &lt;a lot&gt;.'), body);
+    assert.ok(!body.includes('<a lot>'));
+    assert.deepEqual(call.associations, [
+      {
+        toObjectId: contact.id,
+        associationTypeId: HUBSPOT_CALL_TO_CONTACT,
+        associationCategory: 'HUBSPOT_DEFINED',
+      },
+    ]);
+
+    for (const request of fake.requests) assert.equal(request.authorization, `Bearer ${fake.token}`);
+    const paths = fake.requests.map((r) => `${r.method} ${r.path}`);
+    assert.deepEqual(paths, [
+      'POST /crm/v3/objects/contacts/search',
+      'POST /crm/v3/objects/contacts/search',
+      'POST /crm/v3/objects/contacts',
+      'POST /crm/v3/objects/calls/search',
+      'POST /crm/v3/objects/calls',
+    ]);
+    assert.deepEqual((fake.requests[0]!.body as any).filterGroups, [
+      { filters: [{ propertyName: 'phone', operator: 'EQ', value: PHONE }] },
+    ]);
+  });
+
+  it('finds an existing contact by phone and updates it with the mapped properties', async () => {
+    const seeded = fake.seedContact({ phone: PHONE, firstname: 'Ada', callflow_reason: 'old' });
+
+    const record = await crm.logCall(
+      callLog({
+        contact: { phone: PHONE },
+        direction: 'outbound',
+        status: 'no-answer',
+        disposition: undefined,
+      }),
+    );
+
+    assert.equal(record.contactId, seeded.id);
+    assert.equal(record.contactCreated, false);
+    assert.equal(record.recordCreated, true);
+    assert.equal(fake.contacts().length, 1);
+    const contact = fake.contacts()[0]!;
+    assert.equal(contact.properties.callflow_reason, 'knee pain');
+    assert.equal(contact.properties.callflow_urgent, 'true');
+    assert.equal(contact.properties.firstname, 'Ada');
+    const patch = fake.requests.find((r) => r.method === 'PATCH');
+    assert.equal(patch?.path, `/crm/v3/objects/contacts/${seeded.id}`);
+    assert.deepEqual(patch?.body, {
+      properties: { callflow_reason: 'knee pain', callflow_urgent: 'true', callflow_age: '42' },
+    });
+
+    const call = fake.calls()[0]!;
+    assert.equal(call.properties.hs_call_direction, 'OUTBOUND');
+    assert.equal(call.properties.hs_call_status, 'NO_ANSWER');
+    assert.equal(call.properties.hs_call_disposition, undefined);
+    assert.equal(call.associations[0]?.toObjectId, seeded.id);
+  });
+
+  it('falls back to email when no contact has the phone', async () => {
+    const seeded = fake.seedContact({ email: 'ada@example.com' });
+    const record = await crm.logCall(callLog());
+    assert.equal(record.contactId, seeded.id);
+    assert.equal(record.contactCreated, false);
+    assert.equal(fake.contacts().length, 1);
+  });
+
+  it('leaves exactly one call when logCall runs twice', async () => {
+    const first = await crm.logCall(callLog());
+    const second = await crm.logCall(callLog());
+    assert.equal(fake.calls().length, 1);
+    assert.equal(fake.contacts().length, 1);
+    assert.equal(second.recordId, first.recordId);
+    assert.equal(second.contactId, first.contactId);
+    assert.equal(second.recordCreated, false);
+    assert.equal(second.contactCreated, false);
+  });
+
+  it('leaves exactly one call when the create answer was lost', async () => {
+    const seeded = fake.seedContact({ phone: PHONE });
+    fake.dropNextResponse();
+    await assert.rejects(crm.logCall(callLog({ properties: {} })), rejectsWith('unavailable'));
+    assert.equal(fake.calls().length, 1);
+
+    const retry = await crm.logCall(callLog({ properties: {} }));
+    assert.equal(retry.recordCreated, false);
+    assert.equal(retry.recordId, fake.calls()[0]!.id);
+    assert.equal(retry.contactId, seeded.id);
+    assert.equal(fake.calls().length, 1);
+  });
+
+  it('uses the existing contact when its creation answer was lost', async () => {
+    fake.dropNextResponse();
+    await assert.rejects(crm.logCall(callLog()), rejectsWith('unavailable'));
+    assert.equal(fake.contacts().length, 1);
+    assert.equal(fake.calls().length, 0);
+
+    const retry = await crm.logCall(callLog());
+    assert.equal(fake.contacts().length, 1);
+    assert.equal(fake.calls().length, 1);
+    assert.equal(retry.contactId, fake.contacts()[0]!.id);
+    assert.equal(retry.recordCreated, true);
+  });
+
+  it('takes the existing id from a 409 when a contact with the email exists but is not found', async () => {
+    const seeded = fake.seedContact({ email: 'ada@example.com' });
+    fake.hideFromSearch(seeded.id);
+    const record = await crm.logCall(callLog());
+    assert.equal(record.contactId, seeded.id);
+    assert.equal(record.contactCreated, false);
+    assert.equal(fake.contacts().length, 1);
+    assert.equal(fake.contacts()[0]!.properties.callflow_reason, 'knee pain');
+    assert.ok(
+      fake.requests.some(
+        (r) => r.method === 'POST' && r.path === '/crm/v3/objects/contacts' && r.status === 409,
+      ),
+    );
+  });
+
+  describe('errors', () => {
+    it('maps 401 to auth', async () => {
+      const wrong = new HubSpotCrm({ accessToken: 'pat-wrong', basePath: fake.url });
+      await assert.rejects(
+        wrong.logCall(callLog()),
+        rejectsWith('auth', (err) => {
+          assert.equal(err.retryable, false);
+          assert.match(err.message, /HTTP 401/);
+          assert.match(err.message, /INVALID_AUTHENTICATION/);
+        }),
+      );
+    });
+
+    it('maps 400 to validation', async () => {
+      fake.failNext(400, 'VALIDATION_ERROR', 'Property values were not valid');
+      await assert.rejects(
+        crm.logCall(callLog()),
+        rejectsWith('validation', (err) => {
+          assert.equal(err.retryable, false);
+          assert.match(err.message, /Property values were not valid/);
+        }),
+      );
+    });
+
+    it('maps 429 to rate_limited with Retry-After', async () => {
+      fake.failNext(429, 'RATE_LIMITS', 'You have reached your secondly limit.', { 'Retry-After': '3' });
+      await assert.rejects(
+        crm.logCall(callLog()),
+        rejectsWith('rate_limited', (err) => {
+          assert.equal(err.retryable, true);
+          assert.equal(err.retryAfterMs, 3000);
+        }),
+      );
+      assert.equal(fake.requests.length, 1, 'the client must not retry on its own');
+    });
+
+    it('maps 429 without Retry-After to the rate-limit interval', async () => {
+      fake.failNext(429, 'RATE_LIMITS', 'You have reached your ten_secondly_rolling limit.', {
+        'X-HubSpot-RateLimit-Interval-Milliseconds': '10000',
+        'X-HubSpot-RateLimit-Remaining': '0',
+      });
+      await assert.rejects(
+        crm.logCall(callLog()),
+        rejectsWith('rate_limited', (err) => assert.equal(err.retryAfterMs, 10_000)),
+      );
+    });
+
+    it('stays retry-free when a client with retries is built later', async () => {
+      const other = new Client({ accessToken: 'x', numberOfApiCallRetries: 3 });
+      assert.ok(other.crm.contacts);
+      fake.failNext(503, 'SERVICE_UNAVAILABLE', 'Service unavailable');
+      await assert.rejects(crm.logCall(callLog()), rejectsWith('unavailable'));
+      assert.equal(fake.requests.length, 1);
+    });
+
+    it('maps 503 to unavailable without retrying inside the client', async () => {
+      fake.failNext(503, 'SERVICE_UNAVAILABLE', 'Service unavailable');
+      await assert.rejects(
+        crm.logCall(callLog()),
+        rejectsWith('unavailable', (err) => assert.equal(err.retryable, true)),
+      );
+      assert.equal(fake.requests.length, 1);
+    });
+
+    it('keeps the status of an error answered without JSON', async () => {
+      fake.failNextRaw(502, '<html>Bad gateway</html>', 'text/html');
+      await assert.rejects(
+        crm.logCall(callLog()),
+        rejectsWith('unavailable', (e) => assert.match(e.message, /502/)),
+      );
+      fake.failNextRaw(403, '');
+      await assert.rejects(crm.logCall(callLog()), rejectsWith('auth'));
+    });
+
+    it('maps a refused connection to unavailable', async () => {
+      await fake.close();
+      await assert.rejects(crm.logCall(callLog()), rejectsWith('unavailable'));
+      fake = await startHubSpotFake();
+    });
+
+    it('refuses a contact without phone or email', async () => {
+      await assert.rejects(
+        crm.logCall(callLog({ contact: { firstName: 'Ada' } })),
+        rejectsWith('validation'),
+      );
+      assert.equal(fake.requests.length, 0);
+    });
+  });
+
+  describe('helpers', () => {
+    it('maps status words to hs_call_status', () => {
+      assert.equal(hubspotCallStatus('completed'), 'COMPLETED');
+      assert.equal(hubspotCallStatus('no-answer'), 'NO_ANSWER');
+      assert.equal(hubspotCallStatus('Busy'), 'BUSY');
+      assert.equal(hubspotCallStatus('cancelled'), 'CANCELED');
+      assert.equal(hubspotCallStatus('failed'), 'FAILED');
+    });
+
+    it('keeps the call body within the limit', () => {
+      const transcript = Array.from({ length: 200 }, (_, i) => `Caller: line ${i} <x>`).join('\n');
+      const body = hubspotCallBody('Summary', transcript, 1000);
+      assert.ok(body.length <= 1000, String(body.length));
+      assert.ok(body.endsWith('<p>[transcript truncated]</p>'));
+      assert.ok(body.startsWith('<p>Summary</p>'));
+    });
+
+    it('builds from the environment', () => {
+      assert.equal(hubspotFromEnv({}), undefined);
+      assert.ok(hubspotFromEnv({ HUBSPOT_ACCESS_TOKEN: 'pat', HUBSPOT_BASE_PATH: 'http://127.0.0.1:1' }));
+    });
+  });
+});
