@@ -1,6 +1,8 @@
 import type { z } from 'zod';
+import type { LlmClient } from '../src/extraction/llm';
 import type { CalendarProvider } from '../src/integrations/calendar/provider';
 import type { CallControl } from '../src/integrations/call-control';
+import type { CrmProvider } from '../src/integrations/crm/provider';
 import type { SmsSender } from '../src/integrations/sms';
 import type { Logger } from '../src/observability/logger';
 import type { ActionActivityInput } from '../src/shared/types';
@@ -14,6 +16,10 @@ export interface ActivityDeps {
   callControl: { platform: CallControl; twilio?: CallControl };
   /** Calendars per provider; `builtin` always, the others when their credentials are configured. */
   calendars: Partial<Record<'builtin' | 'google' | 'outlook' | 'calcom', CalendarProvider>>;
+  /** CRMs: the dry-run one always, HubSpot and Salesforce when their credentials are configured. */
+  crm: Partial<Record<'hubspot' | 'salesforce' | 'dry-run', CrmProvider>>;
+  /** An OpenAI-compatible model for extraction and summaries, when configured. */
+  llm?: LlmClient;
   env: Record<string, string | undefined>;
   log: Logger;
 }

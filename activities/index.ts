@@ -2,6 +2,8 @@ import type { ActionType, ActivityDeps } from './action-type';
 import { bookAppointment } from './book-appointment';
 import { cancelAppointment } from './cancel-appointment';
 import { checkAvailability } from './check-availability';
+import { crmLog } from './crm-log';
+import { extractData } from './extract-data';
 import { httpRequest } from './http-request';
 import { ivrNavigate } from './ivr-navigate';
 import { rescheduleAppointment } from './reschedule-appointment';
@@ -20,6 +22,8 @@ export const actionTypes: ActionType[] = [
   cancelAppointment,
   rescheduleAppointment,
   setDisposition,
+  crmLog,
+  extractData,
 ];
 
 export function createActivities(deps: ActivityDeps): Record<string, (input: any) => Promise<unknown>> {

@@ -9,6 +9,7 @@ import type {
   ActionConfig,
   ActionRun,
   CallEvent,
+  CallFacts,
   CallRecord,
   CallState,
   CallWorkflowInput,
@@ -218,6 +219,23 @@ export class Call {
     attempt.timedOut = true;
   }
 
+  facts(): CallFacts {
+    const { state } = this;
+    const ended = state.endedAt ? Date.parse(state.endedAt) : undefined;
+    const unanswered = ['no-answer', 'busy', 'failed', 'canceled'];
+    return {
+      direction: state.direction,
+      from: state.from,
+      to: state.to,
+      status: state.endReason && unanswered.includes(state.endReason) ? state.endReason : 'completed',
+      startedAt: state.startedAt,
+      endedAt: state.endedAt,
+      durationSeconds: ended
+        ? Math.max(0, Math.round((ended - Date.parse(state.startedAt)) / 1000))
+        : undefined,
+    };
+  }
+
   completed(actionId: string, stage: Stage): boolean {
     return this.state.actions.some(
       (a) => a.actionId === actionId && a.stage === stage && a.status === 'completed',
@@ -325,7 +343,7 @@ export class Call {
       actionId: action.id,
       invocation,
       settings: renderValue(settings, ctx) as Record<string, unknown>,
-      ...(stage === 'duringCall' ? { args } : {}),
+      ...(stage === 'duringCall' ? { args } : { call: this.facts() }),
       secretNames: this.input.agent.secrets ?? [],
       allowPrivate: this.input.agent.network?.allowPrivate ?? [],
     };

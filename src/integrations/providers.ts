@@ -1,3 +1,4 @@
+import { type LlmClient, llmFromEnv } from '../extraction/llm';
 import { SideEffectLedger } from '../store/side-effect-ledger';
 import type { Store } from '../store/store';
 import { BuiltinCalendar } from './calendar/builtin';
@@ -6,6 +7,10 @@ import { GoogleCalendarProvider, googleAuthFromEnv } from './calendar/google';
 import { OutlookCalendarProvider, outlookAuthFromEnv } from './calendar/outlook';
 import type { CalendarProvider } from './calendar/provider';
 import { type CallControl, PlatformCallControl } from './call-control';
+import { DryRunCrm } from './crm/dry-run';
+import { hubspotFromEnv } from './crm/hubspot';
+import type { CrmProvider } from './crm/provider';
+import { salesforceFromEnv } from './crm/salesforce';
 import { DryRunSmsSender } from './dry-run-sms';
 import type { SmsSender } from './sms';
 import { TwilioCallControl } from './twilio-call-control';
@@ -16,6 +21,18 @@ export interface Providers {
   sms: SmsSender;
   callControl: { platform: CallControl; twilio?: CallControl };
   calendars: Partial<Record<'builtin' | 'google' | 'outlook' | 'calcom', CalendarProvider>>;
+  crm: Partial<Record<'hubspot' | 'salesforce' | 'dry-run', CrmProvider>>;
+  llm?: LlmClient;
+}
+
+function createCrm(env: Record<string, string | undefined>): Providers['crm'] {
+  const hubspot = hubspotFromEnv(env);
+  const salesforce = salesforceFromEnv(env);
+  return {
+    'dry-run': new DryRunCrm(),
+    ...(hubspot ? { hubspot } : {}),
+    ...(salesforce ? { salesforce } : {}),
+  };
 }
 
 /** The built-in calendar always; Google, Microsoft 365 and Cal.com when their credentials are set. */
@@ -38,10 +55,13 @@ function createCalendars(env: Record<string, string | undefined>, store: Store):
 export function createProviders(env: Record<string, string | undefined>, store: Store): Providers {
   const ledger = new SideEffectLedger(store);
   const calendars = createCalendars(env, store);
+  const crm = createCrm(env);
+  const llm = llmFromEnv(env);
   const platform = new PlatformCallControl();
   const accountSid = env.TWILIO_ACCOUNT_SID;
   const hasAuth = Boolean(env.TWILIO_AUTH_TOKEN || (env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET));
-  if (!accountSid || !hasAuth) return { sms: new DryRunSmsSender(), callControl: { platform }, calendars };
+  if (!accountSid || !hasAuth)
+    return { sms: new DryRunSmsSender(), callControl: { platform }, calendars, crm, llm };
   const client = createTwilioClient({
     accountSid,
     authToken: env.TWILIO_AUTH_TOKEN,
@@ -52,6 +72,8 @@ export function createProviders(env: Record<string, string | undefined>, store: 
   const publicUrl = env.CALLFLOW_PUBLIC_URL?.replace(/\/+$/, '');
   return {
     calendars,
+    crm,
+    llm,
     sms: new TwilioSmsSender(client, ledger, publicUrl ? `${publicUrl}/twilio/sms/status` : undefined),
     callControl: {
       platform,

@@ -245,6 +245,16 @@ export interface CallWorkflowInput {
   rerun?: CallState;
 }
 
+export interface CallFacts {
+  direction: 'inbound' | 'outbound';
+  from?: string;
+  to?: string;
+  status: string;
+  startedAt: string;
+  endedAt?: string;
+  durationSeconds?: number;
+}
+
 export interface ActionActivityInput<Settings = Record<string, unknown>> {
   idempotencyKey: string;
   workflowId: string;
@@ -256,6 +266,8 @@ export interface ActionActivityInput<Settings = Record<string, unknown>> {
   settings: Settings;
   /** The tool call's arguments (during-call actions). */
   args?: Record<string, unknown>;
+  /** Facts about the call, for actions that file it (CRM logging). */
+  call?: CallFacts;
   /** Environment variables the agent declared as secrets: the only ones `{{env.X}}` may read. */
   secretNames: string[];
   allowPrivate: string[];

@@ -8,6 +8,7 @@ import { CallGateway } from '../../src/ingress/call-gateway';
 import { twilioWebhooks } from '../../src/ingress/twilio-webhooks';
 import { BuiltinCalendar, toICalendar } from '../../src/integrations/calendar/builtin';
 import { PlatformCallControl } from '../../src/integrations/call-control';
+import { DryRunCrm } from '../../src/integrations/crm/dry-run';
 import { DryRunSmsSender } from '../../src/integrations/dry-run-sms';
 import { createLogger } from '../../src/observability/logger';
 import { OptOutList } from '../../src/store/opt-outs';
@@ -76,6 +77,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         sms: new DryRunSmsSender(),
         callControl: { platform: new PlatformCallControl() },
         calendars: { builtin: new BuiltinCalendar(store) },
+        crm: { 'dry-run': new DryRunCrm() },
         env: {},
         log: quietLog,
         ...deps,

@@ -1,0 +1,70 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { z } from 'zod';
+import { extractBuiltin, summarizeBuiltin } from '../src/extraction/builtin';
+import type { FieldSpec } from '../src/extraction/fields';
+import { extractWithLlm, LlmExtractionError } from '../src/extraction/llm';
+import { defineActionType } from './action-type';
+
+export const fieldSpecSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+    type: z.enum(['text', 'number', 'boolean', 'enum', 'date']),
+    description: z.string().optional(),
+    required: z.boolean().optional(),
+    values: z.array(z.string()).min(1).optional().describe('Allowed values (enum fields)'),
+  })
+  .strict()
+  .refine((f) => f.type !== 'enum' || Boolean(f.values?.length), { message: 'enum fields need "values"' });
+
+/**
+ * Structured data from the conversation: a typed object with `null` for whatever the call did not establish.
+ * The values join the call's data ({{data.x}}) for the actions after it.
+ */
+export const extractData = defineActionType({
+  type: 'extract_data',
+  description: 'Extracts typed fields and a summary from the transcript (built-in extractor or an LLM).',
+  stages: ['afterCall'],
+  settings: z.object({
+    extractor: z.enum(['builtin', 'llm']).default('builtin'),
+    fields: z.array(fieldSpecSchema).min(1),
+    transcript: z.string().default('{{call.transcript}}'),
+    timezone: z.string().optional(),
+  }),
+  defaultTimeoutSeconds: 60,
+  create: (deps) => async (input) => {
+    const { fields, extractor, timezone } = input.settings;
+    const transcript = parseTranscript(input.settings.transcript);
+    if (extractor === 'builtin') {
+      return {
+        extractor: 'builtin',
+        data: extractBuiltin(fields as FieldSpec[], transcript, { timezone, now: new Date() }),
+        summary: summarizeBuiltin(transcript),
+      };
+    }
+    if (!deps.llm) {
+      throw ApplicationFailure.nonRetryable(
+        'no LLM is configured (set LLM_API_KEY and LLM_MODEL)',
+        'LlmNotConfigured',
+      );
+    }
+    try {
+      const result = await extractWithLlm(deps.llm, fields as FieldSpec[], transcript);
+      return { extractor: `llm:${deps.llm.model}`, ...result };
+    } catch (err) {
+      if (err instanceof LlmExtractionError) {
+        if (err.retryable) throw ApplicationFailure.retryable(err.message, 'LlmUnavailable');
+        throw ApplicationFailure.nonRetryable(err.message, 'LlmExtractionFailed');
+      }
+      throw err;
+    }
+  },
+});
+
+/** `{{call.transcript}}` renders as "role: text" lines. */
+export function parseTranscript(text: string): { role: 'caller' | 'agent'; text: string }[] {
+  return text
+    .split('\n')
+    .map((line) => /^(caller|agent):\s?(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => Boolean(m))
+    .map((m) => ({ role: m[1] as 'caller' | 'agent', text: m[2] }));
+}

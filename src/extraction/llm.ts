@@ -1,0 +1,144 @@
+/**
+ * Extraction and summary through any OpenAI-compatible chat-completions API (OpenAI, Azure OpenAI, Ollama,
+ * vLLM, llama.cpp) with JSON-schema structured output. The reply is validated against the field schema anyway,
+ * with one repair attempt, then a typed failure.
+ */
+import OpenAI from 'openai';
+import { type Extracted, type FieldSpec, validateExtracted } from './fields';
+
+export interface LlmClient {
+  client: OpenAI;
+  model: string;
+}
+
+export function llmFromEnv(env: Record<string, string | undefined>): LlmClient | undefined {
+  if (!env.LLM_MODEL || !(env.LLM_API_KEY || env.LLM_BASE_URL)) return undefined;
+  return {
+    // Temporal retries the activity: the client must not retry on its own.
+    client: new OpenAI({
+      apiKey: env.LLM_API_KEY ?? 'none',
+      baseURL: env.LLM_BASE_URL,
+      maxRetries: 0,
+      timeout: 45_000,
+    }),
+    model: env.LLM_MODEL,
+  };
+}
+
+export class LlmExtractionError extends Error {
+  override name = 'LlmExtractionError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+function jsonSchemaFor(fields: FieldSpec[]) {
+  const property = (f: FieldSpec) => {
+    const base =
+      f.type === 'number'
+        ? { type: ['number', 'null'] }
+        : f.type === 'boolean'
+          ? { type: ['boolean', 'null'] }
+          : f.type === 'enum'
+            ? { type: ['string', 'null'], enum: [...(f.values ?? []), null] }
+            : { type: ['string', 'null'], ...(f.type === 'date' ? { description: 'YYYY-MM-DD' } : {}) };
+    return f.description
+      ? { ...base, description: `${f.description}${f.type === 'date' ? ' (YYYY-MM-DD)' : ''}` }
+      : base;
+  };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['data', 'summary'],
+    properties: {
+      summary: {
+        type: 'string',
+        description: 'Two or three sentences: why the caller called and the outcome.',
+      },
+      data: {
+        type: 'object',
+        additionalProperties: false,
+        required: fields.map((f) => f.name),
+        properties: Object.fromEntries(fields.map((f) => [f.name, property(f)])),
+      },
+    },
+  };
+}
+
+const INSTRUCTIONS =
+  'You extract data from a phone call transcript. Use only what the conversation establishes; ' +
+  'when a field is not clearly stated, use null. Never guess.';
+
+export async function extractWithLlm(
+  llm: LlmClient,
+  fields: FieldSpec[],
+  transcript: { role: 'caller' | 'agent'; text: string }[],
+): Promise<{ data: Extracted; summary: string }> {
+  const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
+    { role: 'system', content: INSTRUCTIONS },
+    {
+      role: 'user',
+      content: transcript.map((t) => `${t.role}: ${t.text}`).join('\n') || '(no conversation)',
+    },
+  ];
+  let problems: string[] = [];
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const reply = await complete(llm, messages, fields);
+    const parsed = parse(reply);
+    if (parsed) {
+      const checked = validateExtracted(fields, parsed.data);
+      if (checked.ok && typeof parsed.summary === 'string')
+        return { data: checked.data, summary: parsed.summary };
+      problems = checked.ok ? ['summary must be a string'] : checked.problems;
+    } else {
+      problems = ['the reply is not a JSON object'];
+    }
+    // One repair: show the model what was wrong with its answer.
+    messages.push(
+      { role: 'assistant', content: reply },
+      { role: 'user', content: `Fix these problems: ${problems.join('; ')}` },
+    );
+  }
+  throw new LlmExtractionError(
+    `the model's reply did not match the fields after a repair: ${problems.join('; ')}`,
+    false,
+  );
+}
+
+async function complete(
+  llm: LlmClient,
+  messages: OpenAI.Chat.ChatCompletionMessageParam[],
+  fields: FieldSpec[],
+): Promise<string> {
+  try {
+    const res = await llm.client.chat.completions.create({
+      model: llm.model,
+      messages,
+      temperature: 0,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'call_data', strict: true, schema: jsonSchemaFor(fields) },
+      },
+    });
+    return res.choices[0]?.message?.content ?? '';
+  } catch (err) {
+    if (err instanceof OpenAI.APIError) {
+      const status = err.status ?? 0;
+      const retryable = status === 0 || status === 408 || status === 429 || status >= 500;
+      throw new LlmExtractionError(`LLM request failed (${status || 'network'}): ${err.message}`, retryable);
+    }
+    throw new LlmExtractionError(`LLM request failed: ${(err as Error).message}`, true);
+  }
+}
+
+function parse(reply: string): { data: unknown; summary: unknown } | undefined {
+  try {
+    const value = JSON.parse(reply) as { data?: unknown; summary?: unknown };
+    return value && typeof value === 'object' ? { data: value.data, summary: value.summary } : undefined;
+  } catch {
+    return undefined;
+  }
+}

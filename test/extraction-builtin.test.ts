@@ -1,0 +1,340 @@
+import assert from 'node:assert/strict';
+import { extractBuiltin, summarizeBuiltin, type TranscriptTurn } from '../src/extraction/builtin';
+import { type FieldSpec, validateExtracted } from '../src/extraction/fields';
+import corpus from './extraction-corpus.json';
+
+// Wednesday 2025-03-05, 10:00 in New York.
+const NOW = new Date('2025-03-05T15:00:00Z');
+const TZ = 'America/New_York';
+
+function turns(...lines: string[]): TranscriptTurn[] {
+  return lines.map((text, i) => ({ role: i % 2 === 0 ? 'agent' : 'caller', text }));
+}
+
+function one(field: FieldSpec, transcript: TranscriptTurn[]) {
+  return extractBuiltin([field], transcript, { now: NOW, timezone: TZ })[field.name];
+}
+
+const name: FieldSpec = { name: 'caller_name', type: 'text' };
+const phone: FieldSpec = { name: 'phone', type: 'text' };
+const email: FieldSpec = { name: 'email', type: 'text' };
+
+describe('validateExtracted', () => {
+  const fields: FieldSpec[] = [
+    { name: 'caller_name', type: 'text' },
+    { name: 'budget', type: 'number' },
+    { name: 'wants_callback', type: 'boolean' },
+    { name: 'plan', type: 'enum', values: ['starter', 'pro'] },
+    { name: 'visit', type: 'date' },
+  ];
+
+  it('accepts well-typed data and fills missing keys with null', () => {
+    const r = validateExtracted(fields, {
+      caller_name: 'Ann',
+      budget: 1200,
+      plan: 'pro',
+      visit: '2025-03-11',
+    });
+    assert.deepEqual(r, {
+      ok: true,
+      data: { caller_name: 'Ann', budget: 1200, wants_callback: null, plan: 'pro', visit: '2025-03-11' },
+    });
+  });
+
+  it('reports wrong types, enum values outside the list, bad dates and unknown keys', () => {
+    const r = validateExtracted(fields, {
+      caller_name: 3,
+      budget: '1200',
+      wants_callback: 'yes',
+      plan: 'gold',
+      visit: '2025-02-30',
+      extra: 1,
+    });
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    assert.equal(r.problems.length, 6);
+    assert.ok(r.problems.some((p) => p.startsWith('extra: unknown field')));
+    assert.ok(r.problems.some((p) => p.includes('"gold"')));
+    assert.ok(r.problems.some((p) => p.startsWith('visit:')));
+  });
+
+  it('refuses non-objects and non-finite numbers', () => {
+    assert.equal(validateExtracted(fields, null).ok, false);
+    assert.equal(validateExtracted(fields, []).ok, false);
+    assert.equal(validateExtracted(fields, { budget: Number.NaN }).ok, false);
+    assert.equal(validateExtracted(fields, { visit: '3/11/2025' }).ok, false);
+  });
+
+  it('accepts the output of the built-in extractor', () => {
+    const out = extractBuiltin(fields, turns('Hi, who am I speaking with?', 'My name is Ann Lee.'), {
+      now: NOW,
+    });
+    assert.deepEqual(validateExtracted(fields, out), { ok: true, data: out });
+  });
+});
+
+describe('built-in extractor heuristics', () => {
+  describe('names', () => {
+    it('finds stated names and bare answers to a name question', () => {
+      assert.equal(
+        one(name, turns('Who am I speaking with?', 'Hi, my name is Daniel Ortiz.')),
+        'Daniel Ortiz',
+      );
+      assert.equal(one(name, turns('Can I get your name?', 'Sure, Ben Okafor.')), 'Ben Okafor');
+      assert.equal(
+        one(name, turns('Who do I have on the line?', "Hey Carl, I'm Jerome Walker.")),
+        'Jerome Walker',
+      );
+      assert.equal(one(name, turns('May I have your name?', "Kevin O'Brien.")), "Kevin O'Brien");
+      assert.equal(one(name, turns('What name should I put it under?', 'Under Gomez, G-O-M-E-Z.')), 'Gomez');
+      assert.equal(
+        one(name, turns('Who am I speaking with?', 'This is Dr. Lena Fox at the clinic.')),
+        'Lena Fox',
+      );
+    });
+
+    it('does not take "I\'m" as a name without a name question, nor the agent\'s own name', () => {
+      assert.equal(one(name, turns('How can I help?', "Hi, I'm calling about your warranty.")), null);
+      assert.equal(
+        one(name, turns('How can I help?', 'I need a quote.', 'Sure.', "I'm Looking forward")),
+        null,
+      );
+      assert.equal(
+        one(name, turns('This is Maya. Who am I speaking with?', 'Hi Maya, uh, never mind.')),
+        null,
+      );
+      assert.equal(one(name, turns('May I have your name?', 'Why do you need it?')), null);
+    });
+  });
+
+  describe('contact details', () => {
+    it('normalises US phone numbers to E.164', () => {
+      assert.equal(one(phone, turns('Best number?', 'My cell is (312) 555-0187.')), '+13125550187');
+      assert.equal(one(phone, turns('Best number?', 'Call my mobile, 617 555 0143.')), '+16175550143');
+    });
+
+    it('returns null when the caller gives two different numbers without a clear answer', () => {
+      const t = turns('How can I help?', 'Either 312-555-0187 or 617-555-0143 works.');
+      assert.equal(one(phone, t), null);
+    });
+
+    it('reads written and spoken email addresses', () => {
+      assert.equal(one(email, turns('Email?', 'Sure, Ann.Lee@Example.com.')), 'ann.lee@example.com');
+      assert.equal(
+        one(email, turns('Email?', "It's bill at henderson dot co dot uk")),
+        'bill@henderson.co.uk',
+      );
+      assert.equal(one(email, turns('Email?', "I'll look at the website.")), null);
+    });
+  });
+
+  describe('numbers', () => {
+    const budget: FieldSpec = { name: 'budget', type: 'number', description: 'Budget in dollars' };
+    const team: FieldSpec = { name: 'team_size', type: 'number' };
+
+    it('reads money amounts in digits and words', () => {
+      assert.equal(one(budget, turns('Do you have a budget?', 'Around $1,500 a month.')), 1500);
+      assert.equal(one(budget, turns('Any budget?', 'We were thinking ten thousand dollars.')), 10000);
+      assert.equal(one(budget, turns('Any budget?', 'Twelve hundred dollars, tops.')), 1200);
+      assert.equal(one(budget, turns('How can I help?', 'We can spend about 15k on this.')), 15000);
+    });
+
+    it('does not turn non-money quantities into a budget', () => {
+      assert.equal(one(budget, turns('How big is the house?', 'Around 2,000 square feet.')), null);
+    });
+
+    it('takes quantities answered to a question about the field, and refuses ranges', () => {
+      assert.equal(one(team, turns('How many people are on your team?', 'About 25 people.')), 25);
+      assert.equal(one(team, turns('How big is your team?', 'Roughly 40, maybe 45.')), null);
+      assert.equal(one(team, turns('How many on the team?', 'Three. Or four if the price is right.')), null);
+      assert.equal(one(team, turns('How can I help?', 'We have 30 laptops.')), null);
+    });
+
+    it('reads a party size from "a table for six"', () => {
+      const party: FieldSpec = { name: 'party_size', type: 'number' };
+      assert.equal(one(party, turns('How can I help?', "I'd like a table for six on Saturday.")), 6);
+    });
+  });
+
+  describe('dates', () => {
+    const date: FieldSpec = { name: 'appointment_date', type: 'date' };
+
+    it('resolves relative and explicit dates in the given timezone', () => {
+      assert.equal(one(date, turns('What day works?', 'Next Tuesday.')), '2025-03-11');
+      assert.equal(one(date, turns('What day works?', 'This Saturday.')), '2025-03-08');
+      assert.equal(one(date, turns('What day works?', 'Tomorrow morning.')), '2025-03-06');
+      assert.equal(one(date, turns('What day works?', 'March 3rd.')), '2025-03-03');
+      assert.equal(one(date, turns('What day works?', 'Is 3/14 open?')), '2025-03-14');
+      assert.equal(one(date, turns('What day works?', 'The 2nd of April.')), '2025-04-02');
+    });
+
+    it('uses the timezone to decide what "today" is', () => {
+      const late = new Date('2025-03-06T03:00:00Z'); // still March 5 in New York
+      const t = turns('When?', 'Tomorrow.');
+      assert.equal(extractBuiltin([date], t, { now: late, timezone: TZ }).appointment_date, '2025-03-06');
+      assert.equal(extractBuiltin([date], t, { now: late, timezone: 'UTC' }).appointment_date, '2025-03-07');
+    });
+
+    it('leaves "next Friday" on a Wednesday unresolved (this week or the next?)', () => {
+      assert.equal(one(date, turns('When?', 'Next Friday.')), null);
+    });
+
+    it('settles a caller correction with the agent confirmation', () => {
+      const t = turns(
+        'What can I do?',
+        'Thursday. Actually no, make it Friday.',
+        'Booked for Friday, March 7th.',
+      );
+      assert.equal(one(date, t), '2025-03-07');
+      assert.equal(one(date, turns('What can I do?', 'Thursday. Actually no, make it Friday.')), null);
+    });
+
+    it('keeps a date of birth apart from an appointment date', () => {
+      const dob: FieldSpec = { name: 'date_of_birth', type: 'date' };
+      const t = turns('Date of birth?', 'July 9th, 1986.', 'When would you like to come in?', 'Monday.');
+      assert.equal(one(dob, t), '1986-07-09');
+      assert.equal(one(date, t), '2025-03-10');
+    });
+  });
+
+  describe('booleans', () => {
+    const callback: FieldSpec = { name: 'wants_callback', type: 'boolean' };
+    const refund: FieldSpec = { name: 'wants_refund', type: 'boolean' };
+    const urgent: FieldSpec = { name: 'urgent', type: 'boolean' };
+
+    it('reads yes/no answers to a question about the field', () => {
+      assert.equal(one(callback, turns('Would you like a callback?', 'Yes, please.')), true);
+      assert.equal(one(callback, turns('Would you like someone to call you back?', 'No thanks.')), false);
+      assert.equal(one(callback, turns('Anything else I can help with?', 'No, that is it.')), null);
+    });
+
+    it('handles either/or questions by which alternative the caller picks', () => {
+      assert.equal(
+        one(refund, turns('A refund or a replacement?', 'Just send a replacement, please.')),
+        false,
+      );
+      assert.equal(one(refund, turns('A refund or a replacement?', 'The refund.')), true);
+      assert.equal(one(refund, turns('A refund or a replacement?', 'Hmm, let me think.')), null);
+    });
+
+    it('reads "it\'s (not) urgent" statements', () => {
+      assert.equal(one(urgent, turns('What happened?', "The printer is broken. It's not urgent.")), false);
+      assert.equal(one(urgent, turns('What happened?', "It's really urgent, we are down.")), true);
+    });
+
+    it('does not read "not this week" as a no', () => {
+      const tour: FieldSpec = { name: 'wants_tour', type: 'boolean' };
+      assert.equal(
+        one(tour, turns('Would you like a tour this week?', 'Not this week, we are traveling.')),
+        null,
+      );
+    });
+  });
+
+  describe('enums', () => {
+    const issue: FieldSpec = {
+      name: 'issue_category',
+      type: 'enum',
+      values: ['billing', 'technical', 'other'],
+      description: 'billing: charges, bill, refund; technical: outage, error',
+    };
+
+    it('matches value words and description synonyms in the caller speech', () => {
+      assert.equal(one(issue, turns('What is going on?', 'I was charged twice.')), 'billing');
+      assert.equal(one(issue, turns('What is going on?', 'It shows an error.')), 'technical');
+    });
+
+    it('returns null when two values match or only the agent mentions one', () => {
+      assert.equal(one(issue, turns('What is going on?', 'There is an error on my bill.')), null);
+      assert.equal(one(issue, turns('Is this a billing issue?', 'Hmm.')), null);
+      assert.equal(one(issue, turns('Anything else?', 'Some other thing.')), null);
+    });
+  });
+
+  it('leaves every field null for a wrong number', () => {
+    const fields: FieldSpec[] = [name, phone, email, { name: 'appointment_date', type: 'date' }];
+    const out = extractBuiltin(fields, turns('Dental office, how can I help?', 'Sorry, wrong number.'), {
+      now: NOW,
+    });
+    assert.deepEqual(out, { caller_name: null, phone: null, email: null, appointment_date: null });
+  });
+});
+
+describe('summarizeBuiltin', () => {
+  const t = turns(
+    'Clearwave support, can I have your name?',
+    'Yeah, it is Marcus Bell.',
+    'What is going on today?',
+    'Hi. I was charged twice on my bill this month.',
+    'I see the duplicate charge and I have issued a refund. It will show in 3 to 5 days.',
+    'Okay, thanks.',
+    'Anything else? Have a great day.',
+  );
+
+  it('picks the caller reason and the agent outcome, deterministically', () => {
+    const s = summarizeBuiltin(t);
+    assert.equal(
+      s,
+      'I was charged twice on my bill this month. I see the duplicate charge and I have issued a refund.',
+    );
+    assert.equal(summarizeBuiltin(t), s);
+  });
+
+  it('respects maxSentences and empty transcripts', () => {
+    assert.equal(summarizeBuiltin(t, 1), 'I was charged twice on my bill this month.');
+    assert.equal(summarizeBuiltin([]), '');
+  });
+});
+
+describe('built-in extractor on the labelled corpus', () => {
+  interface Case {
+    id: string;
+    fields: FieldSpec[];
+    transcript: TranscriptTurn[];
+    expected: Record<string, string | number | boolean | null>;
+  }
+  const cases = corpus.cases as unknown as Case[];
+
+  it('has at least 30 labelled transcripts whose labels validate', () => {
+    assert.ok(cases.length >= 30);
+    for (const c of cases) {
+      const r = validateExtracted(c.fields, c.expected);
+      assert.ok(r.ok, `${c.id}: ${r.ok ? '' : r.problems.join('; ')}`);
+      assert.deepEqual(Object.keys(c.expected).sort(), c.fields.map((f) => f.name).sort(), c.id);
+    }
+  });
+
+  it('reaches the accuracy bar with few wrong non-null values', () => {
+    let total = 0;
+    let correct = 0;
+    let wrong = 0;
+    const misses: string[] = [];
+    for (const c of cases) {
+      const got = extractBuiltin(c.fields, c.transcript, {
+        now: new Date(corpus.now),
+        timezone: corpus.timezone,
+      });
+      assert.ok(validateExtracted(c.fields, got).ok, c.id);
+      for (const f of c.fields) {
+        total++;
+        const expected = c.expected[f.name];
+        const actual = got[f.name];
+        if (actual === expected) {
+          correct++;
+          continue;
+        }
+        if (actual !== null) wrong++;
+        misses.push(
+          `  ${c.id}.${f.name}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}${actual !== null ? ' (wrong)' : ''}`,
+        );
+      }
+    }
+    const accuracy = correct / total;
+    console.log(
+      `built-in extractor: ${correct}/${total} fields (${(accuracy * 100).toFixed(1)}%); wrong non-null values: ${wrong}`,
+    );
+    if (misses.length > 0) console.log(misses.join('\n'));
+    assert.ok(accuracy >= 0.75, `accuracy ${accuracy}`);
+    assert.ok(wrong <= total * 0.05, `wrong non-null values: ${wrong}`);
+  });
+});
