@@ -4,6 +4,7 @@ import { CrmError } from '../src/integrations/crm/provider';
 import { defineActionType } from './action-type';
 
 const PROPERTY_NAME = {
+  auto: /^[A-Za-z][A-Za-z0-9_]*$/,
   hubspot: /^[a-z][a-z0-9_]*$/,
   salesforce: /^[A-Za-z][A-Za-z0-9_]*$/,
   'dry-run': /^[A-Za-z][A-Za-z0-9_]*$/,
@@ -19,7 +20,10 @@ export const crmLog = defineActionType({
   stages: ['afterCall'],
   settings: z
     .object({
-      provider: z.enum(['hubspot', 'salesforce', 'dry-run']),
+      provider: z
+        .enum(['auto', 'hubspot', 'salesforce', 'dry-run'])
+        .default('auto')
+        .describe('auto: HubSpot or Salesforce, whichever has credentials, else the dry-run CRM'),
       subject: z.string().default('Call with {{call.customer}}'),
       summary: z.string().default(''),
       transcript: z.string().default('{{call.transcript}}'),
@@ -52,7 +56,10 @@ export const crmLog = defineActionType({
   defaultTimeoutSeconds: 30,
   create: (deps) => async (input) => {
     const s = input.settings;
-    const crm = deps.crm[s.provider];
+    const crm =
+      s.provider === 'auto'
+        ? (deps.crm.hubspot ?? deps.crm.salesforce ?? deps.crm['dry-run'])
+        : deps.crm[s.provider];
     if (!crm) {
       throw ApplicationFailure.nonRetryable(
         `CRM "${s.provider}" has no credentials configured`,

@@ -107,7 +107,15 @@ describe('agent configuration', () => {
       );
       assert.deepEqual(
         agent.actions.afterCall.map((a) => a.id),
-        ['open_ticket', 'appointment_sms', 'log_appointment', 'follow_up_sms'],
+        [
+          'extract',
+          'disposition',
+          'open_ticket',
+          'appointment_sms',
+          'log_appointment',
+          'crm',
+          'follow_up_sms',
+        ],
       );
     });
   });

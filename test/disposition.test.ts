@@ -10,6 +10,7 @@ const agent = {
   name: 'Sales line',
   actions: {
     afterCall: [
+      { id: 'never_runs', type: 'http_request', when: '{{data.nope}}', url: 'http://127.0.0.1:9/x' },
       {
         id: 'disposition',
         type: 'set_disposition',
@@ -18,6 +19,7 @@ const agent = {
           { code: 'Wrong Number', if: '{{data.wrong_number}}' },
           { code: 'Qualified Lead', if: '{{data.budget}} >= 1000' },
           { code: 'Callback Requested', if: '{{call.transcript}} contains call me back' },
+          { code: 'Other', if: '{{actions.never_runs.id}}' },
         ],
         default: 'Other',
       },
@@ -45,7 +47,7 @@ describe('disposition codes', () => {
 
   it('refuses rules that name a code the agent does not have', () => {
     const bad = structuredClone(agent);
-    (bad.actions.afterCall[0] as { default: string }).default = 'Sold';
+    (bad.actions.afterCall[1] as { default: string }).default = 'Sold';
     assert.throws(() => parseAgent(bad), /field "default": "Sold" is not one of codes/);
   });
 
@@ -71,7 +73,8 @@ describe('disposition codes', () => {
         event('d', 1, { type: 'data', fields: { budget: 2500 } }),
       ]);
       assert.equal(record.disposition, 'Qualified Lead');
-      assert.deepEqual(record.actions[0].output, { code: 'Qualified Lead', rule: 2 });
+      const disposition = record.actions.find((a) => a.actionId === 'disposition')!;
+      assert.deepEqual(disposition.output, { code: 'Qualified Lead', rule: 2 });
       assert.deepEqual((description.searchAttributes as Record<string, unknown[]>).CallDisposition, [
         'Qualified Lead',
       ]);

@@ -24,6 +24,9 @@ import type {
 
 export const DEFAULT_INACTIVITY_TIMEOUT_SECONDS = 2 * 60 * 60;
 
+/** Settings that hold conditions rather than inputs, per action type. */
+const CONDITION_SETTINGS: Record<string, string[]> = { set_disposition: ['rules'] };
+
 /** A request the workflow refuses; `reason` lets the ingress pick the HTTP status. */
 export class ActionRequestError extends Error {
   override name = 'ActionRequestError';
@@ -330,7 +333,10 @@ export class Call {
       retry: _r,
       ...settings
     } = action;
-    const unmet = this.unmetDependency([settings, when ?? '']);
+    // Rule conditions may mention actions that never ran: those read as empty (false) instead of skipping.
+    const conditions = CONDITION_SETTINGS[action.type] ?? [];
+    const required = Object.fromEntries(Object.entries(settings).filter(([k]) => !conditions.includes(k)));
+    const unmet = this.unmetDependency([required, when ?? '']);
     if (unmet) return skip(unmet);
     const ctx = this.templateContext(args);
     if (when !== undefined && !isTruthy(renderValue(when, ctx))) return skip(`condition not met: ${when}`);
