@@ -27,6 +27,8 @@ export const sendSms = defineActionType({
     const optOuts = new OptOutList(deps.store);
     return async (input) => {
       const { to, body, from, messagingServiceSid, mediaUrl } = input.settings;
+      // No number to text (a withheld caller id): nothing to send, and the record says why.
+      if (!to.trim()) return { sent: false, status: 'no_number', say: 'There is no number to text.' };
       if (!/^\+[1-9]\d{6,14}$/.test(to) || !isValidPhoneNumber(to)) {
         throw ApplicationFailure.nonRetryable(`"to" is not a valid E.164 phone number`, 'InvalidPhoneNumber');
       }

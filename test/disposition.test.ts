@@ -3,6 +3,7 @@ import { parseAgent } from '../src/config/load-agents';
 import { conditionHolds } from '../src/shared/conditions';
 import type { callWorkflow } from '../workflows/call';
 import { event, type Harness, startHarness } from './support/harness';
+import { eventually } from './support/temporal';
 
 const codes = ['Qualified Lead', 'Wrong Number', 'Callback Requested', 'Other'];
 const agent = {
@@ -87,6 +88,21 @@ describe('disposition codes', () => {
       assert.equal(callback.record.disposition, 'Callback Requested');
       const other = await finish('disp-3', [event('d', 1, { type: 'data', fields: { budget: 200 } })]);
       assert.equal(other.record.disposition, 'Other');
+    });
+
+    it('counts calls per code from Temporal visibility', async () => {
+      const res = await eventually(async () => {
+        const r = await h.api('GET', '/v1/analytics/dispositions?agent=sales');
+        return r.body.counts?.['Qualified Lead'] >= 1 && r.body.counts?.Other >= 1 ? r : undefined;
+      });
+      assert.equal(res.status, 200);
+      assert.deepEqual(Object.keys(res.body.counts).sort(), [...codes].sort());
+      assert.equal(res.body.counts['Wrong Number'], 0);
+      assert.ok(res.body.total >= 3);
+      const bad = await h.api('GET', '/v1/analytics/dispositions?agent=sales&from=yesterday');
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.details[0].field, 'from');
+      assert.equal((await h.api('GET', '/v1/analytics/dispositions?agent=nobody')).status, 404);
     });
 
     it('can be found in Temporal by disposition', async () => {

@@ -75,6 +75,15 @@ export function createIngress(opts: IngressOptions): express.Express {
     res.json({ status: 'completed', record: await opts.gateway.rerunAfterCall(parseCallId(req)) });
   });
 
+  api.get('/analytics/dispositions', async (req, res) => {
+    const agentId = typeof req.query.agent === 'string' ? req.query.agent : '';
+    if (!agentId) throw new HttpError(400, '"agent" is required', [{ field: 'agent', message: 'required' }]);
+    const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+    res.json(
+      await opts.gateway.dispositions(agentId, { from: text(req.query.from), to: text(req.query.to) }),
+    );
+  });
+
   api.get('/calls/:callId', async (req, res) => {
     res.json(await opts.gateway.describe(parseCallId(req)));
   });

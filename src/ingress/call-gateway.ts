@@ -19,6 +19,7 @@ import type {
   CallState,
   CallWorkflowInput,
 } from '../shared/types';
+import { dispositionCounts } from './analytics';
 import { HttpError } from './http-error';
 
 export interface StartInfo {
@@ -168,6 +169,10 @@ export class CallGateway {
       args: [input],
       staticSummary: `After-call re-run of call ${callId} · ${agent.name}`,
     });
+  }
+
+  dispositions(agentId: string, range: { from?: string; to?: string }) {
+    return dispositionCounts(this.client, this.agent(agentId), range);
   }
 
   async describe(
