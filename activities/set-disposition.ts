@@ -1,5 +1,8 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
+import { classifyWithLlm, LlmExtractionError } from '../src/extraction/llm';
 import { defineActionType } from './action-type';
+import { parseTranscript } from './extract-data';
 
 /**
  * `set_disposition` has no activity: its rules are templates over the call context, rendered and evaluated by
@@ -23,6 +26,26 @@ export const setDisposition = defineActionType({
       )
       .default([]),
     default: z.string().describe('The code when no rule holds'),
+    classifier: z
+      .enum(['none', 'llm'])
+      .default('none')
+      .describe('llm: when no rule holds, a model picks one of the codes before falling back to the default'),
+    transcript: z.string().default('{{call.transcript}}'),
   }),
   stages: ['afterCall'],
+  extraActivities: (deps) => ({
+    classify_disposition: async (input: { codes: string[]; transcript: string }) => {
+      if (!deps.llm)
+        throw ApplicationFailure.nonRetryable('no LLM is configured (LLM_MODEL)', 'LlmNotConfigured');
+      try {
+        return { code: await classifyWithLlm(deps.llm, input.codes, parseTranscript(input.transcript)) };
+      } catch (err) {
+        if (err instanceof LlmExtractionError && err.retryable)
+          throw ApplicationFailure.retryable(err.message, 'LlmUnavailable');
+        if (err instanceof LlmExtractionError)
+          throw ApplicationFailure.nonRetryable(err.message, 'LlmFailed');
+        throw err;
+      }
+    },
+  }),
 });

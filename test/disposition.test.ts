@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import OpenAI from 'openai';
 import { parseAgent } from '../src/config/load-agents';
 import { conditionHolds } from '../src/shared/conditions';
 import type { callWorkflow } from '../workflows/call';
+import { startOpenAiFake } from './fakes/openai-server';
 import { event, type Harness, startHarness } from './support/harness';
 import { eventually } from './support/temporal';
 
@@ -114,5 +116,60 @@ describe('disposition codes', () => {
       }
       assert.ok(found.includes('call-disp-1'), found.join(', '));
     });
+  });
+});
+
+describe('the LLM classifier as the last disposition rule', () => {
+  it('asks the model only when no rule holds, and keeps its answer within the configured codes', async () => {
+    const fake = await startOpenAiFake({ apiKey: 'sk-disp' });
+    const h = await startHarness({
+      agents: [
+        {
+          id: 'classified',
+          name: 'Classified',
+          actions: {
+            afterCall: [
+              {
+                id: 'disposition',
+                type: 'set_disposition',
+                codes,
+                rules: [{ code: 'Wrong Number', if: '{{data.wrong_number}}' }],
+                classifier: 'llm',
+                default: 'Other',
+              },
+            ],
+          },
+        },
+      ],
+      deps: {
+        llm: { client: new OpenAI({ apiKey: 'sk-disp', baseURL: fake.baseURL, maxRetries: 0 }), model: 'm' },
+      },
+    });
+    try {
+      const run = async (callId: string, events: Record<string, unknown>[]) => {
+        await h.api('POST', `/v1/calls/${callId}/events`, {
+          agentId: 'classified',
+          events: [...events, event('end', 9, { type: 'ended' })],
+        });
+        return h.client.workflow.getHandle<typeof callWorkflow>(`call-${callId}`).result();
+      };
+      fake.reply({ code: 'Callback Requested' });
+      const asked = await run('llm-1', [
+        event('u', 1, { type: 'utterance', role: 'caller', text: 'Ring me later.' }),
+      ]);
+      assert.equal(asked.disposition, 'Callback Requested');
+      assert.match(fake.requests[0].body.messages[1].content, /caller: Ring me later\./);
+      assert.equal(fake.requests[0].body.response_format?.json_schema?.strict, true);
+
+      fake.reply({ code: 'Invented Code' });
+      assert.equal((await run('llm-2', [])).disposition, 'Other');
+
+      const byRule = await run('llm-3', [event('d', 1, { type: 'data', fields: { wrong_number: true } })]);
+      assert.equal(byRule.disposition, 'Wrong Number');
+      assert.equal(fake.requests.length, 2, 'a rule that holds needs no model');
+    } finally {
+      await h.stop();
+      await fake.close();
+    }
   });
 });

@@ -142,3 +142,47 @@ function parse(reply: string): { data: unknown; summary: unknown } | undefined {
     return undefined;
   }
 }
+
+/** Picks one of the configured codes for the call, or null when none fits; the schema allows nothing else. */
+export async function classifyWithLlm(
+  llm: LlmClient,
+  codes: string[],
+  transcript: { role: 'caller' | 'agent'; text: string }[],
+): Promise<string | null> {
+  const schema = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['code'],
+    properties: { code: { type: ['string', 'null'], enum: [...codes, null] } },
+  };
+  let res: OpenAI.Chat.ChatCompletion;
+  try {
+    res = await llm.client.chat.completions.create({
+      model: llm.model,
+      temperature: 0,
+      messages: [
+        {
+          role: 'system',
+          content: `Classify this phone call with one of these disposition codes, or null: ${codes.join(', ')}.`,
+        },
+        {
+          role: 'user',
+          content: transcript.map((t) => `${t.role}: ${t.text}`).join('\n') || '(no conversation)',
+        },
+      ],
+      response_format: { type: 'json_schema', json_schema: { name: 'disposition', strict: true, schema } },
+    });
+  } catch (err) {
+    const status = err instanceof OpenAI.APIError ? (err.status ?? 0) : 0;
+    throw new LlmExtractionError(
+      `LLM request failed (${status || 'network'})`,
+      status === 0 || status === 429 || status >= 500,
+    );
+  }
+  try {
+    const code = (JSON.parse(res.choices[0]?.message?.content ?? '') as { code?: unknown }).code;
+    return typeof code === 'string' && codes.includes(code) ? code : null;
+  } catch {
+    return null;
+  }
+}
