@@ -1,33 +1,15 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { callWorkflow } from '../workflows/call';
+import { startHubSpotFake } from './fakes/hubspot-server';
 import { startTwilioFake, type TwilioFake } from './fakes/twilio-server';
 import { event, type Harness, startHarness } from './support/harness';
 import { startPostgres, type TestPostgres } from './support/postgres';
 import { eventually, testServer } from './support/temporal';
+import { startWorkerProcess } from './support/worker-process';
 
 const ACCOUNT = `AC${'2'.repeat(32)}`;
 const TOKEN = 'crash-test-token';
-const root = path.resolve(__dirname, '..');
-
-/** The standalone worker (`npm run worker`) as its own process, so the test can kill it outright. */
-function startWorkerProcess(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('polling task queue')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`worker exited (${code}): ${stderr}`)));
-  });
-  return { child, ready };
-}
 
 describe('a worker killed while an action is in flight', () => {
   let postgres: TestPostgres;
@@ -113,5 +95,68 @@ describe('a worker killed while an action is in flight', () => {
     assert.equal(output.messageId, twilio.messages[0].sid);
     assert.equal(output.recovered, true, 'the retry should have found the message at Twilio');
     assert.deepEqual(twilio.contractViolations(), []);
+  });
+
+  it('writes exactly one CRM call record when the worker dies waiting for HubSpot', async () => {
+    const hubspot = await startHubSpotFake();
+    const server = await testServer();
+    const crm = await startHarness({
+      noWorker: true,
+      agents: [
+        {
+          id: 'crm',
+          name: 'CRM',
+          actions: {
+            afterCall: [
+              {
+                id: 'log',
+                type: 'crm_log',
+                provider: 'hubspot',
+                summary: 'Asked about pricing.',
+                timeoutSeconds: 3,
+                retry: { initialIntervalSeconds: 1 },
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const env = {
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: crm.taskQueue,
+      DATABASE_URL: postgres.url,
+      HUBSPOT_ACCESS_TOKEN: hubspot.token,
+      HUBSPOT_BASE_PATH: hubspot.url,
+    };
+    try {
+      hubspot.holdNextCallWrite();
+      const first = startWorkerProcess(env);
+      children.push(first.child);
+      await first.ready;
+      await crm.api('POST', '/v1/calls/crash-crm-1/events', {
+        agentId: 'crm',
+        call: { direction: 'inbound', from: '+14155550178' },
+        event: event('end', 2, { type: 'ended' }),
+      });
+      await eventually(
+        () => (hubspot.calls().length === 1 ? true : undefined),
+        30_000,
+        'the call record to be written',
+      );
+      first.child.kill('SIGKILL');
+      const second = startWorkerProcess(env);
+      children.push(second.child);
+      await second.ready;
+      const record = await crm.client.workflow.getHandle<typeof callWorkflow>('call-crash-crm-1').result();
+      const log = record.actions.find((a) => a.actionId === 'log')!;
+      assert.equal(log.status, 'completed', JSON.stringify(log));
+      assert.equal(hubspot.calls().length, 1, 'the call was logged twice');
+      const out = log.output as { recordId: string; recordCreated: boolean };
+      assert.equal(out.recordId, hubspot.calls()[0].id);
+      assert.equal(out.recordCreated, false, 'the retry should have found the record the dead attempt wrote');
+    } finally {
+      await crm.stop();
+      await hubspot.close();
+    }
   });
 });

@@ -46,6 +46,8 @@ export interface HubSpotFake {
   failNextRaw(status: number, body: string, contentType?: string): void;
   /** The next write is carried out, then the connection is closed without an answer. */
   dropNextResponse(): void;
+  /** The next call-record write is carried out but never answered (the caller's process dies waiting). */
+  holdNextCallWrite(): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startHubSpotFake(options: { token?: string } = {}): Promis
   const requests: HubSpotRequestRecord[] = [];
   const failures: PendingFailure[] = [];
   let dropNext = false;
+  let holdCallWrite = false;
   const hidden = new Set<string>();
   let nextId = 1000;
 
@@ -263,6 +266,17 @@ export async function startHubSpotFake(options: { token?: string } = {}): Promis
         return;
       }
       const outcome = handle(record.method, path, body);
+      if (
+        outcome.write &&
+        holdCallWrite &&
+        path.startsWith('/crm/v3/objects/calls') &&
+        record.method === 'POST' &&
+        !path.endsWith('/search')
+      ) {
+        holdCallWrite = false;
+        record.status = -1;
+        return;
+      }
       if (outcome.write && dropNext) {
         dropNext = false;
         record.status = -1;
@@ -300,6 +314,9 @@ export async function startHubSpotFake(options: { token?: string } = {}): Promis
     },
     failNextRaw(status, body, contentType) {
       failures.push({ status, body, contentType, headers: {} });
+    },
+    holdNextCallWrite() {
+      holdCallWrite = true;
     },
     dropNextResponse() {
       dropNext = true;
