@@ -59,6 +59,7 @@ function agentFor(crm: 'hubspot' | 'salesforce') {
           id: 'crm',
           type: 'crm_log',
           provider: crm,
+          retry: { maximumAttempts: 1 },
           summary: '{{actions.extract.summary}}',
           contact: { phone: '{{call.customer}}', email: '{{data.email}}', firstName: '{{data.caller_name}}' },
           properties:
@@ -135,6 +136,31 @@ describe('the after-call chain into a CRM', () => {
       // Re-running the stage files nothing twice.
       const rerun = await h.api('POST', '/v1/calls/chain-hs-1/after-call/rerun', {});
       assert.equal(rerun.status, 200);
+      assert.equal(fake.calls().length, 1);
+    } finally {
+      await h.stop();
+      await fake.close();
+    }
+  });
+
+  it('HubSpot outage: the CRM log fails with the provider message, and a re-run files it once', async () => {
+    const fake = await startHubSpotFake();
+    const h = await startHarness({
+      agents: [agentFor('hubspot')],
+      deps: { crm: { hubspot: new HubSpotCrm({ accessToken: fake.token, basePath: fake.url }) } },
+    });
+    try {
+      fake.failNext(503, 'INTERNAL_ERROR', 'HubSpot is down for maintenance');
+      const { record } = await runCall(h, 'chain-hubspot', 'chain-hs-2');
+      const failed = record.actions.find((a) => a.actionId === 'crm')!;
+      assert.equal(failed.status, 'failed');
+      assert.match(failed.error!.message, /down for maintenance/);
+      assert.equal(record.status, 'completed', 'the call record is produced anyway');
+      const rerun = await h.api('POST', '/v1/calls/chain-hs-2/after-call/rerun', {});
+      const latest = rerun.body.record.actions
+        .filter((a: { actionId: string }) => a.actionId === 'crm')
+        .at(-1);
+      assert.equal(latest.status, 'completed');
       assert.equal(fake.calls().length, 1);
     } finally {
       await h.stop();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   isTruthy,
   parseTemplate,
+  referencesIn,
   renderValue,
   resolveSecrets,
   secretPlaceholder,
@@ -283,5 +284,16 @@ describe('templates', () => {
         assert.equal(isTruthy(value), expected);
       });
     }
+  });
+
+  describe('optional references', () => {
+    it('render empty when missing and are not dependencies', () => {
+      const rendered = renderValue('event {{actions.book.event_id?}}.', context());
+      assert.equal(rendered, 'event .');
+      assert.deepEqual(referencesIn('{{actions.book.event_id?}} {{data.name}}'), [['data', 'name']]);
+      assert.deepEqual(referencesIn('{{actions.book.event_id?}}', { includeOptional: true }), [
+        ['actions', 'book', 'event_id'],
+      ]);
+    });
   });
 });

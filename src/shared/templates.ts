@@ -4,7 +4,8 @@
  * by the workflow (secrets must not enter history): it leaves a marker the activity resolves just before use.
  */
 
-export type TemplateSegment = { text: string } | { path: string[]; raw: string };
+/** `optional`: written `{{actions.book.event_id?}}`, it renders empty when the action didn't run. */
+export type TemplateSegment = { text: string } | { path: string[]; raw: string; optional?: boolean };
 
 export class TemplateSyntaxError extends Error {
   override name = 'TemplateSyntaxError';
@@ -31,7 +32,8 @@ export function parseTemplate(template: string): TemplateSegment[] {
     if (close === -1) throw new TemplateSyntaxError(`unclosed "{{" in "${template}"`);
     const expr = rest.slice(open + 2, close).trim();
     if (expr.includes('{{')) throw new TemplateSyntaxError(`nested "{{" in "${template}"`);
-    const path = expr.split('.');
+    const optional = expr.endsWith('?');
+    const path = (optional ? expr.slice(0, -1) : expr).split('.');
     if (!expr || path.some((p) => !SEGMENT.test(p))) {
       throw new TemplateSyntaxError(`"{{${rest.slice(open + 2, close)}}}" is not a path like {{call.from}}`);
     }
@@ -39,7 +41,7 @@ export function parseTemplate(template: string): TemplateSegment[] {
       throw new TemplateSyntaxError(`"{{${expr}}}" must start with one of ${TEMPLATE_ROOTS.join(', ')}`);
     }
     if (path.length < 2) throw new TemplateSyntaxError(`"{{${expr}}}" names no field`);
-    segments.push({ path, raw: rest.slice(open, close + 2) });
+    segments.push({ path, raw: rest.slice(open, close + 2), ...(optional ? { optional } : {}) });
     rest = rest.slice(close + 2);
   }
   return segments;
@@ -57,11 +59,16 @@ export function* stringsIn(
   }
 }
 
-/** The template paths a settings value refers to. Assumes the templates parse (validated at load). */
-export function referencesIn(value: unknown): string[][] {
+/**
+ * The template paths a settings value refers to. Assumes the templates parse (validated at load). Optional
+ * references (`{{...?}}`) are left out unless asked for: they never make an action wait for or skip on another.
+ */
+export function referencesIn(value: unknown, opts: { includeOptional?: boolean } = {}): string[][] {
   const refs: string[][] = [];
   for (const [s] of stringsIn(value)) {
-    for (const seg of parseTemplate(s)) if ('path' in seg) refs.push(seg.path);
+    for (const seg of parseTemplate(s)) {
+      if ('path' in seg && (opts.includeOptional || !seg.optional)) refs.push(seg.path);
+    }
   }
   return refs;
 }
