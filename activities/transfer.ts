@@ -1,5 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
+import { summarizeBuiltin } from '../src/extraction/builtin';
+import { summarizeWithLlm } from '../src/extraction/llm';
 import {
   type CallControl,
   CallControlError,
@@ -8,6 +10,7 @@ import {
 } from '../src/integrations/call-control';
 import { EffectInProgressError } from '../src/integrations/once';
 import { type ActivityDeps, defineActionType } from './action-type';
+import { parseTranscript } from './extract-data';
 
 /**
  * `transfer` is orchestrated by the workflow (workflows/transfer.ts: hours, fallback chain, ring timers,
@@ -22,6 +25,13 @@ export const transfer = defineActionType({
     reason: z.string().optional().describe('Why the caller is transferred; usually {{args.reason}}'),
     mode: z.enum(['warm', 'cold']).optional().describe("Overrides the target's mode"),
     briefing: z.string().optional().describe("Overrides the target's briefing template"),
+    summarize: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Warm transfers: brief the target with a summary (the LLM when configured, else the built-in one)',
+      ),
+    transcript: z.string().default('{{call.transcript}}'),
   }),
   defaultTimeoutSeconds: 15,
   extraActivities: (deps) => ({
@@ -61,6 +71,16 @@ export const transfer = defineActionType({
     transfer_return_to_agent: step(deps, (cc, i) =>
       cc.returnToAgent({ ...i.call, say: i.say! }, i.key, lease()),
     ),
+    transfer_summarize: async (input: { transcript: string }) => {
+      const turns = parseTranscript(input.transcript);
+      if (!deps.llm) return { summary: summarizeBuiltin(turns), by: 'builtin' };
+      try {
+        return { summary: await summarizeWithLlm(deps.llm, turns), by: `llm:${deps.llm.model}` };
+      } catch {
+        // The caller is waiting on hold: a summary that can be had now beats a retry.
+        return { summary: summarizeBuiltin(turns), by: 'builtin' };
+      }
+    },
   }),
 });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import OpenAI from 'openai';
 import { PlatformCallControl } from '../src/integrations/call-control';
 import { TwilioCallControl } from '../src/integrations/twilio-call-control';
 import { createTwilioClient } from '../src/integrations/twilio-client';
@@ -7,6 +8,7 @@ import { TwilioSmsSender } from '../src/integrations/twilio-sms';
 import { SideEffectLedger } from '../src/store/side-effect-ledger';
 import { openStore, type Store } from '../src/store/store';
 import { callStateQuery, type callWorkflow } from '../workflows/call';
+import { startOpenAiFake } from './fakes/openai-server';
 import { signTwilioRequest, startTwilioFake, type TwilioFake } from './fakes/twilio-server';
 import { event, type Harness, startHarness } from './support/harness';
 import { maybeRecordHistory } from './support/histories';
@@ -24,6 +26,7 @@ const N = {
   legal: '+14155550105',
   desk: '+14155550106',
   slow: '+14155550107',
+  briefed: '+14155550108',
 };
 
 /** Where Twilio sends a caller back to the AI agent: answers with a media stream that stays connected. */
@@ -58,6 +61,7 @@ const agent = (agentTwimlUrl: string) => ({
     billing: { number: N.billing, ringTimeoutSeconds: 10 },
     claims: { number: N.claims, ringTimeoutSeconds: 10 },
     legal: { number: N.legal, ringTimeoutSeconds: 10 },
+    briefed: { number: N.briefed, ringTimeoutSeconds: 10 },
     slow: { number: N.slow, ringTimeoutSeconds: 5, briefingTimeoutSeconds: 5, fallback: [{ voicemail: {} }] },
   },
   actions: {
@@ -75,6 +79,12 @@ const agent = (agentTwimlUrl: string) => ({
         body: '{{args.body}}',
       },
       {
+        id: 'transfer_briefed',
+        type: 'transfer',
+        args: { target: { type: 'string', required: true } },
+        summarize: true,
+      },
+      {
         id: 'navigate',
         type: 'ivr_navigate',
         goal: 'pharmacy refills',
@@ -89,8 +99,10 @@ describe('telephony through Twilio', () => {
   let store: Store;
   let agentTwiml: Awaited<ReturnType<typeof startAgentTwiml>>;
   let h: Harness;
+  let llm: Awaited<ReturnType<typeof startOpenAiFake>>;
 
   before(async () => {
+    llm = await startOpenAiFake({ apiKey: 'sk-brief' });
     twilio = await startTwilioFake({ accountSid: ACCOUNT, authToken: TOKEN });
     agentTwiml = await startAgentTwiml();
     store = await openStore({});
@@ -107,6 +119,10 @@ describe('telephony through Twilio', () => {
           twilio: new TwilioCallControl({ client, ledger, publicUrl: url, defaultCallerId: OUR_NUMBER }),
         },
         env: { TWILIO_FROM_NUMBER: OUR_NUMBER },
+        llm: {
+          client: new OpenAI({ apiKey: 'sk-brief', baseURL: llm.baseURL, maxRetries: 0 }),
+          model: 'brief-model',
+        },
       }),
     });
   });
@@ -115,6 +131,7 @@ describe('telephony through Twilio', () => {
     await store?.close();
     await twilio?.close();
     await agentTwiml?.close();
+    await llm?.close();
   });
 
   async function startCall(callId: string, from = CALLER) {
@@ -182,6 +199,25 @@ describe('telephony through Twilio', () => {
       summaries.join(' | '),
     );
     await endAndRecord('warm-1', 'warm-transfer');
+  });
+
+  it('warm transfer with a summary: the target is briefed with what the model made of the call', async () => {
+    twilio.onDial(N.briefed, { kind: 'answer', press: '1' });
+    llm.reply('Ada wants a refund for a double charge on her March invoice.');
+    await startCall('warm-sum-1');
+    const res = await h.api('POST', '/v1/calls/warm-sum-1/actions/transfer_briefed', {
+      requestId: 't1',
+      args: { target: 'briefed' },
+    });
+    assert.equal(res.body.output?.status, 'transferred', JSON.stringify(res.body));
+    const dial = twilio.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Calls.json')).at(-1)!;
+    assert.match(String(dial.form.Twiml), /Ada wants a refund for a double charge on her March invoice\./);
+    assert.equal(llm.requests.length, 1);
+    const s = await state('warm-sum-1');
+    assert.equal(
+      s.transfers[0].briefingSummary,
+      'Ada wants a refund for a double charge on her March invoice.',
+    );
   });
 
   it('cold transfer: redirects the caller to <Dial> and learns the outcome from the Dial action', async () => {

@@ -26,6 +26,8 @@ export interface TransferSettings {
   reason?: string;
   mode?: 'warm' | 'cold';
   briefing?: string;
+  summarize?: boolean;
+  transcript?: string;
 }
 
 export async function runTransfer(call: Call, input: ActionActivityInput): Promise<TransferResult> {
@@ -180,7 +182,11 @@ async function runTwilioChain(
       });
       callerMoved = true;
     }
-    const briefing = briefingFor(call, t, settings);
+    const summary =
+      settings.summarize && !settings.briefing && !t.briefing ? await summarize(settings, record) : undefined;
+    const briefing = summary
+      ? `Incoming transfer from the assistant. ${summary}`
+      : briefingFor(call, t, settings);
     const dialled = await tryDial(attempt, () =>
       step(
         'transfer_dial',
@@ -218,6 +224,24 @@ async function runTwilioChain(
     await step('transfer_return_to_agent', `transfer ${record.requested}: back to the agent`, { say });
   }
   return { status: 'returned_to_agent', offerCallback: true, say };
+}
+
+/** Summarised once per transfer (kept on its record), then reused for every target in the chain. */
+async function summarize(settings: TransferSettings, record: TransferRecord): Promise<string | undefined> {
+  if (record.briefingSummary === undefined) {
+    record.briefingSummary = (await telephonySummary({ transcript: settings.transcript ?? '' })).summary;
+  }
+  return record.briefingSummary || undefined;
+}
+
+function telephonySummary(input: { transcript: string }): Promise<{ summary: string }> {
+  return wf
+    .proxyActivities<{ transfer_summarize(i: { transcript: string }): Promise<{ summary: string }> }>({
+      startToCloseTimeout: '20s',
+      retry: { maximumAttempts: 2 },
+      summary: 'transfer: summarise the call for the briefing',
+    })
+    .transfer_summarize(input);
 }
 
 /** A dial Twilio refuses (bad number, no capacity) is a failed attempt: the chain moves on. */

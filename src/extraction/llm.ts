@@ -186,3 +186,34 @@ export async function classifyWithLlm(
     return null;
   }
 }
+
+/** A two-sentence summary of the conversation so far, for a warm-transfer briefing. */
+export async function summarizeWithLlm(
+  llm: LlmClient,
+  transcript: { role: 'caller' | 'agent'; text: string }[],
+): Promise<string> {
+  try {
+    const res = await llm.client.chat.completions.create({
+      model: llm.model,
+      temperature: 0,
+      messages: [
+        {
+          role: 'system',
+          content:
+            'Summarise this phone call for a colleague about to take it over: who is calling, why, and what is known. Two sentences.',
+        },
+        {
+          role: 'user',
+          content: transcript.map((t) => `${t.role}: ${t.text}`).join('\n') || '(no conversation)',
+        },
+      ],
+    });
+    return (res.choices[0]?.message?.content ?? '').trim();
+  } catch (err) {
+    const status = err instanceof OpenAI.APIError ? (err.status ?? 0) : 0;
+    throw new LlmExtractionError(
+      `LLM request failed (${status || 'network'})`,
+      status === 0 || status === 429 || status >= 500,
+    );
+  }
+}

@@ -124,6 +124,8 @@ export interface TransferRecord {
   startedAt: string;
   attempts: TransferAttempt[];
   result?: TransferResult;
+  /** The summary the warm-transfer targets were briefed with, when one was asked for. */
+  briefingSummary?: string;
 }
 
 export type TransferResult =
