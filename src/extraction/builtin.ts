@@ -1,5 +1,6 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { DateTime } from 'luxon';
+import { NUMBER_WORDS } from '../shared/number-words';
 import type { Extracted, FieldSpec } from './fields';
 
 /**
@@ -333,36 +334,7 @@ function extractIdentifier(ctx: Context, field: FieldSpec): string | null {
 // ---------------------------------------------------------------------------------------------------------
 // Numbers
 
-const SMALL: Record<string, number> = {
-  zero: 0,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  thirteen: 13,
-  fourteen: 14,
-  fifteen: 15,
-  sixteen: 16,
-  seventeen: 17,
-  eighteen: 18,
-  nineteen: 19,
-  twenty: 20,
-  thirty: 30,
-  forty: 40,
-  fifty: 50,
-  sixty: 60,
-  seventy: 70,
-  eighty: 80,
-  ninety: 90,
-};
+const SMALL = NUMBER_WORDS;
 
 export interface NumberMention {
   value: number;

@@ -1,7 +1,8 @@
 /**
  * Reads one phone-tree prompt (speech-to-text of an IVR) into menu options, a data request and a few flags.
- * Pure string work with no imports, so it is safe inside the Temporal workflow sandbox.
+ * Pure string work (its only import is pure too), so it is safe inside the Temporal workflow sandbox.
  */
+import { NUMBER_WORDS as SPOKEN_NUMBERS } from '../shared/number-words';
 
 export interface MenuOption {
   digits?: string;
@@ -363,24 +364,7 @@ const DATA_PATTERNS: DataPattern[] = [
   },
 ];
 
-const COUNT_WORDS: Record<string, number> = {
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  thirteen: 13,
-  fourteen: 14,
-  fifteen: 15,
-  sixteen: 16,
-};
+const COUNT_WORDS = SPOKEN_NUMBERS;
 
 function countValue(raw: string): number | undefined {
   const k = raw.toLowerCase();
