@@ -8,6 +8,8 @@ import type { AgentConfig } from './config/agent-schema';
 import { type ServiceSettings, temporalConnectionOptions } from './config/env';
 import { createIngress } from './ingress/app';
 import { CallGateway } from './ingress/call-gateway';
+import { platformAdapters } from './ingress/platforms';
+import { platformWebhooks } from './ingress/platforms/router';
 import { twilioWebhooks } from './ingress/twilio-webhooks';
 import { BuiltinCalendar, toICalendar } from './integrations/calendar/builtin';
 import { createProviders } from './integrations/providers';
@@ -107,6 +109,13 @@ export async function startIngress(
     log,
     extraRoutes: opts.extraRoutes,
     twilioRoutes,
+    platformRoutes: platformWebhooks({
+      gateway,
+      adapters: platformAdapters,
+      publicUrl,
+      maxBodyBytes: settings.maxBodyBytes,
+      log,
+    }),
   });
   return new Promise((resolve, reject) => {
     const server = app.listen(settings.port, () => resolve(server));

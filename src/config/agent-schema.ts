@@ -93,6 +93,45 @@ export const telephonySchema = z
   })
   .strict();
 
+/**
+ * A voice platform this agent's webhooks come from. Secrets are named environment variables, never values:
+ * every one listed verifies a request, so a rotation lists the new and the old until the platform has the new.
+ */
+export const platformSchema = z
+  .object({
+    secrets: z
+      .array(z.string().regex(ENV_NAME))
+      .min(1)
+      .max(4)
+      .describe('Env vars holding the webhook signing secret (Retell: the API key); any of them verifies'),
+    apiKey: z
+      .string()
+      .regex(ENV_NAME)
+      .optional()
+      .describe(
+        "Env var holding the platform's REST API key, for recovering calls whose webhooks never came",
+      ),
+    apiUrl: z.string().url().optional().describe("The platform's REST API base URL, if not the public one"),
+    recoverAfterSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(86_400)
+      .optional()
+      .describe("Ask the platform's API for a call that has sent no end (or analysis) for this long"),
+    awaitAnalysisSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .optional()
+      .describe('After the call ends, wait this long for the post-call analysis before the after-call stage'),
+  })
+  .strict();
+
+export const PLATFORM_NAMES = ['retell', 'vapi', 'justcall', 'elevenlabs'] as const;
+export type PlatformName = (typeof PLATFORM_NAMES)[number];
+
 /** One schema per action type: the common fields plus the type's own settings, nothing else. */
 export const actionSchemas = actionTypes.map((t) =>
   z.object({ ...actionBaseShape, ...t.settings.shape, type: z.literal(t.type) }).strict(),
@@ -128,6 +167,15 @@ export const agentConfigSchema = z
     transferTargets: z.record(z.string().regex(ID), transferTargetSchema).default({}),
     telephony: telephonySchema.default({ provider: 'platform' }),
     scheduling: schedulingSchema.optional(),
+    platforms: z
+      .object(
+        Object.fromEntries(PLATFORM_NAMES.map((p) => [p, platformSchema.optional()])) as {
+          [K in PlatformName]: z.ZodOptional<typeof platformSchema>;
+        },
+      )
+      .strict()
+      .optional()
+      .describe("The voice platforms whose signed webhooks may start and drive this agent's calls"),
     actions: z
       .object({
         duringCall: z.array(actionSchema).default([]),
@@ -138,4 +186,5 @@ export const agentConfigSchema = z
   .strict();
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
+export type PlatformConfig = z.infer<typeof platformSchema>;
 export type ActionDefinition = z.infer<typeof actionSchema>;

@@ -14,6 +14,8 @@ export interface IngressOptions {
   extraRoutes?: express.Router;
   /** Twilio's webhooks under /twilio, verified by signature instead of the bearer token. */
   twilioRoutes?: express.Router;
+  /** Voice platforms' signed webhooks under /webhooks/<platform>/<agentId> (./platforms/router.ts). */
+  platformRoutes?: express.Router;
   /** The built-in calendar's iCalendar feed, by calendar id. */
   calendarFeed?: (calendarId: string) => Promise<string>;
 }
@@ -26,6 +28,7 @@ export function createIngress(opts: IngressOptions): express.Express {
   });
   if (opts.extraRoutes) app.use(opts.extraRoutes);
   if (opts.twilioRoutes) app.use('/twilio', opts.twilioRoutes);
+  if (opts.platformRoutes) app.use('/webhooks', opts.platformRoutes);
 
   const feed = opts.calendarFeed;
   if (feed) {

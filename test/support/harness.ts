@@ -5,6 +5,8 @@ import type { AgentConfig } from '../../src/config/agent-schema';
 import { parseAgent } from '../../src/config/load-agents';
 import { createIngress } from '../../src/ingress/app';
 import { CallGateway } from '../../src/ingress/call-gateway';
+import { platformAdapters } from '../../src/ingress/platforms';
+import { platformWebhooks } from '../../src/ingress/platforms/router';
 import { twilioWebhooks } from '../../src/ingress/twilio-webhooks';
 import { BuiltinCalendar, toICalendar } from '../../src/integrations/calendar/builtin';
 import { PlatformCallControl } from '../../src/integrations/call-control';
@@ -44,6 +46,10 @@ export interface HarnessOptions {
   server?: DevServer;
   store?: Store;
   taskQueue?: string;
+  /** Environment the platform webhooks read their secrets from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Clock for signature windows (default: Date.now). */
+  now?: () => number;
   /** Mounts Twilio's webhooks, verified with this auth token against the harness's own URL. */
   twilioAuthToken?: string;
 }
@@ -103,6 +109,15 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     maxBodyBytes: 64 * 1024,
     log: quietLog,
     twilioRoutes,
+    platformRoutes: platformWebhooks({
+      gateway,
+      adapters: platformAdapters,
+      publicUrl: url,
+      maxBodyBytes: 64 * 1024,
+      log: quietLog,
+      env: opts.env,
+      now: opts.now,
+    }),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));

@@ -1,0 +1,53 @@
+/**
+ * What a voice platform's webhook adapter provides. The router (./router.ts) finds the agent from the URL,
+ * resolves the agent's signing secrets, hands the raw request to `verify`, and only then to `handle`: a request
+ * that fails verification never reaches the gateway, so it starts or changes nothing.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AgentConfig, PlatformConfig, PlatformName } from '../../config/agent-schema';
+import type { Logger } from '../../observability/logger';
+import type { CallGateway } from '../call-gateway';
+
+export interface PlatformRequest {
+  /** The body exactly as received: signatures are computed over these bytes. */
+  rawBody: Buffer;
+  /** Lower-cased header names, as node gives them. */
+  headers: IncomingHttpHeaders;
+  /** The URL the platform called, as it saw it (the public base URL + path), for URL-signing schemes. */
+  publicUrl: string;
+  /** What follows /webhooks/<platform>/<agentId> in the path ('' or e.g. '/functions/lookup_order'). */
+  subpath: string;
+  query: Record<string, string>;
+}
+
+export interface PlatformContext {
+  agent: AgentConfig;
+  platform: PlatformConfig;
+  gateway: CallGateway;
+  log: Logger;
+  /** Milliseconds since the epoch; injectable so signature windows are testable. */
+  now: () => number;
+}
+
+export interface PlatformResponse {
+  status: number;
+  body?: unknown;
+  /** Defaults to application/json. */
+  contentType?: string;
+}
+
+export interface PlatformAdapter {
+  name: PlatformName;
+  /**
+   * Throws an HttpError (401) when the signature is missing or wrong or its timestamp is outside the
+   * platform's window. `secrets` are the values of every secret the agent lists (rotation: old and new).
+   */
+  verify(req: PlatformRequest, secrets: string[], now: number): void;
+  /** Parses the verified body (HttpError 400 naming the field when it can't) and drives the call. */
+  handle(req: PlatformRequest, ctx: PlatformContext): Promise<PlatformResponse>;
+}
+
+/** The call id a platform's own call id maps to: prefixed, so two platforms' ids can never clash. */
+export function platformCallId(platform: PlatformName, providerCallId: string): string {
+  return `${platform}-${providerCallId}`;
+}

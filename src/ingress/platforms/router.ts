@@ -1,0 +1,99 @@
+/**
+ * `POST /webhooks/<platform>/<agentId>[/...]`: every voice platform's webhooks and tool calls. The agent is in the
+ * URL so its own secrets verify the request; the platform adapter does the rest.
+ */
+import express, { type Request } from 'express';
+import { type AgentConfig, PLATFORM_NAMES, type PlatformName } from '../../config/agent-schema';
+import type { Logger } from '../../observability/logger';
+import type { CallGateway } from '../call-gateway';
+import { HttpError } from '../http-error';
+import type { PlatformAdapter, PlatformRequest } from './platform';
+
+export interface PlatformWebhookOptions {
+  gateway: CallGateway;
+  adapters: PlatformAdapter[];
+  /** Where the platforms reach this service (CALLFLOW_PUBLIC_URL), for URL-signing schemes behind a proxy. */
+  publicUrl?: string;
+  maxBodyBytes: number;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+}
+
+export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
+  const router = express.Router();
+  const adapters = new Map(opts.adapters.map((a) => [a.name, a]));
+  const env = opts.env ?? process.env;
+  const now = opts.now ?? Date.now;
+
+  const handle = async (req: Request, res: express.Response) => {
+    const name = String(req.params.platform);
+    const adapter = adapters.get(name as PlatformName);
+    if (!adapter) {
+      throw new HttpError(404, `unknown voice platform "${name}"`, [
+        { field: 'platform', message: `one of ${[...adapters.keys()].join(', ')}` },
+      ]);
+    }
+    const agent = agentFor(opts.gateway, String(req.params.agentId));
+    const platform = agent.platforms?.[adapter.name];
+    if (!platform) {
+      throw new HttpError(404, `agent "${agent.id}" is not set up for ${adapter.name} webhooks`, [
+        { field: 'agentId', message: `add platforms.${adapter.name} to the agent` },
+      ]);
+    }
+    const secrets = platform.secrets.map((v) => env[v]).filter((v): v is string => Boolean(v));
+    if (!secrets.length) {
+      opts.log.error(
+        `no ${adapter.name} secret is set for agent ${agent.id} (${platform.secrets.join(', ')})`,
+      );
+      throw new HttpError(503, `${adapter.name} webhooks are not configured on this service`, []);
+    }
+    const rest = (req.params as { rest?: string[] }).rest;
+    const subpath = rest?.length ? `/${rest.join('/')}` : '';
+    const base = (opts.publicUrl ?? `${req.protocol}://${req.get('host')}`).replace(/\/+$/, '');
+    const request: PlatformRequest = {
+      rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      headers: req.headers,
+      publicUrl: `${base}${req.originalUrl}`,
+      subpath,
+      query: Object.fromEntries(
+        Object.entries(req.query).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      ),
+    };
+    adapter.verify(request, secrets, now());
+    const out = await adapter.handle(request, { agent, platform, gateway: opts.gateway, log: opts.log, now });
+    res.status(out.status);
+    if (out.body === undefined) return void res.end();
+    if (out.contentType) return void res.type(out.contentType).send(out.body);
+    res.json(out.body);
+  };
+
+  // Raw bytes: signatures are over the body exactly as sent, so nothing may parse it first.
+  const raw = express.raw({ type: () => true, limit: opts.maxBodyBytes });
+  router.post('/:platform/:agentId', raw, handle);
+  router.post('/:platform/:agentId/*rest', raw, handle);
+  return router;
+}
+
+function agentFor(gateway: CallGateway, agentId: string): AgentConfig {
+  try {
+    return gateway.agent(agentId);
+  } catch (err) {
+    if (err instanceof HttpError)
+      throw new HttpError(404, err.message, [{ field: 'agentId', message: 'no such agent' }]);
+    throw err;
+  }
+}
+
+/** Parses a verified body as JSON, or answers 400. */
+export function parseJsonBody(req: PlatformRequest): unknown {
+  try {
+    return JSON.parse(req.rawBody.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON', [
+      { field: '(body)', message: 'malformed JSON' },
+    ]);
+  }
+}
+
+export const KNOWN_PLATFORMS: readonly PlatformName[] = PLATFORM_NAMES;
