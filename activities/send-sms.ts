@@ -1,11 +1,22 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { isValidPhoneNumber } from 'libphonenumber-js';
+import { isValidPhoneNumber, type NumberType, parsePhoneNumber } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { EffectInProgressError } from '../src/integrations/once';
 import { type SmsReceipt, SmsRejectedError } from '../src/integrations/sms';
 import { segmentInfo, splitBody } from '../src/integrations/sms-segments';
 import { OptOutList } from '../src/store/opt-outs';
 import { defineActionType } from './action-type';
+
+// Numbers that can't receive texts. Most North American numbers are FIXED_LINE_OR_MOBILE and are tried; toll-free
+// and VoIP numbers often take texts, so they are tried too.
+const NOT_TEXTABLE = new Set<NumberType>([
+  'FIXED_LINE',
+  'PREMIUM_RATE',
+  'SHARED_COST',
+  'UAN',
+  'VOICEMAIL',
+  'PAGER',
+]);
 
 export const sendSms = defineActionType({
   type: 'send_sms',
@@ -31,6 +42,15 @@ export const sendSms = defineActionType({
       if (!to.trim()) return { sent: false, status: 'no_number', say: 'There is no number to text.' };
       if (!/^\+[1-9]\d{6,14}$/.test(to) || !isValidPhoneNumber(to)) {
         throw ApplicationFailure.nonRetryable(`"to" is not a valid E.164 phone number`, 'InvalidPhoneNumber');
+      }
+      const numberType = parsePhoneNumber(to).getType();
+      if (numberType && NOT_TEXTABLE.has(numberType)) {
+        return {
+          sent: false,
+          status: 'not_mobile',
+          numberType,
+          say: 'That number is a landline, so no text was sent. Do not promise one.',
+        };
       }
       if (!body.trim()) throw ApplicationFailure.nonRetryable('the rendered body is empty', 'EmptyMessage');
       if (await optOuts.isOptedOut(to)) {

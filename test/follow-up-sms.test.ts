@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { OptOutList } from '../src/store/opt-outs';
 import type { callWorkflow } from '../workflows/call';
 import { event, type Harness, startHarness } from './support/harness';
 
@@ -40,5 +41,28 @@ describe('the follow-up text after a call', () => {
     const r = await record('fu-2', '+1234');
     assert.equal(r.actions[0].status, 'failed');
     assert.equal(r.actions[0].error?.type, 'InvalidPhoneNumber');
+  });
+
+  it('records that nothing was sent to a landline', async () => {
+    const r = await record('fu-3', '+442079460018');
+    assert.equal(r.actions[0].status, 'completed');
+    assert.equal((r.actions[0].output as Record<string, unknown>).status, 'not_mobile');
+    assert.equal((r.actions[0].output as Record<string, unknown>).numberType, 'FIXED_LINE');
+    assert.equal((r.actions[0].output as Record<string, unknown>).sent, false);
+  });
+
+  it('records that nothing was sent to a caller who opted out', async () => {
+    await new OptOutList(h.store).optOut('+14155550177', 'STOP');
+    const r = await record('fu-4', '+14155550177');
+    assert.equal(r.actions[0].status, 'completed');
+    assert.equal((r.actions[0].output as Record<string, unknown>).status, 'opted_out');
+    assert.equal((r.actions[0].output as Record<string, unknown>).sent, false);
+  });
+
+  it('sends to a number that can take texts', async () => {
+    const r = await record('fu-5', '+14155550178');
+    assert.equal(r.actions[0].status, 'completed');
+    assert.equal((r.actions[0].output as Record<string, unknown>).provider, 'dry-run');
+    assert.equal((r.actions[0].output as Record<string, unknown>).to, '+14155550178');
   });
 });
