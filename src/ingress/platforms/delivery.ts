@@ -1,0 +1,47 @@
+/**
+ * Delivering a platform's webhook to its call when the platform retries, reorders and duplicates them. Event ids
+ * make duplicates harmless (the workflow ignores ids it has seen); these helpers handle what ids cannot: a webhook
+ * for a call that has already finished, and a late progress event that would overwrite the final status.
+ */
+import type { CallEvent } from '../../shared/types';
+import type { CallGateway, StartInfo } from '../call-gateway';
+import { HttpError } from '../http-error';
+
+export type Delivery = 'accepted' | 'call_ended';
+
+/** Signals (and starts, with `start.agentId`) the call; a call that has ended is reported, not thrown. */
+export async function deliverEvents(
+  gateway: CallGateway,
+  callId: string,
+  events: CallEvent[],
+  start: StartInfo,
+): Promise<Delivery> {
+  try {
+    await gateway.sendEvents(callId, events, start);
+    return 'accepted';
+  } catch (err) {
+    // Closed workflows are never started again (REJECT_DUPLICATE): a late or repeated webhook lands here.
+    if (err instanceof HttpError && err.status === 409) return 'call_ended';
+    throw err;
+  }
+}
+
+/**
+ * True once the call has ended (or finished its after-call stage). Progress events that arrive after the end must
+ * not be applied: the last status would then read "ringing" for a completed call.
+ */
+export async function callHasEnded(gateway: CallGateway, callId: string): Promise<boolean> {
+  try {
+    const d = await gateway.describe(callId);
+    return d.status !== 'running' || ('state' in d && d.state.status !== 'active');
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 404) return false;
+    if (err instanceof HttpError && err.status === 409) return true;
+    throw err;
+  }
+}
+
+/** What a webhook answers: the platform only needs a 2xx; the body says what happened, for its delivery log. */
+export function acknowledgement(callId: string, delivery: Delivery | 'ignored', detail?: string) {
+  return { status: 200, body: { callId, result: delivery, ...(detail ? { detail } : {}) } };
+}

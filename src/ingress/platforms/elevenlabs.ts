@@ -1,0 +1,62 @@
+/**
+ * ElevenLabs post-call webhooks at /webhooks/elevenlabs/<agentId>. Signed with `ElevenLabs-Signature:
+ * t=<unix seconds>,v0=<hex HMAC-SHA256 of "<t>.<raw body>">` under the webhook's shared secret; ElevenLabs' own
+ * SDK accepts a timestamp up to 30 minutes old, and so do we.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { elevenLabsWebhookSchema, mapElevenLabsWebhook } from '../../platforms/elevenlabs';
+import { HttpError, validationError } from '../http-error';
+import { acknowledgement, deliverEvents } from './delivery';
+import { type PlatformAdapter, platformCallId } from './platform';
+import { parseJsonBody } from './router';
+
+export const ELEVENLABS_TOLERANCE_SECONDS = 30 * 60;
+
+function unauthorized(message: string): HttpError {
+  return new HttpError(401, message, [{ field: 'elevenlabs-signature', message }]);
+}
+
+export const elevenLabsAdapter: PlatformAdapter = {
+  name: 'elevenlabs',
+
+  verify(req, secrets, now) {
+    const header = req.headers['elevenlabs-signature'];
+    if (typeof header !== 'string' || !header) throw unauthorized('missing ElevenLabs-Signature header');
+    const parts = new Map(
+      header.split(',').map((p) => {
+        const i = p.indexOf('=');
+        return [p.slice(0, i).trim(), p.slice(i + 1).trim()] as const;
+      }),
+    );
+    const t = parts.get('t') ?? '';
+    const given = parts.get('v0') ?? '';
+    if (!/^\d{1,12}$/.test(t) || !/^[0-9a-f]{64}$/i.test(given))
+      throw unauthorized('malformed ElevenLabs-Signature header: expected t=<seconds>,v0=<hex>');
+    const age = now / 1000 - Number(t);
+    if (age > ELEVENLABS_TOLERANCE_SECONDS) throw unauthorized('ElevenLabs-Signature timestamp is too old');
+    // A clock a little ahead of ours is tolerated; one far ahead is not a delivery we believe.
+    if (age < -ELEVENLABS_TOLERANCE_SECONDS)
+      throw unauthorized('ElevenLabs-Signature timestamp is in the future');
+    const signed = Buffer.concat([Buffer.from(`${t}.`), req.rawBody]);
+    const actual = Buffer.from(given.toLowerCase(), 'hex');
+    const ok = secrets.some((secret) => {
+      const expected = createHmac('sha256', secret).update(signed).digest();
+      return expected.length === actual.length && timingSafeEqual(expected, actual);
+    });
+    if (!ok) throw unauthorized('ElevenLabs-Signature does not match the request body');
+  },
+
+  async handle(req, ctx) {
+    const parsed = elevenLabsWebhookSchema.safeParse(parseJsonBody(req));
+    if (!parsed.success) throw validationError(parsed.error);
+    const mapping = mapElevenLabsWebhook(parsed.data);
+    const callId = platformCallId('elevenlabs', mapping.conversationId);
+    if (mapping.kind === 'acknowledge') return acknowledgement(callId, 'ignored', mapping.reason);
+    const delivery = await deliverEvents(ctx.gateway, callId, mapping.events, {
+      agentId: ctx.agent.id,
+      call: mapping.call,
+    });
+    ctx.log.info(`elevenlabs ${parsed.data.type}: ${delivery}`, { callId, events: mapping.events.length });
+    return acknowledgement(callId, delivery);
+  },
+};

@@ -1,0 +1,90 @@
+/**
+ * JustCall webhooks at /webhooks/justcall/<agentId>. JustCall's "dynamic webhook signature" (version v1) is
+ * hex HMAC-SHA256, keyed with the account's API secret, of `<secret>|<encodeURIComponent(webhook_url)>|<type>|
+ * <x-justcall-request-timestamp>`. It does not cover `data`, so we also insist that the signed `webhook_url` is this
+ * very endpoint (a signature made for another URL is refused) and that the timestamp is recent.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ZodError } from 'zod';
+import {
+  JustCallPayloadError,
+  type JustCallWebhook,
+  justCallWebhookSchema,
+  mapJustCallWebhook,
+} from '../../platforms/justcall';
+import { HttpError, validationError } from '../http-error';
+import { acknowledgement, callHasEnded, deliverEvents } from './delivery';
+import { type PlatformAdapter, type PlatformRequest, platformCallId } from './platform';
+import { parseJsonBody } from './router';
+
+export const JUSTCALL_TOLERANCE_SECONDS = 10 * 60;
+
+function unauthorized(field: string, message: string): HttpError {
+  return new HttpError(401, message, [{ field, message }]);
+}
+
+function envelope(req: PlatformRequest): JustCallWebhook {
+  const parsed = justCallWebhookSchema.safeParse(parseJsonBody(req));
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+/** JustCall sends "YYYY-MM-DD HH:mm:ss" in UTC; an ISO 8601 value is read as such. */
+function parseTimestamp(value: string): number {
+  const iso = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(value) ? `${value.replace(' ', 'T')}Z` : value;
+  return Date.parse(iso);
+}
+
+const sameUrl = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+
+export const justCallAdapter: PlatformAdapter = {
+  name: 'justcall',
+
+  verify(req, secrets, now) {
+    const signature = req.headers['x-justcall-signature'];
+    const version = req.headers['x-justcall-signature-version'];
+    const timestamp = req.headers['x-justcall-request-timestamp'];
+    if (typeof signature !== 'string' || !/^[0-9a-f]{64}$/i.test(signature))
+      throw unauthorized('x-justcall-signature', 'missing or malformed x-justcall-signature header');
+    if (version !== undefined && version !== 'v1')
+      throw unauthorized('x-justcall-signature-version', `unsupported signature version "${version}"`);
+    if (typeof timestamp !== 'string' || Number.isNaN(parseTimestamp(timestamp)))
+      throw unauthorized('x-justcall-request-timestamp', 'missing or malformed x-justcall-request-timestamp');
+    if (Math.abs(now - parseTimestamp(timestamp)) > JUSTCALL_TOLERANCE_SECONDS * 1000)
+      throw unauthorized(
+        'x-justcall-request-timestamp',
+        'x-justcall-request-timestamp is outside the window',
+      );
+    const body = envelope(req);
+    if (!sameUrl(body.webhook_url, req.publicUrl))
+      throw unauthorized('webhook_url', 'the signed webhook_url is not this endpoint');
+    const actual = Buffer.from(signature.toLowerCase(), 'hex');
+    const ok = secrets.some((secret) => {
+      const signed = `${secret}|${encodeURIComponent(body.webhook_url)}|${body.type}|${timestamp}`;
+      const expected = createHmac('sha256', secret).update(signed).digest();
+      return expected.length === actual.length && timingSafeEqual(expected, actual);
+    });
+    if (!ok) throw unauthorized('x-justcall-signature', 'x-justcall-signature does not match the request');
+  },
+
+  async handle(req, ctx) {
+    const body = envelope(req);
+    let mapping: ReturnType<typeof mapJustCallWebhook>;
+    try {
+      mapping = mapJustCallWebhook(body, new Date(ctx.now()), ctx.platform.awaitAnalysisSeconds === 0);
+    } catch (err) {
+      if (err instanceof JustCallPayloadError) throw validationError(new ZodError(err.issues), 'data');
+      throw err;
+    }
+    if (mapping.kind === 'ignore') return acknowledgement('', 'ignored', mapping.reason);
+    const callId = platformCallId('justcall', mapping.justCallId);
+    if (mapping.progress && (await callHasEnded(ctx.gateway, callId)))
+      return acknowledgement(callId, 'call_ended');
+    const delivery = await deliverEvents(ctx.gateway, callId, mapping.events, {
+      agentId: ctx.agent.id,
+      call: mapping.call,
+    });
+    ctx.log.info(`justcall ${body.type}: ${delivery}`, { callId, events: mapping.events.length });
+    return acknowledgement(callId, delivery);
+  },
+};

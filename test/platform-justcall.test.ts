@@ -1,0 +1,306 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { justCallAdapter } from '../src/ingress/platforms/justcall';
+import { type Harness, startHarness } from './support/harness';
+import { comparableRecord, justCallHeaders, justCallTimestamp } from './support/platform-signing-more';
+import { eventually } from './support/temporal';
+
+const SECRET = 'ea39089c40790e9dc7a080ec95e849b8fa0fa5fb';
+const OLD_SECRET = '0000089c40790e9dc7a080ec95e849b8fa0fa000';
+const CALLER = '+14155550123';
+const TYPES = ['call.answered', 'call.completed', 'call.voice_agent_data_generated'] as const;
+
+const afterCall = [
+  {
+    id: 'disposition',
+    type: 'set_disposition',
+    codes: ['Resolved', 'Other'],
+    rules: [{ code: 'Resolved', if: '{{data.platform_call_outcome}} == success' }],
+    default: 'Other',
+  },
+  { id: 'follow_up', type: 'send_sms', body: 'Thanks {{data.caller_name}}: {{data.platform_summary}}' },
+];
+const agent = {
+  id: 'jc-front-desk',
+  name: 'Front desk',
+  platforms: { justcall: { secrets: ['JC_SECRET', 'JC_SECRET_OLD'] } },
+  actions: { duringCall: [], afterCall },
+};
+/** Numbers not answered by the voice agent: call.completed is the end. */
+const humanAgent = {
+  id: 'jc-humans',
+  name: 'Humans',
+  platforms: { justcall: { secrets: ['JC_SECRET'], awaitAnalysisSeconds: 0 } },
+  actions: { duringCall: [], afterCall: [] },
+};
+
+describe('JustCall webhooks', () => {
+  let h: Harness;
+  let clock = Date.UTC(2024, 2, 21, 17, 8, 22);
+
+  before(async () => {
+    h = await startHarness({
+      agents: [agent, humanAgent],
+      env: { JC_SECRET: SECRET, JC_SECRET_OLD: OLD_SECRET },
+      now: () => clock,
+    });
+  });
+  after(async () => {
+    await h?.stop();
+  });
+  afterEach(() => {
+    clock = Date.UTC(2024, 2, 21, 17, 8, 22);
+  });
+
+  const endpoint = (agentId = agent.id) => `${h.url}/webhooks/justcall/${agentId}`;
+  function fixture(type: string, callId: number, agentId = agent.id): any {
+    const file = path.join(__dirname, 'fixtures', 'justcall', `${type}.json`);
+    const body = JSON.parse(readFileSync(file, 'utf8'));
+    body.webhook_url = endpoint(agentId);
+    body.data.id = callId;
+    return body;
+  }
+  const post = (body: string, headers: Record<string, string>, agentId = agent.id) =>
+    h.api('POST', `/webhooks/justcall/${agentId}`, body, { 'content-type': 'application/json', ...headers });
+  const send = (payload: any, opts: { secret?: string; at?: number; agentId?: string } = {}) =>
+    post(
+      JSON.stringify(payload),
+      justCallHeaders(opts.secret ?? SECRET, payload, justCallTimestamp(opts.at ?? clock)),
+      opts.agentId,
+    );
+  const record = (callId: string) =>
+    eventually(async () => {
+      const res = await h.api('GET', `/v1/calls/${callId}`);
+      return res.body.status === 'completed' ? res.body.record : undefined;
+    });
+  const notStarted = async (callId: string) =>
+    assert.equal((await h.api('GET', `/v1/calls/${callId}`)).status, 404);
+
+  function assertTheCall(r: any) {
+    assert.equal(r.from, CALLER);
+    assert.equal(r.to, '+14155550100');
+    assert.deepEqual(
+      r.transcript.map((t: any) => [t.at, t.role, t.text]),
+      [
+        ['2024-03-21T17:02:11.000Z', 'agent', 'Thanks for calling Acme, how can I help?'],
+        ['2024-03-21T17:02:14.000Z', 'caller', "Hi, my name is Ada. I'd like to move my appointment."],
+        ['2024-03-21T17:02:40.000Z', 'agent', "Done: you're now booked for Friday at 10."],
+      ],
+    );
+    assert.deepEqual(r.data, {
+      caller_name: 'Ada',
+      platform_summary: 'Ada moved her appointment to Friday at 10.',
+      platform_call_outcome: 'success',
+      platform_call_duration_seconds: 72,
+    });
+    assert.equal(r.lastStatus, 'completed');
+    assert.equal(r.endedAt, '2024-03-21T17:03:22.000Z');
+    assert.equal(r.disposition, 'Resolved');
+    const sms = r.actions.filter((a: any) => a.actionId === 'follow_up');
+    assert.equal(sms.length, 1);
+    assert.equal(sms[0].output.body, 'Thanks Ada: Ada moved her appointment to Friday at 10.');
+  }
+
+  it("verifies JustCall's documented signature example", () => {
+    // The example on developer.justcall.io/docs/dynamic-webhook-signatures, with its published signature.
+    const webhookUrl = 'https://webhook.site/3bcea770-370a-4b09-8b66-426f687e08a4';
+    const body = {
+      request_id: '01HSGZRD0PHRCCHM46JRCRYMC4',
+      webhook_url: webhookUrl,
+      type: 'call.completed',
+      data: {},
+    };
+    const headers = {
+      'x-justcall-signature': '56761bae5b27a784a3ddd2af828bc5def7176bc0a8650199b04c737bd39bbecf',
+      'x-justcall-signature-version': 'v1',
+      'x-justcall-request-timestamp': '2024-03-21 17:08:22',
+    };
+    assert.deepEqual(justCallHeaders(SECRET, body, '2024-03-21 17:08:22'), headers);
+    const request = {
+      rawBody: Buffer.from(JSON.stringify(body)),
+      headers,
+      publicUrl: webhookUrl,
+      subpath: '',
+      query: {},
+    };
+    assert.doesNotThrow(() => justCallAdapter.verify(request, [SECRET], clock));
+    assert.throws(() => justCallAdapter.verify(request, [OLD_SECRET], clock), /does not match/);
+  });
+
+  it('answered, completed and the voice agent data make one call record', async () => {
+    for (const type of TYPES) {
+      const res = await send(fixture(type, 1001));
+      assert.equal(res.status, 200, `${type}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.callId, 'justcall-1001');
+    }
+    assertTheCall(await record('justcall-1001'));
+  });
+
+  it('shuffled and duplicated deliveries produce the same record as the ordered ones', async () => {
+    const ordered = await (async () => {
+      for (const type of TYPES) await send(fixture(type, 1002));
+      return record('justcall-1002');
+    })();
+    const shuffled = [
+      'call.voice_agent_data_generated',
+      'call.answered',
+      'call.voice_agent_data_generated',
+      'call.completed',
+      'call.answered',
+    ];
+    for (const type of shuffled) {
+      const res = await send(fixture(type, 1003));
+      assert.equal(res.status, 200, `${type}: ${JSON.stringify(res.body)}`);
+    }
+    const r = await record('justcall-1003');
+    assertTheCall(r);
+    assert.deepEqual(comparableRecord(r), comparableRecord(ordered));
+  });
+
+  it('a completed call before its answered event still ends as completed', async () => {
+    for (const type of ['call.completed', 'call.answered', 'call.voice_agent_data_generated'])
+      assert.equal((await send(fixture(type, 1004))).status, 200);
+    assertTheCall(await record('justcall-1004'));
+  });
+
+  it('refuses a tampered event type, a wrong secret and a signature made for another URL', async () => {
+    const payload = fixture('call.answered', 1010);
+    const headers = justCallHeaders(SECRET, payload, justCallTimestamp(clock));
+    const tampered = await post(
+      JSON.stringify({ ...payload, type: 'call.voice_agent_data_generated' }),
+      headers,
+    );
+    assert.equal(tampered.status, 401);
+    assert.match(tampered.body.error, /does not match/);
+    assert.equal((await send(payload, { secret: 'not-the-secret' })).status, 401);
+    const elsewhere = { ...payload, webhook_url: 'https://attacker.example/hook' };
+    const moved = await send(elsewhere);
+    assert.equal(moved.status, 401);
+    assert.match(moved.body.error, /not this endpoint/);
+    await notStarted('justcall-1010');
+  });
+
+  it('verifies with the old secret during a rotation', async () => {
+    assert.equal((await send(fixture('call.answered', 1011), { secret: OLD_SECRET })).status, 200);
+  });
+
+  it('refuses missing headers and an unknown signature version', async () => {
+    const payload = fixture('call.answered', 1012);
+    const missing = await post(JSON.stringify(payload), {});
+    assert.equal(missing.status, 401);
+    assert.match(missing.body.error, /x-justcall-signature/);
+    const headers = justCallHeaders(SECRET, payload, justCallTimestamp(clock));
+    const v2 = await post(JSON.stringify(payload), { ...headers, 'x-justcall-signature-version': 'v2' });
+    assert.equal(v2.status, 401);
+    const noTime = { ...headers };
+    delete (noTime as Record<string, string>)['x-justcall-request-timestamp'];
+    assert.equal((await post(JSON.stringify(payload), noTime)).status, 401);
+    await notStarted('justcall-1012');
+  });
+
+  it('refuses a timestamp outside the 10-minute window, either way', async () => {
+    const payload = fixture('call.voice_agent_data_generated', 1013);
+    const stale = await send(payload, { at: clock - 11 * 60_000 });
+    assert.equal(stale.status, 401);
+    assert.match(stale.body.error, /outside the window/);
+    assert.equal((await send(payload, { at: clock + 11 * 60_000 })).status, 401);
+    await notStarted('justcall-1013');
+  });
+
+  it('a replayed end event for a finished call answers 2xx and changes nothing', async () => {
+    const payload = fixture('call.voice_agent_data_generated', 1014);
+    const body = JSON.stringify(payload);
+    const headers = justCallHeaders(SECRET, payload, justCallTimestamp(clock));
+    assert.equal((await post(body, headers)).status, 200);
+    const done = await record('justcall-1014');
+    const again = await post(body, headers);
+    assert.equal(again.status, 200);
+    assert.equal(again.body.result, 'call_ended');
+    const late = await send(fixture('call.answered', 1014));
+    assert.equal(late.status, 200);
+    assert.equal(late.body.result, 'call_ended');
+    assert.deepEqual(await record('justcall-1014'), done);
+  });
+
+  it('for agents without the voice agent, call.completed ends the call', async () => {
+    const res = await send(fixture('call.completed', 1015, humanAgent.id), { agentId: humanAgent.id });
+    assert.equal(res.status, 200);
+    const r = await record('justcall-1015');
+    assert.equal(r.endReason, 'hangup');
+    assert.equal(r.data.platform_call_duration_seconds, 72);
+  });
+
+  it('acknowledges event types it does not use without starting a call', async () => {
+    const res = await send(fixture('sms.received', 1016));
+    assert.equal(res.status, 200);
+    assert.equal(res.body.result, 'ignored');
+    await notStarted('justcall-1016');
+  });
+
+  it('answers 400 naming the missing field, and for a body that is not JSON', async () => {
+    const noId = fixture('call.completed', 1017);
+    delete noId.data.id;
+    const res = await send(noId);
+    assert.equal(res.status, 400);
+    assert.ok(
+      res.body.details.some((d: any) => d.field === 'data.id'),
+      JSON.stringify(res.body),
+    );
+    const noAgent = fixture('call.voice_agent_data_generated', 1017);
+    delete noAgent.data.voice_agent;
+    const res2 = await send(noAgent);
+    assert.equal(res2.status, 400);
+    assert.ok(
+      res2.body.details.some((d: any) => d.field === 'data.voice_agent'),
+      JSON.stringify(res2.body),
+    );
+    const broken = await post(
+      '{"type":',
+      justCallHeaders(SECRET, { webhook_url: endpoint(), type: 'x' }, 'now'),
+    );
+    assert.equal(broken.status, 401);
+    const unparsable = await post(
+      '{"type":',
+      justCallHeaders(SECRET, { webhook_url: endpoint(), type: 'x' }, justCallTimestamp(clock)),
+    );
+    assert.equal(unparsable.status, 400);
+    await notStarted('justcall-1017');
+  });
+
+  it('produces the same call record as the same call sent through the generic events API', async () => {
+    for (const type of TYPES) await send(fixture(type, 1018));
+    const fromPlatform = await record('justcall-1018');
+    const voice = fixture('call.voice_agent_data_generated', 1018).data.voice_agent;
+    const at = (s: number) => new Date(Date.UTC(2024, 2, 21, 17, 2, 10 + s)).toISOString();
+    const res = await h.api('POST', '/v1/calls/generic-jc-compare/events', {
+      agentId: agent.id,
+      call: { direction: 'inbound', from: CALLER, to: '+14155550100', platform: 'justcall' },
+      events: [
+        { id: 's1', at: at(0), type: 'status', status: 'in-progress' },
+        ...voice.transcript.map((t: any, i: number) => ({
+          id: `t${i}`,
+          at: at(t.offset_seconds),
+          type: 'utterance',
+          role: t.speaker === 'agent' ? 'agent' : 'caller',
+          text: t.text,
+        })),
+        {
+          id: 'd1',
+          at: at(72),
+          type: 'data',
+          fields: {
+            caller_name: 'Ada',
+            platform_summary: voice.summary,
+            platform_call_outcome: 'success',
+            platform_call_duration_seconds: 72,
+          },
+        },
+        { id: 's2', at: at(72), type: 'status', status: 'completed' },
+        { id: 'end', at: at(72), type: 'ended', reason: 'hangup' },
+      ],
+    });
+    assert.equal(res.status, 202);
+    assert.deepEqual(comparableRecord(fromPlatform), comparableRecord(await record('generic-jc-compare')));
+  });
+});
