@@ -1,7 +1,9 @@
 /**
- * Twilio's webhooks: transfer-leg status callbacks, the warm-transfer briefing keypress, the cold-transfer
- * Dial action, SMS delivery statuses and inbound texts (STOP / START). Every request must carry a valid
- * `X-Twilio-Signature`; an unsigned or tampered one gets 401 and changes nothing.
+ * Twilio's webhooks: the caller's own call status callbacks, transfer-leg status callbacks, the warm-transfer
+ * briefing keypress, the cold-transfer Dial action, SMS delivery statuses and inbound texts (STOP / START). Every
+ * request must carry a valid `X-Twilio-Signature` computed over the public URL (so it verifies behind a reverse
+ * proxy); an unsigned or tampered one gets 401 and changes nothing. JSON bodies are signed the way Twilio signs
+ * them: the URL carries `?bodySHA256=<hex SHA-256 of the body>` and the signature covers that URL.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import twilio from 'twilio';
@@ -10,6 +12,7 @@ import type { CallEvent, TransferLegStatus } from '../shared/types';
 import type { OptOutList } from '../store/opt-outs';
 import type { CallGateway } from './call-gateway';
 import { HttpError } from './http-error';
+import { callHasEnded, deliverEvents } from './platforms/delivery';
 
 export interface TwilioWebhookOptions {
   gateway: CallGateway;
@@ -22,6 +25,7 @@ export interface TwilioWebhookOptions {
 }
 
 const DEFAULT_HOLD_MUSIC = 'http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3';
+const FINAL_CALL_STATUSES = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 const CALL_STATUSES = new Set([
   'initiated',
   'ringing',
@@ -36,7 +40,27 @@ const CALL_STATUSES = new Set([
 export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
   const router = express.Router();
   router.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  // Raw bytes for JSON: the bodySHA256 in the signed URL is over the body exactly as sent.
+  router.use(express.raw({ type: 'application/json', limit: '64kb' }));
   router.use(verifySignature(opts.authToken, opts.publicUrl.replace(/\/+$/, '')));
+
+  // The caller's call, set up in Twilio as the number's (or the outbound call's) status callback. The CallSid names
+  // the call, so the first callback starts it; a call started through the API under its own id uses /calls/<id>.
+  router.post('/agents/:agentId/voice-status', async (req, res) => {
+    const agent = opts.gateway.agent(String(req.params.agentId));
+    const callback = parseVoiceStatus(req.body);
+    await deliverVoiceStatus(opts.gateway, `twilio-${callback.callSid}`, callback, {
+      agentId: agent.id,
+      call: callback.call,
+    });
+    res.status(204).end();
+  });
+
+  router.post('/calls/:callId/voice-status', async (req, res) => {
+    const callback = parseVoiceStatus(req.body);
+    await deliverVoiceStatus(opts.gateway, String(req.params.callId), callback, {});
+    res.status(204).end();
+  });
 
   router.post('/calls/:callId/transfers/:attemptId/status', async (req, res) => {
     const p = req.body as Record<string, string>;
@@ -143,19 +167,114 @@ async function signal(opts: TwilioWebhookOptions, req: Request, event: CallEvent
   }
 }
 
+interface VoiceStatus {
+  callSid: string;
+  status: string;
+  sequence: string;
+  at: string;
+  durationSeconds?: number;
+  call: {
+    direction: 'inbound' | 'outbound';
+    from?: string;
+    to?: string;
+    platform: string;
+    providerCallId: string;
+  };
+}
+
+function parseVoiceStatus(body: unknown): VoiceStatus {
+  const p = (body ?? {}) as Record<string, unknown>;
+  const text = (name: string) => (typeof p[name] === 'string' ? (p[name] as string) : undefined);
+  const callSid = text('CallSid') ?? '';
+  if (!/^CA[0-9A-Za-z]{32}$/.test(callSid))
+    throw new HttpError(400, 'CallSid is required', [{ field: 'CallSid', message: 'a Twilio call SID' }]);
+  const status = text('CallStatus') ?? '';
+  if (!CALL_STATUSES.has(status))
+    throw new HttpError(400, 'unknown CallStatus', [{ field: 'CallStatus', message: 'not a call status' }]);
+  const stamp = Date.parse(text('Timestamp') ?? '');
+  const duration = Number(text('CallDuration'));
+  const outbound = (text('Direction') ?? '').startsWith('outbound');
+  return {
+    callSid,
+    status,
+    sequence: text('SequenceNumber') ?? '',
+    at: new Date(Number.isNaN(stamp) ? Date.now() : stamp).toISOString(),
+    ...(text('CallDuration') !== undefined && Number.isFinite(duration) ? { durationSeconds: duration } : {}),
+    call: {
+      direction: outbound ? 'outbound' : 'inbound',
+      ...(text('From') ? { from: text('From') } : {}),
+      ...(text('To') ? { to: text('To') } : {}),
+      platform: 'twilio',
+      providerCallId: callSid,
+    },
+  };
+}
+
+/**
+ * A final status ends the call (with its duration); earlier ones only set the status, and are dropped once the
+ * call has ended, because Twilio may deliver "ringing" after "completed".
+ */
+async function deliverVoiceStatus(
+  gateway: CallGateway,
+  callId: string,
+  cb: VoiceStatus,
+  start: { agentId?: string; call?: VoiceStatus['call'] },
+): Promise<void> {
+  const prefix = `twilio:${cb.callSid}`;
+  const events: CallEvent[] = [
+    { id: `${prefix}:${cb.status}:${cb.sequence}`, at: cb.at, type: 'status', status: cb.status },
+  ];
+  if (!FINAL_CALL_STATUSES.has(cb.status)) {
+    if (await callHasEnded(gateway, callId)) return;
+  } else {
+    if (cb.durationSeconds !== undefined) {
+      events.push({
+        id: `${prefix}:duration`,
+        at: cb.at,
+        type: 'data',
+        fields: { platform_call_duration_seconds: cb.durationSeconds },
+      });
+    }
+    const reason = cb.status === 'completed' ? 'hangup' : cb.status;
+    events.push({ id: `${prefix}:ended`, at: cb.at, type: 'ended', reason });
+  }
+  // A callback for a call that has already finished is not Twilio's problem to retry.
+  await deliverEvents(gateway, callId, events, start);
+}
+
 function verifySignature(authToken: string, publicUrl: string) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const signature = req.get('x-twilio-signature') ?? '';
     const url = `${publicUrl}${req.originalUrl}`;
-    const params = (req.body ?? {}) as Record<string, string>;
-    if (signature && twilio.validateRequest(authToken, signature, url, params)) {
-      next();
+    if (!Buffer.isBuffer(req.body)) {
+      const params = (req.body ?? {}) as Record<string, string>;
+      next(signature && twilio.validateRequest(authToken, signature, url, params) ? undefined : unsigned());
       return;
     }
-    next(
-      new HttpError(401, 'invalid Twilio signature', [
-        { field: 'x-twilio-signature', message: 'does not match the request' },
-      ]),
-    );
+    const raw = req.body.toString('utf8');
+    const signed =
+      signature &&
+      url.includes('bodySHA256=') &&
+      twilio.validateRequestWithBody(authToken, signature, url, raw);
+    if (!signed) {
+      next(unsigned());
+      return;
+    }
+    try {
+      req.body = JSON.parse(raw);
+      next();
+    } catch {
+      next(
+        new HttpError(400, 'request body is not valid JSON', [
+          { field: '(body)', message: 'malformed JSON' },
+        ]),
+      );
+    }
   };
+}
+
+function unsigned(): HttpError {
+  return new HttpError(401, 'invalid Twilio signature', [
+    { field: 'x-twilio-signature', message: 'does not match the request' },
+  ]);
 }

@@ -1,0 +1,248 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { createIngress } from '../src/ingress/app';
+import { twilioWebhooks } from '../src/ingress/twilio-webhooks';
+import { freePort } from '../src/temporal/free-port';
+import { type Harness, quietLog, startHarness } from './support/harness';
+import {
+  comparableRecord,
+  postWithHost,
+  twilioJsonUrl,
+  twilioSignature,
+} from './support/platform-signing-more';
+import { eventually } from './support/temporal';
+
+const TOKEN = 'twilio-auth-token-0123456789abcdef';
+const PUBLIC = 'https://calls.example.com';
+const CALLER = '+14155550123';
+const OUR_NUMBER = '+14155550100';
+const FORM = 'application/x-www-form-urlencoded';
+
+const agent = {
+  id: 'tw-agent',
+  name: 'Twilio line',
+  actions: {
+    duringCall: [],
+    afterCall: [
+      {
+        id: 'disposition',
+        type: 'set_disposition',
+        codes: ['Long', 'Short'],
+        rules: [{ code: 'Long', if: '{{data.platform_call_duration_seconds}} > 60' }],
+        default: 'Short',
+      },
+      { id: 'follow_up', type: 'send_sms', body: 'Thanks for calling.' },
+    ],
+  },
+};
+
+type Params = Record<string, string>;
+const inbound: Params[] = JSON.parse(
+  readFileSync(path.join(__dirname, 'fixtures', 'twilio', 'voice-status-inbound.json'), 'utf8'),
+);
+const busy: Params = JSON.parse(
+  readFileSync(path.join(__dirname, 'fixtures', 'twilio', 'voice-status-busy.json'), 'utf8'),
+);
+/** The same callbacks for another call: each test has its own CallSid. */
+const withSid = (params: Params, n: number): Params => ({
+  ...params,
+  CallSid: `CA${String(n).padStart(32, '0')}`,
+});
+const callIdOf = (n: number) => `twilio-CA${String(n).padStart(32, '0')}`;
+
+describe('Twilio voice status callbacks', () => {
+  let h: Harness;
+  let proxied: Server;
+  let proxiedUrl: string;
+
+  before(async () => {
+    h = await startHarness({ agents: [agent], twilioAuthToken: TOKEN });
+    // The same service behind a reverse proxy: Twilio was given PUBLIC, and signs over it.
+    const port = await freePort();
+    proxiedUrl = `http://127.0.0.1:${port}`;
+    const app = createIngress({
+      gateway: h.gateway,
+      maxBodyBytes: 64 * 1024,
+      log: quietLog,
+      twilioRoutes: twilioWebhooks({
+        gateway: h.gateway,
+        authToken: TOKEN,
+        publicUrl: PUBLIC,
+        log: quietLog,
+      }),
+    });
+    proxied = await new Promise((resolve) => {
+      const s = app.listen(port, '127.0.0.1', () => resolve(s));
+    });
+  });
+  after(async () => {
+    await new Promise((r) => proxied?.close(r));
+    await h?.stop();
+  });
+
+  const statusPath = `/twilio/agents/${agent.id}/voice-status`;
+  const callback = (params: Params, signedUrl = `${h.url}${statusPath}`) =>
+    h.api('POST', statusPath, new URLSearchParams(params).toString(), {
+      'content-type': FORM,
+      'x-twilio-signature': twilioSignature(TOKEN, signedUrl, params),
+    });
+  const record = (callId: string) =>
+    eventually(async () => {
+      const res = await h.api('GET', `/v1/calls/${callId}`);
+      return res.body.status === 'completed' ? res.body.record : undefined;
+    });
+  const notStarted = async (callId: string) =>
+    assert.equal((await h.api('GET', `/v1/calls/${callId}`)).status, 404);
+
+  function assertInboundCall(r: any) {
+    assert.equal(r.direction, 'inbound');
+    assert.equal(r.from, CALLER);
+    assert.equal(r.to, OUR_NUMBER);
+    assert.equal(r.lastStatus, 'completed');
+    assert.equal(r.endReason, 'hangup');
+    assert.equal(r.endedAt, '2024-03-21T17:03:22.000Z');
+    assert.deepEqual(r.data, { platform_call_duration_seconds: 72 });
+    assert.equal(r.disposition, 'Long');
+    assert.equal(r.actions.filter((a: any) => a.actionId === 'follow_up').length, 1);
+  }
+
+  it('the first callback starts the call under its CallSid; the final one ends it with its duration', async () => {
+    for (const params of inbound) assert.equal((await callback(withSid(params, 1))).status, 204);
+    assertInboundCall(await record(callIdOf(1)));
+  });
+
+  it('shuffled and repeated callbacks produce the same record as ordered ones', async () => {
+    for (const params of inbound) await callback(withSid(params, 2));
+    const ordered = await record(callIdOf(2));
+    for (const i of [2, 0, 2, 1, 0]) assert.equal((await callback(withSid(inbound[i], 3))).status, 204);
+    const r = await record(callIdOf(3));
+    assertInboundCall(r);
+    assert.deepEqual(comparableRecord(r), comparableRecord(ordered));
+  });
+
+  it('an outbound call that finds the line busy ends as busy', async () => {
+    assert.equal((await callback(withSid(busy, 4))).status, 204);
+    const r = await record(callIdOf(4));
+    assert.equal(r.direction, 'outbound');
+    assert.equal(r.to, CALLER);
+    assert.equal(r.endReason, 'busy');
+    assert.equal(r.lastStatus, 'busy');
+  });
+
+  it('refuses a tampered parameter and a missing signature with 401, starting nothing', async () => {
+    const params = withSid(inbound[0], 5);
+    const signature = twilioSignature(TOKEN, `${h.url}${statusPath}`, params);
+    const tampered = await h.api(
+      'POST',
+      statusPath,
+      new URLSearchParams({ ...params, From: '+15550000000' }).toString(),
+      { 'content-type': FORM, 'x-twilio-signature': signature },
+    );
+    assert.equal(tampered.status, 401);
+    assert.match(tampered.body.error, /invalid Twilio signature/);
+    const unsigned = await h.api('POST', statusPath, new URLSearchParams(params).toString(), {
+      'content-type': FORM,
+    });
+    assert.equal(unsigned.status, 401);
+    assert.equal((await callback(params, `${h.url}/twilio/agents/other/voice-status`)).status, 401);
+    await notStarted(callIdOf(5));
+  });
+
+  it('a replayed final callback answers 2xx and leaves one record', async () => {
+    for (const params of inbound) await callback(withSid(params, 6));
+    const done = await record(callIdOf(6));
+    assert.equal((await callback(withSid(inbound[2], 6))).status, 204);
+    assert.equal((await callback(withSid(inbound[0], 6))).status, 204);
+    assert.deepEqual(await record(callIdOf(6)), done);
+  });
+
+  it('behind a reverse proxy, verifies over the public URL, not the Host it was forwarded with', async () => {
+    const params = withSid(busy, 7);
+    const body = new URLSearchParams(params).toString();
+    const overHost = await postWithHost(`${proxiedUrl}${statusPath}`, '127.0.0.1', body, {
+      'content-type': FORM,
+      'x-twilio-signature': twilioSignature(TOKEN, `${proxiedUrl}${statusPath}`, params),
+    });
+    assert.equal(overHost.status, 401);
+    await notStarted(callIdOf(7));
+    const overPublic = await postWithHost(`${proxiedUrl}${statusPath}`, 'internal-lb:8080', body, {
+      'content-type': FORM,
+      'x-twilio-signature': twilioSignature(TOKEN, `${PUBLIC}${statusPath}`, params),
+    });
+    assert.equal(overPublic.status, 204);
+    assert.equal((await record(callIdOf(7))).endReason, 'busy');
+  });
+
+  it('accepts a JSON body signed through bodySHA256, and refuses one whose body does not match', async () => {
+    const body = JSON.stringify(withSid(busy, 8));
+    const url = twilioJsonUrl(`${h.url}${statusPath}`, body);
+    const pathAndQuery = url.slice(h.url.length);
+    const headers = { 'content-type': 'application/json', 'x-twilio-signature': twilioSignature(TOKEN, url) };
+    const altered = body.replace('"busy"', '"completed"');
+    assert.equal((await h.api('POST', pathAndQuery, altered, headers)).status, 401);
+    const noHash = await h.api('POST', statusPath, body, {
+      'content-type': 'application/json',
+      'x-twilio-signature': twilioSignature(TOKEN, `${h.url}${statusPath}`),
+    });
+    assert.equal(noHash.status, 401);
+    await notStarted(callIdOf(8));
+    assert.equal((await h.api('POST', pathAndQuery, body, headers)).status, 204);
+    assert.equal((await record(callIdOf(8))).endReason, 'busy');
+  });
+
+  it('a call started through the API under its own id takes callbacks at /twilio/calls/<id>/voice-status', async () => {
+    const start = await h.api('POST', '/v1/calls/api-call-9/events', {
+      agentId: agent.id,
+      call: { direction: 'inbound', from: CALLER, to: OUR_NUMBER, providerCallId: withSid(busy, 9).CallSid },
+      event: { id: 'hello', at: '2024-03-21T17:02:12Z', type: 'utterance', role: 'agent', text: 'Hello!' },
+    });
+    assert.equal(start.status, 202);
+    const params = withSid(inbound[2], 9);
+    const p = '/twilio/calls/api-call-9/voice-status';
+    const res = await h.api('POST', p, new URLSearchParams(params).toString(), {
+      'content-type': FORM,
+      'x-twilio-signature': twilioSignature(TOKEN, `${h.url}${p}`, params),
+    });
+    assert.equal(res.status, 204);
+    const r = await record('api-call-9');
+    assert.equal(r.transcript.length, 1);
+    assert.equal(r.data.platform_call_duration_seconds, 72);
+    await notStarted(callIdOf(9));
+  });
+
+  it('answers 400 for a callback without a CallSid or with an unknown status, and 404 for an unknown agent', async () => {
+    const { CallSid: _sid, ...noSid } = inbound[0];
+    assert.equal((await callback(noSid)).status, 400);
+    const odd = await callback({ ...withSid(inbound[0], 10), CallStatus: 'exploded' });
+    assert.equal(odd.status, 400);
+    assert.equal(odd.body.details[0].field, 'CallStatus');
+    const p = '/twilio/agents/nobody/voice-status';
+    const params = withSid(inbound[0], 10);
+    const res = await h.api('POST', p, new URLSearchParams(params).toString(), {
+      'content-type': FORM,
+      'x-twilio-signature': twilioSignature(TOKEN, `${h.url}${p}`, params),
+    });
+    assert.equal(res.status, 404);
+    await notStarted(callIdOf(10));
+  });
+
+  it('produces the same call record as the same call sent through the generic events API', async () => {
+    for (const params of inbound) await callback(withSid(params, 11));
+    const fromTwilio = await record(callIdOf(11));
+    const res = await h.api('POST', '/v1/calls/generic-tw-compare/events', {
+      agentId: agent.id,
+      call: { direction: 'inbound', from: CALLER, to: OUR_NUMBER, platform: 'twilio' },
+      events: [
+        { id: 'r', at: '2024-03-21T17:02:09Z', type: 'status', status: 'ringing' },
+        { id: 'a', at: '2024-03-21T17:02:10Z', type: 'status', status: 'in-progress' },
+        { id: 'c', at: '2024-03-21T17:03:22Z', type: 'status', status: 'completed' },
+        { id: 'd', at: '2024-03-21T17:03:22Z', type: 'data', fields: { platform_call_duration_seconds: 72 } },
+        { id: 'e', at: '2024-03-21T17:03:22.000Z', type: 'ended', reason: 'hangup' },
+      ],
+    });
+    assert.equal(res.status, 202);
+    assert.deepEqual(comparableRecord(fromTwilio), comparableRecord(await record('generic-tw-compare')));
+  });
+});
