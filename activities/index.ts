@@ -6,6 +6,7 @@ import { crmLog } from './crm-log';
 import { extractData } from './extract-data';
 import { httpRequest } from './http-request';
 import { ivrNavigate } from './ivr-navigate';
+import { platformRecoveryActivities } from './platform-recovery';
 import { rescheduleAppointment } from './reschedule-appointment';
 import { sendSms } from './send-sms';
 import { setDisposition } from './set-disposition';
@@ -32,5 +33,6 @@ export function createActivities(deps: ActivityDeps): Record<string, (input: any
     if (t.create) activities[t.type] = t.create(deps);
     Object.assign(activities, t.extraActivities?.(deps));
   }
+  Object.assign(activities, platformRecoveryActivities(deps));
   return activities;
 }

@@ -14,6 +14,7 @@ import type {
   CallState,
   CallWorkflowInput,
   CarriedState,
+  RecoveryNote,
   RunActionRequest,
   Stage,
   TransferAttempt,
@@ -137,6 +138,7 @@ export class Call {
         return;
       case 'data':
         Object.assign(this.state.data, event.fields);
+        if (event.source === 'analysis') this.state.analyzed = true;
         return;
       case 'ended':
         this.end(event.reason ?? 'hangup', event.at);
@@ -212,6 +214,14 @@ export class Call {
     record.attempts.push(entry);
     this.activitySeq++;
     return entry;
+  }
+
+  get analyzed(): boolean {
+    return this.state.analyzed === true;
+  }
+
+  noteRecovery(note: RecoveryNote): void {
+    this.state.recovered = [...(this.state.recovered ?? []), note];
   }
 
   /** The workflow's own ring timer decided: the leg did not answer in time. */

@@ -11,6 +11,7 @@ import type {
 } from '../src/shared/types';
 import { ActionRequestError, Call } from './call-model';
 import { procedures } from './procedures';
+import { recoverFromPlatform, recoveryPlan } from './recovery';
 import { upsertCallSearchAttributes } from './search-attributes';
 
 export const callEventsSignal = wf.defineSignal<[CallEvent[]]>('events');
@@ -67,17 +68,33 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
 
   wf.setHandler(callStateQuery, () => call.snapshot());
 
+  const recovery = recoveryPlan(input);
+  // Silence so far; only platforms that can be asked about a call wait in shorter steps than the inactivity limit.
+  let idleMs = 0;
   while (!call.ended) {
     const seq = call.activitySeq;
+    const wait = recovery?.afterMs
+      ? Math.min(recovery.afterMs, call.inactivityTimeoutMs - idleMs)
+      : call.inactivityTimeoutMs;
     const woke = await wf.condition(
       () => call.ended || call.activitySeq !== seq || wf.workflowInfo().continueAsNewSuggested,
-      call.inactivityTimeoutMs,
+      wait,
     );
     if (!woke) {
+      idleMs += wait;
+      if (recovery?.afterMs) {
+        await recoverFromPlatform(call, recovery, 'call_end');
+        if (call.ended) {
+          upsertCallSearchAttributes(call);
+          break;
+        }
+      }
+      if (idleMs < call.inactivityTimeoutMs) continue;
       call.end('inactivity_timeout');
       upsertCallSearchAttributes(call);
       break;
     }
+    idleMs = 0;
     if (!call.ended && wf.workflowInfo().continueAsNewSuggested) {
       await wf.condition(() => pending === 0 && wf.allHandlersFinished());
       if (!call.ended) await wf.continueAsNew<typeof callWorkflow>({ ...input, carried: call.carry() });
@@ -85,6 +102,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   }
 
   await wf.condition(() => pending === 0);
+  if (recovery?.analysisWaitMs !== undefined && !input.rerun && !call.analyzed) {
+    const arrived =
+      recovery.analysisWaitMs > 0 && (await wf.condition(() => call.analyzed, recovery.analysisWaitMs));
+    if (!arrived) await recoverFromPlatform(call, recovery, 'analysis');
+  }
   call.setStatus('after_call');
   upsertCallSearchAttributes(call);
   let stopped: string | undefined;

@@ -18,7 +18,15 @@ export const callEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ ...eventBase, type: z.literal('dtmf'), digits: z.string().regex(/^[0-9*#A-Dw]{1,64}$/) }),
   z.object({ ...eventBase, type: z.literal('status'), status: z.string().min(1).max(64) }),
-  z.object({ ...eventBase, type: z.literal('data'), fields: z.record(z.string(), z.unknown()) }),
+  z.object({
+    ...eventBase,
+    type: z.literal('data'),
+    fields: z.record(z.string(), z.unknown()),
+    source: z
+      .literal('analysis')
+      .optional()
+      .describe("The platform's post-call analysis, which platforms.*.awaitAnalysisSeconds waits for"),
+  }),
   z.object({ ...eventBase, type: z.literal('ended'), reason: z.string().max(200).optional() }),
   z.object({
     ...eventBase,

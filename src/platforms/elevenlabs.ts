@@ -116,7 +116,13 @@ export function mapElevenLabsWebhook(webhook: ElevenLabsWebhook): ElevenLabsMapp
       text,
     });
   });
-  events.push({ id: `${prefix}:analysis`, at: endedAt, type: 'data', fields: analysisFields(webhook) });
+  events.push({
+    id: `${prefix}:analysis`,
+    at: endedAt,
+    type: 'data',
+    fields: analysisFields(webhook),
+    source: 'analysis',
+  });
   events.push({ id: `${prefix}:status:completed`, at: endedAt, type: 'status', status: 'completed' });
   events.push({
     id: `${prefix}:ended`,

@@ -15,6 +15,14 @@ export interface ActionConfig {
   [setting: string]: unknown;
 }
 
+export interface PlatformSnapshot {
+  secrets: string[];
+  apiKey?: string;
+  apiUrl?: string;
+  recoverAfterSeconds?: number;
+  awaitAnalysisSeconds?: number;
+}
+
 export interface AgentSnapshot {
   id: string;
   name: string;
@@ -23,6 +31,8 @@ export interface AgentSnapshot {
   network?: { allowPrivate?: string[] };
   call?: { inactivityTimeoutSeconds?: number };
   transferTargets?: Record<string, TransferTargetConfig>;
+  /** Per voice platform: webhook secrets (names only) and how to recover a call whose webhooks never came. */
+  platforms?: Record<string, PlatformSnapshot | undefined>;
   telephony?: {
     provider: 'platform' | 'twilio';
     holdMusicUrl?: string;
@@ -72,7 +82,8 @@ export type CallEvent =
   | (EventBase & { type: 'utterance'; role: 'caller' | 'agent'; text: string })
   | (EventBase & { type: 'dtmf'; digits: string })
   | (EventBase & { type: 'status'; status: string })
-  | (EventBase & { type: 'data'; fields: Record<string, unknown> })
+  /** `source: 'analysis'`: the platform's post-call analysis, which the after-call stage may wait for. */
+  | (EventBase & { type: 'data'; fields: Record<string, unknown>; source?: 'analysis' })
   | (EventBase & { type: 'ended'; reason?: string })
   | (EventBase & { type: 'transfer_status'; attemptId?: string; status: TransferLegStatus; legId?: string })
   | (EventBase & { type: 'sms_status'; messageId: string; status: string; errorCode?: number })
@@ -226,6 +237,29 @@ export interface CallState {
   sms: SmsDelivery[];
   ivr: IvrRecord[];
   runsInThisCall: number;
+  /** Set once the platform's post-call analysis has arrived (a `data` event with `source: 'analysis'`). */
+  analyzed?: boolean;
+  /** What was asked of the platform's API because a webhook never came, and what it gave. */
+  recovered?: RecoveryNote[];
+}
+
+export interface RecoveryNote {
+  /** What was missing: the call's end, or its post-call analysis. */
+  missing: 'call_end' | 'analysis';
+  platform: string;
+  at: string;
+  /** What the platform's API gave: the call had ended, its analysis, nothing new yet, or an error. */
+  outcome: 'ended' | 'analysis' | 'still_active' | 'not_available' | 'failed';
+  /** Events taken from the platform's answer that had not arrived by webhook. */
+  eventsAdded: number;
+  error?: string;
+}
+
+/** What the platform-recovery activity returns: the call as the platform's API has it, as generic events. */
+export interface RecoveredCall {
+  events: CallEvent[];
+  ended: boolean;
+  analyzed: boolean;
 }
 
 export type CallRecord = CallState & { summary: string | null };

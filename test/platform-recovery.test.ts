@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CallRecord } from '../src/shared/types';
+import { startPlatformApiFake } from './fakes/voice-platform-api';
+import { event, type Harness, startHarness } from './support/harness';
+
+const retellCall = (name: string) =>
+  JSON.parse(readFileSync(path.join(__dirname, 'fixtures/retell', `${name}.json`), 'utf8')).call;
+
+const afterCall = [
+  {
+    id: 'outcome',
+    type: 'set_disposition',
+    codes: ['Resolved', 'Unknown'],
+    rules: [{ code: 'Resolved', if: '{{call.transcript}} contains thank you' }],
+    default: 'Unknown',
+  },
+];
+
+describe('calls whose webhooks never came', () => {
+  let h: Harness;
+  let retell: Awaited<ReturnType<typeof startPlatformApiFake>>;
+  let vapi: Awaited<ReturnType<typeof startPlatformApiFake>>;
+
+  before(async () => {
+    retell = await startPlatformApiFake({ platform: 'retell', apiKey: 'key_retell_test' });
+    vapi = await startPlatformApiFake({ platform: 'vapi', apiKey: 'vapi-private-key' });
+    const agent = (id: string, platforms: Record<string, unknown>) => ({
+      id,
+      name: id,
+      platforms,
+      actions: { afterCall },
+    });
+    h = await startHarness({
+      agents: [
+        agent('retell-recover', {
+          retell: { secrets: ['RETELL_API_KEY'], apiUrl: retell.url, recoverAfterSeconds: 5 },
+        }),
+        agent('vapi-analysis', {
+          vapi: {
+            secrets: ['VAPI_SECRET'],
+            apiKey: 'VAPI_API_KEY',
+            apiUrl: vapi.url,
+            awaitAnalysisSeconds: 2,
+          },
+        }),
+        agent('vapi-badkey', {
+          vapi: {
+            secrets: ['VAPI_SECRET'],
+            apiKey: 'VAPI_WRONG_KEY',
+            apiUrl: vapi.url,
+            awaitAnalysisSeconds: 0,
+          },
+        }),
+      ],
+      deps: {
+        env: {
+          RETELL_API_KEY: 'key_retell_test',
+          VAPI_API_KEY: 'vapi-private-key',
+          VAPI_WRONG_KEY: 'not-the-key',
+        },
+      },
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await retell?.close();
+    await vapi?.close();
+  });
+
+  async function start(callId: string, agentId: string, platform: string, providerCallId: string) {
+    const res = await h.api('POST', `/v1/calls/${callId}/events`, {
+      agentId,
+      call: { direction: 'inbound', from: '+14155550142', to: '+14155550100', platform, providerCallId },
+      event: event('status', 0, { type: 'status', status: 'in-progress' }),
+    });
+    assert.equal(res.status, 202);
+  }
+
+  const result = (callId: string) =>
+    h.client.workflow.getHandle(`call-${callId}`).result() as Promise<CallRecord>;
+
+  it('asks Retell for a call whose end never arrived and runs the after-call stage with it', async () => {
+    const id = 'Jabr9TXYYJHfvl6Syypi88rdAHYHmcq6';
+    retell.setCall(id, retellCall('call_ended'));
+    await start(`retell-${id}`, 'retell-recover', 'retell', id);
+    const record = await result(`retell-${id}`);
+
+    assert.deepEqual(
+      retell.requests.map((r) => [r.method, r.path, r.authorization]),
+      [['GET', `/v2/get-call/${id}`, 'Bearer key_retell_test']],
+    );
+    assert.equal(record.recovered?.length, 1);
+    assert.equal(record.recovered?.[0].missing, 'call_end');
+    assert.equal(record.recovered?.[0].outcome, 'ended');
+    assert.equal(record.endReason, 'user_hangup');
+    assert.equal(record.endedAt, new Date(retellCall('call_ended').end_timestamp).toISOString());
+    assert.ok(record.transcript.length >= 3, 'the transcript came from the platform');
+    assert.equal(record.recovered?.[0].eventsAdded, record.transcript.length + 1);
+    assert.equal(record.actions[0].status, 'completed');
+    assert.equal(record.disposition, 'Resolved');
+  });
+
+  it('waits for Vapi’s analysis after the end, then reads it from the API', async () => {
+    vapi.setCall('vc-1', {
+      id: 'vc-1',
+      type: 'inboundPhoneCall',
+      status: 'ended',
+      endedReason: 'customer-ended-call',
+      startedAt: '2026-01-05T15:00:00.000Z',
+      endedAt: '2026-01-05T15:00:30.000Z',
+      customer: { number: '+14155550142' },
+      artifact: {
+        messages: [
+          { role: 'bot', message: 'Hello, Acme support.', secondsFromStart: 0.5 },
+          { role: 'user', message: 'My order arrived, thank you.', secondsFromStart: 4 },
+        ],
+      },
+      analysis: { summary: 'The caller confirmed the delivery.', successEvaluation: 'true' },
+    });
+    await start('vapi-vc-1', 'vapi-analysis', 'vapi', 'vc-1');
+    await h.api('POST', '/v1/calls/vapi-vc-1/events', { event: event('end', 30, { type: 'ended' }) });
+    const record = await result('vapi-vc-1');
+
+    assert.deepEqual(
+      vapi.requests.map((r) => [r.path, r.authorization]),
+      [['/call/vc-1', 'Bearer vapi-private-key']],
+    );
+    assert.equal(record.recovered?.[0].missing, 'analysis');
+    assert.equal(record.recovered?.[0].outcome, 'analysis');
+    assert.equal(record.analyzed, true);
+    assert.equal(record.data.platform_summary, 'The caller confirmed the delivery.');
+    // The transcript the webhooks never brought comes with it, so the after-call rules see it.
+    assert.equal(record.transcript.length, 2);
+    assert.equal(record.disposition, 'Resolved');
+  });
+
+  it('does not ask when the analysis arrives in time', async () => {
+    const before = vapi.requests.length;
+    await start('vapi-vc-2', 'vapi-analysis', 'vapi', 'vc-2');
+    await h.api('POST', '/v1/calls/vapi-vc-2/events', {
+      events: [
+        event('end', 30, { type: 'ended' }),
+        event('analysis', 31, { type: 'data', source: 'analysis', fields: { platform_summary: 'Fine.' } }),
+      ],
+    });
+    const record = await result('vapi-vc-2');
+    assert.equal(vapi.requests.length, before);
+    assert.equal(record.recovered, undefined);
+    assert.equal(record.data.platform_summary, 'Fine.');
+  });
+
+  it('still produces the call record when the platform refuses the API key', async () => {
+    await start('vapi-vc-3', 'vapi-badkey', 'vapi', 'vc-3');
+    await h.api('POST', '/v1/calls/vapi-vc-3/events', { event: event('end', 30, { type: 'ended' }) });
+    const record = await result('vapi-vc-3');
+    assert.equal(record.recovered?.[0].outcome, 'failed');
+    assert.match(record.recovered?.[0].error ?? '', /401/);
+    assert.equal(record.status, 'completed');
+    assert.equal(record.disposition, 'Unknown');
+    // Not retried: a wrong key stays wrong.
+    assert.equal(vapi.requests.filter((r) => r.path === '/call/vc-3').length, 1);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * Calls whose webhooks never came. A platform that loses `call_ended` (or the post-call analysis) must not lose
+ * the call's after-call work: after a configured silence the workflow asks the platform's API for the call and
+ * carries on with what it gave, and the record says so.
+ */
+import * as wf from '@temporalio/workflow';
+import type { CallWorkflowInput, RecoveredCall, RecoveryNote } from '../src/shared/types';
+import type { Call } from './call-model';
+
+/** Platforms whose API the recovery activity can read calls from. */
+const RECOVERABLE = new Set(['retell', 'vapi']);
+
+export interface RecoveryPlan {
+  platform: string;
+  providerCallId: string;
+  apiKeyEnv: string;
+  apiUrl?: string;
+  /** Silence after which the platform is asked whether the call ended. */
+  afterMs?: number;
+  /** After the end, how long to wait for the analysis before asking for it. */
+  analysisWaitMs?: number;
+}
+
+export function recoveryPlan(input: CallWorkflowInput): RecoveryPlan | undefined {
+  const { platform, providerCallId } = input.call;
+  if (!platform || !providerCallId || !RECOVERABLE.has(platform)) return undefined;
+  const config = input.agent.platforms?.[platform];
+  if (!config) return undefined;
+  if (config.recoverAfterSeconds === undefined && config.awaitAnalysisSeconds === undefined) return undefined;
+  return {
+    platform,
+    providerCallId,
+    // Retell signs its webhooks with the API key, so the key that verifies them also reads calls.
+    apiKeyEnv: config.apiKey ?? config.secrets[0],
+    apiUrl: config.apiUrl,
+    afterMs: config.recoverAfterSeconds !== undefined ? config.recoverAfterSeconds * 1000 : undefined,
+    analysisWaitMs:
+      config.awaitAnalysisSeconds !== undefined ? config.awaitAnalysisSeconds * 1000 : undefined,
+  };
+}
+
+const { recover_platform_call } = wf.proxyActivities<{
+  recover_platform_call(input: {
+    platform: string;
+    providerCallId: string;
+    apiKeyEnv: string;
+    apiUrl?: string;
+  }): Promise<RecoveredCall>;
+}>({
+  startToCloseTimeout: '20s',
+  retry: { maximumAttempts: 4, initialInterval: '1s', backoffCoefficient: 2 },
+  summary: 'recover the call from the voice platform',
+});
+
+/** Asks the platform for the call and applies what it has that the webhooks did not bring. */
+export async function recoverFromPlatform(
+  call: Call,
+  plan: RecoveryPlan,
+  missing: RecoveryNote['missing'],
+): Promise<void> {
+  const at = new Date().toISOString();
+  const base = { missing, platform: plan.platform, at };
+  try {
+    const got = await recover_platform_call({
+      platform: plan.platform,
+      providerCallId: plan.providerCallId,
+      apiKeyEnv: plan.apiKeyEnv,
+      apiUrl: plan.apiUrl,
+    });
+    const eventsAdded = call.addEvents(got.events);
+    const outcome: RecoveryNote['outcome'] =
+      missing === 'call_end'
+        ? call.ended
+          ? 'ended'
+          : 'still_active'
+        : call.analyzed
+          ? 'analysis'
+          : 'not_available';
+    call.noteRecovery({ ...base, outcome, eventsAdded });
+  } catch (err) {
+    let cause: unknown = err;
+    while (cause instanceof wf.ActivityFailure && cause.cause) cause = cause.cause;
+    call.noteRecovery({ ...base, outcome: 'failed', eventsAdded: 0, error: (cause as Error).message });
+  }
+}
