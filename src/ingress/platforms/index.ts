@@ -1,4 +1,6 @@
 /** Every voice platform adapter, one file each; the router serves them at /webhooks/<name>/<agentId>. */
 import type { PlatformAdapter } from './platform';
+import { retellAdapter } from './retell';
+import { vapiAdapter } from './vapi';
 
-export const platformAdapters: PlatformAdapter[] = [];
+export const platformAdapters: PlatformAdapter[] = [retellAdapter, vapiAdapter];

@@ -1,0 +1,173 @@
+/**
+ * Retell AI: call webhooks (`{event, call}`) and custom functions (`{name, call, args}`), both signed with
+ * `x-retell-signature: v=<ms>,d=<hex HMAC-SHA256(body + ms) keyed with the API key>`.
+ *
+ * Custom functions go to `/webhooks/retell/<agentId>/functions` (a body shaped `{name, args}` without `event` is
+ * taken as one on the base URL too); `name` is the agent's during-call action id and the answer is the action's
+ * output, which Retell hands to the LLM.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import {
+  type RetellCall,
+  retellCallToCall,
+  retellFunctionSchema,
+  retellWebhookSchema,
+} from '../../platforms/retell';
+import type { CallEvent, TransferLegStatus } from '../../shared/types';
+import type { StartInfo } from '../call-gateway';
+import { HttpError, validationError } from '../http-error';
+import type { PlatformAdapter, PlatformContext, PlatformResponse } from './platform';
+import { parseJsonBody } from './router';
+
+const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
+
+/** Retell's transfer events as leg statuses of the call's latest transfer attempt. */
+const TRANSFER_STATUS: Record<string, TransferLegStatus> = {
+  transfer_started: 'initiated',
+  transfer_bridged: 'answered',
+  transfer_cancelled: 'canceled',
+  transfer_ended: 'completed',
+};
+
+const CALL_EVENTS = new Set(['call_started', 'call_ended', 'call_analyzed', 'transcript_updated']);
+
+export const retellAdapter: PlatformAdapter = {
+  name: 'retell',
+
+  verify(req, secrets, now) {
+    const header = req.headers['x-retell-signature'];
+    const value = Array.isArray(header) ? header[0] : header;
+    if (!value) throw unauthorized('missing x-retell-signature header');
+    const match = /^v=(\d+),d=([0-9a-fA-F]+)$/.exec(value.trim());
+    if (!match) throw unauthorized('malformed x-retell-signature header (expected v=<ms>,d=<hex>)');
+    const timestamp = Number(match[1]);
+    if (Math.abs(now - timestamp) > SIGNATURE_WINDOW_MS)
+      throw unauthorized('x-retell-signature timestamp is outside the 5-minute window');
+    const given = Buffer.from(match[2].toLowerCase(), 'hex');
+    const ok = secrets.some((secret) => {
+      const expected = createHmac('sha256', secret).update(req.rawBody).update(match[1]).digest();
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
+    if (!ok) throw unauthorized('x-retell-signature does not match the body');
+  },
+
+  async handle(req, ctx) {
+    const body = parseJsonBody(req);
+    if (req.subpath === '/functions' || isFunctionShape(body)) return runFunction(body, ctx);
+    if (req.subpath) throw new HttpError(404, `no Retell webhook at "${req.subpath}"`, []);
+    return deliverWebhook(body, ctx);
+  },
+};
+
+function isFunctionShape(body: unknown): boolean {
+  const b = body as Record<string, unknown> | null;
+  return !!b && typeof b === 'object' && !('event' in b) && 'name' in b && 'args' in b;
+}
+
+async function deliverWebhook(body: unknown, ctx: PlatformContext): Promise<PlatformResponse> {
+  const parsed = retellWebhookSchema.safeParse(body);
+  if (!parsed.success) throw validationError(parsed.error);
+  const { event, call } = parsed.data;
+  const transfer = TRANSFER_STATUS[event];
+  // Retell adds event types over time (and sends chat events to the same URL): acknowledge, don't retry.
+  if (!transfer && !CALL_EVENTS.has(event)) return { status: 200, body: { result: 'ignored', event } };
+  const mapped = retellCallToCall(call);
+  const events = transfer
+    ? [...mapped.events, transferEvent(event, transfer, call, mapped.callId, ctx)]
+    : mapped.events;
+  const result = await deliver(ctx, mapped.callId, events, { agentId: ctx.agent.id, call: mapped.start });
+  if (result === 'call_ended' && event === 'call_analyzed' && mapped.analyzed)
+    ctx.log.warn('Retell analysis arrived after the call record was complete', { callId: mapped.callId });
+  ctx.log.info(`retell ${event}`, { callId: mapped.callId, events: events.length, result });
+  return { status: 200, body: { callId: mapped.callId, result } };
+}
+
+/**
+ * Transfer events carry no id or time of their own: the transcript length at that moment tells a call's transfers
+ * apart and is the same when Retell resends the webhook.
+ */
+function transferEvent(
+  event: string,
+  status: TransferLegStatus,
+  call: RetellCall,
+  callId: string,
+  ctx: PlatformContext,
+): CallEvent {
+  const turns = call.transcript_object?.length ?? 0;
+  const at =
+    event === 'transfer_ended' && call.transfer_end_timestamp ? call.transfer_end_timestamp : ctx.now();
+  return {
+    id: `${callId}-${event}-${turns}`,
+    type: 'transfer_status',
+    status,
+    at: new Date(at).toISOString(),
+  };
+}
+
+async function runFunction(body: unknown, ctx: PlatformContext): Promise<PlatformResponse> {
+  const parsed = retellFunctionSchema.safeParse(body);
+  if (!parsed.success) throw validationError(parsed.error);
+  const { name, call, args } = parsed.data;
+  const mapped = retellCallToCall(call);
+  const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
+  // The call so far, so the action sees the transcript (and a call that started with this request has it).
+  if (mapped.events.length) await deliver(ctx, mapped.callId, mapped.events, start);
+  const requestId = functionRequestId(call, name, args);
+  const run = await ctx.gateway.runAction(mapped.callId, name, requestId, args, start);
+  ctx.log.info(`retell function ${name}`, { callId: mapped.callId, requestId, status: run.status });
+  if (run.status === 'completed') return { status: 200, body: run.output ?? { status: 'completed' } };
+  // A failed or skipped action is an answer the agent can speak, not a delivery failure Retell should retry.
+  return { status: 200, body: { error: run.error?.message ?? run.reason ?? `${name} was ${run.status}` } };
+}
+
+/**
+ * The tool-call id when the live transcript names the pending invocation; otherwise one derived from the call, the
+ * function, its arguments and how far the transcript had got, which a retried request repeats exactly and a later
+ * call of the same function (a longer transcript) does not.
+ */
+export function functionRequestId(call: RetellCall, name: string, args: Record<string, unknown>): string {
+  const entries = call.transcript_with_tool_calls ?? [];
+  const answered = new Set(
+    entries.filter((e) => e.role === 'tool_call_result').map((e) => String(e.tool_call_id)),
+  );
+  const pending = entries
+    .filter((e) => e.role === 'tool_call_invocation' && e.name === name && typeof e.tool_call_id === 'string')
+    .map((e) => e.tool_call_id as string)
+    .filter((id) => !answered.has(id))
+    .at(-1);
+  if (pending && /^[A-Za-z0-9._:-]{1,120}$/.test(pending)) return `retell-${call.call_id}-${pending}`;
+  const digest = createHash('sha256')
+    .update([call.call_id, name, canonicalJson(args), String(call.transcript_object?.length ?? 0)].join('\n'))
+    .digest('hex')
+    .slice(0, 32);
+  return `retell-${call.call_id}-fn-${digest}`;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Signals the call; a call whose workflow has closed already handled everything that matters (2xx, no retry). */
+async function deliver(
+  ctx: PlatformContext,
+  callId: string,
+  events: CallEvent[],
+  start: StartInfo,
+): Promise<'accepted' | 'call_ended'> {
+  try {
+    await ctx.gateway.sendEvents(callId, events, start);
+    return 'accepted';
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 409) return 'call_ended';
+    throw err;
+  }
+}
+
+function unauthorized(message: string): HttpError {
+  return new HttpError(401, message, [{ field: 'x-retell-signature', message }]);
+}

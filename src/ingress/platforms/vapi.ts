@@ -1,0 +1,308 @@
+/**
+ * Vapi server messages (`{ message: { type, call, ... } }`) on the assistant's server URL. Authenticated by an HMAC
+ * credential (`x-signature` = hex HMAC-SHA256 of `{x-timestamp}.{body}`, Vapi's default payload format) or by the
+ * legacy server secret (`x-vapi-secret`, or `Authorization: Bearer <secret>`).
+ *
+ * `tool-calls` run the agent's during-call actions (the tool-call id is the update id) and answer
+ * `{ results: [{ toolCallId, result | error }] }`; `transfer-destination-request` answers with the first open
+ * target of the agent's transfer rules; the other messages become call events.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { AgentConfig } from '../../config/agent-schema';
+import { vapiCallToCall } from '../../platforms/vapi';
+import { openState } from '../../shared/business-hours';
+import type { CallEvent } from '../../shared/types';
+import type { StartInfo } from '../call-gateway';
+import { HttpError, validationError } from '../http-error';
+import type { PlatformAdapter, PlatformContext, PlatformRequest, PlatformResponse } from './platform';
+import { parseJsonBody } from './router';
+
+const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
+
+const toolCallSchema = z.looseObject({
+  id: z.string().min(1).max(200),
+  function: z.looseObject({ name: z.string().min(1), arguments: z.unknown().optional() }),
+});
+
+const messageSchema = z.looseObject({
+  type: z.string().min(1),
+  timestamp: z.number().nullish(),
+  call: z.looseObject({ id: z.string().min(1) }).nullish(),
+  phoneNumber: z.unknown().optional(),
+  customer: z.unknown().optional(),
+  artifact: z.unknown().optional(),
+});
+const bodySchema = z.looseObject({ message: messageSchema });
+type Message = z.infer<typeof messageSchema>;
+
+export const vapiAdapter: PlatformAdapter = {
+  name: 'vapi',
+
+  verify(req, secrets, now) {
+    const signature = header(req, 'x-signature');
+    if (signature) return verifyHmac(req, signature, secrets, now);
+    const bearer = /^Bearer\s+(.+)$/i.exec(header(req, 'authorization') ?? '')?.[1];
+    const secret = header(req, 'x-vapi-secret') ?? bearer;
+    if (!secret)
+      throw unauthorized('x-signature', 'missing x-signature (HMAC credential) or x-vapi-secret header');
+    if (!secrets.some((s) => sameText(s, secret)))
+      throw unauthorized('x-vapi-secret', 'the Vapi server secret does not match');
+  },
+
+  async handle(req, ctx) {
+    const parsed = bodySchema.safeParse(parseJsonBody(req));
+    if (!parsed.success) throw validationError(parsed.error);
+    const { message } = parsed.data;
+    if (!message.call) {
+      throw new HttpError(400, 'invalid request: message.call', [
+        { field: 'message.call', message: 'Vapi sends the call with every server message' },
+      ]);
+    }
+    switch (message.type) {
+      case 'tool-calls':
+        return toolCalls(message, ctx);
+      case 'transfer-destination-request':
+        return transferDestination(req, message, ctx);
+      case 'status-update':
+      case 'transcript':
+      case 'conversation-update':
+      case 'end-of-call-report':
+        return conversationEvent(message, ctx);
+      default:
+        return { status: 200, body: { result: 'ignored', type: message.type } };
+    }
+  },
+};
+
+/** The call as the message describes it: the message's own fields complete the (sometimes partial) call object. */
+function callOf(message: Message): Record<string, unknown> {
+  const call = message.call as Record<string, unknown>;
+  const m = message as Record<string, unknown>;
+  const merged: Record<string, unknown> = {
+    ...call,
+    phoneNumber: call.phoneNumber ?? message.phoneNumber,
+    customer: call.customer ?? message.customer,
+    artifact: message.artifact ?? call.artifact,
+  };
+  if (message.type === 'status-update') {
+    merged.status = m.status;
+    if (m.status === 'ended') {
+      merged.endedReason = m.endedReason ?? call.endedReason ?? 'ended';
+      merged.endedAt = call.endedAt ?? (message.timestamp ? isoOf(message.timestamp) : undefined);
+    }
+  }
+  if (message.type === 'conversation-update' && Array.isArray(m.messages))
+    merged.artifact = { ...(merged.artifact as object), messages: m.messages };
+  return merged;
+}
+
+function mapCall(message: Message) {
+  const report =
+    message.type === 'end-of-call-report'
+      ? (({ artifact, analysis, endedReason, endedAt, startedAt }) => ({
+          artifact,
+          analysis,
+          endedReason,
+          endedAt,
+          startedAt,
+        }))(message as Record<string, unknown>)
+      : undefined;
+  return safe(() => vapiCallToCall(callOf(message), report));
+}
+
+async function conversationEvent(message: Message, ctx: PlatformContext): Promise<PlatformResponse> {
+  const m = message as Record<string, unknown>;
+  // Partial transcripts are guesses the transcriber revises; final ones are recorded through the committed
+  // conversation (the live artifact), which names each turn by its index and so never records one twice.
+  if (message.type === 'transcript' && m.transcriptType !== 'final')
+    return { status: 200, body: { result: 'ignored', detail: 'partial transcript' } };
+  const mapped = mapCall(message);
+  const events = [...mapped.events];
+  if (message.type === 'status-update' && typeof m.status === 'string') {
+    const status: CallEvent = {
+      id: `${mapped.callId}-status-${m.status}`,
+      type: 'status',
+      status: m.status,
+      at: isoOf(message.timestamp ?? ctx.now()),
+    };
+    // Before the end, so a batch that ends the call applies everything else first.
+    const end = events.findIndex((e) => e.type === 'ended');
+    events.splice(end === -1 ? events.length : end, 0, status);
+  }
+  const result = await deliver(ctx, mapped.callId, events, { agentId: ctx.agent.id, call: mapped.start });
+  if (result === 'call_ended' && mapped.analyzed)
+    ctx.log.warn('Vapi analysis arrived after the call record was complete', { callId: mapped.callId });
+  ctx.log.info(`vapi ${message.type}`, { callId: mapped.callId, events: events.length, result });
+  return { status: 200, body: { callId: mapped.callId, result } };
+}
+
+async function toolCalls(message: Message, ctx: PlatformContext): Promise<PlatformResponse> {
+  const m = message as Record<string, unknown>;
+  const listed = Array.isArray(m.toolCallList)
+    ? m.toolCallList
+    : Array.isArray(m.toolWithToolCallList)
+      ? m.toolWithToolCallList.map((t) => (t as { toolCall?: unknown }).toolCall)
+      : undefined;
+  const parsedCalls = z.array(toolCallSchema).min(1).safeParse(listed);
+  if (!parsedCalls.success) throw validationError(parsedCalls.error, 'message.toolCallList');
+  const mapped = mapCall(message);
+  const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
+  // The conversation so far, so the action sees the transcript.
+  if (mapped.events.length) await deliver(ctx, mapped.callId, mapped.events, start);
+  const results = [];
+  // One at a time: the workflow serializes them anyway, and the answers keep the request's order.
+  for (const toolCall of parsedCalls.data)
+    results.push(await runToolCall(toolCall, mapped.callId, start, ctx));
+  return { status: 200, body: { results } };
+}
+
+async function runToolCall(
+  toolCall: z.infer<typeof toolCallSchema>,
+  callId: string,
+  start: StartInfo,
+  ctx: PlatformContext,
+): Promise<{ toolCallId: string; result: string } | { toolCallId: string; error: string }> {
+  const toolCallId = toolCall.id;
+  const args = argumentsOf(toolCall.function.arguments);
+  if (!args) return { toolCallId, error: 'the tool-call arguments are not a JSON object' };
+  try {
+    const run = await ctx.gateway.runAction(callId, toolCall.function.name, toolCallId, args, start);
+    ctx.log.info(`vapi tool ${toolCall.function.name}`, { callId, toolCallId, status: run.status });
+    if (run.status === 'completed')
+      return { toolCallId, result: oneLine(run.output ?? { status: 'completed' }) };
+    return { toolCallId, error: oneLine(run.error?.message ?? run.reason ?? `the action was ${run.status}`) };
+  } catch (err) {
+    // Unknown action, bad arguments, call over: Vapi wants a 200 with the error for that tool call.
+    if (err instanceof HttpError && err.status < 500) return { toolCallId, error: oneLine(err.message) };
+    throw err;
+  }
+}
+
+function argumentsOf(raw: unknown): Record<string, unknown> | undefined {
+  let value = raw ?? {};
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value || '{}');
+    } catch {
+      return undefined;
+    }
+  }
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/**
+ * The destination the agent's transfer rules pick: the requested target (`?target=<name>` on the server URL, else
+ * the agent's first), or the first open target down its fallback chain. Business hours are decided by the same
+ * `openState` the transfer action uses.
+ */
+function transferDestination(req: PlatformRequest, message: Message, ctx: PlatformContext): PlatformResponse {
+  const choice = chooseTransferDestination(ctx.agent, req.query.target, new Date(ctx.now()));
+  ctx.log.info('vapi transfer-destination-request', {
+    callId: `vapi-${message.call!.id}`,
+    target: 'target' in choice ? choice.target : undefined,
+  });
+  if ('error' in choice) return { status: 200, body: { error: choice.error } };
+  return { status: 200, body: { destination: choice.destination } };
+}
+
+export function chooseTransferDestination(
+  agent: AgentConfig,
+  requested: string | undefined,
+  now: Date,
+):
+  | { target: string; destination: { type: 'number'; number: string } | { type: 'sip'; sipUri: string } }
+  | { error: string } {
+  const targets = agent.transferTargets ?? {};
+  const name = (requested ?? Object.keys(targets)[0] ?? '').trim().toLowerCase();
+  const first = targets[name];
+  if (!first) return { error: `There is no "${name}" line to transfer to; offer a callback.` };
+  for (const step of [{ target: name }, ...first.fallback]) {
+    if (!('target' in step)) break;
+    const t = targets[step.target];
+    if (!t || (t.hours && !openState(t.hours, now).open)) continue;
+    if (t.number) return { target: step.target, destination: { type: 'number', number: t.number } };
+    if (t.sip) return { target: step.target, destination: { type: 'sip', sipUri: t.sip } };
+  }
+  const hours = first.hours ? openState(first.hours, now) : undefined;
+  const until = hours && !hours.open && hours.opensAtSpoken ? ` until ${hours.opensAtSpoken}` : '';
+  return { error: `No one from ${name} can take the call${until}; offer a callback.` };
+}
+
+async function deliver(
+  ctx: PlatformContext,
+  callId: string,
+  events: CallEvent[],
+  start: StartInfo,
+): Promise<'accepted' | 'call_ended'> {
+  try {
+    await ctx.gateway.sendEvents(callId, events, start);
+    return 'accepted';
+  } catch (err) {
+    // A closed workflow already handled its call: late or repeated messages are acknowledged, not retried.
+    if (err instanceof HttpError && err.status === 409) return 'call_ended';
+    throw err;
+  }
+}
+
+function verifyHmac(req: PlatformRequest, signature: string, secrets: string[], now: number): void {
+  const timestamp = header(req, 'x-timestamp');
+  if (!timestamp)
+    throw unauthorized('x-timestamp', 'missing x-timestamp header (it is signed with the body)');
+  const ms = timestampMs(timestamp);
+  if (ms === undefined || Math.abs(now - ms) > SIGNATURE_WINDOW_MS)
+    throw unauthorized('x-timestamp', 'x-timestamp is outside the 5-minute window');
+  const hex = signature.trim().replace(/^sha256=/i, '');
+  const given = /^[0-9a-fA-F]+$/.test(hex) ? Buffer.from(hex, 'hex') : Buffer.alloc(0);
+  const ok = secrets.some((secret) => {
+    const expected = createHmac('sha256', secret).update(`${timestamp}.`).update(req.rawBody).digest();
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+  if (!ok) throw unauthorized('x-signature', 'x-signature does not match the body');
+}
+
+/** Seconds or milliseconds since the epoch, or an ISO date. */
+function timestampMs(value: string): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(value)) {
+    const n = Number(value);
+    return n < 1e12 ? n * 1000 : n;
+  }
+  const parsed = Date.parse(value);
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
+
+function header(req: PlatformRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return (Array.isArray(value) ? value[0] : value) || undefined;
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function oneLine(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+function isoOf(ms: number | null | undefined): string {
+  return new Date(ms ?? 0).toISOString();
+}
+
+/** A call object the mapping refuses is the platform's malformed request: 400 naming the field. */
+function safe<T>(map: () => T): T {
+  try {
+    return map();
+  } catch (err) {
+    if (err instanceof z.ZodError) throw validationError(err, 'message.call');
+    throw err;
+  }
+}
+
+function unauthorized(field: string, message: string): HttpError {
+  return new HttpError(401, message, [{ field, message }]);
+}
