@@ -23,6 +23,7 @@ import { type DevServer, startDevServer } from '../src/temporal/dev-server';
 import { installQuietRuntime, quietBundlerLogger } from '../src/worker';
 import { lookupOrderAction, startCustomerApi } from '../test/support/customer-api';
 import { type Harness, startHarness } from '../test/support/harness';
+import { testCodec } from '../test/support/temporal';
 import type { callWorkflow } from '../workflows/call';
 import {
   type BaselineActivities,
@@ -367,7 +368,9 @@ async function startBaseline(server: DevServer, apiUrl: string): Promise<Baselin
   });
   const connection = await Connection.connect({ address: server.address });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: server.namespace });
+  // Both sides encrypt with the same codec, so the ratio measures callflow and not the encryption.
+  const dataConverter = { payloadCodecs: [testCodec] };
+  const client = new Client({ connection, namespace: server.namespace, dataConverter });
   const taskQueue = `bench-baseline-${process.pid}`;
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -375,6 +378,7 @@ async function startBaseline(server: DevServer, apiUrl: string): Promise<Baselin
     taskQueue,
     workflowBundle,
     activities: baselineActivities(),
+    dataConverter,
     shutdownGraceTime: '20s',
   });
   const running = worker.run();

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readSettings } from './config/env';
 import { loadAgents } from './config/load-agents';
+import { codecLoginUrl } from './ingress/codec-server';
 import { demoApi } from './ingress/demo-api';
 import { createLogger } from './observability/logger';
 import {
@@ -17,12 +18,19 @@ import {
   startIngress,
   startWorker,
 } from './service';
+import { codecFromSettings, codecKeysFile, ensureCodecKeysFile } from './temporal/codec';
 import { type DevServer, startDevServer } from './temporal/dev-server';
+import { freePort } from './temporal/free-port';
 
 async function main(): Promise<void> {
   const log = createLogger('callflow');
-  const settings = readSettings();
+  const readOnce = readSettings();
+  // The dev server's UI is told the codec endpoint at start, so the ingress port is chosen first.
+  const settings = { ...readOnce, port: readOnce.port || (await freePort()) };
   const agents = loadAgents(settings.agentPaths);
+  if (!settings.codecKeys && ensureCodecKeysFile(settings.dataDir) === 'generated')
+    log.info(`generated a payload encryption key in ${codecKeysFile(settings.dataDir)}`);
+  const codecUrl = `http://127.0.0.1:${settings.port}/codec`;
   const store = await openServiceStore(settings);
   let devServer: DevServer | undefined;
   let address = settings.temporalAddress;
@@ -31,6 +39,7 @@ async function main(): Promise<void> {
       dbFile: path.join(settings.dataDir, 'temporal.sqlite'),
       port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
       uiPort: Number(process.env.TEMPORAL_DEV_UI_PORT ?? 8233),
+      codecEndpoint: codecUrl,
       log: (l) => log.info(l),
     });
     address = devServer.address;
@@ -42,7 +51,9 @@ async function main(): Promise<void> {
   const server = await startIngress(client, agents, { ...settings, apiToken }, log, {
     extraRoutes: demo,
     store,
+    codecOrigins: devServer?.uiUrl ? [devServer.uiUrl] : [],
   });
+  const codec = codecFromSettings(settings);
 
   const tokenShown = settings.apiToken ? '$CALLFLOW_API_TOKEN' : apiToken;
   process.stdout.write(
@@ -51,6 +62,13 @@ async function main(): Promise<void> {
       '  callflow is running',
       `  API          http://localhost:${settings.port}/v1   (Authorization: Bearer ${tokenShown})`,
       `  Temporal UI  ${devServer?.uiUrl ?? '(remote cluster: use its own UI)'}`,
+      `  Codec        ${codec ? `payloads encrypted (key ${codec.keyId}${settings.codecKeys ? '' : `, ${codecKeysFile(settings.dataDir)}`}); endpoint ${codecUrl}` : 'off'}`,
+      ...(codec
+        ? [
+            `  UI login     ${codecLoginUrl(codecUrl, apiToken)}`,
+            '               (one-time, 10 minutes; then tick "Include cross-origin credentials" in the UI\'s Codec Server settings)',
+          ]
+        : []),
       `  Temporal     ${address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}`,
       `  Agents       ${[...agents.keys()].join(', ')}`,
       `  SMS          ${worker.sms.name === 'dry-run' ? 'dry-run: no TWILIO_ACCOUNT_SID, messages are recorded in the call record, not sent' : 'Twilio'}`,

@@ -8,6 +8,7 @@ import type { AgentConfig } from './config/agent-schema';
 import { type ServiceSettings, temporalConnectionOptions } from './config/env';
 import { createIngress } from './ingress/app';
 import { CallGateway } from './ingress/call-gateway';
+import { codecServer } from './ingress/codec-server';
 import { platformAdapters } from './ingress/platforms';
 import { platformWebhooks } from './ingress/platforms/router';
 import { twilioWebhooks } from './ingress/twilio-webhooks';
@@ -17,6 +18,7 @@ import type { SmsSender } from './integrations/sms';
 import type { Logger } from './observability/logger';
 import { OptOutList } from './store/opt-outs';
 import { openStore, type Store } from './store/store';
+import { codecFromSettings } from './temporal/codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { createWorker, installQuietRuntime } from './worker';
 
@@ -41,7 +43,13 @@ export async function connectClient(
       `could not register the search attributes (on managed clusters, register them once): ${(err as Error).message}`,
     );
   }
-  return new Client({ connection, namespace: settings.namespace });
+  const codec = codecFromSettings(settings);
+  if (!codec) log.warn('CALLFLOW_CODEC_KEYS is not set: call data is written to Temporal unencrypted');
+  return new Client({
+    connection,
+    namespace: settings.namespace,
+    ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}),
+  });
 }
 
 export interface RunningWorker {
@@ -60,11 +68,14 @@ export async function startWorker(
   installQuietRuntime();
   const connection = await NativeConnection.connect(temporalConnectionOptions(address));
   const providers = createProviders(process.env, store);
+  const codec = codecFromSettings(settings);
+  if (!codec) log.warn('CALLFLOW_CODEC_KEYS is not set: call data is written to Temporal unencrypted');
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     deps: { store, ...providers, env: process.env, log },
+    codec,
   });
   const run = worker.run();
   return {
@@ -83,7 +94,7 @@ export async function startIngress(
   agents: Map<string, AgentConfig>,
   settings: ServiceSettings & { apiToken: string },
   log: Logger,
-  opts: { extraRoutes?: express.Router; store?: Store } = {},
+  opts: { extraRoutes?: express.Router; store?: Store; codecOrigins?: string[] } = {},
 ): Promise<Server> {
   const gateway = new CallGateway(client, agents, settings.taskQueue);
   const authToken = process.env.TWILIO_AUTH_TOKEN;
@@ -101,7 +112,18 @@ export async function startIngress(
       : undefined;
   if (!twilioRoutes && authToken) log.warn('CALLFLOW_PUBLIC_URL is not set: Twilio webhooks are disabled');
   const calendar = opts.store ? new BuiltinCalendar(opts.store) : undefined;
+  const codec = codecFromSettings(settings);
   const app = createIngress({
+    codecRoutes: codec
+      ? codecServer({
+          codec,
+          apiToken: settings.apiToken,
+          namespace: settings.namespace,
+          allowedOrigins: [...settings.codecOrigins, ...(opts.codecOrigins ?? [])],
+          cookieSameSite: settings.codecCookieSameSite,
+          log,
+        })
+      : undefined,
     calendarFeed: calendar ? async (id) => toICalendar(id, await calendar.events(id)) : undefined,
     gateway,
     apiToken: settings.apiToken,

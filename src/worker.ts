@@ -1,6 +1,9 @@
+import { inspect } from 'node:util';
+import type { PayloadCodec } from '@temporalio/common';
 import {
   bundleWorkflowCode,
   DefaultLogger,
+  type LogEntry,
   type NativeConnection,
   Runtime,
   Worker,
@@ -8,6 +11,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/action-type';
+import { redact } from './observability/logger';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -17,6 +21,8 @@ export interface WorkerOptions {
   /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled at start-up. */
   workflowBundle?: WorkflowBundleWithSourceMap;
   identity?: string;
+  /** Encrypts what the worker writes to the history (./temporal/codec.ts); runs outside the workflow sandbox. */
+  codec?: PayloadCodec;
 }
 
 export const workflowsPath = require.resolve('../workflows');
@@ -39,7 +45,15 @@ let runtimeInstalled = false;
 export function installQuietRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  // The SDK's warnings quote activity errors, which may name the caller: they get the service's redaction.
+  const write = (entry: LogEntry) => {
+    const meta = entry.meta
+      ? ` ${inspect(entry.meta, { depth: 4, breakLength: Number.POSITIVE_INFINITY })}`
+      : '';
+    const at = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+    process.stderr.write(`${at} [${entry.level}] ${redact(`${entry.message}${meta}`)}\n`);
+  };
+  Runtime.install({ logger: new DefaultLogger(level, write) });
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -50,6 +64,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps),
+    ...(opts.codec ? { dataConverter: { payloadCodecs: [opts.codec] } } : {}),
     // Drain in-flight activities on shutdown instead of abandoning them.
     shutdownGraceTime: '20s',
   });

@@ -12,6 +12,12 @@ export interface ServiceSettings {
   dataDir: string;
   agentPaths: string[];
   maxBodyBytes: number;
+  /** Payload codec keys, `id:<base64 32 bytes>,...` (the first encrypts); see src/temporal/codec.ts. */
+  codecKeys?: string;
+  /** Browser origins (the Temporal UI) allowed to call the codec endpoint; npm start adds the dev server's UI. */
+  codecOrigins: string[];
+  /** `None` when the UI is on another site than the ingress (needs HTTPS); `Strict` otherwise. */
+  codecCookieSameSite: 'Strict' | 'None';
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSettings {
@@ -28,6 +34,12 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSetti
     dataDir: path.resolve(env.CALLFLOW_DATA_DIR || '.data'),
     agentPaths: (env.CALLFLOW_AGENTS || 'agents').split(',').map((p) => path.resolve(p.trim())),
     maxBodyBytes: Number(env.CALLFLOW_MAX_BODY_BYTES ?? 256 * 1024),
+    codecKeys: env.CALLFLOW_CODEC_KEYS || undefined,
+    codecOrigins: (env.CALLFLOW_CODEC_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+    codecCookieSameSite: env.CALLFLOW_CODEC_COOKIE_SAMESITE?.toLowerCase() === 'none' ? 'None' : 'Strict',
   };
 }
 

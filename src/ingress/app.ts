@@ -18,6 +18,8 @@ export interface IngressOptions {
   platformRoutes?: express.Router;
   /** The built-in calendar's iCalendar feed, by calendar id. */
   calendarFeed?: (calendarId: string) => Promise<string>;
+  /** Temporal's remote codec protocol under /codec (./codec-server.ts), with its own auth and CORS. */
+  codecRoutes?: express.Router;
 }
 
 export function createIngress(opts: IngressOptions): express.Express {
@@ -29,6 +31,7 @@ export function createIngress(opts: IngressOptions): express.Express {
   if (opts.extraRoutes) app.use(opts.extraRoutes);
   if (opts.twilioRoutes) app.use('/twilio', opts.twilioRoutes);
   if (opts.platformRoutes) app.use('/webhooks', opts.platformRoutes);
+  if (opts.codecRoutes) app.use('/codec', opts.codecRoutes);
 
   const feed = opts.calendarFeed;
   if (feed) {

@@ -1,6 +1,7 @@
 /**
- * A small structured logger that never prints phone numbers or secrets in clear text: every line passes
- * through `redact`, which keeps only the last four digits of anything that looks like a phone number.
+ * A small structured logger that never prints phone numbers, emails or secrets in clear text: every line
+ * passes through `redact`, which keeps only the last four digits of anything that looks like a phone number
+ * and only the domain of an email address.
  */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -9,6 +10,7 @@ export interface Logger {
 }
 
 const PHONE = /\+?\d[\d\s().-]{6,}\d/g;
+const EMAIL = /[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})/g;
 
 export function maskPhone(value: string): string {
   const digits = value.replace(/\D/g, '');
@@ -18,6 +20,8 @@ export function maskPhone(value: string): string {
 export function redact(text: string, secrets: string[] = []): string {
   let out = text;
   for (const secret of secrets) if (secret) out = out.split(secret).join('[secret]');
+  // Emails first: a local part made of digits would otherwise be masked as a phone number and kept.
+  out = out.replace(EMAIL, (_m, domain: string) => `***@${domain}`);
   return out.replace(PHONE, (m) => {
     const digits = m.replace(/\D/g, '').length;
     // Dates and times also look like digit runs; phone numbers have a "+" or at least ten digits.

@@ -16,6 +16,8 @@ export interface DevServerOptions {
   /** Preferred gRPC and UI ports (used when free, e.g. 7233 and 8233 for `npm start`); otherwise any free port. */
   port?: number;
   uiPort?: number;
+  /** The remote codec the UI decrypts payloads with (`--ui-codec-endpoint`), e.g. the ingress's /codec. */
+  codecEndpoint?: string;
   log?: (line: string) => void;
 }
 
@@ -49,6 +51,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   args.push('--metrics-port', String(metricsPort), '--namespace', namespace, '--log-level', 'error');
   if (opts.headless) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
+  if (opts.codecEndpoint && !opts.headless) args.push('--ui-codec-endpoint', opts.codecEndpoint);
   if (opts.dbFile) {
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);

@@ -5,6 +5,7 @@ import type { AgentConfig } from '../../src/config/agent-schema';
 import { parseAgent } from '../../src/config/load-agents';
 import { createIngress } from '../../src/ingress/app';
 import { CallGateway } from '../../src/ingress/call-gateway';
+import { codecServer } from '../../src/ingress/codec-server';
 import { platformAdapters } from '../../src/ingress/platforms';
 import { platformWebhooks } from '../../src/ingress/platforms/router';
 import { twilioWebhooks } from '../../src/ingress/twilio-webhooks';
@@ -12,7 +13,7 @@ import { BuiltinCalendar, toICalendar } from '../../src/integrations/calendar/bu
 import { PlatformCallControl } from '../../src/integrations/call-control';
 import { DryRunCrm } from '../../src/integrations/crm/dry-run';
 import { DryRunSmsSender } from '../../src/integrations/dry-run-sms';
-import { createLogger } from '../../src/observability/logger';
+import { createLogger, type Logger } from '../../src/observability/logger';
 import { OptOutList } from '../../src/store/opt-outs';
 import { openStore, type Store } from '../../src/store/store';
 import type { DevServer } from '../../src/temporal/dev-server';
@@ -52,6 +53,10 @@ export interface HarnessOptions {
   now?: () => number;
   /** Mounts Twilio's webhooks, verified with this auth token against the harness's own URL. */
   twilioAuthToken?: string;
+  /** Logger for the ingress and the worker's activities (default: quiet). */
+  log?: Logger;
+  /** Browser origins the codec endpoint (/codec) accepts, as the Temporal UI's would be. */
+  codecOrigins?: string[];
 }
 
 export const TEST_TOKEN = 'test-token-0123456789';
@@ -78,6 +83,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       namespace: clients.server.namespace,
       taskQueue,
       workflowBundle: await workflowBundle(),
+      codec: clients.codec,
       deps: {
         store,
         sms: new DryRunSmsSender(),
@@ -85,7 +91,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         calendars: { builtin: new BuiltinCalendar(store) },
         crm: { 'dry-run': new DryRunCrm() },
         env: {},
-        log: quietLog,
+        log: opts.log ?? quietLog,
         ...deps,
       },
     });
@@ -98,23 +104,33 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         authToken: opts.twilioAuthToken,
         publicUrl: url,
         optOuts: new OptOutList(store),
-        log: quietLog,
+        log: opts.log ?? quietLog,
       })
     : undefined;
   const calendar = new BuiltinCalendar(store);
+  const codec = clients.codec;
   const app = createIngress({
+    codecRoutes: codec
+      ? codecServer({
+          codec,
+          apiToken: TEST_TOKEN,
+          namespace: clients.server.namespace,
+          allowedOrigins: opts.codecOrigins ?? [],
+          log: opts.log ?? quietLog,
+        })
+      : undefined,
     calendarFeed: async (id) => toICalendar(id, await calendar.events(id)),
     gateway,
     apiToken: TEST_TOKEN,
     maxBodyBytes: 64 * 1024,
-    log: quietLog,
+    log: opts.log ?? quietLog,
     twilioRoutes,
     platformRoutes: platformWebhooks({
       gateway,
       adapters: platformAdapters,
       publicUrl: url,
       maxBodyBytes: 64 * 1024,
-      log: quietLog,
+      log: opts.log ?? quietLog,
       env: opts.env,
       now: opts.now,
     }),

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { EncryptionCodec } from '../../src/temporal/codec';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
 import { bundleWorkflows, installQuietRuntime } from '../../src/worker';
 
@@ -18,22 +19,37 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+/** The suite runs encrypted, as `npm start` does; worker processes get the same keys through the env. */
+export const TEST_CODEC_KEYS = `test-1:${Buffer.alloc(32, 7).toString('base64')}`;
+export const testCodec = EncryptionCodec.fromKeys(TEST_CODEC_KEYS);
+
 export interface TemporalClients {
   server: DevServer;
   client: Client;
+  /** The codec `client` uses; workers built from these clients take it too. */
+  codec?: EncryptionCodec;
   connection: Connection;
   nativeConnection: NativeConnection;
   close(): Promise<void>;
 }
 
-export async function connectClients(dev?: DevServer): Promise<TemporalClients> {
+export async function connectClients(
+  dev?: DevServer,
+  opts: { codec?: EncryptionCodec | null } = {},
+): Promise<TemporalClients> {
   installQuietRuntime('ERROR');
   const s = dev ?? (await testServer());
+  const codec = opts.codec === null ? undefined : (opts.codec ?? testCodec);
   const connection = await Connection.connect({ address: s.address });
   const nativeConnection = await NativeConnection.connect({ address: s.address });
   return {
     server: s,
-    client: new Client({ connection, namespace: s.namespace }),
+    codec,
+    client: new Client({
+      connection,
+      namespace: s.namespace,
+      ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}),
+    }),
     connection,
     nativeConnection,
     close: async () => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { TEST_CODEC_KEYS } from './temporal';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -10,7 +11,7 @@ export function startWorkerProcess(env: Record<string, string>): {
 } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...process.env, CALLFLOW_CODEC_KEYS: TEST_CODEC_KEYS, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
