@@ -155,7 +155,7 @@ export function mapJustCallWebhook(
     progress: false,
     events: [
       ...transcript,
-      { id: `${prefix}:voice_agent`, at: endedAt, type: 'data', fields },
+      { id: `${prefix}:voice_agent`, at: endedAt, type: 'data', fields, source: 'analysis' },
       ...durationData,
       // Its own id, so it applies after any progress status that came in before it.
       { id: `${prefix}:status:final`, at: endedAt, type: 'status', status: 'completed' },

@@ -87,7 +87,8 @@ export function retellCallToCall(call: unknown): PlatformCall<'retell'> {
   const events: CallEvent[] = retellTurns(c, callId, ended);
   const analysis = c.call_analysis ? retellAnalysisFields(c.call_analysis) : undefined;
   const endAt = iso(c.end_timestamp ?? c.start_timestamp ?? 0);
-  if (analysis) events.push({ id: `${callId}-analysis`, type: 'data', at: endAt, fields: analysis });
+  if (analysis)
+    events.push({ id: `${callId}-analysis`, type: 'data', at: endAt, fields: analysis, source: 'analysis' });
   if (ended) {
     const reason = c.disconnection_reason ?? c.call_status ?? undefined;
     events.push({ id: `${callId}-ended`, type: 'ended', at: endAt, ...(reason ? { reason } : {}) });

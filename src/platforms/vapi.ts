@@ -78,7 +78,7 @@ export function vapiCallToCall(call: unknown, report?: unknown): PlatformCall<'v
   const endAt = endedAt ?? lastAt ?? startedAt ?? new Date(0).toISOString();
   const fields = analysis ? vapiAnalysisFields(analysis) : undefined;
   if (fields && Object.keys(fields).length)
-    events.push({ id: `${callId}-analysis`, type: 'data', at: endAt, fields });
+    events.push({ id: `${callId}-analysis`, type: 'data', at: endAt, fields, source: 'analysis' });
   if (ended) {
     events.push({
       id: `${callId}-ended`,
