@@ -209,6 +209,18 @@ describe('HubSpot CRM provider', () => {
   });
 
   describe('errors', () => {
+    it('gives up on a call write HubSpot never answers, as retryable', async () => {
+      fake.holdNextCallWrite();
+      const impatient = new HubSpotCrm({ accessToken: fake.token, basePath: fake.url, timeoutMs: 300 });
+      await assert.rejects(
+        impatient.logCall(callLog()),
+        rejectsWith('unavailable', (err) => {
+          assert.equal(err.retryable, true);
+          assert.match(err.message, /did not answer within 300 ms/);
+        }),
+      );
+    });
+
     it('maps 401 to auth', async () => {
       const wrong = new HubSpotCrm({ accessToken: 'pat-wrong', basePath: fake.url });
       await assert.rejects(

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { Client } from '@hubspot/api-client';
 import {
   AssociationSpecAssociationCategoryEnum,
@@ -27,6 +29,8 @@ export interface HubSpotCrmOptions {
   callIdProperty?: string;
   /** Custom call property holding the disposition in words; default `callflow_disposition`. */
   dispositionProperty?: string;
+  /** A request whose connection stays silent this long fails; default 30 s (the client sets none). */
+  timeoutMs?: number;
 }
 
 export const HUBSPOT_DEFAULT_CALL_ID_PROPERTY = 'callflow_call_id';
@@ -199,11 +203,15 @@ interface ResponseLike {
  * turns such responses into a `CrmError` while the status is still known. Client-level middleware is not
  * applied by the generated APIs unless options are passed per request, hence per request.
  */
-function requestOptions(operation: string) {
+function requestOptions(operation: string, agent: http.Agent) {
   return {
     middleware: [
       {
-        pre: async <T>(context: T): Promise<T> => context,
+        // The agent times out silent connections; the client's own `httpAgent` setting is client-level too.
+        pre: async <T>(context: T): Promise<T> => {
+          (context as { setAgent(a: http.Agent): void }).setAgent(agent);
+          return context;
+        },
         post: async <T extends ResponseLike>(response: T): Promise<T> => {
           const status = response.httpStatusCode;
           if (status < 400) return response;
@@ -228,6 +236,7 @@ export class HubSpotCrm implements CrmProvider {
   private readonly calls: Client['crm']['objects']['calls'];
   private readonly callIdProperty: string;
   private readonly dispositionProperty: string;
+  private readonly agent: http.Agent;
 
   constructor(options: HubSpotCrmOptions) {
     const client = new Client({
@@ -235,6 +244,10 @@ export class HubSpotCrm implements CrmProvider {
       ...(options.basePath ? { basePath: options.basePath.replace(/\/+$/, '') } : {}),
       numberOfApiCallRetries: 0,
     });
+    this.agent = silentSocketTimeoutAgent(
+      options.basePath ?? 'https://api.hubapi.com',
+      options.timeoutMs ?? 30_000,
+    );
     // The client decorates its APIs from a process-wide registry when they are first touched; touching them
     // now binds them to this client's (retry-free) settings rather than whichever client was built last.
     this.contacts = client.crm.contacts;
@@ -297,7 +310,7 @@ export class HubSpotCrm implements CrmProvider {
             },
           ],
         },
-        requestOptions('create call'),
+        requestOptions('create call', this.agent),
       ),
     );
     return { provider: this.name, recordId: call.id, contactId, contactCreated, recordCreated: true };
@@ -314,7 +327,12 @@ export class HubSpotCrm implements CrmProvider {
   private async updateContact(id: string, properties: Record<string, string>): Promise<void> {
     if (Object.keys(properties).length === 0) return;
     await this.run('update contact', () =>
-      this.contacts.basicApi.update(id, { properties }, undefined, requestOptions('update contact')),
+      this.contacts.basicApi.update(
+        id,
+        { properties },
+        undefined,
+        requestOptions('update contact', this.agent),
+      ),
     );
   }
 
@@ -326,7 +344,7 @@ export class HubSpotCrm implements CrmProvider {
           properties: ['firstname', 'lastname', 'phone', 'email'],
           limit: 1,
         },
-        requestOptions('search contacts'),
+        requestOptions('search contacts', this.agent),
       ),
     );
     return result.results[0];
@@ -358,7 +376,10 @@ export class HubSpotCrm implements CrmProvider {
     if (contact.email) properties.email = contact.email.trim();
     Object.assign(properties, mapped);
     try {
-      const created = await this.contacts.basicApi.create({ properties }, requestOptions('create contact'));
+      const created = await this.contacts.basicApi.create(
+        { properties },
+        requestOptions('create contact', this.agent),
+      );
       return { id: created.id, created: true };
     } catch (err) {
       // Email is unique: a contact created moments ago (not yet searchable) answers 409 with its id.
@@ -384,7 +405,7 @@ export class HubSpotCrm implements CrmProvider {
           properties: [this.callIdProperty],
           limit: 1,
         },
-        requestOptions('search calls'),
+        requestOptions('search calls', this.agent),
       ),
     );
     return result.results[0];
@@ -396,4 +417,18 @@ export function hubspotFromEnv(env: NodeJS.ProcessEnv = process.env): HubSpotCrm
   if (!accessToken) return undefined;
   const basePath = env.HUBSPOT_BASE_PATH?.trim() || undefined;
   return new HubSpotCrm({ accessToken, basePath });
+}
+
+/** An agent whose sockets are destroyed after `ms` without traffic, so a hung HubSpot request fails. */
+function silentSocketTimeoutAgent(base: string, ms: number): http.Agent {
+  // The agent's timeout is set on the socket for every request it carries (node resets it between requests).
+  const options = { keepAlive: true, timeout: ms };
+  const agent = base.startsWith('http:') ? new http.Agent(options) : new https.Agent(options);
+  const create = agent.createConnection.bind(agent);
+  agent.createConnection = ((opts: unknown, cb: unknown) => {
+    const socket = (create as (o: unknown, c: unknown) => import('node:net').Socket)(opts, cb);
+    socket.on('timeout', () => socket.destroy(new Error(`HubSpot did not answer within ${ms} ms`)));
+    return socket;
+  }) as typeof agent.createConnection;
+  return agent;
 }

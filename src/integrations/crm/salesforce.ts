@@ -28,6 +28,8 @@ export interface SalesforceCrmOptions {
   externalIdField?: string;
   /** Lead's required Company when the caller's is unknown; default `Unknown`. */
   company?: string;
+  /** Timeout of each request; default 30 s (jsforce's own default is 30 minutes). */
+  timeoutMs?: number;
 }
 
 export const SALESFORCE_DEFAULT_VERSION = '60.0';
@@ -120,8 +122,10 @@ export class SalesforceCrm implements CrmProvider {
   private readonly personObject: SalesforcePersonObject;
   private readonly externalIdField: string;
   private readonly company: string;
+  private readonly timeoutMs: number;
 
   constructor(options: SalesforceCrmOptions) {
+    this.timeoutMs = options.timeoutMs ?? 30_000;
     this.conn = new Connection({
       instanceUrl: options.instanceUrl.replace(/\/+$/, ''),
       accessToken: options.accessToken,
@@ -251,6 +255,7 @@ export class SalesforceCrm implements CrmProvider {
     try {
       return await this.conn.request<T>(request, {
         transport,
+        timeout: this.timeoutMs,
         retry: { maxRetries: 0 },
         noContentResponse: {},
       });
