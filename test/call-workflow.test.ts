@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { callStateQuery, type callWorkflow } from '../workflows/call';
 import { lookupOrderAction, startCustomerApi } from './support/customer-api';
 import { event, type Harness, startHarness } from './support/harness';
-import { eventually } from './support/temporal';
+import { eventually, historySummaries } from './support/temporal';
 
 function agent(api: string, extra: Record<string, unknown> = {}) {
   return {
@@ -280,12 +280,9 @@ describe('call workflow', () => {
 
   it('gives each action activity a summary the Temporal UI shows', async () => {
     const history = await h.client.workflow.getHandle('call-retry-1').fetchHistory();
-    const summaries = (history.events ?? [])
-      .filter((e) => e.activityTaskScheduledEventAttributes)
-      .map((e) => {
-        const payload = e.userMetadata?.summary;
-        return payload?.data ? JSON.parse(Buffer.from(payload.data).toString()) : undefined;
-      });
+    const summaries = await historySummaries({
+      events: (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes),
+    });
     assert.deepEqual(summaries, [
       'after call: unavailable (http_request)',
       'after call: throttled (http_request)',

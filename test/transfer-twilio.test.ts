@@ -12,7 +12,7 @@ import { startOpenAiFake } from './fakes/openai-server';
 import { signTwilioRequest, startTwilioFake, type TwilioFake } from './fakes/twilio-server';
 import { event, type Harness, startHarness } from './support/harness';
 import { maybeRecordHistory } from './support/histories';
-import { eventually } from './support/temporal';
+import { eventually, historySummaries } from './support/temporal';
 
 const ACCOUNT = `AC${'3'.repeat(32)}`;
 const TOKEN = 'voice-auth-token';
@@ -188,10 +188,7 @@ describe('telephony through Twilio', () => {
     )!;
     assert.match(String(join.form.Twiml), /callflow-warm-1/);
     const history = await h.client.workflow.getHandle('call-warm-1').fetchHistory();
-    const summaries = (history.events ?? [])
-      .map((e) => e.userMetadata?.summary?.data)
-      .filter((d): d is Uint8Array => Boolean(d))
-      .map((d) => JSON.parse(Buffer.from(d).toString()) as string);
+    const summaries = await historySummaries(history);
     assert.ok(summaries.includes('transfer sales: caller on hold'), summaries.join(' | '));
     assert.ok(summaries.includes('transfer sales #1 → sales (warm): dial'), summaries.join(' | '));
     assert.ok(

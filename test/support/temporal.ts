@@ -23,6 +23,19 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 export const TEST_CODEC_KEYS = `test-1:${Buffer.alloc(32, 7).toString('base64')}`;
 export const testCodec = EncryptionCodec.fromKeys(TEST_CODEC_KEYS);
 
+/** The summaries of a history's events (workflow start, activities, timers), decrypted with the test key. */
+export async function historySummaries(history: {
+  events?:
+    | { userMetadata?: { summary?: { metadata?: unknown; data?: Uint8Array | null } | null } | null }[]
+    | null;
+}): Promise<string[]> {
+  const payloads = (history.events ?? [])
+    .map((e) => e.userMetadata?.summary)
+    .filter((p): p is { metadata?: unknown; data: Uint8Array } => Boolean(p?.data));
+  const decoded = await testCodec.decode(payloads as Parameters<typeof testCodec.decode>[0]);
+  return decoded.map((p) => JSON.parse(Buffer.from(p.data ?? new Uint8Array()).toString()) as string);
+}
+
 export interface TemporalClients {
   server: DevServer;
   client: Client;
