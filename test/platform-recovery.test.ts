@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { CallRecord } from '../src/shared/types';
 import { startPlatformApiFake } from './fakes/voice-platform-api';
 import { event, type Harness, startHarness } from './support/harness';
+import { maybeRecordHistory } from './support/histories';
 
 const retellCall = (name: string) =>
   JSON.parse(readFileSync(path.join(__dirname, 'fixtures/retell', `${name}.json`), 'utf8')).call;
@@ -86,6 +87,7 @@ describe('calls whose webhooks never came', () => {
     retell.setCall(id, retellCall('call_ended'));
     await start(`retell-${id}`, 'retell-recover', 'retell', id);
     const record = await result(`retell-${id}`);
+    await maybeRecordHistory(h.client, `call-retell-${id}`, 'retell-recovered');
 
     assert.deepEqual(
       retell.requests.map((r) => [r.method, r.path, r.authorization]),
