@@ -9,6 +9,7 @@ import { type ServiceSettings, temporalConnectionOptions } from './config/env';
 import { createIngress } from './ingress/app';
 import { CallGateway } from './ingress/call-gateway';
 import { codecServer } from './ingress/codec-server';
+import { applyServerTimeouts } from './ingress/hardening';
 import { platformAdapters } from './ingress/platforms';
 import { platformWebhooks } from './ingress/platforms/router';
 import { twilioWebhooks } from './ingress/twilio-webhooks';
@@ -128,6 +129,7 @@ export async function startIngress(
     gateway,
     apiToken: settings.apiToken,
     maxBodyBytes: settings.maxBodyBytes,
+    rateLimit: settings.rateLimit,
     log,
     extraRoutes: opts.extraRoutes,
     twilioRoutes,
@@ -141,6 +143,7 @@ export async function startIngress(
   });
   return new Promise((resolve, reject) => {
     const server = app.listen(settings.port, () => resolve(server));
+    applyServerTimeouts(server);
     server.on('error', reject);
   });
 }

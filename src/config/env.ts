@@ -18,6 +18,8 @@ export interface ServiceSettings {
   codecOrigins: string[];
   /** `None` when the UI is on another site than the ingress (needs HTTPS); `Strict` otherwise. */
   codecCookieSameSite: 'Strict' | 'None';
+  /** Per-token rate limit on the public API (CALLFLOW_RATE_LIMIT="<per second>[,<burst>]", or "off"). */
+  rateLimit?: { perSecond: number; burst: number };
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSettings {
@@ -40,7 +42,16 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSetti
       .map((o) => o.trim().replace(/\/+$/, ''))
       .filter(Boolean),
     codecCookieSameSite: env.CALLFLOW_CODEC_COOKIE_SAMESITE?.toLowerCase() === 'none' ? 'None' : 'Strict',
+    rateLimit: parseRateLimit(env.CALLFLOW_RATE_LIMIT),
   };
+}
+
+function parseRateLimit(value: string | undefined): ServiceSettings['rateLimit'] {
+  if (value === 'off') return undefined;
+  const [rate, burst] = (value || '50,100').split(',').map((v) => Number(v.trim()));
+  if (!(rate > 0) || (burst !== undefined && !(burst >= 1)))
+    throw new Error(`CALLFLOW_RATE_LIMIT must be "<requests per second>[,<burst>]" or "off", got "${value}"`);
+  return { perSecond: rate, burst: burst ?? Math.max(1, Math.ceil(rate * 2)) };
 }
 
 /** TLS and API-key settings for a remote cluster or Temporal Cloud. */

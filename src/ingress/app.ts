@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../observability/logger';
 import type { CallGateway } from './call-gateway';
+import { type RateLimit, rateLimiter, securityHeaders } from './hardening';
 import { errorHandler, HttpError, validationError } from './http-error';
 import { actionBodySchema, callIdSchema, eventsBodySchema } from './schemas';
 
@@ -20,11 +21,14 @@ export interface IngressOptions {
   calendarFeed?: (calendarId: string) => Promise<string>;
   /** Temporal's remote codec protocol under /codec (./codec-server.ts), with its own auth and CORS. */
   codecRoutes?: express.Router;
+  /** Per-token rate limit on /v1; unlimited when omitted. */
+  rateLimit?: RateLimit;
 }
 
 export function createIngress(opts: IngressOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders);
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -54,6 +58,7 @@ export function createIngress(opts: IngressOptions): express.Express {
   }
 
   const api = express.Router();
+  if (opts.rateLimit) api.use(rateLimiter(opts.rateLimit));
   api.use(requireBearer(opts.apiToken));
   api.use(requireJsonOnWrites);
   api.use(express.json({ limit: opts.maxBodyBytes, strict: true }));
