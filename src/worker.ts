@@ -27,8 +27,10 @@ export interface WorkerOptions {
 
 export const workflowsPath = require.resolve('../workflows');
 
+export const failureConverterPath = require.resolve('./temporal/failure-converter');
+
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  return bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietBundlerLogger });
 }
 
 export const quietBundlerLogger = {
@@ -64,7 +66,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps),
-    ...(opts.codec ? { dataConverter: { payloadCodecs: [opts.codec] } } : {}),
+    dataConverter: { failureConverterPath, ...(opts.codec ? { payloadCodecs: [opts.codec] } : {}) },
     // Drain in-flight activities on shutdown instead of abandoning them.
     shutdownGraceTime: '20s',
   });

@@ -412,6 +412,29 @@ describe('a call in the Temporal history', () => {
       for (const pii of ['4155550142', EMAIL, 'Ada Lovelace', SAID]) assert.ok(!line.includes(pii), line);
   });
 
+  it('keeps failure messages out of the history in clear, while the record still explains the failure', async () => {
+    await h.api('POST', '/v1/calls/pii-2/events', {
+      agentId: 'private',
+      call: { direction: 'inbound', from: 'ext 0142' },
+      event: event('end', 5, { type: 'ended', reason: 'hangup' }),
+    });
+    const record = await h.client.workflow.getHandle<typeof callWorkflow>('call-pii-2').result();
+    const failed = record.actions.find((a) => a.actionId === 'text_back');
+    assert.equal(failed?.status, 'failed');
+    assert.match(failed?.error?.message ?? '', /not a valid E\.164/);
+
+    const history = await raw.client.workflow.getHandle('call-pii-2').fetchHistory();
+    const failures = (history.events ?? [])
+      .map((e) => e.activityTaskFailedEventAttributes?.failure)
+      .filter((f) => f !== undefined && f !== null);
+    assert.ok(failures.length >= 1, 'the failed attempt is in the history');
+    for (const f of failures) {
+      assert.equal(f.message, 'Encoded failure');
+      assert.equal(text(f.encodedAttributes as Payload, 'encoding'), ENCRYPTED_ENCODING);
+    }
+    assert.ok(!plainText(history).includes('E.164'), 'the failure message is in the raw history');
+  });
+
   it('shows only ciphertext to `temporal workflow show` without the codec', async () => {
     const cli = await findTemporalCli(() => undefined);
     const { stdout } = await promisify(execFile)(
