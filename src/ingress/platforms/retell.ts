@@ -16,6 +16,7 @@ import {
 import type { CallEvent, TransferLegStatus } from '../../shared/types';
 import type { StartInfo } from '../call-gateway';
 import { HttpError, validationError } from '../http-error';
+import { deliverEvents } from './delivery';
 import type { PlatformAdapter, PlatformContext, PlatformResponse } from './platform';
 import { parseJsonBody } from './router';
 
@@ -75,7 +76,10 @@ async function deliverWebhook(body: unknown, ctx: PlatformContext): Promise<Plat
   const events = transfer
     ? [...mapped.events, transferEvent(event, transfer, call, mapped.callId, ctx)]
     : mapped.events;
-  const result = await deliver(ctx, mapped.callId, events, { agentId: ctx.agent.id, call: mapped.start });
+  const result = await deliverEvents(ctx.gateway, mapped.callId, events, {
+    agentId: ctx.agent.id,
+    call: mapped.start,
+  });
   if (result === 'call_ended' && event === 'call_analyzed' && mapped.analyzed)
     ctx.log.warn('Retell analysis arrived after the call record was complete', { callId: mapped.callId });
   ctx.log.info(`retell ${event}`, { callId: mapped.callId, events: events.length, result });
@@ -111,7 +115,7 @@ async function runFunction(body: unknown, ctx: PlatformContext): Promise<Platfor
   const mapped = retellCallToCall(call);
   const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
   // The call so far, so the action sees the transcript (and a call that started with this request has it).
-  if (mapped.events.length) await deliver(ctx, mapped.callId, mapped.events, start);
+  if (mapped.events.length) await deliverEvents(ctx.gateway, mapped.callId, mapped.events, start);
   const requestId = functionRequestId(call, name, args);
   const run = await ctx.gateway.runAction(mapped.callId, name, requestId, args, start);
   ctx.log.info(`retell function ${name}`, { callId: mapped.callId, requestId, status: run.status });
@@ -150,22 +154,6 @@ function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
-}
-
-/** Signals the call; a call whose workflow has closed already handled everything that matters (2xx, no retry). */
-async function deliver(
-  ctx: PlatformContext,
-  callId: string,
-  events: CallEvent[],
-  start: StartInfo,
-): Promise<'accepted' | 'call_ended'> {
-  try {
-    await ctx.gateway.sendEvents(callId, events, start);
-    return 'accepted';
-  } catch (err) {
-    if (err instanceof HttpError && err.status === 409) return 'call_ended';
-    throw err;
-  }
 }
 
 function unauthorized(message: string): HttpError {

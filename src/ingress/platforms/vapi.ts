@@ -15,6 +15,7 @@ import { openState } from '../../shared/business-hours';
 import type { CallEvent } from '../../shared/types';
 import type { StartInfo } from '../call-gateway';
 import { HttpError, validationError } from '../http-error';
+import { deliverEvents } from './delivery';
 import type { PlatformAdapter, PlatformContext, PlatformRequest, PlatformResponse } from './platform';
 import { parseJsonBody } from './router';
 
@@ -130,7 +131,10 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
     const end = events.findIndex((e) => e.type === 'ended');
     events.splice(end === -1 ? events.length : end, 0, status);
   }
-  const result = await deliver(ctx, mapped.callId, events, { agentId: ctx.agent.id, call: mapped.start });
+  const result = await deliverEvents(ctx.gateway, mapped.callId, events, {
+    agentId: ctx.agent.id,
+    call: mapped.start,
+  });
   if (result === 'call_ended' && mapped.analyzed)
     ctx.log.warn('Vapi analysis arrived after the call record was complete', { callId: mapped.callId });
   ctx.log.info(`vapi ${message.type}`, { callId: mapped.callId, events: events.length, result });
@@ -149,7 +153,7 @@ async function toolCalls(message: Message, ctx: PlatformContext): Promise<Platfo
   const mapped = mapCall(message);
   const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
   // The conversation so far, so the action sees the transcript.
-  if (mapped.events.length) await deliver(ctx, mapped.callId, mapped.events, start);
+  if (mapped.events.length) await deliverEvents(ctx.gateway, mapped.callId, mapped.events, start);
   const results = [];
   // One at a time: the workflow serializes them anyway, and the answers keep the request's order.
   for (const toolCall of parsedCalls.data)
@@ -229,22 +233,6 @@ export function chooseTransferDestination(
   const hours = first.hours ? openState(first.hours, now) : undefined;
   const until = hours && !hours.open && hours.opensAtSpoken ? ` until ${hours.opensAtSpoken}` : '';
   return { error: `No one from ${name} can take the call${until}; offer a callback.` };
-}
-
-async function deliver(
-  ctx: PlatformContext,
-  callId: string,
-  events: CallEvent[],
-  start: StartInfo,
-): Promise<'accepted' | 'call_ended'> {
-  try {
-    await ctx.gateway.sendEvents(callId, events, start);
-    return 'accepted';
-  } catch (err) {
-    // A closed workflow already handled its call: late or repeated messages are acknowledged, not retried.
-    if (err instanceof HttpError && err.status === 409) return 'call_ended';
-    throw err;
-  }
 }
 
 function verifyHmac(req: PlatformRequest, signature: string, secrets: string[], now: number): void {
