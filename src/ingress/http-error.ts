@@ -17,7 +17,7 @@ export function validationError(error: z.ZodError, prefix = ''): HttpError {
     const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((k) => ({
-        field: [base, k].filter(Boolean).join('.'),
+        field: fieldName([base, k]),
         message: 'unknown field',
       }));
     }
@@ -25,7 +25,7 @@ export function validationError(error: z.ZodError, prefix = ''): HttpError {
       // Report the alternative that got furthest rather than "invalid input".
       const best = issue.errors.reduce((a, b) => (a.length <= b.length ? a : b));
       return best.map((i) => ({
-        field: [base, ...i.path.map(String)].filter(Boolean).join('.'),
+        field: fieldName([base, ...i.path.map(String)]),
         message: i.message,
       }));
     }
@@ -33,6 +33,11 @@ export function validationError(error: z.ZodError, prefix = ''): HttpError {
   });
   const fields = [...new Set(details.map((d) => d.field))].join(', ');
   return new HttpError(400, `invalid request: ${fields}`, details);
+}
+
+/** A dotted field path; an issue with the body as a whole (or an unnamed key) is "(body)". */
+function fieldName(parts: string[]): string {
+  return parts.filter(Boolean).join('.') || '(body)';
 }
 
 export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
@@ -56,7 +61,11 @@ export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   }
   if (typeof (err as { status?: number }).status === 'number' && (err as { status: number }).status < 500) {
     const status = (err as { status: number }).status;
-    res.status(status).json({ error: (err as Error).message, details: [] });
+    // Express's own 4xx: a percent-encoding in the path that isn't UTF-8, or a body it can't read.
+    const field = err instanceof URIError ? '(path)' : '(body)';
+    res
+      .status(status)
+      .json({ error: (err as Error).message, details: [{ field, message: (err as Error).message }] });
     return;
   }
   res.locals.log?.error?.('request failed', { error: (err as Error).message });

@@ -1,5 +1,28 @@
 import { z } from 'zod';
 
+const MAX_NESTING = 32;
+
+/** Whether a parsed JSON value nests deeper than `limit`, found without recursion: a body can nest deeper than the stack. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length) {
+    const [node, depth] = pending.pop()!;
+    if (!node || typeof node !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * A free-form JSON object (event data, call metadata, tool-call arguments). Its nesting is bounded because the
+ * Temporal client serializes it recursively: a deeper one would fail there, after the request was accepted.
+ */
+const freeForm = () =>
+  z
+    .record(z.string(), z.unknown())
+    .refine((v) => !nestedDeeperThan(v, MAX_NESTING), `nested more than ${MAX_NESTING} levels deep`);
+
 export const callIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, ".", "_", ":" or "-", at most 128 characters');
@@ -21,7 +44,7 @@ export const callEventSchema = z.discriminatedUnion('type', [
   z.object({
     ...eventBase,
     type: z.literal('data'),
-    fields: z.record(z.string(), z.unknown()),
+    fields: freeForm(),
     source: z
       .literal('analysis')
       .optional()
@@ -59,7 +82,7 @@ export const callMetadataSchema = z
       .max(128)
       .optional()
       .describe("The platform's id for the caller's leg (Twilio CallSid)"),
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: freeForm().optional(),
   })
   .strict();
 
@@ -84,7 +107,7 @@ export const actionBodySchema = z
     requestId: z
       .string()
       .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'the tool-call id: letters, digits, ".", "_", ":" or "-"'),
-    args: z.record(z.string(), z.unknown()).default({}),
+    args: freeForm().default({}),
   })
   .strict();
 

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import type { CallEvent } from '../shared/types';
 
 const nullish = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+/** Milliseconds since the epoch that a Date can hold (to year 9999): a larger one would fail as an ISO time. */
+const epochMs = z.number().min(0).max(253_402_300_799_999);
 
 const wordSchema = z.looseObject({ word: z.string().nullish(), start: z.number().nullish() });
 
@@ -32,9 +34,9 @@ export const retellCallSchema = z.looseObject({
   direction: nullish(z.enum(['inbound', 'outbound'])),
   from_number: nullish(z.string()),
   to_number: nullish(z.string()),
-  start_timestamp: nullish(z.number()),
-  end_timestamp: nullish(z.number()),
-  transfer_end_timestamp: nullish(z.number()),
+  start_timestamp: nullish(epochMs),
+  end_timestamp: nullish(epochMs),
+  transfer_end_timestamp: nullish(epochMs),
   disconnection_reason: nullish(z.string()),
   transcript_object: nullish(z.array(retellTurnSchema)),
   transcript_with_tool_calls: nullish(z.array(z.looseObject({ role: z.string() }))),

@@ -1,0 +1,417 @@
+/**
+ * The ingress's OpenAPI 3.1 document, served at `GET /openapi.json`. Request bodies and ids are generated from the
+ * zod schemas the routes parse with (./schemas.ts), so the document can't drift from what is accepted. Voice
+ * platform and Twilio webhook bodies are the platforms' own formats: they are documented as opaque objects, with
+ * the headers that sign them.
+ */
+import { z } from 'zod';
+import { PLATFORM_NAMES } from '../config/agent-schema';
+import {
+  actionBodySchema,
+  callEventSchema,
+  callIdSchema,
+  callMetadataSchema,
+  eventsBodySchema,
+} from './schemas';
+
+type Json = Record<string, unknown>;
+
+const errorBodySchema = z
+  .object({
+    error: z.string().describe('What went wrong, in a sentence'),
+    details: z.array(
+      z
+        .object({
+          field: z
+            .string()
+            .optional()
+            .describe('The field at fault: "events.0.at", "callId", "authorization"'),
+          message: z.string(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+const responseSchemas = {
+  EventsAccepted: z.object({ callId: z.string(), accepted: z.number().int().min(1) }).strict(),
+  ActionRun: z
+    .looseObject({
+      actionId: z.string(),
+      type: z.string(),
+      status: z.string(),
+      output: z.unknown().optional(),
+      error: z.object({ type: z.string(), message: z.string() }).optional(),
+    })
+    .describe("The during-call action's run: its status and output (the tool call's result)"),
+  CallDescription: z
+    .looseObject({
+      status: z.string().describe('"running", "completed", or the workflow status in lower case'),
+      state: z.looseObject({}).optional().describe('While running: the call state'),
+      record: z.looseObject({}).optional().describe('When completed: the call record'),
+    })
+    .describe('The call: its state while it runs, its record after'),
+  AfterCallRerun: z.object({ status: z.literal('completed'), record: z.looseObject({}) }),
+  DispositionCounts: z.object({
+    agent: z.string(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+    total: z.number().int(),
+    counts: z.record(z.string(), z.number().int()),
+  }),
+  Health: z.object({ ok: z.literal(true) }),
+};
+
+/** Every named schema, so bodies that share one (an event, call metadata) point at one definition. */
+function componentSchemas(): Record<string, Json> {
+  const registry = z.registry<{ id: string }>();
+  const named: Record<string, z.ZodType> = {
+    CallId: callIdSchema,
+    CallEvent: callEventSchema,
+    CallMetadata: callMetadataSchema,
+    EventsBody: eventsBodySchema,
+    ActionBody: actionBodySchema,
+    Error: errorBodySchema,
+    ...responseSchemas,
+  };
+  for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
+  // Requests are described as clients send them: fields with defaults are optional.
+  const { schemas } = z.toJSONSchema(registry, {
+    io: 'input',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  // OpenAPI 3.1 schemas are JSON Schema 2020-12 already; a fragment-only $id is not valid there.
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema as Json]),
+  );
+}
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const json = (schema: Json) => ({ 'application/json': { schema } });
+const opaqueObject = { type: 'object', additionalProperties: true };
+
+const errorResponses: Record<string, string> = {
+  '400': 'Invalid or malformed request; `details` names each field at fault',
+  '401': 'Missing or wrong credentials (bearer token or webhook signature)',
+  '404': 'Unknown agent, call, action or endpoint',
+  '409': 'The call has ended (or, for a re-run, has not finished)',
+  '413': 'The body is larger than CALLFLOW_MAX_BODY_BYTES',
+  '415': 'The body is not application/json',
+  '429': 'Too many requests; retry after the time in Retry-After',
+  '503': 'The webhook has no signing secret configured on this service',
+};
+
+function errors(...statuses: (keyof typeof errorResponses)[]): Json {
+  return Object.fromEntries(statuses.map((s) => [s, { $ref: `#/components/responses/Error${s}` }]));
+}
+
+const param = (name: string, where: 'path' | 'query' | 'header', schema: Json, description?: string) => ({
+  name,
+  in: where,
+  required: where === 'path',
+  schema,
+  ...(description ? { description } : {}),
+});
+const callIdParam = param(
+  'callId',
+  'path',
+  ref('CallId'),
+  'Your id for the call; the workflow is call-<callId>',
+);
+
+const bearer = [{ bearerAuth: [] }];
+const platformSecurity = [
+  { retellSignature: [] },
+  { vapiSignature: [] },
+  { vapiSecret: [] },
+  { elevenLabsSignature: [] },
+  { justCallSignature: [] },
+];
+
+const securitySchemes = {
+  bearerAuth: { type: 'http', scheme: 'bearer', description: 'CALLFLOW_API_TOKEN' },
+  calendarToken: {
+    type: 'apiKey',
+    in: 'query',
+    name: 'token',
+    description: 'CALLFLOW_API_TOKEN as ?token=, for calendar apps that cannot send headers',
+  },
+  twilioSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Twilio-Signature',
+    description:
+      "Twilio's signature over the public URL (CALLFLOW_PUBLIC_URL + path) and form parameters with TWILIO_AUTH_TOKEN; JSON bodies are covered by ?bodySHA256= in the signed URL",
+  },
+  retellSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Retell-Signature',
+    description: "`v=<ms>,d=<hex HMAC-SHA256 of body + ms>` with the agent's Retell API key; 5-minute window",
+  },
+  vapiSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-signature',
+    description: 'Hex HMAC-SHA256 of `{x-timestamp}.{body}` with the Vapi credential secret; 5-minute window',
+  },
+  vapiSecret: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-vapi-secret',
+    description: "Vapi's legacy server secret (or `Authorization: Bearer <secret>`)",
+  },
+  elevenLabsSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'ElevenLabs-Signature',
+    description: '`t=<seconds>,v0=<hex HMAC-SHA256 of "t.body">`; accepted up to 30 minutes old',
+  },
+  justCallSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-justcall-signature',
+    description:
+      'v1: HMAC over secret|webhook_url|type|timestamp, with x-justcall-signature-version and x-justcall-request-timestamp; the signed webhook_url must be this endpoint',
+  },
+};
+
+function platformWebhookPath(withSubpath: boolean): Json {
+  const parameters = [
+    param('platform', 'path', { type: 'string', enum: [...PLATFORM_NAMES] }),
+    param('agentId', 'path', { type: 'string' }, 'The agent whose platform secrets sign the request'),
+    ...(withSubpath
+      ? [param('subpath', 'path', { type: 'string' }, 'The rest of the path, e.g. functions/lookup_order')]
+      : []),
+    param('x-timestamp', 'header', { type: 'string' }, 'Vapi: the signed timestamp'),
+    param('x-justcall-signature-version', 'header', { type: 'string' }, 'JustCall: v1'),
+    param('x-justcall-request-timestamp', 'header', { type: 'string' }, 'JustCall: the signed timestamp'),
+  ];
+  return {
+    post: {
+      tags: ['webhooks'],
+      summary: `A voice platform's webhook or tool call${withSubpath ? ' on a sub-path' : ''}`,
+      description:
+        "The body is the platform's own JSON, verified against the raw bytes before anything is parsed: an unsigned request changes nothing. Tool calls answer with the action's result in the platform's format.",
+      security: platformSecurity,
+      parameters,
+      requestBody: { required: true, content: json(opaqueObject) },
+      responses: {
+        '200': { description: "The platform's answer (a tool call's result)", content: json(opaqueObject) },
+        '204': { description: 'Accepted' },
+        ...errors('400', '401', '404', '409', '413', '429', '503'),
+      },
+    },
+  };
+}
+
+function twilioPath(summary: string, params: Json[], ok: Json): Json {
+  return {
+    post: {
+      tags: ['twilio'],
+      summary,
+      security: [{ twilioSignature: [] }],
+      parameters: [
+        ...params,
+        param(
+          'bodySHA256',
+          'query',
+          { type: 'string' },
+          'With a JSON body: hex SHA-256 of the body, in the signed URL',
+        ),
+      ],
+      requestBody: {
+        required: true,
+        content: { 'application/x-www-form-urlencoded': { schema: opaqueObject }, ...json(opaqueObject) },
+      },
+      responses: { ...ok, ...errors('400', '401', '404', '409', '413', '429') },
+    },
+  };
+}
+
+function twilioPaths(): Json {
+  const callId = callIdParam;
+  const attemptId = param('attemptId', 'path', { type: 'string' }, 'The transfer attempt');
+  const agentId = param('agentId', 'path', { type: 'string' });
+  const noContent = { '204': { description: 'Recorded' } };
+  const twiml = { '200': { description: 'TwiML', content: { 'text/xml': { schema: { type: 'string' } } } } };
+  return {
+    '/twilio/agents/{agentId}/voice-status': twilioPath(
+      "The caller's call status (starts the call)",
+      [agentId],
+      noContent,
+    ),
+    '/twilio/calls/{callId}/voice-status': twilioPath(
+      'Status of a call started through the API',
+      [callId],
+      noContent,
+    ),
+    '/twilio/calls/{callId}/transfers/{attemptId}/status': twilioPath(
+      "A transfer leg's status",
+      [callId, attemptId],
+      twiml,
+    ),
+    '/twilio/calls/{callId}/transfers/{attemptId}/briefing': twilioPath(
+      'The warm-transfer briefing keypress',
+      [callId, attemptId],
+      twiml,
+    ),
+    '/twilio/calls/{callId}/transfers/{attemptId}/dial-action': twilioPath(
+      "A cold transfer's Dial action",
+      [callId, attemptId],
+      twiml,
+    ),
+    '/twilio/sms/status/{callId}': twilioPath('An SMS delivery status', [callId], noContent),
+    '/twilio/sms/inbound': twilioPath('An inbound text (STOP / START)', [], twiml),
+  };
+}
+
+function apiPaths(): Json {
+  const writeErrors = errors('400', '401', '404', '409', '413', '415', '429');
+  return {
+    '/v1/calls/{callId}/events': {
+      post: {
+        tags: ['calls'],
+        summary: 'Send conversation events (starts the call with agentId if it is new)',
+        security: bearer,
+        parameters: [callIdParam],
+        requestBody: { required: true, content: json(ref('EventsBody')) },
+        responses: {
+          '202': { description: 'Accepted', content: json(ref('EventsAccepted')) },
+          ...writeErrors,
+        },
+      },
+    },
+    '/v1/calls/{callId}/actions/{actionId}': {
+      post: {
+        tags: ['calls'],
+        summary: "Run a during-call action (the agent's tool call) and answer with its result",
+        description:
+          'requestId is the tool-call id: sending it again returns the same result without running again.',
+        security: bearer,
+        parameters: [
+          callIdParam,
+          param('actionId', 'path', { type: 'string' }, "The agent's during-call action id"),
+        ],
+        requestBody: { required: true, content: json(ref('ActionBody')) },
+        responses: {
+          '200': { description: 'The action ran', content: json(ref('ActionRun')) },
+          ...writeErrors,
+        },
+      },
+    },
+    '/v1/calls/{callId}': {
+      get: {
+        tags: ['calls'],
+        summary: "The call's state while it runs, its record after",
+        security: bearer,
+        parameters: [callIdParam],
+        responses: {
+          '200': { description: 'The call', content: json(ref('CallDescription')) },
+          ...errors('400', '401', '404', '429'),
+        },
+      },
+    },
+    '/v1/calls/{callId}/after-call/rerun': {
+      post: {
+        tags: ['calls'],
+        summary: "Run a finished call's after-call stage again",
+        description: 'No body is needed; send Content-Type: application/json.',
+        security: bearer,
+        parameters: [callIdParam],
+        responses: {
+          '200': { description: 'The new call record', content: json(ref('AfterCallRerun')) },
+          ...writeErrors,
+        },
+      },
+    },
+    '/v1/analytics/dispositions': {
+      get: {
+        tags: ['analytics'],
+        summary: "Counts of an agent's calls by disposition code",
+        security: bearer,
+        parameters: [
+          { ...param('agent', 'query', { type: 'string', minLength: 1 }, 'The agent id'), required: true },
+          param('from', 'query', { type: 'string', format: 'date-time' }, 'Calls started at or after'),
+          param('to', 'query', { type: 'string', format: 'date-time' }, 'Calls started before'),
+        ],
+        responses: {
+          '200': { description: 'The counts', content: json(ref('DispositionCounts')) },
+          ...errors('400', '401', '404', '429'),
+        },
+      },
+    },
+    '/v1/calendars/{file}': {
+      get: {
+        tags: ['calendars'],
+        summary: "The built-in calendar's events as an iCalendar feed",
+        security: [{ bearerAuth: [] }, { calendarToken: [] }],
+        parameters: [
+          param(
+            'file',
+            'path',
+            { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}\\.ics$' },
+            '<calendarId>.ics',
+          ),
+        ],
+        responses: {
+          '200': { description: 'iCalendar', content: { 'text/calendar': { schema: { type: 'string' } } } },
+          ...errors('401', '404', '429'),
+        },
+      },
+    },
+  };
+}
+
+function build(): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'callflow ingress',
+      version: '0.1.0',
+      description:
+        'Durable orchestration for AI phone agents: one Temporal workflow per call. A refused request never starts or changes a call.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    paths: {
+      ...apiPaths(),
+      '/webhooks/{platform}/{agentId}': platformWebhookPath(false),
+      '/webhooks/{platform}/{agentId}/{subpath}': platformWebhookPath(true),
+      ...twilioPaths(),
+      '/healthz': {
+        get: {
+          tags: ['service'],
+          summary: 'Liveness',
+          security: [],
+          responses: { '200': { description: 'Up', content: json(ref('Health')) } },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          tags: ['service'],
+          summary: 'This document',
+          security: [],
+          responses: { '200': { description: 'OpenAPI 3.1', content: json(opaqueObject) } },
+        },
+      },
+    },
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes,
+      responses: Object.fromEntries(
+        Object.entries(errorResponses).map(([status, description]) => [
+          `Error${status}`,
+          { description, content: json(ref('Error')) },
+        ]),
+      ),
+    },
+  };
+}
+
+let document: Json | undefined;
+
+/** The document; built once, since it depends on nothing but the schemas. */
+export function openApiDocument(): Json {
+  document ??= build();
+  return document;
+}
