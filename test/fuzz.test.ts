@@ -15,14 +15,15 @@ import { actionBodySchema, callIdSchema, eventsBodySchema } from '../src/ingress
 import { callStateQuery } from '../workflows/call';
 import { lookupOrderAction, startCustomerApi } from './support/customer-api';
 import { event, type Harness, startHarness } from './support/harness';
-import { retellSignature, vapiSignatureHeaders } from './support/platform-signing';
 import {
   elevenLabsSignature,
   justCallHeaders,
   justCallTimestamp,
+  retellSignature,
   twilioJsonUrl,
   twilioSignature,
-} from './support/platform-signing-more';
+  vapiSignatureHeaders,
+} from './support/platform-signing';
 import { eventually } from './support/temporal';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20260305);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Harness, startHarness } from './support/harness';
-import { comparableRecord, elevenLabsSignature } from './support/platform-signing-more';
+import { comparableRecord, elevenLabsSignature } from './support/platform-signing';
 import { eventually } from './support/temporal';
 
 const NEW_SECRET = 'wsec_new_0123456789abcdef';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { justCallAdapter } from '../src/ingress/platforms/justcall';
 import { type Harness, startHarness } from './support/harness';
-import { comparableRecord, justCallHeaders, justCallTimestamp } from './support/platform-signing-more';
+import { comparableRecord, justCallHeaders, justCallTimestamp } from './support/platform-signing';
 import { eventually } from './support/temporal';
 
 const SECRET = 'ea39089c40790e9dc7a080ec95e849b8fa0fa5fb';

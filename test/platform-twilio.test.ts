@@ -6,12 +6,7 @@ import { createIngress } from '../src/ingress/app';
 import { twilioWebhooks } from '../src/ingress/twilio-webhooks';
 import { freePort } from '../src/temporal/free-port';
 import { type Harness, quietLog, startHarness } from './support/harness';
-import {
-  comparableRecord,
-  postWithHost,
-  twilioJsonUrl,
-  twilioSignature,
-} from './support/platform-signing-more';
+import { comparableRecord, postWithHost, twilioJsonUrl, twilioSignature } from './support/platform-signing';
 import { eventually } from './support/temporal';
 
 const TOKEN = 'twilio-auth-token-0123456789abcdef';
