@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger';
 import type { CallGateway } from './call-gateway';
 import { type RateLimit, rateLimiter, securityHeaders } from './hardening';
 import { errorHandler, HttpError, validationError } from './http-error';
+import { openApiDocument } from './openapi';
 import { actionBodySchema, callIdSchema, eventsBodySchema } from './schemas';
 
 export interface IngressOptions {
@@ -31,6 +32,9 @@ export function createIngress(opts: IngressOptions): express.Express {
   app.use(securityHeaders);
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
   });
   if (opts.extraRoutes) app.use(opts.extraRoutes);
   if (opts.twilioRoutes) app.use('/twilio', opts.twilioRoutes);
