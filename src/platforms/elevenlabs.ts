@@ -5,12 +5,13 @@
  */
 import { z } from 'zod';
 import type { CallEvent, CallMetadata } from '../shared/types';
+import { callOffsetSeconds, epochSeconds } from './time';
 
 const turnSchema = z.looseObject({
   role: z.enum(['user', 'agent']),
   // Tool-call turns have no spoken message.
   message: z.string().nullish(),
-  time_in_call_secs: z.number().nonnegative(),
+  time_in_call_secs: callOffsetSeconds,
 });
 
 const phoneCallSchema = z.looseObject({
@@ -32,15 +33,15 @@ const analysisSchema = z.looseObject({
 
 const transcriptionSchema = z.object({
   type: z.literal('post_call_transcription'),
-  event_timestamp: z.number(),
+  event_timestamp: epochSeconds,
   data: z.looseObject({
     agent_id: z.string().min(1),
     conversation_id: z.string().min(1).max(100),
     status: z.string().optional(),
     transcript: z.array(turnSchema),
     metadata: z.looseObject({
-      start_time_unix_secs: z.number(),
-      call_duration_secs: z.number().nonnegative(),
+      start_time_unix_secs: epochSeconds,
+      call_duration_secs: callOffsetSeconds,
       termination_reason: z.string().nullish(),
       phone_call: phoneCallSchema.nullish(),
     }),
@@ -50,13 +51,13 @@ const transcriptionSchema = z.object({
 
 const audioSchema = z.object({
   type: z.literal('post_call_audio'),
-  event_timestamp: z.number(),
+  event_timestamp: epochSeconds,
   data: z.looseObject({ agent_id: z.string(), conversation_id: z.string().min(1).max(100) }),
 });
 
 const initiationFailureSchema = z.object({
   type: z.literal('call_initiation_failure'),
-  event_timestamp: z.number(),
+  event_timestamp: epochSeconds,
   data: z.looseObject({
     agent_id: z.string(),
     conversation_id: z.string().min(1).max(100),

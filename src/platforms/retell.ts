@@ -5,12 +5,11 @@
  */
 import { z } from 'zod';
 import type { CallEvent } from '../shared/types';
+import { callOffsetSeconds, epochMs } from './time';
 
 const nullish = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
-/** Milliseconds since the epoch that a Date can hold (to year 9999): a larger one would fail as an ISO time. */
-const epochMs = z.number().min(0).max(253_402_300_799_999);
 
-const wordSchema = z.looseObject({ word: z.string().nullish(), start: z.number().nullish() });
+const wordSchema = z.looseObject({ word: z.string().nullish(), start: callOffsetSeconds.nullish() });
 
 export const retellTurnSchema = z.looseObject({
   role: z.string(),

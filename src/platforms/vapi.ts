@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { CallEvent } from '../shared/types';
 import type { PlatformCall } from './retell';
+import { callOffsetSeconds, epochMs } from './time';
 
 const nullish = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 
@@ -15,8 +16,8 @@ const numberHolder = nullish(z.looseObject({ number: nullish(z.string()) }));
 export const vapiMessageSchema = z.looseObject({
   role: z.string(),
   message: nullish(z.string()),
-  time: nullish(z.number()),
-  secondsFromStart: nullish(z.number()),
+  time: nullish(epochMs),
+  secondsFromStart: nullish(callOffsetSeconds),
 });
 
 export const vapiArtifactSchema = z.looseObject({ messages: nullish(z.array(vapiMessageSchema)) });

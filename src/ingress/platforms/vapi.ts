@@ -10,6 +10,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { AgentConfig } from '../../config/agent-schema';
+import { epochMs } from '../../platforms/time';
 import { vapiCallToCall } from '../../platforms/vapi';
 import { openState } from '../../shared/business-hours';
 import type { CallEvent } from '../../shared/types';
@@ -28,7 +29,7 @@ const toolCallSchema = z.looseObject({
 
 const messageSchema = z.looseObject({
   type: z.string().min(1),
-  timestamp: z.number().nullish(),
+  timestamp: epochMs.nullish(),
   call: z.looseObject({ id: z.string().min(1) }).nullish(),
   phoneNumber: z.unknown().optional(),
   customer: z.unknown().optional(),
