@@ -7,6 +7,7 @@ import { extractData } from './extract-data';
 import { httpRequest } from './http-request';
 import { ivrNavigate } from './ivr-navigate';
 import { platformRecoveryActivities } from './platform-recovery';
+import { recordCallActivities } from './record-call';
 import { rescheduleAppointment } from './reschedule-appointment';
 import { sendSms } from './send-sms';
 import { setDisposition } from './set-disposition';
@@ -34,5 +35,6 @@ export function createActivities(deps: ActivityDeps): Record<string, (input: any
     Object.assign(activities, t.extraActivities?.(deps));
   }
   Object.assign(activities, platformRecoveryActivities(deps));
+  Object.assign(activities, recordCallActivities(deps));
   return activities;
 }

@@ -9,6 +9,7 @@ import type {
   RunActionRequest,
   Stage,
 } from '../src/shared/types';
+import { writeCallLog } from './call-log';
 import { ActionRequestError, Call } from './call-model';
 import { procedures } from './procedures';
 import { recoverFromPlatform, recoveryPlan } from './recovery';
@@ -134,7 +135,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   call.setStatus('completed');
   upsertCallSearchAttributes(call);
   await wf.condition(wf.allHandlersFinished);
-  return call.callRecord();
+  const record = call.callRecord();
+  // Calls that started before the call log existed finish without it, so their histories still replay.
+  if (wf.patched('call-log')) record.callLog = await writeCallLog(record, input);
+  return record;
 }
 
 async function runDuringCall(call: Call, req: RunActionRequest): Promise<ActionRun> {

@@ -1,21 +1,31 @@
 import type { Client } from '@temporalio/client';
 import type { AgentConfig } from '../config/agent-schema';
+import type { CallLog } from '../store/call-log';
 import { HttpError } from './http-error';
 
 /**
- * Disposition counts from Temporal's visibility store: the code is a search attribute on every call, so the
- * counts need no copy of the call log and match what `CallDisposition = "..."` finds in the Temporal UI.
+ * Disposition counts. With the store, from its call log (which outlives Temporal's retention, and can count per
+ * day: `bucket=day`, in the agent's timezone). Without it, from Temporal's visibility store: the code is a search
+ * attribute on every call, so the counts match what `CallDisposition = "..."` finds in the Temporal UI.
  */
 export async function dispositionCounts(
   client: Client,
   agent: AgentConfig,
-  range: { from?: string; to?: string },
+  range: { from?: string; to?: string; bucket?: string },
+  callLog?: CallLog,
 ): Promise<{ agent: string; from?: string; to?: string; total: number; counts: Record<string, number> }> {
   const codes = new Set<string>();
   for (const action of agent.actions.afterCall) {
     if (action.type === 'set_disposition')
       for (const c of (action as unknown as { codes: string[] }).codes) codes.add(c);
   }
+  if (range.bucket !== undefined && range.bucket !== 'day')
+    throw new HttpError(400, '"bucket" must be "day"', [{ field: 'bucket', message: 'only "day"' }]);
+  if (callLog) return fromCallLog(callLog, agent, [...codes], range);
+  if (range.bucket)
+    throw new HttpError(400, '"bucket" needs the call log, which needs the store (DATABASE_URL)', [
+      { field: 'bucket', message: 'not available without the store' },
+    ]);
   const clauses = [`CallAgentId = ${quote(agent.id)}`];
   for (const [field, op] of [
     ['from', '>='],
@@ -34,6 +44,36 @@ export async function dispositionCounts(
   }
   const total = (await client.workflow.count(`${base} AND CallStatus = "completed"`)).count;
   return { agent: agent.id, from: range.from, to: range.to, total, counts };
+}
+
+async function fromCallLog(
+  callLog: CallLog,
+  agent: AgentConfig,
+  codes: string[],
+  range: { from?: string; to?: string; bucket?: string },
+) {
+  const time = (field: 'from' | 'to') => {
+    const v = range[field];
+    if (v === undefined) return undefined;
+    if (Number.isNaN(Date.parse(v)))
+      throw new HttpError(400, `"${field}" must be an ISO 8601 time`, [{ field, message: 'not a time' }]);
+    return new Date(v);
+  };
+  const timezone = range.bucket ? agent.timezone : undefined;
+  const counted = await callLog.dispositions(
+    agent.id,
+    { from: time('from'), to: time('to') },
+    codes,
+    timezone,
+  );
+  return {
+    agent: agent.id,
+    from: range.from,
+    to: range.to,
+    source: 'call_log' as const,
+    ...(timezone ? { bucket: 'day' as const, timezone } : {}),
+    ...counted,
+  };
 }
 
 function quote(v: string): string {

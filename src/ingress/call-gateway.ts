@@ -7,6 +7,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
 import { callEventsSignal, callStateQuery, callWorkflow, runActionUpdate } from '../../workflows/call';
+import type { AgentLookup } from '../agents/registry';
 import type { AgentConfig } from '../config/agent-schema';
 import { maskPhone } from '../observability/logger';
 import { validateArguments } from '../shared/action-args';
@@ -19,6 +20,7 @@ import type {
   CallState,
   CallWorkflowInput,
 } from '../shared/types';
+import type { CallLog } from '../store/call-log';
 import { dispositionCounts } from './analytics';
 import { HttpError } from './http-error';
 
@@ -35,8 +37,10 @@ export function workflowIdFor(callId: string): string {
 export class CallGateway {
   constructor(
     private readonly client: Client,
-    private readonly agents: Map<string, AgentConfig>,
+    private readonly agents: AgentLookup,
     private readonly taskQueue: string,
+    /** The store's call log: when given, disposition analytics read it instead of Temporal's visibility. */
+    private readonly callLog?: CallLog,
   ) {}
 
   agent(agentId: string): AgentConfig {
@@ -171,8 +175,8 @@ export class CallGateway {
     });
   }
 
-  dispositions(agentId: string, range: { from?: string; to?: string }) {
-    return dispositionCounts(this.client, this.agent(agentId), range);
+  dispositions(agentId: string, range: { from?: string; to?: string; bucket?: string }) {
+    return dispositionCounts(this.client, this.agent(agentId), range, this.callLog);
   }
 
   async describe(

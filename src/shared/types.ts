@@ -25,6 +25,8 @@ export interface PlatformSnapshot {
 
 export interface AgentSnapshot {
   id: string;
+  /** The agent-store version the call started with (absent for agents that come only from files). */
+  version?: number;
   name: string;
   timezone?: string;
   secrets?: string[];
@@ -262,7 +264,11 @@ export interface RecoveredCall {
   analyzed: boolean;
 }
 
-export type CallRecord = CallState & { summary: string | null };
+export type CallRecord = CallState & {
+  summary: string | null;
+  /** Whether the record reached the store's call log (absent on calls that started before the log existed). */
+  callLog?: { status: 'written' | 'failed'; error?: string };
+};
 
 /** What crosses continue-as-new besides the input. */
 export interface CarriedState {

@@ -63,6 +63,53 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX calendar_events_phone ON calendar_events (phone);
     `,
   },
+  {
+    id: 4,
+    name: 'agent_store',
+    // config is json, not jsonb: it keeps the author's key order, so an export reads like the file it came from.
+    sql: `
+      CREATE TABLE agents (
+        agent_id       text PRIMARY KEY,
+        latest_version integer NOT NULL,
+        created_at     timestamptz NOT NULL DEFAULT now(),
+        updated_at     timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE agent_versions (
+        agent_id    text NOT NULL REFERENCES agents (agent_id),
+        version     integer NOT NULL CHECK (version > 0),
+        config      json NOT NULL,
+        author      text NOT NULL,
+        note        text,
+        source      text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (agent_id, version)
+      );
+    `,
+  },
+  {
+    id: 5,
+    name: 'call_log',
+    sql: `
+      CREATE TABLE call_log (
+        call_id          text PRIMARY KEY,
+        agent_id         text NOT NULL,
+        agent_version    integer,
+        direction        text NOT NULL,
+        customer         text,
+        started_at       timestamptz NOT NULL,
+        ended_at         timestamptz,
+        duration_seconds integer,
+        disposition      text,
+        status           text NOT NULL,
+        data             jsonb NOT NULL,
+        actions          jsonb NOT NULL,
+        record           jsonb NOT NULL,
+        recorded_at      timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX call_log_agent_started ON call_log (agent_id, started_at DESC, call_id DESC);
+      CREATE INDEX call_log_started ON call_log (started_at DESC, call_id DESC);
+    `,
+  },
 ];
 
 /** What the runner needs: parameterised queries plus multi-statement scripts, all on one transaction. */

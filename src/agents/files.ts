@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { ConfigError } from '../config/errors';
+
+export interface AgentSource {
+  /** The file (and document, when it holds several) the agent came from. */
+  source: string;
+  raw: Record<string, unknown>;
+}
+
+/**
+ * The agents in a YAML or JSON text, as written: one agent, several YAML documents (`---`), a list of agents, or
+ * `{ agents: [...] }` (what `npm run agents -- export` writes as JSON).
+ */
+export function parseAgentsText(text: string, file: string): AgentSource[] {
+  const json = file.endsWith('.json');
+  let values: unknown[];
+  try {
+    if (json) values = [JSON.parse(text)];
+    else {
+      const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
+      const docsArray = Array.isArray(docs) ? docs : [docs];
+      for (const doc of docsArray) if (doc.errors.length) throw doc.errors[0];
+      values = docsArray.map((d) => d.toJS()).filter((v) => v !== null && v !== undefined);
+    }
+  } catch (err) {
+    throw new ConfigError([`${file}: not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message}`]);
+  }
+  const agents = values.flatMap((v) =>
+    Array.isArray(v)
+      ? v
+      : v && typeof v === 'object' && Array.isArray((v as { agents?: unknown }).agents)
+        ? (v as { agents: unknown[] }).agents
+        : [v],
+  );
+  return agents.map((raw, i) => {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+      throw new ConfigError([`${file}: agent #${i + 1} is not an object`]);
+    return { source: agents.length > 1 ? `${file}#${i + 1}` : file, raw: raw as Record<string, unknown> };
+  });
+}
+
+/** Every agent in the given files or directories (.yaml, .yml, .json), in the loader's file order. */
+export function readAgentSources(paths: string[]): AgentSource[] {
+  const files = paths.flatMap((p) =>
+    statSync(p).isDirectory()
+      ? readdirSync(p)
+          .filter((f) => /\.(ya?ml|json)$/.test(f))
+          .sort()
+          .map((f) => path.join(p, f))
+      : [p],
+  );
+  return files.flatMap((file) => parseAgentsText(readFileSync(file, 'utf8'), file));
+}

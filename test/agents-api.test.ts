@@ -1,0 +1,330 @@
+import assert from 'node:assert/strict';
+import { startCustomerApi } from './support/customer-api';
+import { type Harness, startHarness } from './support/harness';
+
+function shopAgent(apiUrl: string) {
+  return {
+    id: 'shop',
+    name: 'Shop line',
+    network: { allowPrivate: ['127.0.0.1'] },
+    actions: {
+      duringCall: [
+        {
+          id: 'lookup_order',
+          type: 'http_request',
+          args: { order_id: { type: 'string', required: true } },
+          url: `${apiUrl}/orders/{{args.order_id}}`,
+          output: { order_status: 'body.status' },
+        },
+      ],
+      afterCall: [
+        {
+          id: 'open_ticket',
+          type: 'http_request',
+          method: 'POST',
+          url: `${apiUrl}/tickets`,
+          body: { call: '{{call.id}}', status: '{{actions.lookup_order.order_status}}' },
+          output: { ticket: 'body.ticket' },
+        },
+        {
+          id: 'follow_up',
+          type: 'send_sms',
+          to: '{{call.from}}',
+          body: 'Your order is {{actions.lookup_order.order_status}}, ticket {{actions.open_ticket.ticket}}.',
+        },
+      ],
+    },
+  };
+}
+
+describe('agent store API', () => {
+  let h: Harness;
+  let customer: Awaited<ReturnType<typeof startCustomerApi>>;
+  let shop: ReturnType<typeof shopAgent>;
+  const as = (author: string) => ({ 'x-callflow-author': author });
+
+  before(async () => {
+    customer = await startCustomerApi();
+    shop = shopAgent(customer.url);
+    h = await startHarness({ agents: [], storeAgents: true, noWorker: true });
+    const created = await h.api('POST', '/v1/agents', shop, as('alice'));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+  });
+  after(async () => {
+    await h?.stop();
+    await customer?.close();
+  });
+
+  describe('agents', () => {
+    it('creates an agent as version 1 and refuses the same id again', async () => {
+      const again = await h.api('POST', '/v1/agents', shop);
+      assert.equal(again.status, 409);
+      assert.equal(again.body.details[0].field, 'id');
+      const one = await h.api('GET', '/v1/agents/shop');
+      assert.equal(one.status, 200);
+      assert.deepEqual(one.body.agent, shop);
+      assert.equal(one.body.version, 1);
+      assert.equal(one.body.updatedBy, 'alice');
+      assert.ok(!Number.isNaN(Date.parse(one.body.updatedAt)));
+    });
+
+    it('lists agents with their latest version and action counts', async () => {
+      const list = await h.api('GET', '/v1/agents');
+      const entry = list.body.agents.find((a: { id: string }) => a.id === 'shop');
+      assert.equal(entry.name, 'Shop line');
+      assert.equal(typeof entry.version, 'number');
+      assert.deepEqual(entry.actions, { duringCall: 1, afterCall: 2 });
+    });
+
+    it('refuses an invalid config with the field named, and saves nothing', async () => {
+      const bad = structuredClone(shop) as any;
+      bad.id = 'broken';
+      delete bad.actions.afterCall[1].body;
+      const res = await h.api('POST', '/v1/agents', bad);
+      assert.equal(res.status, 400);
+      assert.deepEqual(res.body.details, [{ field: 'actions.afterCall[1].body', message: 'required' }]);
+      assert.equal((await h.api('GET', '/v1/agents/broken')).status, 404);
+    });
+
+    it('gives new calls the latest version through the registry', async () => {
+      const renamed = { ...shop, name: 'Shop line (registry)' };
+      const put = await h.api('PUT', '/v1/agents/shop', renamed);
+      assert.equal(put.status, 200);
+      const agent = h.gateway.agent('shop') as { name: string; version?: number };
+      assert.equal(agent.name, 'Shop line (registry)');
+      assert.equal(agent.version, put.body.version);
+    });
+  });
+
+  describe('versions', () => {
+    let agentId: string;
+    beforeEach(async () => {
+      agentId = `ver-${Math.random().toString(36).slice(2, 8)}`;
+      assert.equal((await h.api('POST', '/v1/agents', { ...shop, id: agentId }, as('alice'))).status, 201);
+    });
+
+    it('saves every change as a new version, newest first, with author and note', async () => {
+      const v2 = await h.api(
+        'PUT',
+        `/v1/agents/${agentId}`,
+        { ...shop, id: agentId, name: 'Two' },
+        {
+          ...as('bob'),
+          'x-callflow-note': 'renamed',
+        },
+      );
+      assert.equal(v2.status, 200);
+      assert.equal(v2.body.version, 2);
+      assert.equal(v2.body.agent.name, 'Two');
+      const versions = await h.api('GET', `/v1/agents/${agentId}/versions`);
+      assert.deepEqual(
+        versions.body.versions.map((v: any) => [v.version, v.author, v.note]),
+        [
+          [2, 'bob', 'renamed'],
+          [1, 'alice', null],
+        ],
+      );
+      const first = await h.api('GET', `/v1/agents/${agentId}/versions/1`);
+      assert.equal(first.body.agent.name, 'Shop line');
+      assert.equal(first.body.version, 1);
+      assert.equal((await h.api('GET', `/v1/agents/${agentId}/versions/9`)).status, 404);
+    });
+
+    it('refuses a save based on a stale version (If-Match)', async () => {
+      const base = { ...shop, id: agentId };
+      const first = await h.api('PUT', `/v1/agents/${agentId}`, { ...base, name: 'A' }, { 'if-match': '1' });
+      assert.equal(first.status, 200);
+      assert.equal(first.body.version, 2);
+      const stale = await h.api('PUT', `/v1/agents/${agentId}`, { ...base, name: 'B' }, { 'if-match': '1' });
+      assert.equal(stale.status, 409);
+      assert.match(stale.body.error, /is at version 2, not 1/);
+      assert.equal(stale.body.details[0].field, 'If-Match');
+      assert.equal((await h.api('GET', `/v1/agents/${agentId}`)).body.agent.name, 'A');
+    });
+
+    it('restores an earlier version as a new version', async () => {
+      await h.api('PUT', `/v1/agents/${agentId}`, { ...shop, id: agentId, name: 'Changed' });
+      const restored = await h.api('POST', `/v1/agents/${agentId}/versions/1/restore`, {}, as('carol'));
+      assert.equal(restored.status, 200);
+      assert.equal(restored.body.version, 3);
+      assert.equal(restored.body.agent.name, 'Shop line');
+      const latest = await h.api('GET', `/v1/agents/${agentId}`);
+      assert.equal(latest.body.version, 3);
+      assert.equal(latest.body.updatedBy, 'carol');
+      const versions = await h.api('GET', `/v1/agents/${agentId}/versions`);
+      assert.equal(versions.body.versions[0].note, 'restored from version 1');
+    });
+  });
+
+  describe('actions', () => {
+    let agentId: string;
+    beforeEach(async () => {
+      agentId = `act-${Math.random().toString(36).slice(2, 8)}`;
+      assert.equal((await h.api('POST', '/v1/agents', { ...shop, id: agentId })).status, 201);
+    });
+
+    it('adds an action at a position, replaces it, and deletes it', async () => {
+      const note = { id: 'note', type: 'crm_log', provider: 'dry-run', summary: 'Call {{call.id}}' };
+      const added = await h.api('POST', `/v1/agents/${agentId}/actions/afterCall?position=0`, note);
+      assert.equal(added.status, 200, JSON.stringify(added.body));
+      assert.equal(added.body.version, 2);
+      assert.deepEqual(
+        added.body.agent.actions.afterCall.map((a: any) => a.id),
+        ['note', 'open_ticket', 'follow_up'],
+      );
+      const replaced = await h.api('PUT', `/v1/agents/${agentId}/actions/afterCall/note`, {
+        type: 'crm_log',
+        provider: 'dry-run',
+        summary: 'Changed',
+      });
+      assert.equal(replaced.body.version, 3);
+      assert.equal(replaced.body.agent.actions.afterCall[0].summary, 'Changed');
+      assert.equal(replaced.body.agent.actions.afterCall[0].id, 'note');
+      const deleted = await h.api('DELETE', `/v1/agents/${agentId}/actions/afterCall/note`);
+      assert.equal(deleted.body.version, 4);
+      assert.equal(deleted.body.agent.actions.afterCall.length, 2);
+      assert.equal((await h.api('DELETE', `/v1/agents/${agentId}/actions/afterCall/note`)).status, 404);
+    });
+
+    it('refuses to delete an action another one uses, naming where it is used', async () => {
+      const res = await h.api('DELETE', `/v1/agents/${agentId}/actions/afterCall/open_ticket`);
+      assert.equal(res.status, 400);
+      assert.deepEqual(res.body.details, [
+        {
+          field: 'actions.afterCall[0].body',
+          message: '{{actions.open_ticket.ticket}}: there is no action "open_ticket"',
+        },
+      ]);
+    });
+
+    it('refuses an action whose settings are invalid, naming the setting', async () => {
+      const res = await h.api('POST', `/v1/agents/${agentId}/actions/afterCall`, {
+        id: 'text',
+        type: 'send_sms',
+        body: 'hi',
+        colour: 'red',
+      });
+      assert.equal(res.status, 400);
+      assert.deepEqual(res.body.details, [
+        { field: 'actions.afterCall[2].colour', message: 'unknown setting' },
+      ]);
+    });
+
+    it('refuses a reorder that would make an action use a later one, and says which', async () => {
+      const res = await h.api('POST', `/v1/agents/${agentId}/actions/afterCall/reorder`, {
+        order: ['follow_up', 'open_ticket'],
+      });
+      assert.equal(res.status, 400);
+      assert.deepEqual(res.body.details, [
+        {
+          field: 'order',
+          message:
+            '"follow_up" uses the output of "open_ticket" (body: {{actions.open_ticket.ticket}}), so "open_ticket" must come before "follow_up"',
+        },
+      ]);
+      assert.equal((await h.api('GET', `/v1/agents/${agentId}`)).body.version, 1);
+    });
+
+    it('reorders when the order is valid, and refuses an order that is not a permutation', async () => {
+      await h.api('POST', `/v1/agents/${agentId}/actions/afterCall`, {
+        id: 'note',
+        type: 'crm_log',
+        provider: 'dry-run',
+      });
+      const ok = await h.api('POST', `/v1/agents/${agentId}/actions/afterCall/reorder`, {
+        order: ['note', 'open_ticket', 'follow_up'],
+      });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(
+        ok.body.agent.actions.afterCall.map((a: any) => a.id),
+        ['note', 'open_ticket', 'follow_up'],
+      );
+      const partial = await h.api('POST', `/v1/agents/${agentId}/actions/afterCall/reorder`, {
+        order: ['note', 'note', 'open_ticket'],
+      });
+      assert.equal(partial.status, 400);
+      assert.equal(partial.body.details[0].field, 'order');
+      assert.match(partial.body.details[0].message, /missing "follow_up"; listed twice: "note"/);
+    });
+  });
+
+  describe('validate', () => {
+    it('accepts a valid config without saving it', async () => {
+      const res = await h.api('POST', '/v1/agents/shop/validate', { ...shop, name: 'Not saved' });
+      assert.deepEqual(res, { status: 200, body: { ok: true } });
+      assert.notEqual((await h.api('GET', '/v1/agents/shop')).body.agent.name, 'Not saved');
+    });
+
+    it('reports an invalid order inline, as the loader words it', async () => {
+      const swapped = structuredClone(shop);
+      swapped.actions.afterCall.reverse();
+      const res = await h.api('POST', '/v1/agents/shop/validate', swapped);
+      assert.equal(res.status, 400);
+      assert.deepEqual(res.body.details, [
+        {
+          field: 'actions.afterCall[0].body',
+          message: '{{actions.open_ticket.ticket}}: "open_ticket" runs later in the after-call stage',
+        },
+      ]);
+    });
+  });
+
+  describe('action types', () => {
+    it('describes every type with the JSON Schema of its settings', async () => {
+      const res = await h.api('GET', '/v1/action-types');
+      const sms = res.body.types.find((t: any) => t.type === 'send_sms');
+      assert.equal(sms.settingsSchema.type, 'object');
+      assert.ok(sms.settingsSchema.required.includes('body'));
+      assert.equal(sms.settingsSchema.properties.to.default, '{{call.customer}}');
+      assert.deepEqual(sms.stages, ['duringCall', 'afterCall']);
+      const crm = res.body.types.find((t: any) => t.type === 'crm_log');
+      assert.deepEqual(crm.stages, ['afterCall']);
+      assert.ok(res.body.types.length >= 11);
+      assert.ok(res.body.common.properties.onError);
+    });
+  });
+
+  describe('try', () => {
+    it('renders a text with sample outputs and sends it to the dry-run sender', async () => {
+      const res = await h.api('POST', '/v1/agents/shop/actions/afterCall/follow_up/try', {
+        call: {
+          from: '+14155550142',
+          actions: { lookup_order: { order_status: 'shipped' }, open_ticket: { ticket: 'T-9' } },
+        },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.rendered.body, 'Your order is shipped, ticket T-9.');
+      assert.equal(res.body.rendered.to, '+14155550142');
+      assert.equal(res.body.result.status, 'completed');
+      assert.equal(res.body.result.output.provider, 'dry-run');
+      assert.equal(res.body.result.output.status, 'not_sent');
+      assert.deepEqual(res.body.assumedEmpty, []);
+    });
+
+    it('shows the rendered request of an http_request without sending it', async () => {
+      const before = customer.requests.length;
+      const res = await h.api('POST', '/v1/agents/shop/actions/duringCall/lookup_order/try', {
+        args: { order_id: 'A-7' },
+      });
+      assert.equal(res.body.rendered.url, `${customer.url}/orders/A-7`);
+      assert.equal(res.body.result.status, 'not_sent');
+      assert.equal(customer.requests.length, before);
+    });
+
+    it('sends the request when asked, through the agent network policy', async () => {
+      const res = await h.api('POST', '/v1/agents/shop/actions/duringCall/lookup_order/try', {
+        args: { order_id: 'A-8' },
+        send: true,
+      });
+      assert.equal(res.body.result.status, 'completed', JSON.stringify(res.body));
+      assert.deepEqual(res.body.result.output, { order_status: 'status-of-A-8' });
+      assert.equal(customer.requests.at(-1)?.url, '/orders/A-8');
+    });
+
+    it('refuses missing tool-call arguments, naming them', async () => {
+      const res = await h.api('POST', '/v1/agents/shop/actions/duringCall/lookup_order/try', {});
+      assert.equal(res.status, 400);
+      assert.equal(res.body.details[0].field, 'args.order_id');
+    });
+  });
+});
