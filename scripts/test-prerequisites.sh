@@ -15,3 +15,14 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 fi
+
+# The dashboard's browser tests drive Debian's Chromium through playwright-core (never a downloaded browser).
+if ! [ -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "Chromium is missing: the dashboard tests will be skipped (install Debian's chromium package)" >&2
+  else
+    echo "installing Chromium from Debian's packages..." >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi

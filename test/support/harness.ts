@@ -3,6 +3,8 @@ import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/action-type';
 import type { AgentConfig } from '../../src/config/agent-schema';
 import { parseAgent } from '../../src/config/load-agents';
+import { dashboardRoutes } from '../../src/dashboard/router';
+import { openAgentsApi } from '../../src/ingress/agents-api';
 import { createIngress } from '../../src/ingress/app';
 import { CallGateway } from '../../src/ingress/call-gateway';
 import { codecServer } from '../../src/ingress/codec-server';
@@ -57,6 +59,10 @@ export interface HarnessOptions {
   log?: Logger;
   /** Browser origins the codec endpoint (/codec) accepts, as the Temporal UI's would be. */
   codecOrigins?: string[];
+  /** Agents kept in the store and edited through /v1/agents (the dashboard's API), seeded with none. */
+  storeAgents?: boolean;
+  /** The Temporal UI base URL the dashboard links calls to. */
+  temporalUiUrl?: string;
 }
 
 export const TEST_TOKEN = 'test-token-0123456789';
@@ -97,7 +103,15 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     });
     workerRun = worker.run();
   }
-  const gateway = new CallGateway(clients.client, agents, taskQueue);
+  const agentsSetup = opts.storeAgents
+    ? await openAgentsApi({ store, agentPaths: [], fileAgents: agents, env: {}, log: opts.log ?? quietLog })
+    : undefined;
+  const gateway = new CallGateway(
+    clients.client,
+    agentsSetup?.registry ?? agents,
+    taskQueue,
+    agentsSetup?.callLog,
+  );
   const twilioRoutes = opts.twilioAuthToken
     ? twilioWebhooks({
         gateway,
@@ -110,6 +124,12 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const calendar = new BuiltinCalendar(store);
   const codec = clients.codec;
   const app = createIngress({
+    agentsApi: agentsSetup?.router,
+    dashboard: dashboardRoutes({
+      apiToken: TEST_TOKEN,
+      namespace: clients.server.namespace,
+      temporalUiUrl: opts.temporalUiUrl,
+    }),
     codecRoutes: codec
       ? codecServer({
           codec,
@@ -165,6 +185,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     },
     async stop() {
       await new Promise((r) => server.close(r));
+      agentsSetup?.close();
       if (worker && worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun?.catch(() => undefined);
       if (!opts.store) await store.close();

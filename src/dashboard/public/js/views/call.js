@@ -1,0 +1,201 @@
+// One call: transcript, every action in the order it ran (status, timing, rendered input, output or error),
+// transfers with their attempts, collected data, and a link to the run in the Temporal UI.
+import { api, q } from '../api.js';
+import { clear, errorBox, formatDuration, formatTime, h, json, maskPhone, maskPhonesIn } from '../dom.js';
+
+export async function renderCall({ main, deployment }, agentId, callId) {
+  document.title = `Call ${callId} · callflow`;
+  const crumbs = h(
+    'p',
+    { class: 'crumbs' },
+    h('a', { href: '#/agents' }, 'AI Voice Agents'),
+    ' / ',
+    h('a', { href: `#/agents/${q(agentId)}/calls` }, agentId),
+    ' / calls / ',
+    callId,
+  );
+  clear(main, crumbs, h('p', {}, 'Loading…'));
+  let answer;
+  try {
+    answer = (await api('GET', `calls/${q(callId)}`)).body;
+  } catch (err) {
+    clear(main, crumbs, errorBox(`Could not load call "${callId}": ${err.message}`, err.details));
+    return;
+  }
+  const call = answer.record ?? answer.state ?? {};
+  const temporalLink = deployment?.temporalUiUrl
+    ? h(
+        'a',
+        {
+          href: `${deployment.temporalUiUrl.replace(/\/$/, '')}/namespaces/${q(deployment.namespace)}/workflows/${q(`call-${callId}`)}`,
+          target: '_blank',
+          rel: 'noopener noreferrer',
+        },
+        'Open this run in the Temporal UI',
+      )
+    : null;
+  const duration =
+    call.startedAt && call.endedAt
+      ? (Date.parse(call.endedAt) - Date.parse(call.startedAt)) / 1000
+      : undefined;
+  clear(
+    main,
+    crumbs,
+    h('h1', {}, `Call ${callId}`),
+    h(
+      'dl',
+      { class: 'facts' },
+      fact('Status', answer.status === 'running' ? `running (${call.status ?? ''})` : answer.status),
+      fact('Direction', call.direction),
+      fact('Caller', maskPhone(call.direction === 'outbound' ? call.to : call.from)),
+      fact('Started', formatTime(call.startedAt)),
+      fact('Ended', formatTime(call.endedAt)),
+      fact('Duration', formatDuration(duration)),
+      fact('End reason', call.endReason),
+      fact('Disposition', call.disposition ?? '—'),
+      fact('Agent version', call.agentVersion),
+    ),
+    temporalLink ? h('p', {}, temporalLink) : null,
+    call.summary
+      ? h('section', { class: 'card' }, h('h2', {}, 'Summary'), h('p', {}, maskPhonesIn(call.summary)))
+      : null,
+    transcript(call.transcript ?? []),
+    actions(call.actions ?? []),
+    transfers(call.transfers ?? []),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'data-title' },
+      h('h2', { id: 'data-title' }, 'Collected data'),
+      Object.keys(call.data ?? {}).length
+        ? h('pre', { class: 'code', tabindex: '0' }, maskPhonesIn(json(call.data)))
+        : h('p', {}, 'None.'),
+    ),
+  );
+}
+
+function fact(label, value) {
+  if (value === undefined || value === null || value === '') return null;
+  return h('div', {}, h('dt', {}, label), h('dd', {}, String(value)));
+}
+
+function transcript(entries) {
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'transcript-title' },
+    h('h2', { id: 'transcript-title' }, 'Transcript'),
+    entries.length
+      ? h(
+          'ol',
+          { class: 'transcript' },
+          entries.map((t) =>
+            h(
+              'li',
+              { class: `turn ${t.role}` },
+              h('span', { class: 'who' }, t.role === 'caller' ? 'Caller' : 'Agent'),
+              h('time', { datetime: t.at }, formatTime(t.at)),
+              h('p', {}, maskPhonesIn(t.text)),
+            ),
+          ),
+        )
+      : h('p', {}, 'No transcript.'),
+  );
+}
+
+function actions(runs) {
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'actions-title' },
+    h('h2', { id: 'actions-title' }, 'Actions'),
+    runs.length
+      ? h(
+          'ol',
+          { class: 'runs' },
+          runs.map((run) =>
+            h(
+              'li',
+              { class: `run ${run.status}`, dataset: { actionId: run.actionId } },
+              h(
+                'div',
+                { class: 'run-head' },
+                h('strong', {}, run.actionId),
+                ' ',
+                h('span', { class: 'badge' }, run.type),
+                ' ',
+                h('span', { class: 'badge' }, run.stage === 'duringCall' ? 'During Call' : 'After Call'),
+                ' ',
+                h('span', { class: `status-${run.status}` }, run.status),
+                h(
+                  'span',
+                  { class: 'timing' },
+                  `${formatTime(run.startedAt)} · ${Math.max(0, Date.parse(run.finishedAt) - Date.parse(run.startedAt))} ms`,
+                ),
+              ),
+              run.reason ? h('p', {}, 'Reason: ', maskPhonesIn(run.reason)) : null,
+              run.error
+                ? h('p', { class: 'error' }, `${run.error.type}: `, maskPhonesIn(run.error.message))
+                : null,
+              run.input !== undefined ? detail('Rendered input', run.input) : null,
+              run.output !== undefined ? detail('Output', run.output) : null,
+            ),
+          ),
+        )
+      : h('p', {}, 'No actions ran.'),
+  );
+}
+
+function detail(title, value) {
+  return h(
+    'details',
+    {},
+    h('summary', {}, title),
+    h('pre', { class: 'code', tabindex: '0' }, maskPhonesIn(json(value))),
+  );
+}
+
+function transfers(list) {
+  if (!list.length) return null;
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'transfers-title' },
+    h('h2', { id: 'transfers-title' }, 'Transfers'),
+    list.map((t) =>
+      h(
+        'div',
+        { class: 'transfer' },
+        h('h3', {}, `To ${t.requested}`, t.result ? ` — ${t.result.status}` : ''),
+        t.reason ? h('p', {}, 'Reason: ', t.reason) : null,
+        h(
+          'table',
+          { class: 'table compact' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Target', 'Destination', 'Mode', 'Started', 'Outcome', 'Leg events'].map((c) =>
+                h('th', { scope: 'col' }, c),
+              ),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            (t.attempts ?? []).map((a) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, a.target),
+                h('td', {}, maskPhone(a.destination)),
+                h('td', {}, a.mode),
+                h('td', {}, formatTime(a.startedAt)),
+                h('td', {}, a.outcome ?? 'pending', a.timedOut ? ' (ring timeout)' : ''),
+                h('td', {}, (a.events ?? []).map((e) => e.status).join(' → ')),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,65 @@
+/**
+ * The dashboard under /dashboard: static pages and scripts only. Every piece of data the pages show comes from
+ * the authenticated /v1 API, called by the page with the bearer token the user pasted once at login (kept in
+ * sessionStorage), so the dashboard adds no second way into the data.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+
+export interface DashboardOptions {
+  apiToken?: string;
+  /** The Temporal UI's base URL, for links from a call to its workflow run. */
+  temporalUiUrl?: string;
+  namespace: string;
+}
+
+const PUBLIC_DIR = path.join(__dirname, 'public');
+
+/** Scripts and styles from this origin only: no inline code, nothing from elsewhere (works offline). */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export function dashboardRoutes(opts: DashboardOptions): express.Router {
+  const router = express.Router();
+  router.use((_req, res, next) => {
+    res.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    next();
+  });
+  // What the pages need to know about this deployment; behind the token like the API.
+  router.get('/settings.json', requireToken(opts.apiToken), (_req, res) => {
+    res.json({ temporalUiUrl: opts.temporalUiUrl ?? null, namespace: opts.namespace });
+  });
+  router.get('/', (req, res, next) => {
+    // Relative asset URLs need the trailing slash.
+    if (!req.originalUrl.split('?')[0].endsWith('/')) return res.redirect(301, `${req.baseUrl}/`);
+    next();
+  });
+  router.use(express.static(PUBLIC_DIR, { index: 'index.html', fallthrough: true, maxAge: 0 }));
+  return router;
+}
+
+function requireToken(token: string | undefined) {
+  const expected = token ? Buffer.from(token) : undefined;
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const header = req.get('authorization') ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    if (!expected || (given.length === expected.length && timingSafeEqual(given, expected))) {
+      next();
+      return;
+    }
+    res.set('WWW-Authenticate', 'Bearer');
+    res.status(401).json({
+      error: 'missing or wrong bearer token',
+      details: [{ field: 'authorization', message: 'Bearer <token> required' }],
+    });
+  };
+}

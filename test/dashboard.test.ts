@@ -1,0 +1,325 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { startCustomerApi } from './support/customer-api';
+import { type Harness, startHarness } from './support/harness';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = path.resolve(__dirname, '../docs/screenshots');
+const TEMPORAL_UI = 'http://127.0.0.1:8233';
+const AGENT = 'dash-line';
+
+/** Debian's Chromium, headless, with a throwaway profile and nothing that reaches the network by itself. */
+async function launchBrowser(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'callflow-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1366, height: 860 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-sync',
+    ],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(15_000);
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('dashboard (in Chromium)', () => {
+  let h: Harness;
+  let customer: Awaited<ReturnType<typeof startCustomerApi>>;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  const errors: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`      skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, as root)`);
+      this.skip();
+    }
+    customer = await startCustomerApi();
+    h = await startHarness({ agents: [], storeAgents: true, temporalUiUrl: TEMPORAL_UI });
+    browser = await launchBrowser();
+    page = browser.page;
+    page.on('pageerror', (err) => errors.push(err.message));
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await h?.stop();
+    await customer?.close();
+  });
+
+  afterEach(() => {
+    assert.deepEqual(errors, [], 'the pages threw no script errors');
+  });
+
+  const shot = (name: string) =>
+    page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const dialog = () => page.locator('dialog[open]');
+  const afterCallItems = () => page.locator('ol[data-stage="afterCall"] > li.action');
+
+  it('keeps the data behind the token: the shell loads, its settings need the bearer header', async () => {
+    const shell = await fetch(`${h.url}/dashboard/`);
+    assert.equal(shell.status, 200);
+    assert.match(shell.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    assert.equal((await fetch(`${h.url}/dashboard/settings.json`)).status, 401);
+    assert.equal((await fetch(`${h.url}/v1/agents`)).status, 401);
+  });
+
+  it('signs in with the token and creates an agent', async () => {
+    await page.goto(`${h.url}/dashboard/`);
+    await page.getByLabel('API token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor();
+
+    await page.getByLabel('API token').fill(h.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'AI Voice Agents' }).waitFor();
+    await page.getByLabel('Id').fill(AGENT);
+    await page.getByLabel('Name').fill('Dashboard test line');
+    await page.getByRole('button', { name: 'Create agent' }).click();
+    await page.getByRole('heading', { name: 'During Call' }).waitFor();
+    assert.equal((await h.api('GET', `/v1/agents/${AGENT}`)).body.agent.name, 'Dashboard test line');
+  });
+
+  it('saves settings from the Settings tab (the network policy the actions need)', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const advanced = page.getByLabel('Secrets, network, call and platforms (JSON)');
+    await advanced.fill('{"network": {"allowPrivate": ["127.0.0.1"]}}');
+    await page.getByLabel('Time zone').fill('America/New_York');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/Saved as version 2/).waitFor();
+    await shot('settings');
+    const saved = (await h.api('GET', `/v1/agents/${AGENT}`)).body;
+    assert.deepEqual(saved.agent.network.allowPrivate, ['127.0.0.1']);
+    assert.equal(saved.agent.timezone, 'America/New_York');
+  });
+
+  it('adds actions in both stages from forms generated from their types', async () => {
+    await page.getByRole('link', { name: 'Actions' }).click();
+
+    await page.getByRole('button', { name: 'Add Action to During Call' }).click();
+    await shot('add-action-type-picker');
+    await dialog()
+      .getByRole('radio', { name: /^http_request/ })
+      .check();
+    await dialog().getByRole('button', { name: 'Next' }).click();
+    await dialog().getByRole('textbox', { name: 'id', exact: true }).fill('lookup_order');
+    await dialog().getByLabel('args (JSON)').fill('{"order_id": {"type": "string", "required": true}}');
+    const url = dialog().getByLabel(/^url/);
+    await url.fill(`${customer.url}/orders/`);
+    await url.pressSequentially('{{args.o');
+    await dialog().getByRole('option', { name: '{{args.order_id}}' }).waitFor();
+    await url.press('Enter');
+    assert.equal(await url.inputValue(), `${customer.url}/orders/{{args.order_id}}`);
+    await dialog()
+      .getByLabel(/^output/)
+      .fill('{"order_status": "body.status"}');
+    await dialog().getByRole('button', { name: 'Add to list' }).click();
+
+    await addAfterCall('http_request', 'book_visit', async () => {
+      await dialog()
+        .getByLabel(/^method/)
+        .selectOption('POST');
+      await dialog().getByLabel(/^url/).fill(`${customer.url}/tickets`);
+      await dialog()
+        .getByLabel(/^body \(JSON\)/)
+        .fill('{"call": "{{call.id}}", "order": "{{actions.lookup_order.order_status}}"}');
+      await dialog()
+        .getByLabel(/^output/)
+        .fill('{"ticket": "body.ticket"}');
+    });
+    await addAfterCall('send_sms', 'confirm_sms', async () => {
+      const body = dialog().getByLabel(/^body/);
+      await body.fill('Your visit is booked, ticket ');
+      await body.pressSequentially('{{actions.book_v');
+      await body.press('Enter'); // {{actions.book_visit.
+      await dialog().getByRole('option', { name: '{{actions.book_visit.ticket}}' }).waitFor();
+      await shot('template-autocompletion');
+      await body.press('Enter');
+      assert.equal(await body.inputValue(), 'Your visit is booked, ticket {{actions.book_visit.ticket}}');
+    });
+    assert.deepEqual(await itemIds(), ['book_visit', 'confirm_sms']);
+    await page.locator('li.action.invalid').waitFor({ state: 'detached' });
+  });
+
+  it('shows the reference error inline when the SMS is dragged above the booking, before saving', async () => {
+    await afterCallItems()
+      .nth(1)
+      .dragTo(afterCallItems().nth(0), { targetPosition: { x: 40, y: 4 } });
+    assert.deepEqual(await itemIds(), ['confirm_sms', 'book_visit']);
+    const sms = page.locator('li.action[data-id="confirm_sms"]');
+    await sms
+      .locator('.item-problems')
+      .getByText('"book_visit" runs later in the after-call stage')
+      .waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled(), true);
+    await shot('actions-invalid-order');
+  });
+
+  it('fixes the order from the keyboard and saves it', async () => {
+    await page.locator('li.action[data-id="confirm_sms"]').focus();
+    await page.keyboard.press('Alt+ArrowDown');
+    assert.deepEqual(await itemIds(), ['book_visit', 'confirm_sms']);
+    await page.locator('li.action.invalid').waitFor({ state: 'detached' });
+    const save = page.getByRole('button', { name: 'Save', exact: true });
+    await until('Save to be enabled', async () => ((await save.isEnabled()) ? true : undefined));
+    await save.click();
+    await page.getByText(/Saved as version 3/).waitFor();
+    const saved = (await h.api('GET', `/v1/agents/${AGENT}`)).body;
+    assert.equal(saved.version, 3);
+    assert.deepEqual(
+      saved.agent.actions.afterCall.map((a: { id: string }) => a.id),
+      ['book_visit', 'confirm_sms'],
+    );
+    assert.equal(
+      saved.agent.actions.afterCall[1].body,
+      'Your visit is booked, ticket {{actions.book_visit.ticket}}',
+    );
+    await page.getByRole('heading', { name: 'During Call' }).waitFor();
+    await shot('actions');
+  });
+
+  it('tries a saved action once in dry-run and shows the rendered request and the result', async () => {
+    await page.getByRole('button', { name: 'Try lookup_order' }).click();
+    await dialog().getByLabel('Sample arguments (JSON)').fill('{"order_id": "A-77"}');
+    await dialog().getByRole('button', { name: 'Run dry-run' }).click();
+    await dialog().getByRole('heading', { name: 'Rendered request' }).waitFor();
+    const shown = await dialog().locator('pre').allInnerTexts();
+    assert.match(shown[0], /\/orders\/A-77/);
+    assert.ok(shown[1].length > 2, 'a result is shown');
+    await shot('try-action');
+    await dialog().getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('lists a call run through the ingress in the Calls tab, with its actions in the saved order', async () => {
+    const callId = `dash-${Date.now()}`;
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 5, 15, 0, s)).toISOString();
+    const started = await h.api('POST', `/v1/calls/${callId}/events`, {
+      agentId: AGENT,
+      call: { direction: 'inbound', from: '+14155550123', to: '+14155550199' },
+      events: [
+        { id: 'u1', type: 'utterance', role: 'agent', at: at(1), text: 'Dashboard line, how can I help?' },
+        {
+          id: 'u2',
+          type: 'utterance',
+          role: 'caller',
+          at: at(4),
+          text: 'Where is order A-1001? I am on +14155550123.',
+        },
+      ],
+    });
+    assert.equal(started.status, 202);
+    const tool = await h.api('POST', `/v1/calls/${callId}/actions/lookup_order`, {
+      requestId: 'tool-1',
+      args: { order_id: 'A-1001' },
+    });
+    assert.equal(tool.status, 200);
+    assert.equal(tool.body.output.order_status, 'status-of-A-1001');
+    await h.api('POST', `/v1/calls/${callId}/events`, { event: { id: 'end', type: 'ended', at: at(30) } });
+    const record = await until('the call record', async () => {
+      const r = await h.api('GET', `/v1/calls/${callId}`);
+      return r.body.status === 'completed' ? r.body.record : undefined;
+    });
+    assert.deepEqual(
+      record.actions.map((a: { actionId: string }) => a.actionId),
+      ['lookup_order', 'book_visit', 'confirm_sms'],
+    );
+    const logged = await until('the call in the call log', async () => {
+      const r = await h.api('GET', `/v1/calls?agent=${AGENT}`);
+      return r.body.calls?.find((c: { callId: string }) => c.callId === callId);
+    });
+
+    await page.getByRole('link', { name: 'Calls' }).click();
+    const row = page.locator(`tr[data-call-id="${callId}"]`);
+    await row.waitFor();
+    const cells = await row.locator('td').allInnerTexts();
+    assert.equal(cells[1], '***0123');
+    assert.equal(cells[2], `${logged.durationSeconds} s`);
+    assert.ok(!(await page.content()).includes('4155550123'), 'no full phone number on the page');
+    await page.locator('svg.chart').waitFor();
+    await shot('calls');
+
+    await row.getByRole('link').click();
+    await page.getByRole('heading', { name: `Call ${callId}` }).waitFor();
+    const runs = page.locator('ol.runs > li');
+    assert.deepEqual(
+      await runs.evaluateAll((els) =>
+        els.map((e) => (e as unknown as { dataset: Record<string, string> }).dataset.actionId),
+      ),
+      ['lookup_order', 'book_visit', 'confirm_sms'],
+    );
+    for (const id of ['lookup_order', 'book_visit', 'confirm_sms'])
+      assert.match((await page.locator(`li.run[data-action-id="${id}"]`).textContent()) ?? '', /completed/);
+    await page.locator('li.run[data-action-id="confirm_sms"] summary', { hasText: 'Output' }).click();
+    assert.match(
+      (await page.locator('li.run[data-action-id="confirm_sms"]').textContent()) ?? '',
+      /ticket T-\d+/,
+    );
+    assert.match(
+      (await page.locator('ol.transcript').textContent()) ?? '',
+      /Where is order A-1001\? I am on \*\*\*0123/,
+    );
+    assert.equal(
+      await page.getByRole('link', { name: 'Open this run in the Temporal UI' }).getAttribute('href'),
+      `${TEMPORAL_UI}/namespaces/${h.server.namespace}/workflows/call-${callId}`,
+    );
+    assert.ok(!(await page.content()).includes('4155550123'), 'no full phone number on the page');
+    await shot('call');
+  });
+
+  it('lists the saved versions', async () => {
+    await page.goto(`${h.url}/dashboard/#/agents/${AGENT}/versions`);
+    await page.getByRole('button', { name: 'View version 1' }).waitFor();
+    assert.equal(await page.locator('tbody tr').count(), 3);
+    await page.goto(`${h.url}/dashboard/#/agents`);
+    await page.getByRole('link', { name: 'Dashboard test line' }).waitFor();
+    await shot('agents');
+  });
+
+  async function addAfterCall(type: string, id: string, fill: () => Promise<void>) {
+    await page.getByRole('button', { name: 'Add Action to After Call' }).click();
+    await dialog()
+      .getByRole('radio', { name: new RegExp(`^${type}`) })
+      .check();
+    await dialog().getByRole('button', { name: 'Next' }).click();
+    await dialog().getByRole('textbox', { name: 'id', exact: true }).fill(id);
+    await fill();
+    await dialog().getByRole('button', { name: 'Add to list' }).click();
+    await page.locator(`li.action[data-id="${id}"]`).waitFor();
+  }
+
+  async function itemIds(): Promise<string[]> {
+    return afterCallItems().evaluateAll((els) =>
+      els.map((e) => (e as unknown as { dataset: Record<string, string> }).dataset.id ?? ''),
+    );
+  }
+});
