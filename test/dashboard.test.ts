@@ -7,7 +7,11 @@ import { startCustomerApi } from './support/customer-api';
 import { type Harness, startHarness } from './support/harness';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve(__dirname, '../docs/screenshots');
+// `npm run screenshots` refreshes the README's pictures; an ordinary run keeps its own out of the tree.
+const SCREENSHOTS =
+  process.env.CALLFLOW_SCREENSHOTS === '1'
+    ? path.resolve(__dirname, '../docs/screenshots')
+    : mkdtempSync(path.join(os.tmpdir(), 'callflow-screenshots-'));
 const TEMPORAL_UI = 'http://127.0.0.1:8233';
 const AGENT = 'dash-line';
 
