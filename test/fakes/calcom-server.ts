@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DateTime, IANAZone } from 'luxon';
+import type { FaultInjector } from './faults';
 
 /**
  * In-memory stand-in for Cal.com API v2 (api.cal.com) on a loopback port, speaking its wire format:
@@ -117,6 +118,8 @@ export interface CalcomFakeOptions {
   apiKey?: string;
   eventTypes?: FakeEventType[];
   host?: { id: number; name: string; email: string; username: string; timeZone: string };
+  /** Injected failures (500s, 429s, timeouts, resets, slow or lost answers); none by default. */
+  faults?: FaultInjector;
 }
 
 const NEST_ERROR_NAMES: Record<number, string> = {
@@ -622,6 +625,21 @@ export async function startCalcomFake(opts: CalcomFakeOptions = {}): Promise<Cal
   }
 
   const server = http.createServer((req, res) => {
+    if (opts.faults) {
+      opts.faults.serve(
+        req,
+        res,
+        () => serve(req, res),
+        (status, message) => ({
+          body: JSON.stringify(errorReply(status, message, req.url ?? '/').body),
+          contentType: 'application/json',
+        }),
+      );
+      return;
+    }
+    serve(req, res);
+  });
+  function serve(req: http.IncomingMessage, res: http.ServerResponse): void {
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) return;
       res.writeHead(500, { 'content-type': 'application/json' });
@@ -632,7 +650,7 @@ export async function startCalcomFake(opts: CalcomFakeOptions = {}): Promise<Cal
         }),
       );
     });
-  });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {

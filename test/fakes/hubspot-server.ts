@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FaultInjector } from './faults';
 
 /**
  * In-memory stand-in for the HubSpot CRM v3 API on a loopback port, speaking its wire format:
@@ -60,7 +61,13 @@ interface PendingFailure {
 
 const OBJECT_PATH = /^\/crm\/v3\/objects\/(contacts|calls)(?:\/(search|[^/]+))?$/;
 
-export async function startHubSpotFake(options: { token?: string } = {}): Promise<HubSpotFake> {
+export async function startHubSpotFake(
+  options: {
+    token?: string;
+    /** Injected failures (500s, 429s, timeouts, resets, slow or lost answers); none by default. */
+    faults?: FaultInjector;
+  } = {},
+): Promise<HubSpotFake> {
   const token = options.token ?? `pat-na1-${randomUUID()}`;
   const store: Record<'contacts' | 'calls', HubSpotFakeObject[]> = { contacts: [], calls: [] };
   const requests: HubSpotRequestRecord[] = [];
@@ -214,6 +221,18 @@ export async function startHubSpotFake(options: { token?: string } = {}): Promis
   };
 
   const server = http.createServer((req, res) => {
+    if (!options.faults) return serve(req, res);
+    options.faults.serve(
+      req,
+      res,
+      () => serve(req, res),
+      (status, message) => ({
+        body: errorBody(status === 429 ? 'RATE_LIMITS' : 'INTERNAL_ERROR', message),
+        contentType: 'application/json;charset=utf-8',
+      }),
+    );
+  });
+  function serve(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -289,7 +308,7 @@ export async function startHubSpotFake(options: { token?: string } = {}): Promis
           : JSON.stringify(outcome.body);
       send(outcome.status, payload, {}, 'application/json;charset=utf-8');
     });
-  });
+  }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { ErrorBody, FaultInjector } from './faults';
 
 /**
  * In-memory stand-in for api.twilio.com (2010-04-01 Messages, Calls, Conferences and Participants) that
@@ -297,6 +298,8 @@ export interface TwilioFakeOptions {
   defaultScenario?: DialScenario;
   /** Webhooks go only to loopback hosts unless this is set. */
   allowExternalWebhooks?: boolean;
+  /** Injected failures (500s, 429s, timeouts, resets, slow or lost answers); none by default. */
+  faults?: FaultInjector;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -513,6 +516,11 @@ function twilioError(status: number, code: number, message: string): TwilioReply
     body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
   };
 }
+
+const twilioErrorBody: ErrorBody = (status, message) => ({
+  body: JSON.stringify(twilioError(status, status === 429 ? 20429 : 20500, message).body),
+  contentType: 'application/json',
+});
 
 function authenticateError(): TwilioReply {
   return {
@@ -2797,7 +2805,7 @@ export async function startTwilioFake(opts: TwilioFakeOptions): Promise<TwilioFa
     });
   }
 
-  const server = http.createServer((req, res) => {
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const release = agenda.hold();
     handle(req, res)
       .catch((err: unknown) => {
@@ -2805,6 +2813,10 @@ export async function startTwilioFake(opts: TwilioFakeOptions): Promise<TwilioFa
         send(res, twilioError(500, 20500, err instanceof Error ? err.message : String(err)));
       })
       .finally(release);
+  };
+  const server = http.createServer((req, res) => {
+    if (!opts.faults) return serve(req, res);
+    opts.faults.serve(req, res, () => serve(req, res), twilioErrorBody);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { type FaultInjector, jsonErrorBody } from '../fakes/faults';
 
 export interface CustomerRequest {
   method: string;
@@ -13,10 +14,14 @@ export interface CustomerRequest {
  * opens a ticket, `/fail` answers 404, `/flaky/<status>/<key>` fails once, `/crm` fails during an outage.
  * Every request is recorded.
  */
-export async function startCustomerApi(opts: { delayMs?: number } = {}) {
+export async function startCustomerApi(opts: { delayMs?: number; faults?: FaultInjector } = {}) {
   const requests: CustomerRequest[] = [];
   const state = { outage: false };
   const server = http.createServer((req, res) => {
+    if (!opts.faults) return serve(req, res);
+    opts.faults.serve(req, res, () => serve(req, res), jsonErrorBody);
+  });
+  function serve(req: http.IncomingMessage, res: http.ServerResponse): void {
     let body = '';
     req.on('data', (c) => {
       body += c;
@@ -39,12 +44,16 @@ export async function startCustomerApi(opts: { delayMs?: number } = {}) {
         }
         if (req.method === 'POST' && req.url === '/tickets')
           return json(201, { ticket: `T-${requests.length}` });
-        const id = decodeURIComponent(req.url?.split('/').pop() ?? '');
+        const last = req.url?.split('/').pop() ?? '';
+        let id = last;
+        try {
+          id = decodeURIComponent(last);
+        } catch {} // a malformed escape stays as sent, as a real API would echo it
         json(200, { id, status: `status-of-${id}`, eta: '2 days' });
       };
       opts.delayMs ? setTimeout(respond, opts.delayMs) : respond();
     });
-  });
+  }
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
   return {

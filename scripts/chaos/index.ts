@@ -1,0 +1,374 @@
+/**
+ * Fault injection for callflow: many concurrent simulated calls through the ingress's HTTP API while the
+ * worker is SIGKILLed and restarted, the Temporal server is stopped and started again (same SQLite file and
+ * port), the providers answer 500s, 429s, nothing, resets and slow or lost replies, and every webhook arrives
+ * two or three times and out of order. Then the providers' own records are compared with what the calls
+ * should have caused: exactly one of every side effect, a complete record for every call, nothing stuck.
+ *
+ * `npm run chaos` (scripts/chaos.ts) runs it at size; test/chaos.test.ts runs a smaller one.
+ */
+import { randomBytes } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
+import { createLogger } from '../../src/observability/logger';
+import type { CallRecord } from '../../src/shared/types';
+import { FAULT_KINDS, type FaultKind, seededRandom } from '../../test/fakes/faults';
+import { type Harness, startHarness } from '../../test/support/harness';
+import { uniqueTaskQueue } from '../../test/support/temporal';
+import type { callWorkflow } from '../../workflows/call';
+import { callWebhooks, chaosAgents, type PlannedCall, planCalls } from './calls';
+import { type Delivery, type DeliveryStats, deliver, newDeliveryStats } from './deliver';
+import {
+  type ProviderName,
+  type Providers,
+  RestartableServer,
+  startPostgres,
+  startProviders,
+  type TestPostgres,
+  WorkerSupervisor,
+  workerEnv,
+} from './rig';
+import { type EffectCount, type Verification, verify } from './verify';
+
+export interface ChaosSettings {
+  calls: number;
+  seed: number;
+  /** SIGKILLs of the worker, at random moments while calls run. */
+  workerKills: number;
+  /** Stops and restarts of the Temporal server. */
+  serverRestarts: number;
+  /** Chance that a provider request meets a fault. */
+  faultProbability: number;
+  /** Calls start spread over this many seconds (all of them overlap). */
+  spreadSeconds: number;
+  /** How long, after the last webhook, calls may take to finish before they count as stuck. */
+  deadlineSeconds: number;
+  /** Cal.com event types (calendars) the calls are spread over. */
+  calendars: number;
+  log?: (line: string) => void;
+}
+
+export const defaultChaosSettings: ChaosSettings = {
+  calls: 100,
+  seed: 1,
+  workerKills: 3,
+  serverRestarts: 1,
+  faultProbability: 0.12,
+  spreadSeconds: 20,
+  deadlineSeconds: 300,
+  calendars: 4,
+};
+
+export interface ChaosReport {
+  settings: Omit<ChaosSettings, 'log'>;
+  calls: number;
+  completeRecords: number;
+  workerKills: number;
+  workerStarts: number;
+  serverRestarts: number;
+  faults: Record<ProviderName, Record<FaultKind, number>>;
+  deliveries: DeliveryStats;
+  effects: Record<string, EffectCount>;
+  duplicates: number;
+  losses: number;
+  stuck: string[];
+  problems: string[];
+  wallSeconds: number;
+  ok: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<ChaosReport> {
+  const settings = { ...defaultChaosSettings, ...input };
+  const log = settings.log ?? (() => undefined);
+  const random = seededRandom(settings.seed);
+  const began = Date.now();
+  const eventTypeIds = Array.from({ length: settings.calendars }, (_, i) => 2001 + i);
+  const runId = randomBytes(3).toString('hex');
+
+  const server = new RestartableServer(log);
+  let postgres: TestPostgres | undefined;
+  let providers: Providers | undefined;
+  let harness: Harness | undefined;
+  let worker: WorkerSupervisor | undefined;
+  try {
+    const started = await Promise.allSettled([
+      server.start(),
+      startPostgres(),
+      startProviders(eventTypeIds, { probability: settings.faultProbability, seed: settings.seed }),
+    ]);
+    if (started[1].status === 'fulfilled') postgres = started[1].value;
+    if (started[2].status === 'fulfilled') providers = started[2].value;
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    if (!postgres || !providers) throw new Error('the rig did not start');
+    const taskQueue = uniqueTaskQueue('chaos');
+    harness = await startHarness({
+      noWorker: true,
+      server: server.view,
+      taskQueue,
+      agents: chaosAgents(providers.customerApi.url, eventTypeIds),
+      // The ingress logs every 5xx it answers while Temporal is down; the driver counts them as retries.
+      log: createLogger('chaos-ingress', { quiet: true, write: () => undefined }),
+    });
+    worker = new WorkerSupervisor(workerEnv(providers, server.view.address, taskQueue, postgres.url), log);
+    log(`rig up after ${Math.round((Date.now() - began) / 1000)} s; starting the worker`);
+    await worker.start();
+
+    const calls = planCalls(settings.calls, runId, eventTypeIds);
+    for (const call of calls) {
+      // "Another caller" took this slot first.
+      if (call.variant === 'slot_taken') {
+        providers.calcom.seedBooking({
+          eventTypeId: call.eventTypeId,
+          start: call.slot,
+          name: 'Someone Else',
+          phoneNumber: `+1415556${String(1000 + call.index).padStart(4, '0')}`,
+        });
+      }
+    }
+    for (const f of Object.values(providers.faults)) f.enabled = true;
+    log(`driving ${calls.length} calls (seed ${settings.seed})`);
+
+    const stats = newDeliveryStats();
+    const deliveries = new Map<string, Delivery[]>();
+    const deliveryDeadline = Date.now() + (settings.spreadSeconds + settings.deadlineSeconds) * 1000;
+    const ingress = { url: harness.url, token: harness.token };
+    let running = true;
+    const driving = Promise.all(
+      calls.map(async (call) => {
+        await sleep(random() * settings.spreadSeconds * 1000);
+        deliveries.set(call.callId, await driveCall(call, ingress, random, stats, deliveryDeadline));
+      }),
+    ).finally(() => {
+      running = false;
+    });
+    const chaos = unleash(settings, random, worker, server, () => running, log);
+    await driving;
+    log(`all webhooks delivered after ${Math.round((Date.now() - began) / 1000)} s; waiting for the calls`);
+    await chaos;
+
+    const records = await awaitRecords(harness, calls, Date.now() + settings.deadlineSeconds * 1000);
+    const stillRunning = await runningWorkflows(harness, taskQueue);
+    for (const f of Object.values(providers.faults)) f.enabled = false;
+    const verification: Verification = verify(calls, records, deliveries, providers);
+    for (const id of stillRunning) {
+      const callId = id.replace(/^call-/, '');
+      if (!verification.stuck.includes(callId)) {
+        verification.stuck.push(callId);
+        verification.problems.push(`${callId}: still running at the deadline`);
+      }
+    }
+    const effects = Object.values(verification.effects);
+    const duplicates = effects.reduce((n, e) => n + e.duplicates + e.unexpected, 0);
+    // A lost call is one without a record (never finished, or its workflow failed).
+    const lostCalls = calls.filter((c) => {
+      const r = records.get(c.callId);
+      return !r || 'error' in r;
+    }).length;
+    const losses = effects.reduce((n, e) => n + e.losses, 0) + lostCalls;
+    const faults = Object.fromEntries(
+      Object.entries(providers.faults).map(([name, f]) => [name, { ...f.counts }]),
+    ) as ChaosReport['faults'];
+    const report: ChaosReport = {
+      settings: { ...settings, log: undefined } as ChaosReport['settings'],
+      calls: calls.length,
+      completeRecords: verification.completeRecords,
+      workerKills: worker.kills,
+      workerStarts: worker.starts,
+      serverRestarts: server.restarts,
+      faults,
+      deliveries: stats,
+      effects: verification.effects,
+      duplicates,
+      losses,
+      stuck: verification.stuck,
+      problems: verification.problems,
+      wallSeconds: Math.round((Date.now() - began) / 100) / 10,
+      ok: false,
+    };
+    report.ok = duplicates === 0 && losses === 0 && report.stuck.length === 0 && report.problems.length === 0;
+    return report;
+  } finally {
+    await worker?.stop();
+    await harness?.stop().catch(() => undefined);
+    await providers?.close();
+    await server.stop().catch(() => undefined);
+    await postgres?.stop();
+  }
+}
+
+/** One call's webhooks: during the call in shuffled order, then the closing ones, each in 2-3 copies. */
+async function driveCall(
+  call: PlannedCall,
+  ingress: { url: string; token: string },
+  random: () => number,
+  stats: DeliveryStats,
+  deadline: number,
+): Promise<Delivery[]> {
+  const { during, closing } = callWebhooks(call);
+  const send = (phase: typeof during) =>
+    Promise.all(
+      shuffle(phase, random).map(async (webhook, i) => {
+        await sleep(i * random() * 400);
+        return deliver(
+          ingress.url,
+          ingress.token,
+          webhook,
+          2 + Math.floor(random() * 2),
+          random,
+          stats,
+          deadline,
+        );
+      }),
+    );
+  const first = await send(during);
+  const second = await send(closing);
+  return [...first, ...second];
+}
+
+/** The worker kills and server restarts, at random moments while calls are still being driven. */
+async function unleash(
+  settings: ChaosSettings,
+  random: () => number,
+  worker: WorkerSupervisor,
+  server: RestartableServer,
+  running: () => boolean,
+  log: (line: string) => void,
+): Promise<void> {
+  const steps: ('kill' | 'restart')[] = [
+    ...Array.from({ length: settings.workerKills }, () => 'kill' as const),
+    ...Array.from({ length: settings.serverRestarts }, () => 'restart' as const),
+  ];
+  const order = shuffle(steps, random);
+  // Spread over the time the calls take to arrive, and a little after.
+  const windowMs = (settings.spreadSeconds + 10) * 1000;
+  for (const step of order) {
+    await sleep(1000 + (random() * windowMs) / order.length);
+    if (!running() && step === 'kill') log('calls already delivered; killing the worker anyway');
+    await worker.whenReady();
+    if (step === 'kill') {
+      // Let it pick up some work first, then kill it at a random moment.
+      await sleep(random() * 3000);
+      log(`SIGKILL worker #${worker.starts}`);
+      await worker.kill();
+    } else {
+      await server.restart(500 + random() * 2500);
+    }
+  }
+}
+
+/** Each call's record, or why there is none; calls still running at the deadline are left out. */
+async function awaitRecords(
+  h: Harness,
+  calls: PlannedCall[],
+  deadline: number,
+): Promise<Map<string, CallRecord | { error: string }>> {
+  const records = new Map<string, CallRecord | { error: string }>();
+  await Promise.all(
+    calls.map(async (call) => {
+      const handle = h.client.workflow.getHandle<typeof callWorkflow>(call.workflowId);
+      while (Date.now() < deadline) {
+        try {
+          const record = await Promise.race([
+            handle.result(),
+            sleep(Math.max(0, deadline - Date.now())).then(() => undefined),
+          ]);
+          if (record) records.set(call.callId, record);
+          return;
+        } catch (err) {
+          if (err instanceof WorkflowFailedError) {
+            records.set(call.callId, { error: `workflow failed: ${err.cause?.message ?? err.message}` });
+            return;
+          }
+          // The server is restarting: ask again.
+          await sleep(500);
+        }
+      }
+    }),
+  );
+  return records;
+}
+
+async function runningWorkflows(h: Harness, taskQueue: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      ids.length = 0;
+      for await (const w of h.client.workflow.list({
+        query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`,
+      })) {
+        ids.push(w.workflowId);
+      }
+      return ids;
+    } catch {
+      await sleep(1000);
+    }
+  }
+  return ids;
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** The report as printed by `npm run chaos`. */
+export function formatReport(r: ChaosReport): string {
+  const lines: string[] = [];
+  const s = r.settings;
+  lines.push(
+    `chaos: ${r.calls} calls, seed ${s.seed}, fault rate ${s.faultProbability}, ${r.wallSeconds} s wall time`,
+  );
+  lines.push(
+    `calls with a complete, expected record: ${r.completeRecords}/${r.calls}; stuck: ${r.stuck.length}`,
+  );
+  lines.push(
+    `worker SIGKILLs: ${r.workerKills} (${r.workerStarts} worker starts); Temporal server restarts: ${r.serverRestarts}`,
+  );
+  const d = r.deliveries;
+  lines.push(
+    `webhooks: ${d.webhooks} (+${d.duplicateCopies} duplicate copies), ${d.requests} requests, ${d.retried} retried after 5xx/no answer, ${d.lateEvents} late events and ${d.lateToolCalls} late tool calls answered 409`,
+  );
+  lines.push('faults injected:');
+  const header = ['provider', ...FAULT_KINDS, 'total'];
+  const rows = Object.entries(r.faults).map(([name, counts]) => [
+    name,
+    ...FAULT_KINDS.map((k) => String(counts[k])),
+    String(FAULT_KINDS.reduce((n, k) => n + counts[k], 0)),
+  ]);
+  lines.push(...table([header, ...rows]));
+  lines.push('side effects (from the providers’ records):');
+  lines.push(
+    ...table([
+      ['effect', 'expected', 'seen', 'duplicates', 'losses', 'unexpected'],
+      ...Object.entries(r.effects).map(([name, e]) => [
+        name,
+        String(e.expected),
+        String(e.seen),
+        String(e.duplicates),
+        String(e.losses),
+        String(e.unexpected),
+      ]),
+    ]),
+  );
+  lines.push(`duplicates: ${r.duplicates}, losses: ${r.losses}`);
+  if (r.problems.length) {
+    lines.push(`problems (${r.problems.length}):`);
+    lines.push(...r.problems.slice(0, 40).map((p) => `  ${p}`));
+    if (r.problems.length > 40) lines.push(`  ... and ${r.problems.length - 40} more`);
+  }
+  lines.push(r.ok ? 'OK: every side effect exactly once, every call complete' : 'FAILED');
+  return lines.join('\n');
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map(
+    (row) =>
+      `  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}`,
+  );
+}
