@@ -1,0 +1,207 @@
+/**
+ * `npm run agents -- apply -f agents.yaml` / `npm run agents -- export [--id x] [-o file]`: the agent store from the
+ * command line. It opens the same store as the service (DATABASE_URL, or the PGlite directory under
+ * CALLFLOW_DATA_DIR). PGlite admits one process at a time, so while `npm start` holds it the CLI goes through the
+ * running service's API instead (CALLFLOW_URL, default http://localhost:$PORT, with CALLFLOW_API_TOKEN or the
+ * token `npm start` keeps in the data directory).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import YAML from 'yaml';
+import { AgentStore } from '../src/agents/agent-store';
+import { type ApplyOutcome, applyAgents, validateSources } from '../src/agents/apply';
+import { type AgentSource, parseAgentsText } from '../src/agents/files';
+import { readSettings, type ServiceSettings } from '../src/config/env';
+import { ConfigError } from '../src/config/errors';
+import { openServiceStore } from '../src/service';
+
+const USAGE = `usage:
+  npm run agents -- apply -f <file> [-f <file> ...] [--author <name>] [--note <text>]
+  npm run agents -- export [--id <agent>] [-o <file.yaml|file.json>]`;
+
+interface Backend {
+  /** What the CLI talks to, for the first line of output. */
+  describe: string;
+  apply(sources: AgentSource[], meta: { author: string; note?: string }): Promise<ApplyOutcome[]>;
+  export(id?: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string', short: 'f', multiple: true },
+      out: { type: 'string', short: 'o' },
+      id: { type: 'string' },
+      author: { type: 'string' },
+      note: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command || !['apply', 'export'].includes(command)) {
+    process.stderr.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  if (command === 'apply') {
+    if (!values.file?.length) {
+      process.stderr.write(`apply needs at least one -f <file>\n${USAGE}\n`);
+      return 2;
+    }
+    // Every file is read and every agent validated before the store is touched: one bad agent changes nothing.
+    const sources = values.file.flatMap((f) => parseAgentsText(readFileSync(f, 'utf8'), f));
+    validateSources(sources);
+    const backend = await openBackend(readSettings());
+    try {
+      process.stdout.write(`${backend.describe}\n`);
+      const outcomes = await backend.apply(sources, {
+        author: values.author ?? process.env.USER ?? 'cli',
+        note: values.note,
+      });
+      for (const o of outcomes) process.stdout.write(`${describeOutcome(o)}\n`);
+    } finally {
+      await backend.close();
+    }
+    return 0;
+  }
+  const backend = await openBackend(readSettings());
+  try {
+    const agents = await backend.export(values.id);
+    const text = values.out?.endsWith('.json')
+      ? `${JSON.stringify(values.id ? agents[0] : { agents }, null, 2)}\n`
+      : agents.map((a) => YAML.stringify(a)).join('---\n');
+    if (values.out) {
+      writeFileSync(values.out, text);
+      process.stderr.write(`${backend.describe}\nwrote ${agents.length} agent(s) to ${values.out}\n`);
+    } else process.stdout.write(text);
+  } finally {
+    await backend.close();
+  }
+  return 0;
+}
+
+function describeOutcome(o: ApplyOutcome): string {
+  if (o.change === 'created') return `created ${o.agentId}: version ${o.version} (${o.source})`;
+  if (o.change === 'updated')
+    return `updated ${o.agentId}: version ${o.version}, was ${o.previousVersion} (${o.source})`;
+  return `unchanged ${o.agentId}: version ${o.version} (${o.source})`;
+}
+
+async function openBackend(settings: ServiceSettings): Promise<Backend> {
+  try {
+    const store = await openServiceStore(settings);
+    const agents = new AgentStore(store);
+    return {
+      describe:
+        store.kind === 'postgres'
+          ? 'store: PostgreSQL (DATABASE_URL)'
+          : `store: PGlite in ${path.join(settings.dataDir, 'store')}`,
+      apply: (sources, meta) => applyAgents(agents, sources, { ...meta, source: 'cli' }),
+      export: async (id) => {
+        if (!id) return (await agents.list()).map((v) => v.config);
+        const latest = await agents.latest(id);
+        if (!latest) throw new CliError(`unknown agent "${id}"`);
+        return [latest.config];
+      },
+      close: () => store.close(),
+    };
+  } catch (err) {
+    if (!/is in use by pid/.test((err as Error).message)) throw err;
+    return apiBackend(settings, (err as Error).message.split('. ')[0]);
+  }
+}
+
+/** The running service's /v1/agents, for when it holds the PGlite directory. */
+function apiBackend(settings: ServiceSettings, why: string): Backend {
+  const base = (process.env.CALLFLOW_URL || `http://localhost:${settings.port || 3000}`).replace(/\/+$/, '');
+  const tokenFile = path.join(settings.dataDir, 'api-token');
+  const token =
+    settings.apiToken ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
+  const call = async (
+    method: string,
+    route: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    const res = await fetch(`${base}/v1${route}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).catch((err: Error) => {
+      throw new CliError(`${why}, and its API at ${base} did not answer (${err.message}): set CALLFLOW_URL`);
+    });
+    const json = (await res.json().catch(() => ({}))) as any;
+    return { status: res.status, body: json };
+  };
+  const fail = (agentId: string, r: { status: number; body: any }): never => {
+    const details: { field: string; message: string }[] = r.body?.details ?? [];
+    throw new ConfigError(
+      details.length
+        ? details.map((d) => `agent "${agentId}": field "${d.field}": ${d.message}`)
+        : [`agent "${agentId}": ${r.body?.error ?? `HTTP ${r.status}`}`],
+    );
+  };
+  return {
+    describe: `${why}: using its API at ${base}`,
+    apply: async (sources, meta) => {
+      const headers = {
+        'x-callflow-author': meta.author,
+        ...(meta.note ? { 'x-callflow-note': meta.note } : {}),
+      };
+      const outcomes: ApplyOutcome[] = [];
+      for (const { raw, source } of sources) {
+        const id = String(raw.id);
+        const current = await call('GET', `/agents/${encodeURIComponent(id)}`);
+        if (current.status === 404) {
+          const created = await call('POST', '/agents', raw, headers);
+          if (created.status !== 201) fail(id, created);
+          outcomes.push({ agentId: id, source, change: 'created', version: created.body.version });
+          continue;
+        }
+        if (current.status !== 200) fail(id, current);
+        const saved = await call('PUT', `/agents/${encodeURIComponent(id)}`, raw, headers);
+        if (saved.status !== 200) fail(id, saved);
+        outcomes.push({
+          agentId: id,
+          source,
+          change: saved.body.changed === false ? 'unchanged' : 'updated',
+          version: saved.body.version,
+          ...(saved.body.changed === false ? {} : { previousVersion: current.body.version }),
+        });
+      }
+      return outcomes;
+    },
+    export: async (id) => {
+      const ids = id
+        ? [id]
+        : ((await call('GET', '/agents')).body.agents ?? []).map((a: { id: string }) => a.id);
+      const configs: Record<string, unknown>[] = [];
+      for (const agentId of ids) {
+        const r = await call('GET', `/agents/${encodeURIComponent(agentId)}`);
+        if (r.status !== 200) throw new CliError(r.body?.error ?? `HTTP ${r.status} for agent "${agentId}"`);
+        configs.push(r.body.agent);
+      }
+      return configs;
+    },
+    close: async () => undefined,
+  };
+}
+
+class CliError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(
+      `${err instanceof ConfigError || err instanceof CliError ? err.message : `failed: ${err.stack ?? err.message}`}\n`,
+    );
+    process.exit(1);
+  },
+);
