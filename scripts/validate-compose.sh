@@ -42,17 +42,28 @@ else
   echo "validate-compose: docker compose v2 is not available (not required)"
 fi
 
-# Validate with a placeholder token (the file requires one) and a clean view of the other
-# variables it reads (no caller environment, no .env file), so the result is reproducible.
+# Validate with placeholder values for the required secrets (the file demands them) and a clean view
+# of the other variables it reads (no caller environment, no .env file), so the result is reproducible.
+required_vars=(POSTGRES_PASSWORD CALLFLOW_DB_PASSWORD CALLFLOW_API_TOKEN CALLFLOW_CODEC_KEYS)
+optional_vars=(PORT TEMPORAL_TASK_QUEUE TEMPORAL_UI_PORT TEMPORAL_UI_ORIGIN CALLFLOW_CODEC_ENDPOINT
+  CALLFLOW_METRICS_TOKEN CALLFLOW_PUBLIC_URL CALLFLOW_LOG_FORMAT OTEL_EXPORTER_OTLP_ENDPOINT
+  TWILIO_ACCOUNT_SID TWILIO_AUTH_TOKEN TWILIO_API_KEY_SID TWILIO_API_KEY_SECRET TWILIO_FROM_NUMBER
+  LLM_MODEL LLM_BASE_URL LLM_API_KEY)
+placeholder=ci-placeholder-value
 empty_env_file=$(mktemp)
 trap 'rm -f "$empty_env_file"' EXIT
 compose_clean() {
-  env -u PORT -u TEMPORAL_TASK_QUEUE -u CALLFLOW_API_TOKEN \
-    -u TWILIO_ACCOUNT_SID -u TWILIO_AUTH_TOKEN -u TWILIO_API_KEY_SID -u TWILIO_API_KEY_SECRET -u TWILIO_FROM_NUMBER \
-    "$@"
+  local unset_args=() v
+  for v in "${required_vars[@]}" "${optional_vars[@]}"; do unset_args+=(-u "$v"); done
+  env "${unset_args[@]}" "$@"
+}
+placeholders() {
+  local skip=${1:-} v
+  for v in "${required_vars[@]}"; do [ "$v" = "$skip" ] || printf '%s=%s ' "$v" "$placeholder"; done
 }
 run_config() {
-  compose_clean CALLFLOW_API_TOKEN=ci docker-compose --env-file "$empty_env_file" -f "$compose_file" "$@"
+  # shellcheck disable=SC2046
+  compose_clean $(placeholders) docker-compose --env-file "$empty_env_file" -f "$compose_file" "$@"
 }
 
 if ! errors=$(run_config config -q 2>&1); then
@@ -65,10 +76,13 @@ if [ -n "$errors" ]; then
   fail "docker-compose config printed warnings for $compose_file"
 fi
 
-# The API token must stay mandatory: without it, config has to fail.
-if compose_clean docker-compose --env-file "$empty_env_file" -f "$compose_file" config -q >/dev/null 2>&1; then
-  fail "$compose_file accepted a missing CALLFLOW_API_TOKEN"
-fi
+# Every required secret must stay mandatory: without any one of them, config has to fail.
+for required in "${required_vars[@]}"; do
+  # shellcheck disable=SC2046
+  if compose_clean $(placeholders "$required") docker-compose --env-file "$empty_env_file" -f "$compose_file" config -q >/dev/null 2>&1; then
+    fail "$compose_file accepted a missing $required"
+  fi
+done
 
 services=$(run_config config --services | sort | tr '\n' ' ')
 for expected in postgresql temporal temporal-admin-tools temporal-ui worker ingress; do
@@ -77,5 +91,67 @@ for expected in postgresql temporal temporal-admin-tools temporal-ui worker ingr
     *) fail "service $expected is missing (found: $services)" ;;
   esac
 done
+
+# The production shape, checked on the file as written and on what compose renders from it:
+# no literal secrets, a scalable worker, health checks and restart policies, the UI wired to /codec.
+rendered=$(run_config config)
+if ! problems=$(RENDERED="$rendered" PLACEHOLDER="$placeholder" python3 - "$compose_file" docker <<'PY'
+import os, re, sys, yaml
+
+compose_file, docker_dir = sys.argv[1], sys.argv[2]
+raw = yaml.safe_load(open(compose_file))
+rendered = yaml.safe_load(os.environ["RENDERED"])
+problems = []
+SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_KEY|_KEYS?)$")
+ONLY_INTERPOLATION = re.compile(r"^\$\{[A-Z0-9_]+(:?[-?][^}]*)?\}$")
+URL_CREDENTIALS = re.compile(r"://[^/:@\s]+:([^@\s]+)@")
+
+def env_items(service):
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        return [tuple(e.split("=", 1)) if "=" in e else (e, None) for e in env]
+    return list(env.items())
+
+for name, service in (raw.get("services") or {}).items():
+    for key, value in env_items(service):
+        if value is None:
+            continue
+        text = str(value)
+        if SECRET_NAME.search(key) and text and not ONLY_INTERPOLATION.match(text):
+            problems.append(f"{name}: {key} has a literal value; take it from the environment (${{{key}:?...}})")
+        for password in URL_CREDENTIALS.findall(text):
+            if not ONLY_INTERPOLATION.match(password):
+                problems.append(f"{name}: {key} holds a literal password in a URL")
+
+for path in sorted(os.listdir(docker_dir)):
+    text = open(os.path.join(docker_dir, path)).read()
+    if re.search(r"PASSWORD\s+'[^']+'", text):
+        problems.append(f"{docker_dir}/{path}: a literal password")
+
+services = rendered.get("services") or {}
+worker = services.get("worker", {})
+if "container_name" in worker:
+    problems.append("worker: container_name stops --scale worker=N")
+if worker.get("ports"):
+    problems.append("worker: a published host port stops --scale worker=N")
+for name in ("postgresql", "temporal", "temporal-ui", "worker", "ingress"):
+    service = services.get(name, {})
+    if not service.get("healthcheck"):
+        problems.append(f"{name}: no healthcheck")
+    if service.get("restart") not in ("always", "unless-stopped", "on-failure"):
+        problems.append(f"{name}: no restart policy")
+ui_env = dict(env_items(services.get("temporal-ui", {})))
+if not str(ui_env.get("TEMPORAL_CODEC_ENDPOINT", "")).endswith("/codec"):
+    problems.append("temporal-ui: TEMPORAL_CODEC_ENDPOINT must point at the ingress's /codec")
+ingress_env = dict(env_items(services.get("ingress", {})))
+if not ingress_env.get("CALLFLOW_CODEC_ORIGINS"):
+    problems.append("ingress: CALLFLOW_CODEC_ORIGINS must allow the Temporal UI")
+print("\n".join(problems))
+sys.exit(1 if problems else 0)
+PY
+); then
+  echo "$problems" >&2
+  fail "$compose_file is not in its production shape"
+fi
 
 echo "validate-compose: $compose_file is valid (services: ${services% })"

@@ -29,17 +29,62 @@ export function redact(text: string, secrets: string[] = []): string {
   });
 }
 
+export type LogFormat = 'text' | 'json';
+
+export function logFormatFromEnv(env: NodeJS.ProcessEnv = process.env): LogFormat {
+  return env.CALLFLOW_LOG_FORMAT?.toLowerCase() === 'json' ? 'json' : 'text';
+}
+
+/**
+ * One log line. JSON lines (`CALLFLOW_LOG_FORMAT=json`) are one object each: time, level, name, message, callId
+ * when the fields carry one, then the other fields; every string in them is redacted before serialising.
+ */
+export function formatLogLine(
+  format: LogFormat,
+  entry: { level: string; name: string; message: string; fields?: Record<string, unknown>; time?: Date },
+  secrets: string[] = [],
+): string {
+  const time = (entry.time ?? new Date()).toISOString();
+  if (format === 'text') {
+    const fields = entry.fields && Object.keys(entry.fields).length ? ` ${JSON.stringify(entry.fields)}` : '';
+    return `${time} ${entry.level.padEnd(5)} [${entry.name}] ${redact(`${entry.message}${fields}`, secrets)}`;
+  }
+  const { callId, ...rest } = entry.fields ?? {};
+  const line: Record<string, unknown> = {
+    time,
+    level: entry.level,
+    name: entry.name,
+    message: redact(entry.message, secrets),
+  };
+  if (callId !== undefined) line.callId = redactValue(callId, secrets);
+  if (Object.keys(rest).length) line.fields = redactValue(rest, secrets);
+  return JSON.stringify(line);
+}
+
+/** Redacts every string (and digit run long enough to be a phone number) inside a value, keeping its shape. */
+function redactValue(value: unknown, secrets: string[], depth = 0): unknown {
+  if (typeof value === 'string') return redact(value, secrets);
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    const masked = redact(String(value), secrets);
+    return masked === String(value) ? (typeof value === 'bigint' ? masked : value) : masked;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 8) return '[nested]';
+  if (value instanceof Error) return redact(value.message, secrets);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, secrets, depth + 1)]));
+}
+
 export function createLogger(
   name: string,
-  opts: { secrets?: string[]; write?: (line: string) => void; quiet?: boolean } = {},
+  opts: { secrets?: string[]; write?: (line: string) => void; quiet?: boolean; format?: LogFormat } = {},
 ): Logger {
   const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const format = opts.format ?? logFormatFromEnv();
   const emit = (level: string, message: string, fields?: Record<string, unknown>) => {
     if (opts.quiet && level === 'info') return;
-    const extra = fields && Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : '';
-    write(
-      `${new Date().toISOString()} ${level.padEnd(5)} [${name}] ${redact(`${message}${extra}`, opts.secrets)}`,
-    );
+    write(formatLogLine(format, { level, name, message, fields }, opts.secrets));
   };
   return {
     info: (m, f) => emit('info', m, f),
