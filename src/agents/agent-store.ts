@@ -126,15 +126,20 @@ export class AgentStore {
     meta: SaveMeta & { expectedVersion?: number; createIfMissing?: boolean; always?: boolean },
   ): Promise<SaveResult> {
     return this.store.transaction(async (tx) => {
+      if (meta.createIfMissing) {
+        // Replicas starting together may both find the agent missing: only one insert wins, the other updates.
+        const created = await tx.query(
+          'INSERT INTO agents (agent_id, latest_version) VALUES ($1, 1) ON CONFLICT (agent_id) DO NOTHING RETURNING agent_id',
+          [agentId],
+        );
+        if (created.length)
+          return { saved: await insertVersion(tx, agentId, 1, config, meta), changed: true };
+      }
       const head = await tx.query<{ latest_version: number }>(
         'SELECT latest_version FROM agents WHERE agent_id = $1 FOR UPDATE',
         [agentId],
       );
-      if (head.length === 0) {
-        if (!meta.createIfMissing) throw new AgentNotFoundError(agentId);
-        await tx.query('INSERT INTO agents (agent_id, latest_version) VALUES ($1, 1)', [agentId]);
-        return { saved: await insertVersion(tx, agentId, 1, config, meta), changed: true };
-      }
+      if (head.length === 0) throw new AgentNotFoundError(agentId);
       const latest = Number(head[0].latest_version);
       if (meta.expectedVersion !== undefined && meta.expectedVersion !== latest)
         throw new VersionConflictError(agentId, meta.expectedVersion, latest);
