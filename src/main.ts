@@ -10,6 +10,7 @@ import { loadAgents } from './config/load-agents';
 import { codecLoginUrl } from './ingress/codec-server';
 import { demoApi } from './ingress/demo-api';
 import { createLogger } from './observability/logger';
+import { startTracing } from './observability/tracing';
 import {
   connectClient,
   exitOnStartupError,
@@ -17,6 +18,7 @@ import {
   openServiceStore,
   startIngress,
   startWorker,
+  stopHttpServer,
 } from './service';
 import { codecFromSettings, codecKeysFile, ensureCodecKeysFile } from './temporal/codec';
 import { type DevServer, startDevServer } from './temporal/dev-server';
@@ -44,14 +46,17 @@ async function main(): Promise<void> {
     });
     address = devServer.address;
   }
-  const client = await connectClient(address, settings, log);
-  const worker = await startWorker(address, settings, store, log);
+  const tracing = startTracing('callflow');
+  const client = await connectClient(address, settings, log, { tracing });
+  const worker = await startWorker(address, settings, store, log, { tracing });
   const apiToken = settings.apiToken ?? generatedToken(settings.dataDir);
   const demo = process.env.CALLFLOW_DEMO_API === 'false' ? undefined : demoApi();
   const server = await startIngress(client, agents, { ...settings, apiToken }, log, {
     extraRoutes: demo,
     store,
     codecOrigins: devServer?.uiUrl ? [devServer.uiUrl] : [],
+    temporalUiUrl: devServer?.uiUrl,
+    tracing,
   });
   const codec = codecFromSettings(settings);
 
@@ -61,6 +66,7 @@ async function main(): Promise<void> {
       '',
       '  callflow is running',
       `  API          http://localhost:${settings.port}/v1   (Authorization: Bearer ${tokenShown})`,
+      `  Dashboard    http://localhost:${settings.port}/dashboard/   (sign in with the API token)`,
       `  Temporal UI  ${devServer?.uiUrl ?? '(remote cluster: use its own UI)'}`,
       `  Codec        ${codec ? `payloads encrypted (key ${codec.keyId}${settings.codecKeys ? '' : `, ${codecKeysFile(settings.dataDir)}`}); endpoint ${codecUrl}` : 'off'}`,
       ...(codec
@@ -70,6 +76,7 @@ async function main(): Promise<void> {
           ]
         : []),
       `  Temporal     ${address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}`,
+      `  Metrics      http://localhost:${settings.port}/metrics${settings.workerMetricsAddress ? `, worker on http://${settings.workerMetricsAddress}/metrics` : ''}${tracing ? '; traces to OTLP' : ''}`,
       `  Agents       ${[...agents.keys()].join(', ')}`,
       `  SMS          ${worker.sms.name === 'dry-run' ? 'dry-run: no TWILIO_ACCOUNT_SID, messages are recorded in the call record, not sent' : 'Twilio'}`,
       `  Store        ${store.kind === 'pglite' ? `embedded PGlite in ${path.join(settings.dataDir, 'store')}` : 'PostgreSQL (DATABASE_URL)'}`,
@@ -79,9 +86,11 @@ async function main(): Promise<void> {
   );
 
   onShutdown(log, async () => {
-    await new Promise((r) => server.close(r));
+    // In-flight tool calls wait for their actions, so the worker keeps running until the ingress has drained.
+    await stopHttpServer(server, settings.shutdownGraceMs);
     await worker.stop();
     await client.connection.close();
+    await tracing?.shutdown();
     await store.close();
     await devServer?.stop();
     log.info('stopped');

@@ -6,6 +6,8 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type express from 'express';
 import type { AgentConfig } from './config/agent-schema';
 import { type ServiceSettings, temporalConnectionOptions } from './config/env';
+import { dashboardRoutes } from './dashboard/router';
+import { openAgentsApi } from './ingress/agents-api';
 import { createIngress } from './ingress/app';
 import { CallGateway } from './ingress/call-gateway';
 import { codecServer } from './ingress/codec-server';
@@ -17,6 +19,8 @@ import { BuiltinCalendar, toICalendar } from './integrations/calendar/builtin';
 import { createProviders } from './integrations/providers';
 import type { SmsSender } from './integrations/sms';
 import type { Logger } from './observability/logger';
+import { createIngressMetrics } from './observability/metrics';
+import { clientTracingInterceptors, type Tracing } from './observability/tracing';
 import { OptOutList } from './store/opt-outs';
 import { openStore, type Store } from './store/store';
 import { codecFromSettings } from './temporal/codec';
@@ -35,6 +39,7 @@ export async function connectClient(
   address: string,
   settings: ServiceSettings,
   log: Logger,
+  opts: { tracing?: Tracing } = {},
 ): Promise<Client> {
   const connection = await Connection.connect(temporalConnectionOptions(address));
   try {
@@ -50,6 +55,7 @@ export async function connectClient(
     connection,
     namespace: settings.namespace,
     ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}),
+    interceptors: clientTracingInterceptors(opts.tracing),
   });
 }
 
@@ -65,8 +71,9 @@ export async function startWorker(
   settings: ServiceSettings,
   store: Store,
   log: Logger,
+  opts: { tracing?: Tracing } = {},
 ): Promise<RunningWorker> {
-  installQuietRuntime();
+  installQuietRuntime('WARN', settings.workerMetricsAddress);
   const connection = await NativeConnection.connect(temporalConnectionOptions(address));
   const providers = createProviders(process.env, store);
   const codec = codecFromSettings(settings);
@@ -77,6 +84,7 @@ export async function startWorker(
     taskQueue: settings.taskQueue,
     deps: { store, ...providers, env: process.env, log },
     codec,
+    tracing: opts.tracing,
   });
   const run = worker.run();
   return {
@@ -95,9 +103,23 @@ export async function startIngress(
   agents: Map<string, AgentConfig>,
   settings: ServiceSettings & { apiToken: string },
   log: Logger,
-  opts: { extraRoutes?: express.Router; store?: Store; codecOrigins?: string[] } = {},
+  opts: {
+    extraRoutes?: express.Router;
+    store?: Store;
+    codecOrigins?: string[];
+    tracing?: Tracing;
+    /** The Temporal UI the dashboard links calls to (default: $TEMPORAL_UI_URL). */
+    temporalUiUrl?: string;
+  } = {},
 ): Promise<Server> {
-  const gateway = new CallGateway(client, agents, settings.taskQueue);
+  const agentsSetup = await openAgentsApi({
+    store: opts.store,
+    agentPaths: settings.agentPaths,
+    fileAgents: agents,
+    env: process.env,
+    log,
+  });
+  const gateway = new CallGateway(client, agentsSetup.registry, settings.taskQueue, agentsSetup.callLog);
   const authToken = process.env.TWILIO_AUTH_TOKEN;
   const publicUrl = process.env.CALLFLOW_PUBLIC_URL;
   const twilioRoutes =
@@ -115,6 +137,11 @@ export async function startIngress(
   const calendar = opts.store ? new BuiltinCalendar(opts.store) : undefined;
   const codec = codecFromSettings(settings);
   const app = createIngress({
+    dashboard: dashboardRoutes({
+      apiToken: settings.apiToken,
+      namespace: settings.namespace,
+      temporalUiUrl: opts.temporalUiUrl ?? process.env.TEMPORAL_UI_URL,
+    }),
     codecRoutes: codec
       ? codecServer({
           codec,
@@ -127,9 +154,13 @@ export async function startIngress(
       : undefined,
     calendarFeed: calendar ? async (id) => toICalendar(id, await calendar.events(id)) : undefined,
     gateway,
+    agentsApi: agentsSetup.router,
     apiToken: settings.apiToken,
     maxBodyBytes: settings.maxBodyBytes,
     rateLimit: settings.rateLimit,
+    metrics: createIngressMetrics(),
+    metricsToken: settings.metricsToken,
+    traceRequests: Boolean(opts.tracing),
     log,
     extraRoutes: opts.extraRoutes,
     twilioRoutes,
@@ -145,7 +176,32 @@ export async function startIngress(
     const server = app.listen(settings.port, () => resolve(server));
     applyServerTimeouts(server);
     server.on('error', reject);
+    server.on('close', agentsSetup.close);
   });
+}
+
+/**
+ * Stops an HTTP server gracefully: no new connections, idle keep-alive connections closed, in-flight requests
+ * finish; whatever is still open after `graceMs` is cut. Resolves once the server is closed.
+ */
+export async function stopHttpServer(server: Server, graceMs: number): Promise<'drained' | 'cut'> {
+  if (!server.listening) return 'drained';
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  // A keep-alive connection whose request finishes during the drain would otherwise idle until its timeout.
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'cut'>((resolve) => {
+    timer = setTimeout(() => resolve('cut'), graceMs);
+  });
+  const outcome = await Promise.race([closed.then(() => 'drained' as const), deadline]);
+  clearInterval(sweep);
+  clearTimeout(timer);
+  if (outcome === 'cut') {
+    server.closeAllConnections();
+    await closed;
+  }
+  return outcome;
 }
 
 /** Runs `stop` once on SIGINT/SIGTERM; a second signal exits at once. */

@@ -6,12 +6,15 @@ import {
   type LogEntry,
   type NativeConnection,
   Runtime,
+  type WorkerOptions as SdkWorkerOptions,
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/action-type';
-import { redact } from './observability/logger';
+import { formatLogLine, logFormatFromEnv, redact } from './observability/logger';
+import type { Tracing } from './observability/tracing';
+import { runtimeTelemetry, workerInterceptors } from './observability/worker-metrics';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -23,7 +26,16 @@ export interface WorkerOptions {
   identity?: string;
   /** Encrypts what the worker writes to the history (./temporal/codec.ts); runs outside the workflow sandbox. */
   codec?: PayloadCodec;
+  /** Traces workflows and activities (./observability/tracing.ts); needs a bundle built with its interceptors. */
+  tracing?: Tracing;
+  /** Cache and execution tuning, measured in docs/benchmarks.md; the SDK's defaults when absent. */
+  tuning?: WorkerTuning;
 }
+
+export type WorkerTuning = Pick<
+  SdkWorkerOptions,
+  'maxCachedWorkflows' | 'reuseV8Context' | 'maxEagerActivityReservationsPerWorkflowTask'
+>;
 
 export const workflowsPath = require.resolve('../workflows');
 
@@ -43,8 +55,11 @@ export const quietBundlerLogger = {
 };
 
 let runtimeInstalled = false;
-/** Keeps the SDK's own logging to warnings and errors (it would otherwise echo every worker state change). */
-export function installQuietRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
+/**
+ * Keeps the SDK's own logging to warnings and errors (it would otherwise echo every worker state change), and
+ * serves the runtime's Prometheus metrics on `metricsAddress` when given.
+ */
+export function installQuietRuntime(level: 'WARN' | 'ERROR' = 'WARN', metricsAddress?: string): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   // The SDK's warnings quote activity errors, which may name the caller: they get the service's redaction.
@@ -53,9 +68,14 @@ export function installQuietRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
       ? ` ${inspect(entry.meta, { depth: 4, breakLength: Number.POSITIVE_INFINITY })}`
       : '';
     const at = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+    if (logFormatFromEnv() === 'json') {
+      const line = { level: entry.level.toLowerCase(), name: 'temporal', message: entry.message };
+      process.stderr.write(`${formatLogLine('json', { ...line, fields: entry.meta, time: new Date(at) })}\n`);
+      return;
+    }
     process.stderr.write(`${at} [${entry.level}] ${redact(`${entry.message}${meta}`)}\n`);
   };
-  Runtime.install({ logger: new DefaultLogger(level, write) });
+  Runtime.install({ logger: new DefaultLogger(level, write), ...runtimeTelemetry(metricsAddress) });
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -66,9 +86,11 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps),
+    ...workerInterceptors(opts.tracing),
     dataConverter: { failureConverterPath, ...(opts.codec ? { payloadCodecs: [opts.codec] } : {}) },
     // Drain in-flight activities on shutdown instead of abandoning them.
     shutdownGraceTime: '20s',
+    ...opts.tuning,
   });
 }
 
@@ -77,13 +99,17 @@ async function runStandalone(): Promise<void> {
   const { readSettings } = await import('./config/env');
   const { createLogger } = await import('./observability/logger');
   const { openServiceStore, startWorker, onShutdown } = await import('./service');
+  const { startTracing } = await import('./observability/tracing');
   const log = createLogger('worker');
   const settings = readSettings();
   const store = await openServiceStore(settings);
-  const running = await startWorker(settings.temporalAddress ?? '127.0.0.1:7233', settings, store, log);
+  const tracing = startTracing('callflow-worker');
+  const address = settings.temporalAddress ?? '127.0.0.1:7233';
+  const running = await startWorker(address, settings, store, log, { tracing });
   log.info(`polling task queue ${settings.taskQueue} (SMS: ${running.sms.name})`);
   onShutdown(log, async () => {
     await running.stop();
+    await tracing?.shutdown();
     await store.close();
   });
 }

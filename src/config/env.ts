@@ -20,6 +20,12 @@ export interface ServiceSettings {
   codecCookieSameSite: 'Strict' | 'None';
   /** Per-token rate limit on the public API (CALLFLOW_RATE_LIMIT="<per second>[,<burst>]", or "off"). */
   rateLimit?: { perSecond: number; burst: number };
+  /** Bearer token for the ingress's `/metrics` (CALLFLOW_METRICS_TOKEN); the API token when unset. */
+  metricsToken?: string;
+  /** `host:port` the worker serves Temporal's and callflow's Prometheus metrics on (CALLFLOW_WORKER_METRICS_ADDRESS). */
+  workerMetricsAddress?: string;
+  /** How long a stopping ingress waits for in-flight requests (CALLFLOW_SHUTDOWN_GRACE_SECONDS, default 25). */
+  shutdownGraceMs: number;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSettings {
@@ -43,7 +49,17 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSetti
       .filter(Boolean),
     codecCookieSameSite: env.CALLFLOW_CODEC_COOKIE_SAMESITE?.toLowerCase() === 'none' ? 'None' : 'Strict',
     rateLimit: parseRateLimit(env.CALLFLOW_RATE_LIMIT),
+    metricsToken: env.CALLFLOW_METRICS_TOKEN || undefined,
+    workerMetricsAddress: env.CALLFLOW_WORKER_METRICS_ADDRESS || undefined,
+    shutdownGraceMs: parseGraceSeconds(env.CALLFLOW_SHUTDOWN_GRACE_SECONDS) * 1000,
   };
+}
+
+function parseGraceSeconds(value: string | undefined): number {
+  const seconds = Number(value || 25);
+  if (!(seconds >= 0))
+    throw new Error(`CALLFLOW_SHUTDOWN_GRACE_SECONDS must be a number of seconds, got "${value}"`);
+  return seconds;
 }
 
 function parseRateLimit(value: string | undefined): ServiceSettings['rateLimit'] {

@@ -1,6 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../observability/logger';
+import type { IngressMetrics } from '../observability/metrics';
+import { httpServerSpans } from '../observability/tracing';
 import type { CallGateway } from './call-gateway';
 import { type RateLimit, rateLimiter, securityHeaders } from './hardening';
 import { errorHandler, HttpError, validationError } from './http-error';
@@ -22,14 +24,29 @@ export interface IngressOptions {
   calendarFeed?: (calendarId: string) => Promise<string>;
   /** Temporal's remote codec protocol under /codec (./codec-server.ts), with its own auth and CORS. */
   codecRoutes?: express.Router;
+  /** The dashboard's pages under /dashboard (../dashboard/router.ts); its data comes from /v1. */
+  dashboard?: express.Router;
+  /** The agent store's API and the call log under /v1 (./agents-api.ts). */
+  agentsApi?: express.Router;
   /** Per-token rate limit on /v1; unlimited when omitted. */
   rateLimit?: RateLimit;
+  /** Prometheus metrics: every request is counted, and `GET /metrics` serves them (../observability/metrics.ts). */
+  metrics?: IngressMetrics;
+  /** Bearer token for `/metrics`; the API token when omitted. */
+  metricsToken?: string;
+  /** A server span per request, parent of the Temporal calls it makes (../observability/tracing.ts). */
+  traceRequests?: boolean;
 }
 
 export function createIngress(opts: IngressOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders);
+  if (opts.traceRequests) app.use(httpServerSpans);
+  if (opts.metrics) {
+    app.use(opts.metrics.track);
+    app.get('/metrics', requireBearer(opts.metricsToken ?? opts.apiToken), opts.metrics.serve);
+  }
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -40,6 +57,7 @@ export function createIngress(opts: IngressOptions): express.Express {
   if (opts.twilioRoutes) app.use('/twilio', opts.twilioRoutes);
   if (opts.platformRoutes) app.use('/webhooks', opts.platformRoutes);
   if (opts.codecRoutes) app.use('/codec', opts.codecRoutes);
+  if (opts.dashboard) app.use('/dashboard', opts.dashboard);
 
   const feed = opts.calendarFeed;
   if (feed) {
@@ -66,6 +84,7 @@ export function createIngress(opts: IngressOptions): express.Express {
   api.use(requireBearer(opts.apiToken));
   api.use(requireJsonOnWrites);
   api.use(express.json({ limit: opts.maxBodyBytes, strict: true }));
+  if (opts.agentsApi) api.use(opts.agentsApi);
 
   api.post('/calls/:callId/events', async (req, res) => {
     const callId = parseCallId(req);
@@ -95,7 +114,11 @@ export function createIngress(opts: IngressOptions): express.Express {
     if (!agentId) throw new HttpError(400, '"agent" is required', [{ field: 'agent', message: 'required' }]);
     const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
     res.json(
-      await opts.gateway.dispositions(agentId, { from: text(req.query.from), to: text(req.query.to) }),
+      await opts.gateway.dispositions(agentId, {
+        from: text(req.query.from),
+        to: text(req.query.to),
+        bucket: text(req.query.bucket),
+      }),
     );
   });
 

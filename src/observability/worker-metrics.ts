@@ -1,0 +1,84 @@
+/**
+ * The worker's metrics: Temporal's own (task slots, poll latency, activity and workflow task outcomes) and
+ * callflow's action outcomes per type, all served by the Core runtime's Prometheus exporter on
+ * CALLFLOW_WORKER_METRICS_ADDRESS (`host:port`, scraped at `/metrics`).
+ */
+import { ApplicationFailure, CancelledFailure, type MetricMeter } from '@temporalio/common';
+import {
+  type ActivityInterceptorsFactory,
+  Runtime,
+  type TelemetryOptions,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import { type Tracing, workerTracing } from './tracing';
+
+/** Runtime telemetry options for `Runtime.install`; none when no address is configured. */
+export function runtimeTelemetry(bindAddress: string | undefined): { telemetryOptions?: TelemetryOptions } {
+  return bindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress } } } } : {};
+}
+
+export type ActionOutcome = 'completed' | 'retrying' | 'failed' | 'cancelled';
+
+/**
+ * Counts every action attempt by its activity type (the action type: `send_sms`, `http_request`, ...) and how it
+ * ended: `completed`, `retrying` (failed, Temporal tries again), `failed` (for good) or `cancelled`. Attempts that
+ * time out are Temporal's own `temporal_activity_execution_failed` / schedule-to-close metrics.
+ */
+export function actionOutcomeInterceptor(meter: MetricMeter): ActivityInterceptorsFactory {
+  const outcomes = meter.createCounter(
+    'callflow_action_outcomes_total',
+    '1',
+    'Action (activity) attempts by action type and outcome.',
+  );
+  return (ctx) => ({
+    inbound: {
+      async execute(input, next) {
+        const count = (outcome: ActionOutcome) =>
+          outcomes.add(1, {
+            action_type: ctx.info.activityType,
+            outcome,
+            namespace: ctx.info.activityNamespace,
+            task_queue: ctx.info.taskQueue,
+          });
+        try {
+          const result = await next(input);
+          count('completed');
+          return result;
+        } catch (err) {
+          count(attemptOutcome(err, ctx.info.attempt, ctx.info.retryPolicy));
+          throw err;
+        }
+      },
+    },
+  });
+}
+
+export function attemptOutcome(
+  err: unknown,
+  attempt: number,
+  retry?: { maximumAttempts?: number; nonRetryableErrorTypes?: string[] },
+): ActionOutcome {
+  if (err instanceof CancelledFailure) return 'cancelled';
+  if (err instanceof ApplicationFailure && err.nonRetryable) return 'failed';
+  const type = err instanceof ApplicationFailure ? err.type : (err as Error | undefined)?.name;
+  if (type && retry?.nonRetryableErrorTypes?.includes(type)) return 'failed';
+  if (retry?.maximumAttempts && attempt >= retry.maximumAttempts) return 'failed';
+  return 'retrying';
+}
+
+/**
+ * The worker's interceptors: the action-outcome counter always (on Temporal's runtime meter, so it is served
+ * with Temporal's metrics), and tracing's when it is on.
+ */
+export function workerInterceptors(
+  tracing: Tracing | undefined,
+  meter: MetricMeter = Runtime.instance().metricMeter,
+): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  const outcomes = actionOutcomeInterceptor(meter);
+  if (!tracing) return { interceptors: { activity: [outcomes] } };
+  const traced = workerTracing(tracing);
+  return {
+    interceptors: { activity: [...traced.activity, outcomes], workflowModules: traced.workflowModules },
+    sinks: traced.sinks,
+  };
+}
