@@ -176,6 +176,16 @@ describe('call log', () => {
       assert.deepEqual(ids(early.body), ['feb-1b', 'feb-1a']);
     });
 
+    it('answers GET /v1/calls/:id from the log once Temporal no longer has the call', async () => {
+      // feb-2 was only ever written to the log: to Temporal it is as gone as a call past its retention.
+      const res = await h.api('GET', '/v1/calls/feb-2');
+      assert.equal(res.status, 200);
+      assert.equal(res.body.status, 'completed');
+      assert.equal(res.body.record.callId, 'feb-2');
+      assert.equal(res.body.record.disposition, 'Qualified Lead');
+      assert.equal((await h.api('GET', '/v1/calls/never-was')).status, 404);
+    });
+
     it('pages with limit and next', async () => {
       const first = await h.api('GET', `/v1/calls?agent=sales&${feb}&limit=3`);
       assert.deepEqual(ids(first.body), ['feb-4', 'feb-2', 'feb-1b']);

@@ -191,7 +191,19 @@ export class CallGateway {
         return { status: 'completed', record: await handle.result() };
       return { status: description.status.name.toLowerCase() };
     } catch (err) {
+      // Past Temporal's retention the workflow is gone, but the call log still has the call.
+      const logged =
+        isNotFound(err) || err instanceof WorkflowNotFoundError ? await this.loggedRecord(callId) : undefined;
+      if (logged) return { status: 'completed', record: logged };
       throw await this.translate(err, callId);
+    }
+  }
+
+  private async loggedRecord(callId: string): Promise<CallRecord | undefined> {
+    try {
+      return await this.callLog?.record(callId);
+    } catch {
+      return undefined;
     }
   }
 
