@@ -1,19 +1,25 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type express from 'express';
+import { AgentRegistry } from '../src/agents/registry';
+import { dashboardRoutes } from '../src/dashboard/router';
+import { agentsApi } from '../src/ingress/agents-api';
 import { createIngress } from '../src/ingress/app';
 import type { CallGateway } from '../src/ingress/call-gateway';
+import { codecServer } from '../src/ingress/codec-server';
 import { openApiDocument } from '../src/ingress/openapi';
 import { platformAdapters } from '../src/ingress/platforms';
 import { platformWebhooks } from '../src/ingress/platforms/router';
 import { twilioWebhooks } from '../src/ingress/twilio-webhooks';
 import { createLogger } from '../src/observability/logger';
+import { createIngressMetrics } from '../src/observability/metrics';
+import { EncryptionCodec } from '../src/temporal/codec';
 
 type Json = Record<string, any>;
 const quietLog = createLogger('test', { quiet: true });
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-/** The ingress as the service mounts it: API, calendar feed, Twilio and voice-platform webhooks. */
+/** The ingress as the service mounts it: API, agent store, calendar feed, webhooks, codec, dashboard, metrics. */
 function fullIngress(): express.Express {
   const gateway = {} as CallGateway; // routes are listed and the document served; no call is made
   return createIngress({
@@ -29,6 +35,16 @@ function fullIngress(): express.Express {
       maxBodyBytes: 1024,
       log: quietLog,
     }),
+    agentsApi: agentsApi({ registry: AgentRegistry.fromMap(new Map()) }),
+    dashboard: dashboardRoutes({ apiToken: 'token', namespace: 'default' }),
+    codecRoutes: codecServer({
+      codec: EncryptionCodec.fromKeys(`k1:${Buffer.alloc(32, 1).toString('base64')}`),
+      apiToken: 'token',
+      namespace: 'default',
+      allowedOrigins: [],
+      log: quietLog,
+    }),
+    metrics: createIngressMetrics({ defaultMetrics: false }),
   });
 }
 
@@ -38,8 +54,9 @@ function servedRoutes(app: express.Express): { method: string; path: string }[] 
   const walk = (stack: any[], prefix: string) => {
     for (const layer of stack) {
       if (layer.route) {
+        const paths: string[] = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
         for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all'))
-          routes.push({ method, path: `${prefix}${layer.route.path}` });
+          for (const p of paths) routes.push({ method, path: `${prefix}${p}` });
       } else if (Array.isArray(layer.handle?.stack)) {
         const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
         walk(layer.handle.stack, `${prefix}${mount}`);
@@ -132,7 +149,8 @@ describe('OpenAPI document', () => {
       assert.ok(Array.isArray(op.security), `${method} ${path} states its security`);
       for (const requirement of op.security as Json[])
         for (const name of Object.keys(requirement)) assert.ok(schemes.includes(name), `${path}: ${name}`);
-      const open = path === '/healthz' || path === '/openapi.json';
+      // The dashboard's page is static; everything it shows comes from /v1 with the token.
+      const open = path === '/healthz' || path === '/openapi.json' || path === '/dashboard/';
       assert.equal(op.security.length === 0, open, `${method} ${path}`);
     }
   });

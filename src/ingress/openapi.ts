@@ -94,11 +94,14 @@ const errorResponses: Record<string, string> = {
   '400': 'Invalid or malformed request; `details` names each field at fault',
   '401': 'Missing or wrong credentials (bearer token or webhook signature)',
   '404': 'Unknown agent, call, action or endpoint',
+  '403': 'Not allowed from this origin or for this namespace',
   '409': 'The call has ended (or, for a re-run, has not finished)',
   '413': 'The body is larger than CALLFLOW_MAX_BODY_BYTES',
   '415': 'The body is not application/json',
+  '422': 'A payload that cannot be decrypted with this key',
   '429': 'Too many requests; retry after the time in Retry-After',
-  '503': 'The webhook has no signing secret configured on this service',
+  '503':
+    'Not configured on this service (a webhook without its signing secret, the agent store without a database)',
 };
 
 function errors(...statuses: (keyof typeof errorResponses)[]): Json {
@@ -130,6 +133,18 @@ const platformSecurity = [
 
 const securitySchemes = {
   bearerAuth: { type: 'http', scheme: 'bearer', description: 'CALLFLOW_API_TOKEN' },
+  codecTicket: {
+    type: 'apiKey',
+    in: 'query',
+    name: 'ticket',
+    description: 'The signed one-time ticket in a login URL from POST /codec/login-url',
+  },
+  codecSession: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'callflow_codec',
+    description: 'The session cookie a one-time login URL sets for the Temporal UI (POST /codec/login-url)',
+  },
   calendarToken: {
     type: 'apiKey',
     in: 'query',
@@ -363,6 +378,186 @@ function apiPaths(): Json {
   };
 }
 
+/** The agent store's API (./agents-api.ts); agent configs are documented by schema/agent.schema.json. */
+function agentPaths(): Json {
+  const agent = { ...opaqueObject, description: 'An agent config (schema/agent.schema.json)' };
+  const saved = { description: 'Saved', content: json(opaqueObject) };
+  const read = errors('400', '401', '404', '429', '503');
+  const write = errors('400', '401', '404', '409', '413', '415', '429', '503');
+  const id = param('id', 'path', { type: 'string' }, 'The agent id');
+  const stage = param('stage', 'path', { type: 'string', enum: ['duringCall', 'afterCall'] });
+  const actionId = param('actionId', 'path', { type: 'string' });
+  const version = param('version', 'path', { type: 'integer', minimum: 1 });
+  const ifMatch = param(
+    'If-Match',
+    'header',
+    { type: 'string' },
+    'The version the change is based on; 409 when stale',
+  );
+  const op = (summary: string, parameters: Json[], responses: Json, body?: Json): Json => ({
+    tags: ['agents'],
+    summary,
+    security: bearer,
+    parameters,
+    ...(body ? { requestBody: { required: true, content: json(body) } } : {}),
+    responses,
+  });
+  return {
+    '/v1/agents': {
+      get: op('Every agent with its latest version', [], { '200': saved, ...read }),
+      post: op('Create an agent (version 1)', [], { '201': saved, ...write }, agent),
+    },
+    '/v1/agents/{id}': {
+      get: op("An agent's latest version", [id], { '200': saved, ...read }),
+      put: op('Save a new version of the whole agent', [id, ifMatch], { '200': saved, ...write }, agent),
+    },
+    '/v1/agents/{id}/validate': {
+      post: op('Check an agent config without saving it', [id], { '200': saved, ...write }, agent),
+    },
+    '/v1/agents/{id}/actions/{stage}': {
+      post: op(
+        'Add an action to a stage',
+        [id, stage, ifMatch, param('position', 'query', { type: 'integer', minimum: 0 })],
+        { '200': saved, ...write },
+        opaqueObject,
+      ),
+    },
+    '/v1/agents/{id}/actions/{stage}/reorder': {
+      post: op(
+        "Reorder a stage's actions; refused when an action would use a later one's output",
+        [id, stage, ifMatch],
+        { '200': saved, ...write },
+        {
+          type: 'object',
+          required: ['order'],
+          properties: { order: { type: 'array', items: { type: 'string' } } },
+        },
+      ),
+    },
+    '/v1/agents/{id}/actions/{stage}/{actionId}': {
+      put: op('Replace an action', [id, stage, actionId, ifMatch], { '200': saved, ...write }, opaqueObject),
+      delete: op('Remove an action', [id, stage, actionId, ifMatch], { '200': saved, ...write }),
+    },
+    '/v1/agents/{id}/actions/{stage}/{actionId}/try': {
+      post: op(
+        'Run an action once in dry-run against a sample call',
+        [id, stage, actionId],
+        {
+          '200': { description: 'What was rendered and what came of it', content: json(opaqueObject) },
+          ...write,
+        },
+        opaqueObject,
+      ),
+    },
+    '/v1/agents/{id}/versions': { get: op("An agent's versions", [id], { '200': saved, ...read }) },
+    '/v1/agents/{id}/versions/{version}': {
+      get: op('One version', [id, version], { '200': saved, ...read }),
+    },
+    '/v1/agents/{id}/versions/{version}/restore': {
+      post: op('Restore a version as a new one', [id, version], { '200': saved, ...write }),
+    },
+    '/v1/action-types': {
+      get: op('Every action type with the JSON Schema of its settings', [], { '200': saved, ...read }),
+    },
+    '/v1/calls': {
+      get: {
+        tags: ['calls'],
+        summary: 'The call log, newest first (numbers masked)',
+        security: bearer,
+        parameters: [
+          param('agent', 'query', { type: 'string' }),
+          param('disposition', 'query', { type: 'string' }),
+          param('from', 'query', { type: 'string', format: 'date-time' }),
+          param('to', 'query', { type: 'string', format: 'date-time' }),
+          param('limit', 'query', { type: 'integer', minimum: 1, maximum: 200 }),
+          param('before', 'query', { type: 'string' }, 'The `next` cursor of the previous page'),
+        ],
+        responses: { '200': { description: 'Calls', content: json(opaqueObject) }, ...read },
+      },
+    },
+  };
+}
+
+/** Operators' and the Temporal UI's routes: metrics, the codec endpoint, the dashboard's pages. */
+function servicePaths(): Json {
+  const payloads = {
+    type: 'object',
+    required: ['payloads'],
+    properties: { payloads: { type: 'array', items: opaqueObject } },
+  };
+  const codecOp = (what: string, withNamespace: boolean): Json => ({
+    post: {
+      tags: ['codec'],
+      summary: `${what} Temporal payloads (remote codec protocol)`,
+      security: [{ bearerAuth: [] }, { codecSession: [] }],
+      parameters: [
+        param('X-Namespace', 'header', { type: 'string' }),
+        ...(withNamespace ? [param('namespace', 'path', { type: 'string' })] : []),
+      ],
+      requestBody: { required: true, content: json(payloads) },
+      responses: {
+        '200': { description: 'The payloads', content: json(payloads) },
+        ...errors('400', '401', '403', '413', '415', '422'),
+      },
+    },
+  });
+  return {
+    '/metrics': {
+      get: {
+        tags: ['service'],
+        summary: 'Prometheus metrics',
+        security: [{ bearerAuth: [] }],
+        responses: {
+          '200': {
+            description: 'Prometheus text format',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          ...errors('401'),
+        },
+      },
+    },
+    '/codec/encode': codecOp('Encrypt', false),
+    '/codec/decode': codecOp('Decrypt', false),
+    '/codec/{namespace}/encode': codecOp('Encrypt', true),
+    '/codec/{namespace}/decode': codecOp('Decrypt', true),
+    '/codec/login-url': {
+      post: {
+        tags: ['codec'],
+        summary: 'A one-time URL that signs a browser in to the codec endpoint',
+        security: bearer,
+        responses: { '200': { description: 'The URL', content: json(opaqueObject) }, ...errors('401') },
+      },
+    },
+    '/codec/login': {
+      get: {
+        tags: ['codec'],
+        summary: 'Redeem a one-time login URL: sets the codec session cookie',
+        security: [{ codecTicket: [] }],
+        parameters: [param('ticket', 'query', { type: 'string' })],
+        responses: { '200': { description: 'Signed in' }, ...errors('401') },
+      },
+    },
+    '/dashboard/': {
+      get: {
+        tags: ['dashboard'],
+        summary: "The dashboard's page (its data comes from /v1 with the bearer token)",
+        security: [],
+        responses: {
+          '200': { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } },
+        },
+      },
+    },
+    '/dashboard/settings.json': {
+      get: {
+        tags: ['dashboard'],
+        summary: 'What the pages need to know about this deployment (Temporal UI URL, namespace)',
+        security: bearer,
+        responses: { '200': { description: 'Settings', content: json(opaqueObject) }, ...errors('401') },
+      },
+    },
+  };
+}
+
 function build(): Json {
   return {
     openapi: '3.1.0',
@@ -375,6 +570,8 @@ function build(): Json {
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths: {
       ...apiPaths(),
+      ...agentPaths(),
+      ...servicePaths(),
       '/webhooks/{platform}/{agentId}': platformWebhookPath(false),
       '/webhooks/{platform}/{agentId}/{subpath}': platformWebhookPath(true),
       ...twilioPaths(),
