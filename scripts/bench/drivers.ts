@@ -1,0 +1,295 @@
+/**
+ * The three ways `npm run bench` drives a call: through callflow's HTTP ingress, with a bare Temporal
+ * client sending the same signals and updates to the same call workflow (the ingress's own CallGateway,
+ * without HTTP), and with a bare client on the minimal baseline workflow (the floor).
+ */
+import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import type { CallGateway } from '../../src/ingress/call-gateway';
+import type { ActionRun, CallEvent, CallRecord } from '../../src/shared/types';
+import type { DevServer } from '../../src/temporal/dev-server';
+import { quietBundlerLogger, type WorkerTuning } from '../../src/worker';
+import type { Harness } from '../../test/support/harness';
+import { testCodec } from '../../test/support/temporal';
+import type { callWorkflow } from '../../workflows/call';
+import {
+  type BaselineActivities,
+  type BaselineCallResult,
+  type BaselineEvent,
+  baselineCall,
+  baselineEventSignal,
+  baselineLookupUpdate,
+} from './baseline-workflow';
+
+export const CALLER = '+14155550142';
+export const OUR_NUMBER = '+14155550123';
+export const AGENT_ID = 'bench';
+/** After-call actions of the bench agent (and activities of the baseline's after-call stage). */
+export const AFTER_CALL_ACTIONS = 4;
+
+/** The operations every driver offers; the measuring code is shared so all are timed the same way. */
+export interface Driver {
+  name: string;
+  /** First event of a call, which starts its workflow. */
+  startCall(callId: string): Promise<void>;
+  /** Untimed: returns once the workflow has finished its first task (a query is answered only then). */
+  settle(callId: string): Promise<void>;
+  /** A conversation event (utterance) on a running call. */
+  event(callId: string, n: number): Promise<void>;
+  /** A tool call on a call that is already running. */
+  toolCall(callId: string, requestId: string): Promise<void>;
+  /** A tool call that is the call's first contact: it creates the workflow (update-with-start). */
+  firstToolCall(callId: string, requestId: string): Promise<void>;
+  endCall(callId: string): Promise<void>;
+  /** Waits for the workflow's result and checks that every step succeeded (`toolCalls` of them during the call). */
+  result(callId: string, toolCalls: number): Promise<void>;
+  workflowId(callId: string): string;
+}
+
+export function benchAgent(apiUrl: string) {
+  return {
+    id: AGENT_ID,
+    name: 'Bench agent',
+    network: { allowPrivate: ['127.0.0.1'] },
+    actions: {
+      duringCall: [
+        {
+          id: 'lookup',
+          type: 'http_request',
+          args: { order_id: { type: 'string', required: true } },
+          url: `${apiUrl}/orders/{{args.order_id}}`,
+          output: { order_status: 'body.status' },
+        },
+      ],
+      afterCall: [
+        {
+          id: 'open_ticket',
+          type: 'http_request',
+          method: 'POST',
+          url: `${apiUrl}/tickets`,
+          body: { call: '{{call.id}}', status: '{{actions.lookup.order_status}}' },
+          output: { ticket: 'body.ticket' },
+        },
+        {
+          id: 'add_note',
+          type: 'http_request',
+          method: 'POST',
+          url: `${apiUrl}/tickets`,
+          body: { call: '{{call.id}}', note: '{{actions.open_ticket.ticket}}' },
+          output: { ticket: 'body.ticket' },
+        },
+        {
+          id: 'follow_up',
+          type: 'send_sms',
+          to: '{{call.from}}',
+          body: 'Order {{actions.lookup.order_status}}, ticket {{actions.open_ticket.ticket}}.',
+        },
+        {
+          id: 'log_call',
+          type: 'http_request',
+          method: 'POST',
+          url: `${apiUrl}/crm/calls`,
+          body: { call: '{{call.id}}', ticket: '{{actions.open_ticket.ticket}}' },
+          output: { record: 'body.record' },
+        },
+      ],
+    },
+  };
+}
+
+const at = () => new Date().toISOString();
+const utterance = (n: number): CallEvent =>
+  ({
+    id: `u${n}`,
+    at: at(),
+    type: 'utterance',
+    role: n % 2 ? 'caller' : 'agent',
+    text: `turn ${n}`,
+  }) as CallEvent;
+const ended = (): CallEvent => ({ id: 'end', at: at(), type: 'ended', reason: 'hangup' }) as CallEvent;
+const start = { agentId: AGENT_ID, call: { direction: 'inbound' as const, from: CALLER, to: OUR_NUMBER } };
+
+function checkRun(run: ActionRun): void {
+  if (run.status !== 'completed') throw new Error(`tool call ${run.status}: ${JSON.stringify(run)}`);
+}
+
+async function checkRecord(client: Client, callId: string, toolCalls: number): Promise<void> {
+  const record: CallRecord = await client.workflow.getHandle<typeof callWorkflow>(`call-${callId}`).result();
+  const failed = record.actions.filter((a) => a.status !== 'completed');
+  if (record.actions.length !== toolCalls + AFTER_CALL_ACTIONS || failed.length)
+    throw new Error(`call ${callId} did not complete every action: ${JSON.stringify(record.actions)}`);
+}
+
+/** Through the HTTP ingress, as a voice platform and an agent's tool calls would. */
+export function ingressDriver(h: Harness): Driver {
+  const expect = async (method: string, path: string, body: unknown, status: number) => {
+    const res = await h.api(method, path, body);
+    if (res.status !== status)
+      throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body;
+  };
+  return {
+    name: 'ingress',
+    workflowId: (callId) => `call-${callId}`,
+    async startCall(callId) {
+      await expect('POST', `/v1/calls/${callId}/events`, { ...start, event: utterance(1) }, 202);
+    },
+    async settle(callId) {
+      const state = await expect('GET', `/v1/calls/${callId}`, undefined, 200);
+      if (state.status !== 'running') throw new Error(`call ${callId} is ${state.status}`);
+    },
+    async event(callId, n) {
+      await expect('POST', `/v1/calls/${callId}/events`, { event: utterance(n) }, 202);
+    },
+    async toolCall(callId, requestId) {
+      const body = { requestId, args: { order_id: '991' } };
+      checkRun(await expect('POST', `/v1/calls/${callId}/actions/lookup`, body, 200));
+    },
+    async firstToolCall(callId, requestId) {
+      const body = { ...start, requestId, args: { order_id: '991' } };
+      checkRun(await expect('POST', `/v1/calls/${callId}/actions/lookup`, body, 200));
+    },
+    async endCall(callId) {
+      await expect('POST', `/v1/calls/${callId}/events`, { event: ended() }, 202);
+    },
+    result: (callId, toolCalls) => checkRecord(h.client, callId, toolCalls),
+  };
+}
+
+/** The same call workflow and the same Temporal requests as the ingress makes, without the HTTP hop. */
+export function clientDriver(gateway: CallGateway, client: Client): Driver {
+  return {
+    name: 'client',
+    workflowId: (callId) => `call-${callId}`,
+    startCall: (callId) => gateway.sendEvents(callId, [utterance(1)], start),
+    settle: async (callId) => {
+      await gateway.describe(callId);
+    },
+    event: (callId, n) => gateway.sendEvents(callId, [utterance(n)], {}),
+    toolCall: async (callId, requestId) =>
+      checkRun(await gateway.runAction(callId, 'lookup', requestId, { order_id: '991' }, {})),
+    firstToolCall: async (callId, requestId) =>
+      checkRun(await gateway.runAction(callId, 'lookup', requestId, { order_id: '991' }, start)),
+    endCall: (callId) => gateway.sendEvents(callId, [ended()], {}),
+    result: (callId, toolCalls) => checkRecord(client, callId, toolCalls),
+  };
+}
+
+export interface BaselineRig {
+  driver: Driver;
+  client: Client;
+  stop(): Promise<void>;
+}
+
+function baselineActivities(): BaselineActivities {
+  const asJson = async (res: Response) => {
+    if (!res.ok) throw new Error(`HTTP ${res.status} from ${res.url}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  return {
+    httpGet: async (url) => asJson(await fetch(url)),
+    httpPost: async (url, body) =>
+      asJson(
+        await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }),
+      ),
+    sendSms: async (to, body) => `NOOP-${to.length}-${body.length}`,
+  };
+}
+
+/** The floor: a bare client and a worker running only the baseline workflow, on its own task queue. */
+export async function startBaseline(
+  server: DevServer,
+  apiUrl: string,
+  opts: { name: string; localLookup: boolean; tuning: WorkerTuning },
+): Promise<BaselineRig> {
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('./baseline-workflow'),
+    logger: quietBundlerLogger,
+  });
+  const connection = await Connection.connect({ address: server.address });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  // Both sides encrypt with the same codec, so the ratio measures callflow and not the encryption.
+  const dataConverter = { payloadCodecs: [testCodec] };
+  const client = new Client({ connection, namespace: server.namespace, dataConverter });
+  const taskQueue = `bench-${opts.name}-${process.pid}`;
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: server.namespace,
+    taskQueue,
+    workflowBundle,
+    activities: baselineActivities(),
+    dataConverter,
+    shutdownGraceTime: '20s',
+    ...opts.tuning,
+  });
+  const running = worker.run();
+
+  const workflowId = (callId: string) => `${opts.name}-${callId}`;
+  const options = (callId: string) => ({
+    workflowId: workflowId(callId),
+    taskQueue,
+    args: [{ callId, apiUrl, from: CALLER, localLookup: opts.localLookup }] as [
+      { callId: string; apiUrl: string; from: string; localLookup: boolean },
+    ],
+  });
+  const checkLookup = (orderStatus: string) => {
+    if (orderStatus !== 'status-of-991') throw new Error(`unexpected lookup result ${orderStatus}`);
+  };
+  const signal = (callId: string, event: BaselineEvent) =>
+    client.workflow.getHandle(workflowId(callId)).signal(baselineEventSignal, event);
+  const driver: Driver = {
+    name: opts.name,
+    workflowId,
+    async startCall(callId) {
+      await client.workflow.signalWithStart(baselineCall, {
+        ...options(callId),
+        signal: baselineEventSignal,
+        signalArgs: [{ id: 'u1', type: 'utterance', text: 'turn 1' }],
+      });
+    },
+    async settle(callId) {
+      await client.workflow.getHandle(workflowId(callId)).query('__temporal_workflow_metadata');
+    },
+    event: (callId, n) => signal(callId, { id: `u${n}`, type: 'utterance', text: `turn ${n}` }),
+    async toolCall(callId, requestId) {
+      const result = await client.workflow
+        .getHandle(workflowId(callId))
+        .executeUpdate(baselineLookupUpdate, { updateId: requestId, args: [{ requestId, orderId: '991' }] });
+      checkLookup(result.orderStatus);
+    },
+    async firstToolCall(callId, requestId) {
+      const startWorkflowOperation = new WithStartWorkflowOperation(baselineCall, {
+        ...options(callId),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      const result = await client.workflow.executeUpdateWithStart(baselineLookupUpdate, {
+        updateId: requestId,
+        args: [{ requestId, orderId: '991' }],
+        startWorkflowOperation,
+      });
+      checkLookup(result.orderStatus);
+    },
+    endCall: (callId) => signal(callId, { id: 'end', type: 'ended' }),
+    async result(callId, toolCalls) {
+      const result: BaselineCallResult = await client.workflow
+        .getHandle<typeof baselineCall>(workflowId(callId))
+        .result();
+      if (result.lookups.length !== toolCalls || !result.ticket || !result.smsId || !result.crmRecord)
+        throw new Error(`baseline call ${callId} is incomplete: ${JSON.stringify(result)}`);
+    },
+  };
+  return {
+    driver,
+    client,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}

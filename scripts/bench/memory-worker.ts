@@ -1,0 +1,81 @@
+/**
+ * The callflow worker in a process of its own, for `npm run bench`'s memory figure: it answers each
+ * "measure" message with its memory usage after a full garbage collection (run with --expose-gc).
+ * Environment: BENCH_WORKER (JSON: address, namespace, taskQueue, bundlePath, tuning).
+ */
+import { readFile } from 'node:fs/promises';
+import { NativeConnection } from '@temporalio/worker';
+import { BuiltinCalendar } from '../../src/integrations/calendar/builtin';
+import { PlatformCallControl } from '../../src/integrations/call-control';
+import { DryRunCrm } from '../../src/integrations/crm/dry-run';
+import { DryRunSmsSender } from '../../src/integrations/dry-run-sms';
+import { createLogger } from '../../src/observability/logger';
+import { openStore } from '../../src/store/store';
+import { createWorker, installQuietRuntime, type WorkerTuning } from '../../src/worker';
+import { testCodec } from '../../test/support/temporal';
+
+export interface MemoryWorkerSettings {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  bundlePath: string;
+  tuning: WorkerTuning;
+}
+
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  maxCachedWorkflows: number;
+  reuseV8Context: boolean;
+}
+
+async function main(): Promise<void> {
+  installQuietRuntime('ERROR');
+  const settings = JSON.parse(process.env.BENCH_WORKER ?? '') as MemoryWorkerSettings;
+  const connection = await NativeConnection.connect({ address: settings.address });
+  const store = await openStore({});
+  const worker = await createWorker({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    workflowBundle: JSON.parse(await readFile(settings.bundlePath, 'utf8')),
+    codec: testCodec,
+    tuning: settings.tuning,
+    deps: {
+      store,
+      sms: new DryRunSmsSender(),
+      callControl: { platform: new PlatformCallControl() },
+      calendars: { builtin: new BuiltinCalendar(store) },
+      crm: { 'dry-run': new DryRunCrm() },
+      env: {},
+      log: createLogger('bench-worker', { quiet: true }),
+    },
+  });
+  const gc = (globalThis as { gc?: () => void }).gc;
+  process.on('message', (message) => {
+    if (message !== 'measure') return;
+    gc?.();
+    gc?.();
+    const usage = process.memoryUsage();
+    const sample: MemorySample = {
+      rss: usage.rss,
+      heapUsed: usage.heapUsed,
+      external: usage.external,
+      maxCachedWorkflows: worker.options.maxCachedWorkflows,
+      reuseV8Context: worker.options.reuseV8Context,
+    };
+    process.send?.(sample);
+  });
+  process.on('disconnect', () => worker.shutdown());
+  const running = worker.run();
+  process.send?.('ready');
+  await running;
+  await store.close();
+  await connection.close();
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench worker failed: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
