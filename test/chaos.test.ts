@@ -16,7 +16,7 @@ describe('fault injection (chaos)', function () {
       workerKills: 1,
       serverRestarts: 1,
       faultProbability: 0.15,
-      spreadSeconds: 6,
+      spreadSeconds: 4,
       deadlineSeconds: 150,
       calendars: 2,
     });

@@ -14,10 +14,20 @@ export interface DeliveryStats {
   lateEvents: number;
   /** Tool calls repeated after the hang-up and answered 409 because the call had closed. */
   lateToolCalls: number;
+  /** Why requests were retried: the ingress's error message (or the network error), counted. */
+  retryCauses: Record<string, number>;
 }
 
 export function newDeliveryStats(): DeliveryStats {
-  return { webhooks: 0, requests: 0, duplicateCopies: 0, retried: 0, lateEvents: 0, lateToolCalls: 0 };
+  return {
+    webhooks: 0,
+    requests: 0,
+    duplicateCopies: 0,
+    retried: 0,
+    lateEvents: 0,
+    lateToolCalls: 0,
+    retryCauses: {},
+  };
 }
 
 export interface Delivery {
@@ -90,10 +100,15 @@ async function sendUntilAnswered(
       }
     } catch (err) {
       last = `no answer: ${(err as Error).message}`;
+      countCause(stats, last);
       continue;
     }
     if (status >= 500 || status === 429) {
       last = `HTTP ${status}: ${JSON.stringify(body).slice(0, 200)}`;
+      countCause(
+        stats,
+        `HTTP ${status} ${typeof body === 'object' ? (body?.error?.message ?? body?.error ?? body?.message ?? '') : body}`,
+      );
       continue;
     }
     if (webhook.kind === 'events') {
@@ -114,4 +129,9 @@ async function sendUntilAnswered(
     };
   }
   return { error: `gave up on ${webhook.path} at the deadline (${last})` };
+}
+
+function countCause(stats: DeliveryStats, cause: string): void {
+  const key = cause.slice(0, 80);
+  stats.retryCauses[key] = (stats.retryCauses[key] ?? 0) + 1;
 }

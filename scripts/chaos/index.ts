@@ -14,7 +14,7 @@ import type { CallRecord } from '../../src/shared/types';
 import { FAULT_KINDS, type FaultKind, seededRandom } from '../../test/fakes/faults';
 import { type Harness, startHarness } from '../../test/support/harness';
 import { uniqueTaskQueue } from '../../test/support/temporal';
-import type { callWorkflow } from '../../workflows/call';
+import { callStateQuery, type callWorkflow } from '../../workflows/call';
 import { callWebhooks, chaosAgents, type PlannedCall, planCalls } from './calls';
 import { type Delivery, type DeliveryStats, deliver, newDeliveryStats } from './deliver';
 import {
@@ -67,6 +67,8 @@ export interface ChaosReport {
   serverRestarts: number;
   faults: Record<ProviderName, Record<FaultKind, number>>;
   deliveries: DeliveryStats;
+  /** What the ingress answered 500 for (Temporal unreachable, an update's deadline), counted. */
+  ingressErrors: Record<string, number>;
   effects: Record<string, EffectCount>;
   duplicates: number;
   losses: number;
@@ -102,13 +104,20 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     if (!postgres || !providers) throw new Error('the rig did not start');
     const taskQueue = uniqueTaskQueue('chaos');
+    const ingressErrors: Record<string, number> = {};
     harness = await startHarness({
       noWorker: true,
       server: server.view,
       taskQueue,
       agents: chaosAgents(providers.customerApi.url, eventTypeIds),
       // The ingress logs every 5xx it answers while Temporal is down; the driver counts them as retries.
-      log: createLogger('chaos-ingress', { quiet: true, write: () => undefined }),
+      log: createLogger('chaos-ingress', {
+        quiet: true,
+        write: (line) => {
+          const cause = /"error":"([^"]{0,80})/.exec(line)?.[1] ?? line.slice(0, 80);
+          ingressErrors[cause] = (ingressErrors[cause] ?? 0) + 1;
+        },
+      }),
     });
     worker = new WorkerSupervisor(workerEnv(providers, server.view.address, taskQueue, postgres.url), log);
     log(`rig up after ${Math.round((Date.now() - began) / 1000)} s; starting the worker`);
@@ -158,6 +167,10 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
         verification.problems.push(`${callId}: still running at the deadline`);
       }
     }
+    if (verification.stuck.length) log(`worker stderr (last lines):\n${worker.stderrTail}`);
+    for (const callId of verification.stuck.slice(0, 5)) {
+      verification.problems.push(`${callId}: ${await describeStuck(harness, `call-${callId}`)}`);
+    }
     const effects = Object.values(verification.effects);
     const duplicates = effects.reduce((n, e) => n + e.duplicates + e.unexpected, 0);
     // A lost call is one without a record (never finished, or its workflow failed).
@@ -178,6 +191,7 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
       serverRestarts: server.restarts,
       faults,
       deliveries: stats,
+      ingressErrors,
       effects: verification.effects,
       duplicates,
       losses,
@@ -269,12 +283,15 @@ async function awaitRecords(
       const handle = h.client.workflow.getHandle<typeof callWorkflow>(call.workflowId);
       while (Date.now() < deadline) {
         try {
+          // Each wait is bounded: a long poll left open across a server restart may never answer.
           const record = await Promise.race([
             handle.result(),
-            sleep(Math.max(0, deadline - Date.now())).then(() => undefined),
+            sleep(Math.min(15_000, Math.max(0, deadline - Date.now()))).then(() => undefined),
           ]);
-          if (record) records.set(call.callId, record);
-          return;
+          if (record) {
+            records.set(call.callId, record);
+            return;
+          }
         } catch (err) {
           if (err instanceof WorkflowFailedError) {
             records.set(call.callId, { error: `workflow failed: ${err.cause?.message ?? err.message}` });
@@ -287,6 +304,23 @@ async function awaitRecords(
     }),
   );
   return records;
+}
+
+/** Where a call that did not finish is waiting: its status, its last actions and pending activities. */
+async function describeStuck(h: Harness, workflowId: string): Promise<string> {
+  try {
+    const handle = h.client.workflow.getHandle<typeof callWorkflow>(workflowId);
+    const d = await handle.describe();
+    const raw = d.raw.pendingActivities ?? [];
+    const pending = raw.map((a) =>
+      `${a.activityType?.name} attempt ${a.attempt} (${a.state}) ${a.lastFailure?.message ?? ''}`.trim(),
+    );
+    const state = await handle.query(callStateQuery);
+    const actions = state.actions.map((a) => `${a.actionId}:${a.status}`).join(', ');
+    return `workflow ${d.status.name}, call status ${state.status}, ended ${Boolean(state.endedAt)}, actions [${actions}], pending [${pending.join('; ')}], history ${d.historyLength} events`;
+  } catch (err) {
+    return `could not describe: ${(err as Error).message}`;
+  }
 }
 
 async function runningWorkflows(h: Harness, taskQueue: string): Promise<string[]> {
@@ -333,6 +367,11 @@ export function formatReport(r: ChaosReport): string {
   lines.push(
     `webhooks: ${d.webhooks} (+${d.duplicateCopies} duplicate copies), ${d.requests} requests, ${d.retried} retried after 5xx/no answer, ${d.lateEvents} late events and ${d.lateToolCalls} late tool calls answered 409`,
   );
+  const causes: Record<string, number> = { ...d.retryCauses };
+  delete causes['HTTP 500 internal error'];
+  for (const [cause, n] of Object.entries(r.ingressErrors)) causes[`HTTP 500 (${cause})`] = n;
+  const top = Object.entries(causes).sort((a, b) => b[1] - a[1]);
+  for (const [cause, n] of top.slice(0, 5)) lines.push(`  retried ${n}x: ${cause}`);
   lines.push('faults injected:');
   const header = ['provider', ...FAULT_KINDS, 'total'];
   const rows = Object.entries(r.faults).map(([name, counts]) => [

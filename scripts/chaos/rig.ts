@@ -111,6 +111,8 @@ export class WorkerSupervisor {
   private stopping = false;
   starts = 0;
   kills = 0;
+  /** The last lines the workers wrote to stderr (what a stuck run is first asked about). */
+  stderrTail = '';
 
   constructor(
     private readonly env: Record<string, string>,
@@ -122,6 +124,14 @@ export class WorkerSupervisor {
     const { child, ready } = startWorkerProcess(this.env);
     this.child = child;
     this.ready = ready;
+    const n = this.starts;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString()).slice(-3000);
+    });
+    ready.then(
+      () => this.log(`worker #${n} polling`),
+      () => undefined,
+    );
     child.on('exit', (code, signal) => {
       if (this.stopping || this.child !== child) return;
       this.log(`worker exited (${signal ?? code}); starting another`);
