@@ -287,6 +287,7 @@ describe('call workflow', () => {
       'after call: unavailable (http_request)',
       'after call: throttled (http_request)',
       'after call: rejected (http_request)',
+      'after call: record in the call log',
     ]);
   });
 
