@@ -15,7 +15,9 @@
  * Options, each measured against its default: BENCH_LOCAL_ACTIVITIES=1 (adds a floor whose lookup is a
  * local activity), BENCH_EAGER_ACTIVITIES=1|0 (the server's system.enableActivityEagerExecution, and the
  * workers' eager reservations 3|0), BENCH_MAX_CACHED_WORKFLOWS=N and BENCH_REUSE_V8_CONTEXT=1|0 (worker
- * options, both workers), BENCH_TRANSFER_POLL_RPS (default 1000, see below).
+ * options, both workers), BENCH_HTTP_CLIENT=fetch|http (how the bench sends its requests to the ingress:
+ * fetch, i.e. undici, by default; node:http with a keep-alive agent), BENCH_TRANSFER_POLL_RPS (default
+ * 1000, see below).
  *
  * The dev server runs a single history shard, and each shard reads its transfer queue (which hands new
  * workflow and activity tasks to matching) at most `history.transferProcessorMaxPollRPS` times a second,
@@ -73,6 +75,7 @@ export interface Settings {
   localActivities: boolean;
   eagerActivities?: boolean;
   tuning: WorkerTuning;
+  httpClient: 'fetch' | 'http';
 }
 
 function intSetting(name: string, fallback: number, min = 1): number {
@@ -119,6 +122,7 @@ function readSettings(): Settings {
     localActivities: flagSetting('BENCH_LOCAL_ACTIVITIES') ?? false,
     eagerActivities,
     tuning,
+    httpClient: process.env.BENCH_HTTP_CLIENT === 'http' ? 'http' : 'fetch',
   };
 }
 
@@ -204,7 +208,7 @@ async function main(): Promise<void> {
       );
     for (const f of floors) stops.unshift(() => f.stop());
 
-    const ingress = ingressDriver(harness);
+    const ingress = ingressDriver(harness, s.httpClient);
     const client = clientDriver(harness.gateway, harness.client);
     const drivers: Driver[] = [ingress, client, ...floors.map((f) => f.driver)];
     const ids = drivers.map(idSource);

@@ -3,6 +3,7 @@
  * client sending the same signals and updates to the same call workflow (the ingress's own CallGateway,
  * without HTTP), and with a bare client on the minimal baseline workflow (the floor).
  */
+import http from 'node:http';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import type { CallGateway } from '../../src/ingress/call-gateway';
@@ -120,10 +121,44 @@ async function checkRecord(client: Client, callId: string, toolCalls: number): P
     throw new Error(`call ${callId} did not complete every action: ${JSON.stringify(record.actions)}`);
 }
 
+/** node:http with a keep-alive agent, the alternative to fetch (undici) for `BENCH_HTTP_CLIENT=http`. */
+function httpApi(h: Harness): Harness['api'] {
+  const agent = new http.Agent({ keepAlive: true });
+  return (method, path, body) =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = http.request(
+        `${h.url}${path}`,
+        {
+          method,
+          agent,
+          headers: {
+            authorization: `Bearer ${h.token}`,
+            ...(payload
+              ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+              : {}),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c) => {
+            text += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text || 'null') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+}
+
 /** Through the HTTP ingress, as a voice platform and an agent's tool calls would. */
-export function ingressDriver(h: Harness): Driver {
+export function ingressDriver(h: Harness, httpClient: 'fetch' | 'http' = 'fetch'): Driver {
+  const api = httpClient === 'http' ? httpApi(h) : h.api;
   const expect = async (method: string, path: string, body: unknown, status: number) => {
-    const res = await h.api(method, path, body);
+    const res = await api(method, path, body);
     if (res.status !== status)
       throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
     return res.body;

@@ -62,6 +62,7 @@ export function report(r: Results): string {
     `local activities on the floor: ${s.localActivities ? 'measured' : 'off'}`,
     `eager activities: ${s.eagerActivities === undefined ? 'server default' : s.eagerActivities ? 'on' : 'off'}`,
     `worker tuning: ${Object.keys(s.tuning).length ? JSON.stringify(s.tuning) : 'SDK defaults'}`,
+    `HTTP client: ${s.httpClient === 'http' ? 'node:http keep-alive agent' : 'fetch'}`,
   ];
 
   const latencyRows: (string | number)[][] = [];
