@@ -3,9 +3,9 @@
  * the authenticated /v1 API, called by the page with the bearer token the user pasted once at login (kept in
  * sessionStorage), so the dashboard adds no second way into the data.
  */
-import { timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express from 'express';
+import { requireBearer } from '../ingress/bearer';
 
 export interface DashboardOptions {
   apiToken?: string;
@@ -35,7 +35,7 @@ export function dashboardRoutes(opts: DashboardOptions): express.Router {
     next();
   });
   // What the pages need to know about this deployment; behind the token like the API.
-  router.get('/settings.json', requireToken(opts.apiToken), (_req, res) => {
+  router.get('/settings.json', requireBearer(opts.apiToken), (_req, res) => {
     res.json({ temporalUiUrl: opts.temporalUiUrl ?? null, namespace: opts.namespace });
   });
   router.get('/', (req, res, next) => {
@@ -45,21 +45,4 @@ export function dashboardRoutes(opts: DashboardOptions): express.Router {
   });
   router.use(express.static(PUBLIC_DIR, { index: 'index.html', fallthrough: true, maxAge: 0 }));
   return router;
-}
-
-function requireToken(token: string | undefined) {
-  const expected = token ? Buffer.from(token) : undefined;
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const header = req.get('authorization') ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    if (!expected || (given.length === expected.length && timingSafeEqual(given, expected))) {
-      next();
-      return;
-    }
-    res.set('WWW-Authenticate', 'Bearer');
-    res.status(401).json({
-      error: 'missing or wrong bearer token',
-      details: [{ field: 'authorization', message: 'Bearer <token> required' }],
-    });
-  };
 }

@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../observability/logger';
 import type { IngressMetrics } from '../observability/metrics';
 import { httpServerSpans } from '../observability/tracing';
+import { requireBearer } from './bearer';
 import type { CallGateway } from './call-gateway';
 import { type RateLimit, rateLimiter, securityHeaders } from './hardening';
 import { errorHandler, HttpError, validationError } from './http-error';
@@ -161,22 +161,4 @@ function requireJsonOnWrites(req: Request, _res: Response, next: NextFunction): 
     return;
   }
   next();
-}
-
-function requireBearer(token: string | undefined) {
-  const expected = token ? Buffer.from(token) : undefined;
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const header = req.get('authorization') ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    if (!expected || (given.length === expected.length && timingSafeEqual(given, expected))) {
-      next();
-      return;
-    }
-    res.set('WWW-Authenticate', 'Bearer');
-    next(
-      new HttpError(401, 'missing or wrong bearer token', [
-        { field: 'authorization', message: 'Bearer <token> required' },
-      ]),
-    );
-  };
 }
