@@ -32,13 +32,10 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { parseAgent } from '../src/config/load-agents';
-import { BuiltinCalendar } from '../src/integrations/calendar/builtin';
-import { PlatformCallControl } from '../src/integrations/call-control';
-import { DryRunCrm } from '../src/integrations/crm/dry-run';
-import { DryRunSmsSender } from '../src/integrations/dry-run-sms';
 import { startDevServer } from '../src/temporal/dev-server';
 import { createWorker, installQuietRuntime, type WorkerTuning } from '../src/worker';
 import { startCustomerApi } from '../test/support/customer-api';
+import { dryRunDeps } from '../test/support/dry-run-deps';
 import { type Harness, quietLog, startHarness } from '../test/support/harness';
 import { workflowBundle } from '../test/support/temporal';
 import {
@@ -135,15 +132,7 @@ async function startCallflowWorker(h: Harness, tuning: WorkerTuning) {
     workflowBundle: await workflowBundle(),
     codec: h.codec,
     tuning,
-    deps: {
-      store: h.store,
-      sms: new DryRunSmsSender(),
-      callControl: { platform: new PlatformCallControl() },
-      calendars: { builtin: new BuiltinCalendar(h.store) },
-      crm: { 'dry-run': new DryRunCrm() },
-      env: {},
-      log: quietLog,
-    },
+    deps: dryRunDeps(h.store, quietLog),
   });
   const running = worker.run();
   return async () => {

@@ -13,9 +13,6 @@ import { readSettings } from '../src/config/env';
 import { parseAgent } from '../src/config/load-agents';
 import { createIngress } from '../src/ingress/app';
 import { CallGateway } from '../src/ingress/call-gateway';
-import { PlatformCallControl } from '../src/integrations/call-control';
-import { DryRunCrm } from '../src/integrations/crm/dry-run';
-import { DryRunSmsSender } from '../src/integrations/dry-run-sms';
 import { createLogger } from '../src/observability/logger';
 import {
   clientTracingInterceptors,
@@ -29,6 +26,7 @@ import { openStore, type Store } from '../src/store/store';
 import { freePort } from '../src/temporal/free-port';
 import { createWorker, failureConverterPath, quietBundlerLogger, workflowsPath } from '../src/worker';
 import { lookupOrderAction, startCustomerApi } from './support/customer-api';
+import { dryRunDeps } from './support/dry-run-deps';
 import { event, quietLog, TEST_TOKEN } from './support/harness';
 import { connectClients, eventually, type TemporalClients, uniqueTaskQueue } from './support/temporal';
 import { startWorkerProcess } from './support/worker-process';
@@ -325,15 +323,7 @@ describe('observability', () => {
         workflowBundle: bundle,
         codec: clients.codec,
         tracing,
-        deps: {
-          store,
-          sms: new DryRunSmsSender(),
-          callControl: { platform: new PlatformCallControl() },
-          calendars: {},
-          crm: { 'dry-run': new DryRunCrm() },
-          env: {},
-          log: quietLog,
-        },
+        deps: { ...dryRunDeps(store, quietLog), calendars: {} },
       });
       workerRun = worker.run();
       client = new Client({

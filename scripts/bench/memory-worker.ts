@@ -5,13 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { NativeConnection } from '@temporalio/worker';
-import { BuiltinCalendar } from '../../src/integrations/calendar/builtin';
-import { PlatformCallControl } from '../../src/integrations/call-control';
-import { DryRunCrm } from '../../src/integrations/crm/dry-run';
-import { DryRunSmsSender } from '../../src/integrations/dry-run-sms';
 import { createLogger } from '../../src/observability/logger';
 import { openStore } from '../../src/store/store';
 import { createWorker, installQuietRuntime, type WorkerTuning } from '../../src/worker';
+import { dryRunDeps } from '../../test/support/dry-run-deps';
 import { testCodec } from '../../test/support/temporal';
 
 export interface MemoryWorkerSettings {
@@ -42,15 +39,7 @@ async function main(): Promise<void> {
     workflowBundle: JSON.parse(await readFile(settings.bundlePath, 'utf8')),
     codec: testCodec,
     tuning: settings.tuning,
-    deps: {
-      store,
-      sms: new DryRunSmsSender(),
-      callControl: { platform: new PlatformCallControl() },
-      calendars: { builtin: new BuiltinCalendar(store) },
-      crm: { 'dry-run': new DryRunCrm() },
-      env: {},
-      log: createLogger('bench-worker', { quiet: true }),
-    },
+    deps: dryRunDeps(store, createLogger('bench-worker', { quiet: true })),
   });
   const gc = (globalThis as { gc?: () => void }).gc;
   process.on('message', (message) => {

@@ -12,15 +12,13 @@ import { platformAdapters } from '../../src/ingress/platforms';
 import { platformWebhooks } from '../../src/ingress/platforms/router';
 import { twilioWebhooks } from '../../src/ingress/twilio-webhooks';
 import { BuiltinCalendar, toICalendar } from '../../src/integrations/calendar/builtin';
-import { PlatformCallControl } from '../../src/integrations/call-control';
-import { DryRunCrm } from '../../src/integrations/crm/dry-run';
-import { DryRunSmsSender } from '../../src/integrations/dry-run-sms';
 import { createLogger, type Logger } from '../../src/observability/logger';
 import { OptOutList } from '../../src/store/opt-outs';
 import { openStore, type Store } from '../../src/store/store';
 import type { DevServer } from '../../src/temporal/dev-server';
 import { freePort } from '../../src/temporal/free-port';
 import { createWorker } from '../../src/worker';
+import { dryRunDeps } from './dry-run-deps';
 import { connectClients, type TemporalClients, uniqueTaskQueue, workflowBundle } from './temporal';
 
 export interface Harness extends TemporalClients {
@@ -90,16 +88,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       taskQueue,
       workflowBundle: await workflowBundle(),
       codec: clients.codec,
-      deps: {
-        store,
-        sms: new DryRunSmsSender(),
-        callControl: { platform: new PlatformCallControl() },
-        calendars: { builtin: new BuiltinCalendar(store) },
-        crm: { 'dry-run': new DryRunCrm() },
-        env: {},
-        log: opts.log ?? quietLog,
-        ...deps,
-      },
+      deps: { ...dryRunDeps(store, opts.log ?? quietLog), ...deps },
     });
     workerRun = worker.run();
   }
