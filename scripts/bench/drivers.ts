@@ -44,6 +44,8 @@ export interface Driver {
   endCall(callId: string): Promise<void>;
   /** Waits for the workflow's result and checks that every step succeeded (`toolCalls` of them during the call). */
   result(callId: string, toolCalls: number): Promise<void>;
+  /** Waits until the call's workflow has finished (its after-call stage included), whatever its result. */
+  finished(callId: string): Promise<void>;
   workflowId(callId: string): string;
 }
 
@@ -121,6 +123,10 @@ async function checkRecord(client: Client, callId: string, toolCalls: number): P
     throw new Error(`call ${callId} did not complete every action: ${JSON.stringify(record.actions)}`);
 }
 
+async function finished(client: Client, workflowId: string): Promise<void> {
+  await client.workflow.getHandle(workflowId).result();
+}
+
 /** node:http with a keep-alive agent, the alternative to fetch (undici) for `BENCH_HTTP_CLIENT=http`. */
 function httpApi(h: Harness): Harness['api'] {
   const agent = new http.Agent({ keepAlive: true });
@@ -188,6 +194,7 @@ export function ingressDriver(h: Harness, httpClient: 'fetch' | 'http' = 'fetch'
       await expect('POST', `/v1/calls/${callId}/events`, { event: ended() }, 202);
     },
     result: (callId, toolCalls) => checkRecord(h.client, callId, toolCalls),
+    finished: (callId) => finished(h.client, `call-${callId}`),
   };
 }
 
@@ -207,6 +214,7 @@ export function clientDriver(gateway: CallGateway, client: Client): Driver {
       checkRun(await gateway.runAction(callId, 'lookup', requestId, { order_id: '991' }, start)),
     endCall: (callId) => gateway.sendEvents(callId, [ended()], {}),
     result: (callId, toolCalls) => checkRecord(client, callId, toolCalls),
+    finished: (callId) => finished(client, `call-${callId}`),
   };
 }
 
@@ -316,6 +324,7 @@ export async function startBaseline(
       if (result.lookups.length !== toolCalls || !result.ticket || !result.smsId || !result.crmRecord)
         throw new Error(`baseline call ${callId} is incomplete: ${JSON.stringify(result)}`);
     },
+    finished: (callId) => finished(client, workflowId(callId)),
   };
   return {
     driver,

@@ -78,11 +78,20 @@ export async function toolCallLatency(
   return samples;
 }
 
-/** Ends the calls and waits for their results, untimed (the tool-call count is not checked here). */
+/**
+ * Ends the calls and waits until their workflows have finished, untimed (the tool-call count is not checked
+ * here). Waiting matters: every ended call runs its after-call stage, and a backlog of those left running
+ * would load whichever driver's block comes next.
+ */
 async function endAll(drivers: Driver[], opened: string[][], concurrency: number): Promise<void> {
   for (const [k, driver] of drivers.entries()) {
     await pool(opened[k].length, Math.max(concurrency, 10), async (i) => {
       await driver.endCall(opened[k][i]);
+    });
+  }
+  for (const [k, driver] of drivers.entries()) {
+    await pool(opened[k].length, 50, async (i) => {
+      await driver.finished(opened[k][i]);
     });
   }
 }
