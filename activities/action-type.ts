@@ -35,6 +35,8 @@ export interface ActionType<Settings extends z.ZodObject = z.ZodObject> {
   /** Stages the type may be configured in; both when omitted. */
   stages?: ('duringCall' | 'afterCall')[];
   defaultTimeoutSeconds?: number;
+  /** The type may run as a local activity (`execution: local`): a short lookup with no side effect to speak of. */
+  localExecution?: boolean;
   /** The action's activity, named after the type; omitted for types the workflow orchestrates itself. */
   create?(deps: ActivityDeps): (input: ActionActivityInput<z.infer<Settings>>) => Promise<unknown>;
   /** Further activities the type's workflow steps use. */

@@ -13,6 +13,7 @@ import { defineActionType } from './action-type';
 export const checkAvailability = defineActionType({
   type: 'check_availability',
   description: 'Finds a few free appointment slots, with phrases the agent can say.',
+  localExecution: true,
   settings: z.object({
     date: z
       .string()

@@ -40,6 +40,7 @@ export const httpRequest = defineActionType({
   description: "Calls a customer's HTTP API; the response (or picked fields) becomes the action output.",
   settings,
   defaultTimeoutSeconds: 10,
+  localExecution: true,
   create: (deps) => async (input) => {
     const secrets = secretValues(input.secretNames, deps.env);
     let s: z.infer<typeof settings>;

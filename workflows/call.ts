@@ -180,7 +180,7 @@ async function runAction(
       });
     }
   }
-  const activity = wf.proxyActivities<Record<string, (i: typeof input) => Promise<unknown>>>({
+  const options = {
     startToCloseTimeout: `${action.timeoutSeconds ?? DEFAULT_ACTION_TIMEOUT_SECONDS}s`,
     retry: {
       maximumAttempts: action.retry?.maximumAttempts ?? 5,
@@ -190,7 +190,14 @@ async function runAction(
     summary: `${stage === 'duringCall' ? 'during call' : 'after call'}: ${action.id} (${action.type})${
       input.invocation > 1 ? ` #${input.invocation}` : ''
     }`,
-  })[action.type];
+  } as const;
+  type Activities = Record<string, (i: typeof input) => Promise<unknown>>;
+  // `execution: local` (short lookups, checked when the agent is loaded): no task-queue round trip. The
+  // agent snapshot is part of the workflow input, so a call replays with the choice it started with.
+  const activity =
+    action.execution === 'local'
+      ? wf.proxyLocalActivities<Activities>(options)[action.type]
+      : wf.proxyActivities<Activities>(options)[action.type];
   try {
     const output = await activity(input);
     trackDelivery(call, action.id, output);

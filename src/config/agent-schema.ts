@@ -30,6 +30,12 @@ export const actionBaseShape = {
     .optional()
     .describe('Tool-call arguments the agent passes (during-call actions)'),
   timeoutSeconds: z.number().positive().max(600).optional(),
+  execution: z
+    .enum(['activity', 'local'])
+    .optional()
+    .describe(
+      'How the workflow runs the action: "activity" (default, through the task queue, shown in the Temporal UI) or "local" (a local activity in the worker already handling the call: lower latency, for short lookups such as http_request and check_availability)',
+    ),
   retry: z
     .object({
       maximumAttempts: z.number().int().min(1).max(20).optional(),

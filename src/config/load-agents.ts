@@ -24,7 +24,18 @@ const CALL_FIELDS = new Set([
   'metadata',
   'transcript',
 ]);
-const BASE_FIELDS = new Set(['id', 'type', 'description', 'onError', 'args', 'timeoutSeconds', 'retry']);
+const BASE_FIELDS = new Set([
+  'id',
+  'type',
+  'description',
+  'onError',
+  'args',
+  'timeoutSeconds',
+  'execution',
+  'retry',
+]);
+/** A local activity holds the call's workflow task while it runs: only short ones. */
+export const LOCAL_EXECUTION_MAX_SECONDS = 10;
 const STAGES = ['duringCall', 'afterCall'] as const;
 const SCHEDULING_TYPES = new Set([
   'check_availability',
@@ -188,6 +199,18 @@ function semanticProblems(agent: AgentConfig, prefix: string): string[] {
         problems.push(
           `${where}: field "type": "${action.type}" cannot run ${stage === 'duringCall' ? 'during' : 'after'} the call`,
         );
+      }
+      if (action.execution === 'local') {
+        if (!type.localExecution) {
+          const allowed = actionTypes.filter((t) => t.localExecution).map((t) => t.type);
+          problems.push(
+            `${where}: field "execution": "${action.type}" cannot run as a local activity (only ${allowed.join(', ')})`,
+          );
+        }
+        if ((action.timeoutSeconds ?? 0) > LOCAL_EXECUTION_MAX_SECONDS)
+          problems.push(
+            `${where}: field "timeoutSeconds": at most ${LOCAL_EXECUTION_MAX_SECONDS} with execution "local"`,
+          );
       }
       if (action.type === 'set_disposition') {
         const d = action as unknown as { codes: string[]; rules: { code: string }[]; default: string };
