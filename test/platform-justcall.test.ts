@@ -9,7 +9,7 @@ import { eventually } from './support/temporal';
 const SECRET = 'ea39089c40790e9dc7a080ec95e849b8fa0fa5fb';
 const OLD_SECRET = '0000089c40790e9dc7a080ec95e849b8fa0fa000';
 const CALLER = '+14155550123';
-const TYPES = ['call.answered', 'call.completed', 'call.voice_agent_data_generated'] as const;
+const TYPES = ['call.answered', 'call.completed', 'call.ai_voice_agent'] as const;
 
 const afterCall = [
   {
@@ -54,13 +54,16 @@ describe('JustCall webhooks', () => {
   });
 
   const endpoint = (agentId = agent.id) => `${h.url}/webhooks/justcall/${agentId}`;
-  function fixture(type: string, callId: number, agentId = agent.id): any {
+  /** A fixture for call `n`: its call_sid (JustCall's key across events) is CA<n>, its id n unless sent empty. */
+  function fixture(type: string, n: number, agentId = agent.id): any {
     const file = path.join(__dirname, 'fixtures', 'justcall', `${type}.json`);
     const body = JSON.parse(readFileSync(file, 'utf8'));
     body.webhook_url = endpoint(agentId);
-    body.data.id = callId;
+    if ('call_sid' in body.data) body.data.call_sid = `CA${n}`;
+    if (body.data.id !== '') body.data.id = n;
     return body;
   }
+  const jc = (n: number) => `justcall-CA${n}`;
   const post = (body: string, headers: Record<string, string>, agentId = agent.id) =>
     h.api('POST', `/webhooks/justcall/${agentId}`, body, { 'content-type': 'application/json', ...headers });
   const send = (payload: any, opts: { secret?: string; at?: number; agentId?: string } = {}) =>
@@ -132,20 +135,20 @@ describe('JustCall webhooks', () => {
     for (const type of TYPES) {
       const res = await send(fixture(type, 1001));
       assert.equal(res.status, 200, `${type}: ${JSON.stringify(res.body)}`);
-      assert.equal(res.body.callId, 'justcall-1001');
+      assert.equal(res.body.callId, jc(1001));
     }
-    assertTheCall(await record('justcall-1001'));
+    assertTheCall(await record(jc(1001)));
   });
 
   it('shuffled and duplicated deliveries produce the same record as the ordered ones', async () => {
     const ordered = await (async () => {
       for (const type of TYPES) await send(fixture(type, 1002));
-      return record('justcall-1002');
+      return record(jc(1002));
     })();
     const shuffled = [
-      'call.voice_agent_data_generated',
+      'call.ai_voice_agent',
       'call.answered',
-      'call.voice_agent_data_generated',
+      'call.ai_voice_agent',
       'call.completed',
       'call.answered',
     ];
@@ -153,24 +156,21 @@ describe('JustCall webhooks', () => {
       const res = await send(fixture(type, 1003));
       assert.equal(res.status, 200, `${type}: ${JSON.stringify(res.body)}`);
     }
-    const r = await record('justcall-1003');
+    const r = await record(jc(1003));
     assertTheCall(r);
     assert.deepEqual(comparableRecord(r), comparableRecord(ordered));
   });
 
   it('a completed call before its answered event still ends as completed', async () => {
-    for (const type of ['call.completed', 'call.answered', 'call.voice_agent_data_generated'])
+    for (const type of ['call.completed', 'call.answered', 'call.ai_voice_agent'])
       assert.equal((await send(fixture(type, 1004))).status, 200);
-    assertTheCall(await record('justcall-1004'));
+    assertTheCall(await record(jc(1004)));
   });
 
   it('refuses a tampered event type, a wrong secret and a signature made for another URL', async () => {
     const payload = fixture('call.answered', 1010);
     const headers = justCallHeaders(SECRET, payload, justCallTimestamp(clock));
-    const tampered = await post(
-      JSON.stringify({ ...payload, type: 'call.voice_agent_data_generated' }),
-      headers,
-    );
+    const tampered = await post(JSON.stringify({ ...payload, type: 'call.ai_voice_agent' }), headers);
     assert.equal(tampered.status, 401);
     assert.match(tampered.body.error, /does not match/);
     assert.equal((await send(payload, { secret: 'not-the-secret' })).status, 401);
@@ -178,7 +178,29 @@ describe('JustCall webhooks', () => {
     const moved = await send(elsewhere);
     assert.equal(moved.status, 401);
     assert.match(moved.body.error, /not this endpoint/);
-    await notStarted('justcall-1010');
+    await notStarted(jc(1010));
+  });
+
+  it('keys the call by call_sid, so an event sent with an empty id joins it; without call_sid, by id', async () => {
+    const answered = fixture('call.answered', 1005);
+    assert.equal(answered.data.id, '');
+    assert.equal((await send(answered)).body.callId, jc(1005));
+    assert.equal((await send(fixture('call.completed', 1005))).body.callId, jc(1005));
+    const idOnly = fixture('call.completed', 1006, humanAgent.id);
+    delete idOnly.data.call_sid;
+    const res = await send(idOnly, { agentId: humanAgent.id });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.callId, 'justcall-1006');
+  });
+
+  it('reads x-justcall-request-timestamp as Unix seconds too (the header table types it int)', async () => {
+    const payload = fixture('call.answered', 1007);
+    const unix = String(Math.floor(clock / 1000));
+    assert.equal((await post(JSON.stringify(payload), justCallHeaders(SECRET, payload, unix))).status, 200);
+    const stale = String(Math.floor(clock / 1000) - 11 * 60);
+    const refused = await post(JSON.stringify(payload), justCallHeaders(SECRET, payload, stale));
+    assert.equal(refused.status, 401);
+    assert.match(refused.body.error, /outside the window/);
   });
 
   it('verifies with the old secret during a rotation', async () => {
@@ -196,37 +218,37 @@ describe('JustCall webhooks', () => {
     const noTime = { ...headers };
     delete (noTime as Record<string, string>)['x-justcall-request-timestamp'];
     assert.equal((await post(JSON.stringify(payload), noTime)).status, 401);
-    await notStarted('justcall-1012');
+    await notStarted(jc(1012));
   });
 
   it('refuses a timestamp outside the 10-minute window, either way', async () => {
-    const payload = fixture('call.voice_agent_data_generated', 1013);
+    const payload = fixture('call.ai_voice_agent', 1013);
     const stale = await send(payload, { at: clock - 11 * 60_000 });
     assert.equal(stale.status, 401);
     assert.match(stale.body.error, /outside the window/);
     assert.equal((await send(payload, { at: clock + 11 * 60_000 })).status, 401);
-    await notStarted('justcall-1013');
+    await notStarted(jc(1013));
   });
 
   it('a replayed end event for a finished call answers 2xx and changes nothing', async () => {
-    const payload = fixture('call.voice_agent_data_generated', 1014);
+    const payload = fixture('call.ai_voice_agent', 1014);
     const body = JSON.stringify(payload);
     const headers = justCallHeaders(SECRET, payload, justCallTimestamp(clock));
     assert.equal((await post(body, headers)).status, 200);
-    const done = await record('justcall-1014');
+    const done = await record(jc(1014));
     const again = await post(body, headers);
     assert.equal(again.status, 200);
     assert.equal(again.body.result, 'call_ended');
     const late = await send(fixture('call.answered', 1014));
     assert.equal(late.status, 200);
     assert.equal(late.body.result, 'call_ended');
-    assert.deepEqual(await record('justcall-1014'), done);
+    assert.deepEqual(await record(jc(1014)), done);
   });
 
   it('for agents without the voice agent, call.completed ends the call', async () => {
     const res = await send(fixture('call.completed', 1015, humanAgent.id), { agentId: humanAgent.id });
     assert.equal(res.status, 200);
-    const r = await record('justcall-1015');
+    const r = await record(jc(1015));
     assert.equal(r.endReason, 'hangup');
     assert.equal(r.data.platform_call_duration_seconds, 72);
   });
@@ -235,19 +257,28 @@ describe('JustCall webhooks', () => {
     const res = await send(fixture('sms.received', 1016));
     assert.equal(res.status, 200);
     assert.equal(res.body.result, 'ignored');
-    await notStarted('justcall-1016');
+    await notStarted(jc(1016));
   });
 
   it('answers 400 naming the missing field, and for a body that is not JSON', async () => {
     const noId = fixture('call.completed', 1017);
     delete noId.data.id;
+    noId.data.call_sid = '';
     const res = await send(noId);
     assert.equal(res.status, 400);
     assert.ok(
-      res.body.details.some((d: any) => d.field === 'data.id'),
+      res.body.details.some((d: any) => d.field === 'data.call_sid'),
       JSON.stringify(res.body),
     );
-    const noAgent = fixture('call.voice_agent_data_generated', 1017);
+    const badSid = fixture('call.completed', 1017);
+    badSid.data.call_sid = 'CA1017/../x';
+    const res3 = await send(badSid);
+    assert.equal(res3.status, 400);
+    assert.ok(
+      res3.body.details.some((d: any) => d.field === 'data.call_sid'),
+      JSON.stringify(res3.body),
+    );
+    const noAgent = fixture('call.ai_voice_agent', 1017);
     delete noAgent.data.voice_agent;
     const res2 = await send(noAgent);
     assert.equal(res2.status, 400);
@@ -265,13 +296,13 @@ describe('JustCall webhooks', () => {
       justCallHeaders(SECRET, { webhook_url: endpoint(), type: 'x' }, justCallTimestamp(clock)),
     );
     assert.equal(unparsable.status, 400);
-    await notStarted('justcall-1017');
+    await notStarted(jc(1017));
   });
 
   it('produces the same call record as the same call sent through the generic events API', async () => {
     for (const type of TYPES) await send(fixture(type, 1018));
-    const fromPlatform = await record('justcall-1018');
-    const voice = fixture('call.voice_agent_data_generated', 1018).data.voice_agent;
+    const fromPlatform = await record(jc(1018));
+    const voice = fixture('call.ai_voice_agent', 1018).data.voice_agent;
     const at = (s: number) => new Date(Date.UTC(2024, 2, 21, 17, 2, 10 + s)).toISOString();
     const res = await h.api('POST', '/v1/calls/generic-jc-compare/events', {
       agentId: agent.id,

@@ -1,18 +1,30 @@
 /**
  * JustCall webhooks for calls answered by its AI Voice Agent, mapped to generic call events. Pure: no HTTP.
  *
- * Every JustCall webhook is an envelope `{request_id, webhook_url, type, data}` whose `data` is the call object.
- * JustCall documents that events arrive in any order and more than once, so:
- * - ids come from the call id and the event type, never from the delivery, so a redelivery is a no-op;
- * - the voice agent's data event (transcript, summary, collected fields) is what ends the call, and it repeats
- *   everything `call.completed` contributes, so the record is the same whichever of the two comes first;
- * - progress events (incoming, answered) are marked `progress`: the caller drops them once the call has ended.
+ * What JustCall documents (developer.justcall.io: Webhook Events, Call Events, JustCall Call Object, Dynamic Webhook
+ * Signatures) and this follows:
+ * - every webhook is an envelope `{request_id, webhook_url, url_id, type, data}`; `request_id` is unique per webhook
+ *   request, and for call events `data` is the JustCall Call Object;
+ * - the event types are the API's names: `call.incoming`, `call.initiated`, `call.answered`, `call.completed` and,
+ *   for "AI Voice Agent data generated for Call", `call.ai_voice_agent`;
+ * - a call is identified across its events by `call_sid` ("for mapping calls with webhook events where id is sent
+ *   empty"), so `call_sid` is the key and the numeric `id` only a fallback;
+ * - `call_date`/`call_time` are UTC, `call_info.direction` is "Incoming" or "Outgoing";
+ * - events arrive in any order and more than once, so ids come from the call and the event type, never from the
+ *   delivery (a redelivery is a no-op), and progress events (incoming, initiated, answered) are marked `progress`: the
+ *   caller drops them once the call has ended.
+ *
+ * Not documented anywhere we could find, so kept as first written: the body of `call.ai_voice_agent` (the
+ * `voice_agent` block below: transcript turns, summary, outcome, collected data) and whether it repeats the call's
+ * `call_sid`, date, time and duration (JustCall only says it "only captures voice agent specific call details"), and
+ * `call_duration.total_duration`. The voice agent's event is what ends the call; what it does carry of the call's
+ * own fields is mapped exactly as `call.completed` maps them, with the same event ids, so either may come first.
  */
 import { z } from 'zod';
 import type { CallEvent, CallMetadata } from '../shared/types';
 
-/** The event JustCall calls "AI Voice Agent data generated for Call". */
-export const VOICE_AGENT_EVENT = 'call.voice_agent_data_generated';
+/** The event JustCall's webhook settings call "AI Voice Agent data generated for Call". */
+export const VOICE_AGENT_EVENT = 'call.ai_voice_agent';
 
 const PROGRESS: Record<string, string> = {
   'call.incoming': 'ringing',
@@ -27,8 +39,12 @@ const turnSchema = z.looseObject({
   offset_seconds: z.number().nonnegative().optional(),
 });
 
+const providerId = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/);
+
 const callSchema = z.looseObject({
-  id: z.union([z.number().int(), z.string().regex(/^[A-Za-z0-9_-]{1,100}$/)]),
+  /** JustCall's key for a call across its webhook events; some events send `id` empty. */
+  call_sid: z.union([z.literal(''), providerId]).nullish(),
+  id: z.union([z.number().int(), z.literal(''), providerId]).nullish(),
   contact_number: z.string().optional(),
   justcall_number: z.string().optional(),
   /** "YYYY-MM-DD" and "HH:mm:ss" in UTC. */
@@ -87,7 +103,8 @@ export function mapJustCallWebhook(
   const parsed = callSchema.safeParse(webhook.data);
   if (!parsed.success) throw new JustCallPayloadError(parsed.error.issues);
   const data = parsed.data;
-  const justCallId = String(data.id);
+  const justCallId = data.call_sid || (data.id === '' || data.id == null ? undefined : String(data.id));
+  if (!justCallId) throw new JustCallPayloadError([missing(['call_sid'], 'call_sid or id is required')]);
   const prefix = `justcall:${justCallId}`;
   const startedAt = startOf(data) ?? receivedAt;
   const at = startedAt.toISOString();
@@ -164,8 +181,8 @@ export function mapJustCallWebhook(
   };
 }
 
-function missing(path: string[]): z.core.$ZodIssue {
-  return { code: 'custom', path, message: 'required', input: undefined } as z.core.$ZodIssue;
+function missing(path: string[], message = 'required'): z.core.$ZodIssue {
+  return { code: 'custom', path, message, input: undefined } as z.core.$ZodIssue;
 }
 
 function startOf(data: z.infer<typeof callSchema>): Date | undefined {

@@ -1,8 +1,10 @@
 /**
- * JustCall webhooks at /webhooks/justcall/<agentId>. JustCall's "dynamic webhook signature" (version v1) is
- * hex HMAC-SHA256, keyed with the account's API secret, of `<secret>|<encodeURIComponent(webhook_url)>|<type>|
- * <x-justcall-request-timestamp>`. It does not cover `data`, so we also insist that the signed `webhook_url` is this
- * very endpoint (a signature made for another URL is refused) and that the timestamp is recent.
+ * JustCall webhooks at /webhooks/justcall/<agentId>. JustCall's "dynamic webhook signature" (version v1, in
+ * `x-justcall-signature-version`) is hex HMAC-SHA256, keyed with the account's API secret, of
+ * `<secret>|<encodeURIComponent(webhook_url)>|<type>|<x-justcall-request-timestamp>`, the URL and type as the body
+ * states them and the timestamp header exactly as sent. It does not cover `data`, so we also insist that the signed
+ * `webhook_url` is this very endpoint (a signature made for another URL is refused) and that the timestamp is
+ * recent: JustCall publishes no window, 10 minutes is ours.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ZodError } from 'zod';
@@ -29,8 +31,16 @@ function envelope(req: PlatformRequest): JustCallWebhook {
   return parsed.data;
 }
 
-/** JustCall sends "YYYY-MM-DD HH:mm:ss" in UTC; an ISO 8601 value is read as such. */
+/**
+ * JustCall's example sends "YYYY-MM-DD HH:mm:ss", in UTC (the example's request_id, a ULID, encodes the same
+ * instant); its header table types the value as an int, so Unix seconds (or milliseconds) are read too, and an
+ * ISO 8601 value as such.
+ */
 function parseTimestamp(value: string): number {
+  if (/^\d{1,15}$/.test(value)) {
+    const n = Number(value);
+    return n < 1e11 ? n * 1000 : n;
+  }
   const iso = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(value) ? `${value.replace(' ', 'T')}Z` : value;
   return Date.parse(iso);
 }
