@@ -22,17 +22,21 @@ import type { Logger } from './observability/logger';
 import { createIngressMetrics } from './observability/metrics';
 import { clientTracingInterceptors, type Tracing } from './observability/tracing';
 import { OptOutList } from './store/opt-outs';
+import { RecordSealer } from './store/sealing';
 import { openStore, type Store } from './store/store';
 import { codecFromSettings } from './temporal/codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { createWorker, installQuietRuntime } from './worker';
 
 export function openServiceStore(settings: ServiceSettings): Promise<Store> {
-  return openStore(
-    settings.databaseUrl
+  // The Temporal codec's keys also seal the call log's records, so personal data is encrypted at rest there too.
+  const codec = codecFromSettings(settings);
+  return openStore({
+    ...(settings.databaseUrl
       ? { databaseUrl: settings.databaseUrl }
-      : { dataDir: path.join(settings.dataDir, 'store') },
-  );
+      : { dataDir: path.join(settings.dataDir, 'store') }),
+    ...(codec ? { sealer: new RecordSealer(codec) } : {}),
+  });
 }
 
 export async function connectClient(

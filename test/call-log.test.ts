@@ -5,6 +5,7 @@ import type { Store } from '../src/store/store';
 import type { callWorkflow } from '../workflows/call';
 import { startCustomerApi } from './support/customer-api';
 import { event, type Harness, startHarness } from './support/harness';
+import { testCodec } from './support/temporal';
 
 const CALLER = '+14155550142';
 const CODES = ['Qualified Lead', 'Other'];
@@ -136,6 +137,30 @@ describe('call log', () => {
     // The full record is kept too, so the log outlives Temporal's retention.
     const kept = await new CallLog(h.store).record('log-1');
     assert.equal(kept?.transcript[0].text, 'Where is order 7?');
+  });
+
+  it('keeps the caller number, transcript and collected data sealed in the database', async () => {
+    const [row] = await h.store.query<Record<string, unknown>>(
+      'SELECT customer, data::text AS data, record::text AS record FROM call_log WHERE call_id = $1',
+      ['log-1'],
+    );
+    const raw = JSON.stringify(row);
+    assert.ok(
+      !raw.includes(CALLER) && !raw.includes('4155550142'),
+      `no caller number at rest: ${raw.slice(0, 300)}`,
+    );
+    assert.ok(!raw.includes('Where is order 7?'), 'no transcript text at rest');
+    assert.ok(!raw.includes('5000'), 'no collected value at rest');
+    assert.equal(row.customer, '***0142');
+    const sealed = JSON.parse(row.record as string);
+    assert.equal(sealed.$sealed, 'aes-256-gcm');
+    assert.equal(sealed.keyId, testCodec.keyId);
+    // A store opened without the keys can't read it, and says why instead of returning ciphertext.
+    const keyless = { ...h.store, sealer: undefined };
+    await assert.rejects(new CallLog(keyless).record('log-1'), /sealed with key .* no keys are configured/);
+    // Rows written before sealing (plain JSON) still read.
+    await new CallLog(keyless).write({ record: record('plain-1', '2026-01-10T15:00:00.000Z', 'Other') });
+    assert.equal((await new CallLog(h.store).record('plain-1'))?.callId, 'plain-1');
   });
 
   describe('listing and analytics', () => {

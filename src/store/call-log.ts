@@ -1,5 +1,6 @@
 import { maskPhone } from '../observability/logger';
 import type { CallRecord } from '../shared/types';
+import { openSealed } from './sealing';
 import type { Store } from './store';
 
 /** What the call workflow's last activity writes: the record, and the agent version the call ran with. */
@@ -66,7 +67,12 @@ export class CallLog {
   constructor(private readonly store: Store) {}
 
   async write({ record, agentVersion }: CallLogWrite): Promise<void> {
-    const customer = (record.direction === 'outbound' ? record.to : record.from) ?? null;
+    // Only the last four digits: the full number stays inside the (sealed) record.
+    const number = (record.direction === 'outbound' ? record.to : record.from) ?? null;
+    const customer = number ? maskPhone(number) : null;
+    const sealer = this.store.sealer;
+    const data = sealer ? await sealer.seal(record.data ?? {}) : (record.data ?? {});
+    const full = sealer ? await sealer.seal(record) : record;
     const ended = record.endedAt ? Date.parse(record.endedAt) : undefined;
     const duration =
       ended !== undefined ? Math.max(0, Math.round((ended - Date.parse(record.startedAt)) / 1000)) : null;
@@ -95,9 +101,9 @@ export class CallLog {
         duration,
         record.disposition,
         status,
-        JSON.stringify(record.data ?? {}),
+        JSON.stringify(data),
         JSON.stringify(actions),
-        JSON.stringify(record),
+        JSON.stringify(full),
       ],
     );
   }
@@ -126,7 +132,7 @@ export class CallLog {
        ORDER BY started_at DESC, call_id DESC LIMIT $${params.length}`,
       params,
     );
-    const calls = rows.slice(0, filter.limit).map(toItem);
+    const calls = await Promise.all(rows.slice(0, filter.limit).map((row) => this.toItem(row)));
     const last = calls.at(-1);
     return rows.length > filter.limit && last
       ? { calls, next: encodeCursor({ startedAt: last.startedAt, callId: last.callId }) }
@@ -135,11 +141,11 @@ export class CallLog {
 
   /** The full call record as the workflow returned it. */
   async record(callId: string): Promise<CallRecord | undefined> {
-    const rows = await this.store.query<{ record: CallRecord }>(
+    const rows = await this.store.query<{ record: unknown }>(
       'SELECT record FROM call_log WHERE call_id = $1',
       [callId],
     );
-    return rows[0]?.record;
+    return rows[0] ? openSealed<CallRecord>(this.store.sealer, rows[0].record) : undefined;
   }
 
   /**
@@ -191,9 +197,13 @@ export class CallLog {
     }));
     return { total, counts, buckets };
   }
+
+  private async toItem(row: Row): Promise<CallLogItem> {
+    return { ...rowItem(row), data: await openSealed(this.store.sealer, row.data) };
+  }
 }
 
-function toItem(row: Row): CallLogItem {
+function rowItem(row: Row): CallLogItem {
   return {
     callId: row.call_id,
     agentId: row.agent_id,
@@ -202,6 +212,7 @@ function toItem(row: Row): CallLogItem {
     startedAt: new Date(row.started_at).toISOString(),
     endedAt: row.ended_at ? new Date(row.ended_at).toISOString() : null,
     durationSeconds: row.duration_seconds === null ? null : Number(row.duration_seconds),
+    // Rows from before numbers were masked on write hold the full number: masked here either way.
     callerMasked: row.customer ? maskPhone(row.customer) : null,
     disposition: row.disposition,
     status: row.status,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { applyMigrations, type MigrationConnection } from './migrations';
+import type { RecordSealer } from './sealing';
 
 /**
  * State that has to outlive a Temporal activity and be shared by every worker. Both backends speak
@@ -14,6 +15,8 @@ import { applyMigrations, type MigrationConnection } from './migrations';
  */
 export interface Store {
   readonly kind: 'postgres' | 'pglite';
+  /** Seals personal data kept in the store (./sealing.ts); absent when no keys are configured. */
+  readonly sealer?: RecordSealer;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   transaction<T>(fn: (tx: Pick<Store, 'query'>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -24,10 +27,13 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** Directory for the embedded PGlite database; in memory when neither option is given. */
   dataDir?: string;
+  /** Seals call records and collected data with the codec keys. */
+  sealer?: RecordSealer;
 }
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  const store = opts.databaseUrl ? openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
+  const opened = opts.databaseUrl ? openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
+  const store: InternalStore = opts.sealer ? { ...opened, sealer: opts.sealer } : opened;
   try {
     await store.migrate();
   } catch (err) {

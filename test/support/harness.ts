@@ -14,6 +14,7 @@ import { twilioWebhooks } from '../../src/ingress/twilio-webhooks';
 import { BuiltinCalendar, toICalendar } from '../../src/integrations/calendar/builtin';
 import { createLogger, type Logger } from '../../src/observability/logger';
 import { OptOutList } from '../../src/store/opt-outs';
+import { RecordSealer } from '../../src/store/sealing';
 import { openStore, type Store } from '../../src/store/store';
 import type { DevServer } from '../../src/temporal/dev-server';
 import { freePort } from '../../src/temporal/free-port';
@@ -74,7 +75,9 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     const agent = parseAgent(raw, 'test');
     agents.set(agent.id, agent);
   }
-  const store = opts.store ?? (await openStore({}));
+  // Sealed with the test codec's keys, as the service seals its store with the Temporal codec's.
+  const store =
+    opts.store ?? (await openStore(clients.codec ? { sealer: new RecordSealer(clients.codec) } : {}));
   // The port must be known before the app exists: Twilio signs requests over the public URL.
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
