@@ -301,6 +301,42 @@ describe('call workflow', () => {
     assert.equal(record.status, 'completed');
   });
 
+  it('measures inactivity from the last event, with one timer per quiet spell rather than one per event', async () => {
+    const callId = 'quiet-2';
+    const send = (id: string, n: number) =>
+      h.api('POST', `/v1/calls/${callId}/events`, {
+        agentId: 'quiet',
+        event: event(id, n, { type: 'utterance', role: 'caller', text: `still there ${n}?` }),
+      });
+    const began = Date.now();
+    for (let n = 1; n <= 4; n++) assert.equal((await send(`e${n}`, n)).status, 202);
+    const handle = h.client.workflow.getHandle<typeof callWorkflow>(`call-${callId}`);
+    await eventually(async () =>
+      (await handle.query(callStateQuery)).transcript.length === 4 ? true : undefined,
+    );
+    const timers = async () => {
+      const { events = [] } = await handle.fetchHistory();
+      return {
+        started: events.filter((e) => e.timerStartedEventAttributes).length,
+        canceled: events.filter((e) => e.timerCanceledEventAttributes).length,
+      };
+    };
+    assert.deepEqual(await timers(), { started: 1, canceled: 0 });
+    // Six seconds in, one more event: the 10 s limit now runs from here, not from the start.
+    await new Promise((r) => setTimeout(r, Math.max(0, 6000 - (Date.now() - began))));
+    const lastAt = Date.now();
+    assert.equal((await send('e5', 6)).status, 202);
+    const record = await handle.result();
+    const endedAfter = Date.now() - lastAt;
+    assert.equal(record.endReason, 'inactivity_timeout');
+    assert.ok(endedAfter >= 9_000, `ended ${endedAfter} ms after the last event, before the 10 s limit`);
+    assert.ok(endedAfter < 16_000, `ended ${endedAfter} ms after the last event`);
+    // The first timer fired at the old deadline, a second one waited out the rest: no cancel and restart per event.
+    const t = await timers();
+    assert.equal(t.canceled, 0);
+    assert.equal(t.started, 2);
+  });
+
   it('makes the call findable by agent, direction, last four digits and status', async () => {
     await h.api('POST', '/v1/calls/sa-1/events', {
       agentId: 'orders',

@@ -51,11 +51,14 @@ export class Call {
   private readonly results: Record<string, ActionRun>;
   /** Bumped on every event or action so the workflow can tell activity from silence. */
   activitySeq = 0;
+  /** When activitySeq last changed (workflow time, ms); the run's start before that. */
+  lastActivityAt: number;
 
   constructor(
     readonly input: CallWorkflowInput,
     private readonly now: () => Date,
   ) {
+    this.lastActivityAt = now().getTime();
     const carried: CarriedState | undefined =
       input.carried ??
       (input.rerun
@@ -116,7 +119,7 @@ export class Call {
       added++;
       this.apply(event);
     }
-    if (added) this.activitySeq++;
+    if (added) this.touch();
     return added;
   }
 
@@ -212,7 +215,7 @@ export class Call {
       ...(attempt.outcome ? { outcomeAt: at } : {}),
     };
     record.attempts.push(entry);
-    this.activitySeq++;
+    this.touch();
     return entry;
   }
 
@@ -422,8 +425,13 @@ export class Call {
   record(run: ActionRun): ActionRun {
     this.state.actions.push(run);
     if (run.requestId) this.results[run.requestId] = run;
-    this.activitySeq++;
+    this.touch();
     return run;
+  }
+
+  private touch(): void {
+    this.activitySeq++;
+    this.lastActivityAt = this.now().getTime();
   }
 
   snapshot(): CallState {

@@ -70,37 +70,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   wf.setHandler(callStateQuery, () => call.snapshot());
 
   const recovery = recoveryPlan(input);
-  // Silence so far; only platforms that can be asked about a call wait in shorter steps than the inactivity limit.
-  let idleMs = 0;
-  while (!call.ended) {
-    const seq = call.activitySeq;
-    const wait = recovery?.afterMs
-      ? Math.min(recovery.afterMs, call.inactivityTimeoutMs - idleMs)
-      : call.inactivityTimeoutMs;
-    const woke = await wf.condition(
-      () => call.ended || call.activitySeq !== seq || wf.workflowInfo().continueAsNewSuggested,
-      wait,
-    );
-    if (!woke) {
-      idleMs += wait;
-      if (recovery?.afterMs) {
-        await recoverFromPlatform(call, recovery, 'call_end');
-        if (call.ended) {
-          upsertCallSearchAttributes(call);
-          break;
-        }
-      }
-      if (idleMs < call.inactivityTimeoutMs) continue;
-      call.end('inactivity_timeout');
-      upsertCallSearchAttributes(call);
-      break;
-    }
-    idleMs = 0;
-    if (!call.ended && wf.workflowInfo().continueAsNewSuggested) {
-      await wf.condition(() => pending === 0 && wf.allHandlersFinished());
-      if (!call.ended) await wf.continueAsNew<typeof callWorkflow>({ ...input, carried: call.carry() });
-    }
-  }
+  // Calls started before the idle deadline existed re-armed their inactivity timer on every event; they keep
+  // doing so, so their histories replay.
+  if (wf.patched('idle-deadline')) await untilEnded(call, input, recovery, () => pending);
+  else await untilEndedRearming(call, input, recovery, () => pending);
 
   await wf.condition(() => pending === 0);
   if (recovery?.analysisWaitMs !== undefined && !input.rerun && !call.analyzed) {
@@ -139,6 +112,83 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   // Calls that started before the call log existed finish without it, so their histories still replay.
   if (wf.patched('call-log')) record.callLog = await writeCallLog(record, input);
   return record;
+}
+
+type Recovery = ReturnType<typeof recoveryPlan>;
+
+/**
+ * Waits for the call to end: an `ended` event, the inactivity limit (no event or action for
+ * `inactivityTimeoutSeconds`), or the platform's answer when its webhooks stay silent. One timer per quiet
+ * spell, set to the deadline: events don't cancel and restart it, so they add no timer commands to the history.
+ */
+async function untilEnded(call: Call, input: CallWorkflowInput, recovery: Recovery, pending: () => number) {
+  let askedAt = Number.NEGATIVE_INFINITY;
+  while (!call.ended) {
+    const now = Date.now();
+    const endAt = call.lastActivityAt + call.inactivityTimeoutMs;
+    const askAt = recovery?.afterMs
+      ? Math.max(call.lastActivityAt, askedAt) + recovery.afterMs
+      : Number.POSITIVE_INFINITY;
+    if (askAt <= now && recovery) {
+      askedAt = now;
+      await recoverFromPlatform(call, recovery, 'call_end');
+      if (call.ended) upsertCallSearchAttributes(call);
+      continue;
+    }
+    if (endAt <= now) {
+      call.end('inactivity_timeout');
+      upsertCallSearchAttributes(call);
+      break;
+    }
+    const woke = await wf.condition(
+      () => call.ended || wf.workflowInfo().continueAsNewSuggested,
+      Math.min(askAt, endAt) - now,
+    );
+    if (woke && !call.ended && wf.workflowInfo().continueAsNewSuggested) {
+      await wf.condition(() => pending() === 0 && wf.allHandlersFinished());
+      if (!call.ended) await wf.continueAsNew<typeof callWorkflow>({ ...input, carried: call.carry() });
+    }
+  }
+}
+
+/** The loop before the idle deadline: the inactivity timer cancelled and started again on every event. */
+async function untilEndedRearming(
+  call: Call,
+  input: CallWorkflowInput,
+  recovery: Recovery,
+  pending: () => number,
+) {
+  // Silence so far; only platforms that can be asked about a call wait in shorter steps than the inactivity limit.
+  let idleMs = 0;
+  while (!call.ended) {
+    const seq = call.activitySeq;
+    const wait = recovery?.afterMs
+      ? Math.min(recovery.afterMs, call.inactivityTimeoutMs - idleMs)
+      : call.inactivityTimeoutMs;
+    const woke = await wf.condition(
+      () => call.ended || call.activitySeq !== seq || wf.workflowInfo().continueAsNewSuggested,
+      wait,
+    );
+    if (!woke) {
+      idleMs += wait;
+      if (recovery?.afterMs) {
+        await recoverFromPlatform(call, recovery, 'call_end');
+        if (call.ended) {
+          upsertCallSearchAttributes(call);
+          break;
+        }
+      }
+      if (idleMs < call.inactivityTimeoutMs) continue;
+      call.end('inactivity_timeout');
+      upsertCallSearchAttributes(call);
+      break;
+    }
+    idleMs = 0;
+    if (!call.ended && wf.workflowInfo().continueAsNewSuggested) {
+      await wf.condition(() => pending() === 0 && wf.allHandlersFinished());
+      if (!call.ended) await wf.continueAsNew<typeof callWorkflow>({ ...input, carried: call.carry() });
+    }
+  }
 }
 
 async function runDuringCall(call: Call, req: RunActionRequest): Promise<ActionRun> {
