@@ -5,14 +5,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
-import { agentConfigSchema } from '../src/config/agent-schema';
+import { agentConfigJsonSchema } from '../src/config/agent-schema';
 
 export const schemaFile = path.resolve(__dirname, '../schema/agent.schema.json');
 
 export function agentJsonSchema(): string {
-  const schema = z.toJSONSchema(agentConfigSchema, { io: 'input', unrepresentable: 'any' });
-  return `${JSON.stringify({ ...schema, title: 'callflow agent' }, null, 2)}\n`;
+  return `${JSON.stringify({ ...agentConfigJsonSchema(), title: 'callflow agent' }, null, 2)}\n`;
 }
 
 if (require.main === module) {

@@ -269,6 +269,51 @@ describe('agent store API', () => {
     });
   });
 
+  describe('agent schema', () => {
+    it('serves the JSON Schema of an agent config, as the forms read it', async () => {
+      const res = await h.api('GET', '/v1/agent-schema');
+      assert.equal(res.status, 200);
+      const target = res.body.properties.transferTargets.additionalProperties;
+      assert.deepEqual(target.properties.mode.enum, ['warm', 'cold']);
+      assert.deepEqual(Object.keys(target.properties.hours.properties.weekly.properties), [
+        'sun',
+        'mon',
+        'tue',
+        'wed',
+        'thu',
+        'fri',
+        'sat',
+      ]);
+      assert.deepEqual(res.body.properties.scheduling.properties.provider.enum, [
+        'builtin',
+        'google',
+        'outlook',
+        'calcom',
+      ]);
+      assert.deepEqual(res.body.required, ['id', 'name', 'actions']);
+    });
+
+    it('names the weekday and the time zone of bad business hours', async () => {
+      const res = await h.api('POST', '/v1/agents/shop/validate', {
+        ...shop,
+        transferTargets: {
+          sales: {
+            number: '+14155550100',
+            hours: { timezone: 'Mars/Olympus', weekly: { mon: ['09:00-17:00'], tue: ['17:00-09:00'] } },
+          },
+        },
+      });
+      assert.equal(res.status, 400);
+      assert.deepEqual(res.body.details, [
+        { field: 'transferTargets.sales.hours.timezone', message: '"Mars/Olympus" is not an IANA time zone' },
+        {
+          field: 'transferTargets.sales.hours.weekly.tue',
+          message: '"17:00-09:00" must start before it ends, within one day',
+        },
+      ]);
+    });
+  });
+
   describe('action types', () => {
     it('describes every type with the JSON Schema of its settings', async () => {
       const res = await h.api('GET', '/v1/action-types');

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { type Browser, CHROMIUM, launchBrowser, until } from './support/browser';
 import { startCustomerApi } from './support/customer-api';
 import { type Harness, startHarness } from './support/harness';
 
-const CHROMIUM = '/usr/bin/chromium';
 // `npm run screenshots` refreshes the README's pictures; an ordinary run keeps its own out of the tree.
 const SCREENSHOTS =
   process.env.CALLFLOW_SCREENSHOTS === '1'
@@ -15,50 +15,10 @@ const SCREENSHOTS =
 const TEMPORAL_UI = 'http://127.0.0.1:8233';
 const AGENT = 'dash-line';
 
-/** Debian's Chromium, headless, with a throwaway profile and nothing that reaches the network by itself. */
-async function launchBrowser(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'callflow-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1366, height: 860 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-quic',
-      '--disable-sync',
-    ],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15_000);
-  return {
-    context,
-    page,
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('dashboard (in Chromium)', () => {
   let h: Harness;
   let customer: Awaited<ReturnType<typeof startCustomerApi>>;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let browser: Browser;
   let page: Page;
   const errors: string[] = [];
 
@@ -116,9 +76,8 @@ describe('dashboard (in Chromium)', () => {
 
   it('saves settings from the Settings tab (the network policy the actions need)', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
-    const advanced = page.getByLabel('Secrets, network, call and platforms (JSON)');
-    await advanced.fill('{"network": {"allowPrivate": ["127.0.0.1"]}}');
-    await page.getByLabel('Time zone').fill('America/New_York');
+    await page.getByLabel('Private hosts http_request may reach').fill('127.0.0.1');
+    await page.getByRole('group', { name: 'General' }).getByLabel('Time zone').fill('America/New_York');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText(/Saved as version 2/).waitFor();
     await shot('settings');

@@ -194,3 +194,8 @@ export const agentConfigSchema = z
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type PlatformConfig = z.infer<typeof platformSchema>;
 export type ActionDefinition = z.infer<typeof actionSchema>;
+
+/** The agent config as JSON Schema, as written (fields with defaults optional): for editors and forms. */
+export function agentConfigJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(agentConfigSchema, { io: 'input', unrepresentable: 'any' });
+}

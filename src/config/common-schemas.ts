@@ -21,8 +21,13 @@ export const businessHoursSchema = z
   })
   .strict()
   .superRefine((hours, ctx) => {
-    for (const problem of validateBusinessHours(hours as BusinessHours))
-      ctx.addIssue({ code: 'custom', message: problem });
+    // "weekly.mon: …" becomes a problem at weekly.mon, so a form can show it beside that day.
+    for (const problem of validateBusinessHours(hours as BusinessHours)) {
+      const m = /^([a-z]+(?:\.[a-z]+)?): ([\s\S]*)$/.exec(problem);
+      ctx.addIssue(
+        m ? { code: 'custom', path: m[1].split('.'), message: m[2] } : { code: 'custom', message: problem },
+      );
+    }
   });
 
 export const schedulingSchema = z

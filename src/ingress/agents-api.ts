@@ -13,7 +13,7 @@ import { readAgentSources } from '../agents/files';
 import { AgentValidationError, type FieldProblem, validateAgent } from '../agents/problems';
 import { AgentRegistry } from '../agents/registry';
 import { TryArgumentsError, type TryDeps, tryAction, tryRequestSchema } from '../agents/try-action';
-import { type AgentConfig, actionBaseShape } from '../config/agent-schema';
+import { type AgentConfig, actionBaseShape, agentConfigJsonSchema } from '../config/agent-schema';
 import type { Logger } from '../observability/logger';
 import type { Stage } from '../shared/types';
 import { CallLog, decodeCursor } from '../store/call-log';
@@ -48,6 +48,11 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
 
   router.get('/action-types', (_req, res) => {
     res.json(actionTypeSchemas());
+  });
+
+  router.get('/agent-schema', (_req, res) => {
+    agentSchema ??= agentConfigJsonSchema();
+    res.json(agentSchema);
   });
 
   router.get('/agents', async (_req, res) => {
@@ -286,6 +291,7 @@ function summary(config: Record<string, unknown>, version: AgentVersion | null) 
   };
 }
 
+let agentSchema: unknown;
 let typeSchemas: unknown;
 /** JSON Schema of each type's settings (as written, before defaults apply), for generating forms. */
 function actionTypeSchemas() {

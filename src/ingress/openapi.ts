@@ -456,6 +456,13 @@ function agentPaths(): Json {
     '/v1/agents/{id}/versions/{version}/restore': {
       post: op('Restore a version as a new one', [id, version], { '200': saved, ...write }),
     },
+    '/v1/agent-schema': {
+      get: op(
+        'The JSON Schema of an agent config as written (what schema/agent.schema.json holds), for forms',
+        [],
+        { '200': { description: 'JSON Schema 2020-12', content: json(opaqueObject) }, ...read },
+      ),
+    },
     '/v1/action-types': {
       get: op('Every action type with the JSON Schema of its settings', [], { '200': saved, ...read }),
     },

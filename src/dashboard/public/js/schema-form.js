@@ -1,6 +1,7 @@
-// A form generated from an action type's JSON Schema: text, number, checkbox and select inputs where the
-// schema is simple, a JSON field where it is not (unions, maps, lists of objects). Each field reads back its
-// value or a problem naming the field.
+// A form generated from a JSON Schema (an action type's settings, parts of the agent config): text, number,
+// checkbox and select inputs where the schema is simple, a JSON field where it is not (unions, maps, lists of
+// objects). Each field reads back its value or a problem naming the field; with `slots`, problems are shown
+// beside the field they name.
 
 import { h, json, uid } from './dom.js';
 import { attachTemplateCompletion } from './template-complete.js';
@@ -19,7 +20,16 @@ const LONG_TEXT = new Set([
 /**
  * @param {object} schema JSON Schema of an object
  * @param {object} value current values
- * @param {{ references: () => string[], skip?: Set<string> }} opts
+ * @param {{
+ *   references?: () => string[],
+ *   skip?: Set<string>,
+ *   labels?: Record<string, string>,
+ *   templates?: Set<string>,
+ *   slots?: import('./forms/problems.js').ProblemSlots,
+ *   collapsible?: Set<string>,
+ * }} opts labels by path or name (default: the name); templates: the fields offered {{…}} completion
+ *   (default: every text field); slots: where problems are shown, by path; collapsible: the paths of
+ *   optional nested objects that fold into a <details>
  * @returns {{ element: HTMLElement, read: () => { value: object, problems: {field,message}[] } }}
  */
 export function objectFields(schema, value, opts, path = '') {
@@ -48,6 +58,14 @@ export function objectFields(schema, value, opts, path = '') {
   };
 }
 
+/** The part of an object schema with these properties, in the order given. */
+export function pick(schema, names) {
+  const properties = Object.fromEntries(
+    names.filter((n) => schema.properties?.[n]).map((n) => [n, schema.properties[n]]),
+  );
+  return { ...schema, properties, required: (schema.required ?? []).filter((n) => n in properties) };
+}
+
 function kindOf(prop) {
   if (prop.enum) return 'enum';
   if (prop.type === 'string') return 'string';
@@ -62,18 +80,25 @@ function field(name, prop, value, required, opts, path) {
   const id = uid('field');
   const hintId = `${id}-hint`;
   const kind = kindOf(prop);
+  const labelText = opts.labels?.[path] ?? opts.labels?.[name] ?? name;
   const label = h(
     'label',
     { for: id },
-    name,
+    labelText,
     required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null,
   );
+  const completes = (input) =>
+    !opts.templates || opts.templates.has(name)
+      ? attachTemplateCompletion(input, opts.references ?? (() => []))
+      : input;
+  const slot = (control) => opts.slots?.add(path, control, labelText) ?? null;
   const hintText = [
     prop.description,
     prop.default !== undefined ? `Default: ${JSON.stringify(prop.default)}` : null,
   ]
     .filter(Boolean)
-    .join('. ');
+    .join('. ')
+    .replace(/([^.])$/, '$1.');
   const hint = hintText ? h('p', { class: 'hint', id: hintId }, hintText) : null;
   const common = {
     id,
@@ -85,12 +110,26 @@ function field(name, prop, value, required, opts, path) {
 
   if (kind === 'object') {
     const inner = objectFields(prop, value, opts, path);
+    // Optional groups may fold away, open when they hold something.
+    const fieldset =
+      opts.collapsible?.has(path) && !required
+        ? h(
+            'details',
+            { class: 'nested', open: (value && Object.keys(value).length > 0) || undefined },
+            h('summary', {}, labelText),
+            hint,
+            inner.element,
+          )
+        : h('fieldset', { class: 'nested' }, h('legend', {}, labelText), hint, inner.element);
+    fieldset.append(slot(fieldset) ?? '');
     return {
       name,
-      element: h('fieldset', { class: 'nested' }, h('legend', {}, name), hint, inner.element),
+      element: fieldset,
       read() {
         const r = inner.read();
-        return { value: Object.keys(r.value).length ? r.value : undefined, problems: r.problems };
+        // An optional object left empty is left out, whatever its own fields require.
+        if (!Object.keys(r.value).length) return { value: undefined, problems: required ? r.problems : [] };
+        return { value: r.value, problems: r.problems };
       },
     };
   }
@@ -146,7 +185,7 @@ function field(name, prop, value, required, opts, path) {
       if (input.value === '') return required ? { problems: problem('required') } : { problems: [] };
       return { value: input.value, problems: [] };
     };
-    return wrap(name, label, attachTemplateCompletion(input, opts.references), hint, read);
+    return wrap(name, label, completes(input), hint, read, false, slot(input));
   } else if (kind === 'lines') {
     input = h('textarea', { ...common, rows: 3, value: Array.isArray(value) ? value.join('\n') : '' });
     if (hint) hint.append(' One per line.');
@@ -178,12 +217,12 @@ function field(name, prop, value, required, opts, path) {
         return { problems: problem(`not valid JSON: ${err.message}`) };
       }
     };
-    return wrap(name, label, attachTemplateCompletion(input, opts.references), hint, read);
+    return wrap(name, label, completes(input), hint, read, false, slot(input));
   }
-  return wrap(name, label, input, hint, read, kind === 'boolean');
+  return wrap(name, label, input, hint, read, kind === 'boolean', slot(input));
 }
 
-function wrap(name, label, control, hint, read, inline = false) {
+function wrap(name, label, control, hint, read, inline = false, problem = null) {
   return {
     name,
     element: h(
@@ -191,6 +230,7 @@ function wrap(name, label, control, hint, read, inline = false) {
       { class: inline ? 'field inline' : 'field' },
       inline ? [control, label] : [label, control],
       hint,
+      problem,
     ),
     read,
   };

@@ -1,165 +1,202 @@
-// The Settings tab: a form for the simple fields, validated JSON editors for transfer targets (hours and
-// fallback chains), the calendar and the rest. Every edit is checked with POST /validate; Save uses If-Match.
+// The Settings tab: forms generated from the agent's JSON Schema (GET /v1/agent-schema) for the general fields,
+// transfer targets (hours, fallback chains), the calendar and the advanced settings. Every edit is checked with
+// POST /validate and each problem is shown beside the field it names; Save uses If-Match.
 import { ApiError, api, q } from '../api.js';
-import { clear, errorBox, h, json, maskPhone } from '../dom.js';
+import { clear, errorBox, h } from '../dom.js';
+import { calendarFields } from '../forms/calendar.js';
+import { ProblemSlots } from '../forms/problems.js';
+import { transferTargetsFields } from '../forms/transfer-targets.js';
+import { objectFields, pick } from '../schema-form.js';
+import { referencesFor } from '../template-complete.js';
 
+const TELEPHONY_LABELS = {
+  'telephony.provider': 'Telephony',
+  'telephony.smsFrom': 'SMS sending number',
+  'telephony.agentTwimlUrl': 'Agent TwiML URL',
+  'telephony.holdMusicUrl': 'Hold music URL',
+};
+const PLATFORM_LABELS = {
+  retell: 'Retell',
+  vapi: 'Vapi',
+  justcall: 'JustCall',
+  elevenlabs: 'ElevenLabs',
+};
 const ADVANCED_KEYS = ['secrets', 'network', 'call', 'platforms'];
 
-export async function renderSettingsTab({ panel, stored, reload }) {
-  const agent = structuredClone(stored.agent);
-  const input = (id, label, value, hint, attrs = {}) => {
-    const el = h('input', { id, name: id, value: value ?? '', ...attrs });
-    return {
-      el,
-      field: h(
-        'div',
-        { class: 'field' },
-        h('label', { for: id }, label),
-        el,
-        hint ? h('p', { class: 'hint' }, hint) : null,
-      ),
-    };
-  };
-  const name = input('s-name', 'Name', agent.name, null, { required: true });
-  const timezone = input('s-timezone', 'Time zone', agent.timezone, 'IANA name, e.g. America/New_York');
-  const provider = h(
-    'select',
-    { id: 's-provider', name: 'provider' },
-    ['platform', 'twilio'].map((p) =>
-      h('option', { value: p, selected: (agent.telephony?.provider ?? 'platform') === p || undefined }, p),
-    ),
-  );
-  const smsFrom = input(
-    's-smsFrom',
-    'SMS sending number',
-    agent.telephony?.smsFrom,
-    'E.164; defaults to TWILIO_FROM_NUMBER',
-    { type: 'tel', autocomplete: 'off' },
-  );
-  const twiml = input(
-    's-twiml',
-    'Agent TwiML URL',
-    agent.telephony?.agentTwimlUrl,
-    'Twilio: where a caller goes back to the AI agent',
-    { type: 'url' },
-  );
+let agentSchemaCache = null;
+async function agentSchema() {
+  agentSchemaCache ??= (await api('GET', 'agent-schema')).body;
+  return agentSchemaCache;
+}
 
-  const editor = (id, label, value, hint) => {
-    const el = h('textarea', {
+function advancedLabels(schema) {
+  const labels = {
+    secrets: 'Secrets (environment variable names)',
+    network: 'Network',
+    'network.allowPrivate': 'Private hosts http_request may reach',
+    call: 'Call',
+    'call.inactivityTimeoutSeconds': 'End a silent call after (seconds)',
+    platforms: 'Voice platforms',
+  };
+  for (const p of Object.keys(schema.properties?.platforms?.properties ?? {})) {
+    labels[`platforms.${p}`] = PLATFORM_LABELS[p] ?? p;
+    labels[`platforms.${p}.secrets`] =
+      `${PLATFORM_LABELS[p] ?? p} webhook secrets (environment variable names)`;
+    labels[`platforms.${p}.apiKey`] = `${PLATFORM_LABELS[p] ?? p} API key (environment variable name)`;
+    labels[`platforms.${p}.apiUrl`] = `${PLATFORM_LABELS[p] ?? p} API URL`;
+    labels[`platforms.${p}.recoverAfterSeconds`] = 'Recover a call silent for (seconds)';
+    labels[`platforms.${p}.awaitAnalysisSeconds`] = 'Wait for the post-call analysis (seconds)';
+  }
+  return labels;
+}
+
+export async function renderSettingsTab({ panel, stored, reload }) {
+  let schema;
+  try {
+    schema = await agentSchema();
+  } catch (err) {
+    clear(panel, errorBox(`Could not load the agent schema: ${err.message}`, err.details));
+    return;
+  }
+  const agent = structuredClone(stored.agent);
+  const slots = new ProblemSlots();
+  const text = (id, label, value, hint, attrs = {}) => {
+    const el = h('input', {
       id,
       name: id,
-      class: 'code',
-      rows: 10,
-      spellcheck: 'false',
-      value: value === undefined ? '' : json(value),
+      value: value ?? '',
+      'aria-describedby': hint ? `${id}-hint` : undefined,
+      ...attrs,
     });
-    const problem = h('p', { class: 'field-error', 'aria-live': 'polite' });
-    el.setAttribute('aria-describedby', `${id}-hint`);
-    return {
+    const field = h(
+      'div',
+      { class: 'field' },
+      h('label', { for: id }, label),
       el,
-      problem,
-      field: h(
-        'div',
-        { class: 'field' },
-        h('label', { for: id }, label),
-        el,
-        h('p', { class: 'hint', id: `${id}-hint` }, hint),
-        problem,
-      ),
-    };
+      hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null,
+    );
+    return { el, field };
   };
-  const targets = editor(
-    's-targets',
-    'Transfer targets (JSON)',
-    agent.transferTargets ?? {},
-    'name → { number | sip, mode, ringTimeoutSeconds, hours: { timezone, weekly, closedDates }, fallback: [{ target } | { voicemail } | { agent }] }',
+  const name = text('s-name', 'Name', agent.name, null, { required: true });
+  name.field.append(slots.add('name', name.el, 'Name'));
+  const timezone = text('s-timezone', 'Time zone', agent.timezone, 'IANA name, e.g. America/New_York', {
+    list: 'iana-time-zones',
+    autocomplete: 'off',
+  });
+  timezone.field.append(slots.add('timezone', timezone.el, 'Time zone'));
+  const agentTimezone = () => timezone.el.value.trim() || 'UTC';
+
+  const telephony = objectFields(
+    schema.properties.telephony,
+    agent.telephony,
+    { slots, labels: TELEPHONY_LABELS, templates: new Set() },
+    'telephony',
   );
-  const scheduling = editor(
-    's-scheduling',
-    'Calendar (JSON)',
-    agent.scheduling,
-    'scheduling: { provider: builtin | google | outlook | calcom, calendarId, hours, durationMinutes, … }. CRM logging is the crm_log action’s settings.',
-  );
-  const advanced = editor(
-    's-advanced',
-    'Secrets, network, call and platforms (JSON)',
-    Object.fromEntries(ADVANCED_KEYS.filter((k) => agent[k] !== undefined).map((k) => [k, agent[k]])),
-    'secrets (env vars {{env.X}} may read), network.allowPrivate, call.inactivityTimeoutSeconds, platforms (webhook secrets by env var name)',
-  );
+  const targets = transferTargetsFields(schema.properties.transferTargets, agent.transferTargets, {
+    references: () => referencesFor(agent, 'duringCall', -1, {}),
+    timezone: agentTimezone,
+  });
+  const calendar = calendarFields(schema.properties.scheduling, agent.scheduling, {
+    timezone: agentTimezone,
+  });
+  const advanced = objectFields(pick(schema, ADVANCED_KEYS), agent, {
+    slots,
+    labels: advancedLabels(schema),
+    templates: new Set(),
+    collapsible: new Set(
+      Object.keys(schema.properties?.platforms?.properties ?? {}).map((p) => `platforms.${p}`),
+    ),
+  });
 
   const problems = h('div', {});
   const status = h('div', { 'aria-live': 'polite' });
-  const summary = h('div', {});
 
   const build = () => {
-    const out = { ...agent, name: name.el.value.trim() };
+    const config = { ...agent, name: name.el.value.trim() };
     const local = [];
-    if (timezone.el.value.trim()) out.timezone = timezone.el.value.trim();
-    else delete out.timezone;
-    out.telephony = { ...(agent.telephony ?? {}), provider: provider.value };
-    for (const [key, f] of [
-      ['smsFrom', smsFrom],
-      ['agentTwimlUrl', twiml],
-    ]) {
-      if (f.el.value.trim()) out.telephony[key] = f.el.value.trim();
-      else delete out.telephony[key];
-    }
-    for (const [key, ed] of [
+    if (!config.name) local.push({ field: 'name', message: 'required' });
+    if (timezone.el.value.trim()) config.timezone = timezone.el.value.trim();
+    else delete config.timezone;
+    for (const k of ['telephony', 'transferTargets', 'scheduling', ...ADVANCED_KEYS]) delete config[k];
+    const parts = [
+      ['telephony', telephony],
       ['transferTargets', targets],
-      ['scheduling', scheduling],
-      ['(advanced)', advanced],
-    ]) {
-      clear(ed.problem);
-      if (!ed.el.value.trim()) {
-        if (key !== '(advanced)') delete out[key];
-        continue;
-      }
-      try {
-        const value = JSON.parse(ed.el.value);
-        if (key === '(advanced)') {
-          for (const k of ADVANCED_KEYS) delete out[k];
-          Object.assign(out, value);
-        } else out[key] = value;
-      } catch (err) {
-        clear(ed.problem, `Not valid JSON: ${err.message}`);
-        local.push({ field: key, message: 'not valid JSON' });
-      }
+      ['scheduling', calendar],
+    ];
+    for (const [key, part] of parts) {
+      const r = part.read();
+      local.push(...r.problems);
+      if (r.value !== undefined && (key !== 'transferTargets' || Object.keys(r.value).length))
+        config[key] = r.value;
     }
-    return { config: out, local };
+    const rest = advanced.read();
+    local.push(...rest.problems);
+    Object.assign(config, rest.value);
+    return { config, local };
+  };
+
+  const showProblems = (list) => {
+    const unplaced = slots.show(calendar.show(targets.show(list)));
+    clear(
+      problems,
+      list.length
+        ? errorBox(
+            `This configuration cannot be saved yet (${list.length} problem${list.length > 1 ? 's' : ''}${
+              unplaced.length < list.length ? ', marked beside the fields' : ''
+            }):`,
+            list,
+          )
+        : null,
+    );
   };
 
   let timer;
+  let latest = 0;
+  /** Validates what the form holds; resolves to the config when it may be saved. */
   const check = async () => {
+    const run = ++latest;
     const { config, local } = build();
-    renderTargets(summary, config.transferTargets);
-    if (local.length) return showProblems(local);
+    if (local.length) {
+      showProblems(local);
+      return undefined;
+    }
     try {
       await api('POST', `agents/${q(agent.id)}/validate`, config);
-      showProblems([]);
+      if (run === latest) showProblems([]);
       return config;
     } catch (err) {
-      showProblems(
-        err instanceof ApiError && err.details.length ? err.details : [{ field: '', message: err.message }],
-      );
+      if (run === latest)
+        showProblems(
+          err instanceof ApiError && err.details.length ? err.details : [{ field: '', message: err.message }],
+        );
+      return undefined;
     }
-  };
-  const showProblems = (list) => {
-    clear(problems, list.length ? errorBox('This configuration cannot be saved yet:', list) : null);
-    return undefined;
   };
 
   const form = h(
     'form',
     {
       class: 'settings',
+      novalidate: true,
       oninput: () => {
+        clearTimeout(timer);
+        timer = setTimeout(check, 400);
+      },
+      onchange: () => {
         clearTimeout(timer);
         timer = setTimeout(check, 400);
       },
       onsubmit: async (e) => {
         e.preventDefault();
+        clearTimeout(timer);
+        clear(status);
         const config = await check();
-        if (!config) return;
+        if (!config) {
+          const invalid = form.querySelector('[aria-invalid="true"]');
+          const focusable = 'input, select, textarea, button';
+          (invalid?.matches(focusable) ? invalid : invalid?.querySelector(focusable))?.focus();
+          return;
+        }
         try {
           const { body } = await api('PUT', `agents/${q(agent.id)}`, config, {
             'if-match': String(stored.version),
@@ -175,6 +212,7 @@ export async function renderSettingsTab({ panel, stored, reload }) {
               err.details,
             ),
           );
+          if (err.status === 400 && err.details.length) showProblems(err.details);
         }
       },
     },
@@ -183,27 +221,21 @@ export async function renderSettingsTab({ panel, stored, reload }) {
       { class: 'card' },
       h('legend', {}, 'General'),
       h('div', { class: 'row' }, name.field, timezone.field),
-      h(
-        'div',
-        { class: 'row' },
-        h(
-          'div',
-          { class: 'field' },
-          h('label', { for: 's-provider' }, 'Telephony'),
-          provider,
-          h(
-            'p',
-            { class: 'hint' },
-            'platform: the voice platform transfers; twilio: callflow dials through Twilio',
-          ),
-        ),
-        smsFrom.field,
-      ),
-      twiml.field,
+      telephony.element,
     ),
-    h('fieldset', { class: 'card' }, h('legend', {}, 'Transfer targets'), summary, targets.field),
-    h('fieldset', { class: 'card' }, h('legend', {}, 'Calendar'), scheduling.field),
-    h('fieldset', { class: 'card' }, h('legend', {}, 'Advanced'), advanced.field),
+    h(
+      'fieldset',
+      { class: 'card' },
+      h('legend', {}, 'Transfer targets'),
+      h(
+        'p',
+        { class: 'hint' },
+        'Where the transfer action can send a caller. A target that does not answer, or is closed, hands the call to its fallback chain.',
+      ),
+      targets.element,
+    ),
+    h('fieldset', { class: 'card' }, h('legend', {}, 'Calendar'), calendar.element),
+    h('fieldset', { class: 'card' }, h('legend', {}, 'Advanced'), advanced.element),
     problems,
     h(
       'div',
@@ -213,71 +245,4 @@ export async function renderSettingsTab({ panel, stored, reload }) {
     ),
   );
   clear(panel, form);
-  renderTargets(summary, agent.transferTargets);
-}
-
-function renderTargets(el, targets) {
-  const entries = Object.entries(targets && typeof targets === 'object' ? targets : {});
-  if (!entries.length) return clear(el, h('p', { class: 'hint' }, 'No transfer targets.'));
-  clear(
-    el,
-    h(
-      'table',
-      { class: 'table compact' },
-      h('caption', { class: 'visually-hidden' }, 'Transfer targets'),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['Target', 'Destination', 'Mode', 'Hours', 'Fallback chain'].map((t) =>
-            h('th', { scope: 'col' }, t),
-          ),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        entries.map(([name, t]) =>
-          h(
-            'tr',
-            {},
-            h(
-              'td',
-              {},
-              h('code', {}, name),
-              t?.description ? h('div', { class: 'hint' }, t.description) : null,
-            ),
-            h('td', {}, t?.number ? maskPhone(t.number) : (t?.sip ?? '')),
-            h('td', {}, t?.mode ?? 'warm'),
-            h(
-              'td',
-              {},
-              t?.hours
-                ? `${t.hours.timezone ?? ''}: ${Object.entries(t.hours.weekly ?? {})
-                    .map(([d, r]) => `${d} ${[].concat(r).join(', ')}`)
-                    .join('; ')}`
-                : 'always',
-            ),
-            h(
-              'td',
-              {},
-              (t?.fallback ?? [])
-                .map((s) =>
-                  s.target
-                    ? `→ ${s.target}`
-                    : s.voicemail
-                      ? '→ voicemail'
-                      : s.agent
-                        ? '→ back to the agent'
-                        : '→ ?',
-                )
-                .join(' ') || '—',
-            ),
-          ),
-        ),
-      ),
-    ),
-  );
 }
