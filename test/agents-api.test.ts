@@ -372,4 +372,193 @@ describe('agent store API', () => {
       assert.equal(res.body.details[0].field, 'args.order_id');
     });
   });
+
+  describe('try an action that is not saved', () => {
+    const versionsOf = async (id: string) =>
+      (await h.api('GET', `/v1/agents/${id}/versions`)).body.versions.length;
+
+    it('renders an action given in the body against the saved agent, and saves nothing', async () => {
+      const before = await versionsOf('shop');
+      const res = await h.api('POST', '/v1/agents/shop/actions/afterCall/try', {
+        action: {
+          id: 'thank_you',
+          type: 'send_sms',
+          body: 'Thanks! Ticket {{actions.open_ticket.ticket}} is open for {{call.from}}.',
+        },
+        call: { from: '+14155550142', actions: { open_ticket: { ticket: 'T-41' } } },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.rendered.body, 'Thanks! Ticket T-41 is open for +14155550142.');
+      assert.equal(res.body.rendered.to, '+14155550142');
+      assert.deepEqual(res.body.result, {
+        status: 'completed',
+        output: res.body.result.output,
+        dryRun: true,
+      });
+      assert.equal(res.body.result.output.provider, 'dry-run');
+      assert.equal(res.body.result.output.status, 'not_sent');
+      // Placed at the end of the stage: every earlier action without a sample output is assumed empty.
+      assert.deepEqual(res.body.assumedEmpty, ['lookup_order', 'follow_up']);
+      assert.equal(typeof res.body.version, 'number');
+      assert.equal(await versionsOf('shop'), before);
+      const saved = (await h.api('GET', '/v1/agents/shop')).body.agent;
+      assert.ok(!saved.actions.afterCall.some((a: { id: string }) => a.id === 'thank_you'));
+    });
+
+    it('tries an edited action in place of the saved one with that id, and sends it only when asked', async () => {
+      const edited = {
+        id: 'lookup_order',
+        type: 'http_request',
+        args: {
+          order_id: { type: 'string', required: true },
+          region: { type: 'string', enum: ['eu', 'us'] },
+        },
+        url: `${customer.url}/orders/{{args.region}}-{{args.order_id}}`,
+        headers: { 'x-region': '{{args.region}}' },
+        output: { order_status: 'body.status', eta: 'body.eta' },
+      };
+      const count = customer.requests.length;
+      const shown = await h.api('POST', '/v1/agents/shop/actions/duringCall/try', {
+        action: edited,
+        args: { order_id: 'A-9', region: 'eu' },
+      });
+      assert.equal(shown.status, 200, JSON.stringify(shown.body));
+      assert.equal(shown.body.rendered.url, `${customer.url}/orders/eu-A-9`);
+      assert.equal(shown.body.rendered.method, 'GET');
+      assert.deepEqual(shown.body.rendered.headers, { 'x-region': 'eu' });
+      assert.equal(shown.body.result.status, 'not_sent');
+      assert.equal(customer.requests.length, count);
+
+      const sent = await h.api('POST', '/v1/agents/shop/actions/duringCall/try', {
+        action: edited,
+        args: { order_id: 'A-9', region: 'eu' },
+        send: true,
+      });
+      assert.equal(sent.body.result.status, 'completed', JSON.stringify(sent.body));
+      assert.deepEqual(sent.body.result.output, { order_status: 'status-of-eu-A-9', eta: '2 days' });
+      assert.equal(customer.requests.at(-1)?.url, '/orders/eu-A-9');
+      assert.equal(customer.requests.at(-1)?.headers['x-region'], 'eu');
+    });
+
+    it('tries an action inside an unsaved draft of the agent, at the position given', async () => {
+      const draft = structuredClone(shop) as any;
+      draft.actions.afterCall.unshift({
+        id: 'score',
+        type: 'http_request',
+        method: 'POST',
+        url: `${customer.url}/tickets`,
+        output: { score: 'body.ticket' },
+      });
+      const action = {
+        id: 'rate',
+        type: 'crm_log',
+        provider: 'dry-run',
+        summary: 'Score {{actions.score.score}}',
+      };
+      const inDraft = await h.api('POST', '/v1/agents/shop/actions/afterCall/try', {
+        agent: draft,
+        action,
+        position: 1,
+        call: { actions: { score: { score: 'S-3' } } },
+      });
+      assert.equal(inDraft.status, 200, JSON.stringify(inDraft.body));
+      assert.equal(inDraft.body.rendered.summary, 'Score S-3');
+      assert.equal(inDraft.body.result.status, 'completed');
+      assert.equal(inDraft.body.version, null, 'a draft is no saved version');
+      assert.deepEqual(inDraft.body.assumedEmpty, ['lookup_order']);
+
+      // The saved agent has no "score", so the same action is refused there, naming its field.
+      const inSaved = await h.api('POST', '/v1/agents/shop/actions/afterCall/try', { action });
+      assert.equal(inSaved.status, 400);
+      assert.deepEqual(inSaved.body.details, [
+        { field: 'action.summary', message: '{{actions.score.score}}: there is no action "score"' },
+      ]);
+    });
+
+    it('refuses an invalid action with 400, naming each field as sent in the body', async () => {
+      const before = await versionsOf('shop');
+      const bad = await h.api('POST', '/v1/agents/shop/actions/afterCall/try', {
+        action: { id: 'text', type: 'send_sms', colour: 'red' },
+      });
+      assert.equal(bad.status, 400);
+      assert.deepEqual(
+        [...bad.body.details].sort((a: any, b: any) => a.field.localeCompare(b.field)),
+        [
+          { field: 'action.body', message: 'required' },
+          { field: 'action.colour', message: 'unknown setting' },
+        ],
+      );
+      assert.match(bad.body.error, /action\.body/);
+
+      const unknownType = await h.api('POST', '/v1/agents/shop/actions/afterCall/try', {
+        action: { id: 'x', type: 'fax' },
+      });
+      assert.equal(unknownType.status, 400);
+      assert.equal(unknownType.body.details[0].field, 'action.type');
+      assert.match(unknownType.body.details[0].message, /unknown action type "fax"/);
+
+      const noAction = await h.api('POST', '/v1/agents/shop/actions/afterCall/try', { args: {} });
+      assert.equal(noAction.status, 400);
+      assert.deepEqual(noAction.body.details, [
+        { field: 'action', message: noAction.body.details[0].message },
+      ]);
+
+      const tooFar = await h.api('POST', '/v1/agents/shop/actions/afterCall/try', {
+        action: { id: 'note', type: 'crm_log', provider: 'dry-run' },
+        position: 9,
+      });
+      assert.equal(tooFar.status, 400);
+      assert.deepEqual(tooFar.body.details, [{ field: 'position', message: '0 to 2' }]);
+
+      const draftBroken = structuredClone(shop) as any;
+      delete draftBroken.actions.afterCall[1].body;
+      const inBrokenDraft = await h.api('POST', '/v1/agents/shop/actions/afterCall/try', {
+        agent: draftBroken,
+        action: { id: 'note', type: 'crm_log', provider: 'dry-run' },
+      });
+      assert.equal(inBrokenDraft.status, 400);
+      assert.deepEqual(inBrokenDraft.body.details, [
+        { field: 'agent.actions.afterCall[1].body', message: 'required' },
+      ]);
+
+      const otherId = await h.api('POST', '/v1/agents/shop/actions/afterCall/try', {
+        agent: { ...shop, id: 'elsewhere' },
+        action: { id: 'note', type: 'crm_log', provider: 'dry-run' },
+      });
+      assert.equal(otherId.status, 400);
+      assert.equal(otherId.body.details[0].field, 'agent.id');
+
+      const wrongStage = await h.api('POST', '/v1/agents/shop/actions/atNight/try', {
+        action: { id: 'note', type: 'crm_log', provider: 'dry-run' },
+      });
+      assert.equal(wrongStage.status, 400);
+      assert.equal(wrongStage.body.details[0].field, 'stage');
+      assert.equal(await versionsOf('shop'), before);
+    });
+
+    it("refuses a draft during-call action's missing arguments, naming them", async () => {
+      const res = await h.api('POST', '/v1/agents/shop/actions/duringCall/try', {
+        action: {
+          id: 'check_stock',
+          type: 'http_request',
+          args: { sku: { type: 'string', required: true } },
+          url: `${customer.url}/stock/{{args.sku}}`,
+        },
+        args: { colour: 'red' },
+      });
+      assert.equal(res.status, 400);
+      assert.ok(
+        res.body.details.some((d: any) => d.field === 'args.sku'),
+        JSON.stringify(res.body),
+      );
+    });
+
+    it('answers 404 for an unknown agent', async () => {
+      const res = await h.api('POST', '/v1/agents/nobody/actions/afterCall/try', {
+        action: { id: 'note', type: 'crm_log', provider: 'dry-run' },
+      });
+      assert.equal(res.status, 404);
+      assert.equal(res.body.details[0].field, 'id');
+    });
+  });
 });

@@ -183,6 +183,62 @@ describe('dashboard (in Chromium)', () => {
     await dialog().getByRole('button', { name: 'Close' }).click();
   });
 
+  it('tries an action from its form before it is added or saved, and sends it only when asked', async () => {
+    const before = (await h.api('GET', `/v1/agents/${AGENT}`)).body.version;
+    await page.getByRole('button', { name: 'Add Action to During Call' }).click();
+    await dialog()
+      .getByRole('radio', { name: /^http_request/ })
+      .check();
+    await dialog().getByRole('button', { name: 'Next' }).click();
+    const editor = dialog();
+    await editor.getByRole('textbox', { name: 'id', exact: true }).fill('check_stock');
+    await editor.getByLabel('args (JSON)').fill('{"sku": {"type": "string", "required": true}}');
+    const url = editor.getByLabel(/^url/);
+    await url.fill(`${customer.url}/stock/{{args.colour}}`);
+    const tryButton = editor.getByRole('button', { name: 'Try it', exact: true });
+    await tryButton.click();
+
+    // A reference the form cannot resolve comes back from the API naming the field.
+    const trial = page
+      .locator('dialog[open]')
+      .filter({ has: page.getByRole('heading', { name: /^Try check_stock/ }) });
+    await trial.getByRole('heading', { name: 'Try check_stock (not saved)' }).waitFor();
+    assert.equal(
+      await trial.getByLabel('Sample arguments (JSON)').inputValue(),
+      '{\n  "sku": "sample-sku"\n}',
+    );
+    await trial.getByRole('button', { name: 'Run dry-run' }).click();
+    const problem = trial.getByRole('alert');
+    await problem.getByText('action.url', { exact: true }).waitFor();
+    assert.match((await problem.textContent()) ?? '', /args\.colour/);
+    await trial.getByRole('button', { name: 'Close' }).click();
+    assert.equal(await tryButton.evaluate((el) => el.matches(':focus')), true, 'focus back on Try it');
+
+    await url.fill(`${customer.url}/stock/{{args.sku}}`);
+    const requests = customer.requests.length;
+    await tryButton.click();
+    await trial.getByLabel('Sample arguments (JSON)').fill('{"sku": "B-12"}');
+    await trial.getByRole('button', { name: 'Run dry-run' }).click();
+    await trial.getByRole('heading', { name: 'Rendered request' }).waitFor();
+    const [rendered, result] = await trial.locator('pre').allTextContents();
+    assert.equal(JSON.parse(rendered).url, `${customer.url}/stock/B-12`);
+    assert.equal(JSON.parse(result).status, 'not_sent');
+    assert.equal(customer.requests.length, requests, 'nothing was sent');
+
+    await trial.getByLabel('Really send the HTTP request').check();
+    await trial.getByRole('button', { name: 'Run dry-run' }).click();
+    await trial.getByText('Completed: it was sent.').waitFor();
+    assert.equal(customer.requests.at(-1)?.url, '/stock/B-12');
+    await shot('try-unsaved-action');
+    await trial.getByRole('button', { name: 'Close' }).click();
+    await editor.getByRole('button', { name: 'Cancel' }).click();
+    await dialog().waitFor({ state: 'detached' });
+
+    const after = (await h.api('GET', `/v1/agents/${AGENT}`)).body;
+    assert.equal(after.version, before, 'nothing was saved');
+    assert.ok(!after.agent.actions.duringCall.some((a: { id: string }) => a.id === 'check_stock'));
+  });
+
   it('lists a call run through the ingress in the Calls tab, with its actions in the saved order', async () => {
     const callId = `dash-${Date.now()}`;
     const at = (s: number) => new Date(Date.UTC(2026, 0, 5, 15, 0, s)).toISOString();

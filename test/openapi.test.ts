@@ -198,6 +198,23 @@ describe('OpenAPI document', () => {
     assert.equal(schemas.CallId.pattern, '^[A-Za-z0-9._:-]{1,128}$');
   });
 
+  it("describes the dry runs' bodies from the schemas they parse with", () => {
+    const { schemas } = doc.components;
+    const draft = doc.paths['/v1/agents/{id}/actions/{stage}/try'].post;
+    assert.deepEqual(draft.requestBody.content['application/json'].schema, {
+      $ref: '#/components/schemas/TryDraftRequest',
+    });
+    assert.deepEqual(schemas.TryDraftRequest.required, ['action']);
+    assert.equal(schemas.TryDraftRequest.additionalProperties, false);
+    for (const field of ['action', 'position', 'agent', 'args', 'call', 'send'])
+      assert.ok(schemas.TryDraftRequest.properties[field], field);
+    const saved = doc.paths['/v1/agents/{id}/actions/{stage}/{actionId}/try'].post;
+    assert.deepEqual(saved.requestBody.content['application/json'].schema, {
+      $ref: '#/components/schemas/TryRequest',
+    });
+    assert.equal(schemas.TryRequest.properties.action, undefined);
+  });
+
   it('documents every route the ingress serves, and serves every documented route', () => {
     const served = servedRoutes(fullIngress());
     assert.ok(served.length >= 15, `only ${served.length} routes found`);

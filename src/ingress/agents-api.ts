@@ -12,10 +12,17 @@ import {
 import { readAgentSources } from '../agents/files';
 import { AgentValidationError, type FieldProblem, validateAgent } from '../agents/problems';
 import { AgentRegistry } from '../agents/registry';
-import { TryArgumentsError, type TryDeps, tryAction, tryRequestSchema } from '../agents/try-action';
+import {
+  TryArgumentsError,
+  type TryDeps,
+  type TryRequest,
+  tryAction,
+  tryRequestSchema,
+} from '../agents/try-action';
+import { draftProblems, PositionError, placeAction, tryDraftRequestSchema } from '../agents/try-draft';
 import { type AgentConfig, actionBaseShape, agentConfigJsonSchema } from '../config/agent-schema';
 import type { Logger } from '../observability/logger';
-import type { Stage } from '../shared/types';
+import type { ActionConfig, Stage } from '../shared/types';
 import { CallLog, decodeCursor } from '../store/call-log';
 import type { Store } from '../store/store';
 import { HttpError, validationError } from './http-error';
@@ -146,13 +153,55 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
     if (!agent) throw notFound(agentId(req));
     const action = agent.actions[stage].find((a) => a.id === req.params.actionId);
     if (!action) throw noAction(stage, String(req.params.actionId));
+    res.json({ ...(await runTry(agent, stage, action, body)), version: latest?.version ?? null });
+  });
+
+  // The same dry run for an action given in the body (saved or not), in the saved agent or a draft of it.
+  router.post('/agents/:id/actions/:stage/try', async (req, res) => {
+    const stage = stageOf(req);
+    const body = parseBody(tryDraftRequestSchema, req.body);
+    const latest = opts.agents ? await latestOf(req) : undefined;
+    const base = body.agent ?? latest?.config ?? opts.registry.get(agentId(req));
+    if (!base) throw notFound(agentId(req));
+    if (body.agent && body.agent.id !== undefined && body.agent.id !== agentId(req))
+      throw new HttpError(400, `the draft's id "${String(body.agent.id)}" is not "${agentId(req)}"`, [
+        { field: 'agent.id', message: `must be "${agentId(req)}"` },
+      ]);
+    let placed: ReturnType<typeof placeAction>;
+    try {
+      placed = placeAction({ ...base, id: agentId(req) }, stage, body.action, body.position);
+    } catch (err) {
+      if (err instanceof PositionError)
+        throw new HttpError(400, err.message, [{ field: 'position', message: `0 to ${err.max}` }]);
+      throw err;
+    }
+    let agent: AgentConfig;
+    try {
+      agent = validate(placed.config);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      const details = draftProblems(err.details as FieldProblem[], stage, placed.index, Boolean(body.agent));
+      throw new HttpError(
+        400,
+        `invalid action or agent: ${[...new Set(details.map((d) => d.field))].join(', ')}`,
+        details,
+      );
+    }
+    const action = agent.actions[stage][placed.index];
+    res.json({
+      ...(await runTry(agent, stage, action, body)),
+      version: body.agent ? null : (latest?.version ?? null),
+    });
+  });
+
+  /** One dry run; the arguments' problems as a 400 naming each argument. */
+  async function runTry(agent: AgentConfig, stage: Stage, action: ActionConfig, body: TryRequest) {
     if (!opts.tryDeps)
       throw new HttpError(503, 'dry runs need the store', [
         { field: '(store)', message: 'no store configured' },
       ]);
     try {
-      const result = await tryAction(agent, stage, action, body, opts.tryDeps);
-      res.json({ ...result, version: latest?.version ?? null });
+      return await tryAction(agent, stage, action, body, opts.tryDeps);
     } catch (err) {
       if (err instanceof TryArgumentsError) {
         throw new HttpError(
@@ -166,7 +215,7 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
       }
       throw err;
     }
-  });
+  }
 
   router.get('/agents/:id/versions', async (req, res) => {
     const versions = await mapErrors(() => store().versions(agentId(req)));

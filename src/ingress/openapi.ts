@@ -5,6 +5,8 @@
  * the headers that sign them.
  */
 import { z } from 'zod';
+import { tryRequestSchema } from '../agents/try-action';
+import { tryDraftRequestSchema } from '../agents/try-draft';
 import { PLATFORM_NAMES } from '../config/agent-schema';
 import {
   actionBodySchema,
@@ -71,6 +73,8 @@ function componentSchemas(): Record<string, Json> {
     CallMetadata: callMetadataSchema,
     EventsBody: eventsBodySchema,
     ActionBody: actionBodySchema,
+    TryRequest: tryRequestSchema,
+    TryDraftRequest: tryDraftRequestSchema,
     Error: errorBodySchema,
     ...responseSchemas,
   };
@@ -382,6 +386,11 @@ function apiPaths(): Json {
 function agentPaths(): Json {
   const agent = { ...opaqueObject, description: 'An agent config (schema/agent.schema.json)' };
   const saved = { description: 'Saved', content: json(opaqueObject) };
+  const tried = {
+    description:
+      'What was rendered (`rendered`), what came of it (`result`: completed, failed, skipped, not_sent or not_run) and the earlier actions whose outputs were assumed empty (`assumedEmpty`)',
+    content: json(opaqueObject),
+  };
   const read = errors('400', '401', '404', '429', '503');
   const write = errors('400', '401', '404', '409', '413', '415', '429', '503');
   const id = param('id', 'path', { type: 'string' }, 'The agent id');
@@ -440,14 +449,23 @@ function agentPaths(): Json {
     },
     '/v1/agents/{id}/actions/{stage}/{actionId}/try': {
       post: op(
-        'Run an action once in dry-run against a sample call',
+        'Run a saved action once in dry-run against a sample call',
         [id, stage, actionId],
-        {
-          '200': { description: 'What was rendered and what came of it', content: json(opaqueObject) },
-          ...write,
-        },
-        opaqueObject,
+        { '200': tried, ...write },
+        ref('TryRequest'),
       ),
+    },
+    '/v1/agents/{id}/actions/{stage}/try': {
+      post: {
+        ...op(
+          'Run an action given in the body (saved or not) once in dry-run against a sample call',
+          [id, stage],
+          { '200': tried, ...write },
+          ref('TryDraftRequest'),
+        ),
+        description:
+          "The action is validated with the loader's code in the latest saved version, or in `agent` (an unsaved draft), at `position`; problems name `action.<field>`, `agent.<field>` or `args.<name>`. Nothing is saved.",
+      },
     },
     '/v1/agents/{id}/versions': { get: op("An agent's versions", [id], { '200': saved, ...read }) },
     '/v1/agents/{id}/versions/{version}': {

@@ -244,7 +244,16 @@ export async function renderActionsTab({ panel, stored, reload }) {
           ),
           h(
             'button',
-            { type: 'button', 'aria-label': `Try ${action.id}`, onclick: () => openTry(stage, action) },
+            {
+              type: 'button',
+              'aria-label': `Try ${action.id}`,
+              onclick: (e) =>
+                openTry(stage, action, {
+                  draft: state.dirty ? state.draft : undefined,
+                  position: index,
+                  returnFocus: e.currentTarget,
+                }),
+            },
             'Try it',
           ),
           h(
@@ -309,28 +318,51 @@ export async function renderActionsTab({ panel, stored, reload }) {
       }
     }
     const problemsBox = h('div', {});
+    /** The action as the form has it, or undefined after showing what is wrong with it. */
+    const readForm = () => {
+      const base = common.read();
+      const rest = settings.read();
+      const problems = [...base.problems, ...rest.problems];
+      const action = { ...base.value, type: type.type, ...rest.value };
+      const list = state.draft.actions[stage];
+      if (
+        list.some((a, i) => a.id === action.id && i !== index) ||
+        state.draft.actions[stage === 'duringCall' ? 'afterCall' : 'duringCall'].some(
+          (a) => a.id === action.id,
+        )
+      )
+        problems.push({ field: 'id', message: `another action is already called "${action.id}"` });
+      clear(problemsBox, problems.length ? errorBox('Check these fields:', problems) : null);
+      return problems.length ? undefined : action;
+    };
+    const tryButton = h(
+      'button',
+      {
+        type: 'button',
+        onclick: () => {
+          const action = readForm();
+          if (!action) return;
+          // Tried where it would go: in the draft without the version being edited, at its place.
+          const draft = structuredClone(state.draft);
+          if (index !== undefined) draft.actions[stage].splice(index, 1);
+          openTry(stage, action, {
+            draft,
+            position: index ?? draft.actions[stage].length,
+            returnFocus: tryButton,
+          });
+        },
+      },
+      'Try it',
+    );
     const form = h(
       'form',
       {
         method: 'dialog',
         onsubmit: (e) => {
           e.preventDefault();
-          const base = common.read();
-          const rest = settings.read();
-          const problems = [...base.problems, ...rest.problems];
-          const action = { ...base.value, type: type.type, ...rest.value };
+          const action = readForm();
+          if (!action) return;
           const list = state.draft.actions[stage];
-          if (
-            list.some((a, i) => a.id === action.id && i !== index) ||
-            state.draft.actions[stage === 'duringCall' ? 'afterCall' : 'duringCall'].some(
-              (a) => a.id === action.id,
-            )
-          )
-            problems.push({ field: 'id', message: `another action is already called "${action.id}"` });
-          if (problems.length) {
-            clear(problemsBox, errorBox('Check these fields:', problems));
-            return;
-          }
           if (index === undefined) list.push(action);
           else list[index] = action;
           close();
@@ -354,6 +386,7 @@ export async function renderActionsTab({ panel, stored, reload }) {
         'div',
         { class: 'dialog-buttons' },
         h('button', { type: 'submit', class: 'primary' }, existing ? 'Apply' : 'Add to list'),
+        tryButton,
         h('button', { type: 'button', onclick: close }, 'Cancel'),
       ),
     );
@@ -409,12 +442,17 @@ export async function renderActionsTab({ panel, stored, reload }) {
     form.querySelector('input:checked')?.focus();
   }
 
-  function openTry(stage, action) {
-    const saved = stored.agent.actions?.[stage]?.some((a) => a.id === action.id);
+  /**
+   * Runs `action` once in dry-run with sample arguments. With `draft` (the unsaved agent it sits in), the
+   * definition itself is sent (POST …/actions/:stage/try, at `position`); otherwise the saved action, by id.
+   */
+  function openTry(stage, action, { draft, position, returnFocus } = {}) {
+    const unsaved = Boolean(draft);
     const dialog = h('dialog', { class: 'editor', 'aria-labelledby': 'try-title' });
     const close = () => {
       dialog.close();
       dialog.remove();
+      returnFocus?.focus();
     };
     const sample = Object.fromEntries(
       Object.entries(action.args ?? {}).map(([k, spec]) => [
@@ -429,6 +467,10 @@ export async function renderActionsTab({ panel, stored, reload }) {
       spellcheck: 'false',
       value: json(sample),
     });
+    const send =
+      action.type === 'http_request'
+        ? h('input', { type: 'checkbox', id: 'try-send', 'aria-describedby': 'try-send-hint' })
+        : null;
     const out = h('div', { 'aria-live': 'polite' });
     const form = h(
       'form',
@@ -442,47 +484,80 @@ export async function renderActionsTab({ panel, stored, reload }) {
             clear(out, errorBox(`The arguments are not valid JSON: ${err.message}`));
             return;
           }
+          const request = { args, ...(send?.checked ? { send: true } : {}) };
           clear(out, 'Running…');
           try {
-            const { body } = await api(
-              'POST',
-              `agents/${q(stored.agent.id)}/actions/${stage}/${q(action.id)}/try`,
-              { args },
-            );
+            const { body } = unsaved
+              ? await api('POST', `agents/${q(stored.agent.id)}/actions/${stage}/try`, {
+                  ...request,
+                  action,
+                  position,
+                  agent: draft,
+                })
+              : await api(
+                  'POST',
+                  `agents/${q(stored.agent.id)}/actions/${stage}/${q(action.id)}/try`,
+                  request,
+                );
             clear(
               out,
               h('h3', {}, 'Rendered request'),
               h('pre', { class: 'code', tabindex: '0' }, json(body.rendered)),
               h('h3', {}, 'Result'),
+              h('p', { class: 'try-status' }, statusText(body.result)),
               h('pre', { class: 'code', tabindex: '0' }, json(body.result)),
+              body.assumedEmpty?.length
+                ? h(
+                    'p',
+                    { class: 'hint' },
+                    'Earlier actions taken to have output nothing: ',
+                    body.assumedEmpty.join(', '),
+                    '.',
+                  )
+                : null,
             );
           } catch (err) {
             clear(out, errorBox(`Could not run it: ${err.message}`, err.details));
           }
         },
       },
-      h('h2', { id: 'try-title' }, `Try ${action.id}`),
+      h('h2', { id: 'try-title' }, `Try ${action.id}`, unsaved ? h('small', {}, ' (not saved)') : null),
       h(
         'p',
         { class: 'hint' },
-        'Runs the saved action once in dry-run with these arguments: nothing is sent, booked or logged.',
+        unsaved ? 'Runs this action as it is now, not saved, ' : 'Runs the saved action ',
+        'once in dry-run with these arguments: nothing is saved, texted, booked or logged',
+        send ? '; the HTTP request is shown, and sent only when you tick the box below.' : '.',
       ),
-      saved
-        ? null
-        : h('p', { class: 'error', role: 'alert' }, 'This action is not saved yet: save first to try it.'),
       h('label', { for: 'try-args' }, 'Sample arguments (JSON)'),
       argsInput,
+      send
+        ? h(
+            'div',
+            { class: 'field inline' },
+            send,
+            h('label', { for: 'try-send' }, 'Really send the HTTP request'),
+            h(
+              'p',
+              { class: 'hint', id: 'try-send-hint' },
+              'Through the agent’s network policy; otherwise it is only shown.',
+            ),
+          )
+        : null,
       h(
         'div',
         { class: 'dialog-buttons' },
-        h('button', { type: 'submit', class: 'primary', disabled: !saved || undefined }, 'Run dry-run'),
+        h('button', { type: 'submit', class: 'primary' }, 'Run dry-run'),
         h('button', { type: 'button', onclick: close }, 'Close'),
       ),
       out,
     );
     dialog.append(form);
     document.body.append(dialog);
-    dialog.addEventListener('cancel', () => dialog.remove());
+    dialog.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      close();
+    });
     dialog.showModal();
     argsInput.focus();
   }
@@ -632,6 +707,14 @@ function baseFields(stage, existing, references) {
       return { value, problems };
     },
   };
+}
+
+/** What came of a dry run, in a sentence. */
+function statusText(result) {
+  if (result?.status === 'completed')
+    return result.dryRun ? 'Completed (dry run).' : 'Completed: it was sent.';
+  if (result?.status === 'failed') return `Failed: ${result.error?.message ?? ''}`;
+  return `${result?.status ?? 'unknown'}: ${result?.reason ?? ''}`;
 }
 
 /** Where a problem's field points: `actions.afterCall[1].body` → the second after-call action. */
