@@ -315,7 +315,7 @@ describe('call workflow', () => {
       (await handle.query(callStateQuery)).transcript.length === 4 ? true : undefined,
     );
     const timers = async () => {
-      const { events = [] } = await handle.fetchHistory();
+      const events = (await handle.fetchHistory()).events ?? [];
       return {
         started: events.filter((e) => e.timerStartedEventAttributes).length,
         canceled: events.filter((e) => e.timerCanceledEventAttributes).length,
