@@ -12,12 +12,13 @@
  * (default 2), BENCH_MEMORY_CALLS (idle calls for the memory figure, default 1000, 0 skips it),
  * BENCH_WARMUP (default 5), BENCH_OUT (default bench-results).
  *
- * Options, each measured against its default: BENCH_LOCAL_ACTIVITIES=1 (adds a floor whose lookup is a
- * local activity), BENCH_EAGER_ACTIVITIES=1|0 (the server's system.enableActivityEagerExecution, and the
+ * Options, each measured against its default: BENCH_LOCAL_ACTIVITIES=1 (callflow's lookup action gets
+ * `execution: local`, and a second floor runs its lookup as a local activity too), BENCH_EAGER_ACTIVITIES=1|0 (the server's system.enableActivityEagerExecution, and the
  * workers' eager reservations 3|0), BENCH_MAX_CACHED_WORKFLOWS=N and BENCH_REUSE_V8_CONTEXT=1|0 (worker
- * options, both workers), BENCH_HTTP_CLIENT=fetch|http (how the bench sends its requests to the ingress:
- * fetch, i.e. undici, by default; node:http with a keep-alive agent), BENCH_TRANSFER_POLL_RPS (default
- * 1000, see below).
+ * options, both workers), BENCH_HTTP_CLIENT=http|fetch (how the bench sends its requests to the ingress:
+ * node:http with a keep-alive agent by default; fetch, i.e. undici), BENCH_INGRESS_PROCESS=1|0 (the ingress
+ * in a process of its own, the default, as deployed; 0 runs it in the bench's process beside the worker),
+ * BENCH_TRANSFER_POLL_RPS (default 1000, see below).
  *
  * The dev server runs a single history shard, and each shard reads its transfer queue (which hands new
  * workflow and activity tasks to matching) at most `history.transferProcessorMaxPollRPS` times a second,
@@ -43,8 +44,11 @@ import {
   benchAgent,
   clientDriver,
   type Driver,
+  type IngressTarget,
   ingressDriver,
+  requests,
   startBaseline,
+  startIngressProcess,
 } from './bench/drivers';
 import {
   type CallShape,
@@ -73,6 +77,7 @@ export interface Settings {
   eagerActivities?: boolean;
   tuning: WorkerTuning;
   httpClient: 'fetch' | 'http';
+  ingressProcess: boolean;
 }
 
 function intSetting(name: string, fallback: number, min = 1): number {
@@ -119,7 +124,8 @@ function readSettings(): Settings {
     localActivities: flagSetting('BENCH_LOCAL_ACTIVITIES') ?? false,
     eagerActivities,
     tuning,
-    httpClient: process.env.BENCH_HTTP_CLIENT === 'http' ? 'http' : 'fetch',
+    httpClient: process.env.BENCH_HTTP_CLIENT === 'fetch' ? 'fetch' : 'http',
+    ingressProcess: flagSetting('BENCH_INGRESS_PROCESS') ?? true,
   };
 }
 
@@ -179,7 +185,7 @@ async function main(): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   try {
     say('bundling the call workflow, starting its worker and the ingress');
-    const agent = benchAgent(customer.url);
+    const agent = benchAgent(customer.url, s.localActivities ? 'local' : 'activity');
     const harness = await startHarness({ server, agents: [agent], noWorker: true });
     stops.push(() => harness.stop());
     stops.unshift(await startCallflowWorker(harness, s.tuning));
@@ -197,13 +203,24 @@ async function main(): Promise<void> {
       );
     for (const f of floors) stops.unshift(() => f.stop());
 
-    const ingress = ingressDriver(harness, s.httpClient);
+    let target: IngressTarget = harness;
+    let ingressCpu: (() => Promise<number>) | undefined;
+    if (s.ingressProcess) {
+      say('starting the ingress in a process of its own');
+      const child = await startIngressProcess(server, harness.taskQueue, agent);
+      stops.unshift(() => child.stop());
+      target = { url: child.url, token: child.token, client: harness.client };
+      ingressCpu = child.cpuMicros;
+    }
+    const ingress = ingressDriver(target, s.httpClient);
     const client = clientDriver(harness.gateway, harness.client);
     const drivers: Driver[] = [ingress, client, ...floors.map((f) => f.driver)];
     const ids = drivers.map(idSource);
 
     say(`warming up (${s.warmup} of each operation per driver)`);
     await warmUp(drivers, ids, s.warmup, s.shape);
+    const cpuAtStart = await ingressCpu?.();
+    const requestsAtStart = requests.count;
 
     const latency: Results['latency'] = [];
     for (const concurrency of s.levels) {
@@ -229,6 +246,13 @@ async function main(): Promise<void> {
       ),
     );
 
+    const ingressProcess =
+      ingressCpu && cpuAtStart !== undefined
+        ? {
+            requests: requests.count - requestsAtStart,
+            cpuMsPerRequest: ((await ingressCpu()) - cpuAtStart) / 1000 / (requests.count - requestsAtStart),
+          }
+        : undefined;
     const memory =
       s.memoryCalls > 0
         ? await workerMemory({
@@ -256,6 +280,7 @@ async function main(): Promise<void> {
       firstContact: Object.fromEntries(drivers.map((d, k) => [d.name, first[k]])),
       throughput: Object.fromEntries(drivers.map((d, k) => [d.name, full[k]])),
       histories,
+      ingressProcess,
       memory,
     };
     const file = path.join(s.out, `${results.at.replace(/[:.]/g, '-')}.json`);

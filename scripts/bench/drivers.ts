@@ -3,6 +3,7 @@
  * client sending the same signals and updates to the same call workflow (the ingress's own CallGateway,
  * without HTTP), and with a bare client on the minimal baseline workflow (the floor).
  */
+import { fork } from 'node:child_process';
 import http from 'node:http';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
@@ -21,6 +22,7 @@ import {
   baselineEventSignal,
   baselineLookupUpdate,
 } from './baseline-workflow';
+import type { IngressProcessSettings } from './ingress-process';
 
 export const CALLER = '+14155550142';
 export const OUR_NUMBER = '+14155550123';
@@ -49,7 +51,8 @@ export interface Driver {
   workflowId(callId: string): string;
 }
 
-export function benchAgent(apiUrl: string) {
+/** `execution: 'local'` makes the lookup a local activity (the agent setting; BENCH_LOCAL_ACTIVITIES=1). */
+export function benchAgent(apiUrl: string, execution: 'activity' | 'local' = 'activity') {
   return {
     id: AGENT_ID,
     name: 'Bench agent',
@@ -62,6 +65,7 @@ export function benchAgent(apiUrl: string) {
           args: { order_id: { type: 'string', required: true } },
           url: `${apiUrl}/orders/{{args.order_id}}`,
           output: { order_status: 'body.status' },
+          ...(execution === 'local' ? { execution } : {}),
         },
       ],
       afterCall: [
@@ -127,8 +131,27 @@ async function finished(client: Client, workflowId: string): Promise<void> {
   await client.workflow.getHandle(workflowId).result();
 }
 
-/** node:http with a keep-alive agent, the alternative to fetch (undici) for `BENCH_HTTP_CLIENT=http`. */
-function httpApi(h: Harness): Harness['api'] {
+/** Where the ingress driver sends its requests: the ingress's URL and token, and a client to read results. */
+export type IngressTarget = Pick<Harness, 'url' | 'token' | 'client'>;
+
+/** fetch (undici), for `BENCH_HTTP_CLIENT=fetch`. */
+function fetchApi(h: IngressTarget): Harness['api'] {
+  return async (method, path, body) => {
+    const res = await fetch(`${h.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${h.token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: JSON.parse(text || 'null') };
+  };
+}
+
+/** node:http with a keep-alive agent (the default: it costs the bench's process about half the CPU of fetch). */
+function httpApi(h: IngressTarget): Harness['api'] {
   const agent = new http.Agent({ keepAlive: true });
   return (method, path, body) =>
     new Promise((resolve, reject) => {
@@ -160,10 +183,64 @@ function httpApi(h: Harness): Harness['api'] {
     });
 }
 
+/**
+ * The ingress in a child process (./ingress-process.ts) on the callflow worker's task queue, as deployed:
+ * its own event loop, the same Temporal server.
+ */
+export async function startIngressProcess(
+  server: DevServer,
+  taskQueue: string,
+  agent: unknown,
+): Promise<{ url: string; token: string; cpuMicros(): Promise<number>; stop(): Promise<void> }> {
+  const settings: IngressProcessSettings = {
+    address: server.address,
+    namespace: server.namespace,
+    taskQueue,
+    agent,
+  };
+  const child = fork(require.resolve('./ingress-process'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_INGRESS: JSON.stringify(settings) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = await Promise.race([
+    new Promise<{ url: string; token: string }>((resolve) =>
+      child.once('message', (m) => resolve(m as { url: string; token: string })),
+    ),
+    exited.then(() => {
+      throw new Error('the bench ingress process exited before listening');
+    }),
+  ]);
+  return {
+    ...ready,
+    cpuMicros: () =>
+      new Promise((resolve) => {
+        const onMessage = (m: unknown) => {
+          const cpu = (m as { cpu?: NodeJS.CpuUsage }).cpu;
+          if (!cpu) return;
+          child.off('message', onMessage);
+          resolve(cpu.user + cpu.system);
+        };
+        child.on('message', onMessage);
+        child.send('cpu');
+      }),
+    async stop() {
+      if (child.connected) child.disconnect();
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      child.kill('SIGKILL');
+    },
+  };
+}
+
 /** Through the HTTP ingress, as a voice platform and an agent's tool calls would. */
-export function ingressDriver(h: Harness, httpClient: 'fetch' | 'http' = 'fetch'): Driver {
-  const api = httpClient === 'http' ? httpApi(h) : h.api;
+/** Requests the ingress driver has sent, for the ingress's CPU time per request. */
+export const requests = { count: 0 };
+
+export function ingressDriver(h: IngressTarget, httpClient: 'fetch' | 'http' = 'http'): Driver {
+  const api = httpClient === 'http' ? httpApi(h) : fetchApi(h);
   const expect = async (method: string, path: string, body: unknown, status: number) => {
+    requests.count++;
     const res = await api(method, path, body);
     if (res.status !== status)
       throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);

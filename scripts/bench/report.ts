@@ -13,6 +13,8 @@ export interface Results {
   firstContact: Record<string, FirstContact>;
   throughput: Record<string, Throughput>;
   histories: Record<string, { events: number; byType: Record<string, number> }>;
+  /** The ingress's own process (BENCH_INGRESS_PROCESS=1): CPU time per request it served, warm-up excluded. */
+  ingressProcess?: { requests: number; cpuMsPerRequest: number };
   memory?: MemoryFigures;
 }
 
@@ -59,10 +61,11 @@ export function report(r: Results): string {
   const names = Object.keys(r.throughput);
   const label = (name: string) => DESCRIBE[name] ?? name;
   const options = [
-    `local activities on the floor: ${s.localActivities ? 'measured' : 'off'}`,
+    `local activities: ${s.localActivities ? "callflow's lookup has execution: local; floor-local beside the floor" : 'off'}`,
     `eager activities: ${s.eagerActivities === undefined ? 'server default' : s.eagerActivities ? 'on' : 'off'}`,
     `worker tuning: ${Object.keys(s.tuning).length ? JSON.stringify(s.tuning) : 'SDK defaults'}`,
     `HTTP client: ${s.httpClient === 'http' ? 'node:http keep-alive agent' : 'fetch'}`,
+    `ingress: ${s.ingressProcess ? 'own process' : "in the bench's process"}`,
   ];
 
   const latencyRows: (string | number)[][] = [];
@@ -83,11 +86,13 @@ export function report(r: Results): string {
       ]);
     }
     const ingress = stats(level.samples.ingress);
+    const local = level.samples['floor-local'] ? stats(level.samples['floor-local']) : undefined;
     ratioRows.push([
       `c=${level.concurrency}`,
       ratio(ingress.p50, floor.p50),
       ratio(ingress.p95, floor.p95),
       ratio(ingress.p99, floor.p99),
+      ...(local ? [ratio(ingress.p50, local.p50), ratio(ingress.p99, local.p99)] : []),
     ]);
   }
 
@@ -130,7 +135,10 @@ export function report(r: Results): string {
     table(['', 'n', 'p50', 'p95', 'p99', 'mean', 'p50/floor', 'p99/floor'], latencyRows),
     '',
     'HTTP ingress / floor (targets: p50 <= 1.25x, p99 <= 1.5x)',
-    table(['', 'p50', 'p95', 'p99'], ratioRows),
+    table(
+      ['', 'p50', 'p95', 'p99', ...(s.localActivities ? ['p50/floor-local', 'p99/floor-local'] : [])],
+      ratioRows,
+    ),
     '',
     'First contact, one call at a time (ms): the tool call reaches a call that does not exist yet',
     table(['', 'n', 'p50', 'p95', 'p99'], firstRows),
@@ -158,6 +166,13 @@ export function report(r: Results): string {
       }),
     ),
   ];
+  if (r.ingressProcess) {
+    const ip = r.ingressProcess;
+    out.push(
+      '',
+      `Ingress process CPU: ${ip.cpuMsPerRequest.toFixed(2)} ms per request over ${ip.requests} requests (HTTP, JSON, auth, validation and its Temporal client calls): about ${Math.round(1000 / ip.cpuMsPerRequest)} requests/s per core`,
+    );
+  }
   if (r.memory) {
     const m = r.memory;
     out.push(
