@@ -23,6 +23,7 @@ import {
 import { codecFromSettings, codecKeysFile, ensureCodecKeysFile } from './temporal/codec';
 import { type DevServer, startDevServer } from './temporal/dev-server';
 import { freePort } from './temporal/free-port';
+import { installQuietRuntime } from './worker';
 
 async function main(): Promise<void> {
   const log = createLogger('callflow');
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
     address = devServer.address;
   }
   const tracing = startTracing('callflow');
+  // One SDK runtime for the client and the worker, with the worker's metrics: installed before either connects.
+  installQuietRuntime('WARN', settings.workerMetricsAddress);
   const client = await connectClient(address, settings, log, { tracing });
   const worker = await startWorker(address, settings, store, log, { tracing });
   const apiToken = settings.apiToken ?? generatedToken(settings.dataDir);

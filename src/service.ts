@@ -1,7 +1,7 @@
 /** The building blocks `npm start`, the standalone worker and the standalone ingress share. */
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type express from 'express';
 import type { AgentConfig } from './config/agent-schema';
@@ -45,7 +45,11 @@ export async function connectClient(
   log: Logger,
   opts: { tracing?: Tracing } = {},
 ): Promise<Client> {
-  const connection = await Connection.connect(temporalConnectionOptions(address));
+  // The SDK's native (Rust) gRPC client rather than the JavaScript one: about half the CPU per request on
+  // the ingress, which matters most under load (docs/benchmarks.md). It needs the SDK runtime, which a
+  // process that also runs a worker installs first, with its metrics.
+  installQuietRuntime('WARN');
+  const connection = await NativeConnection.connect(temporalConnectionOptions(address));
   try {
     await ensureSearchAttributes(connection, settings.namespace);
   } catch (err) {

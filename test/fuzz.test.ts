@@ -733,7 +733,13 @@ describe('bad input at scale', function () {
       }),
       justcall: fc.record({
         request_id: providerId,
-        type: fc.constantFrom('call.completed', 'call.answered', 'call.initiated', 'x'),
+        type: fc.constantFrom(
+          'call.completed',
+          'call.answered',
+          'call.initiated',
+          'call.ai_voice_agent',
+          'x',
+        ),
         webhook_url: fc.constant('{url}'),
         data: fc.record(
           {

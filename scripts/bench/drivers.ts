@@ -5,7 +5,7 @@
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
-import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import type { CallGateway } from '../../src/ingress/call-gateway';
 import type { ActionRun, CallEvent, CallRecord } from '../../src/shared/types';
@@ -330,11 +330,11 @@ export async function startBaseline(
     workflowsPath: require.resolve('./baseline-workflow'),
     logger: quietBundlerLogger,
   });
-  const connection = await Connection.connect({ address: server.address });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   // Both sides encrypt with the same codec, so the ratio measures callflow and not the encryption.
   const dataConverter = { payloadCodecs: [testCodec] };
-  const client = new Client({ connection, namespace: server.namespace, dataConverter });
+  // The native connection, as callflow's client uses (src/service.ts).
+  const client = new Client({ connection: nativeConnection, namespace: server.namespace, dataConverter });
   const taskQueue = `bench-${opts.name}-${process.pid}`;
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -410,7 +410,6 @@ export async function startBaseline(
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
       await nativeConnection.close();
-      await connection.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { callSearchAttributes } from '../shared/search-attributes';
 
@@ -9,7 +9,10 @@ const indexedValueType: Record<string, temporal.api.enums.v1.IndexedValueType> =
 };
 
 /** Registers the call search attributes on the namespace when they are missing (idempotent). */
-export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+export async function ensureSearchAttributes(
+  connection: Pick<ConnectionLike, 'operatorService'>,
+  namespace: string,
+): Promise<void> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};

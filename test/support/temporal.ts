@@ -58,8 +58,9 @@ export async function connectClients(
   return {
     server: s,
     codec,
+    // Over the native connection, as the service's client (src/service.ts connectClient).
     client: new Client({
-      connection,
+      connection: nativeConnection,
       namespace: s.namespace,
       ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}),
     }),
