@@ -153,7 +153,7 @@ function fetchApi(h: IngressTarget): Harness['api'] {
 /** node:http with a keep-alive agent (the default: it costs the bench's process about half the CPU of fetch). */
 function httpApi(h: IngressTarget): Harness['api'] {
   const agent = new http.Agent({ keepAlive: true });
-  return (method, path, body) =>
+  const send = (method: string, path: string, body: unknown, retried = false): ReturnType<Harness['api']> =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = http.request(
@@ -178,9 +178,16 @@ function httpApi(h: IngressTarget): Harness['api'] {
           res.on('error', reject);
         },
       );
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive socket the ingress closed (its keepAliveTimeout) just as this request went out: send it
+        // again on a new one, as a platform would. Safe: events carry ids and tool calls request ids.
+        if (req.reusedSocket && err.code === 'ECONNRESET' && !retried)
+          send(method, path, body, true).then(resolve, reject);
+        else reject(err);
+      });
       req.end(payload);
     });
+  return (method, path, body) => send(method, path, body);
 }
 
 /**
