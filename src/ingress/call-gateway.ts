@@ -1,9 +1,11 @@
 import {
   type Client,
+  ServiceError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
 import { callEventsSignal, callStateQuery, callWorkflow, runActionUpdate } from '../../workflows/call';
@@ -221,6 +223,14 @@ export class CallGateway {
       }
       if (failure.type === 'invalid_arguments') return argumentsError('', details);
     }
+    if (isTransient(err)) {
+      return new HttpError(
+        503,
+        'Temporal did not answer in time (restarting or overloaded); send the same request again',
+        [{ message: 'temporarily unavailable: events and tool calls are deduplicated, so a retry is safe' }],
+        1,
+      );
+    }
     if (err instanceof WorkflowNotFoundError || isNotFound(err)) {
       const closed = await this.isClosed(callId);
       if (closed) return callEnded(callId);
@@ -241,6 +251,20 @@ export class CallGateway {
       return false;
     }
   }
+}
+
+/** gRPC statuses that say "not now" rather than "no": CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE. */
+const TRANSIENT_GRPC = new Set([1, 4, 8, 10, 14]);
+
+/**
+ * Temporal restarting, overloaded or slower than the RPC deadline. An update that timed out may still complete:
+ * repeating the tool call with the same request id returns its result.
+ */
+function isTransient(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  if (!(err instanceof ServiceError)) return false;
+  const code = (err.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' && TRANSIENT_GRPC.has(code);
 }
 
 function isNotFound(err: unknown): boolean {

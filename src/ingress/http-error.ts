@@ -7,6 +7,8 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly details: { field?: string; message: string }[] = [],
+    /** Sent as Retry-After: the request may be repeated as it was, after this many seconds. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -42,6 +44,7 @@ function fieldName(parts: string[]): string {
 
 export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   if (err instanceof HttpError) {
+    if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
     res.status(err.status).json({ error: err.message, details: err.details });
     return;
   }

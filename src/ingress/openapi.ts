@@ -105,7 +105,7 @@ const errorResponses: Record<string, string> = {
   '422': 'A payload that cannot be decrypted with this key',
   '429': 'Too many requests; retry after the time in Retry-After',
   '503':
-    'Not configured on this service (a webhook without its signing secret, the agent store without a database)',
+    'Not configured on this service (a webhook without its signing secret, the agent store without a database), or Temporal did not answer in time: send the same request again after Retry-After',
 };
 
 function errors(...statuses: (keyof typeof errorResponses)[]): Json {
@@ -243,7 +243,7 @@ function twilioPath(summary: string, params: Json[], ok: Json): Json {
         required: true,
         content: { 'application/x-www-form-urlencoded': { schema: opaqueObject }, ...json(opaqueObject) },
       },
-      responses: { ...ok, ...errors('400', '401', '404', '409', '413', '429') },
+      responses: { ...ok, ...errors('400', '401', '404', '409', '413', '429', '503') },
     },
   };
 }
@@ -286,7 +286,7 @@ function twilioPaths(): Json {
 }
 
 function apiPaths(): Json {
-  const writeErrors = errors('400', '401', '404', '409', '413', '415', '429');
+  const writeErrors = errors('400', '401', '404', '409', '413', '415', '429', '503');
   return {
     '/v1/calls/{callId}/events': {
       post: {
