@@ -75,6 +75,10 @@ describe('ingress while Temporal is unavailable', () => {
       () => new ServiceError('Update-With-Start failed', { cause: grpcError(4, 'deadline') }),
     ],
     [
+      'the connection broke mid-call (the native client says UNKNOWN: transport error)',
+      () => new ServiceError('Update-With-Start failed', { cause: grpcError(2, 'transport error') }),
+    ],
+    [
       'the update outlived the RPC',
       () => new WorkflowUpdateRPCTimeoutOrCancelledError('Workflow update call timeout'),
     ],

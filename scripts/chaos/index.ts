@@ -114,7 +114,9 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
       log: createLogger('chaos-ingress', {
         quiet: true,
         write: (line) => {
-          const cause = /"error":"([^"]{0,80})/.exec(line)?.[1] ?? line.slice(0, 80);
+          const code = /"grpcCode":(\d+)/.exec(line)?.[1];
+          const detail = /"cause":"([^"]{0,60})/.exec(line)?.[1];
+          const cause = `${/"error":"([^"]{0,80})/.exec(line)?.[1] ?? line.slice(0, 80)}${code ? `, gRPC ${code}: ${detail}` : ''}`;
           ingressErrors[cause] = (ingressErrors[cause] ?? 0) + 1;
         },
       }),

@@ -263,8 +263,14 @@ const TRANSIENT_GRPC = new Set([1, 4, 8, 10, 14]);
 function isTransient(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   if (!(err instanceof ServiceError)) return false;
-  const code = (err.cause as { code?: unknown } | undefined)?.code;
-  return typeof code === 'number' && TRANSIENT_GRPC.has(code);
+  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+  if (typeof cause?.code !== 'number') return false;
+  if (TRANSIENT_GRPC.has(cause.code)) return true;
+  // The native client reports a connection that broke mid-call (the server restarting) as UNKNOWN.
+  return (
+    cause.code === 2 &&
+    /transport error|connection (reset|refused|closed)|broken pipe/i.test(String(cause.message))
+  );
 }
 
 function isNotFound(err: unknown): boolean {

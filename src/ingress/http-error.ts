@@ -71,6 +71,13 @@ export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
       .json({ error: (err as Error).message, details: [{ field, message: (err as Error).message }] });
     return;
   }
-  res.locals.log?.error?.('request failed', { error: (err as Error).message });
+  // The gRPC status of a Temporal error (the SDK's ServiceError keeps it on its cause) says what went wrong.
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  res.locals.log?.error?.('request failed', {
+    error: (err as Error).message,
+    ...(typeof cause?.code === 'number'
+      ? { grpcCode: cause.code, cause: String(cause.message).slice(0, 200) }
+      : {}),
+  });
   res.status(500).json({ error: 'internal error', details: [] });
 };
