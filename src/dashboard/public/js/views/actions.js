@@ -1,10 +1,11 @@
 // The Actions tab: the During Call and After Call lists, edited as a draft of the whole agent. Each change is
 // checked with POST /validate so an order that breaks a reference shows inline before anything is saved; Save
-// writes the draft with If-Match on the version it started from.
+// writes the draft with If-Match on the version it started from. Adding or editing an action happens in the
+// action editor (./action-editor.js), a dry run in the Try-it dialog (./try-dialog.js).
 import { ApiError, api, q } from '../api.js';
-import { announce, clear, errorBox, h, json } from '../dom.js';
-import { objectFields } from '../schema-form.js';
-import { attachTemplateCompletion, referencesFor } from '../template-complete.js';
+import { announce, clear, errorBox, h } from '../dom.js';
+import { openActionEditor } from './action-editor.js';
+import { openTryDialog } from './try-dialog.js';
 
 const STAGES = [
   ['duringCall', 'During Call', 'The agent’s tools: run when it calls them during the call, one at a time.'],
@@ -14,16 +15,6 @@ const STAGES = [
     'Run in this order once the call ends; each may use what the ones above returned.',
   ],
 ];
-const BASE_KEYS = new Set([
-  'id',
-  'type',
-  'description',
-  'when',
-  'onError',
-  'args',
-  'timeoutSeconds',
-  'retry',
-]);
 
 let actionTypesCache = null;
 async function actionTypes() {
@@ -248,7 +239,7 @@ export async function renderActionsTab({ panel, stored, reload }) {
               type: 'button',
               'aria-label': `Try ${action.id}`,
               onclick: (e) =>
-                openTry(stage, action, {
+                openTryDialog(stored.agent.id, stage, action, {
                   draft: state.dirty ? state.draft : undefined,
                   position: index,
                   returnFocus: e.currentTarget,
@@ -294,272 +285,18 @@ export async function renderActionsTab({ panel, stored, reload }) {
 
   const problemsIn = (stage) => state.problems.filter((p) => locate(p)?.stage === stage).length;
 
-  function openEditor(stage, index, typeName) {
-    const existing = index === undefined ? undefined : state.draft.actions[stage][index];
-    const type = types.find((t) => t.type === (existing?.type ?? typeName));
-    const dialog = h('dialog', { class: 'editor', 'aria-labelledby': 'editor-title' });
-    const close = () => {
-      dialog.close();
-      dialog.remove();
-    };
-    document.body.append(dialog);
-    if (!type) return pickType(stage, dialog, close);
-    const position = index ?? state.draft.actions[stage].length;
-    const common = baseFields(stage, existing, () => referencesFor(state.draft, stage, position, readArgs()));
-    const settings = objectFields(type.settingsSchema ?? { properties: {} }, existing, {
-      references: () => referencesFor(state.draft, stage, position, readArgs()),
-      skip: BASE_KEYS,
-    });
-    function readArgs() {
-      try {
-        return JSON.parse(common.argsInput?.value || '{}');
-      } catch {
-        return {};
-      }
-    }
-    const problemsBox = h('div', {});
-    /** The action as the form has it, or undefined after showing what is wrong with it. */
-    const readForm = () => {
-      const base = common.read();
-      const rest = settings.read();
-      const problems = [...base.problems, ...rest.problems];
-      const action = { ...base.value, type: type.type, ...rest.value };
-      const list = state.draft.actions[stage];
-      if (
-        list.some((a, i) => a.id === action.id && i !== index) ||
-        state.draft.actions[stage === 'duringCall' ? 'afterCall' : 'duringCall'].some(
-          (a) => a.id === action.id,
-        )
-      )
-        problems.push({ field: 'id', message: `another action is already called "${action.id}"` });
-      clear(problemsBox, problems.length ? errorBox('Check these fields:', problems) : null);
-      return problems.length ? undefined : action;
-    };
-    const tryButton = h(
-      'button',
-      {
-        type: 'button',
-        onclick: () => {
-          const action = readForm();
-          if (!action) return;
-          // Tried where it would go: in the draft without the version being edited, at its place.
-          const draft = structuredClone(state.draft);
-          if (index !== undefined) draft.actions[stage].splice(index, 1);
-          openTry(stage, action, {
-            draft,
-            position: index ?? draft.actions[stage].length,
-            returnFocus: tryButton,
-          });
-        },
-      },
-      'Try it',
-    );
-    const form = h(
-      'form',
-      {
-        method: 'dialog',
-        onsubmit: (e) => {
-          e.preventDefault();
-          const action = readForm();
-          if (!action) return;
-          const list = state.draft.actions[stage];
-          if (index === undefined) list.push(action);
-          else list[index] = action;
-          close();
-          change(index === undefined ? `${action.id} added` : `${action.id} updated`).then(() =>
-            lists[stage].querySelector(`li[data-id="${CSS.escape(action.id)}"]`)?.focus(),
-          );
-        },
-      },
-      h(
-        'h2',
-        { id: 'editor-title' },
-        existing ? `Edit ${existing.id}` : `Add ${type.type}`,
-        ' ',
-        h('small', {}, stage === 'duringCall' ? 'During Call' : 'After Call'),
-      ),
-      h('p', { class: 'hint' }, type.description),
-      common.element,
-      h('fieldset', {}, h('legend', {}, `${type.type} settings`), settings.element),
-      problemsBox,
-      h(
-        'div',
-        { class: 'dialog-buttons' },
-        h('button', { type: 'submit', class: 'primary' }, existing ? 'Apply' : 'Add to list'),
-        tryButton,
-        h('button', { type: 'button', onclick: close }, 'Cancel'),
-      ),
-    );
-    dialog.append(form);
-    dialog.addEventListener('cancel', () => dialog.remove());
-    dialog.showModal();
-    form.querySelector('input,select,textarea')?.focus();
-  }
-
-  function pickType(stage, dialog, close) {
-    const available = types.filter((t) => !t.stages || t.stages.includes(stage));
-    const name = `type-${stage}`;
-    const form = h(
-      'form',
-      {
-        onsubmit: (e) => {
-          e.preventDefault();
-          const chosen = form.querySelector(`input[name="${name}"]:checked`);
-          if (!chosen) return;
-          close();
-          openEditor(stage, undefined, chosen.value);
-        },
-      },
-      h(
-        'h2',
-        { id: 'editor-title' },
-        'Add Action ',
-        h('small', {}, stage === 'duringCall' ? 'During Call' : 'After Call'),
-      ),
-      h(
-        'fieldset',
-        { class: 'type-picker' },
-        h('legend', {}, 'Action type'),
-        available.map((t, i) =>
-          h(
-            'label',
-            { class: 'type-option' },
-            h('input', { type: 'radio', name, value: t.type, checked: i === 0 || undefined }),
-            h('span', {}, h('strong', {}, t.type), h('span', { class: 'hint' }, t.description)),
-          ),
+  function openEditor(stage, index) {
+    openActionEditor({
+      agentId: stored.agent.id,
+      draft: state.draft,
+      types,
+      stage,
+      index,
+      onApplied: (action, message) =>
+        change(message).then(() =>
+          lists[stage].querySelector(`li[data-id="${CSS.escape(action.id)}"]`)?.focus(),
         ),
-      ),
-      h(
-        'div',
-        { class: 'dialog-buttons' },
-        h('button', { type: 'submit', class: 'primary' }, 'Next'),
-        h('button', { type: 'button', onclick: close }, 'Cancel'),
-      ),
-    );
-    dialog.append(form);
-    dialog.addEventListener('cancel', () => dialog.remove());
-    dialog.showModal();
-    form.querySelector('input:checked')?.focus();
-  }
-
-  /**
-   * Runs `action` once in dry-run with sample arguments. With `draft` (the unsaved agent it sits in), the
-   * definition itself is sent (POST …/actions/:stage/try, at `position`); otherwise the saved action, by id.
-   */
-  function openTry(stage, action, { draft, position, returnFocus } = {}) {
-    const unsaved = Boolean(draft);
-    const dialog = h('dialog', { class: 'editor', 'aria-labelledby': 'try-title' });
-    const close = () => {
-      dialog.close();
-      dialog.remove();
-      returnFocus?.focus();
-    };
-    const sample = Object.fromEntries(
-      Object.entries(action.args ?? {}).map(([k, spec]) => [
-        k,
-        spec.enum?.[0] ?? (spec.type === 'string' ? `sample-${k}` : spec.type === 'boolean' ? true : 1),
-      ]),
-    );
-    const argsInput = h('textarea', {
-      id: 'try-args',
-      class: 'code',
-      rows: 5,
-      spellcheck: 'false',
-      value: json(sample),
     });
-    const send =
-      action.type === 'http_request'
-        ? h('input', { type: 'checkbox', id: 'try-send', 'aria-describedby': 'try-send-hint' })
-        : null;
-    const out = h('div', { 'aria-live': 'polite' });
-    const form = h(
-      'form',
-      {
-        onsubmit: async (e) => {
-          e.preventDefault();
-          let args;
-          try {
-            args = JSON.parse(argsInput.value || '{}');
-          } catch (err) {
-            clear(out, errorBox(`The arguments are not valid JSON: ${err.message}`));
-            return;
-          }
-          const request = { args, ...(send?.checked ? { send: true } : {}) };
-          clear(out, 'Running…');
-          try {
-            const { body } = unsaved
-              ? await api('POST', `agents/${q(stored.agent.id)}/actions/${stage}/try`, {
-                  ...request,
-                  action,
-                  position,
-                  agent: draft,
-                })
-              : await api(
-                  'POST',
-                  `agents/${q(stored.agent.id)}/actions/${stage}/${q(action.id)}/try`,
-                  request,
-                );
-            clear(
-              out,
-              h('h3', {}, 'Rendered request'),
-              h('pre', { class: 'code', tabindex: '0' }, json(body.rendered)),
-              h('h3', {}, 'Result'),
-              h('p', { class: 'try-status' }, statusText(body.result)),
-              h('pre', { class: 'code', tabindex: '0' }, json(body.result)),
-              body.assumedEmpty?.length
-                ? h(
-                    'p',
-                    { class: 'hint' },
-                    'Earlier actions taken to have output nothing: ',
-                    body.assumedEmpty.join(', '),
-                    '.',
-                  )
-                : null,
-            );
-          } catch (err) {
-            clear(out, errorBox(`Could not run it: ${err.message}`, err.details));
-          }
-        },
-      },
-      h('h2', { id: 'try-title' }, `Try ${action.id}`, unsaved ? h('small', {}, ' (not saved)') : null),
-      h(
-        'p',
-        { class: 'hint' },
-        unsaved ? 'Runs this action as it is now, not saved, ' : 'Runs the saved action ',
-        'once in dry-run with these arguments: nothing is saved, texted, booked or logged',
-        send ? '; the HTTP request is shown, and sent only when you tick the box below.' : '.',
-      ),
-      h('label', { for: 'try-args' }, 'Sample arguments (JSON)'),
-      argsInput,
-      send
-        ? h(
-            'div',
-            { class: 'field inline' },
-            send,
-            h('label', { for: 'try-send' }, 'Really send the HTTP request'),
-            h(
-              'p',
-              { class: 'hint', id: 'try-send-hint' },
-              'Through the agent’s network policy; otherwise it is only shown.',
-            ),
-          )
-        : null,
-      h(
-        'div',
-        { class: 'dialog-buttons' },
-        h('button', { type: 'submit', class: 'primary' }, 'Run dry-run'),
-        h('button', { type: 'button', onclick: close }, 'Close'),
-      ),
-      out,
-    );
-    dialog.append(form);
-    document.body.append(dialog);
-    dialog.addEventListener('cancel', (e) => {
-      e.preventDefault();
-      close();
-    });
-    dialog.showModal();
-    argsInput.focus();
   }
 
   clear(
@@ -594,127 +331,6 @@ export async function renderActionsTab({ panel, stored, reload }) {
     ),
   );
   refresh();
-}
-
-function baseFields(stage, existing, references) {
-  const id = h('input', {
-    id: 'action-id',
-    name: 'id',
-    required: true,
-    pattern: '[a-z][a-z0-9_\\-]*',
-    value: existing?.id ?? '',
-  });
-  const description = h('input', {
-    id: 'action-description',
-    name: 'description',
-    value: existing?.description ?? '',
-  });
-  const when = h('input', {
-    id: 'action-when',
-    name: 'when',
-    value: existing?.when ?? '',
-    spellcheck: 'false',
-  });
-  const onError = h(
-    'select',
-    { id: 'action-onError', name: 'onError' },
-    ['continue', 'stop'].map((v) =>
-      h('option', { value: v, selected: (existing?.onError ?? 'continue') === v || undefined }, v),
-    ),
-  );
-  const argsInput =
-    stage === 'duringCall'
-      ? h('textarea', {
-          id: 'action-args',
-          name: 'args',
-          class: 'code',
-          rows: 3,
-          spellcheck: 'false',
-          value: existing?.args ? json(existing.args) : '',
-          placeholder: '{ "order_id": { "type": "string", "required": true } }',
-        })
-      : null;
-  const whenField = h(
-    'div',
-    { class: 'field' },
-    h('label', { for: 'action-when' }, 'when'),
-    attachTemplateCompletion(when, references),
-    h('p', { class: 'hint' }, 'Template; the action is skipped when it renders empty, false or 0.'),
-  );
-  const element = h(
-    'fieldset',
-    {},
-    h('legend', {}, 'Action'),
-    h(
-      'div',
-      { class: 'row' },
-      h(
-        'div',
-        { class: 'field' },
-        h('label', { for: 'action-id' }, 'id', h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
-        id,
-      ),
-      h('div', { class: 'field' }, h('label', { for: 'action-onError' }, 'onError'), onError),
-    ),
-    h(
-      'div',
-      { class: 'field' },
-      h('label', { for: 'action-description' }, 'description'),
-      description,
-      h(
-        'p',
-        { class: 'hint' },
-        stage === 'duringCall' ? 'What the agent is told this tool does.' : 'What this step is for.',
-      ),
-    ),
-    whenField,
-    argsInput
-      ? h(
-          'div',
-          { class: 'field' },
-          h('label', { for: 'action-args' }, 'args (JSON)'),
-          argsInput,
-          h(
-            'p',
-            { class: 'hint' },
-            'The tool call’s arguments: name → { type, required, enum, description }.',
-          ),
-        )
-      : null,
-  );
-  return {
-    element,
-    argsInput,
-    read() {
-      const problems = [];
-      const value = { id: id.value.trim() };
-      if (!/^[a-z][a-z0-9_-]*$/.test(value.id))
-        problems.push({
-          field: 'id',
-          message: 'lowercase letters, digits, "_" or "-", starting with a letter',
-        });
-      if (description.value.trim()) value.description = description.value.trim();
-      if (when.value.trim()) value.when = when.value.trim();
-      if (onError.value !== 'continue' || existing?.onError) value.onError = onError.value;
-      if (argsInput?.value.trim()) {
-        try {
-          value.args = JSON.parse(argsInput.value);
-        } catch (err) {
-          problems.push({ field: 'args', message: `not valid JSON: ${err.message}` });
-        }
-      }
-      for (const k of ['timeoutSeconds', 'retry']) if (existing?.[k] !== undefined) value[k] = existing[k];
-      return { value, problems };
-    },
-  };
-}
-
-/** What came of a dry run, in a sentence. */
-function statusText(result) {
-  if (result?.status === 'completed')
-    return result.dryRun ? 'Completed (dry run).' : 'Completed: it was sent.';
-  if (result?.status === 'failed') return `Failed: ${result.error?.message ?? ''}`;
-  return `${result?.status ?? 'unknown'}: ${result?.reason ?? ''}`;
 }
 
 /** Where a problem's field points: `actions.afterCall[1].body` → the second after-call action. */

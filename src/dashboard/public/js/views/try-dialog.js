@@ -1,0 +1,130 @@
+// The Try-it dialog: runs one action once in dry-run with sample arguments (POST …/try) and shows the rendered
+// request and what came of it. Nothing is saved, texted, booked or logged; an HTTP request is sent only when
+// the box is ticked.
+import { api, q } from '../api.js';
+import { clear, errorBox, h, json } from '../dom.js';
+
+/**
+ * Runs `action` of agent `agentId` once in dry-run with sample arguments. With `draft` (the unsaved agent it
+ * sits in), the definition itself is sent (POST …/actions/:stage/try, at `position`); otherwise the saved
+ * action, by id. Closing the dialog gives the focus back to `returnFocus`.
+ */
+export function openTryDialog(agentId, stage, action, { draft, position, returnFocus } = {}) {
+  const unsaved = Boolean(draft);
+  const dialog = h('dialog', { class: 'editor', 'aria-labelledby': 'try-title' });
+  const close = () => {
+    dialog.close();
+    dialog.remove();
+    returnFocus?.focus();
+  };
+  const sample = Object.fromEntries(
+    Object.entries(action.args ?? {}).map(([k, spec]) => [
+      k,
+      spec.enum?.[0] ?? (spec.type === 'string' ? `sample-${k}` : spec.type === 'boolean' ? true : 1),
+    ]),
+  );
+  const argsInput = h('textarea', {
+    id: 'try-args',
+    class: 'code',
+    rows: 5,
+    spellcheck: 'false',
+    value: json(sample),
+  });
+  const send =
+    action.type === 'http_request'
+      ? h('input', { type: 'checkbox', id: 'try-send', 'aria-describedby': 'try-send-hint' })
+      : null;
+  const out = h('div', { 'aria-live': 'polite' });
+  const form = h(
+    'form',
+    {
+      onsubmit: async (e) => {
+        e.preventDefault();
+        let args;
+        try {
+          args = JSON.parse(argsInput.value || '{}');
+        } catch (err) {
+          clear(out, errorBox(`The arguments are not valid JSON: ${err.message}`));
+          return;
+        }
+        const request = { args, ...(send?.checked ? { send: true } : {}) };
+        clear(out, 'Running…');
+        try {
+          const { body } = unsaved
+            ? await api('POST', `agents/${q(agentId)}/actions/${stage}/try`, {
+                ...request,
+                action,
+                position,
+                agent: draft,
+              })
+            : await api('POST', `agents/${q(agentId)}/actions/${stage}/${q(action.id)}/try`, request);
+          clear(
+            out,
+            h('h3', {}, 'Rendered request'),
+            h('pre', { class: 'code', tabindex: '0' }, json(body.rendered)),
+            h('h3', {}, 'Result'),
+            h('p', { class: 'try-status' }, statusText(body.result)),
+            h('pre', { class: 'code', tabindex: '0' }, json(body.result)),
+            body.assumedEmpty?.length
+              ? h(
+                  'p',
+                  { class: 'hint' },
+                  'Earlier actions taken to have output nothing: ',
+                  body.assumedEmpty.join(', '),
+                  '.',
+                )
+              : null,
+          );
+        } catch (err) {
+          clear(out, errorBox(`Could not run it: ${err.message}`, err.details));
+        }
+      },
+    },
+    h('h2', { id: 'try-title' }, `Try ${action.id}`, unsaved ? h('small', {}, ' (not saved)') : null),
+    h(
+      'p',
+      { class: 'hint' },
+      unsaved ? 'Runs this action as it is now, not saved, ' : 'Runs the saved action ',
+      'once in dry-run with these arguments: nothing is saved, texted, booked or logged',
+      send ? '; the HTTP request is shown, and sent only when you tick the box below.' : '.',
+    ),
+    h('label', { for: 'try-args' }, 'Sample arguments (JSON)'),
+    argsInput,
+    send
+      ? h(
+          'div',
+          { class: 'field inline' },
+          send,
+          h('label', { for: 'try-send' }, 'Really send the HTTP request'),
+          h(
+            'p',
+            { class: 'hint', id: 'try-send-hint' },
+            'Through the agent’s network policy; otherwise it is only shown.',
+          ),
+        )
+      : null,
+    h(
+      'div',
+      { class: 'dialog-buttons' },
+      h('button', { type: 'submit', class: 'primary' }, 'Run dry-run'),
+      h('button', { type: 'button', onclick: close }, 'Close'),
+    ),
+    out,
+  );
+  dialog.append(form);
+  document.body.append(dialog);
+  dialog.addEventListener('cancel', (e) => {
+    e.preventDefault();
+    close();
+  });
+  dialog.showModal();
+  argsInput.focus();
+}
+
+/** What came of a dry run, in a sentence. */
+function statusText(result) {
+  if (result?.status === 'completed')
+    return result.dryRun ? 'Completed (dry run).' : 'Completed: it was sent.';
+  if (result?.status === 'failed') return `Failed: ${result.error?.message ?? ''}`;
+  return `${result?.status ?? 'unknown'}: ${result?.reason ?? ''}`;
+}

@@ -1,0 +1,63 @@
+import {
+  AgentExistsError,
+  AgentNotFoundError,
+  AgentVersionNotFoundError,
+  VersionConflictError,
+} from '../agents/errors';
+import { AgentValidationError, validateAgent } from '../agents/problems';
+import type { Stage } from '../shared/types';
+import { HttpError } from './http-error';
+
+// The agents' errors as the HTTP errors a client acts on: an invalid configuration, an unknown agent, action or
+// version, an agent that exists already, a save on top of a version that is no longer the latest.
+
+/** The config as the loader validates it (for the API), or a 400 naming each invalid field. */
+export function validate(config: unknown) {
+  try {
+    return validateAgent(config, 'api');
+  } catch (err) {
+    if (err instanceof AgentValidationError)
+      throw new HttpError(
+        400,
+        `invalid agent configuration: ${[...new Set(err.problems.map((p) => p.field))].join(', ')}`,
+        err.problems,
+      );
+    throw err;
+  }
+}
+
+export function notFound(id: string): HttpError {
+  return new HttpError(404, `unknown agent "${id}"`, [{ field: 'id', message: 'no such agent' }]);
+}
+
+export function noAction(stage: Stage, id: string): HttpError {
+  return new HttpError(404, `no ${stage === 'duringCall' ? 'during-call' : 'after-call'} action "${id}"`, [
+    { field: 'actionId', message: `no such action in ${stage}` },
+  ]);
+}
+
+export function conflict(err: VersionConflictError): HttpError {
+  return new HttpError(409, err.message, [
+    { field: 'If-Match', message: `the latest version is ${err.latest}` },
+  ]);
+}
+
+export function mapError(err: unknown): unknown {
+  if (err instanceof AgentNotFoundError) return notFound(err.agentId);
+  if (err instanceof AgentExistsError)
+    return new HttpError(409, err.message, [
+      { field: 'id', message: 'an agent with this id exists; PUT to change it' },
+    ]);
+  if (err instanceof VersionConflictError) return conflict(err);
+  if (err instanceof AgentVersionNotFoundError)
+    return new HttpError(404, err.message, [{ field: 'version', message: 'no such version' }]);
+  return err;
+}
+
+export async function mapErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw mapError(err);
+  }
+}

@@ -1,0 +1,115 @@
+import express, { type Request } from 'express';
+import type { AgentStore, AgentVersion } from '../agents/agent-store';
+import type { FieldProblem } from '../agents/problems';
+import type { AgentRegistry } from '../agents/registry';
+import {
+  TryArgumentsError,
+  type TryDeps,
+  type TryRequest,
+  tryAction,
+  tryRequestSchema,
+} from '../agents/try-action';
+import { draftProblems, PositionError, placeAction, tryDraftRequestSchema } from '../agents/try-draft';
+import type { AgentConfig } from '../config/agent-schema';
+import type { ActionConfig, Stage } from '../shared/types';
+import { noAction, notFound, validate } from './agent-http-errors';
+import { agentId, parseBody, stageOf } from './agent-requests';
+import { HttpError } from './http-error';
+
+export interface TryApiOptions {
+  registry: AgentRegistry;
+  /** The agent store; without it the registry's agents (the YAML files) are the saved ones. */
+  agents?: AgentStore;
+  /** What a dry run may use: the store for the opt-out list, the env for declared secrets. */
+  tryDeps?: TryDeps;
+}
+
+/**
+ * Dry runs of one action (…/actions/:stage/…/try), mounted by the agents API: nothing is saved, texted or booked,
+ * and an HTTP request is sent only when the body asks for it.
+ */
+export function tryApi(opts: TryApiOptions): express.Router {
+  const router = express.Router();
+
+  router.post('/agents/:id/actions/:stage/:actionId/try', async (req, res) => {
+    const stage = stageOf(req);
+    const body = parseBody(tryRequestSchema, req.body);
+    const latest = await savedLatest(req);
+    const agent = latest ? validate(latest.config) : opts.registry.get(agentId(req));
+    if (!agent) throw notFound(agentId(req));
+    const action = agent.actions[stage].find((a) => a.id === req.params.actionId);
+    if (!action) throw noAction(stage, String(req.params.actionId));
+    res.json({ ...(await runTry(agent, stage, action, body)), version: latest?.version ?? null });
+  });
+
+  // The same dry run for an action given in the body (saved or not), in the saved agent or a draft of it.
+  router.post('/agents/:id/actions/:stage/try', async (req, res) => {
+    const stage = stageOf(req);
+    const body = parseBody(tryDraftRequestSchema, req.body);
+    const latest = await savedLatest(req);
+    const base = body.agent ?? latest?.config ?? opts.registry.get(agentId(req));
+    if (!base) throw notFound(agentId(req));
+    if (body.agent && body.agent.id !== undefined && body.agent.id !== agentId(req))
+      throw new HttpError(400, `the draft's id "${String(body.agent.id)}" is not "${agentId(req)}"`, [
+        { field: 'agent.id', message: `must be "${agentId(req)}"` },
+      ]);
+    let placed: ReturnType<typeof placeAction>;
+    try {
+      placed = placeAction({ ...base, id: agentId(req) }, stage, body.action, body.position);
+    } catch (err) {
+      if (err instanceof PositionError)
+        throw new HttpError(400, err.message, [{ field: 'position', message: `0 to ${err.max}` }]);
+      throw err;
+    }
+    let agent: AgentConfig;
+    try {
+      agent = validate(placed.config);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      const details = draftProblems(err.details as FieldProblem[], stage, placed.index, Boolean(body.agent));
+      throw new HttpError(
+        400,
+        `invalid action or agent: ${[...new Set(details.map((d) => d.field))].join(', ')}`,
+        details,
+      );
+    }
+    const action = agent.actions[stage][placed.index];
+    res.json({
+      ...(await runTry(agent, stage, action, body)),
+      version: body.agent ? null : (latest?.version ?? null),
+    });
+  });
+
+  /** One dry run; the arguments' problems as a 400 naming each argument. */
+  async function runTry(agent: AgentConfig, stage: Stage, action: ActionConfig, body: TryRequest) {
+    if (!opts.tryDeps)
+      throw new HttpError(503, 'dry runs need the store', [
+        { field: '(store)', message: 'no store configured' },
+      ]);
+    try {
+      return await tryAction(agent, stage, action, body, opts.tryDeps);
+    } catch (err) {
+      if (err instanceof TryArgumentsError) {
+        throw new HttpError(
+          400,
+          `invalid arguments for "${action.id}"`,
+          err.problems.map((p) => {
+            const [field, ...rest] = p.split(': ');
+            return { field, message: rest.join(': ') };
+          }),
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** The agent's latest saved version; undefined without a store, a 404 when the store has no such agent. */
+  async function savedLatest(req: Request): Promise<AgentVersion | undefined> {
+    if (!opts.agents) return undefined;
+    const latest = await opts.agents.latest(agentId(req));
+    if (!latest) throw notFound(agentId(req));
+    return latest;
+  }
+
+  return router;
+}
