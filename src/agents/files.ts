@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { ConfigError } from '../config/errors';
+import { agentFiles } from '../config/load-agents';
 
 export interface AgentSource {
   /** The file (and document, when it holds several) the agent came from. */
@@ -43,13 +43,5 @@ export function parseAgentsText(text: string, file: string): AgentSource[] {
 
 /** Every agent in the given files or directories (.yaml, .yml, .json), in the loader's file order. */
 export function readAgentSources(paths: string[]): AgentSource[] {
-  const files = paths.flatMap((p) =>
-    statSync(p).isDirectory()
-      ? readdirSync(p)
-          .filter((f) => /\.(ya?ml|json)$/.test(f))
-          .sort()
-          .map((f) => path.join(p, f))
-      : [p],
-  );
-  return files.flatMap((file) => parseAgentsText(readFileSync(file, 'utf8'), file));
+  return agentFiles(paths).flatMap((file) => parseAgentsText(readFileSync(file, 'utf8'), file));
 }

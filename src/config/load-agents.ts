@@ -307,9 +307,9 @@ export function loadAgentFile(file: string): AgentConfig {
   return parseAgent(raw, file);
 }
 
-/** Loads every agent file (.yaml, .yml, .json) from the given files or directories. */
-export function loadAgents(paths: string[]): Map<string, AgentConfig> {
-  const files = paths.flatMap((p) =>
+/** The agent files (.yaml, .yml, .json) the given files or directories name, a directory's in name order. */
+export function agentFiles(paths: string[]): string[] {
+  return paths.flatMap((p) =>
     statSync(p).isDirectory()
       ? readdirSync(p)
           .filter((f) => /\.(ya?ml|json)$/.test(f))
@@ -317,6 +317,11 @@ export function loadAgents(paths: string[]): Map<string, AgentConfig> {
           .map((f) => path.join(p, f))
       : [p],
   );
+}
+
+/** Loads every agent file (.yaml, .yml, .json) from the given files or directories. */
+export function loadAgents(paths: string[]): Map<string, AgentConfig> {
+  const files = agentFiles(paths);
   const agents = new Map<string, AgentConfig>();
   const problems: string[] = [];
   for (const file of files) {
