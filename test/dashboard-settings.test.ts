@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { type Browser, CHROMIUM, launchBrowser, signIn, until } from './support/browser';
+import { type Browser, launchBrowser, signIn, skipWithoutChromium } from './support/browser';
 import { type Harness, startHarness } from './support/harness';
+import { eventually } from './support/temporal';
 
 const AGENT = 'settings-line';
 const SCREENSHOTS = mkdtempSync(path.join(os.tmpdir(), 'callflow-settings-'));
@@ -13,13 +14,9 @@ describe('dashboard Settings tab (in Chromium)', () => {
   let h: Harness;
   let browser: Browser;
   let page: Page;
-  const errors: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, as root)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     h = await startHarness({ agents: [], storeAgents: true, noWorker: true });
     const created = await h.api('POST', '/v1/agents', {
       id: AGENT,
@@ -30,7 +27,6 @@ describe('dashboard Settings tab (in Chromium)', () => {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     browser = await launchBrowser();
     page = browser.page;
-    page.on('pageerror', (err) => errors.push(err.message));
     await signIn(page, h.url, h.token, `#/agents/${AGENT}/settings`);
     await settingsForm().waitFor();
   });
@@ -41,7 +37,7 @@ describe('dashboard Settings tab (in Chromium)', () => {
   });
 
   afterEach(() => {
-    assert.deepEqual(errors, [], 'the pages threw no script errors');
+    assert.deepEqual(browser?.pageErrors ?? [], [], 'the pages threw no script errors');
   });
 
   const settingsForm = () => page.locator('form.settings');
@@ -64,13 +60,13 @@ describe('dashboard Settings tab (in Chromium)', () => {
       return texts.flat().join(' ');
     };
     try {
-      return await until(
-        `a problem matching ${expected} beside the control`,
+      return await eventually(
         async () => {
           shown = await read();
           return expected.test(shown) ? shown : undefined;
         },
         10_000,
+        `a problem matching ${expected} beside the control`,
       );
     } catch (err) {
       throw new Error(`${(err as Error).message}; shown: "${shown}"`);
@@ -197,8 +193,10 @@ describe('dashboard Settings tab (in Chromium)', () => {
     await shot('transfer-target-problems', target('sales'));
 
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await until('focus on the first invalid control', async () =>
-      (await isFocused(phone)) ? true : undefined,
+    await eventually(
+      async () => ((await isFocused(phone)) ? true : undefined),
+      30_000,
+      'focus on the first invalid control',
     );
     assert.equal((await latest()).version, 3);
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { type Browser, CHROMIUM, launchBrowser, signIn } from './support/browser';
+import { type Browser, launchBrowser, signIn, skipWithoutChromium } from './support/browser';
 import { type Harness, startHarness } from './support/harness';
 
 const AGENT = 'restore-line';
@@ -10,13 +9,9 @@ describe('dashboard Versions tab (in Chromium)', () => {
   let h: Harness;
   let browser: Browser;
   let page: Page;
-  const errors: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, as root)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     h = await startHarness({ agents: [], storeAgents: true, noWorker: true });
     const created = await h.api('POST', '/v1/agents', {
       id: AGENT,
@@ -26,7 +21,6 @@ describe('dashboard Versions tab (in Chromium)', () => {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     browser = await launchBrowser();
     page = browser.page;
-    page.on('pageerror', (err) => errors.push(err.message));
     await signIn(page, h.url, h.token, `#/agents/${AGENT}/settings`);
   });
 
@@ -36,7 +30,7 @@ describe('dashboard Versions tab (in Chromium)', () => {
   });
 
   afterEach(() => {
-    assert.deepEqual(errors, [], 'the pages threw no script errors');
+    assert.deepEqual(browser?.pageErrors ?? [], [], 'the pages threw no script errors');
   });
 
   const general = () => page.getByRole('group', { name: 'General' });

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { type Browser, CHROMIUM, launchBrowser, until } from './support/browser';
+import { type Browser, launchBrowser, skipWithoutChromium } from './support/browser';
 import { startCustomerApi } from './support/customer-api';
 import { type Harness, startHarness } from './support/harness';
+import { eventually } from './support/temporal';
 
 // `npm run screenshots` refreshes the README's pictures; an ordinary run keeps its own out of the tree.
 const SCREENSHOTS =
@@ -20,18 +21,13 @@ describe('dashboard (in Chromium)', () => {
   let customer: Awaited<ReturnType<typeof startCustomerApi>>;
   let browser: Browser;
   let page: Page;
-  const errors: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, as root)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     customer = await startCustomerApi();
     h = await startHarness({ agents: [], storeAgents: true, temporalUiUrl: TEMPORAL_UI });
     browser = await launchBrowser();
     page = browser.page;
-    page.on('pageerror', (err) => errors.push(err.message));
     mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
@@ -42,7 +38,7 @@ describe('dashboard (in Chromium)', () => {
   });
 
   afterEach(() => {
-    assert.deepEqual(errors, [], 'the pages threw no script errors');
+    assert.deepEqual(browser?.pageErrors ?? [], [], 'the pages threw no script errors');
   });
 
   const shot = (name: string) =>
@@ -154,7 +150,7 @@ describe('dashboard (in Chromium)', () => {
     assert.deepEqual(await itemIds(), ['book_visit', 'confirm_sms']);
     await page.locator('li.action.invalid').waitFor({ state: 'detached' });
     const save = page.getByRole('button', { name: 'Save', exact: true });
-    await until('Save to be enabled', async () => ((await save.isEnabled()) ? true : undefined));
+    await eventually(async () => ((await save.isEnabled()) ? true : undefined), 30_000, 'Save to be enabled');
     await save.click();
     await page.getByText(/Saved as version 3/).waitFor();
     const saved = (await h.api('GET', `/v1/agents/${AGENT}`)).body;
@@ -264,18 +260,26 @@ describe('dashboard (in Chromium)', () => {
     assert.equal(tool.status, 200);
     assert.equal(tool.body.output.order_status, 'status-of-A-1001');
     await h.api('POST', `/v1/calls/${callId}/events`, { event: { id: 'end', type: 'ended', at: at(30) } });
-    const record = await until('the call record', async () => {
-      const r = await h.api('GET', `/v1/calls/${callId}`);
-      return r.body.status === 'completed' ? r.body.record : undefined;
-    });
+    const record = await eventually(
+      async () => {
+        const r = await h.api('GET', `/v1/calls/${callId}`);
+        return r.body.status === 'completed' ? r.body.record : undefined;
+      },
+      30_000,
+      'the call record',
+    );
     assert.deepEqual(
       record.actions.map((a: { actionId: string }) => a.actionId),
       ['lookup_order', 'book_visit', 'confirm_sms'],
     );
-    const logged = await until('the call in the call log', async () => {
-      const r = await h.api('GET', `/v1/calls?agent=${AGENT}`);
-      return r.body.calls?.find((c: { callId: string }) => c.callId === callId);
-    });
+    const logged = await eventually(
+      async () => {
+        const r = await h.api('GET', `/v1/calls?agent=${AGENT}`);
+        return r.body.calls?.find((c: { callId: string }) => c.callId === callId);
+      },
+      30_000,
+      'the call in the call log',
+    );
 
     await page.getByRole('link', { name: 'Calls' }).click();
     const row = page.locator(`tr[data-call-id="${callId}"]`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -9,7 +9,16 @@ export const CHROMIUM = '/usr/bin/chromium';
 export interface Browser {
   context: BrowserContext;
   page: Page;
+  /** Script errors the pages threw, for a test to assert there were none. */
+  pageErrors: string[];
   close(): Promise<void>;
+}
+
+/** Skips the suite, saying why, where Debian's Chromium is not installed. */
+export function skipWithoutChromium(suite: Mocha.Context): void {
+  if (existsSync(CHROMIUM)) return;
+  console.log(`      skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, as root)`);
+  suite.skip();
 }
 
 /** Debian's Chromium, headless, with a throwaway profile and nothing that reaches the network by itself. */
@@ -32,25 +41,17 @@ export async function launchBrowser(): Promise<Browser> {
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15_000);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
   return {
     context,
     page,
+    pageErrors,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
     },
   };
-}
-
-/** Polls `probe` until it returns a value, or fails after `ms`. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** Opens the dashboard and signs in with the API token through the login form. */
