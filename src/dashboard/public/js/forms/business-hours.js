@@ -142,21 +142,15 @@ export function businessHoursFields(schema, value, { slots, path, legend }) {
           remove.setAttribute('aria-label', `Remove ${dayName} hours ${n}`);
         },
       };
-      remove.addEventListener('click', () => {
-        rows.splice(rows.indexOf(row), 1);
-        row.li.remove();
-        for (const [i, r] of rows.entries()) r.number(i + 1);
-        announce(`${dayName}: hours removed`);
-        add.focus();
-        add.dispatchEvent(new Event('input', { bubbles: true }));
+      appendNumberedRow({
+        rows,
+        list,
+        row,
+        remove,
+        add,
+        focus: focus && fromInput,
+        removed: `${dayName}: hours removed`,
       });
-      rows.push(row);
-      row.number(rows.length);
-      list.append(row.li);
-      if (focus) {
-        fromInput.focus();
-        add.dispatchEvent(new Event('input', { bubbles: true }));
-      }
     }
 
     const set = (intervals) => {
@@ -211,6 +205,30 @@ export function businessHoursFields(schema, value, { slots, path, legend }) {
   };
 }
 
+/**
+ * Adds `row` (`{ li, number(n) }`) to a list whose rows are numbered in their labels: its Remove button takes it
+ * out, renumbers the rest and returns focus to the list's Add button; `focus` is the control to focus when added.
+ * Both changes tell the form (an `input` event) so it validates again.
+ */
+function appendNumberedRow({ rows, list, row, remove, add, focus, removed }) {
+  const changed = () => add.dispatchEvent(new Event('input', { bubbles: true }));
+  remove.addEventListener('click', () => {
+    rows.splice(rows.indexOf(row), 1);
+    row.li.remove();
+    for (const [i, r] of rows.entries()) r.number(i + 1);
+    if (removed) announce(removed);
+    add.focus();
+    changed();
+  });
+  rows.push(row);
+  row.number(rows.length);
+  list.append(row.li);
+  if (focus) {
+    focus.focus();
+    changed();
+  }
+}
+
 function closedDatesEditor(stored, path, slots) {
   const headId = uid('closed');
   const list = h('ul', { class: 'intervals' });
@@ -241,20 +259,7 @@ function closedDatesEditor(stored, path, slots) {
         remove.setAttribute('aria-label', `Remove closed date ${n}`);
       },
     };
-    remove.addEventListener('click', () => {
-      rows.splice(rows.indexOf(row), 1);
-      row.li.remove();
-      for (const [i, r] of rows.entries()) r.number(i + 1);
-      add.focus();
-      add.dispatchEvent(new Event('input', { bubbles: true }));
-    });
-    rows.push(row);
-    row.number(rows.length);
-    list.append(row.li);
-    if (focus) {
-      input.focus();
-      add.dispatchEvent(new Event('input', { bubbles: true }));
-    }
+    appendNumberedRow({ rows, list, row, remove, add, focus: focus && input });
   }
   for (const d of stored) addDate(d, false);
 
