@@ -66,7 +66,14 @@ async function main(): Promise<void> {
   });
   const codec = codecFromSettings(settings);
 
-  const tokenShown = settings.apiToken ? '$CALLFLOW_API_TOKEN' : apiToken;
+  // The token itself is never printed: stdout often ends up in a log collector. The banner says where it is.
+  const tokenShown = settings.apiToken
+    ? '$CALLFLOW_API_TOKEN'
+    : `$(cat ${shownPath(tokenFile(settings.dataDir))})`;
+  // The one-time UI login link is short-lived, and printed only to an interactive terminal.
+  const loginShown = process.stdout.isTTY
+    ? codecLoginUrl(codecUrl, apiToken)
+    : `curl -X POST -H "Authorization: Bearer ${tokenShown}" ${codecUrl}/login-url`;
   process.stdout.write(
     [
       '',
@@ -77,7 +84,7 @@ async function main(): Promise<void> {
       `  Codec        ${codec ? `payloads encrypted (key ${codec.keyId}${settings.codecKeys ? '' : `, ${codecKeysFile(settings.dataDir)}`}); endpoint ${codecUrl}` : 'off'}`,
       ...(codec
         ? [
-            `  UI login     ${codecLoginUrl(codecUrl, apiToken)}`,
+            `  UI login     ${loginShown}`,
             '               (one-time, 10 minutes; then tick "Include cross-origin credentials" in the UI\'s Codec Server settings)',
           ]
         : []),
@@ -105,12 +112,22 @@ async function main(): Promise<void> {
 
 /** A token generated once and kept under the data directory, so restarts don't invalidate curl commands. */
 function generatedToken(dataDir: string): string {
-  const file = path.join(dataDir, 'api-token');
+  const file = tokenFile(dataDir);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const token = randomBytes(18).toString('base64url');
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return token;
+}
+
+function tokenFile(dataDir: string): string {
+  return path.join(dataDir, 'api-token');
+}
+
+/** A path as short as it can be said from the current directory. */
+function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative;
 }
 
 main().catch(exitOnStartupError);
