@@ -110,6 +110,28 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX call_log_started ON call_log (started_at DESC, call_id DESC);
     `,
   },
+  {
+    id: 6,
+    name: 'personal_data_at_rest',
+    // Numbers looked up by equality move to keyed hashes (./lookup-keys.ts) and what is read back to sealed
+    // columns; the plain columns stay for rows written without keys (./personal-data.ts).
+    sql: `
+      CREATE TABLE lookup_keys (
+        key_id     text PRIMARY KEY,
+        secret     jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      ALTER TABLE sms_opt_outs DROP CONSTRAINT sms_opt_outs_pkey;
+      ALTER TABLE sms_opt_outs ALTER COLUMN phone DROP NOT NULL;
+      ALTER TABLE sms_opt_outs ADD COLUMN phone_hash text, ADD COLUMN phone_sealed jsonb;
+      ALTER TABLE sms_opt_outs ADD CONSTRAINT sms_opt_outs_one_form CHECK ((phone IS NULL) <> (phone_hash IS NULL));
+      CREATE UNIQUE INDEX sms_opt_outs_phone ON sms_opt_outs (phone);
+      CREATE UNIQUE INDEX sms_opt_outs_phone_hash ON sms_opt_outs (phone_hash);
+      ALTER TABLE calendar_events ALTER COLUMN title DROP NOT NULL, ALTER COLUMN attendee DROP NOT NULL;
+      ALTER TABLE calendar_events ADD COLUMN phone_hash text, ADD COLUMN personal jsonb;
+      CREATE INDEX calendar_events_phone_hash ON calendar_events (phone_hash);
+    `,
+  },
 ];
 
 /** What the runner needs: parameterised queries plus multi-statement scripts, all on one transaction. */

@@ -27,6 +27,11 @@ export function isSealed(value: unknown): value is SealedValue {
 export class RecordSealer {
   constructor(private readonly codec: EncryptionCodec) {}
 
+  /** The codec key new values are sealed with. */
+  get keyId(): string {
+    return this.codec.keyId;
+  }
+
   async seal(value: unknown): Promise<SealedValue> {
     const plain: Payload = {
       metadata: { encoding: Buffer.from('json/plain') },

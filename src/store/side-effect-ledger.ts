@@ -1,3 +1,5 @@
+import { eachRow, RESEAL_BATCH, storeKeys } from './personal-data';
+import { openSealed } from './sealing';
 import type { Store } from './store';
 
 export type Claim =
@@ -59,7 +61,8 @@ export class SideEffectLedger {
       if (row.kind !== kind) {
         throw new Error(`side effect key ${key} is already used for kind ${row.kind}, not ${kind}`);
       }
-      if (row.status === 'done') return { state: 'done', result: row.result };
+      if (row.status === 'done')
+        return { state: 'done', result: await openSealed(this.store.sealer, row.result) };
       if (row.lease_until !== null && row.live) return { state: 'busy', leaseUntil: row.lease_until };
 
       const [updated] = await tx.query<{ attempt: number }>(
@@ -78,7 +81,9 @@ export class SideEffectLedger {
    * expired must not replace what later callers were already given.
    */
   async complete(key: string, result: unknown): Promise<void> {
-    const json = JSON.stringify(result === undefined ? null : result);
+    // Results can be personal (an SMS receipt names its recipient): sealed whatever they hold, when there are keys.
+    const plain = result === undefined ? null : result;
+    const json = JSON.stringify(this.store.sealer ? await this.store.sealer.seal(plain) : plain);
     const rows = await this.store.query<{ status: string }>(
       `WITH upd AS (
          UPDATE side_effects
@@ -108,6 +113,31 @@ export class SideEffectLedger {
       'SELECT status, attempt, result FROM side_effects WHERE key = $1',
       [key],
     );
-    return row;
+    return row && { ...row, result: await openSealed(this.store.sealer, row.result) };
   }
+}
+
+/** Seals plain results, and re-seals those under an older key, with the current key (./personal-data.ts). */
+export async function resealSideEffects(store: Store): Promise<void> {
+  const keys = storeKeys(store);
+  if (!keys) return;
+  await eachRow(
+    (after) =>
+      store.query<{ key: string; result: string }>(
+        `SELECT key, result::text AS result FROM side_effects
+          WHERE result IS NOT NULL AND (result->>'$sealed' IS NULL OR result->>'keyId' = ANY($1::text[]))
+            AND ($2::text IS NULL OR key > $2)
+          ORDER BY key LIMIT ${RESEAL_BATCH}`,
+        [keys.lookup.olderKeyIds, after],
+      ),
+    (row) => row.key,
+    async (row) => {
+      const sealed = await keys.sealer.seal(await keys.sealer.open(JSON.parse(row.result)));
+      // Only if unchanged since it was read: another process opening the store may have re-sealed it.
+      await store.query(
+        'UPDATE side_effects SET result = $2::text::jsonb WHERE key = $1 AND result = $3::text::jsonb',
+        [row.key, JSON.stringify(sealed), row.result],
+      );
+    },
+  );
 }

@@ -3,8 +3,12 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { resealCalendarEvents } from './calendar-events';
+import { type LookupKeys, loadLookupKeys } from './lookup-keys';
 import { applyMigrations, type MigrationConnection } from './migrations';
+import { resealOptOuts } from './opt-outs';
 import type { RecordSealer } from './sealing';
+import { resealSideEffects } from './side-effect-ledger';
 
 /**
  * State that has to outlive a Temporal activity and be shared by every worker. Both backends speak
@@ -17,6 +21,8 @@ export interface Store {
   readonly kind: 'postgres' | 'pglite';
   /** Seals personal data kept in the store (./sealing.ts); absent when no keys are configured. */
   readonly sealer?: RecordSealer;
+  /** Hashes numbers looked up by equality (./lookup-keys.ts); present exactly when `sealer` is. */
+  readonly lookup?: LookupKeys;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   transaction<T>(fn: (tx: Pick<Store, 'query'>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -27,20 +33,36 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** Directory for the embedded PGlite database; in memory when neither option is given. */
   dataDir?: string;
-  /** Seals call records and collected data with the codec keys. */
+  /** Seals call records, collected data and the other personal data in the store with the codec keys. */
   sealer?: RecordSealer;
 }
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
   const opened = opts.databaseUrl ? openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
-  const store: InternalStore = opts.sealer ? { ...opened, sealer: opts.sealer } : opened;
   try {
-    await store.migrate();
+    await opened.migrate();
+    if (!opts.sealer) return opened;
+    const store: Store = {
+      ...opened,
+      sealer: opts.sealer,
+      lookup: await loadLookupKeys(opened, opts.sealer),
+    };
+    await sealPersonalData(store);
+    return store;
   } catch (err) {
-    await store.close().catch(() => {});
+    await opened.close().catch(() => {});
     throw err;
   }
-  return store;
+}
+
+/**
+ * Rows written without keys, or under an older key, brought to the current key (./personal-data.ts). Runs on
+ * every open: once everything is current it only reads, and it leaves rows another process rewrote alone.
+ */
+async function sealPersonalData(store: Store): Promise<void> {
+  await resealOptOuts(store);
+  await resealCalendarEvents(store);
+  await resealSideEffects(store);
 }
 
 interface InternalStore extends Store {

@@ -1,4 +1,10 @@
 import { createHash } from 'node:crypto';
+import {
+  type PersonalColumns,
+  personalColumnValues,
+  personalFields,
+  phoneMatch,
+} from '../../store/calendar-events';
 import type { Store } from '../../store/store';
 import {
   type BusyBlock,
@@ -8,13 +14,11 @@ import {
   type NewEvent,
 } from './provider';
 
-interface EventRow {
+interface EventRow extends PersonalColumns {
   event_id: string;
   calendar_id: string;
   starts_at: string | Date;
   ends_at: string | Date;
-  title: string;
-  attendee: unknown;
   location: string | null;
   status: 'confirmed' | 'cancelled';
 }
@@ -24,6 +28,7 @@ const iso = (v: string | Date) => new Date(v).toISOString();
 /**
  * The embedded calendar: events in the project's store (PGlite under .data/, or PostgreSQL), with an atomic
  * reservation so two calls racing for one slot end with one booking. Calendars come into being on first use.
+ * With codec keys, the caller's name, number and email are sealed at rest (../../store/calendar-events.ts).
  */
 export class BuiltinCalendar implements CalendarProvider {
   readonly name = 'builtin';
@@ -40,6 +45,12 @@ export class BuiltinCalendar implements CalendarProvider {
   }
 
   async book(event: NewEvent): Promise<CalendarEvent> {
+    const personal = await personalColumnValues(this.store, {
+      title: event.title,
+      description: event.description ?? null,
+      attendee: event.attendee,
+      phone: event.attendee.phone ?? null,
+    });
     return this.store.transaction(async (tx) => {
       await tx.query('INSERT INTO calendars (calendar_id) VALUES ($1) ON CONFLICT DO NOTHING', [
         event.calendarId,
@@ -51,7 +62,7 @@ export class BuiltinCalendar implements CalendarProvider {
       const [existing] = await tx.query<EventRow>('SELECT * FROM calendar_events WHERE booking_key = $1', [
         event.key,
       ]);
-      if (existing) return toEvent(existing);
+      if (existing) return this.toEvent(existing);
       const clash = await tx.query(
         `SELECT 1 FROM calendar_events
           WHERE calendar_id = $1 AND status = 'confirmed' AND starts_at < $3 AND ends_at > $2 LIMIT 1`,
@@ -61,8 +72,9 @@ export class BuiltinCalendar implements CalendarProvider {
       const eventId = `cf${createHash('sha256').update(event.key).digest('hex').slice(0, 24)}`;
       const [row] = await tx.query<EventRow>(
         `INSERT INTO calendar_events
-           (event_id, calendar_id, booking_key, starts_at, ends_at, timezone, title, description, attendee, phone, location)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb, $10, $11)
+           (event_id, calendar_id, booking_key, starts_at, ends_at, timezone, title, description, attendee, phone,
+            phone_hash, personal, location)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb, $10, $11, $12::text::jsonb, $13)
          RETURNING *`,
         [
           eventId,
@@ -71,14 +83,16 @@ export class BuiltinCalendar implements CalendarProvider {
           event.start,
           event.end,
           event.timezone,
-          event.title,
-          event.description ?? null,
-          JSON.stringify(event.attendee),
-          event.attendee.phone ?? null,
+          personal.title,
+          personal.description,
+          personal.attendee,
+          personal.phone,
+          personal.phone_hash,
+          personal.personal,
           event.location ?? null,
         ],
       );
-      return toEvent(row);
+      return this.toEvent(row);
     });
   }
 
@@ -87,13 +101,14 @@ export class BuiltinCalendar implements CalendarProvider {
   }
 
   async findByPhone(calendarId: string, phone: string, from: string, to: string): Promise<CalendarEvent[]> {
+    const match = phoneMatch(this.store, phone, 4);
     const rows = await this.store.query<EventRow>(
       `SELECT * FROM calendar_events
-        WHERE calendar_id = $1 AND phone = $2 AND status = 'confirmed' AND starts_at >= $3 AND starts_at < $4
+        WHERE calendar_id = $1 AND ${match.sql} AND status = 'confirmed' AND starts_at >= $2 AND starts_at < $3
         ORDER BY starts_at`,
-      [calendarId, phone, from, to],
+      [calendarId, from, to, ...match.params],
     );
-    return rows.map(toEvent);
+    return Promise.all(rows.map((r) => this.toEvent(r)));
   }
 
   /** Every event of a calendar, for its iCalendar feed. */
@@ -102,24 +117,23 @@ export class BuiltinCalendar implements CalendarProvider {
       'SELECT * FROM calendar_events WHERE calendar_id = $1 ORDER BY starts_at',
       [calendarId],
     );
-    return rows.map((r) => ({ ...toEvent(r), createdAt: iso(r.created_at) }));
+    return Promise.all(rows.map(async (r) => ({ ...(await this.toEvent(r)), createdAt: iso(r.created_at) })));
   }
-}
 
-function toEvent(row: EventRow): CalendarEvent {
-  return {
-    provider: 'builtin',
-    calendarId: row.calendar_id,
-    eventId: row.event_id,
-    start: iso(row.starts_at),
-    end: iso(row.ends_at),
-    title: row.title,
-    attendee: (typeof row.attendee === 'string'
-      ? JSON.parse(row.attendee)
-      : row.attendee) as CalendarEvent['attendee'],
-    location: row.location ?? undefined,
-    status: row.status,
-  };
+  private async toEvent(row: EventRow): Promise<CalendarEvent> {
+    const { title, attendee } = await personalFields(this.store, row);
+    return {
+      provider: 'builtin',
+      calendarId: row.calendar_id,
+      eventId: row.event_id,
+      start: iso(row.starts_at),
+      end: iso(row.ends_at),
+      title,
+      attendee,
+      location: row.location ?? undefined,
+      status: row.status,
+    };
+  }
 }
 
 /** RFC 5545 feed of a built-in calendar (read-only). Attendee names only: no phone numbers leave the store. */
