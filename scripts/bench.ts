@@ -6,7 +6,7 @@
  * having succeeded. Figures and what each option changed: docs/benchmarks.md.
  *
  * Sizes (environment): BENCH_LEVELS (tool-call concurrency levels, default 1,10,50), BENCH_TOOL_CALLS
- * (samples per level and driver, default 100), BENCH_TOOL_CALLS_PER_CALL (default 5), BENCH_FIRST_CALLS
+ * (samples per level and driver, default 200), BENCH_TOOL_CALLS_PER_CALL (default 5), BENCH_FIRST_CALLS
  * (first-contact samples, default 20), BENCH_FULL_CALLS (per driver, default 30), BENCH_CONCURRENCY (of
  * full calls, default 10), BENCH_EVENTS (conversation events per call, default 20), BENCH_CALL_TOOL_CALLS
  * (default 2), BENCH_MEMORY_CALLS (idle calls for the memory figure, default 1000, 0 skips it),
@@ -111,7 +111,7 @@ function readSettings(): Settings {
   };
   return {
     levels,
-    toolCalls: intSetting('BENCH_TOOL_CALLS', 100),
+    toolCalls: intSetting('BENCH_TOOL_CALLS', 200),
     toolCallsPerCall: intSetting('BENCH_TOOL_CALLS_PER_CALL', 5),
     firstCalls: intSetting('BENCH_FIRST_CALLS', 20),
     fullCalls: intSetting('BENCH_FULL_CALLS', 30),

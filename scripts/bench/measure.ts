@@ -45,9 +45,12 @@ export interface LatencyPlan {
 }
 
 /**
- * Tool calls on running calls with `concurrency` of them in flight: each runner opens a call (untimed: start
- * event, wait until the workflow has handled it), times `perCall` tool calls on it one after the other, then
- * opens the next. The calls are ended afterwards, untimed, so their after-call work loads nothing measured.
+ * Tool calls on running calls with `concurrency` of them in flight. Before each block, untimed, the calls it
+ * will use are opened (start event, wait until the workflow has handled it): one per runner for every
+ * `perCall` tool calls it will time. Then each runner times its tool calls one after the other, `perCall` on
+ * each of its calls in turn, so the only load during a block is tool calls (a call being opened would add a
+ * workflow start beside them, which is not what this row measures). The calls are ended afterwards, untimed,
+ * so their after-call work loads nothing measured.
  */
 export async function toolCallLatency(
   drivers: Driver[],
@@ -58,21 +61,27 @@ export async function toolCallLatency(
   const opened = drivers.map(() => [] as string[]);
   for (const [driver, k, half] of mirrored(drivers)) {
     const count = half === 0 ? Math.ceil(plan.samples / 2) : Math.floor(plan.samples / 2);
-    const calls = new Map<number, { callId: string; used: number }>();
-    await pool(count, plan.concurrency, async (_, runner) => {
-      let call = calls.get(runner);
-      if (!call || call.used >= plan.perCall) {
-        call = { callId: ids[k]('tool'), used: 0 };
-        calls.set(runner, call);
-        opened[k].push(call.callId);
-        await driver.startCall(call.callId);
-        await driver.settle(call.callId);
-      }
-      const n = ++call.used;
-      const t0 = performance.now();
-      await driver.toolCall(call.callId, `${call.callId}-t${n}`);
-      samples[k].push(sinceMs(t0));
+    const runners = Math.min(plan.concurrency, count);
+    const share = (runner: number) => Math.floor(count / runners) + (runner < count % runners ? 1 : 0);
+    const callsOf = Array.from({ length: runners }, (_, runner) =>
+      Array.from({ length: Math.ceil(share(runner) / plan.perCall) }, () => ids[k]('tool')),
+    );
+    const all = callsOf.flat();
+    opened[k].push(...all);
+    await pool(all.length, Math.max(plan.concurrency, 10), async (i) => {
+      await driver.startCall(all[i]);
+      await driver.settle(all[i]);
     });
+    await Promise.all(
+      callsOf.map(async (calls, runner) => {
+        for (let n = 0; n < share(runner); n++) {
+          const callId = calls[Math.floor(n / plan.perCall)];
+          const t0 = performance.now();
+          await driver.toolCall(callId, `${callId}-t${(n % plan.perCall) + 1}`);
+          samples[k].push(sinceMs(t0));
+        }
+      }),
+    );
   }
   await endAll(drivers, opened, plan.concurrency);
   return samples;
