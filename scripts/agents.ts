@@ -14,7 +14,7 @@ import { type ApplyOutcome, applyAgents, validateSources } from '../src/agents/a
 import { type AgentSource, parseAgentsText } from '../src/agents/files';
 import { readSettings, type ServiceSettings } from '../src/config/env';
 import { ConfigError } from '../src/config/errors';
-import { openServiceStore } from '../src/service';
+import { openServiceStore } from '../src/store/service-store';
 
 const USAGE = `usage:
   npm run agents -- apply -f <file> [-f <file> ...] [--author <name>] [--note <text>]

@@ -1,6 +1,5 @@
 /** The building blocks `npm start`, the standalone worker and the standalone ingress share. */
 import type { Server } from 'node:http';
-import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type express from 'express';
@@ -22,22 +21,13 @@ import type { Logger } from './observability/logger';
 import { createIngressMetrics } from './observability/metrics';
 import { clientTracingInterceptors, type Tracing } from './observability/tracing';
 import { OptOutList } from './store/opt-outs';
-import { RecordSealer } from './store/sealing';
-import { openStore, type Store } from './store/store';
+import { openServiceStore } from './store/service-store';
+import type { Store } from './store/store';
 import { codecFromSettings } from './temporal/codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { createWorker, installQuietRuntime } from './worker';
 
-export function openServiceStore(settings: ServiceSettings): Promise<Store> {
-  // The Temporal codec's keys also seal the call log's records, so personal data is encrypted at rest there too.
-  const codec = codecFromSettings(settings);
-  return openStore({
-    ...(settings.databaseUrl
-      ? { databaseUrl: settings.databaseUrl }
-      : { dataDir: path.join(settings.dataDir, 'store') }),
-    ...(codec ? { sealer: new RecordSealer(codec) } : {}),
-  });
-}
+export { openServiceStore };
 
 export async function connectClient(
   address: string,
