@@ -25,7 +25,7 @@ import { openServiceStore } from './store/service-store';
 import type { Store } from './store/store';
 import { codecFromSettings } from './temporal/codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
-import { createWorker, installQuietRuntime } from './worker';
+import { createWorker, installQuietRuntime, prebuiltWorkflowBundle } from './worker';
 
 export { openServiceStore };
 
@@ -83,6 +83,9 @@ export async function startWorker(
     deps: { store, ...providers, env: process.env, log },
     codec,
     tracing: opts.tracing,
+    ...(settings.workflowBundle
+      ? { workflowBundle: prebuiltWorkflowBundle(settings.workflowBundle, Boolean(opts.tracing)) }
+      : {}),
   });
   const run = worker.run();
   return {

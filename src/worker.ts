@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { inspect } from 'node:util';
 import type { PayloadCodec } from '@temporalio/common';
 import {
@@ -13,7 +15,7 @@ import {
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/action-type';
 import { formatLogLine, logFormatFromEnv, redact } from './observability/logger';
-import type { Tracing } from './observability/tracing';
+import { type Tracing, tracingWorkflowModules } from './observability/tracing';
 import { runtimeTelemetry, workerInterceptors } from './observability/worker-metrics';
 
 export interface WorkerOptions {
@@ -21,8 +23,8 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled at start-up. */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** A prebuilt bundle (tests build it once, CALLFLOW_WORKFLOW_BUNDLE); otherwise bundled at start-up. */
+  workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
   identity?: string;
   /** Encrypts what the worker writes to the history (./temporal/codec.ts); runs outside the workflow sandbox. */
   codec?: PayloadCodec;
@@ -41,8 +43,73 @@ export const workflowsPath = require.resolve('../workflows');
 
 export const failureConverterPath = require.resolve('./temporal/failure-converter');
 
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietBundlerLogger });
+/** The workflow code as the worker runs it; with `tracing`, the OpenTelemetry workflow interceptors are in it. */
+export function bundleWorkflows(opts: { tracing?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath,
+    failureConverterPath,
+    workflowInterceptorModules: opts.tracing ? tracingWorkflowModules : [],
+    logger: quietBundlerLogger,
+  });
+}
+
+/** What `npm run build:workflows` writes beside a bundle, so a worker can tell whether the bundle suits it. */
+interface BundleManifest {
+  tracing: boolean;
+  sdkVersion: string;
+  builtAt: string;
+}
+
+const manifestPath = (bundlePath: string) => `${bundlePath}.json`;
+
+/** Bundles the workflows once, for workers that start often (CALLFLOW_WORKFLOW_BUNDLE); returns the manifest. */
+export async function writeWorkflowBundle(
+  bundlePath: string,
+  opts: { tracing?: boolean; bundle?: WorkflowBundleWithSourceMap } = {},
+): Promise<BundleManifest> {
+  const bundle = opts.bundle ?? (await bundleWorkflows(opts));
+  const manifest: BundleManifest = {
+    tracing: Boolean(opts.tracing),
+    sdkVersion: sdkVersion(),
+    builtAt: new Date().toISOString(),
+  };
+  mkdirSync(path.dirname(bundlePath), { recursive: true });
+  writeFileSync(bundlePath, bundle.code);
+  writeFileSync(manifestPath(bundlePath), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/**
+ * A bundle written by writeWorkflowBundle, checked against this worker: built by the same SDK version, and with
+ * the tracing interceptors exactly when this worker traces (a bundle can't gain or lose them after the fact).
+ */
+export function prebuiltWorkflowBundle(bundlePath: string, tracing: boolean): { codePath: string } {
+  const fix = 'rebuild it with `npm run build:workflows`';
+  let manifest: BundleManifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath(bundlePath), 'utf8')) as BundleManifest;
+  } catch {
+    throw new Error(
+      `CALLFLOW_WORKFLOW_BUNDLE: no readable ${manifestPath(bundlePath)} beside the bundle; ${fix}`,
+    );
+  }
+  if (!existsSync(bundlePath))
+    throw new Error(`CALLFLOW_WORKFLOW_BUNDLE: ${bundlePath} does not exist; ${fix}`);
+  if (manifest.sdkVersion !== sdkVersion())
+    throw new Error(
+      `CALLFLOW_WORKFLOW_BUNDLE: ${bundlePath} was built with Temporal SDK ${manifest.sdkVersion}, this worker has ${sdkVersion()}; ${fix}`,
+    );
+  if (manifest.tracing !== tracing)
+    throw new Error(
+      `CALLFLOW_WORKFLOW_BUNDLE: ${bundlePath} was built ${manifest.tracing ? 'with' : 'without'} tracing, but tracing is ${
+        tracing ? 'on (OTEL_EXPORTER_OTLP_ENDPOINT)' : 'off'
+      }; ${fix}${tracing ? ' -- --tracing' : ''}`,
+    );
+  return { codePath: bundlePath };
+}
+
+function sdkVersion(): string {
+  return (require('@temporalio/worker/package.json') as { version: string }).version;
 }
 
 export const quietBundlerLogger = {
@@ -102,8 +169,10 @@ async function runStandalone(): Promise<void> {
   const { startTracing } = await import('./observability/tracing');
   const log = createLogger('worker');
   const settings = readSettings();
-  const store = await openServiceStore(settings);
   const tracing = startTracing('callflow-worker');
+  // A bundle that doesn't suit this worker fails the start before anything is opened.
+  if (settings.workflowBundle) prebuiltWorkflowBundle(settings.workflowBundle, Boolean(tracing));
+  const store = await openServiceStore(settings);
   const address = settings.temporalAddress ?? '127.0.0.1:7233';
   const running = await startWorker(address, settings, store, log, { tracing });
   log.info(`polling task queue ${settings.taskQueue} (SMS: ${running.sms.name})`);

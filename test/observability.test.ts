@@ -55,7 +55,7 @@ describe('observability', () => {
   let agents: Map<string, AgentConfig>;
   // The standalone worker bundles its workflows at start-up; it starts first so that overlaps the other tests.
   let standalone: {
-    worker: ReturnType<typeof startWorkerProcess>;
+    worker: Awaited<ReturnType<typeof startWorkerProcess>>;
     taskQueue: string;
     metricsPort: number;
     dataDir: string;
@@ -67,7 +67,7 @@ describe('observability', () => {
     const taskQueue = uniqueTaskQueue('obs-worker');
     const metricsPort = await freePort();
     const dataDir = mkdtempSync(path.join(tmpdir(), 'callflow-obs-'));
-    const worker = startWorkerProcess({
+    const worker = await startWorkerProcess({
       TEMPORAL_ADDRESS: clients.server.address,
       TEMPORAL_NAMESPACE: clients.server.namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,

@@ -63,7 +63,7 @@ describe('a worker killed while an action is in flight', () => {
     };
     // Twilio accepts the message but the answer never reaches the worker: the worker dies first.
     twilio.holdResponses(true);
-    const first = startWorkerProcess(env);
+    const first = await startWorkerProcess(env);
     children.push(first.child);
     await first.ready;
 
@@ -80,7 +80,7 @@ describe('a worker killed while an action is in flight', () => {
     first.child.kill('SIGKILL');
     twilio.holdResponses(false);
 
-    const second = startWorkerProcess(env);
+    const second = await startWorkerProcess(env);
     children.push(second.child);
     await second.ready;
     const record = await h.client.workflow.getHandle<typeof callWorkflow>('call-crash-1').result();
@@ -130,7 +130,7 @@ describe('a worker killed while an action is in flight', () => {
     };
     try {
       hubspot.holdNextCallWrite();
-      const first = startWorkerProcess(env);
+      const first = await startWorkerProcess(env);
       children.push(first.child);
       await first.ready;
       await crm.api('POST', '/v1/calls/crash-crm-1/events', {
@@ -144,7 +144,7 @@ describe('a worker killed while an action is in flight', () => {
         'the call record to be written',
       );
       first.child.kill('SIGKILL');
-      const second = startWorkerProcess(env);
+      const second = await startWorkerProcess(env);
       children.push(second.child);
       await second.ready;
       const record = await crm.client.workflow.getHandle<typeof callWorkflow>('call-crash-crm-1').result();

@@ -119,9 +119,9 @@ export class WorkerSupervisor {
     private readonly log: (line: string) => void,
   ) {}
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
     this.starts++;
-    const { child, ready } = startWorkerProcess(this.env);
+    const { child, ready } = await startWorkerProcess(this.env);
     this.child = child;
     this.ready = ready;
     const n = this.starts;

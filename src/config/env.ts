@@ -26,6 +26,8 @@ export interface ServiceSettings {
   workerMetricsAddress?: string;
   /** How long a stopping ingress waits for in-flight requests (CALLFLOW_SHUTDOWN_GRACE_SECONDS, default 25). */
   shutdownGraceMs: number;
+  /** A workflow bundle built by `npm run build:workflows` (CALLFLOW_WORKFLOW_BUNDLE); bundled at start-up when unset. */
+  workflowBundle?: string;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSettings {
@@ -52,6 +54,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSetti
     metricsToken: env.CALLFLOW_METRICS_TOKEN || undefined,
     workerMetricsAddress: env.CALLFLOW_WORKER_METRICS_ADDRESS || undefined,
     shutdownGraceMs: parseGraceSeconds(env.CALLFLOW_SHUTDOWN_GRACE_SECONDS) * 1000,
+    workflowBundle: env.CALLFLOW_WORKFLOW_BUNDLE ? path.resolve(env.CALLFLOW_WORKFLOW_BUNDLE) : undefined,
   };
 }
 

@@ -71,6 +71,11 @@ export function clientTracingInterceptors(tracing: Tracing | undefined): {
   return { workflow: tracing ? [new OpenTelemetryWorkflowClientInterceptor()] : [] };
 }
 
+/** The workflow interceptor modules a traced worker's bundle includes. */
+export const tracingWorkflowModules = [
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+];
+
 /** The worker's share: workflow interceptors bundled into the sandbox, activity interceptors, the span sink. */
 export function workerTracing(tracing: Tracing): {
   workflowModules: string[];
@@ -78,7 +83,7 @@ export function workerTracing(tracing: Tracing): {
   sinks: InjectedSinks<any>;
 } {
   return {
-    workflowModules: [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
+    workflowModules: tracingWorkflowModules,
     activity: [
       (ctx) => ({
         inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
