@@ -124,6 +124,40 @@ function openPostgres(databaseUrl: string): InternalStore {
   };
 }
 
+function migratePglite(db: PGlite): Promise<void> {
+  return db.transaction(async (tx) => {
+    const conn: MigrationConnection = {
+      query: async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows,
+      exec: async (sql) => {
+        await tx.exec(sql);
+      },
+    };
+    // One connection per PGlite instance: nothing else can interleave, so no lock is needed.
+    await applyMigrations(conn, { advisoryLock: false });
+  });
+}
+
+let template: Promise<Blob> | undefined;
+/**
+ * In-memory stores (tests, the benchmark) start from a copy of one migrated database instead of running initdb
+ * and the migrations each time: about 0.5 s per store instead of 2.5 to 4 on this machine.
+ */
+function memoryTemplate(): Promise<Blob> {
+  template ??= (async () => {
+    const db = await PGlite.create();
+    try {
+      await migratePglite(db);
+      return await db.dumpDataDir('none');
+    } finally {
+      await db.close();
+    }
+  })();
+  template.catch(() => {
+    template = undefined;
+  });
+  return template;
+}
+
 async function openPglite(dataDir: string | undefined): Promise<InternalStore> {
   let unlock = async () => {};
   if (dataDir) {
@@ -132,7 +166,9 @@ async function openPglite(dataDir: string | undefined): Promise<InternalStore> {
   }
   let db: PGlite;
   try {
-    db = await PGlite.create(dataDir);
+    db = dataDir
+      ? await PGlite.create(dataDir)
+      : await PGlite.create({ loadDataDir: await memoryTemplate() });
   } catch (err) {
     await unlock();
     throw err;
@@ -156,17 +192,7 @@ async function openPglite(dataDir: string | undefined): Promise<InternalStore> {
       })();
       return closed;
     },
-    migrate: () =>
-      db.transaction(async (tx) => {
-        const conn: MigrationConnection = {
-          query: async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows,
-          exec: async (sql) => {
-            await tx.exec(sql);
-          },
-        };
-        // One connection per PGlite instance: nothing else can interleave, so no lock is needed.
-        await applyMigrations(conn, { advisoryLock: false });
-      }),
+    migrate: () => migratePglite(db),
   };
 }
 
