@@ -69,7 +69,8 @@ export async function startWorker(
   settings: ServiceSettings,
   store: Store,
   log: Logger,
-  opts: { tracing?: Tracing } = {},
+  /** `workflowBundle`: CALLFLOW_WORKFLOW_BUNDLE already checked (prebuiltWorkflowBundle), when the caller has. */
+  opts: { tracing?: Tracing; workflowBundle?: { codePath: string } } = {},
 ): Promise<RunningWorker> {
   installQuietRuntime('WARN', settings.workerMetricsAddress);
   const connection = await NativeConnection.connect(temporalConnectionOptions(address));
@@ -83,9 +84,11 @@ export async function startWorker(
     deps: { store, ...providers, env: process.env, log },
     codec,
     tracing: opts.tracing,
-    ...(settings.workflowBundle
-      ? { workflowBundle: prebuiltWorkflowBundle(settings.workflowBundle, Boolean(opts.tracing)) }
-      : {}),
+    workflowBundle:
+      opts.workflowBundle ??
+      (settings.workflowBundle
+        ? prebuiltWorkflowBundle(settings.workflowBundle, Boolean(opts.tracing))
+        : undefined),
   });
   const run = worker.run();
   return {

@@ -171,10 +171,12 @@ async function runStandalone(): Promise<void> {
   const settings = readSettings();
   const tracing = startTracing('callflow-worker');
   // A bundle that doesn't suit this worker fails the start before anything is opened.
-  if (settings.workflowBundle) prebuiltWorkflowBundle(settings.workflowBundle, Boolean(tracing));
+  const workflowBundle = settings.workflowBundle
+    ? prebuiltWorkflowBundle(settings.workflowBundle, Boolean(tracing))
+    : undefined;
   const store = await openServiceStore(settings);
   const address = settings.temporalAddress ?? '127.0.0.1:7233';
-  const running = await startWorker(address, settings, store, log, { tracing });
+  const running = await startWorker(address, settings, store, log, { tracing, workflowBundle });
   log.info(`polling task queue ${settings.taskQueue} (SMS: ${running.sms.name})`);
   onShutdown(log, async () => {
     await running.stop();

@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { type Browser, launchBrowser, signIn, skipWithoutChromium } from './support/browser';
-import { type Harness, startHarness } from './support/harness';
+import { type Browser, openAgentDashboard, skipWithoutChromium } from './support/browser';
+import type { Harness } from './support/harness';
 import { eventually } from './support/temporal';
 
 const AGENT = 'settings-line';
@@ -17,17 +17,12 @@ describe('dashboard Settings tab (in Chromium)', () => {
 
   before(async function () {
     skipWithoutChromium(this);
-    h = await startHarness({ agents: [], storeAgents: true, noWorker: true });
-    const created = await h.api('POST', '/v1/agents', {
+    ({ h, browser, page } = await openAgentDashboard({
       id: AGENT,
       name: 'Settings line',
       timezone: 'America/Chicago',
       actions: { duringCall: [], afterCall: [] },
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    browser = await launchBrowser();
-    page = browser.page;
-    await signIn(page, h.url, h.token, `#/agents/${AGENT}/settings`);
+    }));
     await settingsForm().waitFor();
   });
 

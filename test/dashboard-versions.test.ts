@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { type Browser, launchBrowser, signIn, skipWithoutChromium } from './support/browser';
-import { type Harness, startHarness } from './support/harness';
+import { type Browser, openAgentDashboard, skipWithoutChromium } from './support/browser';
+import type { Harness } from './support/harness';
 
 const AGENT = 'restore-line';
 
@@ -12,16 +12,11 @@ describe('dashboard Versions tab (in Chromium)', () => {
 
   before(async function () {
     skipWithoutChromium(this);
-    h = await startHarness({ agents: [], storeAgents: true, noWorker: true });
-    const created = await h.api('POST', '/v1/agents', {
+    ({ h, browser, page } = await openAgentDashboard({
       id: AGENT,
       name: 'Restore line',
       actions: { duringCall: [], afterCall: [] },
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    browser = await launchBrowser();
-    page = browser.page;
-    await signIn(page, h.url, h.token, `#/agents/${AGENT}/settings`);
+    }));
   });
 
   after(async () => {

@@ -24,13 +24,18 @@ export function stageOf(req: Request): Stage {
   return stage as Stage;
 }
 
-export function bodyConfig(req: Request, id?: string): RawConfig {
+/** The request body as a copy of the JSON object it must be; `what` names it in the error. */
+function objectBody<T>(req: Request, what: string): T {
   const body = req.body as unknown;
   if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new HttpError(400, 'the body must be an agent configuration (a JSON object)', [
+    throw new HttpError(400, `the body must be ${what} (a JSON object)`, [
       { field: '(body)', message: 'an object' },
     ]);
-  const config = { ...(body as RawConfig) };
+  return { ...(body as T) };
+}
+
+export function bodyConfig(req: Request, id?: string): RawConfig {
+  const config = objectBody<RawConfig>(req, 'an agent configuration');
   if (id !== undefined) {
     config.id ??= id;
     if (config.id !== id)
@@ -42,12 +47,7 @@ export function bodyConfig(req: Request, id?: string): RawConfig {
 }
 
 export function bodyAction(req: Request, id?: string): RawAction {
-  const body = req.body as unknown;
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new HttpError(400, 'the body must be an action (a JSON object)', [
-      { field: '(body)', message: 'an object' },
-    ]);
-  const action = { ...(body as RawAction) };
+  const action = objectBody<RawAction>(req, 'an action');
   if (id !== undefined) action.id ??= id;
   return action;
 }

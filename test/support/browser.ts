@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Harness, startHarness } from './harness';
 
 /** Debian's Chromium; the browser tests skip themselves where it is not installed. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -60,4 +62,23 @@ export async function signIn(page: Page, baseUrl: string, token: string, hash = 
   await page.getByLabel('API token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('#logout:not([hidden])').waitFor();
+}
+
+/** A harness whose store holds `agent` (created through the API), and Chromium signed in at its Settings tab. */
+export async function openAgentDashboard(
+  agent: { id: string } & Record<string, unknown>,
+): Promise<{ h: Harness; browser: Browser; page: Page }> {
+  const h = await startHarness({ agents: [], storeAgents: true, noWorker: true });
+  let browser: Browser | undefined;
+  try {
+    const created = await h.api('POST', '/v1/agents', agent);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    browser = await launchBrowser();
+    await signIn(browser.page, h.url, h.token, `#/agents/${agent.id}/settings`);
+    return { h, browser, page: browser.page };
+  } catch (err) {
+    await browser?.close();
+    await h.stop();
+    throw err;
+  }
 }

@@ -115,10 +115,7 @@ export function openActionEditor(opts) {
       h('button', { type: 'button', onclick: close }, 'Cancel'),
     ),
   );
-  dialog.append(form);
-  dialog.addEventListener('cancel', () => dialog.remove());
-  dialog.showModal();
-  form.querySelector('input,select,textarea')?.focus();
+  showForm(dialog, form, 'input,select,textarea');
 }
 
 function pickType(opts, dialog, close) {
@@ -162,10 +159,15 @@ function pickType(opts, dialog, close) {
       h('button', { type: 'button', onclick: close }, 'Cancel'),
     ),
   );
+  showForm(dialog, form, 'input:checked');
+}
+
+/** Shows `form` in the modal `dialog` (Escape removes it) and focuses its first `focus` match. */
+function showForm(dialog, form, focus) {
   dialog.append(form);
   dialog.addEventListener('cancel', () => dialog.remove());
   dialog.showModal();
-  form.querySelector('input:checked')?.focus();
+  form.querySelector(focus)?.focus();
 }
 
 /** The fields every action has; `read()` gives their value and what is wrong with it. */
