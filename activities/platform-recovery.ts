@@ -14,7 +14,7 @@ export interface RecoverCallInput {
   platform: string;
   providerCallId: string;
   /** The env var holding the platform API key: the value itself never enters the history. */
-  apiKeyEnv: string;
+  apiKeyEnv?: string;
   apiUrl?: string;
 }
 
@@ -23,6 +23,11 @@ const TIMEOUT_MS = 10_000;
 export function platformRecoveryActivities(deps: ActivityDeps) {
   return {
     recover_platform_call: async (input: RecoverCallInput): Promise<RecoveredCall> => {
+      if (!input.apiKeyEnv)
+        throw ApplicationFailure.nonRetryable(
+          `platforms.${input.platform}.apiKey is not set for this call's agent`,
+          'PlatformNotConfigured',
+        );
       const apiKey = deps.env[input.apiKeyEnv];
       if (!apiKey)
         throw ApplicationFailure.nonRetryable(`${input.apiKeyEnv} is not set`, 'PlatformNotConfigured');

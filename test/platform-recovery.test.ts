@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseAgent } from '../src/config/load-agents';
 import type { CallRecord } from '../src/shared/types';
 import { startPlatformApiFake } from './fakes/voice-platform-api';
 import { event, type Harness, startHarness } from './support/harness';
 import { maybeRecordHistory } from './support/histories';
+import { eventually } from './support/temporal';
 
 const retellCall = (name: string) =>
   JSON.parse(readFileSync(path.join(__dirname, 'fixtures/retell', `${name}.json`), 'utf8')).call;
@@ -36,7 +38,28 @@ describe('calls whose webhooks never came', () => {
     h = await startHarness({
       agents: [
         agent('retell-recover', {
-          retell: { secrets: ['RETELL_API_KEY'], apiUrl: retell.url, recoverAfterSeconds: 5 },
+          retell: {
+            secrets: ['RETELL_API_KEY'],
+            apiKey: 'RETELL_API_KEY',
+            apiUrl: retell.url,
+            recoverAfterSeconds: 5,
+          },
+        }),
+        agent('retell-analysis', {
+          retell: {
+            secrets: ['RETELL_API_KEY'],
+            apiKey: 'RETELL_API_KEY',
+            apiUrl: retell.url,
+            awaitAnalysisSeconds: 1,
+          },
+        }),
+        agent('vapi-recover', {
+          vapi: {
+            secrets: ['VAPI_SECRET'],
+            apiKey: 'VAPI_API_KEY',
+            apiUrl: vapi.url,
+            recoverAfterSeconds: 5,
+          },
         }),
         agent('vapi-analysis', {
           vapi: {
@@ -163,5 +186,127 @@ describe('calls whose webhooks never came', () => {
     assert.equal(record.disposition, 'Unknown');
     // Not retried: a wrong key stays wrong.
     assert.equal(vapi.requests.filter((r) => r.path === '/call/vc-3').length, 1);
+  });
+  it('asks Vapi for a call whose end never arrived and ends it with what the API has', async () => {
+    vapi.setCall('vc-end', {
+      id: 'vc-end',
+      type: 'inboundPhoneCall',
+      status: 'ended',
+      endedReason: 'customer-ended-call',
+      startedAt: '2026-01-05T15:00:00.000Z',
+      endedAt: '2026-01-05T15:00:40.000Z',
+      customer: { number: '+14155550142' },
+      artifact: {
+        messages: [
+          { role: 'bot', message: 'Hello, Acme support.', secondsFromStart: 0.5 },
+          { role: 'user', message: 'All sorted, thank you.', secondsFromStart: 6 },
+        ],
+      },
+    });
+    await start('vapi-vc-end', 'vapi-recover', 'vapi', 'vc-end');
+    const record = await result('vapi-vc-end');
+
+    assert.deepEqual(
+      vapi.requests.filter((r) => r.path === '/call/vc-end').map((r) => r.authorization),
+      ['Bearer vapi-private-key'],
+    );
+    assert.equal(record.recovered?.length, 1);
+    assert.deepEqual(
+      { missing: record.recovered?.[0].missing, outcome: record.recovered?.[0].outcome },
+      { missing: 'call_end', outcome: 'ended' },
+    );
+    assert.equal(record.endReason, 'customer-ended-call');
+    assert.equal(record.endedAt, '2026-01-05T15:00:40.000Z');
+    assert.deepEqual(
+      record.transcript.map((t) => t.text),
+      ['Hello, Acme support.', 'All sorted, thank you.'],
+    );
+    assert.equal(record.disposition, 'Resolved');
+  });
+
+  it('asks Retell for the analysis that never came after the end', async () => {
+    const id = 'RetellNoAnalysis00000000000000001';
+    retell.setCall(id, { ...retellCall('call_analyzed'), call_id: id });
+    await start(`retell-${id}`, 'retell-analysis', 'retell', id);
+    await h.api('POST', `/v1/calls/retell-${id}/events`, { event: event('end', 16, { type: 'ended' }) });
+    const record = await result(`retell-${id}`);
+
+    assert.deepEqual(
+      retell.requests.filter((r) => r.path === `/v2/get-call/${id}`).map((r) => r.authorization),
+      ['Bearer key_retell_test'],
+    );
+    assert.deepEqual(
+      { missing: record.recovered?.[0].missing, outcome: record.recovered?.[0].outcome },
+      { missing: 'analysis', outcome: 'analysis' },
+    );
+    assert.equal(record.analyzed, true);
+    assert.equal(
+      record.data.platform_summary,
+      'The caller asked where order 991 is; the agent found it had shipped and would arrive in 2 days.',
+    );
+    assert.equal(record.data.order_id, '991');
+    // The transcript came with the analysis, so the after-call rule sees the caller's thanks.
+    assert.equal(record.disposition, 'Resolved');
+  });
+
+  it('asks again later when the platform answers that the call is still going on', async () => {
+    const id = 'RetellStillActive0000000000000001';
+    const ended = { ...retellCall('call_ended'), call_id: id };
+    const { end_timestamp: _end, disconnection_reason: _reason, ...live } = ended;
+    retell.setCall(id, { ...live, call_status: 'ongoing' });
+    await start(`retell-${id}`, 'retell-recover', 'retell', id);
+    const asked = () => retell.requests.filter((r) => r.path === `/v2/get-call/${id}`).length;
+    const state = await eventually(
+      async () => {
+        const res = await h.api('GET', `/v1/calls/retell-${id}`);
+        return res.body.state?.recovered?.length ? res.body.state : undefined;
+      },
+      20_000,
+      'the first answer from Retell',
+    );
+    assert.equal(asked(), 1);
+    assert.equal(state.status, 'active');
+    assert.equal(state.recovered[0].outcome, 'still_active');
+    retell.setCall(id, ended);
+    const record = await result(`retell-${id}`);
+
+    assert.equal(asked(), 2);
+    assert.deepEqual(
+      record.recovered?.map((r) => [r.missing, r.outcome]),
+      [
+        ['call_end', 'still_active'],
+        ['call_end', 'ended'],
+      ],
+    );
+    assert.equal(record.endReason, 'user_hangup');
+    assert.equal(record.transcript.length, 5);
+  });
+
+  describe('at config load', () => {
+    const load = (platforms: Record<string, unknown>) =>
+      parseAgent({ id: 'a', name: 'A', platforms, actions: {} }, 'agents/a.yaml');
+
+    for (const name of ['vapi', 'retell']) {
+      it(`requires ${name}'s apiKey when its calls are recovered, naming the field`, () => {
+        assert.throws(
+          () => load({ [name]: { secrets: ['SECRET'], recoverAfterSeconds: 60 } }),
+          new RegExp(`platforms\\.${name}\\.apiKey`),
+        );
+        assert.throws(
+          () => load({ [name]: { secrets: ['SECRET'], awaitAnalysisSeconds: 30 } }),
+          new RegExp(`platforms\\.${name}\\.apiKey`),
+        );
+        assert.doesNotThrow(() => load({ [name]: { secrets: ['SECRET'] } }));
+      });
+    }
+
+    for (const name of ['justcall', 'elevenlabs']) {
+      it(`refuses recoverAfterSeconds for ${name}, which has no API to ask`, () => {
+        assert.throws(
+          () => load({ [name]: { secrets: ['SECRET'], apiKey: 'KEY', recoverAfterSeconds: 60 } }),
+          new RegExp(`platforms\\.${name}\\.recoverAfterSeconds`),
+        );
+      });
+    }
   });
 });

@@ -13,7 +13,8 @@ const RECOVERABLE = new Set(['retell', 'vapi']);
 export interface RecoveryPlan {
   platform: string;
   providerCallId: string;
-  apiKeyEnv: string;
+  /** Required at config load; absent only in calls started before it was (their recovery fails, saying why). */
+  apiKeyEnv?: string;
   apiUrl?: string;
   /** Silence after which the platform is asked whether the call ended. */
   afterMs?: number;
@@ -30,8 +31,7 @@ export function recoveryPlan(input: CallWorkflowInput): RecoveryPlan | undefined
   return {
     platform,
     providerCallId,
-    // Retell signs its webhooks with the API key, so the key that verifies them also reads calls.
-    apiKeyEnv: config.apiKey ?? config.secrets[0],
+    apiKeyEnv: config.apiKey,
     apiUrl: config.apiUrl,
     afterMs: config.recoverAfterSeconds !== undefined ? config.recoverAfterSeconds * 1000 : undefined,
     analysisWaitMs:
@@ -43,7 +43,7 @@ const { recover_platform_call } = wf.proxyActivities<{
   recover_platform_call(input: {
     platform: string;
     providerCallId: string;
-    apiKeyEnv: string;
+    apiKeyEnv?: string;
     apiUrl?: string;
   }): Promise<RecoveredCall>;
 }>({

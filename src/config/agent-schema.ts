@@ -138,6 +138,56 @@ export const platformSchema = z
 export const PLATFORM_NAMES = ['retell', 'vapi', 'justcall', 'elevenlabs'] as const;
 export type PlatformName = (typeof PLATFORM_NAMES)[number];
 
+/** Platforms whose REST API can read a call back, so `recoverAfterSeconds` means something for them. */
+const RECOVERABLE_PLATFORMS = new Set<PlatformName>(['retell', 'vapi']);
+
+/**
+ * Twilio's callbacks for this agent's calls, signed with the auth token of the Twilio account its numbers live in.
+ * Without this block they are verified with TWILIO_AUTH_TOKEN.
+ */
+export const twilioPlatformSchema = z
+  .object({
+    secrets: z
+      .array(z.string().regex(ENV_NAME))
+      .min(1)
+      .max(4)
+      .describe(
+        'Env vars holding Twilio auth tokens (a rotation lists the new and the old); any of them verifies',
+      ),
+  })
+  .strict();
+
+const platformsSchema = z
+  .object({
+    ...(Object.fromEntries(PLATFORM_NAMES.map((p) => [p, platformSchema.optional()])) as {
+      [K in PlatformName]: z.ZodOptional<typeof platformSchema>;
+    }),
+    twilio: twilioPlatformSchema.optional(),
+  })
+  .strict()
+  .superRefine((platforms, ctx) => {
+    for (const name of PLATFORM_NAMES) {
+      const p = platforms[name];
+      if (!p) continue;
+      const recovers = p.recoverAfterSeconds !== undefined || p.awaitAnalysisSeconds !== undefined;
+      if (RECOVERABLE_PLATFORMS.has(name) && recovers && !p.apiKey) {
+        // The webhook secret is not an API key (Vapi's server secret can't read calls): name the key explicitly.
+        ctx.addIssue({
+          code: 'custom',
+          path: [name, 'apiKey'],
+          message: `required with recoverAfterSeconds or awaitAnalysisSeconds: the env var holding the ${name} API key`,
+        });
+      }
+      if (!RECOVERABLE_PLATFORMS.has(name) && p.recoverAfterSeconds !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name, 'recoverAfterSeconds'],
+          message: `${name} has no API to read a call back: remove it (calls without an end still end after call.inactivityTimeoutSeconds)`,
+        });
+      }
+    }
+  });
+
 /** One schema per action type: the common fields plus the type's own settings, nothing else. */
 export const actionSchemas = actionTypes.map((t) =>
   z.object({ ...actionBaseShape, ...t.settings.shape, type: z.literal(t.type) }).strict(),
@@ -173,13 +223,7 @@ export const agentConfigSchema = z
     transferTargets: z.record(z.string().regex(ID), transferTargetSchema).default({}),
     telephony: telephonySchema.default({ provider: 'platform' }),
     scheduling: schedulingSchema.optional(),
-    platforms: z
-      .object(
-        Object.fromEntries(PLATFORM_NAMES.map((p) => [p, platformSchema.optional()])) as {
-          [K in PlatformName]: z.ZodOptional<typeof platformSchema>;
-        },
-      )
-      .strict()
+    platforms: platformsSchema
       .optional()
       .describe("The voice platforms whose signed webhooks may start and drive this agent's calls"),
     actions: z
@@ -193,6 +237,7 @@ export const agentConfigSchema = z
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type PlatformConfig = z.infer<typeof platformSchema>;
+export type TwilioPlatformConfig = z.infer<typeof twilioPlatformSchema>;
 export type ActionDefinition = z.infer<typeof actionSchema>;
 
 /** The agent config as JSON Schema, as written (fields with defaults optional): for editors and forms. */
