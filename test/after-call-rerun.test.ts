@@ -83,6 +83,59 @@ describe('re-running the after-call stage of a finished call', () => {
     assert.deepEqual([...crmKeys], ['call-rerun-1/crm/1']);
   });
 
+  it('shows the latest re-run as the call, starts the next re-run from it, and counts the call once', async () => {
+    // After the first test's re-run, GET answers with the re-run's record, not the failed first run's.
+    const shown = await h.api('GET', '/v1/calls/rerun-1');
+    assert.equal(shown.status, 200);
+    const latest = (record: { actions: { actionId: string; status: string }[] }, id: string) =>
+      record.actions.filter((a) => a.actionId === id).at(-1)?.status;
+    assert.equal(latest(shown.body.record, 'crm'), 'completed');
+
+    // A second re-run starts from that record: nothing is left to run, so no request reaches the API.
+    const before = api.requests.length;
+    const again = await h.api('POST', '/v1/calls/rerun-1/after-call/rerun', {});
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(api.requests.length, before, 'a re-run repeated what the previous re-run completed');
+    assert.equal(latest(again.body.record, 'thanks'), 'completed');
+
+    // Re-runs carry no call search attributes: a search by agent finds the call's own run only.
+    const found: string[] = [];
+    for await (const wf of h.client.workflow.list({ query: 'CallAgentId = "logger"' }))
+      found.push(wf.workflowId);
+    assert.ok(found.includes('call-rerun-1'), found.join(', '));
+    assert.ok(!found.some((id) => id.includes('rerun-1/')), found.join(', '));
+  });
+
+  it('refuses a second re-run while one is running', async () => {
+    api.setOutage(true);
+    await h.api('POST', '/v1/calls/rerun-3/events', {
+      agentId: 'logger',
+      call: { direction: 'inbound', from: '+14155550193' },
+      event: event('end', 5, { type: 'ended' }),
+    });
+    await h.client.workflow.getHandle<typeof callWorkflow>('call-rerun-3').result();
+    api.setOutage(false);
+    const release = api.holdCrm();
+    const crmSeen = api.requests.filter((r) => r.url === '/crm').length;
+    const first = h.api('POST', '/v1/calls/rerun-3/after-call/rerun', {});
+    try {
+      // Once the re-run's CRM request is in flight, the re-run is certainly running.
+      const deadline = Date.now() + 30_000;
+      while (api.requests.filter((r) => r.url === '/crm').length === crmSeen) {
+        assert.ok(Date.now() < deadline, 'the re-run never reached the CRM');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const second = await h.api('POST', '/v1/calls/rerun-3/after-call/rerun', {});
+      assert.equal(second.status, 409);
+      assert.match(second.body.error, /already being re-run/);
+      const shown = await h.api('GET', '/v1/calls/rerun-3');
+      assert.equal(shown.body.rerun, 'running');
+    } finally {
+      release();
+    }
+    assert.equal((await first).status, 200);
+  });
+
   it('refuses to re-run a call that is still running (409) or unknown (404)', async () => {
     await h.api('POST', '/v1/calls/rerun-2/events', {
       agentId: 'logger',

@@ -78,7 +78,7 @@ describe('disposition codes', () => {
       assert.equal(record.disposition, 'Qualified Lead');
       const disposition = record.actions.find((a) => a.actionId === 'disposition')!;
       assert.deepEqual(disposition.output, { code: 'Qualified Lead', rule: 2 });
-      assert.deepEqual((description.searchAttributes as Record<string, unknown[]>).CallDisposition, [
+      assert.deepEqual((description.searchAttributes as Record<string, unknown[]>).Disposition, [
         'Qualified Lead',
       ]);
     });
@@ -98,6 +98,7 @@ describe('disposition codes', () => {
         return r.body.counts?.['Qualified Lead'] >= 1 && r.body.counts?.Other >= 1 ? r : undefined;
       });
       assert.equal(res.status, 200);
+      assert.equal(res.body.source, 'temporal_visibility');
       assert.deepEqual(Object.keys(res.body.counts).sort(), [...codes].sort());
       assert.equal(res.body.counts['Wrong Number'], 0);
       assert.ok(res.body.total >= 3);
@@ -110,7 +111,7 @@ describe('disposition codes', () => {
     it('can be found in Temporal by disposition', async () => {
       const found: string[] = [];
       for await (const wf of h.client.workflow.list({
-        query: `CallDisposition = "Qualified Lead" AND CallAgentId = "sales"`,
+        query: `Disposition = "Qualified Lead" AND CallAgentId = "sales"`,
       })) {
         found.push(wf.workflowId);
       }

@@ -5,6 +5,9 @@ import type { Call } from './call-model';
 
 /** Keeps the call findable in the Temporal UI as it progresses (never the full caller number). */
 export function upsertCallSearchAttributes(call: Call): void {
+  // A re-run of the after-call stage is not another call: it adds no attributes, so searches and the counts
+  // taken from visibility see each call once (under its own run). Its record reaches the call log.
+  if (call.input.rerun) return;
   const { state } = call;
   const updates: SearchAttributeUpdatePair[] = [
     { key: callSearchAttributes.agentId, value: state.agentId },

@@ -6,14 +6,23 @@ import { HttpError } from './http-error';
 /**
  * Disposition counts. With the store, from its call log (which outlives Temporal's retention, and can count per
  * day: `bucket=day`, in the agent's timezone). Without it, from Temporal's visibility store: the code is a search
- * attribute on every call, so the counts match what `CallDisposition = "..."` finds in the Temporal UI.
+ * attribute on every call, so the counts match what `Disposition = "..."` finds in the Temporal UI; a re-run of a
+ * call's after-call stage adds no attributes, so these counts keep the disposition of the call's own run.
  */
 export async function dispositionCounts(
   client: Client,
   agent: AgentConfig,
   range: { from?: string; to?: string; bucket?: string },
   callLog?: CallLog,
-): Promise<{ agent: string; from?: string; to?: string; total: number; counts: Record<string, number> }> {
+): Promise<{
+  agent: string;
+  from?: string;
+  to?: string;
+  /** Where the counts come from: the store's call log, or Temporal's visibility store without one. */
+  source: 'call_log' | 'temporal_visibility';
+  total: number;
+  counts: Record<string, number>;
+}> {
   const codes = new Set<string>();
   for (const action of agent.actions.afterCall) {
     if (action.type === 'set_disposition')
@@ -40,10 +49,17 @@ export async function dispositionCounts(
   const base = clauses.join(' AND ');
   const counts: Record<string, number> = {};
   for (const code of codes) {
-    counts[code] = (await client.workflow.count(`${base} AND CallDisposition = ${quote(code)}`)).count;
+    counts[code] = (await client.workflow.count(`${base} AND Disposition = ${quote(code)}`)).count;
   }
   const total = (await client.workflow.count(`${base} AND CallStatus = "completed"`)).count;
-  return { agent: agent.id, from: range.from, to: range.to, total, counts };
+  return {
+    agent: agent.id,
+    from: range.from,
+    to: range.to,
+    source: 'temporal_visibility' as const,
+    total,
+    counts,
+  };
 }
 
 async function fromCallLog(

@@ -35,6 +35,15 @@ export function workflowIdFor(callId: string): string {
   return `call-${callId}`;
 }
 
+/**
+ * The workflow that re-runs a finished call's after-call stage. One id per call, so two re-runs can't overlap
+ * (the second is refused while the first runs) and the latest run is the call's current record. "/" can't
+ * occur in a call id, so no call's own workflow id can take this form.
+ */
+export function rerunWorkflowIdFor(callId: string): string {
+  return `${workflowIdFor(callId)}/after-call-rerun`;
+}
+
 /** Everything the ingress asks of Temporal, with Temporal's errors turned into HTTP ones. */
 export class CallGateway {
   constructor(
@@ -140,8 +149,9 @@ export class CallGateway {
 
   /**
    * Runs a finished call's after-call stage again (e.g. after fixing a CRM credential), as a workflow of its
-   * own next to the call's. Actions that completed are kept; the rest run under their original idempotency keys.
-   * It uses the agent's current configuration, so a corrected field mapping applies too.
+   * own next to the call's. It starts from the call's latest record (the previous re-run's, if any): actions that
+   * completed are kept; the rest run under their original idempotency keys. It uses the agent's current
+   * configuration, so a corrected field mapping applies too.
    */
   async rerunAfterCall(callId: string): Promise<CallRecord> {
     const original = this.client.workflow.getHandle<typeof callWorkflow>(workflowIdFor(callId));
@@ -158,7 +168,9 @@ export class CallGateway {
           { field: 'callId', message: 'no call record to re-run from' },
         ]);
       }
-      record = await original.result();
+      const rerun = await this.latestRerun(callId);
+      if (rerun.status === 'running') throw rerunRunning(callId);
+      record = rerun.record ?? (await original.result());
     } catch (err) {
       throw await this.translate(err, callId);
     }
@@ -169,12 +181,33 @@ export class CallGateway {
       agent,
       rerun: state,
     };
-    return this.client.workflow.execute(callWorkflow, {
-      workflowId: `${workflowIdFor(callId)}-rerun-${Date.now()}`,
-      taskQueue: this.taskQueue,
-      args: [input],
-      staticSummary: `After-call re-run of call ${callId} · ${agent.name}`,
-    });
+    try {
+      return await this.client.workflow.execute(callWorkflow, {
+        workflowId: rerunWorkflowIdFor(callId),
+        taskQueue: this.taskQueue,
+        args: [input],
+        staticSummary: `After-call re-run of call ${callId} · ${agent.name}`,
+      });
+    } catch (err) {
+      // Another request started a re-run of this call between the check above and this start.
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw rerunRunning(callId);
+      throw await this.translate(err, callId);
+    }
+  }
+
+  /** The call's latest after-call re-run: its record when it completed, or that one is still running. */
+  private async latestRerun(callId: string): Promise<{ status: 'none' | 'running'; record?: CallRecord }> {
+    const handle = this.client.workflow.getHandle<typeof callWorkflow>(rerunWorkflowIdFor(callId));
+    try {
+      const d = await handle.describe();
+      if (d.status.name === 'RUNNING') return { status: 'running' };
+      // A re-run that failed or was terminated left no record; the one before it (or the call's own) stands.
+      if (d.status.name === 'COMPLETED') return { status: 'none', record: await handle.result() };
+      return { status: 'none', record: await this.loggedRecord(callId) };
+    } catch (err) {
+      if (isNotFound(err) || err instanceof WorkflowNotFoundError) return { status: 'none' };
+      throw err;
+    }
   }
 
   dispositions(agentId: string, range: { from?: string; to?: string; bucket?: string }) {
@@ -183,14 +216,23 @@ export class CallGateway {
 
   async describe(
     callId: string,
-  ): Promise<{ status: 'running'; state: CallState } | { status: string; record?: CallRecord }> {
+  ): Promise<
+    { status: 'running'; state: CallState } | { status: string; record?: CallRecord; rerun?: 'running' }
+  > {
     const handle = this.client.workflow.getHandle(workflowIdFor(callId));
     try {
       const description = await handle.describe();
       if (description.status.name === 'RUNNING')
         return { status: 'running', state: await handle.query(callStateQuery) };
-      if (description.status.name === 'COMPLETED')
-        return { status: 'completed', record: await handle.result() };
+      if (description.status.name === 'COMPLETED') {
+        // After a re-run, the call's record is the re-run's: what GET shows matches the call log.
+        const rerun = await this.latestRerun(callId);
+        return {
+          status: 'completed',
+          record: rerun.record ?? (await handle.result()),
+          ...(rerun.status === 'running' ? { rerun: 'running' as const } : {}),
+        };
+      }
       return { status: description.status.name.toLowerCase() };
     } catch (err) {
       // Past Temporal's retention the workflow is gone, but the call log still has the call.
@@ -275,6 +317,14 @@ function isTransient(err: unknown): boolean {
 
 function isNotFound(err: unknown): boolean {
   return (err as { code?: number })?.code === 5 || /not found/i.test((err as Error)?.message ?? '');
+}
+
+function rerunRunning(callId: string): HttpError {
+  return new HttpError(
+    409,
+    `the after-call stage of call "${callId}" is already being re-run; wait for it to finish`,
+    [{ field: 'callId', message: 'a re-run is in progress' }],
+  );
 }
 
 function callEnded(callId: string): HttpError {

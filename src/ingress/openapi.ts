@@ -50,7 +50,11 @@ const responseSchemas = {
     .looseObject({
       status: z.string().describe('"running", "completed", or the workflow status in lower case'),
       state: z.looseObject({}).optional().describe('While running: the call state'),
-      record: z.looseObject({}).optional().describe('When completed: the call record'),
+      record: z
+        .looseObject({})
+        .optional()
+        .describe("When completed: the call record (after a re-run of its after-call stage, the re-run's)"),
+      rerun: z.literal('running').optional().describe('Present while a re-run of the after-call stage runs'),
     })
     .describe('The call: its state while it runs, its record after'),
   AfterCallRerun: z.object({ status: z.literal('completed'), record: z.looseObject({}) }),
@@ -58,6 +62,21 @@ const responseSchemas = {
     agent: z.string(),
     from: z.string().optional(),
     to: z.string().optional(),
+    source: z
+      .enum(['call_log', 'temporal_visibility'])
+      .describe("The store's call log when there is a store, else Temporal's visibility store"),
+    bucket: z.literal('day').optional(),
+    timezone: z.string().optional(),
+    buckets: z
+      .array(
+        z.object({
+          day: z.string(),
+          total: z.number().int(),
+          counts: z.record(z.string(), z.number().int()),
+        }),
+      )
+      .optional()
+      .describe('With bucket=day: the counts per day in the agent timezone'),
     total: z.number().int(),
     counts: z.record(z.string(), z.number().int()),
   }),

@@ -11,12 +11,13 @@ export interface CustomerRequest {
 
 /**
  * A loopback stand-in for a customer's API: `GET /orders/:id` answers the order's status, `POST /tickets`
- * opens a ticket, `/fail` answers 404, `/flaky/<status>/<key>` fails once, `/crm` fails during an outage.
+ * opens a ticket, `/fail` answers 404, `/flaky/<status>/<key>` fails once, `/crm` fails during an outage and
+ * waits while held.
  * Every request is recorded.
  */
 export async function startCustomerApi(opts: { delayMs?: number; faults?: FaultInjector } = {}) {
   const requests: CustomerRequest[] = [];
-  const state = { outage: false };
+  const state: { outage: boolean; crmHeld?: Promise<void> } = { outage: false };
   const server = http.createServer((req, res) => {
     if (!opts.faults) return serve(req, res);
     opts.faults.serve(req, res, () => serve(req, res), jsonErrorBody);
@@ -51,7 +52,10 @@ export async function startCustomerApi(opts: { delayMs?: number; faults?: FaultI
         } catch {} // a malformed escape stays as sent, as a real API would echo it
         json(200, { id, status: `status-of-${id}`, eta: '2 days' });
       };
-      opts.delayMs ? setTimeout(respond, opts.delayMs) : respond();
+      const held = req.url?.startsWith('/crm') ? state.crmHeld : undefined;
+      if (held) held.then(respond);
+      else if (opts.delayMs) setTimeout(respond, opts.delayMs);
+      else respond();
     });
   }
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -62,6 +66,17 @@ export async function startCustomerApi(opts: { delayMs?: number; faults?: FaultI
     /** While true, `/crm...` answers 503. */
     setOutage: (on: boolean) => {
       state.outage = on;
+    },
+    /** Holds `/crm...` answers until the returned function is called. */
+    holdCrm: (): (() => void) => {
+      let release = () => {};
+      state.crmHeld = new Promise<void>((r) => {
+        release = () => {
+          state.crmHeld = undefined;
+          r();
+        };
+      });
+      return release;
     },
     close: () => new Promise((r) => server.close(r)),
   };
