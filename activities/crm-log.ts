@@ -3,12 +3,68 @@ import { z } from 'zod';
 import { CrmError } from '../src/integrations/crm/provider';
 import { defineActionType } from './action-type';
 
-const PROPERTY_NAME = {
-  auto: /^[A-Za-z][A-Za-z0-9_]*$/,
-  hubspot: /^[a-z][a-z0-9_]*$/,
-  salesforce: /^[A-Za-z][A-Za-z0-9_]*$/,
-  'dry-run': /^[A-Za-z][A-Za-z0-9_]*$/,
-};
+/**
+ * Salesforce field API names: a standard field (`Industry`) or a custom one (`Budget__c`, with an optional
+ * managed-package namespace, `ns__Budget__c`). A name starts with a letter, holds letters, digits and single
+ * underscores, doesn't end in one, and is at most 40 characters before `__c`.
+ */
+const SALESFORCE_NAME = /^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*$/;
+const SALESFORCE_NAMESPACE = /^[A-Za-z][A-Za-z0-9]{0,14}$/;
+
+function salesforceFieldProblem(name: string): string | undefined {
+  const custom = name.endsWith('__c');
+  const parts = (custom ? name.slice(0, -3) : name).split('__');
+  const base = parts.at(-1)!;
+  const namespace = parts.length === 2 ? parts[0]! : undefined;
+  const valid =
+    parts.length <= (custom ? 2 : 1) &&
+    (namespace === undefined || SALESFORCE_NAMESPACE.test(namespace)) &&
+    SALESFORCE_NAME.test(base) &&
+    !base.endsWith('_') &&
+    base.length <= 40;
+  if (valid) return undefined;
+  return custom
+    ? `"${name}" is not a Salesforce custom field API name: letters, digits and single underscores, starting with a letter, then __c (e.g. Budget__c)`
+    : `"${name}" is not a Salesforce field API name: a standard field (letters, digits, single underscores, e.g. LeadSource) or a custom field ending in __c (e.g. Budget__c)`;
+}
+
+/** HubSpot property internal names: lowercase, as the portal's property settings show them. */
+const HUBSPOT_NAME = /^[a-z][a-z0-9_]*$/;
+
+function propertyNameProblem(provider: string, name: string): string | undefined {
+  if (provider === 'hubspot') {
+    return HUBSPOT_NAME.test(name)
+      ? undefined
+      : `"${name}" is not a HubSpot property internal name: lowercase letters, digits and _, starting with a letter (e.g. ${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')})`;
+  }
+  if (provider === 'salesforce') return salesforceFieldProblem(name);
+  // auto picks whichever CRM has credentials: the name must at least be one of the two kinds.
+  return /^[A-Za-z][A-Za-z0-9_]*$/.test(name) ? undefined : `"${name}" is not a CRM property name`;
+}
+
+/** HubSpot call outcome ids (hs_call_disposition), e.g. Connected: f240bbac-87c9-4f6e-bf70-924b57d47db7. */
+const OUTCOME_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const hubspotSettings = z
+  .object({
+    outcomes: z
+      .record(
+        z.string().min(1),
+        z.string().regex(OUTCOME_GUID, {
+          message:
+            'must be a HubSpot call outcome GUID, e.g. f240bbac-87c9-4f6e-bf70-924b57d47db7 (Connected); custom outcomes are listed in HubSpot under call outcomes',
+        }),
+      )
+      .default({})
+      .describe(
+        "Disposition code -> HubSpot call outcome GUID for hs_call_disposition; unmapped codes don't set it",
+      ),
+    attachTranscript: z
+      .boolean()
+      .default(true)
+      .describe('Upload the transcript as <call id>.txt and attach it to the call (needs the files scope)'),
+  })
+  .strict();
 
 /**
  * Files the call in the CRM: the contact (found or created), one call record per call (HubSpot call
@@ -25,7 +81,10 @@ export const crmLog = defineActionType({
         .default('auto')
         .describe('auto: HubSpot or Salesforce, whichever has credentials, else the dry-run CRM'),
       subject: z.string().default('Call with {{call.customer}}'),
-      summary: z.string().default(''),
+      summary: z
+        .string()
+        .default('')
+        .describe("Empty: the call's summary from an earlier extract_data action, when there is one"),
       transcript: z.string().default('{{call.transcript}}'),
       contact: z
         .object({
@@ -41,16 +100,14 @@ export const crmLog = defineActionType({
         .record(z.string(), z.unknown())
         .default({})
         .describe('CRM property -> value template, e.g. { budget__c: "{{data.budget}}" }'),
+      hubspot: hubspotSettings
+        .default({ outcomes: {}, attachTranscript: true })
+        .describe('HubSpot only: call outcomes and the transcript file'),
     })
     .superRefine((s, ctx) => {
       for (const name of Object.keys(s.properties)) {
-        if (!PROPERTY_NAME[s.provider].test(name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['properties', name],
-            message: `"${name}" is not a ${s.provider} property name`,
-          });
-        }
+        const problem = propertyNameProblem(s.provider, name);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['properties', name], message: problem });
       }
     }),
   defaultTimeoutSeconds: 30,
@@ -72,11 +129,13 @@ export const crmLog = defineActionType({
         .filter(([, v]) => !blank(v))
         .map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean)]),
     );
-    const call = input.call ?? {
+    const { summary: callSummary, ...call } = input.call ?? {
       direction: 'inbound' as const,
       status: 'completed',
       startedAt: new Date().toISOString(),
     };
+    const disposition = s.disposition || undefined;
+    const callOutcomeId = disposition ? s.hubspot.outcomes[disposition] : undefined;
     try {
       return await crm.logCall({
         externalId: input.workflowId,
@@ -87,10 +146,14 @@ export const crmLog = defineActionType({
           lastName: s.contact.lastName || undefined,
         },
         subject: s.subject,
-        summary: s.summary,
+        summary: s.summary || callSummary || '',
         transcript: s.transcript,
-        disposition: s.disposition || undefined,
+        disposition,
         properties,
+        hubspot: {
+          attachTranscript: s.hubspot.attachTranscript,
+          ...(callOutcomeId ? { callOutcomeId } : {}),
+        },
         ...call,
       });
     } catch (err) {

@@ -6,11 +6,15 @@ import {
   hubspotCallBody,
   hubspotCallStatus,
   hubspotFromEnv,
+  hubspotPhoneForms,
 } from '../src/integrations/crm/hubspot';
 import { type CallLog, CrmError, type CrmErrorKind } from '../src/integrations/crm/provider';
 import { type HubSpotFake, startHubSpotFake } from './fakes/hubspot-server';
 
 const PHONE = '+14155552671';
+/** HubSpot's default "Connected" call outcome. */
+const CONNECTED = 'f240bbac-87c9-4f6e-bf70-924b57d47db7';
+const UPSERT = '/crm/v3/objects/calls/batch/upsert';
 
 function rejectsWith(kind: CrmErrorKind, check?: (err: CrmError) => void) {
   return (err: unknown): boolean => {
@@ -52,18 +56,28 @@ describe('HubSpot CRM provider', () => {
     await fake.close();
   });
 
+  /** A fake with other options in place of the default one. */
+  const restartFake = async (options: Parameters<typeof startHubSpotFake>[0]): Promise<HubSpotFake> => {
+    await fake.close();
+    const next = await startHubSpotFake(options);
+    crm = new HubSpotCrm({ accessToken: next.token, basePath: next.url });
+    return next;
+  };
+
   it('creates a missing contact and one call with every property, associated to it', async () => {
-    const record = await crm.logCall(callLog());
+    const record = await crm.logCall(callLog({ hubspot: { callOutcomeId: CONNECTED } }));
 
     const contacts = fake.contacts();
     assert.equal(contacts.length, 1);
     const contact = contacts[0]!;
+    const file = fake.files()[0]!;
     assert.deepEqual(record, {
       provider: 'hubspot',
       recordId: fake.calls()[0]!.id,
       contactId: contact.id,
       contactCreated: true,
       recordCreated: true,
+      transcriptFileId: file.id,
     });
     assert.equal(contact.properties.firstname, 'Ada');
     assert.equal(contact.properties.lastname, 'Lovelace');
@@ -83,10 +97,12 @@ describe('HubSpot CRM provider', () => {
     assert.equal(call.properties.hs_call_from_number, PHONE);
     assert.equal(call.properties.hs_call_to_number, '+14155550000');
     assert.equal(call.properties.hs_call_status, 'COMPLETED');
-    assert.equal(call.properties.hs_call_disposition, 'Appointment booked');
+    assert.equal(call.properties.hs_call_disposition, CONNECTED);
     assert.equal(call.properties.callflow_disposition, 'Appointment booked');
     assert.equal(call.properties.callflow_call_id, 'call-wf-1');
+    assert.equal(call.properties.hs_attachment_ids, file.id);
     const body = call.properties.hs_call_body!;
+    assert.ok(body.startsWith('<p><b>Disposition:</b> Appointment booked</p>'), body);
     assert.ok(
       body.includes('Caller wants an appointment &lt;soon&gt; &amp; asked about &quot;fees&quot;.'),
       body,
@@ -107,11 +123,26 @@ describe('HubSpot CRM provider', () => {
       'POST /crm/v3/objects/contacts/search',
       'POST /crm/v3/objects/contacts/search',
       'POST /crm/v3/objects/contacts',
-      'POST /crm/v3/objects/calls/search',
-      'POST /crm/v3/objects/calls',
+      'POST /files/v3/files',
+      `POST ${UPSERT}`,
+      `PUT /crm/v4/objects/calls/${call.id}/associations/default/contacts/${contact.id}`,
     ]);
-    assert.deepEqual((fake.requests[0]!.body as any).filterGroups, [
+    assert.deepEqual((fake.requests[4]!.body as any).inputs[0].idProperty, 'callflow_call_id');
+    assert.deepEqual((fake.requests[4]!.body as any).inputs[0].id, 'call-wf-1');
+  });
+
+  it('searches phone and mobilephone, in E.164 and national form, in one request', async () => {
+    const seeded = fake.seedContact({ mobilephone: '(415) 555-2671' });
+    const record = await crm.logCall(callLog({ contact: { phone: PHONE }, properties: {} }));
+    assert.equal(record.contactId, seeded.id);
+    assert.equal(record.contactCreated, false);
+    const searches = fake.requests.filter((r) => r.path === '/crm/v3/objects/contacts/search');
+    assert.equal(searches.length, 1);
+    assert.deepEqual((searches[0]!.body as any).filterGroups, [
       { filters: [{ propertyName: 'phone', operator: 'EQ', value: PHONE }] },
+      { filters: [{ propertyName: 'mobilephone', operator: 'EQ', value: PHONE }] },
+      { filters: [{ propertyName: 'phone', operator: 'EQ', value: '(415) 555-2671' }] },
+      { filters: [{ propertyName: 'mobilephone', operator: 'EQ', value: '(415) 555-2671' }] },
     ]);
   });
 
@@ -169,7 +200,7 @@ describe('HubSpot CRM provider', () => {
 
   it('leaves exactly one call when the create answer was lost', async () => {
     const seeded = fake.seedContact({ phone: PHONE });
-    fake.dropNextResponse();
+    fake.dropNextResponse(UPSERT);
     await assert.rejects(crm.logCall(callLog({ properties: {} })), rejectsWith('unavailable'));
     assert.equal(fake.calls().length, 1);
 
@@ -181,7 +212,7 @@ describe('HubSpot CRM provider', () => {
   });
 
   it('uses the existing contact when its creation answer was lost', async () => {
-    fake.dropNextResponse();
+    fake.dropNextResponse('/crm/v3/objects/contacts');
     await assert.rejects(crm.logCall(callLog()), rejectsWith('unavailable'));
     assert.equal(fake.contacts().length, 1);
     assert.equal(fake.calls().length, 0);
@@ -206,6 +237,137 @@ describe('HubSpot CRM provider', () => {
         (r) => r.method === 'POST' && r.path === '/crm/v3/objects/contacts' && r.status === 409,
       ),
     );
+  });
+
+  describe('call outcome', () => {
+    it('sets hs_call_disposition only for a mapped code, and keeps the code in words', async () => {
+      await crm.logCall(callLog({ disposition: 'Qualified Lead' }));
+      const call = fake.calls()[0]!;
+      assert.equal(call.properties.hs_call_disposition, undefined);
+      assert.equal(call.properties.callflow_disposition, 'Qualified Lead');
+      assert.match(call.properties.hs_call_body!, /<b>Disposition:<\/b> Qualified Lead/);
+    });
+
+    it('is refused by HubSpot as free text, with its validation error', async () => {
+      await assert.rejects(
+        crm.logCall(callLog({ hubspot: { callOutcomeId: 'Qualified Lead' } })),
+        rejectsWith('validation', (err) => {
+          assert.match(err.message, /HTTP 400/);
+          assert.match(err.message, /INVALID_OPTION/);
+          assert.match(err.message, /hs_call_disposition/);
+          assert.match(err.message, /VALIDATION_ERROR/);
+        }),
+      );
+      assert.equal(fake.calls().length, 0);
+    });
+  });
+
+  describe('exactly one call record while the search index lags', () => {
+    it('updates the record an attempt whose answer was lost had written, found by the call id', async () => {
+      fake = await restartFake({ searchLagMs: 60_000 });
+      const seeded = fake.seedContact({ phone: PHONE });
+      fake.dropNextResponse(UPSERT);
+      await assert.rejects(crm.logCall(callLog({ properties: {} })), rejectsWith('unavailable'));
+      assert.equal(fake.calls().length, 1);
+
+      // Retried at once: the record is not searchable yet, and the upsert finds it anyway.
+      const retry = await crm.logCall(callLog({ properties: {} }));
+      assert.equal(fake.calls().length, 1);
+      assert.equal(retry.recordId, fake.calls()[0]!.id);
+      assert.equal(retry.recordCreated, false);
+      assert.deepEqual(
+        fake.calls()[0]!.associations.map((a) => a.toObjectId),
+        [seeded.id],
+      );
+    });
+
+    it('keeps one contact and one call when a new contact is not searchable yet', async () => {
+      fake = await restartFake({ searchLagMs: 60_000 });
+      fake.dropNextResponse(UPSERT);
+      await assert.rejects(crm.logCall(callLog()), rejectsWith('unavailable'));
+      const retry = await crm.logCall(callLog());
+      assert.equal(fake.contacts().length, 1, 'the email conflict names the contact the search missed');
+      assert.equal(fake.calls().length, 1);
+      assert.equal(retry.contactId, fake.contacts()[0]!.id);
+    });
+  });
+
+  describe('the transcript file', () => {
+    it('uploads <call id>.txt privately and attaches it; a retry replaces it instead of adding one', async () => {
+      const first = await crm.logCall(callLog());
+      const second = await crm.logCall(callLog());
+      const files = fake.files();
+      assert.equal(files.length, 1);
+      const file = files[0]!;
+      assert.equal(file.path, '/callflow/transcripts/call-wf-1.txt');
+      assert.equal(file.access, 'PRIVATE');
+      assert.equal(file.content, callLog().transcript);
+      assert.equal(file.writes, 2);
+      assert.equal(first.transcriptFileId, file.id);
+      assert.equal(second.transcriptFileId, file.id);
+      assert.equal(fake.calls()[0]!.properties.hs_attachment_ids, file.id);
+      const upload = fake.requests.find((r) => r.path === '/files/v3/files')!;
+      const fields = upload.body as Record<string, { value: string; filename?: string }>;
+      assert.equal(fields.fileName!.value, 'call-wf-1.txt');
+      assert.equal(fields.folderPath!.value, '/callflow/transcripts');
+      assert.deepEqual(JSON.parse(fields.options!.value), {
+        access: 'PRIVATE',
+        overwrite: true,
+        duplicateValidationStrategy: 'NONE',
+        duplicateValidationScope: 'EXACT_FOLDER',
+      });
+    });
+
+    it('is not uploaded when the agent turns it off, or when there is no transcript', async () => {
+      await crm.logCall(callLog({ hubspot: { attachTranscript: false } }));
+      await crm.logCall(callLog({ externalId: 'call-wf-2', transcript: '' }));
+      assert.equal(fake.files().length, 0);
+      assert.ok(!fake.requests.some((r) => r.path.startsWith('/files/')));
+      assert.equal(fake.calls()[0]!.properties.hs_attachment_ids, undefined);
+    });
+
+    it('names the scope and the setting when the app may not upload files', async () => {
+      fake.failNext(
+        403,
+        'MISSING_SCOPES',
+        "This app hasn't been granted all required scopes to make this call.",
+        {},
+        '/files/v3/files',
+      );
+      await assert.rejects(
+        crm.logCall(callLog()),
+        rejectsWith('auth', (err) => {
+          assert.match(err.message, /upload transcript: HTTP 403/);
+          assert.match(err.message, /"files" scope/);
+          assert.match(err.message, /hubspot\.attachTranscript: false/);
+        }),
+      );
+      assert.equal(fake.calls().length, 0);
+    });
+  });
+
+  describe('an existing call record', () => {
+    it('is associated with the contact when the attempt that wrote it never got that far', async () => {
+      const seeded = fake.seedContact({ phone: PHONE });
+      fake.dropNextResponse(UPSERT);
+      await assert.rejects(crm.logCall(callLog({ properties: {} })), rejectsWith('unavailable'));
+      assert.deepEqual(fake.calls()[0]!.associations, [], 'the lost attempt stopped before associating');
+
+      const rerun = await crm.logCall(callLog({ properties: {} }));
+      assert.equal(rerun.recordCreated, false);
+      assert.deepEqual(fake.calls()[0]!.associations, [
+        {
+          toObjectId: seeded.id,
+          associationTypeId: HUBSPOT_CALL_TO_CONTACT,
+          associationCategory: 'HUBSPOT_DEFINED',
+        },
+      ]);
+      const puts = fake.requests.filter((r) => r.method === 'PUT');
+      assert.deepEqual(
+        puts.map((r) => [r.path, r.status]),
+        [[`/crm/v4/objects/calls/${rerun.recordId}/associations/default/contacts/${seeded.id}`, 200]],
+      );
+    });
   });
 
   describe('errors', () => {
@@ -320,10 +482,16 @@ describe('HubSpot CRM provider', () => {
 
     it('keeps the call body within the limit', () => {
       const transcript = Array.from({ length: 200 }, (_, i) => `Caller: line ${i} <x>`).join('\n');
-      const body = hubspotCallBody('Summary', transcript, 1000);
+      const body = hubspotCallBody({ summary: 'Summary', transcript }, 1000);
       assert.ok(body.length <= 1000, String(body.length));
       assert.ok(body.endsWith('<p>[transcript truncated]</p>'));
       assert.ok(body.startsWith('<p>Summary</p>'));
+    });
+
+    it('gives the number in E.164 and national form, or as written when it does not parse', () => {
+      assert.deepEqual(hubspotPhoneForms(' +14155552671 '), ['+14155552671', '(415) 555-2671']);
+      assert.deepEqual(hubspotPhoneForms('+44 20 7946 0958'), ['+442079460958', '020 7946 0958']);
+      assert.deepEqual(hubspotPhoneForms('555-0100'), ['555-0100']);
     });
 
     it('builds from the environment', () => {

@@ -295,6 +295,8 @@ export interface CallFacts {
   startedAt: string;
   endedAt?: string;
   durationSeconds?: number;
+  /** The call's summary from the latest completed extract_data action, when there is one. */
+  summary?: string;
 }
 
 export interface ActionActivityInput<Settings = Record<string, unknown>> {

@@ -1,10 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Client } from '@hubspot/api-client';
-import {
-  AssociationSpecAssociationCategoryEnum,
-  FilterOperatorEnum,
-} from '@hubspot/api-client/lib/codegen/crm/objects/calls';
+import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/calls';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { type CallLog, CrmError, type CrmErrorKind, type CrmProvider, type CrmRecord } from './provider';
 
 /**
@@ -12,9 +10,11 @@ import { type CallLog, CrmError, type CrmErrorKind, type CrmProvider, type CrmRe
  * email), and every call becomes exactly one call engagement associated with that contact.
  *
  * "Exactly one" rests on a custom call property holding the call's id (`callflow_call_id` by default, a
- * single-line text property that must exist in the portal): calls are searched by it before one is created.
- * HubSpot's search index trails writes by a few seconds, so two attempts within that window can still both
- * create; the caller's retry backoff is expected to exceed it.
+ * single-line text property created with `hasUniqueValue: true`): the call is written with the batch upsert
+ * by that property (`POST /crm/v3/objects/calls/batch/upsert`, `idProperty`), which finds an existing record
+ * by the value itself rather than through the search index, so a retry moments after a lost answer updates
+ * the record instead of creating a second one. The upsert takes no associations; the contact is associated
+ * afterwards through associations v4 (a PUT, so doing it again on a retry or re-run changes nothing).
  *
  * The client's own retries are switched off (`numberOfApiCallRetries: 0`): retrying belongs to the caller,
  * which sees a typed `CrmError`.
@@ -31,10 +31,13 @@ export interface HubSpotCrmOptions {
   dispositionProperty?: string;
   /** A request whose connection stays silent this long fails; default 30 s (the client sets none). */
   timeoutMs?: number;
+  /** File manager folder the transcripts go to; default `/callflow/transcripts`. */
+  transcriptFolder?: string;
 }
 
 export const HUBSPOT_DEFAULT_CALL_ID_PROPERTY = 'callflow_call_id';
 export const HUBSPOT_DEFAULT_DISPOSITION_PROPERTY = 'callflow_disposition';
+export const HUBSPOT_DEFAULT_TRANSCRIPT_FOLDER = '/callflow/transcripts';
 /** HubSpot-defined association type: call to contact. */
 export const HUBSPOT_CALL_TO_CONTACT = 194;
 /** Text properties hold at most 65,536 characters; keep clear of it. */
@@ -76,9 +79,17 @@ function paragraph(text: string): string {
   return `<p>${escapeHtml(text).replace(/\r?\n/g, '<br>')}</p>`;
 }
 
-/** `hs_call_body`: the summary, then the transcript line by line, escaped, within HubSpot's text limit. */
-export function hubspotCallBody(summary: string, transcript: string, limit = HUBSPOT_BODY_LIMIT): string {
-  let body = summary.trim() ? paragraph(summary.trim()) : '';
+/**
+ * `hs_call_body`: the disposition in words, the summary, then the transcript line by line, escaped, within
+ * HubSpot's text limit.
+ */
+export function hubspotCallBody(
+  parts: { summary: string; transcript: string; disposition?: string },
+  limit = HUBSPOT_BODY_LIMIT,
+): string {
+  const { summary, transcript, disposition } = parts;
+  let body = disposition?.trim() ? `<p><b>Disposition:</b> ${escapeHtml(disposition.trim())}</p>` : '';
+  if (summary.trim()) body += paragraph(summary.trim());
   const lines = transcript.split(/\r?\n/).filter((line) => line.trim() !== '');
   if (lines.length === 0) return body.slice(0, limit);
   const heading = '<p><b>Transcript</b></p>';
@@ -91,6 +102,20 @@ export function hubspotCallBody(summary: string, transcript: string, limit = HUB
   }
   return body;
 }
+
+/**
+ * The forms a contact's number is commonly stored in: E.164 as given (`+14155552671`) and the national form
+ * HubSpot's UI shows and people type (`(415) 555-2671`). A number that doesn't parse is searched as written.
+ */
+export function hubspotPhoneForms(phone: string): string[] {
+  const written = phone.trim();
+  const parsed = parsePhoneNumberFromString(written);
+  if (!parsed?.isValid()) return [written];
+  return [...new Set([parsed.number, parsed.formatNational()])];
+}
+
+/** Properties a contact's number may sit in. */
+const PHONE_PROPERTIES = ['phone', 'mobilephone'];
 
 function durationMs(log: CallLog): number | undefined {
   if (log.durationSeconds !== undefined) return Math.max(0, Math.round(log.durationSeconds * 1000));
@@ -234,8 +259,11 @@ export class HubSpotCrm implements CrmProvider {
   readonly name = 'hubspot';
   private readonly contacts: Client['crm']['contacts'];
   private readonly calls: Client['crm']['objects']['calls'];
+  private readonly associations: Client['crm']['associations']['v4']['basicApi'];
+  private readonly files: Client['files']['filesApi'];
   private readonly callIdProperty: string;
   private readonly dispositionProperty: string;
+  private readonly transcriptFolder: string;
   private readonly agent: http.Agent;
 
   constructor(options: HubSpotCrmOptions) {
@@ -252,8 +280,11 @@ export class HubSpotCrm implements CrmProvider {
     // now binds them to this client's (retry-free) settings rather than whichever client was built last.
     this.contacts = client.crm.contacts;
     this.calls = client.crm.objects.calls;
+    this.associations = client.crm.associations.v4.basicApi;
+    this.files = client.files.filesApi;
     this.callIdProperty = options.callIdProperty ?? HUBSPOT_DEFAULT_CALL_ID_PROPERTY;
     this.dispositionProperty = options.dispositionProperty ?? HUBSPOT_DEFAULT_DISPOSITION_PROPERTY;
+    this.transcriptFolder = options.transcriptFolder ?? HUBSPOT_DEFAULT_TRANSCRIPT_FOLDER;
   }
 
   async logCall(log: CallLog): Promise<CrmRecord> {
@@ -272,48 +303,44 @@ export class HubSpotCrm implements CrmProvider {
       contactCreated = created.created;
     }
 
-    const existing = await this.findCall(log.externalId);
-    if (existing) {
-      return { provider: this.name, recordId: existing.id, contactId, contactCreated, recordCreated: false };
-    }
+    const attach = (log.hubspot?.attachTranscript ?? true) && log.transcript.trim() !== '';
+    const transcriptFileId = attach ? await this.uploadTranscript(log) : undefined;
+    const call = await this.upsertCall(
+      log.externalId,
+      this.callProperties(log, hsTimestamp, transcriptFileId),
+    );
+    await this.associateContact(call.id, contactId);
+    return {
+      provider: this.name,
+      recordId: call.id,
+      contactId,
+      contactCreated,
+      recordCreated: call.created,
+      ...(transcriptFileId ? { transcriptFileId } : {}),
+    };
+  }
 
+  private callProperties(
+    log: CallLog,
+    hsTimestamp: string,
+    transcriptFileId?: string,
+  ): Record<string, string> {
     const properties: Record<string, string> = {
       hs_timestamp: hsTimestamp,
       hs_call_title: log.subject,
-      hs_call_body: hubspotCallBody(log.summary, log.transcript),
+      hs_call_body: hubspotCallBody(log),
       hs_call_direction: log.direction === 'inbound' ? 'INBOUND' : 'OUTBOUND',
       hs_call_status: hubspotCallStatus(log.status),
-      [this.callIdProperty]: log.externalId,
     };
     const duration = durationMs(log);
     if (duration !== undefined) properties.hs_call_duration = String(duration);
     if (log.from) properties.hs_call_from_number = log.from;
     if (log.to) properties.hs_call_to_number = log.to;
-    if (log.disposition) {
-      properties.hs_call_disposition = log.disposition;
-      properties[this.dispositionProperty] = log.disposition;
-    }
-
-    const call = await this.run('create call', () =>
-      this.calls.basicApi.create(
-        {
-          properties,
-          associations: [
-            {
-              to: { id: contactId! },
-              types: [
-                {
-                  associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
-                  associationTypeId: HUBSPOT_CALL_TO_CONTACT,
-                },
-              ],
-            },
-          ],
-        },
-        requestOptions('create call', this.agent),
-      ),
-    );
-    return { provider: this.name, recordId: call.id, contactId, contactCreated, recordCreated: true };
+    if (log.disposition) properties[this.dispositionProperty] = log.disposition;
+    // hs_call_disposition takes a call outcome GUID; HubSpot rejects free text, so only mapped codes set it.
+    if (log.hubspot?.callOutcomeId) properties.hs_call_disposition = log.hubspot.callOutcomeId;
+    if (transcriptFileId) properties.hs_attachment_ids = transcriptFileId;
+    return properties;
   }
 
   private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
@@ -322,6 +349,71 @@ export class HubSpotCrm implements CrmProvider {
     } catch (err) {
       throw toCrmError(err, operation);
     }
+  }
+
+  private async upsertCall(
+    externalId: string,
+    properties: Record<string, string>,
+  ): Promise<{ id: string; created: boolean }> {
+    const response = await this.run('upsert call', () =>
+      this.calls.batchApi.upsert(
+        { inputs: [{ id: externalId, idProperty: this.callIdProperty, properties }] },
+        requestOptions('upsert call', this.agent),
+      ),
+    );
+    const failed = 'errors' in response ? response.errors?.[0] : undefined;
+    if (failed) {
+      throw new CrmError('validation', `hubspot upsert call: ${failed.category}: ${failed.message}`);
+    }
+    const result = response.results[0];
+    if (!result?.id) throw new CrmError('unavailable', 'hubspot upsert call: the answer has no record');
+    return { id: result.id, created: result._new === true };
+  }
+
+  private async associateContact(callId: string, contactId: string): Promise<void> {
+    await this.run('associate call with contact', () =>
+      this.associations.createDefault(
+        'calls',
+        callId,
+        'contacts',
+        contactId,
+        requestOptions('associate call with contact', this.agent),
+      ),
+    );
+  }
+
+  /** One private file per call under a fixed name, uploaded with overwrite: a retry replaces it. */
+  private async uploadTranscript(log: CallLog): Promise<string> {
+    const fileName = `${log.externalId}.txt`;
+    const fileOptions = JSON.stringify({
+      access: 'PRIVATE',
+      overwrite: true,
+      duplicateValidationStrategy: 'NONE',
+      duplicateValidationScope: 'EXACT_FOLDER',
+    });
+    let uploaded: { id?: string } | undefined;
+    try {
+      uploaded = await this.run('upload transcript', () =>
+        this.files.upload(
+          { data: Buffer.from(log.transcript, 'utf8'), name: fileName },
+          undefined,
+          this.transcriptFolder,
+          fileName,
+          'UTF-8',
+          fileOptions,
+          requestOptions('upload transcript', this.agent),
+        ),
+      );
+    } catch (err) {
+      if (!(err instanceof CrmError) || err.kind !== 'auth') throw err;
+      throw new CrmError(
+        'auth',
+        `${err.message} (attaching the transcript needs the "files" scope; or set hubspot.attachTranscript: false)`,
+      );
+    }
+    if (!uploaded?.id)
+      throw new CrmError('unavailable', 'hubspot upload transcript: the answer has no file id');
+    return String(uploaded.id);
   }
 
   private async updateContact(id: string, properties: Record<string, string>): Promise<void> {
@@ -336,14 +428,16 @@ export class HubSpotCrm implements CrmProvider {
     );
   }
 
-  private async searchContacts(property: string, value: string): Promise<HubSpotObject | undefined> {
+  /** One search whose filter groups are ORed: any of the properties equal to any of the values. */
+  private async searchContacts(properties: string[], values: string[]): Promise<HubSpotObject | undefined> {
+    const filterGroups = values.flatMap((value) =>
+      properties.map((propertyName) => ({
+        filters: [{ propertyName, operator: FilterOperatorEnum.Eq, value }],
+      })),
+    );
     const result = await this.run('search contacts', () =>
       this.contacts.searchApi.doSearch(
-        {
-          filterGroups: [{ filters: [{ propertyName: property, operator: FilterOperatorEnum.Eq, value }] }],
-          properties: ['firstname', 'lastname', 'phone', 'email'],
-          limit: 1,
-        },
+        { filterGroups, properties: ['firstname', 'lastname', 'phone', 'mobilephone', 'email'], limit: 1 },
         requestOptions('search contacts', this.agent),
       ),
     );
@@ -355,11 +449,12 @@ export class HubSpotCrm implements CrmProvider {
     const email = contact.email?.trim();
     if (!phone && !email) throw new CrmError('validation', 'hubspot: the contact needs a phone or an email');
     if (phone) {
-      const found = await this.searchContacts('phone', phone);
+      // Two forms times two properties: four filter groups, within search's limit of five.
+      const found = await this.searchContacts(PHONE_PROPERTIES, hubspotPhoneForms(phone));
       if (found) return found.id;
     }
     if (email) {
-      const found = await this.searchContacts('email', email);
+      const found = await this.searchContacts(['email'], [email]);
       if (found) return found.id;
     }
     return undefined;
@@ -389,26 +484,6 @@ export class HubSpotCrm implements CrmProvider {
       await this.updateContact(conflict[1], mapped);
       return { id: conflict[1], created: false };
     }
-  }
-
-  private async findCall(externalId: string): Promise<HubSpotObject | undefined> {
-    const result = await this.run('search calls', () =>
-      this.calls.searchApi.doSearch(
-        {
-          filterGroups: [
-            {
-              filters: [
-                { propertyName: this.callIdProperty, operator: FilterOperatorEnum.Eq, value: externalId },
-              ],
-            },
-          ],
-          properties: [this.callIdProperty],
-          limit: 1,
-        },
-        requestOptions('search calls', this.agent),
-      ),
-    );
-    return result.results[0];
   }
 }
 

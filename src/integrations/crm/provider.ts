@@ -18,6 +18,13 @@ export interface CallLog {
   disposition?: string;
   /** Collected fields already mapped to the CRM's property names (per-agent mapping, validated at load). */
   properties: Record<string, string | number | boolean | null>;
+  /** HubSpot only (other CRMs ignore it). */
+  hubspot?: {
+    /** The call outcome GUID for `hs_call_disposition`, when the agent maps the disposition to one. */
+    callOutcomeId?: string;
+    /** Upload the transcript as `<externalId>.txt` and attach it to the call (needs the `files` scope). */
+    attachTranscript?: boolean;
+  };
 }
 
 export interface CrmRecord {
@@ -29,6 +36,8 @@ export interface CrmRecord {
   contactCreated: boolean;
   /** False when an earlier attempt had already written the record and this one found it. */
   recordCreated: boolean;
+  /** The transcript file attached to the record (HubSpot file id), when one was. */
+  transcriptFileId?: string;
 }
 
 export interface CrmProvider {
