@@ -8,10 +8,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import YAML from 'yaml';
 import { AgentStore } from '../src/agents/agent-store';
-import { type ApplyOutcome, applyAgents, validateSources } from '../src/agents/apply';
-import { type AgentSource, parseAgentsText } from '../src/agents/files';
+import { type ApplyOutcome, applyAgents, exportAgents, validateSources } from '../src/agents/apply';
+import { AgentNotFoundError } from '../src/agents/errors';
+import { type AgentSource, agentsText, parseAgentsText } from '../src/agents/files';
 import { readSettings, type ServiceSettings } from '../src/config/env';
 import { ConfigError } from '../src/config/errors';
 import { openServiceStore } from '../src/store/service-store';
@@ -70,9 +70,7 @@ async function main(argv: string[]): Promise<number> {
   const backend = await openBackend(readSettings());
   try {
     const agents = await backend.export(values.id);
-    const text = values.out?.endsWith('.json')
-      ? `${JSON.stringify(values.id ? agents[0] : { agents }, null, 2)}\n`
-      : agents.map((a) => YAML.stringify(a)).join('---\n');
+    const text = agentsText(agents, values.out?.endsWith('.json') ? 'json' : 'yaml', values.id !== undefined);
     if (values.out) {
       writeFileSync(values.out, text);
       process.stderr.write(`${backend.describe}\nwrote ${agents.length} agent(s) to ${values.out}\n`);
@@ -100,12 +98,10 @@ async function openBackend(settings: ServiceSettings): Promise<Backend> {
           ? 'store: PostgreSQL (DATABASE_URL)'
           : `store: PGlite in ${path.join(settings.dataDir, 'store')}`,
       apply: (sources, meta) => applyAgents(agents, sources, { ...meta, source: 'cli' }),
-      export: async (id) => {
-        if (!id) return (await agents.list()).map((v) => v.config);
-        const latest = await agents.latest(id);
-        if (!latest) throw new CliError(`unknown agent "${id}"`);
-        return [latest.config];
-      },
+      export: (id) =>
+        exportAgents(agents, id).catch((err: Error) => {
+          throw err instanceof AgentNotFoundError ? new CliError(err.message) : err;
+        }),
       close: () => store.close(),
     };
   } catch (err) {

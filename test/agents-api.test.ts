@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import YAML from 'yaml';
 import { startCustomerApi } from './support/customer-api';
 import { type Harness, startHarness } from './support/harness';
 
@@ -559,6 +560,141 @@ describe('agent store API', () => {
       });
       assert.equal(res.status, 404);
       assert.equal(res.body.details[0].field, 'id');
+    });
+  });
+  describe('agent files (apply and export)', () => {
+    const yaml = { 'content-type': 'application/yaml' };
+    const apply = (text: string, headers: Record<string, string> = {}, query = '') =>
+      h.api('POST', `/v1/agents/apply${query}`, text, { ...yaml, ...headers });
+    async function exportText(query = '', accept = 'application/yaml') {
+      const res = await fetch(`${h.url}/v1/agents/export${query}`, {
+        headers: { authorization: `Bearer ${h.token}`, accept },
+      });
+      return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
+    }
+    async function versionCounts(): Promise<Record<string, number>> {
+      const counts: Record<string, number> = {};
+      for (const { id } of (await h.api('GET', '/v1/agents')).body.agents)
+        counts[id] = (await h.api('GET', `/v1/agents/${id}/versions`)).body.versions.length;
+      return counts;
+    }
+    const fileAgent = (id: string, name = `Desk ${id}`) => ({
+      id,
+      name,
+      actions: {
+        duringCall: [],
+        afterCall: [{ id: 'disposition', type: 'set_disposition', codes: ['A', 'B'], default: 'A' }],
+      },
+    });
+    const asYaml = (...agents: unknown[]) => agents.map((a) => YAML.stringify(a)).join('---\n');
+
+    before(async () => {
+      const created = await apply(asYaml(fileAgent('desk-a'), fileAgent('desk-b')), as('carol'));
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      assert.deepEqual(created.body.created, ['desk-a', 'desk-b']);
+    });
+
+    it('exports every agent as YAML that applies back without a new version', async () => {
+      const exported = await exportText();
+      assert.equal(exported.status, 200);
+      assert.match(exported.type, /^application\/yaml/);
+      const before = await versionCounts();
+      const again = await apply(exported.text);
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.deepEqual(again.body.created, []);
+      assert.deepEqual(again.body.updated, []);
+      assert.deepEqual(again.body.unchanged.sort(), Object.keys(before).sort());
+      assert.deepEqual(await versionCounts(), before);
+    });
+
+    it('gives a changed agent one new version, by the author in the header, and leaves the rest', async () => {
+      const before = await versionCounts();
+      const res = await apply(asYaml(fileAgent('desk-a', 'Front desk'), fileAgent('desk-b')), {
+        ...as('dave'),
+        'x-callflow-note': 'from git',
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.updated, ['desk-a']);
+      assert.deepEqual(res.body.unchanged, ['desk-b']);
+      const a = res.body.agents.find((o: { id: string }) => o.id === 'desk-a');
+      assert.deepEqual(a, {
+        id: 'desk-a',
+        change: 'updated',
+        version: before['desk-a'] + 1,
+        previousVersion: before['desk-a'],
+      });
+      assert.deepEqual(await versionCounts(), { ...before, 'desk-a': before['desk-a'] + 1 });
+      const latest = (await h.api('GET', '/v1/agents/desk-a/versions')).body.versions[0];
+      assert.equal(latest.author, 'dave');
+      assert.equal(latest.note, 'from git');
+      assert.equal((h.gateway.agent('desk-a') as { name: string }).name, 'Front desk');
+    });
+
+    it('answers what a dry run would change, and writes nothing', async () => {
+      const before = await versionCounts();
+      const res = await apply(
+        asYaml(fileAgent('desk-b', 'Renamed'), fileAgent('desk-new')),
+        {},
+        '?dryRun=true',
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.dryRun, true);
+      assert.deepEqual([res.body.created, res.body.updated], [['desk-new'], ['desk-b']]);
+      assert.deepEqual(await versionCounts(), before);
+      assert.equal((await h.api('GET', '/v1/agents/desk-new')).status, 404);
+    });
+
+    it('refuses YAML that does not parse with 400 naming the line, and writes nothing', async () => {
+      const before = await versionCounts();
+      const res = await apply('id: desk-a\nname: [unclosed\nactions: {}\n');
+      assert.equal(res.status, 400);
+      assert.equal(res.body.details[0].field, '(body)');
+      assert.match(res.body.error, /not valid YAML: .*line \d+, column \d+/);
+      assert.deepEqual(await versionCounts(), before);
+    });
+
+    it('applies nothing when one agent in the file is invalid, naming the agent and the field', async () => {
+      const before = await versionCounts();
+      const broken = fileAgent('desk-c') as any;
+      delete broken.actions.afterCall[0].codes;
+      const res = await apply(asYaml(fileAgent('desk-a', 'Changed again'), broken, fileAgent('desk-a')));
+      assert.equal(res.status, 400);
+      assert.match(res.body.error, /nothing applied: desk-c, desk-a/);
+      assert.deepEqual(res.body.details, [
+        { field: 'agents[1].actions.afterCall[0].codes', message: 'agent "desk-c": required' },
+        { field: 'agents[2].id', message: 'agent "desk-a": agents[0] defines it too' },
+      ]);
+      assert.deepEqual(await versionCounts(), before);
+      assert.equal((await h.api('GET', '/v1/agents/desk-c')).status, 404);
+      assert.notEqual((await h.api('GET', '/v1/agents/desk-a')).body.agent.name, 'Changed again');
+    });
+
+    it('takes JSON as the CLI exports it, and exports one agent as JSON', async () => {
+      const exported = await exportText('?agent=desk-b', 'application/json');
+      assert.equal(exported.status, 200);
+      assert.match(exported.type, /^application\/json/);
+      const body = JSON.parse(exported.text);
+      assert.deepEqual(body, { agents: [fileAgent('desk-b')] });
+      const res = await h.api('POST', '/v1/agents/apply', body);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.unchanged, ['desk-b']);
+    });
+
+    it('refuses other body types, unknown agents and reserved ids, naming the field', async () => {
+      const plain = await h.api('POST', '/v1/agents/apply', 'id: x', { 'content-type': 'text/plain' });
+      assert.equal(plain.status, 415);
+      assert.equal(plain.body.details[0].field, 'content-type');
+      const yamlElsewhere = await h.api('POST', '/v1/agents', 'id: x', yaml);
+      assert.equal(yamlElsewhere.status, 415);
+      const unknown = await exportText('?agent=nobody');
+      assert.equal(unknown.status, 404);
+      assert.equal(JSON.parse(unknown.text).details[0].field, 'agent');
+      const reserved = await apply(asYaml(fileAgent('export')));
+      assert.equal(reserved.status, 400);
+      assert.equal(reserved.body.details[0].field, 'agents[0].id');
+      const badFlag = await apply(asYaml(fileAgent('desk-a')), {}, '?dryRun=maybe');
+      assert.equal(badFlag.status, 400);
+      assert.equal(badFlag.body.details[0].field, 'dryRun');
     });
   });
 });

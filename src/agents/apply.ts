@@ -2,7 +2,8 @@ import path from 'node:path';
 import { ConfigError } from '../config/errors';
 import { parseAgent } from '../config/load-agents';
 import type { Logger } from '../observability/logger';
-import type { AgentStore } from './agent-store';
+import type { AgentStore, AgentVersion } from './agent-store';
+import { AgentNotFoundError } from './errors';
 import type { AgentSource } from './files';
 import { sameAgentConfig } from './problems';
 
@@ -15,29 +16,72 @@ export interface ApplyOutcome {
   previousVersion?: number;
 }
 
-/** Every agent is validated before any is written, so a file with one bad agent changes nothing. */
-export function validateSources(sources: AgentSource[]): void {
-  const problems: string[] = [];
+/** An agent that does not validate, or repeats an earlier one's id, with the loader's problems. */
+export interface InvalidAgent {
+  /** Its position among the sources. */
+  index: number;
+  source: string;
+  raw: Record<string, unknown>;
+  error: ConfigError;
+}
+
+export function invalidAgents(sources: AgentSource[]): InvalidAgent[] {
+  const invalid: InvalidAgent[] = [];
   const seen = new Map<string, string>();
-  for (const { raw, source } of sources) {
+  sources.forEach(({ raw, source }, index) => {
     try {
       const agent = parseAgent(structuredClone(raw), source);
       const other = seen.get(agent.id);
-      if (other) problems.push(`agent "${agent.id}" in ${source}: field "id": ${other} defines it too`);
+      if (other) {
+        const problem = `agent "${agent.id}" in ${source}: field "id": ${other} defines it too`;
+        invalid.push({ index, source, raw, error: new ConfigError([problem]) });
+      }
       seen.set(agent.id, source);
     } catch (err) {
-      if (err instanceof ConfigError) problems.push(...err.problems);
-      else throw err;
+      if (!(err instanceof ConfigError)) throw err;
+      invalid.push({ index, source, raw, error: err });
     }
-  }
+  });
+  return invalid;
+}
+
+/** Every agent is validated before any is written, so a file with one bad agent changes nothing. */
+export function validateSources(sources: AgentSource[]): void {
+  const problems = invalidAgents(sources).flatMap((a) => a.error.problems);
   if (problems.length) throw new ConfigError(problems);
 }
 
-/** What `npm run agents -- apply` does: a new version for each agent whose config differs from its latest. */
+/** What `applyAgents` would do, without writing: the version each agent would be at afterwards. */
+export async function planAgents(agents: AgentStore, sources: AgentSource[]): Promise<ApplyOutcome[]> {
+  validateSources(sources);
+  const outcomes: ApplyOutcome[] = [];
+  for (const { raw, source } of sources) {
+    const agentId = raw.id as string;
+    const before = await agents.latest(agentId);
+    if (!before) outcomes.push({ agentId, source, change: 'created', version: 1 });
+    else if (sameAgentConfig(before.config, raw))
+      outcomes.push({ agentId, source, change: 'unchanged', version: before.version });
+    else
+      outcomes.push({
+        agentId,
+        source,
+        change: 'updated',
+        version: before.version + 1,
+        previousVersion: before.version,
+      });
+  }
+  return outcomes;
+}
+
+/**
+ * What `npm run agents -- apply` does: a new version for each agent whose config differs from its latest.
+ * `onSaved` sees each version written (the ingress's registry takes it at once).
+ */
 export async function applyAgents(
   agents: AgentStore,
   sources: AgentSource[],
   meta: { author: string; note?: string; source: string },
+  onSaved?: (saved: AgentVersion) => void,
 ): Promise<ApplyOutcome[]> {
   validateSources(sources);
   const outcomes: ApplyOutcome[] = [];
@@ -45,6 +89,7 @@ export async function applyAgents(
     const agentId = raw.id as string;
     const before = await agents.latest(agentId);
     const { saved, changed } = await agents.save(agentId, raw, { ...meta, createIfMissing: true });
+    if (changed) onSaved?.(saved);
     outcomes.push({
       agentId,
       source,
@@ -54,6 +99,14 @@ export async function applyAgents(
     });
   }
   return outcomes;
+}
+
+/** The latest config of every agent, or of one (`npm run agents -- export`), as its author wrote it. */
+export async function exportAgents(agents: AgentStore, agentId?: string): Promise<Record<string, unknown>[]> {
+  if (agentId === undefined) return (await agents.list()).map((v) => v.config);
+  const latest = await agents.latest(agentId);
+  if (!latest) throw new AgentNotFoundError(agentId);
+  return [latest.config];
 }
 
 /**

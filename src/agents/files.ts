@@ -27,6 +27,11 @@ export function parseAgentsText(text: string, file: string): AgentSource[] {
   } catch (err) {
     throw new ConfigError([`${file}: not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message}`]);
   }
+  return agentSources(values, file);
+}
+
+/** The agents in parsed documents, each one an agent, a list of agents or `{ agents: [...] }`. */
+export function agentSources(values: unknown[], file: string): AgentSource[] {
   const agents = values.flatMap((v) =>
     Array.isArray(v)
       ? v
@@ -39,6 +44,19 @@ export function parseAgentsText(text: string, file: string): AgentSource[] {
       throw new ConfigError([`${file}: agent #${i + 1} is not an object`]);
     return { source: agents.length > 1 ? `${file}#${i + 1}` : file, raw: raw as Record<string, unknown> };
   });
+}
+
+/**
+ * Agents as a file `apply` takes back: YAML documents separated by `---`, or JSON (`{ agents: [...] }`, or the
+ * agent itself when `single`).
+ */
+export function agentsText(
+  agents: Record<string, unknown>[],
+  format: 'yaml' | 'json',
+  single = false,
+): string {
+  if (format === 'json') return `${JSON.stringify(single ? agents[0] : { agents }, null, 2)}\n`;
+  return agents.map((a) => YAML.stringify(a)).join('---\n');
 }
 
 /** Every agent in the given files or directories (.yaml, .yml, .json), in the loader's file order. */

@@ -12,6 +12,7 @@ import { type AgentConfig, actionBaseShape, agentConfigJsonSchema } from '../con
 import type { Logger } from '../observability/logger';
 import { CallLog } from '../store/call-log';
 import type { Store } from '../store/store';
+import { agentFilesApi, refuseReservedId } from './agent-files-api';
 import { conflict, mapError, mapErrors, notFound, validate } from './agent-http-errors';
 import {
   agentId,
@@ -79,11 +80,14 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
 
   router.post('/agents', async (req, res) => {
     const config = bodyConfig(req);
+    refuseReservedId(config.id);
     validate(config);
     const saved = await mapErrors(() => store().create(String(config.id), config, meta(req, 'api')));
     opts.registry.accept(saved);
     res.status(201).set('ETag', etag(saved.version)).json({ agent: saved.config, version: saved.version });
   });
+
+  router.use(agentFilesApi({ ...opts, store }));
 
   router.get('/agents/:id', async (req, res) => {
     const latest = await latestOf(req);

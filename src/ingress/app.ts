@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from '../observability/logger';
 import type { IngressMetrics } from '../observability/metrics';
 import { httpServerSpans } from '../observability/tracing';
+import { YAML_ROUTES, YAML_TYPES } from './agent-files-api';
 import { requireBearer } from './bearer';
 import type { CallGateway } from './call-gateway';
 import { type RateLimit, rateLimiter, securityHeaders } from './hardening';
@@ -84,6 +85,7 @@ export function createIngress(opts: IngressOptions): express.Express {
   api.use(requireBearer(opts.apiToken));
   api.use(requireJsonOnWrites);
   api.use(express.json({ limit: opts.maxBodyBytes, strict: true }));
+  api.use(express.text({ type: YAML_TYPES, limit: opts.maxBodyBytes }));
   if (opts.agentsApi) api.use(opts.agentsApi);
 
   api.post('/calls/:callId/events', async (req, res) => {
@@ -152,10 +154,13 @@ function parseCallId(req: Request): string {
 
 function requireJsonOnWrites(req: Request, _res: Response, next: NextFunction): void {
   const writes = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
-  if (writes && !req.is('application/json')) {
+  // Agent files may be sent as they are in git.
+  const yaml = YAML_ROUTES.includes(req.path);
+  if (writes && !req.is('application/json') && !(yaml && req.is(YAML_TYPES))) {
+    const types = yaml ? 'application/json or application/yaml' : 'application/json';
     next(
-      new HttpError(415, 'send the body as application/json', [
-        { field: 'content-type', message: 'must be application/json' },
+      new HttpError(415, `send the body as ${types}`, [
+        { field: 'content-type', message: `must be ${types}` },
       ]),
     );
     return;

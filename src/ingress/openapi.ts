@@ -410,6 +410,33 @@ function agentPaths(): Json {
       'What was rendered (`rendered`), what came of it (`result`: completed, failed, skipped, not_sent or not_run) and the earlier actions whose outputs were assumed empty (`assumedEmpty`)',
     content: json(opaqueObject),
   };
+  const applied = {
+    type: 'object',
+    required: ['dryRun', 'created', 'updated', 'unchanged', 'agents'],
+    properties: {
+      dryRun: { type: 'boolean' },
+      created: { type: 'array', items: { type: 'string' }, description: 'Ids of the agents created' },
+      updated: { type: 'array', items: { type: 'string' }, description: 'Ids given a new version' },
+      unchanged: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Ids whose latest version is the same',
+      },
+      agents: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'change', 'version'],
+          properties: {
+            id: { type: 'string' },
+            change: { type: 'string', enum: ['created', 'updated', 'unchanged'] },
+            version: { type: 'integer', description: 'The latest version afterwards' },
+            previousVersion: { type: 'integer' },
+          },
+        },
+      },
+    },
+  };
   const read = errors('400', '401', '404', '429', '503');
   const write = errors('400', '401', '404', '409', '413', '415', '429', '503');
   const id = param('id', 'path', { type: 'string' }, 'The agent id');
@@ -434,6 +461,71 @@ function agentPaths(): Json {
     '/v1/agents': {
       get: op('Every agent with its latest version', [], { '200': saved, ...read }),
       post: op('Create an agent (version 1)', [], { '201': saved, ...write }, agent),
+    },
+    '/v1/agents/apply': {
+      post: {
+        ...op(
+          'Apply agent files: a new version for each agent whose config changed',
+          [
+            param(
+              'dryRun',
+              'query',
+              { type: 'boolean' },
+              'Validate and answer what would change, writing nothing',
+            ),
+          ],
+          {
+            '200': {
+              description: 'What was (or would be) created, updated and left unchanged',
+              content: json(applied),
+            },
+            ...write,
+          },
+        ),
+        description:
+          "What `npm run agents -- apply -f` reads: one agent, several YAML documents, a list or `{ agents: [...] }`. Every agent is validated with the loader's code before any is written: one invalid agent (or a repeated id) is a 400 that applies nothing, its problems named `agents[<position>].<field>`. The author is X-Callflow-Author (and the note X-Callflow-Note), as for every write.",
+        requestBody: {
+          required: true,
+          content: {
+            'application/yaml': { schema: { type: 'string', description: 'YAML, as in git' } },
+            ...json({
+              oneOf: [
+                agent,
+                { type: 'array', items: agent },
+                {
+                  type: 'object',
+                  required: ['agents'],
+                  properties: { agents: { type: 'array', items: agent } },
+                },
+              ],
+            }),
+          },
+        },
+      },
+    },
+    '/v1/agents/export': {
+      get: {
+        ...op(
+          "Every agent's latest config (or one agent's) as a file that apply takes back",
+          [param('agent', 'query', { type: 'string', minLength: 1 }, 'Only this agent')],
+          {
+            '200': {
+              description:
+                'YAML documents separated by `---` (the default), or JSON `{ agents: [...] }` with Accept: application/json',
+              content: {
+                'application/yaml': { schema: { type: 'string' } },
+                ...json({
+                  type: 'object',
+                  required: ['agents'],
+                  properties: { agents: { type: 'array', items: agent } },
+                }),
+              },
+            },
+            '406': { description: 'Accept names neither YAML nor JSON', content: json(ref('Error')) },
+            ...read,
+          },
+        ),
+      },
     },
     '/v1/agents/{id}': {
       get: op("An agent's latest version", [id], { '200': saved, ...read }),
