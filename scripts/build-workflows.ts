@@ -4,21 +4,39 @@
  * Writes <file> (default dist/workflow-bundle.js) and <file>.json (SDK version, tracing). With --tracing the
  * bundle has the OpenTelemetry workflow interceptors, for workers that trace (OTEL_EXPORTER_OTLP_ENDPOINT set);
  * a worker refuses a bundle built the other way, or by another SDK version.
+ *
+ * `--all -o <dir>` (default dist/) writes both bundles into <dir>; a worker given CALLFLOW_WORKFLOW_BUNDLE=<dir>
+ * takes the one that matches its tracing setting (the image does this, so tracing can be switched on by
+ * environment alone).
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeWorkflowBundle } from '../src/worker';
+import { bundleFileIn, writeWorkflowBundle } from '../src/worker';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { tracing: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
+    options: {
+      tracing: { type: 'boolean' },
+      all: { type: 'boolean' },
+      out: { type: 'string', short: 'o' },
+    },
   });
-  const out = path.resolve(values.out ?? 'dist/workflow-bundle.js');
-  const manifest = await writeWorkflowBundle(out, { tracing: values.tracing });
-  process.stdout.write(
-    `wrote ${path.relative(process.cwd(), out)} (Temporal SDK ${manifest.sdkVersion}, tracing ${manifest.tracing ? 'on' : 'off'})\n` +
-      `start workers with CALLFLOW_WORKFLOW_BUNDLE=${out}\n`,
-  );
+  if (values.all && values.tracing)
+    throw new Error('--all already writes the tracing bundle; drop --tracing');
+  const targets = values.all
+    ? [false, true].map((tracing) => ({
+        tracing,
+        out: bundleFileIn(path.resolve(values.out ?? 'dist'), tracing),
+      }))
+    : [{ tracing: Boolean(values.tracing), out: path.resolve(values.out ?? 'dist/workflow-bundle.js') }];
+  for (const target of targets) {
+    const manifest = await writeWorkflowBundle(target.out, { tracing: target.tracing });
+    process.stdout.write(
+      `wrote ${path.relative(process.cwd(), target.out)} (Temporal SDK ${manifest.sdkVersion}, tracing ${manifest.tracing ? 'on' : 'off'})\n`,
+    );
+  }
+  const given = values.all ? path.resolve(values.out ?? 'dist') : targets[0].out;
+  process.stdout.write(`start workers with CALLFLOW_WORKFLOW_BUNDLE=${given}\n`);
 }
 
 main().catch((err: Error) => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import type { PayloadCodec } from '@temporalio/common';
@@ -79,11 +79,18 @@ export async function writeWorkflowBundle(
   return manifest;
 }
 
+/** The two bundles `npm run build:workflows -- --all -o <dir>` writes into a directory: without and with tracing. */
+export function bundleFileIn(dir: string, tracing: boolean): string {
+  return path.join(dir, tracing ? 'workflow-bundle-tracing.js' : 'workflow-bundle.js');
+}
+
 /**
  * A bundle written by writeWorkflowBundle, checked against this worker: built by the same SDK version, and with
  * the tracing interceptors exactly when this worker traces (a bundle can't gain or lose them after the fact).
+ * Given a directory (an image built with both bundles), the one that suits this worker is taken from it.
  */
-export function prebuiltWorkflowBundle(bundlePath: string, tracing: boolean): { codePath: string } {
+export function prebuiltWorkflowBundle(given: string, tracing: boolean): { codePath: string } {
+  const bundlePath = isDirectory(given) ? bundleFileIn(given, tracing) : given;
   const fix = 'rebuild it with `npm run build:workflows`';
   let manifest: BundleManifest;
   try {
@@ -106,6 +113,14 @@ export function prebuiltWorkflowBundle(bundlePath: string, tracing: boolean): { 
       }; ${fix}${tracing ? ' -- --tracing' : ''}`,
     );
   return { codePath: bundlePath };
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function sdkVersion(): string {

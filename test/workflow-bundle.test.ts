@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { prebuiltWorkflowBundle, writeWorkflowBundle } from '../src/worker';
+import { bundleFileIn, prebuiltWorkflowBundle, writeWorkflowBundle } from '../src/worker';
 import { testServer, workflowBundle } from './support/temporal';
 import { startWorkerProcess } from './support/worker-process';
 
@@ -42,6 +42,25 @@ describe('prebuilt workflow bundle (CALLFLOW_WORKFLOW_BUNDLE)', () => {
       () => prebuiltWorkflowBundle(other, false),
       /built with Temporal SDK 0\.0\.1, this worker has/,
     );
+  });
+
+  it('takes the bundle that suits the worker from a directory holding both', () => {
+    const both = path.join(dir, 'both');
+    const write = (tracing: boolean) => {
+      const target = bundleFileIn(both, tracing);
+      mkdirSync(both, { recursive: true });
+      writeFileSync(target, readFileSync(file));
+      const manifest = JSON.parse(readFileSync(`${file}.json`, 'utf8'));
+      writeFileSync(`${target}.json`, JSON.stringify({ ...manifest, tracing }));
+      return target;
+    };
+    const plain = write(false);
+    const traced = write(true);
+    assert.notEqual(plain, traced);
+    assert.deepEqual(prebuiltWorkflowBundle(both, false), { codePath: plain });
+    assert.deepEqual(prebuiltWorkflowBundle(both, true), { codePath: traced });
+    rmSync(traced);
+    assert.throws(() => prebuiltWorkflowBundle(both, true), /workflow-bundle-tracing\.js does not exist/);
   });
 
   it('a standalone worker given a bundle that does not suit it exits with the reason', async function () {
