@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { extractBuiltin, summarizeBuiltin } from '../src/extraction/builtin';
-import type { FieldSpec } from '../src/extraction/fields';
+import { type FieldSpec, missingRequired } from '../src/extraction/fields';
 import { extractWithLlm, LlmExtractionError } from '../src/extraction/llm';
 import { defineActionType } from './action-type';
 
@@ -10,14 +10,20 @@ export const fieldSpecSchema = z
     name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
     type: z.enum(['text', 'number', 'boolean', 'enum', 'date']),
     description: z.string().optional(),
-    required: z.boolean().optional(),
+    required: z
+      .boolean()
+      .optional()
+      .describe(
+        "Listed in the output's missingRequired (and the call record's) when the call did not establish it",
+      ),
     values: z.array(z.string()).min(1).optional().describe('Allowed values (enum fields)'),
   })
   .strict()
   .refine((f) => f.type !== 'enum' || Boolean(f.values?.length), { message: 'enum fields need "values"' });
 
 /**
- * Structured data from the conversation: a typed object with `null` for whatever the call did not establish.
+ * Structured data from the conversation: a typed object with `null` for whatever the call did not establish,
+ * and `missingRequired`, the required fields among those nulls (`[]` when none), for rules and conditions.
  * The values join the call's data ({{data.x}}) for the actions after it.
  */
 export const extractData = defineActionType({
@@ -34,11 +40,14 @@ export const extractData = defineActionType({
   create: (deps) => async (input) => {
     const { fields, extractor, timezone } = input.settings;
     const transcript = parseTranscript(input.settings.transcript);
+    const specs = fields as FieldSpec[];
     if (extractor === 'builtin') {
+      const data = extractBuiltin(specs, transcript, { timezone, now: new Date() });
       return {
         extractor: 'builtin',
-        data: extractBuiltin(fields as FieldSpec[], transcript, { timezone, now: new Date() }),
+        data,
         summary: summarizeBuiltin(transcript),
+        missingRequired: missingRequired(specs, data),
       };
     }
     if (!deps.llm) {
@@ -48,8 +57,12 @@ export const extractData = defineActionType({
       );
     }
     try {
-      const result = await extractWithLlm(deps.llm, fields as FieldSpec[], transcript);
-      return { extractor: `llm:${deps.llm.model}`, ...result };
+      const result = await extractWithLlm(deps.llm, specs, transcript);
+      return {
+        extractor: `llm:${deps.llm.model}`,
+        ...result,
+        missingRequired: missingRequired(specs, result.data),
+      };
     } catch (err) {
       if (err instanceof LlmExtractionError) {
         if (err.retryable) throw ApplicationFailure.retryable(err.message, 'LlmUnavailable');

@@ -38,28 +38,25 @@ export const sendSms = defineActionType({
     const optOuts = new OptOutList(deps.store);
     return async (input) => {
       const { to, body, from, messagingServiceSid, mediaUrl } = input.settings;
-      // No number to text (a withheld caller id): nothing to send, and the record says why.
-      if (!to.trim()) return { sent: false, status: 'no_number', say: 'There is no number to text.' };
+      // Nothing that can take a text (a withheld caller id, a landline, an opt-out): the run is skipped, and its
+      // reason doubles as the answer the agent reads during a call.
+      if (!to.trim()) return notSent('no_number', 'There is no number to text.');
       if (!/^\+[1-9]\d{6,14}$/.test(to) || !isValidPhoneNumber(to)) {
         throw ApplicationFailure.nonRetryable(`"to" is not a valid E.164 phone number`, 'InvalidPhoneNumber');
       }
       const numberType = parsePhoneNumber(to).getType();
       if (numberType && NOT_TEXTABLE.has(numberType)) {
-        return {
-          sent: false,
-          status: 'not_mobile',
+        return notSent('not_mobile', 'That number is a landline, so no text was sent. Do not promise one.', {
           numberType,
-          say: 'That number is a landline, so no text was sent. Do not promise one.',
-        };
+        });
       }
       if (!body.trim()) throw ApplicationFailure.nonRetryable('the rendered body is empty', 'EmptyMessage');
       if (await optOuts.isOptedOut(to)) {
-        return {
-          sent: false,
-          status: 'opted_out',
-          to,
-          say: 'This number replied STOP to our texts, so no text was sent. Do not promise one.',
-        };
+        return notSent(
+          'opted_out',
+          'This number replied STOP to our texts, so no text was sent. Do not promise one.',
+          { to },
+        );
       }
       const sender = from || (messagingServiceSid ? undefined : deps.env.TWILIO_FROM_NUMBER);
       // The key is held for as long as Temporal gives this attempt; after that a retry may take it over.
@@ -105,3 +102,7 @@ export const sendSms = defineActionType({
     };
   },
 });
+
+function notSent(status: 'no_number' | 'not_mobile' | 'opted_out', say: string, extra = {}) {
+  return { sent: false, status, ...extra, skipped: say, say };
+}

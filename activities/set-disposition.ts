@@ -18,18 +18,29 @@ export const setDisposition = defineActionType({
         z
           .object({
             code: z.string(),
-            if: z
+            when: z
               .string()
-              .describe('A template condition, e.g. "{{data.budget}} > 1000" or "{{call.transferred}}"'),
+              .optional()
+              .describe(
+                'A template condition, e.g. "{{data.budget}} > 1000", "{{call.transferOutcome}} == answered" or "{{actions.crm.run.status}} == failed"',
+              ),
+            if: z.string().optional().describe('The former name of "when", still accepted'),
           })
-          .strict(),
+          .strict()
+          .refine((rule) => (rule.when === undefined) !== (rule.if === undefined), {
+            message: 'give the condition as "when" (or its older name "if"), once',
+          })
+          // One name from here on: snapshots, the history and the workflow see `when`.
+          .transform(({ if: alias, ...rule }) => ({ code: rule.code, when: (rule.when ?? alias) as string })),
       )
       .default([]),
     default: z.string().describe('The code when no rule holds'),
     classifier: z
       .enum(['none', 'llm'])
       .default('none')
-      .describe('llm: when no rule holds, a model picks one of the codes before falling back to the default'),
+      .describe(
+        'llm: when no rule holds, a model (LLM_MODEL) picks one of the codes; when it picks none, fails or cannot be reached, the default applies',
+      ),
     transcript: z.string().default('{{call.transcript}}'),
   }),
   stages: ['afterCall'],

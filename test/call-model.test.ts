@@ -531,4 +531,221 @@ describe('call model', () => {
       assert.equal(before.addEvents([utterance('e9', 9, 'new')]), 1);
     });
   });
+
+  describe('the call context for conditions', () => {
+    function afterCallRun(
+      actionId: string,
+      status: 'completed' | 'failed' | 'skipped',
+      extra: Record<string, unknown> = {},
+    ) {
+      return {
+        actionId,
+        type: 'http_request',
+        stage: 'afterCall' as const,
+        invocation: 1,
+        status,
+        startedAt: at(60),
+        finishedAt: at(60),
+        ...extra,
+      };
+    }
+
+    it('tells how each action went: completed, failed with its error, skipped with its reason', () => {
+      const call = newCall();
+      call.record(afterCallRun('crm', 'failed', { error: { type: 'CrmAuth', message: 'token expired' } }));
+      call.record(afterCallRun('sms', 'skipped', { reason: 'There is no number to text.' }));
+      call.record(afterCallRun('ticket', 'completed', { output: { ticket: 'T-1' } }));
+
+      const { actions } = call.templateContext({});
+
+      assert.deepEqual(actions.crm, { run: { status: 'failed', reason: '', error: 'token expired' } });
+      assert.deepEqual(actions.sms, {
+        run: { status: 'skipped', reason: 'There is no number to text.', error: '' },
+      });
+      assert.deepEqual(actions.ticket, {
+        ticket: 'T-1',
+        run: { status: 'completed', reason: '', error: '' },
+      });
+    });
+
+    it('runs an action that asks how a failed action went instead of skipping it as a dependant', () => {
+      const call = newCall();
+      call.record(afterCallRun('crm', 'failed', { error: { type: 'CrmAuth', message: 'token expired' } }));
+      const alert: ActionConfig = {
+        id: 'alert',
+        type: 'http_request',
+        when: '{{actions.crm.run.status}} == failed',
+        url: 'https://ops.example.com/alert',
+        body: { why: '{{actions.crm.run.error}}' },
+      };
+      const usesOutput: ActionConfig = { ...alert, id: 'uses', body: { id: '{{actions.crm.id}}' } };
+
+      const prepared = run(call.prepare(alert, 'afterCall'));
+
+      assert.deepEqual(prepared.input.settings.body, { why: 'token expired' });
+      const skipped = call.prepare(usesOutput, 'afterCall');
+      assert.equal(
+        skipped.kind === 'skip' && skipped.run.reason,
+        'depends on "crm", which failed: token expired',
+      );
+    });
+
+    it('gives the call status and duration once it ends, and "in-progress" before', () => {
+      const call = newCall();
+      assert.equal(call.templateContext({}).call.status, 'in-progress');
+
+      call.addEvents([{ id: 'end', at: at(95), type: 'ended', reason: 'busy' }]);
+
+      const ctx = call.templateContext({});
+      assert.equal(ctx.call.status, 'busy');
+      assert.equal(ctx.call.durationSeconds, 95);
+    });
+
+    it('reads an empty list as false in an action condition', () => {
+      const call = newCall();
+      call.record(afterCallRun('extract', 'completed', { output: { missingRequired: [] } }));
+      const ask: ActionConfig = {
+        id: 'ask',
+        type: 'http_request',
+        when: '{{actions.extract.missingRequired}}',
+        url: 'https://x.example.com',
+      };
+
+      assert.equal(call.prepare(ask, 'afterCall').kind, 'skip');
+      call.record(afterCallRun('extract', 'completed', { output: { missingRequired: ['email'] } }));
+      assert.equal(call.prepare(ask, 'afterCall').kind, 'run');
+    });
+  });
+
+  describe('a transfer the platform runs on its own', () => {
+    const platformTransfer = { destination: '***0100', mode: 'warm' as const };
+    const transferEvent = (
+      id: string,
+      seconds: number,
+      status: 'initiated' | 'answered' | 'canceled' | 'completed',
+    ): CallEvent => ({
+      id,
+      at: at(seconds),
+      type: 'transfer_status',
+      status,
+      platformTransfer,
+    });
+
+    it('is recorded as a platform transfer with its masked target and status timeline', () => {
+      const call = newCall();
+
+      call.addEvents([transferEvent('t1', 30, 'initiated'), transferEvent('t2', 40, 'answered')]);
+      call.addEvents([transferEvent('t3', 90, 'completed')]);
+
+      assert.equal(call.state.transfers.length, 1);
+      const [transfer] = call.state.transfers;
+      assert.equal(transfer.platform, 'platform');
+      assert.equal(transfer.requested, '***0100');
+      assert.deepEqual(transfer.attempts[0], {
+        id: 'platform-1-1',
+        target: 'platform',
+        destination: '***0100',
+        mode: 'warm',
+        startedAt: at(30),
+        events: [
+          { status: 'initiated', at: at(30) },
+          { status: 'answered', at: at(40) },
+          { status: 'completed', at: at(90) },
+        ],
+        outcome: 'answered',
+        outcomeAt: at(40),
+      });
+      const ctx = call.templateContext({});
+      assert.equal(ctx.call.transferred, true);
+      assert.equal(ctx.call.transferOutcome, 'answered');
+    });
+
+    it('starts a second platform transfer after the first one ended', () => {
+      const call = newCall();
+
+      call.addEvents([transferEvent('t1', 30, 'initiated'), transferEvent('t2', 35, 'canceled')]);
+      call.addEvents([transferEvent('t3', 50, 'initiated')]);
+
+      assert.deepEqual(
+        call.state.transfers.map((t) => [t.id, t.attempts[0].outcome]),
+        [
+          ['platform-1', 'canceled'],
+          ['platform-2', undefined],
+        ],
+      );
+      assert.equal(call.templateContext({}).call.transferred, false);
+    });
+
+    it('goes to our own transfer when one is waiting for the platform to report', () => {
+      const call = newCall();
+      const ours = call.startTransfer('transfer-1', 'sales', undefined);
+      call.addTransferAttempt(ours, { target: 'sales', destination: '+14155550100', mode: 'cold' });
+
+      call.addEvents([transferEvent('t1', 30, 'initiated'), transferEvent('t2', 40, 'answered')]);
+
+      assert.equal(call.state.transfers.length, 1);
+      assert.equal(call.state.transfers[0].attempts[0].outcome, 'answered');
+    });
+
+    it('still ignores a transfer event that names no platform transfer when nothing was attempted', () => {
+      const call = newCall();
+
+      call.addEvents([{ id: 't1', at: at(30), type: 'transfer_status', status: 'answered' }]);
+
+      assert.deepEqual(call.state.transfers, []);
+    });
+  });
+
+  describe('the call record', () => {
+    function extracted(call: Call, output: Record<string, unknown>) {
+      call.record({
+        actionId: 'extract',
+        type: 'extract_data',
+        stage: 'afterCall',
+        invocation: 1,
+        status: 'completed',
+        output: { extractor: 'builtin', ...output },
+        startedAt: at(60),
+        finishedAt: at(60),
+      });
+    }
+
+    it('has no summary and no missing fields when nothing was extracted', () => {
+      const record = newCall().callRecord();
+      assert.equal(record.summary, null);
+      assert.equal(record.missingRequired, undefined);
+    });
+
+    it('takes the summary from the extraction and keeps fields it did not establish as null', () => {
+      const call = newCall();
+      call.addEvents([{ id: 'd1', at: at(1), type: 'data', fields: { tier: 'gold' } }]);
+      const output = {
+        data: { caller_name: 'Ada', email: null, budget: null },
+        summary: 'Ada asked about plans.',
+        missingRequired: ['email'],
+      };
+      extracted(call, output);
+      call.mergeData(output.data);
+
+      const record = call.callRecord();
+
+      assert.equal(record.summary, 'Ada asked about plans.');
+      assert.equal(call.facts().summary, 'Ada asked about plans.', 'after-call actions get it too');
+      assert.deepEqual(record.data, { tier: 'gold', caller_name: 'Ada', email: null, budget: null });
+      assert.deepEqual(record.missingRequired, ['email']);
+      assert.deepEqual(call.templateContext({}).data, { tier: 'gold', caller_name: 'Ada' });
+    });
+
+    it('does not list a required field another source established', () => {
+      const call = newCall();
+      extracted(call, { data: { email: null }, summary: '', missingRequired: ['email'] });
+      call.addEvents([{ id: 'd1', at: at(70), type: 'data', fields: { email: 'ada@example.com' } }]);
+
+      const record = call.callRecord();
+
+      assert.deepEqual(record.missingRequired, []);
+      assert.equal(record.data.email, 'ada@example.com');
+      assert.equal(record.summary, null);
+    });
+  });
 });

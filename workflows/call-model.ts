@@ -14,6 +14,7 @@ import type {
   CallState,
   CallWorkflowInput,
   CarriedState,
+  PlatformTransferInfo,
   RecoveryNote,
   RunActionRequest,
   Stage,
@@ -146,9 +147,13 @@ export class Call {
       case 'ended':
         this.end(event.reason ?? 'hangup', event.at);
         return;
-      case 'transfer_status':
-        this.applyTransferStatus(event.attemptId, event.status, event.at, event.legId);
+      case 'transfer_status': {
+        const attempt = event.platformTransfer
+          ? this.platformTransferAttempt(event.status, event.at, event.platformTransfer)
+          : undefined;
+        this.applyTransferStatus(attempt?.id ?? event.attemptId, event.status, event.at, event.legId);
         return;
+      }
       case 'sms_status':
         this.applySmsStatus(event.messageId, event.status, event.at, event.errorCode);
         return;
@@ -178,6 +183,44 @@ export class Call {
       attempt.outcome = outcome;
       attempt.outcomeAt = at;
     }
+  }
+
+  /**
+   * The attempt a platform's own transfer event belongs to: our transfer still waiting for its outcome (we
+   * instructed the platform), the platform transfer under way, or a new platform transfer of its own.
+   */
+  private platformTransferAttempt(
+    status: TransferLegStatus,
+    at: string,
+    info: PlatformTransferInfo,
+  ): TransferAttempt {
+    const latest = this.state.transfers.at(-1);
+    const attempt = latest?.attempts.at(-1);
+    if (latest && attempt) {
+      if (!latest.platform && !attempt.outcome) return attempt;
+      const last = attempt.events.at(-1)?.status;
+      const open = !last || !TRANSFER_LEG_ENDED.has(last);
+      if (latest.platform && open && status !== 'initiated') return attempt;
+    }
+    const id = `platform-${this.state.transfers.filter((t) => t.platform).length + 1}`;
+    const record: TransferRecord = {
+      id,
+      requested: info.destination,
+      startedAt: at,
+      attempts: [],
+      platform: this.input.call.platform ?? 'platform',
+    };
+    const entry: TransferAttempt = {
+      id: `${id}-1`,
+      target: 'platform',
+      destination: info.destination,
+      mode: info.mode,
+      startedAt: at,
+      events: [],
+    };
+    record.attempts.push(entry);
+    this.state.transfers.push(record);
+    return entry;
   }
 
   private applySmsStatus(messageId: string, status: string, at: string, errorCode?: number) {
@@ -239,6 +282,7 @@ export class Call {
     const { state } = this;
     const ended = state.endedAt ? Date.parse(state.endedAt) : undefined;
     const unanswered = ['no-answer', 'busy', 'failed', 'canceled'];
+    const summary = this.extractedSummary();
     return {
       direction: state.direction,
       from: state.from,
@@ -249,7 +293,20 @@ export class Call {
       durationSeconds: ended
         ? Math.max(0, Math.round((ended - Date.parse(state.startedAt)) / 1000))
         : undefined,
+      ...(summary ? { summary } : {}),
     };
+  }
+
+  private extractions(): ExtractOutput[] {
+    return this.state.actions
+      .filter((run) => run.type === 'extract_data' && run.status === 'completed')
+      .map((run) => (run.output ?? {}) as ExtractOutput);
+  }
+
+  /** The summary of the latest extract_data action that gave one. */
+  private extractedSummary(): string | undefined {
+    const withSummary = this.extractions().filter((o) => typeof o.summary === 'string' && o.summary.trim());
+    return withSummary.at(-1)?.summary as string | undefined;
   }
 
   completed(actionId: string, stage: Stage): boolean {
@@ -262,7 +319,10 @@ export class Call {
     this.state.disposition = code;
   }
 
-  /** Values an extraction found join the call's data, for later templates ({{data.x}}) and the record. */
+  /**
+   * Values an extraction found join the call's data, for later templates ({{data.x}}) and the record. Fields it
+   * could not establish stay out of the data templates see; the record shows them as null (callRecord).
+   */
   mergeData(values: Record<string, unknown>): void {
     for (const [k, v] of Object.entries(values)) if (v !== null && v !== undefined) this.state.data[k] = v;
   }
@@ -352,7 +412,7 @@ export class Call {
     const unmet = this.unmetDependency([required, when ?? '']);
     if (unmet) return skip(unmet);
     const ctx = this.templateContext(args);
-    if (when !== undefined && !isTruthy(renderValue(when, ctx))) return skip(`condition not met: ${when}`);
+    if (when !== undefined && !holds(renderValue(when, ctx))) return skip(`condition not met: ${when}`);
 
     const input: ActionActivityInput = {
       idempotencyKey: `${this.workflowId}/${action.id}/${invocation}`,
@@ -371,7 +431,8 @@ export class Call {
 
   private unmetDependency(value: unknown): string | undefined {
     for (const path of referencesIn(value)) {
-      if (path[0] !== 'actions') continue;
+      // `{{actions.x.run.status}}` asks how the action went, so a failed or skipped one is an answer, not a gap.
+      if (path[0] !== 'actions' || path[2] === 'run') continue;
       const dep = path[1];
       const last = this.latestRun(dep);
       if (!last) return `depends on "${dep}", which has not run`;
@@ -392,6 +453,16 @@ export class Call {
   templateContext(args: Record<string, unknown>): TemplateContext {
     const outputs: Record<string, unknown> = {};
     for (const run of this.state.actions) if (run.status === 'completed') outputs[run.actionId] = run.output;
+    // How each action's latest run went, as `{{actions.<id>.run.status}}` (completed, failed, skipped) and why.
+    const runs: Record<string, ActionRunInfo> = {};
+    for (const run of this.state.actions) {
+      runs[run.actionId] = { status: run.status, reason: run.reason ?? '', error: run.error?.message ?? '' };
+    }
+    for (const [id, info] of Object.entries(runs)) {
+      const output = outputs[id];
+      if (output === undefined || output === null) outputs[id] = { run: info };
+      else if (typeof output === 'object' && !Array.isArray(output)) outputs[id] = { ...output, run: info };
+    }
     const { call } = this.input;
     return {
       call: {
@@ -411,7 +482,13 @@ export class Call {
               Math.round((Date.parse(this.state.endedAt) - Date.parse(this.state.startedAt)) / 1000),
             )
           : '',
-        transferred: this.state.transfers.some((t) => t.result?.status === 'transferred'),
+        status: this.ended ? this.facts().status : 'in-progress',
+        transferred: this.state.transfers.some(
+          (t) =>
+            t.result?.status === 'transferred' ||
+            (t.platform !== undefined && t.attempts.some((a) => a.outcome === 'answered')),
+        ),
+        transferOutcome: this.state.transfers.at(-1)?.attempts.at(-1)?.outcome ?? '',
         disposition: this.state.disposition ?? '',
         metadata: call.metadata ?? {},
         transcript: this.state.transcript.map((t) => `${t.role}: ${t.text}`).join('\n'),
@@ -439,7 +516,19 @@ export class Call {
   }
 
   callRecord(): CallRecord {
-    return { ...this.snapshot(), summary: null };
+    const record: CallRecord = { ...this.snapshot(), summary: this.extractedSummary() ?? null };
+    const extractions = this.extractions();
+    if (!extractions.length) return record;
+    const unestablished: Record<string, null> = {};
+    const missing = new Set<string>();
+    for (const out of extractions) {
+      for (const [k, v] of Object.entries(out.data ?? {})) if (v === null) unestablished[k] = null;
+      for (const name of out.missingRequired ?? []) missing.add(name);
+    }
+    // Fields no one established read as null, not absent, so every declared field is in the record.
+    record.data = { ...unestablished, ...record.data };
+    record.missingRequired = [...missing].filter((name) => record.data[name] === null);
+    return record;
   }
 
   carry(): CarriedState {
@@ -454,6 +543,43 @@ export class Call {
 }
 
 const SMS_FINAL = new Set(['delivered', 'undelivered', 'failed', 'read', 'canceled']);
+
+/** Leg statuses after which a platform's transfer is over: a later `initiated` is a transfer of its own. */
+const TRANSFER_LEG_ENDED = new Set<TransferLegStatus>([
+  'completed',
+  'canceled',
+  'failed',
+  'busy',
+  'no-answer',
+  'declined',
+  'voicemail',
+]);
+
+interface ActionRunInfo {
+  status: ActionRun['status'];
+  reason: string;
+  error: string;
+}
+
+interface ExtractOutput {
+  data?: Record<string, unknown>;
+  summary?: unknown;
+  missingRequired?: string[];
+}
+
+/** `when` on an action: an empty list (e.g. no missing fields) is false, like an empty text. */
+function holds(value: unknown): boolean {
+  return Array.isArray(value) ? value.length > 0 : isTruthy(value);
+}
+
+/**
+ * An activity that had nothing to do says so with `skipped: "<reason>"` in its output (a follow-up text with no
+ * mobile number to go to): the run is recorded as skipped, keeping the output for the agent to read.
+ */
+export function skipReasonOf(output: unknown): string | undefined {
+  const reason = (output as { skipped?: unknown } | null | undefined)?.skipped;
+  return typeof reason === 'string' && reason ? reason : undefined;
+}
 
 /** The outcome a leg status decides, if any. A warm transfer counts as answered only once the target accepts. */
 export function outcomeOf(status: TransferLegStatus, mode: 'warm' | 'cold'): TransferOutcome | undefined {

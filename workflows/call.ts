@@ -10,7 +10,7 @@ import type {
   Stage,
 } from '../src/shared/types';
 import { writeCallLog } from './call-log';
-import { ActionRequestError, Call } from './call-model';
+import { ActionRequestError, Call, skipReasonOf } from './call-model';
 import { procedures } from './procedures';
 import { recoverFromPlatform, recoveryPlan } from './recovery';
 import { upsertCallSearchAttributes } from './search-attributes';
@@ -250,6 +250,17 @@ async function runAction(
       : wf.proxyActivities<Activities>(options)[action.type];
   try {
     const output = await activity(input);
+    const skipped = skipReasonOf(output);
+    // Calls that recorded such an output as completed before skips existed keep doing so, so they replay.
+    if (skipped && wf.patched('activity-skips')) {
+      return call.record({
+        ...base,
+        status: 'skipped',
+        reason: skipped,
+        output,
+        finishedAt: new Date().toISOString(),
+      });
+    }
     trackDelivery(call, action.id, output);
     return call.record({ ...base, status: 'completed', output, finishedAt: new Date().toISOString() });
   } catch (err) {

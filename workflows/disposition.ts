@@ -6,33 +6,49 @@ import { upsertCallSearchAttributes } from './search-attributes';
 
 interface DispositionSettings {
   codes: string[];
-  rules: { code: string; if: unknown }[];
+  /** `if` is how snapshots taken before rules were written with `when` name the condition. */
+  rules: { code: string; when?: unknown; if?: unknown }[];
   default: string;
   classifier?: 'none' | 'llm';
   transcript?: string;
 }
 
-/** Picks the first rule whose (already rendered) condition holds; writes it to the record and search attribute. */
-export async function runSetDisposition(call: Call, input: ActionActivityInput): Promise<unknown> {
+type Decision = { code: string; rule: number | 'llm' | 'default'; reason?: string };
+
+/**
+ * Picks the first rule whose (already rendered) condition holds; writes it to the record and search attribute.
+ * The classifier only advises: when it fails or can't be reached, the default code applies and says why.
+ */
+export async function runSetDisposition(call: Call, input: ActionActivityInput): Promise<Decision> {
   const settings = input.settings as unknown as DispositionSettings;
-  const index = settings.rules.findIndex((rule) => conditionHolds(rule.if));
-  if (index >= 0) return decide(call, settings.rules[index].code, index + 1);
-  if (settings.classifier === 'llm') {
-    const classify = wf.proxyActivities<{
-      classify_disposition(i: { codes: string[]; transcript: string }): Promise<{ code: string | null }>;
-    }>({
-      startToCloseTimeout: '60s',
-      retry: { maximumAttempts: 3 },
-      summary: 'disposition: ask the model',
-    }).classify_disposition;
+  const index = settings.rules.findIndex((rule) => conditionHolds(rule.when ?? rule.if));
+  if (index >= 0) return decide(call, { code: settings.rules[index].code, rule: index + 1 });
+  if (settings.classifier !== 'llm') return decide(call, { code: settings.default, rule: 'default' });
+  const classify = wf.proxyActivities<{
+    classify_disposition(i: { codes: string[]; transcript: string }): Promise<{ code: string | null }>;
+  }>({
+    startToCloseTimeout: '60s',
+    retry: { maximumAttempts: 3 },
+    summary: 'disposition: ask the model',
+  }).classify_disposition;
+  try {
     const { code } = await classify({ codes: settings.codes, transcript: settings.transcript ?? '' });
-    if (code) return decide(call, code, 'llm');
+    if (code) return decide(call, { code, rule: 'llm' });
+    return decide(call, { code: settings.default, rule: 'default' });
+  } catch (err) {
+    // Calls whose classifier failed before the fallback existed recorded the action as failed; they still do.
+    if (!(err instanceof wf.ActivityFailure) || !wf.patched('disposition-classifier-fallback')) throw err;
+    const cause = err.cause instanceof Error ? err.cause.message : err.message;
+    return decide(call, {
+      code: settings.default,
+      rule: 'default',
+      reason: `the classifier failed: ${cause}`,
+    });
   }
-  return decide(call, settings.default, 'default');
 }
 
-function decide(call: Call, code: string, rule: number | 'llm' | 'default') {
-  call.setDisposition(code);
+function decide(call: Call, decision: Decision): Decision {
+  call.setDisposition(decision.code);
   upsertCallSearchAttributes(call);
-  return { code, rule };
+  return decision;
 }

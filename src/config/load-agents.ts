@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { actionTypes } from '../../activities';
+import { llmConfigured } from '../extraction/llm';
 import { parseTemplate, stringsIn, TemplateSyntaxError } from '../shared/templates';
 import { type AgentConfig, agentConfigSchema } from './agent-schema';
 import { ConfigError } from './errors';
@@ -19,7 +20,9 @@ const CALL_FIELDS = new Set([
   'endedAt',
   'endReason',
   'durationSeconds',
+  'status',
   'transferred',
+  'transferOutcome',
   'disposition',
   'metadata',
   'transcript',
@@ -56,8 +59,15 @@ function formatPath(at: (string | number)[]): string {
   return at.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-/** Validates one agent definition; every problem is reported, each naming the agent, action and field. */
-export function parseAgent(raw: unknown, source = 'agent'): AgentConfig {
+/**
+ * Validates one agent definition; every problem is reported, each naming the agent, action and field. `env` is
+ * the service's environment, for settings that need a service configured there (an LLM for a classifier).
+ */
+export function parseAgent(
+  raw: unknown,
+  source = 'agent',
+  env: Record<string, string | undefined> = process.env,
+): AgentConfig {
   const agentId =
     raw && typeof raw === 'object' && typeof (raw as RawAction).id === 'string'
       ? (raw as RawAction).id
@@ -91,7 +101,7 @@ export function parseAgent(raw: unknown, source = 'agent'): AgentConfig {
   }
   if (problems.length) throw new ConfigError(problems);
   const agent = parsed.data;
-  problems.push(...semanticProblems(agent, prefix));
+  problems.push(...semanticProblems(agent, prefix, env));
   if (problems.length) throw new ConfigError(problems);
   for (const stage of STAGES) {
     for (const action of agent.actions[stage]) {
@@ -140,8 +150,13 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-function semanticProblems(agent: AgentConfig, prefix: string): string[] {
+function semanticProblems(
+  agent: AgentConfig,
+  prefix: string,
+  env: Record<string, string | undefined>,
+): string[] {
   const problems: string[] = [];
+  const fields = extractedFields(agent);
   if (agent.scheduling && agent.scheduling.provider !== 'builtin' && !agent.scheduling.calendarId) {
     problems.push(
       `${prefix}: field "scheduling.calendarId": required with provider ${agent.scheduling.provider}`,
@@ -173,6 +188,7 @@ function semanticProblems(agent: AgentConfig, prefix: string): string[] {
         stage: 'duringCall',
         during: new Set(),
         earlier: new Set(),
+        fields,
       })) {
         problems.push(`${prefix}: field "transferTargets.${name}.briefing": ${p}`);
       }
@@ -213,14 +229,24 @@ function semanticProblems(agent: AgentConfig, prefix: string): string[] {
           );
       }
       if (action.type === 'set_disposition') {
-        const d = action as unknown as { codes: string[]; rules: { code: string }[]; default: string };
+        const d = action as unknown as {
+          codes: string[];
+          rules: { code: string }[];
+          default: string;
+          classifier: string;
+        };
         d.rules.forEach((rule, r) => {
           if (!d.codes.includes(rule.code))
             problems.push(`${where}: field "rules[${r}].code": "${rule.code}" is not one of codes`);
         });
         if (!d.codes.includes(d.default))
           problems.push(`${where}: field "default": "${d.default}" is not one of codes`);
+        if (d.classifier === 'llm' && !llmConfigured(env))
+          problems.push(
+            `${where}: field "classifier": "llm" needs a model: set LLM_MODEL and LLM_API_KEY (or LLM_BASE_URL), or remove the classifier`,
+          );
       }
+      if (action.type === 'extract_data') problems.push(...duplicateFieldProblems(action, where));
       if (stage === 'afterCall' && action.args) {
         problems.push(`${where}: field "args": after-call actions take no tool-call arguments`);
       }
@@ -228,7 +254,7 @@ function semanticProblems(agent: AgentConfig, prefix: string): string[] {
         if (BASE_FIELDS.has(field)) continue;
         for (const [text, at] of stringsIn(value, [field])) {
           problems.push(
-            ...templateProblems(text, { agent, action, stage, during, earlier }).map(
+            ...templateProblems(text, { agent, action, stage, during, earlier, fields }).map(
               (p) => `${where}: field "${formatPath(at)}": ${p}`,
             ),
           );
@@ -246,6 +272,54 @@ interface TemplateScope {
   stage: (typeof STAGES)[number];
   during: Set<string>;
   earlier: Set<string>;
+  /** Field name -> the extract_data actions that declare it. */
+  fields: Map<string, string[]>;
+}
+
+function extractedFields(agent: AgentConfig): Map<string, string[]> {
+  const fields = new Map<string, string[]>();
+  for (const stage of STAGES) {
+    for (const action of agent.actions[stage]) {
+      if (action.type !== 'extract_data') continue;
+      for (const { name } of (action as unknown as { fields: { name: string }[] }).fields) {
+        fields.set(name, [...(fields.get(name) ?? []), action.id]);
+      }
+    }
+  }
+  return fields;
+}
+
+function duplicateFieldProblems(action: unknown, where: string): string[] {
+  const first = new Map<string, number>();
+  const problems: string[] = [];
+  (action as { fields: { name: string }[] }).fields.forEach(({ name }, i) => {
+    const earlier = first.get(name);
+    if (earlier === undefined) first.set(name, i);
+    else
+      problems.push(
+        `${where}: field "fields[${i}].name": duplicate field "${name}" (also fields[${earlier}])`,
+      );
+  });
+  return problems;
+}
+
+/**
+ * `{{data.x}}` in an agent that extracts data must name a field an extract_data action declares, early enough.
+ * Agents without extraction get their data from events or the platform's analysis, which no config declares;
+ * `platform_*` fields (the platform's analysis) and optional references (`{{data.x?}}`) are never checked.
+ */
+function dataReferenceProblems(ref: string, name: string, scope: TemplateScope): string[] {
+  if (scope.fields.size === 0 || name.startsWith('platform_')) return [];
+  const declaredBy = scope.fields.get(name);
+  if (!declaredBy) {
+    return [
+      `${ref}: no extract_data action declares a field "${name}" (declared: ${[...scope.fields.keys()].join(', ')}; write {{data.${name}?}} for data that comes from elsewhere)`,
+    ];
+  }
+  if (scope.stage === 'afterCall' && !declaredBy.some((id) => scope.earlier.has(id))) {
+    return [`${ref}: "${name}" is extracted by "${declaredBy[0]}", which runs later in the after-call stage`];
+  }
+  return [];
 }
 
 function templateProblems(text: string, scope: TemplateScope): string[] {
@@ -275,6 +349,7 @@ function templateProblems(text: string, scope: TemplateScope): string[] {
       }
     }
     if (root === 'actions') problems.push(...actionReferenceProblems(ref, name, scope));
+    if (root === 'data' && !seg.optional) problems.push(...dataReferenceProblems(ref, name, scope));
   }
   return problems;
 }

@@ -11,6 +11,11 @@ export interface FieldSpec {
 /** Extracted values keyed by field name; null means "not established by the conversation". */
 export type Extracted = Record<string, string | number | boolean | null>;
 
+/** The required fields the extraction left null, in the order they are declared. */
+export function missingRequired(fields: FieldSpec[], data: Extracted): string[] {
+  return fields.filter((f) => f.required && (data[f.name] ?? null) === null).map((f) => f.name);
+}
+
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** True when `value` is a real calendar date written as YYYY-MM-DD. */

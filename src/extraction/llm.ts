@@ -11,8 +11,13 @@ export interface LlmClient {
   model: string;
 }
 
+/** Whether the environment names a model and where to reach it (what llmFromEnv needs). */
+export function llmConfigured(env: Record<string, string | undefined>): boolean {
+  return Boolean(env.LLM_MODEL && (env.LLM_API_KEY || env.LLM_BASE_URL));
+}
+
 export function llmFromEnv(env: Record<string, string | undefined>): LlmClient | undefined {
-  if (!env.LLM_MODEL || !(env.LLM_API_KEY || env.LLM_BASE_URL)) return undefined;
+  if (!env.LLM_MODEL || !llmConfigured(env)) return undefined;
   return {
     // Temporal retries the activity: the client must not retry on its own.
     client: new OpenAI({

@@ -1,5 +1,6 @@
 /**
- * Rule conditions over rendered templates: a value alone is tested for truth; `a == b`, `a != b`,
+ * Rule conditions over rendered templates: a value alone is tested for truth (an empty list is false, so
+ * `{{actions.extract.missingRequired}}` holds only when something is missing); `a == b`, `a != b`,
  * `a > b` (and >=, <, <=, numeric) and `a contains b` compare. Pure, so the workflow evaluates rules itself.
  */
 import { isTruthy } from './templates';
@@ -8,6 +9,7 @@ import { isTruthy } from './templates';
 const COMPARISON = /^(.*?)\s*(==|!=|>=|<=|>|<|\bcontains\b)\s*(.*)$/s;
 
 export function conditionHolds(rendered: unknown): boolean {
+  if (Array.isArray(rendered)) return rendered.length > 0;
   if (typeof rendered !== 'string') return isTruthy(rendered);
   const m = COMPARISON.exec(rendered.trim());
   if (!m) return isTruthy(rendered);

@@ -87,9 +87,23 @@ export type CallEvent =
   /** `source: 'analysis'`: the platform's post-call analysis, which the after-call stage may wait for. */
   | (EventBase & { type: 'data'; fields: Record<string, unknown>; source?: 'analysis' })
   | (EventBase & { type: 'ended'; reason?: string })
-  | (EventBase & { type: 'transfer_status'; attemptId?: string; status: TransferLegStatus; legId?: string })
+  | (EventBase & {
+      type: 'transfer_status';
+      attemptId?: string;
+      status: TransferLegStatus;
+      legId?: string;
+      /** Set by platforms that transfer on their own: what to record when no transfer of ours is under way. */
+      platformTransfer?: PlatformTransferInfo;
+    })
   | (EventBase & { type: 'sms_status'; messageId: string; status: string; errorCode?: number })
   | (EventBase & { type: 'ivr_prompt'; text: string });
+
+/** A transfer the voice platform ran itself (no attempt of ours): where to (masked) and how. */
+export interface PlatformTransferInfo {
+  /** The target's number masked to its last four digits, or "unknown" when the platform did not say. */
+  destination: string;
+  mode: 'warm' | 'cold';
+}
 
 /** What a transfer leg reports: Twilio's call statuses, plus the briefing's answer. */
 export type TransferLegStatus =
@@ -139,6 +153,8 @@ export interface TransferRecord {
   result?: TransferResult;
   /** The summary the warm-transfer targets were briefed with, when one was asked for. */
   briefingSummary?: string;
+  /** Set when the voice platform transferred the call on its own (e.g. Retell's transfer_call tool): its name. */
+  platform?: string;
 }
 
 export type TransferResult =
@@ -265,7 +281,10 @@ export interface RecoveredCall {
 }
 
 export type CallRecord = CallState & {
+  /** The summary of the last extract_data action that completed. */
   summary: string | null;
+  /** Required extraction fields the conversation did not establish (present once an extract_data completed). */
+  missingRequired?: string[];
   /** Whether the record reached the store's call log (absent on calls that started before the log existed). */
   callLog?: { status: 'written' | 'failed'; error?: string };
 };

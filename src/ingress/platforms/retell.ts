@@ -7,13 +7,14 @@
  * output, which Retell hands to the LLM.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { maskPhone } from '../../observability/logger';
 import {
   type RetellCall,
   retellCallToCall,
   retellFunctionSchema,
   retellWebhookSchema,
 } from '../../platforms/retell';
-import type { CallEvent, TransferLegStatus } from '../../shared/types';
+import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../../shared/types';
 import type { StartInfo } from '../call-gateway';
 import { HttpError, validationError } from '../http-error';
 import { deliverEvents } from './delivery';
@@ -22,7 +23,10 @@ import { parseJsonBody } from './router';
 
 const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
 
-/** Retell's transfer events as leg statuses of the call's latest transfer attempt. */
+/**
+ * Retell's transfer events as leg statuses: of our transfer when one is waiting for them, otherwise of a platform
+ * transfer the call record gets for Retell's own (its transfer_call tool or transfer node).
+ */
 const TRANSFER_STATUS: Record<string, TransferLegStatus> = {
   transfer_started: 'initiated',
   transfer_bridged: 'answered',
@@ -74,7 +78,7 @@ async function deliverWebhook(body: unknown, ctx: PlatformContext): Promise<Plat
   if (!transfer && !CALL_EVENTS.has(event)) return { status: 200, body: { result: 'ignored', event } };
   const mapped = retellCallToCall(call);
   const events = transfer
-    ? [...mapped.events, transferEvent(event, transfer, call, mapped.callId, ctx)]
+    ? [...mapped.events, transferEvent(event, transfer, call, body, mapped.callId, ctx)]
     : mapped.events;
   const result = await deliverEvents(ctx.gateway, mapped.callId, events, {
     agentId: ctx.agent.id,
@@ -88,12 +92,13 @@ async function deliverWebhook(body: unknown, ctx: PlatformContext): Promise<Plat
 
 /**
  * Transfer events carry no id or time of their own: the transcript length at that moment tells a call's transfers
- * apart and is the same when Retell resends the webhook.
+ * apart and is the same when Retell resends the webhook. The destination enters the call's history masked.
  */
 function transferEvent(
   event: string,
   status: TransferLegStatus,
   call: RetellCall,
+  body: unknown,
   callId: string,
   ctx: PlatformContext,
 ): CallEvent {
@@ -105,6 +110,20 @@ function transferEvent(
     type: 'transfer_status',
     status,
     at: new Date(at).toISOString(),
+    platformTransfer: platformTransfer(call, body),
+  };
+}
+
+/** Retell sends `transfer_destination` and `transfer_option` with the call (documented "if available"). */
+function platformTransfer(call: RetellCall, body: unknown): PlatformTransferInfo {
+  const outer = body as { transfer_destination?: unknown; transfer_option?: unknown };
+  const destination = call.transfer_destination ?? outer.transfer_destination;
+  const option = ((call as { transfer_option?: unknown }).transfer_option ?? outer.transfer_option) as
+    | { type?: unknown }
+    | undefined;
+  return {
+    destination: typeof destination === 'string' && destination ? maskPhone(destination) : 'unknown',
+    mode: typeof option?.type === 'string' && option.type.includes('warm') ? 'warm' : 'cold',
   };
 }
 
