@@ -126,17 +126,17 @@ export async function startIngress(
   const gateway = new CallGateway(client, agentsSetup.registry, settings.taskQueue, agentsSetup.callLog);
   const authToken = process.env.TWILIO_AUTH_TOKEN;
   const publicUrl = process.env.CALLFLOW_PUBLIC_URL;
-  const twilioRoutes =
-    authToken && publicUrl
-      ? twilioWebhooks({
-          gateway,
-          authToken,
-          publicUrl,
-          optOuts: opts.store ? new OptOutList(opts.store) : undefined,
-          holdMusicUrl: process.env.CALLFLOW_HOLD_MUSIC_URL,
-          log,
-        })
-      : undefined;
+  // Mounted whenever Twilio can reach us: agents may bring their own auth tokens (platforms.twilio).
+  const twilioRoutes = publicUrl
+    ? twilioWebhooks({
+        gateway,
+        authToken,
+        publicUrl,
+        optOuts: opts.store ? new OptOutList(opts.store) : undefined,
+        holdMusicUrl: process.env.CALLFLOW_HOLD_MUSIC_URL,
+        log,
+      })
+    : undefined;
   if (!twilioRoutes && authToken) log.warn('CALLFLOW_PUBLIC_URL is not set: Twilio webhooks are disabled');
   const calendar = opts.store ? new BuiltinCalendar(opts.store) : undefined;
   const codec = codecFromSettings(settings);

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { createIngress } from '../src/ingress/app';
 import { twilioWebhooks } from '../src/ingress/twilio-webhooks';
+import { OptOutList } from '../src/store/opt-outs';
 import { freePort } from '../src/temporal/free-port';
 import { type Harness, quietLog, startHarness } from './support/harness';
 import { comparableRecord, postWithHost, twilioJsonUrl, twilioSignature } from './support/platform-signing';
@@ -239,5 +240,138 @@ describe('Twilio voice status callbacks', () => {
     });
     assert.equal(res.status, 202);
     assert.deepEqual(comparableRecord(fromTwilio), comparableRecord(await record('generic-tw-compare')));
+  });
+});
+
+describe('Twilio auth tokens per agent', () => {
+  const NEW_TOKEN = 'agent-twilio-token-new-000000000000';
+  const OLD_TOKEN = 'agent-twilio-token-old-111111111111';
+  const rotating = { ...agent, id: 'tw-rotating', platforms: { twilio: { secrets: ['TW_NEW', 'TW_OLD'] } } };
+  const unset = { ...agent, id: 'tw-unset', platforms: { twilio: { secrets: ['TW_NOT_SET'] } } };
+  let h: Harness;
+
+  before(async () => {
+    h = await startHarness({
+      agents: [agent, rotating, unset],
+      twilioAuthToken: TOKEN,
+      env: { TW_NEW: NEW_TOKEN, TW_OLD: OLD_TOKEN },
+    });
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  const post = (p: string, params: Params, token: string) =>
+    h.api('POST', p, new URLSearchParams(params).toString(), {
+      'content-type': FORM,
+      'x-twilio-signature': twilioSignature(token, `${h.url}${p}`, params),
+    });
+  const statusOf = (agentId: string) => `/twilio/agents/${agentId}/voice-status`;
+  const notStarted = async (callId: string) =>
+    assert.equal((await h.api('GET', `/v1/calls/${callId}`)).status, 404);
+
+  it("verifies the agent's callbacks with its new and its old token during a rotation", async () => {
+    assert.equal((await post(statusOf(rotating.id), withSid(busy, 101), NEW_TOKEN)).status, 204);
+    assert.equal((await post(statusOf(rotating.id), withSid(busy, 102), OLD_TOKEN)).status, 204);
+    const r = await eventually(async () => {
+      const res = await h.api('GET', `/v1/calls/${callIdOf(102)}`);
+      return res.body.status === 'completed' ? res.body.record : undefined;
+    });
+    assert.equal(r.agentId, rotating.id);
+    assert.equal(r.endReason, 'busy');
+  });
+
+  it('refuses a token the agent does not list, TWILIO_AUTH_TOKEN included, starting nothing', async () => {
+    const unknown = await post(statusOf(rotating.id), withSid(busy, 103), 'some-other-account-token');
+    assert.equal(unknown.status, 401);
+    assert.match(unknown.body.error, /invalid Twilio signature/);
+    assert.equal((await post(statusOf(rotating.id), withSid(busy, 103), TOKEN)).status, 401);
+    await notStarted(callIdOf(103));
+  });
+
+  it('falls back to TWILIO_AUTH_TOKEN for agents without platforms.twilio', async () => {
+    assert.equal((await post(statusOf(agent.id), withSid(busy, 104), NEW_TOKEN)).status, 401);
+    assert.equal((await post(statusOf(agent.id), withSid(busy, 104), TOKEN)).status, 204);
+  });
+
+  it("verifies /calls/<id> callbacks with the tokens of the call's agent", async () => {
+    const start = await h.api('POST', '/v1/calls/tw-rot-api/events', {
+      agentId: rotating.id,
+      call: { direction: 'inbound', from: CALLER, to: OUR_NUMBER },
+      event: { id: 'hello', at: '2024-03-21T17:02:12Z', type: 'utterance', role: 'agent', text: 'Hello!' },
+    });
+    assert.equal(start.status, 202);
+    const p = '/twilio/calls/tw-rot-api/voice-status';
+    const final = withSid(inbound[2], 105);
+    assert.equal((await post(p, final, TOKEN)).status, 401);
+    assert.equal((await post(p, final, OLD_TOKEN)).status, 204);
+    const r = await eventually(async () => {
+      const res = await h.api('GET', '/v1/calls/tw-rot-api');
+      return res.body.status === 'completed' ? res.body.record : undefined;
+    });
+    assert.equal(r.data.platform_call_duration_seconds, 72);
+  });
+
+  it("answers 503 when none of the agent's token variables is set", async () => {
+    const res = await post(statusOf(unset.id), withSid(busy, 106), TOKEN);
+    assert.equal(res.status, 503);
+    assert.match(res.body.error, /not configured/);
+    await notStarted(callIdOf(106));
+  });
+});
+
+describe('Twilio inbound texts', () => {
+  const AGENT_TOKEN = 'agent-sms-token-2222222222222222';
+  const own = { ...agent, id: 'tw-sms', platforms: { twilio: { secrets: ['TW_SMS'] } } };
+  const stop: Params = JSON.parse(
+    readFileSync(path.join(__dirname, 'fixtures', 'twilio', 'sms-inbound-stop.json'), 'utf8'),
+  );
+  let h: Harness;
+  let optOuts: OptOutList;
+
+  before(async () => {
+    h = await startHarness({ agents: [agent, own], twilioAuthToken: TOKEN, env: { TW_SMS: AGENT_TOKEN } });
+    optOuts = new OptOutList(h.store);
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  const post = (p: string, params: Params, signature: string) =>
+    h.api('POST', p, new URLSearchParams(params).toString(), {
+      'content-type': FORM,
+      'x-twilio-signature': signature,
+    });
+
+  it('a signed STOP opts the sender out and answers empty TwiML', async () => {
+    const params = { ...stop, From: '+14155550131' };
+    const res = await post(
+      '/twilio/sms/inbound',
+      params,
+      twilioSignature(TOKEN, `${h.url}/twilio/sms/inbound`, params),
+    );
+    assert.equal(res.status, 200);
+    assert.equal(res.body, '<Response/>');
+    assert.equal(await optOuts.isOptedOut('+14155550131'), true);
+  });
+
+  it('refuses a tampered sender or body with 401 and changes nothing', async () => {
+    const params = { ...stop, From: '+14155550132' };
+    const signature = twilioSignature(TOKEN, `${h.url}/twilio/sms/inbound`, params);
+    const otherSender = await post('/twilio/sms/inbound', { ...params, From: '+14155550133' }, signature);
+    assert.equal(otherSender.status, 401);
+    const started = { ...params, Body: 'START', OptOutType: 'START' };
+    assert.equal((await post('/twilio/sms/inbound', started, signature)).status, 401);
+    assert.equal(await optOuts.isOptedOut('+14155550132'), false);
+    assert.equal(await optOuts.isOptedOut('+14155550133'), false);
+  });
+
+  it("takes texts to an agent's own account at /twilio/agents/<id>/sms/inbound, signed with its token", async () => {
+    const p = `/twilio/agents/${own.id}/sms/inbound`;
+    const params = { ...stop, From: '+14155550134' };
+    assert.equal((await post(p, params, twilioSignature(TOKEN, `${h.url}${p}`, params))).status, 401);
+    assert.equal(await optOuts.isOptedOut('+14155550134'), false);
+    assert.equal((await post(p, params, twilioSignature(AGENT_TOKEN, `${h.url}${p}`, params))).status, 200);
+    assert.equal(await optOuts.isOptedOut('+14155550134'), true);
   });
 });

@@ -4,19 +4,31 @@
  * request must carry a valid `X-Twilio-Signature` computed over the public URL (so it verifies behind a reverse
  * proxy); an unsigned or tampered one gets 401 and changes nothing. JSON bodies are signed the way Twilio signs
  * them: the URL carries `?bodySHA256=<hex SHA-256 of the body>` and the signature covers that URL.
+ *
+ * Twilio signs with the auth token of the account the call or message belongs to. The caller's call is on the
+ * agent's number, so its callbacks verify with the agent's `platforms.twilio.secrets` (any listed token: a rotation
+ * lists the new and the old), or TWILIO_AUTH_TOKEN for agents without them. The agent is in the URL
+ * (/agents/<agentId>/...) or is the agent of the call in it (/calls/<callId>/...). Transfer legs and texts are
+ * placed by the service's own Twilio client, so their callbacks verify with TWILIO_AUTH_TOKEN, and with the call's
+ * agent's tokens too when that agent has some.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import twilio from 'twilio';
+import type { AgentConfig } from '../config/agent-schema';
 import type { Logger } from '../observability/logger';
 import type { CallEvent, TransferLegStatus } from '../shared/types';
 import type { OptOutList } from '../store/opt-outs';
 import type { CallGateway } from './call-gateway';
 import { HttpError } from './http-error';
 import { callHasEnded, deliverEvents } from './platforms/delivery';
+import { callIdSchema } from './schemas';
 
 export interface TwilioWebhookOptions {
   gateway: CallGateway;
-  authToken: string;
+  /** TWILIO_AUTH_TOKEN: the service's own account, and the token of agents without `platforms.twilio`. */
+  authToken?: string;
+  /** Where agents' `platforms.twilio.secrets` are read from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
   /** The URL Twilio was given (CALLFLOW_PUBLIC_URL): signatures are computed over it, not the local address. */
   publicUrl: string;
   optOuts?: OptOutList;
@@ -42,11 +54,16 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
   router.use(express.urlencoded({ extended: false, limit: '64kb' }));
   // Raw bytes for JSON: the bodySHA256 in the signed URL is over the body exactly as sent.
   router.use(express.raw({ type: 'application/json', limit: '64kb' }));
-  router.use(verifySignature(opts.authToken, opts.publicUrl.replace(/\/+$/, '')));
+  const tokens = twilioTokens(opts);
+  const verify = (...sources: TokenSource[]) => verifySignature(opts.publicUrl.replace(/\/+$/, ''), sources);
+  const ofAgent: TokenSource = (req) => tokens.ofAgent(opts.gateway.agent(String(req.params.agentId)));
+  const ofCall: TokenSource = (req) => tokens.ofCall(String(req.params.callId));
+  const ofService: TokenSource = async () => tokens.service();
+  const ofCallAgent: TokenSource = (req) => tokens.ofCallAgent(String(req.params.callId));
 
   // The caller's call, set up in Twilio as the number's (or the outbound call's) status callback. The CallSid names
   // the call, so the first callback starts it; a call started through the API under its own id uses /calls/<id>.
-  router.post('/agents/:agentId/voice-status', async (req, res) => {
+  router.post('/agents/:agentId/voice-status', verify(ofAgent), async (req, res) => {
     const agent = opts.gateway.agent(String(req.params.agentId));
     const callback = parseVoiceStatus(req.body);
     await deliverVoiceStatus(opts.gateway, `twilio-${callback.callSid}`, callback, {
@@ -56,78 +73,92 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
     res.status(204).end();
   });
 
-  router.post('/calls/:callId/voice-status', async (req, res) => {
+  router.post('/calls/:callId/voice-status', verify(ofCall), async (req, res) => {
     const callback = parseVoiceStatus(req.body);
     await deliverVoiceStatus(opts.gateway, String(req.params.callId), callback, {});
     res.status(204).end();
   });
 
-  router.post('/calls/:callId/transfers/:attemptId/status', async (req, res) => {
-    const p = req.body as Record<string, string>;
-    const machine = typeof p.AnsweredBy === 'string' && p.AnsweredBy.startsWith('machine');
-    if (!CALL_STATUSES.has(p.CallStatus) && !machine)
-      throw new HttpError(400, 'unknown CallStatus', [{ field: 'CallStatus', message: 'not a call status' }]);
-    const status: TransferLegStatus = machine ? 'voicemail' : (p.CallStatus as TransferLegStatus);
-    await signal(opts, req, {
-      id: `twilio:${p.CallSid}:${status}:${p.SequenceNumber ?? ''}`,
-      at: new Date().toISOString(),
-      type: 'transfer_status',
-      attemptId: String(req.params.attemptId),
-      status,
-      legId: p.CallSid,
-    });
-    res.type('text/xml').send('<Response/>');
-  });
+  router.post(
+    '/calls/:callId/transfers/:attemptId/status',
+    verify(ofService, ofCallAgent),
+    async (req, res) => {
+      const p = req.body as Record<string, string>;
+      const machine = typeof p.AnsweredBy === 'string' && p.AnsweredBy.startsWith('machine');
+      if (!CALL_STATUSES.has(p.CallStatus) && !machine)
+        throw new HttpError(400, 'unknown CallStatus', [
+          { field: 'CallStatus', message: 'not a call status' },
+        ]);
+      const status: TransferLegStatus = machine ? 'voicemail' : (p.CallStatus as TransferLegStatus);
+      await signal(opts, req, {
+        id: `twilio:${p.CallSid}:${status}:${p.SequenceNumber ?? ''}`,
+        at: new Date().toISOString(),
+        type: 'transfer_status',
+        attemptId: String(req.params.attemptId),
+        status,
+        legId: p.CallSid,
+      });
+      res.type('text/xml').send('<Response/>');
+    },
+  );
 
-  router.post('/calls/:callId/transfers/:attemptId/briefing', async (req, res) => {
-    const p = req.body as Record<string, string>;
-    const accepted = p.Digits === '1';
-    await signal(opts, req, {
-      id: `twilio:${p.CallSid}:briefing`,
-      at: new Date().toISOString(),
-      type: 'transfer_status',
-      attemptId: String(req.params.attemptId),
-      status: accepted ? 'accepted' : 'declined',
-      legId: p.CallSid,
-    });
-    const response = new twilio.twiml.VoiceResponse();
-    if (accepted) {
-      // The workflow joins this leg to the caller's conference in a moment; keep the target on the line.
-      response.say('Connecting you now.');
-      response.pause({ length: 30 });
-    } else {
-      response.say('Okay. Goodbye.');
-      response.hangup();
-    }
-    res.type('text/xml').send(response.toString());
-  });
+  router.post(
+    '/calls/:callId/transfers/:attemptId/briefing',
+    verify(ofService, ofCallAgent),
+    async (req, res) => {
+      const p = req.body as Record<string, string>;
+      const accepted = p.Digits === '1';
+      await signal(opts, req, {
+        id: `twilio:${p.CallSid}:briefing`,
+        at: new Date().toISOString(),
+        type: 'transfer_status',
+        attemptId: String(req.params.attemptId),
+        status: accepted ? 'accepted' : 'declined',
+        legId: p.CallSid,
+      });
+      const response = new twilio.twiml.VoiceResponse();
+      if (accepted) {
+        // The workflow joins this leg to the caller's conference in a moment; keep the target on the line.
+        response.say('Connecting you now.');
+        response.pause({ length: 30 });
+      } else {
+        response.say('Okay. Goodbye.');
+        response.hangup();
+      }
+      res.type('text/xml').send(response.toString());
+    },
+  );
 
-  router.post('/calls/:callId/transfers/:attemptId/dial-action', async (req, res) => {
-    const p = req.body as Record<string, string>;
-    const dial = p.DialCallStatus === 'answered' ? 'completed' : p.DialCallStatus;
-    if (!CALL_STATUSES.has(dial))
-      throw new HttpError(400, 'unknown DialCallStatus', [
-        { field: 'DialCallStatus', message: 'not a call status' },
-      ]);
-    await signal(opts, req, {
-      id: `twilio:${p.CallSid}:dial:${p.DialCallSid ?? dial}`,
-      at: new Date().toISOString(),
-      type: 'transfer_status',
-      attemptId: String(req.params.attemptId),
-      status: dial as TransferLegStatus,
-      legId: p.DialCallSid,
-    });
-    const response = new twilio.twiml.VoiceResponse();
-    if (dial === 'completed') response.hangup();
-    else {
-      // The target didn't take the call: never leave the caller in silence while the next step is dialled.
-      response.say('Please hold while I find someone else.');
-      response.play({ loop: 0 }, opts.holdMusicUrl ?? DEFAULT_HOLD_MUSIC);
-    }
-    res.type('text/xml').send(response.toString());
-  });
+  router.post(
+    '/calls/:callId/transfers/:attemptId/dial-action',
+    verify(ofService, ofCallAgent),
+    async (req, res) => {
+      const p = req.body as Record<string, string>;
+      const dial = p.DialCallStatus === 'answered' ? 'completed' : p.DialCallStatus;
+      if (!CALL_STATUSES.has(dial))
+        throw new HttpError(400, 'unknown DialCallStatus', [
+          { field: 'DialCallStatus', message: 'not a call status' },
+        ]);
+      await signal(opts, req, {
+        id: `twilio:${p.CallSid}:dial:${p.DialCallSid ?? dial}`,
+        at: new Date().toISOString(),
+        type: 'transfer_status',
+        attemptId: String(req.params.attemptId),
+        status: dial as TransferLegStatus,
+        legId: p.DialCallSid,
+      });
+      const response = new twilio.twiml.VoiceResponse();
+      if (dial === 'completed') response.hangup();
+      else {
+        // The target didn't take the call: never leave the caller in silence while the next step is dialled.
+        response.say('Please hold while I find someone else.');
+        response.play({ loop: 0 }, opts.holdMusicUrl ?? DEFAULT_HOLD_MUSIC);
+      }
+      res.type('text/xml').send(response.toString());
+    },
+  );
 
-  router.post('/sms/status/:callId', async (req, res) => {
+  router.post('/sms/status/:callId', verify(ofService, ofCallAgent), async (req, res) => {
     const p = req.body as Record<string, string>;
     const status = p.MessageStatus ?? p.SmsStatus;
     if (!p.MessageSid || !status)
@@ -145,13 +176,16 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
     res.status(204).end();
   });
 
-  router.post('/sms/inbound', async (req, res) => {
+  // Texts to a number: its Messaging webhook. Under /agents/<agentId>/ for numbers in an agent's own Twilio account.
+  const inboundSms = async (req: Request, res: Response) => {
     const p = req.body as Record<string, string>;
     if (!p.From) throw new HttpError(400, 'From is required', [{ field: 'From', message: 'required' }]);
     const change = await opts.optOuts?.applyReply(p.From, p.Body ?? '', p.OptOutType);
     if (change) opts.log.info(`sms ${change}`, { from: p.From });
     res.type('text/xml').send('<Response/>');
-  });
+  };
+  router.post('/sms/inbound', verify(ofService), inboundSms);
+  router.post('/agents/:agentId/sms/inbound', verify(ofAgent), inboundSms);
 
   return router;
 }
@@ -242,35 +276,100 @@ async function deliverVoiceStatus(
   await deliverEvents(gateway, callId, events, start);
 }
 
-function verifySignature(authToken: string, publicUrl: string) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    const signature = req.get('x-twilio-signature') ?? '';
-    const url = `${publicUrl}${req.originalUrl}`;
-    if (!Buffer.isBuffer(req.body)) {
-      const params = (req.body ?? {}) as Record<string, string>;
-      next(signature && twilio.validateRequest(authToken, signature, url, params) ? undefined : unsigned());
-      return;
+/** The auth tokens a request may be signed with; [] when that source has none. */
+type TokenSource = (req: Request) => Promise<string[]>;
+
+function twilioTokens(opts: TwilioWebhookOptions) {
+  const env = opts.env ?? process.env;
+  const service = () => (opts.authToken ? [opts.authToken] : []);
+  const ofAgent = async (agent: AgentConfig): Promise<string[]> => {
+    const listed = agent.platforms?.twilio?.secrets;
+    if (!listed) return service();
+    const values = listed.map((name) => env[name]).filter((v): v is string => Boolean(v));
+    if (!values.length) {
+      opts.log.error(`no Twilio auth token is set for agent ${agent.id} (${listed.join(', ')})`);
+      throw notConfigured();
     }
-    const raw = req.body.toString('utf8');
-    const signed =
-      signature &&
-      url.includes('bodySHA256=') &&
-      twilio.validateRequestWithBody(authToken, signature, url, raw);
-    if (!signed) {
-      next(unsigned());
-      return;
+    return values;
+  };
+  /** The agent of the call named in the URL; undefined for a call we don't know (or an id that can't be one). */
+  const callAgent = async (callId: string): Promise<AgentConfig | undefined> => {
+    if (!callIdSchema.safeParse(callId).success) return undefined;
+    let agentId: string | undefined;
+    try {
+      const d = await opts.gateway.describe(callId);
+      agentId = 'state' in d ? d.state.agentId : d.record?.agentId;
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 404) return undefined;
+      throw err;
     }
     try {
-      req.body = JSON.parse(raw);
-      next();
+      return agentId ? opts.gateway.agent(agentId) : undefined;
     } catch {
-      next(
-        new HttpError(400, 'request body is not valid JSON', [
-          { field: '(body)', message: 'malformed JSON' },
-        ]),
-      );
+      // The agent was deleted since: only the service's token is left to verify with.
+      return undefined;
     }
   };
+  return {
+    service,
+    ofAgent,
+    ofCall: async (callId: string) => {
+      const agent = await callAgent(callId);
+      return agent ? ofAgent(agent) : service();
+    },
+    ofCallAgent: async (callId: string) => {
+      const agent = await callAgent(callId);
+      return agent?.platforms?.twilio ? ofAgent(agent) : [];
+    },
+  };
+}
+
+/**
+ * Passes a request signed with a token from the first source that has a matching one; the sources are asked in
+ * order, so a later one (a Temporal lookup) is only consulted when the earlier ones don't verify.
+ */
+function verifySignature(publicUrl: string, sources: TokenSource[]) {
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    let tried = 0;
+    for (const source of sources) {
+      const tokens = await source(req);
+      tried += tokens.length;
+      if (tokens.some((token) => signedWith(req, token, publicUrl))) {
+        if (Buffer.isBuffer(req.body)) req.body = parseJson(req.body);
+        next();
+        return;
+      }
+    }
+    throw tried ? unsigned() : notConfigured();
+  };
+}
+
+function signedWith(req: Request, authToken: string, publicUrl: string): boolean {
+  const signature = req.get('x-twilio-signature') ?? '';
+  if (!signature) return false;
+  const url = `${publicUrl}${req.originalUrl}`;
+  if (!Buffer.isBuffer(req.body))
+    return twilio.validateRequest(authToken, signature, url, (req.body ?? {}) as Record<string, string>);
+  return (
+    url.includes('bodySHA256=') &&
+    twilio.validateRequestWithBody(authToken, signature, url, req.body.toString('utf8'))
+  );
+}
+
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON', [
+      { field: '(body)', message: 'malformed JSON' },
+    ]);
+  }
+}
+
+function notConfigured(): HttpError {
+  return new HttpError(503, 'Twilio webhooks are not configured on this service', [
+    { field: 'x-twilio-signature', message: "set TWILIO_AUTH_TOKEN or the agent's platforms.twilio.secrets" },
+  ]);
 }
 
 function unsigned(): HttpError {

@@ -54,6 +54,8 @@ export interface HarnessOptions {
   now?: () => number;
   /** Mounts Twilio's webhooks, verified with this auth token against the harness's own URL. */
   twilioAuthToken?: string;
+  /** Mounts Twilio's webhooks without a fallback auth token: only agents' own (`platforms.twilio`, from `env`). */
+  twilioAgentTokensOnly?: boolean;
   /** Logger for the ingress and the worker's activities (default: quiet). */
   log?: Logger;
   /** Browser origins the codec endpoint (/codec) accepts, as the Temporal UI's would be. */
@@ -104,15 +106,17 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     taskQueue,
     agentsSetup?.callLog,
   );
-  const twilioRoutes = opts.twilioAuthToken
-    ? twilioWebhooks({
-        gateway,
-        authToken: opts.twilioAuthToken,
-        publicUrl: url,
-        optOuts: new OptOutList(store),
-        log: opts.log ?? quietLog,
-      })
-    : undefined;
+  const twilioRoutes =
+    opts.twilioAuthToken || opts.twilioAgentTokensOnly
+      ? twilioWebhooks({
+          gateway,
+          authToken: opts.twilioAuthToken,
+          env: opts.env,
+          publicUrl: url,
+          optOuts: new OptOutList(store),
+          log: opts.log ?? quietLog,
+        })
+      : undefined;
   const calendar = new BuiltinCalendar(store);
   const codec = clients.codec;
   const app = createIngress({
