@@ -5,9 +5,12 @@
  *
  * Settings (environment): CHAOS_CALLS (100), CHAOS_SEED (random), CHAOS_WORKER_KILLS (3),
  * CHAOS_SERVER_RESTARTS (1), CHAOS_FAULT_RATE (0.12, per provider request), CHAOS_SPREAD_SECONDS (20, over
- * which the calls start), CHAOS_DEADLINE_SECONDS (300, for the calls to finish), CHAOS_CALENDARS (4).
+ * which the calls start), CHAOS_DEADLINE_SECONDS (300, for the calls to finish), CHAOS_CALENDARS (4),
+ * CHAOS_OUT (chaos-results: the report is also written there as <timestamp>.json).
  */
 import '../test/support/temporal';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { defaultChaosSettings, formatReport, runChaos } from './chaos/index';
 
 function num(name: string, fallback: number): number {
@@ -34,6 +37,11 @@ async function main(): Promise<void> {
     log: (line) => process.stderr.write(`[chaos +${Math.round((Date.now() - started) / 1000)}s] ${line}\n`),
   });
   process.stdout.write(`${formatReport(report)}\n`);
+  const out = process.env.CHAOS_OUT || 'chaos-results';
+  const file = path.join(out, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await mkdir(out, { recursive: true });
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`written to ${file}\n`);
   process.exit(report.ok ? 0 : 1);
 }
 

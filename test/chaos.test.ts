@@ -3,7 +3,8 @@ import { type ChaosReport, formatReport, runChaos } from '../scripts/chaos/index
 
 /**
  * The smaller run of `npm run chaos`: 20 concurrent calls through the ingress while the worker is SIGKILLed
- * once, the Temporal server restarts once, providers fail and every webhook arrives two or three times.
+ * once, the Temporal server restarts once, providers fail and every webhook arrives two or three times; every
+ * call transfers (cold or warm, through the Twilio fake), and a third get their opening events after the hang-up.
  */
 describe('fault injection (chaos)', function () {
   this.timeout(240_000);
@@ -51,9 +52,26 @@ describe('fault injection (chaos)', function () {
     assert.equal(report.effects['hubspot calls'].seen, report.calls);
   });
 
+  it('transfers every call exactly once: one caller-leg move and one target dial each at Twilio', () => {
+    assert.equal(report.transfers.expected, report.calls);
+    assert.equal(report.transfers.seen, report.calls);
+    assert.equal(report.effects['twilio transfer: caller leg moved'].seen, report.calls);
+    assert.deepEqual([report.transfers.duplicates, report.transfers.losses], [0, 0]);
+    // Only a transfer whose callbacks were lost or whose target hung up first may end elsewhere.
+    assert.ok(report.transfers.reached >= report.calls - report.transfers.disturbed);
+  });
+
+  it('refuses what arrives after the hang-up as documented and keeps the rest in the record', () => {
+    const late = report.lateOpening;
+    assert.ok(late.calls > 0, 'no call had its opening events delivered late');
+    assert.equal(late.accepted + late.refused, late.calls);
+    assert.ok(report.deliveries.refusedAfterHangUp >= 2 * late.calls, 'a late tool call was not refused');
+  });
+
   it('finishes every call with its complete record, nothing stuck', () => {
     assert.deepEqual(report.stuck, []);
     assert.deepEqual(report.problems, []);
     assert.equal(report.completeRecords, report.calls);
+    assert.equal(report.storedRecords, report.calls);
   });
 });

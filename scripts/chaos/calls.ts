@@ -2,6 +2,8 @@ import { DateTime } from 'luxon';
 import type { ActionRun } from '../../src/shared/types';
 
 export const ZONE = 'America/New_York';
+/** The lines the calls are transferred to: a desk taken cold, a sales line briefed warm. */
+export const TRANSFER_NUMBERS = { desk: '+14155550190', sales: '+14155550191' } as const;
 const DAY_HOURS = { start: 8, end: 20 };
 const SLOT_MINUTES = 30;
 const NAMES = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Katherine Johnson', 'Edsger Dijkstra'];
@@ -28,6 +30,15 @@ export interface PlannedCall {
   name: string;
   slot: string;
   variant: CallVariant;
+  /** The transfer target: `desk` (cold) or `sales` (warm). */
+  transferTarget: keyof typeof TRANSFER_NUMBERS;
+  /**
+   * The opening events (call started, the greeting) arrive only after the hang-up, and a tool call never sent
+   * before arrives after it too (it must be refused with 409 and run nothing).
+   */
+  lateOpening: boolean;
+  /** The caller's leg at Twilio (CallSid), registered with the Twilio fake before the call is driven. */
+  providerCallId?: string;
 }
 
 /** One agent per Cal.com event type, so bookings queue on a few calendar locks rather than one. */
@@ -37,6 +48,18 @@ export function chaosAgents(customerApiUrl: string, eventTypeIds: number[]) {
     id: `chaos-${eventTypeId}`,
     name: `Chaos desk ${eventTypeId}`,
     network: { allowPrivate: ['127.0.0.1'] },
+    // A caller whose transfer falls through goes back to the agent's TwiML (the fake only records the redirect).
+    telephony: { provider: 'twilio', agentTwimlUrl: `${customerApiUrl}/agent-twiml` },
+    // Short timers: a transfer whose status callbacks were lost (the ingress down) is decided within seconds.
+    transferTargets: {
+      desk: { number: TRANSFER_NUMBERS.desk, mode: 'cold', ringTimeoutSeconds: 5 },
+      sales: {
+        number: TRANSFER_NUMBERS.sales,
+        mode: 'warm',
+        ringTimeoutSeconds: 5,
+        briefingTimeoutSeconds: 10,
+      },
+    },
     scheduling: {
       provider: 'calcom',
       calendarId: String(eventTypeId),
@@ -76,12 +99,28 @@ export function chaosAgents(customerApiUrl: string, eventTypeIds: number[]) {
           output: { ticket: 'body.ticket' },
           ...RETRY,
         },
+        {
+          id: 'transfer',
+          type: 'transfer',
+          args: { target: { type: 'string', required: true, enum: ['desk', 'sales'] } },
+          reason: 'order help',
+        },
       ],
       afterCall: [
         {
           id: 'extract',
           type: 'extract_data',
           fields: [{ name: 'caller_name', type: 'text', description: "The caller's name" }],
+        },
+        {
+          id: 'disposition',
+          type: 'set_disposition',
+          codes: ['Booked', 'Slot Taken', 'Other'],
+          rules: [
+            { code: 'Booked', if: '{{actions.book.status}} == booked' },
+            { code: 'Slot Taken', if: '{{actions.book.status}} == slot_taken' },
+          ],
+          default: 'Other',
         },
         {
           id: 'follow_up',
@@ -115,6 +154,8 @@ export function planCalls(count: number, runId: string, eventTypeIds: number[]):
     const eventTypeId = eventTypeIds[index % eventTypeIds.length];
     const variant: CallVariant =
       index % 10 === 3 ? 'slot_taken' : index % 10 === 7 ? 'ticket_refused' : 'normal';
+    // A deterministic quarter of the calls, spread over the variants and both transfer modes.
+    const lateOpening = index % 3 === 1;
     return {
       index,
       callId,
@@ -125,6 +166,8 @@ export function planCalls(count: number, runId: string, eventTypeIds: number[]):
       name: NAMES[index % NAMES.length],
       slot: slot.toUTC().toISO()!,
       variant,
+      transferTarget: index % 2 === 0 ? 'desk' : 'sales',
+      lateOpening,
     };
   });
 }
@@ -139,19 +182,35 @@ export interface Webhook {
   requestId?: string;
   /** A copy sent after the hang-up: the same answer, or 409 once the call has closed, are both right. */
   late?: boolean;
+  /** A tool call first sent after the hang-up: 409 (the call has ended) is the only right answer. */
+  afterHangUp?: boolean;
+}
+
+/** The call's webhooks, in the phases the driver sends them (each phase shuffled, each webhook in copies). */
+export interface CallWebhooks {
+  /** During the call: the transcript so far and the four tool calls, in any order. */
+  during: Webhook[];
+  /** The closing transcript and the hang-up, with one tool call sent again (its answer lost, say). */
+  closing: Webhook[];
+  /** For `lateOpening` calls, once the hang-up was answered: the opening events and a new tool call. */
+  afterHangUp: Webhook[];
 }
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 0, 5, 15, 0, seconds)).toISOString();
 
 /**
- * The call's webhooks in two phases. During the call: the opening transcript and the three tool calls, in
- * any order (each carries the agent, so whichever arrives first starts the call). Then the closing
- * transcript and the hang-up, in any order, with one tool call sent again (its answer lost, say).
+ * What the platform sends for one call. Each webhook carries the agent, so whichever arrives first starts the
+ * call; the opening events of a `lateOpening` call come after the hang-up (the platform's queue was behind).
  */
-export function callWebhooks(call: PlannedCall): { during: Webhook[]; closing: Webhook[] } {
+export function callWebhooks(call: PlannedCall): CallWebhooks {
   const start = {
     agentId: call.agentId,
-    call: { direction: 'inbound', from: call.caller, to: '+14155550100' },
+    call: {
+      direction: 'inbound',
+      from: call.caller,
+      to: '+14155550100',
+      ...(call.providerCallId ? { providerCallId: call.providerCallId } : {}),
+    },
   };
   const events = (events: Record<string, unknown>[]): Webhook => ({
     kind: 'events',
@@ -165,13 +224,6 @@ export function callWebhooks(call: PlannedCall): { during: Webhook[]; closing: W
     actionId,
     requestId,
   });
-  const utterance = (id: string, seconds: number, role: 'agent' | 'caller', text: string) => ({
-    id,
-    type: 'utterance',
-    at: at(seconds),
-    role,
-    text,
-  });
   const tools = [
     tool('text_reference', `${call.callId}-tool-sms`, { ref: `REF-${call.index}` }),
     tool('book', `${call.callId}-tool-book`, { start: call.slot, name: call.name }),
@@ -179,22 +231,37 @@ export function callWebhooks(call: PlannedCall): { during: Webhook[]; closing: W
       topic: 'order help',
       path: call.variant === 'ticket_refused' ? 'fail' : 'tickets',
     }),
+    tool('transfer', `${call.callId}-tool-transfer`, { target: call.transferTarget }),
   ];
-  return {
-    during: [
-      events([
-        utterance('a1', 1, 'agent', 'Thanks for calling. May I have your name?'),
-        utterance('c1', 3, 'caller', `My name is ${call.name} and I need help with my order.`),
-      ]),
-      events([utterance('a2', 5, 'agent', 'I will text you a reference, book a visit and open a ticket.')]),
-      ...tools,
-    ],
-    closing: [
-      { ...tools[call.index % tools.length], late: true },
-      events([utterance('a3', 50, 'agent', 'Anything else?'), utterance('c3', 52, 'caller', 'No, thanks.')]),
-      events([{ id: 'end', type: 'ended', at: at(60) }]),
-    ],
-  };
+  const [greeting, request, promise, anythingElse, goodbye] = callUtterances(call);
+  const opening = events([{ id: 'started', type: 'status', status: 'in-progress', at: at(0) }, greeting]);
+  const during = [events([request]), events([promise]), ...tools];
+  const closing = [
+    { ...tools[call.index % tools.length], late: true },
+    events([anythingElse, goodbye]),
+    events([{ id: 'end', type: 'ended', at: at(60) }]),
+  ];
+  if (!call.lateOpening) return { during: [opening, ...during], closing, afterHangUp: [] };
+  const lateTool = tool('text_reference', `${call.callId}-tool-sms-late`, { ref: `LATE-${call.index}` });
+  return { during, closing, afterHangUp: [opening, { ...lateTool, afterHangUp: true }] };
+}
+
+/** Every utterance the platform sends for the call, in spoken order. */
+export function callUtterances(call: PlannedCall) {
+  const utterance = (id: string, seconds: number, role: 'agent' | 'caller', text: string) => ({
+    id,
+    type: 'utterance' as const,
+    at: at(seconds),
+    role,
+    text,
+  });
+  return [
+    utterance('a1', 1, 'agent', 'Thanks for calling. May I have your name?'),
+    utterance('c1', 3, 'caller', `My name is ${call.name} and I need help with my order.`),
+    utterance('a2', 5, 'agent', 'I will text you a reference, book a visit, open a ticket and transfer you.'),
+    utterance('a3', 50, 'agent', 'Anything else?'),
+    utterance('c3', 52, 'caller', 'No, thanks.'),
+  ];
 }
 
 /** What each tool call should answer, for the call's variant. */

@@ -14,6 +14,8 @@ export interface DeliveryStats {
   lateEvents: number;
   /** Tool calls repeated after the hang-up and answered 409 because the call had closed. */
   lateToolCalls: number;
+  /** Copies of tool calls first sent after the hang-up, refused with 409 as documented. */
+  refusedAfterHangUp: number;
   /** Why requests were retried: the ingress's error message (or the network error), counted. */
   retryCauses: Record<string, number>;
 }
@@ -26,6 +28,7 @@ export function newDeliveryStats(): DeliveryStats {
     retried: 0,
     lateEvents: 0,
     lateToolCalls: 0,
+    refusedAfterHangUp: 0,
     retryCauses: {},
   };
 }
@@ -34,6 +37,8 @@ export interface Delivery {
   webhook: Webhook;
   /** The answers to the tool call's copies (all should carry the same result). */
   runs: ActionRun[];
+  /** The HTTP status each copy was finally answered with (202 or 409 for events), in answer order. */
+  statuses: number[];
   /** Why a copy never got an answer it could use, if so. */
   errors: string[];
 }
@@ -55,12 +60,13 @@ export async function deliver(
 ): Promise<Delivery> {
   stats.webhooks++;
   stats.duplicateCopies += copies - 1;
-  const delivery: Delivery = { webhook, runs: [], errors: [] };
+  const delivery: Delivery = { webhook, runs: [], statuses: [], errors: [] };
   await Promise.all(
     Array.from({ length: copies }, async (_, copy) => {
       // The first copy goes at once; the others up to 1.5 s later, sometimes while the first is in flight.
       if (copy > 0) await sleep(random() * 1500);
       const answer = await sendUntilAnswered(ingressUrl, token, webhook, stats, deadline);
+      if (answer.status !== undefined) delivery.statuses.push(answer.status);
       if (answer.error) delivery.errors.push(answer.error);
       else if (answer.run) delivery.runs.push(answer.run);
     }),
@@ -74,7 +80,7 @@ async function sendUntilAnswered(
   webhook: Webhook,
   stats: DeliveryStats,
   deadline: number,
-): Promise<{ run?: ActionRun; error?: string }> {
+): Promise<{ status?: number; run?: ActionRun; error?: string }> {
   let last = '';
   for (let attempt = 0; Date.now() < deadline; attempt++) {
     if (attempt > 0) {
@@ -112,19 +118,30 @@ async function sendUntilAnswered(
       continue;
     }
     if (webhook.kind === 'events') {
-      if (status === 202) return {};
+      if (status === 202) return { status };
       if (status === 409) {
         stats.lateEvents++;
-        return {};
+        return { status };
       }
-      return { error: `events answered ${status}: ${JSON.stringify(body).slice(0, 300)}` };
+      return { status, error: `events answered ${status}: ${JSON.stringify(body).slice(0, 300)}` };
     }
-    if (status === 200) return { run: body as ActionRun };
+    if (webhook.afterHangUp) {
+      if (status === 409 && body?.details?.[0]?.field === 'callId') {
+        stats.refusedAfterHangUp++;
+        return { status };
+      }
+      return {
+        status,
+        error: `tool call ${webhook.actionId} sent after the hang-up answered ${status} instead of 409: ${JSON.stringify(body).slice(0, 300)}`,
+      };
+    }
+    if (status === 200) return { status, run: body as ActionRun };
     if (status === 409 && webhook.late) {
       stats.lateToolCalls++;
-      return {};
+      return { status };
     }
     return {
+      status,
       error: `tool call ${webhook.actionId} answered ${status}: ${JSON.stringify(body).slice(0, 300)}`,
     };
   }

@@ -17,17 +17,21 @@ import { uniqueTaskQueue } from '../../test/support/temporal';
 import { callStateQuery, type callWorkflow } from '../../workflows/call';
 import { callWebhooks, chaosAgents, type PlannedCall, planCalls } from './calls';
 import { type Delivery, type DeliveryStats, deliver, newDeliveryStats } from './deliver';
+import type { LateOpeningCounts } from './records';
 import {
+  FROM_NUMBER,
   type ProviderName,
   type Providers,
   RestartableServer,
+  readCallLog,
   startPostgres,
   startProviders,
   type TestPostgres,
+  TWILIO_AUTH_TOKEN,
   WorkerSupervisor,
   workerEnv,
 } from './rig';
-import { type EffectCount, type Verification, verify } from './verify';
+import { type EffectCount, type TransferCounts, type Verification, verify } from './verify';
 
 export interface ChaosSettings {
   calls: number;
@@ -62,6 +66,10 @@ export interface ChaosReport {
   settings: Omit<ChaosSettings, 'log'>;
   calls: number;
   completeRecords: number;
+  /** Calls whose call log row holds every utterance once and in order, their data, disposition and actions. */
+  storedRecords: number;
+  transfers: TransferCounts;
+  lateOpening: LateOpeningCounts;
   workerKills: number;
   workerStarts: number;
   serverRestarts: number;
@@ -109,6 +117,7 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
       noWorker: true,
       server: server.view,
       taskQueue,
+      twilioAuthToken: TWILIO_AUTH_TOKEN,
       agents: chaosAgents(providers.customerApi.url, eventTypeIds),
       // The ingress logs every 5xx it answers while Temporal is down; the driver counts them as retries.
       log: createLogger('chaos-ingress', {
@@ -121,12 +130,21 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
         },
       }),
     });
-    worker = new WorkerSupervisor(workerEnv(providers, server.view.address, taskQueue, postgres.url), log);
+    worker = new WorkerSupervisor(
+      workerEnv(providers, server.view.address, taskQueue, postgres.url, harness.url),
+      log,
+    );
     log(`rig up after ${Math.round((Date.now() - began) / 1000)} s; starting the worker`);
     await worker.start();
 
     const calls = planCalls(settings.calls, runId, eventTypeIds);
     for (const call of calls) {
+      // The caller's leg as Twilio holds it: transfers redirect it and dial from it.
+      call.providerCallId = providers.twilio.addCall({
+        to: FROM_NUMBER,
+        from: call.caller,
+        status: 'in-progress',
+      }).sid;
       // "Another caller" took this slot first.
       if (call.variant === 'slot_taken') {
         providers.calcom.seedBooking({
@@ -161,7 +179,12 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
     const records = await awaitRecords(harness, calls, Date.now() + settings.deadlineSeconds * 1000);
     const stillRunning = await runningWorkflows(harness, taskQueue);
     for (const f of Object.values(providers.faults)) f.enabled = false;
-    const verification: Verification = verify(calls, records, deliveries, providers);
+    const stored = await readCallLog(
+      postgres.url,
+      harness.codec,
+      calls.map((c) => c.callId),
+    );
+    const verification: Verification = verify(calls, records, stored, deliveries, providers);
     for (const id of stillRunning) {
       const callId = id.replace(/^call-/, '');
       if (!verification.stuck.includes(callId)) {
@@ -188,6 +211,9 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
       settings: { ...settings, log: undefined } as ChaosReport['settings'],
       calls: calls.length,
       completeRecords: verification.completeRecords,
+      storedRecords: verification.storedRecords,
+      transfers: verification.transfers,
+      lateOpening: verification.lateOpening,
       workerKills: worker.kills,
       workerStarts: worker.starts,
       serverRestarts: server.restarts,
@@ -213,7 +239,10 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
   }
 }
 
-/** One call's webhooks: during the call in shuffled order, then the closing ones, each in 2-3 copies. */
+/**
+ * One call's webhooks, each in 2-3 copies: during the call in shuffled order, then the closing ones, then (for
+ * a late-opening call) its opening events and a new tool call, once the hang-up has been answered.
+ */
 async function driveCall(
   call: PlannedCall,
   ingress: { url: string; token: string },
@@ -221,7 +250,7 @@ async function driveCall(
   stats: DeliveryStats,
   deadline: number,
 ): Promise<Delivery[]> {
-  const { during, closing } = callWebhooks(call);
+  const { during, closing, afterHangUp } = callWebhooks(call);
   const send = (phase: typeof during) =>
     Promise.all(
       shuffle(phase, random).map(async (webhook, i) => {
@@ -237,9 +266,9 @@ async function driveCall(
         );
       }),
     );
-  const first = await send(during);
-  const second = await send(closing);
-  return [...first, ...second];
+  const delivered = [...(await send(during)), ...(await send(closing))];
+  if (afterHangUp.length) delivered.push(...(await send(afterHangUp)));
+  return delivered;
 }
 
 /** The worker kills and server restarts, at random moments while calls are still being driven. */
@@ -360,7 +389,15 @@ export function formatReport(r: ChaosReport): string {
     `chaos: ${r.calls} calls, seed ${s.seed}, fault rate ${s.faultProbability}, ${r.wallSeconds} s wall time`,
   );
   lines.push(
-    `calls with a complete, expected record: ${r.completeRecords}/${r.calls}; stuck: ${r.stuck.length}`,
+    `calls with a complete, expected record: ${r.completeRecords}/${r.calls} (call log rows as driven: ${r.storedRecords}/${r.calls}); stuck: ${r.stuck.length}`,
+  );
+  const t = r.transfers;
+  lines.push(
+    `transfers: ${t.expected} expected, ${t.seen} target legs dialled, ${t.reached} reached the target, ${t.disturbed} disturbed by a lost callback or refused request; duplicates ${t.duplicates}, losses ${t.losses}`,
+  );
+  const late = r.lateOpening;
+  lines.push(
+    `opening events after the hang-up: ${late.calls} calls, greeting accepted into the record ${late.accepted}, refused as late (409) ${late.refused}; new tool calls after the hang-up refused (409): ${r.deliveries.refusedAfterHangUp} copies`,
   );
   lines.push(
     `worker SIGKILLs: ${r.workerKills} (${r.workerStarts} worker starts); Temporal server restarts: ${r.serverRestarts}`,

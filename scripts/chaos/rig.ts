@@ -2,6 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CallLog } from '../../src/store/call-log';
+import { RecordSealer } from '../../src/store/sealing';
+import { openStore } from '../../src/store/store';
+import type { EncryptionCodec } from '../../src/temporal/codec';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
 import { type CalcomFake, startCalcomFake } from '../../test/fakes/calcom-server';
 import { FaultInjector, type FaultKind, seededRandom } from '../../test/fakes/faults';
@@ -11,9 +15,10 @@ import { startCustomerApi } from '../../test/support/customer-api';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres';
 import { startWorkerProcess } from '../../test/support/worker-process';
 import { ZONE } from './calls';
+import type { StoredCall } from './records';
 
 const ACCOUNT = `AC${'c'.repeat(32)}`;
-const AUTH_TOKEN = 'chaos-twilio-token';
+export const TWILIO_AUTH_TOKEN = 'chaos-twilio-token';
 export const FROM_NUMBER = '+14155550100';
 
 export type ProviderName = 'twilio' | 'calcom' | 'hubspot' | 'customerApi';
@@ -53,8 +58,11 @@ export async function startProviders(eventTypeIds: number[], faults: FaultSettin
   };
   const twilio = await startTwilioFake({
     accountSid: ACCOUNT,
-    authToken: AUTH_TOKEN,
+    authToken: TWILIO_AUTH_TOKEN,
     faults: injectors.twilio,
+    // 0.1 s per simulated second: a warm-transfer target who accepted waits 3 s for the connect (the ingress's
+    // 30-second pause), so a connect delayed by a killed worker can miss it, as it would on a real line.
+    tickMs: 100,
   });
   const calcom = await startCalcomFake({
     faults: injectors.calcom,
@@ -85,13 +93,21 @@ export async function startProviders(eventTypeIds: number[], faults: FaultSettin
 }
 
 /** The worker's environment: the real adapters, pointed at the loopback providers. */
-export function workerEnv(p: Providers, temporalAddress: string, taskQueue: string, databaseUrl: string) {
+export function workerEnv(
+  p: Providers,
+  temporalAddress: string,
+  taskQueue: string,
+  databaseUrl: string,
+  ingressUrl: string,
+) {
   return {
+    // Where the Twilio fake sends transfer-leg callbacks, keypresses and SMS statuses: the ingress.
+    CALLFLOW_PUBLIC_URL: ingressUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
     DATABASE_URL: databaseUrl,
     TWILIO_ACCOUNT_SID: ACCOUNT,
-    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    TWILIO_AUTH_TOKEN,
     TWILIO_API_BASE_URL: p.twilio.url,
     TWILIO_FROM_NUMBER: FROM_NUMBER,
     CALCOM_API_KEY: p.calcom.apiKey,
@@ -232,3 +248,28 @@ export class RestartableServer {
 
 export type { TestPostgres };
 export { startPostgres };
+
+/** Each call's row in the call log the worker wrote, opened with the codec's keys as the service opens it. */
+export async function readCallLog(
+  databaseUrl: string,
+  codec: EncryptionCodec | undefined,
+  callIds: string[],
+): Promise<Map<string, StoredCall>> {
+  const store = await openStore({ databaseUrl, ...(codec ? { sealer: new RecordSealer(codec) } : {}) });
+  try {
+    const log = new CallLog(store);
+    const rows = await store.query<{
+      call_id: string;
+      disposition: string | null;
+      actions: StoredCall['actions'];
+    }>('SELECT call_id, disposition, actions FROM call_log WHERE call_id = ANY($1)', [callIds]);
+    const stored = new Map<string, StoredCall>();
+    for (const row of rows) {
+      const record = await log.record(row.call_id);
+      if (record) stored.set(row.call_id, { record, disposition: row.disposition, actions: row.actions });
+    }
+    return stored;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,7 +1,16 @@
-import type { ActionRun, CallRecord } from '../../src/shared/types';
-import { expectedToolOutcome, type PlannedCall } from './calls';
+import type { CallRecord } from '../../src/shared/types';
+import type { PlannedCall } from './calls';
 import type { Delivery } from './deliver';
+import {
+  checkActions,
+  checkAnswers,
+  checkStored,
+  expectedTranscript,
+  type LateOpeningCounts,
+  type StoredCall,
+} from './records';
 import type { Providers } from './rig';
+import { checkTransfer, reachedTarget, sightTransfers } from './transfers';
 
 /** Side effects of one kind at one provider, as the provider's own records show them. */
 export interface EffectCount {
@@ -15,10 +24,27 @@ export interface EffectCount {
   unexpected: number;
 }
 
+export interface TransferCounts {
+  /** One per call. */
+  expected: number;
+  /** Target legs Twilio dialled for a transfer. */
+  seen: number;
+  /** Transfers whose record says the caller reached the target. */
+  reached: number;
+  /** Transfers that met a lost callback or a refused request (their outcome is then not checked). */
+  disturbed: number;
+  duplicates: number;
+  losses: number;
+}
+
 export interface Verification {
   effects: Record<string, EffectCount>;
-  /** Calls whose record is complete and as expected. */
+  /** Calls whose record (returned and stored in the call log) is complete and as expected. */
   completeRecords: number;
+  /** Calls whose call log row matches what they were driven with. */
+  storedRecords: number;
+  transfers: TransferCounts;
+  lateOpening: LateOpeningCounts;
   /** Calls whose workflow had not finished by the deadline. */
   stuck: string[];
   /** Everything else that was wrong, one line each (a lost record, a wrong action status, differing answers). */
@@ -29,6 +55,7 @@ export interface Verification {
 export function verify(
   calls: PlannedCall[],
   records: Map<string, CallRecord | { error: string }>,
+  stored: Map<string, StoredCall>,
   deliveries: Map<string, Delivery[]>,
   providers: Providers,
 ): Verification {
@@ -100,12 +127,34 @@ export function verify(
   // The customer API's side effects are distinct idempotency keys; the same key again is a retry it dedupes.
   const keys = new Set(
     providers.customerApi.requests
-      .filter((r) => r.method === 'POST')
+      // The agent's TwiML, which Twilio fetches when a transfer sends the caller back, is not a side effect.
+      .filter((r) => r.method === 'POST' && !r.url.startsWith('/agent-twiml'))
       .map((r) => String(r.headers['idempotency-key'] ?? '(none)')),
   );
   count('customer api (distinct Idempotency-Key)', tickets, [...keys]);
+  const sightings = sightTransfers(providers.twilio, calls);
+  const perCall = new Map(calls.map((c) => [c.callId, 1]));
+  count('twilio transfer: caller leg moved', perCall, sightings.callerMoves);
+  count('twilio transfer: target dialled', perCall, sightings.targetDials);
+  for (const callId of sightings.repeatedReturns)
+    problems.push(`${callId}: the caller was sent back to the agent more than once`);
+  const dialled = effects['twilio transfer: target dialled'];
+  const transfers: TransferCounts = {
+    expected: dialled.expected,
+    seen: dialled.seen,
+    reached: 0,
+    disturbed: calls.filter((c) => sightings.disturbed.has(c.callId)).length,
+    duplicates: dialled.duplicates + dialled.unexpected,
+    losses: dialled.losses,
+  };
+  const lateOpening: LateOpeningCounts = {
+    calls: calls.filter((c) => c.lateOpening).length,
+    accepted: 0,
+    refused: 0,
+  };
 
   let completeRecords = 0;
+  let storedRecords = 0;
   const stuck: string[] = [];
   for (const call of calls) {
     const record = records.get(call.callId);
@@ -117,57 +166,20 @@ export function verify(
       problems.push(`${call.callId}: no call record (${record.error})`);
       continue;
     }
-    const wrong = checkRecord(call, record);
-    wrong.push(...checkAnswers(record, deliveries.get(call.callId) ?? []));
+    if (reachedTarget(record)) transfers.reached++;
+    const delivered = deliveries.get(call.callId) ?? [];
+    const wrong = checkActions(call, record);
+    wrong.push(...checkAnswers(record, delivered));
+    wrong.push(...checkTransfer(call, record, sightings));
+    const row = stored.get(call.callId);
+    const storedWrong = row
+      ? checkStored(call, row, record, expectedTranscript(call, delivered, lateOpening))
+      : ['no row in the call log'];
+    if (storedWrong.length === 0) storedRecords++;
+    wrong.push(...storedWrong);
     if (wrong.length === 0) completeRecords++;
     problems.push(...wrong.map((w) => `${call.callId}: ${w}`));
   }
   for (const id of stuck) problems.push(`${id}: still running at the deadline`);
-  return { effects, completeRecords, stuck, problems };
-}
-
-/** Every action ran once, with the outcome the call's variant calls for. */
-function checkRecord(call: PlannedCall, record: CallRecord): string[] {
-  const wrong: string[] = [];
-  const runs = (id: string) => record.actions.filter((a) => a.actionId === id);
-  for (const id of ['text_reference', 'book', 'ticket']) {
-    const r = runs(id);
-    if (r.length !== 1) {
-      wrong.push(`${id} ran ${r.length} times`);
-      continue;
-    }
-    const problem = expectedToolOutcome(call, id)(r[0]);
-    if (problem) wrong.push(problem);
-  }
-  const expectAfter: Record<string, ActionRun['status']> = {
-    extract: 'completed',
-    follow_up: call.variant === 'ticket_refused' ? 'skipped' : 'completed',
-    crm: 'completed',
-  };
-  for (const [id, status] of Object.entries(expectAfter)) {
-    const r = runs(id);
-    if (r.length !== 1) wrong.push(`${id} ran ${r.length} times`);
-    else if (r[0].status !== status)
-      wrong.push(`${id} ${r[0].status}, expected ${status}: ${r[0].error?.message ?? r[0].reason ?? ''}`);
-  }
-  return wrong;
-}
-
-/** Every copy of a tool call got an answer, and the same one (the first run's result, not a second run). */
-function checkAnswers(record: CallRecord, deliveries: Delivery[]): string[] {
-  const wrong: string[] = [];
-  for (const d of deliveries) {
-    wrong.push(...d.errors);
-    if (d.webhook.kind !== 'tool') continue;
-    const recorded = record.actions.find((a) => a.requestId === d.webhook.requestId);
-    for (const run of d.runs) {
-      if (!recorded || JSON.stringify(run.output ?? null) !== JSON.stringify(recorded.output ?? null)) {
-        wrong.push(`${d.webhook.actionId}: a copy was answered with another result than the call recorded`);
-        break;
-      }
-    }
-    if (d.runs.length === 0 && d.errors.length === 0 && !d.webhook.late)
-      wrong.push(`${d.webhook.actionId}: no copy was answered`);
-  }
-  return wrong;
+  return { effects, completeRecords, storedRecords, transfers, lateOpening, stuck, problems };
 }
