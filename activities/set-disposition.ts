@@ -29,9 +29,7 @@ export const setDisposition = defineActionType({
           .strict()
           .refine((rule) => (rule.when === undefined) !== (rule.if === undefined), {
             message: 'give the condition as "when" (or its older name "if"), once',
-          })
-          // One name from here on: snapshots, the history and the workflow see `when`.
-          .transform(({ if: alias, ...rule }) => ({ code: rule.code, when: (rule.when ?? alias) as string })),
+          }),
       )
       .default([]),
     default: z.string().describe('The code when no rule holds'),

@@ -321,6 +321,132 @@ describe('agent configuration', () => {
       ]);
     });
 
+    describe('extracted data', () => {
+      function withExtraction(): any {
+        const raw = shopAgent();
+        raw.actions.afterCall.unshift({
+          id: 'extract',
+          type: 'extract_data',
+          fields: [
+            { name: 'caller_name', type: 'text' },
+            { name: 'email', type: 'text', required: true },
+          ],
+        });
+        return raw;
+      }
+
+      it('accepts references to declared fields, the platform analysis and optional ones', () => {
+        const raw = withExtraction();
+        raw.actions.afterCall[2].body = 'Hi {{data.caller_name}} {{data.platform_summary}} {{data.tier?}}';
+
+        assert.doesNotThrow(() => parseAgent(raw, SOURCE));
+      });
+
+      it('names a data field no extract_data action declares, and lists the declared ones', () => {
+        const raw = withExtraction();
+        raw.actions.afterCall[2].body = 'Hi {{data.first_name}}';
+
+        const problem = onlyProblem(raw);
+
+        assertNames(problem, [
+          'agent "shop"',
+          'actions.afterCall[2] (id "sms")',
+          'field "body"',
+          'no extract_data action declares a field "first_name"',
+          'declared: caller_name, email',
+        ]);
+      });
+
+      it('names a data field used before the extraction that declares it runs', () => {
+        const raw = withExtraction();
+        raw.actions.afterCall.push(raw.actions.afterCall.shift());
+        raw.actions.afterCall[1].body = 'Hi {{data.caller_name}}';
+
+        const problem = onlyProblem(raw);
+
+        assertNames(problem, [
+          'actions.afterCall[1] (id "sms")',
+          '"caller_name" is extracted by "extract", which runs later',
+        ]);
+      });
+
+      it('leaves data references alone in an agent that extracts nothing (data comes from events)', () => {
+        const raw = shopAgent();
+        raw.actions.afterCall[1].body = 'Hi {{data.caller_name}}';
+
+        assert.doesNotThrow(() => parseAgent(raw, SOURCE));
+      });
+
+      it('names a field declared twice in one extract_data action', () => {
+        const raw = withExtraction();
+        raw.actions.afterCall[0].fields.push({ name: 'caller_name', type: 'text' });
+
+        const problem = onlyProblem(raw);
+
+        assertNames(problem, [
+          'actions.afterCall[0] (id "extract")',
+          'field "fields[2].name"',
+          'duplicate field "caller_name" (also fields[0])',
+        ]);
+      });
+    });
+
+    describe('disposition rules', () => {
+      function withDisposition(rule: Record<string, unknown>, extra: Record<string, unknown> = {}): any {
+        const raw = shopAgent();
+        raw.actions.afterCall.push({
+          id: 'disposition',
+          type: 'set_disposition',
+          codes: ['Sold', 'Other'],
+          rules: [{ code: 'Sold', ...rule }],
+          default: 'Other',
+          ...extra,
+        });
+        return raw;
+      }
+
+      it('take their condition as "when", or as "if" as before', () => {
+        for (const rule of [{ when: '{{call.status}} == completed' }, { if: '{{call.transferred}}' }]) {
+          const agent = parseAgent(withDisposition(rule), SOURCE);
+          const disposition = agent.actions.afterCall.at(-1) as unknown as { rules: unknown[] };
+          assert.deepEqual(disposition.rules, [{ code: 'Sold', ...rule }]);
+        }
+      });
+
+      it('name a rule without a condition or with both names', () => {
+        for (const rule of [{}, { when: '{{call.transferred}}', if: '{{call.transferred}}' }]) {
+          const problem = onlyProblem(withDisposition(rule));
+          assertNames(problem, ['(id "disposition")', 'field "rules[0]"', '"when"']);
+        }
+      });
+
+      it('name a condition that asks about an action that runs later', () => {
+        const raw = withDisposition({ when: '{{actions.crm.run.status}} == failed' });
+        raw.actions.afterCall.push({ id: 'crm', type: 'http_request', url: 'https://crm.example.com' });
+
+        const problem = onlyProblem(raw);
+
+        assertNames(problem, ['field "rules[0].when"', '"crm" runs later in the after-call stage']);
+      });
+
+      it('refuse the LLM classifier when no model is configured, naming the field', () => {
+        const raw = withDisposition({ when: '{{call.transferred}}' }, { classifier: 'llm' });
+
+        let problems: string[] = [];
+        try {
+          parseAgent(raw, SOURCE, {});
+        } catch (err) {
+          problems = (err as ConfigError).problems;
+        }
+
+        assert.equal(problems.length, 1, problems.join('\n'));
+        assertNames(problems[0], ['(id "disposition")', 'field "classifier"', 'LLM_MODEL']);
+        assert.doesNotThrow(() =>
+          parseAgent(raw, SOURCE, { LLM_MODEL: 'm', LLM_BASE_URL: 'http://127.0.0.1:1' }),
+        );
+      });
+    });
+
     it('names a transfer target whose number is not E.164', () => {
       const raw = shopAgent();
       raw.transferTargets = { sales: { number: '555-0100' } };
