@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CallRecord } from '../src/shared/types';
 import { lookupOrderAction, startCustomerApi } from './support/customer-api';
+import { startGate } from './support/gate';
 import { type Harness, startHarness } from './support/harness';
 import { comparableRecord, vapiSignatureHeaders } from './support/platform-signing';
 import { eventually } from './support/temporal';
@@ -28,10 +29,12 @@ function uniqueCallId(label: string): string {
 
 describe('Vapi server messages', () => {
   let customer: Awaited<ReturnType<typeof startCustomerApi>>;
+  let gate: Awaited<ReturnType<typeof startGate>>;
   let h: Harness;
 
   before(async () => {
     customer = await startCustomerApi();
+    gate = await startGate();
     const weekdays = { mon: ['09:00-17:00'], tue: ['09:00-17:00'], wed: ['09:00-17:00'] };
     h = await startHarness({
       env: { VAPI_SECRET: SECRET, VAPI_SECRET_OLD: OLD_SECRET },
@@ -69,12 +72,24 @@ describe('Vapi server messages', () => {
             ],
           },
         },
+        {
+          id: 'acme-gated',
+          name: 'Acme support, slow after-call stage',
+          network: { allowPrivate: ['127.0.0.1'] },
+          platforms: { vapi: { secrets: ['VAPI_SECRET'] } },
+          actions: {
+            duringCall: [],
+            afterCall: [{ id: 'hold', type: 'http_request', method: 'POST', url: `${gate.url}/hold` }],
+          },
+        },
       ],
     });
   });
   after(async () => {
+    gate?.release();
     await h?.stop();
     await customer?.close();
+    await gate?.close();
   });
 
   type Auth = {
@@ -84,7 +99,7 @@ describe('Vapi server messages', () => {
     legacy?: string;
     none?: boolean;
   };
-  async function post(body: unknown, auth: Auth = {}, query = '') {
+  async function post(body: unknown, auth: Auth = {}, query = '', agentId = 'acme') {
     const raw = typeof body === 'string' ? body : JSON.stringify(body);
     // No bearer token: a Vapi bearer credential would be read as the server secret.
     const headers: Record<string, string> = { 'content-type': 'application/json', authorization: '' };
@@ -92,7 +107,7 @@ describe('Vapi server messages', () => {
     else if (!auth.none)
       Object.assign(headers, vapiSignatureHeaders(raw, auth.secret ?? SECRET, auth.timestamp ?? NOW));
     const sent = auth.tamper ? raw.replace('"transcript', '"Transcript') : raw;
-    return h.api('POST', `/webhooks/vapi/acme${query}`, sent, headers);
+    return h.api('POST', `/webhooks/vapi/${agentId}${query}`, sent, headers);
   }
 
   const exists = async (callId: string) => {
@@ -333,6 +348,26 @@ describe('Vapi server messages', () => {
       ]);
       assert.deepEqual(comparableRecord(shuffled), reference);
       assert.equal(shuffled.actions.filter((a) => a.actionId === 'lookup').length, 1);
+    });
+  });
+  describe('late status updates', () => {
+    it('a progress update after the end neither reopens the call nor changes its last status', async () => {
+      const callId = uniqueCallId('late');
+      const ended = await post(fixture('status-update-ended', callId), {}, '', 'acme-gated');
+      assert.equal(ended.status, 200, JSON.stringify(ended.body));
+      // The after-call stage is held open, so the workflow still runs when the late update comes.
+      await eventually(async () => gate.requests() > 0 || undefined, 20_000, 'the after-call request');
+      const late = await post(fixture('status-update-in-progress', callId), {}, '', 'acme-gated');
+      assert.equal(late.status, 200);
+      assert.deepEqual(late.body, { callId: `vapi-${callId}`, result: 'call_ended' });
+      const live = await h.api('GET', `/v1/calls/vapi-${callId}`);
+      assert.equal(live.body.status, 'running');
+      assert.equal(live.body.state.status, 'after_call');
+      assert.equal(live.body.state.lastStatus, 'ended');
+      gate.release();
+      const r = await record(`vapi-${callId}`);
+      assert.equal(r.lastStatus, 'ended');
+      assert.equal(r.endReason, 'customer-ended-call');
     });
   });
 });

@@ -16,7 +16,7 @@ import { openState } from '../../shared/business-hours';
 import type { CallEvent } from '../../shared/types';
 import type { StartInfo } from '../call-gateway';
 import { HttpError, validationError } from '../http-error';
-import { deliverEvents } from './delivery';
+import { callHasEnded, deliverEvents } from './delivery';
 import type { PlatformAdapter, PlatformContext, PlatformRequest, PlatformResponse } from './platform';
 import { parseJsonBody } from './router';
 
@@ -120,6 +120,14 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
   if (message.type === 'transcript' && m.transcriptType !== 'final')
     return { status: 200, body: { result: 'ignored', detail: 'partial transcript' } };
   const mapped = mapCall(message);
+  // Vapi may deliver "in-progress" after "ended": once the call has ended, a progress update would overwrite its
+  // final status (its transcript is in the end-of-call report anyway).
+  if (
+    message.type === 'status-update' &&
+    m.status !== 'ended' &&
+    (await callHasEnded(ctx.gateway, mapped.callId))
+  )
+    return { status: 200, body: { callId: mapped.callId, result: 'call_ended' } };
   const events = [...mapped.events];
   if (message.type === 'status-update' && typeof m.status === 'string') {
     const status: CallEvent = {
