@@ -34,6 +34,11 @@ export interface ActionType<Settings extends z.ZodObject = z.ZodObject> {
   settings: Settings;
   /** Stages the type may be configured in; both when omitted. */
   stages?: ('duringCall' | 'afterCall')[];
+  /**
+   * Checks across the type's settings (one field's rule depending on another), run when an agent is loaded:
+   * the agent schema takes the settings' fields, not refinements on the settings object.
+   */
+  check?(settings: z.infer<Settings>, ctx: z.RefinementCtx): void;
   defaultTimeoutSeconds?: number;
   /** The type may run as a local activity (`execution: local`): a short lookup with no side effect to speak of. */
   localExecution?: boolean;

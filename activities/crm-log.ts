@@ -74,42 +74,41 @@ export const crmLog = defineActionType({
   type: 'crm_log',
   description: 'Logs the call (summary, transcript, disposition, collected data) to HubSpot or Salesforce.',
   stages: ['afterCall'],
-  settings: z
-    .object({
-      provider: z
-        .enum(['auto', 'hubspot', 'salesforce', 'dry-run'])
-        .default('auto')
-        .describe('auto: HubSpot or Salesforce, whichever has credentials, else the dry-run CRM'),
-      subject: z.string().default('Call with {{call.customer}}'),
-      summary: z
-        .string()
-        .default('')
-        .describe("Empty: the call's summary from an earlier extract_data action, when there is one"),
-      transcript: z.string().default('{{call.transcript}}'),
-      contact: z
-        .object({
-          phone: z.string().default('{{call.customer}}'),
-          email: z.string().optional(),
-          firstName: z.string().optional(),
-          lastName: z.string().optional(),
-        })
-        .strict()
-        .default({ phone: '{{call.customer}}' }),
-      disposition: z.string().default('{{call.disposition}}'),
-      properties: z
-        .record(z.string(), z.unknown())
-        .default({})
-        .describe('CRM property -> value template, e.g. { budget__c: "{{data.budget}}" }'),
-      hubspot: hubspotSettings
-        .default({ outcomes: {}, attachTranscript: true })
-        .describe('HubSpot only: call outcomes and the transcript file'),
-    })
-    .superRefine((s, ctx) => {
-      for (const name of Object.keys(s.properties)) {
-        const problem = propertyNameProblem(s.provider, name);
-        if (problem) ctx.addIssue({ code: 'custom', path: ['properties', name], message: problem });
-      }
-    }),
+  settings: z.object({
+    provider: z
+      .enum(['auto', 'hubspot', 'salesforce', 'dry-run'])
+      .default('auto')
+      .describe('auto: HubSpot or Salesforce, whichever has credentials, else the dry-run CRM'),
+    subject: z.string().default('Call with {{call.customer}}'),
+    summary: z
+      .string()
+      .default('')
+      .describe("Empty: the call's summary from an earlier extract_data action, when there is one"),
+    transcript: z.string().default('{{call.transcript}}'),
+    contact: z
+      .object({
+        phone: z.string().default('{{call.customer}}'),
+        email: z.string().optional(),
+        firstName: z.string().optional(),
+        lastName: z.string().optional(),
+      })
+      .strict()
+      .default({ phone: '{{call.customer}}' }),
+    disposition: z.string().default('{{call.disposition}}'),
+    properties: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe('CRM property -> value template, e.g. { budget__c: "{{data.budget}}" }'),
+    hubspot: hubspotSettings
+      .default({ outcomes: {}, attachTranscript: true })
+      .describe('HubSpot only: call outcomes and the transcript file'),
+  }),
+  check: (s, ctx) => {
+    for (const name of Object.keys(s.properties)) {
+      const problem = propertyNameProblem(s.provider, name);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['properties', name], message: problem });
+    }
+  },
   defaultTimeoutSeconds: 30,
   create: (deps) => async (input) => {
     const s = input.settings;

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { Client } from '@hubspot/api-client';
+import type { ActivityDeps } from '../activities/action-type';
+import { crmLog } from '../activities/crm-log';
+import { ConfigError } from '../src/config/errors';
+import { parseAgent } from '../src/config/load-agents';
 import {
   HUBSPOT_CALL_TO_CONTACT,
   HubSpotCrm,
@@ -497,6 +501,120 @@ describe('HubSpot CRM provider', () => {
     it('builds from the environment', () => {
       assert.equal(hubspotFromEnv({}), undefined);
       assert.ok(hubspotFromEnv({ HUBSPOT_ACCESS_TOKEN: 'pat', HUBSPOT_BASE_PATH: 'http://127.0.0.1:1' }));
+    });
+  });
+});
+
+describe('crm_log settings for HubSpot', () => {
+  const agentWith = (settings: Record<string, unknown>) => ({
+    id: 'hs-settings',
+    name: 'Settings',
+    actions: { afterCall: [{ id: 'crm', type: 'crm_log', provider: 'hubspot', ...settings }] },
+  });
+  const problemsOf = (settings: Record<string, unknown>): string[] => {
+    try {
+      parseAgent(agentWith(settings), 'test');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      return err.problems;
+    }
+    return [];
+  };
+
+  it('maps disposition codes to call outcome GUIDs and attaches the transcript by default', () => {
+    const agent = parseAgent(agentWith({ hubspot: { outcomes: { 'Qualified Lead': CONNECTED } } }), 'test');
+    const crmAction = agent.actions.afterCall[0] as unknown as {
+      hubspot: { outcomes: object; attachTranscript: boolean };
+    };
+    assert.deepEqual(crmAction.hubspot, {
+      outcomes: { 'Qualified Lead': CONNECTED },
+      attachTranscript: true,
+    });
+  });
+
+  it('refuses an outcome that is not a GUID, naming the field', () => {
+    const problems = problemsOf({ hubspot: { outcomes: { 'Qualified Lead': 'Connected' } } });
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.match(
+      problems[0]!,
+      /field "hubspot\.outcomes\.Qualified Lead": must be a HubSpot call outcome GUID/,
+    );
+  });
+
+  it('refuses a property name that is not a lowercase internal name, naming the field', () => {
+    const problems = problemsOf({ properties: { Budget: '{{data.budget}}', 'lead-score': '1' } });
+    assert.equal(problems.length, 2, problems.join('\n'));
+    assert.match(
+      problems[0]!,
+      /field "properties\.Budget": "Budget" is not a HubSpot property internal name/,
+    );
+    assert.match(problems[1]!, /field "properties\.lead-score"/);
+  });
+
+  describe('the action', () => {
+    let fake: HubSpotFake;
+    const input = (settings: Record<string, unknown>, summary?: string) => {
+      const parsed = crmLog.settings.parse({ provider: 'hubspot', ...settings });
+      return {
+        idempotencyKey: 'call-act-1/crm/1',
+        workflowId: 'call-act-1',
+        callId: 'act-1',
+        agentId: 'hs-settings',
+        actionId: 'crm',
+        invocation: 1,
+        settings: {
+          ...parsed,
+          contact: { phone: PHONE },
+          transcript: 'caller: hello',
+          disposition: 'Qualified Lead',
+        },
+        call: {
+          direction: 'inbound' as const,
+          status: 'completed',
+          startedAt: '2025-03-03T15:00:00.000Z',
+          ...(summary ? { summary } : {}),
+        },
+        secretNames: [],
+        allowPrivate: [],
+      };
+    };
+    const run = (i: ReturnType<typeof input>) =>
+      crmLog.create!({
+        crm: { hubspot: new HubSpotCrm({ accessToken: fake.token, basePath: fake.url }) },
+      } as unknown as ActivityDeps)(i);
+
+    beforeEach(async () => {
+      fake = await startHubSpotFake();
+    });
+    afterEach(async () => {
+      await fake.close();
+    });
+
+    it("files the call's summary from extract_data when the action sets none", async () => {
+      await run(input({}, 'Wants a quote for 3 seats.'));
+      assert.match(fake.calls()[0]!.properties.hs_call_body!, /<p>Wants a quote for 3 seats\.<\/p>/);
+    });
+
+    it("prefers the action's own summary", async () => {
+      await run(input({ summary: 'Own summary.' }, 'Wants a quote for 3 seats.'));
+      const body = fake.calls()[0]!.properties.hs_call_body!;
+      assert.match(body, /Own summary\./);
+      assert.doesNotMatch(body, /quote/);
+    });
+
+    it('sends the mapped outcome GUID for the disposition, and none for an unmapped one', async () => {
+      await run(input({ hubspot: { outcomes: { 'Qualified Lead': CONNECTED } } }));
+      assert.equal(fake.calls()[0]!.properties.hs_call_disposition, CONNECTED);
+      const other = input({ hubspot: { outcomes: { Other: CONNECTED } } });
+      await run({ ...other, workflowId: 'call-act-2' });
+      assert.equal(fake.calls()[1]!.properties.hs_call_disposition, undefined);
+      assert.equal(fake.calls()[1]!.properties.callflow_disposition, 'Qualified Lead');
+    });
+
+    it('attaches no file when the agent turns it off', async () => {
+      await run(input({ hubspot: { attachTranscript: false } }));
+      assert.equal(fake.files().length, 0);
+      assert.equal(fake.calls().length, 1);
     });
   });
 });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { ConfigError } from '../src/config/errors';
+import { parseAgent } from '../src/config/load-agents';
 import type { CallLog } from '../src/integrations/crm/provider';
 import { CrmError } from '../src/integrations/crm/provider';
 import {
@@ -305,4 +307,44 @@ describe('salesforceFromEnv', () => {
       }),
     );
   });
+});
+
+describe('crm_log field names for Salesforce, checked when the agent is loaded', () => {
+  const load = (properties: Record<string, string>) =>
+    parseAgent(
+      {
+        id: 'sf-names',
+        name: 'Names',
+        actions: { afterCall: [{ id: 'crm', type: 'crm_log', provider: 'salesforce', properties }] },
+      },
+      'test',
+    );
+
+  it('accepts standard fields, custom fields and namespaced custom fields', () => {
+    const agent = load({ LeadSource: 'x', Budget__c: 'y', Preferred_Time__c: 'z', acme__Budget__c: 'w' });
+    assert.equal(agent.actions.afterCall[0]!.id, 'crm');
+  });
+
+  for (const [name, why] of [
+    ['Budget__x', 'a suffix other than __c'],
+    ['Budget___c', 'a triple underscore'],
+    ['Budget_', 'a trailing underscore'],
+    ['1Budget__c', 'a leading digit'],
+    ['Budget-Amount__c', 'a hyphen'],
+    ['Monthly__Budget__Amount__c', 'double underscores inside the name'],
+    [`${'B'.repeat(41)}__c`, 'more than 40 characters'],
+  ] as const) {
+    it(`refuses ${why}, naming the field`, () => {
+      assert.throws(
+        () => load({ [name]: 'x' }),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError, String(err));
+          assert.equal(err.problems.length, 1, err.message);
+          assert.match(err.problems[0]!, new RegExp(`field "properties\\.${name}"`));
+          assert.match(err.problems[0]!, /Salesforce/);
+          return true;
+        },
+      );
+    });
+  }
 });

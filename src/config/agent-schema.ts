@@ -189,9 +189,11 @@ const platformsSchema = z
   });
 
 /** One schema per action type: the common fields plus the type's own settings, nothing else. */
-export const actionSchemas = actionTypes.map((t) =>
-  z.object({ ...actionBaseShape, ...t.settings.shape, type: z.literal(t.type) }).strict(),
-);
+export const actionSchemas = actionTypes.map((t) => {
+  const schema = z.object({ ...actionBaseShape, ...t.settings.shape, type: z.literal(t.type) }).strict();
+  const check = t.check;
+  return check ? schema.superRefine((action, ctx) => check(action as never, ctx)) : schema;
+});
 
 export const actionSchema = z.discriminatedUnion(
   'type',
