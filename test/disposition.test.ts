@@ -19,10 +19,11 @@ const agent = {
         type: 'set_disposition',
         codes,
         rules: [
-          { code: 'Wrong Number', if: '{{data.wrong_number}}' },
-          { code: 'Qualified Lead', if: '{{data.budget}} >= 1000' },
+          { code: 'Wrong Number', when: '{{data.wrong_number}}' },
+          { code: 'Qualified Lead', when: '{{data.budget}} >= 1000' },
+          // `if`, the rules' former key, still works.
           { code: 'Callback Requested', if: '{{call.transcript}} contains call me back' },
-          { code: 'Other', if: '{{actions.never_runs.id}}' },
+          { code: 'Other', when: '{{actions.never_runs.id}}' },
         ],
         default: 'Other',
       },
@@ -42,6 +43,9 @@ describe('disposition codes', () => {
       ['caller: please call me back contains call me back', true],
       ['true', true],
       ['', false],
+      [[], false],
+      [['email'], true],
+      ['["email"] contains email', true],
     ];
     for (const [input, expected] of table) {
       it(`${JSON.stringify(input)} is ${expected}`, () => assert.equal(conditionHolds(input), expected));
@@ -120,7 +124,166 @@ describe('disposition codes', () => {
   });
 });
 
+describe('disposition rules over how the call went', () => {
+  const outcomes = {
+    id: 'outcomes',
+    name: 'Outcomes',
+    transferTargets: { desk: { number: '+14155550100', mode: 'cold' } },
+    actions: {
+      duringCall: [
+        { id: 'transfer', type: 'transfer', args: { target: { type: 'string', required: true } } },
+      ],
+      afterCall: [
+        // Runs only when the call asks for it, and then fails: the address is not allow-listed.
+        {
+          id: 'crm',
+          type: 'http_request',
+          when: '{{data.log}}',
+          method: 'POST',
+          url: 'http://127.0.0.1:9/crm',
+        },
+        {
+          id: 'disposition',
+          type: 'set_disposition',
+          codes: ['Transferred', 'Unreached', 'CRM Failed', 'Quick Hangup', 'Other'],
+          rules: [
+            { code: 'Transferred', when: '{{call.transferOutcome}} == answered' },
+            { code: 'Unreached', when: '{{call.status}} != completed' },
+            { code: 'CRM Failed', when: '{{actions.crm.run.status}} == failed' },
+            { code: 'Quick Hangup', when: '{{call.durationSeconds}} < 10' },
+          ],
+          default: 'Other',
+        },
+      ],
+    },
+  };
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ agents: [outcomes] });
+  });
+  after(async () => h?.stop());
+
+  const start = { agentId: 'outcomes', call: { direction: 'inbound', from: '+14155550191' } };
+  /** An event `seconds` after now, so the call's duration (from its start, now) is about that long. */
+  const later = (id: string, seconds: number, fields: Record<string, unknown>) => ({
+    id,
+    at: new Date(Date.now() + seconds * 1000).toISOString(),
+    ...fields,
+  });
+
+  async function disposition(callId: string, events: Record<string, unknown>[], endAfterSeconds = 120) {
+    const ended = await h.api('POST', `/v1/calls/${callId}/events`, {
+      ...start,
+      events: [...events, later('end', endAfterSeconds, { type: 'ended' })],
+    });
+    assert.equal(ended.status, 202, JSON.stringify(ended.body));
+    const record = await h.client.workflow.getHandle<typeof callWorkflow>(`call-${callId}`).result();
+    return { record, run: record.actions.find((a) => a.actionId === 'disposition')! };
+  }
+
+  async function transferTo(callId: string) {
+    const res = await h.api('POST', `/v1/calls/${callId}/actions/transfer`, {
+      ...start,
+      requestId: 'r1',
+      args: { target: 'desk' },
+    });
+    assert.equal(res.body.output?.status, 'instructed', JSON.stringify(res.body));
+  }
+
+  it('codes a call whose transfer was answered, and not one whose transfer rang out', async () => {
+    await transferTo('out-1');
+    const answered = await disposition('out-1', [
+      later('t1', 5, { type: 'transfer_status', status: 'ringing' }),
+      later('t2', 9, { type: 'transfer_status', status: 'answered' }),
+    ]);
+    assert.equal(answered.record.disposition, 'Transferred');
+    assert.deepEqual(answered.run.output, { code: 'Transferred', rule: 1 });
+
+    await transferTo('out-2');
+    const rangOut = await disposition('out-2', [
+      later('t1', 25, { type: 'transfer_status', status: 'no-answer' }),
+    ]);
+    assert.equal(rangOut.record.transfers[0].attempts[0].outcome, 'no_answer');
+    assert.equal(rangOut.record.disposition, 'Other');
+  });
+
+  it('codes a call by its status', async () => {
+    const busy = await h.api('POST', '/v1/calls/out-3/events', {
+      ...start,
+      event: later('end', 30, { type: 'ended', reason: 'busy' }),
+    });
+    assert.equal(busy.status, 202);
+    const record = await h.client.workflow.getHandle<typeof callWorkflow>('call-out-3').result();
+    assert.equal(record.disposition, 'Unreached');
+  });
+
+  it('codes a call by an action that failed, reading its run status', async () => {
+    const { record } = await disposition('out-4', [later('d', 1, { type: 'data', fields: { log: true } })]);
+    assert.equal(record.actions.find((a) => a.actionId === 'crm')?.status, 'failed');
+    assert.equal(record.disposition, 'CRM Failed');
+  });
+
+  it('codes a call by its duration', async () => {
+    const quick = await disposition('out-5', [], 3);
+    assert.equal(quick.record.disposition, 'Quick Hangup');
+    const full = await disposition('out-6', [], 120);
+    assert.equal(full.record.disposition, 'Other');
+    assert.equal(full.record.actions.find((a) => a.actionId === 'crm')?.status, 'skipped');
+  });
+});
+
 describe('the LLM classifier as the last disposition rule', () => {
+  // Agents load with a classifier only where a model is configured.
+  const saved = { LLM_MODEL: process.env.LLM_MODEL, LLM_BASE_URL: process.env.LLM_BASE_URL };
+  before(() => {
+    process.env.LLM_MODEL = 'm';
+    process.env.LLM_BASE_URL = 'http://127.0.0.1:1/v1';
+  });
+  after(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  const classified = (rules: unknown[]) => ({
+    id: 'classified',
+    name: 'Classified',
+    actions: {
+      afterCall: [
+        { id: 'disposition', type: 'set_disposition', codes, rules, classifier: 'llm', default: 'Other' },
+      ],
+    },
+  });
+
+  it('falls back to the default, saying why, when the model cannot be reached', async () => {
+    const h = await startHarness({
+      agents: [classified([])],
+      deps: {
+        // Nothing listens on port 9: every attempt is refused.
+        llm: {
+          client: new OpenAI({ apiKey: 'sk', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0 }),
+          model: 'm',
+        },
+      },
+    });
+    try {
+      await h.api('POST', '/v1/calls/llm-down/events', {
+        agentId: 'classified',
+        events: [event('end', 9, { type: 'ended' })],
+      });
+      const record = await h.client.workflow.getHandle<typeof callWorkflow>('call-llm-down').result();
+      const run = record.actions.find((a) => a.actionId === 'disposition')!;
+      assert.equal(run.status, 'completed');
+      assert.equal(record.disposition, 'Other');
+      const output = run.output as { code: string; rule: string; reason: string };
+      assert.equal(output.rule, 'default');
+      assert.match(output.reason, /^the classifier failed: LLM request failed/);
+    } finally {
+      await h.stop();
+    }
+  });
+
   it('asks the model only when no rule holds, and keeps its answer within the configured codes', async () => {
     const fake = await startOpenAiFake({ apiKey: 'sk-disp' });
     const h = await startHarness({
@@ -134,7 +297,7 @@ describe('the LLM classifier as the last disposition rule', () => {
                 id: 'disposition',
                 type: 'set_disposition',
                 codes,
-                rules: [{ code: 'Wrong Number', if: '{{data.wrong_number}}' }],
+                rules: [{ code: 'Wrong Number', when: '{{data.wrong_number}}' }],
                 classifier: 'llm',
                 default: 'Other',
               },

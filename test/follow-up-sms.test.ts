@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ActionRun } from '../src/shared/types';
 import { OptOutList } from '../src/store/opt-outs';
 import type { callWorkflow } from '../workflows/call';
 import { event, type Harness, startHarness } from './support/harness';
@@ -11,7 +12,19 @@ describe('the follow-up text after a call', () => {
         {
           id: 'follow',
           name: 'Follow-up',
-          actions: { afterCall: [{ id: 'thanks', type: 'send_sms', body: 'Thanks for calling.' }] },
+          actions: {
+            duringCall: [{ id: 'text_me', type: 'send_sms', body: 'Here is the link you asked for.' }],
+            afterCall: [
+              { id: 'thanks', type: 'send_sms', body: 'Thanks for calling.' },
+              {
+                id: 'log_text',
+                type: 'http_request',
+                method: 'POST',
+                url: 'http://127.0.0.1:9/texts',
+                body: { message: '{{actions.thanks.messageId}}' },
+              },
+            ],
+          },
         },
       ],
     });
@@ -27,14 +40,17 @@ describe('the follow-up text after a call', () => {
     return h.client.workflow.getHandle<typeof callWorkflow>(`call-${callId}`).result();
   }
 
-  it('records why nothing was sent when the caller id was withheld', async () => {
+  const run = (runs: ActionRun[], id: string) => runs.find((a) => a.actionId === id)!;
+
+  it('is skipped with the reason when the caller id was withheld, and so is what uses it', async () => {
     const r = await record('fu-1');
-    assert.equal(r.actions[0].status, 'completed');
-    assert.deepEqual(r.actions[0].output, {
-      sent: false,
-      status: 'no_number',
-      say: 'There is no number to text.',
-    });
+    const thanks = run(r.actions, 'thanks');
+    assert.equal(thanks.status, 'skipped');
+    assert.equal(thanks.reason, 'There is no number to text.');
+    assert.equal((thanks.output as Record<string, unknown>).status, 'no_number');
+    const log = run(r.actions, 'log_text');
+    assert.equal(log.status, 'skipped');
+    assert.equal(log.reason, 'depends on "thanks", which was skipped: There is no number to text.');
   });
 
   it('fails without retrying for a number that is not a phone number', async () => {
@@ -43,26 +59,49 @@ describe('the follow-up text after a call', () => {
     assert.equal(r.actions[0].error?.type, 'InvalidPhoneNumber');
   });
 
-  it('records that nothing was sent to a landline', async () => {
+  it('is skipped for a landline, naming the number type', async () => {
     const r = await record('fu-3', '+442079460018');
-    assert.equal(r.actions[0].status, 'completed');
-    assert.equal((r.actions[0].output as Record<string, unknown>).status, 'not_mobile');
-    assert.equal((r.actions[0].output as Record<string, unknown>).numberType, 'FIXED_LINE');
-    assert.equal((r.actions[0].output as Record<string, unknown>).sent, false);
+    const thanks = run(r.actions, 'thanks');
+    assert.equal(thanks.status, 'skipped');
+    assert.match(thanks.reason ?? '', /landline/);
+    assert.equal((thanks.output as Record<string, unknown>).numberType, 'FIXED_LINE');
+    assert.equal((thanks.output as Record<string, unknown>).sent, false);
+    assert.equal(run(r.actions, 'log_text').status, 'skipped');
   });
 
-  it('records that nothing was sent to a caller who opted out', async () => {
+  it('is skipped for a caller who opted out', async () => {
     await new OptOutList(h.store).optOut('+14155550177', 'STOP');
     const r = await record('fu-4', '+14155550177');
-    assert.equal(r.actions[0].status, 'completed');
-    assert.equal((r.actions[0].output as Record<string, unknown>).status, 'opted_out');
-    assert.equal((r.actions[0].output as Record<string, unknown>).sent, false);
+    const thanks = run(r.actions, 'thanks');
+    assert.equal(thanks.status, 'skipped');
+    assert.match(thanks.reason ?? '', /replied STOP/);
+    assert.equal((thanks.output as Record<string, unknown>).status, 'opted_out');
   });
 
-  it('sends to a number that can take texts', async () => {
+  it('sends to a number that can take texts, and the action after it runs', async () => {
     const r = await record('fu-5', '+14155550178');
-    assert.equal(r.actions[0].status, 'completed');
-    assert.equal((r.actions[0].output as Record<string, unknown>).provider, 'dry-run');
-    assert.equal((r.actions[0].output as Record<string, unknown>).to, '+14155550178');
+    const thanks = run(r.actions, 'thanks');
+    assert.equal(thanks.status, 'completed');
+    assert.equal((thanks.output as Record<string, unknown>).provider, 'dry-run');
+    assert.equal((thanks.output as Record<string, unknown>).to, '+14155550178');
+    // It ran (and failed against the closed port) instead of being skipped.
+    assert.equal(run(r.actions, 'log_text').status, 'failed');
+  });
+
+  it('during the call answers the agent with a skipped result it can read', async () => {
+    const started = await h.api('POST', '/v1/calls/fu-6/events', {
+      agentId: 'follow',
+      call: { direction: 'inbound', from: '+442079460018' },
+      event: event('hello', 1, { type: 'utterance', role: 'caller', text: 'Text me the link.' }),
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+
+    const answer = await h.api('POST', '/v1/calls/fu-6/actions/text_me', { requestId: 'tool-1', args: {} });
+
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.status, 'skipped');
+    assert.equal(answer.body.reason, 'That number is a landline, so no text was sent. Do not promise one.');
+    assert.equal(answer.body.output.say, answer.body.reason);
+    await h.api('POST', '/v1/calls/fu-6/events', { event: event('end', 9, { type: 'ended' }) });
   });
 });
