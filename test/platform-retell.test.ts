@@ -255,6 +255,53 @@ describe('Retell webhooks', () => {
     });
   });
 
+  describe("Retell's own transfers", () => {
+    async function transferCall(callId: string, events: string[]) {
+      assert.equal((await post(fixture('call_started', callId))).status, 200);
+      for (const name of events) {
+        const r = await post(fixture(name, callId));
+        assert.equal(r.status, 200, `${name}: ${JSON.stringify(r.body)}`);
+      }
+      assert.equal((await post(fixture('call_ended', callId))).status, 200);
+      return record(callId);
+    }
+
+    it('records a bridged transfer as a platform transfer with its masked target and timeline', async () => {
+      const callId = uniqueCallId('xfer');
+
+      const r = await transferCall(callId, ['transfer_started', 'transfer_bridged', 'transfer_ended']);
+
+      assert.equal(r.transfers.length, 1);
+      const [transfer] = r.transfers;
+      assert.equal(transfer.platform, 'retell');
+      assert.equal(transfer.requested, '***0100');
+      const [attempt] = transfer.attempts;
+      assert.equal(attempt.target, 'platform');
+      assert.equal(attempt.destination, '***0100');
+      assert.equal(attempt.mode, 'warm');
+      assert.deepEqual(
+        attempt.events.map((e) => e.status),
+        ['initiated', 'answered', 'completed'],
+      );
+      assert.equal(attempt.events[2].at, new Date(1714608535945).toISOString());
+      assert.equal(attempt.outcome, 'answered');
+      assert.equal(JSON.stringify(r.transfers).includes('4155550100'), false, 'the target is masked');
+    });
+
+    it('records a cancelled transfer with its outcome, and a resent webhook once', async () => {
+      const callId = uniqueCallId('xfc');
+
+      const r = await transferCall(callId, ['transfer_started', 'transfer_cancelled', 'transfer_cancelled']);
+
+      assert.equal(r.transfers.length, 1);
+      assert.deepEqual(
+        r.transfers[0].attempts[0].events.map((e) => e.status),
+        ['initiated', 'canceled'],
+      );
+      assert.equal(r.transfers[0].attempts[0].outcome, 'canceled');
+    });
+  });
+
   describe('replayed calls', () => {
     const inOrder = ['call_started', 'transcript_updated', 'function_lookup', 'call_analyzed', 'call_ended'];
 
