@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { formatReport, scoreExtractor } from '../src/extraction/accuracy';
 import { extractBuiltin, summarizeBuiltin, type TranscriptTurn } from '../src/extraction/builtin';
-import { type FieldSpec, validateExtracted } from '../src/extraction/fields';
+import { type FieldSpec, missingRequired, validateExtracted } from '../src/extraction/fields';
+import type { callWorkflow } from '../workflows/call';
 import corpus from './extraction-corpus.json';
+import { event, startHarness } from './support/harness';
 
 // Wednesday 2025-03-05, 10:00 in New York.
 const NOW = new Date('2025-03-05T15:00:00Z');
@@ -319,5 +321,100 @@ describe('built-in extractor on the labelled corpus', () => {
     assert.equal(report.failed, 0);
     assert.ok(report.correct / report.fields >= 0.75, `accuracy ${report.correct}/${report.fields}`);
     assert.ok(report.wrong <= report.fields * 0.05, `wrong non-null values: ${report.wrong}`);
+  });
+});
+
+describe('required fields', () => {
+  const fields: FieldSpec[] = [
+    { name: 'caller_name', type: 'text', required: true },
+    { name: 'email', type: 'text', required: true },
+    { name: 'budget', type: 'number' },
+  ];
+
+  it('lists the required fields left null, in declared order', () => {
+    assert.deepEqual(missingRequired(fields, { caller_name: null, email: null, budget: null }), [
+      'caller_name',
+      'email',
+    ]);
+    assert.deepEqual(
+      missingRequired(fields, { caller_name: 'Ada', email: 'ada@example.com', budget: null }),
+      [],
+    );
+  });
+});
+
+describe('extraction in the call record', () => {
+  it('fills the summary, keeps unestablished fields as null, and lists missing required ones for the rules', async () => {
+    const h = await startHarness({
+      agents: [
+        {
+          id: 'intake',
+          name: 'Intake',
+          actions: {
+            afterCall: [
+              {
+                id: 'extract',
+                type: 'extract_data',
+                fields: [
+                  { name: 'caller_name', type: 'text', description: "The caller's name", required: true },
+                  { name: 'email', type: 'text', description: "The caller's email", required: true },
+                  { name: 'budget', type: 'number', description: 'Monthly budget in dollars' },
+                ],
+              },
+              {
+                id: 'disposition',
+                type: 'set_disposition',
+                codes: ['Incomplete', 'Complete'],
+                rules: [{ code: 'Incomplete', when: '{{actions.extract.missingRequired}}' }],
+                default: 'Complete',
+              },
+            ],
+          },
+        },
+      ],
+    });
+    try {
+      const say = (id: string, s: number, role: string, text: string) =>
+        event(id, s, { type: 'utterance', role, text });
+      const run = async (callId: string, lines: [string, string][]) => {
+        await h.api('POST', `/v1/calls/${callId}/events`, {
+          agentId: 'intake',
+          events: [
+            ...lines.map(([role, text], i) => say(`u${i}`, i + 1, role, text)),
+            event('end', 30, { type: 'ended' }),
+          ],
+        });
+        return h.client.workflow.getHandle<typeof callWorkflow>(`call-${callId}`).result();
+      };
+
+      const partial = await run('intake-1', [
+        ['agent', 'Thanks for calling, can I have your name?'],
+        ['caller', 'My name is Ada Lovelace.'],
+        ['agent', 'What can I help you with today?'],
+        ['caller', 'I want to ask about your pricing plans.'],
+      ]);
+      assert.equal(partial.data.caller_name, 'Ada Lovelace');
+      assert.deepEqual(
+        { email: partial.data.email, budget: partial.data.budget },
+        { email: null, budget: null },
+      );
+      assert.ok(partial.summary && partial.summary.length > 0, 'a summary');
+      const extract = partial.actions.find((a) => a.actionId === 'extract')!;
+      assert.equal(partial.summary, (extract.output as { summary: string }).summary);
+      assert.deepEqual(partial.missingRequired, ['email']);
+      assert.equal(partial.disposition, 'Incomplete');
+
+      const complete = await run('intake-2', [
+        ['agent', 'Can I have your name?'],
+        ['caller', 'My name is Ada Lovelace.'],
+        ['agent', 'And your email address?'],
+        ['caller', 'It is ada@example.com.'],
+      ]);
+      assert.deepEqual(complete.missingRequired, []);
+      assert.equal(complete.data.email, 'ada@example.com');
+      assert.equal(complete.disposition, 'Complete');
+    } finally {
+      await h.stop();
+    }
   });
 });
