@@ -14,6 +14,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/action-type';
+import { callIdOfWorkflow } from './observability/action-log';
 import { formatLogLine, logFormatFromEnv, redact } from './observability/logger';
 import { type Tracing, tracingWorkflowModules } from './observability/tracing';
 import { runtimeTelemetry, workerInterceptors } from './observability/worker-metrics';
@@ -152,7 +153,9 @@ export function installQuietRuntime(level: 'WARN' | 'ERROR' = 'WARN', metricsAdd
     const at = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
     if (logFormatFromEnv() === 'json') {
       const line = { level: entry.level.toLowerCase(), name: 'temporal', message: entry.message };
-      process.stderr.write(`${formatLogLine('json', { ...line, fields: entry.meta, time: new Date(at) })}\n`);
+      const callId = callIdOfWorkflow(entry.meta?.workflowId as string | undefined);
+      const fields = callId ? { callId, ...entry.meta } : entry.meta;
+      process.stderr.write(`${formatLogLine('json', { ...line, fields, time: new Date(at) })}\n`);
       return;
     }
     process.stderr.write(`${at} [${entry.level}] ${redact(`${entry.message}${meta}`)}\n`);
@@ -168,7 +171,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps),
-    ...workerInterceptors(opts.tracing),
+    ...workerInterceptors(opts.tracing, undefined, opts.deps.log),
     dataConverter: { failureConverterPath, ...(opts.codec ? { payloadCodecs: [opts.codec] } : {}) },
     // Drain in-flight activities on shutdown instead of abandoning them.
     shutdownGraceTime: '20s',

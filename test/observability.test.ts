@@ -188,6 +188,17 @@ describe('observability', () => {
       assert.equal(rejected('retell', 'signature'), 2);
       assert.equal(rejected('vapi', 'unknown_agent'), 1);
       assert.equal(rejected('unknown', 'unknown_platform'), 1);
+      // The generic webhook API counts too: an event that doesn't parse is a malformed delivery.
+      const generic = await fetch(`${url}/v1/calls/obs-bad/events`, {
+        method: 'POST',
+        body: JSON.stringify({ event: { type: 'nonsense' } }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_TOKEN}` },
+      });
+      assert.equal(generic.status, 400);
+      assert.equal(
+        sample(await scrape(), 'callflow_webhook_rejections_total', { platform: 'api', reason: 'malformed' }),
+        1,
+      );
       assert.ok(!text.includes('nosuch'), 'an unknown platform name became a label');
       assert.ok(!text.includes('5551234567'), 'a phone number reached the metrics');
     });
@@ -466,6 +477,73 @@ describe('observability', () => {
         .map((l) => JSON.parse(l) as { level: string; name: string; message: string });
       assert.ok(parsed.some((l) => l.name === 'worker' && /polling task queue/.test(l.message)));
       assert.ok(parsed.some((l) => /SIGTERM: draining/.test(l.message)));
+      // Each action attempt is logged with the call it belongs to.
+      const actionLine = parsed.find((l) => l.message === 'action http_request completed') as
+        | { callId?: string; fields?: { attempt?: number } }
+        | undefined;
+      assert.equal(actionLine?.callId, 'obs-worker-1', stderr);
+      assert.equal(actionLine?.fields?.attempt, 1);
+    });
+
+    it('finishes an action in flight when told to stop, so the next worker does not run it again', async function () {
+      this.timeout(120_000);
+      const { taskQueue, customer } = standalone;
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'callflow-obs-drain-'));
+      const env = {
+        TEMPORAL_ADDRESS: clients.server.address,
+        TEMPORAL_NAMESPACE: clients.server.namespace,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        CALLFLOW_DATA_DIR: dataDir,
+        CALLFLOW_LOG_FORMAT: 'json',
+      };
+      const first = await startWorkerProcess(env);
+      let stderr = '';
+      first.child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
+      const release = customer.holdCrm();
+      try {
+        await first.ready;
+        const crm = parseAgent(
+          {
+            id: 'obs-drain',
+            name: 'Drain line',
+            network: { allowPrivate: ['127.0.0.1'] },
+            actions: {
+              duringCall: [{ id: 'note', type: 'http_request', method: 'POST', url: `${customer.url}/crm` }],
+              afterCall: [],
+            },
+          },
+          'test',
+        );
+        const gateway = new CallGateway(clients.client, new Map([[crm.id, crm]]), taskQueue);
+        const crmRequests = () => customer.requests.filter((r) => r.url === '/crm').length;
+        const before = crmRequests();
+        const toolCall = gateway.runAction('obs-drain-1', 'note', 'tool-1', {}, { agentId: crm.id });
+        await eventually(
+          async () => crmRequests() > before || undefined,
+          30_000,
+          'the action reaching the API',
+        );
+
+        const exited = new Promise<number | null>((resolve) => first.child.once('exit', resolve));
+        first.child.kill('SIGTERM');
+        await eventually(async () => /SIGTERM: draining/.test(stderr) || undefined, 15_000, 'the drain');
+        release();
+        assert.equal(await exited, 0, stderr);
+        // The stopped worker polls no more workflow tasks: another worker takes the call on from the result.
+        second = await startWorkerProcess({ ...env, CALLFLOW_DATA_DIR: path.join(dataDir, 'second') });
+        const run = await toolCall;
+        assert.equal(run.status, 'completed', JSON.stringify(run));
+        assert.equal(crmRequests() - before, 1, 'the action ran again after the worker that ran it stopped');
+        assert.ok(stderr.includes('"message":"action http_request completed"'), stderr);
+      } finally {
+        release();
+        if (first.child.exitCode === null) first.child.kill('SIGKILL');
+        second?.child.kill('SIGKILL');
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
   });
 });

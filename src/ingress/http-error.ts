@@ -42,7 +42,7 @@ function fieldName(parts: string[]): string {
   return parts.filter(Boolean).join('.') || '(body)';
 }
 
-export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (err instanceof HttpError) {
     if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
     res.status(err.status).json({ error: err.message, details: err.details });
@@ -73,7 +73,10 @@ export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   }
   // The gRPC status of a Temporal error (the SDK's ServiceError keeps it on its cause) says what went wrong.
   const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const callId = typeof req.params?.callId === 'string' ? req.params.callId : undefined;
   res.locals.log?.error?.('request failed', {
+    ...(callId ? { callId } : {}),
+    route: `${req.method} ${req.baseUrl}${(req.route as { path?: string } | undefined)?.path ?? ''}`,
     error: (err as Error).message,
     ...(typeof cause?.code === 'number'
       ? { grpcCode: cause.code, cause: String(cause.message).slice(0, 200) }

@@ -90,6 +90,8 @@ function webhookRejection(req: Request, status: number): { platform: string; rea
   const segments = req.originalUrl.split('?')[0].split('/');
   let platform: string;
   if (segments[1] === 'twilio') platform = 'twilio';
+  // The generic webhook API: a platform without an adapter of its own posts events and tool calls here.
+  else if (segments[1] === 'v1' && segments[2] === 'calls' && req.method === 'POST') platform = 'api';
   else if (segments[1] === 'webhooks') platform = PLATFORMS.has(segments[2] ?? '') ? segments[2] : 'unknown';
   else return undefined;
   return { platform, reason: platform === 'unknown' ? 'unknown_platform' : rejectionReason(status) };

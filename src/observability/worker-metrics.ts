@@ -10,6 +10,8 @@ import {
   type TelemetryOptions,
   type WorkerOptions,
 } from '@temporalio/worker';
+import { actionLogInterceptor } from './action-log';
+import type { Logger } from './logger';
 import { type Tracing, workerTracing } from './tracing';
 
 /** Runtime telemetry options for `Runtime.install`; none when no address is configured. */
@@ -68,17 +70,18 @@ export function attemptOutcome(
 
 /**
  * The worker's interceptors: the action-outcome counter always (on Temporal's runtime meter, so it is served
- * with Temporal's metrics), and tracing's when it is on.
+ * with Temporal's metrics), a log line per action attempt when given a logger, and tracing's when it is on.
  */
 export function workerInterceptors(
   tracing: Tracing | undefined,
   meter: MetricMeter = Runtime.instance().metricMeter,
+  log?: Logger,
 ): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
-  const outcomes = actionOutcomeInterceptor(meter);
-  if (!tracing) return { interceptors: { activity: [outcomes] } };
+  const own = [actionOutcomeInterceptor(meter), ...(log ? [actionLogInterceptor(log)] : [])];
+  if (!tracing) return { interceptors: { activity: own } };
   const traced = workerTracing(tracing);
   return {
-    interceptors: { activity: [...traced.activity, outcomes], workflowModules: traced.workflowModules },
+    interceptors: { activity: [...traced.activity, ...own], workflowModules: traced.workflowModules },
     sinks: traced.sinks,
   };
 }
