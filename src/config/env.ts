@@ -84,6 +84,17 @@ export interface TemporalConnectionSettings {
   };
 }
 
+/** A file named by a setting; when it can't be read, the error names the setting. */
+function readSetting(name: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(
+      `${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+}
+
 /** Usable by both the client `Connection` and the worker's `NativeConnection`. */
 export function temporalConnectionOptions(
   address: string,
@@ -102,9 +113,14 @@ export function temporalConnectionOptions(
     tls: wantTls
       ? {
           serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME || undefined,
-          serverRootCACertificate: caPath ? readFileSync(caPath) : undefined,
+          serverRootCACertificate: caPath ? readSetting('TEMPORAL_TLS_CA', caPath) : undefined,
           clientCertPair:
-            certPath && keyPath ? { crt: readFileSync(certPath), key: readFileSync(keyPath) } : undefined,
+            certPath && keyPath
+              ? {
+                  crt: readSetting('TEMPORAL_TLS_CERT', certPath),
+                  key: readSetting('TEMPORAL_TLS_KEY', keyPath),
+                }
+              : undefined,
         }
       : undefined,
   };
