@@ -502,6 +502,23 @@ describe('HubSpot CRM provider', () => {
       assert.equal(hubspotFromEnv({}), undefined);
       assert.ok(hubspotFromEnv({ HUBSPOT_ACCESS_TOKEN: 'pat', HUBSPOT_BASE_PATH: 'http://127.0.0.1:1' }));
     });
+
+    it('upserts by the call id property the environment names', async () => {
+      fake = await restartFake({ uniqueCallProperties: ['callflow_call_key'] });
+      const named = hubspotFromEnv({
+        HUBSPOT_ACCESS_TOKEN: fake.token,
+        HUBSPOT_BASE_PATH: fake.url,
+        HUBSPOT_CALL_ID_PROPERTY: 'callflow_call_key',
+      })!;
+      await named.logCall(callLog());
+      assert.equal(fake.calls()[0]!.properties.callflow_call_key, 'call-wf-1');
+      await assert.rejects(
+        crm.logCall(callLog()),
+        rejectsWith('validation', (e) =>
+          assert.match(e.message, /callflow_call_id is not a unique property/),
+        ),
+      );
+    });
   });
 });
 

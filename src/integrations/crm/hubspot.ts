@@ -491,7 +491,9 @@ export function hubspotFromEnv(env: NodeJS.ProcessEnv = process.env): HubSpotCrm
   const accessToken = env.HUBSPOT_ACCESS_TOKEN?.trim();
   if (!accessToken) return undefined;
   const basePath = env.HUBSPOT_BASE_PATH?.trim() || undefined;
-  return new HubSpotCrm({ accessToken, basePath });
+  // A portal whose call id property predates the upsert (not unique, which can't be changed) names a new one.
+  const callIdProperty = env.HUBSPOT_CALL_ID_PROPERTY?.trim() || undefined;
+  return new HubSpotCrm({ accessToken, basePath, callIdProperty });
 }
 
 /** An agent whose sockets are destroyed after `ms` without traffic, so a hung HubSpot request fails. */
