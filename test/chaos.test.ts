@@ -64,7 +64,6 @@ describe('fault injection (chaos)', function () {
   it('refuses what arrives after the hang-up as documented and keeps the rest in the record', () => {
     const late = report.lateOpening;
     assert.ok(late.calls > 0, 'no call had its opening events delivered late');
-    assert.equal(late.accepted + late.refused, late.calls);
     assert.ok(report.deliveries.refusedAfterHangUp >= 2 * late.calls, 'a late tool call was not refused');
   });
 
