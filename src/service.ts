@@ -162,6 +162,8 @@ export async function startIngress(
     apiToken: settings.apiToken,
     maxBodyBytes: settings.maxBodyBytes,
     rateLimit: settings.rateLimit,
+    clientRateLimit: settings.clientRateLimit,
+    trustProxy: settings.trustProxy,
     metrics: createIngressMetrics(),
     metricsToken: settings.metricsToken,
     traceRequests: Boolean(opts.tracing),
@@ -172,7 +174,7 @@ export async function startIngress(
       gateway,
       adapters: platformAdapters,
       publicUrl,
-      maxBodyBytes: settings.maxBodyBytes,
+      maxBodyBytes: settings.webhookBodyBytes,
       log,
     }),
   });

@@ -1,14 +1,24 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
+import express from 'express';
 import { createIngress } from '../src/ingress/app';
 import type { CallGateway } from '../src/ingress/call-gateway';
+import { codecServer } from '../src/ingress/codec-server';
 import { applyServerTimeouts } from '../src/ingress/hardening';
 import { createLogger } from '../src/observability/logger';
+import { EncryptionCodec } from '../src/temporal/codec';
 
 const TOKEN = 'hardening-token-0123456789';
 
 /** The HTTP layer alone: a gateway whose calls fail the way a broken dependency would. */
-async function serve(opts: { rateLimit?: { perSecond: number; burst: number }; logLines?: string[] } = {}) {
+async function serve(
+  opts: {
+    rateLimit?: { perSecond: number; burst: number };
+    clientRateLimit?: { perSecond: number; burst: number };
+    trustProxy?: string;
+    logLines?: string[];
+  } = {},
+) {
   const gateway = {
     describe: async () => {
       throw new Error(
@@ -21,7 +31,19 @@ async function serve(opts: { rateLimit?: { perSecond: number; burst: number }; l
     apiToken: TOKEN,
     maxBodyBytes: 1024,
     rateLimit: opts.rateLimit,
+    clientRateLimit: opts.clientRateLimit,
+    trustProxy: opts.trustProxy,
     log: createLogger('test', { write: (l) => opts.logLines?.push(l) }),
+    // Stand-ins that answer every signed-or-not request: only what sits in front of them is under test here.
+    platformRoutes: express.Router().post('/:platform/:agentId', (_req, res) => void res.status(401).end()),
+    twilioRoutes: express.Router().post('/sms/inbound', (_req, res) => void res.status(401).end()),
+    codecRoutes: codecServer({
+      codec: EncryptionCodec.fromKeys(`k1:${Buffer.alloc(32, 7).toString('base64')}`),
+      apiToken: TOKEN,
+      namespace: 'default',
+      allowedOrigins: [],
+      log: createLogger('test', { quiet: true }),
+    }),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -107,6 +129,100 @@ describe('ingress hardening', () => {
       assert.equal((await post(JSON.stringify({ pad: 'x'.repeat(2000) }))).status, 413);
       assert.equal((await post('a=1', 'application/x-www-form-urlencoded')).status, 415);
       assert.equal((await post('{"broken":')).status, 400);
+    } finally {
+      await s.close();
+    }
+  });
+  it('limits requests with made-up tokens by client address: a flood of them gets 429', async () => {
+    const s = await serve({ rateLimit: { perSecond: 1, burst: 3 } });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 5; i++)
+        statuses.push((await fetch(`${s.url}/v1/calls/x`, { headers: auth(`guess-${i}`) })).status);
+      assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+      const unsigned = await fetch(`${s.url}/v1/calls/x`);
+      assert.equal(unsigned.status, 429, 'no token at all shares the address bucket');
+      const body = (await unsigned.json()) as { error: string };
+      assert.match(body.error, /without a valid token/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("leaves the valid token's bucket alone while other tokens flood from the same address", async () => {
+    const s = await serve({ rateLimit: { perSecond: 1, burst: 3 } });
+    try {
+      for (let i = 0; i < 10; i++) await fetch(`${s.url}/v1/calls/x`, { headers: auth(`flood-${i}`) });
+      const statuses = [];
+      for (let i = 0; i < 3; i++)
+        statuses.push((await fetch(`${s.url}/v1/analytics/dispositions`, { headers: auth() })).status);
+      // They pass the limiter (and fail validation: no agent).
+      assert.deepEqual(statuses, [400, 400, 400]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('limits webhooks and the codec per client address, as the trusted proxy reports it', async () => {
+    const s = await serve({ clientRateLimit: { perSecond: 1, burst: 2 }, trustProxy: 'loopback' });
+    try {
+      const from = (ip: string) => ({ 'x-forwarded-for': ip, 'content-type': 'application/json' });
+      const hit = async (path: string, ip: string) =>
+        (await fetch(`${s.url}${path}`, { method: 'POST', headers: from(ip), body: '{}' })).status;
+      assert.deepEqual(
+        [
+          await hit('/webhooks/vapi/a', '203.0.113.7'),
+          await hit('/twilio/sms/inbound', '203.0.113.7'),
+          await hit('/codec/decode', '203.0.113.7'),
+        ],
+        [401, 401, 429],
+      );
+      const limited = await fetch(`${s.url}/webhooks/vapi/a`, {
+        method: 'POST',
+        headers: from('203.0.113.7'),
+      });
+      assert.equal(limited.status, 429);
+      assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+      // Another client behind the same proxy has its own bucket.
+      assert.equal(await hit('/codec/decode', '198.51.100.9'), 401);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('without a trusted proxy, X-Forwarded-For is ignored: one socket address, one bucket', async () => {
+    const s = await serve({ clientRateLimit: { perSecond: 1, burst: 2 } });
+    try {
+      const statuses = [];
+      for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3'])
+        statuses.push(
+          (await fetch(`${s.url}/webhooks/vapi/a`, { method: 'POST', headers: { 'x-forwarded-for': ip } }))
+            .status,
+        );
+      assert.deepEqual(statuses, [401, 401, 429]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('refuses codec requests that are not application/json with 415', async () => {
+    const s = await serve();
+    try {
+      const res = await fetch(`${s.url}/codec/decode`, {
+        method: 'POST',
+        headers: { ...auth(), 'content-type': 'text/plain' },
+        body: JSON.stringify({ payloads: [] }),
+      });
+      assert.equal(res.status, 415);
+      const body = (await res.json()) as { error: string; details: { field: string }[] };
+      assert.match(body.error, /application\/json/);
+      assert.equal(body.details[0].field, 'content-type');
+      const json = await fetch(`${s.url}/codec/decode`, {
+        method: 'POST',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        body: JSON.stringify({ payloads: [] }),
+      });
+      assert.equal(json.status, 200);
     } finally {
       await s.close();
     }

@@ -224,6 +224,18 @@ describe('Twilio voice status callbacks', () => {
     await notStarted(callIdOf(10));
   });
 
+  it('refuses a body that is neither form-encoded nor JSON with 415, starting nothing', async () => {
+    const params = withSid(busy, 12);
+    const res = await h.api('POST', statusPath, new URLSearchParams(params).toString(), {
+      'content-type': 'text/plain',
+      'x-twilio-signature': twilioSignature(TOKEN, `${h.url}${statusPath}`),
+    });
+    assert.equal(res.status, 415);
+    assert.match(res.body.error, /application\/x-www-form-urlencoded/);
+    assert.equal(res.body.details[0].field, 'content-type');
+    await notStarted(callIdOf(12));
+  });
+
   it('produces the same call record as the same call sent through the generic events API', async () => {
     for (const params of inbound) await callback(withSid(params, 11));
     const fromTwilio = await record(callIdOf(11));

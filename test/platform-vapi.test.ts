@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_WEBHOOK_BODY_BYTES } from '../src/config/env';
 import type { CallRecord } from '../src/shared/types';
 import { lookupOrderAction, startCustomerApi } from './support/customer-api';
 import { startGate } from './support/gate';
@@ -368,6 +369,67 @@ describe('Vapi server messages', () => {
       const r = await record(`vapi-${callId}`);
       assert.equal(r.lastStatus, 'ended');
       assert.equal(r.endReason, 'customer-ended-call');
+    });
+  });
+  describe('webhook bodies', () => {
+    /** An end-of-call report for an hour-long call: a turn every 3 seconds, as Vapi lists them twice and as text. */
+    function hourLongReport(callId: string) {
+      const body = fixture('end-of-call-report', callId);
+      const report = body.message;
+      const messages = Array.from({ length: 1200 }, (_, i) => ({
+        role: i % 2 ? 'user' : 'bot',
+        message: `Turn ${i}: ${i % 2 ? 'and what about the delivery window for that order' : 'let me check the delivery window for you'}.`,
+        time: STARTED + i * 3000,
+        endTime: STARTED + i * 3000 + 2500,
+        secondsFromStart: i * 3,
+        duration: 2500,
+      }));
+      report.artifact.messages = messages;
+      report.artifact.messagesOpenAIFormatted = messages.map((m) => ({
+        role: m.role === 'bot' ? 'assistant' : 'user',
+        content: m.message,
+      }));
+      report.artifact.transcript = messages
+        .map((m) => `${m.role === 'bot' ? 'AI' : 'User'}: ${m.message}`)
+        .join('\n');
+      report.endedAt = new Date(STARTED + 3600 * 1000).toISOString();
+      return body;
+    }
+
+    it("accepts an hour-long call's end-of-call report, far over the API's body limit", async () => {
+      const callId = uniqueCallId('long');
+      const body = hourLongReport(callId);
+      assert.ok(JSON.stringify(body).length > 256 * 1024, 'the report is larger than the API accepts');
+      const res = await post(body);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const r = await record(`vapi-${callId}`);
+      assert.equal(r.transcript.length, 1200);
+      assert.equal(r.transcript[1199].text.startsWith('Turn 1199:'), true);
+    });
+
+    it('refuses a body over CALLFLOW_WEBHOOK_BODY_LIMIT with 413 and says so, starting nothing', async () => {
+      const callId = uniqueCallId('huge');
+      const body = fixture('end-of-call-report', callId);
+      body.message.artifact.transcript = 'x'.repeat(DEFAULT_WEBHOOK_BODY_BYTES);
+      const res = await post(body);
+      assert.equal(res.status, 413);
+      assert.match(res.body.error, /larger than the 8 MB limit/);
+      assert.match(res.body.details[0].message, /CALLFLOW_WEBHOOK_BODY_LIMIT/);
+      assert.equal(await exists(callId), false);
+    });
+
+    it('refuses a body that is not application/json with 415 naming the expected type', async () => {
+      const callId = uniqueCallId('form');
+      const raw = JSON.stringify(fixture('status-update-in-progress', callId));
+      const res = await h.api('POST', '/webhooks/vapi/acme', raw, {
+        authorization: '',
+        'content-type': 'text/plain',
+        ...vapiSignatureHeaders(raw, SECRET, NOW),
+      });
+      assert.equal(res.status, 415);
+      assert.match(res.body.error, /application\/json/);
+      assert.equal(res.body.details[0].field, 'content-type');
+      assert.equal(await exists(callId), false);
     });
   });
 });

@@ -12,6 +12,8 @@ export interface ServiceSettings {
   dataDir: string;
   agentPaths: string[];
   maxBodyBytes: number;
+  /** Voice platforms' webhooks (CALLFLOW_WEBHOOK_BODY_LIMIT): a long call's end-of-call report is megabytes. */
+  webhookBodyBytes: number;
   /** Payload codec keys, `id:<base64 32 bytes>,...` (the first encrypts); see src/temporal/codec.ts. */
   codecKeys?: string;
   /** Browser origins (the Temporal UI) allowed to call the codec endpoint; npm start adds the dev server's UI. */
@@ -20,6 +22,10 @@ export interface ServiceSettings {
   codecCookieSameSite: 'Strict' | 'None';
   /** Per-token rate limit on the public API (CALLFLOW_RATE_LIMIT="<per second>[,<burst>]", or "off"). */
   rateLimit?: { perSecond: number; burst: number };
+  /** Per client address on /webhooks, /twilio and /codec (CALLFLOW_IP_RATE_LIMIT, same format, default 200,400). */
+  clientRateLimit?: { perSecond: number; burst: number };
+  /** Express's `trust proxy` (CALLFLOW_TRUST_PROXY): which proxies' X-Forwarded-For names the client address. */
+  trustProxy: boolean | number | string;
   /** Bearer token for the ingress's `/metrics` (CALLFLOW_METRICS_TOKEN); the API token when unset. */
   metricsToken?: string;
   /** `host:port` the worker serves Temporal's and callflow's Prometheus metrics on (CALLFLOW_WORKER_METRICS_ADDRESS). */
@@ -44,6 +50,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSetti
     dataDir: path.resolve(env.CALLFLOW_DATA_DIR || '.data'),
     agentPaths: (env.CALLFLOW_AGENTS || 'agents').split(',').map((p) => path.resolve(p.trim())),
     maxBodyBytes: Number(env.CALLFLOW_MAX_BODY_BYTES ?? 256 * 1024),
+    webhookBodyBytes: parseBytes(env.CALLFLOW_WEBHOOK_BODY_LIMIT, DEFAULT_WEBHOOK_BODY_BYTES),
     codecKeys: env.CALLFLOW_CODEC_KEYS || undefined,
     codecOrigins: (env.CALLFLOW_CODEC_ORIGINS ?? '')
       .split(',')
@@ -51,6 +58,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSetti
       .filter(Boolean),
     codecCookieSameSite: env.CALLFLOW_CODEC_COOKIE_SAMESITE?.toLowerCase() === 'none' ? 'None' : 'Strict',
     rateLimit: parseRateLimit(env.CALLFLOW_RATE_LIMIT),
+    clientRateLimit: parseRateLimit(env.CALLFLOW_IP_RATE_LIMIT, 'CALLFLOW_IP_RATE_LIMIT', '200,400'),
+    trustProxy: parseTrustProxy(env.CALLFLOW_TRUST_PROXY),
     metricsToken: env.CALLFLOW_METRICS_TOKEN || undefined,
     workerMetricsAddress: env.CALLFLOW_WORKER_METRICS_ADDRESS || undefined,
     shutdownGraceMs: parseGraceSeconds(env.CALLFLOW_SHUTDOWN_GRACE_SECONDS) * 1000,
@@ -65,12 +74,44 @@ function parseGraceSeconds(value: string | undefined): number {
   return seconds;
 }
 
-function parseRateLimit(value: string | undefined): ServiceSettings['rateLimit'] {
+function parseRateLimit(
+  value: string | undefined,
+  name = 'CALLFLOW_RATE_LIMIT',
+  fallback = '50,100',
+): ServiceSettings['rateLimit'] {
   if (value === 'off') return undefined;
-  const [rate, burst] = (value || '50,100').split(',').map((v) => Number(v.trim()));
+  const [rate, burst] = (value || fallback).split(',').map((v) => Number(v.trim()));
   if (!(rate > 0) || (burst !== undefined && !(burst >= 1)))
-    throw new Error(`CALLFLOW_RATE_LIMIT must be "<requests per second>[,<burst>]" or "off", got "${value}"`);
+    throw new Error(`${name} must be "<requests per second>[,<burst>]" or "off", got "${value}"`);
   return { perSecond: rate, burst: burst ?? Math.max(1, Math.ceil(rate * 2)) };
+}
+
+/**
+ * Retell's call_ended carries the transcript three times, with word timings: about 12 KB for 16 seconds, so near
+ * 3 MB for an hour. Vapi's end-of-call report is smaller. 8 MB leaves room for both.
+ */
+export const DEFAULT_WEBHOOK_BODY_BYTES = 8 * 1024 * 1024;
+
+/** Bytes, or a number with a kb / mb suffix. */
+function parseBytes(value: string | undefined, fallback: number): number {
+  if (!value) return fallback;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb)?\s*$/i.exec(value);
+  const bytes = m
+    ? Number(m[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[(m[2] ?? 'b').toLowerCase() as 'b']
+    : NaN;
+  if (!(bytes >= 1024))
+    throw new Error(
+      `CALLFLOW_WEBHOOK_BODY_LIMIT must be a size like "8mb", "512kb" or bytes, got "${value}"`,
+    );
+  return Math.floor(bytes);
+}
+
+/** "true", a hop count, or Express's list of trusted addresses ("loopback", "10.0.0.0/8, uniquelocal"). */
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  const v = value?.trim();
+  if (!v || v === 'false') return false;
+  if (v === 'true') return true;
+  return /^\d+$/.test(v) ? Number(v) : v;
 }
 
 /** TLS and API-key settings for a remote cluster or Temporal Cloud. */

@@ -5,7 +5,7 @@ import { httpServerSpans } from '../observability/tracing';
 import { YAML_ROUTES, YAML_TYPES } from './agent-files-api';
 import { requireBearer } from './bearer';
 import type { CallGateway } from './call-gateway';
-import { type RateLimit, rateLimiter, securityHeaders } from './hardening';
+import { bearerWithRateLimit, clientRateLimit, type RateLimit, securityHeaders } from './hardening';
 import { errorHandler, HttpError, validationError } from './http-error';
 import { openApiDocument } from './openapi';
 import { actionBodySchema, callIdSchema, eventsBodySchema } from './schemas';
@@ -29,8 +29,12 @@ export interface IngressOptions {
   dashboard?: express.Router;
   /** The agent store's API and the call log under /v1 (./agents-api.ts). */
   agentsApi?: express.Router;
-  /** Per-token rate limit on /v1; unlimited when omitted. */
+  /** Per-token rate limit on /v1 (per client address for requests without the right token); unlimited when omitted. */
   rateLimit?: RateLimit;
+  /** Per client address on the routes that authenticate themselves (/webhooks, /twilio, /codec). */
+  clientRateLimit?: RateLimit;
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For gives the client address (default: none). */
+  trustProxy?: boolean | number | string;
   /** Prometheus metrics: every request is counted, and `GET /metrics` serves them (../observability/metrics.ts). */
   metrics?: IngressMetrics;
   /** Bearer token for `/metrics`; the API token when omitted. */
@@ -42,6 +46,7 @@ export interface IngressOptions {
 export function createIngress(opts: IngressOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', opts.trustProxy ?? false);
   app.use(securityHeaders);
   if (opts.traceRequests) app.use(httpServerSpans);
   if (opts.metrics) {
@@ -55,9 +60,10 @@ export function createIngress(opts: IngressOptions): express.Express {
     res.json(openApiDocument());
   });
   if (opts.extraRoutes) app.use(opts.extraRoutes);
-  if (opts.twilioRoutes) app.use('/twilio', opts.twilioRoutes);
-  if (opts.platformRoutes) app.use('/webhooks', opts.platformRoutes);
-  if (opts.codecRoutes) app.use('/codec', opts.codecRoutes);
+  const perClient = opts.clientRateLimit ? [clientRateLimit(opts.clientRateLimit)] : [];
+  if (opts.twilioRoutes) app.use('/twilio', ...perClient, opts.twilioRoutes);
+  if (opts.platformRoutes) app.use('/webhooks', ...perClient, opts.platformRoutes);
+  if (opts.codecRoutes) app.use('/codec', ...perClient, opts.codecRoutes);
   if (opts.dashboard) app.use('/dashboard', opts.dashboard);
 
   const feed = opts.calendarFeed;
@@ -81,8 +87,7 @@ export function createIngress(opts: IngressOptions): express.Express {
   }
 
   const api = express.Router();
-  if (opts.rateLimit) api.use(rateLimiter(opts.rateLimit));
-  api.use(requireBearer(opts.apiToken));
+  api.use(opts.rateLimit ? bearerWithRateLimit(opts.apiToken, opts.rateLimit) : requireBearer(opts.apiToken));
   api.use(requireJsonOnWrites);
   api.use(express.json({ limit: opts.maxBodyBytes, strict: true }));
   api.use(express.text({ type: YAML_TYPES, limit: opts.maxBodyBytes }));
@@ -129,7 +134,11 @@ export function createIngress(opts: IngressOptions): express.Express {
   });
 
   app.use('/v1', api);
-  app.use((_req, _res, next) => next(new HttpError(404, 'no such endpoint')));
+  app.use((req, _res, next) =>
+    next(
+      new HttpError(404, 'no such endpoint', [{ field: '(path)', message: `no ${req.method} route here` }]),
+    ),
+  );
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     res.locals.log = opts.log;
     errorHandler(err, req, res, next);

@@ -95,10 +95,17 @@ export function codecServer(opts: CodecServerOptions): express.Router {
       ]);
     next();
   };
+  // The codec protocol is JSON both ways, and a browser can't send application/json cross-site without a preflight.
   const body = express.json({ limit: MAX_BODY, type: () => true });
+  const json = (req: Request, _res: Response, next: NextFunction) => {
+    if (req.is('application/json')) return next();
+    throw new HttpError(415, 'codec requests must be sent as application/json', [
+      { field: 'content-type', message: 'must be application/json' },
+    ]);
+  };
 
   for (const op of ['encode', 'decode'] as const) {
-    router.post([`/${op}`, `/:namespace/${op}`], authenticated, namespace, body, async (req, res) => {
+    router.post([`/${op}`, `/:namespace/${op}`], authenticated, namespace, json, body, async (req, res) => {
       const parsed = payloadsSchema.safeParse(req.body ?? {});
       if (!parsed.success) throw validationError(parsed.error);
       const payloads = parsed.data.payloads.map(fromJson);

@@ -1,10 +1,12 @@
 /**
- * What every ingress response and request gets regardless of route: security headers, a per-token rate limit
- * on the public API, and server-side timeouts so a slow client can't hold connections open.
+ * What every ingress response and request gets regardless of route: security headers, rate limits (per token on
+ * the public API, per client address for requests without a valid token and on the self-authenticating routes),
+ * and server-side timeouts so a slow client can't hold connections open.
  */
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import { requireBearer } from './bearer';
 import { HttpError } from './http-error';
 
 /** JSON API responses: nothing may sniff, frame, cache or load anything from them. */
@@ -20,47 +22,99 @@ export function securityHeaders(_req: Request, res: Response, next: NextFunction
 }
 
 export interface RateLimit {
-  /** Requests a token may make per second on average. */
+  /** Requests a token (or a client address) may make per second on average. */
   perSecond: number;
-  /** Requests a token may make at once before the rate applies. */
+  /** Requests it may make at once before the rate applies. */
   burst: number;
 }
 
 /**
- * A token bucket per bearer token (per client address for requests without one). In memory, per ingress
- * process: with N replicas behind a balancer a token gets up to N times the rate.
+ * Token buckets by key. In memory, per ingress process: with N replicas behind a balancer a key gets up to N times
+ * the rate.
  */
-export function rateLimiter(limit: RateLimit, now: () => number = Date.now) {
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const header = req.get('authorization') ?? '';
-    // Keyed by a hash so the map never holds a token itself.
-    const key = header
-      ? `t:${createHash('sha256').update(header).digest('base64url')}`
-      : `a:${req.socket.remoteAddress}`;
-    const t = now();
-    const bucket = buckets.get(key) ?? { tokens: limit.burst, at: t };
-    bucket.tokens = Math.min(limit.burst, bucket.tokens + ((t - bucket.at) / 1000) * limit.perSecond);
+export class RateBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    readonly limit: RateLimit,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes one request from `key`'s bucket; when it is empty, the seconds until it has one again. */
+  take(key: string): number | undefined {
+    const { perSecond, burst } = this.limit;
+    const t = this.now();
+    const bucket = this.buckets.get(key) ?? { tokens: burst, at: t };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((t - bucket.at) / 1000) * perSecond);
     bucket.at = t;
-    buckets.set(key, bucket);
-    if (buckets.size > 10_000) evictFull(buckets, limit.burst);
+    this.buckets.set(key, bucket);
+    if (this.buckets.size > 10_000) this.evictFull();
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
+      return undefined;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond));
+  }
+
+  private evictFull(): void {
+    for (const [key, bucket] of this.buckets)
+      if (bucket.tokens >= this.limit.burst - 1) this.buckets.delete(key);
+  }
+}
+
+/**
+ * The public API's guard: the bearer token is checked first, and a request carrying the right one is limited by
+ * that token. Any other request is limited by its client address (`req.ip`, which follows the app's `trust proxy`
+ * setting) before it gets its 401, so inventing tokens buys no fresh burst, and a flood of wrong tokens leaves
+ * the right one's bucket alone.
+ */
+export function bearerWithRateLimit(
+  token: string | undefined,
+  limit: RateLimit,
+  now: () => number = Date.now,
+) {
+  const check = requireBearer(token);
+  const byToken = new RateBuckets(limit, now);
+  const byClient = new RateBuckets(limit, now);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    check(req, res, (refused?: unknown) => {
+      // Keyed by a hash so the map never holds a token itself.
+      const wait = refused
+        ? byClient.take(req.ip ?? req.socket.remoteAddress ?? '')
+        : byToken.take(
+            createHash('sha256')
+              .update(req.get('authorization') ?? '')
+              .digest('base64url'),
+          );
+      if (wait === undefined) return next(refused);
+      res.set('Retry-After', String(wait));
+      next(
+        refused
+          ? tooMany(`too many requests without a valid token: at most ${limit.perSecond}/s per client`, wait)
+          : tooMany(`too many requests: at most ${limit.perSecond}/s per token`, wait),
+      );
+    });
+  };
+}
+
+/** Per client address, for routes that authenticate requests themselves (signed webhooks, the codec). */
+export function clientRateLimit(limit: RateLimit, now: () => number = Date.now) {
+  const buckets = new RateBuckets(limit, now);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const wait = buckets.take(req.ip ?? req.socket.remoteAddress ?? '');
+    if (wait === undefined) {
       next();
       return;
     }
-    const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond));
-    res.set('Retry-After', String(retryAfter));
+    res.set('Retry-After', String(wait));
     next(
-      new HttpError(429, `too many requests: at most ${limit.perSecond}/s per token`, [
-        { field: 'authorization', message: `rate limited; retry after ${retryAfter} s` },
-      ]),
+      tooMany(`too many requests: at most ${limit.perSecond}/s per client address`, wait, '(client address)'),
     );
   };
 }
 
-function evictFull(buckets: Map<string, { tokens: number }>, burst: number): void {
-  for (const [key, bucket] of buckets) if (bucket.tokens >= burst - 1) buckets.delete(key);
+function tooMany(message: string, retryAfter: number, field = 'authorization'): HttpError {
+  return new HttpError(429, message, [{ field, message: `rate limited; retry after ${retryAfter} s` }]);
 }
 
 /** Slow-loris protection and an upper bound on any request's life; tool calls wait for the action, so generous. */

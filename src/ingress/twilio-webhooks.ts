@@ -51,6 +51,7 @@ const CALL_STATUSES = new Set([
 
 export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
   const router = express.Router();
+  router.use(formOrJson);
   router.use(express.urlencoded({ extended: false, limit: '64kb' }));
   // Raw bytes for JSON: the bodySHA256 in the signed URL is over the body exactly as sent.
   router.use(express.raw({ type: 'application/json', limit: '64kb' }));
@@ -274,6 +275,21 @@ async function deliverVoiceStatus(
   }
   // A callback for a call that has already finished is not Twilio's problem to retry.
   await deliverEvents(gateway, callId, events, start);
+}
+
+/** Twilio posts its callbacks form-encoded, or JSON signed through bodySHA256. */
+function formOrJson(req: Request, _res: Response, next: NextFunction): void {
+  if (req.is(['application/x-www-form-urlencoded', 'application/json'])) {
+    next();
+    return;
+  }
+  next(
+    new HttpError(
+      415,
+      'Twilio webhooks must be sent as application/x-www-form-urlencoded (or application/json)',
+      [{ field: 'content-type', message: 'must be application/x-www-form-urlencoded or application/json' }],
+    ),
+  );
 }
 
 /** The auth tokens a request may be signed with; [] when that source has none. */

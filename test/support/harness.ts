@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/action-type';
 import type { AgentConfig } from '../../src/config/agent-schema';
+import { DEFAULT_WEBHOOK_BODY_BYTES } from '../../src/config/env';
 import { parseAgent } from '../../src/config/load-agents';
 import { dashboardRoutes } from '../../src/dashboard/router';
 import { openAgentsApi } from '../../src/ingress/agents-api';
@@ -13,6 +14,7 @@ import { platformWebhooks } from '../../src/ingress/platforms/router';
 import { twilioWebhooks } from '../../src/ingress/twilio-webhooks';
 import { BuiltinCalendar, toICalendar } from '../../src/integrations/calendar/builtin';
 import { createLogger, type Logger } from '../../src/observability/logger';
+import { createIngressMetrics } from '../../src/observability/metrics';
 import { OptOutList } from '../../src/store/opt-outs';
 import { RecordSealer } from '../../src/store/sealing';
 import { openStore, type Store } from '../../src/store/store';
@@ -54,6 +56,8 @@ export interface HarnessOptions {
   now?: () => number;
   /** Mounts Twilio's webhooks, verified with this auth token against the harness's own URL. */
   twilioAuthToken?: string;
+  /** Voice-platform webhook body limit (default: the service's, CALLFLOW_WEBHOOK_BODY_LIMIT's default). */
+  webhookBodyBytes?: number;
   /** Mounts Twilio's webhooks without a fallback auth token: only agents' own (`platforms.twilio`, from `env`). */
   twilioAgentTokensOnly?: boolean;
   /** Logger for the ingress and the worker's activities (default: quiet). */
@@ -64,6 +68,8 @@ export interface HarnessOptions {
   storeAgents?: boolean;
   /** The Temporal UI base URL the dashboard links calls to. */
   temporalUiUrl?: string;
+  /** Serves Prometheus metrics at /metrics (behind the API token), as the service does. */
+  metrics?: boolean;
 }
 
 export const TEST_TOKEN = 'test-token-0123456789';
@@ -136,6 +142,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         })
       : undefined,
     calendarFeed: async (id) => toICalendar(id, await calendar.events(id)),
+    metrics: opts.metrics ? createIngressMetrics({ defaultMetrics: false }) : undefined,
     gateway,
     apiToken: TEST_TOKEN,
     maxBodyBytes: 64 * 1024,
@@ -145,7 +152,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       gateway,
       adapters: platformAdapters,
       publicUrl: url,
-      maxBodyBytes: 64 * 1024,
+      maxBodyBytes: opts.webhookBodyBytes ?? DEFAULT_WEBHOOK_BODY_BYTES,
       log: opts.log ?? quietLog,
       env: opts.env,
       now: opts.now,

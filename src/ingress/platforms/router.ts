@@ -14,6 +14,7 @@ export interface PlatformWebhookOptions {
   adapters: PlatformAdapter[];
   /** Where the platforms reach this service (CALLFLOW_PUBLIC_URL), for URL-signing schemes behind a proxy. */
   publicUrl?: string;
+  /** CALLFLOW_WEBHOOK_BODY_LIMIT: larger than the API's, since a long call's final webhook carries all of it. */
   maxBodyBytes: number;
   log: Logger;
   env?: NodeJS.ProcessEnv;
@@ -70,9 +71,35 @@ export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
 
   // Raw bytes: signatures are over the body exactly as sent, so nothing may parse it first.
   const raw = express.raw({ type: () => true, limit: opts.maxBodyBytes });
-  router.post('/:platform/:agentId', raw, handle);
-  router.post('/:platform/:agentId/*rest', raw, handle);
+  const body = (req: Request, res: express.Response, next: express.NextFunction) =>
+    raw(req, res, (err?: unknown) => next(tooLarge(err, opts.maxBodyBytes)));
+  router.post('/:platform/:agentId', requireJson, body, handle);
+  router.post('/:platform/:agentId/*rest', requireJson, body, handle);
   return router;
+}
+
+/** Every platform posts JSON; anything else is not a webhook of theirs. */
+function requireJson(req: Request, _res: express.Response, next: express.NextFunction): void {
+  if (req.is('application/json')) {
+    next();
+    return;
+  }
+  next(
+    new HttpError(415, 'voice-platform webhooks must be sent as application/json', [
+      { field: 'content-type', message: 'must be application/json' },
+    ]),
+  );
+}
+
+function tooLarge(err: unknown, limit: number): unknown {
+  if ((err as { type?: string } | undefined)?.type !== 'entity.too.large') return err;
+  const mb = Math.round((limit / (1024 * 1024)) * 10) / 10;
+  return new HttpError(413, `webhook body is larger than the ${mb} MB limit`, [
+    {
+      field: '(body)',
+      message: `at most ${limit} bytes; raise CALLFLOW_WEBHOOK_BODY_LIMIT for longer calls`,
+    },
+  ]);
 }
 
 function agentFor(gateway: CallGateway, agentId: string): AgentConfig {
