@@ -40,6 +40,9 @@ describe('dashboard Settings tab (in Chromium)', () => {
   const target = (name: string) => page.getByRole('group', { name: `Transfer target ${name}`, exact: true });
   const newTarget = () => page.getByRole('group', { name: 'New transfer target', exact: true });
   const calendarCard = () => page.getByRole('group', { name: 'Calendar', exact: true });
+  const numbersCard = () => page.getByRole('group', { name: 'Phone numbers', exact: true });
+  const crmCard = () => page.getByRole('group', { name: 'CRM', exact: true });
+  const dialog = () => page.locator('dialog[open]');
   const latest = async () => (await h.api('GET', `/v1/agents/${AGENT}`)).body;
   const shot = (name: string, part: Locator) =>
     part.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
@@ -306,5 +309,125 @@ describe('dashboard Settings tab (in Chromium)', () => {
     const saved = (await latest()).agent;
     assert.deepEqual(saved.secrets, ['CRM_TOKEN', 'LOOKUP_KEY']);
     assert.deepEqual(saved.platforms, { retell: { secrets: ['RETELL_API_KEY'] } });
+  });
+  it("edits the phone numbers, and lists the numbers the transfer targets dial, masked, as they're edited", async () => {
+    const card = numbersCard();
+    await card.getByLabel('Telephony provider').selectOption('twilio');
+    await card.getByLabel('SMS sending number').fill('+14155550177');
+    await card.getByLabel('Agent TwiML URL').fill('https://agent.example.com/twiml');
+    await card.getByLabel('Hold music URL').fill('https://agent.example.com/hold.mp3');
+    const dialled = card.getByRole('table', { name: 'Numbers the transfer targets dial' });
+    const rows = async () =>
+      dialled
+        .locator('tbody tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => [...tr.children].map((cell) => (cell.textContent ?? '').trim())),
+        );
+    assert.deepEqual(await rows(), [
+      ['sales', '***0100', 'default (TWILIO_FROM_NUMBER)', 'cold'],
+      ['helpdesk', 'sip:desk@pbx.example.com', 'default (TWILIO_FROM_NUMBER)', 'warm'],
+    ]);
+    // The list follows the Transfer targets form before anything is saved.
+    await target('sales').getByRole('textbox', { name: 'Phone number' }).fill('+14155550166');
+    await eventually(
+      async () => ((await rows())[0]?.[1] === '***0166' ? true : undefined),
+      10_000,
+      'the new number, masked, in the list',
+    );
+    assert.doesNotMatch((await dialled.textContent()) ?? '', /4155550166/);
+    await shot('phone-numbers', card);
+    await save(7);
+    const saved = (await latest()).agent;
+    assert.deepEqual(saved.telephony, {
+      provider: 'twilio',
+      smsFrom: '+14155550177',
+      agentTwimlUrl: 'https://agent.example.com/twiml',
+      holdMusicUrl: 'https://agent.example.com/hold.mp3',
+    });
+    assert.equal(saved.transferTargets.sales.number, '+14155550166');
+    assert.equal(await numbersCard().getByLabel('SMS sending number').inputValue(), '+14155550177');
+  });
+
+  it('offers to add a CRM log when the After Call stage has none: the picker opens with crm_log chosen', async () => {
+    const card = crmCard();
+    await card.getByText(/no crm_log action in the After Call stage/).waitFor();
+    await card.getByRole('button', { name: '+ Add a CRM log to After Call' }).click();
+    await dialog().getByRole('heading', { name: 'Add Action After Call' }).waitFor();
+    assert.equal(
+      await dialog()
+        .getByRole('radio', { name: /^crm_log/ })
+        .isChecked(),
+      true,
+    );
+    await dialog().getByRole('button', { name: 'Next' }).click();
+    await dialog()
+      .getByRole('heading', { name: /^Add crm_log/ })
+      .waitFor();
+    await dialog().getByRole('textbox', { name: 'id', exact: true }).fill('file_call');
+    await dialog()
+      .getByLabel(/^provider/)
+      .selectOption('hubspot');
+    await dialog()
+      .getByRole('group', { name: 'contact' })
+      .getByLabel(/^email/)
+      .fill('{{data.email?}}');
+    await dialog()
+      .getByLabel(/^properties/)
+      .fill('{"hs_lead_status": "{{call.disposition}}", "budget": "{{data.budget?}}"}');
+    await dialog().getByRole('button', { name: 'Add to list' }).click();
+    await page.locator('li.action[data-id="file_call"]').waitFor();
+    assert.equal(new URL(page.url()).hash, `#/agents/${AGENT}/actions`, 'the request left the address');
+    const saveActions = page.getByRole('button', { name: 'Save', exact: true });
+    await eventually(async () => ((await saveActions.isEnabled()) ? true : undefined), 30_000, 'Save');
+    await saveActions.click();
+    await page.getByText('Saved as version 8.').waitFor();
+    const saved = (await latest()).agent.actions.afterCall;
+    assert.deepEqual(saved, [
+      {
+        id: 'file_call',
+        type: 'crm_log',
+        provider: 'hubspot',
+        contact: { email: '{{data.email?}}' },
+        properties: { hs_lead_status: '{{call.disposition}}', budget: '{{data.budget?}}' },
+      },
+    ]);
+  });
+
+  it("shows each crm_log's provider, contact and property mapping, and opens its editor on the Actions tab", async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const log = crmCard().getByRole('region', { name: /^file_call/ });
+    await log.waitFor();
+    assert.match((await log.locator('dl').textContent()) ?? '', /ProviderHubSpot.*HUBSPOT_ACCESS_TOKEN/);
+    const mapping = async (name: string) =>
+      log
+        .getByRole('table', { name })
+        .locator('tbody tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => [...tr.children].map((cell) => (cell.textContent ?? '').trim())),
+        );
+    // The phone the contact is found by is the action type's default.
+    assert.deepEqual(await mapping('Contact mapping of file_call'), [
+      ['Phone', '{{call.customer}}'],
+      ['Email', '{{data.email?}}'],
+    ]);
+    assert.deepEqual(await mapping('Property mapping of file_call'), [
+      ['hs_lead_status', '{{call.disposition}}'],
+      ['budget', '{{data.budget?}}'],
+    ]);
+    await shot('crm', crmCard());
+
+    await log.getByRole('button', { name: 'Edit file_call in Actions' }).click();
+    await dialog()
+      .getByRole('heading', { name: /^Edit file_call/ })
+      .waitFor();
+    assert.equal(
+      await dialog()
+        .getByLabel(/^provider/)
+        .inputValue(),
+      'hubspot',
+    );
+    await dialog().getByRole('button', { name: 'Cancel' }).click();
+    await dialog().waitFor({ state: 'detached' });
+    assert.equal(new URL(page.url()).hash, `#/agents/${AGENT}/actions`);
   });
 });

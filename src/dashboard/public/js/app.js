@@ -8,9 +8,9 @@ const main = document.getElementById('main');
 const logout = document.getElementById('logout');
 let deployment = null;
 
-/** Hash routes, so the static shell is one file and every page can be bookmarked. */
+/** Hash routes, so the static shell is one file and every page can be bookmarked; `?…` is the page's own. */
 function route() {
-  const path = location.hash.replace(/^#/, '') || '/agents';
+  const path = location.hash.replace(/^#/, '').split('?')[0] || '/agents';
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   return parts;
 }

@@ -19,8 +19,9 @@ const BASE_KEYS = new Set([
 
 /**
  * Opens the editor for the action at `index` of `draft.actions[stage]`, or for a new one of type `typeName`
- * (without a known type, the type is picked first). Types are GET /v1/action-types' `types`. Apply or Add
- * writes the action into `draft`, then calls `onApplied(action, message)` with what to announce.
+ * (without a known type, the type is picked first, `preselect` chosen when the stage allows it). Types are
+ * GET /v1/action-types' `types`. Apply or Add writes the action into `draft`, then calls
+ * `onApplied(action, message)` with what to announce.
  */
 export function openActionEditor(opts) {
   const { agentId, draft, types, stage, index, typeName, onApplied } = opts;
@@ -119,8 +120,9 @@ export function openActionEditor(opts) {
 }
 
 function pickType(opts, dialog, close) {
-  const { types, stage } = opts;
+  const { types, stage, preselect } = opts;
   const available = types.filter((t) => !t.stages || t.stages.includes(stage));
+  const chosen = available.some((t) => t.type === preselect) ? preselect : available[0]?.type;
   const name = `type-${stage}`;
   const form = h(
     'form',
@@ -143,11 +145,11 @@ function pickType(opts, dialog, close) {
       'fieldset',
       { class: 'type-picker' },
       h('legend', {}, 'Action type'),
-      available.map((t, i) =>
+      available.map((t) =>
         h(
           'label',
           { class: 'type-option' },
-          h('input', { type: 'radio', name, value: t.type, checked: i === 0 || undefined }),
+          h('input', { type: 'radio', name, value: t.type, checked: t.type === chosen || undefined }),
           h('span', {}, h('strong', {}, t.type), h('span', { class: 'hint' }, t.description)),
         ),
       ),

@@ -285,13 +285,14 @@ export async function renderActionsTab({ panel, stored, reload }) {
 
   const problemsIn = (stage) => state.problems.filter((p) => locate(p)?.stage === stage).length;
 
-  function openEditor(stage, index) {
+  function openEditor(stage, index, preselect) {
     openActionEditor({
       agentId: stored.agent.id,
       draft: state.draft,
       types,
       stage,
       index,
+      preselect,
       onApplied: (action, message) =>
         change(message).then(() =>
           lists[stage].querySelector(`li[data-id="${CSS.escape(action.id)}"]`)?.focus(),
@@ -331,6 +332,29 @@ export async function renderActionsTab({ panel, stored, reload }) {
     ),
   );
   refresh();
+  openRequestedEditor(openEditor, state.draft);
+}
+
+/**
+ * Other tabs link here to one action's editor (`?edit=<id>`) or to the type picker of a stage (`?add=<stage>`,
+ * with `&type=` to preselect). The request is dropped from the address once opened, so a save or a reload of the
+ * tab doesn't open it again.
+ */
+function openRequestedEditor(openEditor, draft) {
+  const [page, query] = location.hash.split('?');
+  if (!query) return;
+  history.replaceState(null, '', page);
+  const wanted = new URLSearchParams(query);
+  const edit = wanted.get('edit');
+  const add = wanted.get('add');
+  if (edit) {
+    for (const [stage] of STAGES) {
+      const index = draft.actions[stage].findIndex((a) => a.id === edit);
+      if (index >= 0) return openEditor(stage, index);
+    }
+  } else if (STAGES.some(([stage]) => stage === add)) {
+    openEditor(add, undefined, wanted.get('type') ?? undefined);
+  }
 }
 
 /** Where a problem's field points: `actions.afterCall[1].body` → the second after-call action. */

@@ -59,9 +59,10 @@ export async function renderAgentPage(ctx, agentId, tab, flash) {
     h('div', { role: 'status' }, flash ? h('p', { class: 'ok' }, flash) : null),
     panel,
   );
-  const here = location.hash;
-  // Re-renders this tab after a save, unless the user has gone elsewhere meanwhile.
+  const pageOf = (hash) => hash.split('?')[0];
+  const here = pageOf(location.hash);
+  // Re-renders this tab after a save, unless the user has gone elsewhere meanwhile (a tab may drop its `?…`).
   const reload = (message) =>
-    location.hash === here ? renderAgentPage(ctx, agentId, current[0], message) : undefined;
+    pageOf(location.hash) === here ? renderAgentPage(ctx, agentId, current[0], message) : undefined;
   await current[2]({ ...ctx, panel, stored, reload });
 }

@@ -1,20 +1,17 @@
 // The Settings tab: forms generated from the agent's JSON Schema (GET /v1/agent-schema) for the general fields,
-// transfer targets (hours, fallback chains), the calendar and the advanced settings. Every edit is checked with
+// phone numbers, transfer targets (hours, fallback chains), the calendar and the advanced settings, and what the
+// After Call stage files in the CRM (its crm_log actions, edited on the Actions tab). Every edit is checked with
 // POST /validate and each problem is shown beside the field it names; Save uses If-Match.
 import { ApiError, api, q } from '../api.js';
 import { clear, errorBox, h } from '../dom.js';
 import { calendarFields } from '../forms/calendar.js';
+import { crmSection } from '../forms/crm.js';
+import { phoneNumbersFields } from '../forms/phone-numbers.js';
 import { ProblemSlots } from '../forms/problems.js';
 import { transferTargetsFields } from '../forms/transfer-targets.js';
 import { objectFields, pick } from '../schema-form.js';
 import { referencesFor } from '../template-complete.js';
 
-const TELEPHONY_LABELS = {
-  'telephony.provider': 'Telephony',
-  'telephony.smsFrom': 'SMS sending number',
-  'telephony.agentTwimlUrl': 'Agent TwiML URL',
-  'telephony.holdMusicUrl': 'Hold music URL',
-};
 const PLATFORM_LABELS = {
   retell: 'Retell',
   vapi: 'Vapi',
@@ -86,12 +83,10 @@ export async function renderSettingsTab({ panel, stored, reload }) {
   timezone.field.append(slots.add('timezone', timezone.el, 'Time zone'));
   const agentTimezone = () => timezone.el.value.trim() || 'UTC';
 
-  const telephony = objectFields(
-    schema.properties.telephony,
-    agent.telephony,
-    { slots, labels: TELEPHONY_LABELS, templates: new Set() },
-    'telephony',
-  );
+  const telephony = phoneNumbersFields(schema.properties.telephony, agent.telephony, {
+    slots,
+    targets: agent.transferTargets,
+  });
   const targets = transferTargetsFields(schema.properties.transferTargets, agent.transferTargets, {
     references: () => referencesFor(agent, 'duringCall', -1, {}),
     timezone: agentTimezone,
@@ -125,6 +120,7 @@ export async function renderSettingsTab({ panel, stored, reload }) {
     ];
     for (const [key, part] of parts) {
       const r = part.read();
+      if (part === targets) telephony.showTargets(r.value);
       local.push(...r.problems);
       if (r.value !== undefined && (key !== 'transferTargets' || Object.keys(r.value).length))
         config[key] = r.value;
@@ -221,6 +217,16 @@ export async function renderSettingsTab({ panel, stored, reload }) {
       { class: 'card' },
       h('legend', {}, 'General'),
       h('div', { class: 'row' }, name.field, timezone.field),
+    ),
+    h(
+      'fieldset',
+      { class: 'card' },
+      h('legend', {}, 'Phone numbers'),
+      h(
+        'p',
+        { class: 'hint' },
+        'Who dials the transfers and the number texts come from. The targets’ own numbers are edited under Transfer targets.',
+      ),
       telephony.element,
     ),
     h(
@@ -235,6 +241,7 @@ export async function renderSettingsTab({ panel, stored, reload }) {
       targets.element,
     ),
     h('fieldset', { class: 'card' }, h('legend', {}, 'Calendar'), calendar.element),
+    h('fieldset', { class: 'card crm' }, h('legend', {}, 'CRM'), crmSection(stored.agent)),
     h('fieldset', { class: 'card' }, h('legend', {}, 'Advanced'), advanced.element),
     problems,
     h(
