@@ -27,7 +27,7 @@ export interface EffectCount {
 export interface TransferCounts {
   /** One per call. */
   expected: number;
-  /** Target legs Twilio dialled for a transfer. */
+  /** Target legs Twilio dialled for a transfer (duplicates and losses also count caller-leg moves). */
   seen: number;
   /** Transfers whose record says the caller reached the target. */
   reached: number;
@@ -139,13 +139,14 @@ export function verify(
   for (const callId of sightings.repeatedReturns)
     problems.push(`${callId}: the caller was sent back to the agent more than once`);
   const dialled = effects['twilio transfer: target dialled'];
+  const moved = effects['twilio transfer: caller leg moved'];
   const transfers: TransferCounts = {
     expected: dialled.expected,
     seen: dialled.seen,
     reached: 0,
     disturbed: calls.filter((c) => sightings.disturbed.has(c.callId)).length,
-    duplicates: dialled.duplicates + dialled.unexpected,
-    losses: dialled.losses,
+    duplicates: dialled.duplicates + dialled.unexpected + moved.duplicates + moved.unexpected,
+    losses: dialled.losses + moved.losses,
   };
   const lateOpening: LateOpeningCounts = {
     calls: calls.filter((c) => c.lateOpening).length,
