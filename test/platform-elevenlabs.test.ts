@@ -229,4 +229,49 @@ describe('ElevenLabs post-call webhooks', () => {
     const fromApi = await record('generic-el-compare');
     assert.deepEqual(comparableRecord(fromPlatform), comparableRecord(fromApi));
   });
+  describe('post_call_audio and call_initiation_failure', () => {
+    const cases = [
+      { name: 'post_call_audio', tamper: ['"full_audio":"SUQz', '"full_audio":"AAAA'], result: 'ignored' },
+      {
+        name: 'call_initiation_failure',
+        tamper: ['"failure_reason":"busy"', '"failure_reason":"no-answer"'],
+        result: 'accepted',
+      },
+    ] as const;
+    for (const c of cases) {
+      it(`${c.name}: refuses it tampered or stale, accepts it signed, and answers a replay alike`, async () => {
+        const id = `conv-${c.name}`;
+        const body = JSON.stringify(fixture(c.name, id));
+        assert.ok(body.includes(c.tamper[0]), 'the tampered field is in the fixture');
+        const signature = elevenLabsSignature(NEW_SECRET, body, seconds());
+        const tampered = await post(body.replace(c.tamper[0], c.tamper[1]), signature);
+        assert.equal(tampered.status, 401);
+        assert.match(tampered.body.error, /does not match/);
+        const stale = await post(body, elevenLabsSignature(NEW_SECRET, body, seconds() - 31 * 60));
+        assert.equal(stale.status, 401);
+        assert.match(stale.body.error, /too old/);
+        await notStarted(`elevenlabs-${id}`);
+
+        const first = await post(body, signature);
+        assert.equal(first.status, 200, JSON.stringify(first.body));
+        assert.equal(first.body.result, c.result);
+        const replay = await post(body, signature);
+        assert.equal(replay.status, 200);
+        assert.equal(replay.body.callId, first.body.callId);
+      });
+    }
+
+    it('a replayed call_initiation_failure leaves the one failed call as it was', async () => {
+      const body = JSON.stringify(fixture('call_initiation_failure', 'conv-failed-twice'));
+      const signature = elevenLabsSignature(NEW_SECRET, body, seconds());
+      assert.equal((await post(body, signature)).status, 200);
+      const done = await record('elevenlabs-conv-failed-twice');
+      assert.equal(done.endReason, 'busy');
+      assert.equal(done.lastStatus, 'failed');
+      const again = await post(body, signature);
+      assert.equal(again.status, 200);
+      assert.equal(again.body.result, 'call_ended');
+      assert.deepEqual(await record('elevenlabs-conv-failed-twice'), done);
+    });
+  });
 });

@@ -334,4 +334,70 @@ describe('JustCall webhooks', () => {
     assert.equal(res.status, 202);
     assert.deepEqual(comparableRecord(fromPlatform), comparableRecord(await record('generic-jc-compare')));
   });
+  describe('every call event type', () => {
+    const ALL = ['call.incoming', 'call.initiated', 'call.answered', 'call.completed', 'call.ai_voice_agent'];
+    ALL.forEach((type, i) => {
+      it(`${type}: refuses it tampered or stale, accepts it signed, and answers a replay alike`, async () => {
+        const n = 1100 + i;
+        const payload = fixture(type, n);
+        const body = JSON.stringify(payload);
+        const headers = justCallHeaders(SECRET, payload, justCallTimestamp(clock));
+        // The signature covers the stated type and URL: restating either is tampering.
+        const otherType = ALL[(i + 1) % ALL.length];
+        const retyped = await post(JSON.stringify({ ...payload, type: otherType }), headers);
+        assert.equal(retyped.status, 401);
+        assert.match(retyped.body.error, /does not match/);
+        const moved = { ...payload, webhook_url: `${endpoint()}/elsewhere` };
+        assert.equal((await post(JSON.stringify(moved), headers)).status, 401);
+        const restamped = { ...headers, 'x-justcall-request-timestamp': justCallTimestamp(clock - 1000) };
+        assert.equal((await post(body, restamped)).status, 401);
+        const stale = await send(payload, { at: clock - 11 * 60_000 });
+        assert.equal(stale.status, 401);
+        assert.match(stale.body.error, /outside the window/);
+        await notStarted(jc(n));
+
+        const first = await post(body, headers);
+        assert.equal(first.status, 200, JSON.stringify(first.body));
+        assert.equal(first.body.callId, jc(n));
+        const replay = await post(body, headers);
+        assert.equal(replay.status, 200);
+        assert.equal(replay.body.callId, jc(n));
+      });
+    });
+
+    it('call.incoming and call.initiated set the progress status without ending the call', async () => {
+      assert.equal((await send(fixture('call.incoming', 1110))).status, 200);
+      const ringing = await eventually(async () => {
+        const res = await h.api('GET', `/v1/calls/${jc(1110)}`);
+        return res.body.state?.lastStatus ? res.body.state : undefined;
+      });
+      assert.deepEqual(
+        [ringing.status, ringing.lastStatus, ringing.direction],
+        ['active', 'ringing', 'inbound'],
+      );
+      assert.equal(ringing.from, CALLER);
+
+      assert.equal((await send(fixture('call.initiated', 1111))).status, 200);
+      const dialling = await eventually(async () => {
+        const res = await h.api('GET', `/v1/calls/${jc(1111)}`);
+        return res.body.state?.lastStatus ? res.body.state : undefined;
+      });
+      assert.deepEqual(
+        [dialling.status, dialling.lastStatus, dialling.direction],
+        ['active', 'initiated', 'outbound'],
+      );
+      assert.equal(dialling.to, CALLER);
+    });
+
+    it('a late call.incoming or call.initiated for a finished call changes nothing', async () => {
+      assert.equal((await send(fixture('call.ai_voice_agent', 1112))).status, 200);
+      const done = await record(jc(1112));
+      for (const type of ['call.incoming', 'call.initiated']) {
+        const late = await send(fixture(type, 1112));
+        assert.equal(late.status, 200);
+        assert.equal(late.body.result, 'call_ended');
+      }
+      assert.deepEqual(await record(jc(1112)), done);
+    });
+  });
 });
