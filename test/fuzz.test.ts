@@ -8,13 +8,23 @@ import { readFileSync } from 'node:fs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import fc from 'fast-check';
 import YAML from 'yaml';
+import { validateSources } from '../src/agents/apply';
+import { parseAgentsText } from '../src/agents/files';
 import { PLATFORM_NAMES } from '../src/config/agent-schema';
 import { ConfigError } from '../src/config/errors';
 import { parseAgent } from '../src/config/load-agents';
+import { openApiDocument } from '../src/ingress/openapi';
 import { actionBodySchema, callIdSchema, eventsBodySchema } from '../src/ingress/schemas';
 import { callStateQuery } from '../workflows/call';
 import { lookupOrderAction, startCustomerApi } from './support/customer-api';
 import { event, type Harness, startHarness } from './support/harness';
+import {
+  type DocumentedOperation,
+  documentedOperations,
+  parameterText,
+  resolve,
+  schemaArbitrary,
+} from './support/openapi-arbitraries';
 import {
   elevenLabsSignature,
   justCallHeaders,
@@ -29,6 +39,10 @@ import { eventually } from './support/temporal';
 const SEED = Number(process.env.FUZZ_SEED ?? 20260305);
 const LIMIT = 64 * 1024; // the harness's maxBodyBytes
 const TWILIO_TOKEN = 'twilio-fuzz-token';
+const STORE_AGENT = 'fz-agent';
+type Json = Record<string, any>;
+const DOCUMENT = openApiDocument() as Json;
+const OPERATIONS = documentedOperations(DOCUMENT);
 const SECRETS = { FZ_RETELL: 'key_fuzz', FZ_VAPI: 'vapi-fuzz', FZ_JUSTCALL: 'jc-fuzz', FZ_ELEVEN: 'el-fuzz' };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -69,6 +83,19 @@ const weirdValue = fc.oneof(
   hugeText,
   deepValue,
   fc.constantFrom(null, true, -1, 0, 1e308, 2 ** 53 + 1, [], {}),
+);
+
+/** YAML that is malformed, or well-formed in ways a loader may not expect: tabs, tags, directives, an alias bomb. */
+const yamlGarbage = fc.constantFrom(
+  'id: [unclosed',
+  'a: &a ["x", "x"]\nb: &b [*a, *a, *a]\nc: &c [*b, *b, *b]\nd: [*c, *c, *c, *c]\ne: [*d, *d, *d, *d]',
+  '--- !!binary AAAA',
+  'id: a\n\tname: tab',
+  '%YAML 1.1\n---\nid: x',
+  '---\n---\n---',
+  '- 1\n- [2\n',
+  '? [a, b]\n: c',
+  'id: !!int "x"',
 );
 
 function serialize(value: unknown): string {
@@ -236,7 +263,7 @@ const badCallId = fc.oneof(
 );
 
 interface HttpCase {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
   path: string;
   headers: Record<string, string>;
   body?: string;
@@ -269,7 +296,7 @@ function segment(id: string): string {
 }
 
 /** A counterexample as fast-check reports it: bodies run to megabytes, so only their start. */
-function summarized(c: HttpCase): HttpCase {
+function summarized<T extends HttpCase>(c: T): T {
   const summary = () =>
     `${c.method} ${c.path.slice(0, 200)} ${JSON.stringify(c.headers)} body (${c.body?.length ?? 0} chars): ${(c.body ?? '').slice(0, 300)}`;
   return Object.assign(c, { [fc.toStringMethod]: summary });
@@ -301,6 +328,20 @@ describe('bad input at scale', function () {
   const refusedFresh = new Set<string>();
   let signedAccepted = 0;
 
+  /** The agent the generated /v1/agents requests read and edit; the calls' agents stay as they are. */
+  const storeAgent = (id: string, name = 'Fuzz store') => ({
+    id,
+    name,
+    network: { allowPrivate: ['127.0.0.1'] },
+    actions: {
+      duringCall: [lookupOrderAction(customer.url, { retry: { maximumAttempts: 1 } })],
+      afterCall: [
+        { id: 'note', type: 'crm_log', provider: 'dry-run' },
+        { id: 'disposition', type: 'set_disposition', codes: ['A', 'B'], default: 'A' },
+      ],
+    },
+  });
+
   const agentBase = (id: string) => ({
     id,
     name: `Fuzz ${id}`,
@@ -313,22 +354,25 @@ describe('bad input at scale', function () {
 
   before(async () => {
     customer = await startCustomerApi();
+    // Agents live in the store, so every /v1/agents route has something to read, change and refuse to change.
     h = await startHarness({
-      agents: [
-        agentBase('fuzz'),
-        {
-          ...agentBase('fuzz-hooks'),
-          platforms: {
-            retell: { secrets: ['FZ_RETELL'] },
-            vapi: { secrets: ['FZ_VAPI'] },
-            justcall: { secrets: ['FZ_JUSTCALL'] },
-            elevenlabs: { secrets: ['FZ_ELEVEN'] },
-          },
-        },
-      ],
+      agents: [],
+      storeAgents: true,
+      metrics: true,
       env: SECRETS,
       twilioAuthToken: TWILIO_TOKEN,
     });
+    const hooks = {
+      ...agentBase('fuzz-hooks'),
+      platforms: {
+        retell: { secrets: ['FZ_RETELL'] },
+        vapi: { secrets: ['FZ_VAPI'] },
+        justcall: { secrets: ['FZ_JUSTCALL'] },
+        elevenlabs: { secrets: ['FZ_ELEVEN'] },
+      },
+    };
+    for (const agent of [agentBase('fuzz'), hooks, storeAgent(STORE_AGENT)])
+      assert.equal((await h.api('POST', '/v1/agents', agent)).status, 201);
     running = fresh('running');
     completed = fresh('completed');
     const hello = event('e1', 1, { type: 'utterance', role: 'caller', text: 'Hello' });
@@ -894,7 +938,9 @@ describe('bad input at scale', function () {
             ...(signature ? { 'x-twilio-signature': signature } : {}),
           },
           body,
-          expect: signature === undefined || signing === 'wrong' ? 401 : undefined,
+          // An unknown agent has no auth token to verify with: 404 before the signature is looked at.
+          expect: unsigned && !(route.includes('{agent}') && agent === 'nobody') ? 401 : undefined,
+          refused: unsigned,
         };
       });
     await fc.assert(
@@ -904,6 +950,309 @@ describe('bad input at scale', function () {
       }),
       { numRuns: 80, seed: SEED, endOnFailure: true },
     );
+  });
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Every operation in the OpenAPI document, with requests generated from its parameters and body schemas.
+
+  /** Cases per operation: more where a body gives the generator more to vary. */
+  const runsFor = (operation: DocumentedOperation) => (operation.op.requestBody ? 50 : 25);
+  /** Cases per operation that got past authentication: the fuzz reached the route's own code. */
+  const reached: Record<string, number> = {};
+
+  /** Plausible values by parameter name, beside what the schema admits and garbage. */
+  const parameterHints: Record<string, fc.Arbitrary<string>> = {
+    id: fc.constantFrom(STORE_AGENT, STORE_AGENT, STORE_AGENT, 'nobody', 'export', 'apply'),
+    agent: fc.constantFrom(STORE_AGENT, 'fuzz', 'nobody'),
+    agentId: fc.constantFrom('fuzz-hooks', 'fuzz', 'nobody'),
+    actionId: fc.constantFrom('lookup', 'note', 'disposition', 'nope'),
+    version: fc.constantFrom('1', '2', '3', '0', '-1', '99999', '1e3', '01'),
+    position: fc.constantFrom('0', '1', '2', '99', '-1', '1.5'),
+    'If-Match': fc.constantFrom('"1"', '1', 'W/"2"', '*', '"99999"', '"x"', ''),
+    dryRun: fc.constantFrom('true', 'false', '1', '', 'maybe'),
+    limit: fc.constantFrom('1', '200', '201', '0', 'ten'),
+    disposition: fc.constantFrom('A', 'B', 'x'),
+  };
+
+  const parameterValue = (param: Json): fc.Arbitrary<string> =>
+    fc.oneof(
+      { weight: 2, arbitrary: parameterText(DOCUMENT, param) },
+      { weight: 5, arbitrary: parameterHints[param.name] ?? parameterText(DOCUMENT, param) },
+      { weight: 1, arbitrary: oddText },
+    );
+
+  /** Header values travel as printable ASCII or not at all (fetch refuses the rest). */
+  const headerSafe = (text: string) => text.replace(/[^\x20-\x7e]/g, '');
+
+  const codecPayload = {
+    metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+    data: Buffer.from('{"a":1}').toString('base64'),
+  };
+  const agentSeed = (ids: fc.Arbitrary<string>) =>
+    fc
+      .tuple(ids, fc.constantFrom('Fuzz store', 'Renamed', 'Again'))
+      .map(([id, name]) => storeAgent(id, name));
+  const newAgentId = fc.stringMatching(/^fz-[a-z0-9]{1,8}$/);
+  /**
+   * Valid bodies to start from where the schema says only "an object" (agent configs, actions) or where a valid
+   * one needs a known agent; mutations of them reach the validation behind the first check.
+   */
+  const bodySeeds = (): Record<string, fc.Arbitrary<unknown>> => {
+    const storeAction = fc.constantFrom(
+      { id: 'note2', type: 'crm_log', provider: 'dry-run' },
+      { id: 'disposition', type: 'set_disposition', codes: ['A', 'C'], default: 'C' },
+      lookupOrderAction(customer.url, { retry: { maximumAttempts: 1 } }),
+    );
+    return {
+      'POST /v1/calls/{callId}/events': validEventsBody,
+      'POST /v1/calls/{callId}/actions/{actionId}': validActionBody,
+      'POST /v1/agents': agentSeed(newAgentId),
+      'POST /v1/agents/apply': fc.oneof(
+        agentSeed(fc.constant(STORE_AGENT)),
+        fc.tuple(agentSeed(fc.constant(STORE_AGENT)), agentSeed(newAgentId)),
+        agentSeed(newAgentId).map((a) => ({ agents: [a] })),
+      ),
+      'PUT /v1/agents/{id}': agentSeed(fc.constant(STORE_AGENT)),
+      'POST /v1/agents/{id}/validate': agentSeed(fc.constant(STORE_AGENT)),
+      'POST /v1/agents/{id}/actions/{stage}': storeAction,
+      'PUT /v1/agents/{id}/actions/{stage}/{actionId}': storeAction,
+      'POST /v1/agents/{id}/actions/{stage}/reorder': fc.constantFrom(
+        { order: ['note', 'disposition'] },
+        { order: ['disposition', 'note'] },
+        { order: ['lookup'] },
+      ),
+      'POST /v1/agents/{id}/actions/{stage}/{actionId}/try': fc.constantFrom(
+        { args: { order_id: 'A1' } },
+        { args: { order_id: 'A1' }, send: true },
+        {},
+      ),
+      'POST /v1/agents/{id}/actions/{stage}/try': storeAction.map((action) => ({
+        action,
+        args: { order_id: 'A1' },
+      })),
+      'POST /codec/encode': fc.constant({ payloads: [codecPayload] }),
+      'POST /codec/{namespace}/encode': fc.constant({ payloads: [codecPayload] }),
+    };
+  };
+
+  /** A body for the operation: its documented types (or another), a value from its schema or seed, mutated. */
+  type Body = { type?: string; text?: string };
+  function bodyFor(operation: DocumentedOperation): fc.Arbitrary<Body> {
+    const content = (operation.op.requestBody?.content ?? {}) as Json;
+    const jsonSchema = content['application/json']?.schema as Json | undefined;
+    const seed = bodySeeds()[operation.key];
+    const values: fc.Arbitrary<unknown>[] = [];
+    if (seed) values.push(seed);
+    if (jsonSchema) values.push(schemaArbitrary(DOCUMENT, jsonSchema));
+    const valid = values.length ? fc.oneof(...values) : fc.constant({});
+    // Valid bodies a third of the time, so the cases that pass every check run the route to its end too.
+    const jsonText = fc.oneof(
+      { weight: 1, arbitrary: valid.map(serialize) },
+      { weight: 2, arbitrary: bodyText(valid) },
+    );
+    const yamlText = fc.oneof(
+      valid.map((v) => YAML.stringify(v)),
+      fc.tuple(valid, mutation).map(([v, m]) => YAML.stringify(loaderValue(mutate(v, m)))),
+      valid.map((v) =>
+        Array.isArray(v) ? v.map((a) => YAML.stringify(a)).join('---\n') : YAML.stringify(v),
+      ),
+      yamlGarbage,
+      oddText,
+    );
+    const formText = fc
+      .dictionary(fc.constantFrom('CallSid', 'CallStatus', 'Digits', 'From', 'Body', 'x'), oddText, {
+        maxKeys: 4,
+      })
+      .map((fields) =>
+        new URLSearchParams(
+          Object.entries(fields).map(([k, v]): [string, string] => [k, v.replace(/[\uD800-\uDFFF]/g, '')]),
+        ).toString(),
+      );
+    const documented = Object.keys(content);
+    const typed = (type: string) =>
+      (/yaml/.test(type) ? yamlText : /urlencoded/.test(type) ? formText : jsonText).map((text) => ({
+        type,
+        text,
+      }));
+    const choices: fc.WeightedArbitrary<{ type?: string; text?: string }>[] = [
+      ...documented.map((type) => ({ weight: 8, arbitrary: typed(type) })),
+      {
+        weight: 1,
+        arbitrary: fc.tuple(otherType, jsonText).map(([type, text]) => ({ type: type || undefined, text })),
+      },
+      { weight: 1, arbitrary: fc.constant({}) },
+    ];
+    // Routes without a body still get one now and then, and the JSON type a POST needs.
+    if (!documented.length)
+      choices.push(
+        {
+          weight: 3,
+          arbitrary: fc.constantFrom({ type: 'application/json' }, { type: 'application/json', text: '{}' }),
+        },
+        { weight: 1, arbitrary: typed('application/json') },
+      );
+    return fc.oneof(...choices);
+  }
+
+  /** The value one time in `n`, else undefined. */
+  const rarely = <T>(arb: fc.Arbitrary<T>, n: number): fc.Arbitrary<T | undefined> =>
+    fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+
+  type OperationCase = HttpCase & { group: string; neverWrites: boolean };
+
+  function operationCases(operation: DocumentedOperation): fc.Arbitrary<OperationCase> {
+    const params = ((operation.op.parameters ?? []) as Json[]).map((p) => resolve(DOCUMENT, p));
+    const inPath = params.filter((p) => p.in === 'path');
+    const inQuery = params.filter((p) => p.in === 'query');
+    const inHeader = params.filter((p) => p.in === 'header');
+    const security = (operation.op.security ?? []) as Json[];
+    const bearer = security.some((r) => 'bearerAuth' in r);
+    const signedOnly = security.length > 0 && !bearer;
+    const v1 = operation.path.startsWith('/v1/');
+    const writes = ['POST', 'PUT', 'PATCH'].includes(operation.method);
+    const callTarget = fc.constantFrom('fresh', 'fresh', 'bad', 'running', 'completed');
+    return fc
+      .record({
+        a: bearer ? auth : fc.constant<Auth>('none'),
+        wrong: wrongToken,
+        path: fc.tuple(...inPath.map((p) => fc.tuple(parameterValue(p), callTarget))),
+        query: fc.tuple(...inQuery.map((p) => fc.option(parameterValue(p), { nil: undefined, freq: 2 }))),
+        repeated: rarely(
+          fc.constantFrom(...(inQuery.length ? inQuery.map((p) => p.name as string) : ['x'])),
+          5,
+        ),
+        extra: rarely(fc.tuple(oddText, oddText), 8),
+        headers: fc.tuple(...inHeader.map((p) => fc.option(parameterValue(p), { nil: undefined, freq: 2 }))),
+        accept: rarely(fc.constantFrom('application/json', 'application/yaml', 'text/html', '*/*', 'x'), 3),
+        body: writes || operation.method === 'DELETE' ? bodyFor(operation) : fc.constant<Body>({}),
+      })
+      .map(({ a, wrong, path, query, repeated, extra, headers, accept, body }): OperationCase => {
+        const refusedAuth = (bearer && a !== 'ok') || signedOnly;
+        let callId: string | undefined;
+        let url = operation.path;
+        inPath.forEach((p, i) => {
+          let [value, target] = path[i];
+          if (p.name === 'callId') {
+            // Only a request refused by its credentials, or one that only reads, is aimed at an existing call.
+            const reads = operation.method === 'GET';
+            if (target === 'running' && (refusedAuth || reads)) value = running;
+            else if (target === 'completed' && reads) value = completed;
+            else if (target !== 'bad') value = fresh('op');
+            if (value !== running && value !== completed && callIdSchema.safeParse(value).success)
+              callId = value;
+          }
+          if (p.name === 'namespace' && target === 'fresh') value = h.server.namespace;
+          url = url.replace(`{${p.name}}`, segment(value));
+        });
+        const pairs: [string, string][] = [];
+        inQuery.forEach((p, i) => {
+          if (query[i] !== undefined) pairs.push([p.name, query[i]]);
+        });
+        if (repeated) pairs.push([repeated, 'again']);
+        if (extra) pairs.push(extra);
+        if (pairs.length) url += `?${pairs.map(([k, v]) => `${segment(k)}=${segment(v)}`).join('&')}`;
+        const sent: Record<string, string> = headersFor(a, wrong, body.type);
+        inHeader.forEach((p, i) => {
+          if (headers[i] !== undefined) sent[p.name] = headerSafe(headers[i]);
+        });
+        if (accept) sent.accept = accept;
+        const bytes = body.text === undefined ? 0 : Buffer.byteLength(body.text);
+        const takes = Object.keys(operation.op.requestBody?.content ?? { 'application/json': {} }).filter(
+          (t) => t !== 'application/x-www-form-urlencoded',
+        );
+        const typeOk =
+          body.type !== undefined && takes.some((t) => body.type!.toLowerCase().startsWith(t.toLowerCase()));
+        const expect =
+          bearer && a !== 'ok'
+            ? 401
+            : v1 && writes && !typeOk
+              ? 415
+              : v1 && writes && bytes > LIMIT
+                ? 413
+                : undefined;
+        const dryRun = pairs.filter(([k]) => k === 'dryRun');
+        const neverWrites =
+          operation.method === 'GET' ||
+          /\/(validate|try)$/.test(operation.path) ||
+          (dryRun.length === 1 && ['true', '1', ''].includes(dryRun[0][1]));
+        return {
+          group: operation.key,
+          method: operation.method as HttpCase['method'],
+          path: url,
+          headers: sent,
+          body: body.text,
+          expect,
+          refused: refusedAuth || expect !== undefined,
+          callId,
+          neverWrites,
+        };
+      });
+  }
+
+  /** A refusal says what is wrong and where: a sentence (checked by `run`) and at least one named field. */
+  function assertNamesProblem(c: HttpCase, r: Response): void {
+    const { details } = JSON.parse(r.text) as { details: { field?: unknown }[] };
+    assert.ok(
+      details.some((d) => typeof d.field === 'string' && d.field.length > 0),
+      `${c.method} ${c.path.slice(0, 200)} -> ${r.status} names no field: ${r.text.slice(0, 300)}`,
+    );
+  }
+
+  /** Every agent's versions: what a refused request (or one that only reads) must leave as it was. */
+  const versionsNow = async () =>
+    JSON.stringify(
+      await h.store.query(
+        'SELECT agent_id, count(*)::int AS n, max(version)::int AS latest FROM agent_versions GROUP BY agent_id ORDER BY agent_id',
+      ),
+    );
+
+  for (const operation of OPERATIONS) {
+    it(`answers ${operation.key} without a server error, writing nothing it refuses`, async () => {
+      await fc.assert(
+        fc.asyncProperty(operationCases(operation).map(summarized), async (c) => {
+          const before = await versionsNow();
+          const r = await run(c.group, c);
+          if (r.status !== 401) reached[c.group] = (reached[c.group] ?? 0) + 1;
+          if (r.status >= 400) assertNamesProblem(c, r);
+          if (r.status >= 400 || c.neverWrites)
+            assert.equal(
+              await versionsNow(),
+              before,
+              `${c.method} ${c.path.slice(0, 200)} -> ${r.status} changed agent versions`,
+            );
+        }),
+        { numRuns: runsFor(operation), seed: SEED, endOnFailure: true },
+      );
+      assert.equal((await fetch(`${h.url}/healthz`)).status, 200, 'the ingress went down');
+    });
+  }
+
+  it('fuzzed every operation in the served /openapi.json, reaching past authentication where a token opens it', async () => {
+    const served = documentedOperations((await (await fetch(`${h.url}/openapi.json`)).json()) as Json);
+    assert.deepEqual(
+      served.map((o) => o.key),
+      OPERATIONS.map((o) => o.key),
+      'the served document is the one fuzzed',
+    );
+    for (const operation of served) {
+      assert.ok((counts[operation.key] ?? 0) >= runsFor(operation), `${operation.key} was not fuzzed`);
+      if ((operation.op.security as Json[]).every((r) => 'bearerAuth' in r || Object.keys(r).length === 0))
+        assert.ok((reached[operation.key] ?? 0) > 0, `no case reached ${operation.key} past its token`);
+    }
+    for (const key of Object.keys(bodySeeds()))
+      assert.ok(
+        served.some((o) => o.key === key),
+        `a body seed for ${key}, which is not documented`,
+      );
+    const total = served.reduce((n, o) => n + counts[o.key], 0);
+    console.log(`      fuzz: ${total} cases over ${served.length} documented operations`);
+    for (const o of served) {
+      const answers = Object.entries(statuses)
+        .filter(([k]) => k.startsWith(`${o.key} `))
+        .map(([k, n]) => `${k.slice(o.key.length + 1)}: ${n}`)
+        .join(', ');
+      console.log(`        ${String(counts[o.key]).padStart(3)} ${o.key} (${answers})`);
+    }
   });
 
   it('started or changed no call for any refused request', async () => {
@@ -1015,6 +1364,98 @@ describe('agent loader under random input', () => {
       `      fuzz: ${outcomes.valid + outcomes.refused} loader cases (${outcomes.valid} valid, ${outcomes.refused} refused)`,
     );
     assert.ok(outcomes.refused > outcomes.valid);
+  });
+  /** The agents' files as the CLI, the API's apply and start-up read them; problems name a field or the file. */
+  function checkText(text: string, file: string): 'valid' | 'empty' | 'refused' {
+    try {
+      const sources = parseAgentsText(text, file);
+      validateSources(sources);
+      return sources.length ? 'valid' : 'empty';
+    } catch (err) {
+      if (!(err instanceof ConfigError))
+        throw new Error(`not a ConfigError: ${(err as Error)?.stack ?? err}`);
+      assert.ok(err.problems.length > 0, 'a ConfigError with no problems');
+      for (const p of err.problems) {
+        assert.ok(p.includes(file), `a problem that names no file: ${p}`);
+        assert.match(
+          p,
+          /field "[^"]*"|not valid (YAML|JSON)|is not an object/,
+          `a problem that names no field: ${p}`,
+        );
+      }
+      return 'refused';
+    }
+  }
+
+  it('reads agent files, YAML or JSON, into ConfigErrors that name the file and the field', () => {
+    const outcomes = { valid: 0, empty: 0, refused: 0 };
+    const agents = fc.array(
+      fc
+        .tuple(fc.constantFrom(example, small, small), fc.array(mutation, { maxLength: 3 }))
+        .map(([seed, ms]) =>
+          ms.reduce<unknown>((v, m) => mutate(v, { ...m, value: loaderValue(m.value) }), seed),
+        ),
+      { minLength: 1, maxLength: 3 },
+    );
+    /** The slips of someone editing the file by hand: a character dropped or typed at a random place. */
+    const slips = fc.array(
+      fc.tuple(
+        fc.nat(),
+        fc.constantFrom(
+          '',
+          ':',
+          '-',
+          ' ',
+          '  ',
+          '\t',
+          '"',
+          "'",
+          '[',
+          '{',
+          '#',
+          '&a ',
+          '*a',
+          '!',
+          '|',
+          '\n',
+          '%',
+          '---\n',
+        ),
+      ),
+      { maxLength: 3 },
+    );
+    const slipped = (text: string, edits: [number, string][]) =>
+      edits.reduce((t, [at, insert]) => {
+        const i = at % (t.length + 1);
+        return insert ? `${t.slice(0, i)}${insert}${t.slice(i)}` : `${t.slice(0, i)}${t.slice(i + 1)}`;
+      }, text);
+    const file = fc.oneof(
+      fc.tuple(agents, slips).map(([list, edits]) => ({
+        file: 'agents.yaml',
+        text: slipped(list.map((a) => YAML.stringify(a)).join('---\n'), edits),
+      })),
+      fc.tuple(agents, fc.constantFrom('list', 'agents', 'one'), slips).map(([list, shape, edits]) => ({
+        file: 'agents.json',
+        text: slipped(
+          JSON.stringify(shape === 'list' ? list : shape === 'agents' ? { agents: list } : list[0]),
+          edits,
+        ),
+      })),
+      fc
+        .tuple(fc.oneof(yamlGarbage, oddText, malformedJson), fc.constantFrom('agents.yaml', 'agents.json'))
+        .map(([text, name]) => ({ file: name, text })),
+      fc.jsonValue({ maxDepth: 3 }).map((v) => ({ file: 'agents.yml', text: YAML.stringify(v) })),
+    );
+    fc.assert(
+      fc.property(file, ({ text, file: name }) => {
+        outcomes[checkText(text, name)]++;
+      }),
+      { numRuns: 500, seed: SEED },
+    );
+    console.log(
+      `      fuzz: ${outcomes.valid + outcomes.empty + outcomes.refused} agent-file cases (${outcomes.valid} valid, ${outcomes.empty} empty, ${outcomes.refused} refused)`,
+    );
+    assert.ok(outcomes.valid > 0 && outcomes.refused > outcomes.valid);
   });
 });
 

@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger';
 import type { AgentStore, AgentVersion } from './agent-store';
 import { AgentNotFoundError } from './errors';
 import type { AgentSource } from './files';
-import { sameAgentConfig } from './problems';
+import { nestingProblem, sameAgentConfig } from './problems';
 
 export interface ApplyOutcome {
   agentId: string;
@@ -29,6 +29,11 @@ export function invalidAgents(sources: AgentSource[]): InvalidAgent[] {
   const invalid: InvalidAgent[] = [];
   const seen = new Map<string, string>();
   sources.forEach(({ raw, source }, index) => {
+    const tooDeep = nestingProblem(raw, source);
+    if (tooDeep) {
+      invalid.push({ index, source, raw, error: tooDeep });
+      return;
+    }
     try {
       const agent = parseAgent(structuredClone(raw), source);
       const other = seen.get(agent.id);

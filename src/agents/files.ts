@@ -19,7 +19,9 @@ export function parseAgentsText(text: string, file: string): AgentSource[] {
   try {
     if (json) values = [JSON.parse(text)];
     else {
-      const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
+      // A key YAML can't give a JS object (`? [a, b]`) becomes text the loader refuses as an unknown field; the
+      // library's process warning about it would only be noise in the service's output.
+      const docs = YAML.parseAllDocuments(text, { prettyErrors: true, logLevel: 'error' });
       const docsArray = Array.isArray(docs) ? docs : [docs];
       for (const doc of docsArray) if (doc.errors.length) throw doc.errors[0];
       values = docsArray.map((d) => d.toJS()).filter((v) => v !== null && v !== undefined);

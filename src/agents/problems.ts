@@ -1,6 +1,7 @@
 import type { AgentConfig } from '../config/agent-schema';
 import { ConfigError } from '../config/errors';
 import { parseAgent } from '../config/load-agents';
+import { nestedDeeperThan } from '../shared/nesting';
 
 export interface FieldProblem {
   field: string;
@@ -43,8 +44,24 @@ function loaderPrefix(raw: unknown, source: string): string {
   return `agent ${typeof id === 'string' ? `"${id}"` : '(no id)'} in ${source}`;
 }
 
+/**
+ * Deeper than any agent config needs. Bounded because cloning and validating a config, and Temporal's payload
+ * converter for the call's snapshot of it, recurse: a deeper one would overflow the stack instead of being refused.
+ */
+export const MAX_AGENT_NESTING = 32;
+
+/** The loader's problem line for a config nested too deep, or undefined. */
+export function nestingProblem(raw: unknown, source: string): ConfigError | undefined {
+  if (!nestedDeeperThan(raw, MAX_AGENT_NESTING)) return undefined;
+  return new ConfigError([
+    `${loaderPrefix(raw, source)}: field "(root)": nested more than ${MAX_AGENT_NESTING} levels deep`,
+  ]);
+}
+
 /** Validates with the config loader's own code; problems come back located by field. */
 export function validateAgent(raw: unknown, source = 'api'): AgentConfig {
+  const tooDeep = nestingProblem(raw, source);
+  if (tooDeep) throw new AgentValidationError(fieldProblems(tooDeep, raw, source));
   try {
     return parseAgent(structuredClone(raw), source);
   } catch (err) {

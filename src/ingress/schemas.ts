@@ -1,18 +1,7 @@
 import { z } from 'zod';
+import { nestedDeeperThan } from '../shared/nesting';
 
 const MAX_NESTING = 32;
-
-/** Whether a parsed JSON value nests deeper than `limit`, found without recursion: a body can nest deeper than the stack. */
-export function nestedDeeperThan(value: unknown, limit: number): boolean {
-  const pending: [unknown, number][] = [[value, 0]];
-  while (pending.length) {
-    const [node, depth] = pending.pop()!;
-    if (!node || typeof node !== 'object') continue;
-    if (depth >= limit) return true;
-    for (const child of Object.values(node)) pending.push([child, depth + 1]);
-  }
-  return false;
-}
 
 /**
  * A free-form JSON object (event data, call metadata, tool-call arguments). Its nesting is bounded because the
