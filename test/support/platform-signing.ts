@@ -92,11 +92,27 @@ export function postWithHost(
 }
 
 /**
- * The parts of a call record that must not depend on how the call reached us (platform webhooks or the generic
- * events API): ids, wall-clock action times and dry-run message ids are left out.
+ * The call record as far as it must not depend on how the call reached us (a platform's webhooks or the generic
+ * events API). Left out, each for a reason:
+ * - ids that name the delivery, not the call: the call id, transcript and DTMF event ids, an action's requestId
+ *   (the platform's tool-call id or the API caller's), transfer and attempt ids, transfer leg ids;
+ * - wall-clock times of our own processing: `startedAt` (when the workflow started), action start/finish, SMS
+ *   status times, transfer and attempt start, recovery times; event times from the platform are kept;
+ * - dry-run message ids, which are random;
+ * - `analyzed`: it says the data came marked as the platform's post-call analysis, which the adapters do and a
+ *   generic API caller may or may not, so it describes the delivery, not the call (the analysis data itself is
+ *   compared, in `data`);
+ * - the call's platform metadata, which is not part of the record at all (only of the workflow's input);
+ * - the IVR navigator's internal state, which is the navigator's, not the call's.
  */
 export function comparableRecord(record: any) {
+  const withoutMessageId = (output: unknown) => {
+    if (!output || typeof output !== 'object' || Array.isArray(output)) return output;
+    const { messageId: _m, ...rest } = output as Record<string, unknown>;
+    return rest;
+  };
   return {
+    agentId: record.agentId,
     status: record.status,
     direction: record.direction,
     from: record.from,
@@ -105,11 +121,55 @@ export function comparableRecord(record: any) {
     endReason: record.endReason,
     lastStatus: record.lastStatus,
     disposition: record.disposition,
+    summary: record.summary,
+    missingRequired: record.missingRequired,
     transcript: record.transcript.map((t: any) => ({ at: t.at, role: t.role, text: t.text })),
+    dtmf: (record.dtmf ?? []).map((d: any) => ({ at: d.at, digits: d.digits })),
     data: record.data,
-    actions: record.actions.map((a: any) => {
-      const { messageId: _m, ...output } = (a.output ?? {}) as Record<string, unknown>;
-      return { actionId: a.actionId, stage: a.stage, status: a.status, output };
-    }),
+    actions: record.actions.map((a: any) => ({
+      actionId: a.actionId,
+      type: a.type,
+      stage: a.stage,
+      invocation: a.invocation,
+      status: a.status,
+      output: withoutMessageId(a.output),
+      error: a.error,
+      reason: a.reason,
+    })),
+    transfers: (record.transfers ?? []).map((t: any) => ({
+      requested: t.requested,
+      reason: t.reason,
+      result: t.result,
+      briefingSummary: t.briefingSummary,
+      platform: t.platform,
+      attempts: t.attempts.map((a: any) => ({
+        target: a.target,
+        destination: a.destination,
+        mode: a.mode,
+        events: a.events,
+        outcome: a.outcome,
+        timedOut: a.timedOut,
+      })),
+    })),
+    sms: (record.sms ?? []).map((m: any) => ({
+      actionId: m.actionId,
+      status: m.status,
+      errorCode: m.errorCode,
+    })),
+    ivr: (record.ivr ?? []).map((r: any) => ({
+      actionId: r.actionId,
+      goal: r.goal,
+      steps: r.steps,
+      result: r.result,
+    })),
+    recovered: record.recovered?.map((r: any) => ({
+      missing: r.missing,
+      platform: r.platform,
+      outcome: r.outcome,
+      eventsAdded: r.eventsAdded,
+      error: r.error,
+    })),
+    runsInThisCall: record.runsInThisCall,
+    callLog: record.callLog?.status,
   };
 }
