@@ -87,6 +87,16 @@ describe('agent store API', () => {
       assert.equal((await h.api('GET', '/v1/agents/broken')).status, 404);
     });
 
+    it('refuses a config nested deeper than 32 levels with 400, instead of overflowing the stack', async () => {
+      // Sent as text: a value this deep overflows JSON.stringify too.
+      const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+      const text = JSON.stringify({ ...shop, id: 'deep' }).replace(/}$/, `,"metadata":${deep}}`);
+      const res = await h.api('POST', '/v1/agents', text, { 'content-type': 'application/json' });
+      assert.equal(res.status, 400);
+      assert.deepEqual(res.body.details, [{ field: '(body)', message: 'nested more than 32 levels deep' }]);
+      assert.equal((await h.api('GET', '/v1/agents/deep')).status, 404);
+    });
+
     it('gives new calls the latest version through the registry', async () => {
       const renamed = { ...shop, name: 'Shop line (registry)' };
       const put = await h.api('PUT', '/v1/agents/shop', renamed);

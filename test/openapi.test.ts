@@ -215,6 +215,24 @@ describe('OpenAPI document', () => {
     assert.equal(schemas.TryRequest.properties.action, undefined);
   });
 
+  it('documents agent files: apply takes YAML or JSON, export answers either', () => {
+    const apply = doc.paths['/v1/agents/apply'].post;
+    assert.deepEqual(Object.keys(apply.requestBody.content), ['application/yaml', 'application/json']);
+    assert.deepEqual(
+      apply.parameters.map((p: Json) => p.name),
+      ['dryRun'],
+    );
+    const exported = doc.paths['/v1/agents/export'].get;
+    assert.deepEqual(Object.keys(exported.responses['200'].content), [
+      'application/yaml',
+      'application/json',
+    ]);
+    assert.deepEqual(
+      exported.parameters.map((p: Json) => p.name),
+      ['agent'],
+    );
+  });
+
   it('documents every route the ingress serves, and serves every documented route', () => {
     const served = servedRoutes(fullIngress());
     assert.ok(served.length >= 15, `only ${served.length} routes found`);
