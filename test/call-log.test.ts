@@ -276,3 +276,68 @@ describe('call log outage', () => {
     assert.deepEqual(result.callLog, { status: 'failed', error: 'store is down' });
   });
 });
+
+describe('call log and events that arrive while it is written', () => {
+  let h: Harness;
+  let store: Store;
+  const gate: { held?: Promise<void>; release?: () => void; reached?: () => void; writing?: Promise<void> } =
+    {};
+  before(async () => {
+    h = await startHarness({ agents: [{ id: 'late', name: 'Late', actions: { afterCall: [] } }] });
+    // The worker's store; the test holds its first call-log write until it lets it go.
+    store = h.store;
+  });
+  after(async () => {
+    gate.release?.();
+    await h?.stop();
+  });
+
+  it('writes the record again with an event accepted during the write, and returns that record', async function () {
+    this.timeout(60_000);
+    gate.writing = new Promise<void>((r) => {
+      gate.reached = r;
+    });
+    gate.held = new Promise<void>((r) => {
+      gate.release = r;
+    });
+    const query = store.query.bind(store);
+    let held = false;
+    (store as { query: Store['query'] }).query = async (sql, params) => {
+      if (!held && /INSERT INTO call_log/.test(sql)) {
+        held = true;
+        gate.reached?.();
+        await gate.held;
+      }
+      return query(sql, params);
+    };
+    try {
+      await h.api('POST', '/v1/calls/late-1/events', {
+        agentId: 'late',
+        call: { direction: 'inbound', from: CALLER },
+        events: [
+          event('c1', 1, { type: 'utterance', role: 'caller', text: 'Hello there.' }),
+          event('end', 5, { type: 'ended' }),
+        ],
+      });
+      await gate.writing;
+      // The platform's last transcript line comes in after the hang-up, while the record is being written.
+      const late = await h.api('POST', '/v1/calls/late-1/events', {
+        event: event('c2', 4, { type: 'utterance', role: 'caller', text: 'Thanks, bye.' }),
+      });
+      assert.equal(late.status, 202);
+      gate.release?.();
+      const result = await h.client.workflow.getHandle<typeof callWorkflow>('call-late-1').result();
+      assert.deepEqual(
+        result.transcript.map((t) => t.text),
+        ['Hello there.', 'Thanks, bye.'],
+      );
+      const stored = await new CallLog(store).record('late-1');
+      assert.deepEqual(
+        stored?.transcript.map((t) => t.text),
+        ['Hello there.', 'Thanks, bye.'],
+      );
+    } finally {
+      (store as { query: Store['query'] }).query = query;
+    }
+  });
+});

@@ -108,9 +108,24 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   call.setStatus('completed');
   upsertCallSearchAttributes(call);
   await wf.condition(wf.allHandlersFinished);
-  const record = call.callRecord();
+  let record = call.callRecord();
   // Calls that started before the call log existed finish without it, so their histories still replay.
-  if (wf.patched('call-log')) record.callLog = await writeCallLog(record, input);
+  if (wf.patched('call-log')) {
+    let seen = call.activitySeq;
+    record.callLog = await writeCallLog(record, input);
+    // Events that came in while the log was written (a late transcript line) were accepted with a 202: the stored
+    // record and the result must have them too, so the record is built and written again. Bounded, in case a
+    // platform keeps sending to a finished call.
+    for (
+      let rewrite = 0;
+      wf.patched('call-log-late-events') && call.activitySeq !== seen && rewrite < 5;
+      rewrite++
+    ) {
+      seen = call.activitySeq;
+      record = call.callRecord();
+      record.callLog = await writeCallLog(record, input);
+    }
+  }
   return record;
 }
 
