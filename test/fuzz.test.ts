@@ -1274,7 +1274,7 @@ describe('bad input at scale', function () {
     for await (const wf of h.client.workflow.list({ query: `TaskQueue = "${h.taskQueue}"` })) {
       if (allowed.has(wf.workflowId)) continue;
       // Calls that signed platform webhooks started: at most one per accepted webhook.
-      assert.ok(!wf.workflowId.includes('-rerun-'), `a refused re-run started ${wf.workflowId}`);
+      assert.ok(!wf.workflowId.endsWith('/after-call-rerun'), `a refused re-run started ${wf.workflowId}`);
       assert.match(
         wf.workflowId,
         /^call-(retell|vapi|justcall|elevenlabs|twilio)-/,

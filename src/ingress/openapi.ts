@@ -179,7 +179,7 @@ const securitySchemes = {
     in: 'header',
     name: 'X-Twilio-Signature',
     description:
-      "Twilio's signature over the public URL (CALLFLOW_PUBLIC_URL + path) and form parameters with TWILIO_AUTH_TOKEN; JSON bodies are covered by ?bodySHA256= in the signed URL",
+      "Twilio's signature over the public URL (CALLFLOW_PUBLIC_URL + path) and form parameters with TWILIO_AUTH_TOKEN, or with one of the agent's own tokens (platforms.twilio.secrets); JSON bodies are covered by ?bodySHA256= in the signed URL",
   },
   retellSignature: {
     type: 'apiKey',
@@ -237,7 +237,7 @@ function platformWebhookPath(withSubpath: boolean): Json {
       responses: {
         '200': { description: "The platform's answer (a tool call's result)", content: json(opaqueObject) },
         '204': { description: 'Accepted' },
-        ...errors('400', '401', '404', '409', '413', '429', '503'),
+        ...errors('400', '401', '404', '409', '413', '415', '429', '503'),
       },
     },
   };
@@ -262,7 +262,7 @@ function twilioPath(summary: string, params: Json[], ok: Json): Json {
         required: true,
         content: { 'application/x-www-form-urlencoded': { schema: opaqueObject }, ...json(opaqueObject) },
       },
-      responses: { ...ok, ...errors('400', '401', '404', '409', '413', '429', '503') },
+      responses: { ...ok, ...errors('400', '401', '404', '409', '413', '415', '429', '503') },
     },
   };
 }
@@ -301,6 +301,11 @@ function twilioPaths(): Json {
     ),
     '/twilio/sms/status/{callId}': twilioPath('An SMS delivery status', [callId], noContent),
     '/twilio/sms/inbound': twilioPath('An inbound text (STOP / START)', [], twiml),
+    '/twilio/agents/{agentId}/sms/inbound': twilioPath(
+      "An inbound text (STOP / START) to an agent's numbers, verified with the agent's Twilio tokens",
+      [agentId],
+      twiml,
+    ),
   };
 }
 
