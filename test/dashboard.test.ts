@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
+import { BuiltinCalendar } from '../src/integrations/calendar/builtin';
 import { type Browser, launchBrowser, skipWithoutChromium } from './support/browser';
 import { startCustomerApi } from './support/customer-api';
 import { type Harness, startHarness } from './support/harness';
@@ -15,6 +17,16 @@ const SCREENSHOTS =
     : mkdtempSync(path.join(os.tmpdir(), 'callflow-screenshots-'));
 const TEMPORAL_UI = 'http://127.0.0.1:8233';
 const AGENT = 'dash-line';
+const ZONE = 'America/New_York';
+const SMS_BODY =
+  'Your visit is booked for {{actions.book_visit.start_spoken}}, ticket {{actions.log_visit.ticket}}';
+
+/** A bookable start on the built-in calendar's default hours: 10:00 on a weekday three or more days ahead. */
+function bookableStart(): string {
+  let day = DateTime.now().setZone(ZONE).plus({ days: 3 }).startOf('day');
+  while (day.weekday > 5) day = day.plus({ days: 1 });
+  return day.set({ hour: 10 }).toISO()!;
+}
 
 describe('dashboard (in Chromium)', () => {
   let h: Harness;
@@ -70,16 +82,36 @@ describe('dashboard (in Chromium)', () => {
     assert.equal((await h.api('GET', `/v1/agents/${AGENT}`)).body.agent.name, 'Dashboard test line');
   });
 
-  it('saves settings from the Settings tab (the network policy the actions need)', async () => {
+  it('saves settings from the Settings tab (the calendar, numbers and network policy the actions need)', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('Private hosts http_request may reach').fill('127.0.0.1');
-    await page.getByRole('group', { name: 'General' }).getByLabel('Time zone').fill('America/New_York');
+    await page.getByRole('group', { name: 'General' }).getByLabel('Time zone').fill(ZONE);
+    await page
+      .getByRole('group', { name: 'Phone numbers' })
+      .getByLabel('SMS sending number')
+      .fill('+14155550188');
+    await page.getByRole('button', { name: '+ Add transfer target' }).click();
+    await page.getByRole('group', { name: 'New transfer target' }).getByLabel('Name').fill('front_desk');
+    await page
+      .getByRole('group', { name: 'Transfer target front_desk' })
+      .getByRole('textbox', { name: 'Phone number' })
+      .fill('+14155550100');
+    const calendar = page.getByRole('group', { name: 'Calendar', exact: true });
+    await calendar.getByLabel('Calendar provider').selectOption({ label: 'Built-in (stored by callflow)' });
+    await calendar.getByRole('group', { name: 'Bookable hours' }).getByLabel('Time zone').fill(ZONE);
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText(/Saved as version 2/).waitFor();
+    await page
+      .getByRole('table', { name: 'Numbers the transfer targets dial' })
+      .getByText('***0100')
+      .waitFor();
     await shot('settings');
     const saved = (await h.api('GET', `/v1/agents/${AGENT}`)).body;
     assert.deepEqual(saved.agent.network.allowPrivate, ['127.0.0.1']);
-    assert.equal(saved.agent.timezone, 'America/New_York');
+    assert.equal(saved.agent.timezone, ZONE);
+    assert.equal(saved.agent.telephony.smsFrom, '+14155550188');
+    assert.equal(saved.agent.scheduling.provider, 'builtin');
+    assert.equal(saved.agent.scheduling.hours.timezone, ZONE);
   });
 
   it('adds actions in both stages from forms generated from their types', async () => {
@@ -103,43 +135,59 @@ describe('dashboard (in Chromium)', () => {
       .getByLabel(/^output/)
       .fill('{"order_status": "body.status"}');
     await dialog().getByRole('button', { name: 'Add to list' }).click();
+    await page.locator('li.action[data-id="lookup_order"]').waitFor();
 
-    await addAfterCall('http_request', 'book_visit', async () => {
+    // The booking: the agent books the slot the caller chose, on the agent's calendar (the built-in one).
+    await page.getByRole('button', { name: 'Add Action to During Call' }).click();
+    await dialog()
+      .getByRole('radio', { name: /^book_appointment/ })
+      .check();
+    await dialog().getByRole('button', { name: 'Next' }).click();
+    await dialog().getByRole('textbox', { name: 'id', exact: true }).fill('book_visit');
+    await dialog()
+      .getByLabel('args (JSON)')
+      .fill('{"start": {"type": "string", "required": true}, "name": {"type": "string", "required": true}}');
+    await dialog().getByRole('button', { name: 'Add to list' }).click();
+    await page.locator('li.action[data-id="book_visit"]').waitFor();
+
+    await addAfterCall('http_request', 'log_visit', async () => {
       await dialog()
         .getByLabel(/^method/)
         .selectOption('POST');
       await dialog().getByLabel(/^url/).fill(`${customer.url}/tickets`);
       await dialog()
         .getByLabel(/^body \(JSON\)/)
-        .fill('{"call": "{{call.id}}", "order": "{{actions.lookup_order.order_status}}"}');
+        .fill('{"call": "{{call.id}}", "visit": "{{actions.book_visit.event_id}}"}');
       await dialog()
         .getByLabel(/^output/)
         .fill('{"ticket": "body.ticket"}');
     });
     await addAfterCall('send_sms', 'confirm_sms', async () => {
       const body = dialog().getByLabel(/^body/);
-      await body.fill('Your visit is booked, ticket ');
+      await body.fill('Your visit is booked for ');
       await body.pressSequentially('{{actions.book_v');
       await body.press('Enter'); // {{actions.book_visit.
-      await dialog().getByRole('option', { name: '{{actions.book_visit.ticket}}' }).waitFor();
+      await dialog().getByRole('option', { name: '{{actions.book_visit.start_spoken}}' }).waitFor();
       await shot('template-autocompletion');
+      await dialog().getByRole('option', { name: '{{actions.book_visit.start_spoken}}' }).click();
+      await body.pressSequentially(', ticket {{actions.log_visit.t');
       await body.press('Enter');
-      assert.equal(await body.inputValue(), 'Your visit is booked, ticket {{actions.book_visit.ticket}}');
+      assert.equal(await body.inputValue(), SMS_BODY);
     });
-    assert.deepEqual(await itemIds(), ['book_visit', 'confirm_sms']);
+    assert.deepEqual(await itemIds('duringCall'), ['lookup_order', 'book_visit']);
+    assert.deepEqual(await itemIds(), ['log_visit', 'confirm_sms']);
     await page.locator('li.action.invalid').waitFor({ state: 'detached' });
   });
 
-  it('shows the reference error inline when the SMS is dragged above the booking, before saving', async () => {
+  it("shows the reference error inline when the SMS is dragged above the booking's ticket, before saving", async () => {
     await afterCallItems()
       .nth(1)
       .dragTo(afterCallItems().nth(0), { targetPosition: { x: 40, y: 4 } });
-    assert.deepEqual(await itemIds(), ['confirm_sms', 'book_visit']);
+    assert.deepEqual(await itemIds(), ['confirm_sms', 'log_visit']);
     const sms = page.locator('li.action[data-id="confirm_sms"]');
-    await sms
-      .locator('.item-problems')
-      .getByText('"book_visit" runs later in the after-call stage')
-      .waitFor();
+    await sms.locator('.item-problems').getByText('"log_visit" runs later in the after-call stage').waitFor();
+    // The booking itself runs during the call, so the SMS may use it from anywhere in the after-call stage.
+    assert.doesNotMatch((await sms.locator('.item-problems').textContent()) ?? '', /book_visit/);
     assert.equal(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled(), true);
     await shot('actions-invalid-order');
   });
@@ -147,7 +195,7 @@ describe('dashboard (in Chromium)', () => {
   it('fixes the order from the keyboard and saves it', async () => {
     await page.locator('li.action[data-id="confirm_sms"]').focus();
     await page.keyboard.press('Alt+ArrowDown');
-    assert.deepEqual(await itemIds(), ['book_visit', 'confirm_sms']);
+    assert.deepEqual(await itemIds(), ['log_visit', 'confirm_sms']);
     await page.locator('li.action.invalid').waitFor({ state: 'detached' });
     const save = page.getByRole('button', { name: 'Save', exact: true });
     await eventually(async () => ((await save.isEnabled()) ? true : undefined), 30_000, 'Save to be enabled');
@@ -156,13 +204,17 @@ describe('dashboard (in Chromium)', () => {
     const saved = (await h.api('GET', `/v1/agents/${AGENT}`)).body;
     assert.equal(saved.version, 3);
     assert.deepEqual(
+      saved.agent.actions.duringCall.map((a: { id: string; type: string }) => [a.id, a.type]),
+      [
+        ['lookup_order', 'http_request'],
+        ['book_visit', 'book_appointment'],
+      ],
+    );
+    assert.deepEqual(
       saved.agent.actions.afterCall.map((a: { id: string }) => a.id),
-      ['book_visit', 'confirm_sms'],
+      ['log_visit', 'confirm_sms'],
     );
-    assert.equal(
-      saved.agent.actions.afterCall[1].body,
-      'Your visit is booked, ticket {{actions.book_visit.ticket}}',
-    );
+    assert.equal(saved.agent.actions.afterCall[1].body, SMS_BODY);
     await page.getByRole('heading', { name: 'During Call' }).waitFor();
     await shot('actions');
   });
@@ -235,7 +287,7 @@ describe('dashboard (in Chromium)', () => {
     assert.ok(!after.agent.actions.duringCall.some((a: { id: string }) => a.id === 'check_stock'));
   });
 
-  it('lists a call run through the ingress in the Calls tab, with its actions in the saved order', async () => {
+  it('books through the built-in calendar in a call run through the ingress, listed with its actions in the saved order', async () => {
     const callId = `dash-${Date.now()}`;
     const at = (s: number) => new Date(Date.UTC(2026, 0, 5, 15, 0, s)).toISOString();
     const started = await h.api('POST', `/v1/calls/${callId}/events`, {
@@ -259,6 +311,21 @@ describe('dashboard (in Chromium)', () => {
     });
     assert.equal(tool.status, 200);
     assert.equal(tool.body.output.order_status, 'status-of-A-1001');
+    const start = bookableStart();
+    const booking = await h.api('POST', `/v1/calls/${callId}/actions/book_visit`, {
+      requestId: 'tool-2',
+      args: { start, name: 'Ada Lovelace' },
+    });
+    assert.equal(booking.status, 200, JSON.stringify(booking.body));
+    const booked = booking.body.output;
+    assert.equal(booked.status, 'booked', JSON.stringify(booked));
+    assert.equal(Date.parse(booked.start), Date.parse(start));
+    // The event is in the harness's store, on the calendar named after the agent.
+    const events = await new BuiltinCalendar(h.store).events(AGENT);
+    assert.deepEqual(
+      events.map((e) => [e.eventId, Date.parse(e.start)]),
+      [[booked.event_id, Date.parse(start)]],
+    );
     await h.api('POST', `/v1/calls/${callId}/events`, { event: { id: 'end', type: 'ended', at: at(30) } });
     const record = await eventually(
       async () => {
@@ -268,9 +335,10 @@ describe('dashboard (in Chromium)', () => {
       30_000,
       'the call record',
     );
+    const order = ['lookup_order', 'book_visit', 'log_visit', 'confirm_sms'];
     assert.deepEqual(
       record.actions.map((a: { actionId: string }) => a.actionId),
-      ['lookup_order', 'book_visit', 'confirm_sms'],
+      order,
     );
     const logged = await eventually(
       async () => {
@@ -298,15 +366,24 @@ describe('dashboard (in Chromium)', () => {
       await runs.evaluateAll((els) =>
         els.map((e) => (e as unknown as { dataset: Record<string, string> }).dataset.actionId),
       ),
-      ['lookup_order', 'book_visit', 'confirm_sms'],
+      order,
     );
-    for (const id of ['lookup_order', 'book_visit', 'confirm_sms'])
+    for (const id of order)
       assert.match((await page.locator(`li.run[data-action-id="${id}"]`).textContent()) ?? '', /completed/);
-    await page.locator('li.run[data-action-id="confirm_sms"] summary', { hasText: 'Output' }).click();
-    assert.match(
-      (await page.locator('li.run[data-action-id="confirm_sms"]').textContent()) ?? '',
-      /ticket T-\d+/,
-    );
+    const sms = page.locator('li.run[data-action-id="confirm_sms"]');
+    await sms.locator('summary', { hasText: 'Output' }).click();
+    // The dry-run sender records the text it would have sent: the booking's time and the ticket filed after it.
+    const smsOutput = JSON.parse((await sms.locator('pre').textContent()) ?? '');
+    assert.match(smsOutput.body, /^Your visit is booked for .+, ticket T-\d+$/);
+    assert.ok(smsOutput.body.includes(booked.start_spoken), smsOutput.body);
+    assert.equal(smsOutput.to, '***0123');
+    assert.equal(smsOutput.from, '***0188');
+    // Masking phone numbers leaves the booking's id and times readable.
+    const bookingRun = page.locator('li.run[data-action-id="book_visit"]');
+    await bookingRun.locator('summary', { hasText: 'Output' }).click();
+    const bookingOutput = JSON.parse((await bookingRun.locator('pre').textContent()) ?? '');
+    assert.equal(bookingOutput.event_id, booked.event_id);
+    assert.equal(bookingOutput.start, booked.start);
     assert.match(
       (await page.locator('ol.transcript').textContent()) ?? '',
       /Where is order A-1001\? I am on \*\*\*0123/,
@@ -319,10 +396,17 @@ describe('dashboard (in Chromium)', () => {
     await shot('call');
   });
 
-  it('lists the saved versions', async () => {
+  it('lists the saved versions and shows one', async () => {
     await page.goto(`${h.url}/dashboard/#/agents/${AGENT}/versions`);
     await page.getByRole('button', { name: 'View version 1' }).waitFor();
     assert.equal(await page.locator('tbody tr').count(), 3);
+    await page.getByRole('button', { name: 'View version 2' }).click();
+    await page.getByRole('heading', { name: 'Version 2' }).waitFor();
+    assert.equal(
+      JSON.parse((await page.locator('pre.code').textContent()) ?? '').scheduling.provider,
+      'builtin',
+    );
+    await shot('versions');
     await page.goto(`${h.url}/dashboard/#/agents`);
     await page.getByRole('link', { name: 'Dashboard test line' }).waitFor();
     await shot('agents');
@@ -340,9 +424,11 @@ describe('dashboard (in Chromium)', () => {
     await page.locator(`li.action[data-id="${id}"]`).waitFor();
   }
 
-  async function itemIds(): Promise<string[]> {
-    return afterCallItems().evaluateAll((els) =>
-      els.map((e) => (e as unknown as { dataset: Record<string, string> }).dataset.id ?? ''),
-    );
+  async function itemIds(stage = 'afterCall'): Promise<string[]> {
+    return page
+      .locator(`ol[data-stage="${stage}"] > li.action`)
+      .evaluateAll((els) =>
+        els.map((e) => (e as unknown as { dataset: Record<string, string> }).dataset.id ?? ''),
+      );
   }
 });

@@ -52,9 +52,16 @@ export function maskPhone(value) {
   return `***${digits.slice(-4)}`;
 }
 
-/** Masks anything that looks like a phone number inside free text or values. */
+// A run of digits and separators standing on its own: not inside an id ("cf6a7b63f8676435…") or a time
+// ("10:00:00.000-05:00").
+const PHONE_LIKE = /(?<![\w+(./-])(?<!\d:)\+?\(?\d[\d\s().-]{6,}\d(?!\w|:\d)/g;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Masks anything that looks like a phone number inside free text or values; dates and ids stay readable. */
 export function maskPhonesIn(text) {
-  return String(text).replace(/\+?\d[\d\s().-]{6,}\d/g, (m) => maskPhone(m));
+  return String(text).replace(PHONE_LIKE, (m) =>
+    ISO_DATE.test(m) || m.replace(/\D/g, '').length < 7 ? m : maskPhone(m),
+  );
 }
 
 export function formatTime(iso) {

@@ -86,6 +86,9 @@ export function openActionEditor(opts) {
     'form',
     {
       method: 'dialog',
+      // readForm checks every field: the browser's own check would also demand the required fields of an
+      // optional group left empty (book_appointment's calendar), and block Add for no reason.
+      novalidate: true,
       onsubmit: (e) => {
         e.preventDefault();
         const action = readForm();
