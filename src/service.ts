@@ -23,6 +23,7 @@ import { clientTracingInterceptors, type Tracing } from './observability/tracing
 import { OptOutList } from './store/opt-outs';
 import { openServiceStore } from './store/service-store';
 import type { Store } from './store/store';
+import { TransferLegs } from './store/transfer-legs';
 import { codecFromSettings } from './temporal/codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { createWorker, installQuietRuntime, prebuiltWorkflowBundle } from './worker';
@@ -133,6 +134,7 @@ export async function startIngress(
         authToken,
         publicUrl,
         optOuts: opts.store ? new OptOutList(opts.store) : undefined,
+        transferLegs: opts.store ? new TransferLegs(opts.store) : undefined,
         holdMusicUrl: process.env.CALLFLOW_HOLD_MUSIC_URL,
         log,
       })

@@ -7,6 +7,7 @@ import { createTwilioClient } from '../src/integrations/twilio-client';
 import { TwilioSmsSender } from '../src/integrations/twilio-sms';
 import { SideEffectLedger } from '../src/store/side-effect-ledger';
 import { openStore, type Store } from '../src/store/store';
+import { TransferLegs } from '../src/store/transfer-legs';
 import { callStateQuery, type callWorkflow } from '../workflows/call';
 import { startOpenAiFake } from './fakes/openai-server';
 import { signTwilioRequest, startTwilioFake, type TwilioFake } from './fakes/twilio-server';
@@ -116,7 +117,13 @@ describe('telephony through Twilio', () => {
         sms: new TwilioSmsSender(client, ledger, `${url}/twilio/sms/status`),
         callControl: {
           platform: new PlatformCallControl(),
-          twilio: new TwilioCallControl({ client, ledger, publicUrl: url, defaultCallerId: OUR_NUMBER }),
+          twilio: new TwilioCallControl({
+            client,
+            ledger,
+            legs: new TransferLegs(store),
+            publicUrl: url,
+            defaultCallerId: OUR_NUMBER,
+          }),
         },
         env: { TWILIO_FROM_NUMBER: OUR_NUMBER },
         llm: {

@@ -18,6 +18,7 @@ import type { AgentConfig } from '../config/agent-schema';
 import type { Logger } from '../observability/logger';
 import type { CallEvent, TransferLegStatus } from '../shared/types';
 import type { OptOutList } from '../store/opt-outs';
+import type { TransferLegs } from '../store/transfer-legs';
 import type { CallGateway } from './call-gateway';
 import { HttpError } from './http-error';
 import { callHasEnded, deliverEvents } from './platforms/delivery';
@@ -32,6 +33,8 @@ export interface TwilioWebhookOptions {
   /** The URL Twilio was given (CALLFLOW_PUBLIC_URL): signatures are computed over it, not the local address. */
   publicUrl: string;
   optOuts?: OptOutList;
+  /** Where each transfer leg's status callbacks record which attempt placed it (what a retried dial adopts). */
+  transferLegs?: TransferLegs;
   holdMusicUrl?: string;
   log: Logger;
 }
@@ -90,7 +93,11 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
         throw new HttpError(400, 'unknown CallStatus', [
           { field: 'CallStatus', message: 'not a call status' },
         ]);
+      if (!TWILIO_CALL_SID.test(p.CallSid ?? ''))
+        throw new HttpError(400, 'CallSid is required', [{ field: 'CallSid', message: 'a Twilio call SID' }]);
       const status: TransferLegStatus = machine ? 'voicemail' : (p.CallStatus as TransferLegStatus);
+      // Recorded before signalling, so the pairing survives a signal that fails.
+      await recordTransferLeg(opts, req, p.CallSid);
       await signal(opts, req, {
         id: `twilio:${p.CallSid}:${status}:${p.SequenceNumber ?? ''}`,
         at: new Date().toISOString(),
@@ -191,6 +198,28 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
   return router;
 }
 
+const TWILIO_CALL_SID = /^CA[0-9A-Za-z]{32}$/;
+
+/**
+ * Ids that can't name a call or a transfer attempt of ours are not recorded (the signal refuses them anyway). A store
+ * failure doesn't cost the call its leg status: without the record a retried dial only waits, then gives up.
+ */
+async function recordTransferLeg(opts: TwilioWebhookOptions, req: Request, legId: string): Promise<void> {
+  const callId = String(req.params.callId);
+  const attemptId = String(req.params.attemptId);
+  if (
+    !opts.transferLegs ||
+    !callIdSchema.safeParse(callId).success ||
+    !callIdSchema.safeParse(attemptId).success
+  )
+    return;
+  try {
+    await opts.transferLegs.record(callId, attemptId, legId);
+  } catch (err) {
+    opts.log.warn(`could not record the transfer leg: ${(err as Error).message}`, { callId, attemptId });
+  }
+}
+
 async function signal(opts: TwilioWebhookOptions, req: Request, event: CallEvent): Promise<void> {
   const callId = String(req.params.callId);
   try {
@@ -221,7 +250,7 @@ function parseVoiceStatus(body: unknown): VoiceStatus {
   const p = (body ?? {}) as Record<string, unknown>;
   const text = (name: string) => (typeof p[name] === 'string' ? (p[name] as string) : undefined);
   const callSid = text('CallSid') ?? '';
-  if (!/^CA[0-9A-Za-z]{32}$/.test(callSid))
+  if (!TWILIO_CALL_SID.test(callSid))
     throw new HttpError(400, 'CallSid is required', [{ field: 'CallSid', message: 'a Twilio call SID' }]);
   const status = text('CallStatus') ?? '';
   if (!CALL_STATUSES.has(status))

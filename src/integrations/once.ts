@@ -18,6 +18,8 @@ export interface OnceOptions<T> {
   /**
    * Looks the effect up at the provider. Called when an earlier attempt claimed the key and never finished,
    * so its outcome is unknown (a worker killed mid-request): what it finds is returned instead of acting again.
+   * It throws when it cannot tell yet (e.g. a callback that would say is still on its way): the key stays in doubt
+   * and the next attempt looks again.
    */
   find?: () => Promise<T | undefined>;
   /** True when the provider definitely refused, so nothing happened and a later attempt may act. */
@@ -33,7 +35,15 @@ export async function once<T extends object>(opts: OnceOptions<T>): Promise<T> {
   if (claim.state === 'done') return claim.result as T;
   if (claim.state === 'busy') throw new EffectInProgressError(claim.leaseUntil);
   if (claim.previouslyStarted && opts.find) {
-    const found = await opts.find();
+    let found: T | undefined;
+    try {
+      found = await opts.find();
+    } catch (err) {
+      // Nothing was done and the earlier attempt is still in doubt: the next retry looks again without waiting
+      // out this attempt's lease.
+      await opts.ledger.yieldLease(opts.key);
+      throw err;
+    }
     if (found !== undefined) {
       const recovered = { ...found, recovered: true } as T;
       await opts.ledger.complete(opts.key, recovered);

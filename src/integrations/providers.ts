@@ -1,6 +1,7 @@
 import { type LlmClient, llmFromEnv } from '../extraction/llm';
 import { SideEffectLedger } from '../store/side-effect-ledger';
 import type { Store } from '../store/store';
+import { TransferLegs } from '../store/transfer-legs';
 import { BuiltinCalendar } from './calendar/builtin';
 import { calcomFromEnv } from './calendar/calcom';
 import { GoogleCalendarProvider, googleAuthFromEnv } from './calendar/google';
@@ -78,7 +79,13 @@ export function createProviders(env: Record<string, string | undefined>, store: 
     callControl: {
       platform,
       twilio: publicUrl
-        ? new TwilioCallControl({ client, ledger, publicUrl, defaultCallerId: env.TWILIO_FROM_NUMBER })
+        ? new TwilioCallControl({
+            client,
+            ledger,
+            legs: new TransferLegs(store),
+            publicUrl,
+            defaultCallerId: env.TWILIO_FROM_NUMBER,
+          })
         : undefined,
     },
   };

@@ -1,15 +1,18 @@
 import twilio, { type Twilio } from 'twilio';
 import type { SideEffectLedger } from '../store/side-effect-ledger';
+import type { TransferLegs } from '../store/transfer-legs';
 import type { CallControl, CallRef, ColdTransferRequest, Destination, WarmDialRequest } from './call-control';
 import { CallControlError } from './call-control';
 import { once, twilioRefused } from './once';
 
 const PROGRESS_EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
-const LIVE = new Set(['queued', 'ringing', 'in-progress']);
+const LIVE = ['queued', 'ringing', 'in-progress'] as const;
 
 export interface TwilioCallControlOptions {
   client: Twilio;
   ledger: SideEffectLedger;
+  /** The legs each transfer attempt placed, as the ingress records them from their status callbacks. */
+  legs: TransferLegs;
   /** The ingress's public URL, where Twilio sends status callbacks and keypresses. */
   publicUrl: string;
   defaultCallerId?: string;
@@ -62,14 +65,12 @@ export class TwilioCallControl implements CallControl {
         kind: 'call.cold_transfer',
         leaseMs,
         refused: twilioRefused,
-        // Redirecting twice would dial twice: an unfinished earlier attempt is found by its child leg.
+        // Redirecting twice would dial twice: an unfinished earlier attempt is found by its child leg, recorded
+        // for this attempt by its status callbacks, or still live (the caller's leg is in one <Dial> at a time).
         find: async () => {
-          const children = await this.opts.client.calls.list({
-            parentCallSid: leg,
-            to: req.destination.to,
-            limit: 20,
-          });
-          return children.length ? { redirected: true } : undefined;
+          const [recorded] = await this.opts.legs.ofAttempt(req.callId, req.attemptId);
+          const live = recorded ? [] : await this.liveCalls({ parentCallSid: leg, to: req.destination.to });
+          return recorded || live.length ? { redirected: true } : undefined;
         },
         act: async () => {
           await this.opts.client.calls(leg).update({ twiml: response.toString() });
@@ -103,6 +104,9 @@ export class TwilioCallControl implements CallControl {
         kind: 'call.hold',
         leaseMs,
         refused: twilioRefused,
+        // Moving the caller again would restart the hold: an earlier update that took effect left them in the
+        // conference (Twilio lists only current participants, so one redirected elsewhere since is not found).
+        find: async () => ((await this.inConference(leg, req.conference)) ? { held: true } : undefined),
         act: async () => {
           await this.opts.client.calls(leg).update({ twiml: response.toString() });
           return { held: true };
@@ -132,17 +136,9 @@ export class TwilioCallControl implements CallControl {
         kind: 'call.dial',
         leaseMs,
         refused: twilioRefused,
-        // An earlier attempt that may have dialled: its live leg to the same number is that dial.
         find: async () => {
-          const since = new Date(Date.now() - 10 * 60_000);
-          const calls = await this.opts.client.calls.list({
-            to: req.destination.to,
-            from,
-            startTimeAfter: since,
-            limit: 20,
-          });
-          const live = calls.find((c) => LIVE.has(c.status));
-          return live ? { legId: live.sid } : undefined;
+          const legId = await this.placedLeg(req, () => this.liveCalls({ to: req.destination.to, from }));
+          return legId ? { legId } : undefined;
         },
         act: async () => {
           const call = await this.opts.client.calls.create({
@@ -159,6 +155,58 @@ export class TwilioCallControl implements CallControl {
         },
       }),
     );
+  }
+
+  /**
+   * The leg an earlier attempt whose outcome is unknown placed for this transfer attempt. Twilio's Call resource
+   * shows neither its status callback nor its TwiML, and many calls transfer to one number at once, so a live leg
+   * to the same number may be another call's: only the ingress's record of the leg's status callbacks (they name
+   * the call and the attempt) says whose it is. Twilio sends `initiated` as it places the leg, well within the
+   * earlier attempt's lease, so:
+   * - recorded: that leg, even if it has ended (its outcome is already among the call's events; dialling again
+   *   would ring the target twice);
+   * - not recorded, but a live candidate no attempt has recorded: throws, to look again on the next retry, since
+   *   its callback may be on its way. If its callbacks were lost entirely the retries run out and the attempt
+   *   fails rather than take over a line that may be another caller's;
+   * - no such candidate: undefined, the earlier attempt never dialled (or its leg ended unrecorded), dial again.
+   */
+  private async placedLeg(
+    attempt: { callId: string; attemptId: string },
+    liveCandidates: () => Promise<string[]>,
+  ): Promise<string | undefined> {
+    const [recorded] = await this.opts.legs.ofAttempt(attempt.callId, attempt.attemptId);
+    if (recorded) return recorded;
+    const live = await liveCandidates();
+    const claimed = await this.opts.legs.recordedAmong(live);
+    const unknown = live.filter((sid) => !claimed.has(sid));
+    if (unknown.length === 0) return undefined;
+    throw new CallControlError(
+      `waiting for Twilio's status callback to tell which leg is this transfer's: ${unknown.length} live leg(s) to the same number belong to no recorded transfer yet`,
+      false,
+    );
+  }
+
+  /** SIDs of the live calls matching `filter` (one list per live status: calls ended long ago are many). */
+  private async liveCalls(filter: { to: string; from?: string; parentCallSid?: string }): Promise<string[]> {
+    const lists = await Promise.all(
+      LIVE.map((status) => this.opts.client.calls.list({ ...filter, status, limit: 100 })),
+    );
+    return lists.flat().map((c) => c.sid);
+  }
+
+  /** Whether the caller's leg is a current participant of a conference of that name that has not ended. */
+  private async inConference(leg: string, conference: string): Promise<boolean> {
+    const rooms = await this.opts.client.conferences.list({ friendlyName: conference, limit: 20 });
+    for (const room of rooms) {
+      if (room.status === 'completed') continue;
+      try {
+        const participant = await this.opts.client.conferences(room.sid).participants(leg).fetch();
+        if (participant.status !== 'complete' && participant.status !== 'failed') return true;
+      } catch (err) {
+        if ((err as { status?: number }).status !== 404) throw err;
+      }
+    }
+    return false;
   }
 
   async connectTarget(req: CallRef & { legId: string; conference: string }) {

@@ -132,6 +132,21 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX calendar_events_phone_hash ON calendar_events (phone_hash);
     `,
   },
+  {
+    id: 7,
+    name: 'transfer_legs',
+    // Which Twilio leg each transfer attempt placed, from the legs' own status callbacks (./transfer-legs.ts).
+    sql: `
+      CREATE TABLE transfer_legs (
+        call_id     text NOT NULL,
+        attempt_id  text NOT NULL,
+        leg_id      text NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (call_id, attempt_id, leg_id)
+      );
+      CREATE INDEX transfer_legs_leg ON transfer_legs (leg_id);
+    `,
+  },
 ];
 
 /** What the runner needs: parameterised queries plus multi-statement scripts, all on one transaction. */

@@ -108,6 +108,18 @@ export class SideEffectLedger {
     );
   }
 
+  /**
+   * The attempt stops without having acted, but an earlier attempt's outcome is still unknown: the lease ends now,
+   * so the next attempt may claim at once, and it still looks the effect up first. No-op once done or released.
+   */
+  async yieldLease(key: string): Promise<void> {
+    await this.store.query(
+      `UPDATE side_effects SET lease_until = clock_timestamp(), updated_at = now()
+       WHERE key = $1 AND status = 'pending' AND lease_until IS NOT NULL`,
+      [key],
+    );
+  }
+
   async get(key: string): Promise<{ status: string; attempt: number; result: unknown } | undefined> {
     const [row] = await this.store.query<{ status: string; attempt: number; result: unknown }>(
       'SELECT status, attempt, result FROM side_effects WHERE key = $1',

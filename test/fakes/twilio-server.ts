@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { ErrorBody, FaultInjector } from './faults';
+import { type ErrorBody, FAULT_KINDS, FaultInjector, type FaultKind } from './faults';
 
 /**
  * In-memory stand-in for api.twilio.com (2010-04-01 Messages, Calls, Conferences and Participants) that
@@ -267,6 +267,11 @@ export interface TwilioFake {
   onMessageCreated(cb: (m: FakeMessage) => void): void;
   /** The next authenticated POST is answered with this Twilio error instead (calls queue up). */
   failNext(status: number, code: number, message: string): void;
+  /**
+   * The next request with this method whose path matches meets this fault once (./faults.ts: `lostReply` carries
+   * it out and drops the answer, `reset` drops it unread), before and besides any `faults` injector.
+   */
+  faultNext(kind: FaultKind, match: { method: string; path: RegExp }): void;
   /** From now on, calls to `to` play out this way (numbers without a scenario use `defaultScenario`). */
   onDial(to: string, scenario: DialScenario): void;
   /** From now on, messages to `to` end this way; `errorCode` defaults to 30003 (undelivered) or 30008. */
@@ -1170,6 +1175,7 @@ export async function startTwilioFake(opts: TwilioFakeOptions): Promise<TwilioFa
   const violations: string[] = [];
   const listeners: Array<(m: FakeMessage) => void> = [];
   const failures: TwilioReply[] = [];
+  const targetedFaults: Array<{ kind: FaultKind; method: string; path: RegExp }> = [];
   const held = new Set<() => void>();
   let holding = false;
 
@@ -2814,7 +2820,17 @@ export async function startTwilioFake(opts: TwilioFakeOptions): Promise<TwilioFa
       })
       .finally(release);
   };
+  const takeTargetedFault = (req: http.IncomingMessage): FaultInjector | undefined => {
+    const pathname = new URL(req.url ?? '/', 'http://twilio.invalid').pathname;
+    const i = targetedFaults.findIndex((f) => f.method === req.method && f.path.test(pathname));
+    if (i < 0) return undefined;
+    const [{ kind }] = targetedFaults.splice(i, 1);
+    const weights = Object.fromEntries(FAULT_KINDS.map((k) => [k, k === kind ? 1 : 0]));
+    return new FaultInjector({ probability: 1, weights });
+  };
   const server = http.createServer((req, res) => {
+    const targeted = takeTargetedFault(req);
+    if (targeted) return targeted.serve(req, res, () => serve(req, res), twilioErrorBody);
     if (!opts.faults) return serve(req, res);
     opts.faults.serve(req, res, () => serve(req, res), twilioErrorBody);
   });
@@ -2846,6 +2862,9 @@ export async function startTwilioFake(opts: TwilioFakeOptions): Promise<TwilioFa
     },
     failNext(status, code, message) {
       failures.push(twilioError(status, code, message));
+    },
+    faultNext(kind, match) {
+      targetedFaults.push({ kind, method: match.method.toUpperCase(), path: match.path });
     },
     onDial(to, scenario) {
       scenarios.set(to, scenario);

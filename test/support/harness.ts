@@ -18,6 +18,7 @@ import { createIngressMetrics } from '../../src/observability/metrics';
 import { OptOutList } from '../../src/store/opt-outs';
 import { RecordSealer } from '../../src/store/sealing';
 import { openStore, type Store } from '../../src/store/store';
+import { TransferLegs } from '../../src/store/transfer-legs';
 import type { DevServer } from '../../src/temporal/dev-server';
 import { freePort } from '../../src/temporal/free-port';
 import { createWorker } from '../../src/worker';
@@ -120,6 +121,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
           env: opts.env,
           publicUrl: url,
           optOuts: new OptOutList(store),
+          transferLegs: new TransferLegs(store),
           log: opts.log ?? quietLog,
         })
       : undefined;
