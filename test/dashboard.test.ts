@@ -289,7 +289,9 @@ describe('dashboard (in Chromium)', () => {
 
   it('books through the built-in calendar in a call run through the ingress, listed with its actions in the saved order', async () => {
     const callId = `dash-${Date.now()}`;
-    const at = (s: number) => new Date(Date.UTC(2026, 0, 5, 15, 0, s)).toISOString();
+    // The events happen now, as the call's start (the workflow's clock) does.
+    const base = Date.now();
+    const at = (s: number) => new Date(base + s * 1000).toISOString();
     const started = await h.api('POST', `/v1/calls/${callId}/events`, {
       agentId: AGENT,
       call: { direction: 'inbound', from: '+14155550123', to: '+14155550199' },

@@ -36,7 +36,7 @@ export async function renderCall({ main, deployment }, agentId, callId) {
     : null;
   const duration =
     call.startedAt && call.endedAt
-      ? (Date.parse(call.endedAt) - Date.parse(call.startedAt)) / 1000
+      ? Math.max(0, Date.parse(call.endedAt) - Date.parse(call.startedAt)) / 1000
       : undefined;
   clear(
     main,
