@@ -28,6 +28,7 @@ const N = {
   desk: '+14155550106',
   slow: '+14155550107',
   briefed: '+14155550108',
+  line: '+14155550109',
 };
 
 /** Where Twilio sends a caller back to the AI agent: answers with a media stream that stays connected. */
@@ -64,6 +65,7 @@ const agent = (agentTwimlUrl: string) => ({
     legal: { number: N.legal, ringTimeoutSeconds: 10 },
     briefed: { number: N.briefed, ringTimeoutSeconds: 10 },
     slow: { number: N.slow, ringTimeoutSeconds: 5, briefingTimeoutSeconds: 5, fallback: [{ voicemail: {} }] },
+    line: { number: N.line, ringTimeoutSeconds: 60 },
   },
   actions: {
     duringCall: [
@@ -276,6 +278,70 @@ describe('telephony through Twilio', () => {
       );
     }
     await endAndRecord('chain-1', 'transfer-fallback-chain');
+  });
+
+  it("two calls transferring to one line: a dial retried after its answer was lost keeps its own leg, not the other call's", async () => {
+    twilio.onDial(N.line, 'ring_forever');
+    const dialsFor = (callId: string) =>
+      twilio.requests.filter(
+        (r) =>
+          r.method === 'POST' &&
+          r.path.endsWith('/Calls.json') &&
+          String(r.form.StatusCallback).includes(`/twilio/calls/${callId}/transfers/`),
+      );
+    const legsCalledBack = (callId: string) => [
+      ...new Set(
+        twilio.webhooks
+          .filter((w) => w.kind === 'call-status' && w.url.includes(`/twilio/calls/${callId}/transfers/`))
+          .map((w) => w.params.CallSid),
+      ),
+    ];
+    const dialled = (callId: string) =>
+      eventually(
+        async () => {
+          const [row] = await store.query<{ result: { legId: string } }>(
+            "SELECT result FROM side_effects WHERE kind = 'call.dial' AND status = 'done' AND key LIKE $1",
+            [`call-${callId}/%`],
+          );
+          return row?.result.legId;
+        },
+        60_000,
+        `the dial of ${callId} to complete`,
+      );
+    await startCall('line-a');
+    await startCall('line-b');
+    // Call a's dial is carried out, and Twilio's answer lost; call b dials the same line while a's retry waits.
+    twilio.faultNext('lostReply', { method: 'POST', path: /\/Calls\.json$/ });
+    const transferA = transfer('line-a', 'line');
+    await eventually(() => (dialsFor('line-a').length ? true : undefined), 20_000, "call a's dial");
+    const transferB = transfer('line-b', 'line');
+
+    const [legA, legB] = await Promise.all([dialled('line-a'), dialled('line-b')]);
+    assert.notEqual(legA, legB, "call a took over call b's leg");
+    assert.deepEqual(legsCalledBack('line-a'), [legA]);
+    assert.deepEqual(legsCalledBack('line-b'), [legB]);
+    assert.equal(dialsFor('line-a').length, 1, 'call a was dialled twice');
+    assert.equal(dialsFor('line-b').length, 1);
+
+    // The callers hang up while their targets ring: each workflow hangs up its own leg.
+    for (const id of ['line-a', 'line-b']) {
+      await h.api('POST', `/v1/calls/${id}/events`, { event: event('end', 99, { type: 'ended' }) });
+    }
+    await Promise.all([transferA, transferB]);
+    for (const [id, leg] of [
+      ['line-a', legA],
+      ['line-b', legB],
+    ]) {
+      await h.client.workflow.getHandle(`call-${id}`).result();
+      const s = await state(id);
+      assert.equal(s.transfers[0].attempts[0].legId, leg);
+    }
+    await eventually(
+      () => (dials(N.line).every((c) => c.status === 'canceled') ? true : undefined),
+      20_000,
+      'both target legs to be hung up',
+    );
+    assert.equal(dials(N.line).length, 2);
   });
 
   it("enforces the ring timeout with the workflow's own timer when Twilio never reports", async () => {
