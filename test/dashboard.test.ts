@@ -18,8 +18,7 @@ const SCREENSHOTS =
 const TEMPORAL_UI = 'http://127.0.0.1:8233';
 const AGENT = 'dash-line';
 const ZONE = 'America/New_York';
-const SMS_BODY =
-  'Your visit is booked for {{actions.book_visit.start_spoken}}, ticket {{actions.log_visit.ticket}}';
+const SMS_BODY = 'Your visit is booked for {{actions.book_visit.start_spoken}}. Reply STOP to opt out.';
 
 /** A bookable start on the built-in calendar's default hours: 10:00 on a weekday three or more days ahead. */
 function bookableStart(): string {
@@ -137,30 +136,11 @@ describe('dashboard (in Chromium)', () => {
     await dialog().getByRole('button', { name: 'Add to list' }).click();
     await page.locator('li.action[data-id="lookup_order"]').waitFor();
 
-    // The booking: the agent books the slot the caller chose, on the agent's calendar (the built-in one).
-    await page.getByRole('button', { name: 'Add Action to During Call' }).click();
-    await dialog()
-      .getByRole('radio', { name: /^book_appointment/ })
-      .check();
-    await dialog().getByRole('button', { name: 'Next' }).click();
-    await dialog().getByRole('textbox', { name: 'id', exact: true }).fill('book_visit');
-    await dialog()
-      .getByLabel('args (JSON)')
-      .fill('{"start": {"type": "string", "required": true}, "name": {"type": "string", "required": true}}');
-    await dialog().getByRole('button', { name: 'Add to list' }).click();
-    await page.locator('li.action[data-id="book_visit"]').waitFor();
-
-    await addAfterCall('http_request', 'log_visit', async () => {
-      await dialog()
-        .getByLabel(/^method/)
-        .selectOption('POST');
-      await dialog().getByLabel(/^url/).fill(`${customer.url}/tickets`);
-      await dialog()
-        .getByLabel(/^body \(JSON\)/)
-        .fill('{"call": "{{call.id}}", "visit": "{{actions.book_visit.event_id}}"}');
-      await dialog()
-        .getByLabel(/^output/)
-        .fill('{"ticket": "body.ticket"}');
+    // The booking runs after the call, on the slot the platform passes in the call's metadata, on the agent's
+    // calendar (the built-in one); the SMS after it confirms the booked time.
+    await addAfterCall('book_appointment', 'book_visit', async () => {
+      await dialog().getByLabel('start', { exact: true }).fill('{{call.metadata.visit_start}}');
+      await dialog().getByLabel('name', { exact: true }).fill('{{call.metadata.caller_name}}');
     });
     await addAfterCall('send_sms', 'confirm_sms', async () => {
       const body = dialog().getByLabel(/^body/);
@@ -170,24 +150,75 @@ describe('dashboard (in Chromium)', () => {
       await dialog().getByRole('option', { name: '{{actions.book_visit.start_spoken}}' }).waitFor();
       await shot('template-autocompletion');
       await dialog().getByRole('option', { name: '{{actions.book_visit.start_spoken}}' }).click();
-      await body.pressSequentially(', ticket {{actions.log_visit.t');
-      await body.press('Enter');
+      await body.pressSequentially('. Reply STOP to opt out.');
       assert.equal(await body.inputValue(), SMS_BODY);
+
+      // A condition may ask how the call and the booking went, not only for the booking's output.
+      const when = dialog().getByLabel('when', { exact: true });
+      await when.pressSequentially('{{actions.book_visit.run.');
+      assert.deepEqual(await optionNames(), [
+        '{{actions.book_visit.run.status}}',
+        '{{actions.book_visit.run.reason}}',
+        '{{actions.book_visit.run.error}}',
+      ]);
+      await when.fill('');
+      await when.pressSequentially('{{call.');
+      const callFields = await optionNames();
+      for (const field of ['status', 'durationSeconds', 'transferred', 'transferOutcome', 'disposition'])
+        assert.ok(callFields.includes(`{{call.${field}}}`), `{{call.${field}}} is offered: ${callFields}`);
+      await when.press('Escape');
+      await when.fill('');
     });
-    assert.deepEqual(await itemIds('duringCall'), ['lookup_order', 'book_visit']);
-    assert.deepEqual(await itemIds(), ['log_visit', 'confirm_sms']);
+    assert.deepEqual(await itemIds('duringCall'), ['lookup_order']);
+    assert.deepEqual(await itemIds(), ['book_visit', 'confirm_sms']);
     await page.locator('li.action.invalid').waitFor({ state: 'detached' });
   });
 
-  it("shows the reference error inline when the SMS is dragged above the booking's ticket, before saving", async () => {
+  it("completes an extraction's fields and missingRequired for the actions after it, not before", async () => {
+    // The agent under test has no extraction, so this asks the page's completion module about one that does.
+    const agent = {
+      actions: {
+        duringCall: [],
+        afterCall: [
+          {
+            id: 'extract',
+            type: 'extract_data',
+            fields: [{ name: 'email', type: 'string', required: true }],
+          },
+          { id: 'followup', type: 'send_sms' },
+        ],
+      },
+    };
+    const referencesAt = (index: number): Promise<string[]> =>
+      page.evaluate(
+        `import('/dashboard/js/template-complete.js').then((m) => m.referencesFor(${JSON.stringify(agent)}, 'afterCall', ${index}, {}))`,
+      );
+    const extraction = (await referencesAt(1)).filter((r) => r.startsWith('actions.extract.'));
+    assert.deepEqual(extraction, [
+      'actions.extract.',
+      'actions.extract.summary',
+      'actions.extract.missingRequired',
+      'actions.extract.data.email',
+      'actions.extract.run.status',
+      'actions.extract.run.reason',
+      'actions.extract.run.error',
+    ]);
+    const first = await referencesAt(0);
+    assert.ok(!first.some((r) => r.startsWith('actions.')), `nothing runs before the extraction: ${first}`);
+  });
+
+  it('shows the reference error inline when the SMS is dragged above the booking, before saving', async () => {
     await afterCallItems()
       .nth(1)
       .dragTo(afterCallItems().nth(0), { targetPosition: { x: 40, y: 4 } });
-    assert.deepEqual(await itemIds(), ['confirm_sms', 'log_visit']);
+    assert.deepEqual(await itemIds(), ['confirm_sms', 'book_visit']);
     const sms = page.locator('li.action[data-id="confirm_sms"]');
-    await sms.locator('.item-problems').getByText('"log_visit" runs later in the after-call stage').waitFor();
-    // The booking itself runs during the call, so the SMS may use it from anywhere in the after-call stage.
-    assert.doesNotMatch((await sms.locator('.item-problems').textContent()) ?? '', /book_visit/);
+    await sms
+      .locator('.item-problems')
+      .getByText('"book_visit" runs later in the after-call stage')
+      .waitFor();
+    // The booking itself refers only to the call, so it stays valid wherever it is.
+    assert.equal(await page.locator('li.action[data-id="book_visit"].invalid').count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled(), true);
     await shot('actions-invalid-order');
   });
@@ -195,7 +226,7 @@ describe('dashboard (in Chromium)', () => {
   it('fixes the order from the keyboard and saves it', async () => {
     await page.locator('li.action[data-id="confirm_sms"]').focus();
     await page.keyboard.press('Alt+ArrowDown');
-    assert.deepEqual(await itemIds(), ['log_visit', 'confirm_sms']);
+    assert.deepEqual(await itemIds(), ['book_visit', 'confirm_sms']);
     await page.locator('li.action.invalid').waitFor({ state: 'detached' });
     const save = page.getByRole('button', { name: 'Save', exact: true });
     await eventually(async () => ((await save.isEnabled()) ? true : undefined), 30_000, 'Save to be enabled');
@@ -205,16 +236,20 @@ describe('dashboard (in Chromium)', () => {
     assert.equal(saved.version, 3);
     assert.deepEqual(
       saved.agent.actions.duringCall.map((a: { id: string; type: string }) => [a.id, a.type]),
-      [
-        ['lookup_order', 'http_request'],
-        ['book_visit', 'book_appointment'],
-      ],
+      [['lookup_order', 'http_request']],
     );
     assert.deepEqual(
-      saved.agent.actions.afterCall.map((a: { id: string }) => a.id),
-      ['log_visit', 'confirm_sms'],
+      saved.agent.actions.afterCall.map((a: { id: string; type: string }) => [a.id, a.type]),
+      [
+        ['book_visit', 'book_appointment'],
+        ['confirm_sms', 'send_sms'],
+      ],
     );
-    assert.equal(saved.agent.actions.afterCall[1].body, SMS_BODY);
+    const [booking, sms] = saved.agent.actions.afterCall;
+    assert.equal(booking.start, '{{call.metadata.visit_start}}');
+    assert.equal(booking.name, '{{call.metadata.caller_name}}');
+    assert.equal(sms.body, SMS_BODY);
+    assert.equal(sms.when, undefined, 'the condition tried out was cleared');
     await page.getByRole('heading', { name: 'During Call' }).waitFor();
     await shot('actions');
   });
@@ -287,14 +322,21 @@ describe('dashboard (in Chromium)', () => {
     assert.ok(!after.agent.actions.duringCall.some((a: { id: string }) => a.id === 'check_stock'));
   });
 
-  it('books through the built-in calendar in a call run through the ingress, listed with its actions in the saved order', async () => {
+  it('books through the built-in calendar after a call run through the ingress, listed with its actions in the saved order', async () => {
     const callId = `dash-${Date.now()}`;
     // The events happen now, as the call's start (the workflow's clock) does.
     const base = Date.now();
     const at = (s: number) => new Date(base + s * 1000).toISOString();
+    // The slot the caller chose reaches callflow as call metadata, as a platform's dynamic variables do.
+    const start = bookableStart();
     const started = await h.api('POST', `/v1/calls/${callId}/events`, {
       agentId: AGENT,
-      call: { direction: 'inbound', from: '+14155550123', to: '+14155550199' },
+      call: {
+        direction: 'inbound',
+        from: '+14155550123',
+        to: '+14155550199',
+        metadata: { visit_start: start, caller_name: 'Ada Lovelace' },
+      },
       events: [
         { id: 'u1', type: 'utterance', role: 'agent', at: at(1), text: 'Dashboard line, how can I help?' },
         {
@@ -313,21 +355,8 @@ describe('dashboard (in Chromium)', () => {
     });
     assert.equal(tool.status, 200);
     assert.equal(tool.body.output.order_status, 'status-of-A-1001');
-    const start = bookableStart();
-    const booking = await h.api('POST', `/v1/calls/${callId}/actions/book_visit`, {
-      requestId: 'tool-2',
-      args: { start, name: 'Ada Lovelace' },
-    });
-    assert.equal(booking.status, 200, JSON.stringify(booking.body));
-    const booked = booking.body.output;
-    assert.equal(booked.status, 'booked', JSON.stringify(booked));
-    assert.equal(Date.parse(booked.start), Date.parse(start));
-    // The event is in the harness's store, on the calendar named after the agent.
-    const events = await new BuiltinCalendar(h.store).events(AGENT);
-    assert.deepEqual(
-      events.map((e) => [e.eventId, Date.parse(e.start)]),
-      [[booked.event_id, Date.parse(start)]],
-    );
+    const calendar = new BuiltinCalendar(h.store);
+    assert.deepEqual(await calendar.events(AGENT), [], 'nothing is booked while the call lasts');
     await h.api('POST', `/v1/calls/${callId}/events`, { event: { id: 'end', type: 'ended', at: at(30) } });
     const record = await eventually(
       async () => {
@@ -337,10 +366,20 @@ describe('dashboard (in Chromium)', () => {
       30_000,
       'the call record',
     );
-    const order = ['lookup_order', 'book_visit', 'log_visit', 'confirm_sms'];
+    const order = ['lookup_order', 'book_visit', 'confirm_sms'];
     assert.deepEqual(
-      record.actions.map((a: { actionId: string }) => a.actionId),
-      order,
+      record.actions.map((a: { actionId: string; status: string }) => [a.actionId, a.status]),
+      order.map((id) => [id, 'completed']),
+      JSON.stringify(record.actions),
+    );
+    const booked = record.actions[1].output;
+    assert.equal(booked.status, 'booked', JSON.stringify(booked));
+    assert.equal(Date.parse(booked.start), Date.parse(start));
+    // The event is in the harness's store, on the calendar named after the agent.
+    const events = await calendar.events(AGENT);
+    assert.deepEqual(
+      events.map((e) => [e.eventId, Date.parse(e.start)]),
+      [[booked.event_id, Date.parse(start)]],
     );
     const logged = await eventually(
       async () => {
@@ -374,10 +413,9 @@ describe('dashboard (in Chromium)', () => {
       assert.match((await page.locator(`li.run[data-action-id="${id}"]`).textContent()) ?? '', /completed/);
     const sms = page.locator('li.run[data-action-id="confirm_sms"]');
     await sms.locator('summary', { hasText: 'Output' }).click();
-    // The dry-run sender records the text it would have sent: the booking's time and the ticket filed after it.
+    // The dry-run sender records the text it would have sent: the time the booking before it made.
     const smsOutput = JSON.parse((await sms.locator('pre').textContent()) ?? '');
-    assert.match(smsOutput.body, /^Your visit is booked for .+, ticket T-\d+$/);
-    assert.ok(smsOutput.body.includes(booked.start_spoken), smsOutput.body);
+    assert.equal(smsOutput.body, `Your visit is booked for ${booked.start_spoken}. Reply STOP to opt out.`);
     assert.equal(smsOutput.to, '***0123');
     assert.equal(smsOutput.from, '***0188');
     // Masking phone numbers leaves the booking's id and times readable.
@@ -424,6 +462,13 @@ describe('dashboard (in Chromium)', () => {
     await fill();
     await dialog().getByRole('button', { name: 'Add to list' }).click();
     await page.locator(`li.action[data-id="${id}"]`).waitFor();
+  }
+
+  /** The completions the open list offers, in order. */
+  async function optionNames(): Promise<string[]> {
+    const options = dialog().getByRole('listbox').getByRole('option');
+    await options.first().waitFor();
+    return options.allTextContents();
   }
 
   async function itemIds(stage = 'afterCall'): Promise<string[]> {

@@ -120,10 +120,16 @@ const CALL_FIELDS = [
   'endedAt',
   'endReason',
   'durationSeconds',
+  'status',
+  'transferred',
+  'transferOutcome',
   'disposition',
   'transcript',
   'metadata.',
 ];
+
+/** How an earlier action's latest run went (completed, failed, skipped) and why: known for every action. */
+const RUN_FIELDS = ['run.status', 'run.reason', 'run.error'];
 
 /** What an action's outputs are called, where the type's output is known in advance. */
 const KNOWN_OUTPUTS = {
@@ -131,16 +137,23 @@ const KNOWN_OUTPUTS = {
   book_appointment: ['event_id', 'start', 'start_spoken', 'end'],
   check_availability: ['slots', 'say'],
   set_disposition: ['code'],
-  extract_data: ['summary'],
+  extract_data: ['summary', 'missingRequired'],
   crm_log: ['recordId'],
   transfer: ['status', 'target', 'say'],
 };
+
+/** The field names an extract_data action declares. */
+function fieldsOf(action) {
+  return (Array.isArray(action.fields) ? action.fields : []).map((f) => f?.name).filter(Boolean);
+}
 
 function outputsOf(action) {
   if (action.type === 'http_request')
     return action.output && typeof action.output === 'object'
       ? Object.keys(action.output)
       : ['status', 'body'];
+  if (action.type === 'extract_data')
+    return [...KNOWN_OUTPUTS.extract_data, ...fieldsOf(action).map((f) => `data.${f}`)];
   return KNOWN_OUTPUTS[action.type] ?? [];
 }
 
@@ -154,12 +167,14 @@ export function referencesFor(agent, stage, index, args) {
   const earlier =
     stage === 'duringCall' ? during.filter((_, i) => i !== index) : [...during, ...after.slice(0, index)];
   const dataFields = new Set();
-  for (const a of after)
-    for (const f of Array.isArray(a.fields) ? a.fields : []) if (f?.name) dataFields.add(f.name);
+  for (const a of after) for (const f of fieldsOf(a)) dataFields.add(f);
   return [
     ...CALL_FIELDS.map((f) => `call.${f}`),
     ...(stage === 'duringCall' ? Object.keys(args ?? {}).map((a) => `args.${a}`) : []),
-    ...earlier.flatMap((a) => [`actions.${a.id}.`, ...outputsOf(a).map((o) => `actions.${a.id}.${o}`)]),
+    ...earlier.flatMap((a) => [
+      `actions.${a.id}.`,
+      ...[...outputsOf(a), ...RUN_FIELDS].map((o) => `actions.${a.id}.${o}`),
+    ]),
     ...[...dataFields].map((f) => `data.${f}`),
     ...(agent.secrets ?? []).map((s) => `env.${s}`),
   ];
