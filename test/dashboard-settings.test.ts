@@ -305,10 +305,17 @@ describe('dashboard Settings tab (in Chromium)', () => {
     await secrets.fill('retell key');
     await problemBeside(secrets, /Retell webhook secrets.*\[0\]/);
     await secrets.fill('RETELL_API_KEY');
+    // Twilio's callbacks are verified with the auth tokens of the account the agent's numbers live in.
+    const twilioTokens = page.getByLabel('Twilio auth tokens (environment variable names)');
+    await page.locator('summary', { hasText: 'Twilio' }).click();
+    await twilioTokens.fill('TWILIO_AUTH_TOKEN_NEW\nTWILIO_AUTH_TOKEN_OLD');
     await save(6);
     const saved = (await latest()).agent;
     assert.deepEqual(saved.secrets, ['CRM_TOKEN', 'LOOKUP_KEY']);
-    assert.deepEqual(saved.platforms, { retell: { secrets: ['RETELL_API_KEY'] } });
+    assert.deepEqual(saved.platforms, {
+      retell: { secrets: ['RETELL_API_KEY'] },
+      twilio: { secrets: ['TWILIO_AUTH_TOKEN_NEW', 'TWILIO_AUTH_TOKEN_OLD'] },
+    });
   });
   it("edits the phone numbers, and lists the numbers the transfer targets dial, masked, as they're edited", async () => {
     const card = numbersCard();

@@ -17,6 +17,7 @@ const PLATFORM_LABELS = {
   vapi: 'Vapi',
   justcall: 'JustCall',
   elevenlabs: 'ElevenLabs',
+  twilio: 'Twilio',
 };
 const ADVANCED_KEYS = ['secrets', 'network', 'call', 'platforms'];
 
@@ -44,6 +45,8 @@ function advancedLabels(schema) {
     labels[`platforms.${p}.recoverAfterSeconds`] = 'Recover a call silent for (seconds)';
     labels[`platforms.${p}.awaitAnalysisSeconds`] = 'Wait for the post-call analysis (seconds)';
   }
+  // Twilio signs its callbacks with the account's auth token: that is the secret these name.
+  labels['platforms.twilio.secrets'] = 'Twilio auth tokens (environment variable names)';
   return labels;
 }
 
