@@ -11,9 +11,11 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { createLogger } from '../../src/observability/logger';
 import type { CallRecord } from '../../src/shared/types';
+import { RecordSealer } from '../../src/store/sealing';
+import { openStore, type Store } from '../../src/store/store';
 import { FAULT_KINDS, type FaultKind, seededRandom } from '../../test/fakes/faults';
 import { type Harness, startHarness } from '../../test/support/harness';
-import { uniqueTaskQueue } from '../../test/support/temporal';
+import { testCodec, uniqueTaskQueue } from '../../test/support/temporal';
 import { callStateQuery, type callWorkflow } from '../../workflows/call';
 import { callWebhooks, chaosAgents, type PlannedCall, planCalls } from './calls';
 import { type Delivery, type DeliveryStats, deliver, newDeliveryStats } from './deliver';
@@ -100,6 +102,7 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
   let postgres: TestPostgres | undefined;
   let providers: Providers | undefined;
   let harness: Harness | undefined;
+  let ingressStore: Store | undefined;
   let worker: WorkerSupervisor | undefined;
   try {
     const started = await Promise.allSettled([
@@ -113,8 +116,12 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
     if (!postgres || !providers) throw new Error('the rig did not start');
     const taskQueue = uniqueTaskQueue('chaos');
     const ingressErrors: Record<string, number> = {};
+    // The ingress shares the worker's PostgreSQL, as deployed: a retried dial finds the leg its transfer's status
+    // callbacks recorded there (src/store/transfer-legs.ts), and inbound STOPs reach the worker's opt-out list.
+    ingressStore = await openStore({ databaseUrl: postgres.url, sealer: new RecordSealer(testCodec) });
     harness = await startHarness({
       noWorker: true,
+      store: ingressStore,
       server: server.view,
       taskQueue,
       twilioAuthToken: TWILIO_AUTH_TOKEN,
@@ -233,6 +240,7 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
   } finally {
     await worker?.stop();
     await harness?.stop().catch(() => undefined);
+    await ingressStore?.close().catch(() => undefined);
     await providers?.close();
     await server.stop().catch(() => undefined);
     await postgres?.stop();
