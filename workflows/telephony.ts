@@ -11,7 +11,9 @@ export async function telephonyStep(
     Record<string, (i: TelephonyStepInput) => Promise<Record<string, unknown>>>
   >({
     startToCloseTimeout: '15s',
-    retry: { maximumAttempts: 5, initialInterval: '1s' },
+    // A caller is waiting: retries come quickly (at most 5 s apart), and enough of them to outlast a worker that
+    // died holding the step's lease (15 s) plus a few provider faults in a row.
+    retry: { maximumAttempts: 8, initialInterval: '1s', maximumInterval: '5s' },
     summary,
   })[name];
   return activity(input);
