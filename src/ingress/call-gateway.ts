@@ -243,6 +243,41 @@ export class CallGateway {
     }
   }
 
+  /**
+   * The agent a call belongs to, from the search attribute set when the call started: one describe, no query (the
+   * worker isn't involved) and no result read, for webhooks that verify with the call's agent's secrets. Past
+   * Temporal's retention the call log answers; undefined for an unknown call.
+   */
+  async agentOf(callId: string): Promise<string | undefined> {
+    try {
+      const d = await this.client.workflow.getHandle(workflowIdFor(callId)).describe();
+      return (
+        d.typedSearchAttributes.get(callSearchAttributes.agentId) ??
+        (await this.loggedRecord(callId))?.agentId
+      );
+    } catch (err) {
+      if (isNotFound(err) || err instanceof WorkflowNotFoundError)
+        return (await this.loggedRecord(callId))?.agentId;
+      throw await this.translate(err, callId);
+    }
+  }
+
+  /**
+   * Whether the call has ended, for webhooks that drop late progress events: a finished workflow has; a running one
+   * is asked (a query sees every event signalled before it). Unlike `describe`, reads no record. 404 when unknown.
+   */
+  async hasEnded(callId: string): Promise<boolean> {
+    const handle = this.client.workflow.getHandle(workflowIdFor(callId));
+    try {
+      if ((await handle.describe()).status.name !== 'RUNNING') return true;
+      return (await handle.query(callStateQuery)).status !== 'active';
+    } catch (err) {
+      if ((isNotFound(err) || err instanceof WorkflowNotFoundError) && (await this.loggedRecord(callId)))
+        return true;
+      throw await this.translate(err, callId);
+    }
+  }
+
   private async loggedRecord(callId: string): Promise<CallRecord | undefined> {
     try {
       return await this.callLog?.record(callId);

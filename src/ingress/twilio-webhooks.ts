@@ -342,8 +342,7 @@ function twilioTokens(opts: TwilioWebhookOptions) {
     if (!callIdSchema.safeParse(callId).success) return undefined;
     let agentId: string | undefined;
     try {
-      const d = await opts.gateway.describe(callId);
-      agentId = 'state' in d ? d.state.agentId : d.record?.agentId;
+      agentId = await opts.gateway.agentOf(callId);
     } catch (err) {
       if (err instanceof HttpError && err.status === 404) return undefined;
       throw err;

@@ -32,8 +32,7 @@ export async function deliverEvents(
  */
 export async function callHasEnded(gateway: CallGateway, callId: string): Promise<boolean> {
   try {
-    const d = await gateway.describe(callId);
-    return d.status !== 'running' || ('state' in d && d.state.status !== 'active');
+    return await gateway.hasEnded(callId);
   } catch (err) {
     if (err instanceof HttpError && err.status === 404) return false;
     if (err instanceof HttpError && err.status === 409) return true;
