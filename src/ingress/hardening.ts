@@ -87,7 +87,6 @@ export function bearerWithRateLimit(
               .digest('base64url'),
           );
       if (wait === undefined) return next(refused);
-      res.set('Retry-After', String(wait));
       next(
         refused
           ? tooMany(`too many requests without a valid token: at most ${limit.perSecond}/s per client`, wait)
@@ -100,21 +99,26 @@ export function bearerWithRateLimit(
 /** Per client address, for routes that authenticate requests themselves (signed webhooks, the codec). */
 export function clientRateLimit(limit: RateLimit, now: () => number = Date.now) {
   const buckets = new RateBuckets(limit, now);
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: Request, _res: Response, next: NextFunction): void => {
     const wait = buckets.take(req.ip ?? req.socket.remoteAddress ?? '');
     if (wait === undefined) {
       next();
       return;
     }
-    res.set('Retry-After', String(wait));
     next(
       tooMany(`too many requests: at most ${limit.perSecond}/s per client address`, wait, '(client address)'),
     );
   };
 }
 
+/** A 429 whose Retry-After the error handler sends. */
 function tooMany(message: string, retryAfter: number, field = 'authorization'): HttpError {
-  return new HttpError(429, message, [{ field, message: `rate limited; retry after ${retryAfter} s` }]);
+  return new HttpError(
+    429,
+    message,
+    [{ field, message: `rate limited; retry after ${retryAfter} s` }],
+    retryAfter,
+  );
 }
 
 /** Slow-loris protection and an upper bound on any request's life; tool calls wait for the action, so generous. */
