@@ -41,8 +41,11 @@ export const extractData = defineActionType({
     const { fields, extractor, timezone } = input.settings;
     const transcript = parseTranscript(input.settings.transcript);
     const specs = fields as FieldSpec[];
+    // Relative dates ("tomorrow") resolve against the call's start, so a re-run days later gives the same dates.
+    const startedAt = input.call?.startedAt ? new Date(input.call.startedAt) : undefined;
+    const now = startedAt && !Number.isNaN(startedAt.getTime()) ? startedAt : new Date();
     if (extractor === 'builtin') {
-      const data = extractBuiltin(specs, transcript, { timezone, now: new Date() });
+      const data = extractBuiltin(specs, transcript, { timezone, now });
       return {
         extractor: 'builtin',
         data,
@@ -57,7 +60,7 @@ export const extractData = defineActionType({
       );
     }
     try {
-      const result = await extractWithLlm(deps.llm, specs, transcript);
+      const result = await extractWithLlm(deps.llm, specs, transcript, { now, timezone });
       return {
         extractor: `llm:${deps.llm.model}`,
         ...result,

@@ -25,7 +25,13 @@ async function main() {
   const started = Date.now();
   const report = await scoreExtractor(
     cases,
-    async (c) => (await extractWithLlm(llm, c.fields, c.transcript)).data,
+    async (c) =>
+      (
+        await extractWithLlm(llm, c.fields, c.transcript, {
+          now: new Date(corpus.now),
+          timezone: corpus.timezone,
+        })
+      ).data,
   );
   console.log(
     `${formatReport(`llm (${llm.model})`, report)}; ${Math.round((Date.now() - started) / cases.length)} ms per transcript`,

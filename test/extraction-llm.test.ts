@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import type { ActivityDeps } from '../activities/action-type';
+import { extractData } from '../activities/extract-data';
 import type { FieldSpec } from '../src/extraction/fields';
 import { extractWithLlm, LlmExtractionError } from '../src/extraction/llm';
 import { startOpenAiFake } from './fakes/openai-server';
@@ -67,5 +69,61 @@ describe('the LLM extractor (OpenAI-compatible API)', () => {
       extractWithLlm(llm, fields, transcript),
       (e: unknown) => e instanceof LlmExtractionError && e.retryable,
     );
+  });
+
+  it('tells the model each field, its type, allowed values and description, and the call date', async () => {
+    // A local server that only turns the schema into a grammar shows the model none of this otherwise.
+    fake.reply({ data: { caller_name: null, budget: null, wants_demo: null, plan: null }, summary: 's' });
+    await extractWithLlm(
+      llm,
+      [...fields, { name: 'callback_date', type: 'date', description: 'When to call back' }],
+      transcript,
+      { now: new Date('2025-03-05T03:00:00Z'), timezone: 'America/New_York' },
+    );
+    const system = fake.requests[0].body.messages[0];
+    assert.equal(system.role, 'system');
+    assert.match(system.content, /- budget \(number\): Monthly budget in dollars/);
+    assert.match(system.content, /- wants_demo \(true or false\)/);
+    assert.match(system.content, /- plan \(one of "basic", "pro"\)/);
+    assert.match(system.content, /- callback_date \(a date, YYYY-MM-DD\): When to call back/);
+    // 03:00 UTC is still the evening before in New York.
+    assert.match(system.content, /Tuesday 2025-03-04 \(America\/New_York\)/);
+  });
+
+  describe('in the extract_data action', () => {
+    const input = (extractor: 'builtin' | 'llm') => ({
+      idempotencyKey: 'k',
+      workflowId: 'call-c1',
+      callId: 'c1',
+      agentId: 'a',
+      actionId: 'extract',
+      invocation: 1,
+      settings: {
+        extractor,
+        fields: [
+          { name: 'callback_date', type: 'date' as const, description: 'When to call the caller back' },
+        ],
+        transcript: 'agent: When should we call you back?\ncaller: Tomorrow, please.',
+        timezone: 'America/New_York',
+      },
+      call: { direction: 'inbound' as const, status: 'completed', startedAt: '2025-03-05T15:00:00.000Z' },
+      secretNames: [],
+      allowPrivate: [],
+    });
+
+    it('resolves relative dates against the call, not the day the stage (or a re-run of it) runs', async () => {
+      const builtin = (await extractData.create!({} as ActivityDeps)(input('builtin'))) as {
+        data: Record<string, unknown>;
+      };
+      assert.equal(builtin.data.callback_date, '2025-03-06');
+
+      fake.reply({ data: { callback_date: '2025-03-06' }, summary: 'Wants a call back.' });
+      const viaLlm = (await extractData.create!({ llm } as unknown as ActivityDeps)(input('llm'))) as {
+        extractor: string;
+        data: Record<string, unknown>;
+      };
+      assert.equal(viaLlm.extractor, 'llm:local-model');
+      assert.match(fake.requests[0].body.messages[0].content, /Wednesday 2025-03-05 \(America\/New_York\)/);
+    });
   });
 });

@@ -77,13 +77,70 @@ const INSTRUCTIONS =
   'You extract data from a phone call transcript. Use only what the conversation establishes; ' +
   'when a field is not clearly stated, use null. Never guess.';
 
+/** When and where the call took place, so "tomorrow" or "next Tuesday" resolve to the call's dates. */
+export interface ExtractionContext {
+  now?: Date;
+  timezone?: string;
+}
+
+/**
+ * The fields, their types and descriptions, in words. Many OpenAI-compatible servers (llama.cpp, vLLM, Ollama)
+ * turn the JSON schema into a grammar the reply must follow but never show it to the model, so without this
+ * the model sees field names only.
+ */
+function fieldGuide(fields: FieldSpec[]): string {
+  const kind = (f: FieldSpec) =>
+    f.type === 'enum'
+      ? `one of ${(f.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`
+      : f.type === 'date'
+        ? 'a date, YYYY-MM-DD'
+        : f.type === 'boolean'
+          ? 'true or false'
+          : f.type;
+  return fields.map((f) => `- ${f.name} (${kind(f)})${f.description ? `: ${f.description}` : ''}`).join('\n');
+}
+
+function callDate(context: ExtractionContext): string | undefined {
+  if (!context.now || Number.isNaN(context.now.getTime())) return undefined;
+  const zone = context.timezone ?? 'UTC';
+  const format = (timeZone: string) =>
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      weekday: 'long',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    })
+      .formatToParts(context.now)
+      .reduce<Record<string, string>>((parts, p) => Object.assign(parts, { [p.type]: p.value }), {});
+  let parts: Record<string, string>;
+  try {
+    parts = format(zone);
+  } catch {
+    parts = format('UTC');
+  }
+  return `The call took place on ${parts.weekday} ${parts.year}-${parts.month}-${parts.day} (${zone}).`;
+}
+
+function systemPrompt(fields: FieldSpec[], context: ExtractionContext): string {
+  const date = callDate(context);
+  return [
+    INSTRUCTIONS,
+    `Fields:\n${fieldGuide(fields)}`,
+    ...(date ? [`${date} Resolve relative dates against it.`] : []),
+    'Reply with a JSON object: "summary" (two or three sentences: why the caller called and the outcome) and ' +
+      '"data" (every field above, null when not established).',
+  ].join('\n\n');
+}
+
 export async function extractWithLlm(
   llm: LlmClient,
   fields: FieldSpec[],
   transcript: { role: 'caller' | 'agent'; text: string }[],
+  context: ExtractionContext = {},
 ): Promise<{ data: Extracted; summary: string }> {
   const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
-    { role: 'system', content: INSTRUCTIONS },
+    { role: 'system', content: systemPrompt(fields, context) },
     {
       role: 'user',
       content: transcript.map((t) => `${t.role}: ${t.text}`).join('\n') || '(no conversation)',
