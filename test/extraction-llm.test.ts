@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import OpenAI from 'openai';
 import type { ActivityDeps } from '../activities/action-type';
 import { extractData } from '../activities/extract-data';
 import type { FieldSpec } from '../src/extraction/fields';
-import { extractWithLlm, LlmExtractionError } from '../src/extraction/llm';
+import { extractWithLlm, LlmExtractionError, llmFromEnv } from '../src/extraction/llm';
 import { startOpenAiFake } from './fakes/openai-server';
 
 const fields: FieldSpec[] = [
@@ -88,6 +89,59 @@ describe('the LLM extractor (OpenAI-compatible API)', () => {
     assert.match(system.content, /- callback_date \(a date, YYYY-MM-DD\): When to call back/);
     // 03:00 UTC is still the evening before in New York.
     assert.match(system.content, /Tuesday 2025-03-04 \(America\/New_York\)/);
+  });
+
+  it('gives phone fields in E.164 (or null when no number) and a written-out "null" as null', async () => {
+    const contact: FieldSpec[] = [
+      { name: 'caller_name', type: 'text' },
+      { name: 'phone', type: 'text', description: 'Callback number' },
+      { name: 'mobile_number', type: 'text' },
+      { name: 'company', type: 'text' },
+    ];
+    fake.reply({
+      data: {
+        caller_name: 'null',
+        phone: '(773) 555-0164',
+        mobile_number: 'Helix Support',
+        company: ' Crumb & Co ',
+      },
+      summary: 's',
+    });
+    const result = await extractWithLlm(llm, contact, transcript);
+    assert.deepEqual(result.data, {
+      caller_name: null,
+      phone: '+17735550164',
+      mobile_number: null,
+      company: 'Crumb & Co',
+    });
+  });
+
+  it('gives up on a model that does not answer within LLM_TIMEOUT_SECONDS, as a retryable failure', async () => {
+    assert.throws(
+      () =>
+        llmFromEnv({ LLM_MODEL: 'm', LLM_BASE_URL: 'http://127.0.0.1:1/v1', LLM_TIMEOUT_SECONDS: 'soon' }),
+      /LLM_TIMEOUT_SECONDS must be a positive number of seconds, got "soon"/,
+    );
+    const held: http.ServerResponse[] = [];
+    const silent = http.createServer((_req, res) => held.push(res));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as { port: number };
+      const slow = llmFromEnv({
+        LLM_MODEL: 'm',
+        LLM_BASE_URL: `http://127.0.0.1:${port}/v1`,
+        LLM_TIMEOUT_SECONDS: '0.3',
+      })!;
+      const started = Date.now();
+      await assert.rejects(
+        extractWithLlm(slow, fields, transcript),
+        (e: unknown) => e instanceof LlmExtractionError && e.retryable && /timed out/i.test(e.message),
+      );
+      assert.ok(Date.now() - started < 5_000, 'gave up at the configured timeout, not the 45 s default');
+    } finally {
+      for (const res of held) res.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   describe('in the extract_data action', () => {

@@ -3,7 +3,9 @@
  * vLLM, llama.cpp) with JSON-schema structured output. The reply is validated against the field schema anyway,
  * with one repair attempt, then a typed failure.
  */
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import OpenAI from 'openai';
+import { isPhoneField } from './builtin';
 import { type Extracted, type FieldSpec, validateExtracted } from './fields';
 
 export interface LlmClient {
@@ -18,13 +20,18 @@ export function llmConfigured(env: Record<string, string | undefined>): boolean 
 
 export function llmFromEnv(env: Record<string, string | undefined>): LlmClient | undefined {
   if (!env.LLM_MODEL || !llmConfigured(env)) return undefined;
+  const timeoutSeconds = env.LLM_TIMEOUT_SECONDS?.trim() ? Number(env.LLM_TIMEOUT_SECONDS) : 45;
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
+    throw new Error(
+      `LLM_TIMEOUT_SECONDS must be a positive number of seconds, got "${env.LLM_TIMEOUT_SECONDS}"`,
+    );
   return {
     // Temporal retries the activity: the client must not retry on its own.
     client: new OpenAI({
       apiKey: env.LLM_API_KEY ?? 'none',
       baseURL: env.LLM_BASE_URL,
       maxRetries: 0,
-      timeout: 45_000,
+      timeout: timeoutSeconds * 1000,
     }),
     model: env.LLM_MODEL,
   };
@@ -96,7 +103,9 @@ function fieldGuide(fields: FieldSpec[]): string {
         ? 'a date, YYYY-MM-DD'
         : f.type === 'boolean'
           ? 'true or false'
-          : f.type;
+          : isPhoneField(f)
+            ? 'text, a phone number'
+            : f.type;
   return fields.map((f) => `- ${f.name} (${kind(f)})${f.description ? `: ${f.description}` : ''}`).join('\n');
 }
 
@@ -153,7 +162,7 @@ export async function extractWithLlm(
     if (parsed) {
       const checked = validateExtracted(fields, parsed.data);
       if (checked.ok && typeof parsed.summary === 'string')
-        return { data: checked.data, summary: parsed.summary };
+        return { data: normalize(fields, checked.data), summary: parsed.summary };
       problems = checked.ok ? ['summary must be a string'] : checked.problems;
     } else {
       problems = ['the reply is not a JSON object'];
@@ -194,6 +203,28 @@ async function complete(
     }
     throw new LlmExtractionError(`LLM request failed: ${(err as Error).message}`, true);
   }
+}
+
+const NOT_A_VALUE = /^(null|none|n\/a|unknown|not (provided|given|stated|mentioned))?$/i;
+
+/**
+ * The same forms the built-in extractor gives, whichever model answered: text trimmed, a written-out "null"
+ * as null, phone fields in E.164 (US numbers when no country code is given) or null when the value is no
+ * phone number, so CRM lookups by phone work on either extractor's output.
+ */
+function normalize(fields: FieldSpec[], data: Extracted): Extracted {
+  const out: Extracted = { ...data };
+  for (const f of fields) {
+    const value = out[f.name];
+    if (f.type !== 'text' || typeof value !== 'string') continue;
+    const text = value.trim();
+    if (NOT_A_VALUE.test(text)) out[f.name] = null;
+    else if (isPhoneField(f)) {
+      const phone = parsePhoneNumberFromString(text, 'US');
+      out[f.name] = phone?.isValid() ? phone.number : null;
+    } else out[f.name] = text;
+  }
+  return out;
 }
 
 function parse(reply: string): { data: unknown; summary: unknown } | undefined {
