@@ -4,6 +4,7 @@ import { extractBuiltin, summarizeBuiltin, type TranscriptTurn } from '../src/ex
 import { type FieldSpec, missingRequired, validateExtracted } from '../src/extraction/fields';
 import type { callWorkflow } from '../workflows/call';
 import corpus from './extraction-corpus.json';
+import holdout from './extraction-holdout.json';
 import { event, startHarness } from './support/harness';
 
 // Wednesday 2025-03-05, 10:00 in New York.
@@ -129,6 +130,29 @@ describe('built-in extractor heuristics', () => {
       );
       assert.equal(one(email, turns('Email?', "I'll look at the website.")), null);
     });
+
+    it('reads phone numbers said digit by digit', () => {
+      const t = turns('Best number?', "Cell's best. Six one four, five five five, oh one eight two.");
+      assert.equal(one(phone, t), '+16145550182');
+      // Seven digits or more only: a short run of digits is no phone number.
+      assert.equal(one(phone, turns('Best number?', 'Room four one two.')), null);
+    });
+
+    it('spells out underscores and takes the agent read-back of a spoken address', () => {
+      const underscore = turns('Email?', 'It is m underscore tanaka at fernway dot io.');
+      assert.equal(one(email, underscore), 'm_tanaka@fernway.io');
+      const readBack: TranscriptTurn[] = [
+        { role: 'agent', text: 'What email should I use?' },
+        {
+          role: 'caller',
+          text: "k menon eighty-eight at yahoo dot com. That's k-m-e-n-o-n, then eight eight.",
+        },
+        { role: 'agent', text: 'Perfect, kmenon88@yahoo.com.' },
+      ];
+      assert.equal(one(email, readBack), 'kmenon88@yahoo.com');
+      // Without the read-back, the words before "eighty-eight" leave the address open: no guess.
+      assert.equal(one(email, readBack.slice(0, 2)), null);
+    });
   });
 
   describe('numbers', () => {
@@ -151,6 +175,21 @@ describe('built-in extractor heuristics', () => {
       assert.equal(one(team, turns('How big is your team?', 'Roughly 40, maybe 45.')), null);
       assert.equal(one(team, turns('How many on the team?', 'Three. Or four if the price is right.')), null);
       assert.equal(one(team, turns('How can I help?', 'We have 30 laptops.')), null);
+    });
+
+    it('settles on the corrected number: the one the agent repeats, or the last after "no wait"', () => {
+      const seats: FieldSpec = { name: 'seats', type: 'number', description: 'Number of user seats' };
+      const corrected = (answer: string, next?: string): TranscriptTurn[] => [
+        { role: 'agent', text: 'How many seats would you need?' },
+        { role: 'caller', text: answer },
+        ...(next ? [{ role: 'agent' as const, text: next }] : []),
+      ];
+      assert.equal(one(seats, corrected('Me, the three managers, the owner... so five. No wait, six.')), 6);
+      assert.equal(
+        one(seats, corrected('Eighteen, well, with the interns twenty-four.', 'Got it, twenty-four.')),
+        24,
+      );
+      assert.equal(one(seats, corrected('Four, me, my wife and two kids.')), 4);
     });
 
     it('reads a party size from "a table for six"', () => {
@@ -298,9 +337,10 @@ describe('built-in extractor on the labelled corpus', () => {
   }
   const cases = corpus.cases as unknown as Case[];
 
-  it('has at least 30 labelled transcripts whose labels validate', () => {
+  it('has at least 30 labelled transcripts, and a held-out set, whose labels validate', () => {
     assert.ok(cases.length >= 30);
-    for (const c of cases) {
+    assert.ok(holdout.cases.length >= 20);
+    for (const c of [...cases, ...(holdout.cases as unknown as Case[])]) {
       const r = validateExtracted(c.fields, c.expected);
       assert.ok(r.ok, `${c.id}: ${r.ok ? '' : r.problems.join('; ')}`);
       assert.deepEqual(Object.keys(c.expected).sort(), c.fields.map((f) => f.name).sort(), c.id);

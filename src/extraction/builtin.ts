@@ -282,10 +282,42 @@ function extractPetName(ctx: Context): string | null {
 // ---------------------------------------------------------------------------------------------------------
 // Contact details
 
+const DIGIT_WORDS: Record<string, string> = {
+  oh: '0',
+  o: '0',
+  zero: '0',
+  one: '1',
+  two: '2',
+  three: '3',
+  four: '4',
+  five: '5',
+  six: '6',
+  seven: '7',
+  eight: '8',
+  nine: '9',
+};
+
+/**
+ * Runs of spoken digits ("six one four, five five five, oh one eight two") written as digits, so a number
+ * read out digit by digit is found like a written one. Runs shorter than seven digits are left as they are.
+ */
+export function spokenDigits(text: string): string {
+  const token = '(?:oh|o|zero|one|two|three|four|five|six|seven|eight|nine|\\d)';
+  const run = new RegExp(`\\b${token}(?:[\\s,.-]+${token})+\\b`, 'gi');
+  return text.replace(run, (m) => {
+    const digits = m
+      .split(/[\s,.-]+/)
+      .map((t) => DIGIT_WORDS[t.toLowerCase()] ?? (/^\d+$/.test(t) ? t : ''))
+      .join('');
+    return digits.length >= 7 ? digits : m;
+  });
+}
+
 export function extractPhone(ctx: Context): string | null {
   const found: { number: string; index: number }[] = [];
   for (const { text, index } of callerTurns(ctx)) {
-    for (const m of findPhoneNumbersInText(text, 'US')) found.push({ number: m.number.number, index });
+    for (const m of findPhoneNumbersInText(spokenDigits(text), 'US'))
+      found.push({ number: m.number.number, index });
   }
   const distinct = new Set(found.map((f) => f.number));
   if (distinct.size === 1) return [...distinct][0];
@@ -299,14 +331,38 @@ export function extractPhone(ctx: Context): string | null {
   return null;
 }
 
+const WRITTEN_EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+const SPOKEN_EMAIL =
+  /\b((?:[A-Za-z0-9]+ (?:underscore|dot|dash|hyphen) )*[A-Za-z0-9._-]+) at ([A-Za-z0-9-]+(?: dot [A-Za-z0-9-]+)+)\b/gi;
+
+function spokenLocalPart(spoken: string): string | null {
+  const last = spoken.split(' ').at(-1)!.toLowerCase();
+  // "k menon eighty-eight at ...": the words before the number belong to the address too, but which ones?
+  if (last.split('-').some((w) => w in NUMBER_WORDS)) return null;
+  return spoken
+    .replace(/ underscore /gi, '_')
+    .replace(/ dot /gi, '.')
+    .replace(/ (?:dash|hyphen) /gi, '-');
+}
+
+/**
+ * A written address, or one spelled out ("m underscore tanaka at fernway dot io"). When the caller spells one
+ * out and the agent's next turn reads a written address back, the read-back is taken: it settles what a
+ * spoken form leaves open (word boundaries, digits, "dot co" or "dot com").
+ */
 export function extractEmail(ctx: Context): string | null {
   const found = new Set<string>();
-  for (const { text } of callerTurns(ctx)) {
-    for (const m of text.matchAll(/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g)) {
-      found.add(m[0].toLowerCase());
+  for (const { text, index } of callerTurns(ctx)) {
+    for (const m of text.matchAll(WRITTEN_EMAIL)) found.add(m[0].toLowerCase());
+    const next = ctx.turns[index + 1];
+    const readBack = next?.role === 'agent' ? [...next.text.matchAll(WRITTEN_EMAIL)].map((m) => m[0]) : [];
+    if (/\bat\b.*\bdot\b/i.test(text) && !text.includes('@') && readBack.length === 1) {
+      found.add(readBack[0].replace(/[.]$/, '').toLowerCase());
+      continue;
     }
-    for (const m of text.matchAll(/\b([A-Za-z0-9._-]+) at ([A-Za-z0-9-]+(?: dot [A-Za-z0-9-]+)+)\b/gi)) {
-      found.add(`${m[1]}@${m[2].replace(/ dot /gi, '.')}`.toLowerCase());
+    for (const m of text.matchAll(SPOKEN_EMAIL)) {
+      const local = spokenLocalPart(m[1]);
+      if (local) found.add(`${local}@${m[2].replace(/ dot /gi, '.')}`.toLowerCase());
     }
   }
   return found.size === 1 ? [...found][0] : null;
@@ -405,12 +461,35 @@ function leadingNumber(text: string, moneyOnly: boolean): number | null {
   return first.value;
 }
 
+const CORRECTION =
+  /\b(actually|no wait|wait|i mean|sorry|make that|more like|hang on|scratch that|rather)\b/i;
+
+/**
+ * The number a caller's answer settles on. One number: that one (unless it is a range). Several: the one the
+ * agent's next turn repeats, else the last one after a correction ("five. No wait, six"), else the first.
+ */
+function answeredNumber(answer: string, agentNext: string | undefined): number | null {
+  const nums = findNumbers(answer);
+  const distinct = [...new Set(nums.map((n) => n.value))];
+  if (distinct.length <= 1) return leadingNumber(answer, false);
+  if (agentNext) {
+    const repeated = new Set(findNumbers(agentNext).map((n) => n.value));
+    const confirmed = distinct.filter((v) => repeated.has(v));
+    if (confirmed.length === 1) return confirmed[0];
+  }
+  const marker = [...answer.matchAll(new RegExp(CORRECTION, 'gi'))].at(-1);
+  if (marker?.index !== undefined && marker.index > nums[0].start) return nums.at(-1)!.value;
+  // "Four, me, my wife and two kids": the answer leads with it, the rest explains it.
+  return leadingNumber(answer, false);
+}
+
 function extractNumber(ctx: Context, field: FieldSpec): number | null {
   const keys = fieldKeywords(field, true);
   const money = isMoneyField(field);
   for (const ex of exchanges(ctx.turns)) {
     if (!ex.questions.some((q) => hasAny(q, keys))) continue;
-    const n = leadingNumber(ex.answer, false);
+    const next = ctx.turns[ex.answerIndex + 1];
+    const n = answeredNumber(ex.answer, next?.role === 'agent' ? next.text : undefined);
     if (n !== null) return n;
   }
   if (money) {
