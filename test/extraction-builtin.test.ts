@@ -4,7 +4,8 @@ import { extractBuiltin, summarizeBuiltin, type TranscriptTurn } from '../src/ex
 import { type FieldSpec, missingRequired, validateExtracted } from '../src/extraction/fields';
 import type { callWorkflow } from '../workflows/call';
 import corpus from './extraction-corpus.json';
-import holdout from './extraction-holdout.json';
+import holdoutA from './extraction-holdout-a.json';
+import holdoutB from './extraction-holdout-b.json';
 import { event, startHarness } from './support/harness';
 
 // Wednesday 2025-03-05, 10:00 in New York.
@@ -337,10 +338,11 @@ describe('built-in extractor on the labelled corpus', () => {
   }
   const cases = corpus.cases as unknown as Case[];
 
-  it('has at least 30 labelled transcripts, and a held-out set, whose labels validate', () => {
+  it('has at least 30 labelled transcripts, and two held-out sets, whose labels validate', () => {
     assert.ok(cases.length >= 30);
-    assert.ok(holdout.cases.length >= 20);
-    for (const c of [...cases, ...(holdout.cases as unknown as Case[])]) {
+    assert.ok(holdoutA.cases.length >= 20 && holdoutB.cases.length >= 20);
+    const heldOut = [...holdoutA.cases, ...holdoutB.cases] as unknown as Case[];
+    for (const c of [...cases, ...heldOut]) {
       const r = validateExtracted(c.fields, c.expected);
       assert.ok(r.ok, `${c.id}: ${r.ok ? '' : r.problems.join('; ')}`);
       assert.deepEqual(Object.keys(c.expected).sort(), c.fields.map((f) => f.name).sort(), c.id);
