@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { extractBuiltin, summarizeBuiltin } from '../src/extraction/builtin';
 import { type FieldSpec, missingRequired } from '../src/extraction/fields';
 import { extractWithLlm, LlmExtractionError } from '../src/extraction/llm';
+import { isValidTimezone } from '../src/shared/business-hours';
 import { defineActionType } from './action-type';
 
 export const fieldSpecSchema = z
@@ -34,7 +35,11 @@ export const extractData = defineActionType({
     extractor: z.enum(['builtin', 'llm']).default('builtin'),
     fields: z.array(fieldSpecSchema).min(1),
     transcript: z.string().default('{{call.transcript}}'),
-    timezone: z.string().optional(),
+    timezone: z
+      .string()
+      .refine(isValidTimezone, 'not an IANA time zone (e.g. America/New_York)')
+      .optional()
+      .describe('Where "today" and "tomorrow" are; the agent\'s timezone when omitted'),
   }),
   defaultTimeoutSeconds: 60,
   create: (deps) => async (input) => {

@@ -121,6 +121,37 @@ describe('agent configuration', () => {
   });
 
   describe('defaults', () => {
+    it("resolves an extraction's relative dates in the agent's time zone unless it names one, and refuses unknown zones", () => {
+      const agent = (timezone: string | undefined, own?: string) => ({
+        id: 'intake',
+        name: 'Intake',
+        ...(timezone ? { timezone } : {}),
+        actions: {
+          afterCall: [
+            {
+              id: 'extract',
+              type: 'extract_data',
+              fields: [{ name: 'd', type: 'date' }],
+              ...(own ? { timezone: own } : {}),
+            },
+          ],
+        },
+      });
+      const zone = (raw: unknown) =>
+        (parseAgent(raw, SOURCE).actions.afterCall[0] as { timezone?: string }).timezone;
+      assert.equal(zone(agent('America/Chicago')), 'America/Chicago');
+      assert.equal(zone(agent('America/Chicago', 'Europe/Berlin')), 'Europe/Berlin');
+      assert.equal(zone(agent(undefined)), 'UTC');
+      assert.throws(
+        () => parseAgent(agent('Mars/Olympus'), SOURCE),
+        /field "timezone": not an IANA time zone/,
+      );
+      assert.throws(
+        () => parseAgent(agent('UTC', 'Eastern'), SOURCE),
+        /actions\.afterCall\[0\] \(id "extract"\): field "timezone": not an IANA time zone/,
+      );
+    });
+
     it('lets actions continue after an error unless told otherwise', () => {
       const agent = parseAgent(shopAgent(), SOURCE);
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { actionTypes } from '../../activities';
+import { isValidTimezone } from '../shared/business-hours';
 import { businessHoursSchema, e164, schedulingSchema } from './common-schemas';
 
 const ID = /^[a-z][a-z0-9_-]*$/;
@@ -204,7 +205,11 @@ export const agentConfigSchema = z
   .object({
     id: z.string().regex(ID, 'lowercase letters, digits, "_" or "-", starting with a letter'),
     name: z.string().min(1),
-    timezone: z.string().default('UTC'),
+    timezone: z
+      .string()
+      .refine(isValidTimezone, 'not an IANA time zone (e.g. America/New_York)')
+      .default('UTC')
+      .describe("The agent's time zone: extract_data resolves relative dates in it unless it names its own"),
     secrets: z
       .array(z.string().regex(ENV_NAME))
       .default([])

@@ -115,6 +115,9 @@ export function parseAgent(
       if (sms.type === 'send_sms' && !sms.from && !sms.messagingServiceSid && agent.telephony.smsFrom) {
         sms.from = agent.telephony.smsFrom;
       }
+      // Relative dates ("tomorrow") are the agent's days unless the extraction names its own zone.
+      const extract = action as { type: string; timezone?: string };
+      if (extract.type === 'extract_data' && !extract.timezone) extract.timezone = agent.timezone;
     }
   }
   return agent;
