@@ -282,20 +282,14 @@ function extractPetName(ctx: Context): string | null {
 // ---------------------------------------------------------------------------------------------------------
 // Contact details
 
-const DIGIT_WORDS: Record<string, string> = {
-  oh: '0',
-  o: '0',
-  zero: '0',
-  one: '1',
-  two: '2',
-  three: '3',
-  four: '4',
-  five: '5',
-  six: '6',
-  seven: '7',
-  eight: '8',
-  nine: '9',
-};
+/** The spoken digits ("oh" and "o" for zero too), from the shared number words. */
+const DIGIT_WORDS: Record<string, string> = Object.fromEntries([
+  ['oh', '0'],
+  ['o', '0'],
+  ...Object.entries(NUMBER_WORDS)
+    .filter(([, n]) => n < 10)
+    .map(([w, n]) => [w, String(n)]),
+]);
 
 /**
  * Runs of spoken digits ("six one four, five five five, oh one eight two") written as digits, so a number
