@@ -213,7 +213,7 @@ async function main() {
   const portArg = rest.indexOf('--port');
   const llm = await startLocalLlm(portArg >= 0 ? Number(rest[portArg + 1]) : undefined);
   if (command === 'serve') {
-    console.log(`LLM_BASE_URL=${llm.baseURL} LLM_MODEL=${llm.model}`);
+    console.log(`LLM_BASE_URL=${llm.baseURL} LLM_MODEL=${llm.model} LLM_TIMEOUT_SECONDS=120`);
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => llm.stop());
     llm.child.on('exit', (code) => process.exit(code ?? 0));
     return;
@@ -224,7 +224,14 @@ async function main() {
         process.execPath,
         ['--import', 'tsx', path.join(__dirname, 'extraction-accuracy.ts'), ...rest],
         {
-          env: { ...process.env, LLM_BASE_URL: llm.baseURL, LLM_MODEL: llm.model, LLM_API_KEY: 'none' },
+          env: {
+            ...process.env,
+            LLM_BASE_URL: llm.baseURL,
+            LLM_MODEL: llm.model,
+            LLM_API_KEY: 'none',
+            // A 1.5B model on a couple of CPU cores takes 10-40 s for a long call.
+            LLM_TIMEOUT_SECONDS: process.env.LLM_TIMEOUT_SECONDS ?? '120',
+          },
           stdio: 'inherit',
         },
       );

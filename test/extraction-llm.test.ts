@@ -91,12 +91,14 @@ describe('the LLM extractor (OpenAI-compatible API)', () => {
     assert.match(system.content, /Tuesday 2025-03-04 \(America\/New_York\)/);
   });
 
-  it('gives phone fields in E.164 (or null when no number) and a written-out "null" as null', async () => {
+  it('gives phone fields in E.164, spelled-out emails written, no-values as null, as the built-in extractor does', async () => {
     const contact: FieldSpec[] = [
       { name: 'caller_name', type: 'text' },
       { name: 'phone', type: 'text', description: 'Callback number' },
       { name: 'mobile_number', type: 'text' },
       { name: 'company', type: 'text' },
+      { name: 'email', type: 'text', description: "Caller's email address" },
+      { name: 'work_email', type: 'text' },
     ];
     fake.reply({
       data: {
@@ -104,6 +106,8 @@ describe('the LLM extractor (OpenAI-compatible API)', () => {
         phone: '(773) 555-0164',
         mobile_number: 'Helix Support',
         company: ' Crumb & Co ',
+        email: 'm underscore tanaka at fernway dot io',
+        work_email: 'the one on file',
       },
       summary: 's',
     });
@@ -113,6 +117,8 @@ describe('the LLM extractor (OpenAI-compatible API)', () => {
       phone: '+17735550164',
       mobile_number: null,
       company: 'Crumb & Co',
+      email: 'm_tanaka@fernway.io',
+      work_email: null,
     });
   });
 

@@ -148,7 +148,7 @@ function isNameField(field: FieldSpec): boolean {
 }
 const isCompanyField = (f: FieldSpec) => /\b(company|business|organi[sz]ation|employer)\b/.test(fieldText(f));
 const isPetField = (f: FieldSpec) => /\b(pet|dog|cat)\b/.test(splitIdentifier(f.name).join(' '));
-const isEmailField = (f: FieldSpec) => /\be-?mail\b/.test(fieldText(f));
+export const isEmailField = (f: FieldSpec) => /\be-?mail\b/.test(fieldText(f));
 /** A text field meant for a phone number (by its name, or its description without order/account words). */
 export const isPhoneField = (f: FieldSpec) =>
   /\b(phone|mobile|cell|telephone)\b/.test(splitIdentifier(f.name).join(' ')) ||

@@ -5,7 +5,7 @@
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import OpenAI from 'openai';
-import { isPhoneField } from './builtin';
+import { isEmailField, isPhoneField } from './builtin';
 import { type Extracted, type FieldSpec, validateExtracted } from './fields';
 
 export interface LlmClient {
@@ -209,8 +209,9 @@ const NOT_A_VALUE = /^(null|none|n\/a|unknown|not (provided|given|stated|mention
 
 /**
  * The same forms the built-in extractor gives, whichever model answered: text trimmed, a written-out "null"
- * as null, phone fields in E.164 (US numbers when no country code is given) or null when the value is no
- * phone number, so CRM lookups by phone work on either extractor's output.
+ * as null, email fields as a written address (or null when the value is none), phone fields in E.164 (US
+ * numbers when no country code is given) or null when the value is no phone number, so CRM lookups by email
+ * or phone work on either extractor's output.
  */
 function normalize(fields: FieldSpec[], data: Extracted): Extracted {
   const out: Extracted = { ...data };
@@ -219,12 +220,28 @@ function normalize(fields: FieldSpec[], data: Extracted): Extracted {
     if (f.type !== 'text' || typeof value !== 'string') continue;
     const text = value.trim();
     if (NOT_A_VALUE.test(text)) out[f.name] = null;
+    else if (isEmailField(f)) out[f.name] = writtenEmail(text);
     else if (isPhoneField(f)) {
       const phone = parsePhoneNumberFromString(text, 'US');
       out[f.name] = phone?.isValid() ? phone.number : null;
     } else out[f.name] = text;
   }
   return out;
+}
+
+const EMAIL = /^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$/;
+
+/** An address as written; a model that copies the caller's spelling-out ("m underscore tanaka at fernway dot io") gets it joined up. */
+function writtenEmail(text: string): string | null {
+  const plain = text.toLowerCase().replace(/\.$/, '');
+  if (EMAIL.test(plain)) return plain;
+  const joined = plain
+    .replace(/\s+(?:at)\s+/g, '@')
+    .replace(/\s+dot\s+/g, '.')
+    .replace(/\s+underscore\s+/g, '_')
+    .replace(/\s+(?:dash|hyphen)\s+/g, '-')
+    .replace(/\s+/g, '');
+  return EMAIL.test(joined) ? joined : null;
 }
 
 function parse(reply: string): { data: unknown; summary: unknown } | undefined {
