@@ -213,7 +213,9 @@ async function main() {
   const portArg = rest.indexOf('--port');
   const llm = await startLocalLlm(portArg >= 0 ? Number(rest[portArg + 1]) : undefined);
   if (command === 'serve') {
-    console.log(`LLM_BASE_URL=${llm.baseURL} LLM_MODEL=${llm.model} LLM_TIMEOUT_SECONDS=120`);
+    console.log(
+      `LLM_BASE_URL=${llm.baseURL} LLM_MODEL=${llm.model} LLM_TIMEOUT_SECONDS=120 LLM_MAX_OUTPUT_TOKENS=1024`,
+    );
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => llm.stop());
     llm.child.on('exit', (code) => process.exit(code ?? 0));
     return;
@@ -231,6 +233,8 @@ async function main() {
             LLM_API_KEY: 'none',
             // A 1.5B model on a couple of CPU cores takes 10-40 s for a long call.
             LLM_TIMEOUT_SECONDS: process.env.LLM_TIMEOUT_SECONDS ?? '120',
+            // Enough for every field and a short summary; a reply looping on whitespace stops here, not at the timeout.
+            LLM_MAX_OUTPUT_TOKENS: process.env.LLM_MAX_OUTPUT_TOKENS ?? '1024',
           },
           stdio: 'inherit',
         },

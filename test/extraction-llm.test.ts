@@ -150,6 +150,33 @@ describe('the LLM extractor (OpenAI-compatible API)', () => {
     }
   });
 
+  it('caps what a reply may generate, and says so when a reply runs into the cap', async () => {
+    const capped = llmFromEnv({
+      LLM_MODEL: 'm',
+      LLM_API_KEY: 'sk-test',
+      LLM_BASE_URL: fake.baseURL,
+      LLM_MAX_OUTPUT_TOKENS: '300',
+    })!;
+    assert.throws(
+      () => llmFromEnv({ LLM_MODEL: 'm', LLM_API_KEY: 'k', LLM_MAX_OUTPUT_TOKENS: '1.5' }),
+      /LLM_MAX_OUTPUT_TOKENS must be a positive whole number of tokens, got "1.5"/,
+    );
+    assert.equal(llmFromEnv({ LLM_MODEL: 'm', LLM_API_KEY: 'k' })!.maxOutputTokens, 4096);
+    // A small model looping on whitespace inside its JSON: cut off, told why, then right.
+    fake.cutOff('{"summary": "Ada called.", "data": {\n\n\n\n');
+    fake.reply({
+      data: { caller_name: 'Ada', budget: 500, wants_demo: null, plan: null },
+      summary: 'Ada called.',
+    });
+    const result = await extractWithLlm(capped, fields, transcript);
+    assert.equal(result.data.caller_name, 'Ada');
+    assert.equal(fake.requests[0].body.max_completion_tokens, 300);
+    assert.match(
+      fake.requests[1].body.messages.at(-1)!.content,
+      /cut off at 300 tokens \(LLM_MAX_OUTPUT_TOKENS\)/,
+    );
+  });
+
   describe('in the extract_data action', () => {
     const input = (extractor: 'builtin' | 'llm') => ({
       idempotencyKey: 'k',

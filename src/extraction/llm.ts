@@ -11,6 +11,8 @@ import { type Extracted, type FieldSpec, validateExtracted } from './fields';
 export interface LlmClient {
   client: OpenAI;
   model: string;
+  /** The most a reply may generate (`max_completion_tokens`): a model looping inside its JSON stops there. */
+  maxOutputTokens?: number;
 }
 
 /** Whether the environment names a model and where to reach it (what llmFromEnv needs). */
@@ -25,7 +27,13 @@ export function llmFromEnv(env: Record<string, string | undefined>): LlmClient |
     throw new Error(
       `LLM_TIMEOUT_SECONDS must be a positive number of seconds, got "${env.LLM_TIMEOUT_SECONDS}"`,
     );
+  const maxOutputTokens = env.LLM_MAX_OUTPUT_TOKENS?.trim() ? Number(env.LLM_MAX_OUTPUT_TOKENS) : 4096;
+  if (!Number.isInteger(maxOutputTokens) || maxOutputTokens <= 0)
+    throw new Error(
+      `LLM_MAX_OUTPUT_TOKENS must be a positive whole number of tokens, got "${env.LLM_MAX_OUTPUT_TOKENS}"`,
+    );
   return {
+    maxOutputTokens,
     // Temporal retries the activity: the client must not retry on its own.
     client: new OpenAI({
       apiKey: env.LLM_API_KEY ?? 'none',
@@ -157,9 +165,13 @@ export async function extractWithLlm(
   ];
   let problems: string[] = [];
   for (let attempt = 1; attempt <= 2; attempt++) {
-    const reply = await complete(llm, messages, fields);
-    const parsed = parse(reply);
-    if (parsed) {
+    const { content: reply, cutOff } = await complete(llm, messages, fields);
+    const parsed = cutOff ? undefined : parse(reply);
+    if (cutOff) {
+      problems = [
+        `the reply was cut off at ${llm.maxOutputTokens} tokens (LLM_MAX_OUTPUT_TOKENS); keep the summary short`,
+      ];
+    } else if (parsed) {
       const checked = validateExtracted(fields, parsed.data);
       if (checked.ok && typeof parsed.summary === 'string')
         return { data: normalize(fields, checked.data), summary: parsed.summary };
@@ -183,18 +195,20 @@ async function complete(
   llm: LlmClient,
   messages: OpenAI.Chat.ChatCompletionMessageParam[],
   fields: FieldSpec[],
-): Promise<string> {
+): Promise<{ content: string; cutOff: boolean }> {
   try {
     const res = await llm.client.chat.completions.create({
       model: llm.model,
       messages,
       temperature: 0,
+      ...(llm.maxOutputTokens ? { max_completion_tokens: llm.maxOutputTokens } : {}),
       response_format: {
         type: 'json_schema',
         json_schema: { name: 'call_data', strict: true, schema: jsonSchemaFor(fields) },
       },
     });
-    return res.choices[0]?.message?.content ?? '';
+    const choice = res.choices[0];
+    return { content: choice?.message?.content ?? '', cutOff: choice?.finish_reason === 'length' };
   } catch (err) {
     if (err instanceof OpenAI.APIError) {
       const status = err.status ?? 0;
@@ -270,6 +284,7 @@ export async function classifyWithLlm(
     res = await llm.client.chat.completions.create({
       model: llm.model,
       temperature: 0,
+      ...(llm.maxOutputTokens ? { max_completion_tokens: llm.maxOutputTokens } : {}),
       messages: [
         {
           role: 'system',
@@ -306,6 +321,7 @@ export async function summarizeWithLlm(
     const res = await llm.client.chat.completions.create({
       model: llm.model,
       temperature: 0,
+      ...(llm.maxOutputTokens ? { max_completion_tokens: llm.maxOutputTokens } : {}),
       messages: [
         {
           role: 'system',

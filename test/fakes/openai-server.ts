@@ -6,6 +6,7 @@ export interface ChatRequestRecord {
   body: {
     model: string;
     messages: { role: string; content: string }[];
+    max_completion_tokens?: number;
     response_format?: { type: string; json_schema?: { name: string; strict?: boolean; schema: unknown } };
   };
 }
@@ -16,7 +17,7 @@ export interface ChatRequestRecord {
  */
 export async function startOpenAiFake(opts: { apiKey: string }) {
   const requests: ChatRequestRecord[] = [];
-  const replies: ({ content: string } | { status: number; message: string })[] = [];
+  const replies: ({ content: string; cutOff?: boolean } | { status: number; message: string })[] = [];
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c) => {
@@ -54,7 +55,8 @@ export async function startOpenAiFake(opts: { apiKey: string }) {
           {
             index: 0,
             message: { role: 'assistant', content: next.content, refusal: null },
-            finish_reason: 'stop',
+            // A reply that hit max_completion_tokens ends with "length", as OpenAI's does.
+            finish_reason: next.cutOff ? 'length' : 'stop',
             logprobs: null,
           },
         ],
@@ -70,6 +72,8 @@ export async function startOpenAiFake(opts: { apiKey: string }) {
     reply: (content: unknown) =>
       replies.push({ content: typeof content === 'string' ? content : JSON.stringify(content) }),
     fail: (status: number, message: string) => replies.push({ status, message }),
+    /** A reply that ran into the request's max_completion_tokens: the content as far as it got. */
+    cutOff: (partial: string) => replies.push({ content: partial, cutOff: true }),
     close: () => new Promise((r) => server.close(r)),
   };
 }
