@@ -25,8 +25,8 @@ import {
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { callflowCacheDir, onPath } from '../src/temporal/cli';
 import { freePort } from '../src/temporal/free-port';
-import { callflowCacheDir, onPath } from './temporal-cli';
 
 const LLAMA_CPP_PYTHON = '0.3.36';
 const MODEL = {

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readSettings } from './config/env';
 import { loadAgents } from './config/load-agents';
+import { codecFromSettings, codecKeysFile, ensureCodecKeysFile } from './crypto/codec';
 import { codecLoginUrl } from './ingress/codec-server';
 import { demoApi } from './ingress/demo-api';
 import { createLogger } from './observability/logger';
@@ -20,7 +21,6 @@ import {
   startWorker,
   stopHttpServer,
 } from './service';
-import { codecFromSettings, codecKeysFile, ensureCodecKeysFile } from './temporal/codec';
 import { type DevServer, startDevServer } from './temporal/dev-server';
 import { freePort } from './temporal/free-port';
 import { installQuietRuntime } from './worker';

@@ -5,6 +5,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type express from 'express';
 import type { AgentConfig } from './config/agent-schema';
 import { type ServiceSettings, temporalConnectionOptions } from './config/env';
+import { codecFromSettings } from './crypto/codec';
 import { dashboardRoutes } from './dashboard/router';
 import { openAgentsApi } from './ingress/agents-api';
 import { createIngress } from './ingress/app';
@@ -24,7 +25,6 @@ import { OptOutList } from './store/opt-outs';
 import { openServiceStore } from './store/service-store';
 import type { Store } from './store/store';
 import { TransferLegs } from './store/transfer-legs';
-import { codecFromSettings } from './temporal/codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { createWorker, installQuietRuntime, prebuiltWorkflowBundle } from './worker';
 

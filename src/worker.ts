@@ -27,7 +27,7 @@ export interface WorkerOptions {
   /** A prebuilt bundle (tests build it once, CALLFLOW_WORKFLOW_BUNDLE); otherwise bundled at start-up. */
   workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
   identity?: string;
-  /** Encrypts what the worker writes to the history (./temporal/codec.ts); runs outside the workflow sandbox. */
+  /** Encrypts what the worker writes to the history (./crypto/codec.ts); runs outside the workflow sandbox. */
   codec?: PayloadCodec;
   /** Traces workflows and activities (./observability/tracing.ts); needs a bundle built with its interceptors. */
   tracing?: Tracing;

@@ -7,9 +7,6 @@ import { promisify } from 'node:util';
 import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import { findTemporalCli } from '../scripts/temporal-cli';
-import { CODEC_COOKIE, codecLoginUrl } from '../src/ingress/codec-server';
-import { createLogger, redact } from '../src/observability/logger';
 import {
   CodecKeyError,
   codecFromSettings,
@@ -20,7 +17,10 @@ import {
   KEY_ID_METADATA,
   PayloadDecryptionError,
   parseCodecKeys,
-} from '../src/temporal/codec';
+} from '../src/crypto/codec';
+import { CODEC_COOKIE, codecLoginUrl } from '../src/ingress/codec-server';
+import { createLogger, redact } from '../src/observability/logger';
+import { findTemporalCli } from '../src/temporal/cli';
 import type { callWorkflow } from '../workflows/call';
 import { startCustomerApi } from './support/customer-api';
 import { event, type Harness, startHarness } from './support/harness';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import express from 'express';
+import { EncryptionCodec } from '../src/crypto/codec';
 import { createIngress } from '../src/ingress/app';
 import type { CallGateway } from '../src/ingress/call-gateway';
 import { codecServer } from '../src/ingress/codec-server';
 import { applyServerTimeouts } from '../src/ingress/hardening';
 import { createLogger } from '../src/observability/logger';
-import { EncryptionCodec } from '../src/temporal/codec';
 
 const TOKEN = 'hardening-token-0123456789';
 

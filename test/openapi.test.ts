@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type express from 'express';
 import { AgentRegistry } from '../src/agents/registry';
+import { EncryptionCodec } from '../src/crypto/codec';
 import { dashboardRoutes } from '../src/dashboard/router';
 import { agentsApi } from '../src/ingress/agents-api';
 import { createIngress } from '../src/ingress/app';
@@ -13,7 +14,6 @@ import { platformWebhooks } from '../src/ingress/platforms/router';
 import { twilioWebhooks } from '../src/ingress/twilio-webhooks';
 import { createLogger } from '../src/observability/logger';
 import { createIngressMetrics } from '../src/observability/metrics';
-import { EncryptionCodec } from '../src/temporal/codec';
 
 type Json = Record<string, any>;
 const quietLog = createLogger('test', { quiet: true });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { EncryptionCodec } from '../src/crypto/codec';
 import { BuiltinCalendar, toICalendar } from '../src/integrations/calendar/builtin';
 import { CalendarError, type NewEvent } from '../src/integrations/calendar/provider';
 import { LookupKeyError, loadLookupKeys } from '../src/store/lookup-keys';
@@ -12,7 +13,6 @@ import { OptOutList } from '../src/store/opt-outs';
 import { RecordSealer } from '../src/store/sealing';
 import { SideEffectLedger } from '../src/store/side-effect-ledger';
 import { openStore, type Store, type StoreOptions } from '../src/store/store';
-import { EncryptionCodec } from '../src/temporal/codec';
 import { startPostgres, type TestPostgres } from './support/postgres';
 import { testCodec } from './support/temporal';
 

@@ -14,7 +14,7 @@ export interface ServiceSettings {
   maxBodyBytes: number;
   /** Voice platforms' webhooks (CALLFLOW_WEBHOOK_BODY_LIMIT): a long call's end-of-call report is megabytes. */
   webhookBodyBytes: number;
-  /** Payload codec keys, `id:<base64 32 bytes>,...` (the first encrypts); see src/temporal/codec.ts. */
+  /** Payload codec keys, `id:<base64 32 bytes>,...` (the first encrypts); see src/crypto/codec.ts. */
   codecKeys?: string;
   /** Browser origins (the Temporal UI) allowed to call the codec endpoint; npm start adds the dev server's UI. */
   codecOrigins: string[];

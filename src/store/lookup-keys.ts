@@ -6,11 +6,11 @@
  *
  * The HMAC secrets are random and kept in `lookup_keys`, each sealed with the codec key it belongs to, rather
  * than derived from the key bytes: the store reaches the codec only through RecordSealer, and the key material
- * stays inside ../temporal/codec.ts. A secret sealed with codec key K opens only where K is configured, so
+ * stays inside ../crypto/codec.ts. A secret sealed with codec key K opens only where K is configured, so
  * holding K is what it takes to compute K's hashes, as with a derived key.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { PayloadDecryptionError } from '../temporal/codec';
+import { PayloadDecryptionError } from '../crypto/codec';
 import type { RecordSealer } from './sealing';
 import type { Store } from './store';
 

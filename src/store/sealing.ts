@@ -1,11 +1,11 @@
 /**
  * Personal data the store keeps (call records with transcripts and numbers, collected data) is sealed with the
- * same AES-256-GCM keys as the Temporal payloads (../temporal/codec.ts): a database dump or a read-only SQL
+ * same AES-256-GCM keys as the Temporal payloads (../crypto/codec.ts): a database dump or a read-only SQL
  * user sees ciphertext, and key rotation works the same way (the first key seals, every key opens).
  */
 import type { Payload } from '@temporalio/common';
-import type { EncryptionCodec } from '../temporal/codec';
-import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../temporal/codec';
+import type { EncryptionCodec } from '../crypto/codec';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../crypto/codec';
 
 /** How a sealed value is stored in a JSON column. `$` can't start a field name, so no plain value looks like it. */
 export interface SealedValue {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ServiceSettings } from '../config/env';
-import { codecFromSettings } from '../temporal/codec';
+import { codecFromSettings } from '../crypto/codec';
 import { RecordSealer } from './sealing';
 import { openStore, type Store } from './store';
 

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { findTemporalCli } from '../../scripts/temporal-cli';
 import { callSearchAttributes } from '../shared/search-attributes';
+import { findTemporalCli } from './cli';
 import { freePort, isPortFree } from './free-port';
 
 export interface DevServerOptions {

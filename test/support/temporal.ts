@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { EncryptionCodec } from '../../src/temporal/codec';
+import { EncryptionCodec } from '../../src/crypto/codec';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
 import { bundleWorkflows, installQuietRuntime } from '../../src/worker';
 
