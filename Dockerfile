@@ -1,5 +1,5 @@
 # callflow image: one image for both processes. The default command runs the ingress;
-# the worker runs from the same image with `tsx src/worker.ts`.
+# the worker runs from the same image with `tsx src/main-worker.ts`.
 FROM node:20-bookworm-slim
 
 ENV NODE_ENV=production \
@@ -40,4 +40,4 @@ EXPOSE 3000
 # tsx runs as PID 1 and relays SIGTERM to the service, which drains before exiting.
 # `npx tsx ...` also works in this image, but npx exits on SIGTERM without passing it on,
 # so `docker stop` would kill the service instead of stopping it gracefully.
-CMD ["tsx", "src/ingress/server.ts"]
+CMD ["tsx", "src/main-ingress.ts"]

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { LlmClient } from '../src/extraction/llm';
-import type { CalendarProvider } from '../src/integrations/calendar/provider';
+import type { CalendarProviders } from '../src/integrations/calendar/provider';
 import type { CallControl } from '../src/integrations/call-control';
 import type { CrmProvider } from '../src/integrations/crm/provider';
 import type { SmsSender } from '../src/integrations/sms';
@@ -14,8 +14,7 @@ export interface ActivityDeps {
   sms: SmsSender;
   /** Telephony per provider; `twilio` only when Twilio credentials and a public URL are configured. */
   callControl: { platform: CallControl; twilio?: CallControl };
-  /** Calendars per provider; `builtin` always, the others when their credentials are configured. */
-  calendars: Partial<Record<'builtin' | 'google' | 'outlook' | 'calcom', CalendarProvider>>;
+  calendars: CalendarProviders;
   /** CRMs: the dry-run one always, HubSpot and Salesforce when their credentials are configured. */
   crm: Partial<Record<'hubspot' | 'salesforce' | 'dry-run', CrmProvider>>;
   /** An OpenAI-compatible model for extraction and summaries, when configured. */

@@ -8,7 +8,7 @@
  * which the calls start), CHAOS_DEADLINE_SECONDS (300, for the calls to finish), CHAOS_CALENDARS (4),
  * CHAOS_OUT (chaos-results: the report is also written there as <timestamp>.json).
  */
-import '../test/support/temporal';
+import '../test/kit/temporal';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultChaosSettings, formatReport, runChaos } from './chaos/index';

@@ -10,9 +10,9 @@
 import { formatReport, type LabelledCase, scoreExtractor } from '../src/extraction/accuracy';
 import { extractBuiltin } from '../src/extraction/builtin';
 import { extractWithLlm, llmFromEnv } from '../src/extraction/llm';
-import corpus from '../test/extraction-corpus.json';
-import holdoutA from '../test/extraction-holdout-a.json';
-import holdoutB from '../test/extraction-holdout-b.json';
+import corpus from '../test/kit/extraction-corpus.json';
+import holdoutA from '../test/kit/extraction-holdout-a.json';
+import holdoutB from '../test/kit/extraction-holdout-b.json';
 
 interface Corpus {
   now: string;

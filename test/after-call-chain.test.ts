@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { HubSpotCrm } from '../src/integrations/crm/hubspot';
 import { SalesforceCrm } from '../src/integrations/crm/salesforce';
 import type { callWorkflow } from '../workflows/call';
-import { startHubSpotFake } from './fakes/hubspot-server';
-import { startSalesforceFake } from './fakes/salesforce-server';
-import { event, type Harness, startHarness } from './support/harness';
+import { startHubSpotFake } from './kit/fakes/hubspot-server';
+import { startSalesforceFake } from './kit/fakes/salesforce-server';
+import { event, type Harness, startHarness } from './kit/harness';
 
 const everyDay = ['08:00-20:00'];
 const CALLER = '+14155550195';

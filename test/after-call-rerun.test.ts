@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { callWorkflow } from '../workflows/call';
-import { startCustomerApi } from './support/customer-api';
-import { event, type Harness, startHarness } from './support/harness';
+import { startCustomerApi } from './kit/customer-api';
+import { event, type Harness, startHarness } from './kit/harness';
 
 describe('re-running the after-call stage of a finished call', () => {
   let api: Awaited<ReturnType<typeof startCustomerApi>>;

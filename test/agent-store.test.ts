@@ -8,11 +8,12 @@ import { VersionConflictError } from '../src/agents/errors';
 import { readAgentSources } from '../src/agents/files';
 import { AgentRegistry } from '../src/agents/registry';
 import type { CallRecord } from '../src/shared/types';
-import { openStore, type Store, type StoreOptions } from '../src/store/store';
+import { openStore, type StoreOptions } from '../src/store/open-store';
+import type { Store } from '../src/store/store';
 import type { callWorkflow } from '../workflows/call';
-import { event, type Harness, startHarness } from './support/harness';
-import { startPostgres, type TestPostgres } from './support/postgres';
-import { eventually } from './support/temporal';
+import { event, type Harness, startHarness } from './kit/harness';
+import { startPostgres, type TestPostgres } from './kit/postgres';
+import { eventually } from './kit/temporal';
 
 function agent(id: string, body: string) {
   return {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
-import { startCustomerApi } from './support/customer-api';
-import { type Harness, startHarness } from './support/harness';
+import { startCustomerApi } from './kit/customer-api';
+import { type Harness, startHarness } from './kit/harness';
 
 function shopAgent(apiUrl: string) {
   return {

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { openStore } from '../src/store/store';
-import { type Harness, startHarness, TEST_TOKEN } from './support/harness';
+import { openStore } from '../src/store/open-store';
+import { type Harness, startHarness, TEST_TOKEN } from './kit/harness';
 
 const SCRIPT = join(__dirname, '../scripts/agents.ts');
 

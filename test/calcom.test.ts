@@ -9,7 +9,7 @@ import {
   calcomFromEnv,
 } from '../src/integrations/calendar/calcom';
 import { CalendarError, type CalendarErrorKind, type NewEvent } from '../src/integrations/calendar/provider';
-import { type CalcomFake, startCalcomFake } from './fakes/calcom-server';
+import { type CalcomFake, startCalcomFake } from './kit/fakes/calcom-server';
 
 const EVENT_TYPE = 1001;
 const ZONE = 'America/New_York';

@@ -3,9 +3,9 @@ import type { CallRecord } from '../src/shared/types';
 import { CallLog } from '../src/store/call-log';
 import type { Store } from '../src/store/store';
 import type { callWorkflow } from '../workflows/call';
-import { startCustomerApi } from './support/customer-api';
-import { event, type Harness, startHarness } from './support/harness';
-import { testCodec } from './support/temporal';
+import { startCustomerApi } from './kit/customer-api';
+import { event, type Harness, startHarness } from './kit/harness';
+import { testCodec } from './kit/temporal';
 
 const CALLER = '+14155550142';
 const CODES = ['Qualified Lead', 'Other'];

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { callStateQuery, type callWorkflow } from '../workflows/call';
-import { lookupOrderAction, startCustomerApi } from './support/customer-api';
-import { event, type Harness, startHarness } from './support/harness';
-import { eventually, historySummaries } from './support/temporal';
+import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
+import { event, type Harness, startHarness } from './kit/harness';
+import { eventually, historySummaries } from './kit/temporal';
 
 function agent(api: string, extra: Record<string, unknown> = {}) {
   return {

@@ -22,9 +22,9 @@ import { CODEC_COOKIE, codecLoginUrl } from '../src/ingress/codec-server';
 import { createLogger, redact } from '../src/observability/logger';
 import { findTemporalCli } from '../src/temporal/cli';
 import type { callWorkflow } from '../workflows/call';
-import { startCustomerApi } from './support/customer-api';
-import { event, type Harness, startHarness } from './support/harness';
-import { connectClients, type TemporalClients, testCodec } from './support/temporal';
+import { startCustomerApi } from './kit/customer-api';
+import { event, type Harness, startHarness } from './kit/harness';
+import { connectClients, type TemporalClients, testCodec } from './kit/temporal';
 
 const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
 const text = (p: Payload, k: string) => Buffer.from(p.metadata?.[k] ?? []).toString('utf8');

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import type { DevServer } from '../src/temporal/dev-server';
 import { startDevServer } from '../src/temporal/dev-server';
 import { callStateQuery, type callWorkflow } from '../workflows/call';
-import { lookupOrderAction, startCustomerApi } from './support/customer-api';
-import { event, type Harness, startHarness } from './support/harness';
+import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
+import { event, type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 import { maybeRecordHistory } from './support/histories';
-import { eventually } from './support/temporal';
 
 describe('a long call', () => {
   let server: DevServer;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { HubSpotCrm } from '../src/integrations/crm/hubspot';
 import type { callWorkflow } from '../workflows/call';
-import { type HubSpotFake, startHubSpotFake } from './fakes/hubspot-server';
-import { event, type Harness, startHarness } from './support/harness';
+import { type HubSpotFake, startHubSpotFake } from './kit/fakes/hubspot-server';
+import { event, type Harness, startHarness } from './kit/harness';
 
 /** The backoff is long, so a retry inside it can only come from HubSpot's Retry-After. */
 const BACKOFF_SECONDS = 30;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { CallLog } from '../src/store/call-log';
+import { type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 import { type Browser, launchBrowser, signIn, skipWithoutChromium } from './support/browser';
-import { type Harness, startHarness } from './support/harness';
-import { eventually } from './support/temporal';
 
 const AGENT = 'calls-line';
 // The browser and this process share the machine's time zone: the page's date filters and the chart's days

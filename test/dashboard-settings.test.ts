@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import type { Harness } from './kit/harness';
+import { eventually } from './kit/temporal';
 import { type Browser, openAgentDashboard, skipWithoutChromium } from './support/browser';
-import type { Harness } from './support/harness';
-import { eventually } from './support/temporal';
 
 const AGENT = 'settings-line';
 const SCREENSHOTS = mkdtempSync(path.join(os.tmpdir(), 'callflow-settings-'));

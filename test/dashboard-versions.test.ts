@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import type { Harness } from './kit/harness';
 import { type Browser, openAgentDashboard, skipWithoutChromium } from './support/browser';
-import type { Harness } from './support/harness';
 
 const AGENT = 'restore-line';
 

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
 import { BuiltinCalendar } from '../src/integrations/calendar/builtin';
+import { startCustomerApi } from './kit/customer-api';
+import { type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 import { type Browser, launchBrowser, skipWithoutChromium } from './support/browser';
-import { startCustomerApi } from './support/customer-api';
-import { type Harness, startHarness } from './support/harness';
-import { eventually } from './support/temporal';
 
 // `npm run screenshots` refreshes the README's pictures; an ordinary run keeps its own out of the tree.
 const SCREENSHOTS =

@@ -3,9 +3,9 @@ import OpenAI from 'openai';
 import { parseAgent } from '../src/config/load-agents';
 import { conditionHolds } from '../src/shared/conditions';
 import type { callWorkflow } from '../workflows/call';
-import { startOpenAiFake } from './fakes/openai-server';
-import { event, type Harness, startHarness } from './support/harness';
-import { eventually } from './support/temporal';
+import { startOpenAiFake } from './kit/fakes/openai-server';
+import { event, type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 
 const codes = ['Qualified Lead', 'Wrong Number', 'Callback Requested', 'Other'];
 const agent = {

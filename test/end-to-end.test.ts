@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { createTwilioClient } from '../src/integrations/twilio-client';
 import { TwilioSmsSender } from '../src/integrations/twilio-sms';
+import { openStore } from '../src/store/open-store';
 import { SideEffectLedger } from '../src/store/side-effect-ledger';
-import { openStore, type Store } from '../src/store/store';
+import type { Store } from '../src/store/store';
 import type { callWorkflow } from '../workflows/call';
-import { startTwilioFake, type TwilioFake } from './fakes/twilio-server';
-import { startCustomerApi } from './support/customer-api';
-import { event, type Harness, startHarness } from './support/harness';
+import { startCustomerApi } from './kit/customer-api';
+import { startTwilioFake, type TwilioFake } from './kit/fakes/twilio-server';
+import { event, type Harness, startHarness } from './kit/harness';
 import { maybeRecordHistory } from './support/histories';
 
 const ACCOUNT = `AC${'1'.repeat(32)}`;

@@ -8,8 +8,8 @@ import { demoApi } from '../src/ingress/demo-api';
 import { HubSpotCrm } from '../src/integrations/crm/hubspot';
 import type { ActionRun } from '../src/shared/types';
 import type { callWorkflow } from '../workflows/call';
-import { startHubSpotFake } from './fakes/hubspot-server';
-import { event, type Harness, startHarness } from './support/harness';
+import { startHubSpotFake } from './kit/fakes/hubspot-server';
+import { event, type Harness, startHarness } from './kit/harness';
 
 const EXAMPLE = path.join(__dirname, '..', 'agents', 'example.yaml');
 const CALLER = '+14155550142';

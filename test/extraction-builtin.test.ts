@@ -3,10 +3,10 @@ import { formatReport, scoreExtractor } from '../src/extraction/accuracy';
 import { extractBuiltin, summarizeBuiltin, type TranscriptTurn } from '../src/extraction/builtin';
 import { type FieldSpec, missingRequired, validateExtracted } from '../src/extraction/fields';
 import type { callWorkflow } from '../workflows/call';
-import corpus from './extraction-corpus.json';
-import holdoutA from './extraction-holdout-a.json';
-import holdoutB from './extraction-holdout-b.json';
-import { event, startHarness } from './support/harness';
+import corpus from './kit/extraction-corpus.json';
+import holdoutA from './kit/extraction-holdout-a.json';
+import holdoutB from './kit/extraction-holdout-b.json';
+import { event, startHarness } from './kit/harness';
 
 // Wednesday 2025-03-05, 10:00 in New York.
 const NOW = new Date('2025-03-05T15:00:00Z');

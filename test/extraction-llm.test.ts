@@ -5,7 +5,7 @@ import type { ActivityDeps } from '../activities/action-type';
 import { extractData } from '../activities/extract-data';
 import type { FieldSpec } from '../src/extraction/fields';
 import { extractWithLlm, LlmExtractionError, llmFromEnv } from '../src/extraction/llm';
-import { startOpenAiFake } from './fakes/openai-server';
+import { startOpenAiFake } from './kit/fakes/openai-server';
 
 const fields: FieldSpec[] = [
   { name: 'caller_name', type: 'text' },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ActionRun } from '../src/shared/types';
 import { OptOutList } from '../src/store/opt-outs';
 import type { callWorkflow } from '../workflows/call';
-import { event, type Harness, startHarness } from './support/harness';
+import { event, type Harness, startHarness } from './kit/harness';
 
 describe('the follow-up text after a call', () => {
   let h: Harness;

@@ -10,14 +10,15 @@ import fc from 'fast-check';
 import YAML from 'yaml';
 import { validateSources } from '../src/agents/apply';
 import { parseAgentsText } from '../src/agents/files';
-import { PLATFORM_NAMES } from '../src/config/agent-schema';
 import { ConfigError } from '../src/config/errors';
 import { parseAgent } from '../src/config/load-agents';
 import { openApiDocument } from '../src/ingress/openapi';
 import { actionBodySchema, callIdSchema, eventsBodySchema } from '../src/ingress/schemas';
+import { PLATFORM_NAMES } from '../src/shared/platform-names';
 import { callStateQuery } from '../workflows/call';
-import { lookupOrderAction, startCustomerApi } from './support/customer-api';
-import { event, type Harness, startHarness } from './support/harness';
+import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
+import { event, type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 import {
   type DocumentedOperation,
   documentedOperations,
@@ -34,7 +35,6 @@ import {
   twilioSignature,
   vapiSignatureHeaders,
 } from './support/platform-signing';
-import { eventually } from './support/temporal';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20260305);
 const LIMIT = 64 * 1024; // the harness's maxBodyBytes

@@ -18,7 +18,7 @@ import {
   FAKE_GOOGLE_TOKEN,
   type FakeGoogleCalendarServer,
   startGoogleCalendarServer,
-} from './fakes/google-calendar-server';
+} from './kit/fakes/google-calendar-server';
 
 const CALENDAR = 'desk@example.com';
 const ZONE = 'America/New_York';

@@ -13,7 +13,7 @@ import {
   hubspotPhoneForms,
 } from '../src/integrations/crm/hubspot';
 import { type CallLog, CrmError, type CrmErrorKind } from '../src/integrations/crm/provider';
-import { type HubSpotFake, startHubSpotFake } from './fakes/hubspot-server';
+import { type HubSpotFake, startHubSpotFake } from './kit/fakes/hubspot-server';
 
 const PHONE = '+14155552671';
 /** HubSpot's default "Connected" call outcome. */

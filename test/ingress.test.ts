@@ -3,9 +3,9 @@ import { createServer, type Server } from 'node:http';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { CallState } from '../src/shared/types';
 import { callStateQuery, type callWorkflow } from '../workflows/call';
-import { lookupOrderAction } from './support/customer-api';
-import { event, type Harness, startHarness } from './support/harness';
-import { eventually } from './support/temporal';
+import { lookupOrderAction } from './kit/customer-api';
+import { event, type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 
 /** A loopback order API: GET /orders/:id answers `{ status: "shipped-<id>" }`. */
 async function startOrderApi(): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {

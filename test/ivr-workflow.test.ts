@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { callStateQuery, type callWorkflow } from '../workflows/call';
-import { event, type Harness, startHarness } from './support/harness';
+import { event, type Harness, startHarness } from './kit/harness';
 
 const agent = {
   id: 'outbound',

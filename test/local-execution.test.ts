@@ -3,8 +3,8 @@ import { temporal } from '@temporalio/proto';
 import { parseAgent } from '../src/config/load-agents';
 import type { CallRecord } from '../src/shared/types';
 import type { callWorkflow } from '../workflows/call';
-import { lookupOrderAction, startCustomerApi } from './support/customer-api';
-import { event, type Harness, startHarness } from './support/harness';
+import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
+import { event, type Harness, startHarness } from './kit/harness';
 import { maybeRecordHistory } from './support/histories';
 
 const { EventType } = temporal.api.enums.v1;

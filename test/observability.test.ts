@@ -22,14 +22,15 @@ import {
 } from '../src/observability/tracing';
 import { startIngress, stopHttpServer } from '../src/service';
 import type { CallEvent } from '../src/shared/types';
-import { openStore, type Store } from '../src/store/store';
+import { openStore } from '../src/store/open-store';
+import type { Store } from '../src/store/store';
 import { freePort } from '../src/temporal/free-port';
 import { createWorker, failureConverterPath, quietBundlerLogger, workflowsPath } from '../src/worker';
-import { lookupOrderAction, startCustomerApi } from './support/customer-api';
-import { dryRunDeps } from './support/dry-run-deps';
-import { event, quietLog, TEST_TOKEN } from './support/harness';
-import { connectClients, eventually, type TemporalClients, uniqueTaskQueue } from './support/temporal';
-import { startWorkerProcess } from './support/worker-process';
+import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
+import { dryRunDeps } from './kit/dry-run-deps';
+import { event, quietLog, TEST_TOKEN } from './kit/harness';
+import { connectClients, eventually, type TemporalClients, uniqueTaskQueue } from './kit/temporal';
+import { startWorkerProcess } from './kit/worker-process';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const RETELL_SECRET_VAR = 'OBSERVABILITY_TEST_RETELL_KEY';

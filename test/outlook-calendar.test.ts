@@ -10,7 +10,7 @@ import {
   transactionIdFor,
 } from '../src/integrations/calendar/outlook';
 import { CalendarError, type CalendarErrorKind, type NewEvent } from '../src/integrations/calendar/provider';
-import { type FakeGraphServer, startGraphServer } from './fakes/graph-server';
+import { type FakeGraphServer, startGraphServer } from './kit/fakes/graph-server';
 
 const TOKEN = 'test-token';
 const CHILD_TOKEN = 'child-token';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Harness, startHarness } from './support/harness';
+import { type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 import { comparableRecord, elevenLabsSignature } from './support/platform-signing';
-import { eventually } from './support/temporal';
 
 const NEW_SECRET = 'wsec_new_0123456789abcdef';
 const OLD_SECRET = 'wsec_old_fedcba9876543210';

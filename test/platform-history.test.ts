@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Harness, startHarness } from './support/harness';
+import { type Harness, startHarness } from './kit/harness';
+import { connectClients, eventually, type TemporalClients, testCodec } from './kit/temporal';
 import { retellSignature } from './support/platform-signing';
-import { connectClients, eventually, type TemporalClients, testCodec } from './support/temporal';
 
 const NOW = Date.UTC(2026, 2, 3, 14, 0, 0);
 const KEY = 'key_history_0123456789abcdef';

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { justCallAdapter } from '../src/ingress/platforms/justcall';
-import { type Harness, startHarness } from './support/harness';
+import { type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 import { comparableRecord, justCallHeaders, justCallTimestamp } from './support/platform-signing';
-import { eventually } from './support/temporal';
 
 const SECRET = 'ea39089c40790e9dc7a080ec95e849b8fa0fa5fb';
 const OLD_SECRET = '0000089c40790e9dc7a080ec95e849b8fa0fa000';

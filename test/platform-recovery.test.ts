@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAgent } from '../src/config/load-agents';
 import type { CallRecord } from '../src/shared/types';
-import { startPlatformApiFake } from './fakes/voice-platform-api';
-import { event, type Harness, startHarness } from './support/harness';
+import { startPlatformApiFake } from './kit/fakes/voice-platform-api';
+import { event, type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 import { maybeRecordHistory } from './support/histories';
-import { eventually } from './support/temporal';
 
 const retellCall = (name: string) =>
   JSON.parse(readFileSync(path.join(__dirname, 'fixtures/retell', `${name}.json`), 'utf8')).call;

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { functionRequestId } from '../src/ingress/platforms/retell';
 import { retellCallSchema } from '../src/platforms/retell';
 import type { CallRecord } from '../src/shared/types';
-import { lookupOrderAction, startCustomerApi } from './support/customer-api';
-import { type Harness, startHarness } from './support/harness';
+import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
+import { type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 import { comparableRecord, retellSignature } from './support/platform-signing';
-import { eventually } from './support/temporal';
 
 const NOW = Date.UTC(2026, 2, 3, 14, 0, 0);
 const KEY = 'key_new_0123456789abcdef';

@@ -6,9 +6,9 @@ import { createIngress } from '../src/ingress/app';
 import { twilioWebhooks } from '../src/ingress/twilio-webhooks';
 import { OptOutList } from '../src/store/opt-outs';
 import { freePort } from '../src/temporal/free-port';
-import { type Harness, quietLog, startHarness } from './support/harness';
+import { type Harness, quietLog, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 import { comparableRecord, postWithHost, twilioJsonUrl, twilioSignature } from './support/platform-signing';
-import { eventually } from './support/temporal';
 
 const TOKEN = 'twilio-auth-token-0123456789abcdef';
 const PUBLIC = 'https://calls.example.com';

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_WEBHOOK_BODY_BYTES } from '../src/config/env';
 import type { CallRecord } from '../src/shared/types';
-import { lookupOrderAction, startCustomerApi } from './support/customer-api';
+import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
+import { type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 import { startGate } from './support/gate';
-import { type Harness, startHarness } from './support/harness';
 import { comparableRecord, vapiSignatureHeaders } from './support/platform-signing';
-import { eventually } from './support/temporal';
 
 /** Tuesday 3 March 2026, 9:00 in New York. */
 const NOW = Date.UTC(2026, 2, 3, 14, 0, 0);

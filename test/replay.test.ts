@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { testCodec, workflowBundle } from './kit/temporal';
 import { historiesDir } from './support/histories';
-import { testCodec, workflowBundle } from './support/temporal';
 
 describe('recorded call histories', () => {
   const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));

@@ -9,7 +9,7 @@ import {
   SalesforceCrm,
   salesforceFromEnv,
 } from '../src/integrations/crm/salesforce';
-import { type SalesforceFake, startSalesforceFake } from './fakes/salesforce-server';
+import { type SalesforceFake, startSalesforceFake } from './kit/fakes/salesforce-server';
 
 function callLog(overrides: Partial<CallLog> = {}): CallLog {
   return {

@@ -5,10 +5,10 @@ import { GoogleCalendarProvider } from '../src/integrations/calendar/google';
 import { graphInstant, OutlookCalendarProvider } from '../src/integrations/calendar/outlook';
 import type { CalendarProvider } from '../src/integrations/calendar/provider';
 import type { callWorkflow } from '../workflows/call';
-import { startCalcomFake } from './fakes/calcom-server';
-import { FAKE_GOOGLE_TOKEN, startGoogleCalendarServer } from './fakes/google-calendar-server';
-import { startGraphServer } from './fakes/graph-server';
-import { event, type Harness, startHarness } from './support/harness';
+import { startCalcomFake } from './kit/fakes/calcom-server';
+import { FAKE_GOOGLE_TOKEN, startGoogleCalendarServer } from './kit/fakes/google-calendar-server';
+import { startGraphServer } from './kit/fakes/graph-server';
+import { event, type Harness, startHarness } from './kit/harness';
 
 const everyDay = ['08:00-20:00'];
 const ZONE = 'America/New_York';

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { BuiltinCalendar } from '../src/integrations/calendar/builtin';
 import { createTwilioClient } from '../src/integrations/twilio-client';
 import { TwilioSmsSender } from '../src/integrations/twilio-sms';
+import { openStore } from '../src/store/open-store';
 import { SideEffectLedger } from '../src/store/side-effect-ledger';
-import { openStore, type Store } from '../src/store/store';
+import type { Store } from '../src/store/store';
 import type { callWorkflow } from '../workflows/call';
-import { startTwilioFake, type TwilioFake } from './fakes/twilio-server';
-import { event, type Harness, startHarness } from './support/harness';
+import { startTwilioFake, type TwilioFake } from './kit/fakes/twilio-server';
+import { event, type Harness, startHarness } from './kit/harness';
 
 const ACCOUNT = `AC${'5'.repeat(32)}`;
 const TOKEN = 'scheduling-token';

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { eventually, TEST_CODEC_KEYS, testServer } from './support/temporal';
+import { eventually, TEST_CODEC_KEYS, testServer } from './kit/temporal';
 
 const ROOT = path.resolve(__dirname, '..');
 

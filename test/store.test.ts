@@ -5,9 +5,10 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { migrations } from '../src/store/migrations';
+import { openStore, type StoreOptions } from '../src/store/open-store';
 import { type Claim, SideEffectLedger } from '../src/store/side-effect-ledger';
-import { openStore, type Store, type StoreOptions } from '../src/store/store';
-import { startPostgres, type TestPostgres } from './support/postgres';
+import type { Store } from '../src/store/store';
+import { startPostgres, type TestPostgres } from './kit/postgres';
 
 const tempDirs: string[] = [];
 function tempDir(): string {

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { CallControlError } from '../src/integrations/call-control';
 import { TwilioCallControl } from '../src/integrations/twilio-call-control';
 import { createTwilioClient } from '../src/integrations/twilio-client';
+import { openStore } from '../src/store/open-store';
 import { SideEffectLedger } from '../src/store/side-effect-ledger';
-import { openStore, type Store } from '../src/store/store';
+import type { Store } from '../src/store/store';
 import { TransferLegs } from '../src/store/transfer-legs';
-import { signTwilioRequest, startTwilioFake, type TwilioFake } from './fakes/twilio-server';
-import { event, type Harness, startHarness } from './support/harness';
-import { eventually } from './support/temporal';
+import { signTwilioRequest, startTwilioFake, type TwilioFake } from './kit/fakes/twilio-server';
+import { event, type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 
 const ACCOUNT = `AC${'4'.repeat(32)}`;
 const TOKEN = 'dial-guard-token';

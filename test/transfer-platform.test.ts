@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { parseAgent } from '../src/config/load-agents';
 import { callStateQuery, type callWorkflow } from '../workflows/call';
-import { event, type Harness, startHarness } from './support/harness';
-import { eventually } from './support/temporal';
+import { event, type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
 
 /** Hours that exclude the current UTC hour: open for one hour, two hours from now. */
 function closedNow() {

@@ -5,7 +5,12 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import twilio from 'twilio';
 import { createTwilioClient } from '../src/integrations/twilio-client';
-import { loadTwilioSpec, signTwilioRequest, startTwilioFake, type TwilioFake } from './fakes/twilio-server';
+import {
+  loadTwilioSpec,
+  signTwilioRequest,
+  startTwilioFake,
+  type TwilioFake,
+} from './kit/fakes/twilio-server';
 
 const ACCOUNT_SID = `AC${randomBytes(16).toString('hex')}`;
 const AUTH_TOKEN = randomBytes(16).toString('hex');

@@ -3,7 +3,12 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import twilio from 'twilio';
 import { createTwilioClient } from '../src/integrations/twilio-client';
-import { type FakeMessage, loadTwilioSpec, startTwilioFake, type TwilioFake } from './fakes/twilio-server';
+import {
+  type FakeMessage,
+  loadTwilioSpec,
+  startTwilioFake,
+  type TwilioFake,
+} from './kit/fakes/twilio-server';
 
 const ACCOUNT_SID = `AC${randomBytes(16).toString('hex')}`;
 const AUTH_TOKEN = randomBytes(16).toString('hex');

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import type { callWorkflow } from '../workflows/call';
-import { startHubSpotFake } from './fakes/hubspot-server';
-import { startTwilioFake, type TwilioFake } from './fakes/twilio-server';
-import { event, type Harness, startHarness } from './support/harness';
-import { startPostgres, type TestPostgres } from './support/postgres';
-import { eventually, testServer } from './support/temporal';
-import { startWorkerProcess } from './support/worker-process';
+import { startHubSpotFake } from './kit/fakes/hubspot-server';
+import { startTwilioFake, type TwilioFake } from './kit/fakes/twilio-server';
+import { event, type Harness, startHarness } from './kit/harness';
+import { startPostgres, type TestPostgres } from './kit/postgres';
+import { eventually, testServer } from './kit/temporal';
+import { startWorkerProcess } from './kit/worker-process';
 
 const ACCOUNT = `AC${'2'.repeat(32)}`;
 const TOKEN = 'crash-test-token';

@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleFileIn, prebuiltWorkflowBundle, writeWorkflowBundle } from '../src/worker';
-import { testServer, workflowBundle } from './support/temporal';
-import { startWorkerProcess } from './support/worker-process';
+import { testServer, workflowBundle } from './kit/temporal';
+import { startWorkerProcess } from './kit/worker-process';
 
 describe('prebuilt workflow bundle (CALLFLOW_WORKFLOW_BUNDLE)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'callflow-bundle-test-'));

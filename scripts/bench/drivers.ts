@@ -11,8 +11,8 @@ import type { CallGateway } from '../../src/ingress/call-gateway';
 import type { ActionRun, CallEvent, CallRecord } from '../../src/shared/types';
 import type { DevServer } from '../../src/temporal/dev-server';
 import { quietBundlerLogger, type WorkerTuning } from '../../src/worker';
-import type { Harness } from '../../test/support/harness';
-import { testCodec } from '../../test/support/temporal';
+import type { Harness } from '../../test/kit/harness';
+import { testCodec } from '../../test/kit/temporal';
 import type { callWorkflow } from '../../workflows/call';
 import {
   type BaselineActivities,

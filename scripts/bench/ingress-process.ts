@@ -5,7 +5,7 @@
  * Environment: BENCH_INGRESS (JSON: address, namespace, taskQueue, agent). Sends `{ url, token }` when listening,
  * and `{ cpu }` (its process.cpuUsage()) when sent 'cpu'.
  */
-import { startHarness } from '../../test/support/harness';
+import { startHarness } from '../../test/kit/harness';
 
 export interface IngressProcessSettings {
   address: string;

@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { NativeConnection } from '@temporalio/worker';
 import { createLogger } from '../../src/observability/logger';
-import { openStore } from '../../src/store/store';
+import { openStore } from '../../src/store/open-store';
 import { createWorker, installQuietRuntime, type WorkerTuning } from '../../src/worker';
-import { dryRunDeps } from '../../test/support/dry-run-deps';
-import { testCodec } from '../../test/support/temporal';
+import { dryRunDeps } from '../../test/kit/dry-run-deps';
+import { testCodec } from '../../test/kit/temporal';
 
 export interface MemoryWorkerSettings {
   address: string;

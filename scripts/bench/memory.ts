@@ -12,7 +12,7 @@ import type { AgentConfig } from '../../src/config/agent-schema';
 import { CallGateway } from '../../src/ingress/call-gateway';
 import type { DevServer } from '../../src/temporal/dev-server';
 import type { WorkerTuning } from '../../src/worker';
-import { workflowBundle } from '../../test/support/temporal';
+import { workflowBundle } from '../../test/kit/temporal';
 import { clientDriver } from './drivers';
 import { pool } from './measure';
 import type { MemorySample, MemoryWorkerSettings } from './memory-worker';

@@ -1,7 +1,8 @@
 /** The table `npm run bench` prints, and the shape of the JSON file it writes. */
-import type { Settings } from '../bench';
+
 import type { FirstContact, Throughput } from './measure';
 import type { MemoryFigures } from './memory';
+import type { Settings } from './settings';
 
 export interface Results {
   at: string;

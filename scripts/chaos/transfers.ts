@@ -1,5 +1,5 @@
 import type { CallRecord } from '../../src/shared/types';
-import type { TwilioFake } from '../../test/fakes/twilio-server';
+import type { TwilioFake } from '../../test/kit/fakes/twilio-server';
 import { type PlannedCall, TRANSFER_NUMBERS } from './calls';
 
 /** What the Twilio fake's own records say each call's transfer did, keyed by call id. */

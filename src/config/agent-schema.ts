@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { actionTypes } from '../../activities';
 import { isValidTimezone } from '../shared/business-hours';
+import { PLATFORM_NAMES, type PlatformName } from '../shared/platform-names';
 import { businessHoursSchema, e164, schedulingSchema } from './common-schemas';
 
 const ID = /^[a-z][a-z0-9_-]*$/;
@@ -135,9 +136,6 @@ export const platformSchema = z
       .describe('After the call ends, wait this long for the post-call analysis before the after-call stage'),
   })
   .strict();
-
-export const PLATFORM_NAMES = ['retell', 'vapi', 'justcall', 'elevenlabs'] as const;
-export type PlatformName = (typeof PLATFORM_NAMES)[number];
 
 /** Platforms whose REST API can read a call back, so `recoverAfterSeconds` means something for them. */
 const RECOVERABLE_PLATFORMS = new Set<PlatformName>(['retell', 'vapi']);

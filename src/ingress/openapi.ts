@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { tryRequestSchema } from '../agents/try-action';
 import { tryDraftRequestSchema } from '../agents/try-draft';
-import { PLATFORM_NAMES } from '../config/agent-schema';
+import { PLATFORM_NAMES } from '../shared/platform-names';
 import {
   actionBodySchema,
   callEventSchema,

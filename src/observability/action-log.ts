@@ -4,8 +4,8 @@
  * (which the logger redacts like every other field).
  */
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { attemptOutcome } from './attempt-outcome';
 import type { Logger } from './logger';
-import { attemptOutcome } from './worker-metrics';
 
 /** The call a workflow id belongs to: `call-<id>`, or `call-<id>/after-call-rerun` for a re-run. */
 export function callIdOfWorkflow(workflowId: string | undefined): string | undefined {

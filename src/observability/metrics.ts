@@ -5,7 +5,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import { PLATFORM_NAMES } from '../config/agent-schema';
+import { PLATFORM_NAMES } from '../shared/platform-names';
 
 export interface IngressMetrics {
   registry: Registry;

@@ -3,7 +3,7 @@
  * callflow's action outcomes per type, all served by the Core runtime's Prometheus exporter on
  * CALLFLOW_WORKER_METRICS_ADDRESS (`host:port`, scraped at `/metrics`).
  */
-import { ApplicationFailure, CancelledFailure, type MetricMeter } from '@temporalio/common';
+import type { MetricMeter } from '@temporalio/common';
 import {
   type ActivityInterceptorsFactory,
   Runtime,
@@ -11,6 +11,7 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { actionLogInterceptor } from './action-log';
+import { type ActionOutcome, attemptOutcome } from './attempt-outcome';
 import type { Logger } from './logger';
 import { type Tracing, workerTracing } from './tracing';
 
@@ -18,8 +19,6 @@ import { type Tracing, workerTracing } from './tracing';
 export function runtimeTelemetry(bindAddress: string | undefined): { telemetryOptions?: TelemetryOptions } {
   return bindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress } } } } : {};
 }
-
-export type ActionOutcome = 'completed' | 'retrying' | 'failed' | 'cancelled';
 
 /**
  * Counts every action attempt by its activity type (the action type: `send_sms`, `http_request`, ...) and how it
@@ -53,19 +52,6 @@ export function actionOutcomeInterceptor(meter: MetricMeter): ActivityIntercepto
       },
     },
   });
-}
-
-export function attemptOutcome(
-  err: unknown,
-  attempt: number,
-  retry?: { maximumAttempts?: number; nonRetryableErrorTypes?: string[] },
-): ActionOutcome {
-  if (err instanceof CancelledFailure) return 'cancelled';
-  if (err instanceof ApplicationFailure && err.nonRetryable) return 'failed';
-  const type = err instanceof ApplicationFailure ? err.type : (err as Error | undefined)?.name;
-  if (type && retry?.nonRetryableErrorTypes?.includes(type)) return 'failed';
-  if (retry?.maximumAttempts && attempt >= retry.maximumAttempts) return 'failed';
-  return 'retrying';
 }
 
 /**

@@ -2,9 +2,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import type { ActivityDeps } from '../../activities/action-type';
 import { schedulingSchema } from '../config/common-schemas';
-import { CalendarError, type CalendarProvider } from '../integrations/calendar/provider';
+import {
+  CalendarError,
+  type CalendarProvider,
+  type CalendarProviders,
+} from '../integrations/calendar/provider';
 import { freeSlots, type PartOfDay, type Slot, type SlotPreference, spokenSlot } from './slots';
 
 /** Injected from the agent's `scheduling` section when an action does not set its own. */
@@ -22,7 +25,10 @@ export function calendarOf(settings: { calendar?: CalendarSettings }): CalendarS
   return settings.calendar;
 }
 
-export function providerFor(deps: ActivityDeps, calendar: CalendarSettings): CalendarProvider {
+export function providerFor(
+  deps: { calendars: CalendarProviders },
+  calendar: CalendarSettings,
+): CalendarProvider {
   const provider = deps.calendars[calendar.provider];
   if (!provider) {
     throw ApplicationFailure.nonRetryable(

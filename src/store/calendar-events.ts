@@ -4,7 +4,7 @@
  * also a keyed hash for `findByPhone`; the plain columns are then empty. Times, status and location (the
  * calendar's own) stay plain: reservations and double-booking checks run on them in SQL.
  */
-import type { Attendee } from '../integrations/calendar/provider';
+import type { Attendee } from '../shared/attendee';
 import { eachRow, RESEAL_BATCH, storeKeys } from './personal-data';
 import { openSealed } from './sealing';
 import type { Store } from './store';

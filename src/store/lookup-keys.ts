@@ -7,16 +7,12 @@
  * The HMAC secrets are random and kept in `lookup_keys`, each sealed with the codec key it belongs to, rather
  * than derived from the key bytes: the store reaches the codec only through RecordSealer, and the key material
  * stays inside ../crypto/codec.ts. A secret sealed with codec key K opens only where K is configured, so
- * holding K is what it takes to compute K's hashes, as with a derived key.
+ * holding K is what it takes to compute K's hashes, as with a derived key. They are loaded when the store opens
+ * (./open-store.ts).
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import { PayloadDecryptionError } from '../crypto/codec';
-import type { RecordSealer } from './sealing';
-import type { Store } from './store';
+import { createHmac } from 'node:crypto';
 
-const SECRET_BYTES = 32;
-
-interface LookupKey {
+export interface LookupKey {
   keyId: string;
   secret: Buffer;
 }
@@ -54,41 +50,4 @@ export class LookupKeys {
 function digest(key: LookupKey, purpose: string, value: string): string {
   const mac = createHmac('sha256', key.secret).update(purpose).update('\0').update(value).digest('hex');
   return `${key.keyId}:${mac}`;
-}
-
-/**
- * The lookup keys this process can use: the current codec key's secret (created on first use) and those of
- * the older keys still configured. Secrets of keys no longer configured don't open and are left alone.
- */
-export async function loadLookupKeys(store: Pick<Store, 'query'>, sealer: RecordSealer): Promise<LookupKeys> {
-  const fresh = await sealer.seal(randomBytes(SECRET_BYTES).toString('base64'));
-  // Processes starting together race here; the first insert wins and every one reads that row below.
-  await store.query(
-    'INSERT INTO lookup_keys (key_id, secret) VALUES ($1, $2::text::jsonb) ON CONFLICT (key_id) DO NOTHING',
-    [sealer.keyId, JSON.stringify(fresh)],
-  );
-  const rows = await store.query<{ key_id: string; secret: unknown }>(
-    'SELECT key_id, secret FROM lookup_keys ORDER BY created_at DESC',
-  );
-  let current: LookupKey | undefined;
-  const older: LookupKey[] = [];
-  for (const row of rows) {
-    let secret: Buffer;
-    try {
-      secret = Buffer.from(await sealer.open<string>(row.secret), 'base64');
-    } catch (err) {
-      if (!(err instanceof PayloadDecryptionError)) throw err;
-      if (row.key_id === sealer.keyId)
-        throw new LookupKeyError(
-          `the store's lookup secret for codec key "${row.key_id}" does not open with the configured key of that id; ` +
-            'was the id reused for a new key? Give a new key a new id.',
-        );
-      continue;
-    }
-    const key = { keyId: row.key_id, secret };
-    if (row.key_id === sealer.keyId) current = key;
-    else older.push(key);
-  }
-  if (!current) throw new LookupKeyError(`no lookup secret for codec key "${sealer.keyId}"`);
-  return new LookupKeys(current, older);
 }

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { ServiceSettings } from '../config/env';
 import { codecFromSettings } from '../crypto/codec';
+import { openStore } from './open-store';
 import { RecordSealer } from './sealing';
-import { openStore, type Store } from './store';
+import type { Store } from './store';
 
 /**
  * The store the service uses: PostgreSQL when DATABASE_URL is set, else PGlite under the data directory. Kept

@@ -3,12 +3,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { resealCalendarEvents } from './calendar-events';
-import { type LookupKeys, loadLookupKeys } from './lookup-keys';
+import type { LookupKeys } from './lookup-keys';
 import { applyMigrations, type MigrationConnection } from './migrations';
-import { resealOptOuts } from './opt-outs';
 import type { RecordSealer } from './sealing';
-import { resealSideEffects } from './side-effect-ledger';
 
 /**
  * State that has to outlive a Temporal activity and be shared by every worker. Both backends speak
@@ -28,48 +25,20 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export interface StoreOptions {
-  /** Postgres connection string; takes precedence over `dataDir`. */
-  databaseUrl?: string;
-  /** Directory for the embedded PGlite database; in memory when neither option is given. */
-  dataDir?: string;
-  /** Seals call records, collected data and the other personal data in the store with the codec keys. */
-  sealer?: RecordSealer;
-}
-
-export async function openStore(opts: StoreOptions): Promise<Store> {
-  const opened = opts.databaseUrl ? openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
-  try {
-    await opened.migrate();
-    if (!opts.sealer) return opened;
-    const store: Store = {
-      ...opened,
-      sealer: opts.sealer,
-      lookup: await loadLookupKeys(opened, opts.sealer),
-    };
-    await sealPersonalData(store);
-    return store;
-  } catch (err) {
-    await opened.close().catch(() => {});
-    throw err;
-  }
-}
-
-/**
- * Rows written without keys, or under an older key, brought to the current key (./personal-data.ts). Runs on
- * every open: once everything is current it only reads, and it leaves rows another process rewrote alone.
- */
-async function sealPersonalData(store: Store): Promise<void> {
-  await resealOptOuts(store);
-  await resealCalendarEvents(store);
-  await resealSideEffects(store);
-}
-
-interface InternalStore extends Store {
+/** A store's database before the migrations: openStore (./open-store.ts) migrates it and adds the keys. */
+export interface MigratableStore extends Store {
   migrate(): Promise<void>;
 }
 
-function openPostgres(databaseUrl: string): InternalStore {
+/** PostgreSQL when a connection string is given, else PGlite in `dataDir` (in memory without one). */
+export async function openDatabase(opts: {
+  databaseUrl?: string;
+  dataDir?: string;
+}): Promise<MigratableStore> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
+}
+
+function openPostgres(databaseUrl: string): MigratableStore {
   const pool = new pg.Pool({ connectionString: databaseUrl });
   // An idle client whose connection drops (server restart, failover) emits 'error' on the pool;
   // unhandled, that would crash the worker. The pool already discards that client and the next
@@ -158,7 +127,7 @@ function memoryTemplate(): Promise<Blob> {
   return template;
 }
 
-async function openPglite(dataDir: string | undefined): Promise<InternalStore> {
+async function openPglite(dataDir: string | undefined): Promise<MigratableStore> {
   let unlock = async () => {};
   if (dataDir) {
     await mkdir(dataDir, { recursive: true });

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { type Harness, startHarness } from './harness';
+import { type Harness, startHarness } from '../kit/harness';
 
 /** Debian's Chromium; the browser tests skip themselves where it is not installed. */
 export const CHROMIUM = '/usr/bin/chromium';

@@ -4,8 +4,9 @@
  * that fails verification never reaches the gateway, so it starts or changes nothing.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AgentConfig, PlatformConfig, PlatformName } from '../../config/agent-schema';
+import type { AgentConfig, PlatformConfig } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
+import type { PlatformName } from '../../shared/platform-names';
 import type { CallGateway } from '../call-gateway';
 
 export interface PlatformRequest {

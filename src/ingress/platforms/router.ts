@@ -3,8 +3,9 @@
  * URL so its own secrets verify the request; the platform adapter does the rest.
  */
 import express, { type Request } from 'express';
-import { type AgentConfig, PLATFORM_NAMES, type PlatformName } from '../../config/agent-schema';
+import type { AgentConfig } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
+import { PLATFORM_NAMES, type PlatformName } from '../../shared/platform-names';
 import type { CallGateway } from '../call-gateway';
 import { HttpError } from '../http-error';
 import type { PlatformAdapter, PlatformRequest } from './platform';

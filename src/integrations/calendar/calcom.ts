@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { Attendee } from '../../shared/attendee';
 import {
-  type Attendee,
   type BusyBlock,
   CalendarError,
   type CalendarEvent,

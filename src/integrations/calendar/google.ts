@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { auth, calendar, type calendar_v3 } from '@googleapis/calendar';
 import { DateTime, IANAZone } from 'luxon';
+import type { Attendee } from '../../shared/attendee';
 import {
-  type Attendee,
   type BusyBlock,
   CalendarError,
   type CalendarErrorKind,

@@ -14,8 +14,8 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { DateTime, IANAZone } from 'luxon';
+import type { Attendee } from '../../shared/attendee';
 import {
-  type Attendee,
   type BusyBlock,
   CalendarError,
   type CalendarEvent,

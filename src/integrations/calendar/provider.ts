@@ -2,17 +2,12 @@
  * Calendars behind one small interface: Google Calendar, Microsoft 365 (Graph), Cal.com and the built-in
  * calendar each implement it in their own file. Times cross this boundary as ISO 8601 instants.
  */
+import type { Attendee } from '../../shared/attendee';
 
 export interface BusyBlock {
   /** ISO 8601 instants; all-day and multi-day blocks are expressed as their full span. */
   start: string;
   end: string;
-}
-
-export interface Attendee {
-  name: string;
-  phone?: string;
-  email?: string;
 }
 
 export interface NewEvent {
@@ -70,6 +65,11 @@ export interface CalendarProvider {
   /** Upcoming events booked for this phone number (callers who call back), soonest first. */
   findByPhone(calendarId: string, phone: string, from: string, to: string): Promise<CalendarEvent[]>;
 }
+
+/** Calendars per provider; `builtin` always, the others when their credentials are configured. */
+export type CalendarProviders = Partial<
+  Record<'builtin' | 'google' | 'outlook' | 'calcom', CalendarProvider>
+>;
 
 export type CalendarErrorKind =
   | 'auth'

@@ -12,7 +12,7 @@ import { type ErrorBody, FAULT_KINDS, FaultInjector, type FaultKind } from './fa
  * Number or Conference, Redirect...), conference events and SMS delivery receipts, all as signed webhooks.
  */
 
-const SPEC_PATH = path.resolve(__dirname, '../contracts/twilio/twilio_api_v2010.json');
+const SPEC_PATH = path.resolve(__dirname, '../../contracts/twilio/twilio_api_v2010.json');
 const API_PREFIX = '/2010-04-01';
 const MAX_BODY_CHARS = 1600;
 const DEFAULT_PAGE_SIZE = 50;

@@ -1,8 +1,8 @@
-/** The ingress on its own (scaled separately from workers): `tsx src/ingress/server.ts`. */
-import { readSettings } from '../config/env';
-import { loadAgents } from '../config/load-agents';
-import { createLogger } from '../observability/logger';
-import { startTracing } from '../observability/tracing';
+/** The ingress on its own (scaled separately from workers): `tsx src/main-ingress.ts`. */
+import { readSettings } from './config/env';
+import { loadAgents } from './config/load-agents';
+import { createLogger } from './observability/logger';
+import { startTracing } from './observability/tracing';
 import {
   connectClient,
   exitOnStartupError,
@@ -10,7 +10,7 @@ import {
   openServiceStore,
   startIngress,
   stopHttpServer,
-} from '../service';
+} from './service';
 
 async function main(): Promise<void> {
   const log = createLogger('ingress');

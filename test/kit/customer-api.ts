@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { type FaultInjector, jsonErrorBody } from '../fakes/faults';
+import { type FaultInjector, jsonErrorBody } from './fakes/faults';
 
 export interface CustomerRequest {
   method: string;

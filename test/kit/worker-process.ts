@@ -33,7 +33,7 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<{
     'CALLFLOW_WORKFLOW_BUNDLE' in env || env.OTEL_EXPORTER_OTLP_ENDPOINT
       ? {}
       : { CALLFLOW_WORKFLOW_BUNDLE: await prebuiltBundleFile() };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main-worker.ts'], {
     cwd: root,
     env: { ...process.env, CALLFLOW_CODEC_KEYS: TEST_CODEC_KEYS, ...bundle, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
