@@ -1,6 +1,6 @@
 # callflow image: one image for both processes. The default command runs the ingress;
 # the worker runs from the same image with `tsx src/main-worker.ts`.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 
 ENV NODE_ENV=production \
     PATH=/app/node_modules/.bin:$PATH \
@@ -12,9 +12,11 @@ WORKDIR /app
 
 # Dependencies first so source edits do not invalidate the install layer.
 # package.json sets allowScripts to false for every package with an install script
-# (@swc/core, esbuild, protobufjs); none is needed at run time, so they are skipped here too.
+# (@swc/core, esbuild, protobufjs); none is needed at run time, so they are skipped here too. The image has
+# Node 24 itself, so the Node binary package that machines without it install is dropped.
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts \
+ && rm -rf node_modules/node-linux-* node_modules/.bin/node \
  && npm cache clean --force
 
 COPY tsconfig.json ./

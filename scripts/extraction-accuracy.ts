@@ -1,8 +1,9 @@
 /**
- * `npm run accuracy`: field accuracy of the extractors on the labelled transcripts in test/: the corpus the
+ * `npm run accuracy`: field accuracy of the extractors on the labelled transcripts in test/kit/: the corpus the
  * built-in extractor was written against (extraction-corpus.json), and two sets written after it:
  * extraction-holdout-a.json, whose misses then guided a few general fixes, and extraction-holdout-b.json,
- * which nothing was changed for. The built-in extractor always; the LLM extractor too when
+ * which nothing was changed for, and extraction-holdout-c.json (64 calls written from the labelling rules
+ * alone, many as speech-to-text output), frozen before any change. The built-in extractor always; the LLM extractor too when
  * LLM_MODEL (+ LLM_BASE_URL / LLM_API_KEY) is set (`npm run llm:local -- accuracy` serves a local one).
  * `--misses` lists every field that was not right.
  */
@@ -13,6 +14,7 @@ import { extractWithLlm, llmFromEnv } from '../src/extraction/llm';
 import corpus from '../test/kit/extraction-corpus.json';
 import holdoutA from '../test/kit/extraction-holdout-a.json';
 import holdoutB from '../test/kit/extraction-holdout-b.json';
+import holdoutC from '../test/kit/extraction-holdout-c.json';
 
 interface Corpus {
   now: string;
@@ -24,6 +26,7 @@ const sets: [string, Corpus][] = [
   ['tuned corpus', corpus],
   ['held-out A (its misses then guided four fixes)', holdoutA],
   ['held-out B (never used for changes)', holdoutB],
+  ['held-out C (speech-to-text style; frozen before any change for it)', holdoutC],
 ];
 
 async function main() {

@@ -5,7 +5,7 @@
  * and checked against its SHA-256. Both are cached under ~/.cache/callflow, so only the first run downloads
  * (about 1.2 GB) and builds (10-20 minutes on 2 cores).
  *
- *   npm run llm:local -- accuracy [--misses]   field accuracy of both extractors on test/extraction-corpus.json
+ *   npm run llm:local -- accuracy [--misses]   field accuracy of both extractors on test/kit/extraction-corpus.json
  *   npm run llm:local -- serve [--port N]      serve the model; prints the LLM_* settings for `npm start`
  *
  * LLAMA_SERVER (a llama-server binary) and LLM_MODEL_FILE (a GGUF file) replace the built or downloaded ones.
