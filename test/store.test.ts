@@ -38,7 +38,7 @@ async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number): 
  * then idles with the database open, the way a worker would be when it is killed.
  */
 function startHolder(dataDir: string): Promise<{ kill(): Promise<void> }> {
-  const storeModule = join(__dirname, '..', 'src', 'store', 'store.ts');
+  const storeModule = join(__dirname, '..', 'src', 'store', 'open-store.ts');
   const ledgerModule = join(__dirname, '..', 'src', 'store', 'side-effect-ledger.ts');
   const script = `
     const { openStore } = require(${JSON.stringify(storeModule)});
