@@ -1,62 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeDecision, type IvrScenario, scoreNavigator } from '../src/ivr/accuracy';
 import { parsePrompt } from '../src/ivr/menu-parser';
 import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigator';
 
-interface Expectation {
-  kind: IvrDecision['kind'];
-  digits?: string;
-  text?: string;
-  reason?: string;
-}
-
-interface Scenario {
-  name: string;
-  /** Which batch the scenario came from: absent for the first batch, "holdout-1"/"holdout-2" for later ones. */
-  set?: string;
-  goal: IvrGoal;
-  prompts: { text: string; atSeconds?: number; expect: Expectation }[];
-}
-
 const T0 = 1_700_000_000_000;
-
-function normalizeSpeech(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[’]/g, "'")
-    .replace(/[^a-z0-9' ]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-function matches(decision: IvrDecision, expect: Expectation): boolean {
-  if (decision.kind !== expect.kind) return false;
-  if (expect.digits !== undefined && (decision.kind !== 'press' || decision.digits !== expect.digits))
-    return false;
-  if (
-    expect.text !== undefined &&
-    (decision.kind !== 'say' || normalizeSpeech(decision.text) !== normalizeSpeech(expect.text))
-  ) {
-    return false;
-  }
-  if (expect.reason !== undefined && decision.kind === 'give_up' && decision.reason !== expect.reason)
-    return false;
-  return true;
-}
-
-function describeDecision(d: IvrDecision): string {
-  switch (d.kind) {
-    case 'press':
-      return `press ${d.digits}`;
-    case 'say':
-      return `say "${d.text}"`;
-    case 'give_up':
-      return `give_up ${d.reason}`;
-    default:
-      return d.kind;
-  }
-}
 
 function run(goal: IvrGoal, prompts: string[], stepMs = 10_000): IvrDecision[] {
   const nav = new IvrNavigator(goal, T0);
@@ -406,47 +355,22 @@ describe('IVR navigator', () => {
 });
 
 describe('IVR corpus', () => {
-  const corpus = JSON.parse(readFileSync(join(__dirname, 'ivr-corpus.json'), 'utf8')) as Scenario[];
+  const corpus = JSON.parse(readFileSync(join(__dirname, 'kit', 'ivr-corpus.json'), 'utf8')) as IvrScenario[];
 
   it('has at least 40 scenarios', () => {
     assert.ok(corpus.length >= 40, `${corpus.length} scenarios`);
   });
 
   it('makes the expected decision for at least 90% of the prompts', () => {
-    let decisions = 0;
-    let correct = 0;
-    let scenariosCorrect = 0;
-    const misses: string[] = [];
-    const perSet = new Map<string, { decisions: number; correct: number }>();
-    for (const scenario of corpus) {
-      const set = perSet.get(scenario.set ?? 'main') ?? { decisions: 0, correct: 0 };
-      perSet.set(scenario.set ?? 'main', set);
-      const nav = new IvrNavigator(scenario.goal, T0);
-      let allCorrect = true;
-      scenario.prompts.forEach((prompt, i) => {
-        const at = T0 + (prompt.atSeconds ?? (i + 1) * 8) * 1000;
-        const decision = nav.onPrompt(prompt.text, at);
-        decisions++;
-        set.decisions++;
-        if (matches(decision, prompt.expect)) {
-          correct++;
-          set.correct++;
-        } else {
-          allCorrect = false;
-          const want = describeDecision({ ...prompt.expect, detail: '' } as IvrDecision);
-          misses.push(`  ${scenario.name} #${i + 1}: got ${describeDecision(decision)}, expected ${want}`);
-        }
-      });
-      if (allCorrect) scenariosCorrect++;
-    }
-    const accuracy = correct / decisions;
+    const score = scoreNavigator(corpus);
+    const accuracy = score.correct / score.decisions;
     console.log(
-      `IVR corpus: ${correct}/${decisions} decisions (${(accuracy * 100).toFixed(1)}%), ` +
-        `${scenariosCorrect}/${corpus.length} scenarios fully correct`,
+      `IVR corpus: ${score.correct}/${score.decisions} decisions (${(accuracy * 100).toFixed(1)}%), ` +
+        `${score.scenariosCorrect}/${corpus.length} scenarios fully correct`,
     );
-    const sets = [...perSet].map(([name, v]) => `${name} ${v.correct}/${v.decisions}`).join(', ');
+    const sets = [...score.perSet].map(([name, v]) => `${name} ${v.correct}/${v.decisions}`).join(', ');
     console.log(`IVR corpus by set: ${sets}`);
-    if (misses.length > 0) console.log(`IVR corpus misses:\n${misses.join('\n')}`);
+    if (score.misses.length > 0) console.log(`IVR corpus misses:\n${score.misses.join('\n')}`);
     assert.ok(accuracy >= 0.9, `accuracy ${(accuracy * 100).toFixed(1)}% is below 90%`);
   });
 });
