@@ -424,7 +424,7 @@ describe('the Temporal UI served on the ingress (npm start)', () => {
     assert.match(res.headers.get('set-cookie') ?? '', new RegExp(`^${CODEC_COOKIE}=`));
   });
 
-  it('gives the dashboard, which holds the token, a session for its links into the UI', async () => {
+  it('gives the dashboard, which holds the token, a session for its links into the UI, and ends it on sign-out', async () => {
     assert.equal((await fetch(`${base}/codec/session`, { method: 'POST' })).status, 401);
     const res = await fetch(`${base}/codec/session`, {
       method: 'POST',
@@ -432,6 +432,9 @@ describe('the Temporal UI served on the ingress (npm start)', () => {
     });
     assert.equal(res.status, 204);
     assert.match(res.headers.get('set-cookie') ?? '', new RegExp(`^${CODEC_COOKIE}=.*Path=/;`));
+    const out = await fetch(`${base}/codec/session`, { method: 'DELETE' });
+    assert.equal(out.status, 204);
+    assert.match(out.headers.get('set-cookie') ?? '', new RegExp(`^${CODEC_COOKIE}=; Path=/;.*Max-Age=0`));
   });
 
   it("decodes for the UI's pages on the ingress's own origin, not for another origin", async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { freePort } from '../src/temporal/free-port';
-import { type Browser, launchBrowser, skipWithoutChromium } from './support/browser';
+import { type Browser, launchBrowser, signIn, skipWithoutChromium } from './support/browser';
 import { eventually } from './support/temporal';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -177,6 +177,19 @@ describe('the Temporal UI after npm start (in Chromium)', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/temporal\/namespaces\/default\/workflows\/call-ui-1/);
     await expectDecodedCall(page);
+  });
+
+  it("opens a call's run from the dashboard decoded: signing in there signs the UI in too", async () => {
+    const fresh = await launchBrowser();
+    try {
+      await signIn(fresh.page, base, token, '#/agents/acme-support/calls/ui-1');
+      const link = fresh.page.getByRole('link', { name: 'Open this run in the Temporal UI' });
+      assert.equal(await link.getAttribute('href'), '/temporal/namespaces/default/workflows/call-ui-1');
+      const [tab] = await Promise.all([fresh.context.waitForEvent('page'), link.click()]);
+      await expectDecodedCall(tab);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('opens the UI signed in from the one-time login link npm start prints', async () => {

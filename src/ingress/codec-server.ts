@@ -101,6 +101,11 @@ export function codecServer(opts: CodecServerOptions): express.Router {
     startSession(req, res);
     res.status(204).end();
   });
+  // Signing out of the dashboard ends the browser's session here too.
+  router.delete('/session', (_req, res) => {
+    res.setHeader('Set-Cookie', `${CODEC_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+    res.status(204).end();
+  });
 
   router.post('/login-url', requireBearer(opts.apiToken), (req, res) => {
     const base = `${req.protocol}://${req.get('host')}${req.baseUrl}`;
