@@ -43,6 +43,8 @@ describe('the Temporal UI after npm start (in Chromium)', () => {
         CALLFLOW_DATA_DIR: dataDir,
         CALLFLOW_API_TOKEN: '',
         CALLFLOW_CODEC_KEYS: '',
+        // For the recipe for a UI on another origin, played with the dev server's own UI port.
+        CALLFLOW_CODEC_ORIGINS: `http://127.0.0.1:${uiPort}`,
         PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -210,6 +212,35 @@ describe('the Temporal UI after npm start (in Chromium)', () => {
         (await fresh.page.locator('body').textContent()) ?? '',
         /invalid, expired or already used/,
       );
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("decodes in a UI on another origin with the README's recipe: browser setting, endpoint, cross-origin credentials", async () => {
+    const ingress = base.replace('localhost', '127.0.0.1');
+    const res = await fetch(`${ingress}/codec/login-url`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const { url } = (await res.json()) as { url: string };
+    const fresh = await launchBrowser();
+    try {
+      const page = fresh.page;
+      await page.goto(url);
+      await page.goto(`http://127.0.0.1:${uiPort}/temporal/namespaces/default/workflows`);
+      await page.getByTestId('data-encoder-status-configured').click();
+      await page.getByRole('button', { name: 'Use Cluster-level setting, where available.' }).click();
+      await page.getByLabel('Use my browser setting and ignore Cluster-level setting.').check();
+      await page.getByPlaceholder('Paste your endpoint here').fill(`${ingress}/codec`);
+      // The UI's top bar overlaps the switch in a short window: toggled from the keyboard.
+      const credentials = page.getByRole('switch', { name: 'Include cross-origin credentials' });
+      await credentials.focus();
+      await page.keyboard.press('Space');
+      assert.equal(await credentials.isChecked(), true);
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.goto(`http://127.0.0.1:${uiPort}/temporal/namespaces/default/workflows/call-ui-1`);
+      await expectDecodedCall(page);
     } finally {
       await fresh.close();
     }
