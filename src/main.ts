@@ -25,6 +25,9 @@ import { type DevServer, startDevServer } from './temporal/dev-server';
 import { freePort } from './temporal/free-port';
 import { installQuietRuntime } from './worker';
 
+/** Where the ingress serves the dev server's Temporal UI. */
+const TEMPORAL_UI_PATH = '/temporal';
+
 async function main(): Promise<void> {
   const log = createLogger('callflow');
   const readOnce = readSettings();
@@ -33,7 +36,7 @@ async function main(): Promise<void> {
   const agents = loadAgents(settings.agentPaths);
   if (!settings.codecKeys && ensureCodecKeysFile(settings.dataDir) === 'generated')
     log.info(`generated a payload encryption key in ${codecKeysFile(settings.dataDir)}`);
-  const codecUrl = `http://127.0.0.1:${settings.port}/codec`;
+  const codecUrl = `http://localhost:${settings.port}/codec`;
   const store = await openServiceStore(settings);
   let devServer: DevServer | undefined;
   let address = settings.temporalAddress;
@@ -42,7 +45,10 @@ async function main(): Promise<void> {
       dbFile: path.join(settings.dataDir, 'temporal.sqlite'),
       port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
       uiPort: Number(process.env.TEMPORAL_DEV_UI_PORT ?? 8233),
-      codecEndpoint: codecUrl,
+      // The UI is served through the ingress under /temporal (src/ingress/temporal-ui-proxy.ts), so the codec is
+      // on the page's own origin: the browser sends the sign-in cookie with no codec settings in the UI.
+      uiPublicPath: TEMPORAL_UI_PATH,
+      codecEndpoint: '/codec',
       // Eager activity execution: an activity scheduled by a workflow task goes straight back to the worker that
       // completed it, one matching round trip fewer (docs/benchmarks.md measures it).
       dynamicConfig: { 'system.enableActivityEagerExecution': true },
@@ -60,11 +66,15 @@ async function main(): Promise<void> {
   const server = await startIngress(client, agents, { ...settings, apiToken }, log, {
     extraRoutes: demo,
     store,
-    codecOrigins: devServer?.uiUrl ? [devServer.uiUrl] : [],
-    temporalUiUrl: devServer?.uiUrl,
+    proxiedTemporalUi: devServer?.uiUrl,
     tracing,
   });
   const codec = codecFromSettings(settings);
+  const temporalUi = !devServer?.uiUrl
+    ? '(remote cluster: use its own UI)'
+    : codec
+      ? `http://localhost:${settings.port}${TEMPORAL_UI_PATH}/   (sign in with the API token)`
+      : devServer.uiUrl;
 
   // The token itself is never printed: stdout often ends up in a log collector. The banner says where it is.
   const tokenShown = settings.apiToken
@@ -80,12 +90,12 @@ async function main(): Promise<void> {
       '  callflow is running',
       `  API          http://localhost:${settings.port}/v1   (Authorization: Bearer ${tokenShown})`,
       `  Dashboard    http://localhost:${settings.port}/dashboard/   (sign in with the API token)`,
-      `  Temporal UI  ${devServer?.uiUrl ?? '(remote cluster: use its own UI)'}`,
+      `  Temporal UI  ${temporalUi}`,
       `  Codec        ${codec ? `payloads encrypted (key ${codec.keyId}${settings.codecKeys ? '' : `, ${codecKeysFile(settings.dataDir)}`}); endpoint ${codecUrl}` : 'off'}`,
       ...(codec
         ? [
             `  UI login     ${loginShown}`,
-            '               (one-time, 10 minutes; then tick "Include cross-origin credentials" in the UI\'s Codec Server settings)',
+            `               (one-time, 10 minutes: signs a browser in to the codec${devServer?.uiUrl ? ' and opens the Temporal UI' : ''})`,
           ]
         : []),
       `  Temporal     ${address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}`,

@@ -10,10 +10,11 @@ import { dashboardRoutes } from './dashboard/router';
 import { openAgentsApi } from './ingress/agents-api';
 import { createIngress } from './ingress/app';
 import { CallGateway } from './ingress/call-gateway';
-import { codecServer } from './ingress/codec-server';
+import { codecServer, hasCodecSession } from './ingress/codec-server';
 import { applyServerTimeouts } from './ingress/hardening';
 import { platformAdapters } from './ingress/platforms';
 import { platformWebhooks } from './ingress/platforms/router';
+import { temporalUiProxy } from './ingress/temporal-ui-proxy';
 import { twilioWebhooks } from './ingress/twilio-webhooks';
 import { BuiltinCalendar, toICalendar } from './integrations/calendar/builtin';
 import { createProviders } from './integrations/providers';
@@ -115,6 +116,11 @@ export async function startIngress(
     tracing?: Tracing;
     /** The Temporal UI the dashboard links calls to (default: $TEMPORAL_UI_URL). */
     temporalUiUrl?: string;
+    /**
+     * A Temporal UI started with a public path (`http://127.0.0.1:8233/temporal`), served under that path to
+     * browsers signed in to the codec, so it decodes call data on the ingress's origin. Needs the codec.
+     */
+    proxiedTemporalUi?: string;
   } = {},
 ): Promise<Server> {
   const agentsSetup = await openAgentsApi({
@@ -142,11 +148,13 @@ export async function startIngress(
   if (!twilioRoutes && authToken) log.warn('CALLFLOW_PUBLIC_URL is not set: Twilio webhooks are disabled');
   const calendar = opts.store ? new BuiltinCalendar(opts.store) : undefined;
   const codec = codecFromSettings(settings);
+  const proxiedUi = codec && opts.proxiedTemporalUi ? new URL(opts.proxiedTemporalUi) : undefined;
+  const uiPath = proxiedUi ? `${proxiedUi.pathname.replace(/\/+$/, '')}/` : undefined;
   const app = createIngress({
     dashboard: dashboardRoutes({
       apiToken: settings.apiToken,
       namespace: settings.namespace,
-      temporalUiUrl: opts.temporalUiUrl ?? process.env.TEMPORAL_UI_URL,
+      temporalUiUrl: opts.temporalUiUrl ?? uiPath ?? process.env.TEMPORAL_UI_URL,
     }),
     codecRoutes: codec
       ? codecServer({
@@ -155,7 +163,15 @@ export async function startIngress(
           namespace: settings.namespace,
           allowedOrigins: [...settings.codecOrigins, ...(opts.codecOrigins ?? [])],
           cookieSameSite: settings.codecCookieSameSite,
+          uiPath,
           log,
+        })
+      : undefined,
+    temporalUi: proxiedUi
+      ? temporalUiProxy({
+          upstream: proxiedUi.href,
+          signedIn: (req) => hasCodecSession(settings.apiToken, req),
+          signInPath: '/codec/sign-in',
         })
       : undefined,
     calendarFeed: calendar ? async (id) => toICalendar(id, await calendar.events(id)) : undefined,

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import express from 'express';
 import {
   CodecKeyError,
   codecFromSettings,
@@ -18,9 +20,12 @@ import {
   PayloadDecryptionError,
   parseCodecKeys,
 } from '../src/crypto/codec';
-import { CODEC_COOKIE, codecLoginUrl } from '../src/ingress/codec-server';
+import { CODEC_COOKIE, codecLoginUrl, codecServer, hasCodecSession } from '../src/ingress/codec-server';
+import { errorHandler } from '../src/ingress/http-error';
+import { temporalUiProxy } from '../src/ingress/temporal-ui-proxy';
 import { createLogger, redact } from '../src/observability/logger';
 import { findTemporalCli } from '../src/temporal/cli';
+import { freePort } from '../src/temporal/free-port';
 import type { callWorkflow } from '../workflows/call';
 import { startCustomerApi } from './kit/customer-api';
 import { event, type Harness, startHarness } from './kit/harness';
@@ -269,7 +274,7 @@ describe('codec endpoint', () => {
     assert.match(setCookie, new RegExp(`^${CODEC_COOKIE}=`));
     assert.match(setCookie, /HttpOnly/);
     assert.match(setCookie, /SameSite=Strict/);
-    assert.match(setCookie, /Path=\/codec/);
+    assert.match(setCookie, /Path=\/;/);
     assert.equal((await fetch(url)).status, 401, 'a login URL works once');
 
     // What the UI sends with "Include cross-origin credentials": its origin, X-Namespace and the cookie.
@@ -298,6 +303,223 @@ describe('codec endpoint', () => {
     assert.equal((await fetch(forged)).status, 401);
     const stale = codecLoginUrl(`${h.url}/codec`, h.token, Date.now() - 11 * 60_000);
     assert.equal((await fetch(stale)).status, 401);
+  });
+});
+
+describe('the Temporal UI served on the ingress (npm start)', () => {
+  const TOKEN = 'ui-test-token-0123456789';
+  let upstream: Server;
+  let seen: { method?: string; url?: string; cookie?: string; body: string }[];
+  let ingress: Server;
+  let base: string;
+
+  before(async () => {
+    seen = [];
+    const upstreamPort = await freePort();
+    // Stands in for the dev server's UI: records what reaches it and answers as it does (its own headers).
+    upstream = createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        seen.push({ method: req.method, url: req.url, cookie: req.headers.cookie, body });
+        if (req.url === '/temporal') {
+          res.writeHead(301, { location: `http://127.0.0.1:${upstreamPort}/temporal/` }).end();
+          return;
+        }
+        res
+          .writeHead(200, { 'content-type': 'text/html', 'set-cookie': '_csrf=abc; Path=/' })
+          .end('<p>UI</p>');
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(upstreamPort, '127.0.0.1', resolve));
+    const app = express();
+    app.use((_req, res, next) => {
+      res.set('Content-Security-Policy', "default-src 'none'");
+      next();
+    });
+    app.use(
+      '/codec',
+      codecServer({
+        codec: testCodec,
+        apiToken: TOKEN,
+        namespace: 'default',
+        allowedOrigins: [],
+        uiPath: '/temporal/',
+        log: createLogger('t', { quiet: true }),
+      }),
+    );
+    app.use(
+      temporalUiProxy({
+        upstream: `http://127.0.0.1:${upstreamPort}/temporal`,
+        signedIn: (req) => hasCodecSession(TOKEN, req),
+        signInPath: '/codec/sign-in',
+      }),
+    );
+    app.use(errorHandler);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    await new Promise<void>((resolve) => {
+      ingress = app.listen(port, '127.0.0.1', () => resolve());
+    });
+  });
+  after(async () => {
+    await new Promise((r) => ingress?.close(r));
+    await new Promise((r) => upstream?.close(r));
+  });
+
+  const signIn = (token: string, next?: string) =>
+    fetch(`${base}/codec/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, ...(next !== undefined ? { next } : {}) }),
+      redirect: 'manual',
+    });
+  const sessionCookie = async () => {
+    const res = await signIn(TOKEN);
+    assert.equal(res.status, 303);
+    return (res.headers.get('set-cookie') ?? '').split(';')[0];
+  };
+
+  it('signs a browser in with the API token from the form, and sends it on to the UI page it asked for', async () => {
+    const form = await fetch(
+      `${base}/codec/sign-in?next=${encodeURIComponent('/temporal/namespaces/default')}`,
+    );
+    assert.equal(form.status, 200);
+    const page = await form.text();
+    assert.match(page, /<input type="password" name="token"/);
+    assert.match(page, /name="next" value="\/temporal\/namespaces\/default"/);
+
+    const wrong = await signIn('not-the-token', '/temporal/');
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.headers.get('set-cookie'), null);
+    assert.match(await wrong.text(), /not the API token/);
+
+    const ok = await signIn(TOKEN, '/temporal/namespaces/default/workflows/call-1');
+    assert.equal(ok.status, 303);
+    assert.equal(ok.headers.get('location'), '/temporal/namespaces/default/workflows/call-1');
+    const cookie = ok.headers.get('set-cookie') ?? '';
+    assert.match(cookie, new RegExp(`^${CODEC_COOKIE}=`));
+    assert.match(cookie, /Path=\/;/);
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+  });
+
+  it('never redirects a signed-in browser outside the UI', async () => {
+    for (const next of [
+      'https://elsewhere.example/',
+      '//elsewhere.example/temporal/',
+      '/v1/agents',
+      '/temporalx',
+    ])
+      assert.equal((await signIn(TOKEN, next)).headers.get('location'), '/temporal/', next);
+  });
+
+  it('sends a one-time login link straight to the UI', async () => {
+    const link = codecLoginUrl(`${base}/codec`, TOKEN);
+    const res = await fetch(link, { redirect: 'manual' });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/temporal/');
+    assert.match(res.headers.get('set-cookie') ?? '', new RegExp(`^${CODEC_COOKIE}=`));
+  });
+
+  it('gives the dashboard, which holds the token, a session for its links into the UI, and ends it on sign-out', async () => {
+    assert.equal((await fetch(`${base}/codec/session`, { method: 'POST' })).status, 401);
+    const res = await fetch(`${base}/codec/session`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(res.status, 204);
+    assert.match(res.headers.get('set-cookie') ?? '', new RegExp(`^${CODEC_COOKIE}=.*Path=/;`));
+    const out = await fetch(`${base}/codec/session`, { method: 'DELETE' });
+    assert.equal(out.status, 204);
+    assert.match(out.headers.get('set-cookie') ?? '', new RegExp(`^${CODEC_COOKIE}=; Path=/;.*Max-Age=0`));
+  });
+
+  it("decodes for the UI's pages on the ingress's own origin, not for another origin", async () => {
+    const cookie = await sessionCookie();
+    const [encrypted] = await testCodec.encode([toPayload('shown in the UI')]);
+    const decode = (origin: string) =>
+      fetch(`${base}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-namespace': 'default', origin, cookie },
+        body: JSON.stringify({
+          payloads: [
+            {
+              metadata: Object.fromEntries(
+                Object.entries(encrypted.metadata ?? {}).map(([k, v]) => [
+                  k,
+                  Buffer.from(v ?? []).toString('base64'),
+                ]),
+              ),
+              data: Buffer.from(encrypted.data ?? []).toString('base64'),
+            },
+          ],
+        }),
+      });
+    const same = await decode(base);
+    assert.equal(same.status, 200);
+    const { payloads } = (await same.json()) as { payloads: { data: string }[] };
+    assert.equal(JSON.parse(Buffer.from(payloads[0].data, 'base64').toString()), 'shown in the UI');
+    assert.equal((await decode('http://127.0.0.1:9')).status, 403);
+  });
+
+  it('sends a browser without a session to the sign-in form, and refuses its API calls', async () => {
+    const page = await fetch(`${base}/temporal/namespaces/default/workflows?query=x`, {
+      headers: { accept: 'text/html' },
+      redirect: 'manual',
+    });
+    assert.equal(page.status, 303);
+    assert.equal(
+      page.headers.get('location'),
+      `/codec/sign-in?next=${encodeURIComponent('/temporal/namespaces/default/workflows?query=x')}`,
+    );
+    const api = await fetch(`${base}/temporal/api/v1/namespaces`, {
+      headers: { accept: 'application/json' },
+    });
+    assert.equal(api.status, 401);
+    const forged = await fetch(`${base}/temporal/`, {
+      headers: { cookie: `${CODEC_COOKIE}=1.abc` },
+      redirect: 'manual',
+    });
+    assert.equal(forged.status, 303);
+    assert.equal(seen.length, 0, 'nothing reached the UI');
+  });
+
+  it("passes a signed-in browser's requests to the UI, without the session cookie, with the UI's own headers", async () => {
+    const cookie = await sessionCookie();
+    seen.length = 0;
+    const res = await fetch(`${base}/temporal/api/v1/namespaces/default/workflows?query=a%20b`, {
+      method: 'POST',
+      headers: { cookie: `${cookie}; _csrf=abc`, 'content-type': 'application/json', 'x-csrf-token': 'abc' },
+      body: '{"reason":"test"}',
+    });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), '<p>UI</p>');
+    assert.equal(
+      res.headers.get('content-security-policy'),
+      null,
+      "the ingress's CSP would stop the UI's scripts",
+    );
+    assert.equal(res.headers.get('set-cookie'), '_csrf=abc; Path=/');
+    assert.deepEqual(seen, [
+      {
+        method: 'POST',
+        url: '/temporal/api/v1/namespaces/default/workflows?query=a%20b',
+        cookie: '_csrf=abc',
+        body: '{"reason":"test"}',
+      },
+    ]);
+    const bare = await fetch(`${base}/temporal`, { headers: { cookie }, redirect: 'manual' });
+    assert.equal(bare.status, 301);
+    assert.equal(
+      bare.headers.get('location'),
+      '/temporal/',
+      "the UI's redirect to itself stays on the ingress",
+    );
+    const other = await fetch(`${base}/elsewhere`, { headers: { cookie } });
+    assert.equal(other.status, 404, 'paths outside the UI are not proxied');
   });
 });
 

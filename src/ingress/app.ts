@@ -25,6 +25,8 @@ export interface IngressOptions {
   calendarFeed?: (calendarId: string) => Promise<string>;
   /** Temporal's remote codec protocol under /codec (./codec-server.ts), with its own auth and CORS. */
   codecRoutes?: express.Router;
+  /** The dev server's Temporal UI, proxied under its public path for signed-in browsers (./temporal-ui-proxy.ts). */
+  temporalUi?: express.RequestHandler;
   /** The dashboard's pages under /dashboard (../dashboard/router.ts); its data comes from /v1. */
   dashboard?: express.Router;
   /** The agent store's API and the call log under /v1 (./agents-api.ts). */
@@ -65,6 +67,7 @@ export function createIngress(opts: IngressOptions): express.Express {
   if (opts.platformRoutes) app.use('/webhooks', ...perClient, opts.platformRoutes);
   if (opts.codecRoutes) app.use('/codec', ...perClient, opts.codecRoutes);
   if (opts.dashboard) app.use('/dashboard', opts.dashboard);
+  if (opts.temporalUi) app.use(opts.temporalUi);
 
   const feed = opts.calendarFeed;
   if (feed) {

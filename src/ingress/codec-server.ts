@@ -5,16 +5,18 @@
  *
  * The UI in a browser can't send our bearer token: its codec settings offer only "pass the user access token"
  * (the UI's own OIDC token, and only to an https endpoint) and "include cross-origin credentials" (cookies).
- * So a holder of the API token gets a short-lived, one-time login URL; opening it sets an HttpOnly, SameSite
- * session cookie scoped to /codec, which the codec routes accept from the allowed UI origins only. The
- * token itself never appears in a URL, and sessions are signed with a key derived from the API token, so every
- * ingress replica accepts them and changing the token ends them.
+ * So a browser signs in once, with the API token (the sign-in form) or a short-lived, one-time login URL, and
+ * gets an HttpOnly, SameSite session cookie. The codec routes accept it from pages on the ingress's own origin
+ * (the dev server's UI served under /temporal, ./temporal-ui-proxy.ts) and from the allowed UI origins. The token
+ * itself never appears in a URL, and sessions are signed with a key derived from the API token, so every ingress
+ * replica accepts them and changing the token ends them.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../observability/logger';
+import { loginPage, signInPage } from './codec-pages';
 import { HttpError, validationError } from './http-error';
 
 export const CODEC_COOKIE = 'callflow_codec';
@@ -31,6 +33,8 @@ export interface CodecServerOptions {
   allowedOrigins: string[];
   /** `None` (HTTPS only) when the UI is on another site than the ingress; default `Strict`. */
   cookieSameSite?: 'Strict' | 'None';
+  /** The Temporal UI served on the ingress's origin (e.g. `/temporal/`): where a browser goes once signed in. */
+  uiPath?: string;
   log: Logger;
   now?: () => number;
 }
@@ -50,6 +54,19 @@ export function codecServer(opts: CodecServerOptions): express.Router {
 
   router.use(cors(origins));
 
+  const startSession = (req: Request, res: Response) => {
+    const expires = now() + SESSION_TTL_MS;
+    const sameSite = opts.cookieSameSite ?? 'Strict';
+    const secure = sameSite === 'None' || req.protocol === 'https';
+    // Path=/ so that it reaches both /codec and the UI served under /temporal.
+    res.setHeader(
+      'Set-Cookie',
+      `${CODEC_COOKIE}=${sign(opts.apiToken, 'session', String(expires))}; Path=/; HttpOnly; ` +
+        `SameSite=${sameSite}; Max-Age=${SESSION_TTL_MS / 1000}${secure ? '; Secure' : ''}`,
+    );
+    res.set('Cache-Control', 'no-store');
+  };
+
   router.get('/login', (req, res) => {
     const ticket = typeof req.query.ticket === 'string' ? req.query.ticket : '';
     if (!redeemTicket(opts.apiToken, ticket, now(), usedTickets)) {
@@ -57,16 +74,37 @@ export function codecServer(opts: CodecServerOptions): express.Router {
         { field: 'ticket', message: 'ask for a new link: POST /codec/login-url with the API token' },
       ]);
     }
-    const expires = now() + SESSION_TTL_MS;
-    const sameSite = opts.cookieSameSite ?? 'Strict';
-    const secure = sameSite === 'None' || req.protocol === 'https';
-    res.setHeader(
-      'Set-Cookie',
-      `${CODEC_COOKIE}=${sign(opts.apiToken, 'session', String(expires))}; Path=/codec; HttpOnly; ` +
-        `SameSite=${sameSite}; Max-Age=${SESSION_TTL_MS / 1000}${secure ? '; Secure' : ''}`,
-    );
-    res.set('Cache-Control', 'no-store');
+    startSession(req, res);
+    if (opts.uiPath) return res.redirect(303, opts.uiPath);
     res.type('html').send(loginPage(`${req.protocol}://${req.get('host')}${req.baseUrl}`, [...origins]));
+  });
+
+  // The sign-in form for a browser: the API token goes in a POST body, never in a URL.
+  router.get('/sign-in', (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.type('html').send(signInPage(safeNext(req.query.next, opts.uiPath)));
+  });
+  router.post('/sign-in', express.urlencoded({ extended: false, limit: '8kb' }), (req, res) => {
+    const form = (req.body ?? {}) as { token?: unknown; next?: unknown };
+    const next = safeNext(form.next, opts.uiPath);
+    if (!tokenMatches(opts.apiToken, typeof form.token === 'string' ? form.token.trim() : '')) {
+      res.status(401).type('html').send(signInPage(next, 'That is not the API token.'));
+      return;
+    }
+    startSession(req, res);
+    if (next) return res.redirect(303, next);
+    res.type('html').send(loginPage(`${req.protocol}://${req.get('host')}${req.baseUrl}`, [...origins]));
+  });
+
+  // The dashboard, signed in with the token, asks for the cookie too, so its links into the UI decode at once.
+  router.post('/session', requireBearer(opts.apiToken), (req, res) => {
+    startSession(req, res);
+    res.status(204).end();
+  });
+  // Signing out of the dashboard ends the browser's session here too.
+  router.delete('/session', (_req, res) => {
+    res.setHeader('Set-Cookie', `${CODEC_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+    res.status(204).end();
   });
 
   router.post('/login-url', requireBearer(opts.apiToken), (req, res) => {
@@ -78,8 +116,8 @@ export function codecServer(opts: CodecServerOptions): express.Router {
     if (bearerMatches(opts.apiToken, req)) return next();
     const origin = req.get('origin');
     if (validSession(opts.apiToken, cookie(req, CODEC_COOKIE), now())) {
-      // The cookie rides along on any same-site request; only the UI's origin may use it.
-      if (origin && !origins.has(origin))
+      // The cookie rides along on any same-site request; only our own pages and the UI's origin may use it.
+      if (origin && !origins.has(origin) && !sameOrigin(req, origin))
         throw new HttpError(403, `origin ${origin} may not use the codec`, [
           { field: 'origin', message: 'add it to CALLFLOW_CODEC_ORIGINS' },
         ]);
@@ -186,11 +224,37 @@ function validSession(apiToken: string, value: string | undefined, now: number):
   return value !== undefined && verify(apiToken, 'session', value, now) !== undefined;
 }
 
+/** Whether the request carries a valid codec session cookie (the gate of the UI served under /temporal). */
+export function hasCodecSession(apiToken: string, req: Request, now = Date.now()): boolean {
+  return validSession(apiToken, cookie(req, CODEC_COOKIE), now);
+}
+
 function bearerMatches(apiToken: string, req: Request): boolean {
   const header = req.get('authorization') ?? '';
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  return tokenMatches(apiToken, header.startsWith('Bearer ') ? header.slice(7) : '');
+}
+
+function tokenMatches(apiToken: string, candidate: string): boolean {
+  const given = Buffer.from(candidate);
   const expected = Buffer.from(apiToken);
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** A page served by this ingress (same host and port as the request was sent to). */
+function sameOrigin(req: Request, origin: string): boolean {
+  try {
+    return new URL(origin).host === req.get('host');
+  } catch {
+    return false;
+  }
+}
+
+/** Where to go after signing in: only a path under the UI, so the form can't be made to redirect elsewhere. */
+function safeNext(value: unknown, uiPath: string | undefined): string | undefined {
+  if (!uiPath) return undefined;
+  const asked = typeof value === 'string' ? value : '';
+  const base = uiPath.replace(/\/+$/, '');
+  return asked === base || asked.startsWith(`${base}/`) ? asked : uiPath;
 }
 
 function requireBearer(apiToken: string) {
@@ -230,15 +294,4 @@ function toJson(p: Payload): { metadata: Record<string, string>; data: string } 
     ),
     data: Buffer.from(p.data ?? []).toString('base64'),
   };
-}
-
-function loginPage(endpoint: string, origins: string[]): string {
-  const html = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  const ui = origins[0];
-  return `<!doctype html><meta charset="utf-8"><title>callflow codec</title>
-<h1>Signed in to the callflow codec</h1>
-<p>This browser may now decrypt call payloads for ${origins.length ? html(origins.join(', ')) : 'no UI origin yet (set CALLFLOW_CODEC_ORIGINS)'} for 12 hours.</p>
-<p>In the Temporal UI, open <b>Codec Server</b> settings, choose to use your browser's setting, enter
-<code>${html(endpoint)}</code> and tick <b>Include cross-origin credentials</b>.</p>
-${ui ? `<p><a href="${html(ui)}">Open the Temporal UI</a></p>` : ''}`;
 }

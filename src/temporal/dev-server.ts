@@ -16,8 +16,13 @@ export interface DevServerOptions {
   /** Preferred gRPC and UI ports (used when free, e.g. 7233 and 8233 for `npm start`); otherwise any free port. */
   port?: number;
   uiPort?: number;
-  /** The remote codec the UI decrypts payloads with (`--ui-codec-endpoint`), e.g. the ingress's /codec. */
+  /**
+   * The remote codec the UI decrypts payloads with (`--ui-codec-endpoint`), e.g. the ingress's /codec. A path
+   * without a host (`/codec`) is resolved by the browser against the page, for a UI served through the ingress.
+   */
   codecEndpoint?: string;
+  /** The path the UI is served under (`--ui-public-path`, e.g. `/temporal`), for a UI behind a reverse proxy. */
+  uiPublicPath?: string;
   log?: (line: string) => void;
 }
 
@@ -52,6 +57,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (opts.headless) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
   if (opts.codecEndpoint && !opts.headless) args.push('--ui-codec-endpoint', opts.codecEndpoint);
+  if (opts.uiPublicPath && !opts.headless) args.push('--ui-public-path', opts.uiPublicPath);
   if (opts.dbFile) {
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
@@ -82,7 +88,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   return {
     address,
     namespace,
-    uiUrl: opts.headless ? undefined : `http://127.0.0.1:${uiPort}`,
+    uiUrl: opts.headless ? undefined : `http://127.0.0.1:${uiPort}${opts.uiPublicPath ?? ''}`,
     stop: () => stopChild(child, exited),
   };
 }

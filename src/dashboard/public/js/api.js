@@ -57,4 +57,28 @@ async function request(url, method, body, headers = {}) {
   return { body: parsed, headers: res.headers };
 }
 
+/**
+ * Signs this browser in to the codec too (an HttpOnly session cookie that holds no token), so the Temporal UI the
+ * ingress serves on this origin shows the calls it links to decoded. Best effort: without it the UI asks to sign in.
+ */
+export async function openTemporalUiSession() {
+  try {
+    await fetch(new URL('../codec/session', document.baseURI), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token() ?? ''}` },
+    });
+  } catch {
+    // The UI's own sign-in form remains.
+  }
+}
+
+/** Ends the codec session that `openTemporalUiSession` opened. */
+export async function closeTemporalUiSession() {
+  try {
+    await fetch(new URL('../codec/session', document.baseURI), { method: 'DELETE' });
+  } catch {
+    // Nothing to end.
+  }
+}
+
 export const q = encodeURIComponent;

@@ -1,4 +1,4 @@
-import { dashboardJson, setToken, token } from './api.js';
+import { closeTemporalUiSession, dashboardJson, openTemporalUiSession, setToken, token } from './api.js';
 import { clear, h } from './dom.js';
 import { renderAgentPage } from './views/agent.js';
 import { renderAgents } from './views/agents.js';
@@ -22,6 +22,8 @@ async function render() {
   if (!deployment) {
     try {
       deployment = (await dashboardJson('settings.json')).body;
+      // A UI served on this origin (npm start's /temporal/) decodes with the codec's cookie: get it now.
+      if (deployment.temporalUiUrl?.startsWith('/')) await openTemporalUiSession();
     } catch {
       if (!token()) return renderLogin('That token was not accepted.');
       deployment = { temporalUiUrl: null, namespace: 'default' };
@@ -73,6 +75,7 @@ function renderLogin(problem) {
 
 logout.addEventListener('click', () => {
   setToken(null);
+  closeTemporalUiSession();
   renderLogin();
 });
 window.addEventListener('callflow:signed-out', () => renderLogin('Signed out: the token was not accepted.'));
