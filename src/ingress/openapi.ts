@@ -8,13 +8,8 @@ import { z } from 'zod';
 import { tryRequestSchema } from '../agents/try-action';
 import { tryDraftRequestSchema } from '../agents/try-draft';
 import { PLATFORM_NAMES } from '../config/agent-schema';
-import {
-  actionBodySchema,
-  callEventSchema,
-  callIdSchema,
-  callMetadataSchema,
-  eventsBodySchema,
-} from './schemas';
+import { apiCallEventSchema, callMetadataSchema } from '../shared/call-events';
+import { actionBodySchema, callIdSchema, eventsBodySchema } from './schemas';
 
 type Json = Record<string, unknown>;
 
@@ -88,7 +83,7 @@ function componentSchemas(): Record<string, Json> {
   const registry = z.registry<{ id: string }>();
   const named: Record<string, z.ZodType> = {
     CallId: callIdSchema,
-    CallEvent: callEventSchema,
+    CallEvent: apiCallEventSchema,
     CallMetadata: callMetadataSchema,
     EventsBody: eventsBodySchema,
     ActionBody: actionBodySchema,
