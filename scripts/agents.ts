@@ -136,12 +136,17 @@ function apiBackend(settings: ServiceSettings, why: string): Backend {
     const json = (await res.json().catch(() => ({}))) as any;
     return { status: res.status, body: json };
   };
-  const fail = (agentId: string, r: { status: number; body: any }): never => {
+  /** The service's refusal: the problems its loader found, each in the field the API names. */
+  const fail = (source: string, agentId: string, r: { status: number; body: any }): never => {
     const details: { field: string; message: string }[] = r.body?.details ?? [];
+    if (!details.length) throw new CliError(`agent "${agentId}": ${r.body?.error ?? `HTTP ${r.status}`}`);
     throw new ConfigError(
-      details.length
-        ? details.map((d) => `agent "${agentId}": field "${d.field}": ${d.message}`)
-        : [`agent "${agentId}": ${r.body?.error ?? `HTTP ${r.status}`}`],
+      details.map((d) => ({
+        source,
+        agent: agentId,
+        field: d.field === '(body)' ? '' : d.field,
+        message: d.message,
+      })),
     );
   };
   return {
@@ -157,13 +162,13 @@ function apiBackend(settings: ServiceSettings, why: string): Backend {
         const current = await call('GET', `/agents/${encodeURIComponent(id)}`);
         if (current.status === 404) {
           const created = await call('POST', '/agents', raw, headers);
-          if (created.status !== 201) fail(id, created);
+          if (created.status !== 201) fail(source, id, created);
           outcomes.push({ agentId: id, source, change: 'created', version: created.body.version });
           continue;
         }
-        if (current.status !== 200) fail(id, current);
+        if (current.status !== 200) fail(source, id, current);
         const saved = await call('PUT', `/agents/${encodeURIComponent(id)}`, raw, headers);
-        if (saved.status !== 200) fail(id, saved);
+        if (saved.status !== 200) fail(source, id, saved);
         outcomes.push({
           agentId: id,
           source,

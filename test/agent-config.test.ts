@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ConfigError } from '../src/config/errors';
+import { ConfigError, type ConfigProblem, describeProblem } from '../src/config/errors';
 import { loadAgents, parseAgent } from '../src/config/load-agents';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -43,7 +43,7 @@ function problemsOf(raw: unknown): string[] {
   try {
     parseAgent(raw, SOURCE);
   } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
+    if (err instanceof ConfigError) return err.sentences;
     throw err;
   }
   assert.fail('the agent was accepted');
@@ -467,7 +467,7 @@ describe('agent configuration', () => {
         try {
           parseAgent(raw, SOURCE, {});
         } catch (err) {
-          problems = (err as ConfigError).problems;
+          problems = (err as ConfigError).sentences;
         }
 
         assert.equal(problems.length, 1, problems.join('\n'));
@@ -526,7 +526,7 @@ describe('agent configuration', () => {
         (err: unknown) =>
           err instanceof ConfigError &&
           err.problems.length === 1 &&
-          err.problems[0].startsWith(`${path.join(dir, 'broken.yaml')}: not valid YAML`),
+          err.sentences[0].startsWith(`${path.join(dir, 'broken.yaml')}: not valid YAML`),
       );
     });
 
@@ -541,7 +541,7 @@ describe('agent configuration', () => {
         (err: unknown) =>
           err instanceof ConfigError &&
           err.problems.length === 1 &&
-          err.problems[0] ===
+          err.sentences[0] ===
             `agent "shop" in ${path.join(dir, 'b.yml')}: field "id": another file defines it too`,
       );
     });
@@ -558,9 +558,138 @@ describe('agent configuration', () => {
         (err: unknown) =>
           err instanceof ConfigError &&
           err.problems.length === 2 &&
-          err.problems[0].includes(`agent "shop" in ${path.join(dir, 'a.yaml')}`) &&
-          err.problems[1].includes(`agent "other" in ${path.join(dir, 'b.json')}`),
+          err.sentences[0].includes(`agent "shop" in ${path.join(dir, 'a.yaml')}`) &&
+          err.sentences[1].includes(`agent "other" in ${path.join(dir, 'b.json')}`),
       );
+    });
+  });
+
+  describe('problems as data', () => {
+    /** The structured problems parseAgent reports for a raw agent; fails if the agent is accepted. */
+    function structuredProblems(raw: unknown): ConfigProblem[] {
+      try {
+        parseAgent(raw, SOURCE);
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+      }
+      assert.fail('the agent was accepted');
+    }
+
+    it('names the agent, the action and the field of an unknown action type', () => {
+      const raw = shopAgent();
+      raw.actions.afterCall[1].type = 'fax';
+
+      const [problem, ...rest] = structuredProblems(raw);
+
+      assert.deepEqual(rest, []);
+      assert.deepEqual(
+        { ...problem, message: undefined },
+        {
+          source: SOURCE,
+          agent: 'shop',
+          action: { stage: 'afterCall', index: 1, id: 'sms' },
+          field: 'actions.afterCall[1].type',
+          message: undefined,
+        },
+      );
+      assert.match(problem.message, /^unknown action type "fax" \(known: .*send_sms/);
+    });
+
+    it('names a setting the action type does not have', () => {
+      const raw = shopAgent();
+      raw.actions.duringCall[0].bogus = true;
+
+      assert.deepEqual(structuredProblems(raw), [
+        {
+          source: SOURCE,
+          agent: 'shop',
+          action: { stage: 'duringCall', index: 0, id: 'lookup' },
+          field: 'actions.duringCall[0].bogus',
+          message: 'unknown setting',
+        },
+      ]);
+    });
+
+    it('gives a problem outside the actions no action', () => {
+      const raw = shopAgent();
+      raw.transferTargets = { sales: { number: '+14155550100', fallback: [{ target: 'nobody' }] } };
+
+      assert.deepEqual(structuredProblems(raw), [
+        {
+          source: SOURCE,
+          agent: 'shop',
+          field: 'transferTargets.sales.fallback[0].target',
+          message: 'there is no transfer target "nobody"',
+        },
+      ]);
+    });
+
+    it('marks a reference to an action that runs later with that action', () => {
+      const raw = shopAgent();
+      raw.actions.afterCall[0].url = 'https://api.example.com/tickets/{{actions.sms.sid}}';
+
+      const problems = structuredProblems(raw);
+
+      assert.equal(problems.length, 1, problems.map((p) => p.message).join('\n'));
+      assert.deepEqual(problems[0].action, { stage: 'afterCall', index: 0, id: 'ticket' });
+      assert.equal(problems[0].field, 'actions.afterCall[0].url');
+      assert.deepEqual(problems[0].later, { reference: '{{actions.sms.sid}}', action: 'sms' });
+    });
+
+    it('reports an agent without an id as null, and a whole-agent problem with an empty field', () => {
+      const problems = structuredProblems({ name: 'Nameless', actions: {} });
+      assert.deepEqual(problems, [{ source: SOURCE, agent: null, field: 'id', message: 'required' }]);
+
+      const wrong = structuredProblems('not an agent');
+      assert.equal(wrong.length, 1);
+      assert.equal(wrong[0].agent, null);
+      assert.equal(wrong[0].field, '');
+    });
+
+    it('reports a file that does not parse without an agent', () => {
+      const dir = tempDir({ 'broken.yaml': 'id: broken\nname: [unclosed\n' });
+      const file = path.join(dir, 'broken.yaml');
+
+      assert.throws(
+        () => loadAgents([dir]),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.equal(err.problems.length, 1);
+          const [problem] = err.problems;
+          assert.equal(problem.source, file);
+          assert.equal(problem.agent, undefined);
+          assert.match(problem.message, /^not valid YAML: /);
+          return true;
+        },
+      );
+    });
+
+    it('renders each problem as the line the command line prints', () => {
+      const base = { source: 'a.yaml', message: 'wrong' };
+      assert.equal(
+        describeProblem({
+          ...base,
+          agent: 'shop',
+          action: { stage: 'afterCall', index: 1, id: 'sms' },
+          field: 'actions.afterCall[1].rules[0].code',
+        }),
+        'agent "shop" in a.yaml: actions.afterCall[1] (id "sms"): field "rules[0].code": wrong',
+      );
+      assert.equal(
+        describeProblem({
+          ...base,
+          agent: 'shop',
+          action: { stage: 'duringCall', index: 0 },
+          field: 'actions.duringCall[0]',
+        }),
+        'agent "shop" in a.yaml: actions.duringCall[0]: field "(action)": wrong',
+      );
+      assert.equal(
+        describeProblem({ ...base, agent: null, field: '' }),
+        'agent (no id) in a.yaml: field "(root)": wrong',
+      );
+      assert.equal(describeProblem({ ...base, field: '' }), 'a.yaml: wrong');
     });
   });
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import type { ActionConfig, AgentSnapshot, CallEvent, CallWorkflowInput } from '../src/shared/types';
+import type { ActionConfig, AgentSnapshot } from '../src/config/agent-schema';
+import type { CallEvent } from '../src/shared/call-events';
+import type { CallWorkflowInput } from '../src/shared/types';
 import { ActionRequestError, Call, type PreparedAction } from '../workflows/call-model';
 
 const START = Date.UTC(2026, 0, 5, 15, 0, 0);
@@ -20,13 +22,15 @@ function utterance(
 const lookup: ActionConfig = {
   id: 'lookup',
   type: 'http_request',
-  args: { order_id: { type: 'string', required: true }, qty: { type: 'integer' } },
+  onError: 'continue',
+  args: { order_id: { type: 'string', required: true }, qty: { type: 'integer', required: false } },
   url: 'https://api.example.com/orders/{{args.order_id}}',
 };
 
 const notify: ActionConfig = {
   id: 'notify',
   type: 'http_request',
+  onError: 'continue',
   method: 'POST',
   url: 'https://api.example.com/notify',
   body: {
@@ -42,6 +46,7 @@ const notify: ActionConfig = {
 const vipOnly: ActionConfig = {
   id: 'vip_only',
   type: 'http_request',
+  onError: 'continue',
   when: '{{data.vip}}',
   url: 'https://api.example.com/vip',
 };
@@ -362,6 +367,7 @@ describe('call model', () => {
       const summary: ActionConfig = {
         id: 'summary',
         type: 'http_request',
+        onError: 'continue',
         url: 'https://api.example.com/s',
         body: { transcript: '{{call.transcript}}', ended: '{{call.endedAt}} ({{call.endReason}})' },
       };
@@ -387,7 +393,12 @@ describe('call model', () => {
 
     it('counts invocations per action', () => {
       const call = newCall();
-      const ping: ActionConfig = { id: 'ping', type: 'http_request', url: 'https://api.example.com/ping' };
+      const ping: ActionConfig = {
+        id: 'ping',
+        type: 'http_request',
+        onError: 'continue',
+        url: 'https://api.example.com/ping',
+      };
       call.prepare(lookup, 'duringCall', { order_id: 'A-17' }, 'r1');
 
       const { input } = run(call.prepare(ping, 'duringCall', {}, 'r2'));
@@ -574,6 +585,7 @@ describe('call model', () => {
       const alert: ActionConfig = {
         id: 'alert',
         type: 'http_request',
+        onError: 'continue',
         when: '{{actions.crm.run.status}} == failed',
         url: 'https://ops.example.com/alert',
         body: { why: '{{actions.crm.run.error}}' },
@@ -607,6 +619,7 @@ describe('call model', () => {
       const ask: ActionConfig = {
         id: 'ask',
         type: 'http_request',
+        onError: 'continue',
         when: '{{actions.extract.missingRequired}}',
         url: 'https://x.example.com',
       };

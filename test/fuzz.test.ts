@@ -1313,7 +1313,9 @@ describe('agent loader under random input', () => {
       if (!(err instanceof ConfigError))
         throw new Error(`not a ConfigError: ${(err as Error)?.stack ?? err}`);
       assert.ok(err.problems.length > 0, 'a ConfigError with no problems');
-      for (const p of err.problems) assert.match(p, /field "[^"]*"/, `a problem that names no field: ${p}`);
+      for (const p of err.problems)
+        assert.notEqual(p.agent, undefined, `a problem outside the agent: ${p.message}`);
+      for (const p of err.sentences) assert.match(p, /field "[^"]*"/, `a problem that names no field: ${p}`);
       return 'refused';
     }
   }
@@ -1375,7 +1377,7 @@ describe('agent loader under random input', () => {
       if (!(err instanceof ConfigError))
         throw new Error(`not a ConfigError: ${(err as Error)?.stack ?? err}`);
       assert.ok(err.problems.length > 0, 'a ConfigError with no problems');
-      for (const p of err.problems) {
+      for (const p of err.sentences) {
         assert.ok(p.includes(file), `a problem that names no file: ${p}`);
         assert.match(
           p,

@@ -533,7 +533,7 @@ describe('crm_log settings for HubSpot', () => {
       parseAgent(agentWith(settings), 'test');
     } catch (err) {
       assert.ok(err instanceof ConfigError, String(err));
-      return err.problems;
+      return err.sentences;
     }
     return [];
   };

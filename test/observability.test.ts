@@ -21,7 +21,7 @@ import {
   workerTracing,
 } from '../src/observability/tracing';
 import { startIngress, stopHttpServer } from '../src/service';
-import type { CallEvent } from '../src/shared/types';
+import type { CallEvent } from '../src/shared/call-events';
 import { openStore } from '../src/store/open-store';
 import type { Store } from '../src/store/store';
 import { freePort } from '../src/temporal/free-port';

@@ -340,8 +340,8 @@ describe('crm_log field names for Salesforce, checked when the agent is loaded',
         (err: unknown) => {
           assert.ok(err instanceof ConfigError, String(err));
           assert.equal(err.problems.length, 1, err.message);
-          assert.match(err.problems[0]!, new RegExp(`field "properties\\.${name}"`));
-          assert.match(err.problems[0]!, /Salesforce/);
+          assert.equal(err.problems[0]!.field, `actions.afterCall[0].properties.${name}`);
+          assert.match(err.problems[0]!.message, /Salesforce/);
           return true;
         },
       );

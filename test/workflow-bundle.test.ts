@@ -23,6 +23,12 @@ describe('prebuilt workflow bundle (CALLFLOW_WORKFLOW_BUNDLE)', () => {
     assert.deepEqual(prebuiltWorkflowBundle(file, false), { codePath: file });
   });
 
+  it('keeps the schemas out of the workflow sandbox: the workflow takes only their types', () => {
+    const code = readFileSync(file, 'utf8');
+    for (const module of ['node_modules/zod', 'src/config/', 'src/shared/call-events', 'src/ingress/'])
+      assert.ok(!code.includes(module), `the workflow bundle holds ${module}`);
+  });
+
   it('refuses a bundle built without tracing for a worker that traces, a missing manifest, another SDK', () => {
     assert.throws(
       () => prebuiltWorkflowBundle(file, true),

@@ -2,24 +2,23 @@
  * The call's domain logic: event dedupe and ordering, action bookkeeping, template context and dependency
  * checks. No Temporal imports, so it is unit-tested without a server; the workflow only wires it up.
  */
+
+import type { ActionConfig } from '../src/config/agent-schema';
 import { validateArguments } from '../src/shared/action-args';
+import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../src/shared/call-events';
 import { isTruthy, referencesIn, renderValue, type TemplateContext } from '../src/shared/templates';
 import type {
   ActionActivityInput,
-  ActionConfig,
   ActionRun,
-  CallEvent,
   CallFacts,
   CallRecord,
   CallState,
   CallWorkflowInput,
   CarriedState,
-  PlatformTransferInfo,
   RecoveryNote,
   RunActionRequest,
   Stage,
   TransferAttempt,
-  TransferLegStatus,
   TransferOutcome,
   TransferRecord,
 } from '../src/shared/types';

@@ -1,8 +1,8 @@
 import * as wf from '@temporalio/workflow';
+import type { ActionConfig } from '../src/config/agent-schema';
+import type { CallEvent } from '../src/shared/call-events';
 import type {
-  ActionConfig,
   ActionRun,
-  CallEvent,
   CallRecord,
   CallState,
   CallWorkflowInput,

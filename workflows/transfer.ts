@@ -5,15 +5,14 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { TelephonyStepInput } from '../activities/transfer';
+import type { FallbackStep, TransferTargetConfig } from '../src/config/agent-schema';
 import { openState } from '../src/shared/business-hours';
 import { renderValue } from '../src/shared/templates';
 import type {
   ActionActivityInput,
-  FallbackStep,
   TransferAttempt,
   TransferRecord,
   TransferResult,
-  TransferTargetConfig,
 } from '../src/shared/types';
 import type { Call } from './call-model';
 import { telephonyStep } from './telephony';

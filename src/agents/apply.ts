@@ -38,7 +38,7 @@ export function invalidAgents(sources: AgentSource[]): InvalidAgent[] {
       const agent = parseAgent(structuredClone(raw), source);
       const other = seen.get(agent.id);
       if (other) {
-        const problem = `agent "${agent.id}" in ${source}: field "id": ${other} defines it too`;
+        const problem = { source, agent: agent.id, field: 'id', message: `${other} defines it too` };
         invalid.push({ index, source, raw, error: new ConfigError([problem]) });
       }
       seen.set(agent.id, source);

@@ -27,7 +27,8 @@ export function parseAgentsText(text: string, file: string): AgentSource[] {
       values = docsArray.map((d) => d.toJS()).filter((v) => v !== null && v !== undefined);
     }
   } catch (err) {
-    throw new ConfigError([`${file}: not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message}`]);
+    const message = `not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message}`;
+    throw new ConfigError([{ source: file, field: '', message }]);
   }
   return agentSources(values, file);
 }
@@ -43,7 +44,7 @@ export function agentSources(values: unknown[], file: string): AgentSource[] {
   );
   return agents.map((raw, i) => {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw))
-      throw new ConfigError([`${file}: agent #${i + 1} is not an object`]);
+      throw new ConfigError([{ source: file, field: '', message: `agent #${i + 1} is not an object` }]);
     return { source: agents.length > 1 ? `${file}#${i + 1}` : file, raw: raw as Record<string, unknown> };
   });
 }

@@ -1,47 +1,18 @@
 import type { AgentConfig } from '../config/agent-schema';
-import { ConfigError } from '../config/errors';
-import { parseAgent } from '../config/load-agents';
+import { ConfigError, type ConfigProblem, describeProblem } from '../config/errors';
+import { agentIdOf, parseAgent } from '../config/load-agents';
 import { nestedDeeperThan } from '../shared/nesting';
 
+/** A problem as the API reports it: the field of the request it is in, and what is wrong there. */
 export interface FieldProblem {
   field: string;
   message: string;
 }
 
-/** What `parseAgent` found wrong, as field/message pairs; the field locates the problem in the config. */
-export class AgentValidationError extends Error {
-  override name = 'AgentValidationError';
-  constructor(readonly problems: FieldProblem[]) {
-    super(`invalid agent configuration: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
-  }
-}
-
-const LOCATED =
-  /^(?:actions\.(duringCall|afterCall)\[(\d+)\](?: \(id "[^"]*"\))?: )?field "([^"]*)": ([\s\S]*)$/;
-
-/**
- * The loader's problem lines ("agent "x" in api: actions.afterCall[1] (id "y"): field "body": ...") as
- * `{ field: "actions.afterCall[1].body", message }`. The loader's wording stays the single source of truth.
- */
-export function fieldProblems(error: ConfigError, raw: unknown, source: string): FieldProblem[] {
-  const prefix = `${loaderPrefix(raw, source)}: `;
-  return error.problems.map((line) => {
-    const rest = line.startsWith(prefix) ? line.slice(prefix.length) : line;
-    const m = LOCATED.exec(rest);
-    if (!m) return { field: '(body)', message: rest };
-    const [, stage, index, field, message] = m;
-    const at = stage ? `actions.${stage}[${index}]` : '';
-    const inner = field === '(action)' || field === '(root)' ? '' : field;
-    return {
-      field: [at, inner].filter(Boolean).join(inner.startsWith('[') ? '' : '.') || '(body)',
-      message,
-    };
-  });
-}
-
-function loaderPrefix(raw: unknown, source: string): string {
-  const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
-  return `agent ${typeof id === 'string' ? `"${id}"` : '(no id)'} in ${source}`;
+/** The loader's problem as the API reports it: the field's path in the agent, "(body)" for the whole agent. */
+export function fieldProblem(problem: ConfigProblem): FieldProblem {
+  if (problem.agent === undefined) return { field: '(body)', message: describeProblem(problem) };
+  return { field: problem.field || '(body)', message: problem.message };
 }
 
 /**
@@ -50,24 +21,18 @@ function loaderPrefix(raw: unknown, source: string): string {
  */
 export const MAX_AGENT_NESTING = 32;
 
-/** The loader's problem line for a config nested too deep, or undefined. */
+/** The loader's problem for a config nested too deep, or undefined. */
 export function nestingProblem(raw: unknown, source: string): ConfigError | undefined {
   if (!nestedDeeperThan(raw, MAX_AGENT_NESTING)) return undefined;
-  return new ConfigError([
-    `${loaderPrefix(raw, source)}: field "(root)": nested more than ${MAX_AGENT_NESTING} levels deep`,
-  ]);
+  const message = `nested more than ${MAX_AGENT_NESTING} levels deep`;
+  return new ConfigError([{ source, agent: agentIdOf(raw), field: '', message }]);
 }
 
-/** Validates with the config loader's own code; problems come back located by field. */
+/** Validates with the config loader's own code; a `ConfigError` locates each problem by agent, action and field. */
 export function validateAgent(raw: unknown, source = 'api'): AgentConfig {
   const tooDeep = nestingProblem(raw, source);
-  if (tooDeep) throw new AgentValidationError(fieldProblems(tooDeep, raw, source));
-  try {
-    return parseAgent(structuredClone(raw), source);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new AgentValidationError(fieldProblems(err, raw, source));
-    throw err;
-  }
+  if (tooDeep) throw tooDeep;
+  return parseAgent(structuredClone(raw), source);
 }
 
 /** Key-order-independent JSON, so two spellings of the same config compare equal. */

@@ -6,14 +6,15 @@ import { crmLog } from '../../activities/crm-log';
 import { httpRequest } from '../../activities/http-request';
 import { sendSms } from '../../activities/send-sms';
 import { Call } from '../../workflows/call-model';
-import type { AgentConfig } from '../config/agent-schema';
+import type { ActionConfig, AgentConfig } from '../config/agent-schema';
 import { PlatformCallControl } from '../integrations/call-control';
 import { DryRunCrm } from '../integrations/crm/dry-run';
 import { DryRunSmsSender } from '../integrations/dry-run-sms';
 import type { Logger } from '../observability/logger';
 import { validateArguments } from '../shared/action-args';
+import type { CallEvent } from '../shared/call-events';
 import { secretPlaceholder } from '../shared/templates';
-import type { ActionConfig, ActionRun, CallEvent, Stage } from '../shared/types';
+import type { ActionRun, Stage } from '../shared/types';
 import type { Store } from '../store/store';
 import { runAsActivity } from './dry-run-context';
 

@@ -244,6 +244,28 @@ export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type PlatformConfig = z.infer<typeof platformSchema>;
 export type TwilioPlatformConfig = z.infer<typeof twilioPlatformSchema>;
 export type ActionDefinition = z.infer<typeof actionSchema>;
+export type ArgumentSpec = z.infer<typeof argumentSpecSchema>;
+export type TransferTargetConfig = z.infer<typeof transferTargetSchema>;
+export type FallbackStep = z.infer<typeof fallbackStepSchema>;
+
+const actionConfigSchema = z.looseObject(actionBaseShape);
+/** An action as the workflow runs it, whatever its type: the common fields, and the type's own settings. */
+export type ActionConfig = z.infer<typeof actionConfigSchema>;
+
+/** Fields the snapshots of the first recorded calls lack: optional here, so those histories still replay. */
+type AddedSinceFirstCalls = 'timezone' | 'secrets' | 'network' | 'call' | 'transferTargets' | 'telephony';
+
+/**
+ * The agent as a call's workflow gets it (its input, in the history): the loader's output and the store version
+ * the call started with (absent for agents that come only from files).
+ */
+export type AgentSnapshot = Pick<AgentConfig, 'id' | 'name'> &
+  Partial<Pick<AgentConfig, AddedSinceFirstCalls>> & {
+    version?: number;
+    /** Per voice platform: webhook secrets (names only) and how to recover a call whose webhooks never came. */
+    platforms?: Partial<Record<string, PlatformConfig>>;
+    actions: { duringCall: ActionConfig[]; afterCall: ActionConfig[] };
+  };
 
 /** The agent config as JSON Schema, as written (fields with defaults optional): for editors and forms. */
 export function agentConfigJsonSchema(): Record<string, unknown> {

@@ -1,7 +1,7 @@
 /** Schemas shared by the agent schema and the action types (kept apart to avoid an import cycle). */
 import { isValidPhoneNumber } from 'libphonenumber-js';
 import { z } from 'zod';
-import { type BusinessHours, validateBusinessHours, WEEKDAYS } from '../shared/business-hours';
+import { validateBusinessHours, WEEKDAYS, type Weekday } from '../shared/business-hours';
 
 export const e164 = z
   .string()
@@ -14,7 +14,12 @@ export const businessHoursSchema = z
   .object({
     timezone: z.string().describe('IANA time zone, e.g. America/New_York'),
     weekly: z
-      .object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(z.string()).optional()])))
+      .object(
+        Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(z.string()).optional()])) as Record<
+          Weekday,
+          z.ZodOptional<z.ZodArray<z.ZodString>>
+        >,
+      )
       .strict()
       .describe('Open intervals per weekday, e.g. { mon: ["09:00-12:00", "13:00-17:00"] }'),
     closedDates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).optional(),
@@ -22,13 +27,16 @@ export const businessHoursSchema = z
   .strict()
   .superRefine((hours, ctx) => {
     // "weekly.mon: …" becomes a problem at weekly.mon, so a form can show it beside that day.
-    for (const problem of validateBusinessHours(hours as BusinessHours)) {
+    for (const problem of validateBusinessHours(hours)) {
       const m = /^([a-z]+(?:\.[a-z]+)?): ([\s\S]*)$/.exec(problem);
       ctx.addIssue(
         m ? { code: 'custom', path: m[1].split('.'), message: m[2] } : { code: 'custom', message: problem },
       );
     }
   });
+
+/** Open intervals per weekday as "HH:MM-HH:MM" (24h, local time; a missing day is closed), and closed dates. */
+export type BusinessHours = z.infer<typeof businessHoursSchema>;
 
 export const schedulingSchema = z
   .object({

@@ -5,8 +5,9 @@ import type { z } from 'zod';
 import { actionTypes } from '../../activities';
 import { llmConfigured } from '../extraction/llm';
 import { parseTemplate, stringsIn, TemplateSyntaxError } from '../shared/templates';
+import type { Stage } from '../shared/types';
 import { type AgentConfig, agentConfigSchema } from './agent-schema';
-import { ConfigError } from './errors';
+import { actionPath, ConfigError, type ConfigProblem, type ProblemAction } from './errors';
 
 const CALL_FIELDS = new Set([
   'id',
@@ -49,14 +50,31 @@ const SCHEDULING_TYPES = new Set([
 
 type RawAction = Record<string, unknown>;
 
-function describeAction(raw: unknown, stage: string, index: number): string {
-  const id =
-    raw && typeof raw === 'object' && typeof (raw as RawAction).id === 'string' ? (raw as RawAction).id : '';
-  return `actions.${stage}[${index}]${id ? ` (id "${id}")` : ''}`;
+/** The agent a problem is in; `at` places a problem in it, in an action of it when `action` is given. */
+interface AgentScope {
+  agent: string | null;
+  source: string;
+}
+
+function actionOf(raw: unknown, stage: Stage, index: number): ProblemAction {
+  const id = raw && typeof raw === 'object' ? (raw as RawAction).id : undefined;
+  return { stage, index, ...(typeof id === 'string' && id ? { id } : {}) };
 }
 
 function formatPath(at: (string | number)[]): string {
   return at.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** A problem at `field` (a path from the agent's root, or from the action's when `action` is given). */
+function problemAt(scope: AgentScope, field: string, message: string, action?: ProblemAction): ConfigProblem {
+  if (!action) return { ...scope, field, message };
+  const at = actionPath(action);
+  return {
+    ...scope,
+    action,
+    field: !field ? at : field.startsWith('[') ? `${at}${field}` : `${at}.${field}`,
+    message,
+  };
 }
 
 /**
@@ -68,12 +86,8 @@ export function parseAgent(
   source = 'agent',
   env: Record<string, string | undefined> = process.env,
 ): AgentConfig {
-  const agentId =
-    raw && typeof raw === 'object' && typeof (raw as RawAction).id === 'string'
-      ? (raw as RawAction).id
-      : undefined;
-  const prefix = `agent ${agentId ? `"${agentId}"` : '(no id)'} in ${source}`;
-  const problems: string[] = [];
+  const scope: AgentScope = { agent: agentIdOf(raw), source };
+  const problems: ConfigProblem[] = [];
   const known = actionTypes.map((t) => t.type);
   const rawActions = (raw as { actions?: Record<string, unknown> } | undefined)?.actions;
 
@@ -86,22 +100,19 @@ export function parseAgent(
       const type = (a as RawAction | undefined)?.type;
       if (typeof type === 'string' && known.includes(type)) return;
       typeProblems.add(`actions.${stage}.${i}`);
-      problems.push(
-        `${prefix}: ${describeAction(a, stage, i)}: field "type": ${
-          type === undefined ? 'required' : `unknown action type "${String(type)}"`
-        } (known: ${known.join(', ')})`,
-      );
+      const what = type === undefined ? 'required' : `unknown action type "${String(type)}"`;
+      problems.push(problemAt(scope, 'type', `${what} (known: ${known.join(', ')})`, actionOf(a, stage, i)));
     });
   }
 
   const parsed = agentConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(...formatIssue(issue, raw, prefix, typeProblems));
+    for (const issue of parsed.error.issues) problems.push(...issueProblems(issue, raw, scope, typeProblems));
     throw new ConfigError(problems);
   }
   if (problems.length) throw new ConfigError(problems);
   const agent = parsed.data;
-  problems.push(...semanticProblems(agent, prefix, env));
+  problems.push(...semanticProblems(agent, scope, env));
   if (problems.length) throw new ConfigError(problems);
   for (const stage of STAGES) {
     for (const action of agent.actions[stage]) {
@@ -123,29 +134,35 @@ export function parseAgent(
   return agent;
 }
 
-function formatIssue(
+/** The agent's id as its config gives it, or null. */
+export function agentIdOf(raw: unknown): string | null {
+  const id = raw && typeof raw === 'object' ? (raw as RawAction).id : undefined;
+  return typeof id === 'string' && id ? id : null;
+}
+
+function issueProblems(
   issue: z.core.$ZodIssue,
   raw: unknown,
-  prefix: string,
+  scope: AgentScope,
   typeProblems: Set<string>,
-): string[] {
+): ConfigProblem[] {
   const at = issue.path as (string | number)[];
-  if (at[0] === 'actions' && typeof at[1] === 'string' && typeof at[2] === 'number') {
+  let action: ProblemAction | undefined;
+  let inner = at;
+  if (at[0] === 'actions' && isStage(at[1]) && typeof at[2] === 'number') {
     if (typeProblems.has(`actions.${at[1]}.${at[2]}`)) return [];
-    const action = (raw as { actions: Record<string, unknown[]> }).actions[at[1]][at[2]];
-    const where = describeAction(action, at[1], at[2]);
-    const field = formatPath(at.slice(3));
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map(
-        (k) => `${prefix}: ${where}: field "${formatPath([...at.slice(3), k])}": unknown setting`,
-      );
-    }
-    return [`${prefix}: ${where}: field "${field || '(action)'}": ${issueMessage(issue)}`];
+    action = actionOf((raw as { actions: Record<string, unknown[]> }).actions[at[1]][at[2]], at[1], at[2]);
+    inner = at.slice(3);
   }
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((k) => `${prefix}: field "${formatPath([...at, k])}": unknown field`);
+    const what = action ? 'unknown setting' : 'unknown field';
+    return issue.keys.map((k) => problemAt(scope, formatPath([...inner, k]), what, action));
   }
-  return [`${prefix}: field "${formatPath(at) || '(root)'}": ${issueMessage(issue)}`];
+  return [problemAt(scope, formatPath(inner), issueMessage(issue), action)];
+}
+
+function isStage(value: unknown): value is Stage {
+  return (STAGES as readonly unknown[]).includes(value);
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {
@@ -155,15 +172,15 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 
 function semanticProblems(
   agent: AgentConfig,
-  prefix: string,
+  scope: AgentScope,
   env: Record<string, string | undefined>,
-): string[] {
-  const problems: string[] = [];
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const at = (field: string, message: string, action?: ProblemAction) =>
+    problems.push(problemAt(scope, field, message, action));
   const fields = extractedFields(agent);
   if (agent.scheduling && agent.scheduling.provider !== 'builtin' && !agent.scheduling.calendarId) {
-    problems.push(
-      `${prefix}: field "scheduling.calendarId": required with provider ${agent.scheduling.provider}`,
-    );
+    at('scheduling.calendarId', `required with provider ${agent.scheduling.provider}`);
   }
   for (const stage of STAGES) {
     agent.actions[stage].forEach((action, i) => {
@@ -172,36 +189,38 @@ function semanticProblems(
         !agent.scheduling &&
         !(action as { calendar?: unknown }).calendar
       ) {
-        problems.push(
-          `${prefix}: ${describeAction(action, stage, i)}: field "calendar": add a scheduling section to the agent (or a calendar to the action)`,
+        at(
+          'calendar',
+          'add a scheduling section to the agent (or a calendar to the action)',
+          actionOf(action, stage, i),
         );
       }
     });
   }
   if (agent.telephony.provider === 'twilio' && !agent.telephony.agentTwimlUrl) {
-    problems.push(
-      `${prefix}: field "telephony.agentTwimlUrl": required with provider twilio, so a caller whose transfer falls through goes back to the agent`,
+    at(
+      'telephony.agentTwimlUrl',
+      'required with provider twilio, so a caller whose transfer falls through goes back to the agent',
     );
   }
   for (const [name, target] of Object.entries(agent.transferTargets)) {
     if (target.briefing) {
-      for (const p of templateProblems(target.briefing, {
+      const briefing = templateProblems(target.briefing, {
         agent,
         action: { id: '' },
         stage: 'duringCall',
         during: new Set(),
         earlier: new Set(),
         fields,
-      })) {
-        problems.push(`${prefix}: field "transferTargets.${name}.briefing": ${p}`);
-      }
+      });
+      for (const p of briefing)
+        problems.push({ ...problemAt(scope, `transferTargets.${name}.briefing`, ''), ...p });
     }
     target.fallback.forEach((step, i) => {
       if (!('target' in step)) return;
-      const where = `${prefix}: field "transferTargets.${name}.fallback[${i}].target"`;
-      if (step.target === name) problems.push(`${where}: a target cannot fall back to itself`);
-      else if (!agent.transferTargets[step.target])
-        problems.push(`${where}: there is no transfer target "${step.target}"`);
+      const field = `transferTargets.${name}.fallback[${i}].target`;
+      if (step.target === name) at(field, 'a target cannot fall back to itself');
+      else if (!agent.transferTargets[step.target]) at(field, `there is no transfer target "${step.target}"`);
     });
   }
   const seen = new Map<string, string>();
@@ -209,27 +228,29 @@ function semanticProblems(
   for (const stage of STAGES) {
     const earlier = new Set<string>();
     agent.actions[stage].forEach((action, index) => {
-      const where = `${prefix}: ${describeAction(action, stage, index)}`;
+      const here = actionOf(action, stage, index);
       const first = seen.get(action.id);
-      if (first) problems.push(`${where}: field "id": duplicate action id "${action.id}" (also ${first})`);
-      else seen.set(action.id, `actions.${stage}[${index}]`);
+      if (first) at('id', `duplicate action id "${action.id}" (also ${first})`, here);
+      else seen.set(action.id, actionPath(here));
       const type = actionTypes.find((t) => t.type === action.type)!;
       if (type.stages && !type.stages.includes(stage)) {
-        problems.push(
-          `${where}: field "type": "${action.type}" cannot run ${stage === 'duringCall' ? 'during' : 'after'} the call`,
+        at(
+          'type',
+          `"${action.type}" cannot run ${stage === 'duringCall' ? 'during' : 'after'} the call`,
+          here,
         );
       }
       if (action.execution === 'local') {
         if (!type.localExecution) {
           const allowed = actionTypes.filter((t) => t.localExecution).map((t) => t.type);
-          problems.push(
-            `${where}: field "execution": "${action.type}" cannot run as a local activity (only ${allowed.join(', ')})`,
+          at(
+            'execution',
+            `"${action.type}" cannot run as a local activity (only ${allowed.join(', ')})`,
+            here,
           );
         }
         if ((action.timeoutSeconds ?? 0) > LOCAL_EXECUTION_MAX_SECONDS)
-          problems.push(
-            `${where}: field "timeoutSeconds": at most ${LOCAL_EXECUTION_MAX_SECONDS} with execution "local"`,
-          );
+          at('timeoutSeconds', `at most ${LOCAL_EXECUTION_MAX_SECONDS} with execution "local"`, here);
       }
       if (action.type === 'set_disposition') {
         const d = action as unknown as {
@@ -240,27 +261,26 @@ function semanticProblems(
         };
         d.rules.forEach((rule, r) => {
           if (!d.codes.includes(rule.code))
-            problems.push(`${where}: field "rules[${r}].code": "${rule.code}" is not one of codes`);
+            at(`rules[${r}].code`, `"${rule.code}" is not one of codes`, here);
         });
-        if (!d.codes.includes(d.default))
-          problems.push(`${where}: field "default": "${d.default}" is not one of codes`);
+        if (!d.codes.includes(d.default)) at('default', `"${d.default}" is not one of codes`, here);
         if (d.classifier === 'llm' && !llmConfigured(env))
-          problems.push(
-            `${where}: field "classifier": "llm" needs a model: set LLM_MODEL and LLM_API_KEY (or LLM_BASE_URL), or remove the classifier`,
+          at(
+            'classifier',
+            '"llm" needs a model: set LLM_MODEL and LLM_API_KEY (or LLM_BASE_URL), or remove the classifier',
+            here,
           );
       }
-      if (action.type === 'extract_data') problems.push(...duplicateFieldProblems(action, where));
-      if (stage === 'afterCall' && action.args) {
-        problems.push(`${where}: field "args": after-call actions take no tool-call arguments`);
+      if (action.type === 'extract_data') {
+        for (const [field, message] of duplicateFields(action)) at(field, message, here);
       }
+      if (stage === 'afterCall' && action.args)
+        at('args', 'after-call actions take no tool-call arguments', here);
       for (const [field, value] of Object.entries(action)) {
         if (BASE_FIELDS.has(field)) continue;
-        for (const [text, at] of stringsIn(value, [field])) {
-          problems.push(
-            ...templateProblems(text, { agent, action, stage, during, earlier, fields }).map(
-              (p) => `${where}: field "${formatPath(at)}": ${p}`,
-            ),
-          );
+        for (const [text, path] of stringsIn(value, [field])) {
+          for (const p of templateProblems(text, { agent, action, stage, during, earlier, fields }))
+            problems.push({ ...problemAt(scope, formatPath(path), '', here), ...p });
         }
       }
       earlier.add(action.id);
@@ -292,63 +312,69 @@ function extractedFields(agent: AgentConfig): Map<string, string[]> {
   return fields;
 }
 
-function duplicateFieldProblems(action: unknown, where: string): string[] {
+function duplicateFields(action: unknown): [string, string][] {
   const first = new Map<string, number>();
-  const problems: string[] = [];
+  const problems: [string, string][] = [];
   (action as { fields: { name: string }[] }).fields.forEach(({ name }, i) => {
     const earlier = first.get(name);
     if (earlier === undefined) first.set(name, i);
-    else
-      problems.push(
-        `${where}: field "fields[${i}].name": duplicate field "${name}" (also fields[${earlier}])`,
-      );
+    else problems.push([`fields[${i}].name`, `duplicate field "${name}" (also fields[${earlier}])`]);
   });
   return problems;
 }
+
+/** What is wrong with one template; `later` when it uses an action's output before that action runs. */
+type TemplateProblem = Pick<ConfigProblem, 'message' | 'later'>;
 
 /**
  * `{{data.x}}` in an agent that extracts data must name a field an extract_data action declares, early enough.
  * Agents without extraction get their data from events or the platform's analysis, which no config declares;
  * `platform_*` fields (the platform's analysis) and optional references (`{{data.x?}}`) are never checked.
  */
-function dataReferenceProblems(ref: string, name: string, scope: TemplateScope): string[] {
+function dataReferenceProblems(ref: string, name: string, scope: TemplateScope): TemplateProblem[] {
   if (scope.fields.size === 0 || name.startsWith('platform_')) return [];
   const declaredBy = scope.fields.get(name);
   if (!declaredBy) {
     return [
-      `${ref}: no extract_data action declares a field "${name}" (declared: ${[...scope.fields.keys()].join(', ')}; write {{data.${name}?}} for data that comes from elsewhere)`,
+      {
+        message: `${ref}: no extract_data action declares a field "${name}" (declared: ${[...scope.fields.keys()].join(', ')}; write {{data.${name}?}} for data that comes from elsewhere)`,
+      },
     ];
   }
   if (scope.stage === 'afterCall' && !declaredBy.some((id) => scope.earlier.has(id))) {
-    return [`${ref}: "${name}" is extracted by "${declaredBy[0]}", which runs later in the after-call stage`];
+    return [
+      {
+        message: `${ref}: "${name}" is extracted by "${declaredBy[0]}", which runs later in the after-call stage`,
+      },
+    ];
   }
   return [];
 }
 
-function templateProblems(text: string, scope: TemplateScope): string[] {
+function templateProblems(text: string, scope: TemplateScope): TemplateProblem[] {
   let segments: ReturnType<typeof parseTemplate>;
   try {
     segments = parseTemplate(text);
   } catch (err) {
-    if (err instanceof TemplateSyntaxError) return [`malformed template: ${err.message}`];
+    if (err instanceof TemplateSyntaxError) return [{ message: `malformed template: ${err.message}` }];
     throw err;
   }
-  const problems: string[] = [];
+  const problems: TemplateProblem[] = [];
+  const add = (message: string) => problems.push({ message });
   for (const seg of segments) {
     if (!('path' in seg)) continue;
     const [root, name] = seg.path;
     const ref = `{{${seg.path.join('.')}}}`;
     if (root === 'call' && !CALL_FIELDS.has(name)) {
-      problems.push(`${ref}: the call has no field "${name}" (fields: ${[...CALL_FIELDS].join(', ')})`);
+      add(`${ref}: the call has no field "${name}" (fields: ${[...CALL_FIELDS].join(', ')})`);
     }
     if (root === 'env' && !scope.agent.secrets.includes(name)) {
-      problems.push(`${ref}: "${name}" is not listed in the agent's secrets`);
+      add(`${ref}: "${name}" is not listed in the agent's secrets`);
     }
     if (root === 'args') {
-      if (scope.stage === 'afterCall')
-        problems.push(`${ref}: after-call actions have no tool-call arguments`);
+      if (scope.stage === 'afterCall') add(`${ref}: after-call actions have no tool-call arguments`);
       else if (!scope.action.args || !(name in scope.action.args)) {
-        problems.push(`${ref}: argument "${name}" is not declared in this action's args`);
+        add(`${ref}: argument "${name}" is not declared in this action's args`);
       }
     }
     if (root === 'actions') problems.push(...actionReferenceProblems(ref, name, scope));
@@ -357,17 +383,20 @@ function templateProblems(text: string, scope: TemplateScope): string[] {
   return problems;
 }
 
-function actionReferenceProblems(ref: string, target: string, scope: TemplateScope): string[] {
+function actionReferenceProblems(ref: string, target: string, scope: TemplateScope): TemplateProblem[] {
   const exists =
     scope.agent.actions.duringCall.some((a) => a.id === target) ||
     scope.agent.actions.afterCall.some((a) => a.id === target);
-  if (!exists) return [`${ref}: there is no action "${target}"`];
-  if (target === scope.action.id) return [`${ref}: an action cannot use its own output`];
+  if (!exists) return [{ message: `${ref}: there is no action "${target}"` }];
+  if (target === scope.action.id) return [{ message: `${ref}: an action cannot use its own output` }];
+  const later = { reference: ref, action: target };
   if (scope.stage === 'duringCall' && !scope.during.has(target)) {
-    return [`${ref}: "${target}" runs after the call, later than this during-call action`];
+    return [
+      { message: `${ref}: "${target}" runs after the call, later than this during-call action`, later },
+    ];
   }
   if (scope.stage === 'afterCall' && !scope.during.has(target) && !scope.earlier.has(target)) {
-    return [`${ref}: "${target}" runs later in the after-call stage`];
+    return [{ message: `${ref}: "${target}" runs later in the after-call stage`, later }];
   }
   return [];
 }
@@ -378,8 +407,9 @@ export function loadAgentFile(file: string): AgentConfig {
   try {
     raw = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
   } catch (err) {
+    const format = file.endsWith('.json') ? 'JSON' : 'YAML';
     throw new ConfigError([
-      `${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+      { source: file, field: '', message: `not valid ${format}: ${(err as Error).message}` },
     ]);
   }
   return parseAgent(raw, file);
@@ -401,12 +431,12 @@ export function agentFiles(paths: string[]): string[] {
 export function loadAgents(paths: string[]): Map<string, AgentConfig> {
   const files = agentFiles(paths);
   const agents = new Map<string, AgentConfig>();
-  const problems: string[] = [];
+  const problems: ConfigProblem[] = [];
   for (const file of files) {
     try {
       const agent = loadAgentFile(file);
       if (agents.has(agent.id))
-        problems.push(`agent "${agent.id}" in ${file}: field "id": another file defines it too`);
+        problems.push({ source: file, agent: agent.id, field: 'id', message: 'another file defines it too' });
       agents.set(agent.id, agent);
     } catch (err) {
       if (err instanceof ConfigError) problems.push(...err.problems);
@@ -415,6 +445,8 @@ export function loadAgents(paths: string[]): Map<string, AgentConfig> {
   }
   if (problems.length) throw new ConfigError(problems);
   if (agents.size === 0)
-    throw new ConfigError([`no agent files (.yaml, .yml, .json) in ${paths.join(', ')}`]);
+    throw new ConfigError([
+      { source: paths.join(', '), field: '', message: 'no agent files (.yaml, .yml, .json) here' },
+    ]);
   return agents;
 }

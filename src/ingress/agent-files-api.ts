@@ -3,9 +3,9 @@ import type { AgentStore } from '../agents/agent-store';
 import { type ApplyOutcome, applyAgents, exportAgents, invalidAgents, planAgents } from '../agents/apply';
 import { AgentNotFoundError } from '../agents/errors';
 import { type AgentSource, agentSources, agentsText, parseAgentsText } from '../agents/files';
-import { fieldProblems } from '../agents/problems';
+import { fieldProblem } from '../agents/problems';
 import type { AgentRegistry } from '../agents/registry';
-import { ConfigError } from '../config/errors';
+import { ConfigError, describeProblem } from '../config/errors';
 import { meta } from './agent-requests';
 import { HttpError } from './http-error';
 
@@ -93,7 +93,8 @@ function requestSources(req: Request): AgentSource[] {
         : agentSources(req.body === undefined ? [] : [req.body], 'body');
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    throw new HttpError(400, err.problems[0], [{ field: '(body)', message: err.problems[0] }]);
+    const problem = describeProblem(err.problems[0]);
+    throw new HttpError(400, problem, [{ field: '(body)', message: problem }]);
   }
   if (!sources.length)
     throw new HttpError(400, 'the body holds no agent', [
@@ -110,7 +111,7 @@ function requestSources(req: Request): AgentSource[] {
 function invalidFile(invalid: ReturnType<typeof invalidAgents>): HttpError {
   const details = invalid.flatMap(({ raw, source, error }) => {
     const id = typeof raw.id === 'string' ? `agent "${raw.id}"` : 'an agent without an id';
-    return fieldProblems(error, raw, source).map((p) => ({
+    return error.problems.map(fieldProblem).map((p) => ({
       field: p.field === '(body)' ? source : `${source}.${p.field}`,
       message: `${id}: ${p.message}`,
     }));

@@ -4,25 +4,29 @@ import {
   AgentVersionNotFoundError,
   VersionConflictError,
 } from '../agents/errors';
-import { AgentValidationError, validateAgent } from '../agents/problems';
+import { type FieldProblem, fieldProblem, validateAgent } from '../agents/problems';
+import { ConfigError, type ConfigProblem } from '../config/errors';
 import type { Stage } from '../shared/types';
 import { HttpError } from './http-error';
 
 // The agents' errors as the HTTP errors a client acts on: an invalid configuration, an unknown agent, action or
 // version, an agent that exists already, a save on top of a version that is no longer the latest.
 
-/** The config as the loader validates it (for the API), or a 400 naming each invalid field. */
-export function validate(config: unknown) {
+/**
+ * The config as the loader validates it (for the API), or a 400 naming each invalid field; `explain` may say the
+ * loader's problems in the terms of the request (a reorder's `order`).
+ */
+export function validate(config: unknown, explain?: (problems: ConfigProblem[]) => FieldProblem[]) {
   try {
     return validateAgent(config, 'api');
   } catch (err) {
-    if (err instanceof AgentValidationError)
-      throw new HttpError(
-        400,
-        `invalid agent configuration: ${[...new Set(err.problems.map((p) => p.field))].join(', ')}`,
-        err.problems,
-      );
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    const details = err.problems.map(fieldProblem);
+    throw new HttpError(
+      400,
+      `invalid agent configuration: ${[...new Set(details.map((p) => p.field))].join(', ')}`,
+      explain ? explain(err.problems) : details,
+    );
   }
 }
 

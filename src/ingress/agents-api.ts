@@ -9,6 +9,7 @@ import type { FieldProblem } from '../agents/problems';
 import { AgentRegistry } from '../agents/registry';
 import type { TryDeps } from '../agents/try-action';
 import { type AgentConfig, actionBaseShape, agentConfigJsonSchema } from '../config/agent-schema';
+import type { ConfigProblem } from '../config/errors';
 import type { Logger } from '../observability/logger';
 import { CallLog } from '../store/call-log';
 import type { Store } from '../store/store';
@@ -208,7 +209,7 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
     req: Request,
     res: express.Response,
     edit: (config: RawConfig) => RawConfig,
-    explain?: (problems: FieldProblem[]) => FieldProblem[],
+    explain?: (problems: ConfigProblem[]) => FieldProblem[],
   ): Promise<void> {
     const expected = ifMatch(req);
     // Without If-Match the edit still applies to the version it read: a save in between means read and edit again.
@@ -217,13 +218,7 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
       if (expected !== undefined && expected !== latest.version)
         throw conflict(new VersionConflictError(latest.agentId, expected, latest.version));
       const next = edit(structuredClone(latest.config) as RawConfig);
-      try {
-        validate(next);
-      } catch (err) {
-        if (err instanceof HttpError && explain)
-          throw new HttpError(err.status, err.message, explain(err.details as FieldProblem[]));
-        throw err;
-      }
+      validate(next, explain);
       try {
         const { saved, changed } = await store().save(latest.agentId, next, {
           ...meta(req, 'api'),

@@ -13,15 +13,9 @@ import type { AgentLookup } from '../agents/registry';
 import type { AgentConfig } from '../config/agent-schema';
 import { maskPhone } from '../observability/logger';
 import { validateArguments } from '../shared/action-args';
+import type { CallEvent, CallMetadata } from '../shared/call-events';
 import { callSearchAttributes } from '../shared/search-attributes';
-import type {
-  ActionRun,
-  CallEvent,
-  CallMetadata,
-  CallRecord,
-  CallState,
-  CallWorkflowInput,
-} from '../shared/types';
+import type { ActionRun, CallRecord, CallState, CallWorkflowInput } from '../shared/types';
 import type { CallLog } from '../store/call-log';
 import { dispositionCounts } from './analytics';
 import { HttpError } from './http-error';

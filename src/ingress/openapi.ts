@@ -7,14 +7,9 @@
 import { z } from 'zod';
 import { tryRequestSchema } from '../agents/try-action';
 import { tryDraftRequestSchema } from '../agents/try-draft';
+import { apiCallEventSchema, callMetadataSchema } from '../shared/call-events';
 import { PLATFORM_NAMES } from '../shared/platform-names';
-import {
-  actionBodySchema,
-  callEventSchema,
-  callIdSchema,
-  callMetadataSchema,
-  eventsBodySchema,
-} from './schemas';
+import { actionBodySchema, callIdSchema, eventsBodySchema } from './schemas';
 
 type Json = Record<string, unknown>;
 
@@ -88,7 +83,7 @@ function componentSchemas(): Record<string, Json> {
   const registry = z.registry<{ id: string }>();
   const named: Record<string, z.ZodType> = {
     CallId: callIdSchema,
-    CallEvent: callEventSchema,
+    CallEvent: apiCallEventSchema,
     CallMetadata: callMetadataSchema,
     EventsBody: eventsBodySchema,
     ActionBody: actionBodySchema,

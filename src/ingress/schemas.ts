@@ -1,79 +1,9 @@
 import { z } from 'zod';
-import { nestedDeeperThan } from '../shared/nesting';
-
-const MAX_NESTING = 32;
-
-/**
- * A free-form JSON object (event data, call metadata, tool-call arguments). Its nesting is bounded because the
- * Temporal client serializes it recursively: a deeper one would fail there, after the request was accepted.
- */
-const freeForm = () =>
-  z
-    .record(z.string(), z.unknown())
-    .refine((v) => !nestedDeeperThan(v, MAX_NESTING), `nested more than ${MAX_NESTING} levels deep`);
+import { apiCallEventSchema, callMetadataSchema, freeForm } from '../shared/call-events';
 
 export const callIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, ".", "_", ":" or "-", at most 128 characters');
-
-const eventBase = {
-  id: z.string().min(1).max(200),
-  at: z.iso.datetime({ offset: true }),
-};
-
-export const callEventSchema = z.discriminatedUnion('type', [
-  z.object({
-    ...eventBase,
-    type: z.literal('utterance'),
-    role: z.enum(['caller', 'agent']),
-    text: z.string().max(20_000),
-  }),
-  z.object({ ...eventBase, type: z.literal('dtmf'), digits: z.string().regex(/^[0-9*#A-Dw]{1,64}$/) }),
-  z.object({ ...eventBase, type: z.literal('status'), status: z.string().min(1).max(64) }),
-  z.object({
-    ...eventBase,
-    type: z.literal('data'),
-    fields: freeForm(),
-    source: z
-      .literal('analysis')
-      .optional()
-      .describe("The platform's post-call analysis, which platforms.*.awaitAnalysisSeconds waits for"),
-  }),
-  z.object({ ...eventBase, type: z.literal('ended'), reason: z.string().max(200).optional() }),
-  z.object({
-    ...eventBase,
-    type: z.literal('transfer_status'),
-    attemptId: z.string().max(200).optional().describe('Omit to report on the latest transfer attempt'),
-    status: z.enum([
-      'ringing',
-      'answered',
-      'declined',
-      'busy',
-      'no-answer',
-      'failed',
-      'canceled',
-      'voicemail',
-      'completed',
-    ]),
-    legId: z.string().max(200).optional(),
-  }),
-  z.object({ ...eventBase, type: z.literal('ivr_prompt'), text: z.string().min(1).max(5000) }),
-]);
-
-export const callMetadataSchema = z
-  .object({
-    direction: z.enum(['inbound', 'outbound']).default('inbound'),
-    from: z.string().max(64).optional(),
-    to: z.string().max(64).optional(),
-    platform: z.string().max(64).optional(),
-    providerCallId: z
-      .string()
-      .max(128)
-      .optional()
-      .describe("The platform's id for the caller's leg (Twilio CallSid)"),
-    metadata: freeForm().optional(),
-  })
-  .strict();
 
 const startFields = {
   agentId: z
@@ -86,8 +16,8 @@ const startFields = {
 };
 
 export const eventsBodySchema = z.union([
-  z.object({ ...startFields, events: z.array(callEventSchema).min(1).max(500) }).strict(),
-  z.object({ ...startFields, event: callEventSchema }).strict(),
+  z.object({ ...startFields, events: z.array(apiCallEventSchema).min(1).max(500) }).strict(),
+  z.object({ ...startFields, event: apiCallEventSchema }).strict(),
 ]);
 
 export const actionBodySchema = z

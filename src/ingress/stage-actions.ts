@@ -1,5 +1,6 @@
 import type { Request } from 'express';
-import type { FieldProblem } from '../agents/problems';
+import { type FieldProblem, fieldProblem } from '../agents/problems';
+import { actionPath, type ConfigProblem } from '../config/errors';
 import type { Stage } from '../shared/types';
 import { noAction } from './agent-http-errors';
 import type { RawAction, RawConfig } from './agent-requests';
@@ -39,20 +40,16 @@ export function checkPermutation(order: string[], list: RawAction[]): void {
     ]);
 }
 
-const LATER =
-  /^(\{\{[^}]*\}\}): "([^"]+)" runs (?:later in the after-call stage|after the call, later than this during-call action)$/;
-const AT = /^actions\.(duringCall|afterCall)\[(\d+)\](?:\.(.*))?$/;
-
 /** The loader's "runs later" problems, said in terms of the order the client asked for. */
-export function reorderProblems(problems: FieldProblem[], stage: Stage, order: string[]): FieldProblem[] {
+export function reorderProblems(problems: ConfigProblem[], stage: Stage, order: string[]): FieldProblem[] {
   return problems.map((p) => {
-    const later = LATER.exec(p.message);
-    const at = AT.exec(p.field);
-    if (!later || !at || at[1] !== stage) return p;
-    const user = order[Number(at[2])];
+    if (!p.later || p.action?.stage !== stage) return fieldProblem(p);
+    const user = order[p.action.index];
+    const setting = p.field.slice(actionPath(p.action).length + 1) || 'a setting';
+    const { action, reference } = p.later;
     return {
       field: 'order',
-      message: `"${user}" uses the output of "${later[2]}" (${at[3] ?? 'a setting'}: ${later[1]}), so "${later[2]}" must come before "${user}"`,
+      message: `"${user}" uses the output of "${action}" (${setting}: ${reference}), so "${action}" must come before "${user}"`,
     };
   });
 }

@@ -1,6 +1,6 @@
 import express, { type Request } from 'express';
 import type { AgentStore, AgentVersion } from '../agents/agent-store';
-import type { FieldProblem } from '../agents/problems';
+import { fieldProblem, validateAgent } from '../agents/problems';
 import type { AgentRegistry } from '../agents/registry';
 import {
   TryArgumentsError,
@@ -10,8 +10,9 @@ import {
   tryRequestSchema,
 } from '../agents/try-action';
 import { draftProblems, PositionError, placeAction, tryDraftRequestSchema } from '../agents/try-draft';
-import type { AgentConfig } from '../config/agent-schema';
-import type { ActionConfig, Stage } from '../shared/types';
+import type { ActionConfig, AgentConfig } from '../config/agent-schema';
+import { ConfigError } from '../config/errors';
+import type { Stage } from '../shared/types';
 import { noAction, notFound, validate } from './agent-http-errors';
 import { agentId, parseBody, stageOf } from './agent-requests';
 import { HttpError } from './http-error';
@@ -63,10 +64,10 @@ export function tryApi(opts: TryApiOptions): express.Router {
     }
     let agent: AgentConfig;
     try {
-      agent = validate(placed.config);
+      agent = validateAgent(placed.config, 'api');
     } catch (err) {
-      if (!(err instanceof HttpError)) throw err;
-      const details = draftProblems(err.details as FieldProblem[], stage, placed.index, Boolean(body.agent));
+      if (!(err instanceof ConfigError)) throw err;
+      const details = draftProblems(err.problems.map(fieldProblem), stage, placed.index, Boolean(body.agent));
       throw new HttpError(
         400,
         `invalid action or agent: ${[...new Set(details.map((d) => d.field))].join(', ')}`,

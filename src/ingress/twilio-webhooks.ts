@@ -16,7 +16,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import twilio from 'twilio';
 import type { AgentConfig } from '../config/agent-schema';
 import type { Logger } from '../observability/logger';
-import type { CallEvent, TransferLegStatus } from '../shared/types';
+import type { CallEvent, TransferLegStatus } from '../shared/call-events';
 import type { OptOutList } from '../store/opt-outs';
 import type { TransferLegs } from '../store/transfer-legs';
 import type { CallGateway } from './call-gateway';

@@ -4,7 +4,7 @@
  * webhook starts, fills and ends the call; `post_call_audio` carries only the recording, which is not kept.
  */
 import { z } from 'zod';
-import type { CallEvent, CallMetadata } from '../shared/types';
+import type { CallEvent, CallMetadata } from '../shared/call-events';
 import { callOffsetSeconds, epochSeconds } from './time';
 
 const turnSchema = z.looseObject({

@@ -21,7 +21,7 @@
  * own fields is mapped exactly as `call.completed` maps them, with the same event ids, so either may come first.
  */
 import { z } from 'zod';
-import type { CallEvent, CallMetadata } from '../shared/types';
+import type { CallEvent, CallMetadata } from '../shared/call-events';
 
 /** The event JustCall's webhook settings call "AI Voice Agent data generated for Call". */
 export const VOICE_AGENT_EVENT = 'call.ai_voice_agent';

@@ -4,7 +4,7 @@
  * call-recovery code share one mapping and replaying a call object always yields the same events.
  */
 import { z } from 'zod';
-import type { CallEvent } from '../shared/types';
+import type { CallEvent } from '../shared/call-events';
 import { callOffsetSeconds, epochMs } from './time';
 
 const nullish = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);

@@ -4,7 +4,7 @@
  * call-recovery code.
  */
 import { z } from 'zod';
-import type { CallEvent } from '../shared/types';
+import type { CallEvent } from '../shared/call-events';
 import type { PlatformCall } from './retell';
 import { callOffsetSeconds, epochMs } from './time';
 

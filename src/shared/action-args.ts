@@ -1,12 +1,5 @@
 /** Tool-call argument declarations and their validation (pure: used by the workflow's update validator). */
-
-export interface ArgumentSpec {
-  type: 'string' | 'number' | 'integer' | 'boolean';
-  required?: boolean;
-  description?: string;
-  enum?: (string | number)[];
-  maxLength?: number;
-}
+import type { ArgumentSpec } from '../config/agent-schema';
 
 export function validateArguments(
   specs: Record<string, ArgumentSpec>,

@@ -3,16 +3,10 @@
  * deterministically whether a transfer target is open at the workflow's current time.
  */
 
+import type { BusinessHours } from '../config/common-schemas';
+
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
-
-export interface BusinessHours {
-  timezone: string;
-  /** Open intervals per weekday as "HH:MM-HH:MM" (24h, local time); a missing day is closed. */
-  weekly: Partial<Record<Weekday, string[]>>;
-  /** Local dates ("YYYY-MM-DD") that are closed all day. */
-  closedDates?: string[];
-}
 
 export interface OpenState {
   open: boolean;

@@ -1,124 +1,13 @@
-/** Plain data shared by the ingress, the workflow and the activities. */
-import type { ArgumentSpec } from './action-args';
+/**
+ * Plain data shared by the ingress, the workflow and the activities, for the shapes no schema parses: what the
+ * workflow builds (state, records, results) and hands its activities. Shapes that are parsed at an edge are the
+ * `z.infer` types of their schemas: the agent's in src/config/agent-schema.ts, the call's events and metadata in
+ * ./call-events.ts.
+ */
+import type { AgentSnapshot } from '../config/agent-schema';
+import type { CallEvent, CallMetadata, TransferLegStatus } from './call-events';
 
 export type Stage = 'duringCall' | 'afterCall';
-
-export interface ActionConfig {
-  id: string;
-  type: string;
-  description?: string;
-  when?: string;
-  onError?: 'stop' | 'continue';
-  args?: Record<string, ArgumentSpec>;
-  timeoutSeconds?: number;
-  retry?: { maximumAttempts?: number; initialIntervalSeconds?: number };
-  [setting: string]: unknown;
-}
-
-export interface PlatformSnapshot {
-  secrets: string[];
-  apiKey?: string;
-  apiUrl?: string;
-  recoverAfterSeconds?: number;
-  awaitAnalysisSeconds?: number;
-}
-
-export interface AgentSnapshot {
-  id: string;
-  /** The agent-store version the call started with (absent for agents that come only from files). */
-  version?: number;
-  name: string;
-  timezone?: string;
-  secrets?: string[];
-  network?: { allowPrivate?: string[] };
-  call?: { inactivityTimeoutSeconds?: number };
-  transferTargets?: Record<string, TransferTargetConfig>;
-  /** Per voice platform: webhook secrets (names only) and how to recover a call whose webhooks never came. */
-  platforms?: Record<string, PlatformSnapshot | undefined>;
-  telephony?: {
-    provider: 'platform' | 'twilio';
-    holdMusicUrl?: string;
-    agentTwimlUrl?: string;
-    smsFrom?: string;
-  };
-  actions: { duringCall: ActionConfig[]; afterCall: ActionConfig[] };
-}
-
-export type FallbackStep =
-  | { target: string }
-  | { voicemail: { greeting?: string } }
-  | { agent: { offerCallback?: boolean } };
-
-export interface TransferTargetConfig {
-  number?: string;
-  sip?: string;
-  description?: string;
-  hours?: import('./business-hours').BusinessHours;
-  ringTimeoutSeconds: number;
-  briefingTimeoutSeconds: number;
-  mode: 'warm' | 'cold';
-  callerId?: string;
-  briefing?: string;
-  fallback: FallbackStep[];
-}
-
-export interface CallMetadata {
-  callId: string;
-  agentId: string;
-  direction: 'inbound' | 'outbound';
-  from?: string;
-  to?: string;
-  platform?: string;
-  /** The voice platform's id for the caller's leg (Twilio: the CallSid), needed to redirect it. */
-  providerCallId?: string;
-  /** Extra platform variables, available to templates as {{call.metadata.x}}. */
-  metadata?: Record<string, unknown>;
-}
-
-interface EventBase {
-  id: string;
-  /** ISO 8601 timestamp from the voice platform. */
-  at: string;
-}
-export type CallEvent =
-  | (EventBase & { type: 'utterance'; role: 'caller' | 'agent'; text: string })
-  | (EventBase & { type: 'dtmf'; digits: string })
-  | (EventBase & { type: 'status'; status: string })
-  /** `source: 'analysis'`: the platform's post-call analysis, which the after-call stage may wait for. */
-  | (EventBase & { type: 'data'; fields: Record<string, unknown>; source?: 'analysis' })
-  | (EventBase & { type: 'ended'; reason?: string })
-  | (EventBase & {
-      type: 'transfer_status';
-      attemptId?: string;
-      status: TransferLegStatus;
-      legId?: string;
-      /** Set by platforms that transfer on their own: what to record when no transfer of ours is under way. */
-      platformTransfer?: PlatformTransferInfo;
-    })
-  | (EventBase & { type: 'sms_status'; messageId: string; status: string; errorCode?: number })
-  | (EventBase & { type: 'ivr_prompt'; text: string });
-
-/** A transfer the voice platform ran itself (no attempt of ours): where to (masked) and how. */
-export interface PlatformTransferInfo {
-  /** The target's number masked to its last four digits, or "unknown" when the platform did not say. */
-  destination: string;
-  mode: 'warm' | 'cold';
-}
-
-/** What a transfer leg reports: Twilio's call statuses, plus the briefing's answer. */
-export type TransferLegStatus =
-  | 'initiated'
-  | 'ringing'
-  | 'in-progress'
-  | 'accepted'
-  | 'declined'
-  | 'answered'
-  | 'completed'
-  | 'busy'
-  | 'no-answer'
-  | 'failed'
-  | 'canceled'
-  | 'voicemail';
 
 export type TransferOutcome =
   | 'answered'

@@ -3,7 +3,7 @@
  * make duplicates harmless (the workflow ignores ids it has seen); these helpers handle what ids cannot: a webhook
  * for a call that has already finished, and a late progress event that would overwrite the final status.
  */
-import type { CallEvent } from '../../shared/types';
+import type { CallEvent } from '../../shared/call-events';
 import type { CallGateway, StartInfo } from '../call-gateway';
 import { HttpError } from '../http-error';
 

@@ -14,7 +14,7 @@ import {
   retellFunctionSchema,
   retellWebhookSchema,
 } from '../../platforms/retell';
-import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../../shared/types';
+import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../../shared/call-events';
 import type { StartInfo } from '../call-gateway';
 import { HttpError, validationError } from '../http-error';
 import { deliverEvents } from './delivery';

@@ -13,7 +13,7 @@ import type { AgentConfig } from '../../config/agent-schema';
 import { epochMs } from '../../platforms/time';
 import { vapiCallToCall } from '../../platforms/vapi';
 import { openState } from '../../shared/business-hours';
-import type { CallEvent } from '../../shared/types';
+import type { CallEvent } from '../../shared/call-events';
 import type { StartInfo } from '../call-gateway';
 import { HttpError, validationError } from '../http-error';
 import { callHasEnded, deliverEvents } from './delivery';
