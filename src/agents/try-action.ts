@@ -6,6 +6,7 @@ import { crmLog } from '../../activities/crm-log';
 import { httpRequest } from '../../activities/http-request';
 import { sendSms } from '../../activities/send-sms';
 import { Call } from '../../workflows/call-model';
+import { InvalidArguments } from '../calls/call-errors';
 import type { AgentConfig } from '../config/agent-schema';
 import { PlatformCallControl } from '../integrations/call-control';
 import { DryRunCrm } from '../integrations/crm/dry-run';
@@ -56,12 +57,6 @@ export type TryResult =
   | { status: 'skipped'; reason: string }
   | { status: 'not_sent' | 'not_run'; reason: string };
 
-export class TryArgumentsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid arguments: ${problems.join('; ')}`);
-  }
-}
-
 const STARTED = '2026-01-05T15:00:00.000Z';
 const ENDED = '2026-01-05T15:03:00.000Z';
 
@@ -79,7 +74,7 @@ export async function tryAction(
 ): Promise<{ rendered: Record<string, unknown> | null; result: TryResult; assumedEmpty: string[] }> {
   if (stage === 'duringCall') {
     const problems = validateArguments(action.args ?? {}, req.args);
-    if (problems.length) throw new TryArgumentsError(problems);
+    if (problems.length) throw new InvalidArguments({ actionId: action.id, problems });
   }
   const call = sampleCall(agent, stage, action, req);
   const assumedEmpty = recordEarlierOutputs(call, agent, stage, action, req);

@@ -1,17 +1,18 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { CallClient } from '../calls/call-client';
 import type { Logger } from '../observability/logger';
 import type { IngressMetrics } from '../observability/metrics';
 import { httpServerSpans } from '../observability/tracing';
 import { YAML_ROUTES, YAML_TYPES } from './agent-files-api';
+import { dispositionCounts } from './analytics';
 import { requireBearer } from './bearer';
-import type { CallGateway } from './call-gateway';
 import { bearerWithRateLimit, clientRateLimit, type RateLimit, securityHeaders } from './hardening';
 import { errorHandler, HttpError, validationError } from './http-error';
 import { openApiDocument } from './openapi';
 import { actionBodySchema, callIdSchema, eventsBodySchema } from './schemas';
 
 export interface IngressOptions {
-  gateway: CallGateway;
+  calls: CallClient;
   apiToken?: string;
   maxBodyBytes: number;
   log: Logger;
@@ -97,7 +98,7 @@ export function createIngress(opts: IngressOptions): express.Express {
     const callId = parseCallId(req);
     const body = parse(eventsBodySchema, req.body);
     const events = 'events' in body ? body.events : [body.event];
-    await opts.gateway.sendEvents(callId, events, { agentId: body.agentId, call: body.call });
+    await opts.calls.sendEvents(callId, events, { agentId: body.agentId, call: body.call });
     res.status(202).json({ callId, accepted: events.length });
   });
 
@@ -105,7 +106,7 @@ export function createIngress(opts: IngressOptions): express.Express {
     const callId = parseCallId(req);
     const actionId = String(req.params.actionId);
     const body = parse(actionBodySchema, req.body);
-    const run = await opts.gateway.runAction(callId, actionId, body.requestId, body.args, {
+    const run = await opts.calls.runAction(callId, actionId, body.requestId, body.args, {
       agentId: body.agentId,
       call: body.call,
     });
@@ -113,7 +114,7 @@ export function createIngress(opts: IngressOptions): express.Express {
   });
 
   api.post('/calls/:callId/after-call/rerun', async (req, res) => {
-    res.json({ status: 'completed', record: await opts.gateway.rerunAfterCall(parseCallId(req)) });
+    res.json({ status: 'completed', record: await opts.calls.rerunAfterCall(parseCallId(req)) });
   });
 
   api.get('/analytics/dispositions', async (req, res) => {
@@ -121,16 +122,17 @@ export function createIngress(opts: IngressOptions): express.Express {
     if (!agentId) throw new HttpError(400, '"agent" is required', [{ field: 'agent', message: 'required' }]);
     const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
     res.json(
-      await opts.gateway.dispositions(agentId, {
-        from: text(req.query.from),
-        to: text(req.query.to),
-        bucket: text(req.query.bucket),
-      }),
+      await dispositionCounts(
+        opts.calls.temporal,
+        opts.calls.agent(agentId),
+        { from: text(req.query.from), to: text(req.query.to), bucket: text(req.query.bucket) },
+        opts.calls.callLog,
+      ),
     );
   });
 
   api.get('/calls/:callId', async (req, res) => {
-    res.json(await opts.gateway.describe(parseCallId(req)));
+    res.json(await opts.calls.describe(parseCallId(req)));
   });
 
   app.use('/v1', api);

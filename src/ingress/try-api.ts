@@ -2,13 +2,7 @@ import express, { type Request } from 'express';
 import type { AgentStore, AgentVersion } from '../agents/agent-store';
 import type { FieldProblem } from '../agents/problems';
 import type { AgentRegistry } from '../agents/registry';
-import {
-  TryArgumentsError,
-  type TryDeps,
-  type TryRequest,
-  tryAction,
-  tryRequestSchema,
-} from '../agents/try-action';
+import { type TryDeps, type TryRequest, tryAction, tryRequestSchema } from '../agents/try-action';
 import { draftProblems, PositionError, placeAction, tryDraftRequestSchema } from '../agents/try-draft';
 import type { AgentConfig } from '../config/agent-schema';
 import type { ActionConfig, Stage } from '../shared/types';
@@ -80,27 +74,13 @@ export function tryApi(opts: TryApiOptions): express.Router {
     });
   });
 
-  /** One dry run; the arguments' problems as a 400 naming each argument. */
+  /** One dry run; arguments that don't match the action's declaration are refused as `InvalidArguments`. */
   async function runTry(agent: AgentConfig, stage: Stage, action: ActionConfig, body: TryRequest) {
     if (!opts.tryDeps)
       throw new HttpError(503, 'dry runs need the store', [
         { field: '(store)', message: 'no store configured' },
       ]);
-    try {
-      return await tryAction(agent, stage, action, body, opts.tryDeps);
-    } catch (err) {
-      if (err instanceof TryArgumentsError) {
-        throw new HttpError(
-          400,
-          `invalid arguments for "${action.id}"`,
-          err.problems.map((p) => {
-            const [field, ...rest] = p.split(': ');
-            return { field, message: rest.join(': ') };
-          }),
-        );
-      }
-      throw err;
-    }
+    return tryAction(agent, stage, action, body, opts.tryDeps);
   }
 
   /** The agent's latest saved version; undefined without a store, a 404 when the store has no such agent. */

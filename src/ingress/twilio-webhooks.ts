@@ -14,18 +14,19 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import twilio from 'twilio';
+import type { CallClient } from '../calls/call-client';
+import { CallEnded, UnknownCall } from '../calls/call-errors';
 import type { AgentConfig } from '../config/agent-schema';
 import type { Logger } from '../observability/logger';
 import type { CallEvent, TransferLegStatus } from '../shared/types';
 import type { OptOutList } from '../store/opt-outs';
 import type { TransferLegs } from '../store/transfer-legs';
-import type { CallGateway } from './call-gateway';
 import { HttpError } from './http-error';
 import { callHasEnded, deliverEvents } from './platforms/delivery';
 import { callIdSchema } from './schemas';
 
 export interface TwilioWebhookOptions {
-  gateway: CallGateway;
+  calls: CallClient;
   /** TWILIO_AUTH_TOKEN: the service's own account, and the token of agents without `platforms.twilio`. */
   authToken?: string;
   /** Where agents' `platforms.twilio.secrets` are read from (default: process.env). */
@@ -60,7 +61,7 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
   router.use(express.raw({ type: 'application/json', limit: '64kb' }));
   const tokens = twilioTokens(opts);
   const verify = (...sources: TokenSource[]) => verifySignature(opts.publicUrl.replace(/\/+$/, ''), sources);
-  const ofAgent: TokenSource = (req) => tokens.ofAgent(opts.gateway.agent(String(req.params.agentId)));
+  const ofAgent: TokenSource = (req) => tokens.ofAgent(opts.calls.agent(String(req.params.agentId)));
   const ofCall: TokenSource = (req) => tokens.ofCall(String(req.params.callId));
   const ofService: TokenSource = async () => tokens.service();
   const ofCallAgent: TokenSource = (req) => tokens.ofCallAgent(String(req.params.callId));
@@ -68,9 +69,9 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
   // The caller's call, set up in Twilio as the number's (or the outbound call's) status callback. The CallSid names
   // the call, so the first callback starts it; a call started through the API under its own id uses /calls/<id>.
   router.post('/agents/:agentId/voice-status', verify(ofAgent), async (req, res) => {
-    const agent = opts.gateway.agent(String(req.params.agentId));
+    const agent = opts.calls.agent(String(req.params.agentId));
     const callback = parseVoiceStatus(req.body);
-    await deliverVoiceStatus(opts.gateway, `twilio-${callback.callSid}`, callback, {
+    await deliverVoiceStatus(opts.calls, `twilio-${callback.callSid}`, callback, {
       agentId: agent.id,
       call: callback.call,
     });
@@ -79,7 +80,7 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
 
   router.post('/calls/:callId/voice-status', verify(ofCall), async (req, res) => {
     const callback = parseVoiceStatus(req.body);
-    await deliverVoiceStatus(opts.gateway, String(req.params.callId), callback, {});
+    await deliverVoiceStatus(opts.calls, String(req.params.callId), callback, {});
     res.status(204).end();
   });
 
@@ -223,10 +224,10 @@ async function recordTransferLeg(opts: TwilioWebhookOptions, req: Request, legId
 async function signal(opts: TwilioWebhookOptions, req: Request, event: CallEvent): Promise<void> {
   const callId = String(req.params.callId);
   try {
-    await opts.gateway.sendEvents(callId, [event], {});
+    await opts.calls.sendEvents(callId, [event], {});
   } catch (err) {
     // A callback for a call that has already finished is not Twilio's problem to retry.
-    if (err instanceof HttpError && err.status === 409) return;
+    if (err instanceof CallEnded) return;
     throw err;
   }
 }
@@ -279,7 +280,7 @@ function parseVoiceStatus(body: unknown): VoiceStatus {
  * call has ended, because Twilio may deliver "ringing" after "completed".
  */
 async function deliverVoiceStatus(
-  gateway: CallGateway,
+  calls: CallClient,
   callId: string,
   cb: VoiceStatus,
   start: { agentId?: string; call?: VoiceStatus['call'] },
@@ -289,7 +290,7 @@ async function deliverVoiceStatus(
     { id: `${prefix}:${cb.status}:${cb.sequence}`, at: cb.at, type: 'status', status: cb.status },
   ];
   if (!FINAL_CALL_STATUSES.has(cb.status)) {
-    if (await callHasEnded(gateway, callId)) return;
+    if (await callHasEnded(calls, callId)) return;
   } else {
     if (cb.durationSeconds !== undefined) {
       events.push({
@@ -303,7 +304,7 @@ async function deliverVoiceStatus(
     events.push({ id: `${prefix}:ended`, at: cb.at, type: 'ended', reason });
   }
   // A callback for a call that has already finished is not Twilio's problem to retry.
-  await deliverEvents(gateway, callId, events, start);
+  await deliverEvents(calls, callId, events, start);
 }
 
 /** Twilio posts its callbacks form-encoded, or JSON signed through bodySHA256. */
@@ -342,13 +343,13 @@ function twilioTokens(opts: TwilioWebhookOptions) {
     if (!callIdSchema.safeParse(callId).success) return undefined;
     let agentId: string | undefined;
     try {
-      agentId = await opts.gateway.agentOf(callId);
+      agentId = await opts.calls.agentOf(callId);
     } catch (err) {
-      if (err instanceof HttpError && err.status === 404) return undefined;
+      if (err instanceof UnknownCall) return undefined;
       throw err;
     }
     try {
-      return agentId ? opts.gateway.agent(agentId) : undefined;
+      return agentId ? opts.calls.agent(agentId) : undefined;
     } catch {
       // The agent was deleted since: only the service's token is left to verify with.
       return undefined;

@@ -52,7 +52,7 @@ export const elevenLabsAdapter: PlatformAdapter = {
     const mapping = mapElevenLabsWebhook(parsed.data);
     const callId = platformCallId('elevenlabs', mapping.conversationId);
     if (mapping.kind === 'acknowledge') return acknowledgement(callId, 'ignored', mapping.reason);
-    const delivery = await deliverEvents(ctx.gateway, callId, mapping.events, {
+    const delivery = await deliverEvents(ctx.calls, callId, mapping.events, {
       agentId: ctx.agent.id,
       call: mapping.call,
     });

@@ -3,14 +3,14 @@
  * URL so its own secrets verify the request; the platform adapter does the rest.
  */
 import express, { type Request } from 'express';
-import { type AgentConfig, PLATFORM_NAMES, type PlatformName } from '../../config/agent-schema';
+import type { CallClient } from '../../calls/call-client';
+import { PLATFORM_NAMES, type PlatformName } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
-import type { CallGateway } from '../call-gateway';
 import { HttpError } from '../http-error';
 import type { PlatformAdapter, PlatformRequest } from './platform';
 
 export interface PlatformWebhookOptions {
-  gateway: CallGateway;
+  calls: CallClient;
   adapters: PlatformAdapter[];
   /** Where the platforms reach this service (CALLFLOW_PUBLIC_URL), for URL-signing schemes behind a proxy. */
   publicUrl?: string;
@@ -35,7 +35,7 @@ export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
         { field: 'platform', message: `one of ${[...adapters.keys()].join(', ')}` },
       ]);
     }
-    const agent = agentFor(opts.gateway, String(req.params.agentId));
+    const agent = opts.calls.agent(String(req.params.agentId));
     const platform = agent.platforms?.[adapter.name];
     if (!platform) {
       throw new HttpError(404, `agent "${agent.id}" is not set up for ${adapter.name} webhooks`, [
@@ -62,7 +62,7 @@ export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
       ),
     };
     adapter.verify(request, secrets, now());
-    const out = await adapter.handle(request, { agent, platform, gateway: opts.gateway, log: opts.log, now });
+    const out = await adapter.handle(request, { agent, platform, calls: opts.calls, log: opts.log, now });
     res.status(out.status);
     if (out.body === undefined) return void res.end();
     if (out.contentType) return void res.type(out.contentType).send(out.body);
@@ -100,16 +100,6 @@ function tooLarge(err: unknown, limit: number): unknown {
       message: `at most ${limit} bytes; raise CALLFLOW_WEBHOOK_BODY_LIMIT for longer calls`,
     },
   ]);
-}
-
-function agentFor(gateway: CallGateway, agentId: string): AgentConfig {
-  try {
-    return gateway.agent(agentId);
-  } catch (err) {
-    if (err instanceof HttpError)
-      throw new HttpError(404, err.message, [{ field: 'agentId', message: 'no such agent' }]);
-    throw err;
-  }
 }
 
 /** Parses a verified body as JSON, or answers 400. */
