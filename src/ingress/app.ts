@@ -119,7 +119,8 @@ export function createIngress(opts: IngressOptions): express.Express {
 
   api.get('/analytics/dispositions', async (req, res) => {
     const agentId = typeof req.query.agent === 'string' ? req.query.agent : '';
-    if (!agentId) throw new HttpError(400, '"agent" is required', [{ field: 'agent', message: 'required' }]);
+    if (!agentId)
+      throw HttpError.badRequest('"agent" is required', [{ field: 'agent', message: 'required' }]);
     const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
     res.json(
       await dispositionCounts(
@@ -138,7 +139,7 @@ export function createIngress(opts: IngressOptions): express.Express {
   app.use('/v1', api);
   app.use((req, _res, next) =>
     next(
-      new HttpError(404, 'no such endpoint', [{ field: '(path)', message: `no ${req.method} route here` }]),
+      HttpError.notFound('no such endpoint', [{ field: '(path)', message: `no ${req.method} route here` }]),
     ),
   );
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
@@ -170,7 +171,7 @@ function requireJsonOnWrites(req: Request, _res: Response, next: NextFunction): 
   if (writes && !req.is('application/json') && !(yaml && req.is(YAML_TYPES))) {
     const types = yaml ? 'application/json or application/yaml' : 'application/json';
     next(
-      new HttpError(415, `send the body as ${types}`, [
+      HttpError.unsupportedMediaType(`send the body as ${types}`, [
         { field: 'content-type', message: `must be ${types}` },
       ]),
     );

@@ -27,6 +27,42 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+
+  // What each refusal at the edge answers; the modules that refuse name the refusal, not the status.
+  static badRequest(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(400, message, details);
+  }
+  static unauthorized(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(401, message, details);
+  }
+  static forbidden(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(403, message, details);
+  }
+  static notFound(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(404, message, details);
+  }
+  static notAcceptable(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(406, message, details);
+  }
+  static conflict(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(409, message, details);
+  }
+  static tooLarge(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(413, message, details);
+  }
+  static unsupportedMediaType(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(415, message, details);
+  }
+  static unprocessable(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(422, message, details);
+  }
+  static tooManyRequests(message: string, details: ErrorDetail[], retryAfterSeconds: number): HttpError {
+    return new HttpError(429, message, details, retryAfterSeconds);
+  }
+  /** A part of the service this request needs is not configured or not running. */
+  static unavailable(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(503, message, details);
+  }
 }
 
 /** What an error answers: the status, the `{ error, details }` body, and Retry-After for a transient one. */
@@ -116,7 +152,7 @@ export function validationError(error: z.ZodError, prefix = ''): HttpError {
     return [{ field: base || '(body)', message: issue.message }];
   });
   const fields = [...new Set(details.map((d) => d.field))].join(', ');
-  return new HttpError(400, `invalid request: ${fields}`, details);
+  return HttpError.badRequest(`invalid request: ${fields}`, details);
 }
 
 /** A dotted field path; an issue with the body as a whole (or an unnamed key) is "(body)". */

@@ -44,7 +44,7 @@ export function tryApi(opts: TryApiOptions): express.Router {
     const base = body.agent ?? latest?.config ?? opts.registry.get(agentId(req));
     if (!base) throw notFound(agentId(req));
     if (body.agent && body.agent.id !== undefined && body.agent.id !== agentId(req))
-      throw new HttpError(400, `the draft's id "${String(body.agent.id)}" is not "${agentId(req)}"`, [
+      throw HttpError.badRequest(`the draft's id "${String(body.agent.id)}" is not "${agentId(req)}"`, [
         { field: 'agent.id', message: `must be "${agentId(req)}"` },
       ]);
     let placed: ReturnType<typeof placeAction>;
@@ -52,7 +52,7 @@ export function tryApi(opts: TryApiOptions): express.Router {
       placed = placeAction({ ...base, id: agentId(req) }, stage, body.action, body.position);
     } catch (err) {
       if (err instanceof PositionError)
-        throw new HttpError(400, err.message, [{ field: 'position', message: `0 to ${err.max}` }]);
+        throw HttpError.badRequest(err.message, [{ field: 'position', message: `0 to ${err.max}` }]);
       throw err;
     }
     let agent: AgentConfig;
@@ -61,8 +61,7 @@ export function tryApi(opts: TryApiOptions): express.Router {
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       const details = draftProblems(err.details as FieldProblem[], stage, placed.index, Boolean(body.agent));
-      throw new HttpError(
-        400,
+      throw HttpError.badRequest(
         `invalid action or agent: ${[...new Set(details.map((d) => d.field))].join(', ')}`,
         details,
       );
@@ -77,7 +76,7 @@ export function tryApi(opts: TryApiOptions): express.Router {
   /** One dry run; arguments that don't match the action's declaration are refused as `InvalidArguments`. */
   async function runTry(agent: AgentConfig, stage: Stage, action: ActionConfig, body: TryRequest) {
     if (!opts.tryDeps)
-      throw new HttpError(503, 'dry runs need the store', [
+      throw HttpError.unavailable('dry runs need the store', [
         { field: '(store)', message: 'no store configured' },
       ]);
     return tryAction(agent, stage, action, body, opts.tryDeps);

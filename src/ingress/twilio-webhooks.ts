@@ -91,11 +91,13 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
       const p = req.body as Record<string, string>;
       const machine = typeof p.AnsweredBy === 'string' && p.AnsweredBy.startsWith('machine');
       if (!CALL_STATUSES.has(p.CallStatus) && !machine)
-        throw new HttpError(400, 'unknown CallStatus', [
+        throw HttpError.badRequest('unknown CallStatus', [
           { field: 'CallStatus', message: 'not a call status' },
         ]);
       if (!TWILIO_CALL_SID.test(p.CallSid ?? ''))
-        throw new HttpError(400, 'CallSid is required', [{ field: 'CallSid', message: 'a Twilio call SID' }]);
+        throw HttpError.badRequest('CallSid is required', [
+          { field: 'CallSid', message: 'a Twilio call SID' },
+        ]);
       const status: TransferLegStatus = machine ? 'voicemail' : (p.CallStatus as TransferLegStatus);
       // Recorded before signalling, so the pairing survives a signal that fails.
       await recordTransferLeg(opts, req, p.CallSid);
@@ -145,7 +147,7 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
       const p = req.body as Record<string, string>;
       const dial = p.DialCallStatus === 'answered' ? 'completed' : p.DialCallStatus;
       if (!CALL_STATUSES.has(dial))
-        throw new HttpError(400, 'unknown DialCallStatus', [
+        throw HttpError.badRequest('unknown DialCallStatus', [
           { field: 'DialCallStatus', message: 'not a call status' },
         ]);
       await signal(opts, req, {
@@ -171,7 +173,7 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
     const p = req.body as Record<string, string>;
     const status = p.MessageStatus ?? p.SmsStatus;
     if (!p.MessageSid || !status)
-      throw new HttpError(400, 'MessageSid and MessageStatus are required', [
+      throw HttpError.badRequest('MessageSid and MessageStatus are required', [
         { field: 'MessageStatus', message: 'required' },
       ]);
     await signal(opts, req, {
@@ -188,7 +190,7 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
   // Texts to a number: its Messaging webhook. Under /agents/<agentId>/ for numbers in an agent's own Twilio account.
   const inboundSms = async (req: Request, res: Response) => {
     const p = req.body as Record<string, string>;
-    if (!p.From) throw new HttpError(400, 'From is required', [{ field: 'From', message: 'required' }]);
+    if (!p.From) throw HttpError.badRequest('From is required', [{ field: 'From', message: 'required' }]);
     const change = await opts.optOuts?.applyReply(p.From, p.Body ?? '', p.OptOutType);
     if (change) opts.log.info(`sms ${change}`, { from: p.From });
     res.type('text/xml').send('<Response/>');
@@ -252,10 +254,10 @@ function parseVoiceStatus(body: unknown): VoiceStatus {
   const text = (name: string) => (typeof p[name] === 'string' ? (p[name] as string) : undefined);
   const callSid = text('CallSid') ?? '';
   if (!TWILIO_CALL_SID.test(callSid))
-    throw new HttpError(400, 'CallSid is required', [{ field: 'CallSid', message: 'a Twilio call SID' }]);
+    throw HttpError.badRequest('CallSid is required', [{ field: 'CallSid', message: 'a Twilio call SID' }]);
   const status = text('CallStatus') ?? '';
   if (!CALL_STATUSES.has(status))
-    throw new HttpError(400, 'unknown CallStatus', [{ field: 'CallStatus', message: 'not a call status' }]);
+    throw HttpError.badRequest('unknown CallStatus', [{ field: 'CallStatus', message: 'not a call status' }]);
   const stamp = Date.parse(text('Timestamp') ?? '');
   const duration = Number(text('CallDuration'));
   const outbound = (text('Direction') ?? '').startsWith('outbound');
@@ -314,8 +316,7 @@ function formOrJson(req: Request, _res: Response, next: NextFunction): void {
     return;
   }
   next(
-    new HttpError(
-      415,
+    HttpError.unsupportedMediaType(
       'Twilio webhooks must be sent as application/x-www-form-urlencoded (or application/json)',
       [{ field: 'content-type', message: 'must be application/x-www-form-urlencoded or application/json' }],
     ),
@@ -405,20 +406,20 @@ function parseJson(raw: Buffer): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new HttpError(400, 'request body is not valid JSON', [
+    throw HttpError.badRequest('request body is not valid JSON', [
       { field: '(body)', message: 'malformed JSON' },
     ]);
   }
 }
 
 function notConfigured(): HttpError {
-  return new HttpError(503, 'Twilio webhooks are not configured on this service', [
+  return HttpError.unavailable('Twilio webhooks are not configured on this service', [
     { field: 'x-twilio-signature', message: "set TWILIO_AUTH_TOKEN or the agent's platforms.twilio.secrets" },
   ]);
 }
 
 function unsigned(): HttpError {
-  return new HttpError(401, 'invalid Twilio signature', [
+  return HttpError.unauthorized('invalid Twilio signature', [
     { field: 'x-twilio-signature', message: 'does not match the request' },
   ]);
 }

@@ -13,7 +13,7 @@ import { parseJsonBody } from './router';
 export const ELEVENLABS_TOLERANCE_SECONDS = 30 * 60;
 
 function unauthorized(message: string): HttpError {
-  return new HttpError(401, message, [{ field: 'elevenlabs-signature', message }]);
+  return HttpError.unauthorized(message, [{ field: 'elevenlabs-signature', message }]);
 }
 
 export const elevenLabsAdapter: PlatformAdapter = {

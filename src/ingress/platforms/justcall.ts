@@ -22,7 +22,7 @@ import { parseJsonBody } from './router';
 export const JUSTCALL_TOLERANCE_SECONDS = 10 * 60;
 
 function unauthorized(field: string, message: string): HttpError {
-  return new HttpError(401, message, [{ field, message }]);
+  return HttpError.unauthorized(message, [{ field, message }]);
 }
 
 function envelope(req: PlatformRequest): JustCallWebhook {

@@ -59,7 +59,7 @@ export const retellAdapter: PlatformAdapter = {
   async handle(req, ctx) {
     const body = parseJsonBody(req);
     if (req.subpath === '/functions' || isFunctionShape(body)) return runFunction(body, ctx);
-    if (req.subpath) throw new HttpError(404, `no Retell webhook at "${req.subpath}"`, []);
+    if (req.subpath) throw HttpError.notFound(`no Retell webhook at "${req.subpath}"`, []);
     return deliverWebhook(body, ctx);
   },
 };
@@ -176,5 +176,5 @@ function canonicalJson(value: unknown): string {
 }
 
 function unauthorized(message: string): HttpError {
-  return new HttpError(401, message, [{ field: 'x-retell-signature', message }]);
+  return HttpError.unauthorized(message, [{ field: 'x-retell-signature', message }]);
 }

@@ -31,14 +31,14 @@ export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
     const name = String(req.params.platform);
     const adapter = adapters.get(name as PlatformName);
     if (!adapter) {
-      throw new HttpError(404, `unknown voice platform "${name}"`, [
+      throw HttpError.notFound(`unknown voice platform "${name}"`, [
         { field: 'platform', message: `one of ${[...adapters.keys()].join(', ')}` },
       ]);
     }
     const agent = opts.calls.agent(String(req.params.agentId));
     const platform = agent.platforms?.[adapter.name];
     if (!platform) {
-      throw new HttpError(404, `agent "${agent.id}" is not set up for ${adapter.name} webhooks`, [
+      throw HttpError.notFound(`agent "${agent.id}" is not set up for ${adapter.name} webhooks`, [
         { field: 'agentId', message: `add platforms.${adapter.name} to the agent` },
       ]);
     }
@@ -47,7 +47,7 @@ export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
       opts.log.error(
         `no ${adapter.name} secret is set for agent ${agent.id} (${platform.secrets.join(', ')})`,
       );
-      throw new HttpError(503, `${adapter.name} webhooks are not configured on this service`, []);
+      throw HttpError.unavailable(`${adapter.name} webhooks are not configured on this service`, []);
     }
     const rest = (req.params as { rest?: string[] }).rest;
     const subpath = rest?.length ? `/${rest.join('/')}` : '';
@@ -85,7 +85,7 @@ function requireJson(req: Request, _res: express.Response, next: express.NextFun
     return;
   }
   next(
-    new HttpError(415, 'voice-platform webhooks must be sent as application/json', [
+    HttpError.unsupportedMediaType('voice-platform webhooks must be sent as application/json', [
       { field: 'content-type', message: 'must be application/json' },
     ]),
   );
@@ -94,7 +94,7 @@ function requireJson(req: Request, _res: express.Response, next: express.NextFun
 function tooLarge(err: unknown, limit: number): unknown {
   if ((err as { type?: string } | undefined)?.type !== 'entity.too.large') return err;
   const mb = Math.round((limit / (1024 * 1024)) * 10) / 10;
-  return new HttpError(413, `webhook body is larger than the ${mb} MB limit`, [
+  return HttpError.tooLarge(`webhook body is larger than the ${mb} MB limit`, [
     {
       field: '(body)',
       message: `at most ${limit} bytes; raise CALLFLOW_WEBHOOK_BODY_LIMIT for longer calls`,
@@ -107,7 +107,7 @@ export function parseJsonBody(req: PlatformRequest): unknown {
   try {
     return JSON.parse(req.rawBody.toString('utf8'));
   } catch {
-    throw new HttpError(400, 'request body is not valid JSON', [
+    throw HttpError.badRequest('request body is not valid JSON', [
       { field: '(body)', message: 'malformed JSON' },
     ]);
   }

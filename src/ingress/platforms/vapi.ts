@@ -58,7 +58,7 @@ export const vapiAdapter: PlatformAdapter = {
     if (!parsed.success) throw validationError(parsed.error);
     const { message } = parsed.data;
     if (!message.call) {
-      throw new HttpError(400, 'invalid request: message.call', [
+      throw HttpError.badRequest('invalid request: message.call', [
         { field: 'message.call', message: 'Vapi sends the call with every server message' },
       ]);
     }
@@ -303,5 +303,5 @@ function safe<T>(map: () => T): T {
 }
 
 function unauthorized(field: string, message: string): HttpError {
-  return new HttpError(401, message, [{ field, message }]);
+  return HttpError.unauthorized(message, [{ field, message }]);
 }
