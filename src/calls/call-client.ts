@@ -98,7 +98,7 @@ export class CallClient {
         party ? maskPhone(party) : 'unknown number'
       } · ${agent.name}`,
       staticDetails: `Agent **${agent.name}** (\`${agent.id}\`), call \`${callId}\`${call.platform ? ` via ${call.platform}` : ''}.`,
-      // A closed call is never started again under the same id: late webhooks get 409, not a new call.
+      // A closed call is never started again under the same id: a late webhook gets CallEnded, not a new call.
       workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
     };
   }
