@@ -54,7 +54,7 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
   const router = express.Router();
   const store = (): AgentStore => {
     if (!opts.agents)
-      throw new HttpError(503, 'the agent store needs a database: set DATABASE_URL', [
+      throw HttpError.unavailable('the agent store needs a database: set DATABASE_URL', [
         { field: '(store)', message: 'no store configured' },
       ]);
     return opts.agents;
@@ -175,7 +175,7 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
     const found = await store().version(agentId(req), version);
     if (!found) {
       await latestOf(req);
-      throw new HttpError(404, `agent "${agentId(req)}" has no version ${version}`, [
+      throw HttpError.notFound(`agent "${agentId(req)}" has no version ${version}`, [
         { field: 'version', message: 'no such version' },
       ]);
     }
