@@ -23,12 +23,22 @@ export interface ActivityDeps {
   log: Logger;
 }
 
+/** Activities by name, each taking one input. */
+export type ActivityMap = Record<string, (input: any) => Promise<unknown>>;
+
 /**
  * One action type: its settings schema (validated when an agent is loaded, before templates are rendered)
  * and its activity. The activity's name is the type, so the Temporal UI shows `send_sms`, `http_request`.
+ * `Output` is what the activity returns (`never` for types the workflow orchestrates itself, which have none);
+ * `Extra` are the further activities the type's workflow steps use.
  */
-export interface ActionType<Settings extends z.ZodObject = z.ZodObject> {
-  type: string;
+export interface ActionType<
+  Type extends string = string,
+  Settings extends z.ZodObject = z.ZodObject,
+  Output = unknown,
+  Extra extends ActivityMap = ActivityMap,
+> {
+  type: Type;
   description: string;
   settings: Settings;
   /** Stages the type may be configured in; both when omitted. */
@@ -42,13 +52,29 @@ export interface ActionType<Settings extends z.ZodObject = z.ZodObject> {
   /** The type may run as a local activity (`execution: local`): a short lookup with no side effect to speak of. */
   localExecution?: boolean;
   /** The action's activity, named after the type; omitted for types the workflow orchestrates itself. */
-  create?(deps: ActivityDeps): (input: ActionActivityInput<z.infer<Settings>>) => Promise<unknown>;
+  create?(deps: ActivityDeps): (input: ActionActivityInput<z.infer<Settings>>) => Promise<Output>;
   /** Further activities the type's workflow steps use. */
-  extraActivities?(deps: ActivityDeps): Record<string, (input: any) => Promise<unknown>>;
+  extraActivities?(deps: ActivityDeps): Extra;
 }
 
-export function defineActionType<Settings extends z.ZodObject>(
-  def: ActionType<Settings>,
-): ActionType<Settings> {
+export function defineActionType<
+  Type extends string,
+  Settings extends z.ZodObject,
+  Output = never,
+  // biome-ignore lint/complexity/noBannedTypes: a type with no further activities adds none.
+  Extra extends ActivityMap = {},
+>(def: ActionType<Type, Settings, Output, Extra>): ActionType<Type, Settings, Output, Extra> {
   return def;
 }
+
+/** The settings an action of this type runs with: its schema's output, templates rendered. */
+export type SettingsOf<T extends ActionType<any, any, any, any>> = z.infer<T['settings']>;
+
+/** The activities an action type contributes: the one named after it (when it has one) and its extras. */
+export type ActivitiesOf<T extends ActionType<any, any, any, any>> =
+  T extends ActionType<infer Type, infer Settings, infer Output, infer Extra>
+    ? ([Output] extends [never]
+        ? unknown
+        : Record<Type, (input: ActionActivityInput<z.infer<Settings>>) => Promise<Output>>) &
+        Extra
+    : never;

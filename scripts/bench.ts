@@ -139,7 +139,7 @@ async function main(): Promise<void> {
       ingressCpu = child.cpuMicros;
     }
     const ingress = ingressDriver(target, s.httpClient);
-    const client = clientDriver(harness.gateway, harness.client);
+    const client = clientDriver(harness.calls, harness.client);
     const drivers: Driver[] = [ingress, client, ...floors.map((f) => f.driver)];
     const ids = drivers.map(idSource);
 

@@ -3,13 +3,13 @@ import type { Server } from 'node:http';
 import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type express from 'express';
+import { CallClient } from './calls/call-client';
 import type { AgentConfig } from './config/agent-schema';
 import { type ServiceSettings, temporalConnectionOptions } from './config/env';
 import { codecFromSettings } from './crypto/codec';
 import { dashboardRoutes } from './dashboard/router';
 import { openAgentsApi } from './ingress/agents-api';
 import { createIngress } from './ingress/app';
-import { CallGateway } from './ingress/call-gateway';
 import { codecServer, hasCodecSession } from './ingress/codec-server';
 import { applyServerTimeouts } from './ingress/hardening';
 import { platformAdapters } from './ingress/platforms';
@@ -130,13 +130,13 @@ export async function startIngress(
     env: process.env,
     log,
   });
-  const gateway = new CallGateway(client, agentsSetup.registry, settings.taskQueue, agentsSetup.callLog);
+  const calls = new CallClient(client, agentsSetup.registry, settings.taskQueue, agentsSetup.callLog);
   const authToken = process.env.TWILIO_AUTH_TOKEN;
   const publicUrl = process.env.CALLFLOW_PUBLIC_URL;
   // Mounted whenever Twilio can reach us: agents may bring their own auth tokens (platforms.twilio).
   const twilioRoutes = publicUrl
     ? twilioWebhooks({
-        gateway,
+        calls,
         authToken,
         publicUrl,
         optOuts: opts.store ? new OptOutList(opts.store) : undefined,
@@ -175,7 +175,7 @@ export async function startIngress(
         })
       : undefined,
     calendarFeed: calendar ? async (id) => toICalendar(id, await calendar.events(id)) : undefined,
-    gateway,
+    calls,
     agentsApi: agentsSetup.router,
     apiToken: settings.apiToken,
     maxBodyBytes: settings.maxBodyBytes,
@@ -189,7 +189,7 @@ export async function startIngress(
     extraRoutes: opts.extraRoutes,
     twilioRoutes,
     platformRoutes: platformWebhooks({
-      gateway,
+      calls,
       adapters: platformAdapters,
       publicUrl,
       maxBodyBytes: settings.webhookBodyBytes,

@@ -101,7 +101,7 @@ describe('agent store API', () => {
       const renamed = { ...shop, name: 'Shop line (registry)' };
       const put = await h.api('PUT', '/v1/agents/shop', renamed);
       assert.equal(put.status, 200);
-      const agent = h.gateway.agent('shop') as { name: string; version?: number };
+      const agent = h.calls.agent('shop') as { name: string; version?: number };
       assert.equal(agent.name, 'Shop line (registry)');
       assert.equal(agent.version, put.body.version);
     });
@@ -637,7 +637,7 @@ describe('agent store API', () => {
       const latest = (await h.api('GET', '/v1/agents/desk-a/versions')).body.versions[0];
       assert.equal(latest.author, 'dave');
       assert.equal(latest.note, 'from git');
-      assert.equal((h.gateway.agent('desk-a') as { name: string }).name, 'Front desk');
+      assert.equal((h.calls.agent('desk-a') as { name: string }).name, 'Front desk');
     });
 
     it('answers what a dry run would change, and writes nothing', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { BusinessHours } from '../src/config/common-schemas';
 import { openState, validateBusinessHours } from '../src/shared/business-hours';
+import type { BusinessHours } from '../src/shared/common-schemas';
 
 const weekdays = ['09:00-17:00'];
 const newYork: BusinessHours = {

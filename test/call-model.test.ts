@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import type { ActionConfig, AgentSnapshot } from '../src/config/agent-schema';
+import { CallEnded, InvalidArguments, UnknownAction } from '../src/calls/call-errors';
+import type { ActionConfig, AgentSnapshot } from '../src/shared/agent-shapes';
 import type { CallEvent } from '../src/shared/call-events';
 import type { CallWorkflowInput } from '../src/shared/types';
-import { ActionRequestError, Call, type PreparedAction } from '../workflows/call-model';
+import { Call, type PreparedAction } from '../workflows/call-model';
 
 const START = Date.UTC(2026, 0, 5, 15, 0, 0);
 
@@ -84,13 +85,6 @@ function newCall(clock = fakeClock()): Call {
 function run(prepared: PreparedAction) {
   assert.equal(prepared.kind, 'run', prepared.kind === 'skip' ? prepared.run.reason : '');
   return prepared as Extract<PreparedAction, { kind: 'run' }>;
-}
-
-function requestError(
-  reason: ActionRequestError['reason'],
-  check: (err: ActionRequestError) => boolean = () => true,
-) {
-  return (err: unknown) => err instanceof ActionRequestError && err.reason === reason && check(err);
 }
 
 function thrown(fn: () => unknown): unknown {
@@ -253,7 +247,8 @@ describe('call model', () => {
 
       assert.throws(
         () => call.validate({ requestId: 'r1', actionId: 'refund', args: {} }),
-        requestError('unknown_action', (err) => err.message.includes('"refund"')),
+        (err: unknown) =>
+          err instanceof UnknownAction && err.facts.actionId === 'refund' && err.message.includes('"refund"'),
       );
     });
 
@@ -264,9 +259,9 @@ describe('call model', () => {
         call.validate({ requestId: 'r1', actionId: 'lookup', args: { qty: 1.5, extra: true } }),
       );
 
-      assert.ok(err instanceof ActionRequestError);
-      assert.equal(err.reason, 'invalid_arguments');
-      assert.deepEqual(err.details.map((d) => d.split(':')[0]).sort(), [
+      assert.ok(err instanceof InvalidArguments);
+      assert.equal(err.facts.actionId, 'lookup');
+      assert.deepEqual(err.facts.problems.map((p) => p.field).sort(), [
         'args.extra',
         'args.order_id',
         'args.qty',
@@ -279,7 +274,7 @@ describe('call model', () => {
 
       assert.throws(
         () => call.validate({ requestId: 'r1', actionId: 'lookup', args: { order_id: 'A-17' } }),
-        requestError('call_ended'),
+        (err: unknown) => err instanceof CallEnded && err.facts.callId === call.state.callId,
       );
     });
 

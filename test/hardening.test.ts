@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import express from 'express';
+import type { CallClient } from '../src/calls/call-client';
 import { EncryptionCodec } from '../src/crypto/codec';
 import { createIngress } from '../src/ingress/app';
-import type { CallGateway } from '../src/ingress/call-gateway';
 import { codecServer } from '../src/ingress/codec-server';
 import { applyServerTimeouts } from '../src/ingress/hardening';
 import { createLogger } from '../src/observability/logger';
 
 const TOKEN = 'hardening-token-0123456789';
 
-/** The HTTP layer alone: a gateway whose calls fail the way a broken dependency would. */
+/** The HTTP layer alone: a calls whose calls fail the way a broken dependency would. */
 async function serve(
   opts: {
     rateLimit?: { perSecond: number; burst: number };
@@ -19,15 +19,15 @@ async function serve(
     logLines?: string[];
   } = {},
 ) {
-  const gateway = {
+  const calls = {
     describe: async () => {
       throw new Error(
         'connect ECONNREFUSED 10.0.0.7:7233 at Object.<anonymous> (/srv/app/node_modules/x.js:1:1)',
       );
     },
-  } as unknown as CallGateway;
+  } as unknown as CallClient;
   const app = createIngress({
-    gateway,
+    calls,
     apiToken: TOKEN,
     maxBodyBytes: 1024,
     rateLimit: opts.rateLimit,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { type Client, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { CallClient } from '../src/calls/call-client';
 import { parseAgent } from '../src/config/load-agents';
 import { createIngress } from '../src/ingress/app';
-import { CallGateway } from '../src/ingress/call-gateway';
 import { createLogger } from '../src/observability/logger';
 
 /** A gRPC error as the SDK's connection reports it, with its status code. */
@@ -42,9 +42,9 @@ describe('ingress while Temporal is unavailable', () => {
   afterEach(() => server?.close());
 
   async function ingress(failure: () => Error): Promise<string> {
-    const gateway = new CallGateway(failingClient(failure), new Map([[agent.id, agent]]), 'q');
+    const calls = new CallClient(failingClient(failure), new Map([[agent.id, agent]]), 'q');
     const app = createIngress({
-      gateway,
+      calls,
       apiToken: 'tok',
       maxBodyBytes: 65536,
       log: createLogger('t', { quiet: true }),

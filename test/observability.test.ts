@@ -8,11 +8,11 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import express from 'express';
+import { CallClient } from '../src/calls/call-client';
 import type { AgentConfig } from '../src/config/agent-schema';
 import { readSettings } from '../src/config/env';
 import { parseAgent } from '../src/config/load-agents';
 import { createIngress } from '../src/ingress/app';
-import { CallGateway } from '../src/ingress/call-gateway';
 import { createLogger } from '../src/observability/logger';
 import {
   clientTracingInterceptors,
@@ -354,7 +354,7 @@ describe('observability', () => {
         'test',
       );
       const app = createIngress({
-        gateway: new CallGateway(client, new Map([[shop.id, shop]]), taskQueue),
+        calls: new CallClient(client, new Map([[shop.id, shop]]), taskQueue),
         apiToken: TEST_TOKEN,
         maxBodyBytes: 64 * 1024,
         log: quietLog,
@@ -446,9 +446,9 @@ describe('observability', () => {
         },
         'test',
       );
-      const gateway = new CallGateway(clients.client, new Map([[shop.id, shop]]), taskQueue);
+      const calls = new CallClient(clients.client, new Map([[shop.id, shop]]), taskQueue);
       const start = { agentId: shop.id, call: { direction: 'inbound' as const, from: '+15551234567' } };
-      const run = await gateway.runAction('obs-worker-1', 'lookup', 'tool-1', { order_id: 'A-1' }, start);
+      const run = await calls.runAction('obs-worker-1', 'lookup', 'tool-1', { order_id: 'A-1' }, start);
       assert.equal(run.status, 'completed', JSON.stringify(run));
 
       const labels = { action_type: 'http_request', outcome: 'completed', task_queue: taskQueue };
@@ -463,7 +463,7 @@ describe('observability', () => {
       assert.match(metrics, /^temporal_activity_execution_latency/m);
       assert.ok(!metrics.includes('5551234567'), 'a phone number reached the worker metrics');
 
-      await gateway.sendEvents(
+      await calls.sendEvents(
         'obs-worker-1',
         [event('end', 5, { type: 'ended' }) as unknown as CallEvent],
         {},
@@ -518,10 +518,10 @@ describe('observability', () => {
           },
           'test',
         );
-        const gateway = new CallGateway(clients.client, new Map([[crm.id, crm]]), taskQueue);
+        const calls = new CallClient(clients.client, new Map([[crm.id, crm]]), taskQueue);
         const crmRequests = () => customer.requests.filter((r) => r.url === '/crm').length;
         const before = crmRequests();
-        const toolCall = gateway.runAction('obs-drain-1', 'note', 'tool-1', {}, { agentId: crm.id });
+        const toolCall = calls.runAction('obs-drain-1', 'note', 'tool-1', {}, { agentId: crm.id });
         await eventually(
           async () => crmRequests() > before || undefined,
           30_000,

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type express from 'express';
 import { AgentRegistry } from '../src/agents/registry';
+import type { CallClient } from '../src/calls/call-client';
 import { EncryptionCodec } from '../src/crypto/codec';
 import { dashboardRoutes } from '../src/dashboard/router';
 import { agentsApi } from '../src/ingress/agents-api';
 import { createIngress } from '../src/ingress/app';
-import type { CallGateway } from '../src/ingress/call-gateway';
 import { codecServer } from '../src/ingress/codec-server';
 import { openApiDocument } from '../src/ingress/openapi';
 import { platformAdapters } from '../src/ingress/platforms';
@@ -21,16 +21,16 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 /** The ingress as the service mounts it: API, agent store, calendar feed, webhooks, codec, dashboard, metrics. */
 function fullIngress(): express.Express {
-  const gateway = {} as CallGateway; // routes are listed and the document served; no call is made
+  const calls = {} as CallClient; // routes are listed and the document served; no call is made
   return createIngress({
-    gateway,
+    calls,
     apiToken: 'token',
     maxBodyBytes: 1024,
     log: quietLog,
     calendarFeed: async () => '',
-    twilioRoutes: twilioWebhooks({ gateway, authToken: 'x', publicUrl: 'http://localhost', log: quietLog }),
+    twilioRoutes: twilioWebhooks({ calls, authToken: 'x', publicUrl: 'http://localhost', log: quietLog }),
     platformRoutes: platformWebhooks({
-      gateway,
+      calls,
       adapters: platformAdapters,
       maxBodyBytes: 1024,
       log: quietLog,

@@ -108,7 +108,7 @@ describe('Retell webhooks', () => {
 
   const exists = async (callId: string) => {
     try {
-      await h.gateway.describe(`retell-${callId}`);
+      await h.calls.describe(`retell-${callId}`);
       return true;
     } catch {
       return false;

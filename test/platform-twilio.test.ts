@@ -59,11 +59,11 @@ describe('Twilio voice status callbacks', () => {
     const port = await freePort();
     proxiedUrl = `http://127.0.0.1:${port}`;
     const app = createIngress({
-      gateway: h.gateway,
+      calls: h.calls,
       maxBodyBytes: 64 * 1024,
       log: quietLog,
       twilioRoutes: twilioWebhooks({
-        gateway: h.gateway,
+        calls: h.calls,
         authToken: TOKEN,
         publicUrl: PUBLIC,
         log: quietLog,

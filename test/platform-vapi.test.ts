@@ -113,7 +113,7 @@ describe('Vapi server messages', () => {
 
   const exists = async (callId: string) => {
     try {
-      await h.gateway.describe(`vapi-${callId}`);
+      await h.calls.describe(`vapi-${callId}`);
       return true;
     } catch {
       return false;

@@ -1,8 +1,8 @@
 import * as wf from '@temporalio/workflow';
+import type { CallActivities } from '../activities';
 import type { CallRecord, CallWorkflowInput } from '../src/shared/types';
-import type { CallLogWrite } from '../src/store/call-log';
 
-const { record_call } = wf.proxyActivities<{ record_call(input: CallLogWrite): Promise<void> }>({
+const { record_call } = wf.proxyActivities<CallActivities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2 },
   summary: 'after call: record in the call log',

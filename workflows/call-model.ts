@@ -2,9 +2,9 @@
  * The call's domain logic: event dedupe and ordering, action bookkeeping, template context and dependency
  * checks. No Temporal imports, so it is unit-tested without a server; the workflow only wires it up.
  */
-
-import type { ActionConfig } from '../src/config/agent-schema';
+import { CallEnded, InvalidArguments, UnknownAction } from '../src/calls/call-errors';
 import { validateArguments } from '../src/shared/action-args';
+import type { ActionConfig } from '../src/shared/agent-shapes';
 import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../src/shared/call-events';
 import { isTruthy, referencesIn, renderValue, type TemplateContext } from '../src/shared/templates';
 import type {
@@ -27,18 +27,6 @@ export const DEFAULT_INACTIVITY_TIMEOUT_SECONDS = 2 * 60 * 60;
 
 /** Settings that hold conditions rather than inputs, per action type. */
 const CONDITION_SETTINGS: Record<string, string[]> = { set_disposition: ['rules'] };
-
-/** A request the workflow refuses; `reason` lets the ingress pick the HTTP status. */
-export class ActionRequestError extends Error {
-  override name = 'ActionRequestError';
-  constructor(
-    readonly reason: 'unknown_action' | 'call_ended' | 'invalid_arguments',
-    message: string,
-    readonly details: string[] = [],
-  ) {
-    super(message);
-  }
-}
 
 export type PreparedAction =
   | { kind: 'run'; action: ActionConfig; input: ActionActivityInput; startedAt: string }
@@ -345,18 +333,10 @@ export class Call {
   /** The update validator: throws for requests that must not be accepted. */
   validate(req: RunActionRequest): void {
     if (this.results[req.requestId]) return; // a repeat of an answered request gets its answer again
-    if (this.ended) throw new ActionRequestError('call_ended', `call ${this.state.callId} has ended`);
-    const action = this.input.agent.actions.duringCall.find((a) => a.id === req.actionId);
-    if (!action) {
-      throw new ActionRequestError(
-        'unknown_action',
-        `agent ${this.input.agent.id} has no during-call action "${req.actionId}"`,
-      );
-    }
+    if (this.ended) throw new CallEnded({ callId: this.state.callId });
+    const action = this.duringCallAction(req.actionId);
     const problems = validateArguments(action.args ?? {}, req.args ?? {});
-    if (problems.length) {
-      throw new ActionRequestError('invalid_arguments', `invalid arguments for "${req.actionId}"`, problems);
-    }
+    if (problems.length) throw new InvalidArguments({ actionId: req.actionId, problems });
   }
 
   answered(requestId: string): ActionRun | undefined {
@@ -365,7 +345,7 @@ export class Call {
 
   duringCallAction(actionId: string): ActionConfig {
     const action = this.input.agent.actions.duringCall.find((a) => a.id === actionId);
-    if (!action) throw new ActionRequestError('unknown_action', `no during-call action "${actionId}"`);
+    if (!action) throw new UnknownAction({ agentId: this.input.agent.id, actionId });
     return action;
   }
 

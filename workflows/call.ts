@@ -1,7 +1,10 @@
 import * as wf from '@temporalio/workflow';
-import type { ActionConfig } from '../src/config/agent-schema';
+import type { ActionActivityName, ActionOutput, CallActivities } from '../activities';
+import { CallError } from '../src/calls/call-errors';
+import type { ActionConfig } from '../src/shared/agent-shapes';
 import type { CallEvent } from '../src/shared/call-events';
 import type {
+  ActionActivityInput,
   ActionRun,
   CallRecord,
   CallState,
@@ -10,8 +13,8 @@ import type {
   Stage,
 } from '../src/shared/types';
 import { writeCallLog } from './call-log';
-import { ActionRequestError, Call, skipReasonOf } from './call-model';
-import { procedures } from './procedures';
+import { Call, skipReasonOf } from './call-model';
+import { procedureFor } from './procedures';
 import { recoverFromPlatform, recoveryPlan } from './recovery';
 import { upsertCallSearchAttributes } from './search-attributes';
 
@@ -53,11 +56,12 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
         try {
           call.validate(req);
         } catch (err) {
-          if (err instanceof ActionRequestError) {
+          // Typed by the class name, with the facts as details: the call client builds the same error again.
+          if (err instanceof CallError) {
             throw wf.ApplicationFailure.create({
-              type: err.reason,
+              type: err.name,
               message: err.message,
-              details: [err.details],
+              details: [err.facts],
               nonRetryable: true,
             });
           }
@@ -230,7 +234,7 @@ async function runAction(
     requestId,
     startedAt,
   };
-  const procedure = procedures[action.type];
+  const procedure = procedureFor(action.type);
   if (procedure) {
     try {
       const output = await procedure(call, input);
@@ -256,15 +260,15 @@ async function runAction(
       input.invocation > 1 ? ` #${input.invocation}` : ''
     }`,
   } as const;
-  type Activities = Record<string, (i: typeof input) => Promise<unknown>>;
   // `execution: local` (short lookups, checked when the agent is loaded): no task-queue round trip. The
   // agent snapshot is part of the workflow input, so a call replays with the choice it started with.
-  const activity =
+  const activities =
     action.execution === 'local'
-      ? wf.proxyLocalActivities<Activities>(options)[action.type]
-      : wf.proxyActivities<Activities>(options)[action.type];
+      ? wf.proxyLocalActivities<CallActivities>(options)
+      : wf.proxyActivities<CallActivities>(options);
   try {
-    const output = await activity(input);
+    const result = await runActivity(activities, action.type, input);
+    const { output } = result;
     const skipped = skipReasonOf(output);
     // Calls that recorded such an output as completed before skips existed keep doing so, so they replay.
     if (skipped && wf.patched('activity-skips')) {
@@ -276,7 +280,7 @@ async function runAction(
         finishedAt: new Date().toISOString(),
       });
     }
-    trackDelivery(call, action.id, output);
+    trackDelivery(call, action.id, result);
     return call.record({ ...base, status: 'completed', output, finishedAt: new Date().toISOString() });
   } catch (err) {
     return call.record({
@@ -288,17 +292,32 @@ async function runAction(
   }
 }
 
+/** An action's output, typed by the action type whose activity returned it. */
+type ActionResult = {
+  [Type in ActionActivityName]: { type: Type; output: ActionOutput<Type> };
+}[ActionActivityName];
+
+/**
+ * Runs the activity named after the action's type. The settings were checked against that type's schema when the
+ * agent was loaded, so the input is the one the activity declares, and so is its output.
+ */
+async function runActivity(
+  activities: CallActivities,
+  type: string,
+  input: ActionActivityInput,
+): Promise<ActionResult> {
+  const activity = activities[type as ActionActivityName] as (input: ActionActivityInput) => Promise<unknown>;
+  return { type, output: await activity(input) } as ActionResult;
+}
+
 /**
  * Outputs that change the call itself: extracted values join its data; texts sent through Twilio report
  * delivery later, as `sms_status` events.
  */
-function trackDelivery(call: Call, actionId: string, output: unknown): void {
-  const extracted = output as { extractor?: string; data?: Record<string, unknown> } | undefined;
-  if (extracted?.extractor && extracted.data && typeof extracted.data === 'object')
-    call.mergeData(extracted.data);
-  const receipt = output as { provider?: string; messageId?: string; status?: string } | undefined;
-  if (receipt?.provider === 'twilio' && receipt.messageId)
-    call.trackSms(actionId, receipt.messageId, receipt.status ?? 'queued');
+function trackDelivery(call: Call, actionId: string, result: ActionResult): void {
+  if (result.type === 'extract_data') call.mergeData(result.output.data);
+  if (result.type === 'send_sms' && 'provider' in result.output && result.output.provider === 'twilio')
+    call.trackSms(actionId, result.output.messageId, result.output.status ?? 'queued');
 }
 
 function describeFailure(err: unknown): { type: string; message: string } {

@@ -1,17 +1,11 @@
 import * as wf from '@temporalio/workflow';
+import type { CallActivities } from '../activities';
+import type { SettingsOf } from '../activities/action-type';
+import type { setDisposition } from '../activities/set-disposition';
 import { conditionHolds } from '../src/shared/conditions';
 import type { ActionActivityInput } from '../src/shared/types';
 import type { Call } from './call-model';
 import { upsertCallSearchAttributes } from './search-attributes';
-
-interface DispositionSettings {
-  codes: string[];
-  /** `if` is how snapshots taken before rules were written with `when` name the condition. */
-  rules: { code: string; when?: unknown; if?: unknown }[];
-  default: string;
-  classifier?: 'none' | 'llm';
-  transcript?: string;
-}
 
 type Decision = { code: string; rule: number | 'llm' | 'default'; reason?: string };
 
@@ -19,14 +13,15 @@ type Decision = { code: string; rule: number | 'llm' | 'default'; reason?: strin
  * Picks the first rule whose (already rendered) condition holds; writes it to the record and search attribute.
  * The classifier only advises: when it fails or can't be reached, the default code applies and says why.
  */
-export async function runSetDisposition(call: Call, input: ActionActivityInput): Promise<Decision> {
-  const settings = input.settings as unknown as DispositionSettings;
+export async function runSetDisposition(
+  call: Call,
+  input: ActionActivityInput<SettingsOf<typeof setDisposition>>,
+): Promise<Decision> {
+  const { settings } = input;
   const index = settings.rules.findIndex((rule) => conditionHolds(rule.when ?? rule.if));
   if (index >= 0) return decide(call, { code: settings.rules[index].code, rule: index + 1 });
   if (settings.classifier !== 'llm') return decide(call, { code: settings.default, rule: 'default' });
-  const classify = wf.proxyActivities<{
-    classify_disposition(i: { codes: string[]; transcript: string }): Promise<{ code: string | null }>;
-  }>({
+  const classify = wf.proxyActivities<CallActivities>({
     startToCloseTimeout: '60s',
     retry: { maximumAttempts: 3 },
     summary: 'disposition: ask the model',

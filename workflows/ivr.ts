@@ -4,25 +4,18 @@
  * With a voice platform that acts itself, each tool call returns the next decision as the instruction.
  */
 import * as wf from '@temporalio/workflow';
+import type { SettingsOf } from '../activities/action-type';
+import type { ivrNavigate } from '../activities/ivr-navigate';
 import type { TelephonyStepInput } from '../activities/transfer';
 import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigator';
 import type { ActionActivityInput, IvrRecord, IvrResult } from '../src/shared/types';
 import type { Call } from './call-model';
 import { telephonyStep } from './telephony';
 
-interface IvrSettings {
-  goal: string;
-  keywords?: string[];
-  knownPath?: string[];
-  data?: Record<string, string>;
-  prompt?: string;
-  maxSteps: number;
-  maxSeconds: number;
-  promptTimeoutSeconds: number;
-}
+type IvrSettings = SettingsOf<typeof ivrNavigate>;
 
-export async function runIvr(call: Call, input: ActionActivityInput): Promise<IvrResult> {
-  const settings = input.settings as unknown as IvrSettings;
+export async function runIvr(call: Call, input: ActionActivityInput<IvrSettings>): Promise<IvrResult> {
+  const { settings } = input;
   const { record, navigator } = resume(call, input.actionId, settings);
   const provider = call.input.agent.telephony?.provider ?? 'platform';
   const ref = {

@@ -4,7 +4,8 @@
  * carries on with what it gave, and the record says so.
  */
 import * as wf from '@temporalio/workflow';
-import type { CallWorkflowInput, RecoveredCall, RecoveryNote } from '../src/shared/types';
+import type { CallActivities } from '../activities';
+import type { CallWorkflowInput, RecoveryNote } from '../src/shared/types';
 import type { Call } from './call-model';
 
 /** Platforms whose API the recovery activity can read calls from. */
@@ -39,14 +40,7 @@ export function recoveryPlan(input: CallWorkflowInput): RecoveryPlan | undefined
   };
 }
 
-const { recover_platform_call } = wf.proxyActivities<{
-  recover_platform_call(input: {
-    platform: string;
-    providerCallId: string;
-    apiKeyEnv?: string;
-    apiUrl?: string;
-  }): Promise<RecoveredCall>;
-}>({
+const { recover_platform_call } = wf.proxyActivities<CallActivities>({
   startToCloseTimeout: '20s',
   retry: { maximumAttempts: 4, initialInterval: '1s', backoffCoefficient: 2 },
   summary: 'recover the call from the voice platform',

@@ -4,8 +4,10 @@
  * callbacks through the ingress, or the voice platform's own events).
  */
 import * as wf from '@temporalio/workflow';
-import type { TelephonyStepInput } from '../activities/transfer';
-import type { FallbackStep, TransferTargetConfig } from '../src/config/agent-schema';
+import type { CallActivities } from '../activities';
+import type { SettingsOf } from '../activities/action-type';
+import type { TelephonyStepInput, transfer } from '../activities/transfer';
+import type { FallbackStep, TransferTargetConfig } from '../src/shared/agent-shapes';
 import { openState } from '../src/shared/business-hours';
 import { renderValue } from '../src/shared/templates';
 import type {
@@ -15,22 +17,18 @@ import type {
   TransferResult,
 } from '../src/shared/types';
 import type { Call } from './call-model';
-import { telephonyStep } from './telephony';
+import { type TelephonyStepName, telephonyStep } from './telephony';
 
 /** Slack over Twilio's own ring timeout before the workflow's timer decides. */
 const RING_SLACK_MS = 10_000;
 
-export interface TransferSettings {
-  target: string;
-  reason?: string;
-  mode?: 'warm' | 'cold';
-  briefing?: string;
-  summarize?: boolean;
-  transcript?: string;
-}
+type TransferSettings = SettingsOf<typeof transfer>;
 
-export async function runTransfer(call: Call, input: ActionActivityInput): Promise<TransferResult> {
-  const settings = input.settings as unknown as TransferSettings;
+export async function runTransfer(
+  call: Call,
+  input: ActionActivityInput<TransferSettings>,
+): Promise<TransferResult> {
+  const { settings } = input;
   const agent = call.input.agent;
   const targets = agent.transferTargets ?? {};
   const name = String(settings.target ?? '')
@@ -121,8 +119,8 @@ async function runTwilioChain(
     resumeUrl: agent.telephony?.agentTwimlUrl,
   };
   const conference = `callflow-${call.state.callId}`;
-  const step = (
-    name: string,
+  const step = <Name extends TelephonyStepName>(
+    name: Name,
     summary: string,
     extra: Partial<TelephonyStepInput>,
     key = `${input.idempotencyKey}/${name}`,
@@ -195,7 +193,7 @@ async function runTwilioChain(
       ),
     );
     if (!dialled) continue;
-    attempt.legId ??= dialled.legId as string;
+    attempt.legId ??= dialled.legId;
     await awaitOutcome(
       call,
       attempt,
@@ -235,7 +233,7 @@ async function summarize(settings: TransferSettings, record: TransferRecord): Pr
 
 function telephonySummary(input: { transcript: string }): Promise<{ summary: string }> {
   return wf
-    .proxyActivities<{ transfer_summarize(i: { transcript: string }): Promise<{ summary: string }> }>({
+    .proxyActivities<CallActivities>({
       startToCloseTimeout: '20s',
       retry: { maximumAttempts: 2 },
       summary: 'transfer: summarise the call for the briefing',
@@ -244,10 +242,10 @@ function telephonySummary(input: { transcript: string }): Promise<{ summary: str
 }
 
 /** A dial Twilio refuses (bad number, no capacity) is a failed attempt: the chain moves on. */
-async function tryDial(
+async function tryDial<Dialled>(
   attempt: TransferAttempt,
-  dial: () => Promise<Record<string, unknown>>,
-): Promise<Record<string, unknown> | undefined> {
+  dial: () => Promise<Dialled>,
+): Promise<Dialled | undefined> {
   try {
     return await dial();
   } catch (err) {

@@ -1,13 +1,13 @@
 /**
  * The three ways `npm run bench` drives a call: through callflow's HTTP ingress, with a bare Temporal
- * client sending the same signals and updates to the same call workflow (the ingress's own CallGateway,
+ * client sending the same signals and updates to the same call workflow (the ingress's own CallClient,
  * without HTTP), and with a bare client on the minimal baseline workflow (the floor).
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import type { CallGateway } from '../../src/ingress/call-gateway';
+import type { CallClient } from '../../src/calls/call-client';
 import type { CallEvent } from '../../src/shared/call-events';
 import type { ActionRun, CallRecord } from '../../src/shared/types';
 import type { DevServer } from '../../src/temporal/dev-server';
@@ -284,20 +284,20 @@ export function ingressDriver(h: IngressTarget, httpClient: 'fetch' | 'http' = '
 }
 
 /** The same call workflow and the same Temporal requests as the ingress makes, without the HTTP hop. */
-export function clientDriver(gateway: CallGateway, client: Client): Driver {
+export function clientDriver(calls: CallClient, client: Client): Driver {
   return {
     name: 'client',
     workflowId: (callId) => `call-${callId}`,
-    startCall: (callId) => gateway.sendEvents(callId, [utterance(1)], start),
+    startCall: (callId) => calls.sendEvents(callId, [utterance(1)], start),
     settle: async (callId) => {
-      await gateway.describe(callId);
+      await calls.describe(callId);
     },
-    event: (callId, n) => gateway.sendEvents(callId, [utterance(n)], {}),
+    event: (callId, n) => calls.sendEvents(callId, [utterance(n)], {}),
     toolCall: async (callId, requestId) =>
-      checkRun(await gateway.runAction(callId, 'lookup', requestId, { order_id: '991' }, {})),
+      checkRun(await calls.runAction(callId, 'lookup', requestId, { order_id: '991' }, {})),
     firstToolCall: async (callId, requestId) =>
-      checkRun(await gateway.runAction(callId, 'lookup', requestId, { order_id: '991' }, start)),
-    endCall: (callId) => gateway.sendEvents(callId, [ended()], {}),
+      checkRun(await calls.runAction(callId, 'lookup', requestId, { order_id: '991' }, start)),
+    endCall: (callId) => calls.sendEvents(callId, [ended()], {}),
     result: (callId, toolCalls) => checkRecord(client, callId, toolCalls),
     finished: (callId) => finished(client, `call-${callId}`),
   };

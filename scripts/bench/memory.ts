@@ -8,8 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { CallClient } from '../../src/calls/call-client';
 import type { AgentConfig } from '../../src/config/agent-schema';
-import { CallGateway } from '../../src/ingress/call-gateway';
 import type { DevServer } from '../../src/temporal/dev-server';
 import type { WorkerTuning } from '../../src/worker';
 import { workflowBundle } from '../../test/kit/temporal';
@@ -62,7 +62,7 @@ export async function workerMemory(opts: {
   try {
     await next<'ready'>();
     const driver = clientDriver(
-      new CallGateway(opts.client, new Map([[opts.agent.id, opts.agent]]), taskQueue),
+      new CallClient(opts.client, new Map([[opts.agent.id, opts.agent]]), taskQueue),
       opts.client,
     );
     const run = Date.now().toString(36);

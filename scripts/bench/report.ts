@@ -192,7 +192,7 @@ export function report(r: Results): string {
   out.push(
     '',
     "ingress: HTTP to callflow's ingress (express, JSON, bearer check) -> update -> http_request activity.",
-    "client: the same Temporal requests to the same call workflow, sent by the ingress's CallGateway without HTTP.",
+    "client: the same Temporal requests to the same call workflow, sent by callflow's CallClient without HTTP.",
     'floor: a bare client on a minimal workflow whose update handler runs the same HTTP GET as an activity.',
     '',
   );

@@ -6,12 +6,14 @@ import { crmLog } from '../../activities/crm-log';
 import { httpRequest } from '../../activities/http-request';
 import { sendSms } from '../../activities/send-sms';
 import { Call } from '../../workflows/call-model';
-import type { ActionConfig, AgentConfig } from '../config/agent-schema';
+import { InvalidArguments } from '../calls/call-errors';
+import type { AgentConfig } from '../config/agent-schema';
 import { PlatformCallControl } from '../integrations/call-control';
 import { DryRunCrm } from '../integrations/crm/dry-run';
 import { DryRunSmsSender } from '../integrations/dry-run-sms';
 import type { Logger } from '../observability/logger';
 import { validateArguments } from '../shared/action-args';
+import type { ActionConfig } from '../shared/agent-shapes';
 import type { CallEvent } from '../shared/call-events';
 import { secretPlaceholder } from '../shared/templates';
 import type { ActionRun, Stage } from '../shared/types';
@@ -57,12 +59,6 @@ export type TryResult =
   | { status: 'skipped'; reason: string }
   | { status: 'not_sent' | 'not_run'; reason: string };
 
-export class TryArgumentsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid arguments: ${problems.join('; ')}`);
-  }
-}
-
 const STARTED = '2026-01-05T15:00:00.000Z';
 const ENDED = '2026-01-05T15:03:00.000Z';
 
@@ -80,7 +76,7 @@ export async function tryAction(
 ): Promise<{ rendered: Record<string, unknown> | null; result: TryResult; assumedEmpty: string[] }> {
   if (stage === 'duringCall') {
     const problems = validateArguments(action.args ?? {}, req.args);
-    if (problems.length) throw new TryArgumentsError(problems);
+    if (problems.length) throw new InvalidArguments({ actionId: action.id, problems });
   }
   const call = sampleCall(agent, stage, action, req);
   const assumedEmpty = recordEarlierOutputs(call, agent, stage, action, req);

@@ -1,160 +1,16 @@
 import { z } from 'zod';
 import { actionTypes } from '../../activities';
-import { isValidTimezone } from '../shared/business-hours';
+import {
+  actionBaseShape,
+  agentSettingsShape,
+  platformSchema,
+  twilioPlatformSchema,
+} from '../shared/agent-shapes';
+import { schedulingSchema } from '../shared/common-schemas';
 import { PLATFORM_NAMES, type PlatformName } from '../shared/platform-names';
-import { businessHoursSchema, e164, schedulingSchema } from './common-schemas';
-
-const ID = /^[a-z][a-z0-9_-]*$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-export const argumentSpecSchema = z
-  .object({
-    type: z.enum(['string', 'number', 'integer', 'boolean']),
-    required: z.boolean().default(false),
-    description: z.string().optional(),
-    enum: z
-      .array(z.union([z.string(), z.number()]))
-      .min(1)
-      .optional(),
-    maxLength: z.number().int().positive().optional(),
-  })
-  .strict();
-
-/** Fields every action has, whatever its type. */
-export const actionBaseShape = {
-  id: z.string().regex(ID, 'lowercase letters, digits, "_" or "-", starting with a letter'),
-  type: z.string(),
-  description: z.string().optional(),
-  when: z.string().optional().describe('Template; the action is skipped when it renders falsy'),
-  onError: z.enum(['stop', 'continue']).default('continue'),
-  args: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), argumentSpecSchema)
-    .optional()
-    .describe('Tool-call arguments the agent passes (during-call actions)'),
-  timeoutSeconds: z.number().positive().max(600).optional(),
-  execution: z
-    .enum(['activity', 'local'])
-    .optional()
-    .describe(
-      'How the workflow runs the action: "activity" (default, through the task queue, shown in the Temporal UI) or "local" (a local activity in the worker already handling the call: lower latency, for short lookups such as http_request and check_availability)',
-    ),
-  retry: z
-    .object({
-      maximumAttempts: z.number().int().min(1).max(20).optional(),
-      initialIntervalSeconds: z.number().positive().max(60).optional(),
-    })
-    .strict()
-    .optional(),
-};
-
-export const fallbackStepSchema = z.union([
-  z.object({ target: z.string().regex(ID) }).strict(),
-  z.object({ voicemail: z.object({ greeting: z.string().optional() }).strict() }).strict(),
-  z.object({ agent: z.object({ offerCallback: z.boolean().default(true) }).strict() }).strict(),
-]);
-
-export { schedulingSchema };
-
-export const transferTargetSchema = z
-  .object({
-    number: e164.optional(),
-    sip: z
-      .string()
-      .regex(/^sips?:[^@\s]+@[^\s]+$/, 'a SIP URI like sip:desk@pbx.example.com')
-      .optional(),
-    description: z.string().optional(),
-    hours: businessHoursSchema.optional(),
-    ringTimeoutSeconds: z.number().int().min(5).max(120).default(20),
-    briefingTimeoutSeconds: z
-      .number()
-      .int()
-      .min(5)
-      .max(120)
-      .default(30)
-      .describe('Warm transfers: how long an answered target has to hear the briefing and accept'),
-    mode: z.enum(['warm', 'cold']).default('warm'),
-    callerId: e164.optional().describe('Caller ID shown to the target; defaults to TWILIO_FROM_NUMBER'),
-    briefing: z.string().optional().describe('Template the target hears before accepting (warm transfers)'),
-    fallback: z
-      .array(fallbackStepSchema)
-      .default([])
-      .describe('Tried in order when this target does not take the call'),
-  })
-  .strict()
-  .refine((t) => Boolean(t.number) !== Boolean(t.sip), { message: 'give exactly one of "number" or "sip"' });
-
-export const telephonySchema = z
-  .object({
-    provider: z
-      .enum(['platform', 'twilio'])
-      .default('platform')
-      .describe(
-        'twilio: callflow dials through Twilio; platform: the voice platform executes the returned instruction',
-      ),
-    holdMusicUrl: z.string().url().optional(),
-    agentTwimlUrl: z
-      .string()
-      .url()
-      .optional()
-      .describe('Twilio: TwiML URL that reconnects the caller to the AI agent when a transfer falls back'),
-    smsFrom: e164.optional().describe('Sending number for this agent; defaults to TWILIO_FROM_NUMBER'),
-  })
-  .strict();
-
-/**
- * A voice platform this agent's webhooks come from. Secrets are named environment variables, never values:
- * every one listed verifies a request, so a rotation lists the new and the old until the platform has the new.
- */
-export const platformSchema = z
-  .object({
-    secrets: z
-      .array(z.string().regex(ENV_NAME))
-      .min(1)
-      .max(4)
-      .describe('Env vars holding the webhook signing secret (Retell: the API key); any of them verifies'),
-    apiKey: z
-      .string()
-      .regex(ENV_NAME)
-      .optional()
-      .describe(
-        "Env var holding the platform's REST API key, for recovering calls whose webhooks never came",
-      ),
-    apiUrl: z.string().url().optional().describe("The platform's REST API base URL, if not the public one"),
-    recoverAfterSeconds: z
-      .number()
-      .int()
-      .min(5)
-      .max(86_400)
-      .optional()
-      .describe("Ask the platform's API for a call that has sent no end (or analysis) for this long"),
-    awaitAnalysisSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(3600)
-      .optional()
-      .describe('After the call ends, wait this long for the post-call analysis before the after-call stage'),
-  })
-  .strict();
 
 /** Platforms whose REST API can read a call back, so `recoverAfterSeconds` means something for them. */
 const RECOVERABLE_PLATFORMS = new Set<PlatformName>(['retell', 'vapi']);
-
-/**
- * Twilio's callbacks for this agent's calls, signed with the auth token of the Twilio account its numbers live in.
- * Without this block they are verified with TWILIO_AUTH_TOKEN.
- */
-export const twilioPlatformSchema = z
-  .object({
-    secrets: z
-      .array(z.string().regex(ENV_NAME))
-      .min(1)
-      .max(4)
-      .describe(
-        'Env vars holding Twilio auth tokens (a rotation lists the new and the old); any of them verifies',
-      ),
-  })
-  .strict();
 
 const platformsSchema = z
   .object({
@@ -201,32 +57,7 @@ export const actionSchema = z.discriminatedUnion(
 
 export const agentConfigSchema = z
   .object({
-    id: z.string().regex(ID, 'lowercase letters, digits, "_" or "-", starting with a letter'),
-    name: z.string().min(1),
-    timezone: z
-      .string()
-      .refine(isValidTimezone, 'not an IANA time zone (e.g. America/New_York)')
-      .default('UTC')
-      .describe("The agent's time zone: extract_data resolves relative dates in it unless it names its own"),
-    secrets: z
-      .array(z.string().regex(ENV_NAME))
-      .default([])
-      .describe('Environment variables that {{env.NAME}} may read; resolved only inside activities'),
-    network: z
-      .object({
-        allowPrivate: z
-          .array(z.string())
-          .default([])
-          .describe('Hosts, IPs or CIDRs http_request may reach though they are private or loopback'),
-      })
-      .strict()
-      .default({ allowPrivate: [] }),
-    call: z
-      .object({ inactivityTimeoutSeconds: z.number().int().min(10).max(86_400).default(7200) })
-      .strict()
-      .default({ inactivityTimeoutSeconds: 7200 }),
-    transferTargets: z.record(z.string().regex(ID), transferTargetSchema).default({}),
-    telephony: telephonySchema.default({ provider: 'platform' }),
+    ...agentSettingsShape,
     scheduling: schedulingSchema.optional(),
     platforms: platformsSchema
       .optional()
@@ -241,31 +72,7 @@ export const agentConfigSchema = z
   .strict();
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
-export type PlatformConfig = z.infer<typeof platformSchema>;
-export type TwilioPlatformConfig = z.infer<typeof twilioPlatformSchema>;
 export type ActionDefinition = z.infer<typeof actionSchema>;
-export type ArgumentSpec = z.infer<typeof argumentSpecSchema>;
-export type TransferTargetConfig = z.infer<typeof transferTargetSchema>;
-export type FallbackStep = z.infer<typeof fallbackStepSchema>;
-
-const actionConfigSchema = z.looseObject(actionBaseShape);
-/** An action as the workflow runs it, whatever its type: the common fields, and the type's own settings. */
-export type ActionConfig = z.infer<typeof actionConfigSchema>;
-
-/** Fields the snapshots of the first recorded calls lack: optional here, so those histories still replay. */
-type AddedSinceFirstCalls = 'timezone' | 'secrets' | 'network' | 'call' | 'transferTargets' | 'telephony';
-
-/**
- * The agent as a call's workflow gets it (its input, in the history): the loader's output and the store version
- * the call started with (absent for agents that come only from files).
- */
-export type AgentSnapshot = Pick<AgentConfig, 'id' | 'name'> &
-  Partial<Pick<AgentConfig, AddedSinceFirstCalls>> & {
-    version?: number;
-    /** Per voice platform: webhook secrets (names only) and how to recover a call whose webhooks never came. */
-    platforms?: Partial<Record<string, PlatformConfig>>;
-    actions: { duringCall: ActionConfig[]; afterCall: ActionConfig[] };
-  };
 
 /** The agent config as JSON Schema, as written (fields with defaults optional): for editors and forms. */
 export function agentConfigJsonSchema(): Record<string, unknown> {

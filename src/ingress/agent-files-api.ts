@@ -18,7 +18,7 @@ const RESERVED_IDS = ['export', 'apply'];
 
 export function refuseReservedId(id: unknown, field = 'id'): void {
   if (typeof id === 'string' && RESERVED_IDS.includes(id))
-    throw new HttpError(400, `"${id}" is reserved for /v1/agents/${id}: choose another agent id`, [
+    throw HttpError.badRequest(`"${id}" is reserved for /v1/agents/${id}: choose another agent id`, [
       { field, message: `"${id}" is reserved` },
     ]);
 }
@@ -55,7 +55,7 @@ export function agentFilesApi(opts: AgentFilesApiOptions): express.Router {
     const agentId = agentQuery(req);
     const type = req.accepts(EXPORT_TYPES);
     if (!type)
-      throw new HttpError(406, `the export is ${EXPORT_TYPES.join(' or ')}`, [
+      throw HttpError.notAcceptable(`the export is ${EXPORT_TYPES.join(' or ')}`, [
         { field: 'accept', message: `one of ${EXPORT_TYPES.join(', ')}` },
       ]);
     const configs = await exported(agentId);
@@ -66,7 +66,7 @@ export function agentFilesApi(opts: AgentFilesApiOptions): express.Router {
   /** The store's agents; without a store (read-only), the registry's, which are the files' as parsed. */
   async function exported(agentId?: string): Promise<Record<string, unknown>[]> {
     const unknown = (id: string) =>
-      new HttpError(404, `unknown agent "${id}"`, [{ field: 'agent', message: 'no such agent' }]);
+      HttpError.notFound(`unknown agent "${id}"`, [{ field: 'agent', message: 'no such agent' }]);
     if (opts.agents)
       return exportAgents(opts.agents, agentId).catch((err: Error) => {
         throw err instanceof AgentNotFoundError ? unknown(err.agentId) : err;
@@ -97,7 +97,7 @@ function requestSources(req: Request): AgentSource[] {
     throw new HttpError(400, problem, [{ field: '(body)', message: problem }]);
   }
   if (!sources.length)
-    throw new HttpError(400, 'the body holds no agent', [
+    throw HttpError.badRequest('the body holds no agent', [
       { field: '(body)', message: 'one agent, a list of agents or { agents: [...] }' },
     ]);
   // Positions name the agents in problems: agents[1] is the second, whatever document it was in.
@@ -142,13 +142,13 @@ function dryRunOf(req: Request): boolean {
   if (raw === undefined) return false;
   if (raw === 'true' || raw === '' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
-  throw new HttpError(400, 'dryRun must be true or false', [{ field: 'dryRun', message: 'true or false' }]);
+  throw HttpError.badRequest('dryRun must be true or false', [{ field: 'dryRun', message: 'true or false' }]);
 }
 
 function agentQuery(req: Request): string | undefined {
   const raw = req.query.agent;
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || !raw)
-    throw new HttpError(400, 'agent must be one agent id', [{ field: 'agent', message: 'one agent id' }]);
+    throw HttpError.badRequest('agent must be one agent id', [{ field: 'agent', message: 'one agent id' }]);
   return raw;
 }

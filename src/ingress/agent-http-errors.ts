@@ -31,17 +31,17 @@ export function validate(config: unknown, explain?: (problems: ConfigProblem[]) 
 }
 
 export function notFound(id: string): HttpError {
-  return new HttpError(404, `unknown agent "${id}"`, [{ field: 'id', message: 'no such agent' }]);
+  return HttpError.notFound(`unknown agent "${id}"`, [{ field: 'id', message: 'no such agent' }]);
 }
 
 export function noAction(stage: Stage, id: string): HttpError {
-  return new HttpError(404, `no ${stage === 'duringCall' ? 'during-call' : 'after-call'} action "${id}"`, [
+  return HttpError.notFound(`no ${stage === 'duringCall' ? 'during-call' : 'after-call'} action "${id}"`, [
     { field: 'actionId', message: `no such action in ${stage}` },
   ]);
 }
 
 export function conflict(err: VersionConflictError): HttpError {
-  return new HttpError(409, err.message, [
+  return HttpError.conflict(err.message, [
     { field: 'If-Match', message: `the latest version is ${err.latest}` },
   ]);
 }
@@ -49,12 +49,12 @@ export function conflict(err: VersionConflictError): HttpError {
 export function mapError(err: unknown): unknown {
   if (err instanceof AgentNotFoundError) return notFound(err.agentId);
   if (err instanceof AgentExistsError)
-    return new HttpError(409, err.message, [
+    return HttpError.conflict(err.message, [
       { field: 'id', message: 'an agent with this id exists; PUT to change it' },
     ]);
   if (err instanceof VersionConflictError) return conflict(err);
   if (err instanceof AgentVersionNotFoundError)
-    return new HttpError(404, err.message, [{ field: 'version', message: 'no such version' }]);
+    return HttpError.notFound(err.message, [{ field: 'version', message: 'no such version' }]);
   return err;
 }
 

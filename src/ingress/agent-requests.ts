@@ -18,7 +18,7 @@ export function agentId(req: Request): string {
 export function stageOf(req: Request): Stage {
   const stage = String(req.params.stage);
   if (!(STAGES as readonly string[]).includes(stage))
-    throw new HttpError(400, `stage must be duringCall or afterCall, not "${stage}"`, [
+    throw HttpError.badRequest(`stage must be duringCall or afterCall, not "${stage}"`, [
       { field: 'stage', message: 'duringCall or afterCall' },
     ]);
   return stage as Stage;
@@ -28,7 +28,7 @@ export function stageOf(req: Request): Stage {
 function objectBody<T>(req: Request, what: string): T {
   const body = req.body as unknown;
   if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new HttpError(400, `the body must be ${what} (a JSON object)`, [
+    throw HttpError.badRequest(`the body must be ${what} (a JSON object)`, [
       { field: '(body)', message: 'an object' },
     ]);
   return { ...(body as T) };
@@ -39,7 +39,7 @@ export function bodyConfig(req: Request, id?: string): RawConfig {
   if (id !== undefined) {
     config.id ??= id;
     if (config.id !== id)
-      throw new HttpError(400, `the body's id "${String(config.id)}" is not "${id}"`, [
+      throw HttpError.badRequest(`the body's id "${String(config.id)}" is not "${id}"`, [
         { field: 'id', message: `must be "${id}" (an agent's id cannot change)` },
       ]);
   }
@@ -63,7 +63,7 @@ export function positionOf(req: Request, length: number): number {
   if (raw === undefined) return length;
   const position = Number(raw);
   if (typeof raw !== 'string' || !/^\d+$/.test(raw) || position > length)
-    throw new HttpError(400, `position must be an index from 0 to ${length}`, [
+    throw HttpError.badRequest(`position must be an index from 0 to ${length}`, [
       { field: 'position', message: `an integer from 0 to ${length}` },
     ]);
   return position;
@@ -72,7 +72,7 @@ export function positionOf(req: Request, length: number): number {
 export function versionParam(req: Request): number {
   const raw = String(req.params.version);
   if (!/^[1-9]\d{0,8}$/.test(raw))
-    throw new HttpError(400, 'version must be a positive integer', [
+    throw HttpError.badRequest('version must be a positive integer', [
       { field: 'version', message: 'a positive integer' },
     ]);
   return Number(raw);
@@ -83,7 +83,7 @@ export function ifMatch(req: Request): number | undefined {
   if (header === undefined || header.trim() === '*') return undefined;
   const m = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(header);
   if (!m)
-    throw new HttpError(400, 'If-Match must be a version number', [
+    throw HttpError.badRequest('If-Match must be a version number', [
       { field: 'If-Match', message: 'a version number' },
     ]);
   return Number(m[1]);

@@ -8,9 +8,10 @@ import { readAgentSources } from '../agents/files';
 import type { FieldProblem } from '../agents/problems';
 import { AgentRegistry } from '../agents/registry';
 import type { TryDeps } from '../agents/try-action';
-import { type AgentConfig, actionBaseShape, agentConfigJsonSchema } from '../config/agent-schema';
+import { type AgentConfig, agentConfigJsonSchema } from '../config/agent-schema';
 import type { ConfigProblem } from '../config/errors';
 import type { Logger } from '../observability/logger';
+import { actionBaseShape } from '../shared/agent-shapes';
 import { CallLog } from '../store/call-log';
 import type { Store } from '../store/store';
 import { agentFilesApi, refuseReservedId } from './agent-files-api';
@@ -55,7 +56,7 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
   const router = express.Router();
   const store = (): AgentStore => {
     if (!opts.agents)
-      throw new HttpError(503, 'the agent store needs a database: set DATABASE_URL', [
+      throw HttpError.unavailable('the agent store needs a database: set DATABASE_URL', [
         { field: '(store)', message: 'no store configured' },
       ]);
     return opts.agents;
@@ -176,7 +177,7 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
     const found = await store().version(agentId(req), version);
     if (!found) {
       await latestOf(req);
-      throw new HttpError(404, `agent "${agentId(req)}" has no version ${version}`, [
+      throw HttpError.notFound(`agent "${agentId(req)}" has no version ${version}`, [
         { field: 'version', message: 'no such version' },
       ]);
     }

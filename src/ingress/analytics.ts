@@ -29,10 +29,10 @@ export async function dispositionCounts(
       for (const c of (action as unknown as { codes: string[] }).codes) codes.add(c);
   }
   if (range.bucket !== undefined && range.bucket !== 'day')
-    throw new HttpError(400, '"bucket" must be "day"', [{ field: 'bucket', message: 'only "day"' }]);
+    throw HttpError.badRequest('"bucket" must be "day"', [{ field: 'bucket', message: 'only "day"' }]);
   if (callLog) return fromCallLog(callLog, agent, [...codes], range);
   if (range.bucket)
-    throw new HttpError(400, '"bucket" needs the call log, which needs the store (DATABASE_URL)', [
+    throw HttpError.badRequest('"bucket" needs the call log, which needs the store (DATABASE_URL)', [
       { field: 'bucket', message: 'not available without the store' },
     ]);
   const clauses = [`CallAgentId = ${quote(agent.id)}`];
@@ -43,7 +43,7 @@ export async function dispositionCounts(
     const v = range[field];
     if (v === undefined) continue;
     if (Number.isNaN(Date.parse(v)))
-      throw new HttpError(400, `"${field}" must be an ISO 8601 time`, [{ field, message: 'not a time' }]);
+      throw HttpError.badRequest(`"${field}" must be an ISO 8601 time`, [{ field, message: 'not a time' }]);
     clauses.push(`StartTime ${op} ${quote(new Date(v).toISOString())}`);
   }
   const base = clauses.join(' AND ');
@@ -72,7 +72,7 @@ async function fromCallLog(
     const v = range[field];
     if (v === undefined) return undefined;
     if (Number.isNaN(Date.parse(v)))
-      throw new HttpError(400, `"${field}" must be an ISO 8601 time`, [{ field, message: 'not a time' }]);
+      throw HttpError.badRequest(`"${field}" must be an ISO 8601 time`, [{ field, message: 'not a time' }]);
     return new Date(v);
   };
   const timezone = range.bucket ? agent.timezone : undefined;

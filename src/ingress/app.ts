@@ -1,17 +1,18 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { CallClient } from '../calls/call-client';
 import type { Logger } from '../observability/logger';
 import type { IngressMetrics } from '../observability/metrics';
 import { httpServerSpans } from '../observability/tracing';
 import { YAML_ROUTES, YAML_TYPES } from './agent-files-api';
+import { dispositionCounts } from './analytics';
 import { requireBearer } from './bearer';
-import type { CallGateway } from './call-gateway';
 import { bearerWithRateLimit, clientRateLimit, type RateLimit, securityHeaders } from './hardening';
 import { errorHandler, HttpError, validationError } from './http-error';
 import { openApiDocument } from './openapi';
 import { actionBodySchema, callIdSchema, eventsBodySchema } from './schemas';
 
 export interface IngressOptions {
-  gateway: CallGateway;
+  calls: CallClient;
   apiToken?: string;
   maxBodyBytes: number;
   log: Logger;
@@ -100,7 +101,7 @@ export function createIngress(opts: IngressOptions): express.Express {
     const callId = parseCallId(req);
     const body = parse(eventsBodySchema, req.body);
     const events = 'events' in body ? body.events : [body.event];
-    await opts.gateway.sendEvents(callId, events, { agentId: body.agentId, call: body.call });
+    await opts.calls.sendEvents(callId, events, { agentId: body.agentId, call: body.call });
     res.status(202).json({ callId, accepted: events.length });
   });
 
@@ -108,7 +109,7 @@ export function createIngress(opts: IngressOptions): express.Express {
     const callId = parseCallId(req);
     const actionId = String(req.params.actionId);
     const body = parse(actionBodySchema, req.body);
-    const run = await opts.gateway.runAction(callId, actionId, body.requestId, body.args, {
+    const run = await opts.calls.runAction(callId, actionId, body.requestId, body.args, {
       agentId: body.agentId,
       call: body.call,
     });
@@ -116,30 +117,32 @@ export function createIngress(opts: IngressOptions): express.Express {
   });
 
   api.post('/calls/:callId/after-call/rerun', async (req, res) => {
-    res.json({ status: 'completed', record: await opts.gateway.rerunAfterCall(parseCallId(req)) });
+    res.json({ status: 'completed', record: await opts.calls.rerunAfterCall(parseCallId(req)) });
   });
 
   api.get('/analytics/dispositions', async (req, res) => {
     const agentId = typeof req.query.agent === 'string' ? req.query.agent : '';
-    if (!agentId) throw new HttpError(400, '"agent" is required', [{ field: 'agent', message: 'required' }]);
+    if (!agentId)
+      throw HttpError.badRequest('"agent" is required', [{ field: 'agent', message: 'required' }]);
     const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
     res.json(
-      await opts.gateway.dispositions(agentId, {
-        from: text(req.query.from),
-        to: text(req.query.to),
-        bucket: text(req.query.bucket),
-      }),
+      await dispositionCounts(
+        opts.calls.temporal,
+        opts.calls.agent(agentId),
+        { from: text(req.query.from), to: text(req.query.to), bucket: text(req.query.bucket) },
+        opts.calls.callLog,
+      ),
     );
   });
 
   api.get('/calls/:callId', async (req, res) => {
-    res.json(await opts.gateway.describe(parseCallId(req)));
+    res.json(await opts.calls.describe(parseCallId(req)));
   });
 
   app.use('/v1', api);
   app.use((req, _res, next) =>
     next(
-      new HttpError(404, 'no such endpoint', [{ field: '(path)', message: `no ${req.method} route here` }]),
+      HttpError.notFound('no such endpoint', [{ field: '(path)', message: `no ${req.method} route here` }]),
     ),
   );
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
@@ -171,7 +174,7 @@ function requireJsonOnWrites(req: Request, _res: Response, next: NextFunction): 
   if (writes && !req.is('application/json') && !(yaml && req.is(YAML_TYPES))) {
     const types = yaml ? 'application/json or application/yaml' : 'application/json';
     next(
-      new HttpError(415, `send the body as ${types}`, [
+      HttpError.unsupportedMediaType(`send the body as ${types}`, [
         { field: 'content-type', message: `must be ${types}` },
       ]),
     );

@@ -15,7 +15,7 @@ export function requireBearer(token: string | undefined) {
     }
     res.set('WWW-Authenticate', 'Bearer');
     next(
-      new HttpError(401, 'missing or wrong bearer token', [
+      HttpError.unauthorized('missing or wrong bearer token', [
         { field: 'authorization', message: 'Bearer <token> required' },
       ]),
     );

@@ -8,7 +8,7 @@ export function callsApi(opts: { callLog?: CallLog }): express.Router {
 
   router.get('/calls', async (req, res) => {
     if (!opts.callLog)
-      throw new HttpError(503, 'the call log needs the store', [
+      throw HttpError.unavailable('the call log needs the store', [
         { field: '(store)', message: 'no store configured' },
       ]);
     res.json(await opts.callLog.list(callFilter(req)));
@@ -27,7 +27,7 @@ function callFilter(req: Request) {
     const v = text(name);
     if (v === undefined) return undefined;
     if (Number.isNaN(Date.parse(v)))
-      throw new HttpError(400, `"${name}" must be an ISO 8601 time`, [
+      throw HttpError.badRequest(`"${name}" must be an ISO 8601 time`, [
         { field: name, message: 'not a time' },
       ]);
     return new Date(v);
@@ -35,7 +35,7 @@ function callFilter(req: Request) {
   const limitText = text('limit');
   const limit = limitText === undefined ? 50 : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > 200)
-    throw new HttpError(400, '"limit" must be an integer from 1 to 200', [
+    throw HttpError.badRequest('"limit" must be an integer from 1 to 200', [
       { field: 'limit', message: '1 to 200' },
     ]);
   const beforeText = text('before');
@@ -48,7 +48,7 @@ function callFilter(req: Request) {
         ? undefined
         : { startedAt: new Date(beforeText).toISOString(), callId: '' });
     if (!before)
-      throw new HttpError(400, '"before" must be a "next" cursor or an ISO 8601 time', [
+      throw HttpError.badRequest('"before" must be a "next" cursor or an ISO 8601 time', [
         { field: 'before', message: 'not a cursor or a time' },
       ]);
   }

@@ -118,7 +118,7 @@ export function codecServer(opts: CodecServerOptions): express.Router {
     if (validSession(opts.apiToken, cookie(req, CODEC_COOKIE), now())) {
       // The cookie rides along on any same-site request; only our own pages and the UI's origin may use it.
       if (origin && !origins.has(origin) && !sameOrigin(req, origin))
-        throw new HttpError(403, `origin ${origin} may not use the codec`, [
+        throw HttpError.forbidden(`origin ${origin} may not use the codec`, [
           { field: 'origin', message: 'add it to CALLFLOW_CODEC_ORIGINS' },
         ]);
       return next();
@@ -128,7 +128,7 @@ export function codecServer(opts: CodecServerOptions): express.Router {
   const namespace = (req: Request, _res: Response, next: NextFunction) => {
     const asked = (req.params as { namespace?: string }).namespace ?? req.get('x-namespace');
     if (asked && asked !== opts.namespace)
-      throw new HttpError(403, `this codec serves namespace "${opts.namespace}", not "${asked}"`, [
+      throw HttpError.forbidden(`this codec serves namespace "${opts.namespace}", not "${asked}"`, [
         { field: 'x-namespace', message: `must be ${opts.namespace}` },
       ]);
     next();
@@ -137,7 +137,7 @@ export function codecServer(opts: CodecServerOptions): express.Router {
   const body = express.json({ limit: MAX_BODY, type: () => true });
   const json = (req: Request, _res: Response, next: NextFunction) => {
     if (req.is('application/json')) return next();
-    throw new HttpError(415, 'codec requests must be sent as application/json', [
+    throw HttpError.unsupportedMediaType('codec requests must be sent as application/json', [
       { field: 'content-type', message: 'must be application/json' },
     ]);
   };
@@ -152,7 +152,9 @@ export function codecServer(opts: CodecServerOptions): express.Router {
         out = op === 'encode' ? await opts.codec.encode(payloads) : await opts.codec.decode(payloads);
       } catch (err) {
         opts.log.warn(`codec ${op} refused: ${(err as Error).message}`);
-        throw new HttpError(422, (err as Error).message, [{ field: 'payloads', message: `cannot ${op}` }]);
+        throw HttpError.unprocessable((err as Error).message, [
+          { field: 'payloads', message: `cannot ${op}` },
+        ]);
       }
       res.set('Cache-Control', 'no-store');
       res.json({ payloads: out.map(toJson) });
@@ -265,7 +267,7 @@ function requireBearer(apiToken: string) {
 }
 
 function unauthorized(): HttpError {
-  return new HttpError(401, 'the codec needs the API bearer token or a codec login', [
+  return HttpError.unauthorized('the codec needs the API bearer token or a codec login', [
     { field: 'authorization', message: 'Bearer <token>, or open a login URL from POST /codec/login-url' },
   ]);
 }

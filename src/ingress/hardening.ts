@@ -113,8 +113,7 @@ export function clientRateLimit(limit: RateLimit, now: () => number = Date.now) 
 
 /** A 429 whose Retry-After the error handler sends. */
 function tooMany(message: string, retryAfter: number, field = 'authorization'): HttpError {
-  return new HttpError(
-    429,
+  return HttpError.tooManyRequests(
     message,
     [{ field, message: `rate limited; retry after ${retryAfter} s` }],
     retryAfter,

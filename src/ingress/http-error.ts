@@ -1,17 +1,135 @@
 import type { ErrorRequestHandler } from 'express';
 import type { z } from 'zod';
+import {
+  CallEnded,
+  CallNotCompleted,
+  CallStillRunning,
+  type ErrorDetail,
+  InvalidArguments,
+  RerunInProgress,
+  TemporalBusy,
+  UnknownAction,
+  UnknownAgent,
+  UnknownCall,
+} from '../calls/call-errors';
 
-/** An error the client can act on; the one place that turns errors into responses is `errorHandler`. */
+/**
+ * A refusal that exists only at the HTTP edge (a malformed request, a missing token, an unsupported media type).
+ * Refusals of the domain are error classes of their own, answered through `errorTable`.
+ */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly details: { field?: string; message: string }[] = [],
+    readonly details: ErrorDetail[] = [],
     /** Sent as Retry-After: the request may be repeated as it was, after this many seconds. */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
+
+  // What each refusal at the edge answers; the modules that refuse name the refusal, not the status.
+  static badRequest(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(400, message, details);
+  }
+  static unauthorized(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(401, message, details);
+  }
+  static forbidden(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(403, message, details);
+  }
+  static notFound(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(404, message, details);
+  }
+  static notAcceptable(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(406, message, details);
+  }
+  static conflict(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(409, message, details);
+  }
+  static tooLarge(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(413, message, details);
+  }
+  static unsupportedMediaType(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(415, message, details);
+  }
+  static unprocessable(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(422, message, details);
+  }
+  static tooManyRequests(message: string, details: ErrorDetail[], retryAfterSeconds: number): HttpError {
+    return new HttpError(429, message, details, retryAfterSeconds);
+  }
+  /** A part of the service this request needs is not configured or not running. */
+  static unavailable(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(503, message, details);
+  }
+}
+
+/** What an error answers: the status, the `{ error, details }` body, and Retry-After for a transient one. */
+export interface HttpAnswer {
+  status: number;
+  body: { error: string; details: ErrorDetail[] };
+  retryAfterSeconds?: number;
+}
+
+interface Row {
+  type: abstract new (...args: never[]) => Error;
+  answer: (err: Error) => HttpAnswer;
+}
+
+/** A row of the table: errors of `type` answer `status` with these details; the message is the error's own. */
+function row<E extends Error>(
+  type: abstract new (...args: never[]) => E,
+  status: number | ((err: E) => number),
+  details: (err: E) => ErrorDetail[],
+  retryAfterSeconds?: (err: E) => number | undefined,
+): Row {
+  return {
+    type,
+    answer: (error) => {
+      const err = error as E;
+      const retry = retryAfterSeconds?.(err);
+      return {
+        status: typeof status === 'number' ? status : status(err),
+        body: { error: err.message, details: details(err) },
+        ...(retry !== undefined ? { retryAfterSeconds: retry } : {}),
+      };
+    },
+  };
+}
+
+const callId = (message: string) => () => [{ field: 'callId', message }];
+
+/** The one place an error's class becomes an HTTP status and body. */
+const errorTable: Row[] = [
+  row(UnknownCall, 404, callId('no such call')),
+  row(UnknownAgent, 404, () => [{ field: 'agentId', message: 'no such agent' }]),
+  row(UnknownAction, 404, () => [{ field: 'actionId', message: 'no such during-call action' }]),
+  row(InvalidArguments, 400, (err) => err.facts.problems),
+  row(CallEnded, 409, callId('the call has ended')),
+  row(CallStillRunning, 409, callId('the call has not finished')),
+  row(CallNotCompleted, 409, callId('no call record to re-run from')),
+  row(RerunInProgress, 409, callId('a re-run is in progress')),
+  // Events and tool calls are idempotent, so the client may simply send the same request again.
+  row(
+    TemporalBusy,
+    503,
+    () => [
+      { message: 'temporarily unavailable: events and tool calls are deduplicated, so a retry is safe' },
+    ],
+    () => 1,
+  ),
+  row(
+    HttpError,
+    (err) => err.status,
+    (err) => err.details,
+    (err) => err.retryAfterSeconds,
+  ),
+];
+
+/** The answer for an error the table knows; undefined for anything else (an internal error). */
+export function httpAnswerOf(err: unknown): HttpAnswer | undefined {
+  return errorTable.find((r) => err instanceof r.type)?.answer(err as Error);
 }
 
 export function validationError(error: z.ZodError, prefix = ''): HttpError {
@@ -34,7 +152,7 @@ export function validationError(error: z.ZodError, prefix = ''): HttpError {
     return [{ field: base || '(body)', message: issue.message }];
   });
   const fields = [...new Set(details.map((d) => d.field))].join(', ');
-  return new HttpError(400, `invalid request: ${fields}`, details);
+  return HttpError.badRequest(`invalid request: ${fields}`, details);
 }
 
 /** A dotted field path; an issue with the body as a whole (or an unnamed key) is "(body)". */
@@ -43,9 +161,10 @@ function fieldName(parts: string[]): string {
 }
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  if (err instanceof HttpError) {
-    if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
-    res.status(err.status).json({ error: err.message, details: err.details });
+  const answer = httpAnswerOf(err);
+  if (answer) {
+    if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(answer.retryAfterSeconds));
+    res.status(answer.status).json(answer.body);
     return;
   }
   const type = (err as { type?: string }).type;

@@ -35,7 +35,7 @@ export function checkPermutation(order: string[], list: RawAction[]): void {
     ...(repeated.length ? [`listed twice: ${[...new Set(repeated)].map((id) => `"${id}"`).join(', ')}`] : []),
   ];
   if (problems.length)
-    throw new HttpError(400, 'order must list every action of the stage exactly once', [
+    throw HttpError.badRequest('order must list every action of the stage exactly once', [
       { field: 'order', message: `must list every action of the stage exactly once: ${problems.join('; ')}` },
     ]);
 }

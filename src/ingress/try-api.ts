@@ -2,16 +2,11 @@ import express, { type Request } from 'express';
 import type { AgentStore, AgentVersion } from '../agents/agent-store';
 import { fieldProblem, validateAgent } from '../agents/problems';
 import type { AgentRegistry } from '../agents/registry';
-import {
-  TryArgumentsError,
-  type TryDeps,
-  type TryRequest,
-  tryAction,
-  tryRequestSchema,
-} from '../agents/try-action';
+import { type TryDeps, type TryRequest, tryAction, tryRequestSchema } from '../agents/try-action';
 import { draftProblems, PositionError, placeAction, tryDraftRequestSchema } from '../agents/try-draft';
-import type { ActionConfig, AgentConfig } from '../config/agent-schema';
+import type { AgentConfig } from '../config/agent-schema';
 import { ConfigError } from '../config/errors';
+import type { ActionConfig } from '../shared/agent-shapes';
 import type { Stage } from '../shared/types';
 import { noAction, notFound, validate } from './agent-http-errors';
 import { agentId, parseBody, stageOf } from './agent-requests';
@@ -51,7 +46,7 @@ export function tryApi(opts: TryApiOptions): express.Router {
     const base = body.agent ?? latest?.config ?? opts.registry.get(agentId(req));
     if (!base) throw notFound(agentId(req));
     if (body.agent && body.agent.id !== undefined && body.agent.id !== agentId(req))
-      throw new HttpError(400, `the draft's id "${String(body.agent.id)}" is not "${agentId(req)}"`, [
+      throw HttpError.badRequest(`the draft's id "${String(body.agent.id)}" is not "${agentId(req)}"`, [
         { field: 'agent.id', message: `must be "${agentId(req)}"` },
       ]);
     let placed: ReturnType<typeof placeAction>;
@@ -59,7 +54,7 @@ export function tryApi(opts: TryApiOptions): express.Router {
       placed = placeAction({ ...base, id: agentId(req) }, stage, body.action, body.position);
     } catch (err) {
       if (err instanceof PositionError)
-        throw new HttpError(400, err.message, [{ field: 'position', message: `0 to ${err.max}` }]);
+        throw HttpError.badRequest(err.message, [{ field: 'position', message: `0 to ${err.max}` }]);
       throw err;
     }
     let agent: AgentConfig;
@@ -68,8 +63,7 @@ export function tryApi(opts: TryApiOptions): express.Router {
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       const details = draftProblems(err.problems.map(fieldProblem), stage, placed.index, Boolean(body.agent));
-      throw new HttpError(
-        400,
+      throw HttpError.badRequest(
         `invalid action or agent: ${[...new Set(details.map((d) => d.field))].join(', ')}`,
         details,
       );
@@ -81,27 +75,13 @@ export function tryApi(opts: TryApiOptions): express.Router {
     });
   });
 
-  /** One dry run; the arguments' problems as a 400 naming each argument. */
+  /** One dry run; arguments that don't match the action's declaration are refused as `InvalidArguments`. */
   async function runTry(agent: AgentConfig, stage: Stage, action: ActionConfig, body: TryRequest) {
     if (!opts.tryDeps)
-      throw new HttpError(503, 'dry runs need the store', [
+      throw HttpError.unavailable('dry runs need the store', [
         { field: '(store)', message: 'no store configured' },
       ]);
-    try {
-      return await tryAction(agent, stage, action, body, opts.tryDeps);
-    } catch (err) {
-      if (err instanceof TryArgumentsError) {
-        throw new HttpError(
-          400,
-          `invalid arguments for "${action.id}"`,
-          err.problems.map((p) => {
-            const [field, ...rest] = p.split(': ');
-            return { field, message: rest.join(': ') };
-          }),
-        );
-      }
-      throw err;
-    }
+    return tryAction(agent, stage, action, body, opts.tryDeps);
   }
 
   /** The agent's latest saved version; undefined without a store, a 404 when the store has no such agent. */

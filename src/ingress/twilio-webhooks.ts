@@ -14,18 +14,19 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import twilio from 'twilio';
+import type { CallClient } from '../calls/call-client';
+import { CallEnded, UnknownCall } from '../calls/call-errors';
 import type { AgentConfig } from '../config/agent-schema';
 import type { Logger } from '../observability/logger';
 import type { CallEvent, TransferLegStatus } from '../shared/call-events';
 import type { OptOutList } from '../store/opt-outs';
 import type { TransferLegs } from '../store/transfer-legs';
-import type { CallGateway } from './call-gateway';
 import { HttpError } from './http-error';
 import { callHasEnded, deliverEvents } from './platforms/delivery';
 import { callIdSchema } from './schemas';
 
 export interface TwilioWebhookOptions {
-  gateway: CallGateway;
+  calls: CallClient;
   /** TWILIO_AUTH_TOKEN: the service's own account, and the token of agents without `platforms.twilio`. */
   authToken?: string;
   /** Where agents' `platforms.twilio.secrets` are read from (default: process.env). */
@@ -60,7 +61,7 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
   router.use(express.raw({ type: 'application/json', limit: '64kb' }));
   const tokens = twilioTokens(opts);
   const verify = (...sources: TokenSource[]) => verifySignature(opts.publicUrl.replace(/\/+$/, ''), sources);
-  const ofAgent: TokenSource = (req) => tokens.ofAgent(opts.gateway.agent(String(req.params.agentId)));
+  const ofAgent: TokenSource = (req) => tokens.ofAgent(opts.calls.agent(String(req.params.agentId)));
   const ofCall: TokenSource = (req) => tokens.ofCall(String(req.params.callId));
   const ofService: TokenSource = async () => tokens.service();
   const ofCallAgent: TokenSource = (req) => tokens.ofCallAgent(String(req.params.callId));
@@ -68,9 +69,9 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
   // The caller's call, set up in Twilio as the number's (or the outbound call's) status callback. The CallSid names
   // the call, so the first callback starts it; a call started through the API under its own id uses /calls/<id>.
   router.post('/agents/:agentId/voice-status', verify(ofAgent), async (req, res) => {
-    const agent = opts.gateway.agent(String(req.params.agentId));
+    const agent = opts.calls.agent(String(req.params.agentId));
     const callback = parseVoiceStatus(req.body);
-    await deliverVoiceStatus(opts.gateway, `twilio-${callback.callSid}`, callback, {
+    await deliverVoiceStatus(opts.calls, `twilio-${callback.callSid}`, callback, {
       agentId: agent.id,
       call: callback.call,
     });
@@ -79,7 +80,7 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
 
   router.post('/calls/:callId/voice-status', verify(ofCall), async (req, res) => {
     const callback = parseVoiceStatus(req.body);
-    await deliverVoiceStatus(opts.gateway, String(req.params.callId), callback, {});
+    await deliverVoiceStatus(opts.calls, String(req.params.callId), callback, {});
     res.status(204).end();
   });
 
@@ -90,11 +91,13 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
       const p = req.body as Record<string, string>;
       const machine = typeof p.AnsweredBy === 'string' && p.AnsweredBy.startsWith('machine');
       if (!CALL_STATUSES.has(p.CallStatus) && !machine)
-        throw new HttpError(400, 'unknown CallStatus', [
+        throw HttpError.badRequest('unknown CallStatus', [
           { field: 'CallStatus', message: 'not a call status' },
         ]);
       if (!TWILIO_CALL_SID.test(p.CallSid ?? ''))
-        throw new HttpError(400, 'CallSid is required', [{ field: 'CallSid', message: 'a Twilio call SID' }]);
+        throw HttpError.badRequest('CallSid is required', [
+          { field: 'CallSid', message: 'a Twilio call SID' },
+        ]);
       const status: TransferLegStatus = machine ? 'voicemail' : (p.CallStatus as TransferLegStatus);
       // Recorded before signalling, so the pairing survives a signal that fails.
       await recordTransferLeg(opts, req, p.CallSid);
@@ -144,7 +147,7 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
       const p = req.body as Record<string, string>;
       const dial = p.DialCallStatus === 'answered' ? 'completed' : p.DialCallStatus;
       if (!CALL_STATUSES.has(dial))
-        throw new HttpError(400, 'unknown DialCallStatus', [
+        throw HttpError.badRequest('unknown DialCallStatus', [
           { field: 'DialCallStatus', message: 'not a call status' },
         ]);
       await signal(opts, req, {
@@ -170,7 +173,7 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
     const p = req.body as Record<string, string>;
     const status = p.MessageStatus ?? p.SmsStatus;
     if (!p.MessageSid || !status)
-      throw new HttpError(400, 'MessageSid and MessageStatus are required', [
+      throw HttpError.badRequest('MessageSid and MessageStatus are required', [
         { field: 'MessageStatus', message: 'required' },
       ]);
     await signal(opts, req, {
@@ -187,7 +190,7 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
   // Texts to a number: its Messaging webhook. Under /agents/<agentId>/ for numbers in an agent's own Twilio account.
   const inboundSms = async (req: Request, res: Response) => {
     const p = req.body as Record<string, string>;
-    if (!p.From) throw new HttpError(400, 'From is required', [{ field: 'From', message: 'required' }]);
+    if (!p.From) throw HttpError.badRequest('From is required', [{ field: 'From', message: 'required' }]);
     const change = await opts.optOuts?.applyReply(p.From, p.Body ?? '', p.OptOutType);
     if (change) opts.log.info(`sms ${change}`, { from: p.From });
     res.type('text/xml').send('<Response/>');
@@ -223,10 +226,10 @@ async function recordTransferLeg(opts: TwilioWebhookOptions, req: Request, legId
 async function signal(opts: TwilioWebhookOptions, req: Request, event: CallEvent): Promise<void> {
   const callId = String(req.params.callId);
   try {
-    await opts.gateway.sendEvents(callId, [event], {});
+    await opts.calls.sendEvents(callId, [event], {});
   } catch (err) {
     // A callback for a call that has already finished is not Twilio's problem to retry.
-    if (err instanceof HttpError && err.status === 409) return;
+    if (err instanceof CallEnded) return;
     throw err;
   }
 }
@@ -251,10 +254,10 @@ function parseVoiceStatus(body: unknown): VoiceStatus {
   const text = (name: string) => (typeof p[name] === 'string' ? (p[name] as string) : undefined);
   const callSid = text('CallSid') ?? '';
   if (!TWILIO_CALL_SID.test(callSid))
-    throw new HttpError(400, 'CallSid is required', [{ field: 'CallSid', message: 'a Twilio call SID' }]);
+    throw HttpError.badRequest('CallSid is required', [{ field: 'CallSid', message: 'a Twilio call SID' }]);
   const status = text('CallStatus') ?? '';
   if (!CALL_STATUSES.has(status))
-    throw new HttpError(400, 'unknown CallStatus', [{ field: 'CallStatus', message: 'not a call status' }]);
+    throw HttpError.badRequest('unknown CallStatus', [{ field: 'CallStatus', message: 'not a call status' }]);
   const stamp = Date.parse(text('Timestamp') ?? '');
   const duration = Number(text('CallDuration'));
   const outbound = (text('Direction') ?? '').startsWith('outbound');
@@ -279,7 +282,7 @@ function parseVoiceStatus(body: unknown): VoiceStatus {
  * call has ended, because Twilio may deliver "ringing" after "completed".
  */
 async function deliverVoiceStatus(
-  gateway: CallGateway,
+  calls: CallClient,
   callId: string,
   cb: VoiceStatus,
   start: { agentId?: string; call?: VoiceStatus['call'] },
@@ -289,7 +292,7 @@ async function deliverVoiceStatus(
     { id: `${prefix}:${cb.status}:${cb.sequence}`, at: cb.at, type: 'status', status: cb.status },
   ];
   if (!FINAL_CALL_STATUSES.has(cb.status)) {
-    if (await callHasEnded(gateway, callId)) return;
+    if (await callHasEnded(calls, callId)) return;
   } else {
     if (cb.durationSeconds !== undefined) {
       events.push({
@@ -303,7 +306,7 @@ async function deliverVoiceStatus(
     events.push({ id: `${prefix}:ended`, at: cb.at, type: 'ended', reason });
   }
   // A callback for a call that has already finished is not Twilio's problem to retry.
-  await deliverEvents(gateway, callId, events, start);
+  await deliverEvents(calls, callId, events, start);
 }
 
 /** Twilio posts its callbacks form-encoded, or JSON signed through bodySHA256. */
@@ -313,8 +316,7 @@ function formOrJson(req: Request, _res: Response, next: NextFunction): void {
     return;
   }
   next(
-    new HttpError(
-      415,
+    HttpError.unsupportedMediaType(
       'Twilio webhooks must be sent as application/x-www-form-urlencoded (or application/json)',
       [{ field: 'content-type', message: 'must be application/x-www-form-urlencoded or application/json' }],
     ),
@@ -342,13 +344,13 @@ function twilioTokens(opts: TwilioWebhookOptions) {
     if (!callIdSchema.safeParse(callId).success) return undefined;
     let agentId: string | undefined;
     try {
-      agentId = await opts.gateway.agentOf(callId);
+      agentId = await opts.calls.agentOf(callId);
     } catch (err) {
-      if (err instanceof HttpError && err.status === 404) return undefined;
+      if (err instanceof UnknownCall) return undefined;
       throw err;
     }
     try {
-      return agentId ? opts.gateway.agent(agentId) : undefined;
+      return agentId ? opts.calls.agent(agentId) : undefined;
     } catch {
       // The agent was deleted since: only the service's token is left to verify with.
       return undefined;
@@ -404,20 +406,20 @@ function parseJson(raw: Buffer): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new HttpError(400, 'request body is not valid JSON', [
+    throw HttpError.badRequest('request body is not valid JSON', [
       { field: '(body)', message: 'malformed JSON' },
     ]);
   }
 }
 
 function notConfigured(): HttpError {
-  return new HttpError(503, 'Twilio webhooks are not configured on this service', [
+  return HttpError.unavailable('Twilio webhooks are not configured on this service', [
     { field: 'x-twilio-signature', message: "set TWILIO_AUTH_TOKEN or the agent's platforms.twilio.secrets" },
   ]);
 }
 
 function unsigned(): HttpError {
-  return new HttpError(401, 'invalid Twilio signature', [
+  return HttpError.unauthorized('invalid Twilio signature', [
     { field: 'x-twilio-signature', message: 'does not match the request' },
   ]);
 }

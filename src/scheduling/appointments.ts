@@ -2,12 +2,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { schedulingSchema } from '../config/common-schemas';
 import {
   CalendarError,
   type CalendarProvider,
   type CalendarProviders,
 } from '../integrations/calendar/provider';
+import { schedulingSchema } from '../shared/common-schemas';
 import { freeSlots, type PartOfDay, type Slot, type SlotPreference, spokenSlot } from './slots';
 
 /** Injected from the agent's `scheduling` section when an action does not set its own. */

@@ -5,8 +5,8 @@
  * occurs twice in an overlap yields one slot per real instant, never the same instant twice.
  */
 import { DateTime, Interval } from 'luxon';
-import type { BusinessHours } from '../config/common-schemas';
 import type { BusyBlock } from '../integrations/calendar/provider';
+import type { BusinessHours } from '../shared/common-schemas';
 
 export interface SlotRules {
   hours: BusinessHours;

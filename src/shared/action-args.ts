@@ -1,18 +1,25 @@
 /** Tool-call argument declarations and their validation (pure: used by the workflow's update validator). */
-import type { ArgumentSpec } from '../config/agent-schema';
+import type { ArgumentSpec } from './agent-shapes';
+
+/** One argument that doesn't match its declaration: `args.<name>` and what is wrong with it. */
+export interface ArgumentProblem {
+  field: string;
+  message: string;
+}
 
 export function validateArguments(
   specs: Record<string, ArgumentSpec>,
   args: Record<string, unknown>,
-): string[] {
-  const problems: string[] = [];
+): ArgumentProblem[] {
+  const problems: ArgumentProblem[] = [];
+  const problem = (name: string, message: string) => problems.push({ field: `args.${name}`, message });
   for (const name of Object.keys(args)) {
-    if (!(name in specs)) problems.push(`args.${name}: unknown argument`);
+    if (!(name in specs)) problem(name, 'unknown argument');
   }
   for (const [name, spec] of Object.entries(specs)) {
     const value = args[name];
     if (value === undefined || value === null) {
-      if (spec.required) problems.push(`args.${name}: required`);
+      if (spec.required) problem(name, 'required');
       continue;
     }
     const typeOk =
@@ -24,16 +31,14 @@ export function validateArguments(
             Number.isFinite(value) &&
             (spec.type === 'number' || Number.isInteger(value));
     if (!typeOk) {
-      problems.push(
-        `args.${name}: expected ${spec.type}, got ${Array.isArray(value) ? 'array' : typeof value}`,
-      );
+      problem(name, `expected ${spec.type}, got ${Array.isArray(value) ? 'array' : typeof value}`);
       continue;
     }
     if (spec.enum && !spec.enum.includes(value as string | number)) {
-      problems.push(`args.${name}: must be one of ${spec.enum.join(', ')}`);
+      problem(name, `must be one of ${spec.enum.join(', ')}`);
     }
     if (spec.maxLength !== undefined && typeof value === 'string' && value.length > spec.maxLength) {
-      problems.push(`args.${name}: longer than ${spec.maxLength} characters`);
+      problem(name, `longer than ${spec.maxLength} characters`);
     }
   }
   return problems;

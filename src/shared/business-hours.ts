@@ -3,7 +3,7 @@
  * deterministically whether a transfer target is open at the workflow's current time.
  */
 
-import type { BusinessHours } from '../config/common-schemas';
+import type { BusinessHours } from './common-schemas';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];

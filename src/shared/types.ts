@@ -4,7 +4,7 @@
  * `z.infer` types of their schemas: the agent's in src/config/agent-schema.ts, the call's events and metadata in
  * ./call-events.ts.
  */
-import type { AgentSnapshot } from '../config/agent-schema';
+import type { AgentSnapshot } from './agent-shapes';
 import type { CallEvent, CallMetadata, TransferLegStatus } from './call-events';
 
 export type Stage = 'duringCall' | 'afterCall';

@@ -1,13 +1,13 @@
 import type { Server } from 'node:http';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/action-type';
+import { CallClient } from '../../src/calls/call-client';
 import type { AgentConfig } from '../../src/config/agent-schema';
 import { DEFAULT_WEBHOOK_BODY_BYTES } from '../../src/config/env';
 import { parseAgent } from '../../src/config/load-agents';
 import { dashboardRoutes } from '../../src/dashboard/router';
 import { openAgentsApi } from '../../src/ingress/agents-api';
 import { createIngress } from '../../src/ingress/app';
-import { CallGateway } from '../../src/ingress/call-gateway';
 import { codecServer } from '../../src/ingress/codec-server';
 import { platformAdapters } from '../../src/ingress/platforms';
 import { platformWebhooks } from '../../src/ingress/platforms/router';
@@ -32,7 +32,7 @@ export interface Harness extends TemporalClients {
   taskQueue: string;
   store: Store;
   worker?: Worker;
-  gateway: CallGateway;
+  calls: CallClient;
   /** POST/GET against the ingress with the bearer token. */
   api(
     method: string,
@@ -108,7 +108,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const agentsSetup = opts.storeAgents
     ? await openAgentsApi({ store, agentPaths: [], fileAgents: agents, env: {}, log: opts.log ?? quietLog })
     : undefined;
-  const gateway = new CallGateway(
+  const calls = new CallClient(
     clients.client,
     agentsSetup?.registry ?? agents,
     taskQueue,
@@ -117,7 +117,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const twilioRoutes =
     opts.twilioAuthToken || opts.twilioAgentTokensOnly
       ? twilioWebhooks({
-          gateway,
+          calls,
           authToken: opts.twilioAuthToken,
           env: opts.env,
           publicUrl: url,
@@ -146,13 +146,13 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       : undefined,
     calendarFeed: async (id) => toICalendar(id, await calendar.events(id)),
     metrics: opts.metrics ? createIngressMetrics({ defaultMetrics: false }) : undefined,
-    gateway,
+    calls,
     apiToken: TEST_TOKEN,
     maxBodyBytes: 64 * 1024,
     log: opts.log ?? quietLog,
     twilioRoutes,
     platformRoutes: platformWebhooks({
-      gateway,
+      calls,
       adapters: platformAdapters,
       publicUrl: url,
       maxBodyBytes: opts.webhookBodyBytes ?? DEFAULT_WEBHOOK_BODY_BYTES,
@@ -171,7 +171,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     taskQueue,
     store,
     worker,
-    gateway,
+    calls,
     async api(method, path, body, headers = {}) {
       const res = await fetch(`${url}${path}`, {
         method,

@@ -3,25 +3,25 @@
  * make duplicates harmless (the workflow ignores ids it has seen); these helpers handle what ids cannot: a webhook
  * for a call that has already finished, and a late progress event that would overwrite the final status.
  */
+import type { CallClient, StartInfo } from '../../calls/call-client';
+import { CallEnded, UnknownCall } from '../../calls/call-errors';
 import type { CallEvent } from '../../shared/call-events';
-import type { CallGateway, StartInfo } from '../call-gateway';
-import { HttpError } from '../http-error';
 
 export type Delivery = 'accepted' | 'call_ended';
 
 /** Signals (and starts, with `start.agentId`) the call; a call that has ended is reported, not thrown. */
 export async function deliverEvents(
-  gateway: CallGateway,
+  calls: CallClient,
   callId: string,
   events: CallEvent[],
   start: StartInfo,
 ): Promise<Delivery> {
   try {
-    await gateway.sendEvents(callId, events, start);
+    await calls.sendEvents(callId, events, start);
     return 'accepted';
   } catch (err) {
     // Closed workflows are never started again (REJECT_DUPLICATE): a late or repeated webhook lands here.
-    if (err instanceof HttpError && err.status === 409) return 'call_ended';
+    if (err instanceof CallEnded) return 'call_ended';
     throw err;
   }
 }
@@ -30,12 +30,12 @@ export async function deliverEvents(
  * True once the call has ended (or finished its after-call stage). Progress events that arrive after the end must
  * not be applied: the last status would then read "ringing" for a completed call.
  */
-export async function callHasEnded(gateway: CallGateway, callId: string): Promise<boolean> {
+export async function callHasEnded(calls: CallClient, callId: string): Promise<boolean> {
   try {
-    return await gateway.hasEnded(callId);
+    return await calls.hasEnded(callId);
   } catch (err) {
-    if (err instanceof HttpError && err.status === 404) return false;
-    if (err instanceof HttpError && err.status === 409) return true;
+    if (err instanceof UnknownCall) return false;
+    if (err instanceof CallEnded) return true;
     throw err;
   }
 }

@@ -13,7 +13,7 @@ import { parseJsonBody } from './router';
 export const ELEVENLABS_TOLERANCE_SECONDS = 30 * 60;
 
 function unauthorized(message: string): HttpError {
-  return new HttpError(401, message, [{ field: 'elevenlabs-signature', message }]);
+  return HttpError.unauthorized(message, [{ field: 'elevenlabs-signature', message }]);
 }
 
 export const elevenLabsAdapter: PlatformAdapter = {
@@ -52,7 +52,7 @@ export const elevenLabsAdapter: PlatformAdapter = {
     const mapping = mapElevenLabsWebhook(parsed.data);
     const callId = platformCallId('elevenlabs', mapping.conversationId);
     if (mapping.kind === 'acknowledge') return acknowledgement(callId, 'ignored', mapping.reason);
-    const delivery = await deliverEvents(ctx.gateway, callId, mapping.events, {
+    const delivery = await deliverEvents(ctx.calls, callId, mapping.events, {
       agentId: ctx.agent.id,
       call: mapping.call,
     });

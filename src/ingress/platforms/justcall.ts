@@ -22,7 +22,7 @@ import { parseJsonBody } from './router';
 export const JUSTCALL_TOLERANCE_SECONDS = 10 * 60;
 
 function unauthorized(field: string, message: string): HttpError {
-  return new HttpError(401, message, [{ field, message }]);
+  return HttpError.unauthorized(message, [{ field, message }]);
 }
 
 function envelope(req: PlatformRequest): JustCallWebhook {
@@ -88,9 +88,9 @@ export const justCallAdapter: PlatformAdapter = {
     }
     if (mapping.kind === 'ignore') return acknowledgement('', 'ignored', mapping.reason);
     const callId = platformCallId('justcall', mapping.justCallId);
-    if (mapping.progress && (await callHasEnded(ctx.gateway, callId)))
+    if (mapping.progress && (await callHasEnded(ctx.calls, callId)))
       return acknowledgement(callId, 'call_ended');
-    const delivery = await deliverEvents(ctx.gateway, callId, mapping.events, {
+    const delivery = await deliverEvents(ctx.calls, callId, mapping.events, {
       agentId: ctx.agent.id,
       call: mapping.call,
     });

@@ -1,13 +1,14 @@
 /**
  * What a voice platform's webhook adapter provides. The router (./router.ts) finds the agent from the URL,
  * resolves the agent's signing secrets, hands the raw request to `verify`, and only then to `handle`: a request
- * that fails verification never reaches the gateway, so it starts or changes nothing.
+ * that fails verification never reaches the calls, so it starts or changes nothing.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AgentConfig, PlatformConfig } from '../../config/agent-schema';
+import type { CallClient } from '../../calls/call-client';
+import type { AgentConfig } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
+import type { PlatformConfig } from '../../shared/agent-shapes';
 import type { PlatformName } from '../../shared/platform-names';
-import type { CallGateway } from '../call-gateway';
 
 export interface PlatformRequest {
   /** The body exactly as received: signatures are computed over these bytes. */
@@ -24,7 +25,7 @@ export interface PlatformRequest {
 export interface PlatformContext {
   agent: AgentConfig;
   platform: PlatformConfig;
-  gateway: CallGateway;
+  calls: CallClient;
   log: Logger;
   /** Milliseconds since the epoch; injectable so signature windows are testable. */
   now: () => number;

@@ -7,6 +7,7 @@
  * output, which Retell hands to the LLM.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { StartInfo } from '../../calls/call-client';
 import { maskPhone } from '../../observability/logger';
 import {
   type RetellCall,
@@ -15,7 +16,6 @@ import {
   retellWebhookSchema,
 } from '../../platforms/retell';
 import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../../shared/call-events';
-import type { StartInfo } from '../call-gateway';
 import { HttpError, validationError } from '../http-error';
 import { deliverEvents } from './delivery';
 import type { PlatformAdapter, PlatformContext, PlatformResponse } from './platform';
@@ -59,7 +59,7 @@ export const retellAdapter: PlatformAdapter = {
   async handle(req, ctx) {
     const body = parseJsonBody(req);
     if (req.subpath === '/functions' || isFunctionShape(body)) return runFunction(body, ctx);
-    if (req.subpath) throw new HttpError(404, `no Retell webhook at "${req.subpath}"`, []);
+    if (req.subpath) throw HttpError.notFound(`no Retell webhook at "${req.subpath}"`, []);
     return deliverWebhook(body, ctx);
   },
 };
@@ -80,7 +80,7 @@ async function deliverWebhook(body: unknown, ctx: PlatformContext): Promise<Plat
   const events = transfer
     ? [...mapped.events, transferEvent(event, transfer, call, body, mapped.callId, ctx)]
     : mapped.events;
-  const result = await deliverEvents(ctx.gateway, mapped.callId, events, {
+  const result = await deliverEvents(ctx.calls, mapped.callId, events, {
     agentId: ctx.agent.id,
     call: mapped.start,
   });
@@ -134,9 +134,9 @@ async function runFunction(body: unknown, ctx: PlatformContext): Promise<Platfor
   const mapped = retellCallToCall(call);
   const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
   // The call so far, so the action sees the transcript (and a call that started with this request has it).
-  if (mapped.events.length) await deliverEvents(ctx.gateway, mapped.callId, mapped.events, start);
+  if (mapped.events.length) await deliverEvents(ctx.calls, mapped.callId, mapped.events, start);
   const requestId = functionRequestId(call, name, args);
-  const run = await ctx.gateway.runAction(mapped.callId, name, requestId, args, start);
+  const run = await ctx.calls.runAction(mapped.callId, name, requestId, args, start);
   ctx.log.info(`retell function ${name}`, { callId: mapped.callId, requestId, status: run.status });
   if (run.status === 'completed') return { status: 200, body: run.output ?? { status: 'completed' } };
   // A failed or skipped action is an answer the agent can speak, not a delivery failure Retell should retry.
@@ -176,5 +176,5 @@ function canonicalJson(value: unknown): string {
 }
 
 function unauthorized(message: string): HttpError {
-  return new HttpError(401, message, [{ field: 'x-retell-signature', message }]);
+  return HttpError.unauthorized(message, [{ field: 'x-retell-signature', message }]);
 }

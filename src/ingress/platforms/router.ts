@@ -3,15 +3,15 @@
  * URL so its own secrets verify the request; the platform adapter does the rest.
  */
 import express, { type Request } from 'express';
+import type { CallClient } from '../../calls/call-client';
 import type { AgentConfig } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
 import { PLATFORM_NAMES, type PlatformName } from '../../shared/platform-names';
-import type { CallGateway } from '../call-gateway';
 import { HttpError } from '../http-error';
 import type { PlatformAdapter, PlatformRequest } from './platform';
 
 export interface PlatformWebhookOptions {
-  gateway: CallGateway;
+  calls: CallClient;
   adapters: PlatformAdapter[];
   /** Where the platforms reach this service (CALLFLOW_PUBLIC_URL), for URL-signing schemes behind a proxy. */
   publicUrl?: string;
@@ -32,14 +32,14 @@ export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
     const name = String(req.params.platform);
     const adapter = adapters.get(name as PlatformName);
     if (!adapter) {
-      throw new HttpError(404, `unknown voice platform "${name}"`, [
+      throw HttpError.notFound(`unknown voice platform "${name}"`, [
         { field: 'platform', message: `one of ${[...adapters.keys()].join(', ')}` },
       ]);
     }
-    const agent = agentFor(opts.gateway, String(req.params.agentId));
+    const agent = opts.calls.agent(String(req.params.agentId));
     const platform = agent.platforms?.[adapter.name];
     if (!platform) {
-      throw new HttpError(404, `agent "${agent.id}" is not set up for ${adapter.name} webhooks`, [
+      throw HttpError.notFound(`agent "${agent.id}" is not set up for ${adapter.name} webhooks`, [
         { field: 'agentId', message: `add platforms.${adapter.name} to the agent` },
       ]);
     }
@@ -48,7 +48,7 @@ export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
       opts.log.error(
         `no ${adapter.name} secret is set for agent ${agent.id} (${platform.secrets.join(', ')})`,
       );
-      throw new HttpError(503, `${adapter.name} webhooks are not configured on this service`, []);
+      throw HttpError.unavailable(`${adapter.name} webhooks are not configured on this service`, []);
     }
     const rest = (req.params as { rest?: string[] }).rest;
     const subpath = rest?.length ? `/${rest.join('/')}` : '';
@@ -63,7 +63,7 @@ export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
       ),
     };
     adapter.verify(request, secrets, now());
-    const out = await adapter.handle(request, { agent, platform, gateway: opts.gateway, log: opts.log, now });
+    const out = await adapter.handle(request, { agent, platform, calls: opts.calls, log: opts.log, now });
     res.status(out.status);
     if (out.body === undefined) return void res.end();
     if (out.contentType) return void res.type(out.contentType).send(out.body);
@@ -86,7 +86,7 @@ function requireJson(req: Request, _res: express.Response, next: express.NextFun
     return;
   }
   next(
-    new HttpError(415, 'voice-platform webhooks must be sent as application/json', [
+    HttpError.unsupportedMediaType('voice-platform webhooks must be sent as application/json', [
       { field: 'content-type', message: 'must be application/json' },
     ]),
   );
@@ -95,7 +95,7 @@ function requireJson(req: Request, _res: express.Response, next: express.NextFun
 function tooLarge(err: unknown, limit: number): unknown {
   if ((err as { type?: string } | undefined)?.type !== 'entity.too.large') return err;
   const mb = Math.round((limit / (1024 * 1024)) * 10) / 10;
-  return new HttpError(413, `webhook body is larger than the ${mb} MB limit`, [
+  return HttpError.tooLarge(`webhook body is larger than the ${mb} MB limit`, [
     {
       field: '(body)',
       message: `at most ${limit} bytes; raise CALLFLOW_WEBHOOK_BODY_LIMIT for longer calls`,
@@ -103,22 +103,12 @@ function tooLarge(err: unknown, limit: number): unknown {
   ]);
 }
 
-function agentFor(gateway: CallGateway, agentId: string): AgentConfig {
-  try {
-    return gateway.agent(agentId);
-  } catch (err) {
-    if (err instanceof HttpError)
-      throw new HttpError(404, err.message, [{ field: 'agentId', message: 'no such agent' }]);
-    throw err;
-  }
-}
-
 /** Parses a verified body as JSON, or answers 400. */
 export function parseJsonBody(req: PlatformRequest): unknown {
   try {
     return JSON.parse(req.rawBody.toString('utf8'));
   } catch {
-    throw new HttpError(400, 'request body is not valid JSON', [
+    throw HttpError.badRequest('request body is not valid JSON', [
       { field: '(body)', message: 'malformed JSON' },
     ]);
   }

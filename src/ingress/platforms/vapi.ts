@@ -9,12 +9,13 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import type { StartInfo } from '../../calls/call-client';
+import { CallError, TemporalBusy } from '../../calls/call-errors';
 import type { AgentConfig } from '../../config/agent-schema';
 import { epochMs } from '../../platforms/time';
 import { vapiCallToCall } from '../../platforms/vapi';
 import { openState } from '../../shared/business-hours';
 import type { CallEvent } from '../../shared/call-events';
-import type { StartInfo } from '../call-gateway';
 import { HttpError, validationError } from '../http-error';
 import { callHasEnded, deliverEvents } from './delivery';
 import type { PlatformAdapter, PlatformContext, PlatformRequest, PlatformResponse } from './platform';
@@ -57,7 +58,7 @@ export const vapiAdapter: PlatformAdapter = {
     if (!parsed.success) throw validationError(parsed.error);
     const { message } = parsed.data;
     if (!message.call) {
-      throw new HttpError(400, 'invalid request: message.call', [
+      throw HttpError.badRequest('invalid request: message.call', [
         { field: 'message.call', message: 'Vapi sends the call with every server message' },
       ]);
     }
@@ -125,7 +126,7 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
   if (
     message.type === 'status-update' &&
     m.status !== 'ended' &&
-    (await callHasEnded(ctx.gateway, mapped.callId))
+    (await callHasEnded(ctx.calls, mapped.callId))
   )
     return { status: 200, body: { callId: mapped.callId, result: 'call_ended' } };
   const events = [...mapped.events];
@@ -140,7 +141,7 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
     const end = events.findIndex((e) => e.type === 'ended');
     events.splice(end === -1 ? events.length : end, 0, status);
   }
-  const result = await deliverEvents(ctx.gateway, mapped.callId, events, {
+  const result = await deliverEvents(ctx.calls, mapped.callId, events, {
     agentId: ctx.agent.id,
     call: mapped.start,
   });
@@ -162,7 +163,7 @@ async function toolCalls(message: Message, ctx: PlatformContext): Promise<Platfo
   const mapped = mapCall(message);
   const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
   // The conversation so far, so the action sees the transcript.
-  if (mapped.events.length) await deliverEvents(ctx.gateway, mapped.callId, mapped.events, start);
+  if (mapped.events.length) await deliverEvents(ctx.calls, mapped.callId, mapped.events, start);
   const results = [];
   // One at a time: the workflow serializes them anyway, and the answers keep the request's order.
   for (const toolCall of parsedCalls.data)
@@ -180,14 +181,15 @@ async function runToolCall(
   const args = argumentsOf(toolCall.function.arguments);
   if (!args) return { toolCallId, error: 'the tool-call arguments are not a JSON object' };
   try {
-    const run = await ctx.gateway.runAction(callId, toolCall.function.name, toolCallId, args, start);
+    const run = await ctx.calls.runAction(callId, toolCall.function.name, toolCallId, args, start);
     ctx.log.info(`vapi tool ${toolCall.function.name}`, { callId, toolCallId, status: run.status });
     if (run.status === 'completed')
       return { toolCallId, result: oneLine(run.output ?? { status: 'completed' }) };
     return { toolCallId, error: oneLine(run.error?.message ?? run.reason ?? `the action was ${run.status}`) };
   } catch (err) {
     // Unknown action, bad arguments, call over: Vapi wants a 200 with the error for that tool call.
-    if (err instanceof HttpError && err.status < 500) return { toolCallId, error: oneLine(err.message) };
+    if (err instanceof CallError && !(err instanceof TemporalBusy))
+      return { toolCallId, error: oneLine(err.message) };
     throw err;
   }
 }
@@ -301,5 +303,5 @@ function safe<T>(map: () => T): T {
 }
 
 function unauthorized(field: string, message: string): HttpError {
-  return new HttpError(401, message, [{ field, message }]);
+  return HttpError.unauthorized(message, [{ field, message }]);
 }

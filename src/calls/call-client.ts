@@ -17,8 +17,20 @@ import type { CallEvent, CallMetadata } from '../shared/call-events';
 import { callSearchAttributes } from '../shared/search-attributes';
 import type { ActionRun, CallRecord, CallState, CallWorkflowInput } from '../shared/types';
 import type { CallLog } from '../store/call-log';
-import { dispositionCounts } from './analytics';
-import { HttpError } from './http-error';
+import {
+  CallEnded,
+  CallError,
+  CallNotCompleted,
+  CallStillRunning,
+  callErrorOf,
+  InvalidArguments,
+  legacyCallErrorOf,
+  RerunInProgress,
+  TemporalBusy,
+  UnknownAction,
+  UnknownAgent,
+  UnknownCall,
+} from './call-errors';
 
 export interface StartInfo {
   agentId?: string;
@@ -38,22 +50,24 @@ export function rerunWorkflowIdFor(callId: string): string {
   return `${workflowIdFor(callId)}/after-call-rerun`;
 }
 
-/** Everything the ingress asks of Temporal, with Temporal's errors turned into HTTP ones. */
-export class CallGateway {
+/**
+ * Everything asked of a call's workflow (events, tool calls, its state, a re-run of its after-call stage), with
+ * Temporal's failures turned into the call errors of ./call-errors.ts. Speaks no HTTP: the ingress decides what
+ * each error answers.
+ */
+export class CallClient {
   constructor(
-    private readonly client: Client,
+    /** The Temporal client, also for reads that aren't about one call (disposition counts). */
+    readonly temporal: Client,
     private readonly agents: AgentLookup,
     private readonly taskQueue: string,
-    /** The store's call log: when given, disposition analytics read it instead of Temporal's visibility. */
-    private readonly callLog?: CallLog,
+    /** The store's call log: calls past Temporal's retention are read from it; disposition counts too. */
+    readonly callLog?: CallLog,
   ) {}
 
   agent(agentId: string): AgentConfig {
     const agent = this.agents.get(agentId);
-    if (!agent)
-      throw new HttpError(404, `unknown agent "${agentId}"`, [
-        { field: 'agentId', message: 'no such agent' },
-      ]);
+    if (!agent) throw new UnknownAgent({ agentId });
     return agent;
   }
 
@@ -79,7 +93,7 @@ export class CallGateway {
         party ? maskPhone(party) : 'unknown number'
       } · ${agent.name}`,
       staticDetails: `Agent **${agent.name}** (\`${agent.id}\`), call \`${callId}\`${call.platform ? ` via ${call.platform}` : ''}.`,
-      // A closed call is never started again under the same id: late webhooks get 409, not a new call.
+      // A closed call is never started again under the same id: a late webhook gets CallEnded, not a new call.
       workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
     };
   }
@@ -87,13 +101,13 @@ export class CallGateway {
   async sendEvents(callId: string, events: CallEvent[], start: StartInfo): Promise<void> {
     try {
       if (start.agentId) {
-        await this.client.workflow.signalWithStart(callWorkflow, {
+        await this.temporal.workflow.signalWithStart(callWorkflow, {
           ...this.startOptions(callId, { ...start, agentId: start.agentId }),
           signal: callEventsSignal,
           signalArgs: [events],
         });
       } else {
-        await this.client.workflow.getHandle(workflowIdFor(callId)).signal(callEventsSignal, events);
+        await this.temporal.workflow.getHandle(workflowIdFor(callId)).signal(callEventsSignal, events);
       }
     } catch (err) {
       throw await this.translate(err, callId);
@@ -115,13 +129,13 @@ export class CallGateway {
           ...this.startOptions(callId, { ...start, agentId: start.agentId }),
           workflowIdConflictPolicy: 'USE_EXISTING',
         });
-        return await this.client.workflow.executeUpdateWithStart(runActionUpdate, {
+        return await this.temporal.workflow.executeUpdateWithStart(runActionUpdate, {
           updateId: requestId,
           args: [request],
           startWorkflowOperation,
         });
       }
-      return await this.client.workflow
+      return await this.temporal.workflow
         .getHandle(workflowIdFor(callId))
         .executeUpdate(runActionUpdate, { updateId: requestId, args: [request] });
     } catch (err) {
@@ -132,13 +146,9 @@ export class CallGateway {
   /** Checked before a workflow can be created, so a bad tool call never starts one. */
   private precheck(agent: AgentConfig, actionId: string, args: Record<string, unknown>): void {
     const action = agent.actions.duringCall.find((a) => a.id === actionId);
-    if (!action) {
-      throw new HttpError(404, `agent "${agent.id}" has no during-call action "${actionId}"`, [
-        { field: 'actionId', message: 'no such during-call action' },
-      ]);
-    }
+    if (!action) throw new UnknownAction({ agentId: agent.id, actionId });
     const problems = validateArguments(action.args ?? {}, args);
-    if (problems.length) throw argumentsError(actionId, problems);
+    if (problems.length) throw new InvalidArguments({ actionId, problems });
   }
 
   /**
@@ -148,22 +158,15 @@ export class CallGateway {
    * configuration, so a corrected field mapping applies too.
    */
   async rerunAfterCall(callId: string): Promise<CallRecord> {
-    const original = this.client.workflow.getHandle<typeof callWorkflow>(workflowIdFor(callId));
+    const original = this.temporal.workflow.getHandle<typeof callWorkflow>(workflowIdFor(callId));
     let record: CallRecord;
     try {
       const d = await original.describe();
-      if (d.status.name === 'RUNNING') {
-        throw new HttpError(409, `call "${callId}" is still running`, [
-          { field: 'callId', message: 'the call has not finished' },
-        ]);
-      }
-      if (d.status.name !== 'COMPLETED') {
-        throw new HttpError(409, `call "${callId}" did not complete (${d.status.name.toLowerCase()})`, [
-          { field: 'callId', message: 'no call record to re-run from' },
-        ]);
-      }
+      if (d.status.name === 'RUNNING') throw new CallStillRunning({ callId });
+      if (d.status.name !== 'COMPLETED')
+        throw new CallNotCompleted({ callId, status: d.status.name.toLowerCase() });
       const rerun = await this.latestRerun(callId);
-      if (rerun.status === 'running') throw rerunRunning(callId);
+      if (rerun.status === 'running') throw new RerunInProgress({ callId });
       record = rerun.record ?? (await original.result());
     } catch (err) {
       throw await this.translate(err, callId);
@@ -176,7 +179,7 @@ export class CallGateway {
       rerun: state,
     };
     try {
-      return await this.client.workflow.execute(callWorkflow, {
+      return await this.temporal.workflow.execute(callWorkflow, {
         workflowId: rerunWorkflowIdFor(callId),
         taskQueue: this.taskQueue,
         args: [input],
@@ -184,14 +187,14 @@ export class CallGateway {
       });
     } catch (err) {
       // Another request started a re-run of this call between the check above and this start.
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw rerunRunning(callId);
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new RerunInProgress({ callId });
       throw await this.translate(err, callId);
     }
   }
 
   /** The call's latest after-call re-run: its record when it completed, or that one is still running. */
   private async latestRerun(callId: string): Promise<{ status: 'none' | 'running'; record?: CallRecord }> {
-    const handle = this.client.workflow.getHandle<typeof callWorkflow>(rerunWorkflowIdFor(callId));
+    const handle = this.temporal.workflow.getHandle<typeof callWorkflow>(rerunWorkflowIdFor(callId));
     try {
       const d = await handle.describe();
       if (d.status.name === 'RUNNING') return { status: 'running' };
@@ -204,16 +207,12 @@ export class CallGateway {
     }
   }
 
-  dispositions(agentId: string, range: { from?: string; to?: string; bucket?: string }) {
-    return dispositionCounts(this.client, this.agent(agentId), range, this.callLog);
-  }
-
   async describe(
     callId: string,
   ): Promise<
     { status: 'running'; state: CallState } | { status: string; record?: CallRecord; rerun?: 'running' }
   > {
-    const handle = this.client.workflow.getHandle(workflowIdFor(callId));
+    const handle = this.temporal.workflow.getHandle(workflowIdFor(callId));
     try {
       const description = await handle.describe();
       if (description.status.name === 'RUNNING')
@@ -244,7 +243,7 @@ export class CallGateway {
    */
   async agentOf(callId: string): Promise<string | undefined> {
     try {
-      const d = await this.client.workflow.getHandle(workflowIdFor(callId)).describe();
+      const d = await this.temporal.workflow.getHandle(workflowIdFor(callId)).describe();
       return (
         d.typedSearchAttributes.get(callSearchAttributes.agentId) ??
         (await this.loggedRecord(callId))?.agentId
@@ -258,10 +257,11 @@ export class CallGateway {
 
   /**
    * Whether the call has ended, for webhooks that drop late progress events: a finished workflow has; a running one
-   * is asked (a query sees every event signalled before it). Unlike `describe`, reads no record. 404 when unknown.
+   * is asked (a query sees every event signalled before it). Unlike `describe`, reads no record. UnknownCall when
+   * unknown.
    */
   async hasEnded(callId: string): Promise<boolean> {
-    const handle = this.client.workflow.getHandle(workflowIdFor(callId));
+    const handle = this.temporal.workflow.getHandle(workflowIdFor(callId));
     try {
       if ((await handle.describe()).status.name !== 'RUNNING') return true;
       return (await handle.query(callStateQuery)).status !== 'active';
@@ -280,43 +280,26 @@ export class CallGateway {
     }
   }
 
+  /** The call error a Temporal failure stands for; anything else is returned as it is. */
   private async translate(err: unknown, callId: string): Promise<unknown> {
-    if (err instanceof HttpError) return err;
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return callEnded(callId);
+    if (err instanceof CallError) return err;
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return new CallEnded({ callId });
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      const failure = err.cause;
-      const details = (failure.details?.[0] as string[] | undefined) ?? [];
-      if (failure.type === 'call_ended') return callEnded(callId);
-      if (failure.type === 'unknown_action') {
-        return new HttpError(404, failure.message, [
-          { field: 'actionId', message: 'no such during-call action' },
-        ]);
-      }
-      if (failure.type === 'invalid_arguments') return argumentsError('', details);
+      const { type, message, details } = err.cause;
+      const refused =
+        callErrorOf(type, details?.[0]) ?? legacyCallErrorOf(type, message, details?.[0], callId);
+      if (refused) return refused;
     }
-    if (isTransient(err)) {
-      return new HttpError(
-        503,
-        'Temporal did not answer in time (restarting or overloaded); send the same request again',
-        [{ message: 'temporarily unavailable: events and tool calls are deduplicated, so a retry is safe' }],
-        1,
-      );
-    }
+    if (isTransient(err)) return new TemporalBusy();
     if (err instanceof WorkflowNotFoundError || isNotFound(err)) {
-      const closed = await this.isClosed(callId);
-      if (closed) return callEnded(callId);
-      return new HttpError(
-        404,
-        `unknown call "${callId}": send agentId with the first event or action to start it`,
-        [{ field: 'callId', message: 'no such call' }],
-      );
+      return (await this.isClosed(callId)) ? new CallEnded({ callId }) : new UnknownCall({ callId });
     }
     return err;
   }
 
   private async isClosed(callId: string): Promise<boolean> {
     try {
-      const d = await this.client.workflow.getHandle(workflowIdFor(callId)).describe();
+      const d = await this.temporal.workflow.getHandle(workflowIdFor(callId)).describe();
       return d.status.name !== 'RUNNING';
     } catch {
       return false;
@@ -346,30 +329,4 @@ function isTransient(err: unknown): boolean {
 
 function isNotFound(err: unknown): boolean {
   return (err as { code?: number })?.code === 5 || /not found/i.test((err as Error)?.message ?? '');
-}
-
-function rerunRunning(callId: string): HttpError {
-  return new HttpError(
-    409,
-    `the after-call stage of call "${callId}" is already being re-run; wait for it to finish`,
-    [{ field: 'callId', message: 'a re-run is in progress' }],
-  );
-}
-
-function callEnded(callId: string): HttpError {
-  return new HttpError(409, `call "${callId}" has ended`, [
-    { field: 'callId', message: 'the call has ended' },
-  ]);
-}
-
-function argumentsError(actionId: string, problems: string[]): HttpError {
-  const details = problems.map((p) => {
-    const [field, ...rest] = p.split(': ');
-    return { field, message: rest.join(': ') };
-  });
-  return new HttpError(
-    400,
-    `invalid arguments${actionId ? ` for "${actionId}"` : ''}: ${details.map((d) => d.field).join(', ')}`,
-    details,
-  );
 }

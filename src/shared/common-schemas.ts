@@ -1,7 +1,7 @@
 /** Schemas shared by the agent schema and the action types (kept apart to avoid an import cycle). */
 import { isValidPhoneNumber } from 'libphonenumber-js';
 import { z } from 'zod';
-import { validateBusinessHours, WEEKDAYS, type Weekday } from '../shared/business-hours';
+import { validateBusinessHours, WEEKDAYS, type Weekday } from './business-hours';
 
 export const e164 = z
   .string()
