@@ -54,6 +54,14 @@ export const httpRequest = defineActionType({
       throw ApplicationFailure.nonRetryable(`invalid settings: ${(err as Error).message}`, 'InvalidSettings');
     }
     const headers = { ...(s.headers ?? {}) };
+    // A value with a line break would end the header and start another (or the body): refused, never retried.
+    const split = Object.entries(headers).find(([, value]) => /[\r\n\0]/.test(value));
+    if (split) {
+      throw ApplicationFailure.nonRetryable(
+        `header "${split[0]}": a value holds a line break or NUL`,
+        'InvalidHeader',
+      );
+    }
     if (s.idempotencyHeader) headers[s.idempotencyHeader] = input.idempotencyKey;
     const budget = Context.current().info.startToCloseTimeoutMs;
     const timeoutMs = Math.max(1000, budget - 500);

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { actionTypes } from '../../activities';
 import { llmConfigured } from '../extraction/llm';
 import { parseTemplate, stringsIn, TemplateSyntaxError } from '../shared/templates';
+import { URL_SETTINGS, urlTemplateProblems } from '../shared/url-templates';
 import { type AgentConfig, agentConfigSchema } from './agent-schema';
 import { ConfigError } from './errors';
 
@@ -255,9 +256,10 @@ function semanticProblems(
       }
       for (const [field, value] of Object.entries(action)) {
         if (BASE_FIELDS.has(field)) continue;
+        const url = URL_SETTINGS[action.type]?.includes(field);
         for (const [text, at] of stringsIn(value, [field])) {
           problems.push(
-            ...templateProblems(text, { agent, action, stage, during, earlier, fields }).map(
+            ...templateProblems(text, { agent, action, stage, during, earlier, fields, url }).map(
               (p) => `${where}: field "${formatPath(at)}": ${p}`,
             ),
           );
@@ -277,6 +279,8 @@ interface TemplateScope {
   earlier: Set<string>;
   /** Field name -> the extract_data actions that declare it. */
   fields: Map<string, string[]>;
+  /** A URL setting: values are encoded for their part of the URL, and `{{raw ...}}` is allowed. */
+  url?: boolean;
 }
 
 function extractedFields(agent: AgentConfig): Map<string, string[]> {
@@ -333,11 +337,12 @@ function templateProblems(text: string, scope: TemplateScope): string[] {
     if (err instanceof TemplateSyntaxError) return [`malformed template: ${err.message}`];
     throw err;
   }
-  const problems: string[] = [];
+  const problems: string[] = scope.url ? urlTemplateProblems(text) : [];
   for (const seg of segments) {
     if (!('path' in seg)) continue;
     const [root, name] = seg.path;
     const ref = `{{${seg.path.join('.')}}}`;
+    if (seg.verbatim && !scope.url) problems.push(`${seg.raw}: "raw" applies only to URL settings`);
     if (root === 'call' && !CALL_FIELDS.has(name)) {
       problems.push(`${ref}: the call has no field "${name}" (fields: ${[...CALL_FIELDS].join(', ')})`);
     }

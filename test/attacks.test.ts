@@ -1,0 +1,271 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ConfigError } from '../src/config/errors';
+import { parseAgent } from '../src/config/load-agents';
+import { sendOutboundRequest } from '../src/integrations/http-client';
+import type { TemplateContext } from '../src/shared/templates';
+import type { ActionConfig, AgentSnapshot } from '../src/shared/types';
+import { renderUrl, UnsafeUrlError } from '../src/shared/url-templates';
+import { Call } from '../workflows/call-model';
+import { startCustomerApi } from './support/customer-api';
+
+/**
+ * The attack suite: each finding of the security review, written as the behaviour that closes it.
+ * Cross-agent control lives with the call gateway's own tests.
+ */
+
+function ctx(args: Record<string, unknown>): TemplateContext {
+  return { call: { id: 'c-1' }, args, actions: {}, data: {} };
+}
+
+const ORDER_URL = 'https://api.example.com/orders/{{args.p}}';
+
+/** The payloads that reached /admin/users (or a query) before URL templates had structure. */
+const ATTACKS = [
+  '../admin/users',
+  '..',
+  '.',
+  '%2e%2e/admin',
+  '%2e%2e',
+  '..%2fadmin',
+  '..\\admin\\users',
+  '\\..\\admin',
+  'x?role=admin&',
+  'x#frag',
+  '@evil.host',
+  '//evil.host/x',
+  'x/../../admin',
+  ' ../admin',
+  'x\r\nHost: evil.host',
+  '\u0000env.API_KEY\u0000',
+];
+
+/** What a value becomes in a URL once lone surrogates (which have no UTF-8 form) are replaced. */
+function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+function unsafe(err: unknown): boolean {
+  return err instanceof UnsafeUrlError;
+}
+
+describe('attacks', () => {
+  describe('tool arguments and URL templates', () => {
+    for (const value of ATTACKS) {
+      it(`a tool argument ${JSON.stringify(value)} can't add a path segment, a query or a host`, () => {
+        let rendered: string;
+        try {
+          rendered = renderUrl(ORDER_URL, ctx({ p: value }));
+        } catch (err) {
+          assert.ok(unsafe(err), String(err));
+          return;
+        }
+        const url = new URL(rendered);
+        assert.equal(url.host, 'api.example.com');
+        assert.equal(url.search, '');
+        assert.equal(url.hash, '');
+        const segments = url.pathname.split('/');
+        assert.equal(segments.length, 3, url.pathname);
+        assert.equal(segments[1], 'orders');
+        assert.equal(decodeURIComponent(segments[2]), value.replaceAll('\u0000', ''));
+      });
+    }
+
+    it('refuses a value that is a whole "." or ".." segment, since URL parsing would drop it', () => {
+      for (const p of ['..', '.', '%2e%2e', '.%2E']) {
+        // "%2e" is encoded to "%252e" and so stays a literal; only real dots can form a dot segment.
+        if (p.includes('%'))
+          assert.ok(new URL(renderUrl(ORDER_URL, ctx({ p }))).pathname.startsWith('/orders/'));
+        else assert.throws(() => renderUrl(ORDER_URL, ctx({ p })), UnsafeUrlError);
+      }
+      assert.throws(
+        () => renderUrl('https://api.example.com/a/.{{args.p}}/b', ctx({ p: '.' })),
+        UnsafeUrlError,
+      );
+    });
+
+    it('a query value stays one query value', () => {
+      const rendered = renderUrl(
+        'https://api.example.com/search?q={{args.q}}&limit=5',
+        ctx({ q: 'x&role=admin#y' }),
+      );
+      const url = new URL(rendered);
+      assert.deepEqual([...url.searchParams.keys()], ['q', 'limit']);
+      assert.equal(url.searchParams.get('q'), 'x&role=admin#y');
+      assert.equal(url.hash, '');
+    });
+
+    it('a fragment value stays in the fragment', () => {
+      const url = new URL(renderUrl('https://api.example.com/doc#{{args.f}}', ctx({ f: 'a?b=c/../d' })));
+      assert.equal(url.pathname, '/doc');
+      assert.equal(url.search, '');
+      assert.equal(decodeURIComponent(url.hash.slice(1)), 'a?b=c/../d');
+    });
+
+    it('a value written raw may add segments, but never leave the literal path prefix or host', () => {
+      const template = 'https://api.example.com/v1/{{raw args.path}}';
+      assert.equal(
+        renderUrl(template, ctx({ path: 'orders/7?expand=items' })),
+        'https://api.example.com/v1/orders/7?expand=items',
+      );
+      for (const path of ['../admin', '..\\admin', '%2e%2e/admin', '/../../admin']) {
+        assert.throws(() => renderUrl(template, ctx({ path })), UnsafeUrlError, path);
+      }
+      assert.throws(
+        () => renderUrl('https://api.example.com{{raw args.p}}', ctx({ p: '@evil.host/x' })),
+        UnsafeUrlError,
+      );
+    });
+
+    it('a secret in the URL is left as a marker for the activity and keeps the template checks', () => {
+      const rendered = renderUrl(
+        'https://api.example.com/{{env.TENANT}}/orders/{{args.p}}',
+        ctx({ p: '../x' }),
+      );
+      assert.equal(rendered, 'https://api.example.com/\u0000env.TENANT\u0000/orders/..%2Fx');
+    });
+
+    it('refuses at load a non-raw value that would choose the host, and "raw" outside URL settings', () => {
+      const agent = (url: string, body?: unknown) => ({
+        id: 'shop',
+        name: 'Shop',
+        actions: {
+          duringCall: [{ id: 'lookup', type: 'http_request', args: { host: { type: 'string' } }, url, body }],
+        },
+      });
+      assert.throws(
+        () => parseAgent(agent('https://{{args.host}}/orders')),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          err.problems.some((p) => /field "url": \{\{args\.host\}\} would choose the host/.test(p)),
+      );
+      assert.doesNotThrow(() => parseAgent(agent('https://{{raw args.host}}/orders')));
+      assert.throws(
+        () => parseAgent(agent('https://api.example.com/x', { note: '{{raw args.host}}' })),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          err.problems.some((p) => /field "body\.note".*"raw" applies only/.test(p)),
+      );
+    });
+
+    it('property: any argument lands in exactly its path segment, query value and fragment, or is refused', () => {
+      const template = 'https://api.example.com/orders/{{args.p}}/items?x={{args.q}}#{{args.f}}';
+      const text = fc.oneof(
+        fc.string({ unit: 'binary' }),
+        fc.stringMatching(/^[./\\%2eE?#&=@:]{0,12}$/),
+        fc.constantFrom(...ATTACKS),
+      );
+      fc.assert(
+        fc.property(text, text, text, (p, q, f) => {
+          let rendered: string;
+          try {
+            rendered = renderUrl(template, ctx({ p, q, f }));
+          } catch (err) {
+            // Only a value that would be a dot segment is refused.
+            return unsafe(err) && /^\.{1,2}$/.test(p);
+          }
+          const url = new URL(rendered);
+          const segments = url.pathname.split('/');
+          return (
+            url.protocol === 'https:' &&
+            url.host === 'api.example.com' &&
+            url.username === '' &&
+            segments.length === 4 &&
+            segments[1] === 'orders' &&
+            segments[3] === 'items' &&
+            decodeURIComponent(segments[2]) === wellFormed(p.replaceAll('\u0000', '')) &&
+            [...url.searchParams.keys()].join() === 'x' &&
+            url.searchParams.get('x') === wellFormed(q.replaceAll('\u0000', '')) &&
+            decodeURIComponent(url.hash.slice(1)) === wellFormed(f.replaceAll('\u0000', ''))
+          );
+        }),
+        { numRuns: 2000 },
+      );
+    });
+
+    it('property: a raw value never moves the URL off its literal scheme, host and path prefix', () => {
+      const template = 'https://api.example.com/v1/{{raw args.path}}';
+      fc.assert(
+        fc.property(fc.stringMatching(/^[./\\%2eE?#&=@:a-z]{0,16}$/), (path) => {
+          let rendered: string;
+          try {
+            rendered = renderUrl(template, ctx({ path }));
+          } catch (err) {
+            return unsafe(err);
+          }
+          let url: URL;
+          try {
+            url = new URL(rendered);
+          } catch {
+            return true; // the HTTP client refuses what is not a URL
+          }
+          return url.host === 'api.example.com' && url.pathname.startsWith('/v1/');
+        }),
+        { numRuns: 2000 },
+      );
+    });
+
+    describe('through the call and the HTTP client', () => {
+      const lookup: ActionConfig = {
+        id: 'lookup',
+        type: 'http_request',
+        args: { p: { type: 'string', required: true } },
+        headers: { authorization: 'Bearer {{env.ORDERS_KEY}}', 'x-note': '{{args.p}}' },
+        url: '',
+      };
+
+      function prepare(url: string, p: string) {
+        const agent: AgentSnapshot = {
+          id: 'shop',
+          name: 'Shop',
+          secrets: ['ORDERS_KEY'],
+          network: { allowPrivate: ['127.0.0.1'] },
+          actions: { duringCall: [{ ...lookup, url }], afterCall: [] },
+        };
+        const call = new Call(
+          {
+            call: {
+              callId: 'c-1',
+              agentId: 'shop',
+              direction: 'inbound',
+              from: '+15551230001',
+              to: '+15559870000',
+            },
+            agent,
+          },
+          () => new Date(Date.UTC(2026, 0, 5)),
+        );
+        return call.prepare(agent.actions.duringCall[0], 'duringCall', { p }, 'r-1');
+      }
+
+      it('a tool argument "../admin/users" reaches /orders/<it> on the customer API, never /admin/users', async () => {
+        const api = await startCustomerApi();
+        try {
+          const prepared = prepare(`${api.url}/orders/{{args.p}}`, '../admin/users');
+          assert.equal(prepared.kind, 'run');
+          const settings = (prepared as { input: { settings: Record<string, unknown> } }).input.settings;
+          await sendOutboundRequest({
+            method: 'GET',
+            url: String(settings.url),
+            timeoutMs: 2000,
+            maxResponseBytes: 10_000,
+            allowPrivate: ['127.0.0.1'],
+          });
+          assert.deepEqual(
+            api.requests.map((r) => r.url),
+            ['/orders/..%2Fadmin%2Fusers'],
+          );
+        } finally {
+          await api.close();
+        }
+      });
+
+      it('a tool argument that would make a ".." segment fails the action before anything is sent', () => {
+        const prepared = prepare('https://api.example.com/orders/{{args.p}}/status', '..');
+        assert.equal(prepared.kind, 'refuse');
+        assert.equal(prepared.run.status, 'failed');
+        assert.equal(prepared.run.error?.type, 'UnsafeUrlError');
+      });
+    });
+  });
+});
