@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
+import { agentSecretProblem } from '../src/config/agent-secrets';
 import {
   BlockedDestinationError,
   InvalidResponseError,
@@ -42,6 +43,9 @@ export const httpRequest = defineActionType({
   defaultTimeoutSeconds: 10,
   localExecution: true,
   create: (deps) => async (input) => {
+    // Checked when the agent was loaded; again here, for calls started by anything else.
+    const refused = input.secretNames.map((name) => agentSecretProblem(name, deps.env)).find(Boolean);
+    if (refused) throw ApplicationFailure.nonRetryable(refused, 'RefusedSecret');
     const secrets = secretValues(input.secretNames, deps.env);
     let s: z.infer<typeof settings>;
     try {

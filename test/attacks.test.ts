@@ -8,6 +8,7 @@ import type { ActionConfig, AgentSnapshot } from '../src/shared/types';
 import { renderUrl, UnsafeUrlError } from '../src/shared/url-templates';
 import { Call } from '../workflows/call-model';
 import { startCustomerApi } from './support/customer-api';
+import { type Harness, startHarness } from './support/harness';
 
 /**
  * The attack suite: each finding of the security review, written as the behaviour that closes it.
@@ -265,6 +266,137 @@ describe('attacks', () => {
         assert.equal(prepared.kind, 'refuse');
         assert.equal(prepared.run.status, 'failed');
         assert.equal(prepared.run.error?.type, 'UnsafeUrlError');
+      });
+    });
+  });
+  describe('agent secrets', () => {
+    const agentWith = (extra: Record<string, unknown>) => ({
+      id: 'shop',
+      name: 'Shop',
+      actions: {
+        duringCall: [
+          {
+            id: 'lookup',
+            type: 'http_request',
+            url: 'https://api.example.com/orders',
+            headers: { authorization: 'Bearer {{env.CALLFLOW_SECRET_ORDERS}}' },
+          },
+        ],
+      },
+      secrets: ['CALLFLOW_SECRET_ORDERS'],
+      ...extra,
+    });
+    const problemsOf = (raw: unknown, env: Record<string, string | undefined> = {}) => {
+      try {
+        parseAgent(raw, 'agent.yaml', env);
+        return [];
+      } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        return err.problems;
+      }
+    };
+
+    it("an agent can't name the service's own credentials, even when they are listed", () => {
+      for (const name of ['TWILIO_AUTH_TOKEN', 'CALLFLOW_API_TOKEN', 'DATABASE_URL', 'CALLFLOW_CODEC_KEYS']) {
+        const problems = problemsOf(agentWith({ secrets: ['CALLFLOW_SECRET_ORDERS', name] }), {
+          CALLFLOW_AGENT_SECRETS: `${name},TWILIO_*`,
+        });
+        assert.deepEqual(problems, [
+          `agent "shop" in agent.yaml: field "secrets[1]": ${name} is one of the service's own credentials`,
+        ]);
+      }
+    });
+
+    it('an agent can name only CALLFLOW_SECRET_* and the variables CALLFLOW_AGENT_SECRETS lists', () => {
+      const secrets = ['CALLFLOW_SECRET_ORDERS', 'ORDERS_API_KEY', 'PARTNER_TOKEN', 'AWS_SECRET_ACCESS_KEY'];
+      const problems = problemsOf(agentWith({ secrets }), {
+        CALLFLOW_AGENT_SECRETS: 'ORDERS_API_KEY, PARTNER_*',
+      });
+      assert.equal(problems.length, 1, problems.join('\n'));
+      assert.match(problems[0], /field "secrets\[3\]": AWS_SECRET_ACCESS_KEY is not an agent secret/);
+    });
+
+    it("a platform's API key, sent to the agent's apiUrl, follows the same rule", () => {
+      const platforms = {
+        vapi: {
+          secrets: ['VAPI_SERVER_SECRET'],
+          apiKey: 'TWILIO_AUTH_TOKEN',
+          apiUrl: 'https://evil.example',
+        },
+      };
+      assert.deepEqual(problemsOf(agentWith({ platforms })), [
+        `agent "shop" in agent.yaml: field "platforms.vapi.apiKey": TWILIO_AUTH_TOKEN is one of the service's own credentials`,
+      ]);
+    });
+
+    it("a platform's webhook secret may be any variable but the service's credentials", () => {
+      assert.deepEqual(problemsOf(agentWith({ platforms: { retell: { secrets: ['RETELL_KEY'] } } })), []);
+      assert.deepEqual(
+        problemsOf(agentWith({ platforms: { twilio: { secrets: ['TWILIO_AUTH_TOKEN'] } } })),
+        [],
+      );
+      assert.match(
+        problemsOf(agentWith({ platforms: { retell: { secrets: ['LLM_API_KEY'] } } })).join(),
+        /field "platforms\.retell\.secrets\[0\]": LLM_API_KEY is one of the service's own credentials/,
+      );
+    });
+
+    describe('through the API', () => {
+      let h: Harness;
+      let customer: Awaited<ReturnType<typeof startCustomerApi>>;
+      const shop = (apiUrl: string, secrets: string[]) => ({
+        id: 'shop',
+        name: 'Shop',
+        network: { allowPrivate: ['127.0.0.1'] },
+        secrets,
+        actions: {
+          duringCall: [
+            {
+              id: 'lookup',
+              type: 'http_request',
+              url: `${apiUrl}/orders/1`,
+              headers: { authorization: `Bearer {{env.${secrets[0]}}}` },
+            },
+          ],
+        },
+      });
+
+      before(async () => {
+        customer = await startCustomerApi();
+        h = await startHarness({ agents: [], storeAgents: true, noWorker: true });
+        const created = await h.api('POST', '/v1/agents', shop(customer.url, ['CALLFLOW_SECRET_ORDERS']));
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+      });
+      after(async () => {
+        await h?.stop();
+        await customer?.close();
+      });
+
+      it("a draft tried with send: true can't deliver the Twilio auth token anywhere", async () => {
+        const draft = shop(customer.url, ['TWILIO_AUTH_TOKEN']);
+        const res = await h.api('POST', '/v1/agents/shop/actions/duringCall/try', {
+          agent: draft,
+          action: draft.actions.duringCall[0],
+          send: true,
+        });
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+        assert.ok(
+          res.body.details.some(
+            (d: { field: string; message: string }) =>
+              d.field === 'agent.secrets[0]' && /service's own credentials/.test(d.message),
+          ),
+          JSON.stringify(res.body.details),
+        );
+        assert.equal(customer.requests.length, 0);
+      });
+
+      it('saving an agent that names a credential is refused, naming the field', async () => {
+        const res = await h.api('PUT', '/v1/agents/shop', shop(customer.url, ['DATABASE_URL']));
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+        assert.ok(
+          res.body.details.some((d: { field: string }) => d.field === 'secrets[0]'),
+          JSON.stringify(res.body.details),
+        );
       });
     });
   });

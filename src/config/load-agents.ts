@@ -7,6 +7,7 @@ import { llmConfigured } from '../extraction/llm';
 import { parseTemplate, stringsIn, TemplateSyntaxError } from '../shared/templates';
 import { URL_SETTINGS, urlTemplateProblems } from '../shared/url-templates';
 import { type AgentConfig, agentConfigSchema } from './agent-schema';
+import { secretNameProblems } from './agent-secrets';
 import { ConfigError } from './errors';
 
 const CALL_FIELDS = new Set([
@@ -159,7 +160,7 @@ function semanticProblems(
   prefix: string,
   env: Record<string, string | undefined>,
 ): string[] {
-  const problems: string[] = [];
+  const problems: string[] = secretNameProblems(agent, env).map((p) => `${prefix}: ${p}`);
   const fields = extractedFields(agent);
   if (agent.scheduling && agent.scheduling.provider !== 'builtin' && !agent.scheduling.calendarId) {
     problems.push(
