@@ -21,6 +21,7 @@ import type { Logger } from './observability/logger';
 import { createIngressMetrics } from './observability/metrics';
 import { clientTracingInterceptors, type Tracing } from './observability/tracing';
 import { OptOutList } from './store/opt-outs';
+import { ReplayGuard } from './store/replay-guard';
 import { openServiceStore } from './store/service-store';
 import type { Store } from './store/store';
 import { TransferLegs } from './store/transfer-legs';
@@ -155,6 +156,7 @@ export async function startIngress(
           namespace: settings.namespace,
           allowedOrigins: [...settings.codecOrigins, ...(opts.codecOrigins ?? [])],
           cookieSameSite: settings.codecCookieSameSite,
+          usedTickets: opts.store ? new ReplayGuard(opts.store) : undefined,
           log,
         })
       : undefined,
@@ -177,6 +179,7 @@ export async function startIngress(
       adapters: platformAdapters,
       publicUrl,
       maxBodyBytes: settings.webhookBodyBytes,
+      replays: opts.store ? new ReplayGuard(opts.store) : undefined,
       log,
     }),
   });

@@ -1,14 +1,24 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import express from 'express';
 import fc from 'fast-check';
 import { ConfigError } from '../src/config/errors';
 import { parseAgent } from '../src/config/load-agents';
+import { codecLoginUrl, codecServer } from '../src/ingress/codec-server';
 import { sendOutboundRequest } from '../src/integrations/http-client';
+import { createLogger } from '../src/observability/logger';
 import type { TemplateContext } from '../src/shared/templates';
 import type { ActionConfig, AgentSnapshot } from '../src/shared/types';
 import { renderUrl, UnsafeUrlError } from '../src/shared/url-templates';
+import { OptOutList } from '../src/store/opt-outs';
+import { ReplayGuard } from '../src/store/replay-guard';
+import { EncryptionCodec } from '../src/temporal/codec';
 import { Call } from '../workflows/call-model';
 import { startCustomerApi } from './support/customer-api';
 import { type Harness, startHarness } from './support/harness';
+import { justCallHeaders, justCallTimestamp, twilioSignature } from './support/platform-signing';
 
 /**
  * The attack suite: each finding of the security review, written as the behaviour that closes it.
@@ -398,6 +408,121 @@ describe('attacks', () => {
           JSON.stringify(res.body.details),
         );
       });
+    });
+  });
+  describe('replays', () => {
+    const TWILIO_TOKEN = 'attack-suite-twilio-token-000000';
+    const JC_SECRET = 'attack-suite-justcall-secret-0000000000';
+    const clock = Date.UTC(2024, 2, 21, 17, 8, 22);
+    const jcAgent = {
+      id: 'jc-desk',
+      name: 'Desk',
+      platforms: { justcall: { secrets: ['JC_SECRET'] } },
+      actions: { duringCall: [], afterCall: [] },
+    };
+    let h: Harness;
+
+    before(async () => {
+      h = await startHarness({
+        agents: [jcAgent],
+        twilioAuthToken: TWILIO_TOKEN,
+        env: { JC_SECRET },
+        now: () => clock,
+      });
+    });
+    after(async () => {
+      await h?.stop();
+    });
+
+    const text = (messageSid: string, body: 'START' | 'STOP') => {
+      const params = {
+        MessageSid: messageSid,
+        SmsSid: messageSid,
+        AccountSid: 'AC00000000000000000000000000000000',
+        From: '+14155550177',
+        To: '+14155550100',
+        Body: body,
+        OptOutType: body,
+      };
+      const signature = twilioSignature(TWILIO_TOKEN, `${h.url}/twilio/sms/inbound`, params);
+      return () =>
+        h.api('POST', '/twilio/sms/inbound', new URLSearchParams(params).toString(), {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': signature,
+        });
+    };
+
+    it('a replayed START after a later STOP leaves the number opted out', async () => {
+      const optOuts = new OptOutList(h.store);
+      const start = text('SM00000000000000000000000000000a01', 'START');
+      const stop = text('SM00000000000000000000000000000a02', 'STOP');
+      assert.equal((await start()).status, 200);
+      assert.equal((await stop()).status, 200);
+      assert.equal(await optOuts.isOptedOut('+14155550177'), true);
+
+      const replay = await start();
+      assert.equal(replay.status, 200, 'a verified delivery is acknowledged');
+      assert.equal(await optOuts.isOptedOut('+14155550177'), true);
+    });
+
+    it('a captured JustCall request replayed in the window with another body starts no call', async () => {
+      const file = path.join(__dirname, 'fixtures', 'justcall', 'call.ai_voice_agent.json');
+      const captured = JSON.parse(readFileSync(file, 'utf8'));
+      captured.webhook_url = `${h.url}/webhooks/justcall/${jcAgent.id}`;
+      captured.data.call_sid = 'CA-captured';
+      const headers = {
+        'content-type': 'application/json',
+        ...justCallHeaders(JC_SECRET, captured, justCallTimestamp(clock)),
+      };
+      const first = await h.api(
+        'POST',
+        `/webhooks/justcall/${jcAgent.id}`,
+        JSON.stringify(captured),
+        headers,
+      );
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.equal(first.body.callId, 'justcall-CA-captured');
+
+      // Same request_id, type, URL and timestamp (so the same signature), another call in `data`.
+      const forged = { ...captured, data: { ...captured.data, call_sid: 'CA-forged', id: 999 } };
+      const replay = await h.api('POST', `/webhooks/justcall/${jcAgent.id}`, JSON.stringify(forged), headers);
+      assert.equal(replay.status, 200);
+      assert.equal(replay.body.result, 'ignored');
+      assert.equal((await h.api('GET', '/v1/calls/justcall-CA-forged')).status, 404);
+    });
+
+    it('a codec login link works once, across a restart or another replica', async () => {
+      const apiToken = 'attack-suite-api-token-0123456789';
+      const serve = async () => {
+        const app = express().use(
+          '/codec',
+          codecServer({
+            codec: EncryptionCodec.fromKeys(`k1:${Buffer.alloc(32, 7).toString('base64')}`),
+            apiToken,
+            namespace: 'default',
+            allowedOrigins: [],
+            usedTickets: new ReplayGuard(h.store),
+            log: createLogger('test', { quiet: true }),
+          }),
+        );
+        const server: Server = await new Promise((resolve) => {
+          const s = app.listen(0, '127.0.0.1', () => resolve(s));
+        });
+        const { port } = server.address() as { port: number };
+        return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+      };
+      const before = await serve();
+      const link = codecLoginUrl(`${before.url}/codec`, apiToken);
+      assert.equal((await fetch(link)).status, 200);
+      await before.close();
+
+      const restarted = await serve();
+      try {
+        const again = await fetch(link.replace(before.url, restarted.url));
+        assert.equal(again.status, 401);
+      } finally {
+        await restarted.close();
+      }
     });
   });
 });

@@ -16,10 +16,18 @@ import {
 } from '../../platforms/justcall';
 import { HttpError, validationError } from '../http-error';
 import { acknowledgement, callHasEnded, deliverEvents } from './delivery';
-import { type PlatformAdapter, type PlatformRequest, platformCallId } from './platform';
+import {
+  type PlatformAdapter,
+  type PlatformContext,
+  type PlatformRequest,
+  type PlatformResponse,
+  platformCallId,
+} from './platform';
 import { parseJsonBody } from './router';
 
 export const JUSTCALL_TOLERANCE_SECONDS = 10 * 60;
+/** A request id is remembered for the whole window on both sides of "now", and a minute more. */
+const REPLAY_MEMORY_SECONDS = 2 * JUSTCALL_TOLERANCE_SECONDS + 60;
 
 function unauthorized(field: string, message: string): HttpError {
   return new HttpError(401, message, [{ field, message }]);
@@ -79,22 +87,36 @@ export const justCallAdapter: PlatformAdapter = {
 
   async handle(req, ctx) {
     const body = envelope(req);
-    let mapping: ReturnType<typeof mapJustCallWebhook>;
+    // The signature leaves `data` uncovered: within the window, a captured request_id is accepted once only.
+    const replayKey = body.request_id;
+    if (ctx.replays && !(await ctx.replays.firstSeen('justcall-request', replayKey, REPLAY_MEMORY_SECONDS)))
+      return acknowledgement('', 'ignored', 'request_id already delivered');
     try {
-      mapping = mapJustCallWebhook(body, new Date(ctx.now()), ctx.platform.awaitAnalysisSeconds === 0);
+      return await deliver(body, ctx);
     } catch (err) {
-      if (err instanceof JustCallPayloadError) throw validationError(new ZodError(err.issues), 'data');
+      // Not delivered: JustCall's retry of the same request must get through.
+      await ctx.replays?.forget('justcall-request', replayKey).catch(() => {});
       throw err;
     }
-    if (mapping.kind === 'ignore') return acknowledgement('', 'ignored', mapping.reason);
-    const callId = platformCallId('justcall', mapping.justCallId);
-    if (mapping.progress && (await callHasEnded(ctx.gateway, callId)))
-      return acknowledgement(callId, 'call_ended');
-    const delivery = await deliverEvents(ctx.gateway, callId, mapping.events, {
-      agentId: ctx.agent.id,
-      call: mapping.call,
-    });
-    ctx.log.info(`justcall ${body.type}: ${delivery}`, { callId, events: mapping.events.length });
-    return acknowledgement(callId, delivery);
   },
 };
+
+async function deliver(body: JustCallWebhook, ctx: PlatformContext): Promise<PlatformResponse> {
+  let mapping: ReturnType<typeof mapJustCallWebhook>;
+  try {
+    mapping = mapJustCallWebhook(body, new Date(ctx.now()), ctx.platform.awaitAnalysisSeconds === 0);
+  } catch (err) {
+    if (err instanceof JustCallPayloadError) throw validationError(new ZodError(err.issues), 'data');
+    throw err;
+  }
+  if (mapping.kind === 'ignore') return acknowledgement('', 'ignored', mapping.reason);
+  const callId = platformCallId('justcall', mapping.justCallId);
+  if (mapping.progress && (await callHasEnded(ctx.gateway, callId)))
+    return acknowledgement(callId, 'call_ended');
+  const delivery = await deliverEvents(ctx.gateway, callId, mapping.events, {
+    agentId: ctx.agent.id,
+    call: mapping.call,
+  });
+  ctx.log.info(`justcall ${body.type}: ${delivery}`, { callId, events: mapping.events.length });
+  return acknowledgement(callId, delivery);
+}

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AgentConfig, PlatformConfig, PlatformName } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
+import type { ReplayGuard } from '../../store/replay-guard';
 import type { CallGateway } from '../call-gateway';
 
 export interface PlatformRequest {
@@ -27,6 +28,8 @@ export interface PlatformContext {
   log: Logger;
   /** Milliseconds since the epoch; injectable so signature windows are testable. */
   now: () => number;
+  /** Request ids already delivered, for platforms whose signature leaves a replay window (JustCall). */
+  replays?: ReplayGuard;
 }
 
 export interface PlatformResponse {

@@ -5,6 +5,7 @@
 import express, { type Request } from 'express';
 import { type AgentConfig, PLATFORM_NAMES, type PlatformName } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
+import type { ReplayGuard } from '../../store/replay-guard';
 import type { CallGateway } from '../call-gateway';
 import { HttpError } from '../http-error';
 import type { PlatformAdapter, PlatformRequest } from './platform';
@@ -19,6 +20,8 @@ export interface PlatformWebhookOptions {
   log: Logger;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
+  /** Request ids already delivered (see PlatformContext.replays). */
+  replays?: ReplayGuard;
 }
 
 export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
@@ -62,7 +65,8 @@ export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
       ),
     };
     adapter.verify(request, secrets, now());
-    const out = await adapter.handle(request, { agent, platform, gateway: opts.gateway, log: opts.log, now });
+    const ctx = { agent, platform, gateway: opts.gateway, log: opts.log, now, replays: opts.replays };
+    const out = await adapter.handle(request, ctx);
     res.status(out.status);
     if (out.body === undefined) return void res.end();
     if (out.contentType) return void res.type(out.contentType).send(out.body);
