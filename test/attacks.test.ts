@@ -6,15 +6,17 @@ import express from 'express';
 import fc from 'fast-check';
 import { ConfigError } from '../src/config/errors';
 import { parseAgent } from '../src/config/load-agents';
+import { bearerToken } from '../src/ingress/bearer';
 import { codecLoginUrl, codecServer } from '../src/ingress/codec-server';
 import { sendOutboundRequest } from '../src/integrations/http-client';
-import { createLogger } from '../src/observability/logger';
+import { createLogger, redact } from '../src/observability/logger';
 import type { TemplateContext } from '../src/shared/templates';
 import type { ActionConfig, AgentSnapshot } from '../src/shared/types';
 import { renderUrl, UnsafeUrlError } from '../src/shared/url-templates';
 import { OptOutList } from '../src/store/opt-outs';
 import { ReplayGuard } from '../src/store/replay-guard';
 import { EncryptionCodec } from '../src/temporal/codec';
+import { runtimeLogLine } from '../src/worker';
 import { Call } from '../workflows/call-model';
 import { startCustomerApi } from './support/customer-api';
 import { type Harness, startHarness } from './support/harness';
@@ -523,6 +525,46 @@ describe('attacks', () => {
       } finally {
         await restarted.close();
       }
+    });
+  });
+  describe('smaller', () => {
+    it('the Bearer scheme is case-insensitive (RFC 7235), the token is not', () => {
+      assert.equal(bearerToken('Bearer abc'), 'abc');
+      assert.equal(bearerToken('bearer abc'), 'abc');
+      assert.equal(bearerToken('BEARER  abc'), 'abc');
+      assert.equal(bearerToken('Basic abc'), '');
+      assert.equal(bearerToken('Bearerabc'), '');
+    });
+
+    it("an activity's task token never reaches the worker's log lines", () => {
+      const entry = {
+        level: 'WARN' as const,
+        message: 'Activity failed',
+        timestampNanos: 1_700_000_000_000_000_000n,
+        meta: {
+          taskToken: 'CiQ0ZWJhLXRhc2stdG9rZW4tc2VjcmV0',
+          workflowId: 'call-retell-abc',
+          activityType: 'x',
+        },
+      };
+      for (const format of ['text', 'json'] as const) {
+        const line = runtimeLogLine(entry, format);
+        assert.ok(!line.includes('CiQ0ZWJhLXRhc2stdG9rZW4tc2VjcmV0'), line);
+        assert.ok(!/taskToken/.test(line), line);
+        assert.match(line, /activityType/);
+      }
+    });
+
+    it('masks phone numbers but not IP addresses or digits inside ids', () => {
+      assert.equal(
+        redact('Destination api resolves to non-public address 192.168.100.200'),
+        'Destination api resolves to non-public address 192.168.100.200',
+      );
+      assert.equal(redact('call call-1700000000000 ended'), 'call call-1700000000000 ended');
+      assert.equal(redact('twilio-CA1234567890abcdef'), 'twilio-CA1234567890abcdef');
+      assert.equal(redact('caller +1 415 555 0123 called'), 'caller ***0123 called');
+      assert.equal(redact('caller 4155550123 called'), 'caller ***0123 called');
+      assert.equal(redact('from=+14155550123'), 'from=***0123');
     });
   });
 });

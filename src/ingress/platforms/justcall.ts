@@ -87,12 +87,21 @@ export const justCallAdapter: PlatformAdapter = {
 
   async handle(req, ctx) {
     const body = envelope(req);
+    let mapping: ReturnType<typeof mapJustCallWebhook>;
+    try {
+      mapping = mapJustCallWebhook(body, new Date(ctx.now()), ctx.platform.awaitAnalysisSeconds === 0);
+    } catch (err) {
+      if (err instanceof JustCallPayloadError) throw validationError(new ZodError(err.issues), 'data');
+      throw err;
+    }
+    if (mapping.kind === 'ignore') return acknowledgement('', 'ignored', mapping.reason);
+    const callId = platformCallId('justcall', mapping.justCallId);
     // The signature leaves `data` uncovered: within the window, a captured request_id is accepted once only.
     const replayKey = body.request_id;
     if (ctx.replays && !(await ctx.replays.firstSeen('justcall-request', replayKey, REPLAY_MEMORY_SECONDS)))
-      return acknowledgement('', 'ignored', 'request_id already delivered');
+      return acknowledgement(callId, 'ignored', 'request_id already delivered');
     try {
-      return await deliver(body, ctx);
+      return await deliver(body, mapping, callId, ctx);
     } catch (err) {
       // Not delivered: JustCall's retry of the same request must get through.
       await ctx.replays?.forget('justcall-request', replayKey).catch(() => {});
@@ -101,16 +110,12 @@ export const justCallAdapter: PlatformAdapter = {
   },
 };
 
-async function deliver(body: JustCallWebhook, ctx: PlatformContext): Promise<PlatformResponse> {
-  let mapping: ReturnType<typeof mapJustCallWebhook>;
-  try {
-    mapping = mapJustCallWebhook(body, new Date(ctx.now()), ctx.platform.awaitAnalysisSeconds === 0);
-  } catch (err) {
-    if (err instanceof JustCallPayloadError) throw validationError(new ZodError(err.issues), 'data');
-    throw err;
-  }
-  if (mapping.kind === 'ignore') return acknowledgement('', 'ignored', mapping.reason);
-  const callId = platformCallId('justcall', mapping.justCallId);
+async function deliver(
+  body: JustCallWebhook,
+  mapping: Exclude<ReturnType<typeof mapJustCallWebhook>, { kind: 'ignore' }>,
+  callId: string,
+  ctx: PlatformContext,
+): Promise<PlatformResponse> {
   if (mapping.progress && (await callHasEnded(ctx.gateway, callId)))
     return acknowledgement(callId, 'call_ended');
   const delivery = await deliverEvents(ctx.gateway, callId, mapping.events, {
