@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
+import { agentSecretProblem } from '../src/config/agent-secrets';
 import {
   BlockedDestinationError,
   InvalidResponseError,
@@ -42,6 +43,9 @@ export const httpRequest = defineActionType({
   defaultTimeoutSeconds: 10,
   localExecution: true,
   create: (deps) => async (input) => {
+    // Checked when the agent was loaded; again here, for calls started by anything else.
+    const refused = input.secretNames.map((name) => agentSecretProblem(name, deps.env)).find(Boolean);
+    if (refused) throw ApplicationFailure.nonRetryable(refused, 'RefusedSecret');
     const secrets = secretValues(input.secretNames, deps.env);
     let s: z.infer<typeof settings>;
     try {
@@ -54,6 +58,14 @@ export const httpRequest = defineActionType({
       throw ApplicationFailure.nonRetryable(`invalid settings: ${(err as Error).message}`, 'InvalidSettings');
     }
     const headers = { ...(s.headers ?? {}) };
+    // A value with a line break would end the header and start another (or the body): refused, never retried.
+    const split = Object.entries(headers).find(([, value]) => /[\r\n\0]/.test(value));
+    if (split) {
+      throw ApplicationFailure.nonRetryable(
+        `header "${split[0]}": a value holds a line break or NUL`,
+        'InvalidHeader',
+      );
+    }
     if (s.idempotencyHeader) headers[s.idempotencyHeader] = input.idempotencyKey;
     const budget = Context.current().info.startToCloseTimeoutMs;
     const timeoutMs = Math.max(1000, budget - 500);

@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { VapiClient, VapiError } from '@vapi-ai/server-sdk';
 import Retell from 'retell-sdk';
+import { agentSecretProblem } from '../src/config/agent-secrets';
 import { retellCallToCall } from '../src/platforms/retell';
 import { vapiCallToCall } from '../src/platforms/vapi';
 import type { RecoveredCall } from '../src/shared/types';
@@ -28,6 +29,9 @@ export function platformRecoveryActivities(deps: ActivityDeps) {
           `platforms.${input.platform}.apiKey is not set for this call's agent`,
           'PlatformNotConfigured',
         );
+      // Checked when the agent was loaded; again here, for calls started by anything else.
+      const refused = agentSecretProblem(input.apiKeyEnv, deps.env);
+      if (refused) throw ApplicationFailure.nonRetryable(refused, 'RefusedSecret');
       const apiKey = deps.env[input.apiKeyEnv];
       if (!apiKey)
         throw ApplicationFailure.nonRetryable(`${input.apiKeyEnv} is not set`, 'PlatformNotConfigured');

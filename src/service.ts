@@ -23,6 +23,7 @@ import type { Logger } from './observability/logger';
 import { createIngressMetrics } from './observability/metrics';
 import { clientTracingInterceptors, type Tracing } from './observability/tracing';
 import { OptOutList } from './store/opt-outs';
+import { ReplayGuard } from './store/replay-guard';
 import { openServiceStore } from './store/service-store';
 import type { Store } from './store/store';
 import { TransferLegs } from './store/transfer-legs';
@@ -164,6 +165,7 @@ export async function startIngress(
           allowedOrigins: [...settings.codecOrigins, ...(opts.codecOrigins ?? [])],
           cookieSameSite: settings.codecCookieSameSite,
           uiPath,
+          usedTickets: opts.store ? new ReplayGuard(opts.store) : undefined,
           log,
         })
       : undefined,
@@ -193,6 +195,7 @@ export async function startIngress(
       adapters: platformAdapters,
       publicUrl,
       maxBodyBytes: settings.webhookBodyBytes,
+      replays: opts.store ? new ReplayGuard(opts.store) : undefined,
       log,
     }),
   });

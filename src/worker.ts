@@ -138,6 +138,25 @@ export const quietBundlerLogger = {
 };
 
 let runtimeInstalled = false;
+
+/**
+ * One line of the SDK's own logging. Its warnings quote activity errors, which may name the caller: they get the
+ * service's redaction. An activity's task token is a credential for completing it: it never reaches the logs.
+ */
+export function runtimeLogLine(entry: LogEntry, format: 'text' | 'json'): string {
+  const { taskToken: _token, ...rest } = entry.meta ?? {};
+  const meta = entry.meta ? rest : undefined;
+  const at = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+  if (format === 'json') {
+    const line = { level: entry.level.toLowerCase(), name: 'temporal', message: entry.message };
+    const callId = callIdOfWorkflow(meta?.workflowId as string | undefined);
+    const fields = callId ? { callId, ...meta } : meta;
+    return formatLogLine('json', { ...line, fields, time: new Date(at) });
+  }
+  const shown = meta ? ` ${inspect(meta, { depth: 4, breakLength: Number.POSITIVE_INFINITY })}` : '';
+  return `${at} [${entry.level}] ${redact(`${entry.message}${shown}`)}`;
+}
+
 /**
  * Keeps the SDK's own logging to warnings and errors (it would otherwise echo every worker state change), and
  * serves the runtime's Prometheus metrics on `metricsAddress` when given.
@@ -145,21 +164,7 @@ let runtimeInstalled = false;
 export function installQuietRuntime(level: 'WARN' | 'ERROR' = 'WARN', metricsAddress?: string): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  // The SDK's warnings quote activity errors, which may name the caller: they get the service's redaction.
-  const write = (entry: LogEntry) => {
-    const meta = entry.meta
-      ? ` ${inspect(entry.meta, { depth: 4, breakLength: Number.POSITIVE_INFINITY })}`
-      : '';
-    const at = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
-    if (logFormatFromEnv() === 'json') {
-      const line = { level: entry.level.toLowerCase(), name: 'temporal', message: entry.message };
-      const callId = callIdOfWorkflow(entry.meta?.workflowId as string | undefined);
-      const fields = callId ? { callId, ...entry.meta } : entry.meta;
-      process.stderr.write(`${formatLogLine('json', { ...line, fields, time: new Date(at) })}\n`);
-      return;
-    }
-    process.stderr.write(`${at} [${entry.level}] ${redact(`${entry.message}${meta}`)}\n`);
-  };
+  const write = (entry: LogEntry) => process.stderr.write(`${runtimeLogLine(entry, logFormatFromEnv())}\n`);
   Runtime.install({ logger: new DefaultLogger(level, write), ...runtimeTelemetry(metricsAddress) });
 }
 

@@ -324,7 +324,7 @@ describe('agent configuration', () => {
 
     it('names an environment variable that is not among the secrets, with its nested field', () => {
       const raw = shopAgent();
-      raw.secrets = ['OTHER_KEY'];
+      raw.secrets = ['CALLFLOW_SECRET_OTHER_KEY'];
       raw.actions.afterCall[0].headers = { authorization: 'Bearer {{env.API_KEY}}' };
 
       const problem = onlyProblem(raw);

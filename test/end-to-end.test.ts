@@ -31,12 +31,12 @@ describe('a call end to end', () => {
     );
     h = await startHarness({
       store,
-      deps: { sms, env: { TWILIO_FROM_NUMBER: OUR_NUMBER, ORDERS_API_KEY: 'k-123-secret' } },
+      deps: { sms, env: { TWILIO_FROM_NUMBER: OUR_NUMBER, CALLFLOW_SECRET_ORDERS_API_KEY: 'k-123-secret' } },
       agents: [
         {
           id: 'acme',
           name: 'Acme support',
-          secrets: ['ORDERS_API_KEY'],
+          secrets: ['CALLFLOW_SECRET_ORDERS_API_KEY'],
           network: { allowPrivate: ['127.0.0.1'] },
           actions: {
             duringCall: [
@@ -45,7 +45,7 @@ describe('a call end to end', () => {
                 type: 'http_request',
                 args: { order_id: { type: 'string', required: true } },
                 url: `${customer.url}/orders/{{args.order_id}}`,
-                headers: { authorization: 'Bearer {{env.ORDERS_API_KEY}}' },
+                headers: { authorization: 'Bearer {{env.CALLFLOW_SECRET_ORDERS_API_KEY}}' },
                 output: { order_status: 'body.status' },
               },
             ],

@@ -54,11 +54,14 @@ describe('JustCall webhooks', () => {
   });
 
   const endpoint = (agentId = agent.id) => `${h.url}/webhooks/justcall/${agentId}`;
+  let fixtures = 0;
   /** A fixture for call `n`: its call_sid (JustCall's key across events) is CA<n>, its id n unless sent empty. */
   function fixture(type: string, n: number, agentId = agent.id): any {
     const file = path.join(__dirname, 'fixtures', 'justcall', `${type}.json`);
     const body = JSON.parse(readFileSync(file, 'utf8'));
     body.webhook_url = endpoint(agentId);
+    // JustCall's request_id is unique per webhook; a repeated one is a replay.
+    body.request_id = `${body.request_id}-${++fixtures}`;
     if ('call_sid' in body.data) body.data.call_sid = `CA${n}`;
     if (body.data.id !== '') body.data.id = n;
     return body;
@@ -238,7 +241,8 @@ describe('JustCall webhooks', () => {
     const done = await record(jc(1014));
     const again = await post(body, headers);
     assert.equal(again.status, 200);
-    assert.equal(again.body.result, 'call_ended');
+    assert.equal(again.body.result, 'ignored');
+    assert.equal(again.body.detail, 'request_id already delivered');
     const late = await send(fixture('call.answered', 1014));
     assert.equal(late.status, 200);
     assert.equal(late.body.result, 'call_ended');

@@ -39,16 +39,16 @@ describe('calls whose webhooks never came', () => {
       agents: [
         agent('retell-recover', {
           retell: {
-            secrets: ['RETELL_API_KEY'],
-            apiKey: 'RETELL_API_KEY',
+            secrets: ['CALLFLOW_SECRET_RETELL_API_KEY'],
+            apiKey: 'CALLFLOW_SECRET_RETELL_API_KEY',
             apiUrl: retell.url,
             recoverAfterSeconds: 5,
           },
         }),
         agent('retell-analysis', {
           retell: {
-            secrets: ['RETELL_API_KEY'],
-            apiKey: 'RETELL_API_KEY',
+            secrets: ['CALLFLOW_SECRET_RETELL_API_KEY'],
+            apiKey: 'CALLFLOW_SECRET_RETELL_API_KEY',
             apiUrl: retell.url,
             awaitAnalysisSeconds: 1,
           },
@@ -56,7 +56,7 @@ describe('calls whose webhooks never came', () => {
         agent('vapi-recover', {
           vapi: {
             secrets: ['VAPI_SECRET'],
-            apiKey: 'VAPI_API_KEY',
+            apiKey: 'CALLFLOW_SECRET_VAPI_API_KEY',
             apiUrl: vapi.url,
             recoverAfterSeconds: 5,
           },
@@ -64,7 +64,7 @@ describe('calls whose webhooks never came', () => {
         agent('vapi-analysis', {
           vapi: {
             secrets: ['VAPI_SECRET'],
-            apiKey: 'VAPI_API_KEY',
+            apiKey: 'CALLFLOW_SECRET_VAPI_API_KEY',
             apiUrl: vapi.url,
             awaitAnalysisSeconds: 2,
           },
@@ -72,7 +72,7 @@ describe('calls whose webhooks never came', () => {
         agent('vapi-badkey', {
           vapi: {
             secrets: ['VAPI_SECRET'],
-            apiKey: 'VAPI_WRONG_KEY',
+            apiKey: 'CALLFLOW_SECRET_VAPI_WRONG_KEY',
             apiUrl: vapi.url,
             awaitAnalysisSeconds: 0,
           },
@@ -80,9 +80,9 @@ describe('calls whose webhooks never came', () => {
       ],
       deps: {
         env: {
-          RETELL_API_KEY: 'key_retell_test',
-          VAPI_API_KEY: 'vapi-private-key',
-          VAPI_WRONG_KEY: 'not-the-key',
+          CALLFLOW_SECRET_RETELL_API_KEY: 'key_retell_test',
+          CALLFLOW_SECRET_VAPI_API_KEY: 'vapi-private-key',
+          CALLFLOW_SECRET_VAPI_WRONG_KEY: 'not-the-key',
         },
       },
     });
@@ -303,7 +303,8 @@ describe('calls whose webhooks never came', () => {
     for (const name of ['justcall', 'elevenlabs']) {
       it(`refuses recoverAfterSeconds for ${name}, which has no API to ask`, () => {
         assert.throws(
-          () => load({ [name]: { secrets: ['SECRET'], apiKey: 'KEY', recoverAfterSeconds: 60 } }),
+          () =>
+            load({ [name]: { secrets: ['SECRET'], apiKey: 'CALLFLOW_SECRET_KEY', recoverAfterSeconds: 60 } }),
           new RegExp(`platforms\\.${name}\\.recoverAfterSeconds`),
         );
       });

@@ -380,7 +380,7 @@ describe('Twilio inbound texts', () => {
 
   it("takes texts to an agent's own account at /twilio/agents/<id>/sms/inbound, signed with its token", async () => {
     const p = `/twilio/agents/${own.id}/sms/inbound`;
-    const params = { ...stop, From: '+14155550134' };
+    const params = { ...stop, From: '+14155550134', MessageSid: 'SM33333333333333333333333333330134' };
     assert.equal((await post(p, params, twilioSignature(TOKEN, `${h.url}${p}`, params))).status, 401);
     assert.equal(await optOuts.isOptedOut('+14155550134'), false);
     assert.equal((await post(p, params, twilioSignature(AGENT_TOKEN, `${h.url}${p}`, params))).status, 200);

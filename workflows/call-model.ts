@@ -22,15 +22,31 @@ import type {
   TransferOutcome,
   TransferRecord,
 } from '../src/shared/types';
+import { renderUrlSetting, UnsafeUrlError, URL_SETTINGS } from '../src/shared/url-templates';
 
 export const DEFAULT_INACTIVITY_TIMEOUT_SECONDS = 2 * 60 * 60;
 
 /** Settings that hold conditions rather than inputs, per action type. */
 const CONDITION_SETTINGS: Record<string, string[]> = { set_disposition: ['rules'] };
 
+/** `skip` and `refuse` don't run the action: their run (skipped, or failed before it started) is recorded as is. */
 export type PreparedAction =
   | { kind: 'run'; action: ActionConfig; input: ActionActivityInput; startedAt: string }
-  | { kind: 'skip'; run: ActionRun };
+  | { kind: 'skip'; run: ActionRun }
+  | { kind: 'refuse'; run: ActionRun };
+
+/** Settings rendered for the activity; URL settings keep their structure whatever the values hold. */
+function renderSettings(
+  type: string,
+  settings: Record<string, unknown>,
+  ctx: TemplateContext,
+): Record<string, unknown> {
+  const rendered = renderValue(settings, ctx) as Record<string, unknown>;
+  for (const name of URL_SETTINGS[type] ?? []) {
+    if (settings[name] !== undefined) rendered[name] = renderUrlSetting(settings[name], ctx);
+  }
+  return rendered;
+}
 
 export class Call {
   readonly state: CallState;
@@ -393,6 +409,15 @@ export class Call {
     const ctx = this.templateContext(args);
     if (when !== undefined && !holds(renderValue(when, ctx))) return skip(`condition not met: ${when}`);
 
+    let rendered: Record<string, unknown>;
+    try {
+      rendered = renderSettings(action.type, settings, ctx);
+    } catch (err) {
+      if (!(err instanceof UnsafeUrlError)) throw err;
+      const error = { type: err.name, message: err.message };
+      const { reason: _none, ...run } = (skip('') as { run: ActionRun }).run;
+      return { kind: 'refuse', run: { ...run, status: 'failed', error } };
+    }
     const input: ActionActivityInput = {
       idempotencyKey: `${this.workflowId}/${action.id}/${invocation}`,
       workflowId: this.workflowId,
@@ -400,7 +425,7 @@ export class Call {
       agentId: this.state.agentId,
       actionId: action.id,
       invocation,
-      settings: renderValue(settings, ctx) as Record<string, unknown>,
+      settings: rendered,
       ...(stage === 'duringCall' ? { args } : { call: this.facts() }),
       secretNames: this.input.agent.secrets ?? [],
       allowPrivate: this.input.agent.network?.allowPrivate ?? [],

@@ -224,7 +224,7 @@ async function runAction(
   requestId?: string,
 ): Promise<ActionRun> {
   const prepared = call.prepare(action, stage, args, requestId);
-  if (prepared.kind === 'skip') return call.record(prepared.run);
+  if (prepared.kind !== 'run') return call.record(prepared.run);
   const { input, startedAt } = prepared;
   const base = {
     actionId: action.id,

@@ -87,6 +87,10 @@ export async function tryAction(
       result: { status: 'skipped', reason: prepared.run.reason ?? 'skipped' },
       assumedEmpty,
     };
+  if (prepared.kind === 'refuse') {
+    const error = prepared.run.error ?? { type: 'Refused', message: 'refused' };
+    return { rendered: null, result: { status: 'failed', error }, assumedEmpty };
+  }
   const input = { ...prepared.input, idempotencyKey: `try/${agent.id}/${action.id}/${randomUUID()}` };
   const rendered = showSecrets(input.settings) as Record<string, unknown>;
   const run = runner(action.type, req, deps);

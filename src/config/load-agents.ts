@@ -6,7 +6,9 @@ import { actionTypes } from '../../activities';
 import { llmConfigured } from '../extraction/llm';
 import { parseTemplate, stringsIn, TemplateSyntaxError } from '../shared/templates';
 import type { Stage } from '../shared/types';
+import { URL_SETTINGS, urlTemplateProblems } from '../shared/url-templates';
 import { type AgentConfig, agentConfigSchema } from './agent-schema';
+import { secretNameProblems } from './agent-secrets';
 import { actionPath, ConfigError, type ConfigProblem, type ProblemAction } from './errors';
 
 const CALL_FIELDS = new Set([
@@ -178,6 +180,7 @@ function semanticProblems(
   const problems: ConfigProblem[] = [];
   const at = (field: string, message: string, action?: ProblemAction) =>
     problems.push(problemAt(scope, field, message, action));
+  for (const p of secretNameProblems(agent, env)) at(p.field, p.message);
   const fields = extractedFields(agent);
   if (agent.scheduling && agent.scheduling.provider !== 'builtin' && !agent.scheduling.calendarId) {
     at('scheduling.calendarId', `required with provider ${agent.scheduling.provider}`);
@@ -278,8 +281,9 @@ function semanticProblems(
         at('args', 'after-call actions take no tool-call arguments', here);
       for (const [field, value] of Object.entries(action)) {
         if (BASE_FIELDS.has(field)) continue;
+        const url = URL_SETTINGS[action.type]?.includes(field);
         for (const [text, path] of stringsIn(value, [field])) {
-          for (const p of templateProblems(text, { agent, action, stage, during, earlier, fields }))
+          for (const p of templateProblems(text, { agent, action, stage, during, earlier, fields, url }))
             problems.push({ ...problemAt(scope, formatPath(path), '', here), ...p });
         }
       }
@@ -297,6 +301,8 @@ interface TemplateScope {
   earlier: Set<string>;
   /** Field name -> the extract_data actions that declare it. */
   fields: Map<string, string[]>;
+  /** A URL setting: values are encoded for their part of the URL, and `{{raw ...}}` is allowed. */
+  url?: boolean;
 }
 
 function extractedFields(agent: AgentConfig): Map<string, string[]> {
@@ -359,12 +365,15 @@ function templateProblems(text: string, scope: TemplateScope): TemplateProblem[]
     if (err instanceof TemplateSyntaxError) return [{ message: `malformed template: ${err.message}` }];
     throw err;
   }
-  const problems: TemplateProblem[] = [];
+  const problems: TemplateProblem[] = scope.url
+    ? urlTemplateProblems(text).map((message) => ({ message }))
+    : [];
   const add = (message: string) => problems.push({ message });
   for (const seg of segments) {
     if (!('path' in seg)) continue;
     const [root, name] = seg.path;
     const ref = `{{${seg.path.join('.')}}}`;
+    if (seg.verbatim && !scope.url) add(`${seg.raw}: "raw" applies only to URL settings`);
     if (root === 'call' && !CALL_FIELDS.has(name)) {
       add(`${ref}: the call has no field "${name}" (fields: ${[...CALL_FIELDS].join(', ')})`);
     }

@@ -3,12 +3,17 @@ import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from './http-error';
 
+/** The credentials of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 7235). */
+export function bearerToken(header: string): string {
+  return /^bearer +(\S+) *$/i.exec(header)?.[1] ?? '';
+}
+
 /** Passes a request carrying `Authorization: Bearer <token>` (compared in constant time); 401 otherwise. */
 export function requireBearer(token: string | undefined) {
   const expected = token ? Buffer.from(token) : undefined;
   return (req: Request, res: Response, next: NextFunction): void => {
     const header = req.get('authorization') ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    const given = Buffer.from(bearerToken(header));
     if (!expected || (given.length === expected.length && timingSafeEqual(given, expected))) {
       next();
       return;

@@ -16,6 +16,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../observability/logger';
+import type { ReplayGuard } from '../store/replay-guard';
 import { loginPage, signInPage } from './codec-pages';
 import { HttpError, validationError } from './http-error';
 
@@ -37,6 +38,8 @@ export interface CodecServerOptions {
   uiPath?: string;
   log: Logger;
   now?: () => number;
+  /** Where redeemed login tickets are remembered, so a link works once across restarts and replicas. */
+  usedTickets?: ReplayGuard;
 }
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
@@ -49,7 +52,7 @@ type JsonPayload = z.infer<typeof payloadsSchema>['payloads'][number];
 export function codecServer(opts: CodecServerOptions): express.Router {
   const now = opts.now ?? Date.now;
   const origins = new Set(opts.allowedOrigins.map((o) => o.replace(/\/+$/, '')));
-  const usedTickets = new Map<string, number>();
+  const usedTickets = opts.usedTickets ?? inMemoryTickets();
   const router = express.Router();
 
   router.use(cors(origins));
@@ -67,9 +70,9 @@ export function codecServer(opts: CodecServerOptions): express.Router {
     res.set('Cache-Control', 'no-store');
   };
 
-  router.get('/login', (req, res) => {
+  router.get('/login', async (req, res) => {
     const ticket = typeof req.query.ticket === 'string' ? req.query.ticket : '';
-    if (!redeemTicket(opts.apiToken, ticket, now(), usedTickets)) {
+    if (!(await redeemTicket(opts.apiToken, ticket, now(), usedTickets))) {
       throw new HttpError(401, 'this login link is invalid, expired or already used', [
         { field: 'ticket', message: 'ask for a new link: POST /codec/login-url with the API token' },
       ]);
@@ -214,12 +217,33 @@ function verify(apiToken: string, purpose: string, signed: string, now: number):
   return Number.isFinite(expires) && expires > now ? claim : undefined;
 }
 
-function redeemTicket(apiToken: string, ticket: string, now: number, used: Map<string, number>): boolean {
+type TicketMemory = Pick<ReplayGuard, 'firstSeen'>;
+
+/** Without a store (tests, a single process): used tickets are kept in memory, until a restart. */
+function inMemoryTickets(): TicketMemory {
+  const used = new Map<string, number>();
+  return {
+    async firstSeen(_scope, id, lifetimeSeconds) {
+      const now = Date.now();
+      for (const [c, expires] of used) if (expires <= now) used.delete(c);
+      if (used.has(id)) return false;
+      used.set(id, now + lifetimeSeconds * 1000);
+      return true;
+    },
+  };
+}
+
+async function redeemTicket(
+  apiToken: string,
+  ticket: string,
+  now: number,
+  used: TicketMemory,
+): Promise<boolean> {
   const claim = verify(apiToken, 'login', ticket, now);
-  if (!claim || used.has(claim)) return false;
-  for (const [c, expires] of used) if (expires <= now) used.delete(c);
-  used.set(claim, Number(claim.split('.')[0]));
-  return true;
+  if (!claim) return false;
+  // Remembered past the ticket's own expiry, after which verify refuses it anyway.
+  const lifetime = Math.ceil((Number(claim.split('.')[0]) - now) / 1000) + 60;
+  return used.firstSeen('codec-ticket', claim, lifetime);
 }
 
 function validSession(apiToken: string, value: string | undefined, now: number): boolean {

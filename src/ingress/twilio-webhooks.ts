@@ -191,8 +191,9 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
   const inboundSms = async (req: Request, res: Response) => {
     const p = req.body as Record<string, string>;
     if (!p.From) throw HttpError.badRequest('From is required', [{ field: 'From', message: 'required' }]);
-    const change = await opts.optOuts?.applyReply(p.From, p.Body ?? '', p.OptOutType);
-    if (change) opts.log.info(`sms ${change}`, { from: p.From });
+    const change = await opts.optOuts?.applyReply(p.From, p.Body ?? '', p.OptOutType, p.MessageSid);
+    if (change === 'duplicate') opts.log.info('sms already applied', { messageSid: p.MessageSid });
+    else if (change) opts.log.info(`sms ${change}`, { from: p.From });
     res.type('text/xml').send('<Response/>');
   };
   router.post('/sms/inbound', verify(ofService), inboundSms);

@@ -22,11 +22,25 @@ export function redact(text: string, secrets: string[] = []): string {
   for (const secret of secrets) if (secret) out = out.split(secret).join('[secret]');
   // Emails first: a local part made of digits would otherwise be masked as a phone number and kept.
   out = out.replace(EMAIL, (_m, domain: string) => `***@${domain}`);
-  return out.replace(PHONE, (m) => {
+  return out.replace(PHONE, (m, at: number, all: string) => {
     const digits = m.replace(/\D/g, '').length;
     // Dates and times also look like digit runs; phone numbers have a "+" or at least ten digits.
-    return (m.startsWith('+') && digits >= 7) || digits >= 10 ? maskPhone(m) : m;
+    if (!((m.startsWith('+') && digits >= 7) || digits >= 10)) return m;
+    return m.startsWith('+') || !partOfSomethingElse(m, all, at) ? maskPhone(m) : m;
   });
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * Digit runs that aren't phone numbers: an IPv4 address, or digits inside an identifier (`call-1700000000000`,
+ * `CA1234567890abcdef`). A number written with "+" is always masked.
+ */
+function partOfSomethingElse(match: string, text: string, at: number): boolean {
+  if (IPV4.test(match)) return true;
+  const before = text.slice(Math.max(0, at - 2), at);
+  const after = text[at + match.length] ?? '';
+  return /[A-Za-z_]$|[A-Za-z0-9][-_]$/.test(before) || /[A-Za-z_]/.test(after);
 }
 
 export type LogFormat = 'text' | 'json';

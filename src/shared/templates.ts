@@ -4,8 +4,14 @@
  * by the workflow (secrets must not enter history): it leaves a marker the activity resolves just before use.
  */
 
-/** `optional`: written `{{actions.book.event_id?}}`, it renders empty when the action didn't run. */
-export type TemplateSegment = { text: string } | { path: string[]; raw: string; optional?: boolean };
+/**
+ * `optional`: written `{{actions.book.event_id?}}`, it renders empty when the action didn't run.
+ * `verbatim`: written `{{raw args.next_page}}`, the value goes into a URL as written instead of encoded for its part
+ * (only URL settings accept it; see url-templates.ts).
+ */
+export type TemplateSegment =
+  | { text: string }
+  | { path: string[]; raw: string; optional?: boolean; verbatim?: boolean };
 
 export class TemplateSyntaxError extends Error {
   override name = 'TemplateSyntaxError';
@@ -30,8 +36,10 @@ export function parseTemplate(template: string): TemplateSegment[] {
     if (open > 0) segments.push({ text: rest.slice(0, open) });
     const close = rest.indexOf('}}', open + 2);
     if (close === -1) throw new TemplateSyntaxError(`unclosed "{{" in "${template}"`);
-    const expr = rest.slice(open + 2, close).trim();
-    if (expr.includes('{{')) throw new TemplateSyntaxError(`nested "{{" in "${template}"`);
+    const written = rest.slice(open + 2, close).trim();
+    if (written.includes('{{')) throw new TemplateSyntaxError(`nested "{{" in "${template}"`);
+    const verbatim = /^raw\s/.test(written);
+    const expr = verbatim ? written.slice(3).trim() : written;
     const optional = expr.endsWith('?');
     const path = (optional ? expr.slice(0, -1) : expr).split('.');
     if (!expr || path.some((p) => !SEGMENT.test(p))) {
@@ -41,7 +49,12 @@ export function parseTemplate(template: string): TemplateSegment[] {
       throw new TemplateSyntaxError(`"{{${expr}}}" must start with one of ${TEMPLATE_ROOTS.join(', ')}`);
     }
     if (path.length < 2) throw new TemplateSyntaxError(`"{{${expr}}}" names no field`);
-    segments.push({ path, raw: rest.slice(open, close + 2), ...(optional ? { optional } : {}) });
+    segments.push({
+      path,
+      raw: rest.slice(open, close + 2),
+      ...(optional ? { optional } : {}),
+      ...(verbatim ? { verbatim } : {}),
+    });
     rest = rest.slice(close + 2);
   }
   return segments;
@@ -98,21 +111,27 @@ function toText(value: unknown): string {
   return JSON.stringify(value);
 }
 
+// `{{env.X}}` becomes a marker only resolveSecrets fills, inside an activity. Markers are delimited by NUL,
+// which is stripped from every substituted value, so no caller-supplied text can forge one.
+function substitute(seg: { path: string[] }, ctx: TemplateContext, asText: boolean): unknown {
+  const [root, ...rest] = seg.path;
+  if (root === 'env') return ctx.env ? (ctx.env[rest.join('.')] ?? '') : secretPlaceholder(rest.join('.'));
+  const value = lookup(ctx[root as keyof TemplateContext], rest);
+  const shaped = asText ? toText(value) : value === undefined ? '' : value;
+  return stripMarkers(shaped);
+}
+
+/** What a placeholder renders to inside a longer string. */
+export function placeholderText(seg: { path: string[] }, ctx: TemplateContext): string {
+  return substitute(seg, ctx, true) as string;
+}
+
 function renderString(template: string, ctx: TemplateContext): unknown {
   const segments = parseTemplate(template);
-  // `{{env.X}}` becomes a marker only resolveSecrets fills, inside an activity. Markers are delimited by NUL,
-  // which is stripped from every substituted value, so no caller-supplied text can forge one.
-  const substitute = (seg: { path: string[]; raw: string }, asText: boolean): unknown => {
-    const [root, ...rest] = seg.path;
-    if (root === 'env') return ctx.env ? (ctx.env[rest.join('.')] ?? '') : secretPlaceholder(rest.join('.'));
-    const value = lookup(ctx[root as keyof TemplateContext], rest);
-    const shaped = asText ? toText(value) : value === undefined ? '' : value;
-    return stripMarkers(shaped);
-  };
   // A string that is exactly one placeholder keeps the value's type, so a JSON body can carry numbers,
   // booleans and objects from earlier actions.
-  if (segments.length === 1 && 'path' in segments[0]) return substitute(segments[0], false);
-  return segments.map((seg) => ('path' in seg ? (substitute(seg, true) as string) : seg.text)).join('');
+  if (segments.length === 1 && 'path' in segments[0]) return substitute(segments[0], ctx, false);
+  return segments.map((seg) => ('path' in seg ? placeholderText(seg, ctx) : seg.text)).join('');
 }
 
 const MARK = '\u0000';
@@ -132,6 +151,11 @@ function stripMarkers(value: unknown): unknown {
 }
 
 const SECRET_MARKER = new RegExp(`${MARK}env\\.([A-Za-z_][A-Za-z0-9_]*)${MARK}`, 'g');
+
+/** `text` with every secret marker replaced, for checks that must not see (or wait for) secret values. */
+export function replaceSecretMarkers(text: string, by: string): string {
+  return text.replace(SECRET_MARKER, by);
+}
 
 export class UndeclaredSecretError extends Error {
   override name = 'UndeclaredSecretError';

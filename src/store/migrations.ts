@@ -147,6 +147,22 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX transfer_legs_leg ON transfer_legs (leg_id);
     `,
   },
+  {
+    id: 8,
+    name: 'replay_guard',
+    // Ids of one-time things already seen (inbound texts, signed webhook requests, codec login tickets), so a
+    // replay is a no-op across restarts and replicas (./replay-guard.ts).
+    sql: `
+      CREATE TABLE replay_guard (
+        scope      text NOT NULL,
+        id         text NOT NULL,
+        expires_at timestamptz NOT NULL,
+        seen_at    timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (scope, id)
+      );
+      CREATE INDEX replay_guard_expiry ON replay_guard (expires_at);
+    `,
+  },
 ];
 
 /** What the runner needs: parameterised queries plus multi-statement scripts, all on one transaction. */

@@ -1,4 +1,5 @@
 import { eachRow, RESEAL_BATCH, storeKeys } from './personal-data';
+import { ReplayGuard } from './replay-guard';
 import type { Store } from './store';
 
 /** Carrier-standard keywords (and Twilio's Advanced Opt-Out defaults). */
@@ -6,13 +7,18 @@ export const STOP_KEYWORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END',
 export const START_KEYWORDS = ['START', 'YES', 'UNSTOP'];
 
 const PURPOSE = 'sms_opt_outs.phone';
+/** How long an inbound text's MessageSid is remembered: a replay after this would apply again. */
+const INBOUND_SMS_MEMORY_SECONDS = 400 * 24 * 3600;
 
 /**
  * Numbers that replied STOP, shared by every worker; a START reply removes them again. With keys, a number is
  * kept as a keyed hash for lookups plus a sealed copy, so it can be re-hashed when the keys rotate.
  */
 export class OptOutList {
-  constructor(private readonly store: Store) {}
+  private readonly seen: ReplayGuard;
+  constructor(private readonly store: Store) {
+    this.seen = new ReplayGuard(store);
+  }
 
   async isOptedOut(phone: string): Promise<boolean> {
     const match = this.match(phone);
@@ -44,8 +50,29 @@ export class OptOutList {
     await this.store.query(`DELETE FROM sms_opt_outs WHERE ${match.where}`, match.params);
   }
 
-  /** Applies an inbound text: returns what changed, if anything. */
+  /**
+   * Applies an inbound text once per `messageSid` (Twilio's MessageSid): a replayed or retried delivery changes
+   * nothing. Twilio's webhook carries no time of its own, so texts take effect in the order first seen.
+   * Returns what changed, if anything.
+   */
   async applyReply(
+    phone: string,
+    body: string,
+    optOutType?: string,
+    messageSid?: string,
+  ): Promise<'opted_out' | 'opted_in' | 'duplicate' | undefined> {
+    if (!messageSid) return this.applyKeyword(phone, body, optOutType);
+    if (!(await this.seen.firstSeen('twilio-sms', messageSid, INBOUND_SMS_MEMORY_SECONDS)))
+      return 'duplicate';
+    try {
+      return await this.applyKeyword(phone, body, optOutType);
+    } catch (err) {
+      await this.seen.forget('twilio-sms', messageSid).catch(() => {});
+      throw err;
+    }
+  }
+
+  private async applyKeyword(
     phone: string,
     body: string,
     optOutType?: string,

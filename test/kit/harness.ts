@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '../../src/observability/logger';
 import { createIngressMetrics } from '../../src/observability/metrics';
 import { openStore } from '../../src/store/open-store';
 import { OptOutList } from '../../src/store/opt-outs';
+import { ReplayGuard } from '../../src/store/replay-guard';
 import { RecordSealer } from '../../src/store/sealing';
 import type { Store } from '../../src/store/store';
 import { TransferLegs } from '../../src/store/transfer-legs';
@@ -141,6 +142,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
           apiToken: TEST_TOKEN,
           namespace: clients.server.namespace,
           allowedOrigins: opts.codecOrigins ?? [],
+          usedTickets: new ReplayGuard(store),
           log: opts.log ?? quietLog,
         })
       : undefined,
@@ -159,6 +161,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       log: opts.log ?? quietLog,
       env: opts.env,
       now: opts.now,
+      replays: new ReplayGuard(store),
     }),
   });
   const server: Server = await new Promise((resolve) => {

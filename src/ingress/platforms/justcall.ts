@@ -16,10 +16,18 @@ import {
 } from '../../platforms/justcall';
 import { HttpError, validationError } from '../http-error';
 import { acknowledgement, callHasEnded, deliverEvents } from './delivery';
-import { type PlatformAdapter, type PlatformRequest, platformCallId } from './platform';
+import {
+  type PlatformAdapter,
+  type PlatformContext,
+  type PlatformRequest,
+  type PlatformResponse,
+  platformCallId,
+} from './platform';
 import { parseJsonBody } from './router';
 
 export const JUSTCALL_TOLERANCE_SECONDS = 10 * 60;
+/** A request id is remembered for the whole window on both sides of "now", and a minute more. */
+const REPLAY_MEMORY_SECONDS = 2 * JUSTCALL_TOLERANCE_SECONDS + 60;
 
 function unauthorized(field: string, message: string): HttpError {
   return HttpError.unauthorized(message, [{ field, message }]);
@@ -88,13 +96,32 @@ export const justCallAdapter: PlatformAdapter = {
     }
     if (mapping.kind === 'ignore') return acknowledgement('', 'ignored', mapping.reason);
     const callId = platformCallId('justcall', mapping.justCallId);
-    if (mapping.progress && (await callHasEnded(ctx.calls, callId)))
-      return acknowledgement(callId, 'call_ended');
-    const delivery = await deliverEvents(ctx.calls, callId, mapping.events, {
-      agentId: ctx.agent.id,
-      call: mapping.call,
-    });
-    ctx.log.info(`justcall ${body.type}: ${delivery}`, { callId, events: mapping.events.length });
-    return acknowledgement(callId, delivery);
+    // The signature leaves `data` uncovered: within the window, a captured request_id is accepted once only.
+    const replayKey = body.request_id;
+    if (ctx.replays && !(await ctx.replays.firstSeen('justcall-request', replayKey, REPLAY_MEMORY_SECONDS)))
+      return acknowledgement(callId, 'ignored', 'request_id already delivered');
+    try {
+      return await deliver(body, mapping, callId, ctx);
+    } catch (err) {
+      // Not delivered: JustCall's retry of the same request must get through.
+      await ctx.replays?.forget('justcall-request', replayKey).catch(() => {});
+      throw err;
+    }
   },
 };
+
+async function deliver(
+  body: JustCallWebhook,
+  mapping: Exclude<ReturnType<typeof mapJustCallWebhook>, { kind: 'ignore' }>,
+  callId: string,
+  ctx: PlatformContext,
+): Promise<PlatformResponse> {
+  if (mapping.progress && (await callHasEnded(ctx.calls, callId)))
+    return acknowledgement(callId, 'call_ended');
+  const delivery = await deliverEvents(ctx.calls, callId, mapping.events, {
+    agentId: ctx.agent.id,
+    call: mapping.call,
+  });
+  ctx.log.info(`justcall ${body.type}: ${delivery}`, { callId, events: mapping.events.length });
+  return acknowledgement(callId, delivery);
+}

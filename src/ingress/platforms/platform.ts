@@ -9,6 +9,7 @@ import type { AgentConfig } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
 import type { PlatformConfig } from '../../shared/agent-shapes';
 import type { PlatformName } from '../../shared/platform-names';
+import type { ReplayGuard } from '../../store/replay-guard';
 
 export interface PlatformRequest {
   /** The body exactly as received: signatures are computed over these bytes. */
@@ -29,6 +30,8 @@ export interface PlatformContext {
   log: Logger;
   /** Milliseconds since the epoch; injectable so signature windows are testable. */
   now: () => number;
+  /** Request ids already delivered, for platforms whose signature leaves a replay window (JustCall). */
+  replays?: ReplayGuard;
 }
 
 export interface PlatformResponse {

@@ -7,6 +7,7 @@ import type { CallClient } from '../../calls/call-client';
 import type { AgentConfig } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
 import { PLATFORM_NAMES, type PlatformName } from '../../shared/platform-names';
+import type { ReplayGuard } from '../../store/replay-guard';
 import { HttpError } from '../http-error';
 import type { PlatformAdapter, PlatformRequest } from './platform';
 
@@ -20,6 +21,8 @@ export interface PlatformWebhookOptions {
   log: Logger;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
+  /** Request ids already delivered (see PlatformContext.replays). */
+  replays?: ReplayGuard;
 }
 
 export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
@@ -63,7 +66,8 @@ export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
       ),
     };
     adapter.verify(request, secrets, now());
-    const out = await adapter.handle(request, { agent, platform, calls: opts.calls, log: opts.log, now });
+    const ctx = { agent, platform, calls: opts.calls, log: opts.log, now, replays: opts.replays };
+    const out = await adapter.handle(request, ctx);
     res.status(out.status);
     if (out.body === undefined) return void res.end();
     if (out.contentType) return void res.type(out.contentType).send(out.body);
