@@ -58,6 +58,11 @@ export class Call {
   constructor(
     readonly input: CallWorkflowInput,
     private readonly now: () => Date,
+    /**
+     * `startFromEvents`: an event timed before the call's start (when its first request arrived) moves the start
+     * back to that time, so a call never ends before it starts. Off for calls that ran before this existed.
+     */
+    private readonly options: { startFromEvents?: boolean } = {},
   ) {
     this.lastActivityAt = now().getTime();
     const carried: CarriedState | undefined =
@@ -125,6 +130,7 @@ export class Call {
   }
 
   private apply(event: CallEvent): void {
+    if (this.options.startFromEvents) this.startNoLaterThan(event.at);
     switch (event.type) {
       case 'utterance':
         insertByTime(this.state.transcript, {
@@ -161,6 +167,11 @@ export class Call {
         this.ivrPrompts.push({ text: event.text, at: event.at });
         return;
     }
+  }
+
+  private startNoLaterThan(at: string): void {
+    const t = Date.parse(at);
+    if (t < Date.parse(this.state.startedAt)) this.state.startedAt = new Date(t).toISOString();
   }
 
   /** IVR prompts not yet handed to a navigator, in arrival order. */
