@@ -507,6 +507,7 @@ export class Call {
       args,
       actions: outputs,
       data: this.state.data,
+      service: { url: this.input.service?.url ?? '' },
     };
   }
 

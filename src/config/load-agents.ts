@@ -341,6 +341,9 @@ function templateProblems(text: string, scope: TemplateScope): string[] {
     if (root === 'call' && !CALL_FIELDS.has(name)) {
       problems.push(`${ref}: the call has no field "${name}" (fields: ${[...CALL_FIELDS].join(', ')})`);
     }
+    if (root === 'service' && name !== 'url') {
+      problems.push(`${ref}: the service has no field "${name}" (fields: url)`);
+    }
     if (root === 'env' && !scope.agent.secrets.includes(name)) {
       problems.push(`${ref}: "${name}" is not listed in the agent's secrets`);
     }
