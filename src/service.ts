@@ -1,5 +1,6 @@
 /** The building blocks `npm start`, the standalone worker and the standalone ingress share. */
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type express from 'express';
@@ -124,14 +125,20 @@ export async function startIngress(
     proxiedTemporalUi?: string;
   } = {},
 ): Promise<Server> {
+  // `{{service.url}}`: where the worker reaches this ingress. One process tree (npm start) reaches it on loopback
+  // at the port it listens on; a worker elsewhere needs CALLFLOW_SERVICE_URL.
+  let serviceUrl = process.env.CALLFLOW_SERVICE_URL?.replace(/\/+$/, '') || undefined;
   const agentsSetup = await openAgentsApi({
     store: opts.store,
     agentPaths: settings.agentPaths,
     fileAgents: agents,
     env: process.env,
     log,
+    serviceUrl: () => serviceUrl,
   });
-  const calls = new CallClient(client, agentsSetup.registry, settings.taskQueue, agentsSetup.callLog);
+  const calls = new CallClient(client, agentsSetup.registry, settings.taskQueue, agentsSetup.callLog, {
+    serviceUrl: () => serviceUrl,
+  });
   const authToken = process.env.TWILIO_AUTH_TOKEN;
   const publicUrl = process.env.CALLFLOW_PUBLIC_URL;
   // Mounted whenever Twilio can reach us: agents may bring their own auth tokens (platforms.twilio).
@@ -200,7 +207,10 @@ export async function startIngress(
     }),
   });
   return new Promise((resolve, reject) => {
-    const server = app.listen(settings.port, () => resolve(server));
+    const server = app.listen(settings.port, () => {
+      serviceUrl ??= `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      resolve(server);
+    });
     applyServerTimeouts(server);
     server.on('error', reject);
     server.on('close', agentsSetup.close);

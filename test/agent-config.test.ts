@@ -337,6 +337,24 @@ describe('agent configuration', () => {
       ]);
     });
 
+    it("accepts the service's own URL, and names a service field that does not exist", () => {
+      const raw = shopAgent();
+      raw.actions.duringCall[0].url = '{{service.url}}/orders/{{args.order_id}}';
+      assert.equal(
+        (parseAgent(raw, SOURCE).actions.duringCall[0] as unknown as { url: string }).url,
+        '{{service.url}}/orders/{{args.order_id}}',
+      );
+      raw.actions.afterCall[0].url = '{{service.host}}/tickets';
+
+      const problem = onlyProblem(raw);
+
+      assertNames(problem, [
+        'actions.afterCall[0] (id "ticket")',
+        'field "url"',
+        'the service has no field "host" (fields: url)',
+      ]);
+    });
+
     it('names a call field that does not exist, and lists the fields', () => {
       const raw = shopAgent();
       raw.actions.afterCall[1].to = '{{call.nope}}';

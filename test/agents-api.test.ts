@@ -451,6 +451,21 @@ describe('agent store API', () => {
       assert.equal(customer.requests.at(-1)?.headers['x-region'], 'eu');
     });
 
+    it("renders {{service.url}} as the service's own address", async () => {
+      const action = {
+        id: 'lookup_demo',
+        type: 'http_request',
+        args: { order_id: { type: 'string', required: true } },
+        url: '{{service.url}}/demo/orders/{{args.order_id}}',
+      };
+      const shown = await h.api('POST', '/v1/agents/shop/actions/duringCall/try', {
+        action,
+        args: { order_id: 'A-1001' },
+      });
+      assert.equal(shown.status, 200, JSON.stringify(shown.body));
+      assert.equal(shown.body.rendered.url, `${h.url}/demo/orders/A-1001`);
+    });
+
     it('tries an action inside an unsaved draft of the agent, at the position given', async () => {
       const draft = structuredClone(shop) as any;
       draft.actions.afterCall.unshift({

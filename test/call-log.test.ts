@@ -86,12 +86,14 @@ describe('call log', () => {
 
   it('holds a call made through the ingress, with its actions in the order they ran', async () => {
     const call = { direction: 'inbound', from: CALLER, to: '+15557654321' };
+    // Timed now: the call starts at its earliest event, so the duration below is measured from here.
+    const now = new Date().toISOString();
     await h.api('POST', '/v1/calls/log-1/events', {
       agentId: 'sales',
       call,
       events: [
-        event('u1', 1, { type: 'utterance', role: 'caller', text: 'Where is order 7?' }),
-        event('d1', 2, { type: 'data', fields: { budget: 5000 } }),
+        { ...event('u1', 1, { type: 'utterance', role: 'caller', text: 'Where is order 7?' }), at: now },
+        { ...event('d1', 2, { type: 'data', fields: { budget: 5000 } }), at: now },
       ],
     });
     const tool = await h.api('POST', '/v1/calls/log-1/actions/lookup_order', {
@@ -99,7 +101,7 @@ describe('call log', () => {
       args: { order_id: '7' },
     });
     assert.equal(tool.status, 200);
-    // Ends 42 s from now, so the duration is a real one (the workflow's start is the call's start).
+    // Ends 42 s from now, so the duration is a real one.
     const endedAt = new Date(Date.now() + 42_000).toISOString();
     await h.api('POST', '/v1/calls/log-1/events', { event: { id: 'end', type: 'ended', at: endedAt } });
     const result = await h.client.workflow.getHandle<typeof callWorkflow>('call-log-1').result();

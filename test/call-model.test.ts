@@ -107,6 +107,52 @@ describe('call model', () => {
     });
   });
 
+  describe("the call's start", () => {
+    const fromEvents = (clock = fakeClock()) => new Call(callInput(), clock.now, { startFromEvents: true });
+
+    it('moves back to the earliest event timed before the call arrived', () => {
+      const call = fromEvents();
+
+      call.addEvents([utterance('u1', -40, 'Acme, how can I help?'), utterance('u2', -37, 'Where is it?')]);
+      call.addEvents([{ id: 'end', type: 'ended', at: at(-10) }]);
+
+      assert.equal(call.state.startedAt, at(-40));
+      assert.equal(call.state.endedAt, at(-10));
+      assert.equal(call.facts().durationSeconds, 30);
+      assert.equal(call.templateContext({}).call.startedAt, at(-40));
+    });
+
+    it('never ends before it starts when the end is the only event and predates the arrival', () => {
+      const call = fromEvents();
+
+      call.addEvents([{ id: 'end', type: 'ended', at: '2026-01-05T14:59:00.000+00:00' }]);
+
+      assert.equal(call.state.startedAt, at(-60));
+      assert.equal(call.state.endedAt, '2026-01-05T14:59:00.000+00:00');
+      assert.equal(call.facts().durationSeconds, 0);
+    });
+
+    it('stays at the arrival when every event comes later', () => {
+      const clock = fakeClock();
+      const call = fromEvents(clock);
+      clock.advance(5);
+
+      call.addEvents([utterance('u1', 3, 'hello'), { id: 'end', type: 'ended', at: at(50) }]);
+
+      assert.equal(call.state.startedAt, at(0));
+      assert.equal(call.facts().durationSeconds, 50);
+    });
+
+    it('keeps the arrival for calls that ran before the start followed the events', () => {
+      const call = newCall();
+
+      call.addEvents([utterance('u1', -40, 'hello'), { id: 'end', type: 'ended', at: at(-10) }]);
+
+      assert.equal(call.state.startedAt, at(0));
+      assert.equal(call.facts().durationSeconds, 0);
+    });
+  });
+
   describe('events', () => {
     it('ignores an event id it has seen before', () => {
       const call = newCall();

@@ -36,14 +36,11 @@ describe('the example agent (agents/example.yaml)', () => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     const { port } = demo.address() as { port: number };
-    // The example calls the demo API on npm start's own port; here it is served on a free one.
-    const text = readFileSync(EXAMPLE, 'utf8').replaceAll(
-      'http://127.0.0.1:3000',
-      `http://127.0.0.1:${port}`,
-    );
     hubspot = await startHubSpotFake();
     h = await startHarness({
-      agents: [YAML.parse(text)],
+      agents: [YAML.parse(readFileSync(EXAMPLE, 'utf8'))],
+      // The example calls the demo API at {{service.url}}; here it is served on a port of its own.
+      serviceUrl: `http://127.0.0.1:${port}`,
       deps: { crm: { hubspot: new HubSpotCrm({ accessToken: hubspot.token, basePath: hubspot.url }) } },
     });
   });
@@ -76,6 +73,10 @@ describe('the example agent (agents/example.yaml)', () => {
     };
     const order = await tool('lookup_order', 't1', { order_id: 'A-1001' });
     assert.equal(order.status, 'completed');
+    assert.ok(
+      demoRequests.some((r) => r.path === '/demo/orders/A-1001'),
+      'the lookup went to {{service.url}}',
+    );
     const slots = (await tool('check_availability', 't2')).output as { slots: { start: string }[] };
     assert.ok(slots.slots.length > 0, 'no slot offered');
     const booked = await tool('book_appointment', 't3', {

@@ -245,6 +245,37 @@ describe('ingress', () => {
       await assertNotStarted('ingress-val-batch');
     });
 
+    it("names a batch event's own fields, not the single-event form's", async () => {
+      const res = await h.api('POST', '/v1/calls/ingress-val-batch-form/events', {
+        agentId: 'shop',
+        events: [{ type: 'utterance', role: 'robot', at: 'yesterday' }],
+      });
+
+      assert.equal(res.status, 400);
+      assertErrorBody(res.body);
+      assert.deepEqual(fields(res.body), ['events.0.id', 'events.0.at', 'events.0.role', 'events.0.text']);
+      await assertNotStarted('ingress-val-batch-form');
+    });
+
+    it('names the missing type of an event, and the fields of the kind it resembles', async () => {
+      const res = await h.api('POST', '/v1/calls/ingress-val-untyped/events', {
+        agentId: 'shop',
+        events: [{ role: 'robot', at: 'yesterday' }],
+      });
+
+      assert.equal(res.status, 400);
+      assertErrorBody(res.body);
+      assert.deepEqual(fields(res.body), [
+        'events.0.type',
+        'events.0.id',
+        'events.0.at',
+        'events.0.role',
+        'events.0.text',
+      ]);
+      assert.match((res.body.details[0] as { message: string }).message, /required: one of utterance, dtmf/);
+      await assertNotStarted('ingress-val-untyped');
+    });
+
     it('refuses an unknown top-level field and names it', async () => {
       const res = await h.api('POST', '/v1/calls/ingress-val-extra/events', {
         agentId: 'shop',

@@ -96,6 +96,17 @@ describe('templates', () => {
       assert.equal(rendered, 'Order A-17 for +15551230001');
     });
 
+    it("renders {{service.url}} from the call's service, and empty without one", () => {
+      const template = '{{service.url}}/demo/orders/{{args.id}}';
+      const args = { id: 'A-1' };
+
+      assert.equal(
+        renderValue(template, context({ args, service: { url: 'http://127.0.0.1:3900' } })),
+        'http://127.0.0.1:3900/demo/orders/A-1',
+      );
+      assert.equal(renderValue(template, context({ args })), '/demo/orders/A-1');
+    });
+
     it('keeps the type of a number when the string is a single placeholder', () => {
       assert.equal(renderValue('{{args.count}}', context({ args: { count: 3 } })), 3);
     });

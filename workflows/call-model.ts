@@ -61,6 +61,11 @@ export class Call {
   constructor(
     readonly input: CallWorkflowInput,
     private readonly now: () => Date,
+    /**
+     * `startFromEvents`: an event timed before the call's start (when its first request arrived) moves the start
+     * back to that time, so a call never ends before it starts. Off for calls that ran before this existed.
+     */
+    private readonly options: { startFromEvents?: boolean } = {},
   ) {
     this.lastActivityAt = now().getTime();
     const carried: CarriedState | undefined =
@@ -128,6 +133,7 @@ export class Call {
   }
 
   private apply(event: CallEvent): void {
+    if (this.options.startFromEvents) this.startNoLaterThan(event.at);
     switch (event.type) {
       case 'utterance':
         insertByTime(this.state.transcript, {
@@ -164,6 +170,11 @@ export class Call {
         this.ivrPrompts.push({ text: event.text, at: event.at });
         return;
     }
+  }
+
+  private startNoLaterThan(at: string): void {
+    const t = Date.parse(at);
+    if (t < Date.parse(this.state.startedAt)) this.state.startedAt = new Date(t).toISOString();
   }
 
   /** IVR prompts not yet handed to a navigator, in arrival order. */
@@ -500,6 +511,7 @@ export class Call {
       args,
       actions: outputs,
       data: this.state.data,
+      service: { url: this.input.service?.url ?? '' },
     };
   }
 

@@ -25,7 +25,8 @@ export const callStateQuery = wf.defineQuery<CallState>('state');
 const DEFAULT_ACTION_TIMEOUT_SECONDS = 30;
 
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord> {
-  const call = new Call(input, () => new Date());
+  // Calls that ran before the start followed their earliest event keep their arrival time as the start.
+  const call = new Call(input, () => new Date(), { startFromEvents: wf.patched('start-from-events') });
   let queue: Promise<unknown> = Promise.resolve();
   let pending = 0;
   upsertCallSearchAttributes(call);

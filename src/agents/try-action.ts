@@ -51,6 +51,8 @@ export interface TryDeps {
   store: Store;
   env: Record<string, string | undefined>;
   log: Logger;
+  /** This service's API base URL, for `{{service.url}}`. */
+  serviceUrl?: () => string | undefined;
 }
 
 export type TryResult =
@@ -78,7 +80,7 @@ export async function tryAction(
     const problems = validateArguments(action.args ?? {}, req.args);
     if (problems.length) throw new InvalidArguments({ actionId: action.id, problems });
   }
-  const call = sampleCall(agent, stage, action, req);
+  const call = sampleCall(agent, stage, action, req, deps.serviceUrl?.());
   const assumedEmpty = recordEarlierOutputs(call, agent, stage, action, req);
   const prepared = call.prepare(action, stage, stage === 'duringCall' ? req.args : {}, 'try');
   if (prepared.kind === 'skip')
@@ -144,7 +146,13 @@ function runner(
   };
 }
 
-function sampleCall(agent: AgentConfig, stage: Stage, action: ActionConfig, req: TryRequest): Call {
+function sampleCall(
+  agent: AgentConfig,
+  stage: Stage,
+  action: ActionConfig,
+  req: TryRequest,
+  serviceUrl: string | undefined,
+): Call {
   const c = req.call;
   const call = new Call(
     {
@@ -158,6 +166,7 @@ function sampleCall(agent: AgentConfig, stage: Stage, action: ActionConfig, req:
         metadata: c.metadata,
       },
       agent,
+      ...(serviceUrl ? { service: { url: serviceUrl } } : {}),
     },
     () => new Date(STARTED),
   );

@@ -63,7 +63,15 @@ export class CallClient {
     private readonly taskQueue: string,
     /** The store's call log: calls past Temporal's retention are read from it; disposition counts too. */
     readonly callLog?: CallLog,
+    /** `serviceUrl`: this service's API base URL, given to each call it starts for `{{service.url}}`. */
+    private readonly options: { serviceUrl?: () => string | undefined } = {},
   ) {}
+
+  /** What a call started now knows about this service. */
+  private service(): Pick<CallWorkflowInput, 'service'> {
+    const url = this.options.serviceUrl?.();
+    return url ? { service: { url } } : {};
+  }
 
   agent(agentId: string): AgentConfig {
     const agent = this.agents.get(agentId);
@@ -74,7 +82,7 @@ export class CallClient {
   private startOptions(callId: string, start: StartInfo & { agentId: string }) {
     const agent = this.agent(start.agentId);
     const call: CallMetadata = { direction: 'inbound', ...start.call, callId, agentId: agent.id };
-    const input: CallWorkflowInput = { call, agent };
+    const input: CallWorkflowInput = { call, agent, ...this.service() };
     const party = call.direction === 'inbound' ? call.from : call.to;
     const searchAttributes: SearchAttributePair[] = [
       { key: callSearchAttributes.agentId, value: agent.id },
@@ -177,6 +185,7 @@ export class CallClient {
       call: { callId, agentId: agent.id, direction: record.direction, from: record.from, to: record.to },
       agent,
       rerun: state,
+      ...this.service(),
     };
     try {
       return await this.temporal.workflow.execute(callWorkflow, {

@@ -377,6 +377,9 @@ function templateProblems(text: string, scope: TemplateScope): TemplateProblem[]
     if (root === 'call' && !CALL_FIELDS.has(name)) {
       add(`${ref}: the call has no field "${name}" (fields: ${[...CALL_FIELDS].join(', ')})`);
     }
+    if (root === 'service' && name !== 'url') {
+      add(`${ref}: the service has no field "${name}" (fields: url)`);
+    }
     if (root === 'env' && !scope.agent.secrets.includes(name)) {
       add(`${ref}: "${name}" is not listed in the agent's secrets`);
     }

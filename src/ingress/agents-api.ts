@@ -292,6 +292,8 @@ export async function openAgentsApi(opts: {
   fileAgents: Map<string, AgentConfig>;
   env: Record<string, string | undefined>;
   log: Logger;
+  /** `{{service.url}}` in a tried action (the calls' own comes from the call gateway). */
+  serviceUrl?: () => string | undefined;
 }): Promise<AgentsSetup> {
   if (!opts.store) {
     const registry = AgentRegistry.fromMap(opts.fileAgents);
@@ -305,7 +307,7 @@ export async function openAgentsApi(opts: {
     registry,
     agents,
     callLog,
-    tryDeps: { store: opts.store, env: opts.env, log: opts.log },
+    tryDeps: { store: opts.store, env: opts.env, log: opts.log, serviceUrl: opts.serviceUrl },
   });
   return { registry, callLog, router, close: () => registry.close() };
 }

@@ -9,7 +9,7 @@ import { requireBearer } from './bearer';
 import { bearerWithRateLimit, clientRateLimit, type RateLimit, securityHeaders } from './hardening';
 import { errorHandler, HttpError, validationError } from './http-error';
 import { openApiDocument } from './openapi';
-import { actionBodySchema, callIdSchema, eventsBodySchema } from './schemas';
+import { actionBodySchema, callIdSchema, parseEventsBody } from './schemas';
 
 export interface IngressOptions {
   calls: CallClient;
@@ -99,7 +99,7 @@ export function createIngress(opts: IngressOptions): express.Express {
 
   api.post('/calls/:callId/events', async (req, res) => {
     const callId = parseCallId(req);
-    const body = parse(eventsBodySchema, req.body);
+    const body = parse({ safeParse: parseEventsBody }, req.body);
     const events = 'events' in body ? body.events : [body.event];
     await opts.calls.sendEvents(callId, events, { agentId: body.agentId, call: body.call });
     res.status(202).json({ callId, accepted: events.length });

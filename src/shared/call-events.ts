@@ -17,7 +17,7 @@ export const freeForm = () =>
     .record(z.string(), z.unknown())
     .refine((v) => !nestedDeeperThan(v, MAX_NESTING), `nested more than ${MAX_NESTING} levels deep`);
 
-const eventBase = {
+export const eventBase = {
   id: z.string().min(1).max(200),
   /** ISO 8601 timestamp from the voice platform. */
   at: z.iso.datetime({ offset: true }),

@@ -17,7 +17,7 @@ export class TemplateSyntaxError extends Error {
   override name = 'TemplateSyntaxError';
 }
 
-export const TEMPLATE_ROOTS = ['call', 'args', 'actions', 'data', 'env'] as const;
+export const TEMPLATE_ROOTS = ['call', 'args', 'actions', 'data', 'env', 'service'] as const;
 const SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$|^[0-9]+$/;
 
 export function parseTemplate(template: string): TemplateSegment[] {
@@ -91,6 +91,8 @@ export interface TemplateContext {
   args: Record<string, unknown>;
   actions: Record<string, unknown>;
   data: Record<string, unknown>;
+  /** This service itself: `{{service.url}}`, the base URL of its HTTP API (its own demo API lives there). */
+  service?: { url: string };
   /** Only given inside an activity; absent means `{{env.X}}` stays as written. */
   env?: Record<string, string | undefined>;
 }

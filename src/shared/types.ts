@@ -190,6 +190,11 @@ export interface CarriedState {
 export interface CallWorkflowInput {
   call: CallMetadata;
   agent: AgentSnapshot;
+  /**
+   * The service that started the call: `{{service.url}}` renders from here, in the workflow, so the activity input
+   * in the history shows the address the request went to.
+   */
+  service?: { url: string };
   carried?: CarriedState;
   /** The record of a finished call whose after-call stage runs again (POST .../after-call/rerun). */
   rerun?: CallState;

@@ -73,6 +73,8 @@ export interface HarnessOptions {
   temporalUiUrl?: string;
   /** Serves Prometheus metrics at /metrics (behind the API token), as the service does. */
   metrics?: boolean;
+  /** `{{service.url}}` in the calls the harness starts (default: the harness's own URL). */
+  serviceUrl?: string;
 }
 
 export const TEST_TOKEN = 'test-token-0123456789';
@@ -106,14 +108,23 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     });
     workerRun = worker.run();
   }
+  const serviceUrl = () => opts.serviceUrl ?? url;
   const agentsSetup = opts.storeAgents
-    ? await openAgentsApi({ store, agentPaths: [], fileAgents: agents, env: {}, log: opts.log ?? quietLog })
+    ? await openAgentsApi({
+        store,
+        agentPaths: [],
+        fileAgents: agents,
+        env: {},
+        log: opts.log ?? quietLog,
+        serviceUrl,
+      })
     : undefined;
   const calls = new CallClient(
     clients.client,
     agentsSetup?.registry ?? agents,
     taskQueue,
     agentsSetup?.callLog,
+    { serviceUrl },
   );
   const twilioRoutes =
     opts.twilioAuthToken || opts.twilioAgentTokensOnly

@@ -177,5 +177,6 @@ export function referencesFor(agent, stage, index, args) {
     ]),
     ...[...dataFields].map((f) => `data.${f}`),
     ...(agent.secrets ?? []).map((s) => `env.${s}`),
+    'service.url',
   ];
 }
