@@ -96,7 +96,22 @@ export type CallEvent =
       platformTransfer?: PlatformTransferInfo;
     })
   | (EventBase & { type: 'sms_status'; messageId: string; status: string; errorCode?: number })
-  | (EventBase & { type: 'ivr_prompt'; text: string });
+  | (EventBase & { type: 'ivr_prompt'; text: string })
+  /** A tool the voice platform ran itself, as its transcript reports it: kept in the record, never re-run. */
+  | (EventBase & { type: 'tool_turn' } & Omit<ToolTurn, 'eventId' | 'at'>);
+
+/** One tool call from the platform's transcript, with its result when the platform reported one. */
+export interface ToolTurn {
+  eventId: string;
+  at: string;
+  name: string;
+  /** The platform's id for the call, which pairs it with its result. */
+  requestId?: string;
+  /** The arguments as the platform gave them (parsed when they were JSON text). */
+  arguments?: unknown;
+  result?: string;
+  isError?: boolean;
+}
 
 /** A transfer the voice platform ran itself (no attempt of ours): where to (masked) and how. */
 export interface PlatformTransferInfo {
@@ -247,6 +262,8 @@ export interface CallState {
   endReason?: string;
   lastStatus?: string;
   transcript: TranscriptEntry[];
+  /** Tools the voice platform ran itself (from its transcript), in time order; absent until the first one. */
+  toolTurns?: ToolTurn[];
   dtmf: { eventId: string; at: string; digits: string }[];
   actions: ActionRun[];
   data: Record<string, unknown>;

@@ -7,13 +7,7 @@
  * recent: JustCall publishes no window, 10 minutes is ours.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ZodError } from 'zod';
-import {
-  JustCallPayloadError,
-  type JustCallWebhook,
-  justCallWebhookSchema,
-  mapJustCallWebhook,
-} from '../../platforms/justcall';
+import { type JustCallWebhook, justCallWebhookSchema, mapJustCallWebhook } from '../../platforms/justcall';
 import { HttpError, validationError } from '../http-error';
 import { acknowledgement, callHasEnded, deliverEvents } from './delivery';
 import { type PlatformAdapter, type PlatformRequest, platformCallId } from './platform';
@@ -79,14 +73,12 @@ export const justCallAdapter: PlatformAdapter = {
 
   async handle(req, ctx) {
     const body = envelope(req);
-    let mapping: ReturnType<typeof mapJustCallWebhook>;
-    try {
-      mapping = mapJustCallWebhook(body, new Date(ctx.now()), ctx.platform.awaitAnalysisSeconds === 0);
-    } catch (err) {
-      if (err instanceof JustCallPayloadError) throw validationError(new ZodError(err.issues), 'data');
-      throw err;
-    }
+    const mapping = mapJustCallWebhook(body, new Date(ctx.now()));
+    if (mapping.warnings.length)
+      ctx.log.warn(`justcall ${body.type}: delivery not fully recognised`, { warnings: mapping.warnings });
     if (mapping.kind === 'ignore') return acknowledgement('', 'ignored', mapping.reason);
+    if (mapping.kind === 'sms')
+      return acknowledgement('', 'ignored', `${mapping.event} is not linked to a call`);
     const callId = platformCallId('justcall', mapping.justCallId);
     if (mapping.progress && (await callHasEnded(ctx.gateway, callId)))
       return acknowledgement(callId, 'call_ended');

@@ -10,8 +10,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { AgentConfig } from '../../config/agent-schema';
-import { epochMs } from '../../platforms/time';
-import { vapiCallToCall } from '../../platforms/vapi';
+import { type VapiToolCall, vapiCallToCall, vapiTimestamp, vapiToolCalls } from '../../platforms/vapi';
 import { openState } from '../../shared/business-hours';
 import type { CallEvent } from '../../shared/types';
 import type { StartInfo } from '../call-gateway';
@@ -22,14 +21,9 @@ import { parseJsonBody } from './router';
 
 const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
 
-const toolCallSchema = z.looseObject({
-  id: z.string().min(1).max(200),
-  function: z.looseObject({ name: z.string().min(1), arguments: z.unknown().optional() }),
-});
-
 const messageSchema = z.looseObject({
   type: z.string().min(1),
-  timestamp: epochMs.nullish(),
+  timestamp: z.unknown().optional(),
   call: z.looseObject({ id: z.string().min(1) }).nullish(),
   phoneNumber: z.unknown().optional(),
   customer: z.unknown().optional(),
@@ -91,7 +85,7 @@ function callOf(message: Message): Record<string, unknown> {
     merged.status = m.status;
     if (m.status === 'ended') {
       merged.endedReason = m.endedReason ?? call.endedReason ?? 'ended';
-      merged.endedAt = call.endedAt ?? (message.timestamp ? isoOf(message.timestamp) : undefined);
+      merged.endedAt = call.endedAt ?? vapiTimestamp(message.timestamp);
     }
   }
   if (message.type === 'conversation-update' && Array.isArray(m.messages))
@@ -134,7 +128,7 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
       id: `${mapped.callId}-status-${m.status}`,
       type: 'status',
       status: m.status,
-      at: isoOf(message.timestamp ?? ctx.now()),
+      at: vapiTimestamp(message.timestamp) ?? isoOf(ctx.now()),
     };
     // Before the end, so a batch that ends the call applies everything else first.
     const end = events.findIndex((e) => e.type === 'ended');
@@ -151,59 +145,58 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
 }
 
 async function toolCalls(message: Message, ctx: PlatformContext): Promise<PlatformResponse> {
-  const m = message as Record<string, unknown>;
-  const listed = Array.isArray(m.toolCallList)
-    ? m.toolCallList
-    : Array.isArray(m.toolWithToolCallList)
-      ? m.toolWithToolCallList.map((t) => (t as { toolCall?: unknown }).toolCall)
-      : undefined;
-  const parsedCalls = z.array(toolCallSchema).min(1).safeParse(listed);
-  if (!parsedCalls.success) throw validationError(parsedCalls.error, 'message.toolCallList');
+  const parsedCalls = vapiToolCalls(message);
+  if (parsedCalls.warnings.length)
+    ctx.log.warn('vapi tool-calls not fully recognised', { warnings: parsedCalls.warnings });
+  if (!parsedCalls.calls.length)
+    throw new HttpError(
+      400,
+      'invalid request: message.toolCallList',
+      parsedCalls.warnings.map(({ field, message }) => ({ field: field ?? 'message', message })),
+    );
   const mapped = mapCall(message);
   const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
   // The conversation so far, so the action sees the transcript.
   if (mapped.events.length) await deliverEvents(ctx.gateway, mapped.callId, mapped.events, start);
   const results = [];
   // One at a time: the workflow serializes them anyway, and the answers keep the request's order.
-  for (const toolCall of parsedCalls.data)
+  for (const toolCall of parsedCalls.calls)
     results.push(await runToolCall(toolCall, mapped.callId, start, ctx));
   return { status: 200, body: { results } };
 }
 
 async function runToolCall(
-  toolCall: z.infer<typeof toolCallSchema>,
+  toolCall: VapiToolCall,
   callId: string,
   start: StartInfo,
   ctx: PlatformContext,
-): Promise<{ toolCallId: string; result: string } | { toolCallId: string; error: string }> {
-  const toolCallId = toolCall.id;
-  const args = argumentsOf(toolCall.function.arguments);
-  if (!args) return { toolCallId, error: 'the tool-call arguments are not a JSON object' };
+): Promise<
+  { toolCallId: string; name: string; result: string } | { toolCallId: string; name: string; error: string }
+> {
+  // Vapi's ToolCallResult requires the tool's name beside its id.
+  const { id: toolCallId, name, args } = toolCall;
+  if (!args)
+    return {
+      toolCallId,
+      name,
+      error: toolCall.argumentsError ?? 'the tool-call arguments are not a JSON object',
+    };
   try {
-    const run = await ctx.gateway.runAction(callId, toolCall.function.name, toolCallId, args, start);
-    ctx.log.info(`vapi tool ${toolCall.function.name}`, { callId, toolCallId, status: run.status });
+    const run = await ctx.gateway.runAction(callId, name, toolCallId, args, start);
+    ctx.log.info(`vapi tool ${name}`, { callId, toolCallId, status: run.status });
     if (run.status === 'completed')
-      return { toolCallId, result: oneLine(run.output ?? { status: 'completed' }) };
-    return { toolCallId, error: oneLine(run.error?.message ?? run.reason ?? `the action was ${run.status}`) };
+      return { toolCallId, name, result: oneLine(run.output ?? { status: 'completed' }) };
+    return {
+      toolCallId,
+      name,
+      error: oneLine(run.error?.message ?? run.reason ?? `the action was ${run.status}`),
+    };
   } catch (err) {
     // Unknown action, bad arguments, call over: Vapi wants a 200 with the error for that tool call.
-    if (err instanceof HttpError && err.status < 500) return { toolCallId, error: oneLine(err.message) };
+    if (err instanceof HttpError && err.status < 500)
+      return { toolCallId, name, error: oneLine(err.message) };
     throw err;
   }
-}
-
-function argumentsOf(raw: unknown): Record<string, unknown> | undefined {
-  let value = raw ?? {};
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value || '{}');
-    } catch {
-      return undefined;
-    }
-  }
-  return value && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }
 
 /**
