@@ -214,7 +214,7 @@ function voiceAgentOf(data: Json, w: Warnings): { value: Json; field: string } {
     unknownKeys(nested, VOICE_AGENT_FIELDS, 'data.voice_agent', w);
     return { value: nested, field: 'data.voice_agent.' };
   }
-  if (!VOICE_AGENT_FIELDS.some((k) => k in data && k !== 'id'))
+  if (data.voice_agent == null && !VOICE_AGENT_FIELDS.some((k) => k in data && k !== 'id'))
     w.add('data.voice_agent', 'missing: the event carries no voice-agent data');
   return { value: data, field: 'data.' };
 }
