@@ -222,10 +222,13 @@ describe('Vapi server messages', () => {
       const r = await post(body);
       assert.equal(r.status, 200);
       assert.equal(r.body.results.length, 3);
+      // `name` beside `toolCallId`: Vapi's ToolCallResult requires both.
       assert.deepEqual(r.body.results[0], {
         toolCallId: 'call_VaJ3xq9LvT2pWmB8',
+        name: 'lookup',
         result: '{"order_status":"status-of-991"}',
       });
+      assert.equal(r.body.results[1].name, 'no_such_tool');
       assert.equal(r.body.results[1].toolCallId, 'call_unknown');
       assert.match(r.body.results[1].error, /no during-call action "no_such_tool"/);
       assert.equal(r.body.results[2].toolCallId, 'call_bad_args');
