@@ -237,6 +237,21 @@ describe('Vapi server messages', () => {
     });
   });
 
+  describe('documented variants of a tool-calls message', () => {
+    it('answers toolCalls[] with flat calls, parameters instead of arguments, and an ISO timestamp', async () => {
+      const body = fixture('tool-calls', uniqueCallId('variant'));
+      delete body.message.toolCallList;
+      delete body.message.toolWithToolCallList;
+      body.message.timestamp = new Date(NOW).toISOString();
+      body.message.toolCalls = [{ id: 'call_flat_1', name: 'lookup', parameters: { order_id: '991' } }];
+      const r = await post(body);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(r.body.results, [
+        { toolCallId: 'call_flat_1', name: 'lookup', result: '{"order_status":"status-of-991"}' },
+      ]);
+    });
+  });
+
   describe('transfer destination requests', () => {
     const destination = async (query: string) =>
       (await post(fixture('transfer-destination-request', uniqueCallId('xfer')), {}, query)).body;
