@@ -177,18 +177,25 @@ describe('ElevenLabs post-call webhooks', () => {
     assert.equal(r.transcript.length, 0);
   });
 
-  it('answers 400 naming the field for a payload without it, and for a body that is not JSON', async () => {
+  it('acknowledges a delivery that names no conversation without starting a call; a body that is not JSON is a 400', async () => {
     const payload = fixture('post_call_transcription', 'conv-bad');
     delete payload.data.conversation_id;
     const res = await signed(payload);
-    assert.equal(res.status, 400);
-    assert.ok(
-      res.body.details.some((d: any) => d.field === 'data.conversation_id'),
-      JSON.stringify(res.body),
-    );
+    assert.equal(res.status, 200);
+    assert.equal(res.body.result, 'ignored');
     const body = '{"type": "post_call_transcription", ';
     const broken = await post(body, elevenLabsSignature(NEW_SECRET, body, seconds()));
     assert.equal(broken.status, 400);
+  });
+
+  it('keeps the tool calls of the transcript in the record, with their arguments', async () => {
+    const payload = fixture('post_call_transcription', 'conv-tools');
+    assert.equal((await signed(payload)).status, 200);
+    const r = await record('elevenlabs-conv-tools');
+    assert.deepEqual(
+      r.toolTurns.map((t: any) => [t.at, t.name, t.arguments]),
+      [[new Date((1739537297 + 5) * 1000).toISOString(), 'lookup_facts', {}]],
+    );
   });
 
   it('produces the same call record as the same call sent through the generic events API', async () => {

@@ -222,15 +222,33 @@ describe('Vapi server messages', () => {
       const r = await post(body);
       assert.equal(r.status, 200);
       assert.equal(r.body.results.length, 3);
+      // `name` beside `toolCallId`: Vapi's ToolCallResult requires both.
       assert.deepEqual(r.body.results[0], {
         toolCallId: 'call_VaJ3xq9LvT2pWmB8',
+        name: 'lookup',
         result: '{"order_status":"status-of-991"}',
       });
+      assert.equal(r.body.results[1].name, 'no_such_tool');
       assert.equal(r.body.results[1].toolCallId, 'call_unknown');
       assert.match(r.body.results[1].error, /no during-call action "no_such_tool"/);
       assert.equal(r.body.results[2].toolCallId, 'call_bad_args');
       assert.match(r.body.results[2].error, /order_id/);
       for (const result of r.body.results) assert.doesNotMatch(result.result ?? result.error, /\n/);
+    });
+  });
+
+  describe('documented variants of a tool-calls message', () => {
+    it('answers toolCalls[] with flat calls, parameters instead of arguments, and an ISO timestamp', async () => {
+      const body = fixture('tool-calls', uniqueCallId('variant'));
+      delete body.message.toolCallList;
+      delete body.message.toolWithToolCallList;
+      body.message.timestamp = new Date(NOW).toISOString();
+      body.message.toolCalls = [{ id: 'call_flat_1', name: 'lookup', parameters: { order_id: '991' } }];
+      const r = await post(body);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(r.body.results, [
+        { toolCallId: 'call_flat_1', name: 'lookup', result: '{"order_status":"status-of-991"}' },
+      ]);
     });
   });
 

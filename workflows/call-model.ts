@@ -169,6 +169,12 @@ export class Call {
       case 'ivr_prompt':
         this.ivrPrompts.push({ text: event.text, at: event.at });
         return;
+      case 'tool_turn': {
+        const { id, type: _type, ...turn } = event;
+        this.state.toolTurns ??= [];
+        insertByTime(this.state.toolTurns, { eventId: id, ...turn });
+        return;
+      }
     }
   }
 

@@ -5,44 +5,48 @@
  */
 import { z } from 'zod';
 import type { CallEvent } from '../shared/call-events';
-import { callOffsetSeconds, epochMs } from './time';
+import {
+  bool,
+  bounded,
+  e164,
+  instant,
+  isRecord,
+  type Json,
+  list,
+  type MapOptions,
+  type MappingWarning,
+  num,
+  type PlatformFacts,
+  record,
+  safeProviderId,
+  text,
+  Warnings,
+} from './mapping';
+import { epochMs } from './time';
 
-const nullish = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+/** A field whose value is not of the documented type reads as absent (the mapper warns about it). */
+const lenient = <T extends z.ZodType>(schema: T) =>
+  schema
+    .nullish()
+    .catch(undefined)
+    .transform((v) => v ?? undefined);
 
-const wordSchema = z.looseObject({ word: z.string().nullish(), start: callOffsetSeconds.nullish() });
-
-export const retellTurnSchema = z.looseObject({
-  role: z.string(),
-  content: z.string().default(''),
-  words: nullish(z.array(wordSchema)),
-});
-
-export const retellAnalysisSchema = z.looseObject({
-  call_summary: nullish(z.string()),
-  user_sentiment: nullish(z.string()),
-  call_successful: nullish(z.boolean()),
-  in_voicemail: nullish(z.boolean()),
-  custom_analysis_data: nullish(z.record(z.string(), z.unknown())),
-});
-
+/**
+ * The call object as the adapter reads it to route a delivery (ids, transfer fields, tool-call ids). Only
+ * `call_id` is required; anything else of an unexpected type reads as absent, so a delivery is never refused for it.
+ */
 export const retellCallSchema = z.looseObject({
   call_id: z.string().min(1).max(120),
-  call_type: nullish(z.string()),
-  agent_id: nullish(z.string()),
-  call_status: nullish(z.string()),
-  direction: nullish(z.enum(['inbound', 'outbound'])),
-  from_number: nullish(z.string()),
-  to_number: nullish(z.string()),
-  start_timestamp: nullish(epochMs),
-  end_timestamp: nullish(epochMs),
-  transfer_end_timestamp: nullish(epochMs),
-  disconnection_reason: nullish(z.string()),
-  transcript_object: nullish(z.array(retellTurnSchema)),
-  transcript_with_tool_calls: nullish(z.array(z.looseObject({ role: z.string() }))),
-  call_analysis: nullish(retellAnalysisSchema),
-  metadata: nullish(z.record(z.string(), z.unknown())),
-  retell_llm_dynamic_variables: nullish(z.record(z.string(), z.unknown())),
-  transfer_destination: nullish(z.string()),
+  call_status: lenient(z.string()),
+  direction: lenient(z.string()),
+  from_number: lenient(z.string()),
+  to_number: lenient(z.string()),
+  start_timestamp: lenient(epochMs),
+  end_timestamp: lenient(epochMs),
+  transfer_end_timestamp: lenient(epochMs),
+  transcript_object: lenient(z.array(z.unknown())),
+  transcript_with_tool_calls: lenient(z.array(z.looseObject({ role: z.string() }).catch({ role: '' }))),
+  transfer_destination: lenient(z.string()),
 });
 
 /** A webhook: `call_started`, `call_ended`, `call_analyzed`, `transcript_updated`, `transfer_*`. */
@@ -52,7 +56,7 @@ export const retellWebhookSchema = z.looseObject({ event: z.string().min(1), cal
 export const retellFunctionSchema = z.looseObject({
   name: z.string().min(1).max(128),
   call: retellCallSchema,
-  args: z.record(z.string(), z.unknown()).default({}),
+  args: z.record(z.string(), z.unknown()).catch({}).default({}),
 });
 
 export type RetellCall = z.infer<typeof retellCallSchema>;
@@ -70,79 +74,149 @@ export interface PlatformCall<P extends string> {
   events: CallEvent[];
   ended: boolean;
   analyzed: boolean;
+  /** The call's start, end, duration, direction and numbers as the platform states them. */
+  facts: PlatformFacts;
+  warnings: MappingWarning[];
 }
 
 /** Statuses after which Retell's call will not change any more (apart from its analysis). */
 const FINAL_STATUSES = new Set(['ended', 'error', 'not_connected']);
 
 /**
- * Maps a Retell call object. Event ids derive from the call id (and the turn index), so a resent webhook or a
- * fuller transcript dedupes in the workflow. While the call is live its last turn may still grow, so it is left
- * out until a later turn follows it or the call ends. Events come in the order the workflow should apply them:
- * transcript, analysis data, then the end.
+ * Maps a Retell call object (retell-sdk's `CallResponse`: phone or web call). Event ids derive from the call id
+ * (and the turn index), so a resent webhook or a fuller transcript dedupes in the workflow. While the call is live
+ * its last turn may still grow, so it is left out until a later turn follows it or the call ends. Events come in
+ * the order the workflow should apply them: transcript, analysis data, then the end. Never throws: `fallbackId`
+ * names the call when the object has no usable `call_id`.
  */
-export function retellCallToCall(call: unknown): PlatformCall<'retell'> {
-  const c = retellCallSchema.parse(call);
-  const callId = `retell-${c.call_id}`;
-  const ended = FINAL_STATUSES.has(c.call_status ?? '') || c.end_timestamp !== undefined;
-  const events: CallEvent[] = retellTurns(c, callId, ended);
-  const analysis = c.call_analysis ? retellAnalysisFields(c.call_analysis) : undefined;
-  const endAt = iso(c.end_timestamp ?? c.start_timestamp ?? 0);
+export function retellCallToCall(
+  call: unknown,
+  options: MapOptions & { fallbackId?: string } = {},
+): PlatformCall<'retell'> {
+  const w = new Warnings();
+  const c = isRecord(call) ? call : {};
+  if (!isRecord(call)) w.add('call', 'expected an object');
+  const providerId = safeProviderId(c.call_id, 'call.call_id', w) ?? options.fallbackId ?? 'unknown';
+  if (typeof c.call_id !== 'string' || !c.call_id) w.add('call.call_id', 'missing');
+  const callId = `retell-${providerId}`;
+  const status = text(c.call_status, 'call.call_status', w);
+  const start = instant(c.start_timestamp, 'call.start_timestamp', w, 'ms');
+  const end = instant(c.end_timestamp, 'call.end_timestamp', w, 'ms');
+  const durationMs = num(c.duration_ms, 'call.duration_ms', w);
+  const ended = FINAL_STATUSES.has(status ?? '') || end !== undefined;
+  const events: CallEvent[] = retellTurns(c.transcript_object, callId, start, ended, w);
+  const analysisRaw = record(c.call_analysis, 'call.call_analysis', w);
+  const analysis = analysisRaw ? retellAnalysisFields(analysisRaw, w) : undefined;
+  const endAt = end ?? start ?? new Date(0).toISOString();
   if (analysis)
     events.push({ id: `${callId}-analysis`, type: 'data', at: endAt, fields: analysis, source: 'analysis' });
   if (ended) {
-    const reason = c.disconnection_reason ?? c.call_status ?? undefined;
-    events.push({ id: `${callId}-ended`, type: 'ended', at: endAt, ...(reason ? { reason } : {}) });
+    const reason = text(c.disconnection_reason, 'call.disconnection_reason', w) ?? status;
+    events.push({
+      id: `${callId}-ended`,
+      type: 'ended',
+      at: endAt,
+      ...(reason ? { reason: reason.slice(0, 200) } : {}),
+    });
   }
-  const metadata = { ...c.metadata, ...(c.retell_llm_dynamic_variables ?? {}) };
+  const direction = c.direction === 'outbound' ? 'outbound' : 'inbound';
+  if (
+    c.direction !== undefined &&
+    c.direction !== null &&
+    c.direction !== 'inbound' &&
+    c.direction !== 'outbound'
+  )
+    w.add('call.direction', 'not "inbound" or "outbound": read as inbound');
+  const from = e164(text(c.from_number, 'call.from_number', w), options.defaultRegion);
+  const to = e164(text(c.to_number, 'call.to_number', w), options.defaultRegion);
+  const metadata = {
+    ...(record(c.metadata, 'call.metadata', w) ?? {}),
+    ...(record(c.retell_llm_dynamic_variables, 'call.retell_llm_dynamic_variables', w) ?? {}),
+  };
+  const duration =
+    durationMs !== undefined
+      ? durationMs / 1000
+      : start && end
+        ? (Date.parse(end) - Date.parse(start)) / 1000
+        : undefined;
   return {
     callId,
     start: {
-      direction: c.direction ?? 'inbound',
-      ...(c.from_number ? { from: c.from_number } : {}),
-      ...(c.to_number ? { to: c.to_number } : {}),
+      direction,
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
       platform: 'retell',
-      providerCallId: c.call_id,
+      providerCallId: providerId,
       ...(Object.keys(metadata).length ? { metadata } : {}),
     },
     events,
     ended,
     analyzed: analysis !== undefined,
+    facts: {
+      ...(start ? { startedAt: start } : {}),
+      ...(end ? { endedAt: end } : {}),
+      ...(duration !== undefined && duration >= 0 ? { durationSeconds: duration } : {}),
+      ...(c.direction === 'inbound' || c.direction === 'outbound' ? { direction } : {}),
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+    },
+    warnings: w.list,
   };
 }
 
-function retellTurns(c: RetellCall, callId: string, ended: boolean): CallEvent[] {
-  const turns = c.transcript_object ?? [];
+function retellTurns(
+  raw: unknown,
+  callId: string,
+  start: string | undefined,
+  ended: boolean,
+  w: Warnings,
+): CallEvent[] {
+  const turns = list(raw, 'call.transcript_object', w) ?? [];
   const complete = ended ? turns : turns.slice(0, -1);
-  const base = c.start_timestamp ?? 0;
+  const base = start ? Date.parse(start) : 0;
   const out: CallEvent[] = [];
   let previous = base;
-  complete.forEach((turn, index) => {
-    const start = turn.words?.find((w) => typeof w.start === 'number')?.start;
+  complete.forEach((value, index) => {
+    const field = `call.transcript_object.${index}`;
+    const turn = record(value, field, w) ?? {};
+    const words = list(turn.words, `${field}.words`, w) ?? [];
+    const first = words.find((x) => isRecord(x) && typeof x.start === 'number' && Number.isFinite(x.start));
+    const startSecs = first ? (first as Json).start : undefined;
     // Word times are seconds from the call's start; a turn without them sits just after the one before.
-    const at = typeof start === 'number' ? base + Math.round(start * 1000) : previous + 1;
+    const at =
+      typeof startSecs === 'number' && startSecs >= 0 ? base + Math.round(startSecs * 1000) : previous + 1;
     previous = at;
     const role = turn.role === 'agent' ? 'agent' : turn.role === 'user' ? 'caller' : undefined;
+    if (!role && turn.role !== 'transfer_target') w.add(`${field}.role`, 'not a role of the transcript');
+    const content = text(turn.content, `${field}.content`, w) ?? '';
     // Other roles (a warm-transfer target) keep their index, so later turns' ids stay the same.
-    if (!role || !turn.content.trim()) return;
-    out.push({ id: `${callId}-turn-${index}`, type: 'utterance', at: iso(at), role, text: turn.content });
+    if (!role || !content.trim()) return;
+    const when = instant(at, `${field}.words`, w, 'ms');
+    if (!when) return;
+    out.push({ id: `${callId}-turn-${index}`, type: 'utterance', at: when, role, text: bounded(content) });
   });
   return out;
 }
 
 /**
  * Retell's post-call analysis as call data: `platform_summary`, `platform_sentiment`, `platform_call_successful`,
- * `platform_in_voicemail`, and every custom analysis field under its own name.
+ * `platform_in_voicemail`, and every custom analysis field under its own name (retell-sdk types
+ * `custom_analysis_data` as unknown: anything but an object is kept whole as `platform_custom_analysis`).
  */
-export function retellAnalysisFields(a: z.infer<typeof retellAnalysisSchema>): Record<string, unknown> {
-  const fields: Record<string, unknown> = { ...(a.custom_analysis_data ?? {}) };
-  if (a.call_summary !== undefined) fields.platform_summary = a.call_summary;
-  if (a.user_sentiment !== undefined) fields.platform_sentiment = a.user_sentiment;
-  if (a.call_successful !== undefined) fields.platform_call_successful = a.call_successful;
-  if (a.in_voicemail !== undefined) fields.platform_in_voicemail = a.in_voicemail;
+export function retellAnalysisFields(a: Json, w: Warnings = new Warnings()): Record<string, unknown> {
+  const custom = a.custom_analysis_data;
+  const fields: Record<string, unknown> = isRecord(custom)
+    ? { ...custom }
+    : custom === undefined || custom === null
+      ? {}
+      : { platform_custom_analysis: custom };
+  const summary = text(a.call_summary, 'call.call_analysis.call_summary', w);
+  const sentiment = text(a.user_sentiment, 'call.call_analysis.user_sentiment', w);
+  const successful = bool(a.call_successful, 'call.call_analysis.call_successful', w);
+  const voicemail = bool(a.in_voicemail, 'call.call_analysis.in_voicemail', w);
+  if (summary !== undefined) fields.platform_summary = summary;
+  if (sentiment !== undefined) fields.platform_sentiment = sentiment;
+  if (successful !== undefined) fields.platform_call_successful = successful;
+  if (voicemail !== undefined) fields.platform_in_voicemail = voicemail;
   return fields;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }

@@ -96,6 +96,16 @@ const ivrPrompt = z.object({
   text: z.string().min(1).max(5000),
 });
 
+const toolTurnShape = {
+  name: z.string(),
+  /** The platform's id for the call, which pairs it with its result. */
+  requestId: z.string().optional(),
+  /** The arguments as the platform gave them (parsed when they were JSON text). */
+  arguments: z.unknown().optional(),
+  result: z.string().optional(),
+  isError: z.boolean().optional(),
+};
+
 /** The events the generic API takes (POST /v1/calls/:id/events). */
 export const apiCallEventSchema = z.discriminatedUnion('type', [
   utterance,
@@ -133,8 +143,13 @@ export const callEventSchema = z.discriminatedUnion('type', [
     errorCode: z.number().optional(),
   }),
   ivrPrompt,
+  // A tool the voice platform ran itself, as its transcript reports it: kept in the record, never re-run.
+  z.object({ ...eventBase, type: z.literal('tool_turn'), ...toolTurnShape }),
 ]);
 export type CallEvent = z.infer<typeof callEventSchema>;
+
+/** One tool call from the platform's transcript, with its result when the platform reported one. */
+export type ToolTurn = { eventId: string; at: string } & z.infer<z.ZodObject<typeof toolTurnShape>>;
 
 /** The call's metadata as a start request gives it. */
 export const callMetadataSchema = z

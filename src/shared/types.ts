@@ -5,7 +5,7 @@
  * ./call-events.ts.
  */
 import type { AgentSnapshot } from './agent-shapes';
-import type { CallEvent, CallMetadata, TransferLegStatus } from './call-events';
+import type { CallEvent, CallMetadata, ToolTurn, TransferLegStatus } from './call-events';
 
 export type Stage = 'duringCall' | 'afterCall';
 
@@ -136,6 +136,8 @@ export interface CallState {
   endReason?: string;
   lastStatus?: string;
   transcript: TranscriptEntry[];
+  /** Tools the voice platform ran itself (from its transcript), in time order; absent until the first one. */
+  toolTurns?: ToolTurn[];
   dtmf: { eventId: string; at: string; digits: string }[];
   actions: ActionRun[];
   data: Record<string, unknown>;

@@ -4,8 +4,8 @@
  * SDK accepts a timestamp up to 30 minutes old, and so do we.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { elevenLabsWebhookSchema, mapElevenLabsWebhook } from '../../platforms/elevenlabs';
-import { HttpError, validationError } from '../http-error';
+import { mapElevenLabsWebhook } from '../../platforms/elevenlabs';
+import { HttpError } from '../http-error';
 import { acknowledgement, deliverEvents } from './delivery';
 import { type PlatformAdapter, platformCallId } from './platform';
 import { parseJsonBody } from './router';
@@ -47,16 +47,20 @@ export const elevenLabsAdapter: PlatformAdapter = {
   },
 
   async handle(req, ctx) {
-    const parsed = elevenLabsWebhookSchema.safeParse(parseJsonBody(req));
-    if (!parsed.success) throw validationError(parsed.error);
-    const mapping = mapElevenLabsWebhook(parsed.data);
+    const body = parseJsonBody(req);
+    const mapping = mapElevenLabsWebhook(body, { receivedAt: new Date(ctx.now()) });
     const callId = platformCallId('elevenlabs', mapping.conversationId);
+    if (mapping.warnings.length)
+      ctx.log.warn('elevenlabs delivery not fully recognised', { callId, warnings: mapping.warnings });
     if (mapping.kind === 'acknowledge') return acknowledgement(callId, 'ignored', mapping.reason);
     const delivery = await deliverEvents(ctx.calls, callId, mapping.events, {
       agentId: ctx.agent.id,
       call: mapping.call,
     });
-    ctx.log.info(`elevenlabs ${parsed.data.type}: ${delivery}`, { callId, events: mapping.events.length });
+    ctx.log.info(`elevenlabs ${(body as { type?: unknown }).type}: ${delivery}`, {
+      callId,
+      events: mapping.events.length,
+    });
     return acknowledgement(callId, delivery);
   },
 };

@@ -7,13 +7,7 @@
  * recent: JustCall publishes no window, 10 minutes is ours.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ZodError } from 'zod';
-import {
-  JustCallPayloadError,
-  type JustCallWebhook,
-  justCallWebhookSchema,
-  mapJustCallWebhook,
-} from '../../platforms/justcall';
+import { type JustCallWebhook, justCallWebhookSchema, mapJustCallWebhook } from '../../platforms/justcall';
 import { HttpError, validationError } from '../http-error';
 import { acknowledgement, callHasEnded, deliverEvents } from './delivery';
 import {
@@ -87,18 +81,20 @@ export const justCallAdapter: PlatformAdapter = {
 
   async handle(req, ctx) {
     const body = envelope(req);
-    let mapping: ReturnType<typeof mapJustCallWebhook>;
-    try {
-      mapping = mapJustCallWebhook(body, new Date(ctx.now()), ctx.platform.awaitAnalysisSeconds === 0);
-    } catch (err) {
-      if (err instanceof JustCallPayloadError) throw validationError(new ZodError(err.issues), 'data');
-      throw err;
-    }
+    const mapping = mapJustCallWebhook(body, new Date(ctx.now()));
+    if (mapping.warnings.length)
+      ctx.log.warn(`justcall ${body.type}: delivery not fully recognised`, { warnings: mapping.warnings });
     if (mapping.kind === 'ignore') return acknowledgement('', 'ignored', mapping.reason);
+    if (mapping.kind === 'sms')
+      return acknowledgement('', 'ignored', `${mapping.event} is not linked to a call`);
     const callId = platformCallId('justcall', mapping.justCallId);
     // The signature leaves `data` uncovered: within the window, a captured request_id is accepted once only.
-    const replayKey = body.request_id;
-    if (ctx.replays && !(await ctx.replays.firstSeen('justcall-request', replayKey, REPLAY_MEMORY_SECONDS)))
+    const replayKey = typeof body.request_id === 'string' ? body.request_id : '';
+    if (
+      replayKey &&
+      ctx.replays &&
+      !(await ctx.replays.firstSeen('justcall-request', replayKey, REPLAY_MEMORY_SECONDS))
+    )
       return acknowledgement(callId, 'ignored', 'request_id already delivered');
     try {
       return await deliver(body, mapping, callId, ctx);
@@ -112,7 +108,7 @@ export const justCallAdapter: PlatformAdapter = {
 
 async function deliver(
   body: JustCallWebhook,
-  mapping: Exclude<ReturnType<typeof mapJustCallWebhook>, { kind: 'ignore' }>,
+  mapping: Extract<ReturnType<typeof mapJustCallWebhook>, { kind: 'call' }>,
   callId: string,
   ctx: PlatformContext,
 ): Promise<PlatformResponse> {

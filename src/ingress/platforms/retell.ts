@@ -76,7 +76,13 @@ async function deliverWebhook(body: unknown, ctx: PlatformContext): Promise<Plat
   const transfer = TRANSFER_STATUS[event];
   // Retell adds event types over time (and sends chat events to the same URL): acknowledge, don't retry.
   if (!transfer && !CALL_EVENTS.has(event)) return { status: 200, body: { result: 'ignored', event } };
-  const mapped = retellCallToCall(call);
+  // The raw call: the mapper warns about what the routing schema read as absent.
+  const mapped = retellCallToCall((body as { call: unknown }).call);
+  if (mapped.warnings.length)
+    ctx.log.warn(`retell ${event}: delivery not fully recognised`, {
+      callId: mapped.callId,
+      warnings: mapped.warnings,
+    });
   const events = transfer
     ? [...mapped.events, transferEvent(event, transfer, call, body, mapped.callId, ctx)]
     : mapped.events;
@@ -131,7 +137,7 @@ async function runFunction(body: unknown, ctx: PlatformContext): Promise<Platfor
   const parsed = retellFunctionSchema.safeParse(body);
   if (!parsed.success) throw validationError(parsed.error);
   const { name, call, args } = parsed.data;
-  const mapped = retellCallToCall(call);
+  const mapped = retellCallToCall((body as { call: unknown }).call);
   const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
   // The call so far, so the action sees the transcript (and a call that started with this request has it).
   if (mapped.events.length) await deliverEvents(ctx.calls, mapped.callId, mapped.events, start);

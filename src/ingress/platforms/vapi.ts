@@ -12,8 +12,7 @@ import { z } from 'zod';
 import type { StartInfo } from '../../calls/call-client';
 import { CallError, TemporalBusy } from '../../calls/call-errors';
 import type { AgentConfig } from '../../config/agent-schema';
-import { epochMs } from '../../platforms/time';
-import { vapiCallToCall } from '../../platforms/vapi';
+import { type VapiToolCall, vapiCallToCall, vapiTimestamp, vapiToolCalls } from '../../platforms/vapi';
 import { openState } from '../../shared/business-hours';
 import type { CallEvent } from '../../shared/call-events';
 import { HttpError, validationError } from '../http-error';
@@ -23,14 +22,9 @@ import { parseJsonBody } from './router';
 
 const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
 
-const toolCallSchema = z.looseObject({
-  id: z.string().min(1).max(200),
-  function: z.looseObject({ name: z.string().min(1), arguments: z.unknown().optional() }),
-});
-
 const messageSchema = z.looseObject({
   type: z.string().min(1),
-  timestamp: epochMs.nullish(),
+  timestamp: z.unknown().optional(),
   call: z.looseObject({ id: z.string().min(1) }).nullish(),
   phoneNumber: z.unknown().optional(),
   customer: z.unknown().optional(),
@@ -92,7 +86,7 @@ function callOf(message: Message): Record<string, unknown> {
     merged.status = m.status;
     if (m.status === 'ended') {
       merged.endedReason = m.endedReason ?? call.endedReason ?? 'ended';
-      merged.endedAt = call.endedAt ?? (message.timestamp ? isoOf(message.timestamp) : undefined);
+      merged.endedAt = call.endedAt ?? vapiTimestamp(message.timestamp);
     }
   }
   if (message.type === 'conversation-update' && Array.isArray(m.messages))
@@ -135,7 +129,7 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
       id: `${mapped.callId}-status-${m.status}`,
       type: 'status',
       status: m.status,
-      at: isoOf(message.timestamp ?? ctx.now()),
+      at: vapiTimestamp(message.timestamp) ?? isoOf(ctx.now()),
     };
     // Before the end, so a batch that ends the call applies everything else first.
     const end = events.findIndex((e) => e.type === 'ended');
@@ -152,60 +146,58 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
 }
 
 async function toolCalls(message: Message, ctx: PlatformContext): Promise<PlatformResponse> {
-  const m = message as Record<string, unknown>;
-  const listed = Array.isArray(m.toolCallList)
-    ? m.toolCallList
-    : Array.isArray(m.toolWithToolCallList)
-      ? m.toolWithToolCallList.map((t) => (t as { toolCall?: unknown }).toolCall)
-      : undefined;
-  const parsedCalls = z.array(toolCallSchema).min(1).safeParse(listed);
-  if (!parsedCalls.success) throw validationError(parsedCalls.error, 'message.toolCallList');
+  const parsedCalls = vapiToolCalls(message);
+  if (parsedCalls.warnings.length)
+    ctx.log.warn('vapi tool-calls not fully recognised', { warnings: parsedCalls.warnings });
+  if (!parsedCalls.calls.length)
+    throw new HttpError(
+      400,
+      'invalid request: message.toolCallList',
+      parsedCalls.warnings.map(({ field, message }) => ({ field: field ?? 'message', message })),
+    );
   const mapped = mapCall(message);
   const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
   // The conversation so far, so the action sees the transcript.
   if (mapped.events.length) await deliverEvents(ctx.calls, mapped.callId, mapped.events, start);
   const results = [];
   // One at a time: the workflow serializes them anyway, and the answers keep the request's order.
-  for (const toolCall of parsedCalls.data)
+  for (const toolCall of parsedCalls.calls)
     results.push(await runToolCall(toolCall, mapped.callId, start, ctx));
   return { status: 200, body: { results } };
 }
 
 async function runToolCall(
-  toolCall: z.infer<typeof toolCallSchema>,
+  toolCall: VapiToolCall,
   callId: string,
   start: StartInfo,
   ctx: PlatformContext,
-): Promise<{ toolCallId: string; result: string } | { toolCallId: string; error: string }> {
-  const toolCallId = toolCall.id;
-  const args = argumentsOf(toolCall.function.arguments);
-  if (!args) return { toolCallId, error: 'the tool-call arguments are not a JSON object' };
+): Promise<
+  { toolCallId: string; name: string; result: string } | { toolCallId: string; name: string; error: string }
+> {
+  // Vapi's ToolCallResult requires the tool's name beside its id.
+  const { id: toolCallId, name, args } = toolCall;
+  if (!args)
+    return {
+      toolCallId,
+      name,
+      error: toolCall.argumentsError ?? 'the tool-call arguments are not a JSON object',
+    };
   try {
-    const run = await ctx.calls.runAction(callId, toolCall.function.name, toolCallId, args, start);
-    ctx.log.info(`vapi tool ${toolCall.function.name}`, { callId, toolCallId, status: run.status });
+    const run = await ctx.calls.runAction(callId, name, toolCallId, args, start);
+    ctx.log.info(`vapi tool ${name}`, { callId, toolCallId, status: run.status });
     if (run.status === 'completed')
-      return { toolCallId, result: oneLine(run.output ?? { status: 'completed' }) };
-    return { toolCallId, error: oneLine(run.error?.message ?? run.reason ?? `the action was ${run.status}`) };
+      return { toolCallId, name, result: oneLine(run.output ?? { status: 'completed' }) };
+    return {
+      toolCallId,
+      name,
+      error: oneLine(run.error?.message ?? run.reason ?? `the action was ${run.status}`),
+    };
   } catch (err) {
     // Unknown action, bad arguments, call over: Vapi wants a 200 with the error for that tool call.
     if (err instanceof CallError && !(err instanceof TemporalBusy))
-      return { toolCallId, error: oneLine(err.message) };
+      return { toolCallId, name, error: oneLine(err.message) };
     throw err;
   }
-}
-
-function argumentsOf(raw: unknown): Record<string, unknown> | undefined {
-  let value = raw ?? {};
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value || '{}');
-    } catch {
-      return undefined;
-    }
-  }
-  return value && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }
 
 /**
