@@ -2,7 +2,7 @@
  * The call's domain logic: event dedupe and ordering, action bookkeeping, template context and dependency
  * checks. No Temporal imports, so it is unit-tested without a server; the workflow only wires it up.
  */
-import { CallEnded, InvalidArguments, UnknownAction } from '../src/calls/call-errors';
+import { CallEnded, InvalidArguments, UnknownAction, UnknownCall } from '../src/calls/call-errors';
 import { validateArguments } from '../src/shared/action-args';
 import type { ActionConfig } from '../src/shared/agent-shapes';
 import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../src/shared/call-events';
@@ -365,6 +365,9 @@ export class Call {
 
   /** The update validator: throws for requests that must not be accepted. */
   validate(req: RunActionRequest): void {
+    // Another agent's request is answered as if there were no such call: it learns nothing, changes nothing.
+    if (req.agentId !== undefined && req.agentId !== this.input.agent.id)
+      throw new UnknownCall({ callId: this.state.callId });
     if (this.results[req.requestId]) return; // a repeat of an answered request gets its answer again
     if (this.ended) throw new CallEnded({ callId: this.state.callId });
     const action = this.duringCallAction(req.actionId);

@@ -109,6 +109,7 @@ export class CallClient {
   async sendEvents(callId: string, events: CallEvent[], start: StartInfo): Promise<void> {
     try {
       if (start.agentId) {
+        await this.assertOwnedBy(callId, start.agentId);
         await this.temporal.workflow.signalWithStart(callWorkflow, {
           ...this.startOptions(callId, { ...start, agentId: start.agentId }),
           signal: callEventsSignal,
@@ -130,9 +131,10 @@ export class CallClient {
     start: StartInfo,
   ): Promise<ActionRun> {
     if (start.agentId) this.precheck(this.agent(start.agentId), actionId, args);
-    const request = { requestId, actionId, args };
+    const request = { requestId, actionId, args, ...(start.agentId ? { agentId: start.agentId } : {}) };
     try {
       if (start.agentId) {
+        await this.assertOwnedBy(callId, start.agentId);
         const startWorkflowOperation = new WithStartWorkflowOperation(callWorkflow, {
           ...this.startOptions(callId, { ...start, agentId: start.agentId }),
           workflowIdConflictPolicy: 'USE_EXISTING',
@@ -149,6 +151,29 @@ export class CallClient {
     } catch (err) {
       throw await this.translate(err, callId);
     }
+  }
+
+  /**
+   * A request that names its agent (every platform webhook does: the agent whose secret verified it) may only reach
+   * that agent's calls: another agent's call answers as an unknown one, before anything is signalled. The workflow's
+   * update validator checks the same for tool calls, so a call being created at this moment is covered too.
+   */
+  private async assertOwnedBy(callId: string, agentId: string): Promise<void> {
+    const owner = await this.ownerOf(callId);
+    if (owner !== undefined && owner !== agentId) throw new UnknownCall({ callId });
+  }
+
+  /** A call's agent never changes, so a known owner is kept (a bounded map, oldest out first). */
+  private readonly owners = new Map<string, string>();
+
+  private async ownerOf(callId: string): Promise<string | undefined> {
+    const known = this.owners.get(callId);
+    if (known !== undefined) return known;
+    const owner = await this.agentOf(callId);
+    if (owner === undefined) return undefined;
+    if (this.owners.size >= 10_000) this.owners.delete(this.owners.keys().next().value as string);
+    this.owners.set(callId, owner);
+    return owner;
   }
 
   /** Checked before a workflow can be created, so a bad tool call never starts one. */

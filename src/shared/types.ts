@@ -120,6 +120,8 @@ export interface RunActionRequest {
   requestId: string;
   actionId: string;
   args?: Record<string, unknown>;
+  /** The agent the request came in for (a platform webhook's): refused unless it is the call's own agent. */
+  agentId?: string;
 }
 
 export type CallStatus = 'active' | 'ended' | 'after_call' | 'completed';
