@@ -94,7 +94,7 @@ function requestSources(req: Request): AgentSource[] {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const problem = describeProblem(err.problems[0]);
-    throw new HttpError(400, problem, [{ field: '(body)', message: problem }]);
+    throw HttpError.badRequest(problem, [{ field: '(body)', message: problem }]);
   }
   if (!sources.length)
     throw HttpError.badRequest('the body holds no agent', [
@@ -117,7 +117,7 @@ function invalidFile(invalid: ReturnType<typeof invalidAgents>): HttpError {
     }));
   });
   const agents = invalid.map(({ raw, source }) => (typeof raw.id === 'string' ? raw.id : source));
-  return new HttpError(400, `invalid agents, nothing applied: ${[...new Set(agents)].join(', ')}`, details);
+  return HttpError.badRequest(`invalid agents, nothing applied: ${[...new Set(agents)].join(', ')}`, details);
 }
 
 function applyAnswer(outcomes: ApplyOutcome[], dryRun: boolean) {

@@ -22,8 +22,7 @@ export function validate(config: unknown, explain?: (problems: ConfigProblem[]) 
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const details = err.problems.map(fieldProblem);
-    throw new HttpError(
-      400,
+    throw HttpError.badRequest(
       `invalid agent configuration: ${[...new Set(details.map((p) => p.field))].join(', ')}`,
       explain ? explain(err.problems) : details,
     );

@@ -73,7 +73,7 @@ export function codecServer(opts: CodecServerOptions): express.Router {
   router.get('/login', async (req, res) => {
     const ticket = typeof req.query.ticket === 'string' ? req.query.ticket : '';
     if (!(await redeemTicket(opts.apiToken, ticket, now(), usedTickets))) {
-      throw new HttpError(401, 'this login link is invalid, expired or already used', [
+      throw HttpError.unauthorized('this login link is invalid, expired or already used', [
         { field: 'ticket', message: 'ask for a new link: POST /codec/login-url with the API token' },
       ]);
     }

@@ -59,6 +59,10 @@ export class HttpError extends Error {
   static tooManyRequests(message: string, details: ErrorDetail[], retryAfterSeconds: number): HttpError {
     return new HttpError(429, message, details, retryAfterSeconds);
   }
+  /** A server this request is passed on to (the Temporal UI behind the proxy) did not answer. */
+  static badGateway(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(502, message, details);
+  }
   /** A part of the service this request needs is not configured or not running. */
   static unavailable(message: string, details: ErrorDetail[] = []): HttpError {
     return new HttpError(503, message, details);

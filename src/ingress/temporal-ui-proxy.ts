@@ -42,7 +42,7 @@ export function temporalUiProxy(opts: TemporalUiProxyOptions): RequestHandler {
       if (req.method === 'GET' && req.accepts(['html', 'json']) === 'html')
         return res.redirect(303, `${opts.signInPath}?next=${encodeURIComponent(req.originalUrl)}`);
       return next(
-        new HttpError(401, 'the Temporal UI needs a signed-in browser', [
+        HttpError.unauthorized('the Temporal UI needs a signed-in browser', [
           { field: 'cookie', message: `sign in at ${opts.signInPath}` },
         ]),
       );
@@ -68,7 +68,7 @@ export function temporalUiProxy(opts: TemporalUiProxyOptions): RequestHandler {
     );
     forwarded.on('error', (err) => {
       if (res.headersSent) return res.destroy(err);
-      next(new HttpError(502, `the Temporal UI did not answer: ${err.message}`, []));
+      next(HttpError.badGateway(`the Temporal UI did not answer: ${err.message}`));
     });
     req.pipe(forwarded);
   };
