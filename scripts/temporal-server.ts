@@ -9,7 +9,15 @@
  * directory. Run directly (`npm run temporal:server`) it builds what is missing and prints the paths.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { callflowCacheDir, onPath } from './temporal-cli';
 
@@ -90,6 +98,9 @@ export async function findTemporalUiServer(log: Log = (l) => console.error(l)): 
   cpSync(path.join(moduleDir(UI_MODULE, TEMPORAL_UI_VERSION), 'config'), path.join(dir, 'config'), {
     recursive: true,
   });
+  // The image binds every interface inside its container and compose publishes the port on loopback only; here
+  // there is no container, so the server itself listens on loopback (docker.yaml leaves `host` to base.yaml).
+  appendFileSync(path.join(dir, 'config', 'base.yaml'), '\nhost: 127.0.0.1\n');
   return ui;
 }
 

@@ -9,7 +9,7 @@
  * `npm run chaos -- --prod` runs it at size; test/chaos-prod.test.ts runs a short one.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/temporal/free-port';
@@ -77,6 +77,8 @@ export async function runProdChaos(input: Partial<ProdChaosSettings> = {}): Prom
   const eventTypeIds = Array.from({ length: settings.calendars }, (_, i) => 2001 + i);
   const runId = randomBytes(3).toString('hex');
   const dir = mkdtempSync(path.join(tmpdir(), 'callflow-chaos-prod-'));
+  // PostgreSQL runs as its own account (when this runs as root) and must reach its data directory inside.
+  chmodSync(dir, 0o755);
   let providers: Providers | undefined;
   let stack: Stack | undefined;
   let clients: TemporalClients | undefined;

@@ -42,6 +42,8 @@ export class Service {
       cwd: spec.cwd,
       env: spec.env as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops everything in order.
+      detached: true,
     });
     this.child = child;
     const onExit = () => child.kill('SIGKILL');
@@ -60,7 +62,10 @@ export class Service {
     child.once('exit', (code, signal) => {
       process.off('exit', onExit);
       if (this.stopping || this.child !== child) return;
-      spec.log(`${spec.name} exited (${signal ?? code}); starting it again`);
+      const last = this.tail.trim().split('\n').slice(-2).join(' / ').slice(0, 600);
+      spec.log(
+        `${spec.name} exited (${signal ?? code}); starting it again${code ? `. Last output: ${last}` : ''}`,
+      );
       setTimeout(() => {
         if (!this.stopping && this.child === child && spec.restart) void this.start().catch(() => undefined);
       }, 500);

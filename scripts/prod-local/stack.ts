@@ -92,7 +92,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     preferred !== undefined && (await isPortFree(preferred)) ? preferred : freePort();
   const ports = {
     api: await port(opts.ports?.api),
-    temporal: await port(opts.ports?.temporal),
+    temporal: await serverPort(opts.ports?.temporal),
     ui: await port(opts.ports?.ui),
     postgres: await port(opts.ports?.postgres),
   };
@@ -150,7 +150,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       'WORKER_GRPC_PORT',
       'WORKER_MEMBERSHIP_PORT',
     ]) {
-      serverEnv[name] = String(await freePort());
+      serverEnv[name] = String(await serverPort());
     }
     await step('schema', () =>
       runJob(docker('temporal-schema.sh'), { ...serverEnv, PATH: `${tools.binDir}:${process.env.PATH}` }),
@@ -290,6 +290,18 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+/**
+ * A free port for the Temporal server's roles: below 32768, because the server records its hosts' ports in
+ * PostgreSQL as smallint (the OS's ephemeral ports start above that).
+ */
+async function serverPort(preferred?: number): Promise<number> {
+  if (preferred !== undefined && (await isPortFree(preferred))) return preferred;
+  for (;;) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await isPortFree(candidate)) return candidate;
   }
 }
 
