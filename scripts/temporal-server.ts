@@ -6,7 +6,8 @@
  *
  * Next to each binary the build keeps the configuration its image ships: the server's
  * docker/config_template.yaml (made loadable by the server itself, see serverConfig) and the UI server's config
- * directory. Run directly (`npm run temporal:server`) it builds what is missing and prints the paths.
+ * directory. Run directly (`npm run temporal:server [-- --server-only]`) it builds what is missing and prints the
+ * paths.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -158,6 +159,11 @@ async function goInstall(packages: string[], gobin: string, what: string, log: L
 if (require.main === module) {
   (async () => {
     const tools = await findTemporalServerTools();
+    // --server-only: what the tests need (the fault run against the production topology runs without the UI).
+    if (process.argv.includes('--server-only')) {
+      console.log(`temporal-server:   ${tools.server}\ntemporal-sql-tool: ${tools.sqlTool}`);
+      return;
+    }
     const ui = await findTemporalUiServer();
     console.log(
       `temporal-server:   ${tools.server}\ntemporal-sql-tool: ${tools.sqlTool}\nui-server:         ${ui.binary}`,
