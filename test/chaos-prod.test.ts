@@ -14,14 +14,14 @@ describe('fault injection against the production topology', function () {
 
   before(async () => {
     report = await runProdChaos({
-      calls: 6,
+      calls: 5,
       seed: 20261207,
       workerKills: 1,
       ingressKills: 1,
       serverRestarts: 1,
       postgresRestarts: 1,
       faultProbability: 0.12,
-      spreadSeconds: 3,
+      spreadSeconds: 2,
       deadlineSeconds: 150,
       calendars: 2,
     });

@@ -250,7 +250,14 @@ async function unleash(
   for (const step of order) {
     await sleep(1000 + (random() * windowMs) / order.length);
     if (!running()) log(`calls already delivered; ${step} fault anyway`);
-    await Promise.all([...stack.workers, ...stack.ingresses, stack.temporal].map((s) => s.whenReady()));
+    // Only what the step acts on must be up: the other kinds may still be coming back from an earlier step.
+    const involved = {
+      worker: stack.workers,
+      ingress: stack.ingresses,
+      temporal: [stack.temporal],
+      postgres: [],
+    };
+    await Promise.all(involved[step].map((service) => service.whenReady()));
     if (step === 'worker') {
       const worker = stack.workers[Math.floor(random() * stack.workers.length)];
       await sleep(random() * 3000);

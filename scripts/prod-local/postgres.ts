@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -53,11 +53,9 @@ export class PostgresServer {
       ready: () => this.answers(),
       // Fast shutdown, signalled to the postmaster itself: runuser would pass any signal on as SIGTERM, a smart
       // shutdown that waits for every client (the Temporal server never lets go) to disconnect.
-      signalStop: (child) => {
-        const pid = postmasterPid(this.dataDir);
-        if (pid) process.kill(pid, 'SIGINT');
-        else child.kill('SIGTERM');
-      },
+      signalStop: (child) => this.signal('SIGINT', child),
+      // Killing runuser would leave the postmaster running: an immediate shutdown of the postmaster itself.
+      killOnExit: (child) => this.signal('SIGQUIT', child),
       log: opts.log,
     });
   }
@@ -126,6 +124,16 @@ export class PostgresServer {
 
   stop(): Promise<void> {
     return this.service.stop();
+  }
+
+  private signal(signal: NodeJS.Signals, child: ChildProcess): void {
+    const pid = postmasterPid(this.dataDir);
+    try {
+      if (pid) process.kill(pid, signal);
+      else child.kill('SIGTERM');
+    } catch {
+      // Already gone.
+    }
   }
 
   private async answers(): Promise<boolean> {

@@ -12,6 +12,8 @@ export interface ServiceSpec {
   restart: boolean;
   /** Asks it to stop (default SIGTERM to the process); SIGKILL follows if it is still there after the grace. */
   signalStop?: (child: ChildProcess) => void;
+  /** Ends it at once when the supervisor exits (default SIGKILL to the process). */
+  killOnExit?: (child: ChildProcess) => void;
   /** Where its output goes, line by line (default: kept only in `tail`). */
   output?: (line: string) => void;
   log: (line: string) => void;
@@ -46,7 +48,8 @@ export class Service {
       detached: true,
     });
     this.child = child;
-    const onExit = () => child.kill('SIGKILL');
+    // If the supervisor itself exits, nothing it started may outlive it.
+    const onExit = () => (spec.killOnExit ? spec.killOnExit(child) : child.kill('SIGKILL'));
     process.on('exit', onExit);
     let partial = '';
     const collect = (chunk: Buffer) => {
