@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs once, when the postgresql service initialises an empty data volume.
-# Temporal keeps its own databases (temporal, temporal_visibility, created by auto-setup);
+# Temporal keeps its own databases (temporal, temporal_visibility, created by the schema job,
+# docker/temporal-schema.sh);
 # callflow's project store gets a separate role and database on the same server, with the
 # password from CALLFLOW_DB_PASSWORD (passed in by docker-compose.yml, never written here).
 set -eu

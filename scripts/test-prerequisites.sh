@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# What `npm test` needs besides npm packages: the Temporal CLI (found or built once, cached outside the clone)
-# and PostgreSQL's server binaries from Debian (the store is tested on a real server the tests start).
+# What `npm test` needs besides npm packages: the Temporal CLI, and the Temporal server and its SQL tool for the
+# production-topology fault run (each found or built once, cached outside the clone), and PostgreSQL's server binaries from Debian (the store is tested on a real server the tests start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 node --import tsx scripts/temporal-cli.ts >/dev/null
+node --import tsx scripts/temporal-server.ts --server-only >/dev/null
 
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -85,7 +85,7 @@ for required in "${required_vars[@]}"; do
 done
 
 services=$(run_config config --services | sort | tr '\n' ' ')
-for expected in postgresql temporal temporal-admin-tools temporal-ui worker ingress; do
+for expected in postgresql temporal-schema temporal temporal-admin-tools temporal-ui worker ingress; do
   case " $services " in
     *" $expected "*) ;;
     *) fail "service $expected is missing (found: $services)" ;;
@@ -93,12 +93,13 @@ for expected in postgresql temporal temporal-admin-tools temporal-ui worker ingr
 done
 
 # The production shape, checked on the file as written and on what compose renders from it:
-# no literal secrets, a scalable worker, health checks and restart policies, the UI wired to /codec.
+# no literal secrets, a scalable worker, health checks and restart policies, the UI wired to /codec, the
+# Temporal server image (not auto-setup) after a schema job, at the versions `npm run prod:local` builds.
 rendered=$(run_config config)
-if ! problems=$(RENDERED="$rendered" PLACEHOLDER="$placeholder" python3 - "$compose_file" docker <<'PY'
+if ! problems=$(RENDERED="$rendered" PLACEHOLDER="$placeholder" python3 - "$compose_file" docker scripts/temporal-server.ts <<'PY'
 import os, re, sys, yaml
 
-compose_file, docker_dir = sys.argv[1], sys.argv[2]
+compose_file, docker_dir, local_build = sys.argv[1], sys.argv[2], sys.argv[3]
 raw = yaml.safe_load(open(compose_file))
 rendered = yaml.safe_load(os.environ["RENDERED"])
 problems = []
@@ -146,6 +147,44 @@ if not str(ui_env.get("TEMPORAL_CODEC_ENDPOINT", "")).endswith("/codec"):
 ingress_env = dict(env_items(services.get("ingress", {})))
 if not ingress_env.get("CALLFLOW_CODEC_ORIGINS"):
     problems.append("ingress: CALLFLOW_CODEC_ORIGINS must allow the Temporal UI")
+
+# The production shape of Temporal itself: the server image after a schema job, the versions the local run uses.
+built = open(local_build).read()
+def pinned(name):
+    m = re.search(name + r" = 'v([0-9.]+)'", built)
+    return m.group(1) if m else None
+server_version, ui_version = pinned("TEMPORAL_SERVER_VERSION"), pinned("TEMPORAL_UI_VERSION")
+def image(name):
+    return str(services.get(name, {}).get("image", ""))
+if "auto-setup" in " ".join(image(n) for n in services):
+    problems.append("temporalio/auto-setup is a development image; run temporalio/server after a schema job")
+if image("temporal") != f"temporalio/server:{server_version}":
+    problems.append(f"temporal: image must be temporalio/server:{server_version} (the server prod:local builds), got {image('temporal')}")
+for job in ("temporal-schema", "temporal-admin-tools"):
+    if not image(job).startswith(f"temporalio/admin-tools:{server_version}-"):
+        problems.append(f"{job}: image must be temporalio/admin-tools:{server_version}-..., got {image(job)}")
+    if services.get(job, {}).get("restart") not in ("no", None):
+        problems.append(f"{job}: a one-shot job must not restart")
+if image("temporal-ui") != f"temporalio/ui:{ui_version}":
+    problems.append(f"temporal-ui: image must be temporalio/ui:{ui_version} (the UI server prod:local builds)")
+def mounts(name, script):
+    return any(script in str(v) for v in services.get(name, {}).get("volumes", []) or [])
+if not mounts("temporal-schema", "docker/temporal-schema.sh") and not mounts("temporal-schema", "temporal-schema.sh"):
+    problems.append("temporal-schema: must run docker/temporal-schema.sh (the script prod:local runs)")
+if not mounts("temporal-admin-tools", "temporal-namespace.sh"):
+    problems.append("temporal-admin-tools: must run docker/temporal-namespace.sh (the script prod:local runs)")
+def waits_for(name, dependency, condition):
+    deps = services.get(name, {}).get("depends_on", {}) or {}
+    return isinstance(deps, dict) and (deps.get(dependency) or {}).get("condition") == condition
+if not waits_for("temporal", "temporal-schema", "service_completed_successfully"):
+    problems.append("temporal: must wait for temporal-schema to complete (the schema before the server)")
+for name in ("worker", "ingress"):
+    if not waits_for(name, "temporal-admin-tools", "service_completed_successfully"):
+        problems.append(f"{name}: must wait for temporal-admin-tools (namespace and search attributes)")
+temporal_env = dict(env_items(services.get("temporal", {})))
+if "temporal-dynamicconfig.yaml" not in " ".join(str(v) for v in services.get("temporal", {}).get("volumes", [])) \
+        or not temporal_env.get("DYNAMIC_CONFIG_FILE_PATH"):
+    problems.append("temporal: must load docker/temporal-dynamicconfig.yaml (DYNAMIC_CONFIG_FILE_PATH)")
 print("\n".join(problems))
 sys.exit(1 if problems else 0)
 PY

@@ -76,6 +76,8 @@ export interface ChaosReport {
   workerKills: number;
   workerStarts: number;
   serverRestarts: number;
+  /** The production topology's run (scripts/chaos/prod.ts): two workers, two ingresses, PostgreSQL restarts. */
+  topology?: ProdTopologyCounts;
   faults: Record<ProviderName, Record<FaultKind, number>>;
   deliveries: DeliveryStats;
   /** What the ingress answered 500 for (Temporal unreachable, an update's deadline), counted. */
@@ -87,6 +89,17 @@ export interface ChaosReport {
   problems: string[];
   wallSeconds: number;
   ok: boolean;
+}
+
+export interface ProdTopologyCounts {
+  workers: number;
+  ingresses: number;
+  ingressKills: number;
+  /** Requests the killed ingresses had accepted and not yet answered when they died. */
+  requestsCutByIngressKills: number;
+  postgresRestarts: number;
+  /** Seconds each start-up step of the topology took (tools, postgresql, schema, temporal, ...). */
+  startupSeconds: Record<string, number>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -204,39 +217,19 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
     for (const callId of verification.stuck.slice(0, 5)) {
       verification.problems.push(`${callId}: ${await describeStuck(harness, `call-${callId}`)}`);
     }
-    const effects = Object.values(verification.effects);
-    const duplicates = effects.reduce((n, e) => n + e.duplicates + e.unexpected, 0);
-    // A lost call is one without a record (never finished, or its workflow failed).
-    const lostCalls = calls.filter((c) => {
-      const r = records.get(c.callId);
-      return !r || 'error' in r;
-    }).length;
-    const losses = effects.reduce((n, e) => n + e.losses, 0) + lostCalls;
-    const faults = Object.fromEntries(
-      Object.entries(providers.faults).map(([name, f]) => [name, { ...f.counts }]),
-    ) as ChaosReport['faults'];
-    const report: ChaosReport = {
-      settings: { ...settings, log: undefined } as ChaosReport['settings'],
-      calls: calls.length,
-      completeRecords: verification.completeRecords,
-      storedRecords: verification.storedRecords,
-      transfers: verification.transfers,
-      lateOpening: verification.lateOpening,
+    const report = tally({
+      settings,
+      calls,
+      records,
+      verification,
+      providers,
+      stats,
+      ingressErrors,
       workerKills: worker.kills,
       workerStarts: worker.starts,
       serverRestarts: server.restarts,
-      faults,
-      deliveries: stats,
-      ingressErrors,
-      effects: verification.effects,
-      duplicates,
-      losses,
-      stuck: verification.stuck,
-      problems: verification.problems,
-      wallSeconds: Math.round((Date.now() - began) / 100) / 10,
-      ok: false,
-    };
-    report.ok = duplicates === 0 && losses === 0 && report.stuck.length === 0 && report.problems.length === 0;
+      began,
+    });
     return report;
   } finally {
     await worker?.stop();
@@ -248,11 +241,64 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
   }
 }
 
+/** The report from what the providers, the records and the call log show. */
+export function tally(t: {
+  settings: ChaosSettings;
+  calls: PlannedCall[];
+  records: Map<string, CallRecord | { error: string }>;
+  verification: Verification;
+  providers: Providers;
+  stats: DeliveryStats;
+  ingressErrors: Record<string, number>;
+  workerKills: number;
+  workerStarts: number;
+  serverRestarts: number;
+  topology?: ProdTopologyCounts;
+  began: number;
+}): ChaosReport {
+  const { verification, calls, records } = t;
+  const effects = Object.values(verification.effects);
+  const duplicates = effects.reduce((n, e) => n + e.duplicates + e.unexpected, 0);
+  // A lost call is one without a record (never finished, or its workflow failed).
+  const lostCalls = calls.filter((c) => {
+    const r = records.get(c.callId);
+    return !r || 'error' in r;
+  }).length;
+  const losses = effects.reduce((n, e) => n + e.losses, 0) + lostCalls;
+  const faults = Object.fromEntries(
+    Object.entries(t.providers.faults).map(([name, f]) => [name, { ...f.counts }]),
+  ) as ChaosReport['faults'];
+  const report: ChaosReport = {
+    settings: { ...t.settings, log: undefined } as ChaosReport['settings'],
+    calls: calls.length,
+    completeRecords: verification.completeRecords,
+    storedRecords: verification.storedRecords,
+    transfers: verification.transfers,
+    lateOpening: verification.lateOpening,
+    workerKills: t.workerKills,
+    workerStarts: t.workerStarts,
+    serverRestarts: t.serverRestarts,
+    topology: t.topology,
+    faults,
+    deliveries: t.stats,
+    ingressErrors: t.ingressErrors,
+    effects: verification.effects,
+    duplicates,
+    losses,
+    stuck: verification.stuck,
+    problems: verification.problems,
+    wallSeconds: Math.round((Date.now() - t.began) / 100) / 10,
+    ok: false,
+  };
+  report.ok = duplicates === 0 && losses === 0 && report.stuck.length === 0 && report.problems.length === 0;
+  return report;
+}
+
 /**
  * One call's webhooks, each in 2-3 copies: during the call in shuffled order, then the closing ones, then (for
  * a late-opening call) its opening events and a new tool call, once the hang-up has been answered.
  */
-async function driveCall(
+export async function driveCall(
   call: PlannedCall,
   ingress: { url: string; token: string },
   random: () => number,
@@ -312,8 +358,8 @@ async function unleash(
 }
 
 /** Each call's record, or why there is none; calls still running at the deadline are left out. */
-async function awaitRecords(
-  h: Harness,
+export async function awaitRecords(
+  h: Pick<Harness, 'client'>,
   calls: PlannedCall[],
   deadline: number,
 ): Promise<Map<string, CallRecord | { error: string }>> {
@@ -347,7 +393,7 @@ async function awaitRecords(
 }
 
 /** Where a call that did not finish is waiting: its status, its last actions and pending activities. */
-async function describeStuck(h: Harness, workflowId: string): Promise<string> {
+export async function describeStuck(h: Pick<Harness, 'client'>, workflowId: string): Promise<string> {
   try {
     const handle = h.client.workflow.getHandle<typeof callWorkflow>(workflowId);
     const d = await handle.describe();
@@ -363,7 +409,7 @@ async function describeStuck(h: Harness, workflowId: string): Promise<string> {
   }
 }
 
-async function runningWorkflows(h: Harness, taskQueue: string): Promise<string[]> {
+export async function runningWorkflows(h: Pick<Harness, 'client'>, taskQueue: string): Promise<string[]> {
   const ids: string[] = [];
   for (let attempt = 0; attempt < 10; attempt++) {
     try {
@@ -381,7 +427,7 @@ async function runningWorkflows(h: Harness, taskQueue: string): Promise<string[]
   return ids;
 }
 
-function shuffle<T>(items: T[], random: () => number): T[] {
+export function shuffle<T>(items: T[], random: () => number): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -411,6 +457,17 @@ export function formatReport(r: ChaosReport): string {
   lines.push(
     `worker SIGKILLs: ${r.workerKills} (${r.workerStarts} worker starts); Temporal server restarts: ${r.serverRestarts}`,
   );
+  const topo = r.topology;
+  if (topo) {
+    lines.push(
+      `production topology: ${topo.workers} workers, ${topo.ingresses} ingresses; ingress SIGKILLs mid-request: ${topo.ingressKills} (${topo.requestsCutByIngressKills} requests in flight cut); PostgreSQL restarts: ${topo.postgresRestarts}`,
+    );
+    lines.push(
+      `  start-up (s): ${Object.entries(topo.startupSeconds)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  }
   const d = r.deliveries;
   lines.push(
     `webhooks: ${d.webhooks} (+${d.duplicateCopies} duplicate copies), ${d.requests} requests, ${d.retried} retried after 5xx/no answer, ${d.lateEvents} late events and ${d.lateToolCalls} late tool calls answered 409`,

@@ -47,6 +47,11 @@ function openPostgres(databaseUrl: string): MigratableStore {
 
   const inTransaction = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
+    // A connection cut while a transaction holds it (between its queries) emits 'error' on the client, where the
+    // pool's listener is not; unhandled, that would crash the process. The next query fails instead, and the
+    // rollback below, failing too, destroys the client.
+    const onLost = () => {};
+    client.on('error', onLost);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
@@ -62,6 +67,8 @@ function openPostgres(databaseUrl: string): MigratableStore {
         client.release(rollbackErr as Error);
       }
       throw err;
+    } finally {
+      client.off('error', onLost);
     }
   };
 

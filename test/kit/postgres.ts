@@ -130,7 +130,7 @@ async function startLocal(): Promise<TestPostgres> {
   }
 }
 
-function findPostgresBin(): string {
+export function findPostgresBin(): string {
   const base = '/usr/lib/postgresql';
   const versions = existsSync(base)
     ? readdirSync(base)
@@ -149,11 +149,11 @@ function findPostgresBin(): string {
 }
 
 // root's PATH usually has /usr/sbin, but CI shells and `env -i` runs do not always.
-function runuserPath(): string {
+export function runuserPath(): string {
   return ['/usr/sbin/runuser', '/sbin/runuser'].find((p) => existsSync(p)) ?? 'runuser';
 }
 
-function postgresAccount(): { uid: number; gid: number } {
+export function postgresAccount(): { uid: number; gid: number } {
   try {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
