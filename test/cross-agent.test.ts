@@ -7,7 +7,13 @@ import { callStateQuery, runActionUpdate } from '../workflows/call';
 import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
 import { type Harness, startHarness } from './kit/harness';
 import { eventually } from './kit/temporal';
-import { retellSignature, twilioSignature } from './support/platform-signing';
+import {
+  justCallHeaders,
+  justCallTimestamp,
+  retellSignature,
+  twilioSignature,
+  vapiSignatureHeaders,
+} from './support/platform-signing';
 
 /**
  * Two agents on one service, each with its own secrets. A webhook that verifies with agent A's secret may drive A's
@@ -18,8 +24,16 @@ const KEY_A = 'key_a_0123456789abcdef';
 const KEY_B = 'key_b_fedcba9876543210';
 const TWILIO_A = 'twilio_token_agent_a_0123456789';
 const TWILIO_B = 'twilio_token_agent_b_0123456789';
+const VAPI_A = 'vapi-secret-agent-a';
+const VAPI_B = 'vapi-secret-agent-b';
+const JC_A = 'justcall-secret-agent-a';
+const JC_B = 'justcall-secret-agent-b';
 const FORM = 'application/x-www-form-urlencoded';
 let seq = 0;
+
+function fixtureFile(platform: string, name: string): any {
+  return JSON.parse(readFileSync(path.join(__dirname, 'fixtures', platform, `${name}.json`), 'utf8'));
+}
 
 function retellFixture(name: string, callId: string): any {
   const body = JSON.parse(readFileSync(path.join(__dirname, 'fixtures/retell', `${name}.json`), 'utf8'));
@@ -37,7 +51,12 @@ describe('calls belong to their agent', () => {
       id,
       name: `Agent ${id}`,
       network: { allowPrivate: ['127.0.0.1'] },
-      platforms: { retell: { secrets: [retell] }, twilio: { secrets: [twilio] } },
+      platforms: {
+        retell: { secrets: [retell] },
+        twilio: { secrets: [twilio] },
+        vapi: { secrets: [retell.replace('RETELL', 'VAPI')] },
+        justcall: { secrets: [retell.replace('RETELL', 'JUSTCALL')] },
+      },
       actions: { duringCall: [lookupOrderAction(customer.url)], afterCall: [] },
     });
     h = await startHarness({
@@ -46,6 +65,10 @@ describe('calls belong to their agent', () => {
         CALLFLOW_SECRET_RETELL_B: KEY_B,
         CALLFLOW_SECRET_TWILIO_A: TWILIO_A,
         CALLFLOW_SECRET_TWILIO_B: TWILIO_B,
+        CALLFLOW_SECRET_VAPI_A: VAPI_A,
+        CALLFLOW_SECRET_VAPI_B: VAPI_B,
+        CALLFLOW_SECRET_JUSTCALL_A: JC_A,
+        CALLFLOW_SECRET_JUSTCALL_B: JC_B,
       },
       now: () => NOW,
       twilioAgentTokensOnly: true,
@@ -136,6 +159,56 @@ describe('calls belong to their agent', () => {
     assert.equal((await state(callId)).status, 'active');
     // Agent A's token at agent B's route doesn't verify at all.
     assert.equal((await callback('agent-b', TWILIO_A, params('completed'))).status, 401);
+    assert.equal((await state(callId)).status, 'active');
+  });
+
+  it('a Vapi transcript, tool call or end-of-call report signed for another agent changes nothing', async () => {
+    const vapiCallId = `crossvapi-${process.pid}-${++seq}`;
+    const vapi = (agent: string, secret: string, name: string) => {
+      const body = fixtureFile('vapi', name);
+      body.message.call.id = vapiCallId;
+      if (body.message.timestamp !== undefined) body.message.timestamp = NOW;
+      const raw = JSON.stringify(body);
+      return h.api('POST', `/webhooks/vapi/${agent}`, raw, {
+        'content-type': 'application/json',
+        authorization: '',
+        ...vapiSignatureHeaders(raw, secret, NOW),
+      });
+    };
+    assert.equal((await vapi('agent-b', VAPI_B, 'status-update-in-progress')).status, 200);
+    const callId = `vapi-${vapiCallId}`;
+    await eventually(async () => ((await state(callId)).status === 'active' ? true : undefined));
+    const before = await state(callId);
+    const sent = customer.requests.length;
+    for (const name of ['transcript-final', 'tool-calls', 'end-of-call-report']) {
+      const res = await vapi('agent-a', VAPI_A, name);
+      assert.notEqual(res.body?.result, 'accepted', `${name}: ${JSON.stringify(res.body)}`);
+    }
+    const after = await state(callId);
+    assert.deepEqual(after.transcript, before.transcript);
+    assert.deepEqual(after.actions, []);
+    assert.equal(after.status, 'active');
+    assert.equal(customer.requests.length, sent, "agent B's API was not called");
+  });
+
+  it("a JustCall call.completed signed for another agent doesn't end that agent's call", async () => {
+    const sid = `CAcross${process.pid}x${++seq}`;
+    const justcall = (agent: string, secret: string, type: string) => {
+      const body = fixtureFile('justcall', type);
+      body.webhook_url = `${h.url}/webhooks/justcall/${agent}`;
+      body.request_id = `${body.request_id}-${agent}-${seq}`;
+      body.data.call_sid = sid;
+      if (body.data.id !== '') body.data.id = seq;
+      return h.api('POST', `/webhooks/justcall/${agent}`, JSON.stringify(body), {
+        'content-type': 'application/json',
+        ...justCallHeaders(secret, body, justCallTimestamp(NOW)),
+      });
+    };
+    assert.equal((await justcall('agent-b', JC_B, 'call.answered')).status, 200);
+    const callId = `justcall-${sid}`;
+    await eventually(async () => ((await state(callId)).status === 'active' ? true : undefined));
+    const forged = await justcall('agent-a', JC_A, 'call.completed');
+    assert.notEqual(forged.body?.result, 'accepted', JSON.stringify(forged.body));
     assert.equal((await state(callId)).status, 'active');
   });
 
