@@ -13,6 +13,7 @@ import { openAgentsApi } from './ingress/agents-api';
 import { createIngress } from './ingress/app';
 import { codecServer, hasCodecSession } from './ingress/codec-server';
 import { applyServerTimeouts } from './ingress/hardening';
+import { mcpRoutes } from './ingress/mcp';
 import { platformAdapters } from './ingress/platforms';
 import { platformWebhooks } from './ingress/platforms/router';
 import { temporalUiProxy } from './ingress/temporal-ui-proxy';
@@ -197,6 +198,7 @@ export async function startIngress(
     log,
     extraRoutes: opts.extraRoutes,
     twilioRoutes,
+    mcpRoutes: mcpRoutes({ calls, maxBodyBytes: settings.maxBodyBytes, log }),
     platformRoutes: platformWebhooks({
       calls,
       adapters: platformAdapters,

@@ -8,6 +8,7 @@ import { dashboardRoutes } from '../src/dashboard/router';
 import { agentsApi } from '../src/ingress/agents-api';
 import { createIngress } from '../src/ingress/app';
 import { codecServer } from '../src/ingress/codec-server';
+import { mcpRoutes } from '../src/ingress/mcp';
 import { openApiDocument } from '../src/ingress/openapi';
 import { platformAdapters } from '../src/ingress/platforms';
 import { platformWebhooks } from '../src/ingress/platforms/router';
@@ -35,6 +36,7 @@ function fullIngress(): express.Express {
       maxBodyBytes: 1024,
       log: quietLog,
     }),
+    mcpRoutes: mcpRoutes({ calls, maxBodyBytes: 1024, log: quietLog }),
     agentsApi: agentsApi({ registry: AgentRegistry.fromMap(new Map()) }),
     dashboard: dashboardRoutes({ apiToken: 'token', namespace: 'default' }),
     codecRoutes: codecServer({

@@ -3,6 +3,7 @@ import { actionTypes } from '../../activities';
 import {
   actionBaseShape,
   agentSettingsShape,
+  ENV_NAME,
   platformSchema,
   twilioPlatformSchema,
 } from '../shared/agent-shapes';
@@ -43,6 +44,22 @@ const platformsSchema = z
     }
   });
 
+/**
+ * The agent's MCP endpoint (/mcp/agents/<id>): its during-call actions as tools. Secrets are env var names; any one
+ * listed verifies a request, so a rotation lists the new and the old until every platform sends the new.
+ */
+export const mcpSchema = z
+  .object({
+    secrets: z
+      .array(z.string().regex(ENV_NAME))
+      .min(1)
+      .max(4)
+      .describe(
+        'Env vars holding the secret MCP clients send as "Authorization: Bearer <secret>"; any of them verifies',
+      ),
+  })
+  .strict();
+
 /** One schema per action type: the common fields plus the type's own settings, nothing else. */
 export const actionSchemas = actionTypes.map((t) => {
   const schema = z.object({ ...actionBaseShape, ...t.settings.shape, type: z.literal(t.type) }).strict();
@@ -62,6 +79,11 @@ export const agentConfigSchema = z
     platforms: platformsSchema
       .optional()
       .describe("The voice platforms whose signed webhooks may start and drive this agent's calls"),
+    mcp: mcpSchema
+      .optional()
+      .describe(
+        "Serves the agent's during-call actions as MCP tools at /mcp/agents/<id>, behind these secrets",
+      ),
     actions: z
       .object({
         duringCall: z.array(actionSchema).default([]),

@@ -68,7 +68,7 @@ function webhookSecretProblem(name: string, platform: string): string | undefine
 
 /** Every environment variable the agent names that it may not, each as `field "<path>": <why>`. */
 export function secretNameProblems(
-  agent: Pick<AgentSnapshot, 'secrets' | 'platforms'>,
+  agent: Pick<AgentSnapshot, 'secrets' | 'platforms'> & { mcp?: { secrets: string[] } },
   env: Record<string, string | undefined>,
 ): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = [];
@@ -77,6 +77,9 @@ export function secretNameProblems(
   };
   for (const [i, name] of (agent.secrets ?? []).entries())
     check(`secrets[${i}]`, agentSecretProblem(name, env));
+  // Only a request's verification reads them, but they are the agent's own: the allow-list applies.
+  for (const [i, name] of (agent.mcp?.secrets ?? []).entries())
+    check(`mcp.secrets[${i}]`, agentSecretProblem(name, env));
   for (const [platform, config] of Object.entries(agent.platforms ?? {})) {
     if (!config) continue;
     for (const [i, name] of config.secrets.entries())

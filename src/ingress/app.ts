@@ -24,6 +24,8 @@ export interface IngressOptions {
   platformRoutes?: express.Router;
   /** The built-in calendar's iCalendar feed, by calendar id. */
   calendarFeed?: (calendarId: string) => Promise<string>;
+  /** Each agent's during-call actions as MCP tools under /mcp/agents/<agentId> (./mcp.ts), behind its MCP secrets. */
+  mcpRoutes?: express.Router;
   /** Temporal's remote codec protocol under /codec (./codec-server.ts), with its own auth and CORS. */
   codecRoutes?: express.Router;
   /** The dev server's Temporal UI, proxied under its public path for signed-in browsers (./temporal-ui-proxy.ts). */
@@ -34,7 +36,7 @@ export interface IngressOptions {
   agentsApi?: express.Router;
   /** Per-token rate limit on /v1 (per client address for requests without the right token); unlimited when omitted. */
   rateLimit?: RateLimit;
-  /** Per client address on the routes that authenticate themselves (/webhooks, /twilio, /codec). */
+  /** Per client address on the routes that authenticate themselves (/webhooks, /twilio, /codec, /mcp). */
   clientRateLimit?: RateLimit;
   /** Express's `trust proxy`: which proxies' X-Forwarded-For gives the client address (default: none). */
   trustProxy?: boolean | number | string;
@@ -67,6 +69,7 @@ export function createIngress(opts: IngressOptions): express.Express {
   if (opts.twilioRoutes) app.use('/twilio', ...perClient, opts.twilioRoutes);
   if (opts.platformRoutes) app.use('/webhooks', ...perClient, opts.platformRoutes);
   if (opts.codecRoutes) app.use('/codec', ...perClient, opts.codecRoutes);
+  if (opts.mcpRoutes) app.use('/mcp', ...perClient, opts.mcpRoutes);
   if (opts.dashboard) app.use('/dashboard', opts.dashboard);
   if (opts.temporalUi) app.use(opts.temporalUi);
 

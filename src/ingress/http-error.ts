@@ -41,6 +41,9 @@ export class HttpError extends Error {
   static notFound(message: string, details: ErrorDetail[] = []): HttpError {
     return new HttpError(404, message, details);
   }
+  static methodNotAllowed(message: string, details: ErrorDetail[] = []): HttpError {
+    return new HttpError(405, message, details);
+  }
   static notAcceptable(message: string, details: ErrorDetail[] = []): HttpError {
     return new HttpError(406, message, details);
   }

@@ -113,6 +113,8 @@ const errorResponses: Record<string, string> = {
   '401': 'Missing or wrong credentials (bearer token or webhook signature)',
   '404': 'Unknown agent, call, action or endpoint',
   '403': 'Not allowed from this origin or for this namespace',
+  '405': 'Not a method this endpoint serves (the MCP endpoint takes POST only)',
+  '406': 'The Accept header does not name a type this endpoint answers with',
   '409': 'The call has ended (or, for a re-run, has not finished)',
   '413': 'The body is larger than CALLFLOW_MAX_BODY_BYTES',
   '415': 'The body is not application/json',
@@ -200,6 +202,11 @@ const securitySchemes = {
     name: 'ElevenLabs-Signature',
     description: '`t=<seconds>,v0=<hex HMAC-SHA256 of "t.body">`; accepted up to 30 minutes old',
   },
+  mcpSecret: {
+    type: 'http',
+    scheme: 'bearer',
+    description: "One of the agent's MCP secrets (the env vars its `mcp.secrets` names)",
+  },
   justCallSignature: {
     type: 'apiKey',
     in: 'header',
@@ -235,6 +242,57 @@ function platformWebhookPath(withSubpath: boolean): Json {
         ...errors('400', '401', '404', '409', '413', '415', '429', '503'),
       },
     },
+  };
+}
+
+/** The agent's MCP endpoint (./mcp.ts): stateless Streamable HTTP, JSON-RPC 2.0 over POST only. */
+function mcpPath(): Json {
+  const agentId = param(
+    'agentId',
+    'path',
+    { type: 'string' },
+    'The agent whose during-call actions are the tools',
+  );
+  const postOnly = (summary: string) => ({
+    tags: ['mcp'],
+    summary,
+    description: 'Stateless: no server-sent stream and no session, so this answers 405.',
+    security: [{ mcpSecret: [] }],
+    parameters: [agentId],
+    responses: errors('401', '404', '405', '429', '503'),
+  });
+  return {
+    post: {
+      tags: ['mcp'],
+      summary: "An MCP request (initialize, tools/list, tools/call) to the agent's MCP server",
+      description:
+        "JSON-RPC 2.0 over Streamable HTTP, without sessions. `tools/list` lists the agent's during-call actions (the agent's current version); `tools/call` runs one on the call named by the x-call-id header (the platform's call id, with x-call-platform), through the same update as every tool call: a retried request (same JSON-RPC id and arguments, or the same Idempotency-Key) gets the first result. A refused tool call (unknown call, ended call, invalid arguments, a tool the call's version lacks) is a tool result with isError. Accept must name application/json and text/event-stream; a body that is not JSON-RPC answers 400 with a JSON-RPC error.",
+      security: [{ mcpSecret: [] }],
+      parameters: [
+        agentId,
+        param(
+          'x-call-id',
+          'header',
+          { type: 'string' },
+          "tools/call: the platform's call id (Vapi sends it itself)",
+        ),
+        param(
+          'x-call-platform',
+          'header',
+          { type: 'string', enum: [...PLATFORM_NAMES] },
+          "The platform x-call-id is from; without it, x-call-id is callflow's own call id",
+        ),
+        param('idempotency-key', 'header', { type: 'string' }, 'tools/call: a retry sends the same key'),
+      ],
+      requestBody: { required: true, content: json(opaqueObject) },
+      responses: {
+        '200': { description: 'The JSON-RPC response', content: json(opaqueObject) },
+        '202': { description: 'A notification, accepted' },
+        ...errors('400', '401', '404', '406', '413', '415', '429', '503'),
+      },
+    },
+    get: postOnly('No server-sent stream (stateless)'),
+    delete: postOnly('No session to end (stateless)'),
   };
 }
 
@@ -711,6 +769,7 @@ function build(): Json {
       '/webhooks/{platform}/{agentId}': platformWebhookPath(false),
       '/webhooks/{platform}/{agentId}/{subpath}': platformWebhookPath(true),
       ...twilioPaths(),
+      '/mcp/agents/{agentId}': mcpPath(),
       '/healthz': {
         get: {
           tags: ['service'],

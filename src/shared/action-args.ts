@@ -43,3 +43,31 @@ export function validateArguments(
   }
   return problems;
 }
+
+/** A JSON Schema (draft 2020-12 subset) for one action's tool-call arguments. */
+export type ArgumentsJsonSchema = {
+  type: 'object';
+  properties: Record<string, Record<string, unknown>>;
+  required: string[];
+  additionalProperties: false;
+};
+
+/**
+ * The arguments' declarations as the JSON Schema a tool list publishes (MCP `inputSchema`): the same facts
+ * `validateArguments` checks (type, required, enum, maxLength), so what a platform shows its LLM is what is enforced.
+ */
+export function argumentsJsonSchema(specs: Record<string, ArgumentSpec>): ArgumentsJsonSchema {
+  const properties: Record<string, Record<string, unknown>> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    properties[name] = {
+      type: spec.type,
+      ...(spec.description ? { description: spec.description } : {}),
+      ...(spec.enum ? { enum: spec.enum } : {}),
+      ...(spec.maxLength !== undefined ? { maxLength: spec.maxLength } : {}),
+    };
+  }
+  const required = Object.entries(specs)
+    .filter(([, spec]) => spec.required)
+    .map(([name]) => name);
+  return { type: 'object', properties, required, additionalProperties: false };
+}

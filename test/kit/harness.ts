@@ -9,6 +9,7 @@ import { dashboardRoutes } from '../../src/dashboard/router';
 import { openAgentsApi } from '../../src/ingress/agents-api';
 import { createIngress } from '../../src/ingress/app';
 import { codecServer } from '../../src/ingress/codec-server';
+import { mcpRoutes } from '../../src/ingress/mcp';
 import { platformAdapters } from '../../src/ingress/platforms';
 import { platformWebhooks } from '../../src/ingress/platforms/router';
 import { twilioWebhooks } from '../../src/ingress/twilio-webhooks';
@@ -164,6 +165,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     maxBodyBytes: 64 * 1024,
     log: opts.log ?? quietLog,
     twilioRoutes,
+    mcpRoutes: mcpRoutes({ calls, maxBodyBytes: 64 * 1024, log: opts.log ?? quietLog, env: opts.env }),
     platformRoutes: platformWebhooks({
       calls,
       adapters: platformAdapters,
