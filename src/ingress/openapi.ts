@@ -731,6 +731,56 @@ function servicePaths(): Json {
         responses: { '200': { description: 'Signed in' }, ...errors('401') },
       },
     },
+    '/codec/sign-in': {
+      get: {
+        tags: ['codec'],
+        summary: "The sign-in form for a browser (the Temporal UI's and the codec's session)",
+        security: [],
+        parameters: [param('next', 'query', { type: 'string' }, 'A page under /temporal/ to return to')],
+        responses: {
+          '200': { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } },
+        },
+      },
+      post: {
+        tags: ['codec'],
+        summary: 'Sign a browser in with the API token (a form post, never a URL): sets the session cookie',
+        security: [],
+        requestBody: {
+          required: true,
+          content: {
+            'application/x-www-form-urlencoded': {
+              schema: {
+                type: 'object',
+                properties: { token: { type: 'string' }, next: { type: 'string' } },
+                required: ['token'],
+              },
+            },
+          },
+        },
+        responses: {
+          '200': { description: 'Signed in', content: { 'text/html': { schema: { type: 'string' } } } },
+          '303': { description: 'Signed in: on to the page under /temporal/ it came from' },
+          '401': {
+            description: 'Not the API token',
+            content: { 'text/html': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    '/codec/session': {
+      post: {
+        tags: ['codec'],
+        summary: "Start the browser's codec session from the dashboard, signed in with the token",
+        security: bearer,
+        responses: { '204': { description: 'Session cookie set' }, ...errors('401') },
+      },
+      delete: {
+        tags: ['codec'],
+        summary: "End the browser's codec session",
+        security: [],
+        responses: { '204': { description: 'Session cookie cleared' } },
+      },
+    },
     '/dashboard/': {
       get: {
         tags: ['dashboard'],

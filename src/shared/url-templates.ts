@@ -40,8 +40,9 @@ function advance(part: Part, text: string): Part {
   return at;
 }
 
+/** Values the operator sets (secrets, this service's own URL) go in as written; call data never does unasked. */
 function isVerbatim(seg: { path: string[]; verbatim?: boolean }): boolean {
-  return seg.path[0] === 'env' || seg.verbatim === true;
+  return seg.path[0] === 'env' || seg.path[0] === 'service' || seg.verbatim === true;
 }
 
 const PART_NAMES: Record<Part, string> = {
