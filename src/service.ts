@@ -25,6 +25,7 @@ import type { Logger } from './observability/logger';
 import { createIngressMetrics } from './observability/metrics';
 import { clientTracingInterceptors, type Tracing } from './observability/tracing';
 import { OptOutList } from './store/opt-outs';
+import { RawDeliveries } from './store/raw-deliveries';
 import { ReplayGuard } from './store/replay-guard';
 import { openServiceStore } from './store/service-store';
 import type { Store } from './store/store';
@@ -159,7 +160,12 @@ export async function startIngress(
   const codec = codecFromSettings(settings);
   const proxiedUi = codec && opts.proxiedTemporalUi ? new URL(opts.proxiedTemporalUi) : undefined;
   const uiPath = proxiedUi ? `${proxiedUi.pathname.replace(/\/+$/, '')}/` : undefined;
+  const metrics = createIngressMetrics();
+  const rawDeliveries = opts.store
+    ? new RawDeliveries(opts.store, settings.rawDeliveryRetentionDays)
+    : undefined;
   const app = createIngress({
+    rawDeliveries,
     dashboard: dashboardRoutes({
       apiToken: settings.apiToken,
       namespace: settings.namespace,
@@ -192,7 +198,7 @@ export async function startIngress(
     rateLimit: settings.rateLimit,
     clientRateLimit: settings.clientRateLimit,
     trustProxy: settings.trustProxy,
-    metrics: createIngressMetrics(),
+    metrics,
     metricsToken: settings.metricsToken,
     traceRequests: Boolean(opts.tracing),
     log,
@@ -205,6 +211,8 @@ export async function startIngress(
       publicUrl,
       maxBodyBytes: settings.webhookBodyBytes,
       replays: opts.store ? new ReplayGuard(opts.store) : undefined,
+      rawDeliveries,
+      metrics,
       log,
     }),
   });

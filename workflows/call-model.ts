@@ -26,6 +26,9 @@ import { renderUrlSetting, UnsafeUrlError, URL_SETTINGS } from '../src/shared/ur
 
 export const DEFAULT_INACTIVITY_TIMEOUT_SECONDS = 2 * 60 * 60;
 
+/** Warnings kept in a call's record; the raw deliveries keep every one. */
+const MAX_WARNINGS = 200;
+
 /** Settings that hold conditions rather than inputs, per action type. */
 const CONDITION_SETTINGS: Record<string, string[]> = { set_disposition: ['rules'] };
 
@@ -133,7 +136,8 @@ export class Call {
   }
 
   private apply(event: CallEvent): void {
-    if (this.options.startFromEvents) this.startNoLaterThan(event.at);
+    // A warning is timed by its delivery's arrival, not by the conversation: it never moves the start.
+    if (this.options.startFromEvents && event.type !== 'warning') this.startNoLaterThan(event.at);
     switch (event.type) {
       case 'utterance':
         insertByTime(this.state.transcript, {
@@ -173,6 +177,13 @@ export class Call {
         const { id, type: _type, ...turn } = event;
         this.state.toolTurns ??= [];
         insertByTime(this.state.toolTurns, { eventId: id, ...turn });
+        return;
+      }
+      case 'warning': {
+        const { id, type: _type, ...warning } = event;
+        this.state.warnings ??= [];
+        // Bounded: a platform that keeps sending something unrecognised says so once per field and message.
+        if (this.state.warnings.length < MAX_WARNINGS) this.state.warnings.push({ eventId: id, ...warning });
         return;
       }
     }

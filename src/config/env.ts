@@ -14,6 +14,8 @@ export interface ServiceSettings {
   maxBodyBytes: number;
   /** Voice platforms' webhooks (CALLFLOW_WEBHOOK_BODY_LIMIT): a long call's end-of-call report is megabytes. */
   webhookBodyBytes: number;
+  /** Days a verified webhook's raw body is kept (CALLFLOW_RAW_DELIVERY_RETENTION_DAYS, default 30; 0 keeps none). */
+  rawDeliveryRetentionDays: number;
   /** Payload codec keys, `id:<base64 32 bytes>,...` (the first encrypts); see src/crypto/codec.ts. */
   codecKeys?: string;
   /** Browser origins (the Temporal UI) allowed to call the codec endpoint; npm start adds the dev server's UI. */
@@ -51,6 +53,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSetti
     agentPaths: (env.CALLFLOW_AGENTS || 'agents').split(',').map((p) => path.resolve(p.trim())),
     maxBodyBytes: Number(env.CALLFLOW_MAX_BODY_BYTES ?? 256 * 1024),
     webhookBodyBytes: parseBytes(env.CALLFLOW_WEBHOOK_BODY_LIMIT, DEFAULT_WEBHOOK_BODY_BYTES),
+    rawDeliveryRetentionDays: parseRetentionDays(env.CALLFLOW_RAW_DELIVERY_RETENTION_DAYS),
     codecKeys: env.CALLFLOW_CODEC_KEYS || undefined,
     codecOrigins: (env.CALLFLOW_CODEC_ORIGINS ?? '')
       .split(',')
@@ -65,6 +68,19 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSetti
     shutdownGraceMs: parseGraceSeconds(env.CALLFLOW_SHUTDOWN_GRACE_SECONDS) * 1000,
     workflowBundle: env.CALLFLOW_WORKFLOW_BUNDLE ? path.resolve(env.CALLFLOW_WORKFLOW_BUNDLE) : undefined,
   };
+}
+
+/** How long a verified webhook's raw body is kept when CALLFLOW_RAW_DELIVERY_RETENTION_DAYS is unset. */
+export const DEFAULT_RAW_DELIVERY_RETENTION_DAYS = 30;
+
+function parseRetentionDays(value: string | undefined): number {
+  if (!value) return DEFAULT_RAW_DELIVERY_RETENTION_DAYS;
+  const days = Number(value);
+  if (!(days >= 0))
+    throw new Error(
+      `CALLFLOW_RAW_DELIVERY_RETENTION_DAYS must be a number of days (0 keeps none), got "${value}"`,
+    );
+  return days;
 }
 
 function parseGraceSeconds(value: string | undefined): number {

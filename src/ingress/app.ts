@@ -3,6 +3,7 @@ import type { CallClient } from '../calls/call-client';
 import type { Logger } from '../observability/logger';
 import type { IngressMetrics } from '../observability/metrics';
 import { httpServerSpans } from '../observability/tracing';
+import type { RawDeliveries } from '../store/raw-deliveries';
 import { YAML_ROUTES, YAML_TYPES } from './agent-files-api';
 import { dispositionCounts } from './analytics';
 import { requireBearer } from './bearer';
@@ -32,6 +33,8 @@ export interface IngressOptions {
   temporalUi?: express.RequestHandler;
   /** The dashboard's pages under /dashboard (../dashboard/router.ts); its data comes from /v1. */
   dashboard?: express.Router;
+  /** Verified platform webhooks as received, for `GET /v1/calls/:callId/deliveries`. */
+  rawDeliveries?: RawDeliveries;
   /** The agent store's API and the call log under /v1 (./agents-api.ts). */
   agentsApi?: express.Router;
   /** Per-token rate limit on /v1 (per client address for requests without the right token); unlimited when omitted. */
@@ -136,6 +139,17 @@ export function createIngress(opts: IngressOptions): express.Express {
         opts.calls.callLog,
       ),
     );
+  });
+
+  api.get('/calls/:callId/deliveries', async (req, res) => {
+    const callId = parseCallId(req);
+    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+      throw HttpError.badRequest('"limit" must be a whole number from 1 to 500', [
+        { field: 'limit', message: 'a whole number from 1 to 500' },
+      ]);
+    const deliveries = (await opts.rawDeliveries?.forCall(callId, limit)) ?? [];
+    res.json({ callId, deliveries });
   });
 
   api.get('/calls/:callId', async (req, res) => {

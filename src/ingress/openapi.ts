@@ -52,6 +52,26 @@ const responseSchemas = {
       rerun: z.literal('running').optional().describe('Present while a re-run of the after-call stage runs'),
     })
     .describe('The call: its state while it runs, its record after'),
+  RawDeliveries: z
+    .object({
+      callId: z.string(),
+      deliveries: z.array(
+        z.object({
+          platform: z.string(),
+          deliveryId: z
+            .string()
+            .describe("The platform's delivery id (JustCall's request_id), else a SHA-256 of the body"),
+          agentId: z.string(),
+          callId: z.string().nullable(),
+          receivedAt: z.string(),
+          warnings: z.array(z.object({ field: z.string().optional(), message: z.string() })),
+          body: z.string().describe('The body exactly as the platform sent it'),
+        }),
+      ),
+    })
+    .describe(
+      "The call's verified webhooks as received, oldest first (kept CALLFLOW_RAW_DELIVERY_RETENTION_DAYS)",
+    ),
   AfterCallRerun: z.object({ status: z.literal('completed'), record: z.looseObject({}) }),
   DispositionCounts: z.object({
     agent: z.string(),
@@ -405,6 +425,21 @@ function apiPaths(): Json {
         responses: {
           '200': { description: 'The call', content: json(ref('CallDescription')) },
           ...errors('400', '401', '404', '429'),
+        },
+      },
+    },
+    '/v1/calls/{callId}/deliveries': {
+      get: {
+        tags: ['calls'],
+        summary: "The call's raw platform webhooks, as they were sent",
+        security: bearer,
+        parameters: [
+          callIdParam,
+          param('limit', 'query', { type: 'integer', minimum: 1, maximum: 500 }, 'At most this many (100)'),
+        ],
+        responses: {
+          '200': { description: 'The deliveries', content: json(ref('RawDeliveries')) },
+          ...errors('400', '401', '429'),
         },
       },
     },

@@ -1,7 +1,8 @@
 /**
- * The ingress's Prometheus metrics (`GET /metrics`): request rate and latency by route and status, and the
- * webhooks refused, by voice platform and reason. Labels are route templates and fixed words only, never a
- * path, a call id or a phone number, so the series stay few and carry no personal data.
+ * The ingress's Prometheus metrics (`GET /metrics`): request rate and latency by route and status, the webhooks
+ * refused, by voice platform and reason, and what verified webhooks carried that was not recognised. Labels are
+ * route templates and fixed words only, never a path, a call id or a phone number, so the series stay few and
+ * carry no personal data.
  */
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
@@ -13,6 +14,10 @@ export interface IngressMetrics {
   track(req: Request, res: Response, next: NextFunction): void;
   /** The Prometheus text exposition of the registry. */
   serve(req: Request, res: Response, next: NextFunction): void;
+  /** Verified deliveries the mapping did not fully recognise: `count` warnings for one delivery. */
+  deliveryWarnings(platform: string, count: number): void;
+  /** A verified delivery that names no call: kept, linked to nothing. */
+  unlinkedDelivery(platform: string): void;
 }
 
 // The prefixes the ingress mounts its routers at (src/ingress/app.ts).
@@ -42,9 +47,28 @@ export function createIngressMetrics(opts: { defaultMetrics?: boolean } = {}): I
     labelNames: ['platform', 'reason'] as const,
     registers: [registry],
   });
+  const warnings = new Counter({
+    name: 'callflow_webhook_warnings_total',
+    help: 'Things verified voice-platform webhooks carried that the mapping did not recognise, by platform.',
+    labelNames: ['platform'] as const,
+    registers: [registry],
+  });
+  const unlinked = new Counter({
+    name: 'callflow_webhook_unlinked_deliveries_total',
+    help: 'Verified voice-platform webhooks that named no call (kept as raw deliveries only), by platform.',
+    labelNames: ['platform'] as const,
+    registers: [registry],
+  });
+  const platformLabel = (platform: string) => (PLATFORMS.has(platform) ? platform : 'unknown');
 
   return {
     registry,
+    deliveryWarnings(platform, count) {
+      if (count > 0) warnings.inc({ platform: platformLabel(platform) }, count);
+    },
+    unlinkedDelivery(platform) {
+      unlinked.inc({ platform: platformLabel(platform) });
+    },
     track(req, res, next) {
       const start = process.hrtime.bigint();
       let done = false;

@@ -4,9 +4,7 @@
  * types (type imports only, so no zod code enters the workflow sandbox).
  */
 import { z } from 'zod';
-import { nestedDeeperThan } from './nesting';
-
-const MAX_NESTING = 32;
+import { MAX_JSON_NESTING as MAX_NESTING, nestedDeeperThan } from './nesting';
 
 /**
  * A free-form JSON object (event data, call metadata, tool-call arguments). Its nesting is bounded because the
@@ -106,6 +104,13 @@ const toolTurnShape = {
   isError: z.boolean().optional(),
 };
 
+const warningShape = {
+  field: z.string().max(500).optional(),
+  message: z.string().max(500),
+  /** The raw delivery it came from (GET /v1/calls/:id/deliveries). */
+  deliveryId: z.string().max(200).optional(),
+};
+
 /** The events the generic API takes (POST /v1/calls/:id/events). */
 export const apiCallEventSchema = z.discriminatedUnion('type', [
   utterance,
@@ -145,11 +150,16 @@ export const callEventSchema = z.discriminatedUnion('type', [
   ivrPrompt,
   // A tool the voice platform ran itself, as its transcript reports it: kept in the record, never re-run.
   z.object({ ...eventBase, type: z.literal('tool_turn'), ...toolTurnShape }),
+  // Something a verified delivery carried that the mapping did not recognise: a path and a message, never a value.
+  z.object({ ...eventBase, type: z.literal('warning'), ...warningShape }),
 ]);
 export type CallEvent = z.infer<typeof callEventSchema>;
 
 /** One tool call from the platform's transcript, with its result when the platform reported one. */
 export type ToolTurn = { eventId: string; at: string } & z.infer<z.ZodObject<typeof toolTurnShape>>;
+
+/** A warning on the call: what a platform delivery carried that was not recognised, and when it arrived. */
+export type CallWarning = { eventId: string; at: string } & z.infer<z.ZodObject<typeof warningShape>>;
 
 /** The call's metadata as a start request gives it. */
 export const callMetadataSchema = z

@@ -1,3 +1,6 @@
+/** How deep a JSON body or free-form object may nest: the API's bodies and the platforms' webhooks alike. */
+export const MAX_JSON_NESTING = 32;
+
 /** Whether a parsed JSON value nests deeper than `limit`, found without recursion: a body can nest deeper than the stack. */
 export function nestedDeeperThan(value: unknown, limit: number): boolean {
   const pending: [unknown, number][] = [[value, 0]];

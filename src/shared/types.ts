@@ -5,7 +5,7 @@
  * ./call-events.ts.
  */
 import type { AgentSnapshot } from './agent-shapes';
-import type { CallEvent, CallMetadata, ToolTurn, TransferLegStatus } from './call-events';
+import type { CallEvent, CallMetadata, CallWarning, ToolTurn, TransferLegStatus } from './call-events';
 
 export type Stage = 'duringCall' | 'afterCall';
 
@@ -152,6 +152,8 @@ export interface CallState {
   analyzed?: boolean;
   /** What was asked of the platform's API because a webhook never came, and what it gave. */
   recovered?: RecoveryNote[];
+  /** What the platform's deliveries carried that was not recognised; absent until the first one. */
+  warnings?: CallWarning[];
 }
 
 export interface RecoveryNote {

@@ -163,6 +163,26 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX replay_guard_expiry ON replay_guard (expires_at);
     `,
   },
+  {
+    id: 9,
+    name: 'raw_deliveries',
+    // Every verified platform webhook as it was sent, sealed like the call log, kept for the retention setting
+    // (./raw-deliveries.ts). `call_id` is null until (or unless) the delivery names a call.
+    sql: `
+      CREATE TABLE raw_deliveries (
+        platform    text NOT NULL,
+        delivery_id text NOT NULL,
+        agent_id    text NOT NULL,
+        call_id     text,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        body        jsonb NOT NULL,
+        warnings    jsonb NOT NULL DEFAULT '[]'::jsonb,
+        PRIMARY KEY (platform, delivery_id)
+      );
+      CREATE INDEX raw_deliveries_call ON raw_deliveries (call_id, received_at);
+      CREATE INDEX raw_deliveries_received ON raw_deliveries (received_at);
+    `,
+  },
 ];
 
 /** What the runner needs: parameterised queries plus multi-statement scripts, all on one transaction. */

@@ -18,6 +18,7 @@ import { createLogger, type Logger } from '../../src/observability/logger';
 import { createIngressMetrics } from '../../src/observability/metrics';
 import { openStore } from '../../src/store/open-store';
 import { OptOutList } from '../../src/store/opt-outs';
+import { RawDeliveries } from '../../src/store/raw-deliveries';
 import { ReplayGuard } from '../../src/store/replay-guard';
 import { RecordSealer } from '../../src/store/sealing';
 import type { Store } from '../../src/store/store';
@@ -141,7 +142,10 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       : undefined;
   const calendar = new BuiltinCalendar(store);
   const codec = clients.codec;
+  const metrics = opts.metrics ? createIngressMetrics({ defaultMetrics: false }) : undefined;
+  const rawDeliveries = new RawDeliveries(store);
   const app = createIngress({
+    rawDeliveries,
     agentsApi: agentsSetup?.router,
     dashboard: dashboardRoutes({
       apiToken: TEST_TOKEN,
@@ -159,7 +163,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         })
       : undefined,
     calendarFeed: async (id) => toICalendar(id, await calendar.events(id)),
-    metrics: opts.metrics ? createIngressMetrics({ defaultMetrics: false }) : undefined,
+    metrics,
     calls,
     apiToken: TEST_TOKEN,
     maxBodyBytes: 64 * 1024,
@@ -175,6 +179,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       env: opts.env,
       now: opts.now,
       replays: new ReplayGuard(store),
+      rawDeliveries,
+      metrics,
     }),
   });
   const server: Server = await new Promise((resolve) => {

@@ -6,7 +6,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mapElevenLabsWebhook } from '../../platforms/elevenlabs';
 import { HttpError } from '../http-error';
-import { acknowledgement, deliverEvents } from './delivery';
+import { acknowledgement, deliverEvents, withWarnings } from './delivery';
 import { type PlatformAdapter, platformCallId } from './platform';
 import { parseJsonBody } from './router';
 
@@ -49,18 +49,20 @@ export const elevenLabsAdapter: PlatformAdapter = {
   async handle(req, ctx) {
     const body = parseJsonBody(req);
     const mapping = mapElevenLabsWebhook(body, { receivedAt: new Date(ctx.now()) });
-    const callId = platformCallId('elevenlabs', mapping.conversationId);
-    if (mapping.warnings.length)
-      ctx.log.warn('elevenlabs delivery not fully recognised', { callId, warnings: mapping.warnings });
-    if (mapping.kind === 'acknowledge') return acknowledgement(callId, 'ignored', mapping.reason);
-    const delivery = await deliverEvents(ctx.calls, callId, mapping.events, {
+    // No conversation id: nothing names the call, and the delivery is kept unlinked.
+    const callId = mapping.conversationId ? platformCallId('elevenlabs', mapping.conversationId) : '';
+    const { warnings } = mapping;
+    if (warnings.length) ctx.log.warn('elevenlabs delivery not fully recognised', { callId, warnings });
+    if (mapping.kind === 'acknowledge') return acknowledgement(callId, 'ignored', mapping.reason, warnings);
+    const events = withWarnings(mapping.events, callId, warnings, ctx);
+    const delivery = await deliverEvents(ctx.calls, callId, events, {
       agentId: ctx.agent.id,
       call: mapping.call,
     });
     ctx.log.info(`elevenlabs ${(body as { type?: unknown }).type}: ${delivery}`, {
       callId,
-      events: mapping.events.length,
+      events: events.length,
     });
-    return acknowledgement(callId, delivery);
+    return acknowledgement(callId, delivery, undefined, warnings);
   },
 };

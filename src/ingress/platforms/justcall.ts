@@ -9,7 +9,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type JustCallWebhook, justCallWebhookSchema, mapJustCallWebhook } from '../../platforms/justcall';
 import { HttpError, validationError } from '../http-error';
-import { acknowledgement, callHasEnded, deliverEvents } from './delivery';
+import { acknowledgement, callHasEnded, deliverEvents, withWarnings } from './delivery';
 import {
   type PlatformAdapter,
   type PlatformContext,
@@ -79,14 +79,22 @@ export const justCallAdapter: PlatformAdapter = {
     if (!ok) throw unauthorized('x-justcall-signature', 'x-justcall-signature does not match the request');
   },
 
+  deliveryId(_req, body) {
+    const id = (body as { request_id?: unknown } | null)?.request_id;
+    return typeof id === 'string' && /^[A-Za-z0-9._:-]{1,120}$/.test(id) ? `request-${id}` : undefined;
+  },
+
   async handle(req, ctx) {
     const body = envelope(req);
     const mapping = mapJustCallWebhook(body, new Date(ctx.now()));
-    if (mapping.warnings.length)
-      ctx.log.warn(`justcall ${body.type}: delivery not fully recognised`, { warnings: mapping.warnings });
-    if (mapping.kind === 'ignore') return acknowledgement('', 'ignored', mapping.reason);
+    const { warnings } = mapping;
+    if (warnings.length) ctx.log.warn(`justcall ${body.type}: delivery not fully recognised`, { warnings });
+    if (mapping.kind === 'ignore') {
+      const named = mapping.justCallId ? platformCallId('justcall', mapping.justCallId) : '';
+      return acknowledgement(named, 'ignored', mapping.reason, warnings);
+    }
     if (mapping.kind === 'sms')
-      return acknowledgement('', 'ignored', `${mapping.event} is not linked to a call`);
+      return acknowledgement('', 'ignored', `${mapping.event} is not linked to a call`, warnings);
     const callId = platformCallId('justcall', mapping.justCallId);
     // The signature leaves `data` uncovered: within the window, a captured request_id is accepted once only.
     const replayKey = typeof body.request_id === 'string' ? body.request_id : '';
@@ -113,11 +121,12 @@ async function deliver(
   ctx: PlatformContext,
 ): Promise<PlatformResponse> {
   if (mapping.progress && (await callHasEnded(ctx.calls, callId)))
-    return acknowledgement(callId, 'call_ended');
-  const delivery = await deliverEvents(ctx.calls, callId, mapping.events, {
+    return acknowledgement(callId, 'call_ended', undefined, mapping.warnings);
+  const events = withWarnings(mapping.events, callId, mapping.warnings, ctx);
+  const delivery = await deliverEvents(ctx.calls, callId, events, {
     agentId: ctx.agent.id,
     call: mapping.call,
   });
-  ctx.log.info(`justcall ${body.type}: ${delivery}`, { callId, events: mapping.events.length });
-  return acknowledgement(callId, delivery);
+  ctx.log.info(`justcall ${body.type}: ${delivery}`, { callId, events: events.length });
+  return acknowledgement(callId, delivery, undefined, mapping.warnings);
 }

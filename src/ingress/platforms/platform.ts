@@ -1,12 +1,14 @@
 /**
  * What a voice platform's webhook adapter provides. The router (./router.ts) finds the agent from the URL,
- * resolves the agent's signing secrets, hands the raw request to `verify`, and only then to `handle`: a request
- * that fails verification never reaches the calls, so it starts or changes nothing.
+ * resolves the agent's signing secrets, hands the raw request to `verify`, keeps the verified body (sealed, in the
+ * store), and only then hands it to `handle`: a request that fails verification never reaches the calls, so it
+ * starts or changes nothing.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CallClient } from '../../calls/call-client';
 import type { AgentConfig } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
+import type { MappingWarning } from '../../platforms/mapping';
 import type { PlatformConfig } from '../../shared/agent-shapes';
 import type { PlatformName } from '../../shared/platform-names';
 import type { ReplayGuard } from '../../store/replay-guard';
@@ -32,6 +34,8 @@ export interface PlatformContext {
   now: () => number;
   /** Request ids already delivered, for platforms whose signature leaves a replay window (JustCall). */
   replays?: ReplayGuard;
+  /** This delivery's id: the platform's own where it sends one, else a digest of the body (./router.ts). */
+  deliveryId: string;
 }
 
 export interface PlatformResponse {
@@ -39,6 +43,10 @@ export interface PlatformResponse {
   body?: unknown;
   /** Defaults to application/json. */
   contentType?: string;
+  /** The call the delivery concerns, when it names one: its raw delivery is linked to it. Not sent. */
+  callId?: string;
+  /** What the mapping did not recognise; the router records them with the raw delivery. Not sent. */
+  warnings?: MappingWarning[];
 }
 
 export interface PlatformAdapter {
@@ -48,7 +56,12 @@ export interface PlatformAdapter {
    * platform's window. `secrets` are the values of every secret the agent lists (rotation: old and new).
    */
   verify(req: PlatformRequest, secrets: string[], now: number): void;
-  /** Parses the verified body (HttpError 400 naming the field when it can't) and drives the call. */
+  /** The platform's own id for this delivery (its body is parsed JSON), when it sends one. */
+  deliveryId?(req: PlatformRequest, body: unknown): string | undefined;
+  /**
+   * Maps the verified body and drives the call. Never refuses the body for its shape: what it can't read is a
+   * warning in the response (and on the call), and a delivery that names no call is acknowledged.
+   */
   handle(req: PlatformRequest, ctx: PlatformContext): Promise<PlatformResponse>;
 }
 

@@ -16,8 +16,8 @@ import {
   retellWebhookSchema,
 } from '../../platforms/retell';
 import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../../shared/call-events';
-import { HttpError, validationError } from '../http-error';
-import { deliverEvents } from './delivery';
+import { HttpError } from '../http-error';
+import { acknowledgement, deliverEvents, issueWarnings, withWarnings } from './delivery';
 import type { PlatformAdapter, PlatformContext, PlatformResponse } from './platform';
 import { parseJsonBody } from './router';
 
@@ -71,11 +71,22 @@ function isFunctionShape(body: unknown): boolean {
 
 async function deliverWebhook(body: unknown, ctx: PlatformContext): Promise<PlatformResponse> {
   const parsed = retellWebhookSchema.safeParse(body);
-  if (!parsed.success) throw validationError(parsed.error);
+  if (!parsed.success) {
+    // Verified but not a call event we can route (no event, no call id): kept raw, acknowledged, counted.
+    const warnings = issueWarnings(parsed.error.issues);
+    ctx.log.warn('retell delivery names no call event: kept as a raw delivery only', { warnings });
+    return acknowledgement('', 'ignored', 'the delivery names no call event', warnings);
+  }
   const { event, call } = parsed.data;
   const transfer = TRANSFER_STATUS[event];
   // Retell adds event types over time (and sends chat events to the same URL): acknowledge, don't retry.
-  if (!transfer && !CALL_EVENTS.has(event)) return { status: 200, body: { result: 'ignored', event } };
+  if (!transfer && !CALL_EVENTS.has(event))
+    return {
+      status: 200,
+      body: { result: 'ignored', event },
+      callId: retellCallToCall(call).callId,
+      warnings: [],
+    };
   // The raw call: the mapper warns about what the routing schema read as absent.
   const mapped = retellCallToCall((body as { call: unknown }).call);
   if (mapped.warnings.length)
@@ -83,9 +94,14 @@ async function deliverWebhook(body: unknown, ctx: PlatformContext): Promise<Plat
       callId: mapped.callId,
       warnings: mapped.warnings,
     });
-  const events = transfer
-    ? [...mapped.events, transferEvent(event, transfer, call, body, mapped.callId, ctx)]
-    : mapped.events;
+  const events = withWarnings(
+    transfer
+      ? [...mapped.events, transferEvent(event, transfer, call, body, mapped.callId, ctx)]
+      : mapped.events,
+    mapped.callId,
+    mapped.warnings,
+    ctx,
+  );
   const result = await deliverEvents(ctx.calls, mapped.callId, events, {
     agentId: ctx.agent.id,
     call: mapped.start,
@@ -93,7 +109,12 @@ async function deliverWebhook(body: unknown, ctx: PlatformContext): Promise<Plat
   if (result === 'call_ended' && event === 'call_analyzed' && mapped.analyzed)
     ctx.log.warn('Retell analysis arrived after the call record was complete', { callId: mapped.callId });
   ctx.log.info(`retell ${event}`, { callId: mapped.callId, events: events.length, result });
-  return { status: 200, body: { callId: mapped.callId, result } };
+  return {
+    status: 200,
+    body: { callId: mapped.callId, result },
+    callId: mapped.callId,
+    warnings: mapped.warnings,
+  };
 }
 
 /**
@@ -135,18 +156,34 @@ function platformTransfer(call: RetellCall, body: unknown): PlatformTransferInfo
 
 async function runFunction(body: unknown, ctx: PlatformContext): Promise<PlatformResponse> {
   const parsed = retellFunctionSchema.safeParse(body);
-  if (!parsed.success) throw validationError(parsed.error);
+  if (!parsed.success) {
+    // No function name or no call to run it in: an answer the agent can speak, and the body kept raw.
+    const warnings = issueWarnings(parsed.error.issues);
+    ctx.log.warn('retell function request names no function or call', { warnings });
+    return {
+      status: 200,
+      body: { error: 'The request did not name a function and a call; nothing was run.' },
+      warnings,
+    };
+  }
   const { name, call, args } = parsed.data;
   const mapped = retellCallToCall((body as { call: unknown }).call);
   const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
   // The call so far, so the action sees the transcript (and a call that started with this request has it).
-  if (mapped.events.length) await deliverEvents(ctx.calls, mapped.callId, mapped.events, start);
+  const events = withWarnings(mapped.events, mapped.callId, mapped.warnings, ctx);
+  if (events.length) await deliverEvents(ctx.calls, mapped.callId, events, start);
   const requestId = functionRequestId(call, name, args);
   const run = await ctx.calls.runAction(mapped.callId, name, requestId, args, start);
   ctx.log.info(`retell function ${name}`, { callId: mapped.callId, requestId, status: run.status });
-  if (run.status === 'completed') return { status: 200, body: run.output ?? { status: 'completed' } };
+  const linked = { callId: mapped.callId, warnings: mapped.warnings };
+  if (run.status === 'completed')
+    return { status: 200, body: run.output ?? { status: 'completed' }, ...linked };
   // A failed or skipped action is an answer the agent can speak, not a delivery failure Retell should retry.
-  return { status: 200, body: { error: run.error?.message ?? run.reason ?? `${name} was ${run.status}` } };
+  return {
+    status: 200,
+    body: { error: run.error?.message ?? run.reason ?? `${name} was ${run.status}` },
+    ...linked,
+  };
 }
 
 /**

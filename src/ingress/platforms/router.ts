@@ -2,11 +2,15 @@
  * `POST /webhooks/<platform>/<agentId>[/...]`: every voice platform's webhooks and tool calls. The agent is in the
  * URL so its own secrets verify the request; the platform adapter does the rest.
  */
+import { createHash } from 'node:crypto';
 import express, { type Request } from 'express';
 import type { CallClient } from '../../calls/call-client';
 import type { AgentConfig } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
+import type { IngressMetrics } from '../../observability/metrics';
+import { MAX_JSON_NESTING, nestedDeeperThan } from '../../shared/nesting';
 import { PLATFORM_NAMES, type PlatformName } from '../../shared/platform-names';
+import type { RawDeliveries } from '../../store/raw-deliveries';
 import type { ReplayGuard } from '../../store/replay-guard';
 import { HttpError } from '../http-error';
 import type { PlatformAdapter, PlatformRequest } from './platform';
@@ -23,6 +27,10 @@ export interface PlatformWebhookOptions {
   now?: () => number;
   /** Request ids already delivered (see PlatformContext.replays). */
   replays?: ReplayGuard;
+  /** Where every verified body is kept (sealed), linked to its call once the adapter names it. */
+  rawDeliveries?: RawDeliveries;
+  /** Counts what verified deliveries carried that was not recognised, and deliveries that named no call. */
+  metrics?: Pick<IngressMetrics, 'deliveryWarnings' | 'unlinkedDelivery'>;
 }
 
 export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
@@ -66,8 +74,21 @@ export function platformWebhooks(opts: PlatformWebhookOptions): express.Router {
       ),
     };
     adapter.verify(request, secrets, now());
-    const ctx = { agent, platform, calls: opts.calls, log: opts.log, now, replays: opts.replays };
+    // Verified: from here on the body is kept and answered 2xx whatever its shape, unless it isn't JSON at all.
+    const parsed = parseJsonBody(request);
+    const deliveryId = adapter.deliveryId?.(request, parsed) ?? bodyDigest(request.rawBody);
+    const kept = await opts.rawDeliveries?.keep({
+      platform: adapter.name,
+      deliveryId,
+      agentId: agent.id,
+      body: request.rawBody,
+    });
+    const ctx = { agent, platform, calls: opts.calls, log: opts.log, now, replays: opts.replays, deliveryId };
     const out = await adapter.handle(request, ctx);
+    const warnings = out.warnings ?? [];
+    opts.metrics?.deliveryWarnings(adapter.name, warnings.length);
+    if (!out.callId) opts.metrics?.unlinkedDelivery(adapter.name);
+    if (kept) await opts.rawDeliveries?.link(adapter.name, deliveryId, out.callId ?? null, warnings);
     res.status(out.status);
     if (out.body === undefined) return void res.end();
     if (out.contentType) return void res.type(out.contentType).send(out.body);
@@ -107,15 +128,33 @@ function tooLarge(err: unknown, limit: number): unknown {
   ]);
 }
 
-/** Parses a verified body as JSON, or answers 400. */
+const parsedBodies = new WeakMap<PlatformRequest, unknown>();
+
+/**
+ * Parses a verified body as JSON (once per request), or answers 400: for a body that is not JSON, and for one
+ * nested deeper than the API allows (which nothing downstream could carry).
+ */
 export function parseJsonBody(req: PlatformRequest): unknown {
+  if (parsedBodies.has(req)) return parsedBodies.get(req);
+  let body: unknown;
   try {
-    return JSON.parse(req.rawBody.toString('utf8'));
+    body = JSON.parse(req.rawBody.toString('utf8'));
   } catch {
     throw HttpError.badRequest('request body is not valid JSON', [
       { field: '(body)', message: 'malformed JSON' },
     ]);
   }
+  if (nestedDeeperThan(body, MAX_JSON_NESTING))
+    throw HttpError.badRequest(`request body is nested more than ${MAX_JSON_NESTING} levels deep`, [
+      { field: '(body)', message: `at most ${MAX_JSON_NESTING} levels of nesting` },
+    ]);
+  parsedBodies.set(req, body);
+  return body;
+}
+
+/** A delivery's id when the platform sends none: a retried delivery repeats its body exactly. */
+function bodyDigest(body: Buffer): string {
+  return `sha256-${createHash('sha256').update(body).digest('hex')}`;
 }
 
 export const KNOWN_PLATFORMS: readonly PlatformName[] = PLATFORM_NAMES;

@@ -15,8 +15,8 @@ import type { AgentConfig } from '../../config/agent-schema';
 import { type VapiToolCall, vapiCallToCall, vapiTimestamp, vapiToolCalls } from '../../platforms/vapi';
 import { openState } from '../../shared/business-hours';
 import type { CallEvent } from '../../shared/call-events';
-import { HttpError, validationError } from '../http-error';
-import { callHasEnded, deliverEvents } from './delivery';
+import { HttpError } from '../http-error';
+import { acknowledgement, callHasEnded, deliverEvents, issueWarnings, withWarnings } from './delivery';
 import type { PlatformAdapter, PlatformContext, PlatformRequest, PlatformResponse } from './platform';
 import { parseJsonBody } from './router';
 
@@ -25,7 +25,11 @@ const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
 const messageSchema = z.looseObject({
   type: z.string().min(1),
   timestamp: z.unknown().optional(),
-  call: z.looseObject({ id: z.string().min(1) }).nullish(),
+  // A call without an id names no call: read as absent, and the message is acknowledged with a warning.
+  call: z
+    .looseObject({ id: z.string().min(1) })
+    .nullish()
+    .catch(undefined),
   phoneNumber: z.unknown().optional(),
   customer: z.unknown().optional(),
   artifact: z.unknown().optional(),
@@ -49,28 +53,49 @@ export const vapiAdapter: PlatformAdapter = {
 
   async handle(req, ctx) {
     const parsed = bodySchema.safeParse(parseJsonBody(req));
-    if (!parsed.success) throw validationError(parsed.error);
-    const { message } = parsed.data;
-    if (!message.call) {
-      throw HttpError.badRequest('invalid request: message.call', [
-        { field: 'message.call', message: 'Vapi sends the call with every server message' },
-      ]);
+    if (!parsed.success) {
+      const warnings = issueWarnings(parsed.error.issues);
+      ctx.log.warn('vapi delivery is not a server message: kept as a raw delivery only', { warnings });
+      return acknowledgement('', 'ignored', 'not a Vapi server message', warnings);
     }
+    const { message } = parsed.data;
+    if (message.type === 'transfer-destination-request') return transferDestination(req, message, ctx);
+    if (!message.call) return withoutCall(message, ctx);
     switch (message.type) {
       case 'tool-calls':
         return toolCalls(message, ctx);
-      case 'transfer-destination-request':
-        return transferDestination(req, message, ctx);
       case 'status-update':
       case 'transcript':
       case 'conversation-update':
       case 'end-of-call-report':
         return conversationEvent(message, ctx);
       default:
-        return { status: 200, body: { result: 'ignored', type: message.type } };
+        return {
+          status: 200,
+          body: { result: 'ignored', type: message.type },
+          callId: mapCall(message).callId,
+          warnings: [],
+        };
     }
   },
 };
+
+/**
+ * Vapi sends the call with every server message; one without it is kept raw and acknowledged. Its tool calls are
+ * answered with an error the assistant can speak, since no call can run them.
+ */
+function withoutCall(message: Message, ctx: PlatformContext): PlatformResponse {
+  const warnings = [{ field: 'message.call', message: 'missing: the message names no call' }];
+  ctx.log.warn(`vapi ${message.type} names no call: kept as a raw delivery only`, { warnings });
+  if (message.type !== 'tool-calls')
+    return acknowledgement('', 'ignored', 'the message names no call', warnings);
+  const results = vapiToolCalls(message).calls.map(({ id: toolCallId, name }) => ({
+    toolCallId,
+    name,
+    error: 'The request named no call, so the tool was not run.',
+  }));
+  return { status: 200, body: { results }, warnings };
+}
 
 /** The call as the message describes it: the message's own fields complete the (sometimes partial) call object. */
 function callOf(message: Message): Record<string, unknown> {
@@ -105,7 +130,7 @@ function mapCall(message: Message) {
           startedAt,
         }))(message as Record<string, unknown>)
       : undefined;
-  return safe(() => vapiCallToCall(callOf(message), report));
+  return vapiCallToCall(callOf(message), report);
 }
 
 async function conversationEvent(message: Message, ctx: PlatformContext): Promise<PlatformResponse> {
@@ -115,6 +140,8 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
   if (message.type === 'transcript' && m.transcriptType !== 'final')
     return { status: 200, body: { result: 'ignored', detail: 'partial transcript' } };
   const mapped = mapCall(message);
+  const linked = { callId: mapped.callId, warnings: mapped.warnings };
+  if (mapped.warnings.length) ctx.log.warn(`vapi ${message.type}: delivery not fully recognised`, linked);
   // Vapi may deliver "in-progress" after "ended": once the call has ended, a progress update would overwrite its
   // final status (its transcript is in the end-of-call report anyway).
   if (
@@ -122,8 +149,8 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
     m.status !== 'ended' &&
     (await callHasEnded(ctx.calls, mapped.callId))
   )
-    return { status: 200, body: { callId: mapped.callId, result: 'call_ended' } };
-  const events = [...mapped.events];
+    return { status: 200, body: { callId: mapped.callId, result: 'call_ended' }, ...linked };
+  const events = withWarnings(mapped.events, mapped.callId, mapped.warnings, ctx);
   if (message.type === 'status-update' && typeof m.status === 'string') {
     const status: CallEvent = {
       id: `${mapped.callId}-status-${m.status}`,
@@ -142,28 +169,25 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
   if (result === 'call_ended' && mapped.analyzed)
     ctx.log.warn('Vapi analysis arrived after the call record was complete', { callId: mapped.callId });
   ctx.log.info(`vapi ${message.type}`, { callId: mapped.callId, events: events.length, result });
-  return { status: 200, body: { callId: mapped.callId, result } };
+  return { status: 200, body: { callId: mapped.callId, result }, ...linked };
 }
 
 async function toolCalls(message: Message, ctx: PlatformContext): Promise<PlatformResponse> {
   const parsedCalls = vapiToolCalls(message);
-  if (parsedCalls.warnings.length)
-    ctx.log.warn('vapi tool-calls not fully recognised', { warnings: parsedCalls.warnings });
-  if (!parsedCalls.calls.length)
-    throw new HttpError(
-      400,
-      'invalid request: message.toolCallList',
-      parsedCalls.warnings.map(({ field, message }) => ({ field: field ?? 'message', message })),
-    );
   const mapped = mapCall(message);
+  const warnings = [...parsedCalls.warnings, ...mapped.warnings];
+  if (warnings.length)
+    ctx.log.warn('vapi tool-calls not fully recognised', { callId: mapped.callId, warnings });
   const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
-  // The conversation so far, so the action sees the transcript.
-  if (mapped.events.length) await deliverEvents(ctx.calls, mapped.callId, mapped.events, start);
+  // The conversation so far, so the action sees the transcript; a tool call without an id or a name can't be
+  // answered, and is a warning on the call.
+  const events = withWarnings(mapped.events, mapped.callId, warnings, ctx);
+  if (events.length) await deliverEvents(ctx.calls, mapped.callId, events, start);
   const results = [];
   // One at a time: the workflow serializes them anyway, and the answers keep the request's order.
   for (const toolCall of parsedCalls.calls)
     results.push(await runToolCall(toolCall, mapped.callId, start, ctx));
-  return { status: 200, body: { results } };
+  return { status: 200, body: { results }, callId: mapped.callId, warnings };
 }
 
 async function runToolCall(
@@ -207,12 +231,13 @@ async function runToolCall(
  */
 function transferDestination(req: PlatformRequest, message: Message, ctx: PlatformContext): PlatformResponse {
   const choice = chooseTransferDestination(ctx.agent, req.query.target, new Date(ctx.now()));
+  const callId = message.call ? `vapi-${message.call.id}` : undefined;
   ctx.log.info('vapi transfer-destination-request', {
-    callId: `vapi-${message.call!.id}`,
+    callId,
     target: 'target' in choice ? choice.target : undefined,
   });
-  if ('error' in choice) return { status: 200, body: { error: choice.error } };
-  return { status: 200, body: { destination: choice.destination } };
+  if ('error' in choice) return { status: 200, body: { error: choice.error }, callId };
+  return { status: 200, body: { destination: choice.destination }, callId };
 }
 
 export function chooseTransferDestination(
@@ -282,16 +307,6 @@ function oneLine(value: unknown): string {
 
 function isoOf(ms: number | null | undefined): string {
   return new Date(ms ?? 0).toISOString();
-}
-
-/** A call object the mapping refuses is the platform's malformed request: 400 naming the field. */
-function safe<T>(map: () => T): T {
-  try {
-    return map();
-  } catch (err) {
-    if (err instanceof z.ZodError) throw validationError(err, 'message.call');
-    throw err;
-  }
 }
 
 function unauthorized(field: string, message: string): HttpError {

@@ -1,5 +1,6 @@
 // One call: transcript, every action in the order it ran (status, timing, rendered input, output or error),
-// transfers with their attempts, collected data, and a link to the run in the Temporal UI.
+// transfers with their attempts, collected data, what the platform's deliveries carried that was not recognised,
+// the raw deliveries themselves, and a link to the run in the Temporal UI.
 import { api, q } from '../api.js';
 import { clear, errorBox, formatDuration, formatTime, h, json, maskPhone, maskPhonesIn } from '../dom.js';
 
@@ -70,7 +71,87 @@ export async function renderCall({ main, deployment }, agentId, callId) {
         ? h('pre', { class: 'code', tabindex: '0' }, maskPhonesIn(json(call.data)))
         : h('p', {}, 'None.'),
     ),
+    warnings(call.warnings ?? []),
+    deliveriesCard(callId),
   );
+}
+
+function warnings(list) {
+  if (!list.length) return null;
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'warnings-title' },
+    h('h2', { id: 'warnings-title' }, 'Warnings'),
+    h(
+      'p',
+      {},
+      "What the platform's deliveries carried that was not recognised (see the raw deliveries below).",
+    ),
+    h(
+      'ul',
+      { class: 'warnings' },
+      list.map((w) =>
+        h(
+          'li',
+          {},
+          w.field ? h('code', {}, w.field) : null,
+          w.field ? ': ' : null,
+          w.message,
+          w.deliveryId ? h('span', { class: 'timing' }, ` · delivery ${w.deliveryId}`) : null,
+        ),
+      ),
+    ),
+  );
+}
+
+/** The call's raw webhooks, loaded after the page: the API opens them (they are sealed in the store). */
+function deliveriesCard(callId) {
+  const body = h('p', {}, 'Loading…');
+  const card = h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'deliveries-title' },
+    h('h2', { id: 'deliveries-title' }, 'Raw deliveries'),
+    body,
+  );
+  api('GET', `calls/${q(callId)}/deliveries`).then(
+    ({ body: answer }) => clear(card, card.firstChild, deliveryList(answer.deliveries ?? [])),
+    (err) =>
+      clear(card, card.firstChild, errorBox(`Could not load the deliveries: ${err.message}`, err.details)),
+  );
+  return card;
+}
+
+function deliveryList(list) {
+  if (!list.length) return h('p', {}, 'None kept (no platform webhooks, or past the retention).');
+  return h(
+    'ol',
+    { class: 'deliveries' },
+    list.map((d) =>
+      h(
+        'li',
+        { dataset: { deliveryId: d.deliveryId } },
+        h(
+          'details',
+          {},
+          h(
+            'summary',
+            {},
+            `${formatTime(d.receivedAt)} · ${d.platform} · ${d.deliveryId}`,
+            d.warnings?.length ? ` · ${d.warnings.length} warning(s)` : '',
+          ),
+          h('pre', { class: 'code', tabindex: '0' }, maskPhonesIn(pretty(d.body))),
+        ),
+      ),
+    ),
+  );
+}
+
+function pretty(text) {
+  try {
+    return json(JSON.parse(text));
+  } catch {
+    return String(text);
+  }
 }
 
 function fact(label, value) {
