@@ -297,7 +297,7 @@ describe('dashboard Settings tab (in Chromium)', () => {
   it('edits the advanced settings with fields too: secrets and platform secrets as env var names', async () => {
     await page
       .getByLabel('Secrets (environment variable names)', { exact: true })
-      .fill('CRM_TOKEN\nLOOKUP_KEY');
+      .fill('CALLFLOW_SECRET_CRM_TOKEN\nCALLFLOW_SECRET_LOOKUP_KEY');
     // Each platform folds away until it is opened.
     const secrets = page.getByLabel('Retell webhook secrets (environment variable names)');
     assert.equal(await secrets.isVisible(), false);
@@ -311,7 +311,7 @@ describe('dashboard Settings tab (in Chromium)', () => {
     await twilioTokens.fill('TWILIO_AUTH_TOKEN_NEW\nTWILIO_AUTH_TOKEN_OLD');
     await save(6);
     const saved = (await latest()).agent;
-    assert.deepEqual(saved.secrets, ['CRM_TOKEN', 'LOOKUP_KEY']);
+    assert.deepEqual(saved.secrets, ['CALLFLOW_SECRET_CRM_TOKEN', 'CALLFLOW_SECRET_LOOKUP_KEY']);
     assert.deepEqual(saved.platforms, {
       retell: { secrets: ['RETELL_API_KEY'] },
       twilio: { secrets: ['TWILIO_AUTH_TOKEN_NEW', 'TWILIO_AUTH_TOKEN_OLD'] },

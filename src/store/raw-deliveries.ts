@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Every verified voice-platform webhook, kept as it was sent: what a mapper did not recognise can still be read
  * (and re-mapped) later. The body is sealed like the call log's records; rows older than the retention setting
@@ -56,7 +57,7 @@ export class RawDeliveries {
     await this.store.query(
       `INSERT INTO raw_deliveries (platform, delivery_id, agent_id, body) VALUES ($1, $2, $3, $4::text::jsonb)
        ON CONFLICT (platform, delivery_id) DO NOTHING`,
-      [d.platform, d.deliveryId, d.agentId, JSON.stringify(body)],
+      [d.platform, storableId(d.deliveryId), d.agentId, storableJson(body)],
     );
     return true;
   }
@@ -66,7 +67,7 @@ export class RawDeliveries {
     await this.store.query(
       `UPDATE raw_deliveries SET call_id = COALESCE($3, call_id), warnings = $4::text::jsonb
        WHERE platform = $1 AND delivery_id = $2`,
-      [platform, deliveryId, callId, JSON.stringify(warnings)],
+      [platform, storableId(deliveryId), callId, storableJson(warnings)],
     );
   }
 
@@ -101,4 +102,17 @@ export class RawDeliveries {
       body: await openSealed<string>(this.store.sealer, row.body),
     };
   }
+}
+
+/**
+ * PostgreSQL's text and jsonb can't hold U+0000, which a platform's JSON may carry: an id with one is kept by its
+ * digest, and in JSON it is written as U+FFFD (only unsealed bodies, without codec keys, and warnings, can hold one).
+ */
+function storableId(id: string): string {
+  return id.includes('\u0000') ? `sha256:${createHash('sha256').update(id).digest('hex')}` : id;
+}
+
+function storableJson(value: unknown): string {
+  // Only an escape that is not itself escaped ("\\u0000" is the text \u0000, not a NUL).
+  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
 }
