@@ -108,7 +108,7 @@ export class RawDeliveries {
  * PostgreSQL's text and jsonb can't hold U+0000, which a platform's JSON may carry: an id with one is kept by its
  * digest, and in JSON it is written as U+FFFD (only unsealed bodies, without codec keys, and warnings, can hold one).
  */
-function storableId(id: string): string {
+export function storableId(id: string): string {
   return id.includes('\u0000') ? `sha256:${createHash('sha256').update(id).digest('hex')}` : id;
 }
 

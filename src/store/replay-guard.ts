@@ -1,3 +1,4 @@
+import { storableId } from './raw-deliveries';
 import type { Store } from './store';
 
 /** What a guarded id belongs to; each scope is its own namespace of ids. */
@@ -23,14 +24,14 @@ export class ReplayGuard {
        ON CONFLICT (scope, id) DO UPDATE SET expires_at = EXCLUDED.expires_at, seen_at = now()
          WHERE replay_guard.expires_at <= now()
        RETURNING id`,
-      [scope, id, lifetimeSeconds],
+      [scope, storableId(id), lifetimeSeconds],
     );
     return rows.length > 0;
   }
 
   /** Forgets `id`, so a retry of something that failed before taking effect is not taken for a replay. */
   async forget(scope: ReplayScope, id: string): Promise<void> {
-    await this.store.query('DELETE FROM replay_guard WHERE scope = $1 AND id = $2', [scope, id]);
+    await this.store.query('DELETE FROM replay_guard WHERE scope = $1 AND id = $2', [scope, storableId(id)]);
   }
 
   private async sweep(): Promise<void> {
