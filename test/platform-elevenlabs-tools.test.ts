@@ -84,6 +84,16 @@ describe('ElevenLabs server tools', () => {
     assert.equal(state.actions.length, 2);
   });
 
+  it('without a turn variable, takes identical arguments in one conversation as one call', async () => {
+    const body = { system__conversation_id: 'conv-tools-8', order_id: 'I-900' };
+    const first = await tool(body);
+    const second = await tool(body);
+    assert.deepEqual(second.body, first.body);
+    assert.equal(orderRequests('I-900'), 1);
+    assert.equal((await tool({ ...body, order_id: 'I-901' })).status, 200);
+    assert.equal(orderRequests('I-901'), 1);
+  });
+
   it('reads the conversation id from its header when the body does not carry it', async () => {
     const res = await h.api(
       'POST',
