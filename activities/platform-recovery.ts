@@ -1,11 +1,12 @@
 /**
- * `recover_platform_call`: reads a call back from its voice platform's API (Retell get-call, Vapi get call) when
- * its end or analysis never arrived by webhook. Read-only, so retrying it is always safe.
+ * `recover_platform_call`: reads a call back from its voice platform's API (Retell get-call, Vapi get call, JustCall
+ * voice-agent data) when its end or analysis never arrived by webhook. Read-only, so retrying it is always safe.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { VapiClient, VapiError } from '@vapi-ai/server-sdk';
 import Retell from 'retell-sdk';
 import { agentSecretProblem } from '../src/config/agent-secrets';
+import { mapJustCallVoiceAgentData } from '../src/platforms/justcall';
 import { retellCallToCall } from '../src/platforms/retell';
 import { vapiCallToCall } from '../src/platforms/vapi';
 import type { RecoveredCall } from '../src/shared/types';
@@ -17,7 +18,13 @@ export interface RecoverCallInput {
   /** The env var holding the platform API key: the value itself never enters the history. */
   apiKeyEnv?: string;
   apiUrl?: string;
+  /** The id the platform's API takes, when it is not providerCallId (JustCall's numeric id). */
+  apiCallId?: string;
+  /** The call's start, for answers that may not state it (JustCall). */
+  startedAt?: string;
 }
+
+export const JUSTCALL_API_URL = 'https://api.justcall.io';
 
 const TIMEOUT_MS = 10_000;
 
@@ -35,6 +42,7 @@ export function platformRecoveryActivities(deps: ActivityDeps) {
       const apiKey = deps.env[input.apiKeyEnv];
       if (!apiKey)
         throw ApplicationFailure.nonRetryable(`${input.apiKeyEnv} is not set`, 'PlatformNotConfigured');
+      if (input.platform === 'justcall') return fromJustCall(input, apiKey);
       const mapped =
         input.platform === 'retell'
           ? retellCallToCall(await fromRetell(input, apiKey))
@@ -68,6 +76,43 @@ async function fromVapi(input: RecoverCallInput, apiKey: string): Promise<unknow
   } catch (err) {
     throw classify('Vapi', err instanceof VapiError ? err.statusCode : undefined, err);
   }
+}
+
+/**
+ * JustCall `GET /v2.1/calls/{id}/voice-agent`, authorised with `Authorization: <api_key>:<api_secret>` (the env
+ * var holds that pair). Only the voice-agent data: nothing when JustCall has none for the call yet.
+ */
+async function fromJustCall(input: RecoverCallInput, credentials: string): Promise<RecoveredCall> {
+  const base = (input.apiUrl ?? JUSTCALL_API_URL).replace(/\/+$/, '');
+  const id = input.apiCallId ?? input.providerCallId;
+  let res: Response;
+  try {
+    res = await fetch(`${base}/v2.1/calls/${encodeURIComponent(id)}/voice-agent`, {
+      headers: { authorization: credentials, accept: 'application/json' },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw classify('JustCall', undefined, err);
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    // No voice-agent data for the call (yet) is an answer, not a failure.
+    if (res.status === 404) return { events: [], ended: false, analyzed: false };
+    throw classify('JustCall', res.status, new Error(res.statusText));
+  }
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    throw ApplicationFailure.retryable(
+      'JustCall answered with a body that is not JSON',
+      'PlatformUnavailable',
+    );
+  }
+  const startedAt = new Date(input.startedAt ?? Date.now());
+  const mapped = mapJustCallVoiceAgentData(answer, input.providerCallId, startedAt);
+  if (!mapped) return { events: [], ended: false, analyzed: false };
+  return { events: mapped.events, ended: true, analyzed: true };
 }
 
 /** Auth and not-found errors won't change on a retry; rate limits, 5xx and network errors may. */

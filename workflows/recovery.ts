@@ -11,12 +11,20 @@ import type { Call } from './call-model';
 /** Platforms whose API the recovery activity can read calls from. */
 const RECOVERABLE = new Set(['retell', 'vapi']);
 
+/**
+ * JustCall's API gives the voice-agent data of an ended call (not whether a call ended): with `apiKey` set, the
+ * after-call stage waits `awaitAnalysisSeconds` (this default when unset) for `call.ai_voice_agent`, then fetches it.
+ */
+export const JUSTCALL_ANALYSIS_WAIT_SECONDS = 60;
+
 export interface RecoveryPlan {
   platform: string;
   providerCallId: string;
   /** Required at config load; absent only in calls started before it was (their recovery fails, saying why). */
   apiKeyEnv?: string;
   apiUrl?: string;
+  /** The id the platform's API takes, when it is not providerCallId (JustCall's numeric id). */
+  apiCallId?: string;
   /** Silence after which the platform is asked whether the call ended. */
   afterMs?: number;
   /** After the end, how long to wait for the analysis before asking for it. */
@@ -25,6 +33,7 @@ export interface RecoveryPlan {
 
 export function recoveryPlan(input: CallWorkflowInput): RecoveryPlan | undefined {
   const { platform, providerCallId } = input.call;
+  if (platform === 'justcall') return justCallPlan(input);
   if (!platform || !providerCallId || !RECOVERABLE.has(platform)) return undefined;
   const config = input.agent.platforms?.[platform];
   if (!config) return undefined;
@@ -37,6 +46,23 @@ export function recoveryPlan(input: CallWorkflowInput): RecoveryPlan | undefined
     afterMs: config.recoverAfterSeconds !== undefined ? config.recoverAfterSeconds * 1000 : undefined,
     analysisWaitMs:
       config.awaitAnalysisSeconds !== undefined ? config.awaitAnalysisSeconds * 1000 : undefined,
+  };
+}
+
+function justCallPlan(input: CallWorkflowInput): RecoveryPlan | undefined {
+  const config = input.agent.platforms?.justcall;
+  const { providerCallId, metadata } = input.call;
+  if (!providerCallId || !config?.apiKey) return undefined;
+  // Calls that started before JustCall's voice-agent data could be fetched never waited for it.
+  if (!wf.patched('justcall-voice-agent-fetch')) return undefined;
+  const numericId = metadata?.justcall_call_id;
+  return {
+    platform: 'justcall',
+    providerCallId,
+    ...(typeof numericId === 'string' ? { apiCallId: numericId } : {}),
+    apiKeyEnv: config.apiKey,
+    apiUrl: config.apiUrl,
+    analysisWaitMs: (config.awaitAnalysisSeconds ?? JUSTCALL_ANALYSIS_WAIT_SECONDS) * 1000,
   };
 }
 
@@ -60,6 +86,9 @@ export async function recoverFromPlatform(
       providerCallId: plan.providerCallId,
       apiKeyEnv: plan.apiKeyEnv,
       apiUrl: plan.apiUrl,
+      ...(plan.platform === 'justcall'
+        ? { ...(plan.apiCallId ? { apiCallId: plan.apiCallId } : {}), startedAt: call.snapshot().startedAt }
+        : {}),
     });
     const eventsAdded = call.addEvents(got.events);
     const outcome: RecoveryNote['outcome'] =

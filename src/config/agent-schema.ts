@@ -38,7 +38,10 @@ const platformsSchema = z
         ctx.addIssue({
           code: 'custom',
           path: [name, 'recoverAfterSeconds'],
-          message: `${name} has no API to read a call back: remove it (calls without an end still end after call.inactivityTimeoutSeconds)`,
+          message:
+            name === 'justcall'
+              ? "JustCall's API gives a call's voice-agent data, not whether it ended: remove it (apiKey with awaitAnalysisSeconds fetches the voice-agent data; calls without an end still end after call.inactivityTimeoutSeconds)"
+              : `${name} has no API to read a call back: remove it (calls without an end still end after call.inactivityTimeoutSeconds)`,
         });
       }
     }

@@ -369,3 +369,39 @@ function smsOf(data: Json, options: MapOptions, w: Warnings): JustCallSms {
     ...(status ? { deliveryStatus: status } : {}),
   };
 }
+
+/**
+ * JustCall's numeric call id, which its API's paths take (`/v2.1/calls/{id}/voice-agent`), when the delivery has
+ * one. Calls are keyed by `call_sid`, so the call keeps this beside it, in `call.metadata.justcall_call_id`.
+ */
+export function justCallNumericId(data: unknown): string | undefined {
+  if (!isRecord(data)) return undefined;
+  const id = typeof data.id === 'number' ? String(data.id) : data.id;
+  return typeof id === 'string' && /^\d{1,20}$/.test(id) ? id : undefined;
+}
+
+/**
+ * The answer of `GET /v2.1/calls/{id}/voice-agent`, read like the `call.ai_voice_agent` webhook (its shape is not
+ * published either): the object under `data` (or the first of a list, or the answer itself). `justCallId` is the id
+ * the call is keyed by, so what the webhook would have carried gets the same event ids; `startedAt` times the turns
+ * when the answer states no start. Undefined when the answer holds no voice-agent data.
+ */
+export function mapJustCallVoiceAgentData(
+  answer: unknown,
+  justCallId: string,
+  startedAt: Date,
+  options: MapOptions = {},
+): Extract<JustCallMapping, { kind: 'call' }> | undefined {
+  const outer = isRecord(answer) ? answer : {};
+  const inner = Array.isArray(outer.data) ? outer.data[0] : outer.data;
+  const data = isRecord(inner) ? inner : outer;
+  const hasAgentData =
+    isRecord(data.voice_agent) || VOICE_AGENT_FIELDS.some((k) => k !== 'id' && data[k] != null);
+  if (!hasAgentData) return undefined;
+  const mapping = mapJustCallWebhook(
+    { webhook_url: '', type: VOICE_AGENT_EVENT, data: { ...data, call_sid: justCallId } },
+    startedAt,
+    options,
+  );
+  return mapping.kind === 'call' ? mapping : undefined;
+}

@@ -1,5 +1,6 @@
 /**
- * ElevenLabs post-call webhooks at /webhooks/elevenlabs/<agentId>. Signed with `ElevenLabs-Signature:
+ * ElevenLabs post-call webhooks at /webhooks/elevenlabs/<agentId>, and its server tools at
+ * /webhooks/elevenlabs/<agentId>/tools/<actionId> (./elevenlabs-tools.ts). Signed with `ElevenLabs-Signature:
  * t=<unix seconds>,v0=<hex HMAC-SHA256 of "<t>.<raw body>">` under the webhook's shared secret; ElevenLabs' own
  * SDK accepts a timestamp up to 30 minutes old, and so do we.
  */
@@ -7,6 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mapElevenLabsWebhook } from '../../platforms/elevenlabs';
 import { HttpError } from '../http-error';
 import { acknowledgement, deliverEvents, withWarnings } from './delivery';
+import { isToolRequest, runTool, verifyToolSecret } from './elevenlabs-tools';
 import { type PlatformAdapter, platformCallId } from './platform';
 import { parseJsonBody } from './router';
 
@@ -20,6 +22,7 @@ export const elevenLabsAdapter: PlatformAdapter = {
   name: 'elevenlabs',
 
   verify(req, secrets, now) {
+    if (isToolRequest(req)) return verifyToolSecret(req, secrets);
     const header = req.headers['elevenlabs-signature'];
     if (typeof header !== 'string' || !header) throw unauthorized('missing ElevenLabs-Signature header');
     const parts = new Map(
@@ -47,6 +50,8 @@ export const elevenLabsAdapter: PlatformAdapter = {
   },
 
   async handle(req, ctx) {
+    if (isToolRequest(req)) return runTool(req, ctx);
+    if (req.subpath) throw HttpError.notFound(`no ElevenLabs webhook at "${req.subpath}"`, []);
     const body = parseJsonBody(req);
     const mapping = mapElevenLabsWebhook(body, { receivedAt: new Date(ctx.now()) });
     // No conversation id: nothing names the call, and the delivery is kept unlinked.

@@ -7,7 +7,12 @@
  * recent: JustCall publishes no window, 10 minutes is ours.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type JustCallWebhook, justCallWebhookSchema, mapJustCallWebhook } from '../../platforms/justcall';
+import {
+  type JustCallWebhook,
+  justCallNumericId,
+  justCallWebhookSchema,
+  mapJustCallWebhook,
+} from '../../platforms/justcall';
 import { HttpError, validationError } from '../http-error';
 import { acknowledgement, callHasEnded, deliverEvents, withWarnings } from './delivery';
 import {
@@ -123,10 +128,13 @@ async function deliver(
   if (mapping.progress && (await callHasEnded(ctx.calls, callId)))
     return acknowledgement(callId, 'call_ended', undefined, mapping.warnings);
   const events = withWarnings(mapping.events, callId, mapping.warnings, ctx);
-  const delivery = await deliverEvents(ctx.calls, callId, events, {
-    agentId: ctx.agent.id,
-    call: mapping.call,
-  });
+  // The API reads voice-agent data by the numeric id, while calls are keyed by call_sid: the call keeps both.
+  const numericId = justCallNumericId(body.data);
+  const call =
+    numericId && numericId !== mapping.justCallId
+      ? { ...mapping.call, metadata: { ...mapping.call.metadata, justcall_call_id: numericId } }
+      : mapping.call;
+  const delivery = await deliverEvents(ctx.calls, callId, events, { agentId: ctx.agent.id, call });
   ctx.log.info(`justcall ${body.type}: ${delivery}`, { callId, events: events.length });
   return acknowledgement(callId, delivery, undefined, mapping.warnings);
 }

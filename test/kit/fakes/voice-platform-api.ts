@@ -6,16 +6,28 @@ export interface PlatformApiRequest {
   authorization?: string;
 }
 
+type Platform = 'retell' | 'vapi' | 'justcall';
+
+const ROUTES: Record<Platform, RegExp> = {
+  retell: /^\/v2\/get-call\/([^/?]+)$/,
+  vapi: /^\/call\/([^/?]+)$/,
+  justcall: /^\/v2\.1\/calls\/([^/?]+)\/voice-agent$/,
+};
+
 /**
- * The read side of Retell's and Vapi's REST APIs on loopback: Retell `GET /v2/get-call/{call_id}` and Vapi
+ * The read side of the voice platforms' REST APIs on loopback: Retell `GET /v2/get-call/{call_id}` and Vapi
  * `GET /call/{id}`, both with `Authorization: Bearer <api key>`, answering the stored call object (the same
- * object their webhooks carry), 401 for a wrong key, 404 for an unknown call, or a queued failure.
+ * object their webhooks carry); JustCall `GET /v2.1/calls/{id}/voice-agent` with `Authorization:
+ * <api_key>:<api_secret>` (its public API's scheme; `apiKey` is that pair), answering `{ status: "success", data }`
+ * as JustCall's v2.1 API does, `data` being the stored voice-agent data. 401 for a wrong key, 404 for an unknown
+ * call, or a queued failure.
  */
-export async function startPlatformApiFake(opts: { platform: 'retell' | 'vapi'; apiKey: string }) {
+export async function startPlatformApiFake(opts: { platform: Platform; apiKey: string }) {
   const requests: PlatformApiRequest[] = [];
   const calls = new Map<string, unknown>();
   const failures: number[] = [];
-  const route = opts.platform === 'retell' ? /^\/v2\/get-call\/([^/?]+)$/ : /^\/call\/([^/?]+)$/;
+  const route = ROUTES[opts.platform];
+  const authorization = opts.platform === 'justcall' ? opts.apiKey : `Bearer ${opts.apiKey}`;
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -26,13 +38,13 @@ export async function startPlatformApiFake(opts: { platform: 'retell' | 'vapi'; 
       const m = route.exec(path);
       if (req.method !== 'GET' || !m)
         return json(404, error(opts.platform, 404, `Cannot ${req.method} ${path}`));
-      if (req.headers.authorization !== `Bearer ${opts.apiKey}`)
+      if (req.headers.authorization !== authorization)
         return json(401, error(opts.platform, 401, 'Unauthorized'));
       const failure = failures.shift();
       if (failure) return json(failure, error(opts.platform, failure, 'Internal server error'));
       const call = calls.get(decodeURIComponent(m[1]));
       if (!call) return json(404, error(opts.platform, 404, 'Call not found'));
-      json(200, call);
+      json(200, opts.platform === 'justcall' ? { status: 'success', data: call } : call);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -52,9 +64,9 @@ export async function startPlatformApiFake(opts: { platform: 'retell' | 'vapi'; 
   };
 }
 
-// Retell answers errors as `{ status, message }`; Vapi (NestJS) as `{ message, error, statusCode }`.
-function error(platform: 'retell' | 'vapi', status: number, message: string): unknown {
-  return platform === 'retell'
+// Retell and JustCall answer errors as `{ status, message }`; Vapi (NestJS) as `{ message, error, statusCode }`.
+function error(platform: Platform, status: number, message: string): unknown {
+  return platform !== 'vapi'
     ? { status: 'error', message }
     : { message, error: http.STATUS_CODES[status], statusCode: status };
 }
