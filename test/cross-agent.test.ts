@@ -8,6 +8,7 @@ import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
 import { type Harness, startHarness } from './kit/harness';
 import { eventually } from './kit/temporal';
 import {
+  elevenLabsSignature,
   justCallHeaders,
   justCallTimestamp,
   retellSignature,
@@ -28,6 +29,8 @@ const VAPI_A = 'vapi-secret-agent-a';
 const VAPI_B = 'vapi-secret-agent-b';
 const JC_A = 'justcall-secret-agent-a';
 const JC_B = 'justcall-secret-agent-b';
+const EL_A = 'elevenlabs-secret-agent-a';
+const EL_B = 'elevenlabs-secret-agent-b';
 const FORM = 'application/x-www-form-urlencoded';
 let seq = 0;
 
@@ -56,6 +59,7 @@ describe('calls belong to their agent', () => {
         twilio: { secrets: [twilio] },
         vapi: { secrets: [retell.replace('RETELL', 'VAPI')] },
         justcall: { secrets: [retell.replace('RETELL', 'JUSTCALL')] },
+        elevenlabs: { secrets: [retell.replace('RETELL', 'ELEVENLABS')] },
       },
       actions: { duringCall: [lookupOrderAction(customer.url)], afterCall: [] },
     });
@@ -69,6 +73,8 @@ describe('calls belong to their agent', () => {
         CALLFLOW_SECRET_VAPI_B: VAPI_B,
         CALLFLOW_SECRET_JUSTCALL_A: JC_A,
         CALLFLOW_SECRET_JUSTCALL_B: JC_B,
+        CALLFLOW_SECRET_ELEVENLABS_A: EL_A,
+        CALLFLOW_SECRET_ELEVENLABS_B: EL_B,
       },
       now: () => NOW,
       twilioAgentTokensOnly: true,
@@ -210,6 +216,42 @@ describe('calls belong to their agent', () => {
     const forged = await justcall('agent-a', JC_A, 'call.completed');
     assert.notEqual(forged.body?.result, 'accepted', JSON.stringify(forged.body));
     assert.equal((await state(callId)).status, 'active');
+  });
+
+  it('an ElevenLabs tool call or post-call webhook signed for another agent changes nothing', async () => {
+    const conversation = `conv-cross-${process.pid}-${++seq}`;
+    const tool = (agent: string, secret: string, order: string) =>
+      h.api(
+        'POST',
+        `/webhooks/elevenlabs/${agent}/tools/lookup`,
+        {
+          order_id: order,
+          system__conversation_id: conversation,
+          system__agent_turns: seq,
+        },
+        { authorization: '', 'x-callflow-tool-secret': secret },
+      );
+    assert.equal((await tool('agent-b', EL_B, 'B-1')).status, 200);
+    const callId = `elevenlabs-${conversation}`;
+    await eventually(async () => ((await state(callId)).status === 'active' ? true : undefined));
+    const sent = customer.requests.length;
+    const forgedTool = await tool('agent-a', EL_A, 'A-1');
+    assert.notEqual(forgedTool.status, 200, JSON.stringify(forgedTool.body));
+    assert.equal(customer.requests.length, sent, "agent B's API was not called");
+    const body = fixtureFile('elevenlabs', 'post_call_transcription');
+    body.data.conversation_id = conversation;
+    const raw = JSON.stringify(body);
+    const forgedEnd = await h.api('POST', '/webhooks/elevenlabs/agent-a', raw, {
+      'content-type': 'application/json',
+      'elevenlabs-signature': elevenLabsSignature(EL_A, raw, Math.floor(Date.now() / 1000)),
+    });
+    assert.notEqual(forgedEnd.body?.result, 'accepted', JSON.stringify(forgedEnd.body));
+    const after = await state(callId);
+    assert.equal(after.status, 'active');
+    assert.deepEqual(
+      after.actions.map((a: { actionId: string }) => a.actionId),
+      ['lookup'],
+    );
   });
 
   it('the workflow refuses a tool call naming another agent, even from a client that skips the ingress', async () => {
