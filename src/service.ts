@@ -24,6 +24,7 @@ import type { Logger } from './observability/logger';
 import { createIngressMetrics } from './observability/metrics';
 import { clientTracingInterceptors, type Tracing } from './observability/tracing';
 import { OptOutList } from './store/opt-outs';
+import { PayloadClaims } from './store/payload-claims';
 import { ReplayGuard } from './store/replay-guard';
 import { openServiceStore } from './store/service-store';
 import type { Store } from './store/store';
@@ -138,6 +139,10 @@ export async function startIngress(
   });
   const calls = new CallClient(client, agentsSetup.registry, settings.taskQueue, agentsSetup.callLog, {
     serviceUrl: () => serviceUrl,
+    payloads: {
+      claims: opts.store ? new PayloadClaims(opts.store) : undefined,
+      signalBytes: settings.signalBytes,
+    },
   });
   const authToken = process.env.TWILIO_AUTH_TOKEN;
   const publicUrl = process.env.CALLFLOW_PUBLIC_URL;

@@ -175,6 +175,16 @@ export class Call {
         insertByTime(this.state.toolTurns, { eventId: id, ...turn });
         return;
       }
+      case 'transcript_part':
+        this.state.transcriptParts ??= [];
+        this.state.transcriptParts.push({
+          eventId: event.id,
+          at: event.at,
+          ref: event.ref,
+          turns: event.turns,
+          bytes: event.bytes,
+        });
+        return;
     }
   }
 

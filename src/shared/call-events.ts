@@ -145,6 +145,15 @@ export const callEventSchema = z.discriminatedUnion('type', [
   ivrPrompt,
   // A tool the voice platform ran itself, as its transcript reports it: kept in the record, never re-run.
   z.object({ ...eventBase, type: z.literal('tool_turn'), ...toolTurnShape }),
+  // Transcript turns too large together for a Temporal payload, kept in the store (claim check): the call client
+  // sends this in their place, and whoever reads the call's record reads them back.
+  z.object({
+    ...eventBase,
+    type: z.literal('transcript_part'),
+    ref: z.string(),
+    turns: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+  }),
 ]);
 export type CallEvent = z.infer<typeof callEventSchema>;
 
