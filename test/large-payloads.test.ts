@@ -256,4 +256,52 @@ describe('payloads larger than Temporal takes', function () {
       });
     }
   });
+
+  describe('after-call actions', () => {
+    let small: Harness;
+    before(async () => {
+      // A tiny signal budget, so a short transcript is kept in the store and the SMS can show all of it.
+      small = await startHarness({
+        env: SECRETS,
+        now: () => NOW,
+        signalBytes: 600,
+        agents: [
+          {
+            id: AGENT,
+            name: 'Large payloads',
+            platforms: { retell: { secrets: ['LP_RETELL'] } },
+            actions: {
+              duringCall: [],
+              afterCall: [{ id: 'recap', type: 'send_sms', body: 'Recap:\n{{call.transcript}}' }],
+            },
+          },
+        ],
+      });
+    });
+    after(async () => {
+      await small?.stop();
+    });
+
+    it('get the whole transcript in {{call.transcript}}, read from the store in the activity', async () => {
+      // Short enough for one text message (the dry-run output shows its first segment), too long for one signal.
+      const spoken = Array.from({ length: 8 }, (_, i) => ({
+        caller: i % 2 === 1,
+        text: `line ${i} of the call`,
+      }));
+      const { callId } = await platforms.retell(small, `lp${process.pid}x${++seq}`, spoken);
+      const record = await eventually(async () => {
+        const res = await small.api('GET', `/v1/calls/${callId}`);
+        return (res.body as Json).status === 'completed' ? ((res.body as Json).record as Json) : undefined;
+      }, 60_000);
+      const held = await small.client.workflow.getHandle(`call-${callId}`).result();
+      assert.equal(held.transcript.length, 0, 'the workflow held the turns by ref only');
+      assert.equal(held.transcriptParts?.length, 1);
+      const recap = record.actions.find((a: Json) => a.actionId === 'recap');
+      assert.equal(recap.status, 'completed', JSON.stringify(recap.error));
+      assert.equal(
+        recap.output.body,
+        `Recap:\n${spoken.map((t) => `${t.caller ? 'caller' : 'agent'}: ${t.text}`).join('\n')}`,
+      );
+    });
+  });
 });
