@@ -185,6 +185,33 @@ describe('payloads larger than Temporal takes', function () {
     }
   }
 
+  it('keeps a large collected field in the store and reads it back into the record', async () => {
+    // JustCall may send the transcript as one text: it is kept whole as a collected field.
+    const text = turns(3)
+      .map((t) => t.text)
+      .join('\n');
+    const id = `lp${process.pid}x${++seq}`;
+    const status: number[] = [];
+    for (const type of ['call.ai_voice_agent', 'call.completed']) {
+      const body = fixture('justcall', type);
+      body.webhook_url = `${h.url}/webhooks/justcall/${AGENT}`;
+      body.request_id = `${body.request_id}-${id}`;
+      body.data.call_sid = id;
+      if (type === 'call.ai_voice_agent') body.data.voice_agent.transcript = text;
+      const res = await h.api('POST', `/webhooks/justcall/${AGENT}`, JSON.stringify(body), {
+        'content-type': 'application/json',
+        ...justCallHeaders(SECRETS.LP_JC, body as never, justCallTimestamp(NOW)),
+      });
+      status.push(res.status);
+    }
+    assert.deepEqual(status, [200, 200]);
+    const record = await completed(`justcall-${id}`);
+    assert.equal(record.data.platform_transcript, text);
+    assert.equal(record.data.platform_summary, 'Ada moved her appointment to Friday at 10.');
+    const held = await h.client.workflow.getHandle(`call-justcall-${id}`).result();
+    assert.match(held.data.platform_transcript.$claim, /^claim:/);
+  });
+
   it('keeps the large parts in the store sealed, not in the workflow history', async () => {
     const { callId } = await platforms.retell(h, `lp${process.pid}x${++seq}`, turns(3));
     await completed(callId);
