@@ -45,29 +45,35 @@ function turns(mb: number): { caller: boolean; text: string }[] {
   }));
 }
 
+/** A Retell webhook (`call_ended`, or the live `transcript_updated`) carrying the turns. */
+async function retellPost(h: Harness, event: string, id: string, spoken: ReturnType<typeof turns>) {
+  const body = fixture('retell', event);
+  body.call.call_id = id;
+  delete body.call.transcript;
+  delete body.call.transcript_with_tool_calls;
+  body.call.start_timestamp = NOW - 3_600_000;
+  if (event === 'call_ended') body.call.end_timestamp = NOW;
+  body.call.transcript_object = spoken.map((t, i) => ({
+    role: t.caller ? 'user' : 'agent',
+    content: t.text,
+    words: [{ word: 'turn', start: i * 0.5, end: i * 0.5 + 0.4 }],
+  }));
+  const raw = JSON.stringify(body);
+  const res = await h.api('POST', `/webhooks/retell/${AGENT}`, raw, {
+    'content-type': 'application/json',
+    'x-retell-signature': retellSignature(raw, SECRETS.LP_RETELL, NOW),
+  });
+  return res.status;
+}
+
 /** Each platform's end-of-call delivery carrying the turns, and the call id it makes. */
 const platforms: Record<
   string,
   (h: Harness, id: string, spoken: ReturnType<typeof turns>) => Promise<{ callId: string; status: number[] }>
 > = {
   async retell(h, id, spoken) {
-    const body = fixture('retell', 'call_ended');
-    body.call.call_id = id;
-    delete body.call.transcript;
-    delete body.call.transcript_with_tool_calls;
-    body.call.start_timestamp = NOW - 3_600_000;
-    body.call.end_timestamp = NOW;
-    body.call.transcript_object = spoken.map((t, i) => ({
-      role: t.caller ? 'user' : 'agent',
-      content: t.text,
-      words: [{ word: 'turn', start: i * 0.5, end: i * 0.5 + 0.4 }],
-    }));
-    const raw = JSON.stringify(body);
-    const res = await h.api('POST', `/webhooks/retell/${AGENT}`, raw, {
-      'content-type': 'application/json',
-      'x-retell-signature': retellSignature(raw, SECRETS.LP_RETELL, NOW),
-    });
-    return { callId: `retell-${id}`, status: [res.status] };
+    const status = await retellPost(h, 'call_ended', id, spoken);
+    return { callId: `retell-${id}`, status: [status] };
   },
   async vapi(h, id, spoken) {
     const body = fixture('vapi', 'end-of-call-report');
@@ -184,6 +190,18 @@ describe('payloads larger than Temporal takes', function () {
       });
     }
   }
+
+  it('gives each turn once when a live update and the end both carry it, split into different parts', async () => {
+    const spoken = turns(3);
+    const id = `lp${process.pid}x${++seq}`;
+    assert.equal(await retellPost(h, 'transcript_updated', id, spoken.slice(0, 1700)), 200);
+    assert.equal(await retellPost(h, 'call_ended', id, spoken), 200);
+    const record = await completed(`retell-${id}`);
+    assert.deepEqual(
+      record.transcript.map((t: Json) => t.text),
+      spoken.map((t) => t.text),
+    );
+  });
 
   it('keeps a large collected field in the store and reads it back into the record', async () => {
     // JustCall may send the transcript as one text: it is kept whole as a collected field.
