@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CallClient } from '../src/calls/call-client';
 import { PayloadTooLarge, TemporalBusy } from '../src/calls/call-errors';
+import { packEvents } from '../src/calls/claim-check';
 import { type Harness, startHarness } from './kit/harness';
 import { eventually } from './kit/temporal';
 import {
@@ -348,5 +349,36 @@ describe('payloads larger than Temporal takes', function () {
         `Recap:\n${spoken.map((t) => `${t.caller ? 'caller' : 'agent'}: ${t.text}`).join('\n')}`,
       );
     });
+  });
+});
+
+describe('packing events into signals', () => {
+  const utterance = (i: number, text = 'x'.repeat(1000)) => ({
+    id: `u${i}`,
+    type: 'utterance' as const,
+    at: new Date(NOW + i).toISOString(),
+    role: 'caller' as const,
+    text,
+  });
+  const ended = { id: 'end', type: 'ended' as const, at: new Date(NOW + 1000).toISOString() };
+
+  it('sends a batch within the budget as it is, in one signal', async () => {
+    const events = [utterance(1), ended];
+    assert.deepEqual(await packEvents('c', events, { signalBytes: 64 * 1024 }), [events]);
+  });
+
+  it('splits a larger batch without a store into signals within the budget, the end last', async () => {
+    const events = [ended, ...Array.from({ length: 20 }, (_, i) => utterance(i))];
+    const batches = await packEvents('c', events, { signalBytes: 4096 });
+    assert.ok(batches.length >= 5);
+    for (const batch of batches) assert.ok(Buffer.byteLength(JSON.stringify(batch)) <= 4096);
+    assert.deepEqual(batches.flat(), [...events.slice(1), ended]);
+  });
+
+  it('refuses an event larger than a Temporal payload, naming the limit', async () => {
+    await assert.rejects(
+      packEvents('c', [utterance(1, 'y'.repeat(3 * MB))], { signalBytes: 4096 }),
+      (err: unknown) => err instanceof PayloadTooLarge && err.facts.limitBytes === 2 * MB,
+    );
   });
 });
