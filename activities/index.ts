@@ -1,3 +1,7 @@
+import { Context } from '@temporalio/activity';
+import type { CallEvent } from '../src/shared/call-events';
+import { fillTranscriptParts, hasTranscriptParts, transcriptLine } from '../src/shared/transcript-parts';
+import { PayloadClaims } from '../src/store/payload-claims';
 import type { ActionType, ActivitiesOf, ActivityDeps, ActivityMap } from './action-type';
 import { bookAppointment } from './book-appointment';
 import { cancelAppointment } from './cancel-appointment';
@@ -61,6 +65,46 @@ export function createActivities(deps: ActivityDeps): CallActivities {
   }
   Object.assign(activities, platformRecoveryActivities(deps));
   Object.assign(activities, recordCallActivities(deps));
+  const claims = new PayloadClaims(deps.store);
+  for (const [name, activity] of Object.entries(activities))
+    activities[name] = fillingTranscriptParts(activity, claims);
   // Built by name from the list above, which is what CallActivities is computed from.
   return activities as CallActivities;
+}
+
+/**
+ * The activity, given the text of the stored transcript parts its input names (`{{call.transcript}}` of a call whose
+ * transcript was too large for Temporal, src/shared/transcript-parts.ts) in place of their markers. Only parts of the
+ * call whose workflow runs the activity are read.
+ */
+function fillingTranscriptParts(activity: ActivityMap[string], claims: PayloadClaims): ActivityMap[string] {
+  return async (input: unknown) => {
+    // JSON writes SOH as \u0001: a cheap test that the input names no part, true of nearly every call.
+    if (!JSON.stringify(input ?? null).includes('\\u0001transcript-part:')) return activity(input);
+    // `call-<callId>`, or `call-<callId>/after-call-rerun` for a re-run of its after-call stage.
+    const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+    const callId = workflowId.replace(/^call-/, '').replace(/\/after-call-rerun$/, '');
+    return activity(await fillParts(input, (ref) => partText(claims, callId, ref)));
+  };
+}
+
+async function fillParts(value: unknown, lines: (ref: string) => Promise<string>): Promise<unknown> {
+  if (typeof value === 'string') return hasTranscriptParts(value) ? fillTranscriptParts(value, lines) : value;
+  if (Array.isArray(value)) return Promise.all(value.map((v) => fillParts(v, lines)));
+  if (!value || typeof value !== 'object') return value;
+  const entries = await Promise.all(
+    Object.entries(value).map(async ([k, v]) => [k, await fillParts(v, lines)] as const),
+  );
+  return Object.fromEntries(entries);
+}
+
+async function partText(claims: PayloadClaims, callId: string, ref: string): Promise<string> {
+  const turns = await claims.get<CallEvent[]>(callId, ref);
+  // Thrown, so the action fails with the reason rather than running on part of the transcript.
+  if (!turns) throw new Error(`transcript part ${ref} of call ${callId} is not in the store`);
+  return turns
+    .flatMap((t) => (t.type === 'utterance' ? [{ at: Date.parse(t.at), line: transcriptLine(t) }] : []))
+    .sort((a, b) => a.at - b.at)
+    .map((t) => t.line)
+    .join('\n');
 }

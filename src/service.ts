@@ -25,6 +25,7 @@ import type { Logger } from './observability/logger';
 import { createIngressMetrics } from './observability/metrics';
 import { clientTracingInterceptors, type Tracing } from './observability/tracing';
 import { OptOutList } from './store/opt-outs';
+import { PayloadClaims } from './store/payload-claims';
 import { RawDeliveries } from './store/raw-deliveries';
 import { ReplayGuard } from './store/replay-guard';
 import { openServiceStore } from './store/service-store';
@@ -140,6 +141,10 @@ export async function startIngress(
   });
   const calls = new CallClient(client, agentsSetup.registry, settings.taskQueue, agentsSetup.callLog, {
     serviceUrl: () => serviceUrl,
+    payloads: {
+      claims: opts.store ? new PayloadClaims(opts.store) : undefined,
+      signalBytes: settings.signalBytes,
+    },
   });
   const authToken = process.env.TWILIO_AUTH_TOKEN;
   const publicUrl = process.env.CALLFLOW_PUBLIC_URL;

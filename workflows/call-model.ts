@@ -7,6 +7,7 @@ import { validateArguments } from '../src/shared/action-args';
 import type { ActionConfig } from '../src/shared/agent-shapes';
 import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../src/shared/call-events';
 import { isTruthy, referencesIn, renderValue, type TemplateContext } from '../src/shared/templates';
+import { renderTranscript } from '../src/shared/transcript-parts';
 import type {
   ActionActivityInput,
   ActionRun,
@@ -186,6 +187,16 @@ export class Call {
         if (this.state.warnings.length < MAX_WARNINGS) this.state.warnings.push({ eventId: id, ...warning });
         return;
       }
+      case 'transcript_part':
+        this.state.transcriptParts ??= [];
+        this.state.transcriptParts.push({
+          eventId: event.id,
+          at: event.at,
+          ref: event.ref,
+          turns: event.turns,
+          bytes: event.bytes,
+        });
+        return;
     }
   }
 
@@ -526,7 +537,7 @@ export class Call {
         transferOutcome: this.state.transfers.at(-1)?.attempts.at(-1)?.outcome ?? '',
         disposition: this.state.disposition ?? '',
         metadata: call.metadata ?? {},
-        transcript: this.state.transcript.map((t) => `${t.role}: ${t.text}`).join('\n'),
+        transcript: renderTranscript(this.state.transcript, this.state.transcriptParts),
       },
       args,
       actions: outputs,

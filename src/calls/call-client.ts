@@ -25,12 +25,14 @@ import {
   callErrorOf,
   InvalidArguments,
   legacyCallErrorOf,
+  PayloadTooLarge,
   RerunInProgress,
   TemporalBusy,
   UnknownAction,
   UnknownAgent,
   UnknownCall,
 } from './call-errors';
+import { type ClaimCheckOptions, packEvents, TEMPORAL_BLOB_BYTES, withClaims } from './claim-check';
 
 export interface StartInfo {
   agentId?: string;
@@ -63,8 +65,11 @@ export class CallClient {
     private readonly taskQueue: string,
     /** The store's call log: calls past Temporal's retention are read from it; disposition counts too. */
     readonly callLog?: CallLog,
-    /** `serviceUrl`: this service's API base URL, given to each call it starts for `{{service.url}}`. */
-    private readonly options: { serviceUrl?: () => string | undefined } = {},
+    /**
+     * `serviceUrl`: this service's API base URL, given to each call it starts for `{{service.url}}`. `payloads`: how
+     * events larger than Temporal takes are split and kept in the store (./claim-check.ts).
+     */
+    private readonly options: { serviceUrl?: () => string | undefined; payloads?: ClaimCheckOptions } = {},
   ) {}
 
   /** What a call started now knows about this service. */
@@ -106,21 +111,33 @@ export class CallClient {
     };
   }
 
+  /**
+   * Signals the events, several signals when they are larger than one should carry; transcript turns and large fields
+   * of such a batch are kept in the store and travel as refs. A redelivery sends the same signals again: the refs
+   * derive from the content, and every event is deduplicated by id.
+   */
   async sendEvents(callId: string, events: CallEvent[], start: StartInfo): Promise<void> {
     try {
-      if (start.agentId) {
-        await this.assertOwnedBy(callId, start.agentId);
-        await this.temporal.workflow.signalWithStart(callWorkflow, {
-          ...this.startOptions(callId, { ...start, agentId: start.agentId }),
-          signal: callEventsSignal,
-          signalArgs: [events],
-        });
-      } else {
-        await this.temporal.workflow.getHandle(workflowIdFor(callId)).signal(callEventsSignal, events);
+      if (start.agentId) await this.assertOwnedBy(callId, start.agentId);
+      for (const batch of await packEvents(callId, events, this.options.payloads ?? {})) {
+        if (start.agentId) {
+          await this.temporal.workflow.signalWithStart(callWorkflow, {
+            ...this.startOptions(callId, { ...start, agentId: start.agentId }),
+            signal: callEventsSignal,
+            signalArgs: [batch],
+          });
+        } else {
+          await this.temporal.workflow.getHandle(workflowIdFor(callId)).signal(callEventsSignal, batch);
+        }
       }
     } catch (err) {
       throw await this.translate(err, callId);
     }
+  }
+
+  /** What the claim check kept in the store, put back into a call's state or record. */
+  private withClaims<T extends CallState>(state: T): Promise<T> {
+    return withClaims(state, this.options.payloads?.claims);
   }
 
   async runAction(
@@ -213,12 +230,14 @@ export class CallClient {
       ...this.service(),
     };
     try {
-      return await this.temporal.workflow.execute(callWorkflow, {
-        workflowId: rerunWorkflowIdFor(callId),
-        taskQueue: this.taskQueue,
-        args: [input],
-        staticSummary: `After-call re-run of call ${callId} · ${agent.name}`,
-      });
+      return await this.withClaims(
+        await this.temporal.workflow.execute(callWorkflow, {
+          workflowId: rerunWorkflowIdFor(callId),
+          taskQueue: this.taskQueue,
+          args: [input],
+          staticSummary: `After-call re-run of call ${callId} · ${agent.name}`,
+        }),
+      );
     } catch (err) {
       // Another request started a re-run of this call between the check above and this start.
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new RerunInProgress({ callId });
@@ -250,13 +269,13 @@ export class CallClient {
     try {
       const description = await handle.describe();
       if (description.status.name === 'RUNNING')
-        return { status: 'running', state: await handle.query(callStateQuery) };
+        return { status: 'running', state: await this.withClaims(await handle.query(callStateQuery)) };
       if (description.status.name === 'COMPLETED') {
         // After a re-run, the call's record is the re-run's: what GET shows matches the call log.
         const rerun = await this.latestRerun(callId);
         return {
           status: 'completed',
-          record: rerun.record ?? (await handle.result()),
+          record: await this.withClaims(rerun.record ?? (await handle.result())),
           ...(rerun.status === 'running' ? { rerun: 'running' as const } : {}),
         };
       }
@@ -265,7 +284,7 @@ export class CallClient {
       // Past Temporal's retention the workflow is gone, but the call log still has the call.
       const logged =
         isNotFound(err) || err instanceof WorkflowNotFoundError ? await this.loggedRecord(callId) : undefined;
-      if (logged) return { status: 'completed', record: logged };
+      if (logged) return { status: 'completed', record: await this.withClaims(logged) };
       throw await this.translate(err, callId);
     }
   }
@@ -324,6 +343,8 @@ export class CallClient {
         callErrorOf(type, details?.[0]) ?? legacyCallErrorOf(type, message, details?.[0], callId);
       if (refused) return refused;
     }
+    const tooLarge = tooLargeFor(err);
+    if (tooLarge) return tooLarge;
     if (isTransient(err)) return new TemporalBusy();
     if (err instanceof WorkflowNotFoundError || isNotFound(err)) {
       return (await this.isClosed(callId)) ? new CallEnded({ callId }) : new UnknownCall({ callId });
@@ -359,6 +380,26 @@ function isTransient(err: unknown): boolean {
     cause.code === 2 &&
     /transport error|connection (reset|refused|closed)|broken pipe/i.test(String(cause.message))
   );
+}
+
+/**
+ * A request Temporal refuses for its size: over the blob size limit (INVALID_ARGUMENT "Blob data size exceeds limit")
+ * or the gRPC message limit (RESOURCE_EXHAUSTED "message larger than max"). Permanent, unlike other exhausted
+ * resources: the same request is refused again.
+ */
+function tooLargeFor(err: unknown): PayloadTooLarge | undefined {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  const message = `${(err as Error | undefined)?.message ?? ''} ${String(cause?.message ?? '')}`;
+  if (/blob (data )?size|exceeds (the )?size limit/i.test(message))
+    return new PayloadTooLarge({ limit: "Temporal's payload size limit", limitBytes: TEMPORAL_BLOB_BYTES });
+  const max = /larger than max \((\d+) vs\.? (\d+)\)/i.exec(message);
+  if (max || /larger than max|message length too large/i.test(message))
+    return new PayloadTooLarge({
+      limit: "Temporal's gRPC message size limit",
+      limitBytes: max ? Number(max[2]) : 4 * 1024 * 1024,
+      ...(max ? { bytes: Number(max[1]) } : {}),
+    });
+  return undefined;
 }
 
 function isNotFound(err: unknown): boolean {

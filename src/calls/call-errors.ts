@@ -99,6 +99,22 @@ export class TemporalBusy extends CallError<Record<string, never>> {
   }
 }
 
+/**
+ * Something asked of a call is larger than Temporal takes even after the claim check (large transcripts and fields
+ * go to the store; what remains must fit one payload). Permanent: sending it again can never succeed.
+ */
+export class PayloadTooLarge extends CallError<{ limitBytes: number; bytes?: number; limit: string }> {
+  override readonly name = 'PayloadTooLarge';
+  constructor(facts: { limitBytes: number; bytes?: number; limit: string }) {
+    super(
+      facts,
+      `the request is larger than ${facts.limit} allows (${facts.limitBytes} bytes${
+        facts.bytes !== undefined ? `, got ${facts.bytes}` : ''
+      }) even with large transcripts and fields kept in the store; sending it again can't succeed`,
+    );
+  }
+}
+
 const byName = {
   UnknownCall,
   UnknownAgent,
@@ -109,6 +125,7 @@ const byName = {
   CallStillRunning,
   CallNotCompleted,
   TemporalBusy,
+  PayloadTooLarge,
 } as const;
 
 /** The error a failure of this type and these facts stands for; undefined when the type is not a call error's. */

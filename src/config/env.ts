@@ -16,6 +16,11 @@ export interface ServiceSettings {
   webhookBodyBytes: number;
   /** Days a verified webhook's raw body is kept (CALLFLOW_RAW_DELIVERY_RETENTION_DAYS, default 30; 0 keeps none). */
   rawDeliveryRetentionDays: number;
+  /**
+   * Events in one signal before they are split and their transcript kept in the store (CALLFLOW_SIGNAL_BYTES, default
+   * 256kb); must stay well under the Temporal server's blob size limit (2 MB by default).
+   */
+  signalBytes?: number;
   /** Payload codec keys, `id:<base64 32 bytes>,...` (the first encrypts); see src/crypto/codec.ts. */
   codecKeys?: string;
   /** Browser origins (the Temporal UI) allowed to call the codec endpoint; npm start adds the dev server's UI. */
@@ -54,6 +59,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSetti
     maxBodyBytes: Number(env.CALLFLOW_MAX_BODY_BYTES ?? 256 * 1024),
     webhookBodyBytes: parseBytes(env.CALLFLOW_WEBHOOK_BODY_LIMIT, DEFAULT_WEBHOOK_BODY_BYTES),
     rawDeliveryRetentionDays: parseRetentionDays(env.CALLFLOW_RAW_DELIVERY_RETENTION_DAYS),
+    signalBytes: env.CALLFLOW_SIGNAL_BYTES
+      ? parseBytes(env.CALLFLOW_SIGNAL_BYTES, 0, 'CALLFLOW_SIGNAL_BYTES')
+      : undefined,
     codecKeys: env.CALLFLOW_CODEC_KEYS || undefined,
     codecOrigins: (env.CALLFLOW_CODEC_ORIGINS ?? '')
       .split(',')
@@ -109,16 +117,18 @@ function parseRateLimit(
 export const DEFAULT_WEBHOOK_BODY_BYTES = 8 * 1024 * 1024;
 
 /** Bytes, or a number with a kb / mb suffix. */
-function parseBytes(value: string | undefined, fallback: number): number {
+function parseBytes(
+  value: string | undefined,
+  fallback: number,
+  name = 'CALLFLOW_WEBHOOK_BODY_LIMIT',
+): number {
   if (!value) return fallback;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb)?\s*$/i.exec(value);
   const bytes = m
     ? Number(m[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[(m[2] ?? 'b').toLowerCase() as 'b']
     : NaN;
   if (!(bytes >= 1024))
-    throw new Error(
-      `CALLFLOW_WEBHOOK_BODY_LIMIT must be a size like "8mb", "512kb" or bytes, got "${value}"`,
-    );
+    throw new Error(`${name} must be a size like "8mb", "512kb" or bytes, got "${value}"`);
   return Math.floor(bytes);
 }
 

@@ -6,6 +6,7 @@ import {
   CallStillRunning,
   type ErrorDetail,
   InvalidArguments,
+  PayloadTooLarge,
   RerunInProgress,
   TemporalBusy,
   UnknownAction,
@@ -117,6 +118,12 @@ const errorTable: Row[] = [
   row(CallStillRunning, 409, callId('the call has not finished')),
   row(CallNotCompleted, 409, callId('no call record to re-run from')),
   row(RerunInProgress, 409, callId('a re-run is in progress')),
+  row(PayloadTooLarge, 413, (err) => [
+    {
+      field: '(body)',
+      message: `larger than ${err.facts.limit} (${err.facts.limitBytes} bytes): a retry can't succeed`,
+    },
+  ]),
   // Events and tool calls are idempotent, so the client may simply send the same request again.
   row(
     TemporalBusy,

@@ -152,6 +152,15 @@ export const callEventSchema = z.discriminatedUnion('type', [
   z.object({ ...eventBase, type: z.literal('tool_turn'), ...toolTurnShape }),
   // Something a verified delivery carried that the mapping did not recognise: a path and a message, never a value.
   z.object({ ...eventBase, type: z.literal('warning'), ...warningShape }),
+  // Transcript turns too large together for a Temporal payload, kept in the store (claim check): the call client
+  // sends this in their place, and whoever reads the call's record reads them back.
+  z.object({
+    ...eventBase,
+    type: z.literal('transcript_part'),
+    ref: z.string(),
+    turns: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+  }),
 ]);
 export type CallEvent = z.infer<typeof callEventSchema>;
 

@@ -100,6 +100,15 @@ export interface TranscriptEntry {
   text: string;
 }
 
+/** Turns kept in the store in place of the workflow's state (src/calls/claim-check.ts). */
+export interface TranscriptPart {
+  eventId: string;
+  at: string;
+  ref: string;
+  turns: number;
+  bytes: number;
+}
+
 export type ActionStatus = 'completed' | 'failed' | 'skipped';
 
 export interface ActionRun {
@@ -140,6 +149,11 @@ export interface CallState {
   transcript: TranscriptEntry[];
   /** Tools the voice platform ran itself (from its transcript), in time order; absent until the first one. */
   toolTurns?: ToolTurn[];
+  /**
+   * Transcript turns (and tool turns) kept in the store because they were too large for Temporal, by ref; absent
+   * when there are none. Reads of the call (GET /v1/calls/:id) put them back into `transcript` and `toolTurns`.
+   */
+  transcriptParts?: TranscriptPart[];
   dtmf: { eventId: string; at: string; digits: string }[];
   actions: ActionRun[];
   data: Record<string, unknown>;

@@ -183,6 +183,22 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX raw_deliveries_received ON raw_deliveries (received_at);
     `,
   },
+  {
+    id: 10,
+    name: 'payload_claims',
+    // Parts of a call too large for a Temporal payload (long transcripts, big collected fields), sealed; the workflow
+    // holds only their refs (./payload-claims.ts).
+    sql: `
+      CREATE TABLE payload_claims (
+        call_id    text NOT NULL,
+        ref        text NOT NULL,
+        bytes      integer NOT NULL,
+        body       jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (call_id, ref)
+      );
+    `,
+  },
 ];
 
 /** What the runner needs: parameterised queries plus multi-statement scripts, all on one transaction. */

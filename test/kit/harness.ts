@@ -18,6 +18,7 @@ import { createLogger, type Logger } from '../../src/observability/logger';
 import { createIngressMetrics } from '../../src/observability/metrics';
 import { openStore } from '../../src/store/open-store';
 import { OptOutList } from '../../src/store/opt-outs';
+import { PayloadClaims } from '../../src/store/payload-claims';
 import { RawDeliveries } from '../../src/store/raw-deliveries';
 import { ReplayGuard } from '../../src/store/replay-guard';
 import { RecordSealer } from '../../src/store/sealing';
@@ -63,6 +64,8 @@ export interface HarnessOptions {
   twilioAuthToken?: string;
   /** Voice-platform webhook body limit (default: the service's, CALLFLOW_WEBHOOK_BODY_LIMIT's default). */
   webhookBodyBytes?: number;
+  /** Events in one signal before the call client splits them and keeps their transcript in the store. */
+  signalBytes?: number;
   /** Mounts Twilio's webhooks without a fallback auth token: only agents' own (`platforms.twilio`, from `env`). */
   twilioAgentTokensOnly?: boolean;
   /** Logger for the ingress and the worker's activities (default: quiet). */
@@ -126,7 +129,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     agentsSetup?.registry ?? agents,
     taskQueue,
     agentsSetup?.callLog,
-    { serviceUrl },
+    { serviceUrl, payloads: { claims: new PayloadClaims(store), signalBytes: opts.signalBytes } },
   );
   const twilioRoutes =
     opts.twilioAuthToken || opts.twilioAgentTokensOnly
