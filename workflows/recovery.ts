@@ -11,6 +11,12 @@ import type { Call } from './call-model';
 /** Platforms whose API the recovery activity can read calls from. */
 const RECOVERABLE = new Set(['retell', 'vapi']);
 
+/** Platforms that send their analysis (or voice-agent data) after the call's end, in a delivery of its own. */
+const ANALYSED_AFTER_END = new Set(['retell', 'vapi', 'justcall']);
+
+/** How long the after-call stage waits for that analysis when `awaitAnalysisSeconds` is not set. */
+export const DEFAULT_AWAIT_ANALYSIS_SECONDS = 30;
+
 export interface RecoveryPlan {
   platform: string;
   providerCallId: string;
@@ -21,9 +27,20 @@ export interface RecoveryPlan {
   afterMs?: number;
   /** After the end, how long to wait for the analysis before asking for it. */
   analysisWaitMs?: number;
+  /** Whether the platform's API may be asked (an API key is configured); otherwise the plan only waits. */
+  canAsk: boolean;
 }
 
-export function recoveryPlan(input: CallWorkflowInput): RecoveryPlan | undefined {
+/**
+ * `analysisByDefault`: platforms that send their analysis after the end are waited for even when the agent sets no
+ * `awaitAnalysisSeconds` (DEFAULT_AWAIT_ANALYSIS_SECONDS), and without an API key the wait is all there is. Off for
+ * calls that ran before this existed.
+ */
+export function recoveryPlan(
+  input: CallWorkflowInput,
+  options: { analysisByDefault?: boolean } = {},
+): RecoveryPlan | undefined {
+  if (options.analysisByDefault) return planWithDefaults(input);
   const { platform, providerCallId } = input.call;
   if (!platform || !providerCallId || !RECOVERABLE.has(platform)) return undefined;
   const config = input.agent.platforms?.[platform];
@@ -37,6 +54,28 @@ export function recoveryPlan(input: CallWorkflowInput): RecoveryPlan | undefined
     afterMs: config.recoverAfterSeconds !== undefined ? config.recoverAfterSeconds * 1000 : undefined,
     analysisWaitMs:
       config.awaitAnalysisSeconds !== undefined ? config.awaitAnalysisSeconds * 1000 : undefined,
+    canAsk: true,
+  };
+}
+
+function planWithDefaults(input: CallWorkflowInput): RecoveryPlan | undefined {
+  const { platform, providerCallId } = input.call;
+  if (!platform || !providerCallId) return undefined;
+  const config = input.agent.platforms?.[platform];
+  const canAsk = RECOVERABLE.has(platform) && config?.apiKey !== undefined;
+  const waitSeconds =
+    config?.awaitAnalysisSeconds ??
+    (ANALYSED_AFTER_END.has(platform) ? DEFAULT_AWAIT_ANALYSIS_SECONDS : undefined);
+  const afterSeconds = canAsk ? config?.recoverAfterSeconds : undefined;
+  if (waitSeconds === undefined && afterSeconds === undefined) return undefined;
+  return {
+    platform,
+    providerCallId,
+    apiKeyEnv: config?.apiKey,
+    apiUrl: config?.apiUrl,
+    afterMs: afterSeconds !== undefined ? afterSeconds * 1000 : undefined,
+    analysisWaitMs: waitSeconds !== undefined ? waitSeconds * 1000 : undefined,
+    canAsk,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { CallClient, StartInfo } from '../../calls/call-client';
 import { CallEnded, UnknownCall } from '../../calls/call-errors';
+import { factsEvent, type PlatformFacts } from '../../platforms/mapping';
 import type { CallEvent } from '../../shared/call-events';
 
 export type Delivery = 'accepted' | 'call_ended';
@@ -24,6 +25,17 @@ export async function deliverEvents(
     if (err instanceof CallEnded) return 'call_ended';
     throw err;
   }
+}
+
+/** A delivery's events, led by what it states about the call itself (its times and numbers). */
+export function withFacts(
+  callId: string,
+  events: CallEvent[],
+  facts: PlatformFacts,
+  now: number,
+): CallEvent[] {
+  const stated = factsEvent(callId, facts, new Date(now));
+  return stated ? [stated, ...events] : events;
 }
 
 /**

@@ -6,8 +6,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mapElevenLabsWebhook } from '../../platforms/elevenlabs';
 import { HttpError } from '../http-error';
-import { acknowledgement, deliverEvents } from './delivery';
-import { type PlatformAdapter, platformCallId } from './platform';
+import { acknowledgement, deliverEvents, withFacts } from './delivery';
+import { mapOptions, type PlatformAdapter, platformCallId } from './platform';
 import { parseJsonBody } from './router';
 
 export const ELEVENLABS_TOLERANCE_SECONDS = 30 * 60;
@@ -48,18 +48,19 @@ export const elevenLabsAdapter: PlatformAdapter = {
 
   async handle(req, ctx) {
     const body = parseJsonBody(req);
-    const mapping = mapElevenLabsWebhook(body, { receivedAt: new Date(ctx.now()) });
+    const mapping = mapElevenLabsWebhook(body, { ...mapOptions(ctx), receivedAt: new Date(ctx.now()) });
     const callId = platformCallId('elevenlabs', mapping.conversationId);
     if (mapping.warnings.length)
       ctx.log.warn('elevenlabs delivery not fully recognised', { callId, warnings: mapping.warnings });
     if (mapping.kind === 'acknowledge') return acknowledgement(callId, 'ignored', mapping.reason);
-    const delivery = await deliverEvents(ctx.calls, callId, mapping.events, {
+    const events = withFacts(callId, mapping.events, mapping.facts, ctx.now());
+    const delivery = await deliverEvents(ctx.calls, callId, events, {
       agentId: ctx.agent.id,
       call: mapping.call,
     });
     ctx.log.info(`elevenlabs ${(body as { type?: unknown }).type}: ${delivery}`, {
       callId,
-      events: mapping.events.length,
+      events: events.length,
     });
     return acknowledgement(callId, delivery);
   },

@@ -9,8 +9,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type JustCallWebhook, justCallWebhookSchema, mapJustCallWebhook } from '../../platforms/justcall';
 import { HttpError, validationError } from '../http-error';
-import { acknowledgement, callHasEnded, deliverEvents } from './delivery';
+import { acknowledgement, callHasEnded, deliverEvents, withFacts } from './delivery';
 import {
+  mapOptions,
   type PlatformAdapter,
   type PlatformContext,
   type PlatformRequest,
@@ -81,7 +82,7 @@ export const justCallAdapter: PlatformAdapter = {
 
   async handle(req, ctx) {
     const body = envelope(req);
-    const mapping = mapJustCallWebhook(body, new Date(ctx.now()));
+    const mapping = mapJustCallWebhook(body, new Date(ctx.now()), mapOptions(ctx));
     if (mapping.warnings.length)
       ctx.log.warn(`justcall ${body.type}: delivery not fully recognised`, { warnings: mapping.warnings });
     if (mapping.kind === 'ignore') return acknowledgement('', 'ignored', mapping.reason);
@@ -114,10 +115,11 @@ async function deliver(
 ): Promise<PlatformResponse> {
   if (mapping.progress && (await callHasEnded(ctx.calls, callId)))
     return acknowledgement(callId, 'call_ended');
-  const delivery = await deliverEvents(ctx.calls, callId, mapping.events, {
+  const events = withFacts(callId, mapping.events, mapping.facts, ctx.now());
+  const delivery = await deliverEvents(ctx.calls, callId, events, {
     agentId: ctx.agent.id,
     call: mapping.call,
   });
-  ctx.log.info(`justcall ${body.type}: ${delivery}`, { callId, events: mapping.events.length });
+  ctx.log.info(`justcall ${body.type}: ${delivery}`, { callId, events: events.length });
   return acknowledgement(callId, delivery);
 }

@@ -4,9 +4,11 @@
  * that fails verification never reaches the calls, so it starts or changes nothing.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { CountryCode } from 'libphonenumber-js';
 import type { CallClient } from '../../calls/call-client';
 import type { AgentConfig } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
+import type { MapOptions } from '../../platforms/mapping';
 import type { PlatformConfig } from '../../shared/agent-shapes';
 import type { PlatformName } from '../../shared/platform-names';
 import type { ReplayGuard } from '../../store/replay-guard';
@@ -50,6 +52,11 @@ export interface PlatformAdapter {
   verify(req: PlatformRequest, secrets: string[], now: number): void;
   /** Parses the verified body (HttpError 400 naming the field when it can't) and drives the call. */
   handle(req: PlatformRequest, ctx: PlatformContext): Promise<PlatformResponse>;
+}
+
+/** How this agent's deliveries are read: numbers without "+" in the agent's region. */
+export function mapOptions(ctx: PlatformContext): MapOptions {
+  return ctx.agent.region ? { defaultRegion: ctx.agent.region as CountryCode } : {};
 }
 
 /** The call id a platform's own call id maps to: prefixed, so two platforms' ids can never clash. */

@@ -17,8 +17,8 @@ import {
 } from '../../platforms/retell';
 import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../../shared/call-events';
 import { HttpError, validationError } from '../http-error';
-import { deliverEvents } from './delivery';
-import type { PlatformAdapter, PlatformContext, PlatformResponse } from './platform';
+import { deliverEvents, withFacts } from './delivery';
+import { mapOptions, type PlatformAdapter, type PlatformContext, type PlatformResponse } from './platform';
 import { parseJsonBody } from './router';
 
 const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
@@ -77,15 +77,16 @@ async function deliverWebhook(body: unknown, ctx: PlatformContext): Promise<Plat
   // Retell adds event types over time (and sends chat events to the same URL): acknowledge, don't retry.
   if (!transfer && !CALL_EVENTS.has(event)) return { status: 200, body: { result: 'ignored', event } };
   // The raw call: the mapper warns about what the routing schema read as absent.
-  const mapped = retellCallToCall((body as { call: unknown }).call);
+  const mapped = retellCallToCall((body as { call: unknown }).call, mapOptions(ctx));
   if (mapped.warnings.length)
     ctx.log.warn(`retell ${event}: delivery not fully recognised`, {
       callId: mapped.callId,
       warnings: mapped.warnings,
     });
+  const mappedEvents = withFacts(mapped.callId, mapped.events, mapped.facts, ctx.now());
   const events = transfer
-    ? [...mapped.events, transferEvent(event, transfer, call, body, mapped.callId, ctx)]
-    : mapped.events;
+    ? [...mappedEvents, transferEvent(event, transfer, call, body, mapped.callId, ctx)]
+    : mappedEvents;
   const result = await deliverEvents(ctx.calls, mapped.callId, events, {
     agentId: ctx.agent.id,
     call: mapped.start,
@@ -137,10 +138,11 @@ async function runFunction(body: unknown, ctx: PlatformContext): Promise<Platfor
   const parsed = retellFunctionSchema.safeParse(body);
   if (!parsed.success) throw validationError(parsed.error);
   const { name, call, args } = parsed.data;
-  const mapped = retellCallToCall((body as { call: unknown }).call);
+  const mapped = retellCallToCall((body as { call: unknown }).call, mapOptions(ctx));
   const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
   // The call so far, so the action sees the transcript (and a call that started with this request has it).
-  if (mapped.events.length) await deliverEvents(ctx.calls, mapped.callId, mapped.events, start);
+  const known = withFacts(mapped.callId, mapped.events, mapped.facts, ctx.now());
+  if (known.length) await deliverEvents(ctx.calls, mapped.callId, known, start);
   const requestId = functionRequestId(call, name, args);
   const run = await ctx.calls.runAction(mapped.callId, name, requestId, args, start);
   ctx.log.info(`retell function ${name}`, { callId: mapped.callId, requestId, status: run.status });

@@ -16,8 +16,14 @@ import { type VapiToolCall, vapiCallToCall, vapiTimestamp, vapiToolCalls } from 
 import { openState } from '../../shared/business-hours';
 import type { CallEvent } from '../../shared/call-events';
 import { HttpError, validationError } from '../http-error';
-import { callHasEnded, deliverEvents } from './delivery';
-import type { PlatformAdapter, PlatformContext, PlatformRequest, PlatformResponse } from './platform';
+import { callHasEnded, deliverEvents, withFacts } from './delivery';
+import {
+  mapOptions,
+  type PlatformAdapter,
+  type PlatformContext,
+  type PlatformRequest,
+  type PlatformResponse,
+} from './platform';
 import { parseJsonBody } from './router';
 
 const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
@@ -94,7 +100,7 @@ function callOf(message: Message): Record<string, unknown> {
   return merged;
 }
 
-function mapCall(message: Message) {
+function mapCall(message: Message, ctx: PlatformContext) {
   const report =
     message.type === 'end-of-call-report'
       ? (({ artifact, analysis, endedReason, endedAt, startedAt }) => ({
@@ -105,7 +111,7 @@ function mapCall(message: Message) {
           startedAt,
         }))(message as Record<string, unknown>)
       : undefined;
-  return safe(() => vapiCallToCall(callOf(message), report));
+  return safe(() => vapiCallToCall(callOf(message), report, mapOptions(ctx)));
 }
 
 async function conversationEvent(message: Message, ctx: PlatformContext): Promise<PlatformResponse> {
@@ -114,7 +120,7 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
   // conversation (the live artifact), which names each turn by its index and so never records one twice.
   if (message.type === 'transcript' && m.transcriptType !== 'final')
     return { status: 200, body: { result: 'ignored', detail: 'partial transcript' } };
-  const mapped = mapCall(message);
+  const mapped = mapCall(message, ctx);
   // Vapi may deliver "in-progress" after "ended": once the call has ended, a progress update would overwrite its
   // final status (its transcript is in the end-of-call report anyway).
   if (
@@ -123,7 +129,7 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
     (await callHasEnded(ctx.calls, mapped.callId))
   )
     return { status: 200, body: { callId: mapped.callId, result: 'call_ended' } };
-  const events = [...mapped.events];
+  const events = withFacts(mapped.callId, mapped.events, mapped.facts, ctx.now());
   if (message.type === 'status-update' && typeof m.status === 'string') {
     const status: CallEvent = {
       id: `${mapped.callId}-status-${m.status}`,
@@ -155,10 +161,11 @@ async function toolCalls(message: Message, ctx: PlatformContext): Promise<Platfo
       'invalid request: message.toolCallList',
       parsedCalls.warnings.map(({ field, message }) => ({ field: field ?? 'message', message })),
     );
-  const mapped = mapCall(message);
+  const mapped = mapCall(message, ctx);
   const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
   // The conversation so far, so the action sees the transcript.
-  if (mapped.events.length) await deliverEvents(ctx.calls, mapped.callId, mapped.events, start);
+  const known = withFacts(mapped.callId, mapped.events, mapped.facts, ctx.now());
+  if (known.length) await deliverEvents(ctx.calls, mapped.callId, known, start);
   const results = [];
   // One at a time: the workflow serializes them anyway, and the answers keep the request's order.
   for (const toolCall of parsedCalls.calls)
