@@ -192,17 +192,21 @@ export class Call {
 
   /**
    * Merges what a delivery states about the call. Deliveries may come in any order and say more or less: the
-   * earliest stated start, the latest stated end and the longest stated duration stand, so any order gives the same.
+   * earliest stated start, end and duration stand, so any order gives the same. The earliest end, because a
+   * message that reports the end (Vapi's status update) is timed when it was sent, after the end itself.
    */
   private takeFacts(stated: StatedFacts): void {
     this.state.platformFacts ??= {};
     const facts = this.state.platformFacts;
     if (stated.startedAt && (!facts.startedAt || Date.parse(stated.startedAt) < Date.parse(facts.startedAt)))
       facts.startedAt = stated.startedAt;
-    if (stated.endedAt && (!facts.endedAt || Date.parse(stated.endedAt) > Date.parse(facts.endedAt)))
+    if (stated.endedAt && (!facts.endedAt || Date.parse(stated.endedAt) < Date.parse(facts.endedAt)))
       facts.endedAt = stated.endedAt;
     if (stated.durationSeconds !== undefined)
-      facts.durationSeconds = Math.max(facts.durationSeconds ?? 0, stated.durationSeconds);
+      facts.durationSeconds = Math.min(
+        facts.durationSeconds ?? stated.durationSeconds,
+        stated.durationSeconds,
+      );
     facts.direction ??= stated.direction;
     facts.from ??= stated.from;
     facts.to ??= stated.to;
