@@ -130,6 +130,17 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
   )
     return { status: 200, body: { callId: mapped.callId, result: 'call_ended' } };
   const events = withFacts(mapped.callId, mapped.events, mapped.facts, ctx.now());
+  // The report says the call ended as its status update does, under the same id: whichever comes, the record is one.
+  if (message.type === 'end-of-call-report' && mapped.ended) {
+    const end = events.findIndex((e) => e.type === 'ended');
+    const at = events[end]?.at ?? isoOf(ctx.now());
+    events.splice(end === -1 ? events.length : end, 0, {
+      id: `${mapped.callId}-status-ended`,
+      type: 'status',
+      status: 'ended',
+      at,
+    });
+  }
   if (message.type === 'status-update' && typeof m.status === 'string') {
     const status: CallEvent = {
       id: `${mapped.callId}-status-${m.status}`,
