@@ -40,6 +40,12 @@ export const extractData = defineActionType({
       .refine(isValidTimezone, 'not an IANA time zone (e.g. America/New_York)')
       .optional()
       .describe('Where "today" and "tomorrow" are; the agent\'s timezone when omitted'),
+    prefer: z
+      .enum(['platform', 'extraction'])
+      .optional()
+      .describe(
+        "Which value the call's data keeps for a field the platform also collected: the platform's (when omitted), or this extraction's. Both stay in the record (platformData, this action's output)",
+      ),
   }),
   defaultTimeoutSeconds: 60,
   create: (deps) => async (input) => {

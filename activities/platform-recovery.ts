@@ -7,6 +7,7 @@ import { VapiClient, VapiError } from '@vapi-ai/server-sdk';
 import Retell from 'retell-sdk';
 import { agentSecretProblem } from '../src/config/agent-secrets';
 import { mapJustCallVoiceAgentData } from '../src/platforms/justcall';
+import { factsEvent } from '../src/platforms/mapping';
 import { retellCallToCall } from '../src/platforms/retell';
 import { vapiCallToCall } from '../src/platforms/vapi';
 import type { RecoveredCall } from '../src/shared/types';
@@ -51,7 +52,10 @@ export function platformRecoveryActivities(deps: ActivityDeps) {
             : undefined;
       if (!mapped)
         throw ApplicationFailure.nonRetryable(`cannot read calls from ${input.platform}`, 'UnknownPlatform');
-      return { events: mapped.events, ended: mapped.ended, analyzed: mapped.analyzed };
+      // The platform's own times and numbers too, as a webhook would have brought them.
+      const facts = factsEvent(mapped.callId, mapped.facts, new Date());
+      const events = facts ? [facts, ...mapped.events] : mapped.events;
+      return { events, ended: mapped.ended, analyzed: mapped.analyzed };
     },
   };
 }

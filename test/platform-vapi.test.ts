@@ -77,7 +77,7 @@ describe('Vapi server messages', () => {
           id: 'acme-gated',
           name: 'Acme support, slow after-call stage',
           network: { allowPrivate: ['127.0.0.1'] },
-          platforms: { vapi: { secrets: ['VAPI_SECRET'] } },
+          platforms: { vapi: { secrets: ['VAPI_SECRET'], awaitAnalysisSeconds: 0 } },
           actions: {
             duringCall: [],
             afterCall: [{ id: 'hold', type: 'http_request', method: 'POST', url: `${gate.url}/hold` }],

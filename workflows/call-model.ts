@@ -5,7 +5,12 @@
 import { CallEnded, InvalidArguments, UnknownAction, UnknownCall } from '../src/calls/call-errors';
 import { validateArguments } from '../src/shared/action-args';
 import type { ActionConfig } from '../src/shared/agent-shapes';
-import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../src/shared/call-events';
+import type {
+  CallEvent,
+  PlatformTransferInfo,
+  StatedFacts,
+  TransferLegStatus,
+} from '../src/shared/call-events';
 import { isTruthy, referencesIn, renderValue, type TemplateContext } from '../src/shared/templates';
 import { renderTranscript } from '../src/shared/transcript-parts';
 import type {
@@ -65,11 +70,7 @@ export class Call {
   constructor(
     readonly input: CallWorkflowInput,
     private readonly now: () => Date,
-    /**
-     * `startFromEvents`: an event timed before the call's start (when its first request arrived) moves the start
-     * back to that time, so a call never ends before it starts. Off for calls that ran before this existed.
-     */
-    private readonly options: { startFromEvents?: boolean } = {},
+    private readonly options: CallOptions = {},
   ) {
     this.lastActivityAt = now().getTime();
     const carried: CarriedState | undefined =
@@ -132,11 +133,18 @@ export class Call {
       added++;
       this.apply(event);
     }
-    if (added) this.touch();
+    if (added) {
+      this.settleTimes();
+      this.touch();
+    }
     return added;
   }
 
   private apply(event: CallEvent): void {
+    if (event.type === 'facts') {
+      if (this.options.platformFacts) this.takeFacts(event.facts);
+      return;
+    }
     // A warning is timed by its delivery's arrival, not by the conversation: it never moves the start.
     if (this.options.startFromEvents && event.type !== 'warning') this.startNoLaterThan(event.at);
     switch (event.type) {
@@ -155,8 +163,12 @@ export class Call {
         this.state.lastStatus = event.status;
         return;
       case 'data':
-        Object.assign(this.state.data, event.fields);
-        if (event.source === 'analysis') this.state.analyzed = true;
+        if (this.options.platformFacts) this.takePlatformData(event.fields);
+        else Object.assign(this.state.data, event.fields);
+        if (event.source === 'analysis') {
+          this.state.analyzed = true;
+          if (this.state.analysisWait?.outcome === 'timed_out') this.state.analysisWait.late = true;
+        }
         return;
       case 'ended':
         this.end(event.reason ?? 'hangup', event.at);
@@ -198,6 +210,93 @@ export class Call {
         });
         return;
     }
+  }
+
+  /**
+   * Merges what a delivery states about the call. Deliveries may come in any order and say more or less: the
+   * earliest stated start, end and duration stand, so any order gives the same. The earliest end, because a
+   * message that reports the end (Vapi's status update) is timed when it was sent, after the end itself.
+   */
+  private takeFacts(stated: StatedFacts): void {
+    this.state.platformFacts ??= {};
+    const facts = this.state.platformFacts;
+    if (stated.startedAt && (!facts.startedAt || Date.parse(stated.startedAt) < Date.parse(facts.startedAt)))
+      facts.startedAt = stated.startedAt;
+    if (stated.endedAt && (!facts.endedAt || Date.parse(stated.endedAt) < Date.parse(facts.endedAt)))
+      facts.endedAt = stated.endedAt;
+    if (stated.durationSeconds !== undefined)
+      facts.durationSeconds = Math.min(
+        facts.durationSeconds ?? stated.durationSeconds,
+        stated.durationSeconds,
+      );
+    facts.direction ??= stated.direction;
+    facts.from ??= stated.from;
+    facts.to ??= stated.to;
+    if (facts.direction) this.state.direction = facts.direction;
+    if (facts.from) this.state.from = facts.from;
+    if (facts.to) this.state.to = facts.to;
+  }
+
+  /**
+   * The call's start, end and duration: the platform's where it stated them, else the times of its events (or of
+   * their arrival). An end is never before the start.
+   */
+  private settleTimes(): void {
+    if (!this.options.platformFacts) return;
+    const facts = this.state.platformFacts ?? {};
+    const { durationSeconds: duration } = facts;
+    const start =
+      facts.startedAt ??
+      (facts.endedAt && duration !== undefined ? shift(facts.endedAt, -duration) : undefined);
+    if (start) this.state.startedAt = start;
+    if (!this.state.endedAt) return;
+    const end = facts.endedAt ?? (start && duration !== undefined ? shift(start, duration) : undefined);
+    if (end) this.state.endedAt = end;
+    if (Date.parse(this.state.endedAt) < Date.parse(this.state.startedAt))
+      this.state.endedAt = this.state.startedAt;
+    this.state.durationSeconds =
+      duration ?? Math.round((Date.parse(this.state.endedAt) - Date.parse(this.state.startedAt)) / 1000);
+  }
+
+  /**
+   * The platform's data joins the call's, and is kept as sent in `platformData`. A null never replaces a value,
+   * and a field an extraction preferring itself (`prefer: extraction`) has established stays as it found it.
+   */
+  private takePlatformData(fields: Record<string, unknown>): void {
+    this.state.platformData = { ...(this.state.platformData ?? {}), ...fields };
+    const preferred = this.extractionPreferred();
+    for (const [name, value] of Object.entries(fields)) {
+      if (value === null || value === undefined) {
+        if (!(name in this.state.data)) this.state.data[name] = value;
+        continue;
+      }
+      if (!preferred.has(name)) this.state.data[name] = value;
+    }
+  }
+
+  /** Fields established by extract_data actions set to `prefer: extraction`. */
+  private extractionPreferred(): Set<string> {
+    const names = new Set<string>();
+    for (const run of this.state.actions) {
+      if (run.type !== 'extract_data' || run.status !== 'completed') continue;
+      const action = this.input.agent.actions.afterCall.find((a) => a.id === run.actionId);
+      if (action?.prefer !== 'extraction') continue;
+      const data = (run.output as ExtractOutput | undefined)?.data ?? {};
+      for (const [name, value] of Object.entries(data))
+        if (value !== null && value !== undefined) names.add(name);
+    }
+    return names;
+  }
+
+  /** A value the platform collected for this field (not null). */
+  private platformCollected(name: string): boolean {
+    const value = this.state.platformData?.[name];
+    return value !== null && value !== undefined;
+  }
+
+  /** How the after-call stage's wait for the platform's analysis went. */
+  noteAnalysisWait(seconds: number): void {
+    this.state.analysisWait = { seconds, outcome: this.analyzed ? 'arrived' : 'timed_out' };
   }
 
   private startNoLaterThan(at: string): void {
@@ -332,9 +431,9 @@ export class Call {
       status: state.endReason && unanswered.includes(state.endReason) ? state.endReason : 'completed',
       startedAt: state.startedAt,
       endedAt: state.endedAt,
-      durationSeconds: ended
-        ? Math.max(0, Math.round((ended - Date.parse(state.startedAt)) / 1000))
-        : undefined,
+      durationSeconds:
+        state.durationSeconds ??
+        (ended ? Math.max(0, Math.round((ended - Date.parse(state.startedAt)) / 1000)) : undefined),
       ...(summary ? { summary } : {}),
     };
   }
@@ -365,8 +464,13 @@ export class Call {
    * Values an extraction found join the call's data, for later templates ({{data.x}}) and the record. Fields it
    * could not establish stay out of the data templates see; the record shows them as null (callRecord).
    */
-  mergeData(values: Record<string, unknown>): void {
-    for (const [k, v] of Object.entries(values)) if (v !== null && v !== undefined) this.state.data[k] = v;
+  mergeData(values: Record<string, unknown>, prefer: 'platform' | 'extraction' = 'platform'): void {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === null || v === undefined) continue;
+      // By default what the platform collected stands: an extraction only fills what it left open.
+      if (this.options.platformFacts && prefer === 'platform' && this.platformCollected(k)) continue;
+      this.state.data[k] = v;
+    }
   }
 
   trackSms(actionId: string, messageId: string, status: string): void {
@@ -379,6 +483,7 @@ export class Call {
     this.state.status = 'ended';
     this.state.endReason = reason;
     this.state.endedAt = at ?? this.now().toISOString();
+    this.settleTimes();
   }
 
   setStatus(status: CallState['status']): void {
@@ -510,24 +615,21 @@ export class Call {
       else if (typeof output === 'object' && !Array.isArray(output)) outputs[id] = { ...output, run: info };
     }
     const { call } = this.input;
+    // The state's numbers are the start request's, or the platform's once it stated them.
+    const { direction, from, to } = this.state;
     return {
       call: {
         id: call.callId,
         agentId: call.agentId,
-        direction: call.direction,
-        from: call.from ?? '',
-        to: call.to ?? '',
-        customer: (call.direction === 'outbound' ? call.to : call.from) ?? '',
+        direction,
+        from: from ?? '',
+        to: to ?? '',
+        customer: (direction === 'outbound' ? to : from) ?? '',
         platform: call.platform ?? '',
         startedAt: this.state.startedAt,
         endedAt: this.state.endedAt ?? '',
         endReason: this.state.endReason ?? '',
-        durationSeconds: this.state.endedAt
-          ? Math.max(
-              0,
-              Math.round((Date.parse(this.state.endedAt) - Date.parse(this.state.startedAt)) / 1000),
-            )
-          : '',
+        durationSeconds: this.state.endedAt ? (this.facts().durationSeconds ?? '') : '',
         status: this.ended ? this.facts().status : 'in-progress',
         transferred: this.state.transfers.some(
           (t) =>
@@ -587,6 +689,24 @@ export class Call {
       ivrPrompts: [...this.ivrPrompts],
     };
   }
+}
+
+export interface CallOptions {
+  /**
+   * `startFromEvents`: an event timed before the call's start (when its first request arrived) moves the start
+   * back to that time, so a call never ends before it starts. Off for calls that ran before this existed.
+   */
+  startFromEvents?: boolean;
+  /**
+   * `platformFacts`: the platform's stated start, end, duration and numbers win; its collected data is kept
+   * apart and an extraction does not overwrite it (unless told to). Off for calls that ran before this existed.
+   */
+  platformFacts?: boolean;
+}
+
+/** An ISO time moved by some seconds. */
+function shift(iso: string, seconds: number): string {
+  return new Date(Date.parse(iso) + Math.round(seconds * 1000)).toISOString();
 }
 
 const SMS_FINAL = new Set(['delivered', 'undelivered', 'failed', 'read', 'canceled']);

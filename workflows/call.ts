@@ -25,8 +25,11 @@ export const callStateQuery = wf.defineQuery<CallState>('state');
 const DEFAULT_ACTION_TIMEOUT_SECONDS = 30;
 
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord> {
-  // Calls that ran before the start followed their earliest event keep their arrival time as the start.
-  const call = new Call(input, () => new Date(), { startFromEvents: wf.patched('start-from-events') });
+  // Calls that ran before the start followed their earliest event keep their arrival time as the start; calls
+  // that ran before the platform's facts were taken keep their own times and their unbounded analysis race.
+  const startFromEvents = wf.patched('start-from-events');
+  const platformFacts = wf.patched('platform-facts');
+  const call = new Call(input, () => new Date(), { startFromEvents, platformFacts });
   let queue: Promise<unknown> = Promise.resolve();
   let pending = 0;
   upsertCallSearchAttributes(call);
@@ -74,7 +77,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
 
   wf.setHandler(callStateQuery, () => call.snapshot());
 
-  const recovery = recoveryPlan(input);
+  const recovery = recoveryPlan(input, { analysisByDefault: platformFacts });
   // Calls started before the idle deadline existed re-armed their inactivity timer on every event; they keep
   // doing so, so their histories replay.
   if (wf.patched('idle-deadline')) await untilEnded(call, input, recovery, () => pending);
@@ -84,8 +87,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   if (recovery?.analysisWaitMs !== undefined && !input.rerun && !call.analyzed) {
     const arrived =
       recovery.analysisWaitMs > 0 && (await wf.condition(() => call.analyzed, recovery.analysisWaitMs));
-    if (!arrived) await recoverFromPlatform(call, recovery, 'analysis');
+    if (!arrived && recovery.canAsk) await recoverFromPlatform(call, recovery, 'analysis');
   }
+  // The same record whether the analysis came before the end or during the wait; a later one is marked late.
+  if (platformFacts && recovery?.analysisWaitMs !== undefined && !input.rerun)
+    call.noteAnalysisWait(recovery.analysisWaitMs / 1000);
   call.setStatus('after_call');
   upsertCallSearchAttributes(call);
   let stopped: string | undefined;
@@ -281,7 +287,7 @@ async function runAction(
         finishedAt: new Date().toISOString(),
       });
     }
-    trackDelivery(call, action.id, result);
+    trackDelivery(call, action, result);
     return call.record({ ...base, status: 'completed', output, finishedAt: new Date().toISOString() });
   } catch (err) {
     return call.record({
@@ -315,10 +321,11 @@ async function runActivity(
  * Outputs that change the call itself: extracted values join its data; texts sent through Twilio report
  * delivery later, as `sms_status` events.
  */
-function trackDelivery(call: Call, actionId: string, result: ActionResult): void {
-  if (result.type === 'extract_data') call.mergeData(result.output.data);
+function trackDelivery(call: Call, action: ActionConfig, result: ActionResult): void {
+  if (result.type === 'extract_data')
+    call.mergeData(result.output.data, action.prefer === 'extraction' ? 'extraction' : 'platform');
   if (result.type === 'send_sms' && 'provider' in result.output && result.output.provider === 'twilio')
-    call.trackSms(actionId, result.output.messageId, result.output.status ?? 'queued');
+    call.trackSms(action.id, result.output.messageId, result.output.status ?? 'queued');
 }
 
 function describeFailure(err: unknown): { type: string; message: string } {

@@ -17,6 +17,12 @@ const RECOVERABLE = new Set(['retell', 'vapi']);
  */
 export const JUSTCALL_ANALYSIS_WAIT_SECONDS = 60;
 
+/** Platforms that send their analysis (or voice-agent data) after the call's end, in a delivery of its own. */
+const ANALYSED_AFTER_END = new Set(['retell', 'vapi', 'justcall']);
+
+/** How long the after-call stage waits for that analysis when `awaitAnalysisSeconds` is not set. */
+export const DEFAULT_AWAIT_ANALYSIS_SECONDS = 30;
+
 export interface RecoveryPlan {
   platform: string;
   providerCallId: string;
@@ -29,9 +35,20 @@ export interface RecoveryPlan {
   afterMs?: number;
   /** After the end, how long to wait for the analysis before asking for it. */
   analysisWaitMs?: number;
+  /** Whether the platform's API may be asked (an API key is configured); otherwise the plan only waits. */
+  canAsk: boolean;
 }
 
-export function recoveryPlan(input: CallWorkflowInput): RecoveryPlan | undefined {
+/**
+ * `analysisByDefault`: platforms that send their analysis after the end are waited for even when the agent sets no
+ * `awaitAnalysisSeconds` (DEFAULT_AWAIT_ANALYSIS_SECONDS), and without an API key the wait is all there is. Off for
+ * calls that ran before this existed.
+ */
+export function recoveryPlan(
+  input: CallWorkflowInput,
+  options: { analysisByDefault?: boolean } = {},
+): RecoveryPlan | undefined {
+  if (options.analysisByDefault) return planWithDefaults(input);
   const { platform, providerCallId } = input.call;
   if (platform === 'justcall') return justCallPlan(input);
   if (!platform || !providerCallId || !RECOVERABLE.has(platform)) return undefined;
@@ -46,6 +63,37 @@ export function recoveryPlan(input: CallWorkflowInput): RecoveryPlan | undefined
     afterMs: config.recoverAfterSeconds !== undefined ? config.recoverAfterSeconds * 1000 : undefined,
     analysisWaitMs:
       config.awaitAnalysisSeconds !== undefined ? config.awaitAnalysisSeconds * 1000 : undefined,
+    canAsk: true,
+  };
+}
+
+function planWithDefaults(input: CallWorkflowInput): RecoveryPlan | undefined {
+  const { platform, providerCallId, metadata } = input.call;
+  if (!platform || !providerCallId) return undefined;
+  const config = input.agent.platforms?.[platform];
+  const justCallFetch =
+    platform === 'justcall' && config?.apiKey !== undefined && wf.patched('justcall-voice-agent-fetch');
+  const canAsk = (RECOVERABLE.has(platform) && config?.apiKey !== undefined) || justCallFetch;
+  const waitSeconds =
+    config?.awaitAnalysisSeconds ??
+    (justCallFetch
+      ? JUSTCALL_ANALYSIS_WAIT_SECONDS
+      : ANALYSED_AFTER_END.has(platform)
+        ? DEFAULT_AWAIT_ANALYSIS_SECONDS
+        : undefined);
+  // JustCall's API answers for ended calls only: it is asked for the voice-agent data, never whether a call ended.
+  const afterSeconds = canAsk && platform !== 'justcall' ? config?.recoverAfterSeconds : undefined;
+  if (waitSeconds === undefined && afterSeconds === undefined) return undefined;
+  const numericId = metadata?.justcall_call_id;
+  return {
+    platform,
+    providerCallId,
+    ...(justCallFetch && typeof numericId === 'string' ? { apiCallId: numericId } : {}),
+    apiKeyEnv: config?.apiKey,
+    apiUrl: config?.apiUrl,
+    afterMs: afterSeconds !== undefined ? afterSeconds * 1000 : undefined,
+    analysisWaitMs: waitSeconds !== undefined ? waitSeconds * 1000 : undefined,
+    canAsk,
   };
 }
 
@@ -63,6 +111,7 @@ function justCallPlan(input: CallWorkflowInput): RecoveryPlan | undefined {
     apiKeyEnv: config.apiKey,
     apiUrl: config.apiUrl,
     analysisWaitMs: (config.awaitAnalysisSeconds ?? JUSTCALL_ANALYSIS_WAIT_SECONDS) * 1000,
+    canAsk: true,
   };
 }
 

@@ -25,13 +25,13 @@ const platformsSchema = z
     for (const name of PLATFORM_NAMES) {
       const p = platforms[name];
       if (!p) continue;
-      const recovers = p.recoverAfterSeconds !== undefined || p.awaitAnalysisSeconds !== undefined;
-      if (RECOVERABLE_PLATFORMS.has(name) && recovers && !p.apiKey) {
+      // awaitAnalysisSeconds alone only waits; the API is asked after the wait when an apiKey is configured.
+      if (RECOVERABLE_PLATFORMS.has(name) && p.recoverAfterSeconds !== undefined && !p.apiKey) {
         // The webhook secret is not an API key (Vapi's server secret can't read calls): name the key explicitly.
         ctx.addIssue({
           code: 'custom',
           path: [name, 'apiKey'],
-          message: `required with recoverAfterSeconds or awaitAnalysisSeconds: the env var holding the ${name} API key`,
+          message: `required with recoverAfterSeconds: the env var holding the ${name} API key`,
         });
       }
       if (!RECOVERABLE_PLATFORMS.has(name) && p.recoverAfterSeconds !== undefined) {

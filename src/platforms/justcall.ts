@@ -134,9 +134,10 @@ export function mapJustCallWebhook(
   const duration = durationOf(data.call_duration, w);
   const { call, facts } = callOf(data, justCallId, options, w);
   if (stated) facts.startedAt = stated;
-  if (duration !== undefined) facts.durationSeconds = duration;
-
   const progress = PROGRESS[type];
+  // A progress event's duration is the time so far, not the call's length.
+  if (duration !== undefined && !progress) facts.durationSeconds = duration;
+
   if (progress) {
     return {
       kind: 'call',

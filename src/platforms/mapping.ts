@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { CallEvent } from '../shared/call-events';
 
 /** Something in a delivery the mapper did not recognise or could not use. Plain data: it travels with the call. */
 export interface MappingWarning {
@@ -29,6 +30,23 @@ export interface MapOptions {
 }
 
 export const DEFAULT_REGION: CountryCode = 'US';
+
+/**
+ * The facts as an event for the call's workflow, or nothing when the platform stated none. Its id derives from the
+ * facts themselves: a resent delivery dedupes, a delivery that says more (the end, the duration) applies too.
+ * `at` is the stated start or end; only a delivery stating neither is timed by its arrival.
+ */
+export function factsEvent(callId: string, facts: PlatformFacts, receivedAt: Date): CallEvent | undefined {
+  const stated = Object.fromEntries(
+    Object.entries(facts)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  ) as PlatformFacts;
+  if (!Object.keys(stated).length) return undefined;
+  const digest = createHash('sha256').update(JSON.stringify(stated)).digest('hex').slice(0, 24);
+  const at = stated.startedAt ?? stated.endedAt ?? receivedAt.toISOString();
+  return { id: `${callId}:facts:${digest}`, type: 'facts', at, facts: stated };
+}
 
 /** Collects warnings while a mapper reads a payload. */
 export class Warnings {

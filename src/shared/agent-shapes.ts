@@ -3,6 +3,7 @@
  * with no action type's settings, so the workflow, the shared modules and the agent schema all take their types
  * from one definition. The full agent schema (src/config/agent-schema.ts) adds each action type's settings.
  */
+import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { isValidTimezone } from './business-hours';
 import { businessHoursSchema, e164 } from './common-schemas';
@@ -134,7 +135,9 @@ export const platformSchema = z
       .min(0)
       .max(3600)
       .optional()
-      .describe('After the call ends, wait this long for the post-call analysis before the after-call stage'),
+      .describe(
+        "After the call ends, wait this long for the post-call analysis before the after-call stage (Retell, Vapi, JustCall: 30 when omitted); with apiKey the platform's API is asked after the wait",
+      ),
   })
   .strict();
 
@@ -163,6 +166,16 @@ export const agentSettingsShape = {
     .refine(isValidTimezone, 'not an IANA time zone (e.g. America/New_York)')
     .default('UTC')
     .describe("The agent's time zone: extract_data resolves relative dates in it unless it names its own"),
+  region: z
+    .string()
+    .refine(
+      (r) => /^[A-Z]{2}$/.test(r) && isSupportedCountry(r),
+      'not an ISO 3166 country code (e.g. US, GB)',
+    )
+    .optional()
+    .describe(
+      'Country for phone numbers a platform sends without their "+" and country code (JustCall); US when omitted',
+    ),
   secrets: z
     .array(z.string().regex(ENV_NAME))
     .default([])
@@ -198,7 +211,14 @@ const actionConfigSchema = z.looseObject(actionBaseShape);
 export type ActionConfig = z.infer<typeof actionConfigSchema>;
 
 /** Fields the snapshots of the first recorded calls lack: optional here, so those histories still replay. */
-type AddedSinceFirstCalls = 'timezone' | 'secrets' | 'network' | 'call' | 'transferTargets' | 'telephony';
+type AddedSinceFirstCalls =
+  | 'timezone'
+  | 'region'
+  | 'secrets'
+  | 'network'
+  | 'call'
+  | 'transferTargets'
+  | 'telephony';
 
 /**
  * The agent as a call's workflow gets it (its input, in the history): the loader's output and the store version

@@ -94,6 +94,21 @@ const ivrPrompt = z.object({
   text: z.string().min(1).max(5000),
 });
 
+/** The call's facts as the platform states them (start, end, duration, direction, numbers), each when it says. */
+export const platformFactsSchema = z.object({
+  startedAt: z.iso.datetime({ offset: true }).optional(),
+  endedAt: z.iso.datetime({ offset: true }).optional(),
+  durationSeconds: z
+    .number()
+    .min(0)
+    .max(7 * 86_400)
+    .optional(),
+  direction: z.enum(['inbound', 'outbound']).optional(),
+  from: z.string().max(64).optional(),
+  to: z.string().max(64).optional(),
+});
+export type StatedFacts = z.infer<typeof platformFactsSchema>;
+
 const toolTurnShape = {
   name: z.string(),
   /** The platform's id for the call, which pairs it with its result. */
@@ -161,6 +176,8 @@ export const callEventSchema = z.discriminatedUnion('type', [
     turns: z.number().int().nonnegative(),
     bytes: z.number().int().nonnegative(),
   }),
+  // What the platform says about the call itself: its times and numbers win over when deliveries arrived.
+  z.object({ ...eventBase, type: z.literal('facts'), facts: platformFactsSchema }),
 ]);
 export type CallEvent = z.infer<typeof callEventSchema>;
 

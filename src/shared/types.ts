@@ -5,7 +5,14 @@
  * ./call-events.ts.
  */
 import type { AgentSnapshot } from './agent-shapes';
-import type { CallEvent, CallMetadata, CallWarning, ToolTurn, TransferLegStatus } from './call-events';
+import type {
+  CallEvent,
+  CallMetadata,
+  CallWarning,
+  StatedFacts,
+  ToolTurn,
+  TransferLegStatus,
+} from './call-events';
 
 export type Stage = 'duringCall' | 'afterCall';
 
@@ -164,6 +171,17 @@ export interface CallState {
   runsInThisCall: number;
   /** Set once the platform's post-call analysis has arrived (a `data` event with `source: 'analysis'`). */
   analyzed?: boolean;
+  /**
+   * How the after-call stage waited for the platform's analysis: it arrived in time, or the wait ran out (and
+   * `late` marks an analysis that came after that, while the stage ran: it is in the record all the same).
+   */
+  analysisWait?: { seconds: number; outcome: 'arrived' | 'timed_out'; late?: boolean };
+  /** The call's facts as the platform stated them; they win over when its deliveries arrived. */
+  platformFacts?: StatedFacts;
+  /** The call's length: the platform's when it states one, else from start to end. Set once the call ends. */
+  durationSeconds?: number;
+  /** What the platform collected (its analysis, data fields), kept as it sent them whatever extraction found. */
+  platformData?: Record<string, unknown>;
   /** What was asked of the platform's API because a webhook never came, and what it gave. */
   recovered?: RecoveryNote[];
   /** What the platform's deliveries carried that was not recognised; absent until the first one. */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { CallClient, StartInfo } from '../../calls/call-client';
 import { CallEnded, UnknownCall } from '../../calls/call-errors';
-import type { MappingWarning } from '../../platforms/mapping';
+import { factsEvent, type MappingWarning, type PlatformFacts } from '../../platforms/mapping';
 import type { CallEvent } from '../../shared/call-events';
 import type { PlatformContext, PlatformResponse } from './platform';
 
@@ -27,6 +27,17 @@ export async function deliverEvents(
     if (err instanceof CallEnded) return 'call_ended';
     throw err;
   }
+}
+
+/** A delivery's events, led by what it states about the call itself (its times and numbers). */
+export function withFacts(
+  callId: string,
+  events: CallEvent[],
+  facts: PlatformFacts,
+  now: number,
+): CallEvent[] {
+  const stated = factsEvent(callId, facts, new Date(now));
+  return stated ? [stated, ...events] : events;
 }
 
 /**

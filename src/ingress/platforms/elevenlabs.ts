@@ -7,9 +7,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mapElevenLabsWebhook } from '../../platforms/elevenlabs';
 import { HttpError } from '../http-error';
-import { acknowledgement, deliverEvents, withWarnings } from './delivery';
+import { acknowledgement, deliverEvents, withFacts, withWarnings } from './delivery';
 import { isToolRequest, runTool, verifyToolSecret } from './elevenlabs-tools';
-import { type PlatformAdapter, platformCallId } from './platform';
+import { mapOptions, type PlatformAdapter, platformCallId } from './platform';
 import { parseJsonBody } from './router';
 
 export const ELEVENLABS_TOLERANCE_SECONDS = 30 * 60;
@@ -53,13 +53,18 @@ export const elevenLabsAdapter: PlatformAdapter = {
     if (isToolRequest(req)) return runTool(req, ctx);
     if (req.subpath) throw HttpError.notFound(`no ElevenLabs webhook at "${req.subpath}"`, []);
     const body = parseJsonBody(req);
-    const mapping = mapElevenLabsWebhook(body, { receivedAt: new Date(ctx.now()) });
+    const mapping = mapElevenLabsWebhook(body, { ...mapOptions(ctx), receivedAt: new Date(ctx.now()) });
     // No conversation id: nothing names the call, and the delivery is kept unlinked.
     const callId = mapping.conversationId ? platformCallId('elevenlabs', mapping.conversationId) : '';
     const { warnings } = mapping;
     if (warnings.length) ctx.log.warn('elevenlabs delivery not fully recognised', { callId, warnings });
     if (mapping.kind === 'acknowledge') return acknowledgement(callId, 'ignored', mapping.reason, warnings);
-    const events = withWarnings(mapping.events, callId, warnings, ctx);
+    const events = withWarnings(
+      withFacts(callId, mapping.events, mapping.facts, ctx.now()),
+      callId,
+      warnings,
+      ctx,
+    );
     const delivery = await deliverEvents(ctx.calls, callId, events, {
       agentId: ctx.agent.id,
       call: mapping.call,

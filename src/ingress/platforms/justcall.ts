@@ -14,8 +14,9 @@ import {
   mapJustCallWebhook,
 } from '../../platforms/justcall';
 import { HttpError, validationError } from '../http-error';
-import { acknowledgement, callHasEnded, deliverEvents, withWarnings } from './delivery';
+import { acknowledgement, callHasEnded, deliverEvents, withFacts, withWarnings } from './delivery';
 import {
+  mapOptions,
   type PlatformAdapter,
   type PlatformContext,
   type PlatformRequest,
@@ -91,7 +92,7 @@ export const justCallAdapter: PlatformAdapter = {
 
   async handle(req, ctx) {
     const body = envelope(req);
-    const mapping = mapJustCallWebhook(body, new Date(ctx.now()));
+    const mapping = mapJustCallWebhook(body, new Date(ctx.now()), mapOptions(ctx));
     const { warnings } = mapping;
     if (warnings.length) ctx.log.warn(`justcall ${body.type}: delivery not fully recognised`, { warnings });
     if (mapping.kind === 'ignore') {
@@ -127,7 +128,12 @@ async function deliver(
 ): Promise<PlatformResponse> {
   if (mapping.progress && (await callHasEnded(ctx.calls, callId)))
     return acknowledgement(callId, 'call_ended', undefined, mapping.warnings);
-  const events = withWarnings(mapping.events, callId, mapping.warnings, ctx);
+  const events = withWarnings(
+    withFacts(callId, mapping.events, mapping.facts, ctx.now()),
+    callId,
+    mapping.warnings,
+    ctx,
+  );
   // The API reads voice-agent data by the numeric id, while calls are keyed by call_sid: the call keeps both.
   const numericId = justCallNumericId(body.data);
   const call =

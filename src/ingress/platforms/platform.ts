@@ -5,10 +5,11 @@
  * starts or changes nothing.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { CountryCode } from 'libphonenumber-js';
 import type { CallClient } from '../../calls/call-client';
 import type { AgentConfig } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
-import type { MappingWarning } from '../../platforms/mapping';
+import type { MapOptions, MappingWarning } from '../../platforms/mapping';
 import type { PlatformConfig } from '../../shared/agent-shapes';
 import type { PlatformName } from '../../shared/platform-names';
 import type { ReplayGuard } from '../../store/replay-guard';
@@ -63,6 +64,11 @@ export interface PlatformAdapter {
    * warning in the response (and on the call), and a delivery that names no call is acknowledged.
    */
   handle(req: PlatformRequest, ctx: PlatformContext): Promise<PlatformResponse>;
+}
+
+/** How this agent's deliveries are read: numbers without "+" in the agent's region. */
+export function mapOptions(ctx: PlatformContext): MapOptions {
+  return ctx.agent.region ? { defaultRegion: ctx.agent.region as CountryCode } : {};
 }
 
 /** The call id a platform's own call id maps to: prefixed, so two platforms' ids can never clash. */

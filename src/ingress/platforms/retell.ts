@@ -17,8 +17,8 @@ import {
 } from '../../platforms/retell';
 import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../../shared/call-events';
 import { HttpError } from '../http-error';
-import { acknowledgement, deliverEvents, issueWarnings, withWarnings } from './delivery';
-import type { PlatformAdapter, PlatformContext, PlatformResponse } from './platform';
+import { acknowledgement, deliverEvents, issueWarnings, withFacts, withWarnings } from './delivery';
+import { mapOptions, type PlatformAdapter, type PlatformContext, type PlatformResponse } from './platform';
 import { parseJsonBody } from './router';
 
 const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
@@ -88,16 +88,17 @@ async function deliverWebhook(body: unknown, ctx: PlatformContext): Promise<Plat
       warnings: [],
     };
   // The raw call: the mapper warns about what the routing schema read as absent.
-  const mapped = retellCallToCall((body as { call: unknown }).call);
+  const mapped = retellCallToCall((body as { call: unknown }).call, mapOptions(ctx));
   if (mapped.warnings.length)
     ctx.log.warn(`retell ${event}: delivery not fully recognised`, {
       callId: mapped.callId,
       warnings: mapped.warnings,
     });
+  const mappedEvents = withFacts(mapped.callId, mapped.events, mapped.facts, ctx.now());
   const events = withWarnings(
     transfer
-      ? [...mapped.events, transferEvent(event, transfer, call, body, mapped.callId, ctx)]
-      : mapped.events,
+      ? [...mappedEvents, transferEvent(event, transfer, call, body, mapped.callId, ctx)]
+      : mappedEvents,
     mapped.callId,
     mapped.warnings,
     ctx,
@@ -167,10 +168,15 @@ async function runFunction(body: unknown, ctx: PlatformContext): Promise<Platfor
     };
   }
   const { name, call, args } = parsed.data;
-  const mapped = retellCallToCall((body as { call: unknown }).call);
+  const mapped = retellCallToCall((body as { call: unknown }).call, mapOptions(ctx));
   const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
   // The call so far, so the action sees the transcript (and a call that started with this request has it).
-  const events = withWarnings(mapped.events, mapped.callId, mapped.warnings, ctx);
+  const events = withWarnings(
+    withFacts(mapped.callId, mapped.events, mapped.facts, ctx.now()),
+    mapped.callId,
+    mapped.warnings,
+    ctx,
+  );
   if (events.length) await deliverEvents(ctx.calls, mapped.callId, events, start);
   const requestId = functionRequestId(call, name, args);
   const run = await ctx.calls.runAction(mapped.callId, name, requestId, args, start);

@@ -16,8 +16,21 @@ import { type VapiToolCall, vapiCallToCall, vapiTimestamp, vapiToolCalls } from 
 import { openState } from '../../shared/business-hours';
 import type { CallEvent } from '../../shared/call-events';
 import { HttpError } from '../http-error';
-import { acknowledgement, callHasEnded, deliverEvents, issueWarnings, withWarnings } from './delivery';
-import type { PlatformAdapter, PlatformContext, PlatformRequest, PlatformResponse } from './platform';
+import {
+  acknowledgement,
+  callHasEnded,
+  deliverEvents,
+  issueWarnings,
+  withFacts,
+  withWarnings,
+} from './delivery';
+import {
+  mapOptions,
+  type PlatformAdapter,
+  type PlatformContext,
+  type PlatformRequest,
+  type PlatformResponse,
+} from './platform';
 import { parseJsonBody } from './router';
 
 const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
@@ -73,7 +86,7 @@ export const vapiAdapter: PlatformAdapter = {
         return {
           status: 200,
           body: { result: 'ignored', type: message.type },
-          callId: mapCall(message).callId,
+          callId: mapCall(message, ctx).callId,
           warnings: [],
         };
     }
@@ -119,7 +132,7 @@ function callOf(message: Message): Record<string, unknown> {
   return merged;
 }
 
-function mapCall(message: Message) {
+function mapCall(message: Message, ctx: PlatformContext) {
   const report =
     message.type === 'end-of-call-report'
       ? (({ artifact, analysis, endedReason, endedAt, startedAt }) => ({
@@ -130,7 +143,7 @@ function mapCall(message: Message) {
           startedAt,
         }))(message as Record<string, unknown>)
       : undefined;
-  return vapiCallToCall(callOf(message), report);
+  return vapiCallToCall(callOf(message), report, mapOptions(ctx));
 }
 
 async function conversationEvent(message: Message, ctx: PlatformContext): Promise<PlatformResponse> {
@@ -139,7 +152,7 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
   // conversation (the live artifact), which names each turn by its index and so never records one twice.
   if (message.type === 'transcript' && m.transcriptType !== 'final')
     return { status: 200, body: { result: 'ignored', detail: 'partial transcript' } };
-  const mapped = mapCall(message);
+  const mapped = mapCall(message, ctx);
   const linked = { callId: mapped.callId, warnings: mapped.warnings };
   if (mapped.warnings.length) ctx.log.warn(`vapi ${message.type}: delivery not fully recognised`, linked);
   // Vapi may deliver "in-progress" after "ended": once the call has ended, a progress update would overwrite its
@@ -150,7 +163,23 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
     (await callHasEnded(ctx.calls, mapped.callId))
   )
     return { status: 200, body: { callId: mapped.callId, result: 'call_ended' }, ...linked };
-  const events = withWarnings(mapped.events, mapped.callId, mapped.warnings, ctx);
+  const events = withWarnings(
+    withFacts(mapped.callId, mapped.events, mapped.facts, ctx.now()),
+    mapped.callId,
+    mapped.warnings,
+    ctx,
+  );
+  // The report says the call ended as its status update does, under the same id: whichever comes, the record is one.
+  if (message.type === 'end-of-call-report' && mapped.ended) {
+    const end = events.findIndex((e) => e.type === 'ended');
+    const at = events[end]?.at ?? isoOf(ctx.now());
+    events.splice(end === -1 ? events.length : end, 0, {
+      id: `${mapped.callId}-status-ended`,
+      type: 'status',
+      status: 'ended',
+      at,
+    });
+  }
   if (message.type === 'status-update' && typeof m.status === 'string') {
     const status: CallEvent = {
       id: `${mapped.callId}-status-${m.status}`,
@@ -174,14 +203,19 @@ async function conversationEvent(message: Message, ctx: PlatformContext): Promis
 
 async function toolCalls(message: Message, ctx: PlatformContext): Promise<PlatformResponse> {
   const parsedCalls = vapiToolCalls(message);
-  const mapped = mapCall(message);
+  const mapped = mapCall(message, ctx);
   const warnings = [...parsedCalls.warnings, ...mapped.warnings];
   if (warnings.length)
     ctx.log.warn('vapi tool-calls not fully recognised', { callId: mapped.callId, warnings });
   const start: StartInfo = { agentId: ctx.agent.id, call: mapped.start };
   // The conversation so far, so the action sees the transcript; a tool call without an id or a name can't be
   // answered, and is a warning on the call.
-  const events = withWarnings(mapped.events, mapped.callId, warnings, ctx);
+  const events = withWarnings(
+    withFacts(mapped.callId, mapped.events, mapped.facts, ctx.now()),
+    mapped.callId,
+    warnings,
+    ctx,
+  );
   if (events.length) await deliverEvents(ctx.calls, mapped.callId, events, start);
   const results = [];
   // One at a time: the workflow serializes them anyway, and the answers keep the request's order.
