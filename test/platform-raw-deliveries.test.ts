@@ -42,10 +42,11 @@ describe('raw platform deliveries and mapping warnings', () => {
         {
           id: 'raw',
           name: 'Raw deliveries',
+          // These calls never send an analysis: no wait for one after the end.
           platforms: {
-            retell: { secrets: ['RD_RETELL'] },
-            vapi: { secrets: ['RD_VAPI'] },
-            justcall: { secrets: ['RD_JC'] },
+            retell: { secrets: ['RD_RETELL'], awaitAnalysisSeconds: 0 },
+            vapi: { secrets: ['RD_VAPI'], awaitAnalysisSeconds: 0 },
+            justcall: { secrets: ['RD_JC'], awaitAnalysisSeconds: 0 },
             elevenlabs: { secrets: ['RD_EL'] },
           },
           actions: { duringCall: [], afterCall: [] },
