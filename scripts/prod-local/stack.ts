@@ -218,7 +218,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const worker: Service = new Service({
         name: `worker-${i}`,
         command: process.execPath,
-        args: ['--import', 'tsx', 'src/worker.ts'],
+        args: ['--import', 'tsx', 'src/main-worker.ts'],
         cwd: root,
         env: {
           ...common,
@@ -243,7 +243,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const ingress = new Service({
         name: `ingress-${i}`,
         command: process.execPath,
-        args: ['--import', 'tsx', 'src/ingress/server.ts'],
+        args: ['--import', 'tsx', 'src/main-ingress.ts'],
         cwd: root,
         env: {
           ...common,
