@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import express, { type Request } from 'express';
 import type { CallClient } from '../../calls/call-client';
-import type { AgentConfig } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
 import type { IngressMetrics } from '../../observability/metrics';
 import { MAX_JSON_NESTING, nestedDeeperThan } from '../../shared/nesting';
