@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 /**
  * Every verified voice-platform webhook, kept as it was sent: what a mapper did not recognise can still be read
  * (and re-mapped) later. The body is sealed like the call log's records; rows older than the retention setting
@@ -6,6 +5,7 @@ import { createHash } from 'node:crypto';
  */
 import { DEFAULT_RAW_DELIVERY_RETENTION_DAYS } from '../config/env';
 import { openSealed } from './sealing';
+import { storableId, storableJson } from './storable-text';
 import type { Store } from './store';
 
 /** Something the mapping did not recognise: a field path and a message, never the value. */
@@ -102,17 +102,4 @@ export class RawDeliveries {
       body: await openSealed<string>(this.store.sealer, row.body),
     };
   }
-}
-
-/**
- * PostgreSQL's text and jsonb can't hold U+0000, which a platform's JSON may carry: an id with one is kept by its
- * digest, and in JSON it is written as U+FFFD (only unsealed bodies, without codec keys, and warnings, can hold one).
- */
-export function storableId(id: string): string {
-  return id.includes('\u0000') ? `sha256:${createHash('sha256').update(id).digest('hex')}` : id;
-}
-
-function storableJson(value: unknown): string {
-  // Only an escape that is not itself escaped ("\\u0000" is the text \u0000, not a NUL).
-  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
 }

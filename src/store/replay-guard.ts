@@ -1,4 +1,4 @@
-import { storableId } from './raw-deliveries';
+import { storableId } from './storable-text';
 import type { Store } from './store';
 
 /** What a guarded id belongs to; each scope is its own namespace of ids. */
