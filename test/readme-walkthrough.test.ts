@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ActionRun, CallRecord } from '../src/shared/types';
 import { freePort } from '../src/temporal/free-port';
+import { type ServiceProcess, startService } from './kit/service';
 import { eventually, TEST_CODEC_KEYS, testServer } from './kit/temporal';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -95,12 +96,9 @@ function assertContains(actual: unknown, expected: unknown, at = '$'): void {
  * the default, with its commands taken from README.md and run by bash and curl, so the front door can't drift.
  */
 describe('the README walk-through, run as written against npm start on another port', () => {
-  let child: ChildProcess | undefined;
+  let service: ServiceProcess | undefined;
   let scratch: string;
   let port: number;
-  let stdout = '';
-  let stderr = '';
-  let exited: Promise<number | null>;
   let statements: Statement[];
   let outputs: string[];
   let record: CallRecord;
@@ -133,9 +131,8 @@ describe('the README walk-through, run as written against npm start on another p
         ([k]) => !/^(CALLFLOW_|TWILIO_|HUBSPOT_|SALESFORCE_|LLM_|GOOGLE_|MICROSOFT_|CALCOM_)/.test(k),
       ),
     );
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
+    service = await startService(
+      {
         ...env,
         TEMPORAL_ADDRESS: server.address,
         TEMPORAL_TASK_QUEUE: `readme-${process.pid}`,
@@ -143,26 +140,9 @@ describe('the README walk-through, run as written against npm start on another p
         CALLFLOW_CODEC_KEYS: TEST_CODEC_KEYS,
         PORT: String(port),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr?.on('data', (d) => {
-      stderr += d;
-    });
-    exited = new Promise((resolve) => child?.on('exit', (code) => resolve(code)));
-    const running = eventually(
-      () => (stdout.includes('callflow is running') ? true : undefined),
       150_000,
-      'start',
     );
-    const early = exited.then((code) => {
-      if (!stdout.includes('callflow is running'))
-        throw new Error(`npm start exited with ${code}: ${stderr}`);
-    });
-    await Promise.race([running, early]);
-    assert.match(stdout, new RegExp(`API\\s+http://localhost:${port}/v1`));
+    assert.match(service.stdout, new RegExp(`API\\s+http://localhost:${port}/v1`));
 
     outputs = runInBash(statements, scratch, port);
     // "A moment later": the record is read again, as written, until the after-call actions are done.
@@ -185,10 +165,7 @@ describe('the README walk-through, run as written against npm start on another p
 
   after(async function () {
     this.timeout(60_000);
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await service?.stop();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 

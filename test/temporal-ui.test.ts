@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { freePort } from '../src/temporal/free-port';
+import { type ServiceProcess, startService } from './kit/service';
 import { eventually } from './kit/temporal';
 import { type Browser, launchBrowser, signIn, skipWithoutChromium } from './support/browser';
 
-const ROOT = path.resolve(__dirname, '..');
 const CALLER = '+14155550142';
 const SAID = 'Where is order A-1001?';
 /** `binary/encrypted` as the UI shows an undecoded payload's metadata (base64). */
@@ -19,11 +18,9 @@ const ENCRYPTED_MARK = Buffer.from('binary/encrypted').toString('base64');
  * real Temporal UI it ships, in Chromium: a call made through the API reads decoded, with no codec settings.
  */
 describe('the Temporal UI after npm start (in Chromium)', () => {
-  let child: ChildProcess | undefined;
+  let service: ServiceProcess | undefined;
   let dataDir: string;
   let uiPort: number;
-  let stdout = '';
-  let stderr = '';
   let browser: Browser | undefined;
   let base: string;
   let token: string;
@@ -33,9 +30,8 @@ describe('the Temporal UI after npm start (in Chromium)', () => {
     this.timeout(180_000);
     dataDir = mkdtempSync(path.join(tmpdir(), 'callflow-ui-'));
     uiPort = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
+    service = await startService(
+      {
         ...process.env,
         TEMPORAL_ADDRESS: '',
         TEMPORAL_DEV_PORT: String(await freePort()),
@@ -47,24 +43,10 @@ describe('the Temporal UI after npm start (in Chromium)', () => {
         CALLFLOW_CODEC_ORIGINS: `http://127.0.0.1:${uiPort}`,
         PORT: '0',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr?.on('data', (d) => {
-      stderr += d;
-    });
-    const exited = new Promise<number | null>((resolve) => child?.on('exit', resolve));
-    await Promise.race([
-      eventually(() => (stdout.includes('callflow is running') ? true : undefined), 170_000, 'the banner'),
-      exited.then((code) => {
-        if (!stdout.includes('callflow is running'))
-          throw new Error(`npm start exited with ${code} before it was running: ${stderr}`);
-      }),
-    ]);
-    const ui = /Temporal UI\s+(http:\/\/localhost:\d+)\/temporal\//.exec(stdout);
-    assert.ok(ui, `the banner names the Temporal UI on the ingress: ${stdout}`);
+      170_000,
+    );
+    const ui = /Temporal UI\s+(http:\/\/localhost:\d+)\/temporal\//.exec(service.stdout);
+    assert.ok(ui, `the banner names the Temporal UI on the ingress: ${service.stdout}`);
     base = ui[1];
     token = readFileSync(path.join(dataDir, 'api-token'), 'utf8').trim();
     await makeCall();
@@ -73,10 +55,7 @@ describe('the Temporal UI after npm start (in Chromium)', () => {
 
   after(async () => {
     await browser?.close();
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child?.once('exit', resolve));
-    }
+    await service?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
