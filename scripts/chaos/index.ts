@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
+import type { EncryptionCodec } from '../../src/crypto/codec';
 import { createLogger } from '../../src/observability/logger';
 import type { CallRecord } from '../../src/shared/types';
 import { openStore } from '../../src/store/open-store';
@@ -18,11 +19,10 @@ import { FAULT_KINDS, type FaultKind, seededRandom } from '../../test/kit/fakes/
 import { type Harness, startHarness } from '../../test/kit/harness';
 import { testCodec, uniqueTaskQueue } from '../../test/kit/temporal';
 import { callStateQuery, type callWorkflow } from '../../workflows/call';
-import { callWebhooks, chaosAgents, type PlannedCall, planCalls } from './calls';
+import { callWebhooks, chaosAgents, type PlannedCall } from './calls';
 import { type Delivery, type DeliveryStats, deliver, newDeliveryStats } from './deliver';
 import type { LateOpeningCounts } from './records';
 import {
-  FROM_NUMBER,
   type ProviderName,
   type Providers,
   RestartableServer,
@@ -34,6 +34,7 @@ import {
   WorkerSupervisor,
   workerEnv,
 } from './rig';
+import { seedCalls } from './seed';
 import { type EffectCount, type TransferCounts, type Verification, verify } from './verify';
 
 export interface ChaosSettings {
@@ -158,72 +159,34 @@ export async function runChaos(input: Partial<ChaosSettings> = {}): Promise<Chao
     log(`rig up after ${Math.round((Date.now() - began) / 1000)} s; starting the worker`);
     await worker.start();
 
-    const calls = planCalls(settings.calls, runId, eventTypeIds);
-    for (const call of calls) {
-      // The caller's leg as Twilio holds it: transfers redirect it and dial from it.
-      call.providerCallId = providers.twilio.addCall({
-        to: FROM_NUMBER,
-        from: call.caller,
-        status: 'in-progress',
-      }).sid;
-      // "Another caller" took this slot first.
-      if (call.variant === 'slot_taken') {
-        providers.calcom.seedBooking({
-          eventTypeId: call.eventTypeId,
-          start: call.slot,
-          name: 'Someone Else',
-          phoneNumber: `+1415556${String(1000 + call.index).padStart(4, '0')}`,
-        });
-      }
-    }
+    const calls = seedCalls(providers, settings.calls, runId, eventTypeIds);
     for (const f of Object.values(providers.faults)) f.enabled = true;
     log(`driving ${calls.length} calls (seed ${settings.seed})`);
 
-    const stats = newDeliveryStats();
-    const deliveries = new Map<string, Delivery[]>();
-    const deliveryDeadline = Date.now() + (settings.spreadSeconds + settings.deadlineSeconds) * 1000;
-    const ingress = { url: harness.url, token: harness.token };
-    let running = true;
-    const driving = Promise.all(
-      calls.map(async (call) => {
-        await sleep(random() * settings.spreadSeconds * 1000);
-        deliveries.set(call.callId, await driveCall(call, ingress, random, stats, deliveryDeadline));
-      }),
-    ).finally(() => {
-      running = false;
-    });
-    const chaos = unleash(settings, random, worker, server, () => running, log);
-    await driving;
+    const driving = driveCalls(calls, { url: harness.url, token: harness.token }, settings, random);
+    const chaos = unleash(settings, random, worker, server, driving.running, log);
+    await driving.done;
     log(`all webhooks delivered after ${Math.round((Date.now() - began) / 1000)} s; waiting for the calls`);
     await chaos;
 
-    const records = await awaitRecords(harness, calls, Date.now() + settings.deadlineSeconds * 1000);
-    const stillRunning = await runningWorkflows(harness, taskQueue);
-    for (const f of Object.values(providers.faults)) f.enabled = false;
-    const stored = await readCallLog(
-      postgres.url,
-      harness.codec,
-      calls.map((c) => c.callId),
-    );
-    const verification: Verification = verify(calls, records, stored, deliveries, providers);
-    for (const id of stillRunning) {
-      const callId = id.replace(/^call-/, '');
-      if (!verification.stuck.includes(callId)) {
-        verification.stuck.push(callId);
-        verification.problems.push(`${callId}: still running at the deadline`);
-      }
-    }
-    if (verification.stuck.length) log(`worker stderr (last lines):\n${worker.stderrTail}`);
-    for (const callId of verification.stuck.slice(0, 5)) {
-      verification.problems.push(`${callId}: ${await describeStuck(harness, `call-${callId}`)}`);
-    }
+    const { records, verification } = await settleCalls({
+      clients: harness,
+      calls,
+      taskQueue,
+      providers,
+      databaseUrl: postgres.url,
+      codec: harness.codec,
+      deliveries: driving.deliveries,
+      deadlineSeconds: settings.deadlineSeconds,
+      onStuck: () => log(`worker stderr (last lines):\n${worker?.stderrTail}`),
+    });
     const report = tally({
       settings,
       calls,
       records,
       verification,
       providers,
-      stats,
+      stats: driving.stats,
       ingressErrors,
       workerKills: worker.kills,
       workerStarts: worker.starts,
@@ -324,6 +287,79 @@ export async function driveCall(
   const delivered = [...(await send(during)), ...(await send(closing))];
   if (afterHangUp.length) delivered.push(...(await send(afterHangUp)));
   return delivered;
+}
+
+/** Calls being driven: their webhooks go out spread over `spreadSeconds`, each call's in its own order. */
+export interface Driving {
+  stats: DeliveryStats;
+  deliveries: Map<string, Delivery[]>;
+  /** Every call's webhooks delivered (or given up on at the deadline). */
+  done: Promise<void>;
+  running(): boolean;
+}
+
+/** Drives every call through the ingress; the chaos may start as soon as this returns. */
+export function driveCalls(
+  calls: PlannedCall[],
+  ingress: { url: string; token: string },
+  settings: Pick<ChaosSettings, 'spreadSeconds' | 'deadlineSeconds'>,
+  random: () => number,
+): Driving {
+  const stats = newDeliveryStats();
+  const deliveries = new Map<string, Delivery[]>();
+  const deadline = Date.now() + (settings.spreadSeconds + settings.deadlineSeconds) * 1000;
+  let running = true;
+  const done = Promise.all(
+    calls.map(async (call) => {
+      await sleep(random() * settings.spreadSeconds * 1000);
+      deliveries.set(call.callId, await driveCall(call, ingress, random, stats, deadline));
+    }),
+  )
+    .then(() => undefined)
+    .finally(() => {
+      running = false;
+    });
+  return { stats, deliveries, done, running: () => running };
+}
+
+/**
+ * Once the webhooks are delivered: each call's record (waiting up to `deadlineSeconds`), the providers' faults
+ * turned off, the call log read, and all of it checked; calls still running count as stuck, described.
+ */
+export async function settleCalls(run: {
+  clients: Pick<Harness, 'client'>;
+  calls: PlannedCall[];
+  taskQueue: string;
+  providers: Providers;
+  databaseUrl: string;
+  codec: EncryptionCodec | undefined;
+  deliveries: Map<string, Delivery[]>;
+  deadlineSeconds: number;
+  /** Called when a call is stuck, before the stuck calls are described (to log the workers' output). */
+  onStuck: () => void;
+}): Promise<{ records: Map<string, CallRecord | { error: string }>; verification: Verification }> {
+  const { clients, calls, providers } = run;
+  const records = await awaitRecords(clients, calls, Date.now() + run.deadlineSeconds * 1000);
+  const stillRunning = await runningWorkflows(clients, run.taskQueue);
+  for (const f of Object.values(providers.faults)) f.enabled = false;
+  const stored = await readCallLog(
+    run.databaseUrl,
+    run.codec,
+    calls.map((c) => c.callId),
+  );
+  const verification = verify(calls, records, stored, run.deliveries, providers);
+  for (const id of stillRunning) {
+    const callId = id.replace(/^call-/, '');
+    if (!verification.stuck.includes(callId)) {
+      verification.stuck.push(callId);
+      verification.problems.push(`${callId}: still running at the deadline`);
+    }
+  }
+  if (verification.stuck.length) run.onStuck();
+  for (const callId of verification.stuck.slice(0, 5)) {
+    verification.problems.push(`${callId}: ${await describeStuck(clients, `call-${callId}`)}`);
+  }
+  return { records, verification };
 }
 
 /** The worker kills and server restarts, at random moments while calls are still being driven. */

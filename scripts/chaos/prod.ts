@@ -24,29 +24,19 @@ import {
 } from '../../test/kit/temporal';
 import type { Service } from '../prod-local/service';
 import { type Stack, startStack } from '../prod-local/stack';
-import { chaosAgents, planCalls } from './calls';
-import { type Delivery, newDeliveryStats } from './deliver';
+import { chaosAgents } from './calls';
 import {
-  awaitRecords,
   type ChaosReport,
   type ChaosSettings,
   defaultChaosSettings,
-  describeStuck,
-  driveCall,
+  driveCalls,
   type ProdTopologyCounts,
-  runningWorkflows,
+  settleCalls,
   shuffle,
   tally,
 } from './index';
-import {
-  FROM_NUMBER,
-  type Providers,
-  readCallLog,
-  startProviders,
-  TWILIO_AUTH_TOKEN,
-  workerEnv,
-} from './rig';
-import { verify } from './verify';
+import { type Providers, startProviders, TWILIO_AUTH_TOKEN, workerEnv } from './rig';
+import { seedCalls } from './seed';
 
 export interface ProdChaosSettings extends ChaosSettings {
   /** SIGKILLs of an ingress that holds requests in flight. */
@@ -140,38 +130,11 @@ export async function runProdChaos(input: Partial<ProdChaosSettings> = {}): Prom
       stop: async () => undefined,
     });
 
-    const calls = planCalls(settings.calls, runId, eventTypeIds);
-    for (const call of calls) {
-      call.providerCallId = providers.twilio.addCall({
-        to: FROM_NUMBER,
-        from: call.caller,
-        status: 'in-progress',
-      }).sid;
-      if (call.variant === 'slot_taken') {
-        providers.calcom.seedBooking({
-          eventTypeId: call.eventTypeId,
-          start: call.slot,
-          name: 'Someone Else',
-          phoneNumber: `+1415556${String(1000 + call.index).padStart(4, '0')}`,
-        });
-      }
-    }
+    const calls = seedCalls(providers, settings.calls, runId, eventTypeIds);
     for (const f of Object.values(providers.faults)) f.enabled = true;
     log(`driving ${calls.length} calls through ${stack.apiUrl} (seed ${settings.seed})`);
 
-    const stats = newDeliveryStats();
-    const deliveries = new Map<string, Delivery[]>();
-    const deliveryDeadline = Date.now() + (settings.spreadSeconds + settings.deadlineSeconds) * 1000;
-    const ingress = { url: stack.apiUrl, token: TOKEN };
-    let running = true;
-    const driving = Promise.all(
-      calls.map(async (call) => {
-        await sleep(random() * settings.spreadSeconds * 1000);
-        deliveries.set(call.callId, await driveCall(call, ingress, random, stats, deliveryDeadline));
-      }),
-    ).finally(() => {
-      running = false;
-    });
+    const driving = driveCalls(calls, { url: stack.apiUrl, token: TOKEN }, settings, random);
     const counts: ProdTopologyCounts = {
       workers: settings.workers,
       ingresses: settings.ingresses,
@@ -180,40 +143,32 @@ export async function runProdChaos(input: Partial<ProdChaosSettings> = {}): Prom
       postgresRestarts: 0,
       startupSeconds: stack.timings,
     };
-    const chaos = unleash(settings, random, stack, counts, () => running, log);
-    await driving;
+    const chaos = unleash(settings, random, stack, counts, driving.running, log);
+    await driving.done;
     log(`all webhooks delivered after ${Math.round((Date.now() - began) / 1000)} s; waiting for the calls`);
     await chaos;
 
-    const records = await awaitRecords(clients, calls, Date.now() + settings.deadlineSeconds * 1000);
-    const stillRunning = await runningWorkflows(clients, taskQueue);
-    for (const f of Object.values(providers.faults)) f.enabled = false;
-    const stored = await readCallLog(
-      stack.databaseUrl,
-      clients.codec,
-      calls.map((c) => c.callId),
-    );
-    const verification = verify(calls, records, stored, deliveries, providers);
-    for (const id of stillRunning) {
-      const callId = id.replace(/^call-/, '');
-      if (!verification.stuck.includes(callId)) {
-        verification.stuck.push(callId);
-        verification.problems.push(`${callId}: still running at the deadline`);
-      }
-    }
-    if (verification.stuck.length) {
-      for (const w of stack.workers) log(`${w.spec.name} output (last lines):\n${w.tail.slice(-1500)}`);
-    }
-    for (const callId of verification.stuck.slice(0, 5)) {
-      verification.problems.push(`${callId}: ${await describeStuck(clients, `call-${callId}`)}`);
-    }
+    const { records, verification } = await settleCalls({
+      clients,
+      calls,
+      taskQueue,
+      providers,
+      databaseUrl: stack.databaseUrl,
+      codec: clients.codec,
+      deliveries: driving.deliveries,
+      deadlineSeconds: settings.deadlineSeconds,
+      onStuck: () => {
+        for (const w of stack?.workers ?? [])
+          log(`${w.spec.name} output (last lines):\n${w.tail.slice(-1500)}`);
+      },
+    });
     return tally({
       settings,
       calls,
       records,
       verification,
       providers,
-      stats,
+      stats: driving.stats,
       ingressErrors: errors,
       workerKills: sum(stack.workers, (w) => w.kills),
       workerStarts: sum(stack.workers, (w) => w.starts),
