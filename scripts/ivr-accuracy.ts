@@ -2,7 +2,8 @@
  * `npm run accuracy:ivr`: the IVR navigator's decisions on the labelled phone menus in test/kit/: the corpus it was
  * written against (ivr-corpus.json), a second tuning set of open prompts, read-backs, letters and menus without a
  * verb (ivr-corpus-b.json), and the held-out set (ivr-holdout.json: written from the goals alone and frozen before
- * any change for it). `--misses` lists every wrong decision on the tuning sets, never on the held-out one.
+ * any change for it). `--misses` lists every wrong decision on the tuning sets, never on the held-out one;
+ * `--tuning` leaves the held-out set out.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,9 @@ const sets: [string, string, boolean][] = [
 ];
 
 const showMisses = process.argv.includes('--misses');
+const tuningOnly = process.argv.includes('--tuning');
 for (const [label, file, listMisses] of sets) {
+  if (tuningOnly && !listMisses) continue;
   const scenarios = JSON.parse(
     readFileSync(join(__dirname, '..', 'test', 'kit', file), 'utf8'),
   ) as IvrScenario[];

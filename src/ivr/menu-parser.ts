@@ -9,6 +9,11 @@ export interface MenuOption {
   speech?: string;
   /** What the option is for, as normalised lower-case words ("billing", "speak to a representative"). */
   label: string;
+  /**
+   * How sure the parser is that this is an option, 0-1; absent means sure (a key press named with a verb).
+   * Options read from a menu without a verb ("Returns, two.") or from an open prompt's examples are less sure.
+   */
+  confidence?: number;
 }
 
 export type DataKind =
@@ -44,6 +49,15 @@ export interface ParsedPrompt {
   question?: string;
   /** The line is ending the call: closed, overloaded, "goodbye". */
   closing?: boolean;
+  /** The options are examples of what may be said in answer to an open question, not a closed menu. */
+  examples?: boolean;
+  /** What the system read back for confirmation ("you entered 5 5 1 2", "renewing a passport"). */
+  readBack?: string;
+  /**
+   * How sure the parse is, 0-1: a menu of key presses is sure; a menu without a verb, an open question, examples
+   * or a prompt with nothing recognised are not, and may be worth a second opinion.
+   */
+  confidence: number;
 }
 
 const NUMBER_WORDS: Record<string, string> = {
@@ -326,7 +340,7 @@ function pressOptions(sentence: string): MenuOption[] {
 }
 
 const DATA_VERB =
-  /\b(?:enter|re-?enter|say|key(?:\s+|-)in|type|input|provide|tell me|punch in|speak|state|give me)\b|\bwhat(?:'s| is)\s+(?:your|the)\b/i;
+  /\b(?:enter|re-?enter|say|key(?:\s+|-)in|type|input|provide|tell me|punch in|speak|state|give me|spell)\b|\bwhat(?:'s| is)\s+(?:your|the)\b|^\s*(?:and|now|next|also|then)\s*,?\s+(?:your|the)\s/i;
 const ENTER_VERB = /\b(?:enter|key(?:\s+|-)in|type|input|keypad|punch in|press|touch-?tone|dial)\b/i;
 const SAY_VERB = /\b(?:say|speak|tell me|state|give me)\b/i;
 
@@ -360,6 +374,14 @@ const DATA_PATTERNS: DataPattern[] = [
   },
   {
     kind: 'other',
+    re: /\b(?:(?:first|last)\s+(?:\d{1,2}|[a-z]+)\s+(?:letters|characters)\s+of\s+(?:your|the|their|his|her)\s+(?:[a-z']+\s+){0,2}?)?(?:last|first|family|sur)\s*name\b/i,
+  },
+  {
+    kind: 'other',
+    re: /\b(?:first|last)\s+(?:\d{1,2}|[a-z]+)\s+(?:digits|letters|characters|numbers)\s+of\s+(?:your|the|their|his|her)\s+(?:[a-z']+\s+){0,3}?[a-z']+\b/i,
+  },
+  {
+    kind: 'other',
     re: /\b(?:your|the|this)\s+((?:[a-z'-]+\s+){0,4}?)(?:number|code|id)\b/i,
   },
 ];
@@ -384,7 +406,7 @@ function announcedLength(sentence: string, kind: DataKind): number | undefined {
 }
 
 function dataLabel(match: RegExpMatchArray, kind: DataKind): string {
-  if (kind !== 'other') return normalizeWords(match[0]);
+  if (kind !== 'other' || /\bof\s/i.test(match[0])) return normalizeWords(match[0]);
   const noun = normalizeWords(match[0])
     .replace(/^(?:your|the|this)\s+/, '')
     .split(' ')
@@ -531,6 +553,59 @@ const CLOSING_RE =
 const OPEN_SPEECH_RE =
   /\bin\s+a\s+few\s+words\b|\b(?:tell|say)\s+(?:me|us)?\s*(?:briefly\s+)?(?:what|why|the\s+reason)\b|\bbriefly\s+(?:tell|describe|say)\b|\bhow\s+(?:can|may)\s+i\s+help\b|\bwhat\s+can\s+i\s+(?:help|do)\b|\bwhat\s+(?:are\s+you|is\s+the\s+reason\s+you're|brings\s+you)\b|\bwhat\s+would\s+you\s+like\s+to\s+do\b|\bwhich\s+department\s+would\s+you\s+like\b|\bplease\s+tell\s+me\b|\bhow\s+can\s+we\s+help\b/i;
 
+/** "Returns and exchanges, two." / "For billing - 1": an option named without a verb, one per sentence or clause. */
+const VERBLESS_RE = new RegExp(
+  `^(?:for\\s+|to\\s+)?([a-z][a-z' &/-]*(?:\\s+[a-z' &/-]+){0,7}?)\\s*(?:,|:|-|–|—)\\s*(?:press\\s+|dial\\s+)?(\\d|${DIGIT_WORDS})$`,
+  'i',
+);
+
+function verblessOptions(parts: string[]): MenuOption[] {
+  const options: MenuOption[] = [];
+  for (const part of parts) {
+    for (const clause of part.replace(/[.?!]+$/, '').split(/\s*;\s*/)) {
+      const m = clause.trim().match(VERBLESS_RE);
+      if (!m) continue;
+      const label = cleanLabel(m[1]);
+      if (!label || /^(?:thank you|thanks|hello|hi|okay|ok|sorry|yes|no)$/.test(label)) continue;
+      options.push({ digits: keyDigits(m[2]), label, confidence: 0.7 });
+    }
+  }
+  // One such sentence is as likely to be "Thank you, one moment": a menu has at least two.
+  return options.length >= 2 ? options : [];
+}
+
+const EXAMPLES_RE =
+  /\bfor\s+example\b|\bthings\s+like\b|\bsomething\s+like\b|\bsuch\s+as\b|\bfor\s+instance\b|\be\.g\./i;
+
+const CONFIRM_QUESTION_RE =
+  /\b(?:is\s+(?:that|this)\s+(?:right|correct)|if\s+(?:that|this)\s+is\s+(?:right|correct)|if\s+(?:that|this)(?:'s|\s+is)\s+(?:right|correct)|did\s+i\s+get\s+that\s+right|is\s+that\s+(?:ok|okay))\b/i;
+const READ_BACK_RE =
+  /\b(?:you\s+(?:entered|said|selected|have\s+entered)|you've\s+entered|i\s+(?:heard|have|got)|that\s+was|the\s+number\s+(?:i\s+have\s+is|is))\s*:?\s+(.+?)\s*(?:[.?!,]\s|[.?!]?$|\s+(?:is\s+(?:that|this)|if\s+(?:that|this)))/i;
+
+/** The text a confirmation prompt read back: after "you entered", or the sentence before "is that right?". */
+function readBackOf(parts: string[]): string | undefined {
+  const at = parts.findIndex((p) => CONFIRM_QUESTION_RE.test(p));
+  if (at < 0) return undefined;
+  for (const p of parts.slice(0, at + 1)) {
+    const m = p.match(READ_BACK_RE);
+    if (m) return m[1].trim();
+  }
+  const before = parts[at]
+    .split(CONFIRM_QUESTION_RE)[0]
+    .replace(/[,.]\s*$/, '')
+    .trim();
+  if (normalizeWords(before).split(' ').length >= 2) return before;
+  return at > 0 ? parts[at - 1].replace(/[.?!]+$/, '') : undefined;
+}
+
+function parseConfidence(p: ParsedPrompt): number {
+  if (p.humanLikely || p.closing) return 1;
+  if (p.dataRequest) return 1;
+  if (p.options.length === 0) return p.hold ? 1 : p.openSpeech ? 0.5 : 0.4;
+  if (p.examples) return 0.5;
+  return Math.min(...p.options.map((o) => o.confidence ?? 1));
+}
+
 export function parsePrompt(text: string): ParsedPrompt {
   const flat = text.replace(/\s+/g, ' ').trim();
   const parts = sentences(flat);
@@ -562,6 +637,9 @@ export function parsePrompt(text: string): ParsedPrompt {
     }
     for (const o of speechOptions(s)) add(o);
   }
+  if (!options.some((o) => o.digits !== undefined)) {
+    for (const o of verblessOptions(parts)) add(o);
+  }
 
   const hold = HOLD_RE.test(flat);
   const invalidInput = INVALID_RE.test(flat);
@@ -591,14 +669,26 @@ export function parsePrompt(text: string): ParsedPrompt {
   const openSpeech =
     !humanLikely && digitOptions.length === 0 && !dataRequest && OPEN_SPEECH_RE.test(flat) && !hold;
 
-  const parsed: ParsedPrompt = { options, hold, humanLikely, invalidInput, repeatOffer };
+  const parsed: ParsedPrompt = { options, hold, humanLikely, invalidInput, repeatOffer, confidence: 1 };
   if (dataRequest) parsed.dataRequest = dataRequest;
   if (openSpeech) parsed.openSpeech = true;
+  if (
+    openSpeech &&
+    options.length > 0 &&
+    options.every((o) => o.digits === undefined) &&
+    EXAMPLES_RE.test(flat)
+  ) {
+    parsed.examples = true;
+    for (const o of options) o.confidence = 0.5;
+  }
+  const readBack = readBackOf(parts);
+  if (readBack) parsed.readBack = readBack;
   const labels = new Set(options.map((o) => o.label));
   if (labels.has('yes') && labels.has('no')) {
     const question = parts.find((p) => /\?\s*$/.test(p));
     if (question) parsed.question = normalizeWords(question);
   }
   if (!humanLikely && CLOSING_RE.test(flat)) parsed.closing = true;
+  parsed.confidence = parseConfidence(parsed);
   return parsed;
 }
