@@ -470,6 +470,8 @@ export class IvrNavigator {
   private state: NavState;
   /** The prompt being decided, for the words a data request uses. */
   private promptText = '';
+  /** The options of the last prompt, for a second opinion on its decision. */
+  private lastOptions: MenuOption[] = [];
 
   constructor(goal: IvrGoal, startedAtMs: number) {
     if (!goal || typeof goal.target !== 'string' || goal.target.trim() === '') {
@@ -500,11 +502,28 @@ export class IvrNavigator {
       /^\s*(?:and\s+|then\s+|please\s+)?(?:press|dial|push|select|choose|oprima|marque)\b/i.test(text);
     this.promptText = continues ? `${carry} ${text}` : text;
     const parsed = parsePrompt(this.promptText);
+    this.lastOptions = parsed.options;
     this.state.carry = danglingTail(text);
     const decision = this.decide(parsed, atMs);
     this.history.push({ at: atMs, prompt: text, decision });
     if (decision.kind === 'human' || decision.kind === 'give_up') this.finished = true;
     return decision;
+  }
+
+  /** The options the last prompt offered, as parsed. */
+  get options(): MenuOption[] {
+    return clone(this.lastOptions);
+  }
+
+  /** Replaces the last decision (a model's second opinion, already checked against the choices offered). */
+  override(decision: IvrDecision): void {
+    const last = this.history[this.history.length - 1];
+    if (!last || this.finished) return;
+    last.decision = decision;
+    if (decision.kind === 'press' || decision.kind === 'say') {
+      this.state.acted = true;
+      this.state.lastDataEntry = false;
+    }
   }
 
   toJSON(): NavigatorJson {
