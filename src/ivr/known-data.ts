@@ -145,6 +145,15 @@ export type DateOrder = 'mdy' | 'dmy' | 'ymd';
 
 /** The order of month, day and year a prompt gives ("as year, month and day"), when it gives one. */
 export function dateOrderIn(sentence: string): DateOrder | undefined {
+  // "M M D D Y Y Y Y" or "MMDDYYYY": the letters' order is the order.
+  const pattern = sentence
+    .toLowerCase()
+    .replace(/\b([mdy])\s+(?=[mdy]\b)/g, '$1')
+    .match(/\b([mdy]{4,8})\b/);
+  if (pattern && /m/.test(pattern[1]) && /d/.test(pattern[1]) && /y/.test(pattern[1])) {
+    const order = [...new Set(pattern[1])].join('');
+    if (order === 'ymd' || order === 'dmy' || order === 'mdy') return order;
+  }
   const s = sentence.toLowerCase();
   const at = (re: RegExp) => s.search(re);
   const m = at(/\bmonth\b|\bmm\b/);
@@ -238,19 +247,40 @@ const MONTH_NAMES = [
   'december',
 ];
 
-/** Spoken digits and numbers in a read-back as one digit string: "five five one two oh" -> "55120". */
-export function spokenDigits(text: string): string {
+const REPEATS: Record<string, number> = { double: 2, triple: 3 };
+
+/**
+ * The letters and digits a read-back spells out, in order: "K as in kilo, X, seven, double five" -> "kx755".
+ * `digitsOnly` keeps the digits alone ("five five one two oh" -> "55120").
+ */
+function spokenCharacters(text: string, digitsOnly: boolean): string {
   const tokens = text
     .toLowerCase()
     .replace(/-/g, ' ')
-    .split(/[^a-z0-9]+/);
+    .replace(/\b([a-z])\s+(?:as\s+in|for|like)\s+[a-z]+/g, '$1')
+    .split(/[^a-z0-9]+/)
+    .filter((t) => t.length > 0);
   let out = '';
+  let repeat = 1;
   for (const t of tokens) {
-    if (/^\d+$/.test(t)) out += t;
-    else if (t === 'oh' || t === 'o') out += '0';
-    else if (NUMBER_WORDS[t] !== undefined && NUMBER_WORDS[t] < 10) out += String(NUMBER_WORDS[t]);
+    if (REPEATS[t]) {
+      repeat = REPEATS[t];
+      continue;
+    }
+    let piece = '';
+    if (/^\d+$/.test(t)) piece = t;
+    else if (t === 'oh') piece = '0';
+    else if (NUMBER_WORDS[t] !== undefined && NUMBER_WORDS[t] < 10) piece = String(NUMBER_WORDS[t]);
+    else if (!digitsOnly && t.length === 1) piece = t;
+    out += piece.repeat(repeat);
+    repeat = 1;
   }
   return out;
+}
+
+/** Spoken digits and numbers in a read-back as one digit string: "five five one two oh" -> "55120". */
+export function spokenDigits(text: string): string {
+  return spokenCharacters(text, true);
 }
 
 /** A date said in words ("March ninth, nineteen eighty-four") as YYYY-MM-DD, when it is one. */
@@ -307,6 +337,11 @@ export function readBackMatches(
   if (date) {
     const dates = values.filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v.trim()));
     if (dates.length > 0) return dates.some((v) => v.trim() === date);
+  }
+  const spelled = spokenCharacters(readBack, false);
+  const withLetters = values.filter((v) => /[a-z]/i.test(v) && /\d/.test(v));
+  if (/[a-z]/.test(spelled) && spelled.length >= 4 && withLetters.length > 0) {
+    return withLetters.some((v) => v.replace(/[^a-z0-9]/gi, '').toLowerCase() === spelled);
   }
   const heard = spokenDigits(readBack);
   if (heard.length < 3) return undefined;

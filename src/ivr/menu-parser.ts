@@ -102,7 +102,7 @@ const DIGIT_WORDS =
   'zero|one|two|three|four|five|six|seven|eight|nine|cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve';
 const KEY_TOKEN = `(?:the\\s+|el\\s+|la\\s+|tecla\\s+)?(\\d{1,2}|${DIGIT_WORDS}|pound|hash|number sign|star|asterisk|estrella|numeral|#|\\*)(?:\\s+(?:key|sign|button))?(?!\\s*-?\\s*(?:digit|character|number|or more))`;
 const PRESS_VERB =
-  '(?:press|dial|push|hit|select|choose|enter|touch|oprima|marque|presione|pulse|pulsa|oprime|marca)';
+  '(?:(?:press|say)\\s+or\\s+(?:press|say)|press|dial|push|hit|select|choose|enter|touch|oprima|marque|presione|pulse|pulsa|oprime|marca)';
 const PRESS_RE = new RegExp(`\\b${PRESS_VERB}\\s+(?:option\\s+(?:number\\s+)?)?${KEY_TOKEN}(?![\\w-])`, 'gi');
 /** A bare key after an earlier press in the same sentence: "press 1 for billing, 2 for repairs, or 3 to move". */
 const ELLIPTIC_KEY_RE = new RegExp(
@@ -342,7 +342,7 @@ function pressOptions(sentence: string): MenuOption[] {
 const DATA_VERB =
   /\b(?:enter|re-?enter|say|key(?:\s+|-)in|type|input|provide|tell me|punch in|speak|state|give me|spell)\b|\bwhat(?:'s| is)\s+(?:your|the)\b|^\s*(?:and|now|next|also|then)\s*,?\s+(?:your|the)\s/i;
 const ENTER_VERB = /\b(?:enter|key(?:\s+|-)in|type|input|keypad|punch in|press|touch-?tone|dial)\b/i;
-const SAY_VERB = /\b(?:say|speak|tell me|state|give me)\b/i;
+const SAY_VERB = /\b(?:say|speak|tell me|state|give me|spell)\b/i;
 
 interface DataPattern {
   kind: DataKind;
@@ -525,7 +525,7 @@ const IVR_CUE =
   /\bvirtual\s+(?:assistant|agent)\b|\bautomated\b|\bdigital\s+assistant\b|\bauto(?:mated)?\s+attendant\b|\bi(?:'m| am)\s+(?:a|an|the)\s+(?:computer|automated|virtual)\b|\byou\s+can\s+(?:also\s+)?say\b|\bsay\s+things\s+like\b|\bin\s+a\s+few\s+words\b|\bfor\s+example,?\s+(?:you\s+can\s+)?say\b|\bmain\s+menu\b|\bmenu\s+options\b|\bthis\s+call\s+(?:may|will)\s+be\s+(?:recorded|monitored)\b|\bpress\s+(?:\d|one|two|three|zero|pound|star)\b/i;
 
 const HUMAN_QUESTION =
-  /\bhow\s+(?:can|may|could)\s+i\s+(?:help|assist|direct)\b|\bwhat\s+can\s+i\s+(?:do|help)\b|\b(?:can|may|could)\s+i\s+(?:get|have|grab)\s+(?:your|the|a)\b|\bwho\s+(?:do\s+i\s+have|am\s+i\s+speaking|is\s+calling|is\s+this)\b|\bwho'?s\s+calling\b|\bare\s+you\s+an?\s+[a-z]+\s+(?:with|of)\s+(?:us|ours)\b|\bwhat'?s\s+your\s+name\b|\bhow\s+are\s+you\b|\bwhat\s+(?:are\s+you|is\s+this)\s+calling\s+(?:about|regarding)\b/i;
+  /\bhow\s+(?:can|may|could)\s+i\s+(?:help|assist|direct)\b|\bwhat\s+can\s+i\s+(?:do|help)\b|\b(?:can|may|could)\s+i\s+(?:get|have|grab)\s+(?:your|the|a)\b|\bwho\s+(?:do\s+i\s+have|am\s+i\s+speaking|is\s+calling|is\s+this)\b|\bwho'?s\s+calling\b|\bare\s+you\s+an?\s+[a-z]+\s+(?:with|of)\s+(?:us|ours)\b|\bwhat'?s\s+your\s+name\b|\bhow\s+are\s+you\b|\bwhat\s+(?:are\s+you|is\s+this)\s+calling\s+(?:about|regarding)\b|\bwhich\s+department\?/i;
 
 function nameCue(text: string): boolean {
   const patterns = [
@@ -559,9 +559,17 @@ const VERBLESS_RE = new RegExp(
   'i',
 );
 
+/** "One for billing, two for repairs": the key first, without a verb. */
+const KEY_FIRST_RE = new RegExp(`^(?:or\\s+|and\\s+)?(\\d|${DIGIT_WORDS})\\s+(?:for|to)\\s+(.{2,60})$`, 'i');
+
 function verblessOptions(parts: string[]): MenuOption[] {
   const options: MenuOption[] = [];
   for (const part of parts) {
+    for (const clause of part.replace(/[.?!]+$/, '').split(/\s*[;,]\s*/)) {
+      const k = clause.trim().match(KEY_FIRST_RE);
+      const label = k ? cleanLabel(k[2]) : '';
+      if (k && label) options.push({ digits: keyDigits(k[1]), label, confidence: 0.7 });
+    }
     for (const clause of part.replace(/[.?!]+$/, '').split(/\s*;\s*/)) {
       const m = clause.trim().match(VERBLESS_RE);
       if (!m) continue;
@@ -580,7 +588,7 @@ const EXAMPLES_RE =
 const CONFIRM_QUESTION_RE =
   /\b(?:is\s+(?:that|this)\s+(?:right|correct)|if\s+(?:that|this)\s+is\s+(?:right|correct)|if\s+(?:that|this)(?:'s|\s+is)\s+(?:right|correct)|did\s+i\s+get\s+that\s+right|is\s+that\s+(?:ok|okay))\b/i;
 const READ_BACK_RE =
-  /\b(?:you\s+(?:entered|said|selected|have\s+entered)|you've\s+entered|i\s+(?:heard|have|got)|that\s+was|the\s+number\s+(?:i\s+have\s+is|is))\s*:?\s+(.+?)\s*(?:[.?!,]\s|[.?!]?$|\s+(?:is\s+(?:that|this)|if\s+(?:that|this)))/i;
+  /\b(?:you\s+(?:entered|said|selected|have\s+entered)|you've\s+entered|i\s+(?:heard|have|got)|that\s+was|the\s+number\s+(?:i\s+have\s+is|is))\s*:?\s+(.+?)\s*(?:[.?!]\s|[.?!]?$|,?\s+(?:is\s+(?:that|this)|if\s+(?:that|this)))/i;
 
 /** The text a confirmation prompt read back: after "you entered", or the sentence before "is that right?". */
 function readBackOf(parts: string[]): string | undefined {

@@ -143,6 +143,7 @@ const CONCEPTS: string[][] = [
   ['hour', 'hours', 'location', 'directions', 'address', 'branch', 'open', 'store'],
   ['lost', 'stolen', 'missing', 'misplaced', 'left', 'found'],
   ['fraud', 'unauthorized', 'suspicious', 'dispute', 'recognize', 'unrecognized', 'scam'],
+  ['dispute', 'contest', 'appeal', 'challenge'],
   ['card', 'debit', 'credit'],
   ['record', 'records', 'chart', 'copy', 'documents'],
   ['result', 'lab', 'test', 'imaging', 'radiology', 'x-ray', 'scan'],
@@ -326,12 +327,15 @@ const CATCH_ALL_LABEL =
 const NO_DATA_LABEL =
   /\b(?:do not|don't|dont|does not|doesn't)\s+(?:have|know|remember)\b|\bwithout\s+(?:an?|your|the)\b|\bnot\s+sure\b|\bcan't\s+find\b|\bnot\s+(?:a|an)\s+(?:member|customer|subscriber)\b|\bnot\s+(?:enrolled|registered)\b/;
 const CONSUMER_ROLE =
-  /\b(?:member|patient|customer|policyholder|policy holder|subscriber|consumer|individual|resident|parent|guardian|client|caller|claimant|applicant|beneficiary|recipient|taxpayer|passenger|traveler|traveller|guest|student|tenant|personal)s?\b/;
+  /\b(?:member|patient|customer|policyholder|policy holder|subscriber|consumer|individual|resident|parent|guardian|client|caller|claimant|applicant|beneficiary|recipient|taxpayer|passenger|traveler|traveller|guest|student|tenant|personal|borrower|cardholder|card holder|account holder|veteran|homeowner)s?\b/;
 const PROVIDER_ROLE =
   /\b(?:provider|physician|doctor's office|medical office|healthcare professional|employer|broker|agency|vendor|business|pharmacy calling|hospital staff|facility|dealer|attorney|lender|merchant)s?\b/;
 const EMERGENCY_LABEL = /\bemergenc|\bgas leak\b|\bdowned\b|\b911\b/;
 const NEW_WORD = /\bnew\b/;
 const EXISTING_WORD = /\b(?:existing|established|current|returning|already|previous)\b/;
+/** Words that close a menu: what follows is not more options. */
+const MENU_END =
+  /\bmake\s+(?:your|a)\s+selection\b|\bplease\s+choose\s+(?:now|one)\b|\bselect\s+(?:one|an\s+option)\s+now\b|,\s*or\s+(?:press|dial|to|for)\b[^.?!]*[.?!]?\s*$/i;
 /** A question about the number we call from: on an outbound call that is never our account. */
 const CALLING_FROM_QUESTION =
   /\b(?:number|phone|line)\s+(?:you(?:'re| are)\s+)?calling\s+(?:from|on)\b|\bthis\s+(?:phone\s+)?number\b/;
@@ -731,9 +735,10 @@ export class IvrNavigator {
     if (known) {
       const value = known.value;
       if (req.sayOnly) {
+        const spell = /\bspell\b/i.test(this.promptText);
         const d = this.act({
           kind: 'say',
-          text: speechForValue(req.kind, value),
+          text: spell ? [...value.replace(/\s+/g, '')].join(' ') : speechForValue(req.kind, value),
           reason: `saying the ${req.label}`,
         });
         this.state.lastDataEntry = true;
@@ -876,12 +881,7 @@ export class IvrNavigator {
 
     // A menu that may go on in the next prompt is heard out; a complete one (it closes with a repeat or
     // catch-all offer, or lists spoken choices) is not worth waiting through again: the operator route at once.
-    const complete =
-      heardBefore ||
-      p.repeatOffer ||
-      all.some((o) => RETURN_LABEL.test(o.label)) ||
-      options.every((o) => o.digits === undefined);
-    if (!complete)
+    if (!heardBefore && !this.menuComplete(p, all))
       return {
         kind: 'wait',
         reason: `no option fits "${this.goal.target}" yet; waiting for more or a repeat`,
@@ -893,6 +893,16 @@ export class IvrNavigator {
       `no option fits "${this.goal.target}"${heardBefore ? ' after a repeat' : ''}`,
     );
     return this.withConfidence(route, 0.4);
+  }
+
+  /** Whether the menu says it is all there: a repeat or return offer, spoken choices, a closing phrase. */
+  private menuComplete(p: ParsedPrompt, all: MenuOption[]): boolean {
+    return (
+      p.repeatOffer ||
+      all.some((o) => RETURN_LABEL.test(o.label) || CATCH_ALL_LABEL.test(o.label) || isOperatorOption(o)) ||
+      all.every((o) => o.digits === undefined) ||
+      MENU_END.test(this.promptText)
+    );
   }
 
   /** A read-back: confirm when it matches what we know (or the goal), reject when it reads back something else. */
