@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describeDecision, type IvrScenario, scoreNavigator } from '../src/ivr/accuracy';
 import {
   findKnownValue,
+  isoDate,
   keypadDigits,
   keysFor,
   readBackMatches,
@@ -76,6 +77,16 @@ describe('IVR known values', () => {
     assert.equal(readBackMatches('5 5 1 2 0 0 9 8 1 3', { account: '5512 0098 31' }), false);
     assert.equal(readBackMatches('March ninth, nineteen eighty-four', { dob: '1984-03-10' }), false);
     assert.equal(readBackMatches('billing', { account: '5512' }), undefined);
+    assert.equal(readBackMatches('K as in kilo, X, Q, seven, P, A', { code: 'KXQ7PA' }), true);
+    assert.equal(readBackMatches('K X Q seven B A', { code: 'KXQ7PA' }), false);
+    assert.equal(readBackMatches('four double five one', { pin: '4551' }), true);
+  });
+
+  it('takes a date value in any usual written form', () => {
+    for (const v of ['1984-03-09', '03/09/1984', 'March 9, 1984', '9th of March 1984', 'Mar 9 1984'])
+      assert.equal(isoDate(v), '1984-03-09', v);
+    assert.equal(isoDate('12345'), undefined);
+    assert.equal(readBackMatches('March ninth, nineteen eighty-four', { dob: '03/09/1984' }), true);
   });
 });
 

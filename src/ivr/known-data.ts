@@ -182,6 +182,29 @@ export function asksForLetters(sentence: string): boolean {
   return /\bletters?\b|\bspell\b|\bkeypad\b|\bcharacters?\b/i.test(sentence);
 }
 
+/**
+ * A date value in any usual written form as YYYY-MM-DD: "1984-03-09", "03/09/1984" (month first, as in the US),
+ * "1984/03/09", "March 9, 1984", "9 March 1984". Undefined when the value is not a date.
+ */
+export function isoDate(value: string): string | undefined {
+  const v = value.trim();
+  const pad = (n: string | number) => String(n).padStart(2, '0');
+  const ymd = v.match(/^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/);
+  if (ymd) return `${ymd[1]}-${pad(ymd[2])}-${pad(ymd[3])}`;
+  const mdy = v.match(/^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$/);
+  if (mdy) return `${mdy[3]}-${pad(mdy[1])}-${pad(mdy[2])}`;
+  const words = v
+    .toLowerCase()
+    .match(
+      /^(?:([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?|(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]+)\.?),?\s+(\d{4})$/,
+    );
+  if (!words) return undefined;
+  const name = words[1] ?? words[4];
+  const month = MONTH_NAMES.findIndex((m) => m === name || (name.length >= 3 && m.startsWith(name)));
+  if (month < 0) return undefined;
+  return `${words[5]}-${pad(month + 1)}-${pad(words[2] ?? words[3])}`;
+}
+
 /** The keys for a known value in the form the prompt asks, or undefined when it cannot be keyed in. */
 export function keysFor(
   kind: DataKind,
@@ -189,7 +212,7 @@ export function keysFor(
   request: DataRequest,
   sentence: string,
 ): string | undefined {
-  const iso = value.trim().match(/^(\d{4})-(\d{2})-(\d{2})$/);
+  const iso = (isoDate(value) ?? value.trim()).match(/^(\d{4})-(\d{2})-(\d{2})$/);
   if (iso) {
     const [, y, m, d] = iso;
     const year = request.length === 6 ? y.slice(2) : y;
@@ -335,8 +358,8 @@ export function readBackMatches(
   if (values.length === 0) return undefined;
   const date = spokenDate(readBack);
   if (date) {
-    const dates = values.filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v.trim()));
-    if (dates.length > 0) return dates.some((v) => v.trim() === date);
+    const dates = values.map(isoDate).filter((v): v is string => v !== undefined);
+    if (dates.length > 0) return dates.includes(date);
   }
   const spelled = spokenCharacters(readBack, false);
   const withLetters = values.filter((v) => /[a-z]/i.test(v) && /\d/.test(v));

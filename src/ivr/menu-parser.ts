@@ -551,7 +551,7 @@ const CLOSING_RE =
   /\bgood-?bye\b|\b(?:please\s+)?(?:try|call)\s+(?:us\s+)?(?:again|back)\s+(?:later|tomorrow|during)\b|\b(?:our\s+)?(?:office|offices|center|centre|lines)\s+(?:is|are)\s+(?:now\s+|currently\s+)?closed\b|\bwe\s+are\s+(?:now\s+|currently\s+)?closed\b|\bunable\s+to\s+take\s+your\s+call\b|\bno\s+longer\s+in\s+service\b|\bhas\s+been\s+disconnected\b/i;
 
 const OPEN_SPEECH_RE =
-  /\bin\s+a\s+few\s+words\b|\b(?:tell|say)\s+(?:me|us)?\s*(?:briefly\s+)?(?:what|why|the\s+reason)\b|\bbriefly\s+(?:tell|describe|say)\b|\bhow\s+(?:can|may)\s+i\s+help\b|\bwhat\s+can\s+i\s+(?:help|do)\b|\bwhat\s+(?:are\s+you|is\s+the\s+reason\s+you're|brings\s+you)\b|\bwhat\s+would\s+you\s+like\s+to\s+do\b|\bwhich\s+department\s+would\s+you\s+like\b|\bplease\s+tell\s+me\b|\bhow\s+can\s+we\s+help\b/i;
+  /\bin\s+a\s+few\s+words\b|\b(?:tell|say)\s+(?:me|us)?\s*(?:briefly\s+)?(?:what|why|the\s+reason)\b|\bbriefly\s+(?:tell|describe|say)\b|\bhow\s+(?:can|may)\s+i\s+help\b|\bwhat\s+can\s+i\s+(?:help|do)\b|\bwhat\s+(?:are\s+you|is\s+the\s+reason\s+you're|brings\s+you)\b|\bwhat\s+would\s+you\s+like\s+to\s+do\b|\bwhich\s+department\s+would\s+you\s+like\b|\bplease\s+tell\s+me\b|\bhow\s+can\s+we\s+help\b|\b(?:state|describe|explain)\s+(?:briefly\s+)?(?:the\s+reason|why|what)\b|\breason\s+for\s+(?:your|the|today's)\s+call\b/i;
 
 /** "Returns and exchanges, two." / "For billing - 1": an option named without a verb, one per sentence or clause. */
 const VERBLESS_RE = new RegExp(

@@ -4,7 +4,7 @@
  * and its whole state is plain JSON so it survives continue-as-new.
  */
 
-import { findKnownValue, keysFor, readBackMatches } from './known-data';
+import { findKnownValue, isoDate, keysFor, readBackMatches } from './known-data';
 import {
   type DataKind,
   type DataRequest,
@@ -379,7 +379,7 @@ const MONTHS = [
 
 /** What to say for a known value. */
 export function speechForValue(_kind: DataKind, value: string): string {
-  const iso = value.match(/^(\d{4})-(\d{2})-(\d{2})$/);
+  const iso = (isoDate(value) ?? value).match(/^(\d{4})-(\d{2})-(\d{2})$/);
   if (iso) {
     const [, y, m, d] = iso;
     const month = MONTHS[Number(m) - 1];
@@ -751,6 +751,12 @@ export class IvrNavigator {
           digits: `${keys}${req.terminator ?? ''}`,
           reason: `entering the ${req.label}${req.terminator ? ` followed by ${req.terminator}` : ''}`,
         });
+        this.state.lastDataEntry = true;
+        return d;
+      }
+      // Letters the prompt did not say how to key in: said, when the prompt also takes speech.
+      if (/\b(?:say|speak)\b/i.test(this.promptText)) {
+        const d = this.act({ kind: 'say', text: value, reason: `saying the ${req.label}` });
         this.state.lastDataEntry = true;
         return d;
       }
