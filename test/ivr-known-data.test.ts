@@ -135,6 +135,19 @@ describe('IVR prompt classes', () => {
     ]);
   });
 
+  it('reads a read-back without punctuation, and "otherwise" as the other answer', () => {
+    const goal = { target: 'billing', data: { account_number: '5512009831', date_of_birth: '1980-01-02' } };
+    const [, wrong] = run(goal, [
+      'please enter your account number',
+      "you entered 5 5 1 2 0 0 9 8 1 3 if that's correct press one if not press two",
+    ]);
+    assert.equal(describeDecision(wrong), 'press 2');
+    const [right] = run(goal, [
+      'Your date of birth is January second, nineteen eighty. If this is correct press 1, otherwise press 2.',
+    ]);
+    assert.equal(describeDecision(right), 'press 1');
+  });
+
   it('confirms a spoken read-back of the reason for the call when it says the goal', () => {
     const decisions = run({ target: 'renew my passport' }, [
       'Please tell me, in a few words, the reason for your call.',

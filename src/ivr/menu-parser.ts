@@ -331,6 +331,8 @@ function pressOptions(sentence: string): MenuOption[] {
       consumed = hit.end;
     }
     if (!label && speech) label = cleanLabel(speech);
+    // "..., otherwise press 2": the other answer to the question before it.
+    if (!label && /\b(?:otherwise|if\s+not|else)\s*,?\s*$/i.test(beforeRaw)) label = 'otherwise';
     if (!label) return;
     const option: MenuOption = { digits: hit.digits, label };
     if (speech) option.speech = speech;

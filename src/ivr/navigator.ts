@@ -913,8 +913,19 @@ export class IvrNavigator {
 
   /** A read-back: confirm when it matches what we know (or the goal), reject when it reads back something else. */
   private readBackDecision(readBack: string, all: MenuOption[]): IvrDecision | undefined {
-    const confirm = all.find((o) => o.label === 'yes' || CONFIRM_LABEL.test(o.label));
-    const reject = all.find((o) => o !== confirm && (o.label === 'no' || REENTER_LABEL.test(o.label)));
+    // Labels of a read-back's options may carry the read-back itself ("you entered 5 5 1 2 if that's correct").
+    const rejects = (o: MenuOption) =>
+      o.label === 'no' ||
+      o.label === 'otherwise' ||
+      REENTER_LABEL.test(o.label) ||
+      /\b(?:if not|not|wrong)$/.test(o.label);
+    const reject = all.find(rejects);
+    const confirm = all.find(
+      (o) =>
+        o !== reject &&
+        !rejects(o) &&
+        (o.label === 'yes' || CONFIRM_LABEL.test(o.label) || /\b(?:correct|right|confirm)$/.test(o.label)),
+    );
     if (!confirm || !reject) return undefined;
     let match = readBackMatches(readBack, this.goal.data);
     if (match === undefined) {
