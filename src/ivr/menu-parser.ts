@@ -100,7 +100,7 @@ const KEY_WORDS: Record<string, string> = {
 
 const DIGIT_WORDS =
   'zero|one|two|three|four|five|six|seven|eight|nine|cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve';
-const KEY_TOKEN = `(?:the\\s+|el\\s+|la\\s+|tecla\\s+)?(\\d{1,2}|${DIGIT_WORDS}|pound|hash|number sign|star|asterisk|estrella|numeral|#|\\*)(?:\\s+(?:key|sign|button))?(?!\\s*-?\\s*(?:digit|character|number|or more))`;
+const KEY_TOKEN = `(?:the\\s+|el\\s+|la\\s+|tecla\\s+)?(?:number\\s+(?=\\d|${DIGIT_WORDS}))?(\\d{1,2}|${DIGIT_WORDS}|pound|hash|number sign|star|asterisk|estrella|numeral|#|\\*)(?:\\s+(?:key|sign|button))?(?!\\s*-?\\s*(?:digit|character|number|or more))`;
 const PRESS_VERB =
   '(?:(?:press|say)\\s+or\\s+(?:press|say)|press|dial|push|hit|select|choose|enter|touch|oprima|marque|presione|pulse|pulsa|oprime|marca)';
 const PRESS_RE = new RegExp(`\\b${PRESS_VERB}\\s+(?:option\\s+(?:number\\s+)?)?${KEY_TOKEN}(?![\\w-])`, 'gi');

@@ -661,7 +661,10 @@ export class IvrNavigator {
       return { kind: 'wait', reason: 'error message before any input; waiting for the menu' };
     if (p.hold) return { kind: 'wait', reason: 'on hold' };
     // Keys or options mentioned but nothing read: a menu the parser could not follow.
-    const unread = /\b(?:press|dial|option|say|enter)\b/i.test(this.promptText);
+    const unread =
+      /\b(?:press|dial|option|say|enter)\b/i.test(this.promptText) ||
+      (this.promptText.match(/\b(?:zero|one|two|three|four|five|six|seven|eight|nine|\d)\b/gi)?.length ??
+        0) >= 2;
     return {
       kind: 'wait',
       reason: 'announcement without options',
