@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import OpenAI from 'openai';
 import { callStateQuery, type callWorkflow } from '../workflows/call';
 import { startOpenAiFake } from './kit/fakes/openai-server';
@@ -87,6 +88,10 @@ describe('IVR navigation on a platform that presses keys itself', () => {
 describe('IVR navigation with a model deciding where the parser is unsure', () => {
   let h: Harness;
   let fake: Awaited<ReturnType<typeof startOpenAiFake>>;
+  // In front of the fake: passes requests on, or holds them unanswered to let the model time out.
+  let front: http.Server;
+  let hang = false;
+  const held: http.ServerResponse[] = [];
   const decided = {
     id: 'decided',
     name: 'Outbound caller with a second opinion',
@@ -109,25 +114,51 @@ describe('IVR navigation with a model deciding where the parser is unsure', () =
 
   before(async () => {
     fake = await startOpenAiFake({ apiKey: 'sk-ivr' });
+    front = http.createServer(async (req, res) => {
+      if (hang) {
+        held.push(res);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const upstream = await fetch(`${fake.baseURL}${req.url?.replace(/^\/v1/, '')}`, {
+        method: req.method,
+        headers: { 'content-type': 'application/json', authorization: req.headers.authorization ?? '' },
+        body: Buffer.concat(chunks),
+      });
+      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    const baseURL = `http://127.0.0.1:${(front.address() as { port: number }).port}/v1`;
     h = await startHarness({
-      agents: [decided],
-      deps: {
-        llm: { client: new OpenAI({ apiKey: 'sk-ivr', baseURL: fake.baseURL, maxRetries: 0 }), model: 'm' },
-      },
+      agents: [
+        decided,
+        {
+          ...decided,
+          id: 'decided-fast',
+          actions: { duringCall: [{ ...decided.actions.duringCall[0], llmTimeoutSeconds: 1 }] },
+        },
+      ],
+      deps: { llm: { client: new OpenAI({ apiKey: 'sk-ivr', baseURL, maxRetries: 0 }), model: 'm' } },
     });
   });
   after(async () => {
+    for (const res of held) res.destroy();
     await h?.stop();
+    await new Promise((r) => front?.close(r));
     await fake?.close();
   });
 
-  async function step(callId: string, prompt: string, requestId = 'n1') {
+  async function step(callId: string, prompt: string, agentId = 'decided') {
     await h.api('POST', `/v1/calls/${callId}/events`, {
-      agentId: 'decided',
+      agentId,
       call: { direction: 'outbound', to: '+14155550123' },
       event: event('d', 0, { type: 'data', fields: { policy: 'HX-4420-981' } }),
     });
-    const res = await h.api('POST', `/v1/calls/${callId}/actions/navigate`, { requestId, args: { prompt } });
+    const res = await h.api('POST', `/v1/calls/${callId}/actions/navigate`, {
+      requestId: 'n1',
+      args: { prompt },
+    });
     return res.body.output.decision as { kind: string; text?: string; digits?: string; reason: string };
   }
 
@@ -152,6 +183,17 @@ describe('IVR navigation with a model deciding where the parser is unsure', () =
     const down = await step('ivr-llm-3', openPrompt);
     assert.deepEqual([down.kind, down.text], ['say', 'dispute a charge']);
     assert.match(down.reason, /model unavailable/);
+  });
+
+  it("keeps the parser's decision when the model does not answer within llmTimeoutSeconds", async () => {
+    hang = true;
+    try {
+      const slow = await step('ivr-llm-5', openPrompt, 'decided-fast');
+      assert.deepEqual([slow.kind, slow.text], ['say', 'dispute a charge']);
+      assert.match(slow.reason, /model unavailable/);
+    } finally {
+      hang = false;
+    }
   });
 
   it('asks no model when the parser is sure, and keys in a named value the prompt asks for', async () => {
