@@ -4,9 +4,11 @@
  * With a voice platform that acts itself, each tool call returns the next decision as the instruction.
  */
 import * as wf from '@temporalio/workflow';
+import type { CallActivities } from '../activities';
 import type { SettingsOf } from '../activities/action-type';
 import type { ivrNavigate } from '../activities/ivr-navigate';
 import type { TelephonyStepInput } from '../activities/transfer';
+import { wantsSecondOpinion } from '../src/ivr/llm-choice';
 import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigator';
 import type { ActionActivityInput, IvrRecord, IvrResult } from '../src/shared/types';
 import type { Call } from './call-model';
@@ -44,7 +46,14 @@ export async function runIvr(call: Call, input: ActionActivityInput<IvrSettings>
         );
       continue;
     }
-    const decision = navigator.onPrompt(prompt.text, Date.parse(prompt.at));
+    let decision = navigator.onPrompt(prompt.text, Date.parse(prompt.at));
+    if (
+      settings.decider === 'llm' &&
+      wantsSecondOpinion(decision, settings.llmBelowConfidence) &&
+      wf.patched('ivr-llm-decider')
+    ) {
+      decision = await secondOpinion(navigator, settings, prompt.text, decision);
+    }
     record.steps.push({ at: prompt.at, prompt: prompt.text, decision });
     if (decision.kind === 'human')
       return finish(record, navigator, { status: 'human', say: 'A person answered. Start talking.' });
@@ -67,6 +76,41 @@ export async function runIvr(call: Call, input: ActionActivityInput<IvrSettings>
     if (provider === 'platform') return stepResult(record, navigator, decision, instruction);
   }
   return finish(record, navigator, giveUp('caller_hung_up', 'the call ended'));
+}
+
+/** The model's choice for an unsure decision; the parser's decision when the model fails or times out. */
+async function secondOpinion(
+  navigator: IvrNavigator,
+  settings: IvrSettings,
+  prompt: string,
+  fallback: IvrDecision,
+): Promise<IvrDecision> {
+  const { ivr_decide } = wf.proxyActivities<CallActivities>({
+    startToCloseTimeout: settings.llmTimeoutSeconds * 1000,
+    // A caller's phone menu will not wait through retries: one try, then the parser decides.
+    retry: { maximumAttempts: 1 },
+    summary: `ivr ${settings.goal}: second opinion`,
+  });
+  try {
+    const { decision, kept } = await ivr_decide({
+      goal: settings.goal,
+      keywords: settings.keywords,
+      prompt,
+      options: navigator.options,
+      fallback,
+      knownValues: Object.keys(settings.data ?? {}),
+    });
+    if (kept) return withReason(fallback, kept);
+    navigator.override(decision);
+    return decision;
+  } catch (err) {
+    const cause = err instanceof wf.ActivityFailure && err.cause ? err.cause.message : String(err);
+    return withReason(fallback, `model unavailable (${cause})`);
+  }
+}
+
+function withReason(decision: IvrDecision, note: string): IvrDecision {
+  return decision.kind === 'give_up' ? decision : { ...decision, reason: `${decision.reason}; ${note}` };
 }
 
 function resume(

@@ -9,6 +9,11 @@ export interface MenuOption {
   speech?: string;
   /** What the option is for, as normalised lower-case words ("billing", "speak to a representative"). */
   label: string;
+  /**
+   * How sure the parser is that this is an option, 0-1; absent means sure (a key press named with a verb).
+   * Options read from a menu without a verb ("Returns, two.") or from an open prompt's examples are less sure.
+   */
+  confidence?: number;
 }
 
 export type DataKind =
@@ -44,6 +49,15 @@ export interface ParsedPrompt {
   question?: string;
   /** The line is ending the call: closed, overloaded, "goodbye". */
   closing?: boolean;
+  /** The options are examples of what may be said in answer to an open question, not a closed menu. */
+  examples?: boolean;
+  /** What the system read back for confirmation ("you entered 5 5 1 2", "renewing a passport"). */
+  readBack?: string;
+  /**
+   * How sure the parse is, 0-1: a menu of key presses is sure; a menu without a verb, an open question, examples
+   * or a prompt with nothing recognised are not, and may be worth a second opinion.
+   */
+  confidence: number;
 }
 
 const NUMBER_WORDS: Record<string, string> = {
@@ -86,9 +100,9 @@ const KEY_WORDS: Record<string, string> = {
 
 const DIGIT_WORDS =
   'zero|one|two|three|four|five|six|seven|eight|nine|cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve';
-const KEY_TOKEN = `(?:the\\s+|el\\s+|la\\s+|tecla\\s+)?(\\d{1,2}|${DIGIT_WORDS}|pound|hash|number sign|star|asterisk|estrella|numeral|#|\\*)(?:\\s+(?:key|sign|button))?(?!\\s*-?\\s*(?:digit|character|number|or more))`;
+const KEY_TOKEN = `(?:the\\s+|el\\s+|la\\s+|tecla\\s+)?(?:number\\s+(?=\\d|${DIGIT_WORDS}))?(\\d{1,2}|${DIGIT_WORDS}|pound|hash|number sign|star|asterisk|estrella|numeral|#|\\*)(?:\\s+(?:key|sign|button))?(?!\\s*-?\\s*(?:digit|character|number|or more))`;
 const PRESS_VERB =
-  '(?:press|dial|push|hit|select|choose|enter|touch|oprima|marque|presione|pulse|pulsa|oprime|marca)';
+  '(?:(?:press|say)\\s+or\\s+(?:press|say)|press|dial|push|hit|select|choose|enter|touch|oprima|marque|presione|pulse|pulsa|oprime|marca)';
 const PRESS_RE = new RegExp(`\\b${PRESS_VERB}\\s+(?:option\\s+(?:number\\s+)?)?${KEY_TOKEN}(?![\\w-])`, 'gi');
 /** A bare key after an earlier press in the same sentence: "press 1 for billing, 2 for repairs, or 3 to move". */
 const ELLIPTIC_KEY_RE = new RegExp(
@@ -317,6 +331,8 @@ function pressOptions(sentence: string): MenuOption[] {
       consumed = hit.end;
     }
     if (!label && speech) label = cleanLabel(speech);
+    // "..., otherwise press 2": the other answer to the question before it.
+    if (!label && /\b(?:otherwise|if\s+not|else)\s*,?\s*$/i.test(beforeRaw)) label = 'otherwise';
     if (!label) return;
     const option: MenuOption = { digits: hit.digits, label };
     if (speech) option.speech = speech;
@@ -326,9 +342,9 @@ function pressOptions(sentence: string): MenuOption[] {
 }
 
 const DATA_VERB =
-  /\b(?:enter|re-?enter|say|key(?:\s+|-)in|type|input|provide|tell me|punch in|speak|state|give me)\b|\bwhat(?:'s| is)\s+(?:your|the)\b/i;
+  /\b(?:enter|re-?enter|say|key(?:\s+|-)in|type|input|provide|tell me|punch in|speak|state|give me|spell)\b|\bwhat(?:'s| is)\s+(?:your|the)\b|^\s*(?:and|now|next|also|then)\s*,?\s+(?:your|the)\s/i;
 const ENTER_VERB = /\b(?:enter|key(?:\s+|-)in|type|input|keypad|punch in|press|touch-?tone|dial)\b/i;
-const SAY_VERB = /\b(?:say|speak|tell me|state|give me)\b/i;
+const SAY_VERB = /\b(?:say|speak|tell me|state|give me|spell)\b/i;
 
 interface DataPattern {
   kind: DataKind;
@@ -360,6 +376,14 @@ const DATA_PATTERNS: DataPattern[] = [
   },
   {
     kind: 'other',
+    re: /\b(?:(?:first|last)\s+(?:\d{1,2}|[a-z]+)\s+(?:letters|characters)\s+of\s+(?:your|the|their|his|her)\s+(?:[a-z']+\s+){0,2}?)?(?:last|first|family|sur)\s*name\b/i,
+  },
+  {
+    kind: 'other',
+    re: /\b(?:first|last)\s+(?:\d{1,2}|[a-z]+)\s+(?:digits|letters|characters|numbers)\s+of\s+(?:your|the|their|his|her)\s+(?:[a-z']+\s+){0,3}?[a-z']+\b/i,
+  },
+  {
+    kind: 'other',
     re: /\b(?:your|the|this)\s+((?:[a-z'-]+\s+){0,4}?)(?:number|code|id)\b/i,
   },
 ];
@@ -384,7 +408,7 @@ function announcedLength(sentence: string, kind: DataKind): number | undefined {
 }
 
 function dataLabel(match: RegExpMatchArray, kind: DataKind): string {
-  if (kind !== 'other') return normalizeWords(match[0]);
+  if (kind !== 'other' || /\bof\s/i.test(match[0])) return normalizeWords(match[0]);
   const noun = normalizeWords(match[0])
     .replace(/^(?:your|the|this)\s+/, '')
     .split(' ')
@@ -503,7 +527,7 @@ const IVR_CUE =
   /\bvirtual\s+(?:assistant|agent)\b|\bautomated\b|\bdigital\s+assistant\b|\bauto(?:mated)?\s+attendant\b|\bi(?:'m| am)\s+(?:a|an|the)\s+(?:computer|automated|virtual)\b|\byou\s+can\s+(?:also\s+)?say\b|\bsay\s+things\s+like\b|\bin\s+a\s+few\s+words\b|\bfor\s+example,?\s+(?:you\s+can\s+)?say\b|\bmain\s+menu\b|\bmenu\s+options\b|\bthis\s+call\s+(?:may|will)\s+be\s+(?:recorded|monitored)\b|\bpress\s+(?:\d|one|two|three|zero|pound|star)\b/i;
 
 const HUMAN_QUESTION =
-  /\bhow\s+(?:can|may|could)\s+i\s+(?:help|assist|direct)\b|\bwhat\s+can\s+i\s+(?:do|help)\b|\b(?:can|may|could)\s+i\s+(?:get|have|grab)\s+(?:your|the|a)\b|\bwho\s+(?:do\s+i\s+have|am\s+i\s+speaking|is\s+calling|is\s+this)\b|\bwho'?s\s+calling\b|\bare\s+you\s+an?\s+[a-z]+\s+(?:with|of)\s+(?:us|ours)\b|\bwhat'?s\s+your\s+name\b|\bhow\s+are\s+you\b|\bwhat\s+(?:are\s+you|is\s+this)\s+calling\s+(?:about|regarding)\b/i;
+  /\bhow\s+(?:can|may|could)\s+i\s+(?:help|assist|direct)\b|\bwhat\s+can\s+i\s+(?:do|help)\b|\b(?:can|may|could)\s+i\s+(?:get|have|grab)\s+(?:your|the|a)\b|\bwho\s+(?:do\s+i\s+have|am\s+i\s+speaking|is\s+calling|is\s+this)\b|\bwho'?s\s+calling\b|\bare\s+you\s+an?\s+[a-z]+\s+(?:with|of)\s+(?:us|ours)\b|\bwhat'?s\s+your\s+name\b|\bhow\s+are\s+you\b|\bwhat\s+(?:are\s+you|is\s+this)\s+calling\s+(?:about|regarding)\b|\bwhich\s+department\?/i;
 
 function nameCue(text: string): boolean {
   const patterns = [
@@ -529,7 +553,68 @@ const CLOSING_RE =
   /\bgood-?bye\b|\b(?:please\s+)?(?:try|call)\s+(?:us\s+)?(?:again|back)\s+(?:later|tomorrow|during)\b|\b(?:our\s+)?(?:office|offices|center|centre|lines)\s+(?:is|are)\s+(?:now\s+|currently\s+)?closed\b|\bwe\s+are\s+(?:now\s+|currently\s+)?closed\b|\bunable\s+to\s+take\s+your\s+call\b|\bno\s+longer\s+in\s+service\b|\bhas\s+been\s+disconnected\b/i;
 
 const OPEN_SPEECH_RE =
-  /\bin\s+a\s+few\s+words\b|\b(?:tell|say)\s+(?:me|us)?\s*(?:briefly\s+)?(?:what|why|the\s+reason)\b|\bbriefly\s+(?:tell|describe|say)\b|\bhow\s+(?:can|may)\s+i\s+help\b|\bwhat\s+can\s+i\s+(?:help|do)\b|\bwhat\s+(?:are\s+you|is\s+the\s+reason\s+you're|brings\s+you)\b|\bwhat\s+would\s+you\s+like\s+to\s+do\b|\bwhich\s+department\s+would\s+you\s+like\b|\bplease\s+tell\s+me\b|\bhow\s+can\s+we\s+help\b/i;
+  /\bin\s+a\s+few\s+words\b|\b(?:tell|say)\s+(?:me|us)?\s*(?:briefly\s+)?(?:what|why|the\s+reason)\b|\bbriefly\s+(?:tell|describe|say)\b|\bhow\s+(?:can|may)\s+i\s+help\b|\bwhat\s+can\s+i\s+(?:help|do)\b|\bwhat\s+(?:are\s+you|is\s+the\s+reason\s+you're|brings\s+you)\b|\bwhat\s+would\s+you\s+like\s+to\s+do\b|\bwhich\s+department\s+would\s+you\s+like\b|\bplease\s+tell\s+me\b|\bhow\s+can\s+we\s+help\b|\b(?:state|describe|explain)\s+(?:briefly\s+)?(?:the\s+reason|why|what)\b|\breason\s+for\s+(?:your|the|today's)\s+call\b/i;
+
+/** "Returns and exchanges, two." / "For billing - 1": an option named without a verb, one per sentence or clause. */
+const VERBLESS_RE = new RegExp(
+  `^(?:for\\s+|to\\s+)?([a-z][a-z' &/-]*(?:\\s+[a-z' &/-]+){0,7}?)\\s*(?:,|:|-|–|—)\\s*(?:press\\s+|dial\\s+)?(\\d|${DIGIT_WORDS})$`,
+  'i',
+);
+
+/** "One for billing, two for repairs": the key first, without a verb. */
+const KEY_FIRST_RE = new RegExp(`^(?:or\\s+|and\\s+)?(\\d|${DIGIT_WORDS})\\s+(?:for|to)\\s+(.{2,60})$`, 'i');
+
+function verblessOptions(parts: string[]): MenuOption[] {
+  const options: MenuOption[] = [];
+  for (const part of parts) {
+    for (const clause of part.replace(/[.?!]+$/, '').split(/\s*[;,]\s*/)) {
+      const k = clause.trim().match(KEY_FIRST_RE);
+      const label = k ? cleanLabel(k[2]) : '';
+      if (k && label) options.push({ digits: keyDigits(k[1]), label, confidence: 0.7 });
+    }
+    for (const clause of part.replace(/[.?!]+$/, '').split(/\s*;\s*/)) {
+      const m = clause.trim().match(VERBLESS_RE);
+      if (!m) continue;
+      const label = cleanLabel(m[1]);
+      if (!label || /^(?:thank you|thanks|hello|hi|okay|ok|sorry|yes|no)$/.test(label)) continue;
+      options.push({ digits: keyDigits(m[2]), label, confidence: 0.7 });
+    }
+  }
+  // One such sentence is as likely to be "Thank you, one moment": a menu has at least two.
+  return options.length >= 2 ? options : [];
+}
+
+const EXAMPLES_RE =
+  /\bfor\s+example\b|\bthings\s+like\b|\bsomething\s+like\b|\bsuch\s+as\b|\bfor\s+instance\b|\be\.g\./i;
+
+const CONFIRM_QUESTION_RE =
+  /\b(?:is\s+(?:that|this)\s+(?:right|correct)|if\s+(?:that|this)\s+is\s+(?:right|correct)|if\s+(?:that|this)(?:'s|\s+is)\s+(?:right|correct)|did\s+i\s+get\s+that\s+right|is\s+that\s+(?:ok|okay))\b/i;
+const READ_BACK_RE =
+  /\b(?:you\s+(?:entered|said|selected|have\s+entered)|you've\s+entered|i\s+(?:heard|have|got)|that\s+was|the\s+number\s+(?:i\s+have\s+is|is))\s*:?\s+(.+?)\s*(?:[.?!]\s|[.?!]?$|,?\s+(?:is\s+(?:that|this)|if\s+(?:that|this)))/i;
+
+/** The text a confirmation prompt read back: after "you entered", or the sentence before "is that right?". */
+function readBackOf(parts: string[]): string | undefined {
+  const at = parts.findIndex((p) => CONFIRM_QUESTION_RE.test(p));
+  if (at < 0) return undefined;
+  for (const p of parts.slice(0, at + 1)) {
+    const m = p.match(READ_BACK_RE);
+    if (m) return m[1].trim();
+  }
+  const before = parts[at]
+    .split(CONFIRM_QUESTION_RE)[0]
+    .replace(/[,.]\s*$/, '')
+    .trim();
+  if (normalizeWords(before).split(' ').length >= 2) return before;
+  return at > 0 ? parts[at - 1].replace(/[.?!]+$/, '') : undefined;
+}
+
+function parseConfidence(p: ParsedPrompt): number {
+  if (p.humanLikely || p.closing) return 1;
+  if (p.dataRequest) return 1;
+  if (p.options.length === 0) return p.hold ? 1 : p.openSpeech ? 0.5 : 0.4;
+  if (p.examples) return 0.5;
+  return Math.min(...p.options.map((o) => o.confidence ?? 1));
+}
 
 export function parsePrompt(text: string): ParsedPrompt {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -562,6 +647,9 @@ export function parsePrompt(text: string): ParsedPrompt {
     }
     for (const o of speechOptions(s)) add(o);
   }
+  if (!options.some((o) => o.digits !== undefined)) {
+    for (const o of verblessOptions(parts)) add(o);
+  }
 
   const hold = HOLD_RE.test(flat);
   const invalidInput = INVALID_RE.test(flat);
@@ -591,14 +679,26 @@ export function parsePrompt(text: string): ParsedPrompt {
   const openSpeech =
     !humanLikely && digitOptions.length === 0 && !dataRequest && OPEN_SPEECH_RE.test(flat) && !hold;
 
-  const parsed: ParsedPrompt = { options, hold, humanLikely, invalidInput, repeatOffer };
+  const parsed: ParsedPrompt = { options, hold, humanLikely, invalidInput, repeatOffer, confidence: 1 };
   if (dataRequest) parsed.dataRequest = dataRequest;
   if (openSpeech) parsed.openSpeech = true;
+  if (
+    openSpeech &&
+    options.length > 0 &&
+    options.every((o) => o.digits === undefined) &&
+    EXAMPLES_RE.test(flat)
+  ) {
+    parsed.examples = true;
+    for (const o of options) o.confidence = 0.5;
+  }
+  const readBack = readBackOf(parts);
+  if (readBack) parsed.readBack = readBack;
   const labels = new Set(options.map((o) => o.label));
   if (labels.has('yes') && labels.has('no')) {
     const question = parts.find((p) => /\?\s*$/.test(p));
     if (question) parsed.question = normalizeWords(question);
   }
   if (!humanLikely && CLOSING_RE.test(flat)) parsed.closing = true;
+  parsed.confidence = parseConfidence(parsed);
   return parsed;
 }

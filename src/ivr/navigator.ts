@@ -4,6 +4,7 @@
  * and its whole state is plain JSON so it survives continue-as-new.
  */
 
+import { findKnownValue, isoDate, keysFor, readBackMatches } from './known-data';
 import {
   type DataKind,
   type DataRequest,
@@ -19,8 +20,11 @@ export interface IvrGoal {
   keywords?: string[];
   /** Digits per menu level, e.g. ['2', '1'], followed while the menus offer them. */
   knownPath?: string[];
-  /** Known values for data prompts. */
-  data?: Partial<Record<NonNullable<ParsedPrompt['dataRequest']>['kind'], string>>;
+  /**
+   * Known values for data prompts, under any name (`account_number`, `policy_number`, `last_name`, `zip`, ...):
+   * a prompt gets the value named like what it asks for, in the form it asks for.
+   */
+  data?: Record<string, string>;
   /** Default 12. Prompts that only say "please hold" do not count. */
   maxSteps?: number;
   /** Default 300. Time spent on hold (hold-only prompts until the next other prompt) does not count. */
@@ -29,10 +33,15 @@ export interface IvrGoal {
 
 export type GiveUpReason = 'max_steps' | 'timeout' | 'no_matching_option' | 'operator_route_failed';
 
+/** How sure a decision is, 0-1, when less than sure: set on open questions, ties and menus read without a verb. */
+interface Confidence {
+  confidence?: number;
+}
+
 export type IvrDecision =
-  | { kind: 'press'; digits: string; reason: string }
-  | { kind: 'say'; text: string; reason: string }
-  | { kind: 'wait'; reason: string }
+  | ({ kind: 'press'; digits: string; reason: string } & Confidence)
+  | ({ kind: 'say'; text: string; reason: string } & Confidence)
+  | ({ kind: 'wait'; reason: string } & Confidence)
   | { kind: 'human'; reason: string }
   | { kind: 'give_up'; reason: GiveUpReason; detail: string };
 
@@ -134,6 +143,7 @@ const CONCEPTS: string[][] = [
   ['hour', 'hours', 'location', 'directions', 'address', 'branch', 'open', 'store'],
   ['lost', 'stolen', 'missing', 'misplaced', 'left', 'found'],
   ['fraud', 'unauthorized', 'suspicious', 'dispute', 'recognize', 'unrecognized', 'scam'],
+  ['dispute', 'contest', 'appeal', 'challenge'],
   ['card', 'debit', 'credit'],
   ['record', 'records', 'chart', 'copy', 'documents'],
   ['result', 'lab', 'test', 'imaging', 'radiology', 'x-ray', 'scan'],
@@ -244,6 +254,36 @@ function goalWords(goal: IvrGoal): GoalWord[] {
   }));
 }
 
+/** Whether an example answer says the goal: each of its specific words fits it, one at least word for word. */
+function exampleSaysGoal(goal: IvrGoal, label: string): boolean {
+  const words = contentWords(label).filter((w) => !GENERIC.has(w));
+  if (words.length === 0) return false;
+  const goalList = goalWords(goal);
+  let strong = false;
+  for (const w of words) {
+    const best = Math.max(0, ...goalList.map((g) => wordMatch(g.word, [w])));
+    if (best < 0.6) return false;
+    if (best >= 0.8) strong = true;
+  }
+  return strong;
+}
+
+/**
+ * How specifically an option fits the goal: each goal word it matches counts less the more options it matches,
+ * so of "flight status" and "refunds for tickets" the goal "refund for a cancelled flight" picks the refund.
+ */
+function specificity(goal: IvrGoal, label: string, labels: string[]): number {
+  let total = 0;
+  const labelWords = contentWords(label);
+  for (const { word, weight } of goalWords(goal)) {
+    const m = wordMatch(word, labelWords);
+    if (m === 0) continue;
+    const spread = labels.filter((l) => wordMatch(word, contentWords(l)) > 0).length;
+    total += (m * weight) / Math.max(1, spread);
+  }
+  return total;
+}
+
 export interface OptionScore {
   score: number;
   /** Whether a word other than a generic one ("service", "account") matched. */
@@ -279,7 +319,7 @@ const STAY_ON_HOLD_LABEL =
   /\b(?:remain|stay|continue)\s+(?:on\s+)?(?:hold|holding|the line)\b|\bcontinue\s+(?:to\s+)?(?:hold|wait)\b|\bkeep\s+holding\b/;
 const CONFIRM_LABEL =
   /^(?:(?:that|this|it)(?:'s| is)\s+)?(?:correct|right|accurate|confirm|yes)\b|\b(?:is|are)\s+correct\b|^to confirm\b/;
-const REENTER_LABEL = /\bre-?enter\b|\bincorrect\b|\bnot correct\b|\btry again\b|^no\b/;
+const REENTER_LABEL = /\bre-?enter\b|\bincorrect\b|\bnot correct\b|\btry again\b|^no\b|^not$|\bwrong\b/;
 const OPERATOR_LABEL =
   /\b(?:representative|operator|associate|agent|live person|real person|team member|someone|a person|receptionist|attendant)\b|\bcustomer (?:service|care)\b|\bspecialist\b/;
 const CATCH_ALL_LABEL =
@@ -287,12 +327,15 @@ const CATCH_ALL_LABEL =
 const NO_DATA_LABEL =
   /\b(?:do not|don't|dont|does not|doesn't)\s+(?:have|know|remember)\b|\bwithout\s+(?:an?|your|the)\b|\bnot\s+sure\b|\bcan't\s+find\b|\bnot\s+(?:a|an)\s+(?:member|customer|subscriber)\b|\bnot\s+(?:enrolled|registered)\b/;
 const CONSUMER_ROLE =
-  /\b(?:member|patient|customer|policyholder|policy holder|subscriber|consumer|individual|resident|parent|guardian|client|caller|claimant|applicant|beneficiary|recipient|taxpayer|passenger|traveler|traveller|guest|student|tenant|personal)s?\b/;
+  /\b(?:member|patient|customer|policyholder|policy holder|subscriber|consumer|individual|resident|parent|guardian|client|caller|claimant|applicant|beneficiary|recipient|taxpayer|passenger|traveler|traveller|guest|student|tenant|personal|borrower|cardholder|card holder|account holder|veteran|homeowner)s?\b/;
 const PROVIDER_ROLE =
   /\b(?:provider|physician|doctor's office|medical office|healthcare professional|employer|broker|agency|vendor|business|pharmacy calling|hospital staff|facility|dealer|attorney|lender|merchant)s?\b/;
 const EMERGENCY_LABEL = /\bemergenc|\bgas leak\b|\bdowned\b|\b911\b/;
 const NEW_WORD = /\bnew\b/;
 const EXISTING_WORD = /\b(?:existing|established|current|returning|already|previous)\b/;
+/** Words that close a menu: what follows is not more options. */
+const MENU_END =
+  /\bmake\s+(?:your|a)\s+selection\b|\bplease\s+choose\s+(?:now|one)\b|\bselect\s+(?:one|an\s+option)\s+now\b|,\s*or\s+(?:press|dial|to|for)\b[^.?!]*[.?!]?\s*$/i;
 /** A question about the number we call from: on an outbound call that is never our account. */
 const CALLING_FROM_QUESTION =
   /\b(?:number|phone|line)\s+(?:you(?:'re| are)\s+)?calling\s+(?:from|on)\b|\bthis\s+(?:phone\s+)?number\b/;
@@ -334,23 +377,10 @@ const MONTHS = [
   'December',
 ];
 
-/** The keys to press for a known value, or undefined when it cannot be keyed in. */
-export function keysForValue(kind: DataKind, value: string, request?: DataRequest): string | undefined {
-  const iso = value.match(/^(\d{4})-(\d{2})-(\d{2})$/);
-  if (kind === 'date_of_birth' && iso) {
-    const [, y, m, d] = iso;
-    return request?.length === 6 ? `${m}${d}${y.slice(2)}` : `${m}${d}${y}`;
-  }
-  if (/[a-z]/i.test(value)) return undefined;
-  let digits = value.replace(/[^0-9#*]/g, '');
-  if (kind === 'phone_number' && digits.length === 11 && digits.startsWith('1')) digits = digits.slice(1);
-  return digits.length > 0 ? digits : undefined;
-}
-
 /** What to say for a known value. */
-export function speechForValue(kind: DataKind, value: string): string {
-  const iso = value.match(/^(\d{4})-(\d{2})-(\d{2})$/);
-  if (kind === 'date_of_birth' && iso) {
+export function speechForValue(_kind: DataKind, value: string): string {
+  const iso = (isoDate(value) ?? value).match(/^(\d{4})-(\d{2})-(\d{2})$/);
+  if (iso) {
     const [, y, m, d] = iso;
     const month = MONTHS[Number(m) - 1];
     if (month) return `${month} ${Number(d)}, ${y}`;
@@ -388,6 +418,8 @@ interface NavState {
   menus: SeenMenu[];
   dataAsked: string[];
   lastDataEntry: boolean;
+  /** The data prompt last answered (`kind:label`), so a read-back we reject lets it be asked again. */
+  lastDataKey?: string;
   holdSince?: number;
   holdMs: number;
   navSteps: number;
@@ -440,6 +472,10 @@ export class IvrNavigator {
   private readonly history: IvrStep[] = [];
   private finished = false;
   private state: NavState;
+  /** The prompt being decided, for the words a data request uses. */
+  private promptText = '';
+  /** The options of the last prompt, for a second opinion on its decision. */
+  private lastOptions: MenuOption[] = [];
 
   constructor(goal: IvrGoal, startedAtMs: number) {
     if (!goal || typeof goal.target !== 'string' || goal.target.trim() === '') {
@@ -468,12 +504,30 @@ export class IvrNavigator {
     const continues =
       carry !== undefined &&
       /^\s*(?:and\s+|then\s+|please\s+)?(?:press|dial|push|select|choose|oprima|marque)\b/i.test(text);
-    const parsed = parsePrompt(continues ? `${carry} ${text}` : text);
+    this.promptText = continues ? `${carry} ${text}` : text;
+    const parsed = parsePrompt(this.promptText);
+    this.lastOptions = parsed.options;
     this.state.carry = danglingTail(text);
     const decision = this.decide(parsed, atMs);
     this.history.push({ at: atMs, prompt: text, decision });
     if (decision.kind === 'human' || decision.kind === 'give_up') this.finished = true;
     return decision;
+  }
+
+  /** The options the last prompt offered, as parsed. */
+  get options(): MenuOption[] {
+    return clone(this.lastOptions);
+  }
+
+  /** Replaces the last decision (a model's second opinion, already checked against the choices offered). */
+  override(decision: IvrDecision): void {
+    const last = this.history[this.history.length - 1];
+    if (!last || this.finished) return;
+    last.decision = decision;
+    if (decision.kind === 'press' || decision.kind === 'say') {
+      this.state.acted = true;
+      this.state.lastDataEntry = false;
+    }
   }
 
   toJSON(): NavigatorJson {
@@ -555,7 +609,8 @@ export class IvrNavigator {
     }
 
     // A repeated menu or data prompt, or an error message after we acted.
-    const keys = menuOptions.map(optionKey).sort();
+    // A read-back ("you entered ..., if that's correct press 1") comes back after each entry: not a repeated menu.
+    const keys = p.readBack ? [] : menuOptions.map(optionKey).sort();
     const earlier = keys.length > 0 ? this.earlierMenus(keys) : [];
     const dataKey = p.dataRequest ? `${p.dataRequest.kind}:${p.dataRequest.label}` : undefined;
     const dataRepeated = dataKey !== undefined && s.dataAsked.includes(dataKey);
@@ -585,6 +640,7 @@ export class IvrNavigator {
     if (p.dataRequest) {
       const decision = this.dataDecision(p, p.dataRequest);
       this.rememberPrompt(p, keys, dataKey, decision.kind === 'wait' ? 'wait' : 'act');
+      if (this.state.lastDataEntry) this.state.lastDataKey = dataKey;
       return decision;
     }
 
@@ -603,7 +659,23 @@ export class IvrNavigator {
 
     if (p.invalidInput)
       return { kind: 'wait', reason: 'error message before any input; waiting for the menu' };
-    return { kind: 'wait', reason: p.hold ? 'on hold' : 'announcement without options' };
+    if (p.hold) return { kind: 'wait', reason: 'on hold' };
+    // Keys or options mentioned but nothing read: a menu the parser could not follow.
+    const unread =
+      /\b(?:press|dial|option|say|enter)\b/i.test(this.promptText) ||
+      (this.promptText.match(/\b(?:zero|one|two|three|four|five|six|seven|eight|nine|\d)\b/gi)?.length ??
+        0) >= 2;
+    return {
+      kind: 'wait',
+      reason: 'announcement without options',
+      ...(unread ? { confidence: Math.min(0.3, p.confidence) } : {}),
+    };
+  }
+
+  private withConfidence(decision: IvrDecision, confidence: number): IvrDecision {
+    return decision.kind === 'press' || decision.kind === 'say' || decision.kind === 'wait'
+      ? { ...decision, confidence }
+      : decision;
   }
 
   private earlierMenus(keys: string[]): SeenMenu[] {
@@ -662,24 +734,32 @@ export class IvrNavigator {
   }
 
   private dataDecision(p: ParsedPrompt, req: DataRequest): IvrDecision {
-    const value = this.goal.data?.[req.kind];
-    if (value !== undefined && value !== '') {
+    const known = findKnownValue(this.goal.data, req, this.promptText);
+    if (known) {
+      const value = known.value;
       if (req.sayOnly) {
+        const spell = /\bspell\b/i.test(this.promptText);
         const d = this.act({
           kind: 'say',
-          text: speechForValue(req.kind, value),
+          text: spell ? [...value.replace(/\s+/g, '')].join(' ') : speechForValue(req.kind, value),
           reason: `saying the ${req.label}`,
         });
         this.state.lastDataEntry = true;
         return d;
       }
-      const keys = keysForValue(req.kind, value, req);
+      const keys = keysFor(req.kind, value, req, this.promptText);
       if (keys !== undefined) {
         const d = this.act({
           kind: 'press',
           digits: `${keys}${req.terminator ?? ''}`,
           reason: `entering the ${req.label}${req.terminator ? ` followed by ${req.terminator}` : ''}`,
         });
+        this.state.lastDataEntry = true;
+        return d;
+      }
+      // Letters the prompt did not say how to key in: said, when the prompt also takes speech.
+      if (/\b(?:say|speak)\b/i.test(this.promptText)) {
+        const d = this.act({ kind: 'say', text: value, reason: `saying the ${req.label}` });
         this.state.lastDataEntry = true;
         return d;
       }
@@ -697,6 +777,22 @@ export class IvrNavigator {
   ): IvrDecision | undefined {
     const s = this.state;
     const all = p.options;
+
+    if (p.readBack) {
+      const decision = this.readBackDecision(p.readBack, all);
+      if (decision) return decision;
+    }
+
+    if (p.examples) {
+      const said = options.find((o) => exampleSaysGoal(this.goal, o.label));
+      if (said)
+        return this.withConfidence(this.choose(said, `the example "${said.label}" says the goal`), 0.6);
+      s.speechMode = true;
+      return this.act(
+        { kind: 'say', text: this.goal.target, reason: 'open question: state the goal', confidence: 0.5 },
+        true,
+      );
+    }
 
     const yes = all.find((o) => o.label === 'yes');
     const no = all.find((o) => o.label === 'no');
@@ -759,19 +855,27 @@ export class IvrNavigator {
       .filter((x) => x.specific && x.score >= 0.6);
     if (scored.length > 0) {
       const top = Math.max(...scored.map((x) => x.score));
-      const near = scored.filter((x) => x.score >= top - 0.05);
+      const labels = options.map((o) => o.label);
+      // Near-ties go to the option matching the goal's most specific words: those few other options share.
+      const near = scored
+        .filter((x) => x.score >= top - 0.05)
+        .map((x) => ({ ...x, specificity: specificity(this.goal, x.o.label, labels) }));
       near.sort((a, b) => {
         const ah = isOperatorOption(a.o) || /\b(?:speak|talk)\b/.test(a.o.label) ? 1 : 0;
         const bh = isOperatorOption(b.o) || /\b(?:speak|talk)\b/.test(b.o.label) ? 1 : 0;
         if (ah !== bh && Math.abs(a.score - b.score) < 0.01) return bh - ah;
+        if (Math.abs(b.specificity - a.specificity) > 0.01) return b.specificity - a.specificity;
         if (b.score !== a.score) return b.score - a.score;
-        const al = a.o.label.split(' ').length;
-        const bl = b.o.label.split(' ').length;
-        if (al !== bl) return al - bl;
         return a.i - b.i;
       });
       const best = near[0].o;
-      return this.choose(best, `best match for "${this.goal.target}": "${best.label}" (${top.toFixed(2)})`);
+      const tied = near.length > 1 && Math.abs(near[0].specificity - near[1].specificity) <= 0.01;
+      const decision = this.choose(
+        best,
+        `best match for "${this.goal.target}": "${best.label}" (${top.toFixed(2)})${tied ? ', a tie' : ''}`,
+      );
+      const confidence = Math.min(tied ? 0.5 : 1, best.confidence ?? 1);
+      return confidence < 1 ? this.withConfidence(decision, confidence) : decision;
     }
 
     const consumer = options.find((o) => CONSUMER_ROLE.test(o.label) && !PROVIDER_ROLE.test(o.label));
@@ -784,14 +888,63 @@ export class IvrNavigator {
     if (catchAll)
       return this.choose(catchAll, `nothing specific for "${this.goal.target}": "${catchAll.label}"`);
 
-    const operator = options.find(isOperatorOption);
-    if (operator) return this.operatorRoute(p, 'no_match', `no option fits "${this.goal.target}"`);
-
-    if (!heardBefore)
+    // A menu that may go on in the next prompt is heard out; a complete one (it closes with a repeat or
+    // catch-all offer, or lists spoken choices) is not worth waiting through again: the operator route at once.
+    if (!heardBefore && !this.menuComplete(p, all))
       return {
         kind: 'wait',
         reason: `no option fits "${this.goal.target}" yet; waiting for more or a repeat`,
+        confidence: 0.4,
       };
-    return this.operatorRoute(p, 'no_match', `no option fits "${this.goal.target}" after a repeat`);
+    const route = this.operatorRoute(
+      p,
+      'no_match',
+      `no option fits "${this.goal.target}"${heardBefore ? ' after a repeat' : ''}`,
+    );
+    return this.withConfidence(route, 0.4);
+  }
+
+  /** Whether the menu says it is all there: a repeat or return offer, spoken choices, a closing phrase. */
+  private menuComplete(p: ParsedPrompt, all: MenuOption[]): boolean {
+    return (
+      p.repeatOffer ||
+      all.some((o) => RETURN_LABEL.test(o.label) || CATCH_ALL_LABEL.test(o.label) || isOperatorOption(o)) ||
+      all.every((o) => o.digits === undefined) ||
+      MENU_END.test(this.promptText)
+    );
+  }
+
+  /** A read-back: confirm when it matches what we know (or the goal), reject when it reads back something else. */
+  private readBackDecision(readBack: string, all: MenuOption[]): IvrDecision | undefined {
+    // Labels of a read-back's options may carry the read-back itself ("you entered 5 5 1 2 if that's correct").
+    const rejects = (o: MenuOption) =>
+      o.label === 'no' ||
+      o.label === 'otherwise' ||
+      REENTER_LABEL.test(o.label) ||
+      /\b(?:if not|not|wrong)$/.test(o.label);
+    const reject = all.find(rejects);
+    const confirm = all.find(
+      (o) =>
+        o !== reject &&
+        !rejects(o) &&
+        (o.label === 'yes' || CONFIRM_LABEL.test(o.label) || /\b(?:correct|right|confirm)$/.test(o.label)),
+    );
+    if (!confirm || !reject) return undefined;
+    let match = readBackMatches(readBack, this.goal.data);
+    if (match === undefined) {
+      const heard = readBack.toLowerCase();
+      const named = Object.values(this.goal.data ?? {}).some(
+        (v) => /[a-z]/i.test(v) && v.trim().length > 1 && heard.includes(v.trim().toLowerCase()),
+      );
+      const fit = scoreLabel(this.goal, readBack);
+      if (named || (fit.specific && fit.score >= 0.6)) match = true;
+      else if (!/\d/.test(readBack) && !this.state.lastDataEntry) match = false;
+    }
+    if (match === false) {
+      const s = this.state;
+      s.dataAsked = s.dataAsked.filter((k) => k !== s.lastDataKey);
+      return this.choose(reject, `the read-back "${readBack}" is not what we know: "${reject.label}"`, false);
+    }
+    return this.choose(confirm, `the read-back matches: "${confirm.label}"`, false);
   }
 }
