@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describeDecision, type IvrScenario, scoreNavigator } from '../src/ivr/accuracy';
 import { parsePrompt } from '../src/ivr/menu-parser';
 import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigator';
+import { IvrNavigator as FirstIvrNavigator } from '../src/ivr/v1/navigator';
 
 const T0 = 1_700_000_000_000;
 
@@ -372,5 +373,27 @@ describe('IVR corpus', () => {
     console.log(`IVR corpus by set: ${sets}`);
     if (score.misses.length > 0) console.log(`IVR corpus misses:\n${score.misses.join('\n')}`);
     assert.ok(accuracy >= 0.9, `accuracy ${(accuracy * 100).toFixed(1)}% is below 90%`);
+  });
+});
+
+describe('IVR navigator versions', () => {
+  // A navigation keeps the navigator it began with (workflows/ivr.ts), so the first one must still decide as it did.
+  it('keeps the first navigator deciding as before, beside the current one', () => {
+    const goal: IvrGoal = { target: 'return an item', keywords: ['return'], data: {} };
+    const prompt = 'Order status, one. Returns and exchanges, two. Store hours and locations, three.';
+    const first = new FirstIvrNavigator(goal, T0).onPrompt(prompt, T0 + 10_000);
+    const current = new IvrNavigator(goal, T0).onPrompt(prompt, T0 + 10_000);
+    assert.equal(first.kind, 'wait');
+    assert.equal(current.kind, 'press');
+    assert.equal(current.kind === 'press' && current.digits, '2');
+  });
+
+  it('resumes a saved first-navigator state with the first navigator', () => {
+    const goal: IvrGoal = { target: 'billing', data: {} };
+    const nav = new FirstIvrNavigator(goal, T0);
+    nav.onPrompt('Welcome. Please listen carefully, as our menu has changed.', T0 + 5_000);
+    const resumed = FirstIvrNavigator.fromJSON(JSON.parse(JSON.stringify(nav.toJSON())));
+    const decision = resumed.onPrompt('For billing, press 2. For sales, press 3.', T0 + 10_000);
+    assert.equal(decision.kind === 'press' && decision.digits, '2');
   });
 });

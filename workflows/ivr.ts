@@ -10,6 +10,7 @@ import type { ivrNavigate } from '../activities/ivr-navigate';
 import type { TelephonyStepInput } from '../activities/transfer';
 import { wantsSecondOpinion } from '../src/ivr/llm-choice';
 import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigator';
+import { IvrNavigator as FirstIvrNavigator } from '../src/ivr/v1/navigator';
 import type { ActionActivityInput, IvrRecord, IvrResult } from '../src/shared/types';
 import type { Call } from './call-model';
 import { telephonyStep } from './telephony';
@@ -48,6 +49,7 @@ export async function runIvr(call: Call, input: ActionActivityInput<IvrSettings>
     }
     let decision = navigator.onPrompt(prompt.text, Date.parse(prompt.at));
     if (
+      navigator instanceof IvrNavigator &&
       settings.decider === 'llm' &&
       wantsSecondOpinion(decision, settings.llmBelowConfidence) &&
       wf.patched('ivr-llm-decider')
@@ -113,15 +115,26 @@ function withReason(decision: IvrDecision, note: string): IvrDecision {
   return decision.kind === 'give_up' ? decision : { ...decision, reason: `${decision.reason}; ${note}` };
 }
 
+/** Recorded with each navigation the current navigator began; records without it began under the first one. */
+const NAVIGATOR_VERSION = 2;
+type Navigator = IvrNavigator | FirstIvrNavigator;
+
 function resume(
   call: Call,
   actionId: string,
   settings: IvrSettings,
-): { record: IvrRecord; navigator: IvrNavigator } {
+): { record: IvrRecord; navigator: Navigator } {
   const open = [...call.state.ivr]
     .reverse()
     .find((r) => r.actionId === actionId && r.result?.status === 'step');
-  if (open?.navigator) return { record: open, navigator: IvrNavigator.fromJSON(open.navigator) };
+  if (open?.navigator)
+    return {
+      record: open,
+      navigator:
+        open.navigatorVersion === NAVIGATOR_VERSION
+          ? IvrNavigator.fromJSON(open.navigator)
+          : FirstIvrNavigator.fromJSON(open.navigator),
+    };
   const goal: IvrGoal = {
     target: settings.goal,
     keywords: settings.keywords,
@@ -136,6 +149,12 @@ function resume(
     steps: [],
     cursor: call.state.transcript.length,
   };
+  // A navigation keeps the navigator it began with, so its decisions replay the same after a deploy.
+  if (!wf.patched('ivr-navigator-2')) {
+    call.state.ivr.push(record);
+    return { record, navigator: new FirstIvrNavigator(goal, Date.now()) };
+  }
+  record.navigatorVersion = NAVIGATOR_VERSION;
   call.state.ivr.push(record);
   return { record, navigator: new IvrNavigator(goal, Date.now()) };
 }
@@ -168,7 +187,7 @@ function giveUp(reason: string, detail: string): IvrResult {
 
 function stepResult(
   record: IvrRecord,
-  navigator: IvrNavigator,
+  navigator: Navigator,
   decision: IvrDecision,
   instruction?: unknown,
 ): IvrResult {
@@ -183,7 +202,7 @@ function stepResult(
   return result;
 }
 
-function finish(record: IvrRecord, navigator: IvrNavigator, result: IvrResult): IvrResult {
+function finish(record: IvrRecord, navigator: Navigator, result: IvrResult): IvrResult {
   record.navigator = navigator.toJSON();
   record.result = result;
   return result;

@@ -83,6 +83,8 @@ export interface IvrRecord {
   result?: IvrResult;
   /** The navigator's state between tool calls (platform mode). */
   navigator?: unknown;
+  /** Which navigator the navigation began with (absent: the first one, src/ivr/v1). */
+  navigatorVersion?: number;
   /** How many transcript entries had been read as prompts. */
   cursor: number;
 }
