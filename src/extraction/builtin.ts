@@ -1,7 +1,21 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { DateTime } from 'luxon';
 import { NUMBER_WORDS } from '../shared/number-words';
+import {
+  fieldText,
+  isBirthField,
+  isCompanyField,
+  isEmailField,
+  isIdentifierField,
+  isMoneyField,
+  isNameField,
+  isPetField,
+  isPhoneField,
+  splitIdentifier,
+} from './field-kinds';
 import type { Extracted, FieldSpec } from './fields';
+
+export { isEmailField, isPhoneField } from './field-kinds';
 
 /**
  * Built-in, dependency-free extractor: finds what can be found reliably from a transcript and leaves
@@ -69,14 +83,6 @@ export function sentences(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-function splitIdentifier(name: string): string[] {
-  return name
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .split(/[^A-Za-z0-9]+/)
-    .map((w) => w.toLowerCase())
-    .filter(Boolean);
-}
-
 /** Stemmed words that identify the field in the agent's questions (name words plus description words). */
 function fieldKeywords(field: FieldSpec, includeDescription: boolean): Set<string> {
   const raw = splitIdentifier(field.name);
@@ -96,10 +102,6 @@ function nameKeywords(field: FieldSpec): Set<string> {
 
 function hasAny(text: string, keys: Set<string>): boolean {
   return stems(text).some((s) => keys.has(s));
-}
-
-function fieldText(field: FieldSpec): string {
-  return `${splitIdentifier(field.name).join(' ')} ${field.description ?? ''}`.toLowerCase();
 }
 
 /** The question sentences of an agent turn. */
@@ -141,25 +143,6 @@ function callerTurns(ctx: Context): { text: string; index: number }[] {
 
 // ---------------------------------------------------------------------------------------------------------
 // Field kinds
-
-function isNameField(field: FieldSpec): boolean {
-  const n = fieldText(field);
-  return /\bname\b/.test(n) && !/\b(company|business|organi[sz]ation|employer|pet|dog|cat|product)\b/.test(n);
-}
-const isCompanyField = (f: FieldSpec) => /\b(company|business|organi[sz]ation|employer)\b/.test(fieldText(f));
-const isPetField = (f: FieldSpec) => /\b(pet|dog|cat)\b/.test(splitIdentifier(f.name).join(' '));
-export const isEmailField = (f: FieldSpec) => /\be-?mail\b/.test(fieldText(f));
-/** A text field meant for a phone number (by its name, or its description without order/account words). */
-export const isPhoneField = (f: FieldSpec) =>
-  /\b(phone|mobile|cell|telephone)\b/.test(splitIdentifier(f.name).join(' ')) ||
-  (/\b(phone|mobile|cell)\b/.test(fieldText(f)) && !/\b(order|account|reference)\b/.test(fieldText(f)));
-const isIdentifierField = (f: FieldSpec) =>
-  /\b(number|id|code|reference|confirmation|no)\b/.test(splitIdentifier(f.name).join(' '));
-const isMoneyField = (f: FieldSpec) =>
-  /\b(budget|price|cost|bill|amount|dollars?|spend|revenue|income|salary|fee|payment|rent)\b/.test(
-    fieldText(f),
-  );
-const isBirthField = (f: FieldSpec) => /\b(birth|dob|born|birthday)\b/.test(fieldText(f));
 
 // ---------------------------------------------------------------------------------------------------------
 // Names
