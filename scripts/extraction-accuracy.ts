@@ -13,6 +13,7 @@ import { formatByKind, formatReport, type LabelledCase, scoreExtractor } from '.
 import { extractBuiltin } from '../src/extraction/builtin';
 import { extractWithLlm, llmFromEnv } from '../src/extraction/llm';
 import corpus from '../test/kit/extraction-corpus.json';
+import dialogue from '../test/kit/extraction-dialogue.json';
 import holdoutA from '../test/kit/extraction-holdout-a.json';
 import holdoutB from '../test/kit/extraction-holdout-b.json';
 import holdoutC from '../test/kit/extraction-holdout-c.json';
@@ -25,6 +26,7 @@ interface Corpus {
 
 const sets: [string, string, Corpus][] = [
   ['corpus', 'tuned corpus', corpus],
+  ['dialogue', 'dialogue set (the failure classes of issue 21; tuned on)', dialogue],
   ['a', 'held-out A (its misses then guided four fixes)', holdoutA],
   ['b', 'held-out B (never used for changes)', holdoutB],
   ['c', 'held-out C (speech-to-text style; frozen before any change for it)', holdoutC],
