@@ -11,7 +11,6 @@ import {
   customerStatus,
   type Evidence,
   type Exchange,
-  questionBefore,
   type TranscriptTurn,
 } from './dialogue';
 import { extractEnum } from './enums';
