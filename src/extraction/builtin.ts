@@ -221,6 +221,29 @@ function statedBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | null 
   return result;
 }
 
+/**
+ * Every span that says yes or no to the field: answers to questions that name it, what the caller said about
+ * being a customer (for such fields), and "it's (not) X" statements. The ensemble checks a proposed boolean
+ * against these.
+ */
+export function booleanSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
+  const keys = fieldKeywords(field, true);
+  const out: Finding<boolean>[] = [];
+  for (const ex of ctx.dialogue.exchanges) {
+    const question = ex.questions.at(-1) ?? '';
+    if (!hasAny(question, keys)) continue;
+    const value = /\bor\b/i.test(question) ? answerAlternative(question, ex.answer, keys) : ex.polarity;
+    if (value !== null) out.push({ value, evidence: citeText(ctx.turns, ex.answerTurn) });
+  }
+  const concept = customerConcept(field);
+  const status = concept ? customerStatus(ctx.dialogue) : null;
+  if (status)
+    out.push({ value: concept === 'new' ? !status.value : status.value, evidence: status.evidence });
+  const stated = statedBoolean(ctx, field);
+  if (stated) out.push(stated);
+  return out;
+}
+
 function extractBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | null {
   const answered = answeredBoolean(ctx, field);
   if (answered) return answered;
@@ -235,7 +258,7 @@ function extractBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | null
 // ---------------------------------------------------------------------------------------------------------
 // Entry points
 
-function extractField(ctx: Context, field: FieldSpec): Finding | null {
+export function extractField(ctx: Context, field: FieldSpec): Finding | null {
   switch (fieldKind(field)) {
     case 'money':
     case 'number':
@@ -268,14 +291,19 @@ export function extractionContext(transcript: TranscriptTurn[], opts: ExtractOpt
   const zone = opts.timezone ?? 'UTC';
   let now = DateTime.fromJSDate(opts.now ?? new Date(), { zone });
   if (!now.isValid) now = DateTime.fromJSDate(opts.now ?? new Date(), { zone: 'UTC' });
-  const turns = transcript.filter((t) => t.text?.trim());
-  return { turns, dialogue: buildDialogue(turns), today: now.startOf('day') };
+  const origin = transcript.flatMap((t, i) => (t.text?.trim() ? [i] : []));
+  const turns = origin.map((i) => transcript[i]);
+  return { turns, dialogue: buildDialogue(turns), today: now.startOf('day'), origin };
+}
+
+/** Evidence with its turn counted in the transcript as given. */
+export function inTranscript(ctx: Context, evidence: Evidence): Evidence {
+  return { ...evidence, turn: ctx.origin[evidence.turn] ?? evidence.turn };
 }
 
 /** Extracted values with, for each non-null one, where the transcript establishes it. */
 export interface ExtractionWithEvidence {
   data: Extracted;
-  /** Turn indices count the transcript's non-empty turns, in order. */
   evidence: Record<string, Evidence>;
 }
 
@@ -294,7 +322,7 @@ export function extractBuiltinWithEvidence(
   for (const field of fields) {
     const found = extractField(ctx, field);
     data[field.name] = found?.value ?? null;
-    if (found) evidence[field.name] = found.evidence;
+    if (found) evidence[field.name] = inTranscript(ctx, found.evidence);
   }
   return { data, evidence };
 }

@@ -8,6 +8,8 @@ export interface Context {
   turns: TranscriptTurn[];
   dialogue: Dialogue;
   today: DateTime;
+  /** For each turn read, its index in the transcript as given (empty turns are dropped). */
+  origin: number[];
 }
 
 /** A value and where the transcript establishes it. */
