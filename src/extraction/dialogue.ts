@@ -1,3 +1,5 @@
+import { findIdentifiers } from './spoken';
+
 /**
  * The dialogue layer under the built-in extractor: which caller turn answers which agent question, what the
  * answer says yes or no to (negation and its scope, hedges, late negatives), where a caller corrects
@@ -157,6 +159,9 @@ function isReadBack(agentText: string, answer: string): boolean {
   const said = contentTokens(answer);
   const repeated = [...contentTokens(last)].filter((t) => said.has(t));
   if (repeated.length > 0) return true;
+  const ids = (t: string) => findIdentifiers(t).map((i) => i.value.replace(/-/g, ''));
+  const spoken = new Set(ids(answer));
+  if (ids(last).some((v) => spoken.has(v))) return true;
   // Spoken digits read back as written ones ("four seven two" -> "4 7 2"), or a name re-spelled.
   const digits = (s: string) => s.replace(/\D/g, '');
   return (

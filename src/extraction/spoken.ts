@@ -166,6 +166,12 @@ export interface SpokenIdentifier {
   end: number;
 }
 
+/** Digit names as callers say them and speech-to-text writes them, at the start of a sentence too. */
+const DIGIT_NAMES = `(?:${'zero one two three four five six seven eight nine'
+  .split(' ')
+  .map((w) => `[${w[0]}${w[0].toUpperCase()}]${w.slice(1)}`)
+  .join('|')})`;
+
 const LETTER_AS_IN = /^([a-z])\s+as\s+in\s+[a-z]+$/i;
 
 /**
@@ -174,8 +180,7 @@ const LETTER_AS_IN = /^([a-z])\s+as\s+in\s+[a-z]+$/i;
  * Each run of such pieces with at least one digit and three characters is one identifier.
  */
 export function findIdentifiers(text: string): SpokenIdentifier[] {
-  const piece =
-    "(?:[A-Za-z]\\s+as\\s+in\\s+[A-Za-z]+|double\\s+(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\\d)|zero|oh|one|two|three|four|five|six|seven|eight|nine|dash|hyphen|[A-Za-z]{0,4}-?\\d[\\dA-Za-z-]*|[B-HJ-Z](?![A-Za-z'’]))";
+  const piece = `(?:[A-Za-z]\\s+as\\s+in\\s+[A-Za-z]+|[Dd]ouble\\s+(?:${DIGIT_NAMES}|oh|\\d)|${DIGIT_NAMES}|[Dd]ash|[Hh]yphen|oh|[A-Za-z]{0,4}-?\\d[\\dA-Za-z-]*|[B-HJ-Z](?![A-Za-z'’]))`;
   const run = new RegExp(`(?<![A-Za-z0-9])${piece}(?:[\\s,.]+${piece})*(?![A-Za-z0-9])`, 'g');
   const out: SpokenIdentifier[] = [];
   for (const m of text.matchAll(run)) {
