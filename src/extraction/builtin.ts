@@ -130,10 +130,14 @@ function answeredNumber(answer: string, agentNext: string | undefined): Spot | n
   return leadingNumber(answer);
 }
 
+/** A question that asks for an amount or a count, not one that only shares a word with the field. */
+const QUANTITY_QUESTION =
+  /\b(how (many|much|old|big|large|long|often)|number|what(?:'s| is| are| was)|roughly|approximately|about|size|budget|spend|cost|price|amount|age|count|total)\b/i;
+
 function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
   const keys = fieldKeywords(field, true);
   for (const ex of ctx.dialogue.exchanges) {
-    if (!ex.questions.some((q) => hasAny(q, keys))) continue;
+    if (!ex.questions.some((q) => hasAny(q, keys) && QUANTITY_QUESTION.test(q))) continue;
     const next = ctx.turns[ex.answerTurn + 1];
     const n = answeredNumber(ex.answer, next?.role === 'agent' ? next.text : undefined);
     if (n !== null) return { value: n.value, evidence: cite(ctx.turns, ex.answerTurn, n.start, n.end) };
@@ -189,6 +193,12 @@ function customerConcept(field: FieldSpec): 'existing' | 'new' | null {
   return null;
 }
 
+/** A question a yes or no answers: not "when would you like to come in?" nor "what time works?". */
+export function isYesNoQuestion(question: string): boolean {
+  const q = question.replace(/^(?:(?:and|so|okay|ok|great|alright|also|now|then|just|well)[\s,]+)+/i, '');
+  return !/^(what|when|where|which|who|whom|whose|why|how)\b/i.test(q);
+}
+
 /** The yes or no answers to questions that name the field, the last one standing. */
 function answeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | null {
   const keys = fieldKeywords(field, true);
@@ -196,7 +206,9 @@ function answeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | nul
   for (const ex of ctx.dialogue.exchanges) {
     const question = ex.questions.at(-1) ?? '';
     if (!hasAny(question, keys)) continue;
-    const value = /\bor\b/i.test(question) ? answerAlternative(question, ex.answer, keys) : ex.polarity;
+    const alternative = /\bor\b/i.test(question);
+    if (!alternative && !isYesNoQuestion(question)) continue;
+    const value = alternative ? answerAlternative(question, ex.answer, keys) : ex.polarity;
     if (value !== null) result = { value, evidence: citeText(ctx.turns, ex.answerTurn) };
   }
   return result;
@@ -232,7 +244,9 @@ export function booleanSpans(ctx: Context, field: FieldSpec): Finding<boolean>[]
   for (const ex of ctx.dialogue.exchanges) {
     const question = ex.questions.at(-1) ?? '';
     if (!hasAny(question, keys)) continue;
-    const value = /\bor\b/i.test(question) ? answerAlternative(question, ex.answer, keys) : ex.polarity;
+    const alternative = /\bor\b/i.test(question);
+    if (!alternative && !isYesNoQuestion(question)) continue;
+    const value = alternative ? answerAlternative(question, ex.answer, keys) : ex.polarity;
     if (value !== null) out.push({ value, evidence: citeText(ctx.turns, ex.answerTurn) });
   }
   const concept = customerConcept(field);

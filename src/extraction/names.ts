@@ -132,35 +132,74 @@ function completed(name: string, laterText: string, excluded: Set<string>): stri
   return full ?? name;
 }
 
+interface Candidate {
+  name: string;
+  index: number;
+  /** The turn corrects what came before ("No, it's ...", "Actually, ..."). */
+  correcting: boolean;
+  /** The agent asked for the last name only. */
+  lastName: boolean;
+}
+
+/** The name a caller turn gives, with its own corrections, completion and confirmed read-back applied. */
+function candidateAt(
+  d: Dialogue,
+  callers: { text: string; index: number }[],
+  k: number,
+  excluded: Set<string>,
+) {
+  const { text, index } = callers[k];
+  const question = questionBefore(d, index);
+  const asked = NAME_QUESTION.test(question);
+  let name = candidateIn(d, text, index, asked, k === 0, excluded);
+  if (!name) return null;
+  // "Jon Bauer. No wait, it's Jon Baumer": the corrected name stands.
+  const corrected = afterCorrection(text);
+  if (corrected) {
+    const again =
+      bareName(corrected.text, excluded) ?? candidateIn(d, corrected.text, index, true, false, excluded);
+    if (again && again !== name) name = again;
+  }
+  const rest = [text, ...callers.slice(k + 1, k + 3).map((c) => c.text)].join(' ');
+  name = completed(name, rest, excluded);
+  const ex = exchangeAt(d, index);
+  // A read-back the caller confirmed, with the same first name, settles the spelling.
+  if (ex?.readBack?.confirmed === true) {
+    const said = new RegExp(`\\b${name.split(' ')[0]}(?:\\s+${NAME_WORD})+`).exec(ex.readBack.text);
+    if (said) name = said[0];
+  }
+  const previous = d.turns[index - 2];
+  const correcting =
+    /^\W*(no|nope|actually|sorry|wait)\b/i.test(text) ||
+    Boolean(corrected) ||
+    (previous?.role === 'caller' && exchangeAt(d, index - 2)?.readBack?.confirmed === false);
+  return { name, index, correcting, lastName: /\b(last name|surname|family name)\b/i.test(question) };
+}
+
+const sameOrLonger = (a: string, b: string) => b === a || b.toLowerCase().startsWith(`${a.toLowerCase()} `);
+
 export function extractName(ctx: Context): Finding<string> | null {
   const d = ctx.dialogue;
   const excluded = agentNames(ctx.turns);
   const callers = callerTurns(d);
+  let chosen: Candidate | null = null;
   for (let k = 0; k < callers.length; k++) {
-    const { text, index } = callers[k];
-    const asked = NAME_QUESTION.test(questionBefore(d, index));
-    let name = candidateIn(d, text, index, asked, k === 0, excluded);
-    if (!name) continue;
-    // "Jon Bauer. No wait, it's Jon Baumer": the corrected name stands.
-    const corrected = afterCorrection(text);
-    if (corrected) {
-      const again =
-        bareName(corrected.text, excluded) ?? candidateIn(d, corrected.text, index, true, false, excluded);
-      if (again && again !== name) name = again;
-    }
-    const rest = [text, ...callers.slice(k + 1, k + 3).map((c) => c.text)].join(' ');
-    name = completed(name, rest, excluded);
-    const ex = exchangeAt(d, index);
-    // A read-back the caller confirmed, with the same first name, settles the spelling.
-    if (ex?.readBack?.confirmed === true) {
-      const said = new RegExp(`\\b${name.split(' ')[0]}(?:\\s+${NAME_WORD})+`).exec(ex.readBack.text);
-      if (said) name = said[0];
-    }
-    const where =
-      callers.slice(k).find((c) => c.text.toLowerCase().includes(name!.toLowerCase())) ?? callers[k];
-    return { value: name, evidence: citeText(ctx.turns, where.index, name) };
+    const c = candidateAt(d, callers, k, excluded);
+    if (!c) continue;
+    if (!chosen || sameOrLonger(chosen.name, c.name)) chosen = c;
+    else if (sameOrLonger(c.name, chosen.name)) continue;
+    else if (c.lastName && !c.name.includes(' ') && !chosen.name.includes(' '))
+      chosen = { ...c, name: `${chosen.name} ${c.name}` };
+    else if (c.correcting) chosen = c;
+    // Two different names and nothing says which is the caller's: a guess would be as likely wrong.
+    else return null;
   }
-  return null;
+  if (!chosen) return null;
+  const name = chosen.name;
+  const where = callers.find(
+    (c) => c.index >= chosen.index && c.text.toLowerCase().includes(name.toLowerCase()),
+  );
+  return { value: name, evidence: citeText(ctx.turns, where?.index ?? chosen.index, name) };
 }
 
 const ORG = "[A-Z][A-Za-z'’]*(?:\\s+(?:&|and|of)\\s+[A-Z][A-Za-z'’]*|\\s+[A-Z][A-Za-z'’]*)*";
