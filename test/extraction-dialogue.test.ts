@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { type LabelledCase, scoreExtractor } from '../src/extraction/accuracy';
 import { extractBuiltin, extractBuiltinWithEvidence, type TranscriptTurn } from '../src/extraction/builtin';
 import { afterCorrection, buildDialogue, polarity } from '../src/extraction/dialogue';
 import type { FieldSpec } from '../src/extraction/fields';
 import { findIdentifiers, findNumbers } from '../src/extraction/spoken';
+import dialogueSet from './kit/extraction-dialogue.json';
 
 const NOW = new Date('2025-03-05T15:00:00Z');
 
@@ -157,6 +159,28 @@ describe('field extractors over the dialogue', () => {
       one(company, turns('How can I help?', 'Hi, I run IT at Meridian Health and we need a quote.')),
       'Meridian Health',
     );
+  });
+
+  it('leaves out dates the caller rules out, and does not guess dates counted from another date', () => {
+    const visit: FieldSpec = { name: 'appointment_date', type: 'date' };
+    // Wednesday 2025-03-05: Friday is the 7th, Monday the 10th.
+    assert.equal(
+      one(visit, turns('What day works?', "I can't do Friday, but Monday is fine.")),
+      '2025-03-10',
+    );
+    assert.equal(one(visit, turns('What day works?', "Friday doesn't work. Monday?")), '2025-03-10');
+    assert.equal(one(visit, turns('What day works?', 'A week from Friday.')), null);
+  });
+
+  it('scores the dialogue set with no wrong value', async () => {
+    const report = await scoreExtractor(dialogueSet.cases as unknown as LabelledCase[], (c) =>
+      extractBuiltin(c.fields, c.transcript, {
+        now: new Date(dialogueSet.now),
+        timezone: dialogueSet.timezone,
+      }),
+    );
+    assert.equal(report.wrong, 0, report.misses.join('\n'));
+    assert.ok(report.correct / report.fields >= 0.9, `${report.correct}/${report.fields}`);
   });
 
   it("gives each value's evidence: the turn of the transcript as given, offsets and the quoted words", () => {

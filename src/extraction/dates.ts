@@ -137,6 +137,25 @@ export function extractDate(ctx: Context, field: FieldSpec): Finding<string> | n
   };
 }
 
+/** "I can't do Friday", "not Tuesday", "Friday doesn't work": a date the speaker rules out. */
+function ruledOut(before: string, after: string): boolean {
+  return (
+    /\b(not|can't|cannot|couldn't|won't|no)\s+(?:[a-z']+\s+){0,2}(?:on\s+)?$/i.test(before) ||
+    /^[\s,]*(doesn't|does not|won't|will not|isn't|is not|is no good|is bad|is out|is booked|is full|is tough|is difficult|i can't|i cannot|won't work|doesn't work)\b/i.test(
+      after,
+    )
+  );
+}
+
+/** "A week from Friday", "two days before the 12th", "Friday after next": a date counted from another one. */
+function relativeToAnother(before: string, after: string): boolean {
+  return (
+    /\b(weeks?|days?|months?|nights?)\s+(after|from|before|past)\s*(?:the\s+)?$/i.test(before) ||
+    /\b(after|before)\s*(?:the\s+)?$/i.test(before) ||
+    /^\s*(after next|week|weekend after)\b/i.test(after)
+  );
+}
+
 interface Mention {
   iso: string | null;
   role: string;
@@ -155,8 +174,13 @@ function mentionsOf(ctx: Context, field: FieldSpec): Mention[] {
     const birthContext = /\b(birth|born|dob|birthday)\b/i.test(`${q} ${t.text}`);
     if (birth !== birthContext) return;
     const focused = t.role === 'caller' && (WHEN_QUESTION.test(q) || hasAny(q, keys));
-    for (const m of findDates(t.text, ctx.today))
-      all.push({ iso: m.iso, role: t.role, focused, index, start: m.start, end: m.end });
+    for (const m of findDates(t.text, ctx.today)) {
+      const before = t.text.slice(Math.max(0, m.start - 40), m.start);
+      const after = t.text.slice(m.end, m.end + 40);
+      if (ruledOut(before, after)) continue;
+      const iso = relativeToAnother(before, after) ? null : m.iso;
+      all.push({ iso, role: t.role, focused, index, start: m.start, end: m.end });
+    }
   });
   return all;
 }
