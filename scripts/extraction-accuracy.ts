@@ -11,6 +11,8 @@
 
 import { formatByKind, formatReport, type LabelledCase, scoreExtractor } from '../src/extraction/accuracy';
 import { extractBuiltin } from '../src/extraction/builtin';
+import { checkProposal } from '../src/extraction/ensemble';
+import type { Extracted } from '../src/extraction/fields';
 import { extractWithLlm, llmFromEnv } from '../src/extraction/llm';
 import corpus from '../test/kit/extraction-corpus.json';
 import dialogue from '../test/kit/extraction-dialogue.json';
@@ -58,13 +60,35 @@ async function main() {
       continue;
     }
     const started = Date.now();
-    const report = await scoreExtractor(
-      cases,
-      async (c) => (await extractWithLlm(llm, c.fields, c.transcript, context)).data,
-    );
+    // One model call per transcript: the ensemble checks the same proposals the model alone is scored on.
+    const proposals = new Map<string, Extracted>();
+    const report = await scoreExtractor(cases, async (c) => {
+      const { data } = await extractWithLlm(llm, c.fields, c.transcript, context);
+      proposals.set(c.id, data);
+      return data;
+    });
     const perTranscript = Math.round((Date.now() - started) / cases.length);
     console.log(`  ${formatReport(`llm (${llm.model})`, report)}; ${perTranscript} ms per transcript`);
+    if (byKind)
+      console.log(
+        formatByKind(report)
+          .map((l) => `    ${l}`)
+          .join('\n'),
+      );
     if (showMisses) console.log(report.misses.map((m) => `    ${m}`).join('\n'));
+    const ensemble = await scoreExtractor(cases, (c) => {
+      const proposed = proposals.get(c.id);
+      if (!proposed) throw new Error('the model gave no proposal');
+      return checkProposal(c.fields, c.transcript, proposed, context).data;
+    });
+    console.log(`  ${formatReport(`ensemble (${llm.model} checked by the built-in)`, ensemble)}`);
+    if (byKind)
+      console.log(
+        formatByKind(ensemble)
+          .map((l) => `    ${l}`)
+          .join('\n'),
+      );
+    if (showMisses) console.log(ensemble.misses.map((m) => `    ${m}`).join('\n'));
   }
 }
 
