@@ -161,6 +161,18 @@ describe('field extractors over the dialogue', () => {
     );
   });
 
+  it('reads what the caller volunteers about a yes/no field, with the negation in its clause', () => {
+    const said = (field: string, text: string) =>
+      one({ name: field, type: 'boolean' }, turns('How can I help?', text));
+    assert.equal(said('wants_demo', "Hi, I'd like a demo of the pro plan."), true);
+    assert.equal(
+      said('wants_refund', "The box came damaged. I don't need a refund, just send a new one."),
+      false,
+    );
+    assert.equal(said('has_accidents', 'Clean record, no accidents in ten years.'), false);
+    assert.equal(said('wants_refund', 'Did you process my refund?'), null);
+  });
+
   it('leaves out dates the caller rules out, and does not guess dates counted from another date', () => {
     const visit: FieldSpec = { name: 'appointment_date', type: 'date' };
     // Wednesday 2025-03-05: Friday is the 7th, Monday the 10th.

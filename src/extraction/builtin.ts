@@ -258,6 +258,46 @@ export function booleanSpans(ctx: Context, field: FieldSpec): Finding<boolean>[]
   return out;
 }
 
+const WANT = '(?:want|need|like|love|prefer|have|had|own|take|get|book|schedule|interested in)';
+const NEGATED =
+  "(?:don't|do not|didn't|did not|won't|will not|wouldn't|would not|am not|'m not|’m not|are not|'re not|’re not|never|haven't|have not|hasn't)";
+
+/**
+ * What the caller volunteers about the field's subject without being asked: "I'd like a demo", "we own the
+ * house" (yes); "I don't need a refund", "no accidents" (no). Negation counts only inside the clause that
+ * names the subject; a question the caller asks says neither.
+ */
+function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | null {
+  const own = [...fieldKeywords(field, false)].filter((k) => k.length >= 3);
+  if (own.length === 0) return null;
+  const found: Finding<boolean>[] = [];
+  for (const { text, index } of callerTurns(ctx.dialogue)) {
+    for (const clause of text.matchAll(/[^,.;!?]+[,.;!?]?/g)) {
+      if (clause[0].trim().endsWith('?')) continue;
+      const c = clause[0];
+      const at = (clause.index ?? 0) + (c.length - c.trimStart().length);
+      const kw = words(c).find((w) => own.includes(stem(w)));
+      if (!kw) continue;
+      const upTo = c.toLowerCase().slice(0, c.toLowerCase().indexOf(kw));
+      const evidence = cite(ctx.turns, index, at, at + c.trim().length);
+      if (
+        new RegExp(`\\b(?:i|we)\\s+${NEGATED}\\s+(?:really\\s+)?${WANT}?\\b[^]{0,25}$`, 'i').test(upTo) ||
+        /\b(?:no|not interested in|without)\s+(?:\w+\s+)?$/i.test(upTo)
+      )
+        found.push({ value: false, evidence });
+      else if (
+        new RegExp(`\\b(?:i|we)(?:'d|’d| would| do| really| also)?\\s+${WANT}\\b[^]{0,25}$`, 'i').test(
+          upTo,
+        ) &&
+        !/\b(not|n't|never|no)\b/i.test(upTo)
+      )
+        found.push({ value: true, evidence });
+    }
+  }
+  const values = new Set(found.map((f) => f.value));
+  return values.size === 1 ? found[0] : null;
+}
+
 function extractBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | null {
   const answered = answeredBoolean(ctx, field);
   if (answered) return answered;
@@ -266,7 +306,7 @@ function extractBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | null
     const status = customerStatus(ctx.dialogue);
     if (status) return { value: concept === 'new' ? !status.value : status.value, evidence: status.evidence };
   }
-  return statedBoolean(ctx, field);
+  return statedBoolean(ctx, field) ?? volunteeredBoolean(ctx, field);
 }
 
 // ---------------------------------------------------------------------------------------------------------
