@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { booleanSpans, type ExtractOptions, extractField, extractionContext, inTranscript } from './builtin';
+import { booleanSpans } from './booleans';
+import { type ExtractOptions, extractField, extractionContext, inTranscript } from './builtin';
 import { emailsIn } from './contact';
 import { findDates } from './dates';
 import { cite, type Evidence, type TranscriptTurn } from './dialogue';
