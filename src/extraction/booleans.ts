@@ -88,7 +88,8 @@ export function booleanSpans(ctx: Context, field: FieldSpec): Finding<boolean>[]
   return out;
 }
 
-const WANT = '(?:want|need|like|love|prefer|have|had|own|take|get|book|schedule|interested in)';
+const WANT = '(?:want|need|like|love|prefer|take|get|book|schedule)';
+const HAVE = '(?:have|had|own)';
 const NEGATED =
   "(?:don't|do not|didn't|did not|won't|will not|wouldn't|would not|am not|'m not|’m not|are not|'re not|’re not|never|haven't|have not|hasn't)";
 
@@ -100,6 +101,8 @@ const NEGATED =
 function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | null {
   const own = [...fieldKeywords(field, false)].filter((k) => k.length >= 3);
   if (own.length === 0) return null;
+  // "has_accidents" is about having; "wants_demo" about wanting: "we had a demo last year" is not a yes to it.
+  const verb = /^(has|have|owns?|is|are)_/.test(field.name) ? HAVE : WANT;
   const found: Finding<boolean>[] = [];
   for (const { text, index } of callerTurns(ctx.dialogue)) {
     for (const clause of text.matchAll(/[^,.;!?]+[,.;!?]?/g)) {
@@ -111,12 +114,12 @@ function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | 
       const upTo = c.toLowerCase().slice(0, c.toLowerCase().indexOf(kw));
       const evidence = cite(ctx.turns, index, at, at + c.trim().length);
       if (
-        new RegExp(`\\b(?:i|we)\\s+${NEGATED}\\s+(?:really\\s+)?${WANT}?\\b[^]{0,25}$`, 'i').test(upTo) ||
+        new RegExp(`\\b(?:i|we)\\s+${NEGATED}\\s+(?:really\\s+)?${verb}?\\b[^]{0,25}$`, 'i').test(upTo) ||
         /\b(?:no|not interested in|without)\s+(?:\w+\s+)?$/i.test(upTo)
       )
         found.push({ value: false, evidence });
       else if (
-        new RegExp(`\\b(?:i|we)(?:'d|’d| would| do| really| also)?\\s+${WANT}\\b[^]{0,25}$`, 'i').test(
+        new RegExp(`\\b(?:i|we)(?:'d|’d| would| do| really| also)?\\s+${verb}\\b[^]{0,25}$`, 'i').test(
           upTo,
         ) &&
         !/\b(not|n't|never|no)\b/i.test(upTo)

@@ -219,10 +219,10 @@ export function callerTurns(d: Dialogue): { text: string; index: number }[] {
 // ---------------------------------------------------------------------------------------------------------
 // Being a customer: asked without the field's words, or volunteered
 
-/** An agent question about the caller's history with the business ("Have you ordered from us before?"). */
 const CUSTOMER_TIME = /\b(already|currently|before|previously|existing|current|returning|again|ever)\b/i;
+// The business itself, not "a service like this": "have you used one before?" says nothing about being ours.
 const CUSTOMER_BUSINESS =
-  /\b(us|our|customer|client|patient|member|account|using|use|used|ordered|bought|worked|been (?:here|in|to)|visited|service|product)\b/i;
+  /\b(us|our|ours|customer|client|patient|member|account|been here|come here|seen you)\b/i;
 
 /** An agent question about the caller's history with the business ("Have you ordered from us before?"). */
 export function isCustomerQuestion(q: string): boolean {
@@ -237,7 +237,7 @@ const ALREADY_CUSTOMER = [
   /\b(?:we|i)(?:'re|’re| are|'m|’m| am|'ve|’ve| have)?\s+already\s+(?:use|using|a |an |with|have|customers?|clients?|members?|patients?|signed)/i,
   /\balready (?:use|using|a customer|a client|a member|a patient|have an account|have your)/i,
   /\b(?:i'm|i’m|i am|we're|we’re|we are) (?:an? )?(?:existing|current|returning|longtime|long-time) (?:customers?|clients?|patients?|members?)\b/i,
-  /\b(?:i|we) (?:did|bought|ordered|got|had|used)\b[^.?!]{0,40}\b(?:with|from|through) you(?: guys| all|r company)?\b/i,
+  /\b(?:i|we) (?:did|bought|ordered|purchased|used)\b[^.?!]{0,40}\b(?:with|from|through) you(?: guys| all|r company)?\b/i,
   /\b(?:i've|i have|we've|we have) been (?:a )?(?:customers?|clients?|patients?|members?|with you)\b/i,
 ];
 
