@@ -154,6 +154,8 @@ describe('field extractors over the dialogue', () => {
       ),
       'MK742B',
     );
+    const order: FieldSpec = { name: 'order_number', type: 'text' };
+    assert.equal(one(order, turns('Your order number?', "It's 4 7 2 9 1, no wait, 4 7 2 9 2.")), '47292');
     const company: FieldSpec = { name: 'company_name', type: 'text', description: "The caller's company" };
     assert.equal(
       one(company, turns('How can I help?', 'Hi, I run IT at Meridian Health and we need a quote.')),

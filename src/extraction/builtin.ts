@@ -4,6 +4,7 @@ import { extractBoolean } from './booleans';
 import { extractEmail, extractPhone } from './contact';
 import { extractDate } from './dates';
 import {
+  afterCorrection,
   buildDialogue,
   CORRECTION,
   callerTurns,
@@ -57,7 +58,11 @@ function identifierOf(ctx: Context, ex: Exchange): Finding<string> | null {
     if (fixed.length === 1)
       return { value: fixed[0].value, evidence: cite(ctx.turns, rb.replyTurn, fixed[0].start, fixed[0].end) };
   }
-  const said = ids(ex.answer);
+  let said = ids(ex.answer);
+  // "It's 4 7 2 9 1, sorry, 4 7 2 9 2": the one after the correction stands.
+  const corrected = afterCorrection(ex.answer);
+  if (new Set(said.map((i) => i.value)).size > 1 && corrected)
+    said = said.filter((i) => i.start >= corrected.offset);
   const distinct = new Set(said.map((i) => i.value));
   if (distinct.size !== 1) return null;
   return { value: said[0].value, evidence: cite(ctx.turns, ex.answerTurn, said[0].start, said[0].end) };
