@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
-import { extractBuiltin, summarizeBuiltin } from '../src/extraction/builtin';
+import { extractBuiltinWithEvidence, summarizeBuiltin } from '../src/extraction/builtin';
+import { checkProposal } from '../src/extraction/ensemble';
 import { type FieldSpec, missingRequired } from '../src/extraction/fields';
 import { extractWithLlm, LlmExtractionError } from '../src/extraction/llm';
 import { isValidTimezone } from '../src/shared/business-hours';
@@ -24,15 +25,20 @@ export const fieldSpecSchema = z
 
 /**
  * Structured data from the conversation: a typed object with `null` for whatever the call did not establish,
- * and `missingRequired`, the required fields among those nulls (`[]` when none), for rules and conditions.
- * The values join the call's data ({{data.x}}) for the actions after it.
+ * and `missingRequired`, the required fields among those nulls (`[]` when none), for rules and conditions;
+ * `evidence` names, for each value the built-in found or checked, the turn, offsets and quoted text. The values join the call's data ({{data.x}}) for the actions after it.
  */
 export const extractData = defineActionType({
   type: 'extract_data',
   description: 'Extracts typed fields and a summary from the transcript (built-in extractor or an LLM).',
   stages: ['afterCall'],
   settings: z.object({
-    extractor: z.enum(['builtin', 'llm']).default('builtin'),
+    extractor: z
+      .enum(['builtin', 'llm', 'ensemble'])
+      .default('builtin')
+      .describe(
+        'builtin: deterministic, no service; llm: an OpenAI-compatible model; ensemble: the model proposes, the built-in checks each value against the transcript and nulls what it cannot find (the reasons in the output\'s "rejected")',
+      ),
     fields: z.array(fieldSpecSchema).min(1),
     transcript: z.string().default('{{call.transcript}}'),
     timezone: z
@@ -56,12 +62,13 @@ export const extractData = defineActionType({
     const startedAt = input.call?.startedAt ? new Date(input.call.startedAt) : undefined;
     const now = startedAt && !Number.isNaN(startedAt.getTime()) ? startedAt : new Date();
     if (extractor === 'builtin') {
-      const data = extractBuiltin(specs, transcript, { timezone, now });
+      const { data, evidence } = extractBuiltinWithEvidence(specs, transcript, { timezone, now });
       return {
         extractor: 'builtin',
         data,
         summary: summarizeBuiltin(transcript),
         missingRequired: missingRequired(specs, data),
+        evidence,
       };
     }
     if (!deps.llm) {
@@ -72,6 +79,17 @@ export const extractData = defineActionType({
     }
     try {
       const result = await extractWithLlm(deps.llm, specs, transcript, { now, timezone });
+      if (extractor === 'ensemble') {
+        const checked = checkProposal(specs, transcript, result.data, { now, timezone });
+        return {
+          extractor: `ensemble:${deps.llm.model}`,
+          data: checked.data,
+          summary: result.summary,
+          missingRequired: missingRequired(specs, checked.data),
+          evidence: checked.evidence,
+          rejected: checked.rejected,
+        };
+      }
       return {
         extractor: `llm:${deps.llm.model}`,
         ...result,

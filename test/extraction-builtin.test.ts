@@ -444,6 +444,9 @@ describe('extraction in the call record', () => {
       const extract = partial.actions.find((a) => a.actionId === 'extract')!;
       assert.equal(partial.summary, (extract.output as { summary: string }).summary);
       assert.deepEqual(partial.missingRequired, ['email']);
+      // Each value keeps where the call said it: the turn, the offsets and the words.
+      const evidence = (extract.output as { evidence: Record<string, unknown> }).evidence;
+      assert.deepEqual(evidence, { caller_name: { turn: 1, start: 11, end: 23, quote: 'Ada Lovelace' } });
       assert.equal(partial.disposition, 'Incomplete');
 
       const complete = await run('intake-2', [

@@ -177,6 +177,84 @@ describe('the LLM extractor (OpenAI-compatible API)', () => {
     );
   });
 
+  describe('the ensemble (the model proposes, the built-in checks the evidence)', () => {
+    const ensembleFields: FieldSpec[] = [
+      ...fields,
+      { name: 'phone', type: 'text', description: 'Callback phone number' },
+    ];
+    const call = [
+      'agent: Who am I speaking with?',
+      "caller: I'm Ada. We can spend about 500 a month.",
+      'agent: Would you like a demo?',
+      'caller: Not right now.',
+    ].join('\n');
+    const settings = (extractor: 'ensemble' | 'llm') => ({
+      idempotencyKey: 'k',
+      workflowId: 'call-c2',
+      callId: 'c2',
+      agentId: 'a',
+      actionId: 'extract',
+      invocation: 1,
+      settings: { extractor, fields: ensembleFields, transcript: call, timezone: 'UTC' },
+      secretNames: [],
+      allowPrivate: [],
+    });
+    const run = async (extractor: 'ensemble' | 'llm') =>
+      (await extractData.create!({ llm } as unknown as ActivityDeps)(settings(extractor))) as {
+        extractor: string;
+        data: Record<string, unknown>;
+        evidence?: Record<string, { turn: number; start: number; end: number; quote: string }>;
+        rejected?: Record<string, { proposed: unknown; reason: string }>;
+        missingRequired: string[];
+      };
+
+    it('nulls values the call does not contain or contradicts, and says why', async () => {
+      const proposal = {
+        data: { caller_name: 'Ada', budget: 5000, wants_demo: true, plan: null, phone: '(415) 555-0100' },
+        summary: 'Ada asked about a demo.',
+      };
+      fake.reply(proposal);
+      const alone = await run('llm');
+      assert.equal(alone.data.budget, 5000, 'the model alone keeps its guesses');
+
+      fake.reply(proposal);
+      const out = await run('ensemble');
+      assert.equal(out.extractor, 'ensemble:local-model');
+      assert.deepEqual(out.data, {
+        caller_name: 'Ada',
+        budget: null,
+        wants_demo: null,
+        plan: null,
+        phone: null,
+      });
+      assert.deepEqual(Object.keys(out.rejected ?? {}).sort(), ['budget', 'phone', 'wants_demo']);
+      assert.match(out.rejected!.budget.reason, /5000 does not occur in the call|the built-in reads 500/);
+      assert.equal(out.rejected!.phone.proposed, '+14155550100');
+      assert.match(out.rejected!.phone.reason, /does not occur in the call/);
+      assert.match(out.rejected!.wants_demo.reason, /the caller said no: "Not right now\."/);
+      assert.deepEqual(out.evidence?.caller_name, { turn: 1, start: 4, end: 7, quote: 'Ada' });
+    });
+
+    it('keeps values the transcript bears out, each with its evidence', async () => {
+      fake.reply({
+        data: { caller_name: 'Ada', budget: 500, wants_demo: false, plan: null, phone: null },
+        summary: 'Ada asked about pricing.',
+      });
+      const out = await run('ensemble');
+      assert.deepEqual(out.data, {
+        caller_name: 'Ada',
+        budget: 500,
+        wants_demo: false,
+        plan: null,
+        phone: null,
+      });
+      assert.deepEqual(out.rejected, {});
+      assert.deepEqual(out.evidence?.budget, { turn: 1, start: 28, end: 31, quote: '500' });
+      assert.equal(out.evidence?.wants_demo.turn, 3);
+      assert.equal(out.evidence?.wants_demo.quote, 'Not right now.');
+    });
+  });
+
   describe('in the extract_data action', () => {
     const input = (extractor: 'builtin' | 'llm') => ({
       idempotencyKey: 'k',

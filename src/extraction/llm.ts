@@ -6,7 +6,8 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { DateTime } from 'luxon';
 import OpenAI from 'openai';
-import { isEmailField, isPhoneField, writtenEmail } from './builtin';
+import { writtenEmail } from './contact';
+import { isEmailField, isPhoneField } from './field-kinds';
 import { type Extracted, type FieldSpec, validateExtracted } from './fields';
 
 export interface LlmClient {

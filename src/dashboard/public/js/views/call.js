@@ -216,11 +216,53 @@ function actions(runs) {
                 ? h('p', { class: 'error' }, `${run.error.type}: `, maskPhonesIn(run.error.message))
                 : null,
               run.input !== undefined ? detail('Rendered input', run.input) : null,
+              run.type === 'extract_data' ? extractedValues(run.output) : null,
               run.output !== undefined ? detail('Output', run.output) : null,
             ),
           ),
         )
       : h('p', {}, 'No actions ran.'),
+  );
+}
+
+// Each extracted value beside the words it came from (turn numbers count the transcript above from 1), and
+// for the ensemble the values the check refused, with the reason.
+function extractedValues(output) {
+  const data = output?.data;
+  if (!data || typeof data !== 'object') return null;
+  const evidence = output.evidence ?? {};
+  const rejected = output.rejected ?? {};
+  const why = (name) => {
+    const e = evidence[name];
+    if (e) return [`turn ${e.turn + 1}: `, h('q', {}, maskPhonesIn(e.quote))];
+    const r = rejected[name];
+    return r ? `refused ${maskPhonesIn(json(r.proposed))}: ${maskPhonesIn(r.reason)}` : '';
+  };
+  return h(
+    'table',
+    { class: 'table compact evidence' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['Field', 'Value', 'Evidence'].map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      Object.entries(data).map(([name, value]) =>
+        h(
+          'tr',
+          { dataset: { field: name } },
+          h('td', {}, name),
+          h('td', {}, value === null ? '—' : maskPhonesIn(String(value))),
+          h('td', {}, why(name)),
+        ),
+      ),
+    ),
   );
 }
 

@@ -1,0 +1,149 @@
+import { callerTurns, cite, citeText, customerStatus } from './dialogue';
+import { fieldText } from './field-kinds';
+import type { FieldSpec } from './fields';
+import { type Context, type Finding, fieldKeywords, hasAny, STOP, stem, stems, words } from './text';
+
+/**
+ * Yes/no fields: the answer to a yes/no question that names the field (negation and hedges read by the
+ * dialogue layer), being a customer asked without the field's words or volunteered, and statements.
+ */
+
+function answerAlternative(question: string, answer: string, keys: Set<string>): boolean | null {
+  const sides = question.split(/\bor\b/i);
+  const mine = sides.filter((s) => hasAny(s, keys));
+  if (mine.length !== 1) return null;
+  const others = new Set(
+    sides
+      .filter((s) => !hasAny(s, keys))
+      .flatMap((s) => words(s))
+      .filter((w) => w.length > 2 && !STOP.has(w) && !['just', 'instead', 'prefer', 'you', 'not'].includes(w))
+      .map(stem),
+  );
+  const said = stems(answer);
+  if (said.some((s) => keys.has(s))) return true;
+  if (said.some((s) => others.has(s))) return false;
+  return null;
+}
+
+/** A field about being a customer already (true when so), or about being new (true when new). */
+function customerConcept(field: FieldSpec): 'existing' | 'new' | null {
+  const t = fieldText(field);
+  if (/\bnew\b/.test(t) && /\b(customer|client|patient|member|user)\b/.test(t)) return 'new';
+  if (/\b(existing|current|returning|already|customer|client|uses?|using|member)\b/.test(t))
+    return 'existing';
+  return null;
+}
+
+/** A question a yes or no answers: not "when would you like to come in?" nor "what time works?". */
+export function isYesNoQuestion(question: string): boolean {
+  const q = question.replace(/^(?:(?:and|so|okay|ok|great|alright|also|now|then|just|well)[\s,]+)+/i, '');
+  return !/^(what|when|where|which|who|whom|whose|why|how)\b/i.test(q);
+}
+
+/** The yes or no answers to yes/no questions that name the field, in order. */
+function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
+  const keys = fieldKeywords(field, true);
+  const out: Finding<boolean>[] = [];
+  for (const ex of ctx.dialogue.exchanges) {
+    const question = ex.questions.at(-1) ?? '';
+    if (!hasAny(question, keys)) continue;
+    const alternative = /\bor\b/i.test(question);
+    if (!alternative && !isYesNoQuestion(question)) continue;
+    const value = alternative ? answerAlternative(question, ex.answer, keys) : ex.polarity;
+    if (value !== null) out.push({ value, evidence: citeText(ctx.turns, ex.answerTurn) });
+  }
+  return out;
+}
+
+/** "It's (not) urgent": a statement with the field's own word. */
+function statedBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | null {
+  const own = fieldKeywords(field, false);
+  let result: Finding<boolean> | null = null;
+  for (const { text, index } of callerTurns(ctx.dialogue)) {
+    for (const m of text.matchAll(
+      /\b(?:it's|it’s|it is|this is|that's|it isn't|it isn’t|this isn't)\s+(not\s+)?(?:(?:an?|very|really|super|pretty|kind of)\s+)*([a-z]+)/gi,
+    )) {
+      if (!own.has(stem(m[2]))) continue;
+      const at = m.index ?? 0;
+      result = {
+        value: !(m[1] || /isn['’]t/i.test(m[0])),
+        evidence: cite(ctx.turns, index, at, at + m[0].length),
+      };
+    }
+  }
+  return result;
+}
+
+/**
+ * Every span that says yes or no to the field: answers to questions that name it, what the caller said about
+ * being a customer (for such fields), and "it's (not) X" statements. The ensemble checks a proposed boolean
+ * against these.
+ */
+export function booleanSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
+  const out = answerSpans(ctx, field);
+  const status = customerAnswer(ctx, field);
+  if (status) out.push(status);
+  const stated = statedBoolean(ctx, field) ?? volunteeredBoolean(ctx, field);
+  if (stated) out.push(stated);
+  return out;
+}
+
+const WANT = '(?:want|need|like|love|prefer|take|get|book|schedule)';
+const HAVE = '(?:have|had|own)';
+const NEGATED =
+  "(?:don't|do not|didn't|did not|won't|will not|wouldn't|would not|am not|'m not|’m not|are not|'re not|’re not|never|haven't|have not|hasn't)";
+
+/**
+ * What the caller volunteers about the field's subject without being asked: "I'd like a demo", "we own the
+ * house" (yes); "I don't need a refund", "no accidents" (no). Negation counts only inside the clause that
+ * names the subject; a question the caller asks says neither.
+ */
+function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | null {
+  const own = [...fieldKeywords(field, false)].filter((k) => k.length >= 3);
+  if (own.length === 0) return null;
+  // "has_accidents" is about having; "wants_demo" about wanting: "we had a demo last year" is not a yes to it.
+  const verb = /^(has|have|owns?|is|are)_/.test(field.name) ? HAVE : WANT;
+  const found: Finding<boolean>[] = [];
+  for (const { text, index } of callerTurns(ctx.dialogue)) {
+    for (const clause of text.matchAll(/[^,.;!?]+[,.;!?]?/g)) {
+      if (clause[0].trim().endsWith('?')) continue;
+      const c = clause[0];
+      const at = (clause.index ?? 0) + (c.length - c.trimStart().length);
+      const kw = words(c).find((w) => own.includes(stem(w)));
+      if (!kw) continue;
+      const upTo = c.toLowerCase().slice(0, c.toLowerCase().indexOf(kw));
+      const evidence = cite(ctx.turns, index, at, at + c.trim().length);
+      if (
+        new RegExp(`\\b(?:i|we)\\s+${NEGATED}\\s+(?:really\\s+)?${verb}?\\b[^]{0,25}$`, 'i').test(upTo) ||
+        /\b(?:no|not interested in|without)\s+(?:\w+\s+)?$/i.test(upTo)
+      )
+        found.push({ value: false, evidence });
+      else if (
+        new RegExp(`\\b(?:i|we)(?:'d|’d| would| do| really| also)?\\s+${verb}\\b[^]{0,25}$`, 'i').test(
+          upTo,
+        ) &&
+        !/\b(not|n't|never|no)\b/i.test(upTo)
+      )
+        found.push({ value: true, evidence });
+    }
+  }
+  const values = new Set(found.map((f) => f.value));
+  return values.size === 1 ? found[0] : null;
+}
+
+function customerAnswer(ctx: Context, field: FieldSpec): Finding<boolean> | null {
+  const concept = customerConcept(field);
+  const status = concept ? customerStatus(ctx.dialogue) : null;
+  if (!status) return null;
+  return { value: concept === 'new' ? !status.value : status.value, evidence: status.evidence };
+}
+
+/** The last answer to a question about the field, else the customer status, else a statement. */
+export function extractBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | null {
+  return (
+    answerSpans(ctx, field).at(-1) ??
+    customerAnswer(ctx, field) ??
+    statedBoolean(ctx, field) ??
+    volunteeredBoolean(ctx, field)
+  );
+}

@@ -1,0 +1,280 @@
+import { findIdentifiers } from './spoken';
+
+/**
+ * The dialogue layer under the built-in extractor: which caller turn answers which agent question, what the
+ * answer says yes or no to (negation and its scope, hedges, late negatives), where a caller corrects
+ * themselves, the agent's read-backs and whether the caller confirmed them, and what callers volunteer without
+ * being asked (being a customer already, or new). Field extractors read this structure, not the raw text.
+ */
+
+export interface TranscriptTurn {
+  role: 'caller' | 'agent';
+  text: string;
+}
+
+/** Where a value was found: the turn, character offsets in its text, and the quoted text. */
+export interface Evidence {
+  turn: number;
+  start: number;
+  end: number;
+  quote: string;
+}
+
+export interface ReadBack {
+  /** The agent turn that repeats the caller's answer back ("That's M K 7 4 2 B?"). */
+  agentTurn: number;
+  text: string;
+  /** The caller's reply to it, and whether it confirmed (true), rejected (false) or neither (null). */
+  replyTurn: number;
+  reply: string;
+  confirmed: boolean | null;
+}
+
+export interface Exchange {
+  questionTurn: number;
+  /** The question sentences of the agent turn, last one last. */
+  questions: string[];
+  answerTurn: number;
+  answer: string;
+  /** What the answer says to a yes/no question: yes, no, or null (a hedge, or no yes/no at all). */
+  polarity: boolean | null;
+  readBack?: ReadBack;
+}
+
+export interface Dialogue {
+  turns: TranscriptTurn[];
+  exchanges: Exchange[];
+}
+
+/** Splits text into sentences without breaking on common title abbreviations. */
+export function sentences(text: string): string[] {
+  return text
+    .split(/(?<=[.!?])(?<!\b(?:Dr|Mr|Mrs|Ms|St|Jr|Sr)\.)\s+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** The question sentences of an agent turn. */
+export function questions(text: string): string[] {
+  return sentences(text).filter((s) => s.endsWith('?'));
+}
+
+/** Evidence for the span [start, end) of a turn. */
+export function cite(turns: TranscriptTurn[], turn: number, start: number, end: number): Evidence {
+  const text = turns[turn]?.text ?? '';
+  const s = Math.max(0, Math.min(start, text.length));
+  const e = Math.max(s, Math.min(end, text.length));
+  return { turn, start: s, end: e, quote: text.slice(s, e) };
+}
+
+/** Evidence for the first occurrence of `needle` in a turn (case-insensitive), else for the whole turn. */
+export function citeText(turns: TranscriptTurn[], turn: number, needle?: string): Evidence {
+  const text = turns[turn]?.text ?? '';
+  const at = needle ? text.toLowerCase().indexOf(needle.toLowerCase()) : -1;
+  if (at >= 0 && needle) return cite(turns, turn, at, at + needle.length);
+  return cite(turns, turn, 0, text.length);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Yes and no
+
+const FILLERS = /^((oh|um+|uh+|er+|hmm+|well|so|eh|ah|like|okay so|yeah so)\b[\s,.]*)+/i;
+
+export function stripFillers(text: string): string {
+  return text.trim().replace(FILLERS, '');
+}
+
+/** Answers that leave it open: "maybe", "not sure", "I have to check". A hedge reads as neither yes nor no. */
+const HEDGE =
+  /^(maybe|perhaps|possibly|probably|not sure|i'm not sure|i am not sure|i don't know|i dunno|depends|it depends|hard to say|let me (think|check)|i('ll| will) (have to )?(think|check)|i('d| would) have to (check|ask|think)|i have to (check|ask|think)|kind of|sort of|i guess|i think so|not yet sure)\b/i;
+
+const NO =
+  /^(no|nope|nah|nay|negative|not really|not at all|not right now|not now|not at the moment|not yet|not today|not this time|not for now|not anymore|no thanks|no thank you|i'd prefer not|i would prefer not|i'd rather not|not interested|i'm good|we're good|i'm all set|we're all set|i don't|we don't|i do not|we do not|i didn't|we didn't|i won't|we won't|i haven't|we haven't|i have not|we have not|i'm not|we're not|i am not|we are not|i wasn't|we weren't|i can't|we can't|i never|we never|never|none|nothing|i don't think so|don't think so|i'll pass|i will pass|pass|i'm okay|that's ok|that's okay|it's not|it isn't|it wasn't|that's not)\b/i;
+
+const YES =
+  /^(yes|yeah|yep|yup|ya|yah|sure|absolutely|definitely|of course|certainly|please|ok|okay|correct|right|exactly|indeed|that's right|that is right|that's correct|that would be (great|good|nice|perfect)|that'd be (great|good|nice|perfect)|sounds good|sounds great|that works|works for me|i do|i would|i am|i have|i did|i will|we do|we would|we are|we have|we did|we will|i want that|please do|go ahead|i'd love that|i'd like that|i think so|it is|it does|it was|that was me|uh-huh|mm-hmm|you bet|for sure|totally)\b/i;
+
+/** Negatives anywhere in an answer that close the question: "Eh, I get enough email, I'll pass." */
+const NO_ANYWHERE =
+  /\b(i'll pass|i will pass|no thanks|no thank you|not interested|i'd rather not|i'm all set)\b/i;
+
+/** A late verdict at the end of an answer: "... I just live there, so no." */
+const LATE =
+  /(?:^|[,.;]|\b(?:so|but|and|then))\s*(?:so\s+)?(?:the answer is\s+)?(no|nope|yes|yeah|yep)[.!]*$/i;
+
+/** The yes or no an answer gives; null for a hedge or an answer that gives neither. */
+export function polarity(answer: string): boolean | null {
+  const a = stripFillers(answer);
+  const late = LATE.exec(a);
+  if (late && late.index > 0) return !/^(no|nope)$/i.test(late[1]);
+  if (HEDGE.test(a)) return null;
+  if (NO.test(a)) return false;
+  if (YES.test(a)) return true;
+  if (NO_ANYWHERE.test(a)) return false;
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Corrections
+
+export const CORRECTION =
+  /\b(actually(?: no)?|no wait|wait no|wait|i mean|sorry|make that|more like|hang on|scratch that|rather|correction|let me correct that|no no)\b/gi;
+
+/**
+ * The part of a caller's turn that a correction leaves standing: the text after the last correction marker,
+ * with its offset, or undefined when the turn corrects nothing.
+ */
+export function afterCorrection(text: string): { text: string; offset: number } | undefined {
+  const markers = [...text.matchAll(CORRECTION)].filter((m) => (m.index ?? 0) > 0);
+  const last = markers.at(-1);
+  if (!last || last.index === undefined) return undefined;
+  const offset = last.index + last[0].length;
+  const rest = text.slice(offset);
+  const lead = /^[\s,.:;!-]*(?:(?:it's|it’s|it is|that's|that is|use|make it|i meant|the)\s+)?/i.exec(rest);
+  const skip = lead ? lead[0].length : 0;
+  return rest.trim() ? { text: rest.slice(skip), offset: offset + skip } : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Read-backs
+
+const READ_BACK_CUE =
+  /\b(correct|right|is that right|did i get that|that's|that is|so that's|just to confirm|to confirm|confirming|got it)\b/i;
+
+function contentTokens(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/[A-Za-z0-9@._-]+/g)) {
+    const t = m[0].toLowerCase().replace(/[.]+$/, '');
+    if (/\d/.test(t) || t.includes('@') || (/^[A-Z]/.test(m[0]) && t.length > 1)) out.add(t);
+  }
+  return out;
+}
+
+/** Whether an agent turn repeats content of the caller's answer back to them, asking for a confirmation. */
+function isReadBack(agentText: string, answer: string): boolean {
+  const asks = questions(agentText);
+  const last = asks.at(-1);
+  if (!last) return false;
+  if (!READ_BACK_CUE.test(last) && last.split(/\s+/).length > 8) return false;
+  const said = contentTokens(answer);
+  const repeated = [...contentTokens(last)].filter((t) => said.has(t));
+  if (repeated.length > 0) return true;
+  const ids = (t: string) => findIdentifiers(t).map((i) => i.value.replace(/-/g, ''));
+  const spoken = new Set(ids(answer));
+  if (ids(last).some((v) => spoken.has(v))) return true;
+  // Spoken digits read back as written ones ("four seven two" -> "4 7 2"), or a name re-spelled.
+  const digits = (s: string) => s.replace(/\D/g, '');
+  return (
+    digits(last).length >= 3 || (READ_BACK_CUE.test(last) && /[A-Z][a-z]+/.test(last.replace(/^\w+/, '')))
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The dialogue
+
+export function buildDialogue(turns: TranscriptTurn[]): Dialogue {
+  const exchanges: Exchange[] = [];
+  for (let i = 0; i + 1 < turns.length; i++) {
+    if (turns[i].role !== 'agent' || turns[i + 1].role !== 'caller') continue;
+    const qs = questions(turns[i].text);
+    if (qs.length === 0) continue;
+    const answer = turns[i + 1].text;
+    const exchange: Exchange = {
+      questionTurn: i,
+      questions: qs,
+      answerTurn: i + 1,
+      answer,
+      polarity: polarity(answer),
+    };
+    const agent = turns[i + 2];
+    const reply = turns[i + 3];
+    if (agent?.role === 'agent' && reply?.role === 'caller' && isReadBack(agent.text, answer)) {
+      exchange.readBack = {
+        agentTurn: i + 2,
+        text: agent.text,
+        replyTurn: i + 3,
+        reply: reply.text,
+        confirmed: polarity(reply.text),
+      };
+    }
+    exchanges.push(exchange);
+  }
+  return { turns, exchanges };
+}
+
+/** The exchange whose answer is the caller turn at `index`, if that turn answers a question. */
+export function exchangeAt(d: Dialogue, index: number): Exchange | undefined {
+  return d.exchanges.find((e) => e.answerTurn === index);
+}
+
+/** The question(s) the caller turn at `index` answers, or '' when it answers none. */
+export function questionBefore(d: Dialogue, index: number): string {
+  return exchangeAt(d, index)?.questions.join(' ') ?? '';
+}
+
+export function callerTurns(d: Dialogue): { text: string; index: number }[] {
+  return d.turns.flatMap((t, index) => (t.role === 'caller' ? [{ text: t.text, index }] : []));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Being a customer: asked without the field's words, or volunteered
+
+const CUSTOMER_TIME = /\b(already|currently|before|previously|existing|current|returning|again|ever)\b/i;
+// The business itself, not "a service like this": "have you used one before?" says nothing about being ours.
+const CUSTOMER_BUSINESS =
+  /\b(us|our|ours|customer|client|patient|member|account|been here|come here|seen you)\b/i;
+
+/** An agent question about the caller's history with the business ("Have you ordered from us before?"). */
+export function isCustomerQuestion(q: string): boolean {
+  if (/\b(?:an? )?(?:existing|current|returning|new) (?:customer|client|patient|member)\b/i.test(q))
+    return true;
+  return CUSTOMER_TIME.test(q) && CUSTOMER_BUSINESS.test(q);
+}
+
+const YES_NO_FORM = /\b(have|are|did|do|were|has|is|was) (you|your|y'all|anyone)\b/i;
+
+const ALREADY_CUSTOMER = [
+  /\b(?:we|i)(?:'re|’re| are|'m|’m| am|'ve|’ve| have)?\s+already\s+(?:use|using|a |an |with|have|customers?|clients?|members?|patients?|signed)/i,
+  /\balready (?:use|using|a customer|a client|a member|a patient|have an account|have your)/i,
+  /\b(?:i'm|i’m|i am|we're|we’re|we are) (?:an? )?(?:existing|current|returning|longtime|long-time) (?:customers?|clients?|patients?|members?)\b/i,
+  /\b(?:i|we) (?:did|bought|ordered|purchased|used)\b[^.?!]{0,40}\b(?:with|from|through) you(?: guys| all|r company)?\b/i,
+  /\b(?:i've|i have|we've|we have) been (?:a )?(?:customers?|clients?|patients?|members?|with you)\b/i,
+];
+
+const NEW_CUSTOMER = [
+  /\b(?:i'm|i’m|i am|we're|we’re|we are) (?:brand |completely |totally )?new (?:to|here|customers?|clients?|patients?|members?)\b/i,
+  /\bfirst time (?:calling|ordering|buying|here|customer|using|with you)\b/i,
+  /\b(?:i|we) (?:have )?never (?:used|ordered|bought|worked with|been (?:a )?(?:customers?|here))\b/i,
+  /\b(?:i'm|i’m|i am|we're|we’re|we are) not (?:an? )?(?:customers?|clients?|members?|patients?)(?: yet)?\b/i,
+  /\b(?:i|we) (?:haven't|have not) (?:used|ordered|bought|worked with|been a customer)\b/i,
+];
+
+export interface Statement {
+  value: boolean;
+  evidence: Evidence;
+}
+
+/** What the caller said about being a customer already (true) or new (false), asked or volunteered. */
+export function customerStatus(d: Dialogue): Statement | null {
+  const found: Statement[] = [];
+  for (const ex of d.exchanges) {
+    const asked = ex.questions.some((q) => isCustomerQuestion(q) && YES_NO_FORM.test(q));
+    if (!asked || ex.polarity === null) continue;
+    const askedNew = ex.questions.some((q) => /\bnew (?:customer|client|patient|member)\b/i.test(q));
+    const value = askedNew ? !ex.polarity : ex.polarity;
+    found.push({ value, evidence: citeText(d.turns, ex.answerTurn) });
+  }
+  for (const { text, index } of callerTurns(d)) {
+    for (const [patterns, value] of [
+      [ALREADY_CUSTOMER, true],
+      [NEW_CUSTOMER, false],
+    ] as const) {
+      for (const re of patterns) {
+        const m = re.exec(text);
+        if (m) found.push({ value, evidence: cite(d.turns, index, m.index, m.index + m[0].length) });
+      }
+    }
+  }
+  const values = new Set(found.map((f) => f.value));
+  return values.size === 1 ? found[0] : null;
+}

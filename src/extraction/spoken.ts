@@ -1,0 +1,205 @@
+import { NUMBER_WORDS } from '../shared/number-words';
+
+/**
+ * Numbers, digits and letters in the forms speech-to-text writes them: "15k", "2.5 million", "a hundred and
+ * fifty grand", "four seven two nine one", "8 8 3 1 0 2", "M as in Mary".
+ */
+
+export interface NumberMention {
+  value: number;
+  /** Said with a currency word or a money scale ("$", "dollars", "bucks", "15k", "grand"). */
+  money: boolean;
+  start: number;
+  end: number;
+}
+
+const SCALES: Record<string, number> = { thousand: 1000, million: 1_000_000, billion: 1_000_000_000 };
+
+/** Words after which a lone "one" stands for a thing ("I haven't set one"), not the number 1. */
+const PRONOUN_ONE_AFTER = new Set(
+  (
+    'a an this that which each every any no another other new old big small good right wrong same ' +
+    'set have has had got get gets need needs want wants buy bought pick picked use used make made find found ' +
+    'see saw take took give gave order ordered book booked open opened send sent'
+  ).split(' '),
+);
+
+function digitMentions(text: string): NumberMention[] {
+  const out: NumberMention[] = [];
+  const digit =
+    /(\$\s?)?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(k|thousand|million|billion|hundred|grand)\b)?(\s*(?:dollars|bucks|usd)\b)?/gi;
+  for (const m of text.matchAll(digit)) {
+    const start = m.index ?? 0;
+    const end = start + m[0].length;
+    const before = text[start - 1] ?? ' ';
+    const after = text.slice(end, end + 3);
+    if (/[\d:/\-@.]/.test(before) && !m[1]) continue;
+    if (/^[:/\d@-]|^(st|nd|rd|th)\b/i.test(after)) continue;
+    if (/^\.\d/.test(after)) continue;
+    if (/^\s*(am|pm|a\.m|p\.m)\b/i.test(text.slice(end, end + 6))) continue;
+    let value = Number(m[2].replace(/,/g, '') + (m[3] ?? ''));
+    const scale = m[4]?.toLowerCase();
+    if (scale === 'k' || scale === 'thousand' || scale === 'grand') value *= 1000;
+    else if (scale === 'million') value *= 1_000_000;
+    else if (scale === 'billion') value *= 1_000_000_000;
+    else if (scale === 'hundred') value *= 100;
+    // Float noise from "1.2 million": keep whole units.
+    value = Math.round(value * 100) / 100;
+    out.push({ value, money: Boolean(m[1] || m[5] || scale === 'k' || scale === 'grand'), start, end });
+  }
+  return out;
+}
+
+interface Token {
+  w: string;
+  start: number;
+  end: number;
+}
+
+/** Whether the unit word `n` may follow the running value (twenty + one, hundred + five; not four + seven). */
+function extendsNumber(current: number, n: number): boolean {
+  const low = current % 100;
+  if (low === 0) return true;
+  return n < 10 && low >= 20 && low % 10 === 0;
+}
+
+function wordMentions(text: string): NumberMention[] {
+  const out: NumberMention[] = [];
+  const tokens: Token[] = [...text.matchAll(/[A-Za-z]+/g)].map((m) => ({
+    w: m[0].toLowerCase(),
+    start: m.index ?? 0,
+    end: (m.index ?? 0) + m[0].length,
+  }));
+  const adjacent = (a: Token, b: Token) => /^[\s-]*$/.test(text.slice(a.end, b.start));
+  for (let i = 0; i < tokens.length; i++) {
+    const first = tokens[i].w;
+    const next = tokens[i + 1];
+    const leadsScale =
+      first === 'a' && next && adjacent(tokens[i], next) && (next.w === 'hundred' || next.w in SCALES);
+    if (!(first in NUMBER_WORDS) && !leadsScale) continue;
+    let total = 0;
+    let current = 0;
+    let j = i;
+    let sawNumber = false;
+    for (; j < tokens.length; j++) {
+      const w = tokens[j].w;
+      if (j > i && !adjacent(tokens[j - 1], tokens[j])) break;
+      if (j === i && w === 'a') {
+        current = 1;
+        continue;
+      }
+      if (w in NUMBER_WORDS) {
+        if (sawNumber && !extendsNumber(current, NUMBER_WORDS[w])) break;
+        current += NUMBER_WORDS[w];
+        sawNumber = true;
+      } else if (w === 'hundred') current = (current || 1) * 100;
+      else if (w in SCALES) {
+        total += (current || 1) * SCALES[w];
+        current = 0;
+      } else if (w === 'and' && sawNumber && tokens[j + 1]?.w in NUMBER_WORDS && total + current >= 100)
+        continue;
+      else break;
+      sawNumber = true;
+    }
+    const last = tokens[j - 1];
+    if (!sawNumber || !last) continue;
+    let value = total + current;
+    let end = last.end;
+    let money = false;
+    const unit = /^\s*(dollars|bucks|grand|k)\b/i.exec(text.slice(end));
+    if (unit) {
+      end += unit[0].length;
+      money = true;
+      if (/^(grand|k)$/i.test(unit[1])) value *= 1000;
+    }
+    const lone = j - i === 1 && first === 'one' && !unit;
+    const before = tokens[i - 1];
+    if (
+      lone &&
+      before &&
+      adjacent(before, tokens[i]) &&
+      (PRONOUN_ONE_AFTER.has(before.w) || /ed$/.test(before.w))
+    ) {
+      // "just the one" and "only one" count; "set one", "a new one" refer to a thing.
+      if (!(before.w === 'the' || before.w === 'only')) continue;
+    }
+    out.push({ value, money, start: tokens[i].start, end });
+    i = j - 1;
+  }
+  return out;
+}
+
+/** Numbers written as digits ("$1,200", "15k", "2.5 million") or words ("a hundred and fifty grand", "six"). */
+export function findNumbers(text: string): NumberMention[] {
+  return [...digitMentions(text), ...wordMentions(text)].sort((a, b) => a.start - b.start);
+}
+
+/** The spoken digits ("oh" and "o" for zero too), from the shared number words. */
+export const DIGIT_WORDS: Record<string, string> = Object.fromEntries([
+  ['oh', '0'],
+  ['o', '0'],
+  ...Object.entries(NUMBER_WORDS)
+    .filter(([, n]) => n < 10)
+    .map(([w, n]) => [w, String(n)]),
+]);
+
+/**
+ * Runs of spoken digits ("six one four, five five five, oh one eight two") written as digits, so a number
+ * read out digit by digit is found like a written one. Runs shorter than seven digits are left as they are.
+ */
+export function spokenDigits(text: string): string {
+  const token = '(?:oh|o|zero|one|two|three|four|five|six|seven|eight|nine|\\d)';
+  const run = new RegExp(`\\b${token}(?:[\\s,.-]+${token})+\\b`, 'gi');
+  return text.replace(run, (m) => {
+    const digits = m
+      .split(/[\s,.-]+/)
+      .map((t) => DIGIT_WORDS[t.toLowerCase()] ?? (/^\d+$/.test(t) ? t : ''))
+      .join('');
+    return digits.length >= 7 ? digits : m;
+  });
+}
+
+export interface SpokenIdentifier {
+  /** Letters upper case, digits, and the dashes said as "dash". */
+  value: string;
+  start: number;
+  end: number;
+}
+
+/** Digit names as callers say them and speech-to-text writes them, at the start of a sentence too. */
+const DIGIT_NAMES = `(?:${'zero one two three four five six seven eight nine'
+  .split(' ')
+  .map((w) => `[${w[0]}${w[0].toUpperCase()}]${w.slice(1)}`)
+  .join('|')})`;
+
+const LETTER_AS_IN = /^([a-z])\s+as\s+in\s+[a-z]+$/i;
+
+/**
+ * Identifiers read out piece by piece: digits as words or spaced digits, letters alone or "as in" a word,
+ * "dash" ("T K dash nine nine one two", "M as in Mary, K, seven four two"), and written ones ("CB-20931").
+ * Each run of such pieces with at least one digit and three characters is one identifier.
+ */
+export function findIdentifiers(text: string): SpokenIdentifier[] {
+  const piece = `(?:[A-Za-z]\\s+as\\s+in\\s+[A-Za-z]+|[Dd]ouble\\s+(?:${DIGIT_NAMES}|oh|\\d)|${DIGIT_NAMES}|[Dd]ash|[Hh]yphen|oh|[A-Za-z]{0,4}-?\\d[\\dA-Za-z-]*|[B-HJ-Z](?![A-Za-z'’]))`;
+  const run = new RegExp(`(?<![A-Za-z0-9])${piece}(?:[\\s,.]+${piece})*(?![A-Za-z0-9])`, 'g');
+  const out: SpokenIdentifier[] = [];
+  for (const m of text.matchAll(run)) {
+    let value = '';
+    for (const p of m[0].match(new RegExp(piece, 'g')) ?? []) {
+      const t = p.toLowerCase();
+      if (LETTER_AS_IN.test(p)) value += p[0].toUpperCase();
+      else if (t.startsWith('double')) {
+        const d = t.split(/\s+/)[1];
+        value += (DIGIT_WORDS[d] ?? d).repeat(2);
+      } else if (t in DIGIT_WORDS && t !== 'o') value += DIGIT_WORDS[t];
+      else if (t === 'dash' || t === 'hyphen') value += '-';
+      else value += p.toUpperCase();
+    }
+    value = value.replace(/^-+|-+$/g, '');
+    const start = m.index ?? 0;
+    // A lone word or a single letter is not an identifier; neither is a run without a digit.
+    if (!/\d/.test(value) || value.replace(/-/g, '').length < 3) continue;
+    out.push({ value, start, end: start + m[0].length });
+  }
+  return out;
+}

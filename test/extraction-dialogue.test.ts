@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { type LabelledCase, scoreExtractor } from '../src/extraction/accuracy';
+import { extractBuiltin, extractBuiltinWithEvidence, type TranscriptTurn } from '../src/extraction/builtin';
+import { afterCorrection, buildDialogue, polarity } from '../src/extraction/dialogue';
+import type { FieldSpec } from '../src/extraction/fields';
+import { findIdentifiers, findNumbers } from '../src/extraction/spoken';
+import dialogueSet from './kit/extraction-dialogue.json';
+
+const NOW = new Date('2025-03-05T15:00:00Z');
+
+function turns(...lines: string[]): TranscriptTurn[] {
+  return lines.map((text, i) => ({ role: i % 2 === 0 ? 'agent' : 'caller', text }));
+}
+
+function one(field: FieldSpec, transcript: TranscriptTurn[]) {
+  return extractBuiltin([field], transcript, { now: NOW, timezone: 'America/New_York' })[field.name];
+}
+
+const name: FieldSpec = { name: 'caller_name', type: 'text', description: "The caller's name" };
+const budget: FieldSpec = { name: 'budget', type: 'number', description: 'Budget in dollars' };
+const customer: FieldSpec = {
+  name: 'existing_customer',
+  type: 'boolean',
+  description: 'Whether the caller is already a customer',
+};
+
+describe('dialogue layer', () => {
+  describe('yes and no', () => {
+    it('reads soft, late and scoped negatives as no', () => {
+      for (const answer of [
+        'Not right now, maybe next quarter.',
+        "I'm not, but I'd like a replacement.",
+        'Well my parents own it, I just live there, so no.',
+        "I don't think so, no.",
+        'Eh, I get enough email, I will pass.',
+        'not at the moment, I can work around it',
+      ])
+        assert.equal(polarity(answer), false, answer);
+    });
+
+    it('reads hedges as neither, and a plain yes as yes', () => {
+      assert.equal(polarity('Maybe, I have to check with my boss first.'), null);
+      assert.equal(polarity("I'm not sure yet."), null);
+      assert.equal(polarity('yes please'), true);
+      assert.equal(polarity('Sure, that works.'), true);
+    });
+  });
+
+  it('finds what a correction leaves standing', () => {
+    assert.equal(afterCorrection("Jon Bauer. No wait, sorry, it's Jon Baumer.")?.text, 'Jon Baumer.');
+    assert.equal(afterCorrection('Jon Bauer.'), undefined);
+  });
+
+  it("pairs answers with questions and the agent's read-back with the caller's reply", () => {
+    const d = buildDialogue(
+      turns(
+        "What's your order number?",
+        'It is four seven two nine one.',
+        'Four seven two nine one, correct?',
+        'Yes.',
+      ),
+    );
+    assert.equal(d.exchanges[0].answerTurn, 1);
+    assert.deepEqual(
+      { agentTurn: d.exchanges[0].readBack?.agentTurn, confirmed: d.exchanges[0].readBack?.confirmed },
+      { agentTurn: 2, confirmed: true },
+    );
+  });
+});
+
+describe('spoken forms', () => {
+  it('reads amounts without a currency word, and "grand" and "k" as money', () => {
+    const values = (t: string) => findNumbers(t).map((n) => [n.value, n.money]);
+    assert.deepEqual(values('about 1.2 million'), [[1_200_000, false]]);
+    assert.deepEqual(values('about 2.5 million last year'), [[2_500_000, false]]);
+    assert.deepEqual(values('Roughly 15k.'), [[15_000, true]]);
+    assert.deepEqual(values('like a hundred and fifty grand'), [[150_000, true]]);
+  });
+
+  it('does not read the pronoun "one" as 1, but counts "just the one"', () => {
+    assert.deepEqual(findNumbers("No I haven't set one, I didn't know I needed one."), []);
+    assert.deepEqual(
+      findNumbers('Just the one.').map((n) => n.value),
+      [1],
+    );
+  });
+
+  it('reads identifiers spoken piece by piece, with spaces, dashes and "as in"', () => {
+    const ids = (t: string) => findIdentifiers(t).map((i) => i.value);
+    assert.deepEqual(ids("It's M as in Mary, K as in kilo, seven, four, two, B as in boy."), ['MK742B']);
+    assert.deepEqual(ids('yeah its uh T K dash nine nine one two'), ['TK-9912']);
+    assert.deepEqual(ids("yeah it's 8 8 3 1 0 2"), ['883102']);
+    assert.deepEqual(ids('I have a 2 year old'), []);
+  });
+});
+
+describe('field extractors over the dialogue', () => {
+  it('takes the full name given after a first name, and the name a correction leaves', () => {
+    assert.equal(one(name, turns('Who am I speaking with?', "Yeah it's Priya. Priya Raman.")), 'Priya Raman');
+    assert.equal(
+      one(name, turns('Can I get your name?', "Jon Bauer. No wait, sorry, it's Jon Baumer.")),
+      'Jon Baumer',
+    );
+  });
+
+  it('takes a lower-case name only when the agent then addresses the caller by it', () => {
+    assert.equal(
+      one(
+        name,
+        turns('Who do I have on the line?', 'hi this is dana whitaker', 'Thanks Dana. How can I help?'),
+      ),
+      'Dana Whitaker',
+    );
+    assert.equal(
+      one(name, turns('Who do I have on the line?', 'hi this is dana whitaker', 'How can I help?')),
+      null,
+    );
+  });
+
+  it('reads a money answer with no currency word, and no 1 from the pronoun "one"', () => {
+    assert.equal(
+      one(budget, turns('What budget are you working with?', 'About 1.2 million, give or take.')),
+      1_200_000,
+    );
+    const pins: FieldSpec = { name: 'pin_count', type: 'number', description: 'Number of PINs set' };
+    assert.equal(one(pins, turns('Have you set up a PIN?', "No I haven't set one.")), null);
+  });
+
+  it('answers customer questions asked without the field words, and volunteered status', () => {
+    assert.equal(
+      one(customer, turns('Have you ordered from us before?', 'yeah we did our bathroom with you guys')),
+      true,
+    );
+    assert.equal(one(customer, turns('How can I help?', "We're new to this, just looking.")), false);
+    assert.equal(
+      one(customer, turns('How can I help?', 'We already use your payroll service but I have a question.')),
+      true,
+    );
+    const newPatient: FieldSpec = { name: 'new_patient', type: 'boolean' };
+    assert.equal(one(newPatient, turns('Have you been here before?', 'No, first time.')), true);
+  });
+
+  it('takes the identifier of a confirmed read-back, and a company from a volunteered role', () => {
+    const code: FieldSpec = { name: 'confirmation_code', type: 'text' };
+    assert.equal(
+      one(
+        code,
+        turns(
+          'Your confirmation code?',
+          'M as in Mary, K, seven four two, B.',
+          'That is M K 7 4 2 B?',
+          'Yes.',
+        ),
+      ),
+      'MK742B',
+    );
+    const order: FieldSpec = { name: 'order_number', type: 'text' };
+    assert.equal(one(order, turns('Your order number?', "It's 4 7 2 9 1, no wait, 4 7 2 9 2.")), '47292');
+    const company: FieldSpec = { name: 'company_name', type: 'text', description: "The caller's company" };
+    assert.equal(
+      one(company, turns('How can I help?', 'Hi, I run IT at Meridian Health and we need a quote.')),
+      'Meridian Health',
+    );
+  });
+
+  it('reads what the caller volunteers about a yes/no field, with the negation in its clause', () => {
+    const said = (field: string, text: string) =>
+      one({ name: field, type: 'boolean' }, turns('How can I help?', text));
+    assert.equal(said('wants_demo', "Hi, I'd like a demo of the pro plan."), true);
+    assert.equal(
+      said('wants_refund', "The box came damaged. I don't need a refund, just send a new one."),
+      false,
+    );
+    assert.equal(said('has_accidents', 'Clean record, no accidents in ten years.'), false);
+    assert.equal(said('wants_refund', 'Did you process my refund?'), null);
+  });
+
+  it('leaves out dates the caller rules out, and does not guess dates counted from another date', () => {
+    const visit: FieldSpec = { name: 'appointment_date', type: 'date' };
+    // Wednesday 2025-03-05: Friday is the 7th, Monday the 10th.
+    assert.equal(
+      one(visit, turns('What day works?', "I can't do Friday, but Monday is fine.")),
+      '2025-03-10',
+    );
+    assert.equal(one(visit, turns('What day works?', "Friday doesn't work. Monday?")), '2025-03-10');
+    assert.equal(one(visit, turns('What day works?', 'A week from Friday.')), null);
+  });
+
+  it('scores the dialogue set with no wrong value', async () => {
+    const report = await scoreExtractor(dialogueSet.cases as unknown as LabelledCase[], (c) =>
+      extractBuiltin(c.fields, c.transcript, {
+        now: new Date(dialogueSet.now),
+        timezone: dialogueSet.timezone,
+      }),
+    );
+    assert.equal(report.wrong, 0, report.misses.join('\n'));
+    assert.ok(report.correct / report.fields >= 0.9, `${report.correct}/${report.fields}`);
+  });
+
+  it("gives each value's evidence: the turn of the transcript as given, offsets and the quoted words", () => {
+    const transcript: TranscriptTurn[] = [
+      { role: 'agent', text: 'Who am I speaking with?' },
+      { role: 'caller', text: '' },
+      { role: 'caller', text: 'My name is Ada Lovelace.' },
+      { role: 'agent', text: 'What budget are you working with?' },
+      { role: 'caller', text: 'Roughly 15k.' },
+    ];
+    const out = extractBuiltinWithEvidence([name, budget], transcript, { now: NOW });
+    assert.deepEqual(out.data, { caller_name: 'Ada Lovelace', budget: 15_000 });
+    assert.deepEqual(out.evidence.caller_name, { turn: 2, start: 11, end: 23, quote: 'Ada Lovelace' });
+    assert.deepEqual(out.evidence.budget, { turn: 4, start: 8, end: 11, quote: '15k' });
+  });
+});
