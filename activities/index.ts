@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { CallEvent } from '../src/shared/call-events';
+import { fillClaimedValues, hasClaimedValues } from '../src/shared/claimed-values';
 import { fillTranscriptParts, hasTranscriptParts, transcriptLine } from '../src/shared/transcript-parts';
 import { PayloadClaims } from '../src/store/payload-claims';
 import type { ActionType, ActivitiesOf, ActivityDeps, ActivityMap } from './action-type';
@@ -67,35 +68,50 @@ export function createActivities(deps: ActivityDeps): CallActivities {
   Object.assign(activities, recordCallActivities(deps));
   const claims = new PayloadClaims(deps.store);
   for (const [name, activity] of Object.entries(activities))
-    activities[name] = fillingTranscriptParts(activity, claims);
+    activities[name] = fillingClaims(activity, claims);
   // Built by name from the list above, which is what CallActivities is computed from.
   return activities as CallActivities;
 }
 
 /**
- * The activity, given the text of the stored transcript parts its input names (`{{call.transcript}}` of a call whose
- * transcript was too large for Temporal, src/shared/transcript-parts.ts) in place of their markers. Only parts of the
- * call whose workflow runs the activity are read.
+ * The activity, given what the claim check kept in the store in place of the markers its input holds: the text of
+ * the stored transcript parts (`{{call.transcript}}` of a call whose transcript was too large for Temporal,
+ * src/shared/transcript-parts.ts) and the collected values a template named (`{{data.notes}}`,
+ * src/shared/claimed-values.ts). Only the call whose workflow runs the activity is read from.
  */
-function fillingTranscriptParts(activity: ActivityMap[string], claims: PayloadClaims): ActivityMap[string] {
+function fillingClaims(activity: ActivityMap[string], claims: PayloadClaims): ActivityMap[string] {
   return async (input: unknown) => {
-    // JSON writes SOH as \u0001: a cheap test that the input names no part, true of nearly every call.
-    if (!JSON.stringify(input ?? null).includes('\\u0001transcript-part:')) return activity(input);
+    // JSON writes SOH as \u0001: a cheap test that the input names nothing stored, true of nearly every call.
+    if (!JSON.stringify(input ?? null).includes('\\u0001')) return activity(input);
     // `call-<callId>`, or `call-<callId>/after-call-rerun` for a re-run of its after-call stage.
     const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
     const callId = workflowId.replace(/^call-/, '').replace(/\/after-call-rerun$/, '');
-    return activity(await fillParts(input, (ref) => partText(claims, callId, ref)));
+    return activity(await fillStored(input, claims, callId));
   };
 }
 
-async function fillParts(value: unknown, lines: (ref: string) => Promise<string>): Promise<unknown> {
-  if (typeof value === 'string') return hasTranscriptParts(value) ? fillTranscriptParts(value, lines) : value;
-  if (Array.isArray(value)) return Promise.all(value.map((v) => fillParts(v, lines)));
+async function fillStored(value: unknown, claims: PayloadClaims, callId: string): Promise<unknown> {
+  if (typeof value === 'string') {
+    const text = hasTranscriptParts(value)
+      ? await fillTranscriptParts(value, (ref) => partText(claims, callId, ref))
+      : value;
+    return hasClaimedValues(text)
+      ? fillClaimedValues(text, (ref) => claimedValue(claims, callId, ref))
+      : text;
+  }
+  if (Array.isArray(value)) return Promise.all(value.map((v) => fillStored(v, claims, callId)));
   if (!value || typeof value !== 'object') return value;
   const entries = await Promise.all(
-    Object.entries(value).map(async ([k, v]) => [k, await fillParts(v, lines)] as const),
+    Object.entries(value).map(async ([k, v]) => [k, await fillStored(v, claims, callId)] as const),
   );
   return Object.fromEntries(entries);
+}
+
+async function claimedValue(claims: PayloadClaims, callId: string, ref: string): Promise<unknown> {
+  const value = await claims.get(callId, ref);
+  // Thrown, so the action fails with the reason rather than running without the value.
+  if (value === undefined) throw new Error(`collected value ${ref} of call ${callId} is not in the store`);
+  return value;
 }
 
 async function partText(claims: PayloadClaims, callId: string, ref: string): Promise<string> {

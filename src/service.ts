@@ -15,6 +15,7 @@ import { codecServer, hasCodecSession } from './ingress/codec-server';
 import { applyServerTimeouts } from './ingress/hardening';
 import { mcpRoutes } from './ingress/mcp';
 import { platformAdapters } from './ingress/platforms';
+import { lateAnalysisFromDeliveries } from './ingress/platforms/late-analysis';
 import { platformWebhooks } from './ingress/platforms/router';
 import { temporalUiProxy } from './ingress/temporal-ui-proxy';
 import { twilioWebhooks } from './ingress/twilio-webhooks';
@@ -139,12 +140,17 @@ export async function startIngress(
     log,
     serviceUrl: () => serviceUrl,
   });
+  const rawDeliveries = opts.store
+    ? new RawDeliveries(opts.store, settings.rawDeliveryRetentionDays)
+    : undefined;
   const calls = new CallClient(client, agentsSetup.registry, settings.taskQueue, agentsSetup.callLog, {
     serviceUrl: () => serviceUrl,
     payloads: {
       claims: opts.store ? new PayloadClaims(opts.store) : undefined,
       signalBytes: settings.signalBytes,
     },
+    // A re-run of a call's after-call stage applies the analysis that came after the call had closed.
+    lateAnalysis: rawDeliveries ? lateAnalysisFromDeliveries(rawDeliveries, platformAdapters) : undefined,
   });
   const authToken = process.env.TWILIO_AUTH_TOKEN;
   const publicUrl = process.env.CALLFLOW_PUBLIC_URL;
@@ -166,9 +172,6 @@ export async function startIngress(
   const proxiedUi = codec && opts.proxiedTemporalUi ? new URL(opts.proxiedTemporalUi) : undefined;
   const uiPath = proxiedUi ? `${proxiedUi.pathname.replace(/\/+$/, '')}/` : undefined;
   const metrics = createIngressMetrics();
-  const rawDeliveries = opts.store
-    ? new RawDeliveries(opts.store, settings.rawDeliveryRetentionDays)
-    : undefined;
   const app = createIngress({
     rawDeliveries,
     dashboard: dashboardRoutes({

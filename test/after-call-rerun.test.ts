@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { callWorkflow } from '../workflows/call';
 import { startCustomerApi } from './kit/customer-api';
 import { event, type Harness, startHarness } from './kit/harness';
+import { retellSignature } from './support/platform-signing';
 
 describe('re-running the after-call stage of a finished call', () => {
   let api: Awaited<ReturnType<typeof startCustomerApi>>;
@@ -143,5 +146,98 @@ describe('re-running the after-call stage of a finished call', () => {
     });
     assert.equal((await h.api('POST', '/v1/calls/rerun-2/after-call/rerun', {})).status, 409);
     assert.equal((await h.api('POST', '/v1/calls/nope-9/after-call/rerun', {})).status, 404);
+  });
+});
+
+describe('re-running the after-call stage of a call whose analysis came after it closed', function () {
+  this.timeout(60_000);
+  const KEY = 'retell-key-rerun-0123';
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({
+      env: { RERUN_RETELL_KEY: KEY },
+      agents: [
+        {
+          id: 'analysed',
+          name: 'Analysed',
+          platforms: { retell: { secrets: ['RERUN_RETELL_KEY'], awaitAnalysisSeconds: 1 } },
+          actions: {
+            afterCall: [
+              {
+                id: 'disposition',
+                type: 'set_disposition',
+                codes: ['Analysed', 'Unanalysed'],
+                rules: [{ code: 'Analysed', if: '{{data.platform_summary}}' }],
+                default: 'Unanalysed',
+              },
+              { id: 'thanks', type: 'send_sms', to: '+14155550193', body: 'Thanks for calling.' },
+            ],
+          },
+        },
+      ],
+    });
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  async function deliver(name: string, callId: string) {
+    const body = JSON.parse(readFileSync(path.join(__dirname, 'fixtures', 'retell', `${name}.json`), 'utf8'));
+    body.call.call_id = callId;
+    const raw = JSON.stringify(body);
+    const res = await h.api('POST', '/webhooks/retell/analysed', raw, {
+      'content-type': 'application/json',
+      'x-retell-signature': retellSignature(raw, KEY, Date.now()),
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return { body, res };
+  }
+
+  it('applies the analysis kept as a raw delivery, decides the disposition again, and says it came late', async () => {
+    const id = `late-${Date.now().toString(36)}`;
+    await deliver('call_ended', id);
+    const first = await h.client.workflow.getHandle<typeof callWorkflow>(`call-retell-${id}`).result();
+    assert.equal(first.disposition, 'Unanalysed');
+    assert.deepEqual(first.analysisWait, { seconds: 1, outcome: 'timed_out' });
+
+    // The analysis comes after the call's workflow closed: answered and kept, but not applied.
+    const { body, res } = await deliver('call_analyzed', id);
+    assert.equal(res.body.result, 'call_ended');
+    const kept = await h.api('GET', `/v1/calls/retell-${id}/deliveries`);
+    assert.equal(kept.body.deliveries.length, 2);
+    assert.equal((await h.api('GET', `/v1/calls/retell-${id}`)).body.record.disposition, 'Unanalysed');
+
+    const rerun = await h.api('POST', `/v1/calls/retell-${id}/after-call/rerun`, {});
+    assert.equal(rerun.status, 200, JSON.stringify(rerun.body));
+    const record = rerun.body.record;
+    const analysis = body.call.call_analysis;
+    assert.equal(record.disposition, 'Analysed');
+    assert.equal(record.data.platform_summary, analysis.call_summary);
+    assert.equal(record.data.order_id, analysis.custom_analysis_data.order_id);
+    assert.equal(record.analyzed, true);
+    assert.deepEqual(record.analysisWait, {
+      seconds: 1,
+      outcome: 'timed_out',
+      late: true,
+      appliedByRerun: true,
+    });
+    // The text that completed is not sent again; only the disposition is decided again.
+    assert.equal(record.actions.filter((a: { actionId: string }) => a.actionId === 'thanks').length, 1);
+    assert.deepEqual(
+      record.actions
+        .filter((a: { actionId: string }) => a.actionId === 'disposition')
+        .map((a: { output: { code: string } }) => a.output.code),
+      ['Unanalysed', 'Analysed'],
+    );
+    // What GET shows is the re-run's record.
+    assert.equal((await h.api('GET', `/v1/calls/retell-${id}`)).body.record.disposition, 'Analysed');
+
+    // A second re-run finds the analysis applied and changes nothing.
+    const again = await h.api('POST', `/v1/calls/retell-${id}/after-call/rerun`, {});
+    assert.equal(again.body.record.disposition, 'Analysed');
+    assert.equal(
+      again.body.record.actions.filter((a: { actionId: string }) => a.actionId === 'disposition').length,
+      2,
+    );
   });
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { CallClient } from '../src/calls/call-client';
 import { PayloadTooLarge, TemporalBusy } from '../src/calls/call-errors';
 import { packEvents } from '../src/calls/claim-check';
+import { startCustomerApi } from './kit/customer-api';
 import { type Harness, startHarness } from './kit/harness';
 import { eventually } from './kit/temporal';
 import {
@@ -193,6 +194,29 @@ describe('payloads larger than Temporal takes', function () {
     }
   }
 
+  for (const [platform, deliver] of Object.entries(platforms)) {
+    it(`${platform}: keeps a turn longer than 20,000 characters whole`, async () => {
+      const long = `the caller read out the whole contract: ${'clause after clause, '.repeat(1500).trim()}`;
+      assert.ok(long.length > 30_000);
+      const spoken = [
+        { caller: false, text: 'Go ahead.' },
+        { caller: true, text: long },
+        { caller: false, text: 'Thank you.' },
+      ];
+      const { callId, status } = await deliver(h, `lp${process.pid}x${++seq}`, spoken);
+      assert.ok(
+        status.every((s) => s < 300),
+        `statuses ${status}`,
+      );
+      const record = await completed(callId);
+      assert.deepEqual(
+        record.transcript.map((t: Json) => t.text),
+        spoken.map((t) => t.text),
+      );
+      assert.equal(record.transcript[1].text.length, long.length);
+    });
+  }
+
   it('gives each turn once when a live update and the end both carry it, split into different parts', async () => {
     const spoken = turns(3);
     const id = `lp${process.pid}x${++seq}`;
@@ -306,7 +330,9 @@ describe('payloads larger than Temporal takes', function () {
 
   describe('after-call actions', () => {
     let small: Harness;
+    let customer: Awaited<ReturnType<typeof startCustomerApi>>;
     before(async () => {
+      customer = await startCustomerApi();
       // A tiny signal budget, so a short transcript is kept in the store and the SMS can show all of it.
       small = await startHarness({
         env: SECRETS,
@@ -322,11 +348,33 @@ describe('payloads larger than Temporal takes', function () {
               afterCall: [{ id: 'recap', type: 'send_sms', body: 'Recap:\n{{call.transcript}}' }],
             },
           },
+          {
+            id: 'lp-notes',
+            name: 'Large collected values',
+            network: { allowPrivate: ['127.0.0.1'] },
+            platforms: { justcall: { secrets: ['LP_JC'], awaitAnalysisSeconds: 0 } },
+            actions: {
+              duringCall: [],
+              afterCall: [
+                {
+                  id: 'file',
+                  type: 'http_request',
+                  method: 'POST',
+                  url: `${customer.url}/crm`,
+                  body: {
+                    transcript: '{{data.platform_transcript}}',
+                    note: 'Transcript follows. {{data.platform_transcript}}',
+                  },
+                },
+              ],
+            },
+          },
         ],
       });
     });
     after(async () => {
       await small?.stop();
+      await customer?.close();
     });
 
     it('get the whole transcript in {{call.transcript}}, read from the store in the activity', async () => {
@@ -349,6 +397,37 @@ describe('payloads larger than Temporal takes', function () {
         recap.output.body,
         `Recap:\n${spoken.map((t) => `${t.caller ? 'caller' : 'agent'}: ${t.text}`).join('\n')}`,
       );
+    });
+
+    it('get a collected value kept in the store in {{data.x}}, never putting it in the history', async () => {
+      // JustCall's transcript as one text, kept whole as a collected field: too large for the signal, so claimed.
+      const text = Array.from({ length: 3000 }, (_, i) => `line ${i} of the call, said in full`).join('\n');
+      const id = `lp${process.pid}x${++seq}`;
+      for (const type of ['call.ai_voice_agent', 'call.completed']) {
+        const body = fixture('justcall', type);
+        body.webhook_url = `${small.url}/webhooks/justcall/lp-notes`;
+        body.request_id = `${body.request_id}-${id}`;
+        body.data.call_sid = id;
+        if (type === 'call.ai_voice_agent') body.data.voice_agent.transcript = text;
+        const res = await small.api('POST', '/webhooks/justcall/lp-notes', JSON.stringify(body), {
+          'content-type': 'application/json',
+          ...justCallHeaders(SECRETS.LP_JC, body as never, justCallTimestamp(NOW)),
+        });
+        assert.equal(res.status, 200);
+      }
+      const held = await small.client.workflow.getHandle(`call-justcall-${id}`).result();
+      assert.match(held.data.platform_transcript.$claim, /^claim:/);
+      const file = (held.actions as Json[]).find((a) => a.actionId === 'file');
+      assert.equal(file?.status, 'completed', JSON.stringify(file?.error));
+      const sent = customer.requests.filter((r) => r.url === '/crm').at(-1);
+      assert.deepEqual(JSON.parse(String(sent?.body)), {
+        transcript: text,
+        note: `Transcript follows. ${text}`,
+      });
+      // The value is ~100 KB, sent twice by the action: the history holds only its ref.
+      const history = await small.client.workflow.getHandle(`call-justcall-${id}`).fetchHistory();
+      const bytes = Buffer.byteLength(JSON.stringify(history));
+      assert.ok(bytes < 60 * 1024, `history is ${bytes} bytes`);
     });
   });
 });

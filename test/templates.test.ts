@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { fillClaimedValues, hasClaimedValues } from '../src/shared/claimed-values';
 import {
   isTruthy,
   parseTemplate,
@@ -306,5 +307,32 @@ describe('templates', () => {
         ['actions', 'book', 'event_id'],
       ]);
     });
+  });
+});
+
+describe('collected values kept in the store', () => {
+  const claimed = { $claim: 'claim:abc', bytes: 120_000 };
+  const ctx = context({ data: { notes: claimed, name: 'Ada' } });
+  const stored = { 'claim:abc': { lines: ['a', 'b'] } } as Record<string, unknown>;
+  const open = async (ref: string) => stored[ref];
+
+  it('render as a marker, never as the ref object, and the activity fills in the value', async () => {
+    const rendered = renderValue(
+      { whole: '{{data.notes}}', text: 'Notes for {{data.name}}: {{data.notes}}' },
+      ctx,
+    ) as {
+      whole: string;
+      text: string;
+    };
+    assert.ok(!JSON.stringify(rendered).includes('$claim'));
+    assert.ok(hasClaimedValues(rendered.whole) && hasClaimedValues(rendered.text));
+    // Alone, the value keeps its type; inside text, it is written as JSON.
+    assert.deepEqual(await fillClaimedValues(rendered.whole, open), { lines: ['a', 'b'] });
+    assert.equal(await fillClaimedValues(rendered.text, open), 'Notes for Ada: {"lines":["a","b"]}');
+  });
+
+  it('leaves a value that only looks like a ref alone when it has other fields', () => {
+    const lookalike = { $claim: 'claim:abc', bytes: 1, more: true };
+    assert.deepEqual(renderValue('{{data.x}}', context({ data: { x: lookalike } })), lookalike);
   });
 });

@@ -299,6 +299,23 @@ export class Call {
     this.state.analysisWait = { seconds, outcome: this.analyzed ? 'arrived' : 'timed_out' };
   }
 
+  /**
+   * A re-run's late analysis: what the platform analysed after the call's workflow had closed joins the data, and the
+   * record says it came late and was applied by the re-run. Only analysis events are taken. Returns whether any was.
+   */
+  applyLateAnalysis(events: CallEvent[]): boolean {
+    if (this.analyzed) return false;
+    const analysis = events.filter((e) => e.type === 'data' && e.source === 'analysis');
+    if (!this.addEvents(analysis) || !this.analyzed) return false;
+    this.state.analysisWait = {
+      seconds: this.state.analysisWait?.seconds ?? 0,
+      outcome: 'timed_out',
+      late: true,
+      appliedByRerun: true,
+    };
+    return true;
+  }
+
   private startNoLaterThan(at: string): void {
     const t = Date.parse(at);
     if (t < Date.parse(this.state.startedAt)) this.state.startedAt = new Date(t).toISOString();

@@ -24,6 +24,9 @@ export const callStateQuery = wf.defineQuery<CallState>('state');
 
 const DEFAULT_ACTION_TIMEOUT_SECONDS = 30;
 
+/** After-call actions decided in the workflow from the call's data, with no effect outside it: a late analysis re-decides them. */
+const DECIDED_FROM_DATA = new Set(['set_disposition']);
+
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord> {
   // Calls that ran before the start followed their earliest event keep their arrival time as the start; calls
   // that ran before the platform's facts were taken keep their own times and their unbounded analysis race.
@@ -92,13 +95,25 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   // The same record whether the analysis came before the end or during the wait; a later one is marked late.
   if (platformFacts && recovery?.analysisWaitMs !== undefined && !input.rerun)
     call.noteAnalysisWait(recovery.analysisWaitMs / 1000);
+  // A re-run applies the analysis that came after the call had closed (re-runs before this ignored it): the
+  // disposition is decided again from it, the other actions that completed stay as they were.
+  const lateAnalysis =
+    input.rerun !== undefined &&
+    (input.lateAnalysis?.length ?? 0) > 0 &&
+    wf.patched('rerun-late-analysis') &&
+    call.applyLateAnalysis(input.lateAnalysis ?? []);
   call.setStatus('after_call');
   upsertCallSearchAttributes(call);
   let stopped: string | undefined;
   for (const action of input.agent.actions.afterCall) {
     // Re-running a finished call's after-call stage: what completed stays; the rest runs again, under the same
     // idempotency keys, so nothing that already happened happens twice.
-    if (input.rerun && call.completed(action.id, 'afterCall')) continue;
+    if (
+      input.rerun &&
+      call.completed(action.id, 'afterCall') &&
+      !(lateAnalysis && DECIDED_FROM_DATA.has(action.type))
+    )
+      continue;
     if (stopped) {
       const at = new Date().toISOString();
       call.record({

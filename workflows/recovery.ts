@@ -11,16 +11,14 @@ import type { Call } from './call-model';
 /** Platforms whose API the recovery activity can read calls from. */
 const RECOVERABLE = new Set(['retell', 'vapi']);
 
-/**
- * JustCall's API gives the voice-agent data of an ended call (not whether a call ended): with `apiKey` set, the
- * after-call stage waits `awaitAnalysisSeconds` (this default when unset) for `call.ai_voice_agent`, then fetches it.
- */
-export const JUSTCALL_ANALYSIS_WAIT_SECONDS = 60;
-
 /** Platforms that send their analysis (or voice-agent data) after the call's end, in a delivery of its own. */
 const ANALYSED_AFTER_END = new Set(['retell', 'vapi', 'justcall']);
 
-/** How long the after-call stage waits for that analysis when `awaitAnalysisSeconds` is not set. */
+/**
+ * How long the after-call stage waits for the platform's analysis when `awaitAnalysisSeconds` is not set: Retell's
+ * `call_analyzed`, Vapi's end-of-call report, JustCall's `call.ai_voice_agent` (which, with an `apiKey`, is then
+ * fetched from JustCall's API). The one default, documented in the README and the agent schema.
+ */
 export const DEFAULT_AWAIT_ANALYSIS_SECONDS = 30;
 
 export interface RecoveryPlan {
@@ -41,46 +39,29 @@ export interface RecoveryPlan {
 
 /**
  * `analysisByDefault`: platforms that send their analysis after the end are waited for even when the agent sets no
- * `awaitAnalysisSeconds` (DEFAULT_AWAIT_ANALYSIS_SECONDS), and without an API key the wait is all there is. Off for
- * calls that ran before this existed.
+ * `awaitAnalysisSeconds`, and without an API key the wait is all there is. Off for calls that ran before this
+ * existed: those planned only what their agent configured (recovery, or JustCall's fetch with an API key), and may
+ * always ask (a missing key fails the recovery, saying why).
  */
 export function recoveryPlan(
   input: CallWorkflowInput,
   options: { analysisByDefault?: boolean } = {},
 ): RecoveryPlan | undefined {
-  if (options.analysisByDefault) return planWithDefaults(input);
-  const { platform, providerCallId } = input.call;
-  if (platform === 'justcall') return justCallPlan(input);
-  if (!platform || !providerCallId || !RECOVERABLE.has(platform)) return undefined;
-  const config = input.agent.platforms?.[platform];
-  if (!config) return undefined;
-  if (config.recoverAfterSeconds === undefined && config.awaitAnalysisSeconds === undefined) return undefined;
-  return {
-    platform,
-    providerCallId,
-    apiKeyEnv: config.apiKey,
-    apiUrl: config.apiUrl,
-    afterMs: config.recoverAfterSeconds !== undefined ? config.recoverAfterSeconds * 1000 : undefined,
-    analysisWaitMs:
-      config.awaitAnalysisSeconds !== undefined ? config.awaitAnalysisSeconds * 1000 : undefined,
-    canAsk: true,
-  };
-}
-
-function planWithDefaults(input: CallWorkflowInput): RecoveryPlan | undefined {
   const { platform, providerCallId, metadata } = input.call;
   if (!platform || !providerCallId) return undefined;
   const config = input.agent.platforms?.[platform];
+  const byDefault = options.analysisByDefault === true;
+  if (!byDefault && !configuredBefore(platform, config)) return undefined;
+  // Calls that started before JustCall's voice-agent data could be fetched never asked for it.
   const justCallFetch =
     platform === 'justcall' && config?.apiKey !== undefined && wf.patched('justcall-voice-agent-fetch');
-  const canAsk = (RECOVERABLE.has(platform) && config?.apiKey !== undefined) || justCallFetch;
+  if (!byDefault && platform === 'justcall' && !justCallFetch) return undefined;
+  const canAsk = !byDefault || (RECOVERABLE.has(platform) && config?.apiKey !== undefined) || justCallFetch;
   const waitSeconds =
     config?.awaitAnalysisSeconds ??
-    (justCallFetch
-      ? JUSTCALL_ANALYSIS_WAIT_SECONDS
-      : ANALYSED_AFTER_END.has(platform)
-        ? DEFAULT_AWAIT_ANALYSIS_SECONDS
-        : undefined);
+    (justCallFetch || (byDefault && ANALYSED_AFTER_END.has(platform))
+      ? DEFAULT_AWAIT_ANALYSIS_SECONDS
+      : undefined);
   // JustCall's API answers for ended calls only: it is asked for the voice-agent data, never whether a call ended.
   const afterSeconds = canAsk && platform !== 'justcall' ? config?.recoverAfterSeconds : undefined;
   if (waitSeconds === undefined && afterSeconds === undefined) return undefined;
@@ -97,23 +78,17 @@ function planWithDefaults(input: CallWorkflowInput): RecoveryPlan | undefined {
   };
 }
 
-function justCallPlan(input: CallWorkflowInput): RecoveryPlan | undefined {
-  const config = input.agent.platforms?.justcall;
-  const { providerCallId, metadata } = input.call;
-  if (!providerCallId || !config?.apiKey) return undefined;
-  // Calls that started before JustCall's voice-agent data could be fetched never waited for it.
-  if (!wf.patched('justcall-voice-agent-fetch')) return undefined;
-  const numericId = metadata?.justcall_call_id;
-  return {
-    platform: 'justcall',
-    providerCallId,
-    ...(typeof numericId === 'string' ? { apiCallId: numericId } : {}),
-    apiKeyEnv: config.apiKey,
-    apiUrl: config.apiUrl,
-    analysisWaitMs: (config.awaitAnalysisSeconds ?? JUSTCALL_ANALYSIS_WAIT_SECONDS) * 1000,
-    canAsk: true,
-  };
+/** What planned a recovery before the defaults: JustCall's API key, or another platform's recovery settings. */
+function configuredBefore(platform: string, config: PlatformSettings | undefined): boolean {
+  if (!config) return false;
+  if (platform === 'justcall') return config.apiKey !== undefined;
+  return (
+    RECOVERABLE.has(platform) &&
+    (config.recoverAfterSeconds !== undefined || config.awaitAnalysisSeconds !== undefined)
+  );
 }
+
+type PlatformSettings = NonNullable<NonNullable<CallWorkflowInput['agent']['platforms']>[string]>;
 
 const { recover_platform_call } = wf.proxyActivities<CallActivities>({
   startToCloseTimeout: '20s',

@@ -39,6 +39,9 @@ export interface StartInfo {
   call?: Omit<CallMetadata, 'callId' | 'agentId'>;
 }
 
+/** The analysis events (`data`, `source: 'analysis'`) the call's kept deliveries carry, mapped again. */
+export type LateAnalysisSource = (callId: string, agent: AgentConfig) => Promise<CallEvent[]>;
+
 export function workflowIdFor(callId: string): string {
   return `call-${callId}`;
 }
@@ -67,9 +70,14 @@ export class CallClient {
     readonly callLog?: CallLog,
     /**
      * `serviceUrl`: this service's API base URL, given to each call it starts for `{{service.url}}`. `payloads`: how
-     * events larger than Temporal takes are split and kept in the store (./claim-check.ts).
+     * events larger than Temporal takes are split and kept in the store (./claim-check.ts). `lateAnalysis`: the
+     * platform's analysis among a call's kept raw deliveries, for a re-run of a call that closed before it came.
      */
-    private readonly options: { serviceUrl?: () => string | undefined; payloads?: ClaimCheckOptions } = {},
+    private readonly options: {
+      serviceUrl?: () => string | undefined;
+      payloads?: ClaimCheckOptions;
+      lateAnalysis?: LateAnalysisSource;
+    } = {},
   ) {}
 
   /** What a call started now knows about this service. */
@@ -223,10 +231,12 @@ export class CallClient {
     }
     const agent = this.agent(record.agentId);
     const { summary: _summary, ...state } = record;
+    const lateAnalysis = await this.lateAnalysis(callId, agent, record);
     const input: CallWorkflowInput = {
       call: { callId, agentId: agent.id, direction: record.direction, from: record.from, to: record.to },
       agent,
       rerun: state,
+      ...(lateAnalysis.length ? { lateAnalysis } : {}),
       ...this.service(),
     };
     try {
@@ -243,6 +253,18 @@ export class CallClient {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new RerunInProgress({ callId });
       throw await this.translate(err, callId);
     }
+  }
+
+  /**
+   * The platform's analysis that came after the call's workflow had closed (kept as raw deliveries, never applied),
+   * for a re-run to apply; none when the record has an analysis. Large collected values go to the store, as
+   * signalled events' do.
+   */
+  private async lateAnalysis(callId: string, agent: AgentConfig, record: CallRecord): Promise<CallEvent[]> {
+    if (record.analyzed || !this.options.lateAnalysis) return [];
+    const events = await this.options.lateAnalysis(callId, agent);
+    if (!events.length) return [];
+    return (await packEvents(callId, events, this.options.payloads ?? {})).flat();
   }
 
   /** The call's latest after-call re-run: its record when it completed, or that one is still running. */

@@ -5,9 +5,12 @@
  * workflow getting refs in their place (claim check). Reads of a call put them back.
  */
 import type { CallEvent, ToolTurn } from '../shared/call-events';
+import { type ClaimedField, isClaimedField } from '../shared/claimed-values';
 import type { CallState, TranscriptEntry } from '../shared/types';
 import type { PayloadClaims } from '../store/payload-claims';
 import { PayloadTooLarge } from './call-errors';
+
+export { type ClaimedField, isClaimedField };
 
 /** Events in one signal, serialized, before the claim check starts (CALLFLOW_SIGNAL_BYTES). */
 export const DEFAULT_SIGNAL_BYTES = 256 * 1024;
@@ -26,21 +29,6 @@ export interface ClaimCheckOptions {
   signalBytes?: number;
   /** The largest payload Temporal takes (its blob size limit). */
   payloadBytes?: number;
-}
-
-/** A collected field kept in the store: `$` can't start a field name, so no collected value looks like it. */
-export interface ClaimedField {
-  $claim: string;
-  bytes: number;
-}
-
-export function isClaimedField(value: unknown): value is ClaimedField {
-  return (
-    !!value &&
-    typeof value === 'object' &&
-    typeof (value as ClaimedField).$claim === 'string' &&
-    Object.keys(value).length === 2
-  );
 }
 
 const sizeOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value));

@@ -18,6 +18,7 @@ import type { CallClient } from '../calls/call-client';
 import { CallEnded, UnknownCall } from '../calls/call-errors';
 import type { AgentConfig } from '../config/agent-schema';
 import type { Logger } from '../observability/logger';
+import { factsEvent } from '../platforms/mapping';
 import type { CallEvent, TransferLegStatus } from '../shared/call-events';
 import type { OptOutList } from '../store/opt-outs';
 import type { TransferLegs } from '../store/transfer-legs';
@@ -240,6 +241,8 @@ interface VoiceStatus {
   status: string;
   sequence: string;
   at: string;
+  /** Whether `at` is Twilio's Timestamp (else the arrival). */
+  stamped: boolean;
   durationSeconds?: number;
   call: {
     direction: 'inbound' | 'outbound';
@@ -267,6 +270,7 @@ function parseVoiceStatus(body: unknown): VoiceStatus {
     status,
     sequence: text('SequenceNumber') ?? '',
     at: new Date(Number.isNaN(stamp) ? Date.now() : stamp).toISOString(),
+    stamped: !Number.isNaN(stamp),
     ...(text('CallDuration') !== undefined && Number.isFinite(duration) ? { durationSeconds: duration } : {}),
     call: {
       direction: outbound ? 'outbound' : 'inbound',
@@ -305,6 +309,21 @@ async function deliverVoiceStatus(
     }
     const reason = cb.status === 'completed' ? 'hangup' : cb.status;
     events.push({ id: `${prefix}:ended`, at: cb.at, type: 'ended', reason });
+    // Twilio's facts, not the callbacks' arrival: the final callback's time is the end, and CallDuration (the
+    // connected time) puts the start before it; a call that never connected lasted 0 s. Progress callbacks that come
+    // after the final one are dropped, so without these the start would depend on the order of arrival.
+    const stated = factsEvent(
+      callId,
+      {
+        ...(cb.stamped ? { endedAt: cb.at } : {}),
+        durationSeconds: cb.durationSeconds ?? (cb.status === 'completed' ? undefined : 0),
+        direction: cb.call.direction,
+        from: cb.call.from,
+        to: cb.call.to,
+      },
+      new Date(),
+    );
+    if (stated) events.unshift(stated);
   }
   // A callback for a call that has already finished is not Twilio's problem to retry.
   await deliverEvents(calls, callId, events, start);

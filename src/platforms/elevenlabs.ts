@@ -12,7 +12,6 @@ import type { CallEvent, CallMetadata } from '../shared/call-events';
 import {
   addSeconds,
   bool,
-  bounded,
   e164,
   instant,
   isRecord,
@@ -167,11 +166,11 @@ function transcriptEvents(raw: unknown, prefix: string, base: string, w: Warning
     if (!role) w.add(`${field}.role`, 'not "user" or "agent": the turn is not in the transcript');
     const message = text(turn.message, `${field}.message`, w)?.trim();
     if (!role || !message) return;
-    out.push({ id: `${prefix}:turn:${index}`, at, type: 'utterance', role, text: bounded(message) });
+    out.push({ id: `${prefix}:turn:${index}`, at, type: 'utterance', role, text: message });
   });
   for (const { event } of pending) {
     const r = results.get(toolKeyOf(event));
-    if (r?.result !== undefined) event.result = bounded(r.result);
+    if (r?.result !== undefined) event.result = r.result;
     if (r?.isError !== undefined) event.isError = r.isError;
     out.push(event);
   }

@@ -21,7 +21,6 @@ import { z } from 'zod';
 import type { CallEvent, CallMetadata } from '../shared/call-events';
 import {
   addSeconds,
-  bounded,
   e164,
   instant,
   isRecord,
@@ -260,7 +259,7 @@ function turns(raw: unknown, prefix: string, idPrefix: string, startedAt: string
     const role = AGENT_SPEAKER.test(speaker) ? 'agent' : 'caller';
     if (!AGENT_SPEAKER.test(speaker) && !CALLER_SPEAKER.test(speaker))
       w.add(`${field}.${index}.${speakerKey ?? 'speaker'}`, 'speaker not recognised: read as the caller');
-    out.push({ id: `${idPrefix}:turn:${index}`, at: when, type: 'utterance', role, text: bounded(words) });
+    out.push({ id: `${idPrefix}:turn:${index}`, at: when, type: 'utterance', role, text: words });
   });
   return out;
 }

@@ -198,8 +198,3 @@ export function kindOf(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
-
-/** Text for the record, bounded like an utterance. */
-export function bounded(value: string, max = 20_000): string {
-  return value.length > max ? value.slice(0, max) : value;
-}

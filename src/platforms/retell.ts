@@ -7,7 +7,6 @@ import { z } from 'zod';
 import type { CallEvent } from '../shared/call-events';
 import {
   bool,
-  bounded,
   e164,
   instant,
   isRecord,
@@ -193,7 +192,7 @@ function retellTurns(
     if (!role || !content.trim()) return;
     const when = instant(at, `${field}.words`, w, 'ms');
     if (!when) return;
-    out.push({ id: `${callId}-turn-${index}`, type: 'utterance', at: when, role, text: bounded(content) });
+    out.push({ id: `${callId}-turn-${index}`, type: 'utterance', at: when, role, text: content });
   });
   return out;
 }

@@ -5,7 +5,6 @@
  */
 import type { CallEvent } from '../shared/call-events';
 import {
-  bounded,
   e164,
   instant,
   isRecord,
@@ -139,7 +138,7 @@ export function vapiTurns(
       type: 'utterance',
       at,
       role: SPOKEN_ROLES[m.role as string],
-      text: bounded(m.message as string),
+      text: m.message as string,
     });
   });
   return out;

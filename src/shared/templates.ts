@@ -3,6 +3,7 @@
  * with it, so the activity input recorded in history is exactly what was sent. `{{env.X}}` is never filled
  * by the workflow (secrets must not enter history): it leaves a marker the activity resolves just before use.
  */
+import { claimedValueMarker, isClaimedField } from './claimed-values';
 
 /**
  * `optional`: written `{{actions.book.event_id?}}`, it renders empty when the action didn't run.
@@ -119,6 +120,8 @@ function substitute(seg: { path: string[] }, ctx: TemplateContext, asText: boole
   const [root, ...rest] = seg.path;
   if (root === 'env') return ctx.env ? (ctx.env[rest.join('.')] ?? '') : secretPlaceholder(rest.join('.'));
   const value = lookup(ctx[root as keyof TemplateContext], rest);
+  // A value kept in the store is filled in by the activity: history holds its marker, never the value.
+  if (isClaimedField(value)) return claimedValueMarker(value);
   const shaped = asText ? toText(value) : value === undefined ? '' : value;
   return stripMarkers(shaped);
 }

@@ -175,9 +175,16 @@ export interface CallState {
   analyzed?: boolean;
   /**
    * How the after-call stage waited for the platform's analysis: it arrived in time, or the wait ran out (and
-   * `late` marks an analysis that came after that, while the stage ran: it is in the record all the same).
+   * `late` marks an analysis that came after that: while the stage ran (it is in the record all the same), or after
+   * the call's workflow had closed, kept as a raw delivery and applied by a re-run of the after-call stage
+   * (`appliedByRerun`).
    */
-  analysisWait?: { seconds: number; outcome: 'arrived' | 'timed_out'; late?: boolean };
+  analysisWait?: {
+    seconds: number;
+    outcome: 'arrived' | 'timed_out';
+    late?: boolean;
+    appliedByRerun?: boolean;
+  };
   /** The call's facts as the platform stated them; they win over when its deliveries arrived. */
   platformFacts?: StatedFacts;
   /** The call's length: the platform's when it states one, else from start to end. Set once the call ends. */
@@ -238,6 +245,11 @@ export interface CallWorkflowInput {
   carried?: CarriedState;
   /** The record of a finished call whose after-call stage runs again (POST .../after-call/rerun). */
   rerun?: CallState;
+  /**
+   * With `rerun`: the platform's analysis (`data` events with `source: 'analysis'`) that came after the call's
+   * workflow had closed, mapped again from the kept raw deliveries. The re-run applies it before its actions.
+   */
+  lateAnalysis?: CallEvent[];
 }
 
 export interface CallFacts {

@@ -11,6 +11,7 @@ import { createIngress } from '../../src/ingress/app';
 import { codecServer } from '../../src/ingress/codec-server';
 import { mcpRoutes } from '../../src/ingress/mcp';
 import { platformAdapters } from '../../src/ingress/platforms';
+import { lateAnalysisFromDeliveries } from '../../src/ingress/platforms/late-analysis';
 import { platformWebhooks } from '../../src/ingress/platforms/router';
 import { twilioWebhooks } from '../../src/ingress/twilio-webhooks';
 import { BuiltinCalendar, toICalendar } from '../../src/integrations/calendar/builtin';
@@ -124,12 +125,17 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         serviceUrl,
       })
     : undefined;
+  const rawDeliveries = new RawDeliveries(store);
   const calls = new CallClient(
     clients.client,
     agentsSetup?.registry ?? agents,
     taskQueue,
     agentsSetup?.callLog,
-    { serviceUrl, payloads: { claims: new PayloadClaims(store), signalBytes: opts.signalBytes } },
+    {
+      serviceUrl,
+      payloads: { claims: new PayloadClaims(store), signalBytes: opts.signalBytes },
+      lateAnalysis: lateAnalysisFromDeliveries(rawDeliveries, platformAdapters),
+    },
   );
   const twilioRoutes =
     opts.twilioAuthToken || opts.twilioAgentTokensOnly
@@ -146,7 +152,6 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const calendar = new BuiltinCalendar(store);
   const codec = clients.codec;
   const metrics = opts.metrics ? createIngressMetrics({ defaultMetrics: false }) : undefined;
-  const rawDeliveries = new RawDeliveries(store);
   const app = createIngress({
     rawDeliveries,
     agentsApi: agentsSetup?.router,

@@ -9,7 +9,7 @@ import { mapElevenLabsWebhook } from '../../platforms/elevenlabs';
 import { HttpError } from '../http-error';
 import { acknowledgement, deliverEvents, withFacts, withWarnings } from './delivery';
 import { isToolRequest, runTool, verifyToolSecret } from './elevenlabs-tools';
-import { mapOptions, type PlatformAdapter, platformCallId } from './platform';
+import { analysisEvents, mapOptions, type PlatformAdapter, platformCallId } from './platform';
 import { parseJsonBody } from './router';
 
 export const ELEVENLABS_TOLERANCE_SECONDS = 30 * 60;
@@ -74,5 +74,10 @@ export const elevenLabsAdapter: PlatformAdapter = {
       events: events.length,
     });
     return acknowledgement(callId, delivery, undefined, warnings);
+  },
+
+  analysisOf(body, options) {
+    const mapping = mapElevenLabsWebhook(body, options);
+    return mapping.kind === 'acknowledge' ? [] : analysisEvents(mapping.events);
   },
 };

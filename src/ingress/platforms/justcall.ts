@@ -16,6 +16,7 @@ import {
 import { HttpError, validationError } from '../http-error';
 import { acknowledgement, callHasEnded, deliverEvents, withFacts, withWarnings } from './delivery';
 import {
+  analysisEvents,
   mapOptions,
   type PlatformAdapter,
   type PlatformContext,
@@ -117,6 +118,13 @@ export const justCallAdapter: PlatformAdapter = {
       await ctx.replays?.forget('justcall-request', replayKey).catch(() => {});
       throw err;
     }
+  },
+
+  analysisOf(body, { receivedAt, ...options }) {
+    const parsed = justCallWebhookSchema.safeParse(body);
+    if (!parsed.success) return [];
+    const mapping = mapJustCallWebhook(parsed.data, receivedAt, options);
+    return mapping.kind === 'call' ? analysisEvents(mapping.events) : [];
   },
 };
 

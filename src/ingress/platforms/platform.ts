@@ -11,6 +11,7 @@ import type { AgentConfig } from '../../config/agent-schema';
 import type { Logger } from '../../observability/logger';
 import type { MapOptions, MappingWarning } from '../../platforms/mapping';
 import type { PlatformConfig } from '../../shared/agent-shapes';
+import type { CallEvent } from '../../shared/call-events';
 import type { PlatformName } from '../../shared/platform-names';
 import type { ReplayGuard } from '../../store/replay-guard';
 
@@ -64,6 +65,19 @@ export interface PlatformAdapter {
    * warning in the response (and on the call), and a delivery that names no call is acknowledged.
    */
   handle(req: PlatformRequest, ctx: PlatformContext): Promise<PlatformResponse>;
+  /**
+   * The post-call analysis a kept delivery carries (its `data` events marked `source: 'analysis'`), mapped again from
+   * the body as received, for a re-run of the after-call stage of a call that closed before the analysis came.
+   */
+  analysisOf?(body: unknown, options: RemapOptions): CallEvent[];
+}
+
+/** How a kept delivery is mapped again: as the agent's deliveries are, timed by its arrival where it says nothing. */
+export type RemapOptions = MapOptions & { receivedAt: Date };
+
+/** The analysis among a mapping's events. */
+export function analysisEvents(events: CallEvent[]): CallEvent[] {
+  return events.filter((e) => e.type === 'data' && e.source === 'analysis');
 }
 
 /** How this agent's deliveries are read: numbers without "+" in the agent's region. */

@@ -18,7 +18,13 @@ import {
 import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../../shared/call-events';
 import { HttpError } from '../http-error';
 import { acknowledgement, deliverEvents, issueWarnings, withFacts, withWarnings } from './delivery';
-import { mapOptions, type PlatformAdapter, type PlatformContext, type PlatformResponse } from './platform';
+import {
+  analysisEvents,
+  mapOptions,
+  type PlatformAdapter,
+  type PlatformContext,
+  type PlatformResponse,
+} from './platform';
 import { parseJsonBody } from './router';
 
 const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
@@ -61,6 +67,11 @@ export const retellAdapter: PlatformAdapter = {
     if (req.subpath === '/functions' || isFunctionShape(body)) return runFunction(body, ctx);
     if (req.subpath) throw HttpError.notFound(`no Retell webhook at "${req.subpath}"`, []);
     return deliverWebhook(body, ctx);
+  },
+
+  analysisOf(body, options) {
+    const call = (body as { call?: unknown } | null)?.call;
+    return call && typeof call === 'object' ? analysisEvents(retellCallToCall(call, options).events) : [];
   },
 };
 

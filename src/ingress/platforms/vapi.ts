@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { StartInfo } from '../../calls/call-client';
 import { CallError, TemporalBusy } from '../../calls/call-errors';
 import type { AgentConfig } from '../../config/agent-schema';
+import type { MapOptions } from '../../platforms/mapping';
 import { type VapiToolCall, vapiCallToCall, vapiTimestamp, vapiToolCalls } from '../../platforms/vapi';
 import { openState } from '../../shared/business-hours';
 import type { CallEvent } from '../../shared/call-events';
@@ -25,6 +26,7 @@ import {
   withWarnings,
 } from './delivery';
 import {
+  analysisEvents,
   mapOptions,
   type PlatformAdapter,
   type PlatformContext,
@@ -91,6 +93,14 @@ export const vapiAdapter: PlatformAdapter = {
         };
     }
   },
+
+  analysisOf(body, options) {
+    const parsed = bodySchema.safeParse(body);
+    if (!parsed.success) return [];
+    const { message } = parsed.data;
+    if (message.type !== 'end-of-call-report' || !message.call) return [];
+    return analysisEvents(mapMessage(message, options).events);
+  },
 };
 
 /**
@@ -133,6 +143,10 @@ function callOf(message: Message): Record<string, unknown> {
 }
 
 function mapCall(message: Message, ctx: PlatformContext) {
+  return mapMessage(message, mapOptions(ctx));
+}
+
+function mapMessage(message: Message, options: MapOptions) {
   const report =
     message.type === 'end-of-call-report'
       ? (({ artifact, analysis, endedReason, endedAt, startedAt }) => ({
@@ -143,7 +157,7 @@ function mapCall(message: Message, ctx: PlatformContext) {
           startedAt,
         }))(message as Record<string, unknown>)
       : undefined;
-  return vapiCallToCall(callOf(message), report, mapOptions(ctx));
+  return vapiCallToCall(callOf(message), report, options);
 }
 
 async function conversationEvent(message: Message, ctx: PlatformContext): Promise<PlatformResponse> {
