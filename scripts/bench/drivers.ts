@@ -199,7 +199,13 @@ export async function startIngressProcess(
   server: DevServer,
   taskQueue: string,
   agent: unknown,
-): Promise<{ url: string; token: string; cpuMicros(): Promise<number>; stop(): Promise<void> }> {
+): Promise<{
+  url: string;
+  token: string;
+  pid?: number;
+  cpuMicros(): Promise<number>;
+  stop(): Promise<void>;
+}> {
   const settings: IngressProcessSettings = {
     address: server.address,
     namespace: server.namespace,
@@ -222,6 +228,7 @@ export async function startIngressProcess(
   ]);
   return {
     ...ready,
+    pid: child.pid,
     cpuMicros: () =>
       new Promise((resolve) => {
         const onMessage = (m: unknown) => {
