@@ -335,6 +335,7 @@ export async function runCapacity(argv: string[]): Promise<void> {
       ...(o.transferPollRps ? { 'history.transferProcessorMaxPollRPS': o.transferPollRps } : {}),
     },
   });
+  say(`dev server pid ${server.pid}`);
   const customer = await startCustomerApi();
   const stops: (() => Promise<void>)[] = [];
   try {
