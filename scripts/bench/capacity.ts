@@ -6,9 +6,11 @@
  * The dev server keeps its state in a SQLite file with the pragmas `npm start` uses, unless told otherwise.
  *
  * Options (after `--`): --steps 25,50,100,... (target live calls), --step-seconds 60, --call-seconds 180,
- * --event-seconds 3, --tool-seconds 30, --p99-ms 300, --store file|file-stock|memory (file-stock: SQLite's own
+ * --event-seconds 3, --tool-seconds 30, --p99-ms 300, --min-tool-calls 100 (a step runs on, up to four times its
+ * length, until it has timed that many tool calls, so its p99 means something), --store file|file-stock|memory (file-stock: SQLite's own
  * defaults, as `npm start` ran before; memory: the dev server's in-memory database), --only callflow|floor,
  * --transfer-poll-rps N (the dev server's history.transferProcessorMaxPollRPS; its default when omitted),
+ * --worker maxConcurrentWorkflowTaskPolls=8,... (worker options for both workers: the pollers and slots),
  * --out bench-results. Prints a table and writes bench-results/capacity-<timestamp>.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { SERVICE_SQLITE_PRAGMAS, startDevServer } from '../../src/temporal/dev-server';
-import { createWorker, installQuietRuntime } from '../../src/worker';
+import { createWorker, installQuietRuntime, type WorkerTuning } from '../../src/worker';
 import { startCustomerApi } from '../../test/kit/customer-api';
 import { dryRunDeps } from '../../test/kit/dry-run-deps';
 import { quietLog, startHarness } from '../../test/kit/harness';
@@ -35,10 +37,34 @@ export interface CapacityOptions {
   stepSeconds: number;
   pattern: CallPattern;
   p99LimitMs: number;
+  /** Tool calls a step times at least before its p99 counts (it runs longer until it has them). */
+  minToolCalls: number;
   store: 'file' | 'file-stock' | 'memory';
   only?: 'callflow' | 'floor';
   transferPollRps?: number;
+  /** Worker options for both workers (--worker maxConcurrentWorkflowTaskPolls=8,...). */
+  tuning: WorkerTuning;
   out: string;
+}
+
+const TUNABLE = [
+  'maxCachedWorkflows',
+  'maxConcurrentWorkflowTaskPolls',
+  'maxConcurrentActivityTaskPolls',
+  'maxConcurrentWorkflowTaskExecutions',
+  'maxConcurrentActivityTaskExecutions',
+  'maxEagerActivityReservationsPerWorkflowTask',
+] as const;
+
+function workerTuning(given: string | undefined): WorkerTuning {
+  const tuning: Record<string, number> = {};
+  for (const pair of (given ?? '').split(',').filter(Boolean)) {
+    const [key, value] = pair.split('=');
+    if (!(TUNABLE as readonly string[]).includes(key) || !(Number(value) >= 0))
+      throw new Error(`capacity: --worker takes ${TUNABLE.join('|')}=<number>, got "${pair}"`);
+    tuning[key] = Number(value);
+  }
+  return tuning as WorkerTuning;
 }
 
 export function capacityOptions(argv: string[]): CapacityOptions {
@@ -55,9 +81,11 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     'event-seconds',
     'tool-seconds',
     'p99-ms',
+    'min-tool-calls',
     'store',
     'only',
     'transfer-poll-rps',
+    'worker',
     'out',
   ];
   for (const k of given.keys()) if (!known.includes(k)) throw new Error(`capacity: unknown option --${k}`);
@@ -84,9 +112,11 @@ export function capacityOptions(argv: string[]): CapacityOptions {
       toolSeconds: positive('tool-seconds', 30),
     },
     p99LimitMs: positive('p99-ms', 300),
+    minToolCalls: positive('min-tool-calls', 100),
     store,
     only,
     transferPollRps: given.has('transfer-poll-rps') ? positive('transfer-poll-rps', 20) : undefined,
+    tuning: workerTuning(given.get('worker')),
     out: given.get('out') || 'bench-results',
   };
 }
@@ -116,6 +146,7 @@ export interface LadderResult {
   steps: StepResult[];
   /** The highest target that passed, with no failing step below it. */
   capacity: number;
+  /** Per call, averaged over the longest calls that ended by themselves (`calls` of them). */
   histories: { calls: number; workflowTasks: number; events: number; byType: Record<string, number> };
 }
 
@@ -196,6 +227,9 @@ async function ladder(
     const live: number[] = [];
     const counting = setInterval(() => live.push(load.live), 1000);
     await sleep(o.stepSeconds * 1000 - rampMs);
+    // A p99 needs samples: a step goes on (up to four times its length) until it has timed enough tool calls.
+    const longest = performance.now() + 3 * o.stepSeconds * 1000;
+    while (load.toolSamples < o.minToolCalls && performance.now() < longest) await sleep(1000);
     clearInterval(counting);
     const w: WindowSamples = load.takeWindow();
     const usage = usageBetween(before, sample(probes));
@@ -225,7 +259,11 @@ async function ladder(
   }
   say(`${driver.name}: ending the live calls and waiting for their after-call stages`);
   await load.drain(120_000);
-  const sampleIds = load.completeCalls.slice(0, 5).map((c) => driver.workflowId(c));
+  // The longest calls that ended by themselves: calls opened at a step's start live only part of a call's length.
+  const sampleIds = [...load.completeCalls]
+    .sort((a, b) => b.lifeMs - a.lifeMs)
+    .slice(0, 5)
+    .map((c) => driver.workflowId(c.callId));
   const histories = await historyFigures(client, sampleIds);
   let capacity = 0;
   for (const s of steps) {
@@ -349,6 +387,7 @@ export async function runCapacity(argv: string[]): Promise<void> {
       workflowBundle: await workflowBundle(),
       codec: harness.codec,
       deps: dryRunDeps(harness.store, quietLog),
+      tuning: o.tuning,
     });
     const running = worker.run();
     stops.unshift(async () => {

@@ -38,8 +38,8 @@ export class OpenLoop {
   live = 0;
   callsStarted = 0;
   callsFinished = 0;
-  /** Calls whose workflow ran to completion and lived their whole length, for their histories. */
-  readonly completeCalls: string[] = [];
+  /** Calls that ended by themselves (not cut short by the drain) and completed, with their length, for histories. */
+  readonly completeCalls: { callId: string; lifeMs: number }[] = [];
   private window = emptySamples();
   private stopping = false;
   private arrivals?: NodeJS.Timeout;
@@ -51,6 +51,11 @@ export class OpenLoop {
     private readonly ids: IdSource,
     private readonly pattern: CallPattern,
   ) {}
+
+  /** Tool calls timed in the current window so far. */
+  get toolSamples(): number {
+    return this.window.tool.length;
+  }
 
   /** Hands over the samples gathered since the last call and starts a new window. */
   takeWindow(): WindowSamples {
@@ -130,7 +135,6 @@ export class OpenLoop {
     this.live++;
     this.callsStarted++;
     const endsAt = performance.now() + lifeMs;
-    const fullLife = lifeMs >= this.pattern.callSeconds * 1000;
     try {
       if (!(await this.timed('start', () => this.driver.startCall(callId)))) return;
       let n = 1;
@@ -162,7 +166,7 @@ export class OpenLoop {
         if (tools > 0) await this.driver.result(callId, tools);
         else await this.driver.finished(callId);
         window.afterCall.push(performance.now() - ended);
-        if (fullLife && !this.stopping) this.completeCalls.push(callId);
+        if (!this.stopping) this.completeCalls.push({ callId, lifeMs });
       } catch (err) {
         window.failures.push(`after-call: ${(err as Error).message.slice(0, 200)}`);
       }
