@@ -11,7 +11,9 @@
  * defaults, as `npm start` ran before; memory: the dev server's in-memory database), --only callflow|floor,
  * --transfer-poll-rps N (the dev server's history.transferProcessorMaxPollRPS; its default when omitted),
  * --worker maxConcurrentWorkflowTaskPolls=8,... (worker options for both workers: the pollers and slots),
- * --out bench-results. Prints a table and writes bench-results/capacity-<timestamp>.json.
+ * --via api|retell (callflow's events one per request through the generic API, or as Retell sends them: every
+ * update a `transcript_updated` webhook with the whole transcript so far), --delivered-events on|off (the ingress
+ * signals only events a call has not had; on, as the service runs), --out bench-results. Prints a table and writes bench-results/capacity-<timestamp>.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -26,7 +28,15 @@ import { startCustomerApi } from '../../test/kit/customer-api';
 import { dryRunDeps } from '../../test/kit/dry-run-deps';
 import { quietLog, startHarness } from '../../test/kit/harness';
 import { workflowBundle } from '../../test/kit/temporal';
-import { benchAgent, type Driver, ingressDriver, startBaseline, startIngressProcess } from './drivers';
+import {
+  benchAgent,
+  type Driver,
+  ingressDriver,
+  RETELL_KEY_ENV,
+  retellDriver,
+  startBaseline,
+  startIngressProcess,
+} from './drivers';
 import { idSource } from './measure';
 import { type CallPattern, OpenLoop, type WindowSamples } from './open-loop';
 import { machineBusySeconds, machineIoWaitSeconds, procUsage } from './proc-usage';
@@ -42,6 +52,10 @@ export interface CapacityOptions {
   store: 'file' | 'file-stock' | 'memory';
   only?: 'callflow' | 'floor';
   transferPollRps?: number;
+  /** How callflow's calls send their events: the generic API, one event a request, or Retell's webhooks. */
+  via: 'api' | 'retell';
+  /** The ingress signals only events a call has not had (the service's default). */
+  deliveredEvents: boolean;
   /** Worker options for both workers (--worker maxConcurrentWorkflowTaskPolls=8,...). */
   tuning: WorkerTuning;
   out: string;
@@ -55,6 +69,11 @@ const TUNABLE = [
   'maxConcurrentActivityTaskExecutions',
   'maxEagerActivityReservationsPerWorkflowTask',
 ] as const;
+
+function viaOption(given: string | undefined): 'api' | 'retell' {
+  if (given === undefined || given === 'api' || given === 'retell') return given ?? 'api';
+  throw new Error(`capacity: --via must be api or retell, got "${given}"`);
+}
 
 function workerTuning(given: string | undefined): WorkerTuning {
   const tuning: Record<string, number> = {};
@@ -86,6 +105,8 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     'only',
     'transfer-poll-rps',
     'worker',
+    'via',
+    'delivered-events',
     'out',
   ];
   for (const k of given.keys()) if (!known.includes(k)) throw new Error(`capacity: unknown option --${k}`);
@@ -117,6 +138,8 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     only,
     transferPollRps: given.has('transfer-poll-rps') ? positive('transfer-poll-rps', 20) : undefined,
     tuning: workerTuning(given.get('worker')),
+    via: viaOption(given.get('via')),
+    deliveredEvents: (given.get('delivered-events') ?? 'on') !== 'off',
     out: given.get('out') || 'bench-results',
   };
 }
@@ -147,7 +170,14 @@ export interface LadderResult {
   /** The highest target that passed, with no failing step below it. */
   capacity: number;
   /** Per call, averaged over the longest calls that ended by themselves (`calls` of them). */
-  histories: { calls: number; workflowTasks: number; events: number; byType: Record<string, number> };
+  histories: {
+    calls: number;
+    workflowTasks: number;
+    events: number;
+    /** The history's size as the server stores it (protobuf bytes). */
+    bytes: number;
+    byType: Record<string, number>;
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -188,8 +218,10 @@ function usageBetween(a: ReturnType<typeof sample>, b: ReturnType<typeof sample>
 async function historyFigures(client: Client, workflowIds: string[]): Promise<LadderResult['histories']> {
   const byType: Record<string, number> = {};
   let events = 0;
+  let bytes = 0;
   for (const id of workflowIds) {
     const history = await client.workflow.getHandle(id).fetchHistory();
+    bytes += temporal.api.history.v1.History.encode(history).finish().length;
     for (const e of history.events ?? []) {
       const name = (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? 'UNKNOWN').replace(
         'EVENT_TYPE_',
@@ -205,6 +237,7 @@ async function historyFigures(client: Client, workflowIds: string[]): Promise<La
     calls: workflowIds.length,
     workflowTasks: byType.WORKFLOW_TASK_COMPLETED ?? 0,
     events: events / n,
+    bytes: bytes / n,
     byType,
   };
 }
@@ -336,7 +369,7 @@ export function capacityReport(r: CapacityResults): string {
     row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   lines.push(
     `Capacity: calls of ${r.options.pattern.callSeconds} s, an event every ~${r.options.pattern.eventSeconds} s, a tool call every ~${r.options.pattern.toolSeconds} s, 4 after-call actions; knee at tool p99 > ${r.options.p99LimitMs} ms or any failure`,
-    `Store: ${r.options.store}; machine: ${r.machine.cpus} cpus, load average ${r.machine.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')} at end`,
+    `Store: ${r.options.store}; callflow via ${r.options.via}, delivered-events ${r.options.deliveredEvents ? 'on' : 'off'}; machine: ${r.machine.cpus} cpus, load average ${r.machine.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')} at end`,
     '',
     line(head),
     widths.map((w) => '-'.repeat(w)).join('  '),
@@ -346,7 +379,7 @@ export function capacityReport(r: CapacityResults): string {
   for (const l of r.ladders) {
     const h = l.histories;
     lines.push(
-      `${l.name}: ${l.capacity} concurrent calls; per call (${h.calls} sampled): ${fmt(h.workflowTasks, 1)} workflow tasks, ${fmt(h.events, 1)} history events`,
+      `${l.name}: ${l.capacity} concurrent calls; per call (${h.calls} sampled): ${fmt(h.workflowTasks, 1)} workflow tasks, ${fmt(h.events, 1)} history events, ${fmt(h.bytes / 1024, 1)} KiB of history`,
     );
   }
   if (r.ratio !== undefined) lines.push(`callflow / floor: ${r.ratio.toFixed(2)}x (target >= 0.9x)`);
@@ -377,6 +410,7 @@ export async function runCapacity(argv: string[]): Promise<void> {
   const customer = await startCustomerApi();
   const stops: (() => Promise<void>)[] = [];
   try {
+    process.env[RETELL_KEY_ENV] ??= 'bench-retell-key';
     const agent = benchAgent(customer.url);
     const harness = await startHarness({ server, agents: [agent], noWorker: true });
     stops.push(() => harness.stop());
@@ -400,12 +434,16 @@ export async function runCapacity(argv: string[]): Promise<void> {
       tuning: {},
     });
     stops.unshift(() => floor.stop());
-    const ingress = await startIngressProcess(server, harness.taskQueue, agent);
+    const ingress = await startIngressProcess(server, harness.taskQueue, agent, {
+      deliveredEvents: o.deliveredEvents,
+    });
     stops.unshift(() => ingress.stop());
 
     const ladders: LadderResult[] = [];
     if (o.only !== 'floor') {
-      const driver = ingressDriver({ url: ingress.url, token: ingress.token, client: harness.client });
+      const target = { url: ingress.url, token: ingress.token, client: harness.client };
+      const driver =
+        o.via === 'retell' ? retellDriver(target, process.env[RETELL_KEY_ENV] ?? '') : ingressDriver(target);
       say('callflow (HTTP ingress): stepping the load up');
       ladders.push(
         await ladder(driver, harness.client, o, { devServerPid: server.pid, ingressPid: ingress.pid }, say),

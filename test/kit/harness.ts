@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/action-type';
 import { CallClient } from '../../src/calls/call-client';
+import { DeliveredEvents } from '../../src/calls/delivered-events';
 import type { AgentConfig } from '../../src/config/agent-schema';
 import { DEFAULT_WEBHOOK_BODY_BYTES } from '../../src/config/env';
 import { parseAgent } from '../../src/config/load-agents';
@@ -66,6 +67,8 @@ export interface HarnessOptions {
   webhookBodyBytes?: number;
   /** Events in one signal before the call client splits them and keeps their transcript in the store. */
   signalBytes?: number;
+  /** Signal only events the call has not had from this harness (src/calls/delivered-events.ts), as the service does. */
+  deliveredEvents?: boolean;
   /** Mounts Twilio's webhooks without a fallback auth token: only agents' own (`platforms.twilio`, from `env`). */
   twilioAgentTokensOnly?: boolean;
   /** Logger for the ingress and the worker's activities (default: quiet). */
@@ -129,7 +132,11 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     agentsSetup?.registry ?? agents,
     taskQueue,
     agentsSetup?.callLog,
-    { serviceUrl, payloads: { claims: new PayloadClaims(store), signalBytes: opts.signalBytes } },
+    {
+      serviceUrl,
+      payloads: { claims: new PayloadClaims(store), signalBytes: opts.signalBytes },
+      ...(opts.deliveredEvents ? { delivered: new DeliveredEvents() } : {}),
+    },
   );
   const twilioRoutes =
     opts.twilioAuthToken || opts.twilioAgentTokensOnly
