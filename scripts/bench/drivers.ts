@@ -299,7 +299,8 @@ export function ingressDriver(h: IngressTarget, httpClient: 'fetch' | 'http' = '
 
 /**
  * Through Retell's webhook route, as Retell sends a live call: every conversation event is a `transcript_updated`
- * carrying the whole transcript so far (each turn with its word timings), the end a `call_ended` with all of it.
+ * carrying the whole transcript so far (each turn with its word timings), the end a `call_ended` with all of it,
+ * then its `call_analyzed`.
  * Tool calls go to the generic API (the call's id is `retell-<id>`). Signed with `apiKey` as Retell signs.
  */
 export function retellDriver(h: IngressTarget, apiKey: string): Driver {
@@ -319,7 +320,7 @@ export function retellDriver(h: IngressTarget, apiKey: string): Driver {
   const post = (callId: string, event: string, turns: number) => {
     const start = startedAt.get(callId) ?? Date.now();
     startedAt.set(callId, start);
-    const ended = event === 'call_ended';
+    const ended = event === 'call_ended' || event === 'call_analyzed';
     const raw = JSON.stringify({
       event,
       call: {
@@ -333,6 +334,9 @@ export function retellDriver(h: IngressTarget, apiKey: string): Driver {
         start_timestamp: start,
         ...(ended ? { end_timestamp: Date.now(), disconnection_reason: 'user_hangup' } : {}),
         transcript_object: Array.from({ length: turns }, (_, i) => turn(i + 1)),
+        ...(event === 'call_analyzed'
+          ? { call_analysis: { call_summary: 'The caller asked about order 991.', call_successful: true } }
+          : {}),
       },
     });
     const now = Date.now();
@@ -393,7 +397,9 @@ export function retellDriver(h: IngressTarget, apiKey: string): Driver {
       throw new Error('the Retell driver starts calls with a transcript update');
     },
     async endCall(callId) {
+      // Retell follows the end with its analysis, which the after-call stage waits for.
       await post(callId, 'call_ended', (turnsSent.get(callId) ?? 0) + 1);
+      await post(callId, 'call_analyzed', (turnsSent.get(callId) ?? 0) + 1);
       turnsSent.delete(callId);
       startedAt.delete(callId);
     },

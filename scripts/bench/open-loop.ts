@@ -35,6 +35,7 @@ const exponential = (meanMs: number) => -Math.log(1 - Math.random()) * meanMs;
 const jittered = (meanMs: number) => meanMs * (0.5 + Math.random());
 
 export class OpenLoop {
+  /** Calls in conversation (started, not yet ended); calls in their after-call stage are not counted. */
   live = 0;
   callsStarted = 0;
   callsFinished = 0;
@@ -133,6 +134,7 @@ export class OpenLoop {
 
   private async call(callId: string, lifeMs: number): Promise<void> {
     this.live++;
+    let talking = true;
     this.callsStarted++;
     const endsAt = performance.now() + lifeMs;
     try {
@@ -158,6 +160,8 @@ export class OpenLoop {
         }
       };
       await Promise.all([conversation(), toolCalls()]);
+      talking = false;
+      this.live--;
       const window = this.window;
       const ended = performance.now();
       if (!(await this.timed('event', () => this.driver.endCall(callId)))) return;
@@ -171,7 +175,7 @@ export class OpenLoop {
         window.failures.push(`after-call: ${(err as Error).message.slice(0, 200)}`);
       }
     } finally {
-      this.live--;
+      if (talking) this.live--;
       this.callsFinished++;
     }
   }
