@@ -25,6 +25,9 @@
  * 20 by default. With back-to-back calls that puts every task hand-off on a 50 ms grid, which hides
  * everything else in the figures; a cluster spreads calls over many shards. BENCH_TRANSFER_POLL_RPS=20
  * measures the stock dev server.
+ *
+ * `npm run bench -- capacity [options]`: concurrent calls per machine under an open-loop load, callflow and the
+ * floor in one run (scripts/bench/capacity.ts lists the options).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -39,6 +42,7 @@ import { startCustomerApi } from '../test/kit/customer-api';
 import { dryRunDeps } from '../test/kit/dry-run-deps';
 import { type Harness, quietLog, startHarness } from '../test/kit/harness';
 import { workflowBundle } from '../test/kit/temporal';
+import { runCapacity } from './bench/capacity';
 import {
   type BaselineRig,
   benchAgent,
@@ -222,7 +226,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: Error) => {
+(process.argv[2] === 'capacity' ? runCapacity(process.argv.slice(3)) : main()).catch((err: Error) => {
   process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
   process.exitCode = 1;
 });

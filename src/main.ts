@@ -21,7 +21,7 @@ import {
   startWorker,
   stopHttpServer,
 } from './service';
-import { type DevServer, startDevServer } from './temporal/dev-server';
+import { type DevServer, SERVICE_SQLITE_PRAGMAS, startDevServer } from './temporal/dev-server';
 import { freePort } from './temporal/free-port';
 import { installQuietRuntime } from './worker';
 
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   if (!address) {
     devServer = await startDevServer({
       dbFile: path.join(settings.dataDir, 'temporal.sqlite'),
+      sqlitePragmas: SERVICE_SQLITE_PRAGMAS,
       port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
       uiPort: Number(process.env.TEMPORAL_DEV_UI_PORT ?? 8233),
       // The UI is served through the ingress under /temporal (src/ingress/temporal-ui-proxy.ts), so the codec is

@@ -5,6 +5,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type express from 'express';
 import { CallClient } from './calls/call-client';
+import { DeliveredEvents } from './calls/delivered-events';
 import type { AgentConfig } from './config/agent-schema';
 import { type ServiceSettings, temporalConnectionOptions } from './config/env';
 import { codecFromSettings } from './crypto/codec';
@@ -145,6 +146,8 @@ export async function startIngress(
     : undefined;
   const calls = new CallClient(client, agentsSetup.registry, settings.taskQueue, agentsSetup.callLog, {
     serviceUrl: () => serviceUrl,
+    // Platforms that re-send the whole transcript with every update signal only its new turns.
+    delivered: new DeliveredEvents(),
     payloads: {
       claims: opts.store ? new PayloadClaims(opts.store) : undefined,
       signalBytes: settings.signalBytes,

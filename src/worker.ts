@@ -37,7 +37,13 @@ export interface WorkerOptions {
 
 export type WorkerTuning = Pick<
   SdkWorkerOptions,
-  'maxCachedWorkflows' | 'reuseV8Context' | 'maxEagerActivityReservationsPerWorkflowTask'
+  | 'maxCachedWorkflows'
+  | 'reuseV8Context'
+  | 'maxEagerActivityReservationsPerWorkflowTask'
+  | 'maxConcurrentWorkflowTaskPolls'
+  | 'maxConcurrentActivityTaskPolls'
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxConcurrentActivityTaskExecutions'
 >;
 
 export const workflowsPath = require.resolve('../workflows');

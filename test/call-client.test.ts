@@ -16,9 +16,25 @@ import {
   UnknownAgent,
   UnknownCall,
 } from '../src/calls/call-errors';
+import { DeliveredEvents } from '../src/calls/delivered-events';
 import { parseAgent } from '../src/config/load-agents';
 import { lookupOrderAction } from './kit/customer-api';
 import { event, type Harness, startHarness } from './kit/harness';
+import { testCodec } from './kit/temporal';
+
+/** The event ids each signal of a call's history carried, decrypted with the test key. */
+async function signalledEventIds(client: Client, workflowId: string): Promise<string[][]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const ids: string[][] = [];
+  for (const e of history.events ?? []) {
+    const payloads = e.workflowExecutionSignaledEventAttributes?.input?.payloads;
+    if (!payloads) continue;
+    const [batch] = await testCodec.decode(payloads as Parameters<typeof testCodec.decode>[0]);
+    const events = JSON.parse(Buffer.from(batch.data ?? new Uint8Array()).toString()) as { id: string }[];
+    ids.push(events.map((ev) => ev.id));
+  }
+  return ids;
+}
 
 // The order API is never reached: every request here is refused before an action runs.
 const shop = {
@@ -35,7 +51,7 @@ describe('call client', () => {
       h = await startHarness({ agents: [shop] });
     });
     after(async () => {
-      for (const id of ['cc-running', 'cc-still-running']) {
+      for (const id of ['cc-running', 'cc-still-running', 'cc-delta']) {
         await h?.client.workflow
           .getHandle(`call-${id}`)
           .terminate('test finished')
@@ -105,6 +121,44 @@ describe('call client', () => {
       const err = await h.calls.rerunAfterCall('cc-still-running').catch((e) => e);
 
       assert.ok(err instanceof CallStillRunning, String(err));
+    });
+
+    it('signals only the turns a re-sent transcript adds, and a pure repeat as it came', async () => {
+      const calls = new CallClient(
+        h.client,
+        new Map([[shop.id, h.calls.agent(shop.id)]]),
+        h.taskQueue,
+        undefined,
+        {
+          delivered: new DeliveredEvents(),
+        },
+      );
+      const turn = (n: number) =>
+        event(`cc-delta-t${n}`, n, {
+          type: 'utterance',
+          role: n % 2 ? 'caller' : 'agent',
+          text: `turn ${n}`,
+        });
+      const transcript = (n: number) => Array.from({ length: n }, (_, k) => turn(k + 1)) as never[];
+
+      await calls.sendEvents('cc-delta', transcript(2), { agentId: 'shop' });
+      await calls.sendEvents('cc-delta', transcript(3), {});
+      await calls.sendEvents('cc-delta', transcript(5), {});
+      await calls.sendEvents('cc-delta', transcript(5), {});
+
+      const signalled = await signalledEventIds(h.client, 'call-cc-delta');
+      assert.deepEqual(signalled, [
+        ['cc-delta-t1', 'cc-delta-t2'],
+        ['cc-delta-t3'],
+        ['cc-delta-t4', 'cc-delta-t5'],
+        ['cc-delta-t1', 'cc-delta-t2', 'cc-delta-t3', 'cc-delta-t4', 'cc-delta-t5'],
+      ]);
+      const described = await h.calls.describe('cc-delta');
+      assert.ok('state' in described);
+      assert.deepEqual(
+        described.state.transcript.map((t) => t.text),
+        ['turn 1', 'turn 2', 'turn 3', 'turn 4', 'turn 5'],
+      );
     });
   });
 

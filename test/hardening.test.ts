@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import express from 'express';
 import type { CallClient } from '../src/calls/call-client';
+import { readSettings } from '../src/config/env';
 import { EncryptionCodec } from '../src/crypto/codec';
 import { createIngress } from '../src/ingress/app';
 import { codecServer } from '../src/ingress/codec-server';
-import { applyServerTimeouts } from '../src/ingress/hardening';
+import { type ApiRateLimits, applyServerTimeouts } from '../src/ingress/hardening';
 import { createLogger } from '../src/observability/logger';
 
 const TOKEN = 'hardening-token-0123456789';
@@ -13,7 +14,7 @@ const TOKEN = 'hardening-token-0123456789';
 /** The HTTP layer alone: a calls whose calls fail the way a broken dependency would. */
 async function serve(
   opts: {
-    rateLimit?: { perSecond: number; burst: number };
+    rateLimit?: ApiRateLimits;
     clientRateLimit?: { perSecond: number; burst: number };
     trustProxy?: string;
     logLines?: string[];
@@ -57,6 +58,10 @@ async function serve(
 }
 
 const auth = (token = TOKEN) => ({ authorization: `Bearer ${token}` });
+const bothKinds = (limit: { perSecond: number; burst: number }): ApiRateLimits => ({
+  calls: limit,
+  other: limit,
+});
 
 describe('ingress hardening', () => {
   it('sends security headers on every response, errors included', async () => {
@@ -94,7 +99,7 @@ describe('ingress hardening', () => {
   });
 
   it('rate-limits each token on its own and says when to retry', async () => {
-    const s = await serve({ rateLimit: { perSecond: 1, burst: 3 } });
+    const s = await serve({ rateLimit: bothKinds({ perSecond: 1, burst: 3 }) });
     try {
       const statuses = [];
       for (let i = 0; i < 4; i++)
@@ -134,7 +139,7 @@ describe('ingress hardening', () => {
     }
   });
   it('limits requests with made-up tokens by client address: a flood of them gets 429', async () => {
-    const s = await serve({ rateLimit: { perSecond: 1, burst: 3 } });
+    const s = await serve({ rateLimit: bothKinds({ perSecond: 1, burst: 3 }) });
     try {
       const statuses = [];
       for (let i = 0; i < 5; i++)
@@ -150,7 +155,7 @@ describe('ingress hardening', () => {
   });
 
   it("leaves the valid token's bucket alone while other tokens flood from the same address", async () => {
-    const s = await serve({ rateLimit: { perSecond: 1, burst: 3 } });
+    const s = await serve({ rateLimit: bothKinds({ perSecond: 1, burst: 3 }) });
     try {
       for (let i = 0; i < 10; i++) await fetch(`${s.url}/v1/calls/x`, { headers: auth(`flood-${i}`) });
       const statuses = [];
@@ -163,7 +168,7 @@ describe('ingress hardening', () => {
     }
   });
 
-  it('limits webhooks and the codec per client address, as the trusted proxy reports it', async () => {
+  it('limits webhooks and the codec per route and client address, as the trusted proxy reports it', async () => {
     const s = await serve({ clientRateLimit: { perSecond: 1, burst: 2 }, trustProxy: 'loopback' });
     try {
       const from = (ip: string) => ({ 'x-forwarded-for': ip, 'content-type': 'application/json' });
@@ -172,8 +177,8 @@ describe('ingress hardening', () => {
       assert.deepEqual(
         [
           await hit('/webhooks/vapi/a', '203.0.113.7'),
-          await hit('/twilio/sms/inbound', '203.0.113.7'),
-          await hit('/codec/decode', '203.0.113.7'),
+          await hit('/webhooks/vapi/b', '203.0.113.7'),
+          await hit('/webhooks/vapi/a', '203.0.113.7'),
         ],
         [401, 401, 429],
       );
@@ -183,11 +188,65 @@ describe('ingress hardening', () => {
       });
       assert.equal(limited.status, 429);
       assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+      // Another platform's webhooks, Twilio's and the codec each keep their own buckets for the same address.
+      assert.equal(await hit('/webhooks/retell/a', '203.0.113.7'), 401);
+      assert.equal(await hit('/twilio/sms/inbound', '203.0.113.7'), 401);
+      assert.equal(await hit('/codec/decode', '203.0.113.7'), 401);
       // Another client behind the same proxy has its own bucket.
-      assert.equal(await hit('/codec/decode', '198.51.100.9'), 401);
+      assert.equal(await hit('/webhooks/vapi/a', '198.51.100.9'), 401);
     } finally {
       await s.close();
     }
+  });
+
+  it("limits a call's events and tool calls apart from the token's other requests", async () => {
+    const s = await serve({
+      rateLimit: { calls: { perSecond: 1, burst: 2 }, other: { perSecond: 1, burst: 3 } },
+    });
+    try {
+      const post = (path: string) =>
+        fetch(`${s.url}/v1${path}`, {
+          method: 'POST',
+          headers: { ...auth(), 'content-type': 'application/json' },
+          body: '{}',
+        });
+      const statuses = [];
+      for (let i = 0; i < 4; i++)
+        statuses.push((await fetch(`${s.url}/v1/analytics/dispositions`, { headers: auth() })).status);
+      assert.deepEqual(statuses, [400, 400, 400, 429], 'the other requests use up their own bucket');
+      // A call's traffic still passes the limiter (and fails validation: the bodies are empty) until its own
+      // bucket is empty.
+      assert.deepEqual(
+        [
+          (await post('/calls/c1/events')).status,
+          (await post('/calls/c2/actions/lookup')).status,
+          (await post('/calls/c1/events')).status,
+        ],
+        [400, 400, 429],
+      );
+      const limited = await post('/calls/c3/events');
+      const body = (await limited.json()) as { error: string };
+      assert.match(body.error, /events and tool calls: at most 1\/s per token/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("sizes the call traffic's default limit apart from the API's, and lifts both with CALLFLOW_RATE_LIMIT=off", () => {
+    assert.deepEqual(readSettings({}).rateLimit, {
+      calls: { perSecond: 250, burst: 500 },
+      other: { perSecond: 50, burst: 100 },
+    });
+    assert.deepEqual(readSettings({ CALLFLOW_CALL_RATE_LIMIT: '400' }).rateLimit?.calls, {
+      perSecond: 400,
+      burst: 800,
+    });
+    assert.equal(readSettings({ CALLFLOW_CALL_RATE_LIMIT: 'off' }).rateLimit?.calls.perSecond, Infinity);
+    assert.equal(readSettings({ CALLFLOW_RATE_LIMIT: 'off' }).rateLimit, undefined);
+    assert.throws(
+      () => readSettings({ CALLFLOW_CALL_RATE_LIMIT: 'lots' }),
+      /CALLFLOW_CALL_RATE_LIMIT must be/,
+    );
   });
 
   it('without a trusted proxy, X-Forwarded-For is ignored: one socket address, one bucket', async () => {

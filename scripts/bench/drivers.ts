@@ -4,6 +4,7 @@
  * without HTTP), and with a bare client on the minimal baseline workflow (the floor).
  */
 import { fork } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
@@ -52,11 +53,15 @@ export interface Driver {
   workflowId(callId: string): string;
 }
 
+/** The environment variable holding the bench agent's Retell API key (its webhooks' signing key). */
+export const RETELL_KEY_ENV = 'BENCH_RETELL_KEY';
+
 /** `execution: 'local'` makes the lookup a local activity (the agent setting; BENCH_LOCAL_ACTIVITIES=1). */
 export function benchAgent(apiUrl: string, execution: 'activity' | 'local' = 'activity') {
   return {
     id: AGENT_ID,
     name: 'Bench agent',
+    platforms: { retell: { secrets: [RETELL_KEY_ENV] } },
     network: { allowPrivate: ['127.0.0.1'] },
     actions: {
       duringCall: [
@@ -199,12 +204,20 @@ export async function startIngressProcess(
   server: DevServer,
   taskQueue: string,
   agent: unknown,
-): Promise<{ url: string; token: string; cpuMicros(): Promise<number>; stop(): Promise<void> }> {
+  opts: { deliveredEvents?: boolean } = {},
+): Promise<{
+  url: string;
+  token: string;
+  pid?: number;
+  cpuMicros(): Promise<number>;
+  stop(): Promise<void>;
+}> {
   const settings: IngressProcessSettings = {
     address: server.address,
     namespace: server.namespace,
     taskQueue,
     agent,
+    deliveredEvents: opts.deliveredEvents,
   };
   const child = fork(require.resolve('./ingress-process'), [], {
     execArgv: ['--import', 'tsx'],
@@ -222,6 +235,7 @@ export async function startIngressProcess(
   ]);
   return {
     ...ready,
+    pid: child.pid,
     cpuMicros: () =>
       new Promise((resolve) => {
         const onMessage = (m: unknown) => {
@@ -280,6 +294,117 @@ export function ingressDriver(h: IngressTarget, httpClient: 'fetch' | 'http' = '
     },
     result: (callId, toolCalls) => checkRecord(h.client, callId, toolCalls),
     finished: (callId) => finished(h.client, `call-${callId}`),
+  };
+}
+
+/**
+ * Through Retell's webhook route, as Retell sends a live call: every conversation event is a `transcript_updated`
+ * carrying the whole transcript so far (each turn with its word timings), the end a `call_ended` with all of it,
+ * then its `call_analyzed`.
+ * Tool calls go to the generic API (the call's id is `retell-<id>`). Signed with `apiKey` as Retell signs.
+ */
+export function retellDriver(h: IngressTarget, apiKey: string): Driver {
+  const api = httpApi(h);
+  const agent = new http.Agent({ keepAlive: true });
+  const startedAt = new Map<string, number>();
+  const turn = (i: number) => {
+    const content = `turn ${i}: ${i % 2 ? 'where is my order nine nine one, it was due on Monday' : 'let me look that up for you, one moment please'}`;
+    return {
+      role: i % 2 ? 'user' : 'agent',
+      content,
+      words: content
+        .split(' ')
+        .map((word, k) => ({ word, start: i * 3 + k * 0.3, end: i * 3 + k * 0.3 + 0.25 })),
+    };
+  };
+  const post = (callId: string, event: string, turns: number) => {
+    const start = startedAt.get(callId) ?? Date.now();
+    startedAt.set(callId, start);
+    const ended = event === 'call_ended' || event === 'call_analyzed';
+    const raw = JSON.stringify({
+      event,
+      call: {
+        call_type: 'phone_call',
+        from_number: CALLER,
+        to_number: OUR_NUMBER,
+        direction: 'inbound',
+        call_id: callId,
+        agent_id: 'bench-retell-agent',
+        call_status: ended ? 'ended' : 'ongoing',
+        start_timestamp: start,
+        ...(ended ? { end_timestamp: Date.now(), disconnection_reason: 'user_hangup' } : {}),
+        transcript_object: Array.from({ length: turns }, (_, i) => turn(i + 1)),
+        ...(event === 'call_analyzed'
+          ? { call_analysis: { call_summary: 'The caller asked about order 991.', call_successful: true } }
+          : {}),
+      },
+    });
+    const now = Date.now();
+    const signature = `v=${now},d=${createHmac('sha256', apiKey)
+      .update(raw + String(now))
+      .digest('hex')}`;
+    requests.count++;
+    return new Promise<void>((resolve, reject) => {
+      const req = http.request(
+        `${h.url}/webhooks/retell/${AGENT_ID}`,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(raw),
+            'x-retell-signature': signature,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200
+              ? resolve()
+              : reject(new Error(`retell ${event} answered ${res.statusCode}`)),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(raw);
+    });
+  };
+  // While the call is live the mapper leaves the last turn out (it may still grow): n + 1 turns deliver n.
+  const turnsSent = new Map<string, number>();
+  const update = (callId: string) => {
+    const n = (turnsSent.get(callId) ?? 0) + 1;
+    turnsSent.set(callId, n);
+    return post(callId, 'transcript_updated', n + 1);
+  };
+  const lookup = async (callId: string, requestId: string) => {
+    requests.count++;
+    const res = await api('POST', `/v1/calls/retell-${callId}/actions/lookup`, {
+      requestId,
+      args: { order_id: '991' },
+    });
+    if (res.status !== 200) throw new Error(`lookup answered ${res.status}: ${JSON.stringify(res.body)}`);
+    checkRun(res.body as ActionRun);
+  };
+  return {
+    name: 'retell',
+    workflowId: (callId) => `call-retell-${callId}`,
+    startCall: (callId) => update(callId),
+    settle: async () => undefined,
+    event: (callId) => update(callId),
+    toolCall: lookup,
+    firstToolCall: async () => {
+      throw new Error('the Retell driver starts calls with a transcript update');
+    },
+    async endCall(callId) {
+      // Retell follows the end with its analysis, which the after-call stage waits for.
+      await post(callId, 'call_ended', (turnsSent.get(callId) ?? 0) + 1);
+      await post(callId, 'call_analyzed', (turnsSent.get(callId) ?? 0) + 1);
+      turnsSent.delete(callId);
+      startedAt.delete(callId);
+    },
+    result: (callId, toolCalls) => checkRecord(h.client, `retell-${callId}`, toolCalls),
+    finished: (callId) => finished(h.client, `call-retell-${callId}`),
   };
 }
 

@@ -12,6 +12,8 @@ export interface IngressProcessSettings {
   namespace: string;
   taskQueue: string;
   agent: unknown;
+  /** Signal only events a call has not had (the service's default; the capacity bench measures both). */
+  deliveredEvents?: boolean;
 }
 
 async function main(): Promise<void> {
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
     agents: [settings.agent],
     noWorker: true,
     taskQueue: settings.taskQueue,
+    deliveredEvents: settings.deliveredEvents,
   });
   process.on('disconnect', () => {
     h.stop().finally(() => process.exit(0));

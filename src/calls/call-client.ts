@@ -33,6 +33,7 @@ import {
   UnknownCall,
 } from './call-errors';
 import { type ClaimCheckOptions, packEvents, TEMPORAL_BLOB_BYTES, withClaims } from './claim-check';
+import type { DeliveredEvents } from './delivered-events';
 
 export interface StartInfo {
   agentId?: string;
@@ -77,6 +78,8 @@ export class CallClient {
       serviceUrl?: () => string | undefined;
       payloads?: ClaimCheckOptions;
       lateAnalysis?: LateAnalysisSource;
+      /** Leaves out events this process has already signalled to the call (./delivered-events.ts). */
+      delivered?: DeliveredEvents;
     } = {},
   ) {}
 
@@ -127,7 +130,8 @@ export class CallClient {
   async sendEvents(callId: string, events: CallEvent[], start: StartInfo): Promise<void> {
     try {
       if (start.agentId) await this.assertOwnedBy(callId, start.agentId);
-      for (const batch of await packEvents(callId, events, this.options.payloads ?? {})) {
+      const fresh = this.options.delivered?.unsent(callId, events) ?? events;
+      for (const batch of await packEvents(callId, fresh, this.options.payloads ?? {})) {
         if (start.agentId) {
           await this.temporal.workflow.signalWithStart(callWorkflow, {
             ...this.startOptions(callId, { ...start, agentId: start.agentId }),
@@ -138,6 +142,7 @@ export class CallClient {
           await this.temporal.workflow.getHandle(workflowIdFor(callId)).signal(callEventsSignal, batch);
         }
       }
+      this.options.delivered?.delivered(callId, fresh);
     } catch (err) {
       throw await this.translate(err, callId);
     }

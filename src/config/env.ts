@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+/** Requests per second on average, and at once before the rate applies (src/ingress/hardening.ts). */
+export interface RateLimitSetting {
+  perSecond: number;
+  burst: number;
+}
+
 /** Service settings from the environment; every variable is documented in the README. */
 export interface ServiceSettings {
   temporalAddress?: string;
@@ -27,10 +33,14 @@ export interface ServiceSettings {
   codecOrigins: string[];
   /** `None` when the UI is on another site than the ingress (needs HTTPS); `Strict` otherwise. */
   codecCookieSameSite: 'Strict' | 'None';
-  /** Per-token rate limit on the public API (CALLFLOW_RATE_LIMIT="<per second>[,<burst>]", or "off"). */
-  rateLimit?: { perSecond: number; burst: number };
+  /**
+   * Per-token rate limits on the public API: a live call's events and tool calls (CALLFLOW_CALL_RATE_LIMIT,
+   * default 250,500) apart from every other request (CALLFLOW_RATE_LIMIT, default 50,100); each
+   * "<per second>[,<burst>]" or "off" (CALLFLOW_RATE_LIMIT=off lifts both).
+   */
+  rateLimit?: { calls: RateLimitSetting; other: RateLimitSetting };
   /** Per client address on /webhooks, /twilio and /codec (CALLFLOW_IP_RATE_LIMIT, same format, default 200,400). */
-  clientRateLimit?: { perSecond: number; burst: number };
+  clientRateLimit?: RateLimitSetting;
   /** Express's `trust proxy` (CALLFLOW_TRUST_PROXY): which proxies' X-Forwarded-For names the client address. */
   trustProxy: boolean | number | string;
   /** Bearer token for the ingress's `/metrics` (CALLFLOW_METRICS_TOKEN); the API token when unset. */
@@ -68,7 +78,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ServiceSetti
       .map((o) => o.trim().replace(/\/+$/, ''))
       .filter(Boolean),
     codecCookieSameSite: env.CALLFLOW_CODEC_COOKIE_SAMESITE?.toLowerCase() === 'none' ? 'None' : 'Strict',
-    rateLimit: parseRateLimit(env.CALLFLOW_RATE_LIMIT),
+    rateLimit: apiRateLimits(env),
     clientRateLimit: parseRateLimit(env.CALLFLOW_IP_RATE_LIMIT, 'CALLFLOW_IP_RATE_LIMIT', '200,400'),
     trustProxy: parseTrustProxy(env.CALLFLOW_TRUST_PROXY),
     metricsToken: env.CALLFLOW_METRICS_TOKEN || undefined,
@@ -98,11 +108,33 @@ function parseGraceSeconds(value: string | undefined): number {
   return seconds;
 }
 
+/**
+ * A call sends about 0.4 requests a second to /v1 when an integrator drives it through the generic API (an event
+ * every ~3 s, a tool call every ~30 s). 250 a second is about twice what the calls one 2-core machine carries
+ * send (docs/benchmarks.md, "Capacity"), so one ingress never refuses a call's traffic before the machine itself
+ * is full, and a runaway client is still stopped.
+ */
+export const DEFAULT_CALL_RATE_LIMIT = '250,500';
+
+function apiRateLimits(env: NodeJS.ProcessEnv): ServiceSettings['rateLimit'] {
+  const other = parseRateLimit(env.CALLFLOW_RATE_LIMIT);
+  if (!other) return undefined;
+  const calls = parseRateLimit(
+    env.CALLFLOW_CALL_RATE_LIMIT,
+    'CALLFLOW_CALL_RATE_LIMIT',
+    DEFAULT_CALL_RATE_LIMIT,
+  );
+  return {
+    other,
+    calls: calls ?? { perSecond: Number.POSITIVE_INFINITY, burst: Number.POSITIVE_INFINITY },
+  };
+}
+
 function parseRateLimit(
   value: string | undefined,
   name = 'CALLFLOW_RATE_LIMIT',
   fallback = '50,100',
-): ServiceSettings['rateLimit'] {
+): RateLimitSetting | undefined {
   if (value === 'off') return undefined;
   const [rate, burst] = (value || fallback).split(',').map((v) => Number(v.trim()));
   if (!(rate > 0) || (burst !== undefined && !(burst >= 1)))

@@ -7,7 +7,13 @@ import type { RawDeliveries } from '../store/raw-deliveries';
 import { YAML_ROUTES, YAML_TYPES } from './agent-files-api';
 import { dispositionCounts } from './analytics';
 import { requireBearer } from './bearer';
-import { bearerWithRateLimit, clientRateLimit, type RateLimit, securityHeaders } from './hardening';
+import {
+  type ApiRateLimits,
+  bearerWithRateLimit,
+  clientRateLimit,
+  type RateLimit,
+  securityHeaders,
+} from './hardening';
 import { errorHandler, HttpError, validationError } from './http-error';
 import { openApiDocument } from './openapi';
 import { actionBodySchema, callIdSchema, parseEventsBody } from './schemas';
@@ -37,8 +43,9 @@ export interface IngressOptions {
   rawDeliveries?: RawDeliveries;
   /** The agent store's API and the call log under /v1 (./agents-api.ts). */
   agentsApi?: express.Router;
-  /** Per-token rate limit on /v1 (per client address for requests without the right token); unlimited when omitted. */
-  rateLimit?: RateLimit;
+  /** Per-token rate limits on /v1, a call's own requests apart from the rest (per client address for requests
+   * without the right token); unlimited when omitted. */
+  rateLimit?: ApiRateLimits;
   /** Per client address on the routes that authenticate themselves (/webhooks, /twilio, /codec, /mcp). */
   clientRateLimit?: RateLimit;
   /** Express's `trust proxy`: which proxies' X-Forwarded-For gives the client address (default: none). */
@@ -68,11 +75,13 @@ export function createIngress(opts: IngressOptions): express.Express {
     res.json(openApiDocument());
   });
   if (opts.extraRoutes) app.use(opts.extraRoutes);
-  const perClient = opts.clientRateLimit ? [clientRateLimit(opts.clientRateLimit)] : [];
-  if (opts.twilioRoutes) app.use('/twilio', ...perClient, opts.twilioRoutes);
-  if (opts.platformRoutes) app.use('/webhooks', ...perClient, opts.platformRoutes);
-  if (opts.codecRoutes) app.use('/codec', ...perClient, opts.codecRoutes);
-  if (opts.mcpRoutes) app.use('/mcp', ...perClient, opts.mcpRoutes);
+  // Each route its own buckets per client address, and each platform's webhooks theirs.
+  const perClient = (perPlatform = false) =>
+    opts.clientRateLimit ? [clientRateLimit(opts.clientRateLimit, { perPlatform })] : [];
+  if (opts.twilioRoutes) app.use('/twilio', ...perClient(), opts.twilioRoutes);
+  if (opts.platformRoutes) app.use('/webhooks', ...perClient(true), opts.platformRoutes);
+  if (opts.codecRoutes) app.use('/codec', ...perClient(), opts.codecRoutes);
+  if (opts.mcpRoutes) app.use('/mcp', ...perClient(), opts.mcpRoutes);
   if (opts.dashboard) app.use('/dashboard', opts.dashboard);
   if (opts.temporalUi) app.use(opts.temporalUi);
 

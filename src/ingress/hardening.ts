@@ -1,6 +1,7 @@
 /**
- * What every ingress response and request gets regardless of route: security headers, rate limits (per token on
- * the public API, per client address for requests without a valid token and on the self-authenticating routes),
+ * What every ingress response and request gets regardless of route: security headers, rate limits (per token and
+ * kind of traffic on the public API, per client address for requests without a valid token, and per route and
+ * client address on the self-authenticating routes),
  * and server-side timeouts so a slow client can't hold connections open.
  */
 import { createHash } from 'node:crypto';
@@ -63,50 +64,90 @@ export class RateBuckets {
 }
 
 /**
+ * The public API's two kinds of traffic, limited apart: a live call's own requests (its conversation events and
+ * tool calls, `POST /v1/calls/:callId/events` and `.../actions/:actionId`), which grow with the number of calls in
+ * progress, and everything else (agents, records, analytics), which does not.
+ */
+export interface ApiRateLimits {
+  /** Per token on a live call's events and tool calls. */
+  calls: RateLimit;
+  /** Per token on every other /v1 request, and per client address for requests without the right token. */
+  other: RateLimit;
+}
+
+/**
+ * A call's own requests to /v1, as the router below the limiter sees them (paths relative to /v1). A call
+ * sends about 0.4 a second (an event every ~3 s, a tool call every ~30 s), so their limit is sized from the
+ * number of calls a machine carries (docs/benchmarks.md), not from what an integrator's scripts need.
+ */
+const CALL_TRAFFIC = /^\/calls\/[^/]+\/(events|actions\/[^/]+)\/?$/;
+
+export function isCallTraffic(req: Pick<Request, 'method' | 'path'>): boolean {
+  return req.method === 'POST' && CALL_TRAFFIC.test(req.path);
+}
+
+/**
  * The public API's guard: the bearer token is checked first, and a request carrying the right one is limited by
- * that token. Any other request is limited by its client address (`req.ip`, which follows the app's `trust proxy`
- * setting) before it gets its 401, so inventing tokens buys no fresh burst, and a flood of wrong tokens leaves
- * the right one's bucket alone.
+ * that token, in the bucket of its kind of traffic (ApiRateLimits). Any other request is limited by its client
+ * address (`req.ip`, which follows the app's `trust proxy` setting) before it gets its 401, so inventing tokens
+ * buys no fresh burst, and a flood of wrong tokens leaves the right one's buckets alone.
  */
 export function bearerWithRateLimit(
   token: string | undefined,
-  limit: RateLimit,
+  limits: ApiRateLimits,
   now: () => number = Date.now,
 ) {
   const check = requireBearer(token);
-  const byToken = new RateBuckets(limit, now);
-  const byClient = new RateBuckets(limit, now);
+  const byToken = { calls: new RateBuckets(limits.calls, now), other: new RateBuckets(limits.other, now) };
+  const byClient = new RateBuckets(limits.other, now);
   return (req: Request, res: Response, next: NextFunction): void => {
     check(req, res, (refused?: unknown) => {
+      if (refused) {
+        const wait = byClient.take(req.ip ?? req.socket.remoteAddress ?? '');
+        if (wait === undefined) return next(refused);
+        return next(
+          tooMany(
+            `too many requests without a valid token: at most ${limits.other.perSecond}/s per client`,
+            wait,
+          ),
+        );
+      }
+      const kind = isCallTraffic(req) ? 'calls' : 'other';
       // Keyed by a hash so the map never holds a token itself.
-      const wait = refused
-        ? byClient.take(req.ip ?? req.socket.remoteAddress ?? '')
-        : byToken.take(
-            createHash('sha256')
-              .update(req.get('authorization') ?? '')
-              .digest('base64url'),
-          );
-      if (wait === undefined) return next(refused);
-      next(
-        refused
-          ? tooMany(`too many requests without a valid token: at most ${limit.perSecond}/s per client`, wait)
-          : tooMany(`too many requests: at most ${limit.perSecond}/s per token`, wait),
+      const wait = byToken[kind].take(
+        createHash('sha256')
+          .update(req.get('authorization') ?? '')
+          .digest('base64url'),
       );
+      if (wait === undefined) return next();
+      const what = kind === 'calls' ? "calls' events and tool calls" : 'requests';
+      next(tooMany(`too many ${what}: at most ${limits[kind].perSecond}/s per token`, wait));
     });
   };
 }
 
-/** Per client address, for routes that authenticate requests themselves (signed webhooks, the codec). */
-export function clientRateLimit(limit: RateLimit, now: () => number = Date.now) {
-  const buckets = new RateBuckets(limit, now);
+/**
+ * Per client address on one route that authenticates its requests itself (a platform's webhooks, Twilio's, the
+ * codec, MCP). Each route keeps its own buckets: Retell and Vapi each send a call's updates from their own few
+ * addresses, so one platform's traffic never uses up another's.
+ */
+export function clientRateLimit(limit: RateLimit, opts: { perPlatform?: boolean; now?: () => number } = {}) {
+  const buckets = new RateBuckets(limit, opts.now);
   return (req: Request, _res: Response, next: NextFunction): void => {
-    const wait = buckets.take(req.ip ?? req.socket.remoteAddress ?? '');
+    // Mounted under its route's prefix; with perPlatform, the first segment below it names the platform
+    // (/webhooks/retell/<agent>).
+    const platform = opts.perPlatform ? (/^\/([^/]*)/.exec(req.path)?.[1] ?? '') : '';
+    const wait = buckets.take(`${req.baseUrl}/${platform} ${req.ip ?? req.socket.remoteAddress ?? ''}`);
     if (wait === undefined) {
       next();
       return;
     }
     next(
-      tooMany(`too many requests: at most ${limit.perSecond}/s per client address`, wait, '(client address)'),
+      tooMany(
+        `too many requests: at most ${limit.perSecond}/s per client address on ${req.baseUrl}`,
+        wait,
+        '(client address)',
+      ),
     );
   };
 }

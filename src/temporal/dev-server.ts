@@ -23,11 +23,26 @@ export interface DevServerOptions {
   codecEndpoint?: string;
   /** The path the UI is served under (`--ui-public-path`, e.g. `/temporal`), for a UI behind a reverse proxy. */
   uiPublicPath?: string;
+  /**
+   * SQLite pragmas for the file store (`--sqlite-pragma`), e.g. `{ journal_mode: 'wal' }`. The dev server keeps
+   * every write on one SQLite connection, so what each commit costs bounds the whole server (docs/benchmarks.md).
+   */
+  sqlitePragmas?: Record<string, string>;
   log?: (line: string) => void;
 }
 
+/**
+ * The file store's pragmas for `npm start`: a write-ahead log, synced at checkpoints rather than at every commit.
+ * With SQLite's defaults (a rollback journal, `synchronous=FULL`) each history write costs several fsyncs on the
+ * server's one connection, which is what capped a machine near 100 calls; WAL survives a crash of the process,
+ * and loses at most the last commits on a power cut, which a development server can afford.
+ */
+export const SERVICE_SQLITE_PRAGMAS: Record<string, string> = { journal_mode: 'wal', synchronous: 'normal' };
+
 export interface DevServer {
   address: string;
+  /** The server's process id (for reading its CPU and disk use from /proc). */
+  pid?: number;
   uiUrl?: string;
   namespace: string;
   stop(): Promise<void>;
@@ -61,6 +76,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (opts.dbFile) {
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
+    for (const [pragma, value] of Object.entries(opts.sqlitePragmas ?? {}))
+      args.push('--sqlite-pragma', `${pragma}=${value}`);
   }
   for (const key of Object.values(callSearchAttributes))
     args.push('--search-attribute', `${key.name}=Keyword`);
@@ -87,6 +104,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   }
   return {
     address,
+    pid: child.pid,
     namespace,
     uiUrl: opts.headless ? undefined : `http://127.0.0.1:${uiPort}${opts.uiPublicPath ?? ''}`,
     stop: () => stopChild(child, exited),

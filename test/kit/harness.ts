@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/action-type';
 import { CallClient } from '../../src/calls/call-client';
+import { DeliveredEvents } from '../../src/calls/delivered-events';
 import type { AgentConfig } from '../../src/config/agent-schema';
 import { DEFAULT_WEBHOOK_BODY_BYTES } from '../../src/config/env';
 import { parseAgent } from '../../src/config/load-agents';
@@ -67,6 +68,8 @@ export interface HarnessOptions {
   webhookBodyBytes?: number;
   /** Events in one signal before the call client splits them and keeps their transcript in the store. */
   signalBytes?: number;
+  /** Signal only events the call has not had from this harness (src/calls/delivered-events.ts), as the service does. */
+  deliveredEvents?: boolean;
   /** Mounts Twilio's webhooks without a fallback auth token: only agents' own (`platforms.twilio`, from `env`). */
   twilioAgentTokensOnly?: boolean;
   /** Logger for the ingress and the worker's activities (default: quiet). */
@@ -135,6 +138,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       serviceUrl,
       payloads: { claims: new PayloadClaims(store), signalBytes: opts.signalBytes },
       lateAnalysis: lateAnalysisFromDeliveries(rawDeliveries, platformAdapters),
+      ...(opts.deliveredEvents ? { delivered: new DeliveredEvents() } : {}),
     },
   );
   const twilioRoutes =
