@@ -1,0 +1,374 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { type Harness, startHarness } from './kit/harness';
+import { eventually } from './kit/temporal';
+import {
+  elevenLabsSignature,
+  retellSignature,
+  twilioSignature,
+  vapiSignatureHeaders,
+} from './support/platform-signing';
+
+const KNOWN = '+14155550123';
+const UNKNOWN = '+14155550999';
+const RETELL_KEY = 'key_before_call_0123456789';
+const VAPI_SECRET = 'vapi-before-call-secret-0123';
+const ELEVEN_SECRET = 'eleven-initiation-secret-0123';
+const TWILIO_TOKEN = 'twilio-before-call-token-0123';
+let seq = 0;
+const unique = (label: string) => `${label}${process.pid}x${++seq}x${Date.now().toString(36)}`;
+
+/** A customer's API: knows one caller by number; `/slow/...` answers after 1.5 s. */
+async function startCustomers() {
+  const requests: string[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const json = (status: number, value: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+    const phone = decodeURIComponent(req.url?.split('/').pop() ?? '');
+    const answer = () =>
+      phone === KNOWN
+        ? json(200, { name: 'Dana Whitfield', tier: 'gold' })
+        : json(404, { error: 'no customer' });
+    if (req.url?.startsWith('/whoami/')) return json(200, { heard: phone });
+    if (req.url?.startsWith('/slow/')) setTimeout(answer, 1500);
+    else answer();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(r)) };
+}
+
+function greeter(api: string) {
+  return {
+    id: 'greeter',
+    name: 'Greeter',
+    network: { allowPrivate: ['127.0.0.1'] },
+    platforms: {
+      retell: { secrets: ['BC_RETELL'] },
+      vapi: { secrets: ['BC_VAPI'] },
+      elevenlabs: { secrets: ['BC_ELEVEN'] },
+    },
+    beforeCallAnswer: {
+      variables: {
+        caller_name: '{{actions.customer.name}}',
+        greeting: 'Hi {{actions.customer.name}}, thanks for calling!',
+      },
+      retellAgentId: 'agent_retell_greeter',
+      vapiAssistantId: 'asst_greeter',
+      twilioStreamUrl: 'wss://voice.example.com/stream',
+    },
+    actions: {
+      beforeCall: [
+        {
+          id: 'customer',
+          type: 'http_request',
+          url: `${api}/customers/{{call.customer}}`,
+          output: { name: 'body.name', tier: 'body.tier' },
+          execution: 'local',
+          retry: { maximumAttempts: 1 },
+        },
+      ],
+      duringCall: [
+        {
+          id: 'whoami',
+          type: 'http_request',
+          url: `${api}/whoami/{{actions.customer.name}}`,
+          retry: { maximumAttempts: 1 },
+        },
+      ],
+      afterCall: [],
+    },
+  };
+}
+
+function slowpoke(api: string) {
+  return {
+    id: 'slowpoke',
+    name: 'Slow lookups',
+    network: { allowPrivate: ['127.0.0.1'] },
+    beforeCallAnswer: {
+      budgetSeconds: 0.4,
+      variables: { caller_name: '{{actions.fast.name}}', tier: '{{actions.slow.tier}}' },
+    },
+    actions: {
+      beforeCall: [
+        {
+          id: 'fast',
+          type: 'http_request',
+          url: `${api}/customers/{{call.customer}}`,
+          output: { name: 'body.name' },
+        },
+        {
+          id: 'slow',
+          type: 'http_request',
+          url: `${api}/slow/{{call.customer}}`,
+          output: { tier: 'body.tier' },
+        },
+      ],
+      duringCall: [],
+      afterCall: [],
+    },
+  };
+}
+
+describe('before-call stage', () => {
+  let customers: Awaited<ReturnType<typeof startCustomers>>;
+  let h: Harness;
+
+  before(async () => {
+    customers = await startCustomers();
+    h = await startHarness({
+      agents: [greeter(customers.url), slowpoke(customers.url)],
+      env: { BC_RETELL: RETELL_KEY, BC_VAPI: VAPI_SECRET, BC_ELEVEN: ELEVEN_SECRET },
+      twilioAuthToken: TWILIO_TOKEN,
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await customers?.close();
+  });
+
+  const state = async (callId: string) => (await h.api('GET', `/v1/calls/${callId}`)).body.state;
+
+  describe('generic API', () => {
+    it('greets a known caller by name, and the lookup is in the call for later stages', async () => {
+      const callId = unique('api');
+      const res = await h.api('POST', `/v1/calls/${callId}/before`, {
+        agentId: 'greeter',
+        call: { from: KNOWN, to: '+14155550100' },
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.outcome, 'complete');
+      assert.equal(res.body.variables.caller_name, 'Dana Whitfield');
+      assert.equal(res.body.variables.greeting, 'Hi Dana Whitfield, thanks for calling!');
+      assert.deepEqual(res.body.outputs.customer, { name: 'Dana Whitfield', tier: 'gold' });
+      assert.deepEqual(res.body.late, []);
+
+      const tool = await h.api('POST', `/v1/calls/${callId}/actions/whoami`, { requestId: 'tc-1', args: {} });
+      assert.equal(tool.status, 200);
+      assert.equal(tool.body.status, 'completed');
+      assert.ok(customers.requests.includes('/whoami/Dana%20Whitfield'), customers.requests.join(', '));
+      const s = await state(callId);
+      assert.equal(s.beforeCall.outcome, 'complete');
+      assert.deepEqual(
+        s.actions.map((a: { actionId: string; stage: string }) => `${a.stage}:${a.actionId}`),
+        ['beforeCall:customer', 'duringCall:whoami'],
+      );
+    });
+
+    it('answers an unknown caller with an empty name', async () => {
+      const res = await h.api('POST', `/v1/calls/${unique('api')}/before`, {
+        agentId: 'greeter',
+        call: { from: UNKNOWN },
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.variables.caller_name, '');
+      assert.equal(res.body.outputs.customer, undefined);
+    });
+
+    it('runs the stage once per call: a repeat gets the same answer', async () => {
+      const callId = unique('api');
+      const body = { agentId: 'greeter', call: { from: KNOWN } };
+      const first = await h.api('POST', `/v1/calls/${callId}/before`, body);
+      const again = await h.api('POST', `/v1/calls/${callId}/before`, body);
+      assert.deepEqual(again.body, first.body);
+      const runs = (await state(callId)).actions.filter((a: { stage: string }) => a.stage === 'beforeCall');
+      assert.equal(runs.length, 1);
+    });
+
+    it('answers with what is ready when the budget runs out; the late lookup lands in the call', async () => {
+      const callId = unique('slow');
+      const started = Date.now();
+      const res = await h.api('POST', `/v1/calls/${callId}/before`, {
+        agentId: 'slowpoke',
+        call: { from: KNOWN },
+      });
+      const took = Date.now() - started;
+      assert.equal(res.status, 200);
+      assert.ok(took < 1400, `answered after ${took} ms`);
+      assert.equal(res.body.outcome, 'budget_exceeded');
+      assert.deepEqual(res.body.ready, ['fast']);
+      assert.deepEqual(res.body.late, ['slow']);
+      assert.deepEqual(res.body.variables, { caller_name: 'Dana Whitfield', tier: '' });
+      const late = await eventually(async () => {
+        const s = await state(callId);
+        return s.actions.find((a: { actionId: string }) => a.actionId === 'slow');
+      });
+      assert.equal(late.status, 'completed');
+      assert.equal(late.late, true);
+      assert.deepEqual(late.output, { tier: 'gold' });
+      assert.deepEqual((await state(callId)).beforeCall.late, ['slow']);
+    });
+
+    it('refuses a body that is not the documented one, naming the field', async () => {
+      const res = await h.api('POST', `/v1/calls/${unique('bad')}/before`, { agent: 'greeter' });
+      assert.equal(res.status, 400);
+      const fields = res.body.details.map((d: { field: string }) => d.field);
+      assert.ok(fields.includes('agentId'), JSON.stringify(res.body));
+    });
+
+    it('answers 404 for an unknown agent', async () => {
+      const res = await h.api('POST', `/v1/calls/${unique('bad')}/before`, { agentId: 'nobody' });
+      assert.equal(res.status, 404);
+    });
+  });
+
+  describe("platforms' pre-call webhooks", () => {
+    it("Retell's inbound call webhook: dynamic variables, metadata and the agent override", async () => {
+      const providerId = unique('call_');
+      const body = JSON.stringify({
+        event: 'call_inbound',
+        call_inbound: {
+          agent_id: 'agent_retell_default',
+          agent_version: 1,
+          from_number: KNOWN,
+          to_number: '+14155550100',
+          call_id: providerId,
+        },
+      });
+      const res = await h.api('POST', '/webhooks/retell/greeter', body, {
+        'content-type': 'application/json',
+        'x-retell-signature': retellSignature(body, RETELL_KEY, Date.now()),
+      });
+      assert.equal(res.status, 200);
+      const inbound = res.body.call_inbound;
+      assert.equal(inbound.override_agent_id, 'agent_retell_greeter');
+      assert.equal(inbound.dynamic_variables.caller_name, 'Dana Whitfield');
+      assert.equal(inbound.dynamic_variables.callflow_call_id, `retell-${providerId}`);
+      assert.equal(inbound.metadata.callflow_call_id, `retell-${providerId}`);
+      // The call's later webhooks name the same call id: the lookup is already in that call.
+      const s = await state(`retell-${providerId}`);
+      assert.equal(s.actions[0].output.name, 'Dana Whitfield');
+      assert.equal(s.from, KNOWN);
+    });
+
+    it('Retell: an unsigned inbound webhook is refused and starts nothing', async () => {
+      const providerId = unique('call_');
+      const body = JSON.stringify({
+        event: 'call_inbound',
+        call_inbound: { from_number: KNOWN, call_id: providerId },
+      });
+      const res = await h.api('POST', '/webhooks/retell/greeter', body, {
+        'content-type': 'application/json',
+        'x-retell-signature': retellSignature(body, 'key_wrong_000000000000', Date.now()),
+      });
+      assert.equal(res.status, 401);
+      assert.equal((await h.api('GET', `/v1/calls/retell-${providerId}`)).status, 404);
+    });
+
+    it("Vapi's assistant-request: the assistant id and its variable values", async () => {
+      const providerId = unique('vapi-call-');
+      const raw = JSON.stringify({
+        message: {
+          type: 'assistant-request',
+          timestamp: Date.now(),
+          call: {
+            id: providerId,
+            orgId: 'org_1',
+            type: 'inboundPhoneCall',
+            status: 'ringing',
+            createdAt: new Date().toISOString(),
+            updatedAt: new Date().toISOString(),
+            customer: { number: KNOWN },
+            phoneNumber: { number: '+14155550100' },
+          },
+          phoneNumber: { number: '+14155550100' },
+          customer: { number: KNOWN },
+        },
+      });
+      const res = await h.api('POST', '/webhooks/vapi/greeter', raw, {
+        'content-type': 'application/json',
+        authorization: '',
+        ...vapiSignatureHeaders(raw, VAPI_SECRET, Date.now()),
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.assistantId, 'asst_greeter');
+      assert.equal(res.body.assistantOverrides.variableValues.caller_name, 'Dana Whitfield');
+      assert.equal(res.body.assistantOverrides.variableValues.callflow_call_id, `vapi-${providerId}`);
+      const s = await state(`vapi-${providerId}`);
+      assert.equal(s.actions[0].output.name, 'Dana Whitfield');
+    });
+
+    it("ElevenLabs' conversation initiation webhook: dynamic variables; the post-call webhook joins that call", async () => {
+      const sid = `CA${unique('')
+        .replace(/[^a-z0-9]/gi, '')
+        .padEnd(32, '0')
+        .slice(0, 32)}`;
+      const body = JSON.stringify({
+        caller_id: KNOWN,
+        agent_id: 'el_agent_1',
+        called_number: '+14155550100',
+        call_sid: sid,
+      });
+      const res = await h.api('POST', '/webhooks/elevenlabs/greeter/initiation', body, {
+        'content-type': 'application/json',
+        'x-callflow-tool-secret': ELEVEN_SECRET,
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.type, 'conversation_initiation_client_data');
+      assert.equal(res.body.dynamic_variables.caller_name, 'Dana Whitfield');
+      const callId = res.body.dynamic_variables.callflow_call_id;
+      assert.equal(callId, `elevenlabs-twilio-${sid}`);
+      assert.equal((await state(callId)).actions[0].output.name, 'Dana Whitfield');
+
+      // The conversation's post-call webhook carries the dynamic variables it began with.
+      const postCall = JSON.parse(
+        readFileSync(path.join(__dirname, 'fixtures/elevenlabs/post_call_transcription.json'), 'utf8'),
+      );
+      postCall.data.conversation_id = unique('conv_');
+      postCall.data.conversation_initiation_client_data.dynamic_variables = res.body.dynamic_variables;
+      const raw = JSON.stringify(postCall);
+      const delivered = await h.api('POST', '/webhooks/elevenlabs/greeter', raw, {
+        'content-type': 'application/json',
+        'elevenlabs-signature': elevenLabsSignature(ELEVEN_SECRET, raw, Math.floor(Date.now() / 1000)),
+      });
+      assert.equal(delivered.status, 200, JSON.stringify(delivered.body));
+      const joined = await eventually(async () => {
+        const s = await state(callId);
+        return s?.transcript?.length ? s : undefined;
+      });
+      assert.equal(joined.actions[0].actionId, 'customer');
+
+      const denied = await h.api('POST', '/webhooks/elevenlabs/greeter/initiation', body, {
+        'content-type': 'application/json',
+        'x-callflow-tool-secret': 'not-the-secret',
+      });
+      assert.equal(denied.status, 401);
+    });
+
+    it("Twilio's voice webhook: TwiML that hands the call to the stream with the variables as parameters", async () => {
+      const sid = `CA${String(Date.now()).padStart(32, '0')}`;
+      const params = {
+        CallSid: sid,
+        From: KNOWN,
+        To: '+14155550100',
+        Direction: 'inbound',
+        CallStatus: 'ringing',
+      };
+      const path = '/twilio/agents/greeter/voice';
+      const res = await fetch(`${h.url}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': twilioSignature(TWILIO_TOKEN, `${h.url}${path}`, params),
+        },
+        body: new URLSearchParams(params).toString(),
+      });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /xml/);
+      const twiml = await res.text();
+      assert.match(twiml, /<Connect><Stream url="wss:\/\/voice\.example\.com\/stream">/);
+      assert.match(twiml, /<Parameter name="caller_name" value="Dana Whitfield"\/>/);
+      assert.match(twiml, new RegExp(`<Parameter name="callflow_call_id" value="twilio-${sid}"/>`));
+      const unsigned = await fetch(`${h.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(params).toString(),
+      });
+      assert.equal(unsigned.status, 401);
+    });
+  });
+});
