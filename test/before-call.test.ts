@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { BuiltinCalendar } from '../src/integrations/calendar/builtin';
+import { HubSpotCrm } from '../src/integrations/crm/hubspot';
+import { SalesforceCrm } from '../src/integrations/crm/salesforce';
+import { type HubSpotFake, startHubSpotFake } from './kit/fakes/hubspot-server';
+import { type SalesforceFake, startSalesforceFake } from './kit/fakes/salesforce-server';
 import { type Harness, startHarness } from './kit/harness';
 import { eventually } from './kit/temporal';
 import {
@@ -114,21 +119,61 @@ function slowpoke(api: string) {
   };
 }
 
+/** Looks the caller up in both CRMs and on the agent's calendar. */
+const crmGreeter = {
+  id: 'crm-greeter',
+  name: 'CRM greeter',
+  scheduling: {
+    provider: 'builtin',
+    calendarId: 'front-desk',
+    hours: { timezone: 'America/New_York', weekly: {} },
+  },
+  beforeCallAnswer: {
+    variables: {
+      caller_name: '{{actions.hubspot.first_name}}',
+      owner: '{{actions.hubspot.owner_name}}',
+      open_cases: '{{actions.salesforce.open_count}}',
+      next_visit: '{{actions.next_visit.start_spoken}}',
+    },
+  },
+  actions: {
+    beforeCall: [
+      { id: 'hubspot', type: 'crm_lookup', provider: 'hubspot', properties: { tier: 'membership_tier' } },
+      { id: 'salesforce', type: 'crm_lookup', provider: 'salesforce', properties: { tier: 'Tier__c' } },
+      { id: 'next_visit', type: 'calendar_lookup' },
+    ],
+    duringCall: [],
+    afterCall: [],
+  },
+};
+
 describe('before-call stage', () => {
   let customers: Awaited<ReturnType<typeof startCustomers>>;
+  let hubspot: HubSpotFake;
+  let salesforce: SalesforceFake;
   let h: Harness;
 
   before(async () => {
     customers = await startCustomers();
+    hubspot = await startHubSpotFake();
+    salesforce = await startSalesforceFake();
     h = await startHarness({
-      agents: [greeter(customers.url), slowpoke(customers.url)],
+      agents: [greeter(customers.url), slowpoke(customers.url), crmGreeter],
       env: { BC_RETELL: RETELL_KEY, BC_VAPI: VAPI_SECRET, BC_ELEVEN: ELEVEN_SECRET },
       twilioAuthToken: TWILIO_TOKEN,
+      deps: {
+        crm: {
+          hubspot: new HubSpotCrm({ accessToken: hubspot.token, basePath: hubspot.url }),
+          salesforce: new SalesforceCrm({ instanceUrl: salesforce.url, accessToken: salesforce.accessToken }),
+        },
+      },
     });
   });
   after(async () => {
     await h?.stop();
     await customers?.close();
+    await hubspot?.close();
+    await salesforce?.close();
   });
 
   const state = async (callId: string) => (await h.api('GET', `/v1/calls/${callId}`)).body.state;
@@ -369,6 +414,102 @@ describe('before-call stage', () => {
         body: new URLSearchParams(params).toString(),
       });
       assert.equal(unsigned.status, 401);
+    });
+  });
+
+  describe('CRM and calendar lookups', () => {
+    it('finds the caller in HubSpot and Salesforce, with owner, open deals or cases and mapped properties, and their next appointment', async () => {
+      const ownerId = hubspot.seedOwner({ firstName: 'Ravi', lastName: 'Patel', email: 'ravi@example.com' });
+      const contact = hubspot.seedContact({
+        firstname: 'Dana',
+        lastname: 'Whitfield',
+        phone: KNOWN,
+        hubspot_owner_id: ownerId,
+        membership_tier: 'gold',
+      });
+      hubspot.seedDeal(contact.id, {
+        dealname: 'Renewal 2027',
+        dealstage: 'contractsent',
+        hs_is_closed: 'false',
+      });
+      hubspot.seedDeal(contact.id, { dealname: 'Old order', dealstage: 'closedwon', hs_is_closed: 'true' });
+      const userId = salesforce.seed('User', {
+        LastName: 'Okafor',
+        Name: 'Ada Okafor',
+        Email: 'ada@example.com',
+      });
+      const sfContact = salesforce.seed('Contact', {
+        FirstName: 'Dana',
+        LastName: 'Whitfield',
+        Phone: KNOWN,
+        OwnerId: userId,
+        Tier__c: 'platinum',
+      });
+      salesforce.seed('Case', {
+        ContactId: sfContact,
+        CaseNumber: '00001027',
+        Subject: 'Billing',
+        Status: 'New',
+        IsClosed: false,
+      });
+      salesforce.seed('Case', {
+        ContactId: sfContact,
+        CaseNumber: '00000990',
+        Subject: 'Old',
+        Status: 'Closed',
+        IsClosed: true,
+      });
+      const start = new Date(Date.now() + 3 * 24 * 3600 * 1000);
+      start.setUTCMinutes(0, 0, 0);
+      await new BuiltinCalendar(h.store).book({
+        key: unique('visit'),
+        calendarId: 'front-desk',
+        start: start.toISOString(),
+        end: new Date(start.getTime() + 30 * 60 * 1000).toISOString(),
+        timezone: 'America/New_York',
+        title: 'Check-up',
+        attendee: { name: 'Dana Whitfield', phone: KNOWN },
+      });
+
+      const res = await h.api('POST', `/v1/calls/${unique('crm')}/before`, {
+        agentId: 'crm-greeter',
+        call: { from: KNOWN },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.outcome, 'complete');
+      const { hubspot: hs, salesforce: sf, next_visit: visit } = res.body.outputs;
+      assert.equal(hs.found, true);
+      assert.equal(hs.name, 'Dana Whitfield');
+      assert.deepEqual(hs.owner, { id: ownerId, name: 'Ravi Patel', email: 'ravi@example.com' });
+      assert.deepEqual(
+        hs.open_deals.map((d: { name: string }) => d.name),
+        ['Renewal 2027'],
+      );
+      assert.deepEqual(hs.properties, { tier: 'gold' });
+      assert.equal(sf.owner_name, 'Ada Okafor', JSON.stringify(sf));
+      assert.deepEqual(
+        sf.open_cases.map((c: { number: string }) => c.number),
+        ['00001027'],
+      );
+      assert.deepEqual(sf.properties, { tier: 'platinum' });
+      assert.equal(visit.found, true);
+      assert.equal(visit.start, start.toISOString());
+      assert.equal(res.body.variables.caller_name, 'Dana');
+      assert.equal(res.body.variables.owner, 'Ravi Patel');
+      assert.equal(res.body.variables.open_cases, '1');
+      assert.equal(res.body.variables.next_visit, visit.start_spoken);
+    });
+
+    it('a caller no CRM knows is found nowhere, and nothing fails', async () => {
+      const res = await h.api('POST', `/v1/calls/${unique('crm')}/before`, {
+        agentId: 'crm-greeter',
+        call: { from: UNKNOWN },
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.outputs.hubspot.found, false);
+      assert.equal(res.body.outputs.salesforce.found, false);
+      assert.equal(res.body.outputs.next_visit.found, false);
+      assert.equal(res.body.variables.caller_name, '');
     });
   });
 });

@@ -48,6 +48,7 @@ const DEFAULT_STAGES: readonly Stage[] = ['duringCall', 'afterCall'];
 const STAGE_WORDS: Record<Stage, string> = { beforeCall: 'before', duringCall: 'during', afterCall: 'after' };
 const SCHEDULING_TYPES = new Set([
   'check_availability',
+  'calendar_lookup',
   'book_appointment',
   'cancel_appointment',
   'reschedule_appointment',
