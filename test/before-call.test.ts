@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
+import http, { type Server } from 'node:http';
 import path from 'node:path';
+import express from 'express';
+import YAML from 'yaml';
+import { demoApi } from '../src/ingress/demo-api';
 import { BuiltinCalendar } from '../src/integrations/calendar/builtin';
 import { HubSpotCrm } from '../src/integrations/crm/hubspot';
 import { SalesforceCrm } from '../src/integrations/crm/salesforce';
@@ -17,6 +20,10 @@ import {
 } from './support/platform-signing';
 
 const KNOWN = '+14155550123';
+/** The caller the CRMs know (no other test's call logs a contact with this number). */
+const CRM_CALLER = '+14155550177';
+/** The caller the example agent's demo API knows. */
+const GRACE = '+14155550142';
 const UNKNOWN = '+14155550999';
 const RETELL_KEY = 'key_before_call_0123456789';
 const VAPI_SECRET = 'vapi-before-call-secret-0123';
@@ -119,6 +126,22 @@ function slowpoke(api: string) {
   };
 }
 
+/** agents/example.yaml as shipped, set up for the platforms' webhooks as its README section says. */
+function exampleAgent() {
+  const agent = YAML.parse(readFileSync(path.join(__dirname, '..', 'agents', 'example.yaml'), 'utf8'));
+  agent.platforms = {
+    retell: { secrets: ['BC_RETELL'] },
+    vapi: { secrets: ['BC_VAPI'] },
+    elevenlabs: { secrets: ['BC_ELEVEN'] },
+  };
+  Object.assign(agent.beforeCallAnswer, {
+    retellAgentId: 'agent_retell_acme',
+    vapiAssistantId: 'asst_acme',
+    twilioStreamUrl: 'wss://voice.example.com/stream',
+  });
+  return agent;
+}
+
 /** Looks the caller up in both CRMs and on the agent's calendar. */
 const crmGreeter = {
   id: 'crm-greeter',
@@ -151,14 +174,22 @@ describe('before-call stage', () => {
   let customers: Awaited<ReturnType<typeof startCustomers>>;
   let hubspot: HubSpotFake;
   let salesforce: SalesforceFake;
+  let demo: Server;
   let h: Harness;
 
   before(async () => {
     customers = await startCustomers();
+    const app = express();
+    app.use(demoApi());
+    demo = await new Promise<Server>((resolve) => {
+      const server = app.listen(0, '127.0.0.1', () => resolve(server));
+    });
     hubspot = await startHubSpotFake();
     salesforce = await startSalesforceFake();
     h = await startHarness({
-      agents: [greeter(customers.url), slowpoke(customers.url), crmGreeter],
+      agents: [greeter(customers.url), slowpoke(customers.url), crmGreeter, exampleAgent()],
+      // The example agent calls the demo API at {{service.url}}; here it is served on a port of its own.
+      serviceUrl: `http://127.0.0.1:${(demo.address() as { port: number }).port}`,
       env: { BC_RETELL: RETELL_KEY, BC_VAPI: VAPI_SECRET, BC_ELEVEN: ELEVEN_SECRET },
       twilioAuthToken: TWILIO_TOKEN,
       deps: {
@@ -174,6 +205,7 @@ describe('before-call stage', () => {
     await customers?.close();
     await hubspot?.close();
     await salesforce?.close();
+    await new Promise((r) => demo?.close(r));
   });
 
   const state = async (callId: string) => (await h.api('GET', `/v1/calls/${callId}`)).body.state;
@@ -202,6 +234,21 @@ describe('before-call stage', () => {
         s.actions.map((a: { actionId: string; stage: string }) => `${a.stage}:${a.actionId}`),
         ['beforeCall:customer', 'duringCall:whoami'],
       );
+    });
+
+    it('the example agent greets a known caller by name', async () => {
+      const res = await h.api('POST', `/v1/calls/${unique('example')}/before`, {
+        agentId: 'acme-support',
+        call: { from: GRACE },
+      });
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body.variables, { caller_name: 'Grace', customer_tier: 'gold' });
+      const stranger = await h.api('POST', `/v1/calls/${unique('example')}/before`, {
+        agentId: 'acme-support',
+        call: { from: UNKNOWN },
+      });
+      assert.deepEqual(stranger.body.variables, { caller_name: '', customer_tier: '' });
+      assert.equal(stranger.body.outputs.find_caller.known, false);
     });
 
     it('answers an unknown caller with an empty name', async () => {
@@ -261,7 +308,7 @@ describe('before-call stage', () => {
     });
   });
 
-  describe("platforms' pre-call webhooks", () => {
+  describe("the example agent, through each platform's pre-call webhook", () => {
     it("Retell's inbound call webhook: dynamic variables, metadata and the agent override", async () => {
       const providerId = unique('call_');
       const body = JSON.stringify({
@@ -269,34 +316,34 @@ describe('before-call stage', () => {
         call_inbound: {
           agent_id: 'agent_retell_default',
           agent_version: 1,
-          from_number: KNOWN,
+          from_number: GRACE,
           to_number: '+14155550100',
           call_id: providerId,
         },
       });
-      const res = await h.api('POST', '/webhooks/retell/greeter', body, {
+      const res = await h.api('POST', '/webhooks/retell/acme-support', body, {
         'content-type': 'application/json',
         'x-retell-signature': retellSignature(body, RETELL_KEY, Date.now()),
       });
       assert.equal(res.status, 200);
       const inbound = res.body.call_inbound;
-      assert.equal(inbound.override_agent_id, 'agent_retell_greeter');
-      assert.equal(inbound.dynamic_variables.caller_name, 'Dana Whitfield');
+      assert.equal(inbound.override_agent_id, 'agent_retell_acme');
+      assert.equal(inbound.dynamic_variables.caller_name, 'Grace');
       assert.equal(inbound.dynamic_variables.callflow_call_id, `retell-${providerId}`);
       assert.equal(inbound.metadata.callflow_call_id, `retell-${providerId}`);
       // The call's later webhooks name the same call id: the lookup is already in that call.
       const s = await state(`retell-${providerId}`);
-      assert.equal(s.actions[0].output.name, 'Dana Whitfield');
-      assert.equal(s.from, KNOWN);
+      assert.equal(s.actions[0].output.name, 'Grace Hopper');
+      assert.equal(s.from, GRACE);
     });
 
     it('Retell: an unsigned inbound webhook is refused and starts nothing', async () => {
       const providerId = unique('call_');
       const body = JSON.stringify({
         event: 'call_inbound',
-        call_inbound: { from_number: KNOWN, call_id: providerId },
+        call_inbound: { from_number: GRACE, call_id: providerId },
       });
-      const res = await h.api('POST', '/webhooks/retell/greeter', body, {
+      const res = await h.api('POST', '/webhooks/retell/acme-support', body, {
         'content-type': 'application/json',
         'x-retell-signature': retellSignature(body, 'key_wrong_000000000000', Date.now()),
       });
@@ -317,24 +364,24 @@ describe('before-call stage', () => {
             status: 'ringing',
             createdAt: new Date().toISOString(),
             updatedAt: new Date().toISOString(),
-            customer: { number: KNOWN },
+            customer: { number: GRACE },
             phoneNumber: { number: '+14155550100' },
           },
           phoneNumber: { number: '+14155550100' },
-          customer: { number: KNOWN },
+          customer: { number: GRACE },
         },
       });
-      const res = await h.api('POST', '/webhooks/vapi/greeter', raw, {
+      const res = await h.api('POST', '/webhooks/vapi/acme-support', raw, {
         'content-type': 'application/json',
         authorization: '',
         ...vapiSignatureHeaders(raw, VAPI_SECRET, Date.now()),
       });
       assert.equal(res.status, 200);
-      assert.equal(res.body.assistantId, 'asst_greeter');
-      assert.equal(res.body.assistantOverrides.variableValues.caller_name, 'Dana Whitfield');
+      assert.equal(res.body.assistantId, 'asst_acme');
+      assert.equal(res.body.assistantOverrides.variableValues.caller_name, 'Grace');
       assert.equal(res.body.assistantOverrides.variableValues.callflow_call_id, `vapi-${providerId}`);
       const s = await state(`vapi-${providerId}`);
-      assert.equal(s.actions[0].output.name, 'Dana Whitfield');
+      assert.equal(s.actions[0].output.name, 'Grace Hopper');
     });
 
     it("ElevenLabs' conversation initiation webhook: dynamic variables; the post-call webhook joins that call", async () => {
@@ -343,21 +390,21 @@ describe('before-call stage', () => {
         .padEnd(32, '0')
         .slice(0, 32)}`;
       const body = JSON.stringify({
-        caller_id: KNOWN,
+        caller_id: GRACE,
         agent_id: 'el_agent_1',
         called_number: '+14155550100',
         call_sid: sid,
       });
-      const res = await h.api('POST', '/webhooks/elevenlabs/greeter/initiation', body, {
+      const res = await h.api('POST', '/webhooks/elevenlabs/acme-support/initiation', body, {
         'content-type': 'application/json',
         'x-callflow-tool-secret': ELEVEN_SECRET,
       });
       assert.equal(res.status, 200);
       assert.equal(res.body.type, 'conversation_initiation_client_data');
-      assert.equal(res.body.dynamic_variables.caller_name, 'Dana Whitfield');
+      assert.equal(res.body.dynamic_variables.caller_name, 'Grace');
       const callId = res.body.dynamic_variables.callflow_call_id;
       assert.equal(callId, `elevenlabs-twilio-${sid}`);
-      assert.equal((await state(callId)).actions[0].output.name, 'Dana Whitfield');
+      assert.equal((await state(callId)).actions[0].output.name, 'Grace Hopper');
 
       // The conversation's post-call webhook carries the dynamic variables it began with.
       const postCall = JSON.parse(
@@ -366,7 +413,7 @@ describe('before-call stage', () => {
       postCall.data.conversation_id = unique('conv_');
       postCall.data.conversation_initiation_client_data.dynamic_variables = res.body.dynamic_variables;
       const raw = JSON.stringify(postCall);
-      const delivered = await h.api('POST', '/webhooks/elevenlabs/greeter', raw, {
+      const delivered = await h.api('POST', '/webhooks/elevenlabs/acme-support', raw, {
         'content-type': 'application/json',
         'elevenlabs-signature': elevenLabsSignature(ELEVEN_SECRET, raw, Math.floor(Date.now() / 1000)),
       });
@@ -375,9 +422,9 @@ describe('before-call stage', () => {
         const s = await state(callId);
         return s?.transcript?.length ? s : undefined;
       });
-      assert.equal(joined.actions[0].actionId, 'customer');
+      assert.equal(joined.actions[0].actionId, 'find_caller');
 
-      const denied = await h.api('POST', '/webhooks/elevenlabs/greeter/initiation', body, {
+      const denied = await h.api('POST', '/webhooks/elevenlabs/acme-support/initiation', body, {
         'content-type': 'application/json',
         'x-callflow-tool-secret': 'not-the-secret',
       });
@@ -388,12 +435,12 @@ describe('before-call stage', () => {
       const sid = `CA${String(Date.now()).padStart(32, '0')}`;
       const params = {
         CallSid: sid,
-        From: KNOWN,
+        From: GRACE,
         To: '+14155550100',
         Direction: 'inbound',
         CallStatus: 'ringing',
       };
-      const path = '/twilio/agents/greeter/voice';
+      const path = '/twilio/agents/acme-support/voice';
       const res = await fetch(`${h.url}${path}`, {
         method: 'POST',
         headers: {
@@ -406,7 +453,7 @@ describe('before-call stage', () => {
       assert.match(res.headers.get('content-type') ?? '', /xml/);
       const twiml = await res.text();
       assert.match(twiml, /<Connect><Stream url="wss:\/\/voice\.example\.com\/stream">/);
-      assert.match(twiml, /<Parameter name="caller_name" value="Dana Whitfield"\/>/);
+      assert.match(twiml, /<Parameter name="caller_name" value="Grace"\/>/);
       assert.match(twiml, new RegExp(`<Parameter name="callflow_call_id" value="twilio-${sid}"/>`));
       const unsigned = await fetch(`${h.url}${path}`, {
         method: 'POST',
@@ -423,7 +470,7 @@ describe('before-call stage', () => {
       const contact = hubspot.seedContact({
         firstname: 'Dana',
         lastname: 'Whitfield',
-        phone: KNOWN,
+        phone: CRM_CALLER,
         hubspot_owner_id: ownerId,
         membership_tier: 'gold',
       });
@@ -441,7 +488,7 @@ describe('before-call stage', () => {
       const sfContact = salesforce.seed('Contact', {
         FirstName: 'Dana',
         LastName: 'Whitfield',
-        Phone: KNOWN,
+        Phone: CRM_CALLER,
         OwnerId: userId,
         Tier__c: 'platinum',
       });
@@ -468,12 +515,12 @@ describe('before-call stage', () => {
         end: new Date(start.getTime() + 30 * 60 * 1000).toISOString(),
         timezone: 'America/New_York',
         title: 'Check-up',
-        attendee: { name: 'Dana Whitfield', phone: KNOWN },
+        attendee: { name: 'Dana Whitfield', phone: CRM_CALLER },
       });
 
       const res = await h.api('POST', `/v1/calls/${unique('crm')}/before`, {
         agentId: 'crm-greeter',
-        call: { from: KNOWN },
+        call: { from: CRM_CALLER },
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.equal(res.body.outcome, 'complete');
