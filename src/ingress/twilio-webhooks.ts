@@ -83,7 +83,8 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
   // one its status callbacks reach too), and the call is handed on with the variables. Twilio waits 15 s at most.
   router.post('/agents/:agentId/voice', verify(ofAgent), async (req, res) => {
     const agent = opts.calls.agent(String(req.params.agentId));
-    res.type('text/xml').send(await beforeCallTwiml(opts, agent, req.body));
+    const twiml = await beforeCallTwiml(opts, agent, req.body);
+    res.type('text/xml').send(twiml);
   });
 
   router.post('/calls/:callId/voice-status', verify(ofCall), async (req, res) => {
