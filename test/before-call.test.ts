@@ -4,6 +4,8 @@ import http, { type Server } from 'node:http';
 import path from 'node:path';
 import express from 'express';
 import YAML from 'yaml';
+import { ConfigError } from '../src/config/errors';
+import { parseAgent } from '../src/config/load-agents';
 import { demoApi } from '../src/ingress/demo-api';
 import { BuiltinCalendar } from '../src/integrations/calendar/builtin';
 import { HubSpotCrm } from '../src/integrations/crm/hubspot';
@@ -557,6 +559,69 @@ describe('before-call stage', () => {
       assert.equal(res.body.outputs.salesforce.found, false);
       assert.equal(res.body.outputs.next_visit.found, false);
       assert.equal(res.body.variables.caller_name, '');
+    });
+  });
+
+  describe('configuration', () => {
+    const agentWith = (actions: Record<string, unknown[]>, beforeCallAnswer?: unknown) => ({
+      id: 'checked',
+      name: 'Checked',
+      ...(beforeCallAnswer ? { beforeCallAnswer } : {}),
+      actions: { duringCall: [], afterCall: [], ...actions },
+    });
+    const problemsOf = (raw: unknown): string[] => {
+      try {
+        parseAgent(raw, 'checked.yaml', {});
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems.map((p) => `${p.field}: ${p.message}`);
+        throw err;
+      }
+      return [];
+    };
+
+    it('allows only lookups before the call, naming them', () => {
+      const problems = problemsOf(
+        agentWith({ beforeCall: [{ id: 'text', type: 'send_sms', to: '+14155550100', body: 'hi' }] }),
+      );
+      assert.equal(problems.length, 1, problems.join('\n'));
+      assert.match(problems[0], /actions\.beforeCall\[0\]\.type/);
+      assert.match(
+        problems[0],
+        /cannot run before the call \(before the call: http_request, calendar_lookup, crm_lookup\)/,
+      );
+    });
+
+    it('refuses a before-call action that uses a later one, and answer variables that use anything but the stage or secrets', () => {
+      const problems = problemsOf(
+        agentWith(
+          {
+            beforeCall: [
+              { id: 'first', type: 'http_request', url: 'https://api.example.com/{{actions.second.id}}' },
+              { id: 'second', type: 'crm_lookup', provider: 'hubspot' },
+            ],
+            duringCall: [{ id: 'later', type: 'http_request', url: 'https://api.example.com/x' }],
+          },
+          { variables: { a: '{{actions.later.status}}', b: '{{actions.nothing.x}}', c: '{{env.KEY}}' } },
+        ),
+      ).join('\n');
+      assert.match(problems, /beforeCall\[0\]\.url.*"second" runs later in the before-call stage/);
+      assert.match(problems, /beforeCallAnswer\.variables\.a.*"later" runs after the before-call stage/);
+      assert.match(problems, /beforeCallAnswer\.variables\.b.*there is no action "nothing"/);
+      assert.match(problems, /beforeCallAnswer\.variables\.c.*never sent to the voice platform/);
+    });
+
+    it('lets the later stages use the before-call outputs', () => {
+      const problems = problemsOf(
+        agentWith({
+          beforeCall: [
+            { id: 'crm', type: 'crm_lookup', provider: 'salesforce', properties: { tier: 'Tier__c' } },
+          ],
+          duringCall: [
+            { id: 'greet', type: 'http_request', url: 'https://api.example.com/{{actions.crm.name}}' },
+          ],
+        }),
+      );
+      assert.deepEqual(problems, []);
     });
   });
 });
