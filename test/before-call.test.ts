@@ -14,6 +14,7 @@ import { type HubSpotFake, startHubSpotFake } from './kit/fakes/hubspot-server';
 import { type SalesforceFake, startSalesforceFake } from './kit/fakes/salesforce-server';
 import { type Harness, startHarness } from './kit/harness';
 import { eventually } from './kit/temporal';
+import { maybeRecordHistory } from './support/histories';
 import {
   elevenLabsSignature,
   retellSignature,
@@ -295,6 +296,24 @@ describe('before-call stage', () => {
       assert.equal(late.late, true);
       assert.deepEqual(late.output, { tier: 'gold' });
       assert.deepEqual((await state(callId)).beforeCall.late, ['slow']);
+
+      // The call ends; its record keeps how the before-call stage was answered, and which lookup came late.
+      await h.api('POST', `/v1/calls/${callId}/events`, {
+        event: { id: 'end', type: 'ended', at: new Date().toISOString(), reason: 'hangup' },
+      });
+      const record = await eventually(async () => {
+        const res = await h.api('GET', `/v1/calls/${callId}`);
+        return res.body.status === 'completed' ? res.body.record : undefined;
+      });
+      assert.equal(record.beforeCall.outcome, 'budget_exceeded');
+      assert.deepEqual(
+        record.actions.map((a: { actionId: string; late?: boolean }) => [a.actionId, a.late ?? false]),
+        [
+          ['fast', false],
+          ['slow', true],
+        ],
+      );
+      await maybeRecordHistory(h.client, `call-${callId}`, 'before-call-late');
     });
 
     it('refuses a body that is not the documented one, naming the field', async () => {
