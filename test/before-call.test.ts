@@ -427,6 +427,23 @@ describe('before-call stage', () => {
       assert.equal(callId, `elevenlabs-twilio-${sid}`);
       assert.equal((await state(callId)).actions[0].output.name, 'Grace Hopper');
 
+      // A server tool that sends callflow_call_id runs in that call, beside the lookup.
+      const tool = await h.api(
+        'POST',
+        '/webhooks/elevenlabs/acme-support/tools/lookup_order',
+        JSON.stringify({
+          order_id: 'A-1001',
+          system__conversation_id: unique('conv_'),
+          callflow_call_id: callId,
+        }),
+        { 'content-type': 'application/json', 'x-callflow-tool-secret': ELEVEN_SECRET },
+      );
+      assert.equal(tool.status, 200, JSON.stringify(tool.body));
+      assert.deepEqual(
+        (await state(callId)).actions.map((a: { actionId: string }) => a.actionId),
+        ['find_caller', 'lookup_order'],
+      );
+
       // The conversation's post-call webhook carries the dynamic variables it began with.
       const postCall = JSON.parse(
         readFileSync(path.join(__dirname, 'fixtures/elevenlabs/post_call_transcription.json'), 'utf8'),

@@ -62,6 +62,12 @@ export function linkedCallId(body: unknown): string | undefined {
   const data = (body as { data?: { conversation_initiation_client_data?: { dynamic_variables?: unknown } } })
     ?.data;
   const variables = data?.conversation_initiation_client_data?.dynamic_variables;
-  const id = (variables as Record<string, unknown> | undefined)?.[CALL_ID_VARIABLE];
-  return typeof id === 'string' && /^elevenlabs-twilio-[A-Za-z0-9._:-]{1,110}$/.test(id) ? id : undefined;
+  return initiatedCallId((variables as Record<string, unknown> | undefined)?.[CALL_ID_VARIABLE]);
+}
+
+/** A `callflow_call_id` value, if it names a call an initiation answer here started. */
+export function initiatedCallId(value: unknown): string | undefined {
+  return typeof value === 'string' && /^elevenlabs-twilio-[A-Za-z0-9._:-]{1,110}$/.test(value)
+    ? value
+    : undefined;
 }
