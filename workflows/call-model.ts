@@ -513,6 +513,11 @@ export class Call {
     if (this.ended) throw new CallEnded({ callId: this.state.callId });
   }
 
+  /** The before-call actions that have a run: finished, whether completed, failed or skipped. */
+  private finishedBeforeCall(): Set<string> {
+    return new Set(this.state.actions.filter((a) => a.stage === 'beforeCall').map((a) => a.actionId));
+  }
+
   get beforeCallActions(): ActionConfig[] {
     return this.input.agent.actions.beforeCall ?? [];
   }
@@ -525,7 +530,10 @@ export class Call {
    * The before-call stage's answer from what has finished. The first answer is the one recorded: a retried webhook
    * gets what is ready by then, and the record keeps which actions were late for the platform's first answer.
    */
-  answerBeforeCall(startedAt: string, finished: ReadonlySet<string>): BeforeCallAnswer {
+  answerBeforeCall(
+    startedAt: string,
+    finished: ReadonlySet<string> = this.finishedBeforeCall(),
+  ): BeforeCallAnswer {
     const ids = this.beforeCallActions.map((a) => a.id);
     const late = ids.filter((id) => !finished.has(id));
     const answer: BeforeCallRecord = {

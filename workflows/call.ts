@@ -73,6 +73,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   wf.setHandler(
     beforeCallUpdate,
     (_req) => {
+      // Answered before this run continued as new: the stage ran then, and is answered from what it recorded.
+      const answered = call.state.beforeCall;
+      if (!before && answered) return Promise.resolve(call.answerBeforeCall(answered.startedAt));
       if (!before) {
         wf.patched('before-call');
         before = startBeforeCall(call, (action) => runAction(call, action, 'beforeCall'));
