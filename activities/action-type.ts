@@ -41,8 +41,8 @@ export interface ActionType<
   type: Type;
   description: string;
   settings: Settings;
-  /** Stages the type may be configured in; both when omitted. */
-  stages?: ('duringCall' | 'afterCall')[];
+  /** Stages the type may be configured in; during and after the call when omitted (before it only when listed). */
+  stages?: ('beforeCall' | 'duringCall' | 'afterCall')[];
   /**
    * Checks across the type's settings (one field's rule depending on another), run when an agent is loaded:
    * the agent schema takes the settings' fields, not refinements on the settings object.

@@ -31,7 +31,7 @@ function salesforceFieldProblem(name: string): string | undefined {
 /** HubSpot property internal names: lowercase, as the portal's property settings show them. */
 const HUBSPOT_NAME = /^[a-z][a-z0-9_]*$/;
 
-function propertyNameProblem(provider: string, name: string): string | undefined {
+export function propertyNameProblem(provider: string, name: string): string | undefined {
   if (provider === 'hubspot') {
     return HUBSPOT_NAME.test(name)
       ? undefined

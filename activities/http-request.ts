@@ -42,6 +42,7 @@ export const httpRequest = defineActionType({
   settings,
   defaultTimeoutSeconds: 10,
   localExecution: true,
+  stages: ['beforeCall', 'duringCall', 'afterCall'],
   create: (deps) => async (input) => {
     // Checked when the agent was loaded; again here, for calls started by anything else.
     const refused = input.secretNames.map((name) => agentSecretProblem(name, deps.env)).find(Boolean);

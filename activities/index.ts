@@ -5,9 +5,11 @@ import { fillTranscriptParts, hasTranscriptParts, transcriptLine } from '../src/
 import { PayloadClaims } from '../src/store/payload-claims';
 import type { ActionType, ActivitiesOf, ActivityDeps, ActivityMap } from './action-type';
 import { bookAppointment } from './book-appointment';
+import { calendarLookup } from './calendar-lookup';
 import { cancelAppointment } from './cancel-appointment';
 import { checkAvailability } from './check-availability';
 import { crmLog } from './crm-log';
+import { crmLookup } from './crm-lookup';
 import { extractData } from './extract-data';
 import { httpRequest } from './http-request';
 import { ivrNavigate } from './ivr-navigate';
@@ -31,6 +33,8 @@ const knownTypes = [
   setDisposition,
   crmLog,
   extractData,
+  calendarLookup,
+  crmLookup,
 ] as const;
 
 export const actionTypes: ActionType[] = [...knownTypes];

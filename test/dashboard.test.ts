@@ -113,7 +113,7 @@ describe('dashboard (in Chromium)', () => {
     assert.equal(saved.agent.scheduling.hours.timezone, ZONE);
   });
 
-  it('adds actions in both stages from forms generated from their types', async () => {
+  it('adds actions in each stage from forms generated from their types (Before Call offers only the lookups)', async () => {
     await page.getByRole('link', { name: 'Actions' }).click();
 
     await page.getByRole('button', { name: 'Add Action to During Call' }).click();
@@ -135,6 +135,27 @@ describe('dashboard (in Chromium)', () => {
       .fill('{"order_status": "body.status"}');
     await dialog().getByRole('button', { name: 'Add to list' }).click();
     await page.locator('li.action[data-id="lookup_order"]').waitFor();
+
+    // Before Call offers only the lookups; a customer lookup there greets the caller before the agent answers.
+    await page.getByRole('button', { name: 'Add Action to Before Call' }).click();
+    const offered = await dialog()
+      .getByRole('radio')
+      .evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
+    assert.deepEqual([...offered].sort(), ['calendar_lookup', 'crm_lookup', 'http_request']);
+    await dialog()
+      .getByRole('radio', { name: /^http_request/ })
+      .check();
+    await dialog().getByRole('button', { name: 'Next' }).click();
+    await dialog().getByRole('textbox', { name: 'id', exact: true }).fill('find_caller');
+    const lookupUrl = dialog().getByLabel(/^url/);
+    await lookupUrl.fill(`${customer.url}/customers/`);
+    await lookupUrl.pressSequentially('{{call.cust');
+    await dialog().getByRole('option', { name: '{{call.customer}}' }).waitFor();
+    await lookupUrl.press('Enter');
+    assert.equal(await lookupUrl.inputValue(), `${customer.url}/customers/{{call.customer}}`);
+    await dialog().getByRole('button', { name: 'Add to list' }).click();
+    await page.locator('li.action[data-id="find_caller"]').waitFor();
+    assert.deepEqual(await itemIds('beforeCall'), ['find_caller']);
 
     // The booking runs after the call, on the slot the platform passes in the call's metadata, on the agent's
     // calendar (the built-in one); the SMS after it confirms the booked time.

@@ -13,7 +13,12 @@ import { parseAgentsText } from '../src/agents/files';
 import { ConfigError } from '../src/config/errors';
 import { parseAgent } from '../src/config/load-agents';
 import { openApiDocument } from '../src/ingress/openapi';
-import { actionBodySchema, callIdSchema, eventsBodySchema } from '../src/ingress/schemas';
+import {
+  actionBodySchema,
+  beforeCallBodySchema,
+  callIdSchema,
+  eventsBodySchema,
+} from '../src/ingress/schemas';
 import { PLATFORM_NAMES } from '../src/shared/platform-names';
 import { callStateQuery } from '../workflows/call';
 import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
@@ -213,6 +218,15 @@ const validActionBody = fc.record(
     args: fc.record({ order_id: fc.string({ minLength: 1, maxLength: 20 }) }),
   },
   { requiredKeys: ['requestId', 'args'] },
+);
+
+const validBeforeCallBody = fc.record(
+  {
+    agentId: fc.constant('fuzz'),
+    call: callMetadata,
+    requestId: fc.stringMatching(/^[A-Za-z0-9._:-]{1,40}$/),
+  },
+  { requiredKeys: ['agentId'] },
 );
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -583,6 +597,14 @@ describe('bad input at scale', function () {
     await property('actions', arb, 100);
   });
 
+  it('refuses bad before-call requests without a server error', async () => {
+    await property(
+      'before',
+      v1Write((id) => `/v1/calls/${id}/before`, beforeCallBodySchema, bodyText(validBeforeCallBody)),
+      60,
+    );
+  });
+
   it('refuses bad after-call re-runs without a server error', async () => {
     const arb = v1Write(
       (id) => `/v1/calls/${id}/after-call/rerun`,
@@ -853,6 +875,7 @@ describe('bad input at scale', function () {
   it('answers Twilio webhooks, signed or not, without a server error', async () => {
     const routes = [
       '/twilio/agents/{agent}/voice-status',
+      '/twilio/agents/{agent}/voice',
       '/twilio/calls/{call}/voice-status',
       '/twilio/calls/{call}/transfers/{attempt}/status',
       '/twilio/calls/{call}/transfers/{attempt}/briefing',
@@ -1008,6 +1031,7 @@ describe('bad input at scale', function () {
     return {
       'POST /v1/calls/{callId}/events': validEventsBody,
       'POST /v1/calls/{callId}/actions/{actionId}': validActionBody,
+      'POST /v1/calls/{callId}/before': validBeforeCallBody,
       'POST /v1/agents': agentSeed(newAgentId),
       'POST /v1/agents/apply': fc.oneof(
         agentSeed(fc.constant(STORE_AGENT)),

@@ -203,6 +203,12 @@ describe('OpenAPI document', () => {
     ]);
     assert.deepEqual(schemas.ActionBody.required, ['requestId']);
     assert.equal(schemas.ActionBody.additionalProperties, false);
+    const before = doc.paths['/v1/calls/{callId}/before'].post;
+    assert.deepEqual(before.requestBody.content['application/json'].schema, {
+      $ref: '#/components/schemas/BeforeCallBody',
+    });
+    assert.deepEqual(schemas.BeforeCallBody.required, ['agentId']);
+    assert.equal(schemas.BeforeCallBody.additionalProperties, false);
     assert.equal(schemas.CallId.pattern, '^[A-Za-z0-9._:-]{1,128}$');
   });
 

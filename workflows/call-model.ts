@@ -5,6 +5,7 @@
 import { CallEnded, InvalidArguments, UnknownAction, UnknownCall } from '../src/calls/call-errors';
 import { validateArguments } from '../src/shared/action-args';
 import type { ActionConfig } from '../src/shared/agent-shapes';
+import { DEFAULT_BEFORE_CALL_BUDGET_SECONDS } from '../src/shared/before-call-budget';
 import type {
   CallEvent,
   PlatformTransferInfo,
@@ -16,6 +17,9 @@ import { renderTranscript } from '../src/shared/transcript-parts';
 import type {
   ActionActivityInput,
   ActionRun,
+  BeforeCallAnswer,
+  BeforeCallRecord,
+  BeforeCallRequest,
   CallFacts,
   CallRecord,
   CallState,
@@ -519,6 +523,62 @@ export class Call {
     if (problems.length) throw new InvalidArguments({ actionId: req.actionId, problems });
   }
 
+  /** The before-call update's validator: another agent's request, or one for a call that has ended, is refused. */
+  validateBeforeCall(req: BeforeCallRequest): void {
+    if (req.agentId !== undefined && req.agentId !== this.input.agent.id)
+      throw new UnknownCall({ callId: this.state.callId });
+    if (this.ended) throw new CallEnded({ callId: this.state.callId });
+  }
+
+  /** The before-call actions that have a run: finished, whether completed, failed or skipped. */
+  private finishedBeforeCall(): Set<string> {
+    return new Set(this.state.actions.filter((a) => a.stage === 'beforeCall').map((a) => a.actionId));
+  }
+
+  get beforeCallActions(): ActionConfig[] {
+    return this.input.agent.actions.beforeCall ?? [];
+  }
+
+  get beforeCallBudgetMs(): number {
+    return (this.input.agent.beforeCallAnswer?.budgetSeconds ?? DEFAULT_BEFORE_CALL_BUDGET_SECONDS) * 1000;
+  }
+
+  /**
+   * The before-call stage's answer from what has finished. The first answer is the one recorded: a retried webhook
+   * gets what is ready by then, and the record keeps which actions were late for the platform's first answer.
+   */
+  answerBeforeCall(
+    startedAt: string,
+    finished: ReadonlySet<string> = this.finishedBeforeCall(),
+  ): BeforeCallAnswer {
+    const ids = this.beforeCallActions.map((a) => a.id);
+    const late = ids.filter((id) => !finished.has(id));
+    const answer: BeforeCallRecord = {
+      budgetMs: this.beforeCallBudgetMs,
+      startedAt,
+      answeredAt: this.now().toISOString(),
+      outcome: late.length ? 'budget_exceeded' : 'complete',
+      ready: ids.filter((id) => finished.has(id)),
+      late,
+    };
+    this.state.beforeCall ??= answer;
+    const outputs: Record<string, unknown> = {};
+    for (const run of this.state.actions)
+      if (run.stage === 'beforeCall' && run.status === 'completed') outputs[run.actionId] = run.output;
+    const ctx = this.templateContext({});
+    const variables: Record<string, string> = {};
+    for (const [name, template] of Object.entries(this.input.agent.beforeCallAnswer?.variables ?? {})) {
+      const value = renderValue(template, ctx);
+      variables[name] =
+        value === undefined || value === null
+          ? ''
+          : typeof value === 'object'
+            ? JSON.stringify(value)
+            : String(value);
+    }
+    return { ...answer, callId: this.state.callId, variables, outputs };
+  }
+
   answered(requestId: string): ActionRun | undefined {
     return this.results[requestId];
   }
@@ -666,6 +726,8 @@ export class Call {
   }
 
   record(run: ActionRun): ActionRun {
+    // A before-call action finishing after the platform was answered: in the context all the same, marked late.
+    if (run.stage === 'beforeCall' && this.state.beforeCall?.late.includes(run.actionId)) run.late = true;
     this.state.actions.push(run);
     if (run.requestId) this.results[run.requestId] = run;
     this.touch();

@@ -3,15 +3,19 @@ import type { ActionActivityName, ActionOutput, CallActivities } from '../activi
 import { CallError } from '../src/calls/call-errors';
 import type { ActionConfig } from '../src/shared/agent-shapes';
 import type { CallEvent } from '../src/shared/call-events';
+import { referencesIn } from '../src/shared/templates';
 import type {
   ActionActivityInput,
   ActionRun,
+  BeforeCallAnswer,
+  BeforeCallRequest,
   CallRecord,
   CallState,
   CallWorkflowInput,
   RunActionRequest,
   Stage,
 } from '../src/shared/types';
+import { answerBeforeCall, type BeforeCallStage, startBeforeCall } from './before-call';
 import { writeCallLog } from './call-log';
 import { Call, skipReasonOf } from './call-model';
 import { procedureFor } from './procedures';
@@ -21,8 +25,13 @@ import { upsertCallSearchAttributes } from './search-attributes';
 export const callEventsSignal = wf.defineSignal<[CallEvent[]]>('events');
 export const runActionUpdate = wf.defineUpdate<ActionRun, [RunActionRequest]>('runAction');
 export const callStateQuery = wf.defineQuery<CallState>('state');
+/** The platform's pre-call webhook: runs the before-call stage (once per call) and answers within its budget. */
+export const beforeCallUpdate = wf.defineUpdate<BeforeCallAnswer, [BeforeCallRequest]>('beforeCall');
 
 const DEFAULT_ACTION_TIMEOUT_SECONDS = 30;
+/** Before-call lookups answer a caller who is waiting: short attempts, few retries, unless the action says so. */
+const BEFORE_CALL_TIMEOUT_SECONDS = 5;
+const BEFORE_CALL_ATTEMPTS = 2;
 
 /** After-call actions decided in the workflow from the call's data, with no effect outside it: a late analysis re-decides them. */
 const DECIDED_FROM_DATA = new Set(['set_disposition']);
@@ -35,6 +44,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   const call = new Call(input, () => new Date(), { startFromEvents, platformFacts });
   let queue: Promise<unknown> = Promise.resolve();
   let pending = 0;
+  // Absent until a pre-call webhook asks, which no call recorded before the stage existed did.
+  let before: BeforeCallStage | undefined;
+  const working = () => pending + (before && !before.allFinished() ? 1 : 0);
   upsertCallSearchAttributes(call);
 
   wf.setHandler(callEventsSignal, (events) => {
@@ -50,7 +62,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
       if (answered) return Promise.resolve(answered);
       // During-call actions run one at a time, in arrival order: chain each onto the previous one.
       pending++;
-      const result = queue.then(() => runDuringCall(call, req));
+      const result = queue.then(() => runDuringCall(call, req, before));
       queue = result
         .finally(() => {
           pending--;
@@ -58,24 +70,22 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
         .catch(() => undefined);
       return result;
     },
-    {
-      validator: (req) => {
-        try {
-          call.validate(req);
-        } catch (err) {
-          // Typed by the class name, with the facts as details: the call client builds the same error again.
-          if (err instanceof CallError) {
-            throw wf.ApplicationFailure.create({
-              type: err.name,
-              message: err.message,
-              details: [err.facts],
-              nonRetryable: true,
-            });
-          }
-          throw err;
-        }
-      },
+    { validator: (req) => refuseAsFailure(() => call.validate(req)) },
+  );
+
+  wf.setHandler(
+    beforeCallUpdate,
+    (_req) => {
+      // Answered before this run continued as new: the stage ran then, and is answered from what it recorded.
+      const answered = call.state.beforeCall;
+      if (!before && answered) return Promise.resolve(call.answerBeforeCall(answered.startedAt));
+      if (!before) {
+        wf.patched('before-call');
+        before = startBeforeCall(call, (action) => runAction(call, action, 'beforeCall'));
+      }
+      return answerBeforeCall(call, before);
     },
+    { validator: (req) => refuseAsFailure(() => call.validateBeforeCall(req)) },
   );
 
   wf.setHandler(callStateQuery, () => call.snapshot());
@@ -83,10 +93,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   const recovery = recoveryPlan(input, { analysisByDefault: platformFacts });
   // Calls started before the idle deadline existed re-armed their inactivity timer on every event; they keep
   // doing so, so their histories replay.
-  if (wf.patched('idle-deadline')) await untilEnded(call, input, recovery, () => pending);
-  else await untilEndedRearming(call, input, recovery, () => pending);
+  if (wf.patched('idle-deadline')) await untilEnded(call, input, recovery, working);
+  else await untilEndedRearming(call, input, recovery, working);
 
-  await wf.condition(() => pending === 0);
+  await wf.condition(() => working() === 0);
   if (recovery?.analysisWaitMs !== undefined && !input.rerun && !call.analyzed) {
     const arrived =
       recovery.analysisWaitMs > 0 && (await wf.condition(() => call.analyzed, recovery.analysisWaitMs));
@@ -153,6 +163,24 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
     }
   }
   return record;
+}
+
+/** Runs a validator; a call error it throws becomes a failure typed by the class name, with the facts as details. */
+function refuseAsFailure(validate: () => void): void {
+  try {
+    validate();
+  } catch (err) {
+    // The call client builds the same error again from the type and the facts.
+    if (err instanceof CallError) {
+      throw wf.ApplicationFailure.create({
+        type: err.name,
+        message: err.message,
+        details: [err.facts],
+        nonRetryable: true,
+      });
+    }
+    throw err;
+  }
 }
 
 type Recovery = ReturnType<typeof recoveryPlan>;
@@ -232,10 +260,22 @@ async function untilEndedRearming(
   }
 }
 
-async function runDuringCall(call: Call, req: RunActionRequest): Promise<ActionRun> {
+async function runDuringCall(
+  call: Call,
+  req: RunActionRequest,
+  before: BeforeCallStage | undefined,
+): Promise<ActionRun> {
   const answered = call.answered(req.requestId);
   if (answered) return answered;
-  return runAction(call, call.duringCallAction(req.actionId), 'duringCall', req.args ?? {}, req.requestId);
+  const action = call.duringCallAction(req.actionId);
+  // A tool call that uses a before-call lookup still running waits for it rather than being skipped.
+  if (before && !before.allFinished() && usesBeforeCall(call, action)) await before.done;
+  return runAction(call, action, 'duringCall', req.args ?? {}, req.requestId);
+}
+
+function usesBeforeCall(call: Call, action: ActionConfig): boolean {
+  const ids = new Set(call.beforeCallActions.map((a) => a.id));
+  return referencesIn(action).some((path) => path[0] === 'actions' && ids.has(path[1]));
 }
 
 async function runAction(
@@ -271,14 +311,17 @@ async function runAction(
       });
     }
   }
+  const beforeCall = stage === 'beforeCall';
   const options = {
-    startToCloseTimeout: `${action.timeoutSeconds ?? DEFAULT_ACTION_TIMEOUT_SECONDS}s`,
+    startToCloseTimeout: `${
+      action.timeoutSeconds ?? (beforeCall ? BEFORE_CALL_TIMEOUT_SECONDS : DEFAULT_ACTION_TIMEOUT_SECONDS)
+    }s`,
     retry: {
-      maximumAttempts: action.retry?.maximumAttempts ?? 5,
+      maximumAttempts: action.retry?.maximumAttempts ?? (beforeCall ? BEFORE_CALL_ATTEMPTS : 5),
       initialInterval: `${action.retry?.initialIntervalSeconds ?? 1}s`,
       backoffCoefficient: 2,
     },
-    summary: `${stage === 'duringCall' ? 'during call' : 'after call'}: ${action.id} (${action.type})${
+    summary: `${STAGE_LABELS[stage]}: ${action.id} (${action.type})${
       input.invocation > 1 ? ` #${input.invocation}` : ''
     }`,
   } as const;
@@ -313,6 +356,12 @@ async function runAction(
     });
   }
 }
+
+const STAGE_LABELS: Record<Stage, string> = {
+  beforeCall: 'before call',
+  duringCall: 'during call',
+  afterCall: 'after call',
+};
 
 /** An action's output, typed by the action type whose activity returned it. */
 type ActionResult = {

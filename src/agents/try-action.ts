@@ -192,11 +192,17 @@ function recordEarlierOutputs(
   action: ActionConfig,
   req: TryRequest,
 ): string[] {
-  const earlier: [ActionConfig, Stage][] = [
-    ...agent.actions.duringCall
-      .filter((a) => a.id !== action.id)
-      .map((a) => [a, 'duringCall'] as [ActionConfig, Stage]),
-  ];
+  const before = agent.actions.beforeCall ?? [];
+  const beforeIndex = before.findIndex((a) => a.id === action.id);
+  const earlier: [ActionConfig, Stage][] =
+    stage === 'beforeCall'
+      ? before.slice(0, beforeIndex).map((a) => [a, 'beforeCall'] as [ActionConfig, Stage])
+      : [
+          ...before.map((a) => [a, 'beforeCall'] as [ActionConfig, Stage]),
+          ...agent.actions.duringCall
+            .filter((a) => a.id !== action.id)
+            .map((a) => [a, 'duringCall'] as [ActionConfig, Stage]),
+        ];
   if (stage === 'afterCall') {
     const index = agent.actions.afterCall.findIndex((a) => a.id === action.id);
     earlier.push(

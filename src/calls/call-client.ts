@@ -8,14 +8,21 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
-import { callEventsSignal, callStateQuery, callWorkflow, runActionUpdate } from '../../workflows/call';
+import {
+  beforeCallUpdate,
+  callEventsSignal,
+  callStateQuery,
+  callWorkflow,
+  runActionUpdate,
+} from '../../workflows/call';
 import type { AgentLookup } from '../agents/registry';
 import type { AgentConfig } from '../config/agent-schema';
 import { maskPhone } from '../observability/logger';
 import { validateArguments } from '../shared/action-args';
+import { DEFAULT_BEFORE_CALL_BUDGET_SECONDS } from '../shared/before-call-budget';
 import type { CallEvent, CallMetadata } from '../shared/call-events';
 import { callSearchAttributes } from '../shared/search-attributes';
-import type { ActionRun, CallRecord, CallState, CallWorkflowInput } from '../shared/types';
+import type { ActionRun, BeforeCallAnswer, CallRecord, CallState, CallWorkflowInput } from '../shared/types';
 import type { CallLog } from '../store/call-log';
 import {
   CallEnded,
@@ -34,6 +41,9 @@ import {
 } from './call-errors';
 import { type ClaimCheckOptions, packEvents, TEMPORAL_BLOB_BYTES, withClaims } from './claim-check';
 import type { DeliveredEvents } from './delivered-events';
+
+/** How much longer than the agent's budget a pre-call webhook may wait for Temporal and the worker. */
+export const BEFORE_CALL_GRACE_MS = 1000;
 
 export interface StartInfo {
   agentId?: string;
@@ -181,6 +191,63 @@ export class CallClient {
     } catch (err) {
       throw await this.translate(err, callId);
     }
+  }
+
+  /**
+   * The before-call stage's answer: starts the call's workflow if it isn't running yet (update-with-start, so the
+   * lookups are in the call's history) and runs the stage once per call. The request id is the update id, so a
+   * retried webhook gets the same answer. Waits at most the agent's budget plus `graceMs` for Temporal and the
+   * worker: past that the answer says every action is late, and the stage goes on in the workflow.
+   */
+  async beforeCall(
+    callId: string,
+    requestId: string,
+    start: StartInfo & { agentId: string },
+    graceMs = BEFORE_CALL_GRACE_MS,
+  ): Promise<BeforeCallAnswer> {
+    const agent = this.agent(start.agentId);
+    const budgetMs = (agent.beforeCallAnswer?.budgetSeconds ?? DEFAULT_BEFORE_CALL_BUDGET_SECONDS) * 1000;
+    const startedAt = new Date();
+    const update = (async () => {
+      try {
+        await this.assertOwnedBy(callId, agent.id);
+        const startWorkflowOperation = new WithStartWorkflowOperation(callWorkflow, {
+          ...this.startOptions(callId, start),
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        });
+        return await this.temporal.workflow.executeUpdateWithStart(beforeCallUpdate, {
+          updateId: requestId,
+          args: [{ requestId, agentId: agent.id }],
+          startWorkflowOperation,
+        });
+      } catch (err) {
+        throw await this.translate(err, callId);
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), budgetMs + graceMs);
+    });
+    try {
+      const answer = await Promise.race([update, deadline]);
+      if (answer) return answer;
+    } finally {
+      clearTimeout(timer);
+    }
+    // The platform can't wait longer: it gets nothing ready, and the update finishes in the workflow regardless.
+    update.catch(() => undefined);
+    const ids = agent.actions.beforeCall.map((a) => a.id);
+    return {
+      callId,
+      budgetMs,
+      startedAt: startedAt.toISOString(),
+      answeredAt: new Date().toISOString(),
+      outcome: ids.length ? 'budget_exceeded' : 'complete',
+      ready: [],
+      late: ids,
+      variables: Object.fromEntries(Object.keys(agent.beforeCallAnswer?.variables ?? {}).map((k) => [k, ''])),
+      outputs: {},
+    };
   }
 
   /**

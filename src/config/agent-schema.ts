@@ -89,6 +89,12 @@ export const agentConfigSchema = z
       ),
     actions: z
       .object({
+        beforeCall: z
+          .array(actionSchema)
+          .default([])
+          .describe(
+            "Lookups run when the platform's pre-call webhook arrives, under beforeCallAnswer.budgetSeconds; their outputs are in the context of the later stages",
+          ),
         duringCall: z.array(actionSchema).default([]),
         afterCall: z.array(actionSchema).default([]),
       })

@@ -42,9 +42,13 @@ const BASE_FIELDS = new Set([
 ]);
 /** A local activity holds the call's workflow task while it runs: only short ones. */
 export const LOCAL_EXECUTION_MAX_SECONDS = 10;
-const STAGES = ['duringCall', 'afterCall'] as const;
+const STAGES = ['beforeCall', 'duringCall', 'afterCall'] as const;
+/** Where an action type may run when it names no stages. */
+const DEFAULT_STAGES: readonly Stage[] = ['duringCall', 'afterCall'];
+const STAGE_WORDS: Record<Stage, string> = { beforeCall: 'before', duringCall: 'during', afterCall: 'after' };
 const SCHEDULING_TYPES = new Set([
   'check_availability',
+  'calendar_lookup',
   'book_appointment',
   'cancel_appointment',
   'reschedule_appointment',
@@ -236,12 +240,15 @@ function semanticProblems(
       if (first) at('id', `duplicate action id "${action.id}" (also ${first})`, here);
       else seen.set(action.id, actionPath(here));
       const type = actionTypes.find((t) => t.type === action.type)!;
-      if (type.stages && !type.stages.includes(stage)) {
-        at(
-          'type',
-          `"${action.type}" cannot run ${stage === 'duringCall' ? 'during' : 'after'} the call`,
-          here,
-        );
+      if (!(type.stages ?? DEFAULT_STAGES).includes(stage)) {
+        const allowed =
+          stage === 'beforeCall'
+            ? ` (before the call: ${actionTypes
+                .filter((t) => t.stages?.includes('beforeCall'))
+                .map((t) => t.type)
+                .join(', ')})`
+            : '';
+        at('type', `"${action.type}" cannot run ${STAGE_WORDS[stage]} the call${allowed}`, here);
       }
       if (action.execution === 'local') {
         if (!type.localExecution) {
@@ -277,8 +284,8 @@ function semanticProblems(
       if (action.type === 'extract_data') {
         for (const [field, message] of duplicateFields(action)) at(field, message, here);
       }
-      if (stage === 'afterCall' && action.args)
-        at('args', 'after-call actions take no tool-call arguments', here);
+      if (stage !== 'duringCall' && action.args)
+        at('args', `${STAGE_WORDS[stage]}-call actions take no tool-call arguments`, here);
       for (const [field, value] of Object.entries(action)) {
         if (BASE_FIELDS.has(field)) continue;
         const url = URL_SETTINGS[action.type]?.includes(field);
@@ -289,6 +296,28 @@ function semanticProblems(
       }
       earlier.add(action.id);
     });
+  }
+  problems.push(...beforeCallAnswerProblems(agent, scope));
+  return problems;
+}
+
+/** The answer's variables are rendered over the before-call stage only, in the workflow: no secrets, no later outputs. */
+function beforeCallAnswerProblems(agent: AgentConfig, scope: AgentScope): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const earlier = new Set(agent.actions.beforeCall.map((a) => a.id));
+  const answerScope: TemplateScope = {
+    agent,
+    action: { id: '' },
+    stage: 'beforeCall',
+    during: new Set(),
+    earlier,
+    fields: new Map(),
+  };
+  for (const [name, text] of Object.entries(agent.beforeCallAnswer?.variables ?? {})) {
+    const field = `beforeCallAnswer.variables.${name}`;
+    const at = (message: string) => problems.push({ ...problemAt(scope, field, ''), message });
+    for (const p of templateProblems(text, answerScope)) at(p.message);
+    if (/\{\{\s*env\./.test(text)) at('secrets ({{env.*}}) are never sent to the voice platform');
   }
   return problems;
 }
@@ -384,7 +413,8 @@ function templateProblems(text: string, scope: TemplateScope): TemplateProblem[]
       add(`${ref}: "${name}" is not listed in the agent's secrets`);
     }
     if (root === 'args') {
-      if (scope.stage === 'afterCall') add(`${ref}: after-call actions have no tool-call arguments`);
+      if (scope.stage !== 'duringCall')
+        add(`${ref}: ${STAGE_WORDS[scope.stage]}-call actions have no tool-call arguments`);
       else if (!scope.action.args || !(name in scope.action.args)) {
         add(`${ref}: argument "${name}" is not declared in this action's args`);
       }
@@ -396,12 +426,16 @@ function templateProblems(text: string, scope: TemplateScope): TemplateProblem[]
 }
 
 function actionReferenceProblems(ref: string, target: string, scope: TemplateScope): TemplateProblem[] {
-  const exists =
-    scope.agent.actions.duringCall.some((a) => a.id === target) ||
-    scope.agent.actions.afterCall.some((a) => a.id === target);
+  const exists = STAGES.some((stage) => scope.agent.actions[stage].some((a) => a.id === target));
   if (!exists) return [{ message: `${ref}: there is no action "${target}"` }];
   if (target === scope.action.id) return [{ message: `${ref}: an action cannot use its own output` }];
   const later = { reference: ref, action: target };
+  const before = scope.agent.actions.beforeCall.some((a) => a.id === target);
+  if (scope.stage === 'beforeCall' && !scope.earlier.has(target)) {
+    const where = before ? 'later in the before-call stage' : 'after the before-call stage';
+    return [{ message: `${ref}: "${target}" runs ${where}`, later }];
+  }
+  if (before) return [];
   if (scope.stage === 'duringCall' && !scope.during.has(target)) {
     return [
       { message: `${ref}: "${target}" runs after the call, later than this during-call action`, later },

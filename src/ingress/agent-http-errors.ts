@@ -34,7 +34,8 @@ export function notFound(id: string): HttpError {
 }
 
 export function noAction(stage: Stage, id: string): HttpError {
-  return HttpError.notFound(`no ${stage === 'duringCall' ? 'during-call' : 'after-call'} action "${id}"`, [
+  const words = { beforeCall: 'before-call', duringCall: 'during-call', afterCall: 'after-call' }[stage];
+  return HttpError.notFound(`no ${words} action "${id}"`, [
     { field: 'actionId', message: `no such action in ${stage}` },
   ]);
 }

@@ -9,7 +9,9 @@ import { HttpError, validationError } from './http-error';
 export type RawConfig = Record<string, unknown> & { actions?: Record<string, unknown> };
 export type RawAction = Record<string, unknown> & { id?: unknown };
 
-export const STAGES = ['duringCall', 'afterCall'] as const;
+export const STAGES = ['beforeCall', 'duringCall', 'afterCall'] as const;
+/** Where an action type may run when it names no stages (before the call only when it says so). */
+export const DEFAULT_STAGES: readonly Stage[] = ['duringCall', 'afterCall'];
 
 export function agentId(req: Request): string {
   return String(req.params.id);
@@ -18,8 +20,8 @@ export function agentId(req: Request): string {
 export function stageOf(req: Request): Stage {
   const stage = String(req.params.stage);
   if (!(STAGES as readonly string[]).includes(stage))
-    throw HttpError.badRequest(`stage must be duringCall or afterCall, not "${stage}"`, [
-      { field: 'stage', message: 'duringCall or afterCall' },
+    throw HttpError.badRequest(`stage must be beforeCall, duringCall or afterCall, not "${stage}"`, [
+      { field: 'stage', message: 'beforeCall, duringCall or afterCall' },
     ]);
   return stage as Stage;
 }

@@ -21,6 +21,7 @@ import {
   authorOf,
   bodyAction,
   bodyConfig,
+  DEFAULT_STAGES,
   etag,
   ifMatch,
   meta,
@@ -28,7 +29,6 @@ import {
   parseBody,
   positionOf,
   type RawConfig,
-  STAGES,
   stageOf,
   versionParam,
 } from './agent-requests';
@@ -264,7 +264,7 @@ function actionTypeSchemas() {
     types: actionTypes.map((t) => ({
       type: t.type,
       description: t.description,
-      stages: t.stages ?? [...STAGES],
+      stages: t.stages ?? [...DEFAULT_STAGES],
       settingsSchema: z.toJSONSchema(t.settings, { io: 'input', unrepresentable: 'any' }),
     })),
     common: z.toJSONSchema(z.object(actionBaseShape).omit({ type: true }).strict(), {

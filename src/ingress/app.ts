@@ -16,7 +16,7 @@ import {
 } from './hardening';
 import { errorHandler, HttpError, validationError } from './http-error';
 import { openApiDocument } from './openapi';
-import { actionBodySchema, callIdSchema, parseEventsBody } from './schemas';
+import { actionBodySchema, beforeCallBodySchema, callIdSchema, parseEventsBody } from './schemas';
 
 export interface IngressOptions {
   calls: CallClient;
@@ -129,6 +129,16 @@ export function createIngress(opts: IngressOptions): express.Express {
       call: body.call,
     });
     res.status(200).json(run);
+  });
+
+  api.post('/calls/:callId/before', async (req, res) => {
+    const callId = parseCallId(req);
+    const body = parse(beforeCallBodySchema, req.body);
+    const answer = await opts.calls.beforeCall(callId, body.requestId ?? 'before', {
+      agentId: body.agentId,
+      call: body.call,
+    });
+    res.status(200).json(answer);
   });
 
   api.post('/calls/:callId/after-call/rerun', async (req, res) => {

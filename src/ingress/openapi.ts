@@ -9,7 +9,7 @@ import { tryRequestSchema } from '../agents/try-action';
 import { tryDraftRequestSchema } from '../agents/try-draft';
 import { apiCallEventSchema, callMetadataSchema } from '../shared/call-events';
 import { PLATFORM_NAMES } from '../shared/platform-names';
-import { actionBodySchema, callIdSchema, eventsBodySchema } from './schemas';
+import { actionBodySchema, beforeCallBodySchema, callIdSchema, eventsBodySchema } from './schemas';
 
 type Json = Record<string, unknown>;
 
@@ -41,6 +41,28 @@ const responseSchemas = {
       error: z.object({ type: z.string(), message: z.string() }).optional(),
     })
     .describe("The during-call action's run: its status and output (the tool call's result)"),
+  BeforeCallAnswer: z
+    .object({
+      callId: z.string(),
+      budgetMs: z.number().int(),
+      startedAt: z.string(),
+      answeredAt: z.string(),
+      outcome: z
+        .enum(['complete', 'budget_exceeded'])
+        .describe(
+          '"budget_exceeded": the budget ran out; the actions in "late" go on and land in the call later',
+        ),
+      ready: z.array(z.string()),
+      late: z.array(z.string()),
+      variables: z
+        .record(z.string(), z.string())
+        .describe("The agent's beforeCallAnswer.variables rendered over what was ready"),
+      outputs: z
+        .record(z.string(), z.unknown())
+        .describe('Outputs of the before-call actions that completed'),
+    })
+    .strict()
+    .describe("The before-call stage's answer"),
   CallDescription: z
     .looseObject({
       status: z.string().describe('"running", "completed", or the workflow status in lower case'),
@@ -107,6 +129,7 @@ function componentSchemas(): Record<string, Json> {
     CallMetadata: callMetadataSchema,
     EventsBody: eventsBodySchema,
     ActionBody: actionBodySchema,
+    BeforeCallBody: beforeCallBodySchema,
     TryRequest: tryRequestSchema,
     TryDraftRequest: tryDraftRequestSchema,
     Error: errorBodySchema,
@@ -373,6 +396,11 @@ function twilioPaths(): Json {
       twiml,
     ),
     '/twilio/sms/status/{callId}': twilioPath('An SMS delivery status', [callId], noContent),
+    '/twilio/agents/{agentId}/voice': twilioPath(
+      "The number's voice webhook: runs the agent's before-call stage and hands the call on (<Connect><Stream> with <Parameter>s, or <Redirect>) with its variables",
+      [agentId],
+      twiml,
+    ),
     '/twilio/sms/inbound': twilioPath('An inbound text (STOP / START)', [], twiml),
     '/twilio/agents/{agentId}/sms/inbound': twilioPath(
       "An inbound text (STOP / START) to an agent's numbers, verified with the agent's Twilio tokens",
@@ -412,6 +440,21 @@ function apiPaths(): Json {
         requestBody: { required: true, content: json(ref('ActionBody')) },
         responses: {
           '200': { description: 'The action ran', content: json(ref('ActionRun')) },
+          ...writeErrors,
+        },
+      },
+    },
+    '/v1/calls/{callId}/before': {
+      post: {
+        tags: ['calls'],
+        summary: "Run the agent's before-call stage (starts the call) and answer with its variables",
+        description:
+          "Answers within the agent's beforeCallAnswer.budgetSeconds (2 s when unset) with what is ready; actions still running are listed in late and land in the call when they finish. The stage runs once per call: a repeat answers from what has finished by then.",
+        security: bearer,
+        parameters: [callIdParam],
+        requestBody: { required: true, content: json(ref('BeforeCallBody')) },
+        responses: {
+          '200': { description: 'The answer', content: json(ref('BeforeCallAnswer')) },
           ...writeErrors,
         },
       },

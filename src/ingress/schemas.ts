@@ -72,3 +72,17 @@ export const actionBodySchema = z
 
 export type EventsBody = z.infer<typeof eventsBodySchema>;
 export type ActionBody = z.infer<typeof actionBodySchema>;
+
+export const beforeCallBodySchema = z
+  .object({
+    agentId: z.string().min(1).max(128).describe("The call's agent: its before-call stage runs"),
+    requestId: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'letters, digits, ".", "_", ":" or "-"')
+      .optional()
+      .describe('Dedupes a retried request (the same answer); "before" when omitted: one stage per call'),
+    call: callMetadataSchema.optional(),
+  })
+  .strict();
+
+export type BeforeCallBody = z.infer<typeof beforeCallBodySchema>;

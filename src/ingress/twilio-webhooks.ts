@@ -23,6 +23,7 @@ import type { CallEvent, TransferLegStatus } from '../shared/call-events';
 import type { OptOutList } from '../store/opt-outs';
 import type { TransferLegs } from '../store/transfer-legs';
 import { HttpError } from './http-error';
+import { answerVariables, beforeCallAnswer } from './platforms/before-call';
 import { callHasEnded, deliverEvents } from './platforms/delivery';
 import { callIdSchema } from './schemas';
 
@@ -77,6 +78,14 @@ export function twilioWebhooks(opts: TwilioWebhookOptions): express.Router {
       call: callback.call,
     });
     res.status(204).end();
+  });
+
+  // The number's voice webhook ("A call comes in"): the before-call stage runs in the call named by the CallSid (the
+  // one its status callbacks reach too), and the call is handed on with the variables. Twilio waits 15 s at most.
+  router.post('/agents/:agentId/voice', verify(ofAgent), async (req, res) => {
+    const agent = opts.calls.agent(String(req.params.agentId));
+    const twiml = await beforeCallTwiml(opts, agent, req.body);
+    res.type('text/xml').send(twiml);
   });
 
   router.post('/calls/:callId/voice-status', verify(ofCall), async (req, res) => {
@@ -251,6 +260,47 @@ interface VoiceStatus {
     platform: string;
     providerCallId: string;
   };
+}
+
+async function beforeCallTwiml(
+  opts: TwilioWebhookOptions,
+  agent: AgentConfig,
+  body: unknown,
+): Promise<string> {
+  const p = (body ?? {}) as Record<string, unknown>;
+  const text = (name: string) => (typeof p[name] === 'string' && p[name] ? (p[name] as string) : undefined);
+  const callSid = text('CallSid') ?? '';
+  if (!TWILIO_CALL_SID.test(callSid))
+    throw HttpError.badRequest('CallSid is required', [{ field: 'CallSid', message: 'a Twilio call SID' }]);
+  const callId = `twilio-${callSid}`;
+  const answer = await beforeCallAnswer(
+    { agent, calls: opts.calls, log: opts.log },
+    'twilio',
+    callId,
+    callId,
+    {
+      direction: (text('Direction') ?? '').startsWith('outbound') ? 'outbound' : 'inbound',
+      ...(text('From') ? { from: text('From') } : {}),
+      ...(text('To') ? { to: text('To') } : {}),
+      platform: 'twilio',
+      providerCallId: callSid,
+    },
+  );
+  const variables = answerVariables(answer);
+  const settings = agent.beforeCallAnswer;
+  const response = new twilio.twiml.VoiceResponse();
+  if (settings?.twilioStreamUrl) {
+    const stream = response.connect().stream({ url: settings.twilioStreamUrl });
+    for (const [name, value] of Object.entries(variables)) stream.parameter({ name, value });
+  } else if (settings?.twilioRedirectUrl) {
+    const url = new URL(settings.twilioRedirectUrl);
+    for (const [name, value] of Object.entries(variables)) url.searchParams.set(name, value);
+    response.redirect({ method: 'POST' }, url.toString());
+  } else {
+    opts.log.error(`agent ${agent.id} has neither beforeCallAnswer.twilioStreamUrl nor twilioRedirectUrl`);
+    response.say('This number is not ready to take calls yet.');
+  }
+  return response.toString();
 }
 
 function parseVoiceStatus(body: unknown): VoiceStatus {

@@ -5,6 +5,7 @@
  */
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
+import { DEFAULT_BEFORE_CALL_BUDGET_SECONDS } from './before-call-budget';
 import { isValidTimezone } from './business-hours';
 import { businessHoursSchema, e164 } from './common-schemas';
 
@@ -157,6 +158,59 @@ export const twilioPlatformSchema = z
   })
   .strict();
 
+/**
+ * What the platform's pre-call webhook is answered with: variables rendered over the before-call actions' outputs
+ * (what was ready when the budget ran out; a value not ready renders empty), and per platform the agent to hand on to.
+ */
+export const beforeCallAnswerSchema = z
+  .object({
+    budgetSeconds: z
+      .number()
+      .min(0.1)
+      .max(7)
+      .optional()
+      .describe(
+        `How long the before-call stage may take before the platform is answered with what is ready (${DEFAULT_BEFORE_CALL_BUDGET_SECONDS} when omitted; Vapi allows 7.5 s end to end)`,
+      ),
+    variables: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+      .default({})
+      .describe(
+        'Dynamic variables for the platform: name -> template over the call and the before-call outputs, e.g. { customer_name: "{{actions.crm.name}}" }',
+      ),
+    retellAgentId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Retell: the agent to hand the call to (override_agent_id); the number's own agent when omitted",
+      ),
+    vapiAssistantId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Vapi: the assistant to answer the call (assistantId); required for Vapi's assistant-request",
+      ),
+    twilioStreamUrl: z
+      .string()
+      .regex(/^wss:\/\/\S+$/, 'a wss:// URL')
+      .optional()
+      .describe(
+        "Twilio: the voice agent's media stream the call is handed to (TwiML <Connect><Stream>), the variables as its <Parameter>s",
+      ),
+    twilioRedirectUrl: z
+      .string()
+      .url()
+      .optional()
+      .describe(
+        'Twilio, without twilioStreamUrl: the TwiML URL the call is handed on to (<Redirect>), the variables as query parameters',
+      ),
+  })
+  .strict();
+
+export type BeforeCallAnswerConfig = z.infer<typeof beforeCallAnswerSchema>;
+
 /** The agent-level settings every agent has, in the order the agent schema lists them. */
 export const agentSettingsShape = {
   id: z.string().regex(ID, 'lowercase letters, digits, "_" or "-", starting with a letter'),
@@ -195,6 +249,9 @@ export const agentSettingsShape = {
     .default({ inactivityTimeoutSeconds: 7200 }),
   transferTargets: z.record(z.string().regex(ID), transferTargetSchema).default({}),
   telephony: telephonySchema.default({ provider: 'platform' }),
+  beforeCallAnswer: beforeCallAnswerSchema
+    .optional()
+    .describe("How the pre-call webhooks are answered from the before-call stage's outputs"),
 };
 
 const agentSettingsSchema = z.object(agentSettingsShape);
@@ -218,7 +275,8 @@ type AddedSinceFirstCalls =
   | 'network'
   | 'call'
   | 'transferTargets'
-  | 'telephony';
+  | 'telephony'
+  | 'beforeCallAnswer';
 
 /**
  * The agent as a call's workflow gets it (its input, in the history): the loader's output and the store version
@@ -229,5 +287,6 @@ export type AgentSnapshot = Pick<AgentSettings, 'id' | 'name'> &
     version?: number;
     /** Per voice platform: webhook secrets (names only) and how to recover a call whose webhooks never came. */
     platforms?: Partial<Record<string, PlatformConfig>>;
-    actions: { duringCall: ActionConfig[]; afterCall: ActionConfig[] };
+    /** `beforeCall` is absent from the snapshots of calls started before the stage existed. */
+    actions: { beforeCall?: ActionConfig[]; duringCall: ActionConfig[]; afterCall: ActionConfig[] };
   };

@@ -14,7 +14,7 @@ import type {
   TransferLegStatus,
 } from './call-events';
 
-export type Stage = 'duringCall' | 'afterCall';
+export type Stage = 'beforeCall' | 'duringCall' | 'afterCall';
 
 export type TransferOutcome =
   | 'answered'
@@ -132,6 +132,8 @@ export interface ActionRun {
   reason?: string;
   startedAt: string;
   finishedAt: string;
+  /** A before-call action that finished after the platform had been answered: its output is in the context all the same. */
+  late?: boolean;
 }
 
 export interface RunActionRequest {
@@ -140,6 +142,34 @@ export interface RunActionRequest {
   args?: Record<string, unknown>;
   /** The agent the request came in for (a platform webhook's): refused unless it is the call's own agent. */
   agentId?: string;
+}
+
+/** The platform's pre-call webhook (or `POST /v1/calls/:id/before`) asking for the before-call stage's answer. */
+export interface BeforeCallRequest {
+  requestId: string;
+  /** The agent the request came in for: refused unless it is the call's own agent. */
+  agentId?: string;
+}
+
+/** How the before-call stage was answered: within its latency budget, or with what was ready when the budget ran out. */
+export interface BeforeCallRecord {
+  budgetMs: number;
+  startedAt: string;
+  answeredAt: string;
+  outcome: 'complete' | 'budget_exceeded';
+  /** Actions that had finished (completed, failed or skipped) when the answer was given. */
+  ready: string[];
+  /** Actions still running then: they may finish later and still land in the call's context. */
+  late: string[];
+}
+
+/** The before-call stage's answer, which each platform adapter turns into its own reply format. */
+export interface BeforeCallAnswer extends BeforeCallRecord {
+  callId: string;
+  /** The agent's `beforeCallAnswer.variables` rendered over what was ready, every one a string. */
+  variables: Record<string, string>;
+  /** The outputs of the before-call actions that completed in time, by action id. */
+  outputs: Record<string, unknown>;
 }
 
 export type CallStatus = 'active' | 'ended' | 'after_call' | 'completed';
@@ -195,6 +225,8 @@ export interface CallState {
   recovered?: RecoveryNote[];
   /** What the platform's deliveries carried that was not recognised; absent until the first one. */
   warnings?: CallWarning[];
+  /** How the before-call stage was answered; absent when nothing asked for it. */
+  beforeCall?: BeforeCallRecord;
 }
 
 export interface RecoveryNote {

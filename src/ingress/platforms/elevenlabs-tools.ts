@@ -13,6 +13,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { StartInfo } from '../../calls/call-client';
 import { e164 } from '../../platforms/mapping';
 import { HttpError } from '../http-error';
+import { CALL_ID_VARIABLE } from './before-call';
+import { initiatedCallId } from './elevenlabs-initiation';
 import {
   type PlatformContext,
   type PlatformRequest,
@@ -63,7 +65,8 @@ export async function runTool(req: PlatformRequest, ctx: PlatformContext): Promi
     ]);
   const { args, system } = splitBody(body as Record<string, unknown>);
   const conversationId = conversationOf(req, system);
-  const callId = platformCallId('elevenlabs', conversationId);
+  // A conversation that began with our initiation answer runs its tools in the call that answer started.
+  const callId = initiatedCallId(system[CALL_ID_VARIABLE]) ?? platformCallId('elevenlabs', conversationId);
   const requestId = toolRequestId(conversationId, actionId, args, system);
   const run = await ctx.calls.runAction(
     callId,
@@ -81,12 +84,15 @@ export async function runTool(req: PlatformRequest, ctx: PlatformContext): Promi
   };
 }
 
-/** The LLM's parameters are the action's arguments; `system__*` dynamic variables are the call's context. */
+/**
+ * The LLM's parameters are the action's arguments; `system__*` dynamic variables, and `callflow_call_id` (set by the
+ * initiation answer, ./elevenlabs-initiation.ts), are the call's context.
+ */
 function splitBody(body: Record<string, unknown>) {
   const args: Record<string, unknown> = {};
   const system: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
-    if (key.startsWith('system__')) system[key] = value;
+    if (key.startsWith('system__') || key === CALL_ID_VARIABLE) system[key] = value;
     else args[key] = value;
   }
   return { args, system };

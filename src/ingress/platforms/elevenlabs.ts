@@ -8,6 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mapElevenLabsWebhook } from '../../platforms/elevenlabs';
 import { HttpError } from '../http-error';
 import { acknowledgement, deliverEvents, withFacts, withWarnings } from './delivery';
+import { conversationInitiation, isInitiationRequest, linkedCallId } from './elevenlabs-initiation';
 import { isToolRequest, runTool, verifyToolSecret } from './elevenlabs-tools';
 import { analysisEvents, mapOptions, type PlatformAdapter, platformCallId } from './platform';
 import { parseJsonBody } from './router';
@@ -22,7 +23,7 @@ export const elevenLabsAdapter: PlatformAdapter = {
   name: 'elevenlabs',
 
   verify(req, secrets, now) {
-    if (isToolRequest(req)) return verifyToolSecret(req, secrets);
+    if (isToolRequest(req) || isInitiationRequest(req)) return verifyToolSecret(req, secrets);
     const header = req.headers['elevenlabs-signature'];
     if (typeof header !== 'string' || !header) throw unauthorized('missing ElevenLabs-Signature header');
     const parts = new Map(
@@ -51,11 +52,15 @@ export const elevenLabsAdapter: PlatformAdapter = {
 
   async handle(req, ctx) {
     if (isToolRequest(req)) return runTool(req, ctx);
+    if (isInitiationRequest(req)) return conversationInitiation(req, ctx);
     if (req.subpath) throw HttpError.notFound(`no ElevenLabs webhook at "${req.subpath}"`, []);
     const body = parseJsonBody(req);
     const mapping = mapElevenLabsWebhook(body, { ...mapOptions(ctx), receivedAt: new Date(ctx.now()) });
     // No conversation id: nothing names the call, and the delivery is kept unlinked.
-    const callId = mapping.conversationId ? platformCallId('elevenlabs', mapping.conversationId) : '';
+    // A conversation that began with our initiation answer belongs to the call that answer named.
+    const linked = linkedCallId(body);
+    const callId =
+      linked ?? (mapping.conversationId ? platformCallId('elevenlabs', mapping.conversationId) : '');
     const { warnings } = mapping;
     if (warnings.length) ctx.log.warn('elevenlabs delivery not fully recognised', { callId, warnings });
     if (mapping.kind === 'acknowledge') return acknowledgement(callId, 'ignored', mapping.reason, warnings);

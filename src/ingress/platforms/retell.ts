@@ -9,6 +9,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { StartInfo } from '../../calls/call-client';
 import { maskPhone } from '../../observability/logger';
+import { e164 } from '../../platforms/mapping';
 import {
   type RetellCall,
   retellCallToCall,
@@ -17,6 +18,7 @@ import {
 } from '../../platforms/retell';
 import type { CallEvent, PlatformTransferInfo, TransferLegStatus } from '../../shared/call-events';
 import { HttpError } from '../http-error';
+import { answerVariables, beforeCallAnswer, CALL_ID_VARIABLE, providerIdPart } from './before-call';
 import { acknowledgement, deliverEvents, issueWarnings, withFacts, withWarnings } from './delivery';
 import {
   analysisEvents,
@@ -24,6 +26,7 @@ import {
   type PlatformAdapter,
   type PlatformContext,
   type PlatformResponse,
+  platformCallId,
 } from './platform';
 import { parseJsonBody } from './router';
 
@@ -65,6 +68,7 @@ export const retellAdapter: PlatformAdapter = {
   async handle(req, ctx) {
     const body = parseJsonBody(req);
     if (req.subpath === '/functions' || isFunctionShape(body)) return runFunction(body, ctx);
+    if ((body as { event?: unknown } | null)?.event === 'call_inbound') return inboundCall(body, ctx);
     if (req.subpath) throw HttpError.notFound(`no Retell webhook at "${req.subpath}"`, []);
     return deliverWebhook(body, ctx);
   },
@@ -74,6 +78,59 @@ export const retellAdapter: PlatformAdapter = {
     return call && typeof call === 'object' ? analysisEvents(retellCallToCall(call, options).events) : [];
   },
 };
+
+/**
+ * The inbound call webhook (set on the phone number): `{event: "call_inbound", call_inbound: {agent_id, from_number,
+ * to_number, call_id}}`, answered within Retell's 10 s with `{call_inbound: {dynamic_variables, metadata,
+ * override_agent_id?}}`. `call_id` is the id the call's later webhooks carry, so the stage runs in that call's
+ * workflow; without one (older deliveries) it runs under the delivery's id, and the metadata names it.
+ */
+async function inboundCall(body: unknown, ctx: PlatformContext): Promise<PlatformResponse> {
+  const inbound = record((body as Record<string, unknown>).call_inbound);
+  const text = (name: string) => {
+    const v = inbound[name];
+    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  };
+  const providerId = text('call_id') ?? `inbound-${ctx.deliveryId.slice(-32)}`;
+  const callId = platformCallId('retell', providerIdPart(providerId));
+  const from = e164(text('from_number'), region(ctx));
+  const to = e164(text('to_number'), region(ctx));
+  const answer = await beforeCallAnswer(
+    ctx,
+    'retell',
+    callId,
+    `retell-inbound-${providerIdPart(providerId)}`,
+    {
+      direction: 'inbound',
+      platform: 'retell',
+      providerCallId: providerId,
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+    },
+  );
+  const settings = ctx.agent.beforeCallAnswer;
+  return {
+    status: 200,
+    body: {
+      call_inbound: {
+        ...(settings?.retellAgentId ? { override_agent_id: settings.retellAgentId } : {}),
+        dynamic_variables: answerVariables(answer),
+        metadata: { [CALL_ID_VARIABLE]: callId, before_call: answer.outcome, late: answer.late },
+      },
+    },
+    callId,
+  };
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function region(ctx: PlatformContext) {
+  return mapOptions(ctx).defaultRegion;
+}
 
 function isFunctionShape(body: unknown): boolean {
   const b = body as Record<string, unknown> | null;

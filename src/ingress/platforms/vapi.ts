@@ -17,6 +17,7 @@ import { type VapiToolCall, vapiCallToCall, vapiTimestamp, vapiToolCalls } from 
 import { openState } from '../../shared/business-hours';
 import type { CallEvent } from '../../shared/call-events';
 import { HttpError } from '../http-error';
+import { answerVariables, beforeCallAnswer, CALL_ID_VARIABLE } from './before-call';
 import {
   acknowledgement,
   callHasEnded,
@@ -75,6 +76,7 @@ export const vapiAdapter: PlatformAdapter = {
     }
     const { message } = parsed.data;
     if (message.type === 'transfer-destination-request') return transferDestination(req, message, ctx);
+    if (message.type === 'assistant-request' && message.call) return assistantRequest(message, ctx);
     if (!message.call) return withoutCall(message, ctx);
     switch (message.type) {
       case 'tool-calls':
@@ -118,6 +120,37 @@ function withoutCall(message: Message, ctx: PlatformContext): PlatformResponse {
     error: 'The request named no call, so the tool was not run.',
   }));
   return { status: 200, body: { results }, warnings };
+}
+
+/**
+ * `assistant-request` (inbound calls on a number without an assistant): answered within Vapi's 7.5 s with the agent's
+ * `beforeCallAnswer.vapiAssistantId` and the stage's variables as `assistantOverrides.variableValues`. Without an
+ * assistant id Vapi can't take the call: the reply's `error` says so (Vapi speaks it to the caller).
+ */
+async function assistantRequest(message: Message, ctx: PlatformContext): Promise<PlatformResponse> {
+  const mapped = mapCall(message, ctx);
+  const requestId = `vapi-assistant-request-${mapped.callId}`;
+  const answer = await beforeCallAnswer(ctx, 'vapi', mapped.callId, requestId, mapped.start);
+  const assistantId = ctx.agent.beforeCallAnswer?.vapiAssistantId;
+  const linked = { callId: mapped.callId, warnings: mapped.warnings };
+  if (!assistantId) {
+    ctx.log.error(
+      `agent ${ctx.agent.id} has no beforeCallAnswer.vapiAssistantId for Vapi's assistant-request`,
+    );
+    return { status: 200, body: { error: 'This number is not ready to take calls yet.' }, ...linked };
+  }
+  const variableValues = answerVariables(answer);
+  return {
+    status: 200,
+    body: {
+      assistantId,
+      assistantOverrides: {
+        variableValues,
+        metadata: { [CALL_ID_VARIABLE]: answer.callId, before_call: answer.outcome },
+      },
+    },
+    ...linked,
+  };
 }
 
 /** The call as the message describes it: the message's own fields complete the (sometimes partial) call object. */

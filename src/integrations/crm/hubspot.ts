@@ -3,7 +3,14 @@ import https from 'node:https';
 import { Client } from '@hubspot/api-client';
 import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/calls';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { type CallLog, CrmError, type CrmErrorKind, type CrmProvider, type CrmRecord } from './provider';
+import {
+  type CallLog,
+  type CrmContact,
+  CrmError,
+  type CrmErrorKind,
+  type CrmProvider,
+  type CrmRecord,
+} from './provider';
 
 /**
  * HubSpot adapter on the official `@hubspot/api-client`: the caller becomes a contact found by phone (then
@@ -116,6 +123,8 @@ export function hubspotPhoneForms(phone: string): string[] {
 
 /** Properties a contact's number may sit in. */
 const PHONE_PROPERTIES = ['phone', 'mobilephone'];
+/** What a contact search reads: its name, numbers, email and owner. */
+const CONTACT_PROPERTIES = ['firstname', 'lastname', 'phone', 'mobilephone', 'email', 'hubspot_owner_id'];
 
 function durationMs(log: CallLog): number | undefined {
   if (log.durationSeconds !== undefined) return Math.max(0, Math.round(log.durationSeconds * 1000));
@@ -261,6 +270,8 @@ export class HubSpotCrm implements CrmProvider {
   private readonly calls: Client['crm']['objects']['calls'];
   private readonly associations: Client['crm']['associations']['v4']['basicApi'];
   private readonly files: Client['files']['filesApi'];
+  private readonly owners: Client['crm']['owners']['ownersApi'];
+  private readonly deals: Client['crm']['deals']['batchApi'];
   private readonly callIdProperty: string;
   private readonly dispositionProperty: string;
   private readonly transcriptFolder: string;
@@ -282,6 +293,8 @@ export class HubSpotCrm implements CrmProvider {
     this.calls = client.crm.objects.calls;
     this.associations = client.crm.associations.v4.basicApi;
     this.files = client.files.filesApi;
+    this.owners = client.crm.owners.ownersApi;
+    this.deals = client.crm.deals.batchApi;
     this.callIdProperty = options.callIdProperty ?? HUBSPOT_DEFAULT_CALL_ID_PROPERTY;
     this.dispositionProperty = options.dispositionProperty ?? HUBSPOT_DEFAULT_DISPOSITION_PROPERTY;
     this.transcriptFolder = options.transcriptFolder ?? HUBSPOT_DEFAULT_TRANSCRIPT_FOLDER;
@@ -341,6 +354,75 @@ export class HubSpotCrm implements CrmProvider {
     if (log.hubspot?.callOutcomeId) properties.hs_call_disposition = log.hubspot.callOutcomeId;
     if (transcriptFileId) properties.hs_attachment_ids = transcriptFileId;
     return properties;
+  }
+
+  async lookupContact(phone: string, properties: string[]): Promise<CrmContact | undefined> {
+    const read = [...new Set([...CONTACT_PROPERTIES, ...properties])];
+    const contact = await this.searchContacts(PHONE_PROPERTIES, hubspotPhoneForms(phone), read);
+    if (!contact) return undefined;
+    const p = contact.properties;
+    const [owner, openDeals] = await Promise.all([
+      this.owner(p.hubspot_owner_id),
+      this.openDeals(contact.id),
+    ]);
+    const name = [p.firstname, p.lastname].filter(Boolean).join(' ');
+    return {
+      contactId: contact.id,
+      name,
+      ...(p.firstname ? { firstName: p.firstname } : {}),
+      ...(p.lastname ? { lastName: p.lastname } : {}),
+      ...(p.email ? { email: p.email } : {}),
+      ...(owner ? { owner } : {}),
+      openDeals,
+      properties: Object.fromEntries(properties.map((k) => [k, p[k] ?? null])),
+    };
+  }
+
+  private async owner(ownerId: string | null | undefined): Promise<CrmContact['owner']> {
+    if (!ownerId || !/^\d+$/.test(ownerId)) return undefined;
+    const owner = await this.run('read owner', () =>
+      this.owners.getById(Number(ownerId), 'id', false, requestOptions('read owner', this.agent)),
+    );
+    const name = [owner.firstName, owner.lastName].filter(Boolean).join(' ');
+    return {
+      id: String(owner.id),
+      ...(name ? { name } : {}),
+      ...(owner.email ? { email: owner.email } : {}),
+    };
+  }
+
+  private async openDeals(contactId: string): Promise<NonNullable<CrmContact['openDeals']>> {
+    const associated = await this.run('list deals', () =>
+      this.associations.getPage(
+        'contacts',
+        contactId,
+        'deals',
+        undefined,
+        100,
+        requestOptions('list deals', this.agent),
+      ),
+    );
+    const ids = associated.results.map((r) => String(r.toObjectId));
+    if (!ids.length) return [];
+    const deals = await this.run('read deals', () =>
+      this.deals.read(
+        {
+          inputs: ids.map((id) => ({ id })),
+          properties: ['dealname', 'dealstage', 'amount', 'hs_is_closed'],
+          propertiesWithHistory: [],
+        },
+        false,
+        requestOptions('read deals', this.agent),
+      ),
+    );
+    return deals.results
+      .filter((d) => d.properties.hs_is_closed !== 'true')
+      .map((d) => ({
+        id: d.id,
+        ...(d.properties.dealname ? { name: d.properties.dealname } : {}),
+        ...(d.properties.dealstage ? { stage: d.properties.dealstage } : {}),
+        ...(d.properties.amount ? { amount: d.properties.amount } : {}),
+      }));
   }
 
   private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
@@ -429,7 +511,11 @@ export class HubSpotCrm implements CrmProvider {
   }
 
   /** One search whose filter groups are ORed: any of the properties equal to any of the values. */
-  private async searchContacts(properties: string[], values: string[]): Promise<HubSpotObject | undefined> {
+  private async searchContacts(
+    properties: string[],
+    values: string[],
+    read: string[] = ['firstname', 'lastname', 'phone', 'mobilephone', 'email'],
+  ): Promise<HubSpotObject | undefined> {
     const filterGroups = values.flatMap((value) =>
       properties.map((propertyName) => ({
         filters: [{ propertyName, operator: FilterOperatorEnum.Eq, value }],
@@ -437,7 +523,7 @@ export class HubSpotCrm implements CrmProvider {
     );
     const result = await this.run('search contacts', () =>
       this.contacts.searchApi.doSearch(
-        { filterGroups, properties: ['firstname', 'lastname', 'phone', 'mobilephone', 'email'], limit: 1 },
+        { filterGroups, properties: read, limit: 1 },
         requestOptions('search contacts', this.agent),
       ),
     );

@@ -40,9 +40,27 @@ export interface CrmRecord {
   transcriptFileId?: string;
 }
 
+/** A contact found by the caller's number, with what a greeting or a routing rule needs. */
+export interface CrmContact {
+  contactId: string;
+  name: string;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  owner?: { id: string; name?: string; email?: string };
+  /** HubSpot: the contact's deals that are not closed. */
+  openDeals?: { id: string; name?: string; stage?: string; amount?: string }[];
+  /** Salesforce: the contact's cases that are not closed. */
+  openCases?: { id: string; number?: string; subject?: string; status?: string }[];
+  /** The CRM properties (fields) asked for, by their CRM names; null when the contact has none. */
+  properties: Record<string, string | null>;
+}
+
 export interface CrmProvider {
   readonly name: string;
   logCall(log: CallLog): Promise<CrmRecord>;
+  /** The contact whose phone (or mobile) is this number, reading these extra properties; undefined when none is. */
+  lookupContact?(phone: string, properties: string[]): Promise<CrmContact | undefined>;
 }
 
 export type CrmErrorKind = 'auth' | 'validation' | 'rate_limited' | 'unavailable' | 'not_found';

@@ -2,7 +2,7 @@ import { Connection } from 'jsforce';
 import { Transport } from 'jsforce/lib/transport';
 import type { HttpMethods, HttpRequest, HttpRequestOptions, HttpResponse } from 'jsforce/lib/types';
 import type { StreamPromise } from 'jsforce/lib/util/promise';
-import { type CallLog, CrmError, type CrmProvider, type CrmRecord } from './provider';
+import { type CallLog, type CrmContact, CrmError, type CrmProvider, type CrmRecord } from './provider';
 
 /**
  * Salesforce adapter: the caller becomes a Lead (or Contact) found by phone or email, and every call becomes
@@ -141,6 +141,86 @@ export class SalesforceCrm implements CrmProvider {
     const { id: contactId, created: contactCreated } = await this.findOrCreatePerson(log);
     const task = await this.upsertTask(log, contactId);
     return { provider: this.name, recordId: task.id, contactId, contactCreated, recordCreated: task.created };
+  }
+
+  /**
+   * The Contact (else the Lead) with this number, its owner (a User) and, for a Contact, its open Cases. Each is one
+   * plain SOQL query, so no relationship fields are needed.
+   */
+  async lookupContact(phone: string, properties: string[]): Promise<CrmContact | undefined> {
+    const p = escapeSoql(phone);
+    const fields = [...new Set(['Id', 'FirstName', 'LastName', 'Email', 'OwnerId', ...properties])];
+    let type: SalesforcePersonObject = 'Contact';
+    let person: Record<string, unknown> | undefined;
+    // A Contact first (cases hang off contacts), then a Lead: whichever holds the caller's number.
+    for (type of ['Contact', 'Lead'] as const) {
+      const found = await this.query(
+        `SELECT ${fields.join(', ')} FROM ${type} WHERE Phone = '${p}' OR MobilePhone = '${p}' LIMIT 1`,
+        `find ${type} by phone`,
+      );
+      person = found[0];
+      if (person?.Id) break;
+    }
+    if (!person?.Id) return undefined;
+    const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+    const [owners, cases] = await Promise.all([
+      text(person.OwnerId)
+        ? this.query(
+            `SELECT Id, Name, Email FROM User WHERE Id = '${escapeSoql(String(person.OwnerId))}' LIMIT 1`,
+            'read owner',
+          )
+        : Promise.resolve([]),
+      type === 'Contact'
+        ? this.query(
+            `SELECT Id, CaseNumber, Subject, Status, IsClosed FROM Case WHERE ContactId = '${escapeSoql(String(person.Id))}'`,
+            'list cases',
+          )
+        : Promise.resolve([]),
+    ]);
+    const owner = owners[0];
+    const firstName = text(person.FirstName);
+    const lastName = text(person.LastName);
+    return {
+      contactId: String(person.Id),
+      name: [firstName, lastName].filter(Boolean).join(' '),
+      ...(firstName ? { firstName } : {}),
+      ...(lastName ? { lastName } : {}),
+      ...(text(person.Email) ? { email: text(person.Email) } : {}),
+      ...(owner?.Id
+        ? {
+            owner: {
+              id: String(owner.Id),
+              ...(text(owner.Name) ? { name: text(owner.Name) } : {}),
+              ...(text(owner.Email) ? { email: text(owner.Email) } : {}),
+            },
+          }
+        : {}),
+      ...(type === 'Contact'
+        ? {
+            openCases: cases
+              .filter((c) => c.IsClosed !== true && c.IsClosed !== 'true')
+              .map((c) => ({
+                id: String(c.Id),
+                ...(text(c.CaseNumber) ? { number: text(c.CaseNumber) } : {}),
+                ...(text(c.Subject) ? { subject: text(c.Subject) } : {}),
+                ...(text(c.Status) ? { status: text(c.Status) } : {}),
+              })),
+          }
+        : {}),
+      properties: Object.fromEntries(
+        properties.map((k) => [k, person[k] === undefined || person[k] === null ? null : String(person[k])]),
+      ),
+    };
+  }
+
+  private async query(soql: string, what: string): Promise<Record<string, unknown>[]> {
+    const result = await this.send<{ records?: Record<string, unknown>[] }>(
+      'GET',
+      `/query?q=${encodeURIComponent(soql)}`,
+      undefined,
+      what,
+    );
+    return result?.records ?? [];
   }
 
   private async findOrCreatePerson(log: CallLog): Promise<{ id: string; created: boolean }> {

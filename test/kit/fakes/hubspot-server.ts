@@ -64,6 +64,10 @@ export interface HubSpotFake {
   files(): HubSpotFakeFile[];
   /** A contact that existed before the test (already searchable, whatever the index lag). */
   seedContact(properties: Record<string, string>): HubSpotFakeObject;
+  /** An owner (a HubSpot user) contacts can be assigned to through `hubspot_owner_id`; returns its id. */
+  seedOwner(owner: { firstName: string; lastName: string; email: string }): string;
+  /** A deal associated with a contact (`hs_is_closed` "true" for a closed one); returns its id. */
+  seedDeal(contactId: string, properties: Record<string, string>): string;
   /** Leave this object out of search results, as HubSpot's index does for a few seconds after a write. */
   hideFromSearch(id: string): void;
   /** The next request (whose path starts with `pathPrefix`, if given) is answered with this error instead. */
@@ -108,6 +112,11 @@ const UPSERT_PATH = /^\/crm\/v3\/objects\/calls\/batch\/upsert$/;
 const DEFAULT_ASSOCIATION_PATH =
   /^\/crm\/v4\/objects\/calls\/([^/]+)\/associations\/default\/contacts\/([^/]+)$/;
 const FILES_PATH = /^\/files\/v3\/files$/;
+const OWNER_PATH = /^\/crm\/v3\/owners\/(\d+)$/;
+const CONTACT_DEALS_PATH = /^\/crm\/v4\/objects\/contacts\/([^/]+)\/associations\/deals$/;
+const DEALS_READ_PATH = /^\/crm\/v3\/objects\/deals\/batch\/read$/;
+/** HubSpot-defined association type: contact to deal. */
+const CONTACT_TO_DEAL = 4;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** HubSpot-defined association type: call to contact (what the default association uses). */
 const CALL_TO_CONTACT = 194;
@@ -136,6 +145,8 @@ export async function startHubSpotFake(
   let holdCallWrite = false;
   const hidden = new Set<string>();
   let nextId = 1000;
+  const owners = new Map<string, { firstName: string; lastName: string; email: string }>();
+  const deals = new Map<string, { contactId: string; properties: Record<string, string> }>();
 
   const copy = <T>(o: T): T => structuredClone(o);
   const wire = (o: HubSpotFakeObject) => ({
@@ -417,8 +428,57 @@ export async function startHubSpotFake(
     };
   };
 
+  const readOwner = (id: string): Outcome => {
+    const owner = owners.get(id);
+    if (!owner) return { status: 404, body: { category: 'OBJECT_NOT_FOUND', message: `No owner ${id}` } };
+    const now = new Date().toISOString();
+    return {
+      status: 200,
+      body: {
+        id,
+        userId: Number(id) + 1,
+        ...owner,
+        archived: false,
+        createdAt: now,
+        updatedAt: now,
+        teams: [],
+      },
+    };
+  };
+
+  const contactDeals = (contactId: string): Outcome => ({
+    status: 200,
+    body: {
+      results: [...deals.entries()]
+        .filter(([, d]) => d.contactId === contactId)
+        .map(([id]) => ({
+          toObjectId: Number(id),
+          associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: CONTACT_TO_DEAL, label: null }],
+        })),
+    },
+  });
+
+  const readDeals = (body: any): Outcome => {
+    const inputs: { id: string }[] = Array.isArray(body?.inputs) ? body.inputs : [];
+    const wanted: string[] = Array.isArray(body?.properties) ? body.properties : [];
+    const now = new Date().toISOString();
+    const results = inputs
+      .filter((i) => deals.has(String(i.id)))
+      .map((i) => {
+        const d = deals.get(String(i.id))!;
+        const properties = Object.fromEntries(wanted.map((k) => [k, d.properties[k] ?? null]));
+        return { id: String(i.id), properties, createdAt: now, updatedAt: now, archived: false };
+      });
+    return { status: 200, body: { status: 'COMPLETE', results, startedAt: now, completedAt: now } };
+  };
+
   const handle = (method: string, path: string, body: any): Outcome => {
     if (method === 'POST' && UPSERT_PATH.test(path)) return upsertCalls(body);
+    const owner = OWNER_PATH.exec(path);
+    if (owner && method === 'GET') return readOwner(owner[1]!);
+    const dealsOf = CONTACT_DEALS_PATH.exec(path);
+    if (dealsOf && method === 'GET') return contactDeals(dealsOf[1]!);
+    if (method === 'POST' && DEALS_READ_PATH.test(path)) return readDeals(body);
     const association = DEFAULT_ASSOCIATION_PATH.exec(path);
     if (association && method === 'PUT') return associateDefault(association[1]!, association[2]!);
     if (FILES_PATH.test(path) && method === 'POST') return upload(body as Record<string, MultipartField>);
@@ -529,6 +589,16 @@ export async function startHubSpotFake(
     calls: () => store.calls.map(copy),
     files: () => files.map(copy),
     seedContact: (properties) => copy(create('contacts', properties, 0)),
+    seedOwner(owner) {
+      const id = String(nextId++);
+      owners.set(id, owner);
+      return id;
+    },
+    seedDeal(contactId, properties) {
+      const id = String(nextId++);
+      deals.set(id, { contactId, properties });
+      return id;
+    },
     hideFromSearch(id) {
       hidden.add(id);
     },

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
  *
  * - `GET  /services/data/vNN.N/query?q=` with a small SOQL evaluator:
  *   `SELECT f1, f2 FROM Type [WHERE F = 'x' (OR|AND) G = 'y' ...] [LIMIT n]` (string literals with backslash escapes)
+ *   (User and Case records are seeded, for owner and open-case lookups)
  * - `POST  .../sobjects/{Lead|Contact|Task}` -> 201 `{ id, success, errors }`
  * - `PATCH .../sobjects/{type}/{id}` -> 204
  * - `PATCH .../sobjects/Task/{externalIdField}/{value}` upsert: 201 `{ id, success, errors, created: true }` when new,
@@ -17,7 +18,7 @@ import type { AddressInfo } from 'node:net';
  * TaskSubtype can be set on create only (INVALID_FIELD_FOR_INSERT_UPDATE on an update), as in Salesforce.
  */
 
-export type SObjectType = 'Lead' | 'Contact' | 'Task';
+export type SObjectType = 'Lead' | 'Contact' | 'Task' | 'User' | 'Case';
 export type FakeRecord = Record<string, unknown> & { Id: string };
 
 export interface SalesforceRequestRecord {
@@ -60,13 +61,27 @@ export interface SalesforceFakeOptions {
   upsertUpdateStatus?: 200 | 204;
 }
 
-const ID_PREFIX: Record<SObjectType, string> = { Lead: '00Q', Contact: '003', Task: '00T' };
+const ID_PREFIX: Record<SObjectType, string> = {
+  Lead: '00Q',
+  Contact: '003',
+  Task: '00T',
+  User: '005',
+  Case: '500',
+};
 const REQUIRED: Record<SObjectType, string[]> = {
   Lead: ['LastName', 'Company'],
   Contact: ['LastName'],
   Task: [],
+  User: ['LastName'],
+  Case: [],
 };
-const CREATE_ONLY: Record<SObjectType, string[]> = { Lead: [], Contact: [], Task: ['TaskSubtype'] };
+const CREATE_ONLY: Record<SObjectType, string[]> = {
+  Lead: [],
+  Contact: [],
+  Task: ['TaskSubtype'],
+  User: [],
+  Case: [],
+};
 
 class SfError extends Error {
   constructor(
@@ -143,6 +158,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     Lead: new Map(),
     Contact: new Map(),
     Task: new Map(),
+    User: new Map(),
+    Case: new Map(),
   };
   const requests: SalesforceRequestRecord[] = [];
   const failures: { status: number; errorCode: string; message: string; options: SalesforceFailOptions }[] =
@@ -151,8 +168,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
   let counter = 0;
 
   const newId = (type: SObjectType) => `${ID_PREFIX[type]}${String(++counter).padStart(12, '0')}AAA`;
-  const isType = (name: string): name is SObjectType =>
-    name === 'Lead' || name === 'Contact' || name === 'Task';
+  const isType = (name: string): name is SObjectType => Object.hasOwn(ID_PREFIX, name);
   const recordUrl = (type: SObjectType, id: string) => `${prefix}/sobjects/${type}/${id}`;
   const publicRecord = (type: SObjectType, record: FakeRecord) => ({
     attributes: { type, url: recordUrl(type, record.Id) },

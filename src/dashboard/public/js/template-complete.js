@@ -162,10 +162,15 @@ function outputsOf(action) {
  * actions that have run before it, and the data the extraction actions collect.
  */
 export function referencesFor(agent, stage, index, args) {
+  const before = agent.actions?.beforeCall ?? [];
   const during = agent.actions?.duringCall ?? [];
   const after = agent.actions?.afterCall ?? [];
   const earlier =
-    stage === 'duringCall' ? during.filter((_, i) => i !== index) : [...during, ...after.slice(0, index)];
+    stage === 'beforeCall'
+      ? before.slice(0, index)
+      : stage === 'duringCall'
+        ? [...before, ...during.filter((_, i) => i !== index)]
+        : [...before, ...during, ...after.slice(0, index)];
   const dataFields = new Set();
   for (const a of after) for (const f of fieldsOf(a)) dataFields.add(f);
   return [

@@ -6,6 +6,8 @@ import { objectFields } from '../schema-form.js';
 import { attachTemplateCompletion, referencesFor } from '../template-complete.js';
 import { openTryDialog } from './try-dialog.js';
 
+const STAGE_TITLES = { beforeCall: 'Before Call', duringCall: 'During Call', afterCall: 'After Call' };
+
 const BASE_KEYS = new Set([
   'id',
   'type',
@@ -57,7 +59,9 @@ export function openActionEditor(opts) {
     const list = draft.actions[stage];
     if (
       list.some((a, i) => a.id === action.id && i !== index) ||
-      draft.actions[stage === 'duringCall' ? 'afterCall' : 'duringCall'].some((a) => a.id === action.id)
+      Object.entries(draft.actions).some(
+        ([other, actions]) => other !== stage && (actions ?? []).some((a) => a.id === action.id),
+      )
     )
       problems.push({ field: 'id', message: `another action is already called "${action.id}"` });
     clear(problemsBox, problems.length ? errorBox('Check these fields:', problems) : null);
@@ -105,7 +109,7 @@ export function openActionEditor(opts) {
       { id: 'editor-title' },
       existing ? `Edit ${existing.id}` : `Add ${type.type}`,
       ' ',
-      h('small', {}, stage === 'duringCall' ? 'During Call' : 'After Call'),
+      h('small', {}, STAGE_TITLES[stage]),
     ),
     h('p', { class: 'hint' }, type.description),
     common.element,
@@ -124,7 +128,7 @@ export function openActionEditor(opts) {
 
 function pickType(opts, dialog, close) {
   const { types, stage, preselect } = opts;
-  const available = types.filter((t) => !t.stages || t.stages.includes(stage));
+  const available = types.filter((t) => (t.stages ?? ['duringCall', 'afterCall']).includes(stage));
   const chosen = available.some((t) => t.type === preselect) ? preselect : available[0]?.type;
   const name = `type-${stage}`;
   const form = h(
@@ -138,12 +142,7 @@ function pickType(opts, dialog, close) {
         openActionEditor({ ...opts, index: undefined, typeName: chosen.value });
       },
     },
-    h(
-      'h2',
-      { id: 'editor-title' },
-      'Add Action ',
-      h('small', {}, stage === 'duringCall' ? 'During Call' : 'After Call'),
-    ),
+    h('h2', { id: 'editor-title' }, 'Add Action ', h('small', {}, STAGE_TITLES[stage])),
     h(
       'fieldset',
       { class: 'type-picker' },

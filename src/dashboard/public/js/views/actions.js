@@ -1,4 +1,4 @@
-// The Actions tab: the During Call and After Call lists, edited as a draft of the whole agent. Each change is
+// The Actions tab: the Before Call, During Call and After Call lists, edited as a draft of the whole agent. Each change is
 // checked with POST /validate so an order that breaks a reference shows inline before anything is saved; Save
 // writes the draft with If-Match on the version it started from. Adding or editing an action happens in the
 // action editor (./action-editor.js), a dry run in the Try-it dialog (./try-dialog.js).
@@ -8,6 +8,11 @@ import { openActionEditor } from './action-editor.js';
 import { openTryDialog } from './try-dialog.js';
 
 const STAGES = [
+  [
+    'beforeCall',
+    'Before Call',
+    'Lookups run when the call comes in, side by side, before the agent answers; the platform gets what is ready within the budget (2 s unless set).',
+  ],
   ['duringCall', 'During Call', 'The agent’s tools: run when it calls them during the call, one at a time.'],
   [
     'afterCall',
@@ -359,11 +364,11 @@ function openRequestedEditor(openEditor, draft) {
 
 /** Where a problem's field points: `actions.afterCall[1].body` → the second after-call action. */
 function locate(problem) {
-  const m = /^actions\.(duringCall|afterCall)\[(\d+)\]/.exec(problem.field ?? '');
+  const m = /^actions\.(beforeCall|duringCall|afterCall)\[(\d+)\]/.exec(problem.field ?? '');
   return m ? { stage: m[1], index: Number(m[2]) } : null;
 }
 
 function fieldWithin(field) {
-  const rest = (field ?? '').replace(/^actions\.(duringCall|afterCall)\[\d+\]\.?/, '');
+  const rest = (field ?? '').replace(/^actions\.(beforeCall|duringCall|afterCall)\[\d+\]\.?/, '');
   return rest ? [h('code', {}, rest), ': '] : null;
 }
