@@ -20,7 +20,7 @@ import { DeliveredEvents } from '../src/calls/delivered-events';
 import { parseAgent } from '../src/config/load-agents';
 import { lookupOrderAction } from './kit/customer-api';
 import { event, type Harness, startHarness } from './kit/harness';
-import { testCodec } from './kit/temporal';
+import { eventually, testCodec } from './kit/temporal';
 
 /** The event ids each signal of a call's history carried, decrypted with the test key. */
 async function signalledEventIds(client: Client, workflowId: string): Promise<string[][]> {
@@ -146,19 +146,31 @@ describe('call client', () => {
       await calls.sendEvents('cc-delta', transcript(5), {});
       await calls.sendEvents('cc-delta', transcript(5), {});
 
-      const signalled = await signalledEventIds(h.client, 'call-cc-delta');
+      // Signals that arrive while a workflow task runs enter the history when it completes.
+      const signalled = await eventually(
+        async () => {
+          const ids = await signalledEventIds(h.client, 'call-cc-delta');
+          return ids.length >= 4 ? ids : undefined;
+        },
+        20_000,
+        'four signals in the history',
+      );
       assert.deepEqual(signalled, [
         ['cc-delta-t1', 'cc-delta-t2'],
         ['cc-delta-t3'],
         ['cc-delta-t4', 'cc-delta-t5'],
         ['cc-delta-t1', 'cc-delta-t2', 'cc-delta-t3', 'cc-delta-t4', 'cc-delta-t5'],
       ]);
-      const described = await h.calls.describe('cc-delta');
-      assert.ok('state' in described);
-      assert.deepEqual(
-        described.state.transcript.map((t) => t.text),
-        ['turn 1', 'turn 2', 'turn 3', 'turn 4', 'turn 5'],
+      const transcript5 = await eventually(
+        async () => {
+          const described = await h.calls.describe('cc-delta');
+          const texts = 'state' in described ? described.state.transcript.map((t) => t.text) : [];
+          return texts.length >= 5 ? texts : undefined;
+        },
+        20_000,
+        'five turns in the call',
       );
+      assert.deepEqual(transcript5, ['turn 1', 'turn 2', 'turn 3', 'turn 4', 'turn 5']);
     });
   });
 

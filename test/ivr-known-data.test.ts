@@ -11,9 +11,9 @@ import {
   spokenDate,
   spokenDigits,
 } from '../src/ivr/known-data';
-import { decisionFromReply, type IvrDecisionRequest, wantsSecondOpinion } from '../src/ivr/llm-choice';
+import { decisionFromReply, type IvrDecisionRequest } from '../src/ivr/llm-choice';
 import { parsePrompt } from '../src/ivr/menu-parser';
-import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigator';
+import { type IvrDecision, type IvrGoal, IvrNavigator, wantsSecondOpinion } from '../src/ivr/navigator';
 
 const T0 = 1_700_000_000_000;
 

@@ -115,8 +115,3 @@ export function decisionFromReply(reply: string, req: IvrDecisionRequest): IvrDe
     }
   }
 }
-
-/** Whether a decision is unsure enough to ask the model. */
-export function wantsSecondOpinion(decision: IvrDecision, below: number): boolean {
-  return 'confidence' in decision && decision.confidence !== undefined && decision.confidence < below;
-}

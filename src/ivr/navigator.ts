@@ -948,3 +948,8 @@ export class IvrNavigator {
     return this.choose(confirm, `the read-back matches: "${confirm.label}"`, false);
   }
 }
+
+/** Whether a decision is unsure enough to ask the model (workflow code: kept here, away from ./llm-choice's zod). */
+export function wantsSecondOpinion(decision: IvrDecision, below: number): boolean {
+  return 'confidence' in decision && decision.confidence !== undefined && decision.confidence < below;
+}
