@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { CallRecord } from '../src/shared/types';
-import { CallLog } from '../src/store/call-log';
+import { CallLog, PREVIEW_CHARS } from '../src/store/call-log';
+import { PayloadClaims } from '../src/store/payload-claims';
 import type { Store } from '../src/store/store';
 import type { callWorkflow } from '../workflows/call';
 import { startCustomerApi } from './kit/customer-api';
@@ -223,6 +224,50 @@ describe('call log', () => {
       const bad = await h.api('GET', '/v1/calls?limit=0');
       assert.equal(bad.status, 400);
       assert.equal(bad.body.details[0].field, 'limit');
+    });
+
+    it('lists a value kept in the store as a marked preview, never as its ref, and the call read has it whole', async () => {
+      const transcript = Array.from({ length: 400 }, (_, i) => `line ${i} of the call`).join('\n');
+      const slots = Array.from({ length: 300 }, (_, i) => ({ slot: i, free: i % 2 === 0 }));
+      const claims = new PayloadClaims(h.store);
+      const held = await claims.put('mar-1', transcript);
+      const list = await claims.put('mar-1', slots);
+      const short = await claims.put('mar-1', 'kept aside, yet short');
+      const rec = record('mar-1', '2026-03-01T15:00:00.000Z', 'Other');
+      rec.data = {
+        platform_transcript: { $claim: held.ref, bytes: held.bytes },
+        slots: { $claim: list.ref, bytes: list.bytes },
+        note: { $claim: short.ref, bytes: short.bytes },
+        lost: { $claim: 'claim:no-longer-stored', bytes: 9_000 },
+        budget: 1200,
+      };
+      await log.write({ record: rec, agentVersion: 2 });
+
+      const res = await h.api(
+        'GET',
+        '/v1/calls?agent=sales&from=2026-03-01T00:00:00Z&to=2026-03-02T00:00:00Z',
+      );
+      assert.equal(res.status, 200);
+      assert.doesNotMatch(JSON.stringify(res.body), /\$claim|claim:/);
+      const [item] = res.body.calls;
+      assert.equal(item.callId, 'mar-1');
+      assert.equal(item.data.platform_transcript, `${transcript.slice(0, PREVIEW_CHARS)}…`);
+      assert.equal(item.data.slots, `${JSON.stringify(slots).slice(0, PREVIEW_CHARS)}…`);
+      assert.equal(item.data.note, 'kept aside, yet short');
+      assert.equal(item.data.lost, null);
+      assert.equal(item.data.budget, 1200);
+      assert.deepEqual(item.truncated, [
+        { field: 'platform_transcript', bytes: held.bytes },
+        { field: 'slots', bytes: list.bytes },
+        { field: 'lost', bytes: 9_000, missing: true },
+      ]);
+
+      const whole = await h.api('GET', '/v1/calls/mar-1');
+      assert.equal(whole.body.record.data.platform_transcript, transcript);
+      assert.deepEqual(whole.body.record.data.slots, slots);
+      // A call without stored values lists no `truncated`.
+      const plain = await h.api('GET', `/v1/calls?agent=sales&${feb}&limit=1`);
+      assert.equal(plain.body.calls[0].truncated, undefined);
     });
 
     it('counts dispositions from the log, per day in the agent timezone', async () => {

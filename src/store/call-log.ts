@@ -1,5 +1,7 @@
 import { maskPhone } from '../observability/logger';
+import { isClaimedField } from '../shared/claimed-values';
 import type { CallRecord } from '../shared/types';
+import { PayloadClaims } from './payload-claims';
 import { openSealed } from './sealing';
 import type { Store } from './store';
 
@@ -21,10 +23,20 @@ export interface CallLogItem {
   callerMasked: string | null;
   disposition: string | null;
   status: string;
+  /**
+   * The collected data. A value the call kept in the store (larger than a signal takes, see src/calls/claim-check.ts)
+   * is shown here as a text preview of its first {@link PREVIEW_CHARS} characters ending in "…", and named in
+   * `truncated`; GET /v1/calls/:id has it whole.
+   */
   data: Record<string, unknown>;
+  /** The fields of `data` shown as a preview: the size of the whole value, and `missing` when the store no longer has it. */
+  truncated?: { field: string; bytes: number; missing?: true }[];
   /** Every action, in the order it ran. */
   actions: { actionId: string; type: string; stage: string; status: string }[];
 }
+
+/** Characters of a stored value shown in the list: a line or two, enough to recognise it. */
+export const PREVIEW_CHARS = 200;
 
 export interface CallLogFilter {
   agentId?: string;
@@ -64,7 +76,11 @@ interface Row {
  * write is an upsert by call id: a retried activity or an after-call re-run replaces the row, never adds one.
  */
 export class CallLog {
-  constructor(private readonly store: Store) {}
+  private readonly claims: PayloadClaims;
+
+  constructor(private readonly store: Store) {
+    this.claims = new PayloadClaims(store);
+  }
 
   async write({ record, agentVersion }: CallLogWrite): Promise<void> {
     // Only the last four digits: the full number stays inside the (sealed) record.
@@ -199,7 +215,27 @@ export class CallLog {
   }
 
   private async toItem(row: Row): Promise<CallLogItem> {
-    return { ...rowItem(row), data: await openSealed(this.store.sealer, row.data) };
+    const data = await openSealed<Record<string, unknown>>(this.store.sealer, row.data);
+    const item = { ...rowItem(row), data: { ...data } };
+    const truncated: NonNullable<CallLogItem['truncated']> = [];
+    for (const [field, value] of Object.entries(data ?? {})) {
+      if (!isClaimedField(value)) continue;
+      // The record holds a ref in place of a large value: a list of calls shows a preview, never the ref.
+      const stored = await this.claims.get(row.call_id, value.$claim);
+      if (stored === undefined) {
+        item.data[field] = null;
+        truncated.push({ field, bytes: value.bytes, missing: true });
+        continue;
+      }
+      const text = typeof stored === 'string' ? stored : JSON.stringify(stored);
+      if (text.length <= PREVIEW_CHARS) {
+        item.data[field] = stored;
+        continue;
+      }
+      item.data[field] = `${text.slice(0, PREVIEW_CHARS)}…`;
+      truncated.push({ field, bytes: value.bytes });
+    }
+    return truncated.length ? { ...item, truncated } : item;
   }
 }
 
