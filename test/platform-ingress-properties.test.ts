@@ -3,6 +3,8 @@
  * (./support/platform-payloads.ts), their deliveries signed as the platform signs them and sent to the running
  * service in a random order with duplicates. Every delivery is answered 2xx, each call is one workflow, and its record
  * states what the payloads state: start, end and duration, E.164 numbers, the transcript in order, the collected data.
+ * Tool calls too: Vapi `tool-calls` messages in every documented shape and ElevenLabs server-tool requests, retried
+ * and repeated, are answered in the shape the platform reads, and each distinct tool call runs its action once.
  *
  * A few calls per platform by default; PROPERTY_RUNS=<n> and PROPERTY_SEED=<n> run more, or repeat a failing seed
  * (the seed is in every failure message).
@@ -10,9 +12,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
+import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
 import { type Harness, startHarness } from './kit/harness';
 import { eventually } from './kit/temporal';
-import { elevenLabsTranscription, justCallCall, retellWebhook, vapiCall } from './support/platform-payloads';
+import {
+  elevenLabsToolRequestsOf,
+  elevenLabsTranscription,
+  justCallCall,
+  retellWebhook,
+  vapiCall,
+  vapiToolCallsMessageOf,
+} from './support/platform-payloads';
 import {
   elevenLabsSignature,
   justCallHeaders,
@@ -317,13 +327,161 @@ const generators: Record<GeneratedCall['platform'], fc.Arbitrary<GeneratedCall>>
   twilio: twilioCalls,
 };
 
+// ---------------------------------------------------------------- Tool calls: Vapi `tool-calls`, ElevenLabs server tools
+
+/** The agent's during-call actions the generated tool calls name, and the customer API path each one reads. */
+const TOOL_PATHS = { lookup: '/orders/', track: '/tracking/' } as const;
+type ToolName = keyof typeof TOOL_PATHS;
+const toolName = fc.constantFrom<ToolName>('lookup', 'track');
+
+/** Arguments from a small pool per call, so distinct tool calls often ask the very same thing (and must run again). */
+const toolArgs = (callKey: string) =>
+  fc.record(
+    {
+      order_id: fc.integer({ min: 0, max: 1 }).map((k) => `${callKey}-k${k}`),
+      note: fc.constantFrom('asap', 'gift wrap, please'),
+    },
+    { requiredKeys: ['order_id'] },
+  );
+
+interface ToolDelivery {
+  body: Json;
+  /** ElevenLabs: the tool's path, and the conversation id when the tool sends it as a header. */
+  tool?: ToolName;
+  conversationHeader?: string;
+  /** What the answer must say, in order: tool-call id (Vapi), tool, the order it looked up. */
+  answers: { toolCallId?: string; name: ToolName; orderId: string }[];
+}
+
+interface ToolCase {
+  platform: 'vapi' | 'elevenlabs';
+  callId: string;
+  deliveries: ToolDelivery[];
+  /** Customer API requests each path must have had: one per distinct tool call. */
+  runs: Record<string, number>;
+  distinct: number;
+  /** Distinct tool calls asking exactly what an earlier one asked (same tool, same arguments): each runs again. */
+  repeated: number;
+}
+
+/** How many of these (tool, arguments) pairs repeat an earlier one. */
+const repeatsOf = (asked: unknown[]) => asked.length - new Set(asked.map((a) => JSON.stringify(a))).size;
+
+function runsOf(distinct: { name: ToolName; orderId: string }[]): Record<string, number> {
+  const runs: Record<string, number> = {};
+  for (const { name, orderId } of distinct) {
+    const path = `${TOOL_PATHS[name]}${orderId}`;
+    runs[path] = (runs[path] ?? 0) + 1;
+  }
+  return runs;
+}
+
+/** One Vapi call's tool calls over one to three `tool-calls` messages; ids are unique within the call. */
+const vapiToolCases = fc
+  .record({ key: fc.stringMatching(/^[a-z0-9]{6,12}$/), messages: fc.integer({ min: 1, max: 3 }) })
+  .chain(({ key, messages }) => {
+    const callKey = `${key}-${unique()}`;
+    const made = (m: number) =>
+      fc.uniqueArray(
+        fc.record({
+          id: fc.stringMatching(/^[a-zA-Z0-9]{8}$/).map((s) => `call_${m}${s}`),
+          name: toolName,
+          args: toolArgs(callKey),
+        }),
+        { minLength: 1, maxLength: 3, selector: (c) => c.id },
+      );
+    const arbs = Array.from({ length: messages }, (_, m) => vapiToolCallsMessageOf(made(m)));
+    return fc.tuple(...arbs).map((generated) => ({ callKey, generated }));
+  })
+  .map(({ callKey, generated }): ToolCase => {
+    const deliveries = generated.map(({ body, p }) => ({
+      body: { message: { ...body.message, call: { ...body.message.call, id: callKey } } },
+      answers: p.calls.map((c) => ({
+        toolCallId: c.id,
+        name: c.name as ToolName,
+        orderId: (c.args as Json).order_id as string,
+      })),
+    }));
+    const distinct = deliveries.flatMap((d) => d.answers);
+    const asked = generated.flatMap(({ p }) => p.calls.map((c) => [c.name, c.args.order_id, c.args.note]));
+    return {
+      platform: 'vapi',
+      callId: `vapi-${callKey}`,
+      deliveries,
+      runs: runsOf(distinct),
+      distinct: distinct.length,
+      repeated: repeatsOf(asked),
+    };
+  });
+
+/** One ElevenLabs conversation's server-tool requests; a retry is the same request, another turn a distinct call. */
+const elevenLabsToolCases = fc.stringMatching(/^[a-z0-9]{6,12}$/).chain((key) => {
+  const conversation = `${key}-${unique()}`;
+  // Sometimes a later turn asks exactly what the first call asked: a distinct call all the same.
+  const calls = fc
+    .tuple(
+      fc.array(fc.record({ name: toolName, args: toolArgs(conversation) }), { minLength: 1, maxLength: 4 }),
+      fc.boolean(),
+    )
+    .map(([list, askAgain]) => (askAgain ? [...list, list[0]] : list));
+  return elevenLabsToolRequestsOf(calls).map(({ requests, p }): ToolCase => {
+    const deliveries = requests.map((r) => ({
+      body: p.conversationIn === 'body' ? { ...r.body, system__conversation_id: conversation } : r.body,
+      tool: r.tool as ToolName,
+      ...(p.conversationIn === 'header' ? { conversationHeader: conversation } : {}),
+      answers: [{ name: r.tool as ToolName, orderId: r.args.order_id as string }],
+    }));
+    // Without a turn variable nothing tells two calls with the same arguments apart: they are one call.
+    const seen = new Map<string, { name: ToolName; orderId: string }>();
+    for (const r of requests)
+      seen.set(JSON.stringify([r.tool, r.args.order_id, r.args.note ?? null, r.turn ?? null]), {
+        name: r.tool as ToolName,
+        orderId: r.args.order_id as string,
+      });
+    const distinct = [...seen.values()];
+    return {
+      platform: 'elevenlabs',
+      callId: `elevenlabs-${conversation}`,
+      deliveries,
+      runs: runsOf(distinct),
+      distinct: distinct.length,
+      repeated: repeatsOf([...seen.keys()].map((k) => JSON.parse(k).slice(0, 3))),
+    };
+  });
+});
+
+const toolGenerators: Record<ToolCase['platform'], fc.Arbitrary<ToolCase>> = {
+  vapi: vapiToolCases,
+  elevenlabs: elevenLabsToolCases,
+};
+
 describe('platform deliveries through the signed ingress (property-based)', function () {
   this.timeout(120_000);
   let h: Harness;
+  let customer: Awaited<ReturnType<typeof startCustomerApi>>;
   const counts: Record<string, number> = {};
+  const toolCounts: Record<string, { deliveries: number; toolCalls: number; repeated: number }> = {};
   const agentOf = (platform: string) => `prop-${platform}`;
+  const toolAgentOf = (platform: string) => `prop-${platform}-tools`;
 
   before(async () => {
+    customer = await startCustomerApi();
+    const toolArgsSpec = { order_id: { type: 'string', required: true }, note: { type: 'string' } };
+    const duringCall = [
+      lookupOrderAction(customer.url, { args: toolArgsSpec }),
+      lookupOrderAction(customer.url, {
+        id: 'track',
+        args: toolArgsSpec,
+        url: `${customer.url}/tracking/{{args.order_id}}`,
+      }),
+    ];
+    const toolAgent = (name: string, settings: Json) => ({
+      id: toolAgentOf(name),
+      name: toolAgentOf(name),
+      network: { allowPrivate: ['127.0.0.1'] },
+      platforms: { [name]: settings },
+      actions: { duringCall, afterCall: [] },
+    });
     const afterCall = [
       {
         id: 'disposition',
@@ -348,14 +506,17 @@ describe('platform deliveries through the signed ingress (property-based)', func
         platform('elevenlabs', { secrets: ['PROP_EL'] }),
         platform('justcall', { secrets: ['PROP_JC'], awaitAnalysisSeconds: ANALYSIS_WAIT_SECONDS }),
         { id: agentOf('twilio'), name: agentOf('twilio'), actions: { duringCall: [], afterCall } },
+        toolAgent('vapi', { secrets: ['PROP_VAPI'] }),
+        toolAgent('elevenlabs', { secrets: ['PROP_EL'] }),
       ],
     });
   });
   after(async () => {
     // How many deliveries went through the ingress, per platform (duplicates included).
     if (process.env.PROPERTY_REPORT)
-      console.log(JSON.stringify({ seed: SEED, runs: RUNS, deliveries: counts }));
+      console.log(JSON.stringify({ seed: SEED, runs: RUNS, deliveries: counts, tools: toolCounts }));
     await h?.stop();
+    await customer?.close();
   });
 
   /** Signs and posts one delivery the way its platform does; the response status. */
@@ -462,6 +623,85 @@ describe('platform deliveries through the signed ingress (property-based)', func
         return n - before >= calls.length ? n - before : undefined;
       }, 20_000);
       assert.equal(found, calls.length, `PROPERTY_SEED=${SEED}: workflows for ${calls.length} calls`);
+    });
+  }
+
+  /** Signs and posts one tool request the way its platform does (a retry with its body's keys in another order). */
+  async function deliverTool(c: ToolCase, d: ToolDelivery, retry: boolean) {
+    if (c.platform === 'vapi') {
+      const raw = JSON.stringify(d.body);
+      return h.api('POST', `/webhooks/vapi/${toolAgentOf('vapi')}`, raw, {
+        'content-type': 'application/json',
+        ...vapiSignatureHeaders(raw, SECRETS.PROP_VAPI, Date.now()),
+      });
+    }
+    const body = retry ? Object.fromEntries(Object.entries(d.body).reverse()) : d.body;
+    // ElevenLabs tools authenticate with their secret header, never the API's bearer token.
+    return h.api('POST', `/webhooks/elevenlabs/${toolAgentOf('elevenlabs')}/tools/${d.tool}`, body, {
+      authorization: '',
+      'x-callflow-tool-secret': SECRETS.PROP_EL,
+      ...(d.conversationHeader ? { 'x-callflow-conversation-id': d.conversationHeader } : {}),
+    });
+  }
+
+  /** The answer the platform reads: Vapi's `results[]` (toolCallId, name and result, per its schema), ElevenLabs' output. */
+  function assertAnswer(c: ToolCase, d: ToolDelivery, res: { status: number; body: any }, why: string) {
+    assert.ok(res.status >= 200 && res.status < 300, `answered ${res.status}: ${why}`);
+    const output = (orderId: string) => ({ order_status: `status-of-${orderId}` });
+    if (c.platform === 'elevenlabs') {
+      assert.deepEqual(res.body, output(d.answers[0].orderId), `tool answer: ${why}`);
+      return;
+    }
+    assert.ok(Array.isArray(res.body.results), `results: ${why}`);
+    assert.deepEqual(
+      res.body.results.map((r: Json) => [r.toolCallId, r.name, typeof r.result, r.error]),
+      d.answers.map((a) => [a.toolCallId, a.name, 'string', undefined]),
+      `results' toolCallId, name, result: ${why}`,
+    );
+    assert.deepEqual(
+      res.body.results.map((r: Json) => JSON.parse(r.result)),
+      d.answers.map((a) => output(a.orderId)),
+      `results' output: ${why}`,
+    );
+  }
+
+  for (const [platform, generator] of Object.entries(toolGenerators)) {
+    it(`${platform}: generated tool calls, retried and repeated, are answered in the platform's shape and run once each`, async () => {
+      const seed = SEED + 7 * platform.length;
+      const cases = fc.sample(generator, { seed, numRuns: RUNS });
+      const orders = cases.map((c, i) => shuffledWithDuplicates(c.deliveries, seed * 17 + i));
+      toolCounts[platform] = {
+        deliveries: orders.reduce((n, o) => n + o.length, 0),
+        toolCalls: cases.reduce((n, c) => n + c.distinct, 0),
+        repeated: cases.reduce((n, c) => n + c.repeated, 0),
+      };
+      await Promise.all(
+        cases.map(async (c, i) => {
+          const sent = new Set<ToolDelivery>();
+          for (const d of orders[i]) {
+            const why = `PROPERTY_SEED=${SEED}, ${platform} tool case ${i} (${c.callId})`;
+            assertAnswer(c, d, await deliverTool(c, d, sent.has(d)), why);
+            sent.add(d);
+          }
+        }),
+      );
+      for (const [i, c] of cases.entries()) {
+        const why = `PROPERTY_SEED=${SEED}, ${platform} tool case ${i} (${c.callId})`;
+        // Each distinct tool call reached the customer API once: a retry ran nothing, a repeat ran again.
+        const paths = Object.keys(c.runs);
+        const seen = Object.fromEntries(
+          paths.map((path) => [path, customer.requests.filter((r) => r.url === path).length]),
+        );
+        assert.deepEqual(seen, c.runs, `customer API requests: ${why}`);
+        const res = await h.api('GET', `/v1/calls/${c.callId}`);
+        assert.equal(res.status, 200, why);
+        const actions = (res.body.state ?? res.body.record).actions as Json[];
+        assert.deepEqual(
+          actions.map((a) => a.status),
+          Array(c.distinct).fill('completed'),
+          `actions run in the call: ${why}`,
+        );
+      }
     });
   }
 });

@@ -161,55 +161,69 @@ export const vapiCall = fc
     return { body: { message }, call, p: { ...p, messages, timestamp } };
   });
 
-/** A `tool-calls` message in each documented shape of its calls. */
-export const vapiToolCallsMessage = fc
-  .record({
-    callId: id,
-    calls: fc.uniqueArray(
-      fc.record({ id: fc.stringMatching(/^call_[a-zA-Z0-9]{8}$/), name: fieldName, args: collectedMap }),
-      {
-        minLength: 1,
-        maxLength: 3,
-        selector: (c) => c.id,
-      },
-    ),
-    list: fc.constantFrom('toolCallList', 'toolWithToolCallList', 'toolCalls'),
-    shape: fc.constantFrom('sdk', 'flat', 'parameters', 'function.parameters'),
-    argsAsText: fc.boolean(),
-    timestampAsIso: fc.boolean(),
-    at: epochMs,
-  })
-  .map((p) => {
-    const shaped = p.calls.map((c) => {
-      const args = p.argsAsText ? JSON.stringify(c.args) : c.args;
-      switch (p.shape) {
-        case 'sdk':
-          return { id: c.id, type: 'function', function: { name: c.name, arguments: args } };
-        case 'flat':
-          return { id: c.id, name: c.name, arguments: args };
-        case 'parameters':
-          return { id: c.id, name: c.name, parameters: c.args };
-        default:
-          return { id: c.id, type: 'function', function: { name: c.name, parameters: c.args } };
-      }
+/** A tool call as the assistant's LLM made it: its id, the tool's name and the arguments. */
+export interface ToolCallMade {
+  id: string;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+const anyToolCalls = fc.uniqueArray(
+  fc.record({ id: fc.stringMatching(/^call_[a-zA-Z0-9]{8}$/), name: fieldName, args: collectedMap }),
+  { minLength: 1, maxLength: 3, selector: (c) => c.id },
+);
+
+/**
+ * A `tool-calls` message carrying these tool calls in each documented shape: listed in `toolCallList`,
+ * `toolWithToolCallList[].toolCall` or `toolCalls[]` alone; each call as the SDK's `{ id, type, function: { name,
+ * arguments } }`, the docs' flat `{ id, name, arguments }`, `{ id, name, parameters }` or with
+ * `function.parameters`; `arguments` as JSON text or an object; the timestamp as epoch ms or (older) ISO text.
+ */
+export const vapiToolCallsMessageOf = (toolCalls: fc.Arbitrary<ToolCallMade[]>) =>
+  fc
+    .record({
+      callId: id,
+      calls: toolCalls,
+      list: fc.constantFrom('toolCallList', 'toolWithToolCallList', 'toolCalls'),
+      shape: fc.constantFrom('sdk', 'flat', 'parameters', 'function.parameters'),
+      argsAsText: fc.boolean(),
+      timestampAsIso: fc.boolean(),
+      at: epochMs,
+    })
+    .map((p) => {
+      const shaped = p.calls.map((c) => {
+        const args = p.argsAsText ? JSON.stringify(c.args) : c.args;
+        switch (p.shape) {
+          case 'sdk':
+            return { id: c.id, type: 'function', function: { name: c.name, arguments: args } };
+          case 'flat':
+            return { id: c.id, name: c.name, arguments: args };
+          case 'parameters':
+            return { id: c.id, name: c.name, parameters: c.args };
+          default:
+            return { id: c.id, type: 'function', function: { name: c.name, parameters: c.args } };
+        }
+      });
+      const list =
+        p.list === 'toolWithToolCallList'
+          ? shaped.map((toolCall, i) => ({ type: 'function', function: { name: p.calls[i].name }, toolCall }))
+          : shaped;
+      const message = {
+        type: 'tool-calls',
+        timestamp: p.timestampAsIso ? new Date(p.at).toISOString() : p.at,
+        [p.list]: list,
+        call: {
+          id: p.callId,
+          orgId: 'org',
+          createdAt: new Date(p.at).toISOString(),
+          updatedAt: new Date(p.at).toISOString(),
+        },
+      };
+      return { body: { message }, p };
     });
-    const list =
-      p.list === 'toolWithToolCallList'
-        ? shaped.map((toolCall, i) => ({ type: 'function', function: { name: p.calls[i].name }, toolCall }))
-        : shaped;
-    const message = {
-      type: 'tool-calls',
-      timestamp: p.timestampAsIso ? new Date(p.at).toISOString() : p.at,
-      [p.list]: list,
-      call: {
-        id: p.callId,
-        orgId: 'org',
-        createdAt: new Date(p.at).toISOString(),
-        updatedAt: new Date(p.at).toISOString(),
-      },
-    };
-    return { body: { message }, p };
-  });
+
+/** A `tool-calls` message of one to three tool calls of any name and arguments. */
+export const vapiToolCallsMessage = vapiToolCallsMessageOf(anyToolCalls);
 
 // ---------------------------------------------------------------- ElevenLabs (post-call webhook, JS SDK types)
 
@@ -332,6 +346,49 @@ export const elevenLabsTranscription = fc
     };
     return { body, p: { ...p, direction: p.phoneType === 'dynamic_variables' ? 'inbound' : p.direction } };
   });
+
+/**
+ * The requests of one conversation's webhook (server) tool calls, as ElevenLabs sends them: no tool-call id, a body of
+ * the LLM's parameters plus the dynamic variables the tool's body schema names (`system__conversation_id`, or that id
+ * in a header; the turn as `system__agent_turns`, the call time as `system__time_utc` / `system__time`, or nothing;
+ * the numbers and Twilio's call sid, when the tool sends them). The turn advances with each call.
+ */
+export const elevenLabsToolRequestsOf = (
+  toolCalls: fc.Arbitrary<{ name: string; args: Record<string, unknown> }[]>,
+) =>
+  fc
+    .record({
+      conversation_id: id,
+      calls: toolCalls,
+      conversationIn: fc.constantFrom('body', 'header'),
+      turn: fc.constantFrom('system__agent_turns', 'system__time_utc', 'system__time', 'none'),
+      firstTurn: fc.integer({ min: 1, max: 20 }),
+      at: epochMs,
+      caller: opt(usNumber),
+      called: opt(usNumber),
+      callSid: opt(fc.stringMatching(/^CA[0-9a-f]{32}$/)),
+    })
+    .map((p) => {
+      const requests = p.calls.map((c, i) => {
+        const at = p.at + i * 7_000;
+        const turn = {
+          system__agent_turns: p.firstTurn + i,
+          system__time_utc: new Date(at).toISOString(),
+          system__time: new Date(at).toUTCString(),
+          none: undefined,
+        }[p.turn];
+        const body: Record<string, unknown> = {
+          ...c.args,
+          ...(p.conversationIn === 'body' ? { system__conversation_id: p.conversation_id } : {}),
+          ...(turn !== undefined ? { [p.turn]: turn } : {}),
+          ...(p.caller ? { system__caller_id: p.caller } : {}),
+          ...(p.called ? { system__called_number: p.called } : {}),
+          ...(p.callSid ? { system__call_sid: p.callSid } : {}),
+        };
+        return { tool: c.name, args: c.args, body, turn };
+      });
+      return { requests, p };
+    });
 
 // ---------------------------------------------------------------- JustCall (Call Object + voice-agent variants)
 
