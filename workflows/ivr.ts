@@ -93,7 +93,7 @@ function resume(
     cursor: call.state.transcript.length,
   };
   call.state.ivr.push(record);
-  return { record, navigator: new IvrNavigator(goal, Date.now()) };
+  return { record, navigator: new IvrNavigator(goal, call.now().getTime()) };
 }
 
 /** Pending `ivr_prompt` events first, then what the other party said since the last prompt read. */

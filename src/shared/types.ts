@@ -236,6 +236,11 @@ export interface CallWorkflowInput {
   carried?: CarriedState;
   /** The record of a finished call whose after-call stage runs again (POST .../after-call/rerun). */
   rerun?: CallState;
+  /**
+   * Set on an agent's test calls (src/agents/test-runner.ts): no search attributes, no call log; `clock` is the
+   * fixed time the call starts at.
+   */
+  test?: { runId: string; clock?: string };
 }
 
 export interface CallFacts {
