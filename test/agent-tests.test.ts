@@ -121,4 +121,88 @@ describe('agent test cases: the runner', function () {
       r.tests.map((t) => [t.name, t.passed, t.expectations.map((e) => [e.path, e.actual])]);
     assert.deepEqual(outcome(second), outcome(first));
   });
+
+  it('reaches no real provider whatever credentials are set: the mocks got it all, the loopback fakes nothing', async () => {
+    const customer = await startCustomerApi();
+    const twilio = await startTwilioFake({
+      accountSid: 'AC00000000000000000000000000000001',
+      authToken: 'tok',
+    });
+    const hubspot = await startHubSpotFake({ token: 'hub-token' });
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000001',
+      TWILIO_AUTH_TOKEN: 'tok',
+      TWILIO_API_BASE_URL: twilio.url,
+      TWILIO_FROM_NUMBER: '+12125550100',
+      CALLFLOW_PUBLIC_URL: 'http://127.0.0.1:9',
+      HUBSPOT_ACCESS_TOKEN: 'hub-token',
+      HUBSPOT_BASE_PATH: hubspot.url,
+    });
+    try {
+      const { agent, tests } = exampleTests();
+      // The order lookup pointed at a real (loopback) customer API, the CRM at HubSpot: still only mocks answer.
+      const real = structuredClone(agent);
+      const lookup = real.actions.duringCall.find((a) => a.id === 'lookup_order') as unknown as {
+        url: string;
+      };
+      lookup.url = `${customer.url}/orders/{{args.order_id}}`;
+      const crm = real.actions.afterCall.find((a) => a.id === 'crm') as unknown as { provider: string };
+      crm.provider = 'hubspot';
+      const test = structuredClone(tests[0]!);
+      test.providers.http.unshift({
+        match: { url: '/orders/A100' },
+        status: 200,
+        body: { status: 'shipped', eta: '2026-01-07' },
+      });
+      test.expect.actions = test.expect.actions.filter((a) => a.id !== 'lookup_order');
+      const report = await runAgentTests(real, [test], deps);
+      assert.equal(report.failed, 0, failures(report));
+      const { ledger, record } = report.tests[0]!;
+      assert.deepEqual(
+        ledger.sms.map((m) => m.body),
+        [
+          'Acme: your order is shipped, ETA 2026-01-07.',
+          'Thanks for calling Acme. Your order is shipped (ETA 2026-01-07). Ticket T-1.',
+        ],
+      );
+      assert.equal(ledger.crm.length, 1);
+      assert.ok(
+        ledger.http.some((h) => h.url === `${customer.url}/orders/A100` && h.actionId === 'lookup_order'),
+      );
+      assert.deepEqual(customer.requests, []);
+      assert.deepEqual(twilio.requests, []);
+      assert.deepEqual(hubspot.requests, []);
+      // Never in the call log, never findable by the attributes live calls carry.
+      const logged = await new CallLog(store).list({ agentId: agent.id, limit: 10 });
+      assert.deepEqual(logged.calls, []);
+      assert.equal(record?.callLog, undefined);
+      const described = await temporal.client.workflow.getHandle(record!.callId).describe();
+      assert.equal(described.typedSearchAttributes.get(callSearchAttributes.agentId), undefined);
+      assert.match(described.taskQueue, /^agent-tests-/);
+    } finally {
+      process.env = saved;
+      await Promise.all([customer.close(), twilio.close(), hubspot.close()]);
+    }
+  });
+
+  it('shows a failing expectation as a diff of expected and actual', async () => {
+    const { agent, tests } = exampleTests();
+    const changed = structuredClone(agent);
+    const sms = changed.actions.duringCall.find((a) => a.id === 'text_order_status') as unknown as {
+      body: string;
+    };
+    sms.body = 'Acme: order {{actions.lookup_order.order_status}}.';
+    const report = await runAgentTests(changed, [tests[0]!], deps);
+    assert.equal(report.failed, 1);
+    const failed = report.tests[0]!.expectations.filter((e) => !e.passed);
+    assert.deepEqual(
+      failed.map((e) => e.path),
+      ['actions.text_order_status.input.body'],
+    );
+    assert.equal(
+      failed[0]!.diff,
+      '- expected "Acme: your order is shipped, ETA 2026-01-07."\n+ actual   "Acme: order shipped."',
+    );
+  });
 });
