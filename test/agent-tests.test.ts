@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { parseTestCases, type TestCase } from '../src/agents/test-cases';
+import { reportJUnit, reportText } from '../src/agents/test-report';
 import { runAgentTests, type TestRunnerDeps, type TestRunReport } from '../src/agents/test-runner';
 import type { AgentConfig } from '../src/config/agent-schema';
 import { ConfigError } from '../src/config/errors';
@@ -200,6 +201,10 @@ describe('agent test cases: the runner', function () {
       failed.map((e) => e.path),
       ['actions.text_order_status.input.body'],
     );
+    const junit = reportJUnit([report]);
+    assert.match(junit, /<testsuite name="acme-support" tests="1" failures="1"/);
+    assert.match(junit, /<failure message="1 expectation\(s\) failed">actions.text_order_status.input.body:/);
+    assert.match(reportText(report), /FAIL order status is looked up and texted/);
     assert.equal(
       failed[0]!.diff,
       '- expected "Acme: your order is shipped, ETA 2026-01-07."\n+ actual   "Acme: order shipped."',
