@@ -2,8 +2,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type express from 'express';
+import { runAgentTests } from './agents/test-runner';
 import { CallClient } from './calls/call-client';
 import type { AgentConfig } from './config/agent-schema';
 import { type ServiceSettings, temporalConnectionOptions } from './config/env';
@@ -17,6 +18,7 @@ import { mcpRoutes } from './ingress/mcp';
 import { platformAdapters } from './ingress/platforms';
 import { platformWebhooks } from './ingress/platforms/router';
 import { temporalUiProxy } from './ingress/temporal-ui-proxy';
+import type { AgentTestRunner } from './ingress/tests-api';
 import { twilioWebhooks } from './ingress/twilio-webhooks';
 import { BuiltinCalendar, toICalendar } from './integrations/calendar/builtin';
 import { createProviders } from './integrations/providers';
@@ -32,7 +34,13 @@ import { openServiceStore } from './store/service-store';
 import type { Store } from './store/store';
 import { TransferLegs } from './store/transfer-legs';
 import { ensureSearchAttributes } from './temporal/search-attributes';
-import { createWorker, installQuietRuntime, prebuiltWorkflowBundle } from './worker';
+import {
+  bundleWorkflows,
+  createWorker,
+  failureConverterPath,
+  installQuietRuntime,
+  prebuiltWorkflowBundle,
+} from './worker';
 
 export { openServiceStore };
 
@@ -109,6 +117,41 @@ export async function startWorker(
   };
 }
 
+/**
+ * Agent tests from the API, on this service's Temporal connection: a worker of their own per run (own task queue),
+ * the workflow code bundled once, on first use (or CALLFLOW_WORKFLOW_BUNDLE's).
+ */
+function serviceTestRunner(
+  client: Client,
+  settings: ServiceSettings,
+  store: Store,
+  log: Logger,
+): AgentTestRunner {
+  let bundle: Promise<WorkflowBundleWithSourceMap | { codePath: string }> | undefined;
+  const codec = codecFromSettings(settings);
+  const prebuilt = () => {
+    try {
+      return settings.workflowBundle ? prebuiltWorkflowBundle(settings.workflowBundle, false) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return async (agent, tests, runOpts) => {
+    bundle ??= Promise.resolve(prebuilt() ?? bundleWorkflows());
+    const deps = {
+      client,
+      connection: client.connection as NativeConnection,
+      namespace: settings.namespace,
+      workflowBundle: await bundle,
+      store,
+      log,
+      codec,
+      failureConverterPath,
+    };
+    return runAgentTests(agent, tests, deps, runOpts);
+  };
+}
+
 export async function startIngress(
   client: Client,
   agents: Map<string, AgentConfig>,
@@ -138,6 +181,7 @@ export async function startIngress(
     env: process.env,
     log,
     serviceUrl: () => serviceUrl,
+    runTests: opts.store ? serviceTestRunner(client, settings, opts.store, log) : undefined,
   });
   const calls = new CallClient(client, agentsSetup.registry, settings.taskQueue, agentsSetup.callLog, {
     serviceUrl: () => serviceUrl,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
 import { parseTestCases, type TestCase } from '../src/agents/test-cases';
 import { reportJUnit, reportText } from '../src/agents/test-report';
 import { runAgentTests, type TestRunnerDeps, type TestRunReport } from '../src/agents/test-runner';
@@ -15,15 +17,17 @@ import { failureConverterPath } from '../src/worker';
 import { startCustomerApi } from './kit/customer-api';
 import { startHubSpotFake } from './kit/fakes/hubspot-server';
 import { startTwilioFake } from './kit/fakes/twilio-server';
+import { type Harness, startHarness } from './kit/harness';
 import { connectClients, type TemporalClients, workflowBundle } from './kit/temporal';
 
 const EXAMPLE = path.join(__dirname, '..', 'agents', 'example.yaml');
 
+function exampleRaw(): Record<string, unknown> {
+  return withSiblingTests(YAML.parse(readFileSync(EXAMPLE, 'utf8')), EXAMPLE) as Record<string, unknown>;
+}
+
 function exampleTests(): { agent: AgentConfig; tests: TestCase[] } {
-  const raw = withSiblingTests(
-    (require('yaml') as typeof import('yaml')).parse(require('node:fs').readFileSync(EXAMPLE, 'utf8')),
-    EXAMPLE,
-  ) as { tests?: unknown };
+  const raw = exampleRaw();
   const parsed = parseTestCases(raw.tests);
   assert.deepEqual(parsed.problems, []);
   return { agent: loadAgentFile(EXAMPLE), tests: parsed.tests };
@@ -208,6 +212,78 @@ describe('agent test cases: the runner', function () {
     assert.equal(
       failed[0]!.diff,
       '- expected "Acme: your order is shipped, ETA 2026-01-07."\n+ actual   "Acme: order shipped."',
+    );
+  });
+});
+
+describe('agent test cases: the API', function () {
+  this.timeout(60_000);
+  let h: Harness;
+  const broken = () => {
+    const raw = exampleRaw();
+    const during = (raw.actions as { duringCall: Record<string, unknown>[] }).duringCall;
+    during.find((a) => a.id === 'text_order_status')!.body =
+      'Acme: order {{actions.lookup_order.order_status}}.';
+    return raw;
+  };
+
+  before(async () => {
+    h = await startHarness({ agents: [], storeAgents: true, agentTests: true, noWorker: true });
+    const created = await h.api('POST', '/v1/agents', exampleRaw());
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+  });
+
+  after(() => h?.stop());
+
+  it("runs a stored version's tests and answers each expectation", async () => {
+    const r = await h.api('POST', '/v1/agents/acme-support/tests/run', {
+      only: ['a transfer to support that is answered'],
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.version, 1);
+    assert.deepEqual([r.body.passed, r.body.failed], [1, 0]);
+    assert.ok(r.body.tests[0].expectations.some((e: { path: string }) => e.path === 'transfer.outcome'));
+  });
+
+  it('runs an unsaved draft and shows the diff of what it changed', async () => {
+    const r = await h.api('POST', '/v1/agents/acme-support/tests/run', {
+      draft: broken(),
+      only: ['order status is looked up and texted'],
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.failed, 1);
+    const failed = r.body.tests[0].expectations.filter((e: { passed: boolean }) => !e.passed);
+    assert.equal(failed[0].path, 'actions.text_order_status.input.body');
+    assert.match(failed[0].diff, /\+ actual {3}"Acme: order shipped\."/);
+  });
+
+  it('refuses an unknown field, a draft and a version together, and an unknown test, naming the field', async () => {
+    const unknown = await h.api('POST', '/v1/agents/acme-support/tests/run', { versoin: 1 });
+    assert.equal(unknown.status, 400);
+    assert.match(JSON.stringify(unknown.body.details), /versoin/);
+    const both = await h.api('POST', '/v1/agents/acme-support/tests/run', {
+      version: 1,
+      draft: exampleRaw(),
+    });
+    assert.equal(both.status, 400);
+    assert.equal(both.body.details[0].field, 'draft');
+    const none = await h.api('POST', '/v1/agents/acme-support/tests/run', { only: ['nope'] });
+    assert.equal(none.status, 400);
+    assert.equal(none.body.details[0].field, 'only');
+  });
+
+  it('refuses to make a version with failing tests current unless forced, and records the force', async () => {
+    const refused = await h.api('PUT', '/v1/agents/acme-support', broken());
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal(refused.body.details[0].field, 'tests[0]');
+    assert.match(refused.body.details[0].message, /text_order_status\.input\.body/);
+    assert.equal((await h.api('GET', '/v1/agents/acme-support')).body.version, 1);
+    const forced = await h.api('PUT', '/v1/agents/acme-support?force=true', broken());
+    assert.equal(forced.status, 200, JSON.stringify(forced.body));
+    const versions = await h.api('GET', '/v1/agents/acme-support/versions');
+    assert.match(
+      versions.body.versions[0].note,
+      /forced past 1 failing test\(s\): order status is looked up and texted/,
     );
   });
 });

@@ -1032,6 +1032,7 @@ describe('bad input at scale', function () {
         action,
         args: { order_id: 'A1' },
       })),
+      'POST /v1/agents/{id}/tests/run': fc.constantFrom({}, { version: 1 }, { only: ['none'] }),
       'POST /codec/encode': fc.constant({ payloads: [codecPayload] }),
       'POST /codec/{namespace}/encode': fc.constant({ payloads: [codecPayload] }),
     };

@@ -10,6 +10,7 @@ import { tryDraftRequestSchema } from '../agents/try-draft';
 import { apiCallEventSchema, callMetadataSchema } from '../shared/call-events';
 import { PLATFORM_NAMES } from '../shared/platform-names';
 import { actionBodySchema, callIdSchema, eventsBodySchema } from './schemas';
+import { runTestsRequestSchema } from './tests-api';
 
 type Json = Record<string, unknown>;
 
@@ -109,6 +110,7 @@ function componentSchemas(): Record<string, Json> {
     ActionBody: actionBodySchema,
     TryRequest: tryRequestSchema,
     TryDraftRequest: tryDraftRequestSchema,
+    RunTestsRequest: runTestsRequestSchema,
     Error: errorBodySchema,
     ...responseSchemas,
   };
@@ -669,6 +671,25 @@ function agentPaths(): Json {
         ),
         description:
           "The action is validated with the loader's code in the latest saved version, or in `agent` (an unsaved draft), at `position`; problems name `action.<field>`, `agent.<field>` or `args.<name>`. Nothing is saved.",
+      },
+    },
+    '/v1/agents/{id}/tests/run': {
+      post: {
+        ...op(
+          "Run the agent's test cases (current version, `version`, or an unsaved `draft`) as real call workflows with mocked providers",
+          [id],
+          {
+            '200': {
+              description:
+                "Per test: passed, each expectation (path, expected, actual, diff), the mocks' ledger; counts over the run",
+              content: json(opaqueObject),
+            },
+            ...write,
+          },
+          ref('RunTestsRequest'),
+        ),
+        description:
+          'Each test runs on a task queue of its own with its providers bound to mocks: nothing leaves the machine, nothing reaches the call log. Saving a version (PUT, POST, restore) runs its tests first and is refused with 409 while one fails, unless `?force=true` (recorded in the version note).',
       },
     },
     '/v1/agents/{id}/versions': { get: op("An agent's versions", [id], { '200': saved, ...read }) },

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/action-type';
+import { runAgentTests } from '../../src/agents/test-runner';
 import { CallClient } from '../../src/calls/call-client';
 import type { AgentConfig } from '../../src/config/agent-schema';
 import { DEFAULT_WEBHOOK_BODY_BYTES } from '../../src/config/env';
@@ -26,7 +27,7 @@ import type { Store } from '../../src/store/store';
 import { TransferLegs } from '../../src/store/transfer-legs';
 import type { DevServer } from '../../src/temporal/dev-server';
 import { freePort } from '../../src/temporal/free-port';
-import { createWorker } from '../../src/worker';
+import { createWorker, failureConverterPath } from '../../src/worker';
 import { dryRunDeps } from './dry-run-deps';
 import { connectClients, type TemporalClients, uniqueTaskQueue, workflowBundle } from './temporal';
 
@@ -80,6 +81,8 @@ export interface HarnessOptions {
   metrics?: boolean;
   /** `{{service.url}}` in the calls the harness starts (default: the harness's own URL). */
   serviceUrl?: string;
+  /** Runs agents' tests (POST /v1/agents/:id/tests/run, and before a save), as the service does; needs storeAgents. */
+  agentTests?: boolean;
 }
 
 export const TEST_TOKEN = 'test-token-0123456789';
@@ -122,6 +125,24 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         env: {},
         log: opts.log ?? quietLog,
         serviceUrl,
+        runTests: opts.agentTests
+          ? async (agent, tests, runOpts) =>
+              runAgentTests(
+                agent,
+                tests,
+                {
+                  client: clients.client,
+                  connection: clients.nativeConnection,
+                  namespace: clients.server.namespace,
+                  workflowBundle: await workflowBundle(),
+                  store,
+                  log: opts.log ?? quietLog,
+                  codec: clients.codec,
+                  failureConverterPath,
+                },
+                runOpts,
+              )
+          : undefined,
       })
     : undefined;
   const calls = new CallClient(
