@@ -163,7 +163,7 @@ describe('agent test cases: the runner', function () {
       test.expect.actions = test.expect.actions.filter((a) => a.id !== 'lookup_order');
       const report = await runAgentTests(real, [test], deps);
       assert.equal(report.failed, 0, failures(report));
-      const { ledger, record } = report.tests[0]!;
+      const { ledger, record, workflowId } = report.tests[0]!;
       assert.deepEqual(
         ledger.sms.map((m) => m.body),
         [
@@ -182,7 +182,7 @@ describe('agent test cases: the runner', function () {
       const logged = await new CallLog(store).list({ agentId: agent.id, limit: 10 });
       assert.deepEqual(logged.calls, []);
       assert.equal(record?.callLog, undefined);
-      const described = await temporal.client.workflow.getHandle(record!.callId).describe();
+      const described = await temporal.client.workflow.getHandle(workflowId).describe();
       assert.equal(described.typedSearchAttributes.get(callSearchAttributes.agentId), undefined);
       assert.match(described.taskQueue, /^agent-tests-/);
     } finally {

@@ -252,6 +252,8 @@ async function runAction(
     stage,
     invocation: input.invocation,
     requestId,
+    // The tool call's arguments, kept with the run so a recorded call can be replayed through another version.
+    ...(requestId ? { args } : {}),
     startedAt,
   };
   const procedure = procedureFor(action.type);

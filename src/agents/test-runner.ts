@@ -9,7 +9,7 @@ import { callEventsSignal, callStateQuery, callWorkflow, runActionUpdate } from 
 import type { AgentConfig } from '../config/agent-schema';
 import type { Logger } from '../observability/logger';
 import type { CallEvent } from '../shared/call-events';
-import type { ActionActivityInput, CallRecord, CallWorkflowInput } from '../shared/types';
+import type { ActionActivityInput, ActionRun, CallRecord, CallWorkflowInput } from '../shared/types';
 import type { Store } from '../store/store';
 import { DEFAULT_TEST_CLOCK, type TestCase } from './test-cases';
 import { checkExpectations, type ExpectationResult, type TestObservation } from './test-expectations';
@@ -35,6 +35,8 @@ export interface TestRunnerDeps {
 
 export interface TestResult {
   name: string;
+  /** The test call's workflow (`agent-test-...`), to look at in the Temporal UI. */
+  workflowId: string;
   passed: boolean;
   expectations: ExpectationResult[];
   /** The test could not run to the end (a refused tool call, a timeout): why. */
@@ -42,6 +44,8 @@ export interface TestResult {
   durationMs: number;
   record?: CallRecord;
   ledger: ProviderLedger;
+  /** Each action activity's rendered settings, by action id, one entry per invocation. */
+  inputs: Record<string, Record<string, unknown>[]>;
 }
 
 export interface TestRunReport {
@@ -58,7 +62,14 @@ interface RunningTest {
   activities: ActivityMap;
   ledger: ProviderLedger;
   inputs: Record<string, Record<string, unknown>[]>;
+  replayed?: RecordedAnswers;
 }
+
+/** A recorded call's action runs by action id (in invocation order), answered again instead of a mock. */
+export type RecordedAnswers = Record<string, ActionRun[]>;
+
+/** A test case, or a recorded call replayed as one: actions listed in `replayed` answer as they did then. */
+export type RunnableTest = TestCase & { replayed?: RecordedAnswers; callId?: string };
 
 export interface RunOptions {
   /** Only the tests with these names. */
@@ -74,7 +85,7 @@ export interface RunOptions {
  */
 export async function runAgentTests(
   agent: AgentConfig & { version?: number },
-  tests: TestCase[],
+  tests: RunnableTest[],
   deps: TestRunnerDeps,
   opts: RunOptions = {},
 ): Promise<TestRunReport> {
@@ -99,7 +110,7 @@ export async function runAgentTests(
       chosen.map((test, i) =>
         runOne(
           agent,
-          test,
+          { ...test, callId: test.callId ?? `test-${i + 1}` },
           `${TEST_WORKFLOW_PREFIX}${agent.id}-${runId}-${i + 1}`,
           worker,
           deps,
@@ -138,6 +149,12 @@ function dispatchingActivities(deps: TestRunnerDeps, running: Map<string, Runnin
         const list = test.inputs[action.actionId] ?? [];
         list.push(action.settings);
         test.inputs[action.actionId] = list;
+      }
+      const recorded = action?.actionId && test.replayed?.[action.actionId]?.[(action.invocation ?? 1) - 1];
+      if (recorded && recorded.type === name) {
+        if (recorded.status === 'failed')
+          throw ApplicationFailure.nonRetryable(recorded.error?.message ?? 'failed', recorded.error?.type);
+        if (recorded.status === 'completed') return recorded.output;
       }
       const run = test.activities[name];
       if (!run) throw ApplicationFailure.nonRetryable(`no activity ${name}`, 'NotATestCall');
@@ -189,7 +206,7 @@ function testSnapshot(agent: AgentConfig & { version?: number }): CallWorkflowIn
 
 async function runOne(
   agent: AgentConfig & { version?: number },
-  test: TestCase,
+  test: RunnableTest,
   workflowId: string,
   worker: Worker,
   deps: TestRunnerDeps,
@@ -203,12 +220,14 @@ async function runOne(
   const test$: RunningTest = {
     ledger,
     inputs: {},
+    replayed: test.replayed,
     activities: createActivities(activityDeps(deps, ledger, test.providers, clock, test.secrets ?? {})),
   };
   running.set(workflowId, test$);
   const input: CallWorkflowInput = {
     call: {
-      callId: workflowId,
+      // The same on every run, so what renders from it ({{call.id}}) compares across runs.
+      callId: test.callId ?? workflowId,
       agentId: agent.id,
       direction: test.call.direction,
       from: test.call.from,
@@ -225,10 +244,12 @@ async function runOne(
     const expectations = fields.expectations ?? [];
     return {
       name: test.name,
+      workflowId,
       passed: !fields.error && expectations.every((e) => e.passed),
       expectations,
       durationMs: Date.now() - started,
       ledger,
+      inputs: test$.inputs,
       ...fields,
     };
   };

@@ -124,6 +124,8 @@ export interface ActionRun {
   stage: Stage;
   invocation: number;
   requestId?: string;
+  /** A during-call run's tool-call arguments (calls recorded before they were kept have none). */
+  args?: Record<string, unknown>;
   status: ActionStatus;
   output?: unknown;
   error?: { type: string; message: string };
