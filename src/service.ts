@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type express from 'express';
+import { replayCalls } from './agents/replay';
 import { runAgentTests } from './agents/test-runner';
 import { CallClient } from './calls/call-client';
 import type { AgentConfig } from './config/agent-schema';
@@ -18,7 +19,7 @@ import { mcpRoutes } from './ingress/mcp';
 import { platformAdapters } from './ingress/platforms';
 import { platformWebhooks } from './ingress/platforms/router';
 import { temporalUiProxy } from './ingress/temporal-ui-proxy';
-import type { AgentTestRunner } from './ingress/tests-api';
+import type { AgentTestRunner, CallReplayer } from './ingress/tests-api';
 import { twilioWebhooks } from './ingress/twilio-webhooks';
 import { BuiltinCalendar, toICalendar } from './integrations/calendar/builtin';
 import { createProviders } from './integrations/providers';
@@ -118,15 +119,15 @@ export async function startWorker(
 }
 
 /**
- * Agent tests from the API, on this service's Temporal connection: a worker of their own per run (own task queue),
- * the workflow code bundled once, on first use (or CALLFLOW_WORKFLOW_BUNDLE's).
+ * Agent tests and replays from the API, on this service's Temporal connection: a worker of their own per run (own
+ * task queue), the workflow code bundled once, on first use (or CALLFLOW_WORKFLOW_BUNDLE's).
  */
-function serviceTestRunner(
+function serviceTestDeps(
   client: Client,
   settings: ServiceSettings,
   store: Store,
   log: Logger,
-): AgentTestRunner {
+): { runTests: AgentTestRunner; replayCalls: CallReplayer } {
   let bundle: Promise<WorkflowBundleWithSourceMap | { codePath: string }> | undefined;
   const codec = codecFromSettings(settings);
   const prebuilt = () => {
@@ -136,9 +137,9 @@ function serviceTestRunner(
       return undefined;
     }
   };
-  return async (agent, tests, runOpts) => {
+  const deps = async () => {
     bundle ??= Promise.resolve(prebuilt() ?? bundleWorkflows());
-    const deps = {
+    return {
       client,
       connection: client.connection as NativeConnection,
       namespace: settings.namespace,
@@ -148,7 +149,10 @@ function serviceTestRunner(
       codec,
       failureConverterPath,
     };
-    return runAgentTests(agent, tests, deps, runOpts);
+  };
+  return {
+    runTests: async (agent, tests, runOpts) => runAgentTests(agent, tests, await deps(), runOpts),
+    replayCalls: async (calls, candidate) => replayCalls(calls, candidate, await deps()),
   };
 }
 
@@ -181,7 +185,7 @@ export async function startIngress(
     env: process.env,
     log,
     serviceUrl: () => serviceUrl,
-    runTests: opts.store ? serviceTestRunner(client, settings, opts.store, log) : undefined,
+    ...(opts.store ? serviceTestDeps(client, settings, opts.store, log) : {}),
   });
   const calls = new CallClient(client, agentsSetup.registry, settings.taskQueue, agentsSetup.callLog, {
     serviceUrl: () => serviceUrl,

@@ -7,10 +7,11 @@ import { parseTestCases } from '../src/agents/test-cases';
 import { runAgentTests, type TestRunnerDeps } from '../src/agents/test-runner';
 import type { AgentConfig } from '../src/config/agent-schema';
 import { loadAgentFile, withSiblingTests } from '../src/config/load-agents';
+import { CallLog } from '../src/store/call-log';
 import { openStore } from '../src/store/open-store';
 import type { Store } from '../src/store/store';
 import { failureConverterPath } from '../src/worker';
-import { quietLog } from './kit/harness';
+import { type Harness, quietLog, startHarness } from './kit/harness';
 import { connectClients, type TemporalClients, workflowBundle } from './kit/temporal';
 
 const EXAMPLE = path.join(__dirname, '..', 'agents', 'example.yaml');
@@ -99,5 +100,76 @@ describe('replaying recorded calls through another version', function () {
     assert.ok(order.changes.some((c) => c.kind === 'disposition_changed' && c.before === 'Order Status'));
     assert.deepEqual([summary.calls, summary.changed], [2, 1]);
     assert.ok((summary.byKind.status_changed ?? 0) >= 1);
+  });
+});
+
+describe('replay through the API', function () {
+  this.timeout(60_000);
+  let h: Harness;
+
+  before(async () => {
+    h = await startHarness({ agents: [], storeAgents: true, agentTests: true, noWorker: true });
+    const raw = withSiblingTests(YAML.parse(readFileSync(EXAMPLE, 'utf8')), EXAMPLE) as Record<
+      string,
+      unknown
+    >;
+    assert.equal((await h.api('POST', '/v1/agents', raw)).status, 201);
+    // Two calls in the call log, run on version 1: the example's first scripted calls.
+    const { tests } = parseTestCases(raw.tests);
+    const deps: TestRunnerDeps = {
+      client: h.client,
+      connection: h.nativeConnection,
+      namespace: h.server.namespace,
+      workflowBundle: await workflowBundle(),
+      store: h.store,
+      log: quietLog,
+      codec: h.codec,
+      failureConverterPath,
+    };
+    const report = await runAgentTests({ ...loadAgentFile(EXAMPLE), version: 1 }, tests.slice(0, 2), deps);
+    const log = new CallLog(h.store);
+    for (const [i, t] of report.tests.entries())
+      await log.write({ record: { ...t.record!, callId: `logged-${i + 1}` }, agentVersion: 1 });
+  });
+
+  after(() => h?.stop());
+
+  it('replays the chosen calls through a draft and summarises what changed', async () => {
+    const draft = withSiblingTests(YAML.parse(readFileSync(EXAMPLE, 'utf8')), EXAMPLE) as Record<string, any>;
+    const sms = draft.actions.afterCall.find((a: { id: string }) => a.id === 'follow_up_sms');
+    sms.body = 'Thanks for calling Acme!';
+    const r = await h.api('POST', '/v1/agents/acme-support/replay', {
+      draft,
+      calls: ['logged-1', 'logged-2', 'gone'],
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.skipped, [{ callId: 'gone', reason: 'not in the call log' }]);
+    assert.deepEqual([r.body.calls, r.body.changed], [2, 2], JSON.stringify(r.body.results));
+    const kinds = (callId: string) =>
+      r.body.results
+        .find((c: { callId: string }) => c.callId === callId)
+        .changes.map((c: { kind: string; at: string; before: unknown; after: unknown }) => [
+          c.kind,
+          c.at,
+          c.kind === 'status_changed' ? [c.before, c.after] : undefined,
+        ]);
+    // The order call: the same text would go out with other words.
+    assert.deepEqual(kinds('logged-1'), [
+      ['input_changed', 'follow_up_sms', undefined],
+      ['output_changed', 'follow_up_sms', undefined],
+    ]);
+    // The booking call had no order to report, so it sent no follow-up; the new text needs none, so it would.
+    assert.deepEqual(kinds('logged-2'), [
+      ['status_changed', 'follow_up_sms', ['skipped', 'completed']],
+      ['input_changed', 'follow_up_sms', undefined],
+      ['output_changed', 'follow_up_sms', undefined],
+    ]);
+    assert.deepEqual(r.body.byKind, { input_changed: 2, output_changed: 2, status_changed: 1 });
+  });
+
+  it('refuses an unknown field, naming it', async () => {
+    const r = await h.api('POST', '/v1/agents/acme-support/replay', { limit: 0, callz: [] });
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.body.details.map((d: { field: string }) => d.field).sort(), ['callz', 'limit']);
   });
 });

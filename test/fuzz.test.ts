@@ -1033,6 +1033,7 @@ describe('bad input at scale', function () {
         args: { order_id: 'A1' },
       })),
       'POST /v1/agents/{id}/tests/run': fc.constantFrom({}, { version: 1 }, { only: ['none'] }),
+      'POST /v1/agents/{id}/replay': fc.constantFrom({}, { version: 1, limit: 5 }, { calls: ['none'] }),
       'POST /codec/encode': fc.constant({ payloads: [codecPayload] }),
       'POST /codec/{namespace}/encode': fc.constant({ payloads: [codecPayload] }),
     };

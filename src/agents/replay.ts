@@ -2,6 +2,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type { AgentConfig } from '../config/agent-schema';
 import type { ActionConfig } from '../shared/agent-shapes';
 import type { CallRecord } from '../shared/types';
+import type { CallLog } from '../store/call-log';
+import type { AgentStore } from './agent-store';
+import { validateAgent } from './problems';
 import { providerBehaviourSchema, type ScriptStep } from './test-cases';
 import {
   type RecordedAnswers,
@@ -228,4 +231,68 @@ export async function replayCalls(
     durationMs: Date.now() - started,
     results,
   };
+}
+
+/** Which recorded calls to replay: by ids, or the agent's calls in a range, with one disposition. */
+export interface ReplaySelection {
+  agentId: string;
+  callIds?: string[];
+  from?: Date;
+  to?: Date;
+  disposition?: string;
+  /** At most this many, newest first; default 100. */
+  limit?: number;
+}
+
+/**
+ * The recorded calls a selection names, each with the stored version it ran with; calls whose version is unknown
+ * (started from a file before the store kept agents) or that belong to another agent are left out, and said so.
+ */
+export async function selectRecordedCalls(
+  callLog: CallLog,
+  agents: AgentStore,
+  selection: ReplaySelection,
+): Promise<{ calls: RecordedCall[]; skipped: { callId: string; reason: string }[] }> {
+  const limit = selection.limit ?? 100;
+  const ids = selection.callIds
+    ? selection.callIds.slice(0, limit)
+    : (
+        await callLog.list({
+          agentId: selection.agentId,
+          from: selection.from,
+          to: selection.to,
+          disposition: selection.disposition,
+          limit,
+        })
+      ).calls.map((c) => c.callId);
+  const calls: RecordedCall[] = [];
+  const skipped: { callId: string; reason: string }[] = [];
+  const versions = new Map<number, (AgentConfig & { version: number }) | null>();
+  for (const callId of ids) {
+    const record = await callLog.record(callId);
+    if (!record) {
+      skipped.push({ callId, reason: 'not in the call log' });
+      continue;
+    }
+    if (record.agentId !== selection.agentId) {
+      skipped.push({ callId, reason: `a call of agent "${record.agentId}"` });
+      continue;
+    }
+    const version = await callLog.agentVersion(callId);
+    if (version === null) {
+      skipped.push({ callId, reason: 'ran with an agent version the store does not know' });
+      continue;
+    }
+    if (!versions.has(version)) {
+      const stored = await agents.version(selection.agentId, version);
+      versions.set(version, stored ? { ...validateAgent(stored.config, 'store'), version } : null);
+    }
+    const agent = versions.get(version);
+    if (!agent) {
+      skipped.push({ callId, reason: `version ${version} is not in the store` });
+      continue;
+    }
+    calls.push({ record, agent });
+  }
+  return { calls, skipped };
 }

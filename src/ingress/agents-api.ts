@@ -35,7 +35,7 @@ import {
 import { callsApi } from './calls-api';
 import { HttpError } from './http-error';
 import { actionsOf, checkPermutation, indexOf, reorderProblems } from './stage-actions';
-import { type AgentTestRunner, forceOf, gateOnTests, testsApi } from './tests-api';
+import { type AgentTestRunner, type CallReplayer, forceOf, gateOnTests, testsApi } from './tests-api';
 import { tryApi } from './try-api';
 
 export interface AgentsApiOptions {
@@ -47,6 +47,8 @@ export interface AgentsApiOptions {
   tryDeps?: TryDeps;
   /** Runs an agent's tests (POST .../tests/run), and before a version with tests becomes current. */
   runTests?: AgentTestRunner;
+  /** Replays recorded calls through a version or draft (POST .../replay). */
+  replayCalls?: CallReplayer;
 }
 
 const reorderSchema = z.object({ order: z.array(z.string()) }).strict();
@@ -308,6 +310,7 @@ export async function openAgentsApi(opts: {
   /** `{{service.url}}` in a tried action (the calls' own comes from the call gateway). */
   serviceUrl?: () => string | undefined;
   runTests?: AgentTestRunner;
+  replayCalls?: CallReplayer;
 }): Promise<AgentsSetup> {
   if (!opts.store) {
     const registry = AgentRegistry.fromMap(opts.fileAgents);
@@ -323,6 +326,7 @@ export async function openAgentsApi(opts: {
     callLog,
     tryDeps: { store: opts.store, env: opts.env, log: opts.log, serviceUrl: opts.serviceUrl },
     runTests: opts.runTests,
+    replayCalls: opts.replayCalls,
   });
   return { registry, callLog, router, close: () => registry.close() };
 }

@@ -2,11 +2,13 @@ import express from 'express';
 import { z } from 'zod';
 import type { AgentStore } from '../agents/agent-store';
 import { fieldProblem } from '../agents/problems';
+import { type RecordedCall, type ReplaySummary, selectRecordedCalls } from '../agents/replay';
 import { parseTestCases, type TestCase } from '../agents/test-cases';
 import { reportBody } from '../agents/test-report';
 import type { RunOptions, TestRunReport } from '../agents/test-runner';
 import type { AgentConfig } from '../config/agent-schema';
 import type { ConfigProblem } from '../config/errors';
+import type { CallLog } from '../store/call-log';
 import { notFound, validate } from './agent-http-errors';
 import { agentId, parseBody } from './agent-requests';
 import { HttpError } from './http-error';
@@ -17,6 +19,33 @@ export type AgentTestRunner = (
   tests: TestCase[],
   opts?: RunOptions,
 ) => Promise<TestRunReport>;
+
+/** Replays recorded calls through a candidate (src/agents/replay.ts bound to this service's Temporal connection). */
+export type CallReplayer = (
+  calls: RecordedCall[],
+  candidate: AgentConfig & { version?: number },
+) => Promise<ReplaySummary>;
+
+export const replayRequestSchema = z
+  .object({
+    version: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('The stored version to replay through; default: the current one'),
+    draft: z.record(z.string(), z.unknown()).optional().describe('An unsaved agent config to replay through'),
+    calls: z.array(z.string().min(1)).min(1).max(500).optional().describe('These recorded calls'),
+    from: z.iso.datetime({ offset: true }).optional().describe('Calls that started at or after this time'),
+    to: z.iso.datetime({ offset: true }).optional().describe('Calls that started before this time'),
+    disposition: z.string().min(1).optional(),
+    limit: z.number().int().min(1).max(500).default(100).describe('At most this many calls, newest first'),
+  })
+  .strict()
+  .refine((b) => !(b.version !== undefined && b.draft !== undefined), {
+    message: 'give version or draft, not both',
+    path: ['draft'],
+  });
 
 export const runTestsRequestSchema = z
   .object({
@@ -52,8 +81,61 @@ export function agentWithTests(
 }
 
 /** POST /v1/agents/:id/tests/run: the agent's tests, run now, each expectation's result with its diff. */
-export function testsApi(opts: { agents?: AgentStore; runTests?: AgentTestRunner }): express.Router {
+export function testsApi(opts: {
+  agents?: AgentStore;
+  callLog?: CallLog;
+  runTests?: AgentTestRunner;
+  replayCalls?: CallReplayer;
+}): express.Router {
   const router = express.Router();
+
+  router.post('/agents/:id/replay', async (req, res) => {
+    const body = parseBody(replayRequestSchema, req.body ?? {});
+    const replay = opts.replayCalls;
+    if (!replay || !opts.agents || !opts.callLog)
+      throw HttpError.unavailable(
+        'replay needs the store (call log, agent versions) and a Temporal connection',
+        [{ field: '(service)', message: 'no replay here' }],
+      );
+    const id = agentId(req);
+    let candidate: AgentConfig & { version?: number };
+    if (body.draft) {
+      if (body.draft.id !== undefined && body.draft.id !== id)
+        throw HttpError.badRequest(`the draft's id is not "${id}"`, [
+          { field: 'draft.id', message: `must be "${id}"` },
+        ]);
+      candidate = agentWithTests({ ...body.draft, id }, 'draft').agent;
+    } else {
+      const stored =
+        body.version !== undefined
+          ? await opts.agents.version(id, body.version)
+          : await opts.agents.latest(id);
+      if (!stored) {
+        if (body.version === undefined || !(await opts.agents.latest(id))) throw notFound(id);
+        throw HttpError.notFound(`agent "${id}" has no version ${body.version}`, [
+          { field: 'version', message: 'no such version' },
+        ]);
+      }
+      candidate = { ...agentWithTests(stored.config).agent, version: stored.version };
+    }
+    const { calls, skipped } = await selectRecordedCalls(opts.callLog, opts.agents, {
+      agentId: id,
+      callIds: body.calls,
+      from: body.from ? new Date(body.from) : undefined,
+      to: body.to ? new Date(body.to) : undefined,
+      disposition: body.disposition,
+      limit: body.limit,
+    });
+    const summary = calls.length
+      ? await replay(calls, candidate)
+      : { calls: 0, changed: 0, failed: 0, byKind: {}, durationMs: 0, results: [] };
+    res.json({
+      ...summary,
+      ...(candidate.version !== undefined ? { version: candidate.version } : {}),
+      skipped,
+    });
+  });
+
   router.post('/agents/:id/tests/run', async (req, res) => {
     const body = parseBody(runTestsRequestSchema, req.body ?? {});
     const run = opts.runTests;

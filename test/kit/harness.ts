@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/action-type';
-import { runAgentTests } from '../../src/agents/test-runner';
+import { replayCalls } from '../../src/agents/replay';
+import { runAgentTests, type TestRunnerDeps } from '../../src/agents/test-runner';
 import { CallClient } from '../../src/calls/call-client';
 import type { AgentConfig } from '../../src/config/agent-schema';
 import { DEFAULT_WEBHOOK_BODY_BYTES } from '../../src/config/env';
@@ -117,6 +118,16 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     workerRun = worker.run();
   }
   const serviceUrl = () => opts.serviceUrl ?? url;
+  const testRunnerDeps = async (): Promise<TestRunnerDeps> => ({
+    client: clients.client,
+    connection: clients.nativeConnection,
+    namespace: clients.server.namespace,
+    workflowBundle: await workflowBundle(),
+    store,
+    log: opts.log ?? quietLog,
+    codec: clients.codec,
+    failureConverterPath,
+  });
   const agentsSetup = opts.storeAgents
     ? await openAgentsApi({
         store,
@@ -125,24 +136,13 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         env: {},
         log: opts.log ?? quietLog,
         serviceUrl,
-        runTests: opts.agentTests
-          ? async (agent, tests, runOpts) =>
-              runAgentTests(
-                agent,
-                tests,
-                {
-                  client: clients.client,
-                  connection: clients.nativeConnection,
-                  namespace: clients.server.namespace,
-                  workflowBundle: await workflowBundle(),
-                  store,
-                  log: opts.log ?? quietLog,
-                  codec: clients.codec,
-                  failureConverterPath,
-                },
-                runOpts,
-              )
-          : undefined,
+        ...(opts.agentTests
+          ? {
+              runTests: async (agent, tests, runOpts) =>
+                runAgentTests(agent, tests, await testRunnerDeps(), runOpts),
+              replayCalls: async (calls, candidate) => replayCalls(calls, candidate, await testRunnerDeps()),
+            }
+          : {}),
       })
     : undefined;
   const calls = new CallClient(
