@@ -1,3 +1,4 @@
+import type { ReplaySummary } from './replay';
 import type { TestResult, TestRunReport } from './test-runner';
 
 /** The report as the command line prints it: one line per test, each failed expectation with its diff. */
@@ -51,4 +52,32 @@ export function reportBody(report: TestRunReport): Record<string, unknown> {
     ...report,
     tests: report.tests.map(({ record: _record, ...t }) => t),
   };
+}
+
+const brief = (v: unknown) => {
+  const text = v === undefined ? '(none)' : JSON.stringify(v);
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+};
+
+/** A replay as the command line prints it: each changed call with its changes, then the summary. */
+export function replayText(summary: ReplaySummary): string {
+  const lines: string[] = [];
+  for (const r of summary.results) {
+    if (r.error) lines.push(`  ERROR ${r.callId}: ${r.error}`);
+    if (!r.changed) continue;
+    lines.push(`  CHANGED ${r.callId}`);
+    for (const c of r.changes)
+      lines.push(
+        `     ${c.kind}${c.at ? ` ${c.at}` : ''}:`,
+        `       - ${brief(c.before)}`,
+        `       + ${brief(c.after)}`,
+      );
+  }
+  const kinds = Object.entries(summary.byKind)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  lines.push(
+    `${summary.calls} calls replayed, ${summary.changed} changed${kinds ? ` (${kinds})` : ''}, ${summary.failed} could not run, in ${(summary.durationMs / 1000).toFixed(1)} s`,
+  );
+  return `${lines.join('\n')}\n`;
 }
