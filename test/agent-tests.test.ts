@@ -191,6 +191,28 @@ describe('agent test cases: the runner', function () {
     }
   });
 
+  it('reports the legs of a transfer dialled through Twilio while the transfer waits, and times nothing out', async () => {
+    const { agent, tests } = exampleTests();
+    const twilio = parseAgent(
+      {
+        ...exampleRaw(),
+        tests: undefined,
+        telephony: { provider: 'twilio', agentTwimlUrl: 'https://agent.test/twiml' },
+      },
+      'test',
+    );
+    const transfer = structuredClone(tests.find((t) => t.name.startsWith('a transfer'))!);
+    transfer.providers.transfer.outcome = 'busy';
+    transfer.expect = {
+      actions: [{ id: 'transfer', status: 'completed' }],
+      transfer: { outcome: 'busy', target: 'support' },
+    };
+    const report = await runAgentTests(twilio, [transfer], deps, { timeoutMs: 15_000 });
+    assert.equal(report.failed, 0, failures(report));
+    assert.ok(report.tests[0]!.ledger.telephony.some((t) => t.op === 'coldTransfer'));
+    assert.equal(agent.telephony.provider, 'platform');
+  });
+
   it('shows a failing expectation as a diff of expected and actual', async () => {
     const { agent, tests } = exampleTests();
     const changed = structuredClone(agent);

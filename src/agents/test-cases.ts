@@ -115,10 +115,6 @@ export const providerBehaviourSchema = z
       })
       .strict()
       .default({ outcome: 'answered' }),
-    extraction: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .describe('What an llm extractor returns (data fields, and summary)'),
   })
   .strict();
 export type ProviderBehaviour = z.infer<typeof providerBehaviourSchema>;

@@ -294,14 +294,20 @@ async function drive(
       await handle.signal(callEventsSignal, [{ id, at: at(i), ...step.event } as CallEvent]);
     } else if ('tool' in step) {
       const requestId = step.id ?? `tool-${i + 1}`;
-      try {
-        await handle.executeUpdate(runActionUpdate, {
+      const update = handle
+        .executeUpdate(runActionUpdate, {
           args: [{ requestId, actionId: step.tool, args: step.args }],
           updateId: requestId,
-        });
-      } catch (err) {
-        throw new Error(`script[${i}]: the call refused tool call "${step.tool}": ${causeOf(err)}`);
-      }
+        })
+        .then(
+          () => true,
+          (err) => {
+            throw new Error(`script[${i}]: the call refused tool call "${step.tool}": ${causeOf(err)}`);
+          },
+        );
+      // A transfer through Twilio waits for its legs' outcomes before it answers: they are reported meanwhile.
+      while (!(await Promise.race([update, pause(100).then(() => false)])))
+        await answerTransfers(handle, test, answered, at(i));
       await answerTransfers(handle, test, answered, at(i));
     } else {
       ended = true;
@@ -342,6 +348,8 @@ async function answerTransfers(
     }
   }
 }
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function causeOf(err: unknown): string {
   let cause = err as Error & { cause?: unknown };
