@@ -358,6 +358,7 @@ describe('bad input at scale', function () {
     h = await startHarness({
       agents: [],
       storeAgents: true,
+      agentTests: true,
       metrics: true,
       env: SECRETS,
       twilioAuthToken: TWILIO_TOKEN,

@@ -91,6 +91,16 @@ export async function runAgentTests(
 ): Promise<TestRunReport> {
   const started = Date.now();
   const chosen = opts.only ? tests.filter((t) => opts.only?.includes(t.name)) : tests;
+  if (chosen.length === 0)
+    return {
+      agentId: agent.id,
+      ...(agent.version !== undefined ? { version: agent.version } : {}),
+      passed: 0,
+      failed: 0,
+      total: 0,
+      durationMs: 0,
+      tests: [],
+    };
   const runId = randomUUID().slice(0, 8);
   const running = new Map<string, RunningTest>();
   const worker = await Worker.create({
