@@ -3,6 +3,7 @@ import type { LlmClient } from '../src/extraction/llm';
 import type { CalendarProviders } from '../src/integrations/calendar/provider';
 import type { CallControl } from '../src/integrations/call-control';
 import type { CrmProvider } from '../src/integrations/crm/provider';
+import type { OutboundRequest, OutboundResponse } from '../src/integrations/http-client';
 import type { SmsSender } from '../src/integrations/sms';
 import type { Logger } from '../src/observability/logger';
 import type { ActionActivityInput } from '../src/shared/types';
@@ -21,6 +22,10 @@ export interface ActivityDeps {
   llm?: LlmClient;
   env: Record<string, string | undefined>;
   log: Logger;
+  /** "Now" for slots and bookings; the wall clock when absent (an agent's test calls fix it). */
+  clock?: () => Date;
+  /** Sends http_request actions' requests; the guarded outbound client when absent (an agent's tests mock it). */
+  http?: (req: OutboundRequest) => Promise<OutboundResponse>;
 }
 
 /** Activities by name, each taking one input. */

@@ -61,7 +61,7 @@ export async function book(
     const slots = await availability(
       provider,
       calendar,
-      new Date(),
+      deps.clock?.() ?? new Date(),
       preferenceFrom({ timezone: callerZone }, {}),
     );
     return {
@@ -87,7 +87,7 @@ export async function book(
     };
     const busy = provider.slots ? [] : await provider.busy(calendars, span.from.toISO()!, span.to.toISO()!);
     const rules = { ...calendar, hours: calendar.hours as Parameters<typeof isBookable>[0]['hours'] };
-    if (!provider.slots && !isBookable(rules, busy, new Date(), startAt.toISO()!)) {
+    if (!provider.slots && !isBookable(rules, busy, deps.clock?.() ?? new Date(), startAt.toISO()!)) {
       const alreadyOurs =
         (await provider.findByPhone(calendar.calendarId, settings.phone, startAt.toISO()!, endAt.toISO()!))
           .length > 0;

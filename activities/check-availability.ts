@@ -30,7 +30,7 @@ export const checkAvailability = defineActionType({
       const slots = await availability(
         providerFor(deps, calendar),
         calendar,
-        new Date(),
+        deps.clock?.() ?? new Date(),
         preferenceFrom(input.settings, input.args),
       );
       return { slots, say: offerPhrase(slots), timezone: calendar.hours.timezone };

@@ -71,7 +71,7 @@ export const httpRequest = defineActionType({
     const budget = Context.current().info.startToCloseTimeoutMs;
     const timeoutMs = Math.max(1000, budget - 500);
     try {
-      const response = await sendOutboundRequest({
+      const response = await (deps.http ?? sendOutboundRequest)({
         method: s.method,
         url: s.url,
         headers,

@@ -4,6 +4,10 @@
  * CALLFLOW_DATA_DIR). PGlite admits one process at a time, so while `npm start` holds it the CLI goes through the
  * running service's API instead (CALLFLOW_URL, default http://localhost:$PORT, with CALLFLOW_API_TOKEN or the
  * token `npm start` keeps in the data directory).
+ *
+ * `npm run agents -- test [agent] [--version N | --draft file] [--junit out.xml]`: runs the agent's test cases as
+ * real call workflows with mocked providers (src/agents/test-runner.ts), on TEMPORAL_ADDRESS or, when it is not
+ * set, on a Temporal dev server of its own; exits 1 when a test fails.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,13 +16,34 @@ import { AgentStore } from '../src/agents/agent-store';
 import { type ApplyOutcome, applyAgents, exportAgents, validateSources } from '../src/agents/apply';
 import { AgentNotFoundError } from '../src/agents/errors';
 import { type AgentSource, agentsText, parseAgentsText } from '../src/agents/files';
-import { readSettings, type ServiceSettings } from '../src/config/env';
+import { type ReplaySummary, replayCalls, selectRecordedCalls } from '../src/agents/replay';
+import { parseTestCases } from '../src/agents/test-cases';
+import { replayText, reportJUnit, reportText } from '../src/agents/test-report';
+import { runAgentTests, type TestRunnerDeps, type TestRunReport } from '../src/agents/test-runner';
+import type { AgentConfig } from '../src/config/agent-schema';
+import { readSettings, type ServiceSettings, temporalConnectionOptions } from '../src/config/env';
 import { ConfigError } from '../src/config/errors';
+import { parseAgent, withSiblingTests } from '../src/config/load-agents';
+import { codecFromSettings } from '../src/crypto/codec';
+import { createLogger } from '../src/observability/logger';
+import { CallLog } from '../src/store/call-log';
+import { openStore } from '../src/store/open-store';
 import { openServiceStore } from '../src/store/service-store';
+import type { Store } from '../src/store/store';
+import { startDevServer } from '../src/temporal/dev-server';
+import {
+  bundleWorkflows,
+  failureConverterPath,
+  installQuietRuntime,
+  prebuiltWorkflowBundle,
+} from '../src/worker';
 
 const USAGE = `usage:
   npm run agents -- apply -f <file> [-f <file> ...] [--author <name>] [--note <text>]
-  npm run agents -- export [--id <agent>] [-o <file.yaml|file.json>]`;
+  npm run agents -- export [--id <agent>] [-o <file.yaml|file.json>]
+  npm run agents -- test [<agent>] [--version <n> | --draft <file>] [--junit <out.xml>]
+  npm run agents -- replay <agent> [--version <n> | --draft <file>] [--call <id> ...] [--from <time>] [--to <time>]
+                        [--disposition <code>] [--limit <n>]`;
 
 interface Backend {
   /** What the CLI talks to, for the first line of output. */
@@ -38,14 +63,24 @@ async function main(argv: string[]): Promise<number> {
       id: { type: 'string' },
       author: { type: 'string' },
       note: { type: 'string' },
+      version: { type: 'string' },
+      draft: { type: 'string' },
+      junit: { type: 'string' },
+      call: { type: 'string', multiple: true },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      disposition: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const command = positionals[0];
-  if (values.help || !command || !['apply', 'export'].includes(command)) {
+  if (values.help || !command || !['apply', 'export', 'test', 'replay'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
+  if (command === 'test') return testCommand(positionals[1], values);
+  if (command === 'replay') return replayCommand(positionals[1], values);
   if (command === 'apply') {
     if (!values.file?.length) {
       process.stderr.write(`apply needs at least one -f <file>\n${USAGE}\n`);
@@ -78,6 +113,142 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await backend.close();
   }
+  return 0;
+}
+
+/** The agents to test, as written (tests included): a draft file, or versions from the store. */
+async function agentsToTest(
+  agentId: string | undefined,
+  opts: { version?: string; draft?: string },
+): Promise<{ raw: Record<string, unknown>; source: string }[]> {
+  if (opts.draft) {
+    const sources = parseAgentsText(readFileSync(opts.draft, 'utf8'), opts.draft);
+    const drafts =
+      sources.length === 1
+        ? [{ ...sources[0]!, raw: withSiblingTests(sources[0]!.raw, opts.draft) as Record<string, unknown> }]
+        : sources;
+    return drafts.filter((d) => !agentId || d.raw.id === agentId);
+  }
+  const store = await openServiceStore(readSettings());
+  try {
+    const agents = new AgentStore(store);
+    if (!agentId) return (await agents.list()).map((v) => ({ raw: v.config, source: `store v${v.version}` }));
+    const version = opts.version
+      ? await agents.version(agentId, Number(opts.version))
+      : await agents.latest(agentId);
+    if (!version)
+      throw new CliError(`agent "${agentId}"${opts.version ? ` version ${opts.version}` : ''} not found`);
+    return [{ raw: version.config, source: `store v${version.version}` }];
+  } finally {
+    await store.close();
+  }
+}
+
+async function testCommand(
+  agentId: string | undefined,
+  opts: { version?: string; draft?: string; junit?: string },
+): Promise<number> {
+  if (opts.version && opts.draft) throw new CliError('give --version or --draft, not both');
+  if (opts.version && !agentId) throw new CliError('--version needs the agent id');
+  const chosen = await agentsToTest(agentId, opts);
+  if (chosen.length === 0) throw new CliError('no agent to test');
+  const reports: TestRunReport[] = [];
+  await withTestDeps(await openStore({}), async (deps) => {
+    for (const { raw, source } of chosen) {
+      const version = /^store v(\d+)$/.exec(source)?.[1];
+      const agent = { ...parseAgent(raw, source), ...(version ? { version: Number(version) } : {}) };
+      const { tests } = parseTestCases(raw.tests);
+      const report = await runAgentTests(agent, tests, deps);
+      reports.push(report);
+      process.stdout.write(reportText(report));
+    }
+  });
+  if (opts.junit) writeFileSync(opts.junit, reportJUnit(reports));
+  return reports.every((r) => r.failed === 0) ? 0 : 1;
+}
+
+/**
+ * Runs `work` with what test calls need: TEMPORAL_ADDRESS's server, or a dev server of its own that ends with it;
+ * the workflow code (CALLFLOW_WORKFLOW_BUNDLE's, or bundled now); `store` for reads, closed afterwards.
+ */
+async function withTestDeps(store: Store, work: (deps: TestRunnerDeps) => Promise<void>): Promise<void> {
+  const settings = readSettings();
+  installQuietRuntime('ERROR');
+  const dev = settings.temporalAddress ? undefined : await startDevServer({ headless: true });
+  const address = settings.temporalAddress ?? dev!.address;
+  const namespace = dev?.namespace ?? settings.namespace;
+  const { Client } = await import('@temporalio/client');
+  const { NativeConnection } = await import('@temporalio/worker');
+  const connection = await NativeConnection.connect(temporalConnectionOptions(address));
+  const codec = codecFromSettings(settings);
+  try {
+    await work({
+      client: new Client({
+        connection,
+        namespace,
+        ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}),
+      }),
+      connection,
+      namespace,
+      workflowBundle: settings.workflowBundle
+        ? prebuiltWorkflowBundle(settings.workflowBundle, false)
+        : await bundleWorkflows(),
+      store,
+      log: createLogger('agent-tests', { quiet: true }),
+      codec,
+      failureConverterPath,
+    });
+  } finally {
+    await store.close();
+    await connection.close();
+    await dev?.stop();
+  }
+}
+
+/** `replay <agent>`: recorded calls from the call log through a draft or a version; prints the changes. */
+async function replayCommand(
+  agentId: string | undefined,
+  opts: {
+    version?: string;
+    draft?: string;
+    call?: string[];
+    from?: string;
+    to?: string;
+    disposition?: string;
+    limit?: string;
+  },
+): Promise<number> {
+  if (!agentId) throw new CliError('replay needs the agent id');
+  if (opts.version && opts.draft) throw new CliError('give --version or --draft, not both');
+  const store = await openServiceStore(readSettings());
+  const agents = new AgentStore(store);
+  let candidate: AgentConfig & { version?: number };
+  if (opts.draft) {
+    const [draft] = (await agentsToTest(agentId, { draft: opts.draft })) ?? [];
+    if (!draft) throw new CliError(`no agent "${agentId}" in ${opts.draft}`);
+    candidate = parseAgent(draft.raw, draft.source);
+  } else {
+    const stored = opts.version
+      ? await agents.version(agentId, Number(opts.version))
+      : await agents.latest(agentId);
+    if (!stored)
+      throw new CliError(`agent "${agentId}"${opts.version ? ` version ${opts.version}` : ''} not found`);
+    candidate = { ...parseAgent(stored.config, `store v${stored.version}`), version: stored.version };
+  }
+  const { calls, skipped } = await selectRecordedCalls(new CallLog(store), agents, {
+    agentId,
+    callIds: opts.call,
+    from: opts.from ? new Date(opts.from) : undefined,
+    to: opts.to ? new Date(opts.to) : undefined,
+    disposition: opts.disposition,
+    limit: opts.limit ? Number(opts.limit) : undefined,
+  });
+  for (const s of skipped) process.stdout.write(`skipped ${s.callId}: ${s.reason}\n`);
+  let summary: ReplaySummary | undefined;
+  await withTestDeps(store, async (deps) => {
+    summary = await replayCalls(calls, candidate, deps);
+  });
+  process.stdout.write(replayText(summary!));
   return 0;
 }
 

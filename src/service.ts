@@ -2,8 +2,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type express from 'express';
+import { replayCalls } from './agents/replay';
+import { runAgentTests } from './agents/test-runner';
 import { CallClient } from './calls/call-client';
 import { DeliveredEvents } from './calls/delivered-events';
 import type { AgentConfig } from './config/agent-schema';
@@ -19,6 +21,7 @@ import { platformAdapters } from './ingress/platforms';
 import { lateAnalysisFromDeliveries } from './ingress/platforms/late-analysis';
 import { platformWebhooks } from './ingress/platforms/router';
 import { temporalUiProxy } from './ingress/temporal-ui-proxy';
+import type { AgentTestRunner, CallReplayer } from './ingress/tests-api';
 import { twilioWebhooks } from './ingress/twilio-webhooks';
 import { BuiltinCalendar, toICalendar } from './integrations/calendar/builtin';
 import { createProviders } from './integrations/providers';
@@ -34,7 +37,13 @@ import { openServiceStore } from './store/service-store';
 import type { Store } from './store/store';
 import { TransferLegs } from './store/transfer-legs';
 import { ensureSearchAttributes } from './temporal/search-attributes';
-import { createWorker, installQuietRuntime, prebuiltWorkflowBundle } from './worker';
+import {
+  bundleWorkflows,
+  createWorker,
+  failureConverterPath,
+  installQuietRuntime,
+  prebuiltWorkflowBundle,
+} from './worker';
 
 export { openServiceStore };
 
@@ -111,6 +120,44 @@ export async function startWorker(
   };
 }
 
+/**
+ * Agent tests and replays from the API, on this service's Temporal connection: a worker of their own per run (own
+ * task queue), the workflow code bundled once, on first use (or CALLFLOW_WORKFLOW_BUNDLE's).
+ */
+function serviceTestDeps(
+  client: Client,
+  settings: ServiceSettings,
+  store: Store,
+  log: Logger,
+): { runTests: AgentTestRunner; replayCalls: CallReplayer } {
+  let bundle: Promise<WorkflowBundleWithSourceMap | { codePath: string }> | undefined;
+  const codec = codecFromSettings(settings);
+  const prebuilt = () => {
+    try {
+      return settings.workflowBundle ? prebuiltWorkflowBundle(settings.workflowBundle, false) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const deps = async () => {
+    bundle ??= Promise.resolve(prebuilt() ?? bundleWorkflows());
+    return {
+      client,
+      connection: client.connection as NativeConnection,
+      namespace: settings.namespace,
+      workflowBundle: await bundle,
+      store,
+      log,
+      codec,
+      failureConverterPath,
+    };
+  };
+  return {
+    runTests: async (agent, tests, runOpts) => runAgentTests(agent, tests, await deps(), runOpts),
+    replayCalls: async (calls, candidate) => replayCalls(calls, candidate, await deps()),
+  };
+}
+
 export async function startIngress(
   client: Client,
   agents: Map<string, AgentConfig>,
@@ -140,6 +187,7 @@ export async function startIngress(
     env: process.env,
     log,
     serviceUrl: () => serviceUrl,
+    ...(opts.store ? serviceTestDeps(client, settings, opts.store, log) : {}),
   });
   const rawDeliveries = opts.store
     ? new RawDeliveries(opts.store, settings.rawDeliveryRetentionDays)

@@ -372,6 +372,7 @@ describe('bad input at scale', function () {
     h = await startHarness({
       agents: [],
       storeAgents: true,
+      agentTests: true,
       metrics: true,
       env: SECRETS,
       twilioAuthToken: TWILIO_TOKEN,
@@ -1056,6 +1057,8 @@ describe('bad input at scale', function () {
         action,
         args: { order_id: 'A1' },
       })),
+      'POST /v1/agents/{id}/tests/run': fc.constantFrom({}, { version: 1 }, { only: ['none'] }),
+      'POST /v1/agents/{id}/replay': fc.constantFrom({}, { version: 1, limit: 5 }, { calls: ['none'] }),
       'POST /codec/encode': fc.constant({ payloads: [codecPayload] }),
       'POST /codec/{namespace}/encode': fc.constant({ payloads: [codecPayload] }),
     };

@@ -73,7 +73,8 @@ export class Call {
 
   constructor(
     readonly input: CallWorkflowInput,
-    private readonly now: () => Date,
+    /** The call's clock: workflow time, or a test call's fixed clock (src/agents/test-runner.ts). */
+    readonly now: () => Date,
     private readonly options: CallOptions = {},
   ) {
     this.lastActivityAt = now().getTime();

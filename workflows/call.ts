@@ -41,7 +41,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   // that ran before the platform's facts were taken keep their own times and their unbounded analysis race.
   const startFromEvents = wf.patched('start-from-events');
   const platformFacts = wf.patched('platform-facts');
-  const call = new Call(input, () => new Date(), { startFromEvents, platformFacts });
+  const call = new Call(input, callClock(input), { startFromEvents, platformFacts });
   let queue: Promise<unknown> = Promise.resolve();
   let pending = 0;
   // Absent until a pre-call webhook asks, which no call recorded before the stage existed did.
@@ -125,7 +125,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
     )
       continue;
     if (stopped) {
-      const at = new Date().toISOString();
+      const at = call.now().toISOString();
       call.record({
         actionId: action.id,
         type: action.type,
@@ -146,7 +146,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   await wf.condition(wf.allHandlersFinished);
   let record = call.callRecord();
   // Calls that started before the call log existed finish without it, so their histories still replay.
-  if (wf.patched('call-log')) {
+  // A test call (src/agents/test-runner.ts) never reaches the call log.
+  if (!input.test && wf.patched('call-log')) {
     let seen = call.activitySeq;
     record.callLog = await writeCallLog(record, input);
     // Events that came in while the log was written (a late transcript line) were accepted with a 202: the stored
@@ -183,6 +184,17 @@ function refuseAsFailure(validate: () => void): void {
   }
 }
 
+/**
+ * Workflow time; a test call's clock starts at its fixed time and runs on with workflow time, so a test that
+ * depends on "now" (opening hours, free slots) gives the same result on any day.
+ */
+function callClock(input: CallWorkflowInput): () => Date {
+  const fixed = input.test?.clock ? Date.parse(input.test.clock) : Number.NaN;
+  if (Number.isNaN(fixed)) return () => new Date();
+  const startedAt = Date.now();
+  return () => new Date(fixed + (Date.now() - startedAt));
+}
+
 type Recovery = ReturnType<typeof recoveryPlan>;
 
 /**
@@ -193,7 +205,8 @@ type Recovery = ReturnType<typeof recoveryPlan>;
 async function untilEnded(call: Call, input: CallWorkflowInput, recovery: Recovery, pending: () => number) {
   let askedAt = Number.NEGATIVE_INFINITY;
   while (!call.ended) {
-    const now = Date.now();
+    // The call's clock, as lastActivityAt is (workflow time, or a test call's fixed clock).
+    const now = call.now().getTime();
     const endAt = call.lastActivityAt + call.inactivityTimeoutMs;
     const askAt = recovery?.afterMs
       ? Math.max(call.lastActivityAt, askedAt) + recovery.afterMs
@@ -294,20 +307,22 @@ async function runAction(
     stage,
     invocation: input.invocation,
     requestId,
+    // The tool call's arguments, kept with the run so a recorded call can be replayed through another version.
+    ...(requestId ? { args } : {}),
     startedAt,
   };
   const procedure = procedureFor(action.type);
   if (procedure) {
     try {
       const output = await procedure(call, input);
-      return call.record({ ...base, status: 'completed', output, finishedAt: new Date().toISOString() });
+      return call.record({ ...base, status: 'completed', output, finishedAt: call.now().toISOString() });
     } catch (err) {
       if (!(err instanceof wf.ActivityFailure)) throw err;
       return call.record({
         ...base,
         status: 'failed',
         error: describeFailure(err),
-        finishedAt: new Date().toISOString(),
+        finishedAt: call.now().toISOString(),
       });
     }
   }
@@ -342,17 +357,17 @@ async function runAction(
         status: 'skipped',
         reason: skipped,
         output,
-        finishedAt: new Date().toISOString(),
+        finishedAt: call.now().toISOString(),
       });
     }
     trackDelivery(call, action, result);
-    return call.record({ ...base, status: 'completed', output, finishedAt: new Date().toISOString() });
+    return call.record({ ...base, status: 'completed', output, finishedAt: call.now().toISOString() });
   } catch (err) {
     return call.record({
       ...base,
       status: 'failed',
       error: describeFailure(err),
-      finishedAt: new Date().toISOString(),
+      finishedAt: call.now().toISOString(),
     });
   }
 }

@@ -155,7 +155,7 @@ function resume(
   }
   record.navigatorVersion = NAVIGATOR_VERSION;
   call.state.ivr.push(record);
-  return { record, navigator: new IvrNavigator(goal, Date.now()) };
+  return { record, navigator: new IvrNavigator(goal, call.now().getTime()) };
 }
 
 /** Pending `ivr_prompt` events first, then what the other party said since the last prompt read. */

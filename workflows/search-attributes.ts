@@ -8,6 +8,8 @@ export function upsertCallSearchAttributes(call: Call): void {
   // A re-run of the after-call stage is not another call: it adds no attributes, so searches and the counts
   // taken from visibility see each call once (under its own run). Its record reaches the call log.
   if (call.input.rerun) return;
+  // A test call (src/agents/test-runner.ts) is not a call either: nothing finds or counts it.
+  if (call.input.test) return;
   const { state } = call;
   const updates: SearchAttributeUpdatePair[] = [
     { key: callSearchAttributes.agentId, value: state.agentId },

@@ -43,7 +43,7 @@ export async function runTransfer(
       say: `There is no "${name}" line to transfer to. Available: ${available.join(', ') || 'none'}.`,
     };
   }
-  const hours = target.hours ? openState(target.hours, new Date()) : { open: true };
+  const hours = target.hours ? openState(target.hours, call.now()) : { open: true };
   if (!hours.open) {
     const until = hours.opensAtSpoken ? ` until ${hours.opensAtSpoken}` : '';
     return {
@@ -144,7 +144,7 @@ async function runTwilioChain(
     const t = targets[next.target];
     if (!t) continue;
     const destination = destinationOf(t);
-    if (t.hours && !openState(t.hours, new Date()).open) {
+    if (t.hours && !openState(t.hours, call.now()).open) {
       call.addTransferAttempt(record, { target: next.target, destination, mode: t.mode, outcome: 'closed' });
       continue;
     }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { ConfigError } from '../config/errors';
-import { agentFiles } from '../config/load-agents';
+import { agentFiles, withSiblingTests } from '../config/load-agents';
 
 export interface AgentSource {
   /** The file (and document, when it holds several) the agent came from. */
@@ -64,5 +64,10 @@ export function agentsText(
 
 /** Every agent in the given files or directories (.yaml, .yml, .json), in the loader's file order. */
 export function readAgentSources(paths: string[]): AgentSource[] {
-  return agentFiles(paths).flatMap((file) => parseAgentsText(readFileSync(file, 'utf8'), file));
+  return agentFiles(paths).flatMap((file) => {
+    const sources = parseAgentsText(readFileSync(file, 'utf8'), file);
+    // A sibling tests file belongs to the file's one agent; a file of several agents keeps tests inline.
+    if (sources.length !== 1) return sources;
+    return [{ ...sources[0], raw: withSiblingTests(sources[0].raw, file) as Record<string, unknown> }];
+  });
 }

@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { actionTypes } from '../../activities';
+import { parseTestCases, type TestCase, withoutTests } from '../agents/test-cases';
 import { llmConfigured } from '../extraction/llm';
 import { parseTemplate, stringsIn, TemplateSyntaxError } from '../shared/templates';
 import type { Stage } from '../shared/types';
@@ -88,12 +89,15 @@ function problemAt(scope: AgentScope, field: string, message: string, action?: P
  * the service's environment, for settings that need a service configured there (an LLM for a classifier).
  */
 export function parseAgent(
-  raw: unknown,
+  withTests: unknown,
   source = 'agent',
   env: Record<string, string | undefined> = process.env,
 ): AgentConfig {
-  const scope: AgentScope = { agent: agentIdOf(raw), source };
-  const problems: ConfigProblem[] = [];
+  const scope: AgentScope = { agent: agentIdOf(withTests), source };
+  // The agent's test cases are kept with it but are no part of what a call runs: checked here, then left out.
+  const tested = parseTestCases((withTests as { tests?: unknown } | null | undefined)?.tests);
+  const problems: ConfigProblem[] = tested.problems.map((p) => problemAt(scope, p.field, p.message));
+  const raw = withoutTests(withTests);
   const known = actionTypes.map((t) => t.type);
   const rawActions = (raw as { actions?: Record<string, unknown> } | undefined)?.actions;
 
@@ -119,6 +123,7 @@ export function parseAgent(
   if (problems.length) throw new ConfigError(problems);
   const agent = parsed.data;
   problems.push(...semanticProblems(agent, scope, env));
+  problems.push(...testReferenceProblems(agent, tested.tests, scope));
   if (problems.length) throw new ConfigError(problems);
   for (const stage of STAGES) {
     for (const action of agent.actions[stage]) {
@@ -138,6 +143,30 @@ export function parseAgent(
     }
   }
   return agent;
+}
+
+/** Test steps and expectations that name actions the agent does not have. */
+function testReferenceProblems(agent: AgentConfig, tests: TestCase[], scope: AgentScope): ConfigProblem[] {
+  const during = new Set(agent.actions.duringCall.map((a) => a.id));
+  const all = new Set([...during, ...agent.actions.afterCall.map((a) => a.id)]);
+  const problems: ConfigProblem[] = [];
+  tests.forEach((t, i) => {
+    t.script.forEach((step, j) => {
+      if ('tool' in step && !during.has(step.tool))
+        problems.push(
+          problemAt(scope, `tests[${i}].script[${j}].tool`, `no during-call action "${step.tool}"`),
+        );
+    });
+    t.expect.actions.forEach((a, j) => {
+      if (!all.has(a.id))
+        problems.push(problemAt(scope, `tests[${i}].expect.actions[${j}].id`, `no action "${a.id}"`));
+    });
+    (t.expect.order ?? []).forEach((id, j) => {
+      if (!all.has(id))
+        problems.push(problemAt(scope, `tests[${i}].expect.order[${j}]`, `no action "${id}"`));
+    });
+  });
+  return problems;
 }
 
 /** The agent's id as its config gives it, or null. */
@@ -458,7 +487,34 @@ export function loadAgentFile(file: string): AgentConfig {
       { source: file, field: '', message: `not valid ${format}: ${(err as Error).message}` },
     ]);
   }
-  return parseAgent(raw, file);
+  return parseAgent(withSiblingTests(raw, file), file);
+}
+
+const TESTS_FILE = /\.tests\.(ya?ml|json)$/;
+
+/** `agents/acme.yaml` -> `agents/acme.tests.yaml`: where an agent's test cases may live beside it. */
+export function siblingTestsFile(file: string): string | undefined {
+  const base = file.replace(/\.(ya?ml|json)$/, '');
+  return ['.tests.yaml', '.tests.yml', '.tests.json'].map((ext) => base + ext).find((f) => existsSync(f));
+}
+
+/**
+ * The agent with the test cases of its sibling tests file (a list, or `{ tests: [...] }`) when it has no `tests:`
+ * of its own; they are stored and versioned with it from then on.
+ */
+export function withSiblingTests(raw: unknown, file: string): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw) || 'tests' in raw) return raw;
+  const sibling = siblingTestsFile(file);
+  if (!sibling) return raw;
+  const text = readFileSync(sibling, 'utf8');
+  let parsed: unknown;
+  try {
+    parsed = sibling.endsWith('.json') ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
+  } catch (err) {
+    throw new ConfigError([{ source: sibling, field: '', message: `not valid: ${(err as Error).message}` }]);
+  }
+  const tests = Array.isArray(parsed) ? parsed : (parsed as { tests?: unknown } | null)?.tests;
+  return { ...raw, tests };
 }
 
 /** The agent files (.yaml, .yml, .json) the given files or directories name, a directory's in name order. */
@@ -466,7 +522,7 @@ export function agentFiles(paths: string[]): string[] {
   return paths.flatMap((p) =>
     statSync(p).isDirectory()
       ? readdirSync(p)
-          .filter((f) => /\.(ya?ml|json)$/.test(f))
+          .filter((f) => /\.(ya?ml|json)$/.test(f) && !TESTS_FILE.test(f))
           .sort()
           .map((f) => path.join(p, f))
       : [p],

@@ -35,6 +35,7 @@ import {
 import { callsApi } from './calls-api';
 import { HttpError } from './http-error';
 import { actionsOf, checkPermutation, indexOf, reorderProblems } from './stage-actions';
+import { type AgentTestRunner, type CallReplayer, forceOf, gateOnTests, testsApi } from './tests-api';
 import { tryApi } from './try-api';
 
 export interface AgentsApiOptions {
@@ -44,6 +45,10 @@ export interface AgentsApiOptions {
   callLog?: CallLog;
   /** What a dry run (…/try) may use: the store for the opt-out list, the env for declared secrets. */
   tryDeps?: TryDeps;
+  /** Runs an agent's tests (POST .../tests/run), and before a version with tests becomes current. */
+  runTests?: AgentTestRunner;
+  /** Replays recorded calls through a version or draft (POST .../replay). */
+  replayCalls?: CallReplayer;
 }
 
 const reorderSchema = z.object({ order: z.array(z.string()) }).strict();
@@ -84,7 +89,10 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
     const config = bodyConfig(req);
     refuseReservedId(config.id);
     validate(config);
-    const saved = await mapErrors(() => store().create(String(config.id), config, meta(req, 'api')));
+    const note = await gateOnTests(config, forceOf(req.query), noteOf(req), opts.runTests);
+    const saved = await mapErrors(() =>
+      store().create(String(config.id), config, { ...meta(req, 'api'), note }),
+    );
     opts.registry.accept(saved);
     res.status(201).set('ETag', etag(saved.version)).json({ agent: saved.config, version: saved.version });
   });
@@ -158,6 +166,7 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
   });
 
   router.use(tryApi(opts));
+  router.use(testsApi(opts));
 
   router.get('/agents/:id/versions', async (req, res) => {
     const versions = await mapErrors(() => store().versions(agentId(req)));
@@ -192,10 +201,14 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
 
   router.post('/agents/:id/versions/:version/restore', async (req, res) => {
     const version = versionParam(req);
+    const old = await store().version(agentId(req), version);
+    const note = old
+      ? await gateOnTests(old.config, forceOf(req.query), noteOf(req), opts.runTests)
+      : noteOf(req);
     const saved = await mapErrors(() =>
       store().restore(agentId(req), version, {
         author: authorOf(req),
-        note: noteOf(req),
+        note,
         expectedVersion: ifMatch(req),
       }),
     );
@@ -220,9 +233,11 @@ export function agentsApi(opts: AgentsApiOptions): express.Router {
         throw conflict(new VersionConflictError(latest.agentId, expected, latest.version));
       const next = edit(structuredClone(latest.config) as RawConfig);
       validate(next, explain);
+      const note = await gateOnTests(next, forceOf(req.query), noteOf(req), opts.runTests);
       try {
         const { saved, changed } = await store().save(latest.agentId, next, {
           ...meta(req, 'api'),
+          note,
           expectedVersion: latest.version,
         });
         opts.registry.accept(saved);
@@ -294,6 +309,8 @@ export async function openAgentsApi(opts: {
   log: Logger;
   /** `{{service.url}}` in a tried action (the calls' own comes from the call gateway). */
   serviceUrl?: () => string | undefined;
+  runTests?: AgentTestRunner;
+  replayCalls?: CallReplayer;
 }): Promise<AgentsSetup> {
   if (!opts.store) {
     const registry = AgentRegistry.fromMap(opts.fileAgents);
@@ -308,6 +325,8 @@ export async function openAgentsApi(opts: {
     agents,
     callLog,
     tryDeps: { store: opts.store, env: opts.env, log: opts.log, serviceUrl: opts.serviceUrl },
+    runTests: opts.runTests,
+    replayCalls: opts.replayCalls,
   });
   return { registry, callLog, router, close: () => registry.close() };
 }

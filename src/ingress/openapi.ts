@@ -10,6 +10,7 @@ import { tryDraftRequestSchema } from '../agents/try-draft';
 import { apiCallEventSchema, callMetadataSchema } from '../shared/call-events';
 import { PLATFORM_NAMES } from '../shared/platform-names';
 import { actionBodySchema, beforeCallBodySchema, callIdSchema, eventsBodySchema } from './schemas';
+import { replayRequestSchema, runTestsRequestSchema } from './tests-api';
 
 type Json = Record<string, unknown>;
 
@@ -132,6 +133,8 @@ function componentSchemas(): Record<string, Json> {
     BeforeCallBody: beforeCallBodySchema,
     TryRequest: tryRequestSchema,
     TryDraftRequest: tryDraftRequestSchema,
+    RunTestsRequest: runTestsRequestSchema,
+    ReplayRequest: replayRequestSchema,
     Error: errorBodySchema,
     ...responseSchemas,
   };
@@ -712,6 +715,44 @@ function agentPaths(): Json {
         ),
         description:
           "The action is validated with the loader's code in the latest saved version, or in `agent` (an unsaved draft), at `position`; problems name `action.<field>`, `agent.<field>` or `args.<name>`. Nothing is saved.",
+      },
+    },
+    '/v1/agents/{id}/tests/run': {
+      post: {
+        ...op(
+          "Run the agent's test cases (current version, `version`, or an unsaved `draft`) as real call workflows with mocked providers",
+          [id],
+          {
+            '200': {
+              description:
+                "Per test: passed, each expectation (path, expected, actual, diff), the mocks' ledger; counts over the run",
+              content: json(opaqueObject),
+            },
+            ...write,
+          },
+          ref('RunTestsRequest'),
+        ),
+        description:
+          'Each test runs on a task queue of its own with its providers bound to mocks: nothing leaves the machine, nothing reaches the call log. Saving a version (PUT, POST, restore) runs its tests first and is refused with 409 while one fails, unless `?force=true` (recorded in the version note).',
+      },
+    },
+    '/v1/agents/{id}/replay': {
+      post: {
+        ...op(
+          "Replay recorded calls (ids, or the agent's calls in a range with a disposition) through a version or an unsaved draft, dry-run",
+          [id],
+          {
+            '200': {
+              description:
+                'Per call: changed, and each change (action added, removed or reordered, status, rendered input, output, data, disposition) before and after; a summary by kind; calls left out and why',
+              content: json(opaqueObject),
+            },
+            ...write,
+          },
+          ref('ReplayRequest'),
+        ),
+        description:
+          "Each call runs twice as a test call (own task queue, mocked providers): on the version it ran with and on the candidate. Actions defined the same in both answer with their recorded outputs; changed ones get a mock. The inputs come from the call log (sealed, kept for the log's retention).",
       },
     },
     '/v1/agents/{id}/versions': { get: op("An agent's versions", [id], { '200': saved, ...read }) },

@@ -126,6 +126,8 @@ export interface ActionRun {
   stage: Stage;
   invocation: number;
   requestId?: string;
+  /** A during-call run's tool-call arguments (calls recorded before they were kept have none). */
+  args?: Record<string, unknown>;
   status: ActionStatus;
   output?: unknown;
   error?: { type: string; message: string };
@@ -282,6 +284,11 @@ export interface CallWorkflowInput {
    * workflow had closed, mapped again from the kept raw deliveries. The re-run applies it before its actions.
    */
   lateAnalysis?: CallEvent[];
+  /**
+   * Set on an agent's test calls (src/agents/test-runner.ts): no search attributes, no call log; `clock` is the
+   * fixed time the call starts at.
+   */
+  test?: { runId: string; clock?: string };
 }
 
 export interface CallFacts {

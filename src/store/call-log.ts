@@ -155,6 +155,15 @@ export class CallLog {
       : { calls };
   }
 
+  /** The agent version a logged call ran with (null when it ran with an agent from a file only). */
+  async agentVersion(callId: string): Promise<number | null> {
+    const rows = await this.store.query<{ agent_version: number | null }>(
+      'SELECT agent_version FROM call_log WHERE call_id = $1',
+      [callId],
+    );
+    return rows[0]?.agent_version == null ? null : Number(rows[0].agent_version);
+  }
+
   /** The full call record as the workflow returned it. */
   async record(callId: string): Promise<CallRecord | undefined> {
     const rows = await this.store.query<{ record: unknown }>(

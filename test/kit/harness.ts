@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/action-type';
+import { replayCalls } from '../../src/agents/replay';
+import { runAgentTests, type TestRunnerDeps } from '../../src/agents/test-runner';
 import { CallClient } from '../../src/calls/call-client';
 import { DeliveredEvents } from '../../src/calls/delivered-events';
 import type { AgentConfig } from '../../src/config/agent-schema';
@@ -28,7 +30,7 @@ import type { Store } from '../../src/store/store';
 import { TransferLegs } from '../../src/store/transfer-legs';
 import type { DevServer } from '../../src/temporal/dev-server';
 import { freePort } from '../../src/temporal/free-port';
-import { createWorker } from '../../src/worker';
+import { createWorker, failureConverterPath } from '../../src/worker';
 import { dryRunDeps } from './dry-run-deps';
 import { connectClients, type TemporalClients, uniqueTaskQueue, workflowBundle } from './temporal';
 
@@ -84,6 +86,8 @@ export interface HarnessOptions {
   metrics?: boolean;
   /** `{{service.url}}` in the calls the harness starts (default: the harness's own URL). */
   serviceUrl?: string;
+  /** Runs agents' tests (POST /v1/agents/:id/tests/run, and before a save), as the service does; needs storeAgents. */
+  agentTests?: boolean;
 }
 
 export const TEST_TOKEN = 'test-token-0123456789';
@@ -118,6 +122,16 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     workerRun = worker.run();
   }
   const serviceUrl = () => opts.serviceUrl ?? url;
+  const testRunnerDeps = async (): Promise<TestRunnerDeps> => ({
+    client: clients.client,
+    connection: clients.nativeConnection,
+    namespace: clients.server.namespace,
+    workflowBundle: await workflowBundle(),
+    store,
+    log: opts.log ?? quietLog,
+    codec: clients.codec,
+    failureConverterPath,
+  });
   const agentsSetup = opts.storeAgents
     ? await openAgentsApi({
         store,
@@ -126,6 +140,13 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         env: {},
         log: opts.log ?? quietLog,
         serviceUrl,
+        ...(opts.agentTests
+          ? {
+              runTests: async (agent, tests, runOpts) =>
+                runAgentTests(agent, tests, await testRunnerDeps(), runOpts),
+              replayCalls: async (calls, candidate) => replayCalls(calls, candidate, await testRunnerDeps()),
+            }
+          : {}),
       })
     : undefined;
   const rawDeliveries = new RawDeliveries(store);

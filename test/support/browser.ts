@@ -67,8 +67,9 @@ export async function signIn(page: Page, baseUrl: string, token: string, hash = 
 /** A harness whose store holds `agent` (created through the API), and Chromium signed in at its Settings tab. */
 export async function openAgentDashboard(
   agent: { id: string } & Record<string, unknown>,
+  opts: { agentTests?: boolean } = {},
 ): Promise<{ h: Harness; browser: Browser; page: Page }> {
-  const h = await startHarness({ agents: [], storeAgents: true, noWorker: true });
+  const h = await startHarness({ agents: [], storeAgents: true, noWorker: true, ...opts });
   let browser: Browser | undefined;
   try {
     const created = await h.api('POST', '/v1/agents', agent);

@@ -3,12 +3,14 @@ import { clear, errorBox, formatTime, h } from '../dom.js';
 import { renderActionsTab } from './actions.js';
 import { renderCallsTab } from './calls.js';
 import { renderSettingsTab } from './settings.js';
+import { renderTestsTab } from './tests.js';
 import { renderVersionsTab } from './versions.js';
 
 const TABS = [
   ['settings', 'Settings', renderSettingsTab],
   ['actions', 'Actions', renderActionsTab],
   ['calls', 'Calls', renderCallsTab],
+  ['tests', 'Tests', renderTestsTab],
   ['versions', 'Versions', renderVersionsTab],
 ];
 
