@@ -13,3 +13,13 @@ describe('the JSON Schema for agent files', () => {
     for (const type of ['http_request', 'send_sms']) assert.ok(text.includes(`"const":"${type}"`), type);
   });
 });
+
+describe('test cases in the JSON Schema', () => {
+  it("describes an agent file's tests: with the fields the loader reads", () => {
+    const schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
+    const tests = schema.properties.tests;
+    assert.equal(tests.type, 'array');
+    const fields = Object.keys(tests.items.properties);
+    for (const field of ['name', 'call', 'script', 'expect']) assert.ok(fields.includes(field), field);
+  });
+});
