@@ -21,7 +21,7 @@ import { platformWebhooks } from './ingress/platforms/router';
 import { temporalUiProxy } from './ingress/temporal-ui-proxy';
 import { twilioWebhooks } from './ingress/twilio-webhooks';
 import { BuiltinCalendar, toICalendar } from './integrations/calendar/builtin';
-import { createProviders } from './integrations/providers';
+import { createLookupProviders, createProviders } from './integrations/providers';
 import type { SmsSender } from './integrations/sms';
 import type { Logger } from './observability/logger';
 import { createIngressMetrics } from './observability/metrics';
@@ -140,6 +140,7 @@ export async function startIngress(
     env: process.env,
     log,
     serviceUrl: () => serviceUrl,
+    lookups: opts.store ? createLookupProviders(process.env, opts.store) : undefined,
   });
   const rawDeliveries = opts.store
     ? new RawDeliveries(opts.store, settings.rawDeliveryRetentionDays)

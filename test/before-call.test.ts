@@ -2,14 +2,21 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http, { type Server } from 'node:http';
 import path from 'node:path';
+import { auth } from '@googleapis/calendar';
 import express from 'express';
 import YAML from 'yaml';
 import { ConfigError } from '../src/config/errors';
 import { parseAgent } from '../src/config/load-agents';
 import { demoApi } from '../src/ingress/demo-api';
 import { BuiltinCalendar } from '../src/integrations/calendar/builtin';
+import { GoogleCalendarProvider } from '../src/integrations/calendar/google';
 import { HubSpotCrm } from '../src/integrations/crm/hubspot';
 import { SalesforceCrm } from '../src/integrations/crm/salesforce';
+import {
+  FAKE_GOOGLE_TOKEN,
+  type FakeGoogleCalendarServer,
+  startGoogleCalendarServer,
+} from './kit/fakes/google-calendar-server';
 import { type HubSpotFake, startHubSpotFake } from './kit/fakes/hubspot-server';
 import { type SalesforceFake, startSalesforceFake } from './kit/fakes/salesforce-server';
 import { type Harness, startHarness } from './kit/harness';
@@ -25,6 +32,8 @@ import {
 const KNOWN = '+14155550123';
 /** The caller the CRMs know (no other test's call logs a contact with this number). */
 const CRM_CALLER = '+14155550177';
+/** The caller the tried lookups find. */
+const TRY_CALLER = '+14155550188';
 /** The caller the example agent's demo API knows. */
 const GRACE = '+14155550142';
 const UNKNOWN = '+14155550999';
@@ -595,6 +604,141 @@ describe('before-call stage', () => {
       assert.equal(res.body.outputs.salesforce.found, false);
       assert.equal(res.body.outputs.next_visit.found, false);
       assert.equal(res.body.variables.caller_name, '');
+    });
+  });
+
+  describe('trying a lookup (dashboard and try API)', () => {
+    const DESK = 'desk@example.com';
+    let google: FakeGoogleCalendarServer;
+    let t: Harness;
+    const lookupTry = {
+      id: 'lookup-try',
+      name: 'Lookup try',
+      scheduling: {
+        provider: 'google',
+        calendarId: DESK,
+        hours: { timezone: 'America/New_York', weekly: {} },
+      },
+      actions: {
+        beforeCall: [
+          { id: 'hubspot', type: 'crm_lookup', provider: 'hubspot', properties: { tier: 'membership_tier' } },
+          { id: 'next_visit', type: 'calendar_lookup' },
+        ],
+        duringCall: [],
+        afterCall: [],
+      },
+    };
+    const calendarProvider = () => {
+      const client = new auth.OAuth2();
+      client.setCredentials({ access_token: FAKE_GOOGLE_TOKEN, expiry_date: Date.now() + 3600_000 });
+      return new GoogleCalendarProvider({ auth: client, rootUrl: google.url });
+    };
+
+    before(async () => {
+      google = await startGoogleCalendarServer();
+      google.addCalendar(DESK, { timeZone: 'America/New_York' });
+      t = await startHarness({
+        agents: [],
+        storeAgents: true,
+        noWorker: true,
+        deps: {
+          crm: {
+            hubspot: new HubSpotCrm({ accessToken: hubspot.token, basePath: hubspot.url }),
+            salesforce: new SalesforceCrm({
+              instanceUrl: salesforce.url,
+              accessToken: salesforce.accessToken,
+            }),
+          },
+          calendars: { google: calendarProvider() },
+        },
+      });
+      const created = await t.api('POST', '/v1/agents', lookupTry);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+    });
+    after(async () => {
+      await t?.stop();
+      await google?.close();
+    });
+
+    it('a saved crm_lookup reads HubSpot for the sample caller and shows the contact', async () => {
+      const contact = hubspot.seedContact({
+        firstname: 'Noor',
+        lastname: 'Haddad',
+        phone: TRY_CALLER,
+        membership_tier: 'silver',
+      });
+      const res = await t.api('POST', '/v1/agents/lookup-try/actions/beforeCall/hubspot/try', {
+        call: { from: TRY_CALLER },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.rendered.phone, TRY_CALLER);
+      assert.equal(res.body.result.status, 'completed', JSON.stringify(res.body.result));
+      assert.equal(res.body.result.dryRun, false);
+      const output = res.body.result.output;
+      assert.equal(output.found, true);
+      assert.equal(output.contact_id, contact.id);
+      assert.equal(output.name, 'Noor Haddad');
+      assert.deepEqual(output.properties, { tier: 'silver' });
+
+      const stranger = await t.api('POST', '/v1/agents/lookup-try/actions/beforeCall/hubspot/try', {
+        call: { from: UNKNOWN },
+      });
+      assert.equal(stranger.body.result.status, 'completed');
+      assert.equal(stranger.body.result.output.found, false);
+    });
+
+    it('an unsaved crm_lookup reads Salesforce for the sample caller', async () => {
+      salesforce.seed('Contact', {
+        FirstName: 'Noor',
+        LastName: 'Haddad',
+        Phone: TRY_CALLER,
+        Tier__c: 'gold',
+      });
+      const before = salesforce.requests.length;
+      const res = await t.api('POST', '/v1/agents/lookup-try/actions/beforeCall/try', {
+        action: { id: 'sf', type: 'crm_lookup', provider: 'salesforce', properties: { tier: 'Tier__c' } },
+        call: { from: TRY_CALLER },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.result.status, 'completed', JSON.stringify(res.body.result));
+      assert.equal(res.body.result.output.name, 'Noor Haddad');
+      assert.deepEqual(res.body.result.output.properties, { tier: 'gold' });
+      assert.ok(salesforce.requests.length > before, 'Salesforce was not asked');
+    });
+
+    it("a calendar_lookup reads the agent's calendar for the sample caller's next appointment", async () => {
+      const start = new Date(Date.now() + 2 * 24 * 3600 * 1000);
+      start.setUTCMinutes(0, 0, 0);
+      await calendarProvider().book({
+        key: unique('try-visit'),
+        calendarId: DESK,
+        start: start.toISOString(),
+        end: new Date(start.getTime() + 30 * 60 * 1000).toISOString(),
+        timezone: 'America/New_York',
+        title: 'Check-up',
+        attendee: { name: 'Noor Haddad', phone: TRY_CALLER },
+      });
+      const res = await t.api('POST', '/v1/agents/lookup-try/actions/beforeCall/next_visit/try', {
+        call: { from: TRY_CALLER },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.result.status, 'completed', JSON.stringify(res.body.result));
+      assert.equal(res.body.result.dryRun, false);
+      assert.equal(res.body.result.output.found, true);
+      assert.equal(res.body.result.output.start, start.toISOString());
+      const asked = google.requests.at(-1)!;
+      assert.equal(asked.query.get('privateExtendedProperty'), `callflowPhone=${TRY_CALLER}`);
+    });
+
+    it('a lookup whose provider has no credentials fails, naming the reason', async () => {
+      const res = await t.api('POST', '/v1/agents/lookup-try/actions/beforeCall/try', {
+        action: { id: 'elsewhere', type: 'calendar_lookup' },
+        agent: { ...lookupTry, scheduling: { ...lookupTry.scheduling, provider: 'outlook' } },
+        call: { from: TRY_CALLER },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.result.status, 'failed');
+      assert.equal(res.body.result.error.type, 'CalendarNotConfigured');
     });
   });
 

@@ -294,6 +294,8 @@ export async function openAgentsApi(opts: {
   log: Logger;
   /** `{{service.url}}` in a tried action (the calls' own comes from the call gateway). */
   serviceUrl?: () => string | undefined;
+  /** The CRMs and calendars a tried crm_lookup or calendar_lookup reads. */
+  lookups?: TryDeps['lookups'];
 }): Promise<AgentsSetup> {
   if (!opts.store) {
     const registry = AgentRegistry.fromMap(opts.fileAgents);
@@ -307,7 +309,13 @@ export async function openAgentsApi(opts: {
     registry,
     agents,
     callLog,
-    tryDeps: { store: opts.store, env: opts.env, log: opts.log, serviceUrl: opts.serviceUrl },
+    tryDeps: {
+      store: opts.store,
+      env: opts.env,
+      log: opts.log,
+      serviceUrl: opts.serviceUrl,
+      lookups: opts.lookups,
+    },
   });
   return { registry, callLog, router, close: () => registry.close() };
 }

@@ -118,6 +118,10 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     workerRun = worker.run();
   }
   const serviceUrl = () => opts.serviceUrl ?? url;
+  const lookupDeps = () => {
+    const all = { ...dryRunDeps(store, opts.log ?? quietLog), ...deps };
+    return { crm: all.crm, calendars: all.calendars };
+  };
   const agentsSetup = opts.storeAgents
     ? await openAgentsApi({
         store,
@@ -126,6 +130,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         env: {},
         log: opts.log ?? quietLog,
         serviceUrl,
+        // A tried lookup reads the same CRMs and calendars the worker's actions use.
+        lookups: lookupDeps(),
       })
     : undefined;
   const rawDeliveries = new RawDeliveries(store);
