@@ -367,6 +367,35 @@ describe('before-call stage', () => {
       assert.equal(s.from, GRACE);
     });
 
+    it('Retell: one inbound delivery sent twice at once and retried later runs the lookup once', async () => {
+      const providerId = unique('call_');
+      const body = JSON.stringify({
+        event: 'call_inbound',
+        call_inbound: { from_number: KNOWN, to_number: '+14155550100', call_id: providerId },
+      });
+      const headers = {
+        'content-type': 'application/json',
+        'x-retell-signature': retellSignature(body, RETELL_KEY, Date.now()),
+      };
+      const lookups = () => customers.requests.filter((u) => u === `/customers/${encodeURIComponent(KNOWN)}`);
+      const before = lookups().length;
+      const [first, concurrent] = await Promise.all([
+        h.api('POST', '/webhooks/retell/greeter', body, headers),
+        h.api('POST', '/webhooks/retell/greeter', body, headers),
+      ]);
+      const retried = await h.api('POST', '/webhooks/retell/greeter', body, headers);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.equal(first.body.call_inbound.dynamic_variables.caller_name, 'Dana Whitfield');
+      assert.deepEqual(concurrent.body, first.body);
+      assert.deepEqual(retried.body, first.body);
+      assert.equal(lookups().length - before, 1, customers.requests.join(', '));
+      const runs = (await state(`retell-${providerId}`)).actions;
+      assert.deepEqual(
+        runs.map((a: { stage: string; actionId: string }) => `${a.stage}:${a.actionId}`),
+        ['beforeCall:customer'],
+      );
+    });
+
     it('Retell: an unsigned inbound webhook is refused and starts nothing', async () => {
       const providerId = unique('call_');
       const body = JSON.stringify({
