@@ -32,6 +32,8 @@ import {
 const KNOWN = '+14155550123';
 /** The caller the CRMs know (no other test's call logs a contact with this number). */
 const CRM_CALLER = '+14155550177';
+/** The caller the README's example finds (the customer API knows them too). */
+const README_CALLER = '+14155550166';
 /** The caller the tried lookups find. */
 const TRY_CALLER = '+14155550188';
 /** The caller the example agent's demo API knows. */
@@ -53,8 +55,8 @@ async function startCustomers() {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
     const phone = decodeURIComponent(req.url?.split('/').pop() ?? '');
     const answer = () =>
-      phone === KNOWN
-        ? json(200, { name: 'Dana Whitfield', tier: 'gold' })
+      phone === KNOWN || phone === README_CALLER
+        ? json(200, { name: 'Dana Whitfield', first_name: 'Dana', tier: 'gold' })
         : json(404, { error: 'no customer' });
     if (req.url?.startsWith('/whoami/')) return json(200, { heard: phone });
     if (req.url?.startsWith('/slow/')) setTimeout(answer, 1500);
@@ -154,6 +156,28 @@ function exampleAgent() {
   return agent;
 }
 
+/**
+ * The README's "Before the call" example as written, given an id, a scheduling section (which its calendar lookup
+ * needs) and the customer API's address in place of crm.example.com.
+ */
+function readmeAgent(api: string) {
+  const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Before the call'));
+  const yaml = section.slice(
+    section.indexOf('```yaml') + 7,
+    section.indexOf('```', section.indexOf('```yaml') + 7),
+  );
+  const agent = YAML.parse(yaml.replaceAll('https://crm.example.com', api));
+  return {
+    id: 'readme-before',
+    name: 'README example',
+    network: { allowPrivate: ['127.0.0.1'] },
+    scheduling: { provider: 'builtin', calendarId: 'readme-desk', hours: { timezone: 'UTC', weekly: {} } },
+    ...agent,
+    actions: { duringCall: [], afterCall: [], ...agent.actions },
+  };
+}
+
 /** Looks the caller up in both CRMs and on the agent's calendar. */
 const crmGreeter = {
   id: 'crm-greeter',
@@ -199,7 +223,13 @@ describe('before-call stage', () => {
     hubspot = await startHubSpotFake();
     salesforce = await startSalesforceFake();
     h = await startHarness({
-      agents: [greeter(customers.url), slowpoke(customers.url), crmGreeter, exampleAgent()],
+      agents: [
+        greeter(customers.url),
+        slowpoke(customers.url),
+        crmGreeter,
+        exampleAgent(),
+        readmeAgent(customers.url),
+      ],
       // The example agent calls the demo API at {{service.url}}; here it is served on a port of its own.
       serviceUrl: `http://127.0.0.1:${(demo.address() as { port: number }).port}`,
       env: { BC_RETELL: RETELL_KEY, BC_VAPI: VAPI_SECRET, BC_ELEVEN: ELEVEN_SECRET },
@@ -621,6 +651,28 @@ describe('before-call stage', () => {
       assert.equal(res.body.variables.owner, 'Ravi Patel');
       assert.equal(res.body.variables.open_cases, '1');
       assert.equal(res.body.variables.next_visit, visit.start_spoken);
+    });
+
+    it("the README's example answers with the caller's first name and their CRM owner", async () => {
+      const ownerId = hubspot.seedOwner({ firstName: 'Lena', lastName: 'Berg', email: 'lena@example.com' });
+      hubspot.seedContact({
+        firstname: 'Dana',
+        lastname: 'Whitfield',
+        phone: README_CALLER,
+        hubspot_owner_id: ownerId,
+      });
+      const res = await h.api('POST', `/v1/calls/${unique('readme')}/before`, {
+        agentId: 'readme-before',
+        call: { from: README_CALLER, to: '+14155550100' },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.outcome, 'complete');
+      assert.deepEqual(
+        res.body.variables,
+        { caller_name: 'Dana', owner: 'Lena Berg' },
+        JSON.stringify(res.body),
+      );
+      assert.equal(res.body.outputs.next_visit.found, false);
     });
 
     it('a caller no CRM knows is found nowhere, and nothing fails', async () => {
