@@ -24,7 +24,7 @@ import { temporalUiProxy } from './ingress/temporal-ui-proxy';
 import type { AgentTestRunner, CallReplayer } from './ingress/tests-api';
 import { twilioWebhooks } from './ingress/twilio-webhooks';
 import { BuiltinCalendar, toICalendar } from './integrations/calendar/builtin';
-import { createProviders } from './integrations/providers';
+import { createLookupProviders, createProviders } from './integrations/providers';
 import type { SmsSender } from './integrations/sms';
 import type { Logger } from './observability/logger';
 import { createIngressMetrics } from './observability/metrics';
@@ -188,6 +188,7 @@ export async function startIngress(
     log,
     serviceUrl: () => serviceUrl,
     ...(opts.store ? serviceTestDeps(client, settings, opts.store, log) : {}),
+    lookups: opts.store ? createLookupProviders(process.env, opts.store) : undefined,
   });
   const rawDeliveries = opts.store
     ? new RawDeliveries(opts.store, settings.rawDeliveryRetentionDays)

@@ -2,14 +2,21 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http, { type Server } from 'node:http';
 import path from 'node:path';
+import { auth } from '@googleapis/calendar';
 import express from 'express';
 import YAML from 'yaml';
 import { ConfigError } from '../src/config/errors';
 import { parseAgent } from '../src/config/load-agents';
 import { demoApi } from '../src/ingress/demo-api';
 import { BuiltinCalendar } from '../src/integrations/calendar/builtin';
+import { GoogleCalendarProvider } from '../src/integrations/calendar/google';
 import { HubSpotCrm } from '../src/integrations/crm/hubspot';
 import { SalesforceCrm } from '../src/integrations/crm/salesforce';
+import {
+  FAKE_GOOGLE_TOKEN,
+  type FakeGoogleCalendarServer,
+  startGoogleCalendarServer,
+} from './kit/fakes/google-calendar-server';
 import { type HubSpotFake, startHubSpotFake } from './kit/fakes/hubspot-server';
 import { type SalesforceFake, startSalesforceFake } from './kit/fakes/salesforce-server';
 import { type Harness, startHarness } from './kit/harness';
@@ -25,6 +32,10 @@ import {
 const KNOWN = '+14155550123';
 /** The caller the CRMs know (no other test's call logs a contact with this number). */
 const CRM_CALLER = '+14155550177';
+/** The caller the README's example finds (the customer API knows them too). */
+const README_CALLER = '+14155550166';
+/** The caller the tried lookups find. */
+const TRY_CALLER = '+14155550188';
 /** The caller the example agent's demo API knows. */
 const GRACE = '+14155550142';
 const UNKNOWN = '+14155550999';
@@ -44,8 +55,8 @@ async function startCustomers() {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
     const phone = decodeURIComponent(req.url?.split('/').pop() ?? '');
     const answer = () =>
-      phone === KNOWN
-        ? json(200, { name: 'Dana Whitfield', tier: 'gold' })
+      phone === KNOWN || phone === README_CALLER
+        ? json(200, { name: 'Dana Whitfield', first_name: 'Dana', tier: 'gold' })
         : json(404, { error: 'no customer' });
     if (req.url?.startsWith('/whoami/')) return json(200, { heard: phone });
     if (req.url?.startsWith('/slow/')) setTimeout(answer, 1500);
@@ -145,6 +156,28 @@ function exampleAgent() {
   return agent;
 }
 
+/**
+ * The README's "Before the call" example as written, given an id, a scheduling section (which its calendar lookup
+ * needs) and the customer API's address in place of crm.example.com.
+ */
+function readmeAgent(api: string) {
+  const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Before the call'));
+  const yaml = section.slice(
+    section.indexOf('```yaml') + 7,
+    section.indexOf('```', section.indexOf('```yaml') + 7),
+  );
+  const agent = YAML.parse(yaml.replaceAll('https://crm.example.com', api));
+  return {
+    id: 'readme-before',
+    name: 'README example',
+    network: { allowPrivate: ['127.0.0.1'] },
+    scheduling: { provider: 'builtin', calendarId: 'readme-desk', hours: { timezone: 'UTC', weekly: {} } },
+    ...agent,
+    actions: { duringCall: [], afterCall: [], ...agent.actions },
+  };
+}
+
 /** Looks the caller up in both CRMs and on the agent's calendar. */
 const crmGreeter = {
   id: 'crm-greeter',
@@ -190,7 +223,13 @@ describe('before-call stage', () => {
     hubspot = await startHubSpotFake();
     salesforce = await startSalesforceFake();
     h = await startHarness({
-      agents: [greeter(customers.url), slowpoke(customers.url), crmGreeter, exampleAgent()],
+      agents: [
+        greeter(customers.url),
+        slowpoke(customers.url),
+        crmGreeter,
+        exampleAgent(),
+        readmeAgent(customers.url),
+      ],
       // The example agent calls the demo API at {{service.url}}; here it is served on a port of its own.
       serviceUrl: `http://127.0.0.1:${(demo.address() as { port: number }).port}`,
       env: { BC_RETELL: RETELL_KEY, BC_VAPI: VAPI_SECRET, BC_ELEVEN: ELEVEN_SECRET },
@@ -356,6 +395,35 @@ describe('before-call stage', () => {
       const s = await state(`retell-${providerId}`);
       assert.equal(s.actions[0].output.name, 'Grace Hopper');
       assert.equal(s.from, GRACE);
+    });
+
+    it('Retell: one inbound delivery sent twice at once and retried later runs the lookup once', async () => {
+      const providerId = unique('call_');
+      const body = JSON.stringify({
+        event: 'call_inbound',
+        call_inbound: { from_number: KNOWN, to_number: '+14155550100', call_id: providerId },
+      });
+      const headers = {
+        'content-type': 'application/json',
+        'x-retell-signature': retellSignature(body, RETELL_KEY, Date.now()),
+      };
+      const lookups = () => customers.requests.filter((u) => u === `/customers/${encodeURIComponent(KNOWN)}`);
+      const before = lookups().length;
+      const [first, concurrent] = await Promise.all([
+        h.api('POST', '/webhooks/retell/greeter', body, headers),
+        h.api('POST', '/webhooks/retell/greeter', body, headers),
+      ]);
+      const retried = await h.api('POST', '/webhooks/retell/greeter', body, headers);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.equal(first.body.call_inbound.dynamic_variables.caller_name, 'Dana Whitfield');
+      assert.deepEqual(concurrent.body, first.body);
+      assert.deepEqual(retried.body, first.body);
+      assert.equal(lookups().length - before, 1, customers.requests.join(', '));
+      const runs = (await state(`retell-${providerId}`)).actions;
+      assert.deepEqual(
+        runs.map((a: { stage: string; actionId: string }) => `${a.stage}:${a.actionId}`),
+        ['beforeCall:customer'],
+      );
     });
 
     it('Retell: an unsigned inbound webhook is refused and starts nothing', async () => {
@@ -585,6 +653,28 @@ describe('before-call stage', () => {
       assert.equal(res.body.variables.next_visit, visit.start_spoken);
     });
 
+    it("the README's example answers with the caller's first name and their CRM owner", async () => {
+      const ownerId = hubspot.seedOwner({ firstName: 'Lena', lastName: 'Berg', email: 'lena@example.com' });
+      hubspot.seedContact({
+        firstname: 'Dana',
+        lastname: 'Whitfield',
+        phone: README_CALLER,
+        hubspot_owner_id: ownerId,
+      });
+      const res = await h.api('POST', `/v1/calls/${unique('readme')}/before`, {
+        agentId: 'readme-before',
+        call: { from: README_CALLER, to: '+14155550100' },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.outcome, 'complete');
+      assert.deepEqual(
+        res.body.variables,
+        { caller_name: 'Dana', owner: 'Lena Berg' },
+        JSON.stringify(res.body),
+      );
+      assert.equal(res.body.outputs.next_visit.found, false);
+    });
+
     it('a caller no CRM knows is found nowhere, and nothing fails', async () => {
       const res = await h.api('POST', `/v1/calls/${unique('crm')}/before`, {
         agentId: 'crm-greeter',
@@ -595,6 +685,141 @@ describe('before-call stage', () => {
       assert.equal(res.body.outputs.salesforce.found, false);
       assert.equal(res.body.outputs.next_visit.found, false);
       assert.equal(res.body.variables.caller_name, '');
+    });
+  });
+
+  describe('trying a lookup (dashboard and try API)', () => {
+    const DESK = 'desk@example.com';
+    let google: FakeGoogleCalendarServer;
+    let t: Harness;
+    const lookupTry = {
+      id: 'lookup-try',
+      name: 'Lookup try',
+      scheduling: {
+        provider: 'google',
+        calendarId: DESK,
+        hours: { timezone: 'America/New_York', weekly: {} },
+      },
+      actions: {
+        beforeCall: [
+          { id: 'hubspot', type: 'crm_lookup', provider: 'hubspot', properties: { tier: 'membership_tier' } },
+          { id: 'next_visit', type: 'calendar_lookup' },
+        ],
+        duringCall: [],
+        afterCall: [],
+      },
+    };
+    const calendarProvider = () => {
+      const client = new auth.OAuth2();
+      client.setCredentials({ access_token: FAKE_GOOGLE_TOKEN, expiry_date: Date.now() + 3600_000 });
+      return new GoogleCalendarProvider({ auth: client, rootUrl: google.url });
+    };
+
+    before(async () => {
+      google = await startGoogleCalendarServer();
+      google.addCalendar(DESK, { timeZone: 'America/New_York' });
+      t = await startHarness({
+        agents: [],
+        storeAgents: true,
+        noWorker: true,
+        deps: {
+          crm: {
+            hubspot: new HubSpotCrm({ accessToken: hubspot.token, basePath: hubspot.url }),
+            salesforce: new SalesforceCrm({
+              instanceUrl: salesforce.url,
+              accessToken: salesforce.accessToken,
+            }),
+          },
+          calendars: { google: calendarProvider() },
+        },
+      });
+      const created = await t.api('POST', '/v1/agents', lookupTry);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+    });
+    after(async () => {
+      await t?.stop();
+      await google?.close();
+    });
+
+    it('a saved crm_lookup reads HubSpot for the sample caller and shows the contact', async () => {
+      const contact = hubspot.seedContact({
+        firstname: 'Noor',
+        lastname: 'Haddad',
+        phone: TRY_CALLER,
+        membership_tier: 'silver',
+      });
+      const res = await t.api('POST', '/v1/agents/lookup-try/actions/beforeCall/hubspot/try', {
+        call: { from: TRY_CALLER },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.rendered.phone, TRY_CALLER);
+      assert.equal(res.body.result.status, 'completed', JSON.stringify(res.body.result));
+      assert.equal(res.body.result.dryRun, false);
+      const output = res.body.result.output;
+      assert.equal(output.found, true);
+      assert.equal(output.contact_id, contact.id);
+      assert.equal(output.name, 'Noor Haddad');
+      assert.deepEqual(output.properties, { tier: 'silver' });
+
+      const stranger = await t.api('POST', '/v1/agents/lookup-try/actions/beforeCall/hubspot/try', {
+        call: { from: UNKNOWN },
+      });
+      assert.equal(stranger.body.result.status, 'completed');
+      assert.equal(stranger.body.result.output.found, false);
+    });
+
+    it('an unsaved crm_lookup reads Salesforce for the sample caller', async () => {
+      salesforce.seed('Contact', {
+        FirstName: 'Noor',
+        LastName: 'Haddad',
+        Phone: TRY_CALLER,
+        Tier__c: 'gold',
+      });
+      const before = salesforce.requests.length;
+      const res = await t.api('POST', '/v1/agents/lookup-try/actions/beforeCall/try', {
+        action: { id: 'sf', type: 'crm_lookup', provider: 'salesforce', properties: { tier: 'Tier__c' } },
+        call: { from: TRY_CALLER },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.result.status, 'completed', JSON.stringify(res.body.result));
+      assert.equal(res.body.result.output.name, 'Noor Haddad');
+      assert.deepEqual(res.body.result.output.properties, { tier: 'gold' });
+      assert.ok(salesforce.requests.length > before, 'Salesforce was not asked');
+    });
+
+    it("a calendar_lookup reads the agent's calendar for the sample caller's next appointment", async () => {
+      const start = new Date(Date.now() + 2 * 24 * 3600 * 1000);
+      start.setUTCMinutes(0, 0, 0);
+      await calendarProvider().book({
+        key: unique('try-visit'),
+        calendarId: DESK,
+        start: start.toISOString(),
+        end: new Date(start.getTime() + 30 * 60 * 1000).toISOString(),
+        timezone: 'America/New_York',
+        title: 'Check-up',
+        attendee: { name: 'Noor Haddad', phone: TRY_CALLER },
+      });
+      const res = await t.api('POST', '/v1/agents/lookup-try/actions/beforeCall/next_visit/try', {
+        call: { from: TRY_CALLER },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.result.status, 'completed', JSON.stringify(res.body.result));
+      assert.equal(res.body.result.dryRun, false);
+      assert.equal(res.body.result.output.found, true);
+      assert.equal(res.body.result.output.start, start.toISOString());
+      const asked = google.requests.at(-1)!;
+      assert.equal(asked.query.get('privateExtendedProperty'), `callflowPhone=${TRY_CALLER}`);
+    });
+
+    it('a lookup whose provider has no credentials fails, naming the reason', async () => {
+      const res = await t.api('POST', '/v1/agents/lookup-try/actions/beforeCall/try', {
+        action: { id: 'elsewhere', type: 'calendar_lookup' },
+        agent: { ...lookupTry, scheduling: { ...lookupTry.scheduling, provider: 'outlook' } },
+        call: { from: TRY_CALLER },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.result.status, 'failed');
+      assert.equal(res.body.result.error.type, 'CalendarNotConfigured');
     });
   });
 

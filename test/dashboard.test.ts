@@ -457,6 +457,42 @@ describe('dashboard (in Chromium)', () => {
     await shot('call');
   });
 
+  it("tries a calendar lookup from its form: it reads the agent's calendar for the sample caller's number", async () => {
+    // The caller of the call above booked a visit on the agent's calendar.
+    const caller = '+14155550123';
+    const saved = (await h.api('GET', `/v1/agents/${AGENT}`)).body;
+    const [visit] = await new BuiltinCalendar(h.store).events(AGENT);
+    await page.goto(`${h.url}/dashboard/#/agents/${AGENT}/actions`);
+    await page.getByRole('button', { name: 'Add Action to Before Call' }).click();
+    await dialog()
+      .getByRole('radio', { name: /^calendar_lookup/ })
+      .check();
+    await dialog().getByRole('button', { name: 'Next' }).click();
+    const editor = dialog();
+    await editor.getByRole('textbox', { name: 'id', exact: true }).fill('next_visit');
+    await editor.getByRole('button', { name: 'Try it', exact: true }).click();
+    const trial = page
+      .locator('dialog[open]')
+      .filter({ has: page.getByRole('heading', { name: /^Try next_visit/ }) });
+    await trial.getByLabel('Sample caller’s number').fill(caller);
+    await trial.getByRole('button', { name: 'Run dry-run' }).click();
+    await trial.getByText('Completed: read from the configured provider.').waitFor();
+    const [rendered, result] = await trial.locator('pre').allTextContents();
+    assert.equal(JSON.parse(rendered).phone, caller);
+    const output = JSON.parse(result).output;
+    assert.equal(output.found, true);
+    assert.equal(output.event_id, visit.eventId);
+    assert.equal(Date.parse(output.start), Date.parse(visit.start));
+    await trial.getByRole('button', { name: 'Close' }).click();
+    await editor.getByRole('button', { name: 'Cancel' }).click();
+    await dialog().waitFor({ state: 'detached' });
+    assert.equal(
+      (await h.api('GET', `/v1/agents/${AGENT}`)).body.version,
+      saved.version,
+      'nothing was saved',
+    );
+  });
+
   it('lists the saved versions and shows one', async () => {
     await page.goto(`${h.url}/dashboard/#/agents/${AGENT}/versions`);
     await page.getByRole('button', { name: 'View version 1' }).waitFor();

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { ActivityDeps } from '../../activities/action-type';
+import { calendarLookup } from '../../activities/calendar-lookup';
 import { crmLog } from '../../activities/crm-log';
+import { crmLookup } from '../../activities/crm-lookup';
 import { httpRequest } from '../../activities/http-request';
 import { sendSms } from '../../activities/send-sms';
 import { Call } from '../../workflows/call-model';
@@ -53,6 +55,11 @@ export interface TryDeps {
   log: Logger;
   /** This service's API base URL, for `{{service.url}}`. */
   serviceUrl?: () => string | undefined;
+  /**
+   * The configured CRMs and calendars, which crm_lookup and calendar_lookup read for real (they change nothing);
+   * without them a lookup only renders its settings.
+   */
+  lookups?: Pick<ActivityDeps, 'crm' | 'calendars'>;
 }
 
 export type TryResult =
@@ -64,10 +71,14 @@ export type TryResult =
 const STARTED = '2026-01-05T15:00:00.000Z';
 const ENDED = '2026-01-05T15:03:00.000Z';
 
+/** Types that read from the configured provider and change nothing, so a try runs them for real. */
+const LOOKUPS = new Set(['crm_lookup', 'calendar_lookup']);
+
 /**
  * One action, once, in dry run: its templates rendered against a sample call by the workflow's own code
  * (`Call.prepare`), then send_sms and crm_log run against the dry-run SMS sender and CRM. http_request shows the
  * rendered request and sends it only when asked (`send: true`), through the same private-address guard as calls.
+ * crm_lookup and calendar_lookup only read, so they run against the configured CRM or calendar.
  */
 export async function tryAction(
   agent: AgentConfig,
@@ -102,7 +113,11 @@ export async function tryAction(
     const output = await runAsActivity(action.type, timeoutMs, () => run(input));
     return {
       rendered,
-      result: { status: 'completed', output, dryRun: action.type !== 'http_request' },
+      result: {
+        status: 'completed',
+        output,
+        dryRun: action.type !== 'http_request' && !LOOKUPS.has(action.type),
+      },
       assumedEmpty,
     };
   } catch (err) {
@@ -139,6 +154,15 @@ function runner(
         reason: 'http_request is shown, not sent; try again with "send": true to send it',
       };
     return httpRequest.create!({ ...activityDeps, env: deps.env });
+  }
+  if (LOOKUPS.has(type)) {
+    if (!deps.lookups)
+      return {
+        status: 'not_run',
+        reason: `${type} needs the CRMs and calendars, and none are configured here`,
+      };
+    const live = { ...activityDeps, ...deps.lookups };
+    return type === 'crm_lookup' ? crmLookup.create!(live) : calendarLookup.create!(live);
   }
   return {
     status: 'not_run',

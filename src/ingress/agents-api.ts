@@ -311,6 +311,8 @@ export async function openAgentsApi(opts: {
   serviceUrl?: () => string | undefined;
   runTests?: AgentTestRunner;
   replayCalls?: CallReplayer;
+  /** The CRMs and calendars a tried crm_lookup or calendar_lookup reads. */
+  lookups?: TryDeps['lookups'];
 }): Promise<AgentsSetup> {
   if (!opts.store) {
     const registry = AgentRegistry.fromMap(opts.fileAgents);
@@ -324,7 +326,13 @@ export async function openAgentsApi(opts: {
     registry,
     agents,
     callLog,
-    tryDeps: { store: opts.store, env: opts.env, log: opts.log, serviceUrl: opts.serviceUrl },
+    tryDeps: {
+      store: opts.store,
+      env: opts.env,
+      log: opts.log,
+      serviceUrl: opts.serviceUrl,
+      lookups: opts.lookups,
+    },
     runTests: opts.runTests,
     replayCalls: opts.replayCalls,
   });

@@ -49,6 +49,14 @@ function createCalendars(env: Record<string, string | undefined>, store: Store):
   };
 }
 
+/** The CRMs and calendars as the worker has them, for the ingress's dry runs of the read-only lookups. */
+export function createLookupProviders(
+  env: Record<string, string | undefined>,
+  store: Store,
+): Pick<Providers, 'crm' | 'calendars'> {
+  return { crm: createCrm(env), calendars: createCalendars(env, store) };
+}
+
 /**
  * The adapters the worker's activities use, chosen by the environment: Twilio when its credentials are set
  * (calls also need CALLFLOW_PUBLIC_URL, where Twilio posts status callbacks), dry-run SMS otherwise.

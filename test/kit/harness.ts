@@ -132,6 +132,10 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     codec: clients.codec,
     failureConverterPath,
   });
+  const lookupDeps = () => {
+    const all = { ...dryRunDeps(store, opts.log ?? quietLog), ...deps };
+    return { crm: all.crm, calendars: all.calendars };
+  };
   const agentsSetup = opts.storeAgents
     ? await openAgentsApi({
         store,
@@ -147,6 +151,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
               replayCalls: async (calls, candidate) => replayCalls(calls, candidate, await testRunnerDeps()),
             }
           : {}),
+        // A tried lookup reads the same CRMs and calendars the worker's actions use.
+        lookups: lookupDeps(),
       })
     : undefined;
   const rawDeliveries = new RawDeliveries(store);

@@ -1,8 +1,11 @@
 // The Try-it dialog: runs one action once in dry-run with sample arguments (POST …/try) and shows the rendered
 // request and what came of it. Nothing is saved, texted, booked or logged; an HTTP request is sent only when
-// the box is ticked.
+// the box is ticked; a CRM or calendar lookup reads the configured provider for the sample caller.
 import { api, q } from '../api.js';
 import { clear, errorBox, h, json } from '../dom.js';
+
+/** Types that only read from the configured CRM or calendar: a try runs them for real. */
+const LOOKUPS = new Set(['crm_lookup', 'calendar_lookup']);
 
 /**
  * Runs `action` of agent `agentId` once in dry-run with sample arguments. With `draft` (the unsaved agent it
@@ -34,6 +37,16 @@ export function openTryDialog(agentId, stage, action, { draft, position, returnF
     action.type === 'http_request'
       ? h('input', { type: 'checkbox', id: 'try-send', 'aria-describedby': 'try-send-hint' })
       : null;
+  const lookup = LOOKUPS.has(action.type);
+  const callerInput = lookup
+    ? h('input', {
+        id: 'try-caller',
+        type: 'tel',
+        autocomplete: 'off',
+        placeholder: '+15555550123',
+        'aria-describedby': 'try-caller-hint',
+      })
+    : null;
   const out = h('div', { 'aria-live': 'polite' });
   const form = h(
     'form',
@@ -47,7 +60,12 @@ export function openTryDialog(agentId, stage, action, { draft, position, returnF
           clear(out, errorBox(`The arguments are not valid JSON: ${err.message}`));
           return;
         }
-        const request = { args, ...(send?.checked ? { send: true } : {}) };
+        const caller = callerInput?.value.trim();
+        const request = {
+          args,
+          ...(send?.checked ? { send: true } : {}),
+          ...(caller ? { call: { from: caller } } : {}),
+        };
         clear(out, 'Running…');
         try {
           const { body } = unsaved
@@ -63,7 +81,7 @@ export function openTryDialog(agentId, stage, action, { draft, position, returnF
             h('h3', {}, 'Rendered request'),
             h('pre', { class: 'code', tabindex: '0' }, json(body.rendered)),
             h('h3', {}, 'Result'),
-            h('p', { class: 'try-status' }, statusText(body.result)),
+            h('p', { class: 'try-status' }, statusText(body.result, lookup)),
             h('pre', { class: 'code', tabindex: '0' }, json(body.result)),
             body.assumedEmpty?.length
               ? h(
@@ -86,10 +104,23 @@ export function openTryDialog(agentId, stage, action, { draft, position, returnF
       { class: 'hint' },
       unsaved ? 'Runs this action as it is now, not saved, ' : 'Runs the saved action ',
       'once in dry-run with these arguments: nothing is saved, texted, booked or logged',
-      send ? '; the HTTP request is shown, and sent only when you tick the box below.' : '.',
+      send
+        ? '; the HTTP request is shown, and sent only when you tick the box below.'
+        : lookup
+          ? '; the lookup only reads, so it asks the configured CRM or calendar for real.'
+          : '.',
     ),
     h('label', { for: 'try-args' }, 'Sample arguments (JSON)'),
     argsInput,
+    callerInput
+      ? h(
+          'div',
+          { class: 'field' },
+          h('label', { for: 'try-caller' }, 'Sample caller’s number'),
+          callerInput,
+          h('p', { class: 'hint', id: 'try-caller-hint' }, 'The number looked up; default +15555550123.'),
+        )
+      : null,
     send
       ? h(
           'div',
@@ -122,9 +153,11 @@ export function openTryDialog(agentId, stage, action, { draft, position, returnF
 }
 
 /** What came of a dry run, in a sentence. */
-function statusText(result) {
-  if (result?.status === 'completed')
-    return result.dryRun ? 'Completed (dry run).' : 'Completed: it was sent.';
+function statusText(result, lookup) {
+  if (result?.status === 'completed') {
+    if (result.dryRun) return 'Completed (dry run).';
+    return lookup ? 'Completed: read from the configured provider.' : 'Completed: it was sent.';
+  }
   if (result?.status === 'failed') return `Failed: ${result.error?.message ?? ''}`;
   return `${result?.status ?? 'unknown'}: ${result?.reason ?? ''}`;
 }
