@@ -175,7 +175,7 @@ describe('field extractors over the dialogue', () => {
     assert.equal(said('wants_refund', 'Did you process my refund?'), null);
   });
 
-  it('leaves out dates the caller rules out, and does not guess dates counted from another date', () => {
+  it('leaves out dates the caller rules out, counts days from a clear day, and does not guess from an unclear one', () => {
     const visit: FieldSpec = { name: 'appointment_date', type: 'date' };
     // Wednesday 2025-03-05: Friday is the 7th, Monday the 10th.
     assert.equal(
@@ -183,7 +183,43 @@ describe('field extractors over the dialogue', () => {
       '2025-03-10',
     );
     assert.equal(one(visit, turns('What day works?', "Friday doesn't work. Monday?")), '2025-03-10');
-    assert.equal(one(visit, turns('What day works?', 'A week from Friday.')), null);
+    assert.equal(one(visit, turns('What day works?', 'A week from Friday.')), '2025-03-14');
+    assert.equal(one(visit, turns('What day works?', 'The day after tomorrow.')), '2025-03-07');
+    // "next Friday" on a Wednesday may be the 7th or the 14th; so may a week from it.
+    assert.equal(one(visit, turns('What day works?', 'A week from next Friday.')), null);
+    assert.equal(one(visit, turns('What day works?', 'Two days before the 12th.')), null);
+    assert.equal(one(visit, turns('What day works?', 'Friday after next.')), null);
+  });
+
+  it('binds a weekday to the date the agent offered, a day alone to the month said, and ignores the second one', () => {
+    const visit: FieldSpec = { name: 'appointment_date', type: 'date' };
+    assert.equal(
+      one(
+        visit,
+        turns(
+          'I have Monday the tenth or Thursday the thirteenth. Which is better?',
+          'Not Monday. Make it Thursday.',
+        ),
+      ),
+      '2025-03-13',
+    );
+    assert.equal(
+      one(visit, turns('Were you thinking of April?', 'Yeah April, the fifteenth.')),
+      '2025-04-15',
+    );
+    assert.equal(one(visit, turns('What date works?', 'Uh the twenty third.')), '2025-03-23');
+    assert.equal(one(visit, turns('What date works?', 'um 3 slash 14')), '2025-03-14');
+    assert.equal(one(visit, turns('Which slot would you like?', 'The second one.')), null);
+    assert.equal(
+      one(visit, turns('We have Friday at eleven. Would that work?', "Friday doesn't work, I'll call back.")),
+      null,
+    );
+    const born: FieldSpec = { name: 'date_of_birth', type: 'date' };
+    assert.equal(
+      one(born, turns('And your date of birth?', 'july fourth nineteen eighty six')),
+      '1986-07-04',
+    );
+    assert.equal(one(born, turns('Date of birth?', "it's 4 slash 12 slash 90")), '1990-04-12');
   });
 
   it('scores the dialogue set with no wrong value', async () => {
