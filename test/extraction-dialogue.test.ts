@@ -222,6 +222,34 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(born, turns('Date of birth?', "it's 4 slash 12 slash 90")), '1990-04-12');
   });
 
+  it('reads an enum by its words, derived forms, synonyms and its place in the list, not from a negation', () => {
+    const contact: FieldSpec = {
+      name: 'contact_method',
+      type: 'enum',
+      values: ['email', 'phone', 'sms'],
+      description: 'sms: text, text message',
+    };
+    const menu = 'How should we reach you? Email, a phone call, or a text message?';
+    assert.equal(one(contact, turns(menu, 'uh the second one')), 'phone');
+    assert.equal(one(contact, turns(menu, 'the last one please')), 'sms');
+    assert.equal(one(contact, turns(menu, 'just text me')), 'sms');
+    assert.equal(one(contact, turns(menu, 'not email, a phone call')), 'phone');
+    assert.equal(one(contact, turns(menu, 'none of those, thanks')), null);
+    // "first" as an adverb, in a question of the caller's own: no choice made.
+    assert.equal(one(contact, turns(menu, 'can I ask what your hours are first?')), null);
+    assert.equal(one(contact, turns('What can I do for you?', 'is email faster than a phone call?')), null);
+    const topic: FieldSpec = { name: 'issue_category', type: 'enum', values: ['billing', 'cancellation'] };
+    assert.equal(
+      one(topic, turns('What are you calling about?', 'I wanna cancel my account')),
+      'cancellation',
+    );
+    assert.equal(one(topic, turns('Are you calling about billing?', 'Yes.')), 'billing');
+    assert.equal(one(topic, turns('Is it billing or a cancellation?', 'Yes.')), null);
+    const plan: FieldSpec = { name: 'plan', type: 'enum', values: ['basic', 'pro'] };
+    assert.equal(one(plan, turns('Which plan?', 'the basic. actually no, make it pro')), 'pro');
+    assert.equal(one(plan, turns('Which plan?', 'basically whatever is popular')), null);
+  });
+
   it('scores the dialogue set with no wrong value', async () => {
     const report = await scoreExtractor(dialogueSet.cases as unknown as LabelledCase[], (c) =>
       extractBuiltin(c.fields, c.transcript, {
