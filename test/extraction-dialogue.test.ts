@@ -250,6 +250,18 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(plan, turns('Which plan?', 'basically whatever is popular')), null);
   });
 
+  it('reads no wish from a question about the past, and a confirmed negative as no', () => {
+    const demo: FieldSpec = { name: 'wants_demo', type: 'boolean' };
+    assert.equal(one(demo, turns('Have you seen a demo of the product before?', 'Yes, last year.')), null);
+    assert.equal(one(demo, turns('Would you like a demo?', 'Yes please.')), true);
+    assert.equal(one(demo, turns('So no demo for now, right?', 'Right.')), false);
+    assert.equal(one(demo, turns("You don't want a demo, correct?", 'Correct.')), false);
+    // A bare yes or no to a negative question can mean either.
+    assert.equal(one(demo, turns("Don't you want a demo?", 'No.')), null);
+    const pets: FieldSpec = { name: 'has_pets', type: 'boolean' };
+    assert.equal(one(pets, turns('Have you got any pets at home?', 'Yes, two cats.')), true);
+  });
+
   it('scores the dialogue set with no wrong value', async () => {
     const report = await scoreExtractor(dialogueSet.cases as unknown as LabelledCase[], (c) =>
       extractBuiltin(c.fields, c.transcript, {
