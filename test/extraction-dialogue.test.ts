@@ -222,6 +222,26 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(born, turns('Date of birth?', "it's 4 slash 12 slash 90")), '1990-04-12');
   });
 
+  it("takes the agent's date only when the caller said yes to it or the agent committed to it", () => {
+    const visit: FieldSpec = { name: 'appointment_date', type: 'date' };
+    assert.equal(one(visit, turns('How can I help you today?', 'I need to book a cleaning.')), null);
+    assert.equal(one(visit, turns('How can I help?', "Hi, I'm calling today about a leak.")), null);
+    assert.equal(
+      one(visit, turns('Your last visit was on February 3rd. Would you like to book again?', 'Yes.')),
+      null,
+    );
+    assert.equal(
+      one(visit, turns('We are closed on Monday. What day works?', 'let me check and call back')),
+      null,
+    );
+    assert.equal(
+      one(visit, turns('How about Thursday, March thirteenth at ten?', 'That works.')),
+      '2025-03-13',
+    );
+    assert.equal(one(visit, turns('How about Thursday, March thirteenth at ten?', 'No, sorry.')), null);
+    assert.equal(one(visit, turns('We can send someone today. Your name?', 'Greg Novak.')), '2025-03-05');
+  });
+
   it('reads an enum by its words, derived forms, synonyms and its place in the list, not from a negation', () => {
     const contact: FieldSpec = {
       name: 'contact_method',

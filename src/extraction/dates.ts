@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { NUMBER_WORDS } from '../shared/number-words';
-import { cite, citeText, questionBefore } from './dialogue';
+import { cite, citeText, polarity, questionBefore, sentences } from './dialogue';
 import { isBirthField } from './field-kinds';
 import type { FieldSpec } from './fields';
 import { type Context, type Finding, fieldKeywords, hasAny } from './text';
@@ -363,6 +363,42 @@ function resolveMention(
   return m.iso;
 }
 
+/** "How can I help you today?", "I'm calling today because": the call's day as small talk, not a date given. */
+function smallTalk(text: string, m: DateMention): boolean {
+  if (!/^(today|tonight)$/i.test(text.slice(m.start, m.end))) return false;
+  const clause =
+    text
+      .slice(0, m.start)
+      .split(/[,.;!?]/)
+      .at(-1) ?? '';
+  return /\b(help|calling|call|called|are you|doing|else|brings? you|speaking|speak|talk|chat|reaching out|assist)\b/i.test(
+    clause,
+  );
+}
+
+/** The agent committing to a day: "we can send someone today", "I've booked you for Friday", "Friday it is". */
+const COMMITMENT =
+  /\b(will|we'll|i'll|can send|can have|can get|booked|scheduled|reserved|have you down|put you down|see you|it is|confirmed|set for|you're all set|you are all set)\b/i;
+
+/**
+ * Whether an agent's date stands without the caller saying one: the caller said yes to it ("How about
+ * Thursday?" - "That works"), or the agent committed to it in a statement the caller did not turn down.
+ */
+function accepted(ctx: Context, m: Mention): boolean {
+  const next = ctx.turns[m.index + 1];
+  const reply = next?.role === 'caller' ? polarity(next.text) : null;
+  if (reply === false) return false;
+  const text = ctx.turns[m.index].text;
+  const sentence = sentences(text).find((s) => {
+    const at = text.indexOf(s);
+    return at <= m.start && m.end <= at + s.length;
+  });
+  if (sentence === undefined) return false;
+  // A yes goes to the question the date is in, not to a date said before another question.
+  if (sentence.endsWith('?')) return reply === true;
+  return COMMITMENT.test(sentence);
+}
+
 function mentionsOf(ctx: Context, field: FieldSpec): Mention[] {
   const birth = isBirthField(field);
   const keys = fieldKeywords(field, true);
@@ -375,6 +411,7 @@ function mentionsOf(ctx: Context, field: FieldSpec): Mention[] {
     const prompt = t.role === 'caller' ? agentBefore(ctx, index) : '';
     for (const m of findDates(t.text, ctx.today)) {
       if (birth && (m.weekday !== undefined || m.day !== undefined)) continue;
+      if (smallTalk(t.text, m)) continue;
       const before = t.text.slice(Math.max(0, m.start - 40), m.start);
       const after = t.text.slice(m.end, m.end + 40);
       const resolved = resolveMention(m, t.text, prompt, focused, ctx.today);
@@ -404,5 +441,6 @@ function dateValue(ctx: Context, field: FieldSpec): string | null {
     return lastAgent?.iso && options.has(lastAgent.iso) ? lastAgent.iso : null;
   }
   if (birth) return null;
-  return uniqueIso(agent) ?? null;
+  // Without a date of the caller's own, only a date the agent put to the caller and the caller said yes to.
+  return uniqueIso(agent.filter((m) => accepted(ctx, m))) ?? null;
 }
