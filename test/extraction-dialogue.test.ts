@@ -242,6 +242,27 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(visit, turns('We can send someone today. Your name?', 'Greg Novak.')), '2025-03-05');
   });
 
+  it('leaves out a day said relative to the call on the wrong side of it for the field', () => {
+    const visit: FieldSpec = { name: 'appointment_date', type: 'date' };
+    assert.equal(one(visit, turns('When works for you?', 'last Monday was good for me')), null);
+    const incident: FieldSpec = {
+      name: 'incident_date',
+      type: 'date',
+      description: 'When the accident happened',
+    };
+    assert.equal(one(incident, turns('When did it happen?', 'last Monday')), '2025-03-03');
+    assert.equal(one(incident, turns('When did it happen?', 'next Tuesday')), null);
+  });
+
+  it('matches common words for common option labels when the description gives none', () => {
+    const urgency: FieldSpec = { name: 'urgency', type: 'enum', values: ['low', 'medium', 'high'] };
+    assert.equal(one(urgency, turns('How urgent is it?', "it's an emergency, water everywhere")), 'high');
+    assert.equal(one(urgency, turns('How urgent is it?', "it's not urgent, no rush")), 'low');
+    const contact: FieldSpec = { name: 'contact_method', type: 'enum', values: ['email', 'phone', 'sms'] };
+    assert.equal(one(contact, turns('How should we reach you?', 'texting is best')), 'sms');
+    assert.equal(one(contact, turns('How should we reach you?', 'just call me Bob, by email')), 'email');
+  });
+
   it('reads an enum by its words, derived forms, synonyms and its place in the list, not from a negation', () => {
     const contact: FieldSpec = {
       name: 'contact_method',

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { NUMBER_WORDS } from '../shared/number-words';
 import { cite, citeText, polarity, questionBefore, sentences } from './dialogue';
-import { isBirthField } from './field-kinds';
+import { fieldText, isBirthField } from './field-kinds';
 import type { FieldSpec } from './fields';
 import { type Context, type Finding, fieldKeywords, hasAny } from './text';
 
@@ -323,6 +323,8 @@ interface Mention {
   focused: boolean;
   /** The speaker rules this date out ("not Monday", "Friday doesn't work"). */
   ruled: boolean;
+  /** Said with its month or in digits, not relative to the call's day. */
+  explicit: boolean;
   index: number;
   start: number;
   end: number;
@@ -418,15 +420,42 @@ function mentionsOf(ctx: Context, field: FieldSpec): Mention[] {
       if (resolved === undefined) continue;
       const iso = relativeToAnother(before, after) ? null : resolved;
       const ruled = ruledOut(before, after);
-      all.push({ iso, role: t.role, focused, ruled, index, start: m.start, end: m.end });
+      const explicit = new RegExp(`\\d|\\b${MONTH_RE}\\b`, 'i').test(t.text.slice(m.start, m.end));
+      all.push({ iso, role: t.role, focused, ruled, explicit, index, start: m.start, end: m.end });
     }
   });
   return all;
 }
 
+/** Whether the field's date lies ahead of the call (an appointment), behind it (an incident), or either. */
+function orientation(field: FieldSpec): 'ahead' | 'behind' | null {
+  const t = fieldText(field);
+  if (
+    isBirthField(field) ||
+    /\b(last|previous|incident|accident|purchased?|bought|happened|occurred|started|since|loss|injury|ordered)\b/.test(
+      t,
+    )
+  )
+    return 'behind';
+  if (
+    /\b(appointment|visit|delivery|callback|call back|move|start|preferred|booking|reservation|follow|event|due|deadline|install(ation)?|pickup|pick up|next|requested|desired)\b/.test(
+      t,
+    )
+  )
+    return 'ahead';
+  return null;
+}
+
 function dateValue(ctx: Context, field: FieldSpec): string | null {
   const birth = isBirthField(field);
-  const all = mentionsOf(ctx, field);
+  // A day said relative to today on the wrong side of it for the field is another date ("last Monday" for a
+  // visit); a date said with its month is taken as said.
+  const today = ctx.today.toISODate() ?? '';
+  const side = orientation(field);
+  const all = mentionsOf(ctx, field).filter(
+    (m) =>
+      m.iso === null || side === null || m.explicit || (side === 'ahead' ? m.iso >= today : m.iso <= today),
+  );
   const ruled = new Set(all.filter((m) => m.ruled && m.role === 'caller').map((m) => m.iso));
   const caller = all.filter((m) => m.role === 'caller' && !m.ruled);
   // A date the caller ruled out does not come back through the agent's offer of it.

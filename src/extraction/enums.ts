@@ -11,11 +11,35 @@ import { type Context, type Finding, fieldKeywords, hasAny, stem } from './text'
 
 const CATCH_ALL = new Set(['other', 'unknown', 'none', 'misc', 'n/a']);
 
+/**
+ * Words callers use for common option labels, when the field's description gives none: an option is matched by
+ * these only when its label is exactly the key.
+ */
+const COMMON_SYNONYMS: Record<string, string[]> = {
+  sms: ['text', 'texts', 'text message', 'texting'],
+  text: ['sms', 'text message', 'texting'],
+  phone: ['phone call', 'give me a call', 'ring me'],
+  call: ['phone call', 'give me a call', 'ring me'],
+  email: ['e-mail', 'e mail'],
+  high: ['urgent', 'emergency', 'asap', 'right away', 'immediately'],
+  urgent: ['emergency', 'asap', 'right away', 'immediately'],
+  low: ['no rush', 'no hurry', 'whenever', 'not urgent'],
+  morning: ['a.m.', 'before noon'],
+  afternoon: ['after lunch'],
+  evening: ['after work', 'tonight'],
+  residential: ['my home', 'my house', 'our home', 'our house', 'apartment'],
+  commercial: ['my business', 'our business', 'my office', 'our office', 'my store', 'our store'],
+  cancellation: ['cancel', 'cancelling', 'canceling'],
+  refund: ['money back'],
+};
+
 function enumTerms(field: FieldSpec): Map<string, string[][]> {
   const out = new Map<string, string[][]>();
+  const described = /[:=]/.test(field.description ?? '');
   for (const v of field.values ?? []) {
     if (CATCH_ALL.has(v.toLowerCase())) continue;
     out.set(v, [stemsOf(v.replace(/[_-]/g, ' '))]);
+    if (!described) for (const syn of COMMON_SYNONYMS[v.toLowerCase()] ?? []) out.get(v)!.push(stemsOf(syn));
   }
   for (const part of (field.description ?? '').split(/[;\n]/)) {
     const m = /^\s*(?:[^:=]*\.\s*)?([A-Za-z0-9_ -]+?)\s*[:=]\s*(.+)$/.exec(part);
