@@ -299,6 +299,9 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(demo, turns("You don't want a demo, correct?", 'Correct.')), false);
     // A bare yes or no to a negative question can mean either.
     assert.equal(one(demo, turns("Don't you want a demo?", 'No.')), null);
+    const callback: FieldSpec = { name: 'wants_callback', type: 'boolean' };
+    assert.equal(one(callback, turns('thanks for calling Fibernet is this about your bill?', 'yes')), null);
+    assert.equal(one(callback, turns('thanks for calling would you like a call back?', 'yes')), true);
     const pets: FieldSpec = { name: 'has_pets', type: 'boolean' };
     assert.equal(one(pets, turns('Have you got any pets at home?', 'Yes, two cats.')), true);
   });

@@ -57,13 +57,18 @@ const WISH = /\b(want|wanted|like|interested|need|prefer|rather)\b/i;
 const CONFIRM_TAG = /(?:,|\s)\s*(right|correct|is that right|is that correct|yeah|yes|no|ok|okay)\?$/i;
 const NEGATION = /\b(not|no|never|don't|doesn't|didn't|won't|wouldn't|isn't|aren't|haven't|hasn't)\b|n't\b/i;
 
+// Case-sensitive on purpose: the capitalised words after it are the business's name.
+const GREETING =
+  /\b(?:[Tt]hanks|[Tt]hank you)(?: so much)? for (?:calling|contacting|holding|waiting|your call)\b(?:\s+[A-Z][\w'&-]*)*[,.!]?|\b[Yy]ou(?:'ve| have) reached\b(?:\s+[A-Z][\w'&-]*)*[,.!]?/g;
+
 /** The yes or no answers to yes/no questions that name the field, in order. */
 function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
   const keys = fieldKeywords(field, true);
   const want = isWantField(field);
   const out: Finding<boolean>[] = [];
   for (const ex of ctx.dialogue.exchanges) {
-    const question = ex.questions.at(-1) ?? '';
+    // A greeting run into the question ("thanks for calling Acme is this about your bill?") names no field.
+    const question = (ex.questions.at(-1) ?? '').replace(GREETING, ' ');
     if (!hasAny(question, keys)) continue;
     const alternative = /\bor\b/i.test(question);
     if (!alternative && !isYesNoQuestion(question)) continue;
