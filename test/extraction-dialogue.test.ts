@@ -287,6 +287,10 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(topic, turns('Are you calling about billing?', 'Yes.')), 'billing');
     assert.equal(one(topic, turns('Is it billing or a cancellation?', 'Yes.')), null);
     const plan: FieldSpec = { name: 'plan', type: 'enum', values: ['basic', 'pro'] };
+    const offer = 'Basic is our cheapest at twenty a month, and Pro adds reporting. Which would you like?';
+    assert.equal(one(plan, turns(offer, 'uh the cheapest one I guess')), 'basic');
+    assert.equal(one(plan, turns(offer, 'the fastest one')), null);
+
     assert.equal(one(plan, turns('Which plan?', 'the basic. actually no, make it pro')), 'pro');
     assert.equal(one(plan, turns('Which plan?', 'basically whatever is popular')), null);
   });

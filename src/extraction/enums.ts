@@ -146,6 +146,29 @@ function byPlace(answer: string, listed: string[], offset: number): Named | null
   return { value: listed[at], start: offset + m.index, end: offset + m.index + m[0].length };
 }
 
+/**
+ * "The cheapest one" after "Basic is our cheapest, Pro adds reporting. Which one?": a superlative the agent said
+ * of exactly one option, in the clause that names it.
+ */
+function bySuperlative(
+  answer: string,
+  offset: number,
+  prompt: string,
+  terms: Map<string, string[][]>,
+): Named | null {
+  const said = tokens(answer, offset).filter(
+    (t) => /^[a-z]{3,}est$/.test(t.s) && !/(interest|request|rest|test|guest|best)$/.test(t.s),
+  );
+  if (said.length !== 1) return null;
+  const owners = new Set<string>();
+  for (const clause of prompt.split(/[,.;!?]|\band\b|\bor\b|\bwhile\b|\bbut\b/i)) {
+    const options = new Set(named(clause, 0, terms, false).map((n) => n.value));
+    if (options.size === 1 && stemsOf(clause).includes(said[0].s)) owners.add([...options][0]);
+  }
+  if (owners.size !== 1) return null;
+  return { value: [...owners][0], start: said[0].start, end: said[0].end };
+}
+
 /** The statements of a caller turn (its questions left out), with their offsets. */
 function statements(text: string): { text: string; offset: number }[] {
   return [...text.matchAll(/[^.!?]+[.!?]*/g)]
@@ -173,7 +196,11 @@ export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | n
       const place = statements(text)
         .map((st) => byPlace(st.text, listed, st.offset))
         .find((p) => p !== null);
+      const superlative = statements(text)
+        .map((st) => bySuperlative(st.text, st.offset, question, terms))
+        .find((p) => p !== null);
       if (place) found = [place];
+      else if (superlative) found = [superlative];
     }
     // "Are you calling about billing?" - "Yes.": the one option a yes/no question names.
     const asks = exchange?.questions.at(-1) ?? '';
