@@ -6,7 +6,7 @@
  * alone, many as speech-to-text output), frozen before any change. The built-in extractor always; the LLM extractor too when
  * LLM_MODEL (+ LLM_BASE_URL / LLM_API_KEY) is set (`npm run llm:local -- accuracy` serves a local one).
  * `--misses` lists every field that was not right, `--by-field` the tallies per kind of field, `--set=corpus,a`
- * measures only the named sets (corpus, a, b, c).
+ * measures only the named sets (corpus, dialogue, dates-enums, a, b, c).
  */
 
 import { formatByKind, formatReport, type LabelledCase, scoreExtractor } from '../src/extraction/accuracy';
@@ -15,6 +15,7 @@ import { checkProposal } from '../src/extraction/ensemble';
 import type { Extracted } from '../src/extraction/fields';
 import { extractWithLlm, llmFromEnv } from '../src/extraction/llm';
 import corpus from '../test/kit/extraction-corpus.json';
+import datesEnums from '../test/kit/extraction-dates-enums.json';
 import dialogue from '../test/kit/extraction-dialogue.json';
 import holdoutA from '../test/kit/extraction-holdout-a.json';
 import holdoutB from '../test/kit/extraction-holdout-b.json';
@@ -29,6 +30,11 @@ interface Corpus {
 const sets: [string, string, Corpus][] = [
   ['corpus', 'tuned corpus', corpus],
   ['dialogue', 'dialogue set (the failure classes of issue 21; tuned on)', dialogue],
+  [
+    'dates-enums',
+    'dates and enums set (relative days, moved dates, options in other words; tuned on)',
+    datesEnums,
+  ],
   ['a', 'held-out A (its misses then guided four fixes)', holdoutA],
   ['b', 'held-out B (never used for changes)', holdoutB],
   ['c', 'held-out C (speech-to-text style; frozen before any change for it)', holdoutC],

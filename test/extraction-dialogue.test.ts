@@ -175,7 +175,7 @@ describe('field extractors over the dialogue', () => {
     assert.equal(said('wants_refund', 'Did you process my refund?'), null);
   });
 
-  it('leaves out dates the caller rules out, and does not guess dates counted from another date', () => {
+  it('leaves out dates the caller rules out, counts days from a clear day, and does not guess from an unclear one', () => {
     const visit: FieldSpec = { name: 'appointment_date', type: 'date' };
     // Wednesday 2025-03-05: Friday is the 7th, Monday the 10th.
     assert.equal(
@@ -183,7 +183,131 @@ describe('field extractors over the dialogue', () => {
       '2025-03-10',
     );
     assert.equal(one(visit, turns('What day works?', "Friday doesn't work. Monday?")), '2025-03-10');
-    assert.equal(one(visit, turns('What day works?', 'A week from Friday.')), null);
+    assert.equal(one(visit, turns('What day works?', 'A week from Friday.')), '2025-03-14');
+    assert.equal(one(visit, turns('What day works?', 'The day after tomorrow.')), '2025-03-07');
+    // "next Friday" on a Wednesday may be the 7th or the 14th; so may a week from it.
+    assert.equal(one(visit, turns('What day works?', 'A week from next Friday.')), null);
+    assert.equal(one(visit, turns('What day works?', 'Two days before the 12th.')), null);
+    assert.equal(one(visit, turns('What day works?', 'Friday after next.')), null);
+  });
+
+  it('binds a weekday to the date the agent offered, a day alone to the month said, and ignores the second one', () => {
+    const visit: FieldSpec = { name: 'appointment_date', type: 'date' };
+    assert.equal(
+      one(
+        visit,
+        turns(
+          'I have Monday the tenth or Thursday the thirteenth. Which is better?',
+          'Not Monday. Make it Thursday.',
+        ),
+      ),
+      '2025-03-13',
+    );
+    assert.equal(
+      one(visit, turns('Were you thinking of April?', 'Yeah April, the fifteenth.')),
+      '2025-04-15',
+    );
+    assert.equal(one(visit, turns('What date works?', 'Uh the twenty third.')), '2025-03-23');
+    assert.equal(one(visit, turns('What date works?', 'um 3 slash 14')), '2025-03-14');
+    assert.equal(one(visit, turns('Which slot would you like?', 'The second one.')), null);
+    assert.equal(
+      one(visit, turns('We have Friday at eleven. Would that work?', "Friday doesn't work, I'll call back.")),
+      null,
+    );
+    const born: FieldSpec = { name: 'date_of_birth', type: 'date' };
+    assert.equal(
+      one(born, turns('And your date of birth?', 'july fourth nineteen eighty six')),
+      '1986-07-04',
+    );
+    assert.equal(one(born, turns('Date of birth?', "it's 4 slash 12 slash 90")), '1990-04-12');
+  });
+
+  it("takes the agent's date only when the caller said yes to it or the agent committed to it", () => {
+    const visit: FieldSpec = { name: 'appointment_date', type: 'date' };
+    assert.equal(one(visit, turns('How can I help you today?', 'I need to book a cleaning.')), null);
+    assert.equal(one(visit, turns('How can I help?', "Hi, I'm calling today about a leak.")), null);
+    assert.equal(
+      one(visit, turns('Your last visit was on February 3rd. Would you like to book again?', 'Yes.')),
+      null,
+    );
+    assert.equal(
+      one(visit, turns('We are closed on Monday. What day works?', 'let me check and call back')),
+      null,
+    );
+    assert.equal(
+      one(visit, turns('How about Thursday, March thirteenth at ten?', 'That works.')),
+      '2025-03-13',
+    );
+    assert.equal(one(visit, turns('How about Thursday, March thirteenth at ten?', 'No, sorry.')), null);
+    assert.equal(one(visit, turns('We can send someone today. Your name?', 'Greg Novak.')), '2025-03-05');
+  });
+
+  it('leaves out a day said relative to the call on the wrong side of it for the field', () => {
+    const visit: FieldSpec = { name: 'appointment_date', type: 'date' };
+    assert.equal(one(visit, turns('When works for you?', 'last Monday was good for me')), null);
+    const incident: FieldSpec = {
+      name: 'incident_date',
+      type: 'date',
+      description: 'When the accident happened',
+    };
+    assert.equal(one(incident, turns('When did it happen?', 'last Monday')), '2025-03-03');
+    assert.equal(one(incident, turns('When did it happen?', 'next Tuesday')), null);
+  });
+
+  it('matches common words for common option labels when the description gives none', () => {
+    const urgency: FieldSpec = { name: 'urgency', type: 'enum', values: ['low', 'medium', 'high'] };
+    assert.equal(one(urgency, turns('How urgent is it?', "it's an emergency, water everywhere")), 'high');
+    assert.equal(one(urgency, turns('How urgent is it?', "it's not urgent, no rush")), 'low');
+    const contact: FieldSpec = { name: 'contact_method', type: 'enum', values: ['email', 'phone', 'sms'] };
+    assert.equal(one(contact, turns('How should we reach you?', 'texting is best')), 'sms');
+    assert.equal(one(contact, turns('How should we reach you?', 'just call me Bob, by email')), 'email');
+  });
+
+  it('reads an enum by its words, derived forms, synonyms and its place in the list, not from a negation', () => {
+    const contact: FieldSpec = {
+      name: 'contact_method',
+      type: 'enum',
+      values: ['email', 'phone', 'sms'],
+      description: 'sms: text, text message',
+    };
+    const menu = 'How should we reach you? Email, a phone call, or a text message?';
+    assert.equal(one(contact, turns(menu, 'uh the second one')), 'phone');
+    assert.equal(one(contact, turns(menu, 'the last one please')), 'sms');
+    assert.equal(one(contact, turns(menu, 'just text me')), 'sms');
+    assert.equal(one(contact, turns(menu, 'not email, a phone call')), 'phone');
+    assert.equal(one(contact, turns(menu, 'none of those, thanks')), null);
+    // "first" as an adverb, in a question of the caller's own: no choice made.
+    assert.equal(one(contact, turns(menu, 'can I ask what your hours are first?')), null);
+    assert.equal(one(contact, turns('What can I do for you?', 'is email faster than a phone call?')), null);
+    const topic: FieldSpec = { name: 'issue_category', type: 'enum', values: ['billing', 'cancellation'] };
+    assert.equal(
+      one(topic, turns('What are you calling about?', 'I wanna cancel my account')),
+      'cancellation',
+    );
+    assert.equal(one(topic, turns('Are you calling about billing?', 'Yes.')), 'billing');
+    assert.equal(one(topic, turns('Is it billing or a cancellation?', 'Yes.')), null);
+    const plan: FieldSpec = { name: 'plan', type: 'enum', values: ['basic', 'pro'] };
+    const offer = 'Basic is our cheapest at twenty a month, and Pro adds reporting. Which would you like?';
+    assert.equal(one(plan, turns(offer, 'uh the cheapest one I guess')), 'basic');
+    assert.equal(one(plan, turns(offer, 'the fastest one')), null);
+
+    assert.equal(one(plan, turns('Which plan?', 'the basic. actually no, make it pro')), 'pro');
+    assert.equal(one(plan, turns('Which plan?', 'basically whatever is popular')), null);
+  });
+
+  it('reads no wish from a question about the past, and a confirmed negative as no', () => {
+    const demo: FieldSpec = { name: 'wants_demo', type: 'boolean' };
+    assert.equal(one(demo, turns('Have you seen a demo of the product before?', 'Yes, last year.')), null);
+    assert.equal(one(demo, turns('Would you like a demo?', 'Yes please.')), true);
+    assert.equal(one(demo, turns('So no demo for now, right?', 'Right.')), false);
+    assert.equal(one(demo, turns("You don't want a demo, correct?", 'Correct.')), false);
+    // A bare yes or no to a negative question can mean either.
+    assert.equal(one(demo, turns("Don't you want a demo?", 'No.')), null);
+    const callback: FieldSpec = { name: 'wants_callback', type: 'boolean' };
+    assert.equal(one(callback, turns('thanks for calling Fibernet is this about your bill?', 'yes')), null);
+    assert.equal(one(callback, turns('thanks for calling would you like a call back?', 'yes')), true);
+    const pets: FieldSpec = { name: 'has_pets', type: 'boolean' };
+    assert.equal(one(pets, turns('Have you got any pets at home?', 'Yes, two cats.')), true);
   });
 
   it('scores the dialogue set with no wrong value', async () => {

@@ -40,16 +40,45 @@ export function isYesNoQuestion(question: string): boolean {
   return !/^(what|when|where|which|who|whom|whose|why|how)\b/i.test(q);
 }
 
+/** A field about what the caller wants ("wants_demo", "interested_in_upgrade"), not what they have or did. */
+function isWantField(field: FieldSpec): boolean {
+  return (
+    /^(wants?|wanted|interested|needs?|requests?|requested|would_like)(_|$)/i.test(field.name) ||
+    /\bwhether the caller (wants|would like|is interested|needs|asked for)\b/i.test(field.description ?? '')
+  );
+}
+
+/** "Have you had a demo before?": a question about what happened, which says nothing of a wish. */
+const ABOUT_THE_PAST =
+  /^(?:(?:and|so|okay|ok|also|now|just)[\s,]+)*(have|had|did|were|was) (you|your|y'all)\b/i;
+const WISH = /\b(want|wanted|like|interested|need|prefer|rather)\b/i;
+
+/** "You don't want the demo, right?": a statement with a negation, put up for confirmation. */
+const CONFIRM_TAG = /(?:,|\s)\s*(right|correct|is that right|is that correct|yeah|yes|no|ok|okay)\?$/i;
+const NEGATION = /\b(not|no|never|don't|doesn't|didn't|won't|wouldn't|isn't|aren't|haven't|hasn't)\b|n't\b/i;
+
+// Case-sensitive on purpose: the capitalised words after it are the business's name.
+const GREETING =
+  /\b(?:[Tt]hanks|[Tt]hank you)(?: so much)? for (?:calling|contacting|holding|waiting|your call)\b(?:\s+[A-Z][\w'&-]*)*[,.!]?|\b[Yy]ou(?:'ve| have) reached\b(?:\s+[A-Z][\w'&-]*)*[,.!]?/g;
+
 /** The yes or no answers to yes/no questions that name the field, in order. */
 function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
   const keys = fieldKeywords(field, true);
+  const want = isWantField(field);
   const out: Finding<boolean>[] = [];
   for (const ex of ctx.dialogue.exchanges) {
-    const question = ex.questions.at(-1) ?? '';
+    // A greeting run into the question ("thanks for calling Acme is this about your bill?") names no field.
+    const question = (ex.questions.at(-1) ?? '').replace(GREETING, ' ');
     if (!hasAny(question, keys)) continue;
     const alternative = /\bor\b/i.test(question);
     if (!alternative && !isYesNoQuestion(question)) continue;
-    const value = alternative ? answerAlternative(question, ex.answer, keys) : ex.polarity;
+    if (want && ABOUT_THE_PAST.test(question) && !WISH.test(question)) continue;
+    let value = alternative ? answerAlternative(question, ex.answer, keys) : ex.polarity;
+    if (!alternative && NEGATION.test(question)) {
+      // "So no demo, right?" - "Right": the negative confirmed. A bare yes or no to a negative question
+      // ("Don't you want a demo?") can mean either, so it says nothing.
+      value = CONFIRM_TAG.test(question) && value === true ? false : null;
+    }
     if (value !== null) out.push({ value, evidence: citeText(ctx.turns, ex.answerTurn) });
   }
   return out;
