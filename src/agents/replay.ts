@@ -167,7 +167,8 @@ function actionsById(agent: AgentConfig): Map<string, ActionConfig> {
   return new Map([...agent.actions.duringCall, ...agent.actions.afterCall].map((a) => [a.id, a]));
 }
 
-function callAsTest(
+/** A recorded call as a test call: through the version it ran with (all answers recorded), or the candidate. */
+export function callAsTest(
   call: RecordedCall,
   candidate: AgentConfig,
   forCandidate: boolean,
