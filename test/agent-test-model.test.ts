@@ -136,6 +136,18 @@ describe('agent tests: the model', function () {
     }
   });
 
+  it('gives no model to an agent whose actions ask none, as a live agent without one runs', async () => {
+    const raw = agentRaw();
+    raw.actions.duringCall[0]!.decider = 'parser';
+    Object.assign(raw.actions.afterCall[0]!, { extractor: 'builtin' });
+    Object.assign(raw.actions.afterCall[1]!, { classifier: 'none' });
+    const test = modelTest();
+    test.expect = { actions: [{ id: 'extract', status: 'completed', output: { extractor: 'builtin' } }] };
+    const report = await runAgentTests(parseAgent(raw, 'test', {}), [test], deps);
+    assert.equal(report.failed, 0, JSON.stringify(report.tests[0]!.expectations.filter((e) => !e.passed)));
+    assert.deepEqual(report.tests[0]!.ledger.llm, []);
+  });
+
   it('fails extraction when the test says the model is down, and the classifier falls back to the default', async () => {
     const test = modelTest();
     test.providers.llm.error = 'unavailable';

@@ -224,6 +224,7 @@ function activityDeps(
   behaviour: Partial<TestCase['providers']>,
   clock: () => Date,
   secrets: Record<string, string>,
+  withModel = false,
 ): ActivityDeps {
   const full = {
     llm: { extract: {}, summary: 'A test call.', disposition: null, ivr: [] },
@@ -234,7 +235,32 @@ function activityDeps(
     transfer: { outcome: 'answered' as const },
     ...behaviour,
   };
-  return { store: deps.store, log: deps.log, env: { ...secrets }, ...testProviders(full, ledger, clock) };
+  const { llm, ...providers } = testProviders(full, ledger, clock);
+  return {
+    store: deps.store,
+    log: deps.log,
+    env: { ...secrets },
+    ...providers,
+    ...(withModel ? { llm } : {}),
+  };
+}
+
+/**
+ * Whether the agent's actions ask a model: only then does a test call have one (the test's), as a live agent with
+ * such actions is only loaded where a model is configured; without, steps that may do without one (a transfer's
+ * briefing) take the built-in way, as they would live.
+ */
+function usesModel(agent: AgentConfig): boolean {
+  return [...agent.actions.duringCall, ...agent.actions.afterCall].some((a) => {
+    const settings = a as { type: string; extractor?: string; classifier?: string; decider?: string };
+    return (
+      (settings.type === 'extract_data' &&
+        settings.extractor !== undefined &&
+        settings.extractor !== 'builtin') ||
+      (settings.type === 'set_disposition' && settings.classifier === 'llm') ||
+      (settings.type === 'ivr_navigate' && settings.decider === 'llm')
+    );
+  });
 }
 
 /**
@@ -270,7 +296,9 @@ async function runOne(
     inputs: {},
     replayed: test.replayed,
     ...(test.replayedModel ? { model: structuredClone(test.replayedModel) } : {}),
-    activities: createActivities(activityDeps(deps, ledger, test.providers, clock, test.secrets ?? {})),
+    activities: createActivities(
+      activityDeps(deps, ledger, test.providers, clock, test.secrets ?? {}, usesModel(agent)),
+    ),
   };
   running.set(workflowId, test$);
   const input: CallWorkflowInput = {
