@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { type RecordedCall, replayCalls, scriptOf } from '../src/agents/replay';
-import { parseTestCases } from '../src/agents/test-cases';
+import { callAsTest, type RecordedCall, replayCalls, scriptOf } from '../src/agents/replay';
+import { parseTestCases, providerBehaviourSchema } from '../src/agents/test-cases';
 import { runAgentTests, type TestRunnerDeps } from '../src/agents/test-runner';
 import type { AgentConfig } from '../src/config/agent-schema';
 import { loadAgentFile, withSiblingTests } from '../src/config/load-agents';
@@ -48,6 +48,24 @@ describe('replaying recorded calls through another version', function () {
   after(async () => {
     await store?.close();
     await temporal?.close();
+  });
+
+  it("reports a transfer's recorded leg events again, not only its outcome", async () => {
+    const raw = withSiblingTests(YAML.parse(readFileSync(EXAMPLE, 'utf8')), EXAMPLE) as { tests: unknown };
+    const transfer = parseTestCases(raw.tests).tests.find((t) => t.name.startsWith('a transfer'))!;
+    const first = (await runAgentTests(agent, [transfer], deps)).tests[0]!;
+    const attempt = first.record!.transfers[0]!.attempts[0]!;
+    // As a live call records them: the leg rang, then was answered.
+    const rang = { status: 'ringing' as const, at: attempt.startedAt };
+    const record = structuredClone(first.record!);
+    record.transfers[0]!.attempts[0]!.events = [rang, ...attempt.events];
+    const replayed = callAsTest({ record, agent }, agent, true, providerBehaviourSchema.parse({}));
+    assert.deepEqual(replayed.transferEvents, { [attempt.id]: [rang, ...attempt.events] });
+    const again = (await runAgentTests(agent, [replayed], deps)).tests[0]!;
+    assert.deepEqual(
+      again.record!.transfers[0]!.attempts[0]!.events.map((e) => e.status),
+      ['ringing', 'answered'],
+    );
   });
 
   it('keeps the tool calls with their arguments, in recorded order, in the script', () => {

@@ -3,8 +3,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import YAML from 'yaml';
-import { withSiblingTests } from '../src/config/load-agents';
-import type { Harness } from './kit/harness';
+import { parseTestCases } from '../src/agents/test-cases';
+import { runAgentTests } from '../src/agents/test-runner';
+import { loadAgentFile, withSiblingTests } from '../src/config/load-agents';
+import { CallLog } from '../src/store/call-log';
+import { failureConverterPath } from '../src/worker';
+import { type Harness, quietLog } from './kit/harness';
+import { workflowBundle } from './kit/temporal';
 import { type Browser, openAgentDashboard, skipWithoutChromium } from './support/browser';
 
 const EXAMPLE = path.join(__dirname, '..', 'agents', 'example.yaml');
@@ -29,6 +34,72 @@ describe('dashboard Tests tab (in Chromium)', function () {
 
   afterEach(() => {
     assert.deepEqual(browser?.pageErrors ?? [], [], 'the pages threw no script errors');
+  });
+
+  it("tests an unsaved draft edited in the tab, replays last week's calls through it, and publishes it once fixed", async () => {
+    // Two calls of this week in the call log, run on version 1: the example's first scripted calls.
+    const { tests } = parseTestCases(example().tests);
+    const report = await runAgentTests({ ...loadAgentFile(EXAMPLE), version: 1 }, tests.slice(0, 2), {
+      client: h.client,
+      connection: h.nativeConnection,
+      namespace: h.server.namespace,
+      workflowBundle: await workflowBundle(),
+      store: h.store,
+      log: quietLog,
+      codec: h.codec,
+      failureConverterPath,
+    });
+    const log = new CallLog(h.store);
+    for (const [i, t] of report.tests.entries())
+      await log.write({
+        record: {
+          ...t.record!,
+          callId: `week-${i + 1}`,
+          startedAt: new Date(Date.now() - i * 3600_000).toISOString(),
+        },
+        agentVersion: 1,
+      });
+    const before = (await h.api('GET', '/v1/agents/acme-support')).body.version;
+
+    await page.goto(`${h.url}/dashboard/#/agents/acme-support/tests`);
+    await page.getByLabel('Run against').selectOption('draft');
+    const draft = example();
+    draft.actions.duringCall.find((a: { id: string }) => a.id === 'text_order_status').body =
+      'Acme order: {{actions.lookup_order.order_status}}.';
+    await page.getByLabel('Draft configuration (JSON, with its tests)').fill(JSON.stringify(draft, null, 2));
+
+    await page.getByRole('button', { name: 'Run all tests' }).click();
+    await page.locator('.test-summary').getByText('4 passed, 1 failed of 5').waitFor();
+    assert.match(
+      (await page.locator('#test-results pre.diff').textContent()) ?? '',
+      /\+ actual {3}"Acme order: shipped\."/,
+    );
+
+    await page.getByRole('button', { name: "Replay last week's calls" }).click();
+    await page
+      .locator('.replay-summary')
+      .getByText('2 calls replayed, 1 would go differently', { exact: false })
+      .waitFor();
+    const changed = page.locator('#test-results li');
+    assert.equal(await changed.count(), 1);
+    assert.match((await changed.locator('code').textContent()) ?? '', /^week-1$/);
+    assert.match(
+      (await changed.locator('pre.diff').textContent()) ?? '',
+      /input_changed text_order_status\n- [\s\S]*Acme: your order is shipped[\s\S]*\n\+ [\s\S]*Acme order: shipped\./,
+    );
+    // Nothing was saved meanwhile.
+    assert.equal((await h.api('GET', '/v1/agents/acme-support')).body.version, before);
+
+    // Publishing is refused while a test fails; fixed (the test expects the new words), it is published.
+    await page.getByRole('button', { name: 'Publish this draft' }).click();
+    await page.getByText('Not published: its tests fail.').waitFor();
+    draft.tests[0].expect.actions.find((a: { id: string }) => a.id === 'text_order_status').input.body =
+      'Acme order: shipped.';
+    await page.getByLabel('Draft configuration (JSON, with its tests)').fill(JSON.stringify(draft, null, 2));
+    await page.getByRole('button', { name: 'Run all tests' }).click();
+    await page.locator('.test-summary').getByText('5 passed, 0 failed of 5').waitFor();
+    await page.getByRole('button', { name: 'Publish this draft' }).click();
+    await page.getByText(`Published as version ${before + 1}.`).waitFor();
   });
 
   it('runs all tests, then shows the diff of a test a forced change broke', async () => {

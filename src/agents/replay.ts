@@ -8,6 +8,7 @@ import { validateAgent } from './problems';
 import { providerBehaviourSchema, type ScriptStep } from './test-cases';
 import {
   type RecordedAnswers,
+  type RecordedModelAnswers,
   type RunnableTest,
   runAgentTests,
   type TestResult,
@@ -73,26 +74,82 @@ const OUTCOMES: Record<string, 'answered' | 'no-answer' | 'busy' | 'declined' | 
   voicemail: 'voicemail',
 };
 
-/** The recorded call as a script: its conversation and tool calls in recorded order, then its end. */
+/** The longest pause a replay keeps between two recorded steps: a call left open for hours replays in minutes. */
+export const MAX_REPLAY_GAP_MS = 5 * 60_000;
+
+/**
+ * The recorded call as a script: its conversation, keypresses, phone-tree prompts, tool calls, SMS delivery reports
+ * and the events of transfers the platform ran itself, in recorded order, then its end; with each step's time, the
+ * recorded pauses kept (each at most MAX_REPLAY_GAP_MS). Prompts the navigator read from the transcript, or from a
+ * tool call's arguments, are in the script already and are not repeated. Deliveries reported after the end follow it.
+ */
 export function scriptOf(record: CallRecord): { script: ScriptStep[]; at: string[] } {
   const steps: { at: string; seq: number; step: ScriptStep }[] = [];
+  const after: { at: string; seq: number; step: ScriptStep }[] = [];
   let seq = 0;
-  for (const t of record.transcript)
-    steps.push({ at: t.at, seq: seq++, step: t.role === 'caller' ? { caller: t.text } : { agent: t.text } });
-  for (const d of record.dtmf)
-    steps.push({ at: d.at, seq: seq++, step: { event: { type: 'dtmf', digits: d.digits } } });
+  const add = (at: string, step: ScriptStep) => steps.push({ at, seq: seq++, step });
+  for (const t of record.transcript) add(t.at, t.role === 'caller' ? { caller: t.text } : { agent: t.text });
+  for (const d of record.dtmf) add(d.at, { event: { type: 'dtmf', digits: d.digits } });
+  const heard = new Set(record.transcript.filter((t) => t.role === 'caller').map((t) => `${t.at}|${t.text}`));
+  const passed = new Set<string>();
   for (const run of record.actions) {
     if (run.stage !== 'duringCall' || !run.requestId || run.invocation === 0) continue;
-    steps.push({
-      at: run.startedAt,
-      seq: seq++,
-      step: { tool: run.actionId, args: run.args ?? {}, id: run.requestId },
-    });
+    if (typeof run.args?.prompt === 'string') passed.add(run.args.prompt);
+    add(run.startedAt, { tool: run.actionId, args: run.args ?? {}, id: run.requestId });
   }
-  steps.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.seq - b.seq);
-  const script = steps.map((s) => s.step);
-  script.push({ end: record.endReason ?? 'hangup' });
-  return { script, at: steps.map((s) => s.at) };
+  for (const ivr of record.ivr)
+    for (const s of ivr.steps)
+      if (!heard.has(`${s.at}|${s.prompt}`) && !passed.has(s.prompt))
+        add(s.at, { event: { type: 'ivr_prompt', text: s.prompt } });
+  for (const transfer of record.transfers) {
+    if (!transfer.platform) continue;
+    for (const attempt of transfer.attempts)
+      for (const e of attempt.events)
+        add(e.at, {
+          event: {
+            type: 'transfer_status',
+            status: e.status,
+            platformTransfer: { destination: attempt.destination, mode: attempt.mode },
+          },
+        });
+  }
+  const endedAt = Date.parse(record.endedAt ?? '') || Number.POSITIVE_INFINITY;
+  for (const sms of record.sms) {
+    const step: ScriptStep = {
+      event: {
+        type: 'sms_status',
+        messageId: sms.messageId,
+        status: sms.status,
+        ...(sms.errorCode !== undefined ? { errorCode: sms.errorCode } : {}),
+      },
+    };
+    (Date.parse(sms.updatedAt) < endedAt ? steps : after).push({ at: sms.updatedAt, seq: seq++, step });
+  }
+  const byTime = (a: { at: string; seq: number }, b: { at: string; seq: number }) =>
+    Date.parse(a.at) - Date.parse(b.at) || a.seq - b.seq;
+  steps.sort(byTime);
+  after.sort(byTime);
+  const ordered = [
+    ...steps,
+    { at: record.endedAt ?? '', seq: seq++, step: { end: record.endReason ?? 'hangup' } },
+    ...after,
+  ];
+  return { script: ordered.map((s) => s.step), at: boundedTimes(record.startedAt, ordered) };
+}
+
+/** Each step's recorded time, the pause before it kept but bounded; one second on where none was recorded. */
+function boundedTimes(startedAt: string, steps: { at: string }[]): string[] {
+  let recordedBefore = Date.parse(startedAt) || 0;
+  let replayedAt = recordedBefore;
+  return steps.map((s) => {
+    const recorded = Date.parse(s.at);
+    const gap = Number.isNaN(recorded)
+      ? 1000
+      : Math.min(Math.max(recorded - recordedBefore, 0), MAX_REPLAY_GAP_MS);
+    if (!Number.isNaN(recorded)) recordedBefore = Math.max(recorded, recordedBefore);
+    replayedAt += gap;
+    return new Date(replayedAt).toISOString();
+  });
 }
 
 function recordedAnswers(record: CallRecord, same: (id: string) => boolean): RecordedAnswers {
@@ -110,7 +167,8 @@ function actionsById(agent: AgentConfig): Map<string, ActionConfig> {
   return new Map([...agent.actions.duringCall, ...agent.actions.afterCall].map((a) => [a.id, a]));
 }
 
-function callAsTest(
+/** A recorded call as a test call: through the version it ran with (all answers recorded), or the candidate. */
+export function callAsTest(
   call: RecordedCall,
   candidate: AgentConfig,
   forCandidate: boolean,
@@ -122,20 +180,53 @@ function callAsTest(
   // The version the call ran with answers everything from the record; the candidate only where it is unchanged.
   const same = (id: string) => !forCandidate || isDeepStrictEqual(before.get(id), after.get(id));
   const outcome = record.transfers.at(-1)?.attempts.at(-1)?.outcome;
+  const { script, at: times } = scriptOf(record);
   return {
     name: record.callId,
     callId: record.callId,
     call: { direction: record.direction, from: record.from ?? '', to: record.to ?? '' },
     clock: record.startedAt,
-    script: scriptOf(record).script,
+    script,
+    times,
     ...(record.platformData && record.analyzed ? { analysis: record.platformData } : {}),
     providers: {
       ...behaviour,
       transfer: { outcome: (outcome && OUTCOMES[outcome]) || behaviour.transfer.outcome },
     },
     expect: { actions: [] },
+    transferEvents: transferEvents(record),
     replayed: recordedAnswers(record, same),
+    replayedModel: recordedModelAnswers(call, same),
   };
+}
+
+/** The leg events our transfer attempts recorded, by attempt id (the workflow numbers attempts alike each run). */
+function transferEvents(record: CallRecord): RunnableTest['transferEvents'] {
+  const events: NonNullable<RunnableTest['transferEvents']> = {};
+  for (const transfer of record.transfers) {
+    if (transfer.platform) continue;
+    for (const attempt of transfer.attempts) if (attempt.events.length) events[attempt.id] = attempt.events;
+  }
+  return events;
+}
+
+/** What the model answered inside unchanged actions' workflow steps: the classifier's code, the IVR choices. */
+function recordedModelAnswers(call: RecordedCall, same: (id: string) => boolean): RecordedModelAnswers {
+  const configured = actionsById(call.agent);
+  const answers: RecordedModelAnswers = { disposition: [], ivr: [] };
+  for (const run of call.record.actions) {
+    const action = configured.get(run.actionId) as { codes?: string[] } | undefined;
+    const output = run.output as { rule?: unknown; code?: unknown } | undefined;
+    if (run.type !== 'set_disposition' || !same(run.actionId) || !action?.codes) continue;
+    if (output?.rule === 'llm' && typeof output.code === 'string')
+      answers.disposition.push({ codes: action.codes, code: output.code });
+  }
+  for (const ivr of call.record.ivr) {
+    const action = configured.get(ivr.actionId) as { decider?: string } | undefined;
+    if (!same(ivr.actionId) || action?.decider !== 'llm') continue;
+    for (const s of ivr.steps) answers.ivr.push({ goal: ivr.goal, prompt: s.prompt, decision: s.decision });
+  }
+  return answers;
 }
 
 /** What differs between two runs of the same recorded call. */

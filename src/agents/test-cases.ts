@@ -79,8 +79,45 @@ const httpRuleSchema = z
   })
   .strict();
 
+/** One of the model's choices on a phone-tree prompt the parser was unsure of. */
+const ivrChoiceStepSchema = z.union([
+  z.object({ option: z.number().int().min(1).describe('The n-th option read from the prompt') }).strict(),
+  z.object({ digits: z.string().regex(/^[0-9*#]{1,20}$/) }).strict(),
+  z.object({ say: z.string().min(1).max(200) }).strict(),
+  z.object({ wait: z.literal(true) }).strict(),
+  z.object({ operator: z.literal(true) }).strict(),
+]);
+export type IvrChoiceStep = z.infer<typeof ivrChoiceStepSchema>;
+
+/** What the model answers: extract_data's fields, set_disposition's classifier, ivr_navigate's decider. */
+const modelBehaviourSchema = z
+  .object({
+    extract: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe('Field values the model finds for extract_data (llm, ensemble); a field not listed is null'),
+    summary: z.string().default('A test call.').describe("The model's call summary and transfer briefing"),
+    disposition: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe("The classifier's code (set_disposition with classifier llm); null: none fits"),
+    ivr: z
+      .array(ivrChoiceStepSchema)
+      .default([])
+      .describe('Its choices on unsure phone-tree prompts, in order; once they run out, the parser decides'),
+    error: z
+      .enum(['unavailable', 'invalid'])
+      .optional()
+      .describe('Every request fails (unavailable) or is answered with something that is not the asked JSON'),
+  })
+  .strict();
+
 export const providerBehaviourSchema = z
   .object({
+    llm: modelBehaviourSchema
+      .default(() => modelBehaviourSchema.parse({}))
+      .describe('The model (never a real one, whatever LLM_* is set)'),
     http: z
       .array(httpRuleSchema)
       .default([])

@@ -17,6 +17,7 @@ import {
 } from '../integrations/http-client';
 import { type SmsMessage, type SmsReceipt, SmsRejectedError, type SmsSender } from '../integrations/sms';
 import type { ProviderBehaviour } from './test-cases';
+import { type ModelAsk, testModel } from './test-model';
 
 /** Everything a test call's providers were asked, in order: the proof that nothing real was. */
 export interface ProviderLedger {
@@ -25,10 +26,11 @@ export interface ProviderLedger {
   http: { actionId?: string; method: string; url: string; headers: Record<string, string>; body?: unknown }[];
   calendar: { op: 'busy' | 'slots' | 'book' | 'cancel' | 'findByPhone'; detail: unknown }[];
   telephony: { op: string; detail: unknown }[];
+  llm: ModelAsk[];
 }
 
 export function emptyLedger(): ProviderLedger {
-  return { sms: [], crm: [], http: [], calendar: [], telephony: [] };
+  return { sms: [], crm: [], http: [], calendar: [], telephony: [], llm: [] };
 }
 
 /** The action whose activity is running, for mocks that answer per action (the customer API). */
@@ -42,7 +44,7 @@ export function testProviders(
   behaviour: ProviderBehaviour,
   ledger: ProviderLedger,
   clock: () => Date,
-): Pick<ActivityDeps, 'sms' | 'callControl' | 'calendars' | 'crm' | 'http' | 'clock'> {
+): Pick<ActivityDeps, 'sms' | 'callControl' | 'calendars' | 'crm' | 'http' | 'llm' | 'clock'> {
   const calendar = new MockCalendar(behaviour.calendar, ledger);
   const crm = new MockCrm(behaviour.crm, ledger);
   const telephony = recordingCallControl(ledger);
@@ -52,6 +54,7 @@ export function testProviders(
     calendars: { builtin: calendar, google: calendar, outlook: calendar, calcom: calendar },
     crm: { 'dry-run': crm, hubspot: crm, salesforce: crm },
     http: (req) => answerHttp(behaviour.http, ledger, req),
+    llm: testModel(behaviour.llm, ledger.llm),
     clock,
   };
 }

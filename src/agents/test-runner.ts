@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
@@ -8,7 +9,7 @@ import type { ActivityDeps, ActivityMap } from '../../activities/action-type';
 import { callEventsSignal, callStateQuery, callWorkflow, runActionUpdate } from '../../workflows/call';
 import type { AgentConfig } from '../config/agent-schema';
 import type { Logger } from '../observability/logger';
-import type { CallEvent } from '../shared/call-events';
+import type { CallEvent, TransferLegStatus } from '../shared/call-events';
 import type { ActionActivityInput, ActionRun, CallRecord, CallWorkflowInput } from '../shared/types';
 import type { Store } from '../store/store';
 import { DEFAULT_TEST_CLOCK, type TestCase } from './test-cases';
@@ -63,13 +64,32 @@ interface RunningTest {
   ledger: ProviderLedger;
   inputs: Record<string, Record<string, unknown>[]>;
   replayed?: RecordedAnswers;
+  /** The recorded model answers not yet given again. */
+  model?: RecordedModelAnswers;
 }
 
 /** A recorded call's action runs by action id (in invocation order), answered again instead of a mock. */
 export type RecordedAnswers = Record<string, ActionRun[]>;
 
+/**
+ * What the model answered in a recorded call, for actions whose model is asked inside their workflow steps
+ * (set_disposition's classifier, ivr_navigate's decider): given again, in order, to the same question.
+ */
+export interface RecordedModelAnswers {
+  disposition: { codes: string[]; code: string }[];
+  ivr: { goal: string; prompt: string; decision: unknown }[];
+}
+
 /** A test case, or a recorded call replayed as one: actions listed in `replayed` answer as they did then. */
-export type RunnableTest = TestCase & { replayed?: RecordedAnswers; callId?: string };
+export type RunnableTest = TestCase & {
+  replayed?: RecordedAnswers;
+  replayedModel?: RecordedModelAnswers;
+  /** Each script step's time (a recorded call's); one second apart from the clock when absent. */
+  times?: string[];
+  /** A recorded call's transfer leg events by attempt id, reported instead of the test's one outcome. */
+  transferEvents?: Record<string, { status: TransferLegStatus; at: string }[]>;
+  callId?: string;
+};
 
 export interface RunOptions {
   /** Only the tests with these names. */
@@ -166,6 +186,8 @@ function dispatchingActivities(deps: TestRunnerDeps, running: Map<string, Runnin
           throw ApplicationFailure.nonRetryable(recorded.error?.message ?? 'failed', recorded.error?.type);
         if (recorded.status === 'completed') return recorded.output;
       }
+      const again = test.model && recordedModelAnswer(test.model, name, input);
+      if (again) return again;
       const run = test.activities[name];
       if (!run) throw ApplicationFailure.nonRetryable(`no activity ${name}`, 'NotATestCall');
       return currentAction.run(action?.actionId ?? name, () => run(input));
@@ -181,14 +203,31 @@ function dispatchingActivities(deps: TestRunnerDeps, running: Map<string, Runnin
   return activities;
 }
 
+/** The recorded answer to the same question of the model, taken once; none when it was not asked then. */
+function recordedModelAnswer(model: RecordedModelAnswers, activity: string, input: unknown): unknown {
+  if (activity === 'classify_disposition') {
+    const { codes } = input as { codes: string[] };
+    const i = model.disposition.findIndex((d) => isDeepStrictEqual(d.codes, codes));
+    return i < 0 ? undefined : { code: model.disposition.splice(i, 1)[0]!.code };
+  }
+  if (activity === 'ivr_decide') {
+    const { goal, prompt } = input as { goal: string; prompt: string };
+    const i = model.ivr.findIndex((d) => d.goal === goal && d.prompt === prompt);
+    return i < 0 ? undefined : { decision: model.ivr.splice(i, 1)[0]!.decision };
+  }
+  return undefined;
+}
+
 function activityDeps(
   deps: TestRunnerDeps,
   ledger: ProviderLedger,
   behaviour: Partial<TestCase['providers']>,
   clock: () => Date,
   secrets: Record<string, string>,
+  withModel = false,
 ): ActivityDeps {
   const full = {
+    llm: { extract: {}, summary: 'A test call.', disposition: null, ivr: [] },
     http: [],
     calendar: { busy: [] },
     crm: { outage: false },
@@ -196,7 +235,32 @@ function activityDeps(
     transfer: { outcome: 'answered' as const },
     ...behaviour,
   };
-  return { store: deps.store, log: deps.log, env: { ...secrets }, ...testProviders(full, ledger, clock) };
+  const { llm, ...providers } = testProviders(full, ledger, clock);
+  return {
+    store: deps.store,
+    log: deps.log,
+    env: { ...secrets },
+    ...providers,
+    ...(withModel ? { llm } : {}),
+  };
+}
+
+/**
+ * Whether the agent's actions ask a model: only then does a test call have one (the test's), as a live agent with
+ * such actions is only loaded where a model is configured; without, steps that may do without one (a transfer's
+ * briefing) take the built-in way, as they would live.
+ */
+function usesModel(agent: AgentConfig): boolean {
+  return [...agent.actions.duringCall, ...agent.actions.afterCall].some((a) => {
+    const settings = a as { type: string; extractor?: string; classifier?: string; decider?: string };
+    return (
+      (settings.type === 'extract_data' &&
+        settings.extractor !== undefined &&
+        settings.extractor !== 'builtin') ||
+      (settings.type === 'set_disposition' && settings.classifier === 'llm') ||
+      (settings.type === 'ivr_navigate' && settings.decider === 'llm')
+    );
+  });
 }
 
 /**
@@ -231,7 +295,10 @@ async function runOne(
     ledger,
     inputs: {},
     replayed: test.replayed,
-    activities: createActivities(activityDeps(deps, ledger, test.providers, clock, test.secrets ?? {})),
+    ...(test.replayedModel ? { model: structuredClone(test.replayedModel) } : {}),
+    activities: createActivities(
+      activityDeps(deps, ledger, test.providers, clock, test.secrets ?? {}, usesModel(agent)),
+    ),
   };
   running.set(workflowId, test$);
   const input: CallWorkflowInput = {
@@ -288,10 +355,17 @@ async function runOne(
 /** Plays the script into the call: events as signals, tool calls as updates, each at its own scripted time. */
 async function drive(
   handle: WorkflowHandle<typeof callWorkflow>,
-  test: TestCase,
+  test: RunnableTest,
   clockAt: number,
 ): Promise<CallRecord> {
-  const at = (i: number) => new Date(clockAt + (i + 1) * 1000).toISOString();
+  const times = test.times ?? [];
+  const lastTime = Date.parse(times.at(-1) ?? '') || clockAt;
+  // Past the given times (the end and analysis a script leaves implicit), one second apart.
+  const at = (i: number) =>
+    times[i] ??
+    new Date(
+      times.length ? lastTime + (i + 1 - times.length) * 1000 : clockAt + (i + 1) * 1000,
+    ).toISOString();
   let ended = false;
   const answered = new Set<string>();
   for (const [i, step] of test.script.entries()) {
@@ -337,7 +411,7 @@ async function drive(
 /** Transfer attempts still waiting for their outcome get the test's, as the platform would report it. */
 async function answerTransfers(
   handle: WorkflowHandle<typeof callWorkflow>,
-  test: TestCase,
+  test: RunnableTest,
   answered: Set<string>,
   at: string,
 ): Promise<void> {
@@ -346,15 +420,18 @@ async function answerTransfers(
     for (const attempt of transfer.attempts) {
       if (attempt.outcome || answered.has(attempt.id)) continue;
       answered.add(attempt.id);
-      await handle.signal(callEventsSignal, [
-        {
-          id: `transfer-${attempt.id}`,
-          at,
-          type: 'transfer_status',
+      const recorded = test.transferEvents?.[attempt.id];
+      const events = recorded?.length ? recorded : [{ status: test.providers.transfer.outcome, at }];
+      await handle.signal(
+        callEventsSignal,
+        events.map((e, i) => ({
+          id: `transfer-${attempt.id}${i ? `-${i + 1}` : ''}`,
+          at: e.at,
+          type: 'transfer_status' as const,
           attemptId: attempt.id,
-          status: test.providers.transfer.outcome,
-        },
-      ]);
+          status: e.status,
+        })),
+      );
     }
   }
 }
