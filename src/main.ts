@@ -21,7 +21,12 @@ import {
   startWorker,
   stopHttpServer,
 } from './service';
-import { type DevServer, SERVICE_SQLITE_PRAGMAS, startDevServer } from './temporal/dev-server';
+import {
+  type DevServer,
+  SERVICE_DYNAMIC_CONFIG,
+  SERVICE_SQLITE_PRAGMAS,
+  startDevServer,
+} from './temporal/dev-server';
 import { freePort } from './temporal/free-port';
 import { installQuietRuntime } from './worker';
 
@@ -50,9 +55,7 @@ async function main(): Promise<void> {
       // on the page's own origin: the browser sends the sign-in cookie with no codec settings in the UI.
       uiPublicPath: TEMPORAL_UI_PATH,
       codecEndpoint: '/codec',
-      // Eager activity execution: an activity scheduled by a workflow task goes straight back to the worker that
-      // completed it, one matching round trip fewer (docs/benchmarks.md measures it).
-      dynamicConfig: { 'system.enableActivityEagerExecution': true },
+      dynamicConfig: SERVICE_DYNAMIC_CONFIG,
       log: (l) => log.info(l),
     });
     address = devServer.address;

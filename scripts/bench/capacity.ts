@@ -9,7 +9,7 @@
  * --event-seconds 3, --tool-seconds 30, --p99-ms 300, --min-tool-calls 100 (a step runs on, up to four times its
  * length, until it has timed that many tool calls, so its p99 means something), --store file|file-stock|memory (file-stock: SQLite's own
  * defaults, as `npm start` ran before; memory: the dev server's in-memory database), --only callflow|floor,
- * --transfer-poll-rps N (the dev server's history.transferProcessorMaxPollRPS; its default when omitted),
+ * --transfer-poll-rps N (the dev server's history.transferProcessorMaxPollRPS; npm start's 1000 when omitted),
  * --worker maxConcurrentWorkflowTaskPolls=8,... (worker options for both workers: the pollers and slots),
  * --via api|retell (callflow's events one per request through the generic API, or as Retell sends them: every
  * update a `transcript_updated` webhook with the whole transcript so far), --delivered-events on|off (the ingress
@@ -22,7 +22,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { SERVICE_SQLITE_PRAGMAS, startDevServer } from '../../src/temporal/dev-server';
+import {
+  SERVICE_DYNAMIC_CONFIG,
+  SERVICE_SQLITE_PRAGMAS,
+  startDevServer,
+} from '../../src/temporal/dev-server';
 import { createWorker, installQuietRuntime, type WorkerTuning } from '../../src/worker';
 import { startCustomerApi } from '../../test/kit/customer-api';
 import { dryRunDeps } from '../../test/kit/dry-run-deps';
@@ -402,7 +406,7 @@ export async function runCapacity(argv: string[]): Promise<void> {
     sqlitePragmas: o.store === 'file' ? SERVICE_SQLITE_PRAGMAS : undefined,
     // As `npm start` runs it (src/main.ts).
     dynamicConfig: {
-      'system.enableActivityEagerExecution': true,
+      ...SERVICE_DYNAMIC_CONFIG,
       ...(o.transferPollRps ? { 'history.transferProcessorMaxPollRPS': o.transferPollRps } : {}),
     },
   });
