@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { NUMBER_WORDS } from '../shared/number-words';
+import { NUMBER_WORDS, ORDINAL_UNITS, ORDINAL_WORDS } from '../shared/number-words';
 import { cite, citeText, polarity, questionBefore, sentences } from './dialogue';
 import { fieldText, isBirthField } from './field-kinds';
 import type { FieldSpec } from './fields';
@@ -37,32 +37,6 @@ export interface DateMention {
   day?: number;
 }
 
-const ORDINAL_UNITS: Record<string, number> = {
-  first: 1,
-  second: 2,
-  third: 3,
-  fourth: 4,
-  fifth: 5,
-  sixth: 6,
-  seventh: 7,
-  eighth: 8,
-  ninth: 9,
-};
-const ORDINAL_WORDS: Record<string, number> = {
-  ...ORDINAL_UNITS,
-  tenth: 10,
-  eleventh: 11,
-  twelfth: 12,
-  thirteenth: 13,
-  fourteenth: 14,
-  fifteenth: 15,
-  sixteenth: 16,
-  seventeenth: 17,
-  eighteenth: 18,
-  nineteenth: 19,
-  twentieth: 20,
-  thirtieth: 30,
-};
 const ORDINAL_RE = `(?:(?:twenty|thirty)[\\s-](?:${Object.keys(ORDINAL_UNITS).join('|')})|${Object.keys(ORDINAL_WORDS).join('|')})`;
 const CARDINAL_RE =
   '(?:(?:twenty|thirty)[\\s-](?:one|two|three|four|five|six|seven|eight|nine)|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty)';

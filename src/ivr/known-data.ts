@@ -4,7 +4,7 @@
  * on the telephone keypad. Also reads a system's read-back ("you entered ...") to tell whether it heard right.
  * Pure string work: it runs inside the workflow sandbox.
  */
-import { NUMBER_WORDS } from '../shared/number-words';
+import { NUMBER_WORDS, ORDINAL_WORDS } from '../shared/number-words';
 import type { DataKind, DataRequest } from './menu-parser';
 
 /** Words a prompt uses for each value, keyed by the words of a value's name. */
@@ -231,30 +231,6 @@ export function keysFor(
   return digits.length > 0 ? digits : undefined;
 }
 
-const ORDINALS: Record<string, number> = {
-  first: 1,
-  second: 2,
-  third: 3,
-  fourth: 4,
-  fifth: 5,
-  sixth: 6,
-  seventh: 7,
-  eighth: 8,
-  ninth: 9,
-  tenth: 10,
-  eleventh: 11,
-  twelfth: 12,
-  thirteenth: 13,
-  fourteenth: 14,
-  fifteenth: 15,
-  sixteenth: 16,
-  seventeenth: 17,
-  eighteenth: 18,
-  nineteenth: 19,
-  twentieth: 20,
-  thirtieth: 30,
-};
-
 const MONTH_NAMES = [
   'january',
   'february',
@@ -315,12 +291,18 @@ export function spokenDate(text: string): string | undefined {
   const words = after.filter((w) => w.length > 0);
   let i = 0;
   let day: number | undefined;
-  const num = (w: string | undefined) => (w === undefined ? undefined : (NUMBER_WORDS[w] ?? ORDINALS[w]));
+  const num = (w: string | undefined) =>
+    w === undefined ? undefined : (NUMBER_WORDS[w] ?? ORDINAL_WORDS[w]);
   if (words[i] && /^\d{1,2}(?:st|nd|rd|th)?$/.test(words[i])) day = Number.parseInt(words[i++], 10);
   else if (num(words[i]) !== undefined) {
     day = num(words[i++]);
-    if (day !== undefined && day >= 20 && ORDINALS[words[i]] !== undefined && ORDINALS[words[i]] < 10)
-      day += ORDINALS[words[i++]];
+    if (
+      day !== undefined &&
+      day >= 20 &&
+      ORDINAL_WORDS[words[i]] !== undefined &&
+      ORDINAL_WORDS[words[i]] < 10
+    )
+      day += ORDINAL_WORDS[words[i++]];
   }
   if (day === undefined) return undefined;
   let year: number | undefined;

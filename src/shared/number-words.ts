@@ -29,3 +29,33 @@ export const NUMBER_WORDS: Readonly<Record<string, number>> = {
   eighty: 80,
   ninety: 90,
 };
+
+/** Spoken ordinals, "first" to "ninth": the units of "twenty first". */
+export const ORDINAL_UNITS: Readonly<Record<string, number>> = {
+  first: 1,
+  second: 2,
+  third: 3,
+  fourth: 4,
+  fifth: 5,
+  sixth: 6,
+  seventh: 7,
+  eighth: 8,
+  ninth: 9,
+};
+
+/** Spoken ordinals a day of the month or a position is said with, "first" to "thirtieth". */
+export const ORDINAL_WORDS: Readonly<Record<string, number>> = {
+  ...ORDINAL_UNITS,
+  tenth: 10,
+  eleventh: 11,
+  twelfth: 12,
+  thirteenth: 13,
+  fourteenth: 14,
+  fifteenth: 15,
+  sixteenth: 16,
+  seventeenth: 17,
+  eighteenth: 18,
+  nineteenth: 19,
+  twentieth: 20,
+  thirtieth: 30,
+};
