@@ -1,8 +1,9 @@
 /**
  * `npm run accuracy:ivr`: the IVR navigator's decisions on the labelled phone menus in test/kit/: the corpus it was
  * written against (ivr-corpus.json), a second tuning set of open prompts, read-backs, letters and menus without a
- * verb (ivr-corpus-b.json), and the held-out set (ivr-holdout.json: written from the goals alone and frozen before
- * any change for it). `--misses` lists every wrong decision on the tuning sets, never on the held-out one;
+ * verb (ivr-corpus-b.json), a third written from the behaviour spec alone (ivr-corpus-c.json), and two held-out sets
+ * (ivr-holdout.json: written from the goals alone; ivr-holdout-2.json: from the behaviour spec alone; both frozen
+ * before any change for them). `--misses` lists every wrong decision on the tuning sets, never on the held-out one;
  * `--tuning` leaves the held-out set out.
  */
 import { readFileSync } from 'node:fs';
@@ -13,7 +14,13 @@ import { formatIvrScore, type IvrScenario, scoreNavigator } from '../src/ivr/acc
 const sets: [string, string, boolean][] = [
   ['tuned corpus', 'ivr-corpus.json', true],
   ['second tuning set', 'ivr-corpus-b.json', true],
+  ['third tuning set (written from the behaviour spec alone)', 'ivr-corpus-c.json', true],
   ['held-out (frozen before any change for it)', 'ivr-holdout.json', false],
+  [
+    'second held-out set (written from the behaviour spec alone, frozen before any change)',
+    'ivr-holdout-2.json',
+    false,
+  ],
 ];
 
 const showMisses = process.argv.includes('--misses');
