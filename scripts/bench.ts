@@ -36,7 +36,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { parseAgent } from '../src/config/load-agents';
-import { startDevServer } from '../src/temporal/dev-server';
+import { SERVICE_DYNAMIC_CONFIG, startDevServer } from '../src/temporal/dev-server';
 import { createWorker, installQuietRuntime, type WorkerTuning } from '../src/worker';
 import { startCustomerApi } from '../test/kit/customer-api';
 import { dryRunDeps } from '../test/kit/dry-run-deps';
@@ -104,11 +104,13 @@ async function main(): Promise<void> {
   const server = await startDevServer({
     headless: true,
     log: say,
+    // `npm start`'s settings (src/main.ts), less what the bench measures against its own default: the transfer
+    // queue's poll rate (BENCH_TRANSFER_POLL_RPS), and eager activity execution, off (the dev server's default,
+    // which the figures in docs/benchmarks.md were measured with) unless BENCH_EAGER_ACTIVITIES=1.
     dynamicConfig: {
+      ...SERVICE_DYNAMIC_CONFIG,
       'history.transferProcessorMaxPollRPS': s.transferPollRps,
-      ...(s.eagerActivities !== undefined
-        ? { 'system.enableActivityEagerExecution': s.eagerActivities }
-        : {}),
+      'system.enableActivityEagerExecution': s.eagerActivities ?? false,
     },
   });
   const customer = await startCustomerApi();

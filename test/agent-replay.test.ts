@@ -10,9 +10,8 @@ import { loadAgentFile, withSiblingTests } from '../src/config/load-agents';
 import { CallLog } from '../src/store/call-log';
 import { openStore } from '../src/store/open-store';
 import type { Store } from '../src/store/store';
-import { failureConverterPath } from '../src/worker';
-import { type Harness, quietLog, startHarness } from './kit/harness';
-import { connectClients, type TemporalClients, workflowBundle } from './kit/temporal';
+import { type Harness, startHarness, testRunnerDeps } from './kit/harness';
+import { connectClients, type TemporalClients } from './kit/temporal';
 
 const EXAMPLE = path.join(__dirname, '..', 'agents', 'example.yaml');
 
@@ -27,16 +26,7 @@ describe('replaying recorded calls through another version', function () {
   before(async () => {
     temporal = await connectClients();
     store = await openStore({});
-    deps = {
-      client: temporal.client,
-      connection: temporal.nativeConnection,
-      namespace: temporal.server.namespace,
-      workflowBundle: await workflowBundle(),
-      store,
-      log: quietLog,
-      codec: temporal.codec,
-      failureConverterPath,
-    };
+    deps = await testRunnerDeps(temporal, store);
     agent = { ...loadAgentFile(EXAMPLE), version: 3 };
     // Calls as the call log keeps them: the records of the example's scripted calls, run on version 3.
     const raw = withSiblingTests(YAML.parse(readFileSync(EXAMPLE, 'utf8')), EXAMPLE) as { tests: unknown };
@@ -134,16 +124,7 @@ describe('replay through the API', function () {
     assert.equal((await h.api('POST', '/v1/agents', raw)).status, 201);
     // Two calls in the call log, run on version 1: the example's first scripted calls.
     const { tests } = parseTestCases(raw.tests);
-    const deps: TestRunnerDeps = {
-      client: h.client,
-      connection: h.nativeConnection,
-      namespace: h.server.namespace,
-      workflowBundle: await workflowBundle(),
-      store: h.store,
-      log: quietLog,
-      codec: h.codec,
-      failureConverterPath,
-    };
+    const deps = await testRunnerDeps(h, h.store);
     const report = await runAgentTests({ ...loadAgentFile(EXAMPLE), version: 1 }, tests.slice(0, 2), deps);
     const log = new CallLog(h.store);
     for (const [i, t] of report.tests.entries())

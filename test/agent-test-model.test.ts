@@ -7,10 +7,9 @@ import { parseAgent } from '../src/config/load-agents';
 import type { CallRecord } from '../src/shared/types';
 import { openStore } from '../src/store/open-store';
 import type { Store } from '../src/store/store';
-import { failureConverterPath } from '../src/worker';
 import { startOpenAiFake } from './kit/fakes/openai-server';
-import { quietLog } from './kit/harness';
-import { connectClients, type TemporalClients, workflowBundle } from './kit/temporal';
+import { testRunnerDeps } from './kit/harness';
+import { connectClients, type TemporalClients } from './kit/temporal';
 
 const OPEN_PROMPT =
   "Welcome. Briefly tell me why you're calling. For example, you can say 'check my balance' or 'find a branch'.";
@@ -90,16 +89,7 @@ describe('agent tests: the model', function () {
   before(async () => {
     temporal = await connectClients();
     store = await openStore({});
-    deps = {
-      client: temporal.client,
-      connection: temporal.nativeConnection,
-      namespace: temporal.server.namespace,
-      workflowBundle: await workflowBundle(),
-      store,
-      log: quietLog,
-      codec: temporal.codec,
-      failureConverterPath,
-    };
+    deps = await testRunnerDeps(temporal, store);
     agent = { ...parseAgent(agentRaw(), 'test', MODEL_ENV), version: 1 };
   });
 

@@ -12,6 +12,7 @@ import { BuiltinCalendar } from '../src/integrations/calendar/builtin';
 import { GoogleCalendarProvider } from '../src/integrations/calendar/google';
 import { HubSpotCrm } from '../src/integrations/crm/hubspot';
 import { SalesforceCrm } from '../src/integrations/crm/salesforce';
+import { beforeCallUpdate, callStateQuery, callWorkflow } from '../workflows/call';
 import {
   FAKE_GOOGLE_TOKEN,
   type FakeGoogleCalendarServer,
@@ -353,6 +354,44 @@ describe('before-call stage', () => {
         ],
       );
       await maybeRecordHistory(h.client, `call-${callId}`, 'before-call-late');
+    });
+
+    it("keeps a test call's stage on the call's fixed clock, as the rest of its record", async () => {
+      const callId = unique('clock');
+      const clock = '2031-05-06T10:00:00.000Z';
+      const handle = await h.client.workflow.start(callWorkflow, {
+        workflowId: `call-${callId}`,
+        taskQueue: h.taskQueue,
+        args: [
+          {
+            call: { direction: 'inbound', from: KNOWN, callId, agentId: 'greeter' },
+            agent: parseAgent(greeter(customers.url), 'test'),
+            test: { runId: callId, clock },
+          },
+        ],
+      });
+      try {
+        const answer = await handle.executeUpdate(beforeCallUpdate, {
+          updateId: 'before-1',
+          args: [{ requestId: 'before-1', agentId: 'greeter' }],
+        });
+        assert.equal(answer.outcome, 'complete');
+        const run = (await handle.query(callStateQuery)).actions.find((a) => a.actionId === 'customer');
+        // Each time a moment after the call's start on its clock, not today's date.
+        const sinceStart = (at: string | undefined) => Date.parse(at ?? '') - Date.parse(clock);
+        for (const [name, at] of Object.entries({
+          startedAt: answer.startedAt,
+          answeredAt: answer.answeredAt,
+          'the lookup started': run?.startedAt,
+        }))
+          assert.ok(
+            sinceStart(at) >= 0 && sinceStart(at) < 60_000,
+            `${name}: ${at}, the call's clock ${clock}`,
+          );
+        assert.ok(answer.startedAt <= answer.answeredAt, `${answer.startedAt} > ${answer.answeredAt}`);
+      } finally {
+        await handle.terminate('the test is over');
+      }
     });
 
     it('refuses a body that is not the documented one, naming the field', async () => {

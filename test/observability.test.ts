@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Client } from '@temporalio/client';
@@ -29,6 +28,7 @@ import { createWorker, failureConverterPath, quietBundlerLogger, workflowsPath }
 import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
 import { dryRunDeps } from './kit/dry-run-deps';
 import { event, quietLog, TEST_TOKEN } from './kit/harness';
+import { freshDataDir, seedStore } from './kit/pglite-template';
 import { connectClients, eventually, type TemporalClients, uniqueTaskQueue } from './kit/temporal';
 import { startWorkerProcess } from './kit/worker-process';
 
@@ -67,7 +67,8 @@ describe('observability', () => {
     clients = await connectClients();
     const taskQueue = uniqueTaskQueue('obs-worker');
     const metricsPort = await freePort();
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'callflow-obs-'));
+    // Its store copied from a migrated template: creating and migrating one takes seconds.
+    const dataDir = await freshDataDir('callflow-obs-');
     const worker = await startWorkerProcess({
       TEMPORAL_ADDRESS: clients.server.address,
       TEMPORAL_NAMESPACE: clients.server.namespace,
@@ -432,10 +433,6 @@ describe('observability', () => {
   describe('the standalone worker', () => {
     it('serves Temporal metrics and action outcomes per type, logs JSON and drains on SIGTERM', async () => {
       const { worker, taskQueue, metricsPort, customer } = standalone;
-      let stderr = '';
-      worker.child.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
       await worker.ready;
       const shop = parseAgent(
         {
@@ -471,8 +468,8 @@ describe('observability', () => {
       await clients.client.workflow.getHandle('call-obs-worker-1').result();
       const exited = new Promise<number | null>((resolve) => worker.child.once('exit', resolve));
       worker.child.kill('SIGTERM');
-      assert.equal(await exited, 0, stderr);
-      const parsed = stderr
+      assert.equal(await exited, 0, worker.stderr);
+      const parsed = worker.stderr
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l) as { level: string; name: string; message: string });
@@ -482,14 +479,14 @@ describe('observability', () => {
       const actionLine = parsed.find((l) => l.message === 'action http_request completed') as
         | { callId?: string; fields?: { attempt?: number } }
         | undefined;
-      assert.equal(actionLine?.callId, 'obs-worker-1', stderr);
+      assert.equal(actionLine?.callId, 'obs-worker-1', worker.stderr);
       assert.equal(actionLine?.fields?.attempt, 1);
     });
 
     it('finishes an action in flight when told to stop, so the next worker does not run it again', async function () {
       this.timeout(120_000);
       const { taskQueue, customer } = standalone;
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'callflow-obs-drain-'));
+      const dataDir = await freshDataDir('callflow-obs-drain-');
       const env = {
         TEMPORAL_ADDRESS: clients.server.address,
         TEMPORAL_NAMESPACE: clients.server.namespace,
@@ -534,6 +531,7 @@ describe('observability', () => {
         release();
         assert.equal(await exited, 0, stderr);
         // The stopped worker polls no more workflow tasks: another worker takes the call on from the result.
+        await seedStore(path.join(dataDir, 'second', 'store'));
         second = await startWorkerProcess({ ...env, CALLFLOW_DATA_DIR: path.join(dataDir, 'second') });
         const run = await toolCall;
         assert.equal(run.status, 'completed', JSON.stringify(run));

@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
 import { type Harness, startHarness } from './kit/harness';
 import { eventually } from './kit/temporal';
+import { deliverSigned } from './support/platform-delivery';
 import {
   elevenLabsToolRequestsOf,
   elevenLabsTranscription,
@@ -23,14 +24,7 @@ import {
   vapiCall,
   vapiToolCallsMessageOf,
 } from './support/platform-payloads';
-import {
-  elevenLabsSignature,
-  justCallHeaders,
-  justCallTimestamp,
-  retellSignature,
-  twilioSignature,
-  vapiSignatureHeaders,
-} from './support/platform-signing';
+import { twilioSignature, vapiSignatureHeaders } from './support/platform-signing';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 4);
 const SEED = Number(process.env.PROPERTY_SEED ?? Date.now() % 2 ** 31);
@@ -39,6 +33,12 @@ const SECRETS = {
   PROP_VAPI: 'vapi-prop-secret-0123',
   PROP_EL: 'el-prop-0123',
   PROP_JC: 'jc-prop-0123',
+};
+const SIGNING_SECRETS = {
+  retell: SECRETS.PROP_RETELL,
+  vapi: SECRETS.PROP_VAPI,
+  elevenlabs: SECRETS.PROP_EL,
+  justcall: SECRETS.PROP_JC,
 };
 const TWILIO_TOKEN = 'twilio-prop-token-0123456789abcdef';
 /** Long enough for every delivery of a call to arrive before the after-call stage; calls without analysis wait it. */
@@ -522,7 +522,6 @@ describe('platform deliveries through the signed ingress (property-based)', func
   /** Signs and posts one delivery the way its platform does; the response status. */
   async function deliver(call: GeneratedCall, payload: Json): Promise<number> {
     const agentId = agentOf(call.platform);
-    const now = Date.now();
     if (call.platform === 'twilio') {
       const path = `/twilio/agents/${agentId}/voice-status`;
       const params = payload as Record<string, string>;
@@ -532,27 +531,10 @@ describe('platform deliveries through the signed ingress (property-based)', func
       });
       return res.status;
     }
-    const body =
-      call.platform === 'justcall'
-        ? {
-            ...payload,
-            webhook_url: `${h.url}/webhooks/justcall/${agentId}`,
-            // A duplicate is a retry of the same request: the same request_id.
-            request_id: `${payload.type}-${call.callId}`,
-          }
-        : payload;
-    const raw = JSON.stringify(body);
-    const headers: Record<string, string> =
-      call.platform === 'retell'
-        ? { 'x-retell-signature': retellSignature(raw, SECRETS.PROP_RETELL, now) }
-        : call.platform === 'vapi'
-          ? vapiSignatureHeaders(raw, SECRETS.PROP_VAPI, now)
-          : call.platform === 'elevenlabs'
-            ? { 'elevenlabs-signature': elevenLabsSignature(SECRETS.PROP_EL, raw, Math.floor(now / 1000)) }
-            : justCallHeaders(SECRETS.PROP_JC, body as never, justCallTimestamp(now));
-    const res = await h.api('POST', `/webhooks/${call.platform}/${agentId}`, raw, {
-      'content-type': 'application/json',
-      ...headers,
+    const res = await deliverSigned(h, call.platform, agentId, payload, {
+      secret: SIGNING_SECRETS[call.platform],
+      // A duplicate is a retry of the same request: the same request_id.
+      ...(call.platform === 'justcall' ? { requestId: `${payload.type}-${call.callId}` } : {}),
     });
     return res.status;
   }

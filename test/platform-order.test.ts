@@ -3,13 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Harness, startHarness } from './kit/harness';
 import { eventually } from './kit/temporal';
-import {
-  elevenLabsSignature,
-  justCallHeaders,
-  justCallTimestamp,
-  retellSignature,
-  vapiSignatureHeaders,
-} from './support/platform-signing';
+import { deliverSigned, type SignedJsonPlatform } from './support/platform-delivery';
 
 /**
  * One call per platform, delivered in many orders with duplicates: the record is the same every time, and its
@@ -166,26 +160,18 @@ describe('platform deliveries in any order', function () {
     await h?.stop();
   });
 
+  const secrets: Record<SignedJsonPlatform, string> = {
+    retell: env.RETELL_KEY,
+    vapi: env.VAPI_SECRET,
+    elevenlabs: env.EL_SECRET,
+    justcall: env.JC_SECRET,
+  };
+
   /** Signs and posts one delivery the way its platform does, now. */
-  async function deliver(platform: string, agentId: string, payload: any): Promise<void> {
-    const body = { ...payload };
-    if (platform === 'justcall') {
-      body.webhook_url = `${h.url}/webhooks/justcall/${agentId}`;
-      body.request_id = `req-${++sent}`;
-    }
-    const raw = JSON.stringify(body);
-    const now = Date.now();
-    const headers: Record<string, string> =
-      platform === 'retell'
-        ? { 'x-retell-signature': retellSignature(raw, env.RETELL_KEY, now) }
-        : platform === 'vapi'
-          ? vapiSignatureHeaders(raw, env.VAPI_SECRET, now)
-          : platform === 'elevenlabs'
-            ? { 'elevenlabs-signature': elevenLabsSignature(env.EL_SECRET, raw, Math.floor(now / 1000)) }
-            : justCallHeaders(env.JC_SECRET, body, justCallTimestamp(now));
-    const res = await h.api('POST', `/webhooks/${platform}/${agentId}`, raw, {
-      'content-type': 'application/json',
-      ...headers,
+  async function deliver(platform: SignedJsonPlatform, agentId: string, payload: any): Promise<void> {
+    const res = await deliverSigned(h, platform, agentId, payload, {
+      secret: secrets[platform],
+      ...(platform === 'justcall' ? { requestId: `req-${++sent}` } : {}),
     });
     assert.equal(res.status, 200, `${platform} delivery answered ${res.status}: ${JSON.stringify(res.body)}`);
   }

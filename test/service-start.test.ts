@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { freshDataDir } from './kit/pglite-template';
 import { type ServiceProcess, startService } from './kit/service';
 import { TEST_CODEC_KEYS, testServer } from './kit/temporal';
 
@@ -13,7 +13,8 @@ describe('npm start', () => {
   before(async function () {
     this.timeout(120_000);
     const server = await testServer();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'callflow-start-'));
+    // Its store copied from a migrated template: creating and migrating one takes seconds.
+    dataDir = await freshDataDir('callflow-start-');
     service = await startService(
       {
         ...process.env,

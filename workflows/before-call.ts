@@ -11,6 +11,7 @@ import type { ActionRun, BeforeCallAnswer } from '../src/shared/types';
 import type { Call } from './call-model';
 
 export interface BeforeCallStage {
+  /** On the call's clock (`call.now()`), as every time in the record: a test call's fixed clock runs here too. */
   startedAt: string;
   startedAtMs: number;
   /** Ids of the actions that have finished (completed, failed or skipped). */
@@ -25,7 +26,7 @@ export function startBeforeCall(
   run: (action: ActionConfig) => Promise<ActionRun>,
 ): BeforeCallStage {
   const actions = call.beforeCallActions;
-  const startedAtMs = Date.now();
+  const startedAtMs = call.now().getTime();
   const finished = new Set<string>();
   const running = new Map<string, Promise<unknown>>();
   let stopped: string | undefined;
@@ -36,7 +37,9 @@ export function startBeforeCall(
     const step = Promise.all(waitsOn)
       .then(async () => {
         if (stopped)
-          return call.record(skippedRun(action, `skipped because "${stopped}" failed and has onError: stop`));
+          return call.record(
+            skippedRun(call, action, `skipped because "${stopped}" failed and has onError: stop`),
+          );
         const result = await run(action);
         if (result.status === 'failed' && action.onError === 'stop') stopped = action.id;
         return result;
@@ -55,13 +58,13 @@ export function startBeforeCall(
 
 /** Waits for the stage until the budget (counted from the stage's start) runs out, then answers with what is ready. */
 export async function answerBeforeCall(call: Call, stage: BeforeCallStage): Promise<BeforeCallAnswer> {
-  const left = call.beforeCallBudgetMs - (Date.now() - stage.startedAtMs);
+  const left = call.beforeCallBudgetMs - (call.now().getTime() - stage.startedAtMs);
   if (!stage.allFinished() && left > 0) await wf.condition(stage.allFinished, left);
   return call.answerBeforeCall(stage.startedAt, stage.finished);
 }
 
-function skippedRun(action: ActionConfig, reason: string): ActionRun {
-  const at = new Date().toISOString();
+function skippedRun(call: Call, action: ActionConfig, reason: string): ActionRun {
+  const at = call.now().toISOString();
   return {
     actionId: action.id,
     type: action.type,

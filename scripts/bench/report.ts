@@ -63,7 +63,7 @@ export function report(r: Results): string {
   const label = (name: string) => DESCRIBE[name] ?? name;
   const options = [
     `local activities: ${s.localActivities ? "callflow's lookup has execution: local; floor-local beside the floor" : 'off'}`,
-    `eager activities: ${s.eagerActivities === undefined ? 'server default' : s.eagerActivities ? 'on' : 'off'}`,
+    `eager activities: ${s.eagerActivities === undefined ? "off (the bench's default)" : s.eagerActivities ? 'on' : 'off'}`,
     `worker tuning: ${Object.keys(s.tuning).length ? JSON.stringify(s.tuning) : 'SDK defaults'}`,
     `HTTP client: ${s.httpClient === 'http' ? 'node:http keep-alive agent' : 'fetch'}`,
     `ingress: ${s.ingressProcess ? 'own process' : "in the bench's process"}`,

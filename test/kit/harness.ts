@@ -93,6 +93,24 @@ export interface HarnessOptions {
 export const TEST_TOKEN = 'test-token-0123456789';
 export const quietLog = createLogger('test', { quiet: true });
 
+/** What the agent-test runner needs, over these Temporal clients and this store, as the service gives it. */
+export async function testRunnerDeps(
+  clients: TemporalClients,
+  store: Store,
+  log: Logger = quietLog,
+): Promise<TestRunnerDeps> {
+  return {
+    client: clients.client,
+    connection: clients.nativeConnection,
+    namespace: clients.server.namespace,
+    workflowBundle: await workflowBundle(),
+    store,
+    log,
+    codec: clients.codec,
+    failureConverterPath,
+  };
+}
+
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const clients = await connectClients(opts.server);
   const taskQueue = opts.taskQueue ?? uniqueTaskQueue('h');
@@ -122,16 +140,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     workerRun = worker.run();
   }
   const serviceUrl = () => opts.serviceUrl ?? url;
-  const testRunnerDeps = async (): Promise<TestRunnerDeps> => ({
-    client: clients.client,
-    connection: clients.nativeConnection,
-    namespace: clients.server.namespace,
-    workflowBundle: await workflowBundle(),
-    store,
-    log: opts.log ?? quietLog,
-    codec: clients.codec,
-    failureConverterPath,
-  });
+  const runnerDeps = () => testRunnerDeps(clients, store, opts.log ?? quietLog);
   const lookupDeps = () => {
     const all = { ...dryRunDeps(store, opts.log ?? quietLog), ...deps };
     return { crm: all.crm, calendars: all.calendars };
@@ -147,8 +156,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         ...(opts.agentTests
           ? {
               runTests: async (agent, tests, runOpts) =>
-                runAgentTests(agent, tests, await testRunnerDeps(), runOpts),
-              replayCalls: async (calls, candidate) => replayCalls(calls, candidate, await testRunnerDeps()),
+                runAgentTests(agent, tests, await runnerDeps(), runOpts),
+              replayCalls: async (calls, candidate) => replayCalls(calls, candidate, await runnerDeps()),
             }
           : {}),
         // A tried lookup reads the same CRMs and calendars the worker's actions use.

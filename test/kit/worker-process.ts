@@ -28,6 +28,8 @@ function prebuiltBundleFile(): Promise<string> {
 export async function startWorkerProcess(env: Record<string, string>): Promise<{
   child: ChildProcess;
   ready: Promise<void>;
+  /** Everything the worker has written to stderr so far, from its start. */
+  readonly stderr: string;
 }> {
   const bundle =
     'CALLFLOW_WORKFLOW_BUNDLE' in env || env.OTEL_EXPORTER_OTLP_ENDPOINT
@@ -46,5 +48,11 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<{
     });
     child.on('exit', (code) => reject(new Error(`worker exited (${code}): ${stderr}`)));
   });
-  return { child, ready };
+  return {
+    child,
+    ready,
+    get stderr() {
+      return stderr;
+    },
+  };
 }
