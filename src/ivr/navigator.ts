@@ -311,7 +311,7 @@ const REPEAT_LABEL =
   /\brepeat\b|\b(?:hear|listen to)\b.*\b(?:options|menu|choices|selections)\b|\bmenu again\b/;
 const RETURN_LABEL = /\breturn to\b|\bgo back\b|\bprevious menu\b|\bmain menu\b/;
 const CALLBACK_LABEL =
-  /\bcall ?back\b|\bcall you back\b|\breturn your call\b|\bleave (?:a|us a) (?:message|voicemail)\b|\bvoicemail\b|\bsurvey\b|\btext message\b|\bsend you a (?:text|link)\b/;
+  /\bcall ?back\b|\bcall you back\b|\breturn your call\b|\bleave (?:a|us a) (?:message|voicemail)\b|\bvoicemail\b|\bsurvey\b|\btext message\b|\bsend you a (?:text|link)\b|\bcall you\b|\b(?:get|receive) a text\b/;
 const LANGUAGE_LABEL =
   /\b(?:espa[ñn]ol|spanish|english|fran[cç]ais|french|portugu[eê]s|chinese|mandarin|cantonese|vietnamese|korean|tagalog|russian|arabic|other languages?|otro idioma)\b/;
 const ENGLISH_LABEL = /\benglish\b/;
@@ -652,6 +652,16 @@ export class IvrNavigator {
       }
     }
 
+    // "You're calling about X. Is that right?" with no answers offered: answered by voice.
+    if (p.readBack && p.options.length === 0) {
+      const right = this.readBackRight(p.readBack);
+      return this.act({
+        kind: 'say',
+        text: right ? 'yes' : 'no',
+        reason: `the read-back "${p.readBack}" ${right ? 'matches' : 'is not what we know'}`,
+      });
+    }
+
     if (p.openSpeech) {
       s.speechMode = true;
       return this.act({ kind: 'say', text: this.goal.target, reason: 'open question: state the goal' }, true);
@@ -767,6 +777,7 @@ export class IvrNavigator {
     const skip = p.options.find((o) => NO_DATA_LABEL.test(o.label));
     if (skip) return this.choose(skip, `${req.label} unknown: "${skip.label}"`, false);
     if (p.hold) return { kind: 'wait', reason: `${req.label} unknown: staying on the line` };
+    if (req.optional) return { kind: 'wait', reason: `${req.label} unknown and asked only if we have it` };
     return this.operatorRoute(p, 'data', `${req.label} unknown`);
   }
 
@@ -930,6 +941,13 @@ export class IvrNavigator {
         (o.label === 'yes' || CONFIRM_LABEL.test(o.label) || /\b(?:correct|right|confirm)$/.test(o.label)),
     );
     if (!confirm || !reject) return undefined;
+    if (!this.readBackRight(readBack))
+      return this.choose(reject, `the read-back "${readBack}" is not what we know: "${reject.label}"`, false);
+    return this.choose(confirm, `the read-back matches: "${confirm.label}"`, false);
+  }
+
+  /** Whether a read-back says what we know (a value we gave, or the goal); a wrong one lets the data be asked again. */
+  private readBackRight(readBack: string): boolean {
     let match = readBackMatches(readBack, this.goal.data);
     if (match === undefined) {
       const heard = readBack.toLowerCase();
@@ -940,12 +958,10 @@ export class IvrNavigator {
       if (named || (fit.specific && fit.score >= 0.6)) match = true;
       else if (!/\d/.test(readBack) && !this.state.lastDataEntry) match = false;
     }
-    if (match === false) {
-      const s = this.state;
-      s.dataAsked = s.dataAsked.filter((k) => k !== s.lastDataKey);
-      return this.choose(reject, `the read-back "${readBack}" is not what we know: "${reject.label}"`, false);
-    }
-    return this.choose(confirm, `the read-back matches: "${confirm.label}"`, false);
+    if (match !== false) return true;
+    const s = this.state;
+    s.dataAsked = s.dataAsked.filter((k) => k !== s.lastDataKey);
+    return false;
   }
 }
 
