@@ -476,6 +476,53 @@ describe('IVR prompt classes (navigator 3)', () => {
     );
   });
 
+  it('labels a spoken answer by what it is for, as a key press is, and says its words', () => {
+    const prompt =
+      "For a gift card balance, say 'gift card'. If your package never arrived, say 'where is it'. To talk about a return, say 'returns'.";
+    assert.deepEqual(said({ target: 'my package never arrived' }, [prompt]), ['say "where is it"']);
+    assert.deepEqual(
+      parsePrompt(prompt).options.map((o) => [o.label, o.speech]),
+      [
+        ['gift card balance', 'gift card'],
+        ['your package never arrived where is it', 'where is it'],
+        ['talk about a return returns', 'returns'],
+      ],
+    );
+  });
+
+  it('does not take an option of another department that only names the same thing', () => {
+    const goal: IvrGoal = { target: 'report my tablet broken', keywords: ['broken'] };
+    assert.deepEqual(
+      said(goal, [
+        'I can help you buy a new tablet, pay your bill, or track an order. Which would you like?',
+      ]),
+      ['say "representative"'],
+    );
+  });
+
+  it("leaves out the menu's topic word, which most options share, when the goal has other words", () => {
+    const goal: IvrGoal = {
+      target: 'set up an installment agreement for back taxes',
+      keywords: ['installment agreement'],
+    };
+    const prompt =
+      'Property tax, one. Tax forms, two. Tax refunds, three. To speak with someone, seven. To hear this again, nine.';
+    assert.deepEqual(said(goal, [prompt]), ['press 7']);
+  });
+
+  it('relates a word of several departments to each only in part', () => {
+    const prompt = 'To upgrade your service, press 1. To report an outage, press 2. For billing, press 3.';
+    assert.deepEqual(said({ target: 'set up a payment plan' }, [prompt]), ['press 3']);
+  });
+
+  it('hears out a menu that may go on when only related options tie, then takes the one that says the goal', () => {
+    const decisions = said({ target: 'ask about a refund' }, [
+      'For returns, press 1. For exchanges, press 2.',
+      'For refund status, press 3. For everything else, press 9.',
+    ]);
+    assert.deepEqual(decisions, ['wait', 'press 3']);
+  });
+
   it('reads spoken choices listed after "say:"', () => {
     const options = parsePrompt('At any time you can say: hours, directions, or pharmacy.').options;
     assert.deepEqual(

@@ -213,6 +213,25 @@ const YES_NO_RE =
 const QUESTION_LIST_RE =
   /\b(?:would\s+you\s+like\s+to|do\s+you\s+(?:want|need)\s+to|are\s+you\s+calling\s+(?:to|about|for|regarding)|is\s+this\s+(?:about|regarding)|is\s+your\s+call\s+about|what\s+would\s+you\s+like\s+to\s+do)\s*:?\s+(.+?)\?\s*$/i;
 
+/** The clause before a quoted answer that says what it is for: "If you have one of our cars now, say ...". */
+const SPEECH_PURPOSE_RE =
+  /^[\s,;]*(?:(?:or|and|otherwise)\s+)?((?:if|for|to)\b.+?)\s*,?\s*(?:please\s+|just\s+|simply\s+)?say\s*$/i;
+
+/**
+ * A spoken answer labelled by what it is for, as a key press is ("For billing, press 1"): the purpose and the
+ * words to say both describe the option, so the label carries both; the words to say stay its speech.
+ */
+function describedSpeechOption(option: MenuOption, before: string): MenuOption {
+  const purpose = before.match(SPEECH_PURPOSE_RE);
+  const described = purpose ? cleanLabel(purpose[1]) : '';
+  if (!described) return option;
+  const words = new Set(described.split(' '));
+  const label = option.label.split(' ').every((w) => words.has(w))
+    ? described
+    : `${described} ${option.label}`;
+  return { ...option, label };
+}
+
 /** Options offered by voice only, in a sentence with no key presses. */
 function speechOptions(sentence: string): MenuOption[] {
   if (YES_NO_RE.test(sentence)) {
@@ -233,7 +252,11 @@ function speechOptions(sentence: string): MenuOption[] {
     const firstSay = sentence.search(/\b(?:say|saying|ask for|tell me)\b/i);
     return quoted
       .filter((q) => q.start > firstSay)
-      .map((q) => speechOption(q.text))
+      .map((q, i, all) => {
+        const option = speechOption(q.text);
+        const from = i > 0 ? all[i - 1].end : 0;
+        return option && describedSpeechOption(option, sentence.slice(from, q.start));
+      })
       .filter((o): o is MenuOption => o !== undefined);
   }
   const patterns = [

@@ -226,11 +226,10 @@ function wordMatch(goalWord: string, labelWords: string[]): number {
   for (const w of labelWords) {
     if (w === goalWord) return 1;
     if (sharesPrefix(w, goalWord)) best = Math.max(best, 0.8);
-    else if (
-      goalConcepts.length > 0 &&
-      (CONCEPT_INDEX.get(w) ?? []).some((id) => goalConcepts.includes(id))
-    ) {
-      best = Math.max(best, 0.6);
+    else if (goalConcepts.length > 0) {
+      // A word of several departments ("plan": sales, instalments, insurance) relates to each only in part.
+      const shared = (CONCEPT_INDEX.get(w) ?? []).filter((id) => goalConcepts.includes(id)).length;
+      if (shared > 0) best = Math.max(best, (0.6 * shared) / goalConcepts.length);
     }
   }
   return best;
@@ -290,11 +289,12 @@ export interface OptionScore {
   specific: boolean;
 }
 
-export function scoreLabel(goal: IvrGoal, label: string): OptionScore {
+export function scoreLabel(goal: IvrGoal, label: string, ignore?: Set<string>): OptionScore {
   const labelWords = contentWords(label);
   let score = 0;
   let specific = false;
   for (const { word, weight } of goalWords(goal)) {
+    if (ignore?.has(word)) continue;
     const m = wordMatch(word, labelWords);
     if (m > 0) {
       score += m * weight;
@@ -302,6 +302,60 @@ export function scoreLabel(goal: IvrGoal, label: string): OptionScore {
     }
   }
   return { score, specific };
+}
+
+/**
+ * Goal words most of a menu's options say word for word ("tax" in a tax office's menu): the menu's topic, which
+ * tells no option from another. Only when the goal has other specific words to choose by.
+ */
+function topicWords(goal: IvrGoal, labels: string[]): Set<string> {
+  const topic = new Set<string>();
+  if (labels.length < 3) return topic;
+  const words = goalWords(goal);
+  for (const { word } of words) {
+    const spread = labels.filter((l) => wordMatch(word, contentWords(l)) >= 0.8).length;
+    if (spread >= 3 && spread * 2 > labels.length) topic.add(word);
+  }
+  return words.some((w) => !topic.has(w.word) && !GENERIC.has(w.word)) ? topic : new Set();
+}
+
+const groupOf = (word: string) => CONCEPTS.findIndex((group) => group.includes(word));
+/** Groups of things a department deals with (a card, a car, a home), not departments themselves. */
+const OBJECT_GROUPS = new Set(['internet', 'card', 'auto', 'homeowner'].map(groupOf));
+/** Groups that say how to be helped (speak to a person), not with what. */
+const CHANNEL_GROUPS = new Set(['representative', 'speak'].map(groupOf));
+
+/** A department word: in the vocabulary, only in groups that name departments, not things or channels. */
+function departmentGroups(word: string): number[] {
+  const ids = CONCEPT_INDEX.get(word) ?? [];
+  if (GENERIC.has(word) || ids.some((id) => OBJECT_GROUPS.has(id))) return [];
+  return ids.filter((id) => !CHANNEL_GROUPS.has(id));
+}
+
+/**
+ * Whether an option belongs to another department, though it names the same thing as the goal ("upgrade your
+ * phone" for "report my phone stolen", "booking a car" for "report an accident in my rental car"): it leads with a
+ * department word the goal has nothing related to (what the option does), and shares only words for things.
+ */
+function otherDepartment(goal: IvrGoal, label: string): boolean {
+  const labelWords = contentWords(label);
+  const words = goalWords(goal).map((g) => g.word);
+  const goalConcepts = new Set(words.flatMap((w) => CONCEPT_INDEX.get(w) ?? []));
+  const lead = labelWords[0] ?? '';
+  const ids = departmentGroups(lead);
+  const foreign =
+    ids.length > 0 &&
+    !ids.some((id) => goalConcepts.has(id)) &&
+    !words.some((g) => g === lead || sharesPrefix(g, lead));
+  if (!foreign) return false;
+  const matched = words.filter((w) => wordMatch(w, labelWords) > 0);
+  return matched.length > 0 && matched.every((w) => departmentGroups(w).length === 0);
+}
+
+/** Whether an option says one of the goal's specific words (or a form of it), not only a related one. */
+function saysGoalWord(goal: IvrGoal, label: string): boolean {
+  const labelWords = contentWords(label);
+  return goalWords(goal).some((g) => !GENERIC.has(g.word) && wordMatch(g.word, labelWords) >= 0.8);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -856,9 +910,14 @@ export class IvrNavigator {
         : undefined;
     }
 
+    const topic = topicWords(
+      this.goal,
+      options.map((o) => o.label),
+    );
     const scored = options
+      .filter((o) => !otherDepartment(this.goal, o.label))
       .map((o, i) => {
-        const { score, specific } = scoreLabel(this.goal, o.label);
+        const { score, specific } = scoreLabel(this.goal, o.label, topic);
         const emergencyPenalty =
           EMERGENCY_LABEL.test(o.label) && !EMERGENCY_LABEL.test(this.goal.target) ? 0.5 : 0;
         return { o, i, score: score - emergencyPenalty, specific };
@@ -881,6 +940,13 @@ export class IvrNavigator {
       });
       const best = near[0].o;
       const tied = near.length > 1 && Math.abs(near[0].specificity - near[1].specificity) <= 0.01;
+      // Options only related to the goal, none saying its words, tie: a menu that may go on is heard out first.
+      if (tied && !heardBefore && !saysGoalWord(this.goal, best.label) && !this.menuComplete(p, all))
+        return {
+          kind: 'wait',
+          reason: `options only related to "${this.goal.target}" tie; waiting for more or a repeat`,
+          confidence: 0.4,
+        };
       const decision = this.choose(
         best,
         `best match for "${this.goal.target}": "${best.label}" (${top.toFixed(2)})${tied ? ', a tie' : ''}`,
