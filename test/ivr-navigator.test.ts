@@ -423,6 +423,7 @@ describe('IVR prompt classes (navigator 3)', () => {
   it('reads a data prompt without a verb after "and then" or "now"', () => {
     const goal: IvrGoal = { target: 'billing', data: { zip: '60614' } };
     assert.deepEqual(said(goal, ['And then, the five digit billing zip code.']), ['press 60614']);
+    assert.deepEqual(said(goal, ['Your billing zip code, please.']), ['press 60614']);
   });
 
   it('finds the value named before "enter it", and waits when the prompt asks only callers who have it', () => {
@@ -527,6 +528,11 @@ describe('IVR prompt classes (navigator 3)', () => {
     const options = parsePrompt('At any time you can say: hours, directions, or pharmacy.').options;
     assert.deepEqual(
       options.map((o) => o.label),
+      ['hours', 'directions', 'pharmacy'],
+    );
+    const following = parsePrompt('Please say one of the following: hours, directions, or pharmacy.').options;
+    assert.deepEqual(
+      following.map((o) => o.label),
       ['hours', 'directions', 'pharmacy'],
     );
   });

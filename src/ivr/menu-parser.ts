@@ -260,7 +260,7 @@ function speechOptions(sentence: string): MenuOption[] {
       .filter((o): o is MenuOption => o !== undefined);
   }
   const patterns = [
-    /\b(?:please\s+|you\s+can\s+|just\s+|simply\s+)?say\s*:?\s+(?:things\s+like\s+|something\s+like\s+)?(.+)$/i,
+    /\b(?:please\s+|you\s+can\s+|just\s+|simply\s+)?say\s*(?:one\s+of\s+the\s+following|any\s+of\s+(?:these|the\s+following))?\s*:?\s+(?:things\s+like\s+|something\s+like\s+)?(.+)$/i,
     /\b(?:which|what)\b[^:]*:\s*(.+)$/i,
     /\bi\s+can\s+help\s+(?:you\s+)?(?:with\s+)?(.+)$/i,
     /\byour\s+choices\s+are\s*:?\s*(.+)$/i,
@@ -367,7 +367,7 @@ function pressOptions(sentence: string): MenuOption[] {
 }
 
 const DATA_VERB =
-  /\b(?:enter|re-?enter|say|key(?:\s+|-)in|type|input|provide|tell me|punch in|speak|state|give me|spell)\b|\bwhat(?:'s| is)\s+(?:your|the)\b|^\s*(?:(?:and|now|next|also|then)\s*,?\s+)+(?:your|the)\s/i;
+  /\b(?:enter|re-?enter|say|key(?:\s+|-)in|type|input|provide|tell me|punch in|speak|state|give me|spell)\b|\bwhat(?:'s| is)\s+(?:your|the)\b|^\s*(?:(?:and|now|next|also|then)\s*,?\s+)+(?:your|the)\s|^\s*(?:your|the)\s[^.?!]*,\s*please[.?!]?\s*$/i;
 const ENTER_VERB = /\b(?:enter|key(?:\s+|-)in|type|input|keypad|punch in|press|touch-?tone|dial)\b/i;
 const SAY_VERB = /\b(?:say|speak|tell me|state|give me|spell)\b/i;
 
