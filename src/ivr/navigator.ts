@@ -220,16 +220,23 @@ function sharesPrefix(a: string, b: string): boolean {
   return n >= 6 && n / Math.min(a.length, b.length) > 0.75;
 }
 
-function wordMatch(goalWord: string, labelWords: string[]): number {
+/**
+ * How well a goal word fits an option's words: 1 the same word, 0.8 a form of it, 0.6 a related word. `senses` are
+ * the goal word's groups the rest of the goal points to ("book" with "flight": reservations, not appointments).
+ */
+function wordMatch(goalWord: string, labelWords: string[], senses: number[] = []): number {
   let best = 0;
   const goalConcepts = CONCEPT_INDEX.get(goalWord) ?? [];
   for (const w of labelWords) {
     if (w === goalWord) return 1;
     if (sharesPrefix(w, goalWord)) best = Math.max(best, 0.8);
     else if (goalConcepts.length > 0) {
-      // A word of several departments ("plan": sales, instalments, insurance) relates to each only in part.
-      const shared = (CONCEPT_INDEX.get(w) ?? []).filter((id) => goalConcepts.includes(id)).length;
-      if (shared > 0) best = Math.max(best, (0.6 * shared) / goalConcepts.length);
+      // A word of several departments ("plan": sales, instalments, insurance) means the one the rest of the goal
+      // points to ("payment plan" with "installment"); its other senses relate only in part.
+      const shared = (CONCEPT_INDEX.get(w) ?? []).filter((id) => goalConcepts.includes(id));
+      const inSense = senses.length === 0 || shared.some((id) => senses.includes(id));
+      const fit = inSense ? 1 : shared.length / goalConcepts.length;
+      if (shared.length > 0) best = Math.max(best, 0.6 * fit);
     }
   }
   return best;
@@ -238,6 +245,8 @@ function wordMatch(goalWord: string, labelWords: string[]): number {
 interface GoalWord {
   word: string;
   weight: number;
+  /** The word's vocabulary groups that another goal word is in too: the sense the goal gives it. */
+  senses: number[];
 }
 
 function goalWords(goal: IvrGoal): GoalWord[] {
@@ -247,10 +256,15 @@ function goalWords(goal: IvrGoal): GoalWord[] {
     for (const w of contentWords(k)) words.set(w, 1.5);
   }
   // Words from the department vocabulary say more about the destination than context words ("hospital").
-  return [...words].map(([word, weight]) => ({
-    word,
-    weight: GENERIC.has(word) ? weight * 0.3 : CONCEPT_INDEX.has(word) ? weight * 1.2 : weight,
-  }));
+  return [...words.keys()].map((word) => {
+    const weight = words.get(word) ?? 1;
+    const others = [...words.keys()].filter((o) => o !== word).flatMap((o) => CONCEPT_INDEX.get(o) ?? []);
+    return {
+      word,
+      weight: GENERIC.has(word) ? weight * 0.3 : CONCEPT_INDEX.has(word) ? weight * 1.2 : weight,
+      senses: (CONCEPT_INDEX.get(word) ?? []).filter((id) => others.includes(id)),
+    };
+  });
 }
 
 /** Whether an example answer says the goal: each of its specific words fits it, one at least word for word. */
@@ -260,7 +274,7 @@ function exampleSaysGoal(goal: IvrGoal, label: string): boolean {
   const goalList = goalWords(goal);
   let strong = false;
   for (const w of words) {
-    const best = Math.max(0, ...goalList.map((g) => wordMatch(g.word, [w])));
+    const best = Math.max(0, ...goalList.map((g) => wordMatch(g.word, [w], g.senses)));
     if (best < 0.6) return false;
     if (best >= 0.8) strong = true;
   }
@@ -274,10 +288,10 @@ function exampleSaysGoal(goal: IvrGoal, label: string): boolean {
 function specificity(goal: IvrGoal, label: string, labels: string[]): number {
   let total = 0;
   const labelWords = contentWords(label);
-  for (const { word, weight } of goalWords(goal)) {
-    const m = wordMatch(word, labelWords);
+  for (const { word, weight, senses } of goalWords(goal)) {
+    const m = wordMatch(word, labelWords, senses);
     if (m === 0) continue;
-    const spread = labels.filter((l) => wordMatch(word, contentWords(l)) > 0).length;
+    const spread = labels.filter((l) => wordMatch(word, contentWords(l), senses) > 0).length;
     total += (m * weight) / Math.max(1, spread);
   }
   return total;
@@ -293,9 +307,9 @@ export function scoreLabel(goal: IvrGoal, label: string, ignore?: Set<string>): 
   const labelWords = contentWords(label);
   let score = 0;
   let specific = false;
-  for (const { word, weight } of goalWords(goal)) {
+  for (const { word, weight, senses } of goalWords(goal)) {
     if (ignore?.has(word)) continue;
-    const m = wordMatch(word, labelWords);
+    const m = wordMatch(word, labelWords, senses);
     if (m > 0) {
       score += m * weight;
       if (!GENERIC.has(word)) specific = true;
