@@ -432,6 +432,11 @@ describe('IVR prompt classes (navigator 3)', () => {
       'press 88120#',
     ]);
     assert.deepEqual(said({ target: 'billing', data: {} }, [prompt]), ['wait']);
+    const withSkip = 'If you have a work order number, key it in now, or press star to skip.';
+    assert.deepEqual(said({ target: 'repairs', data: { work_order: '4410' } }, [withSkip]), ['press 4410']);
+    assert.deepEqual(said({ target: 'repairs', data: {} }, [withSkip]), ['press *']);
+    const otherwise = 'If you have a work order number, enter it now. Otherwise, press pound.';
+    assert.deepEqual(said({ target: 'repairs', data: {} }, [otherwise]), ['press #']);
   });
 
   it('takes "when you are done, press star" as the terminator, not an option', () => {

@@ -347,7 +347,9 @@ function pressOptions(sentence: string): MenuOption[] {
       ? !speech
       : labelsBefore
         ? !label
-        : !label || label.split(' ').length > 14 || (afterDirect && !beforeIsClause && !speech);
+        : !label ||
+          label.split(' ').length > 14 ||
+          (afterDirect && !speech && (!beforeIsClause || /,\s*or\s*$/i.test(beforeRaw)));
     if (useAfter) {
       const after = labelText(afterRaw.replace(/^\s*(?:now|please)\b/i, ''));
       label = cleanLabel(after.split(/[.?!;]/)[0]);
@@ -367,7 +369,7 @@ function pressOptions(sentence: string): MenuOption[] {
 }
 
 const DATA_VERB =
-  /\b(?:enter|re-?enter|say|key(?:\s+|-)in|type|input|provide|tell me|punch in|speak|state|give me|spell)\b|\bwhat(?:'s| is)\s+(?:your|the)\b|^\s*(?:(?:and|now|next|also|then)\s*,?\s+)+(?:your|the)\s|^\s*(?:your|the)\s[^.?!]*,\s*please[.?!]?\s*$/i;
+  /\b(?:enter|re-?enter|say|key(?:\s+|-)in|key\s+it\s+in|type|input|provide|tell me|punch in|speak|state|give me|spell)\b|\bwhat(?:'s| is)\s+(?:your|the)\b|^\s*(?:(?:and|now|next|also|then)\s*,?\s+)+(?:your|the)\s|^\s*(?:your|the)\s[^.?!]*,\s*please[.?!]?\s*$/i;
 const ENTER_VERB = /\b(?:enter|key(?:\s+|-)in|type|input|keypad|punch in|press|touch-?tone|dial)\b/i;
 const SAY_VERB = /\b(?:say|speak|tell me|state|give me|spell)\b/i;
 
@@ -485,8 +487,9 @@ function parseDataRequest(parts: string[], text: string): DataRequest | undefine
     const verbAt = s.search(DATA_VERB);
     let found = findData(s.slice(verbAt));
     let source = s;
-    const enterIt = /\b(?:enter|say|key in|type)\s+it\b/i.test(s);
-    if (!found && enterIt) found = findData(s.slice(0, verbAt));
+    const enterIt = /\b(?:enter|say|key in|type)\s+it\b|\b(?:key|punch)\s+it\s+in\b/i.test(s);
+    // "If you have a claim number, enter it": the value named before the verb, whichever article it takes.
+    if (!found && enterIt) found = findData(s.slice(0, verbAt).replace(/\b(?:a|an)\s+/gi, 'your '));
     if (!found && enterIt && i > 0) {
       found = findData(parts[i - 1]);
       source = `${parts[i - 1]} ${s}`;

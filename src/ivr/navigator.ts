@@ -842,7 +842,11 @@ export class IvrNavigator {
         return d;
       }
     }
-    const skip = p.options.find((o) => NO_DATA_LABEL.test(o.label));
+    const skip = p.options.find(
+      (o) =>
+        NO_DATA_LABEL.test(o.label) ||
+        (req.optional && (o.label === 'otherwise' || /\bskip\b/.test(o.label))),
+    );
     if (skip) return this.choose(skip, `${req.label} unknown: "${skip.label}"`, false);
     if (p.hold) return { kind: 'wait', reason: `${req.label} unknown: staying on the line` };
     if (req.optional) return { kind: 'wait', reason: `${req.label} unknown and asked only if we have it` };
