@@ -452,6 +452,9 @@ describe('IVR prompt classes (navigator 3)', () => {
     assert.deepEqual(said(goal, ['Key in your date of birth, month, day and year, two digits for each.']), [
       'press 110485',
     ]);
+    const fourForYear =
+      'Enter your date of birth using two digits for each of the month and day, and four digits for the year.';
+    assert.deepEqual(said(goal, [fourForYear]), ['press 11041985']);
   });
 
   it('answers a read-back offered without answer keys by voice: yes when it matches, no when not', () => {

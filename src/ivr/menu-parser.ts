@@ -434,6 +434,12 @@ function announcedLength(sentence: string, kind: DataKind): number | undefined {
     .filter((n): n is number => n !== undefined);
   if (kind === 'date_of_birth') {
     if (
+      /\b(?:four|4)[\s-]digits?\s+(?:for\s+)?(?:the\s+)?year\b|\b(?:four|4)[\s-]digit\s+year\b/i.test(
+        sentence,
+      )
+    )
+      return 8;
+    if (
       counts.includes(6) ||
       /\b(?:two|2)[\s-]digits?\s+(?:for\s+)?(?:the\s+year|year|each)\b/i.test(sentence)
     )
