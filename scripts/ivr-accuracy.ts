@@ -3,8 +3,9 @@
  * written against (ivr-corpus.json), a second tuning set of open prompts, read-backs, letters and menus without a
  * verb (ivr-corpus-b.json), a third written from the behaviour spec alone (ivr-corpus-c.json), and two held-out sets
  * (ivr-holdout.json: written from the goals alone; ivr-holdout-2.json: from the behaviour spec alone; both frozen
- * before any change for them). `--misses` lists every wrong decision on the tuning sets, never on the held-out one;
- * `--tuning` leaves the held-out set out.
+ * before any change for them). Each set's line also counts the wrong keypresses that leave the goal's branch.
+ * `--misses` lists every wrong decision on the tuning sets, never on the held-out ones; `--tuning` leaves the
+ * held-out sets out.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,6 +5,7 @@ import { describeDecision, type IvrScenario, scoreNavigator } from '../src/ivr/a
 import { parsePrompt } from '../src/ivr/menu-parser';
 import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigator';
 import { IvrNavigator as FirstIvrNavigator } from '../src/ivr/v1/navigator';
+import { IvrNavigator as SecondIvrNavigator } from '../src/ivr/v2/navigator';
 
 const T0 = 1_700_000_000_000;
 
@@ -388,6 +389,15 @@ describe('IVR navigator versions', () => {
     assert.equal(current.kind === 'press' && current.digits, '2');
   });
 
+  it('keeps the second navigator deciding as before, beside the current one', () => {
+    const goal: IvrGoal = { target: 'billing', data: { zip: '60614' } };
+    const prompt = 'And then, the five digit billing zip code.';
+    const second = new SecondIvrNavigator(goal, T0).onPrompt(prompt, T0 + 10_000);
+    const current = new IvrNavigator(goal, T0).onPrompt(prompt, T0 + 10_000);
+    assert.equal(describeDecision(second), 'wait');
+    assert.equal(describeDecision(current), 'press 60614');
+  });
+
   it('resumes a saved first-navigator state with the first navigator', () => {
     const goal: IvrGoal = { target: 'billing', data: {} };
     const nav = new FirstIvrNavigator(goal, T0);
@@ -395,5 +405,145 @@ describe('IVR navigator versions', () => {
     const resumed = FirstIvrNavigator.fromJSON(JSON.parse(JSON.stringify(nav.toJSON())));
     const decision = resumed.onPrompt('For billing, press 2. For sales, press 3.', T0 + 10_000);
     assert.equal(decision.kind === 'press' && decision.digits, '2');
+  });
+});
+
+describe('IVR prompt classes (navigator 3)', () => {
+  const said = (goal: IvrGoal, prompts: string[]) => run(goal, prompts).map(describeDecision);
+
+  it('asks for a value named by its own noun after a keying verb, and keys it in', () => {
+    const goal: IvrGoal = { target: 'check a claim', data: { claim_reference: 'CR4417B' } };
+    assert.deepEqual(
+      said(goal, ['Please key in your seven character claim reference. Use the keypad for letters.']),
+      ['press 2744172'],
+    );
+    assert.equal(parsePrompt('Please enter your selection now.').dataRequest, undefined);
+  });
+
+  it('reads a data prompt without a verb after "and then" or "now"', () => {
+    const goal: IvrGoal = { target: 'billing', data: { zip: '60614' } };
+    assert.deepEqual(said(goal, ['And then, the five digit billing zip code.']), ['press 60614']);
+    assert.deepEqual(said(goal, ['Your billing zip code, please.']), ['press 60614']);
+  });
+
+  it('finds the value named before "enter it", and waits when the prompt asks only callers who have it', () => {
+    const prompt = 'If you know your customer number, please enter it now, then press the pound key.';
+    assert.deepEqual(said({ target: 'billing', data: { customer_number: '88120' } }, [prompt]), [
+      'press 88120#',
+    ]);
+    assert.deepEqual(said({ target: 'billing', data: {} }, [prompt]), ['wait']);
+    const withSkip = 'If you have a work order number, key it in now, or press star to skip.';
+    assert.deepEqual(said({ target: 'repairs', data: { work_order: '4410' } }, [withSkip]), ['press 4410']);
+    assert.deepEqual(said({ target: 'repairs', data: {} }, [withSkip]), ['press *']);
+    const otherwise = 'If you have a work order number, enter it now. Otherwise, press pound.';
+    assert.deepEqual(said({ target: 'repairs', data: {} }, [otherwise]), ['press #']);
+  });
+
+  it('takes "when you are done, press star" as the terminator, not an option', () => {
+    const goal: IvrGoal = { target: 'parking permit', data: { permit_number: '55120' } };
+    assert.deepEqual(said(goal, ['Enter your permit number. When you are done, press star.']), [
+      'press 55120*',
+    ]);
+  });
+
+  it('keys a date with a two-digit year when the pattern or the wording says so', () => {
+    const goal: IvrGoal = { target: 'lab results', data: { date_of_birth: '1985-11-04' } };
+    assert.deepEqual(said(goal, ['Enter your birth date as D D M M Y Y.']), ['press 041185']);
+    assert.deepEqual(said(goal, ['Key in your date of birth, month, day and year, two digits for each.']), [
+      'press 110485',
+    ]);
+    const fourForYear =
+      'Enter your date of birth using two digits for each of the month and day, and four digits for the year.';
+    assert.deepEqual(said(goal, [fourForYear]), ['press 11041985']);
+  });
+
+  it('answers a read-back offered without answer keys by voice: yes when it matches, no when not', () => {
+    const goal: IvrGoal = { target: 'renew a library card', data: { last_name: 'Nakamura' } };
+    assert.deepEqual(said(goal, ['I have N A K A M U R A. Did I get that right?']), ['say "yes"']);
+    assert.deepEqual(said(goal, ['I have N A K A M O T O. Did I get that right?']), ['say "no"']);
+    assert.deepEqual(said(goal, ['So you would like to renew your library card. Is that correct?']), [
+      'say "yes"',
+    ]);
+  });
+
+  it('does not take an offer to try again for an error message', () => {
+    const goal: IvrGoal = { target: 'billing', data: { account_number: '3301' } };
+    const decisions = said(goal, [
+      'Please enter your account number.',
+      'You entered 3 3 0 1. If this is correct, press 1. To try again, press 3.',
+    ]);
+    assert.deepEqual(decisions, ['press 3301', 'press 1']);
+  });
+
+  it('stays on hold when staff named with extra words are busy and the other choice is a text back', () => {
+    const goal: IvrGoal = { target: 'report a gas smell' };
+    assert.deepEqual(
+      said(goal, [
+        'All of our field service coordinators are assisting other callers. Press 4 to keep holding, or 5 to receive a text when we can call you.',
+      ]),
+      ['press 4'],
+    );
+  });
+
+  it('labels a spoken answer by what it is for, as a key press is, and says its words', () => {
+    const prompt =
+      "For a gift card balance, say 'gift card'. If your package never arrived, say 'where is it'. To talk about a return, say 'returns'.";
+    assert.deepEqual(said({ target: 'my package never arrived' }, [prompt]), ['say "where is it"']);
+    assert.deepEqual(
+      parsePrompt(prompt).options.map((o) => [o.label, o.speech]),
+      [
+        ['gift card balance', 'gift card'],
+        ['your package never arrived where is it', 'where is it'],
+        ['talk about a return returns', 'returns'],
+      ],
+    );
+  });
+
+  it('does not take an option of another department that only names the same thing', () => {
+    const goal: IvrGoal = { target: 'report my tablet broken', keywords: ['broken'] };
+    assert.deepEqual(
+      said(goal, [
+        'I can help you buy a new tablet, pay your bill, or track an order. Which would you like?',
+      ]),
+      ['say "representative"'],
+    );
+  });
+
+  it("leaves out the menu's topic word, which most options share, when the goal has other words", () => {
+    const goal: IvrGoal = {
+      target: 'set up an installment agreement for back taxes',
+      keywords: ['installment agreement'],
+    };
+    const prompt =
+      'Property tax, one. Tax forms, two. Tax refunds, three. To speak with someone, seven. To hear this again, nine.';
+    assert.deepEqual(said(goal, [prompt]), ['press 7']);
+  });
+
+  it('reads a word of several departments in the sense the rest of the goal gives it', () => {
+    // "plan" is a sales word, an instalment word and an insurance word; "installment" says which.
+    const goal: IvrGoal = { target: 'set up a payment plan', keywords: ['installment'] };
+    const prompt = 'To upgrade your service, press 1. To report an outage, press 2. For billing, press 3.';
+    assert.deepEqual(said(goal, [prompt]), ['press 3']);
+  });
+
+  it('hears out a menu that may go on when only related options tie, then takes the one that says the goal', () => {
+    const decisions = said({ target: 'ask about a refund' }, [
+      'For returns, press 1. For exchanges, press 2.',
+      'For refund status, press 3. For everything else, press 9.',
+    ]);
+    assert.deepEqual(decisions, ['wait', 'press 3']);
+  });
+
+  it('reads spoken choices listed after "say:"', () => {
+    const options = parsePrompt('At any time you can say: hours, directions, or pharmacy.').options;
+    assert.deepEqual(
+      options.map((o) => o.label),
+      ['hours', 'directions', 'pharmacy'],
+    );
+    const following = parsePrompt('Please say one of the following: hours, directions, or pharmacy.').options;
+    assert.deepEqual(
+      following.map((o) => o.label),
+      ['hours', 'directions', 'pharmacy'],
+    );
   });
 });

@@ -67,6 +67,8 @@ describe('IVR navigation on a platform that presses keys itself', () => {
       ['press', 'press', 'human'],
     );
     assert.equal(record.ivr[0].result?.status, 'human');
+    // A new navigation runs under the current navigator and says so, so it resumes under the same one.
+    assert.equal(record.ivr[0].navigatorVersion, 3);
   });
 
   it('keeps the prompts heard and the decisions made in the call state while the call runs', async () => {

@@ -10,6 +10,7 @@ import type { ivrNavigate } from '../activities/ivr-navigate';
 import type { TelephonyStepInput } from '../activities/transfer';
 import { type IvrDecision, type IvrGoal, IvrNavigator, wantsSecondOpinion } from '../src/ivr/navigator';
 import { IvrNavigator as FirstIvrNavigator } from '../src/ivr/v1/navigator';
+import { IvrNavigator as SecondIvrNavigator } from '../src/ivr/v2/navigator';
 import type { ActionActivityInput, IvrRecord, IvrResult } from '../src/shared/types';
 import type { Call } from './call-model';
 import { telephonyStep } from './telephony';
@@ -48,7 +49,7 @@ export async function runIvr(call: Call, input: ActionActivityInput<IvrSettings>
     }
     let decision = navigator.onPrompt(prompt.text, Date.parse(prompt.at));
     if (
-      navigator instanceof IvrNavigator &&
+      !(navigator instanceof FirstIvrNavigator) &&
       settings.decider === 'llm' &&
       wantsSecondOpinion(decision, settings.llmBelowConfidence) &&
       wf.patched('ivr-llm-decider')
@@ -81,7 +82,7 @@ export async function runIvr(call: Call, input: ActionActivityInput<IvrSettings>
 
 /** The model's choice for an unsure decision; the parser's decision when the model fails or times out. */
 async function secondOpinion(
-  navigator: IvrNavigator,
+  navigator: IvrNavigator | SecondIvrNavigator,
   settings: IvrSettings,
   prompt: string,
   fallback: IvrDecision,
@@ -115,8 +116,15 @@ function withReason(decision: IvrDecision, note: string): IvrDecision {
 }
 
 /** Recorded with each navigation the current navigator began; records without it began under the first one. */
-const NAVIGATOR_VERSION = 2;
-type Navigator = IvrNavigator | FirstIvrNavigator;
+const NAVIGATOR_VERSION = 3;
+type Navigator = IvrNavigator | SecondIvrNavigator | FirstIvrNavigator;
+
+/** The navigator a saved navigation began with, by the version recorded with it. */
+function resumeNavigator(version: number | undefined, saved: unknown): Navigator {
+  if (version === NAVIGATOR_VERSION) return IvrNavigator.fromJSON(saved);
+  if (version === 2) return SecondIvrNavigator.fromJSON(saved);
+  return FirstIvrNavigator.fromJSON(saved);
+}
 
 function resume(
   call: Call,
@@ -127,13 +135,7 @@ function resume(
     .reverse()
     .find((r) => r.actionId === actionId && r.result?.status === 'step');
   if (open?.navigator)
-    return {
-      record: open,
-      navigator:
-        open.navigatorVersion === NAVIGATOR_VERSION
-          ? IvrNavigator.fromJSON(open.navigator)
-          : FirstIvrNavigator.fromJSON(open.navigator),
-    };
+    return { record: open, navigator: resumeNavigator(open.navigatorVersion, open.navigator) };
   const goal: IvrGoal = {
     target: settings.goal,
     keywords: settings.keywords,
@@ -152,6 +154,11 @@ function resume(
   if (!wf.patched('ivr-navigator-2')) {
     call.state.ivr.push(record);
     return { record, navigator: new FirstIvrNavigator(goal, Date.now()) };
+  }
+  if (!wf.patched('ivr-navigator-3')) {
+    record.navigatorVersion = 2;
+    call.state.ivr.push(record);
+    return { record, navigator: new SecondIvrNavigator(goal, call.now().getTime()) };
   }
   record.navigatorVersion = NAVIGATOR_VERSION;
   call.state.ivr.push(record);

@@ -1,4 +1,5 @@
 /** Scores the IVR navigator against labelled phone menus: each prompt's decision against what a person would do. */
+import type { MenuOption } from './menu-parser';
 import { type IvrDecision, type IvrGoal, IvrNavigator } from './navigator';
 
 export interface IvrExpectation {
@@ -22,6 +23,11 @@ export interface IvrScore {
   scenarios: number;
   scenariosCorrect: number;
   perSet: Map<string, { decisions: number; correct: number }>;
+  /**
+   * Wrong keypresses that leave the goal's branch: the navigator pressed one of the offered options where a press
+   * of another option was expected (a data entry or a wait gone wrong is a miss, but not counted here).
+   */
+  branchLeaving: number;
   misses: string[];
 }
 
@@ -65,6 +71,13 @@ export function describeDecision(d: Pick<IvrDecision, 'kind'> & Partial<IvrExpec
   }
 }
 
+/** Whether a wrong decision pressed an offered option where the key of another option was expected. */
+function leavesBranch(decision: IvrDecision, expect: IvrExpectation, offered: MenuOption[]): boolean {
+  if (decision.kind !== 'press' || expect.kind !== 'press' || expect.digits === undefined) return false;
+  if (decision.digits === expect.digits || expect.digits.length > 2) return false;
+  return offered.some((o) => o.digits === decision.digits);
+}
+
 /** Runs every scenario through a fresh navigator, prompts `atSeconds` apart (8 s when unset). */
 export function scoreNavigator(scenarios: IvrScenario[]): IvrScore {
   const score: IvrScore = {
@@ -73,6 +86,7 @@ export function scoreNavigator(scenarios: IvrScenario[]): IvrScore {
     scenarios: scenarios.length,
     scenariosCorrect: 0,
     perSet: new Map(),
+    branchLeaving: 0,
     misses: [],
   };
   for (const scenario of scenarios) {
@@ -91,8 +105,10 @@ export function scoreNavigator(scenarios: IvrScenario[]): IvrScore {
         return;
       }
       allCorrect = false;
+      const leaves = leavesBranch(decision, prompt.expect, nav.options);
+      if (leaves) score.branchLeaving++;
       score.misses.push(
-        `  ${scenario.name} #${i + 1}: got ${describeDecision(decision)}, expected ${describeDecision(prompt.expect)}`,
+        `  ${scenario.name} #${i + 1}: got ${describeDecision(decision)}, expected ${describeDecision(prompt.expect)}${leaves ? ' (leaves the branch)' : ''}`,
       );
     });
     if (allCorrect) score.scenariosCorrect++;
@@ -102,5 +118,5 @@ export function scoreNavigator(scenarios: IvrScenario[]): IvrScore {
 
 export function formatIvrScore(label: string, s: IvrScore): string {
   const pct = s.decisions ? ((s.correct / s.decisions) * 100).toFixed(1) : '0.0';
-  return `${label}: ${s.correct}/${s.decisions} decisions (${pct}%), ${s.scenariosCorrect}/${s.scenarios} scenarios fully right`;
+  return `${label}: ${s.correct}/${s.decisions} decisions (${pct}%), ${s.scenariosCorrect}/${s.scenarios} scenarios fully right, ${s.branchLeaving} keypresses leaving the goal's branch`;
 }

@@ -36,6 +36,8 @@ const SYNONYMS: Record<string, string[]> = {
   case: ['case', 'ticket', 'reference'],
   ticket: ['ticket', 'case', 'reference'],
   invoice: ['invoice', 'bill'],
+  rx: ['rx', 'prescription'],
+  prescription: ['prescription', 'rx'],
   tax: ['tax', 'taxpayer', 'ein', 'tin'],
   vehicle: ['vehicle', 'vin', 'plate'],
   four: ['four', '4'],
@@ -344,7 +346,8 @@ export function readBackMatches(
     if (dates.length > 0) return dates.includes(date);
   }
   const spelled = spokenCharacters(readBack, false);
-  const withLetters = values.filter((v) => /[a-z]/i.test(v) && /\d/.test(v));
+  // A spelled read-back ("O K O N K W O", "H O 5 8 ...") against the values that have letters.
+  const withLetters = values.filter((v) => /[a-z]/i.test(v) && (/\d/.test(v) || !/\s/.test(v.trim())));
   if (/[a-z]/.test(spelled) && spelled.length >= 4 && withLetters.length > 0) {
     return withLetters.some((v) => v.replace(/[^a-z0-9]/gi, '').toLowerCase() === spelled);
   }

@@ -32,6 +32,8 @@ export interface DataRequest {
   label: string;
   /** The prompt asks only to say the value, not to key it in. */
   sayOnly?: boolean;
+  /** Asked only of callers who have the value ("if you have your account number, enter it"). */
+  optional?: boolean;
   /** Number of digits or characters the prompt announces ("five digit zip code"), when it says so. */
   length?: number;
 }
@@ -114,7 +116,7 @@ const OPTION_IS_RE = new RegExp(
   'i',
 );
 const TERMINATOR_RE =
-  /,?\s*(?:and\s+)?(?:followed\s+by|followed\s+with|then\s+press|and\s+then|then|ending\s+with|end\s+with|finish\s+with|and\s+press)\s+(?:(?:press(?:ing)?|the)\s+)*(pound|hash|number sign|star|asterisk|#|\*)(?:\s+(?:key|sign|button))?/gi;
+  /,?\s*(?:and\s+)?(?:followed\s+by|followed\s+with|then\s+press|and\s+then|then|ending\s+with|end\s+with|finish\s+with|and\s+press|when\s+(?:you(?:'re|\s+are)\s+)?(?:finished|done|complete)\s*,?)\s+(?:(?:press(?:ing)?|the)\s+)*(pound|hash|number sign|star|asterisk|#|\*)(?:\s+(?:key|sign|button))?/gi;
 
 function keyDigits(raw: string): string {
   const k = raw.toLowerCase().trim();
@@ -211,6 +213,25 @@ const YES_NO_RE =
 const QUESTION_LIST_RE =
   /\b(?:would\s+you\s+like\s+to|do\s+you\s+(?:want|need)\s+to|are\s+you\s+calling\s+(?:to|about|for|regarding)|is\s+this\s+(?:about|regarding)|is\s+your\s+call\s+about|what\s+would\s+you\s+like\s+to\s+do)\s*:?\s+(.+?)\?\s*$/i;
 
+/** The clause before a quoted answer that says what it is for: "If you have one of our cars now, say ...". */
+const SPEECH_PURPOSE_RE =
+  /^[\s,;]*(?:(?:or|and|otherwise)\s+)?((?:if|for|to)\b.+?)\s*,?\s*(?:please\s+|just\s+|simply\s+)?say\s*$/i;
+
+/**
+ * A spoken answer labelled by what it is for, as a key press is ("For billing, press 1"): the purpose and the
+ * words to say both describe the option, so the label carries both; the words to say stay its speech.
+ */
+function describedSpeechOption(option: MenuOption, before: string): MenuOption {
+  const purpose = before.match(SPEECH_PURPOSE_RE);
+  const described = purpose ? cleanLabel(purpose[1]) : '';
+  if (!described) return option;
+  const words = new Set(described.split(' '));
+  const label = option.label.split(' ').every((w) => words.has(w))
+    ? described
+    : `${described} ${option.label}`;
+  return { ...option, label };
+}
+
 /** Options offered by voice only, in a sentence with no key presses. */
 function speechOptions(sentence: string): MenuOption[] {
   if (YES_NO_RE.test(sentence)) {
@@ -231,11 +252,15 @@ function speechOptions(sentence: string): MenuOption[] {
     const firstSay = sentence.search(/\b(?:say|saying|ask for|tell me)\b/i);
     return quoted
       .filter((q) => q.start > firstSay)
-      .map((q) => speechOption(q.text))
+      .map((q, i, all) => {
+        const option = speechOption(q.text);
+        const from = i > 0 ? all[i - 1].end : 0;
+        return option && describedSpeechOption(option, sentence.slice(from, q.start));
+      })
       .filter((o): o is MenuOption => o !== undefined);
   }
   const patterns = [
-    /\b(?:please\s+|you\s+can\s+|just\s+|simply\s+)?say\s+(?:things\s+like\s+|something\s+like\s+)?(.+)$/i,
+    /\b(?:please\s+|you\s+can\s+|just\s+|simply\s+)?say\s*(?:one\s+of\s+the\s+following|any\s+of\s+(?:these|the\s+following))?\s*:?\s+(?:things\s+like\s+|something\s+like\s+)?(.+)$/i,
     /\b(?:which|what)\b[^:]*:\s*(.+)$/i,
     /\bi\s+can\s+help\s+(?:you\s+)?(?:with\s+)?(.+)$/i,
     /\byour\s+choices\s+are\s*:?\s*(.+)$/i,
@@ -322,7 +347,9 @@ function pressOptions(sentence: string): MenuOption[] {
       ? !speech
       : labelsBefore
         ? !label
-        : !label || label.split(' ').length > 14 || (afterDirect && !beforeIsClause && !speech);
+        : !label ||
+          label.split(' ').length > 14 ||
+          (afterDirect && !speech && (!beforeIsClause || /,\s*or\s*$/i.test(beforeRaw)));
     if (useAfter) {
       const after = labelText(afterRaw.replace(/^\s*(?:now|please)\b/i, ''));
       label = cleanLabel(after.split(/[.?!;]/)[0]);
@@ -342,7 +369,7 @@ function pressOptions(sentence: string): MenuOption[] {
 }
 
 const DATA_VERB =
-  /\b(?:enter|re-?enter|say|key(?:\s+|-)in|type|input|provide|tell me|punch in|speak|state|give me|spell)\b|\bwhat(?:'s| is)\s+(?:your|the)\b|^\s*(?:and|now|next|also|then)\s*,?\s+(?:your|the)\s/i;
+  /\b(?:enter|re-?enter|say|key(?:\s+|-)in|key\s+it\s+in|type|input|provide|tell me|punch in|speak|state|give me|spell)\b|\bwhat(?:'s| is)\s+(?:your|the)\b|^\s*(?:(?:and|now|next|also|then)\s*,?\s+)+(?:your|the)\s|^\s*(?:your|the)\s[^.?!]*,\s*please[.?!]?\s*$/i;
 const ENTER_VERB = /\b(?:enter|key(?:\s+|-)in|type|input|keypad|punch in|press|touch-?tone|dial)\b/i;
 const SAY_VERB = /\b(?:say|speak|tell me|state|give me|spell)\b/i;
 
@@ -386,6 +413,11 @@ const DATA_PATTERNS: DataPattern[] = [
     kind: 'other',
     re: /\b(?:your|the|this)\s+((?:[a-z'-]+\s+){0,4}?)(?:number|code|id)\b/i,
   },
+  {
+    // Whatever a keying verb asks for, named by its own noun ("enter your six character record locator").
+    kind: 'other',
+    re: /^(?:enter|key(?:\s+|-)in|type|input|punch\s+in)\s+(?:your|the)\s+(?:[a-z'-]+\s+){0,4}?[a-z'-]+(?=\s*(?:[,.;]|$|followed\b|using\b|then\b|now\b))/i,
+  },
 ];
 
 const COUNT_WORDS = SPOKEN_NUMBERS;
@@ -401,7 +433,20 @@ function announcedLength(sentence: string, kind: DataKind): number | undefined {
     .map((m) => countValue(m[1]))
     .filter((n): n is number => n !== undefined);
   if (kind === 'date_of_birth') {
-    if (counts.includes(6) || /\b(?:two|2)[\s-]digits?\s+(?:for\s+the\s+)?year\b/i.test(sentence)) return 6;
+    if (
+      /\b(?:four|4)[\s-]digits?\s+(?:for\s+)?(?:the\s+)?year\b|\b(?:four|4)[\s-]digit\s+year\b/i.test(
+        sentence,
+      )
+    )
+      return 8;
+    if (
+      counts.includes(6) ||
+      /\b(?:two|2)[\s-]digits?\s+(?:for\s+)?(?:the\s+year|year|each)\b/i.test(sentence)
+    )
+      return 6;
+    // "M M D D Y Y": a pattern of letters with two for the year.
+    const pattern = sentence.replace(/\b([mdy])\s+(?=[mdy]\b)/gi, '$1').match(/\b([mdy]{4,8})\b/i);
+    if (pattern && (pattern[1].match(/y/gi)?.length ?? 0) === 2 && /m/i.test(pattern[1])) return 6;
     return 8;
   }
   return counts.find((n) => n >= 3);
@@ -410,6 +455,7 @@ function announcedLength(sentence: string, kind: DataKind): number | undefined {
 function dataLabel(match: RegExpMatchArray, kind: DataKind): string {
   if (kind !== 'other' || /\bof\s/i.test(match[0])) return normalizeWords(match[0]);
   const noun = normalizeWords(match[0])
+    .replace(/^(?:enter|key\s+in|key-in|type|input|punch\s+in)\s+/, '')
     .replace(/^(?:your|the|this)\s+/, '')
     .split(' ')
     .filter(
@@ -419,7 +465,8 @@ function dataLabel(match: RegExpMatchArray, kind: DataKind): string {
   return noun;
 }
 
-const NOT_DATA = /\b(?:extension|the number you(?:'re| are) calling from|option|selection|menu)\b/i;
+const NOT_DATA =
+  /\b(?:extension|the number you(?:'re| are) calling from|option|selection|menu|choice|response|answer)\b/i;
 
 function findData(
   sentence: string,
@@ -446,7 +493,10 @@ function parseDataRequest(parts: string[], text: string): DataRequest | undefine
     const verbAt = s.search(DATA_VERB);
     let found = findData(s.slice(verbAt));
     let source = s;
-    if (!found && /\b(?:enter|say|key in|type)\s+it\b/i.test(s) && i > 0) {
+    const enterIt = /\b(?:enter|say|key in|type)\s+it\b|\b(?:key|punch)\s+it\s+in\b/i.test(s);
+    // "If you have a claim number, enter it": the value named before the verb, whichever article it takes.
+    if (!found && enterIt) found = findData(s.slice(0, verbAt).replace(/\b(?:a|an)\s+/gi, 'your '));
+    if (!found && enterIt && i > 0) {
       found = findData(parts[i - 1]);
       source = `${parts[i - 1]} ${s}`;
     }
@@ -460,6 +510,11 @@ function parseDataRequest(parts: string[], text: string): DataRequest | undefine
     const terminator = [...text.matchAll(TERMINATOR_RE)][0];
     if (terminator) request.terminator = keyDigits(terminator[1]) === '*' ? '*' : '#';
     if (say && !enter) request.sayOnly = true;
+    if (
+      /^\s*(?:if|when)\s+you\s+(?:have|know)\b/i.test(s) ||
+      /\bif\s+you\s+(?:have|know)\s+(?:it|one|them)\b/i.test(s)
+    )
+      request.optional = true;
     const length = found.length ?? announcedLength(source, found.kind);
     if (length !== undefined) request.length = length;
     return request;
@@ -468,10 +523,10 @@ function parseDataRequest(parts: string[], text: string): DataRequest | undefine
 }
 
 const HOLD_RE =
-  /\bplease\s+(?:continue\s+to\s+)?hold\b|\b(?:continue|remain)\s+(?:to\s+)?hold(?:ing)?\b|\b(?:please\s+)?(?:stay|remain)\s+on\s+the\s+line\b|\byour\s+call\s+is\s+(?:very\s+|extremely\s+)?important\b|\ball\s+(?:of\s+)?(?:our\s+)?(?:agents|representatives|associates|staff|operators|specialists|lines|team members|advisors|members of our team)\b[^.]*\b(?:busy|assisting|helping|occupied|with other)\b|\b(?:estimated|approximate|expected|current|average)\s+(?:wait|hold)\s+time\b|\bwait\s+time\s+is\b|\bcalls?\s+(?:will\s+be\s+|are\s+)?answered\s+in\s+the\s+order\b|\bnext\s+available\b|\bwhile\s+(?:i|we)\s+(?:connect|transfer)\b|\btransferring\s+(?:your\s+call|you)\b|\bplease\s+wait\s+while\b|\bone\s+moment\s+(?:please|while)\b|\bthank\s+you\s+for\s+(?:your\s+patience|waiting|holding|continuing\s+to\s+hold)\b|\bhigher\s+than\s+(?:normal|usual)\s+call\s+volume\b|\bhigh\s+call\s+volume\b|\blet\s+me\s+(?:get|connect|transfer)\s+you\b|\bwe\s+will\s+be\s+with\s+you\b|\bwe'll\s+be\s+with\s+you\b|\bin\s+queue\b|\bplease\s+wait\s+for\b/i;
+  /\bplease\s+(?:continue\s+to\s+)?hold\b|\b(?:continue|remain)\s+(?:to\s+)?hold(?:ing)?\b|\b(?:please\s+)?(?:stay|remain)\s+on\s+the\s+line\b|\byour\s+call\s+is\s+(?:very\s+|extremely\s+)?important\b|\ball\s+(?:of\s+)?(?:our\s+)?(?:[a-z]+\s+){0,2}?(?:agents|representatives|associates|staff|operators|specialists|lines|team members|advisors|members of our team)\b[^.]*\b(?:busy|assisting|helping|occupied|with other)\b|\b(?:estimated|approximate|expected|current|average)\s+(?:wait|hold)\s+time\b|\bwait\s+time\s+is\b|\bcalls?\s+(?:will\s+be\s+|are\s+)?answered\s+in\s+the\s+order\b|\bnext\s+available\b|\bwhile\s+(?:i|we)\s+(?:connect|transfer)\b|\btransferring\s+(?:your\s+call|you)\b|\bplease\s+wait\s+while\b|\bone\s+moment\s+(?:please|while)\b|\bthank\s+you\s+for\s+(?:your\s+patience|waiting|holding|continuing\s+to\s+hold)\b|\bhigher\s+than\s+(?:normal|usual)\s+call\s+volume\b|\bhigh\s+call\s+volume\b|\blet\s+me\s+(?:get|connect|transfer)\s+you\b|\bwe\s+will\s+be\s+with\s+you\b|\bwe'll\s+be\s+with\s+you\b|\bin\s+queue\b|\bplease\s+wait\s+for\b/i;
 
 const INVALID_RE =
-  /\bnot\s+(?:a\s+)?valid\b|\binvalid\b|\b(?:didn't|did\s+not|couldn't|could\s+not|can't|cannot|wasn't\s+able\s+to|was\s+not\s+able\s+to)\s+(?:quite\s+)?(?:get|catch|understand|hear|recognize|match|process|verify)\b|\b(?:couldn't|could\s+not|can't|cannot|wasn't\s+able\s+to|was\s+not\s+able\s+to)\s+(?:find|locate)\b|\b(?:doesn't|does\s+not|did\s+not|didn't)\s+match\b|\bnot\s+recogni[sz]ed\b|\bno\s+(?:match|record)\s+(?:was\s+)?found\b|\bunable\s+to\s+(?:find|locate|verify|process|understand)\b|\btry\s+again\b(?!\s+(?:later|tomorrow|during))|\bnot\s+an?\s+(?:available|acceptable)\s+(?:option|selection|choice|entry)\b|\bi(?:'m| am)\s+sorry,?\s+i\s+(?:still\s+)?(?:didn't|did\s+not|don't|do\s+not)\b|\bdid\s+not\s+receive\s+a\s+valid\b|\bno\s+(?:input|entry|response)\s+(?:was\s+)?received\b|\bi\s+(?:didn't|did\s+not)\s+(?:receive|hear)\s+(?:a|any|your)\b/i;
+  /\bnot\s+(?:a\s+)?valid\b|\binvalid\b|\b(?:didn't|did\s+not|couldn't|could\s+not|can't|cannot|wasn't\s+able\s+to|was\s+not\s+able\s+to)\s+(?:quite\s+)?(?:get|catch|understand|hear|recognize|match|process|verify)\b|\b(?:couldn't|could\s+not|can't|cannot|wasn't\s+able\s+to|was\s+not\s+able\s+to)\s+(?:find|locate)\b|\b(?:doesn't|does\s+not|did\s+not|didn't)\s+match\b|\bnot\s+recogni[sz]ed\b|\bno\s+(?:match|record)\s+(?:was\s+)?found\b|\bunable\s+to\s+(?:find|locate|verify|process|understand)\b|(?<!\bto\s)\btry\s+again\b(?!\s+(?:later|tomorrow|during))|\bnot\s+an?\s+(?:available|acceptable)\s+(?:option|selection|choice|entry)\b|\bi(?:'m| am)\s+sorry,?\s+i\s+(?:still\s+)?(?:didn't|did\s+not|don't|do\s+not)\b|\bdid\s+not\s+receive\s+a\s+valid\b|\bno\s+(?:input|entry|response)\s+(?:was\s+)?received\b|\bi\s+(?:didn't|did\s+not)\s+(?:receive|hear)\s+(?:a|any|your)\b/i;
 
 const REPEAT_RE =
   /\brepeat\b|\b(?:hear|listen\s+to)\s+(?:these|this|the|those|our|all)\s+(?:options|menu|choices|selections)\b|\bhear\s+(?:them|these|this\s+menu|the\s+menu|the\s+options)\s+again\b|\bmenu\s+again\b|\boptions\s+again\b/i;

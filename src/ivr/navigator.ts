@@ -220,17 +220,23 @@ function sharesPrefix(a: string, b: string): boolean {
   return n >= 6 && n / Math.min(a.length, b.length) > 0.75;
 }
 
-function wordMatch(goalWord: string, labelWords: string[]): number {
+/**
+ * How well a goal word fits an option's words: 1 the same word, 0.8 a form of it, 0.6 a related word. `senses` are
+ * the goal word's groups the rest of the goal points to ("book" with "flight": reservations, not appointments).
+ */
+function wordMatch(goalWord: string, labelWords: string[], senses: number[] = []): number {
   let best = 0;
   const goalConcepts = CONCEPT_INDEX.get(goalWord) ?? [];
   for (const w of labelWords) {
     if (w === goalWord) return 1;
     if (sharesPrefix(w, goalWord)) best = Math.max(best, 0.8);
-    else if (
-      goalConcepts.length > 0 &&
-      (CONCEPT_INDEX.get(w) ?? []).some((id) => goalConcepts.includes(id))
-    ) {
-      best = Math.max(best, 0.6);
+    else if (goalConcepts.length > 0) {
+      // A word of several departments ("plan": sales, instalments, insurance) means the one the rest of the goal
+      // points to ("payment plan" with "installment"); its other senses relate only in part.
+      const shared = (CONCEPT_INDEX.get(w) ?? []).filter((id) => goalConcepts.includes(id));
+      const inSense = senses.length === 0 || shared.some((id) => senses.includes(id));
+      const fit = inSense ? 1 : shared.length / goalConcepts.length;
+      if (shared.length > 0) best = Math.max(best, 0.6 * fit);
     }
   }
   return best;
@@ -239,6 +245,8 @@ function wordMatch(goalWord: string, labelWords: string[]): number {
 interface GoalWord {
   word: string;
   weight: number;
+  /** The word's vocabulary groups that another goal word is in too: the sense the goal gives it. */
+  senses: number[];
 }
 
 function goalWords(goal: IvrGoal): GoalWord[] {
@@ -248,10 +256,15 @@ function goalWords(goal: IvrGoal): GoalWord[] {
     for (const w of contentWords(k)) words.set(w, 1.5);
   }
   // Words from the department vocabulary say more about the destination than context words ("hospital").
-  return [...words].map(([word, weight]) => ({
-    word,
-    weight: GENERIC.has(word) ? weight * 0.3 : CONCEPT_INDEX.has(word) ? weight * 1.2 : weight,
-  }));
+  return [...words.keys()].map((word) => {
+    const weight = words.get(word) ?? 1;
+    const others = [...words.keys()].filter((o) => o !== word).flatMap((o) => CONCEPT_INDEX.get(o) ?? []);
+    return {
+      word,
+      weight: GENERIC.has(word) ? weight * 0.3 : CONCEPT_INDEX.has(word) ? weight * 1.2 : weight,
+      senses: (CONCEPT_INDEX.get(word) ?? []).filter((id) => others.includes(id)),
+    };
+  });
 }
 
 /** Whether an example answer says the goal: each of its specific words fits it, one at least word for word. */
@@ -261,7 +274,7 @@ function exampleSaysGoal(goal: IvrGoal, label: string): boolean {
   const goalList = goalWords(goal);
   let strong = false;
   for (const w of words) {
-    const best = Math.max(0, ...goalList.map((g) => wordMatch(g.word, [w])));
+    const best = Math.max(0, ...goalList.map((g) => wordMatch(g.word, [w], g.senses)));
     if (best < 0.6) return false;
     if (best >= 0.8) strong = true;
   }
@@ -275,10 +288,10 @@ function exampleSaysGoal(goal: IvrGoal, label: string): boolean {
 function specificity(goal: IvrGoal, label: string, labels: string[]): number {
   let total = 0;
   const labelWords = contentWords(label);
-  for (const { word, weight } of goalWords(goal)) {
-    const m = wordMatch(word, labelWords);
+  for (const { word, weight, senses } of goalWords(goal)) {
+    const m = wordMatch(word, labelWords, senses);
     if (m === 0) continue;
-    const spread = labels.filter((l) => wordMatch(word, contentWords(l)) > 0).length;
+    const spread = labels.filter((l) => wordMatch(word, contentWords(l), senses) > 0).length;
     total += (m * weight) / Math.max(1, spread);
   }
   return total;
@@ -290,18 +303,73 @@ export interface OptionScore {
   specific: boolean;
 }
 
-export function scoreLabel(goal: IvrGoal, label: string): OptionScore {
+export function scoreLabel(goal: IvrGoal, label: string, ignore?: Set<string>): OptionScore {
   const labelWords = contentWords(label);
   let score = 0;
   let specific = false;
-  for (const { word, weight } of goalWords(goal)) {
-    const m = wordMatch(word, labelWords);
+  for (const { word, weight, senses } of goalWords(goal)) {
+    if (ignore?.has(word)) continue;
+    const m = wordMatch(word, labelWords, senses);
     if (m > 0) {
       score += m * weight;
       if (!GENERIC.has(word)) specific = true;
     }
   }
   return { score, specific };
+}
+
+/**
+ * Goal words most of a menu's options say word for word ("tax" in a tax office's menu): the menu's topic, which
+ * tells no option from another. Only when the goal has other specific words to choose by.
+ */
+function topicWords(goal: IvrGoal, labels: string[]): Set<string> {
+  const topic = new Set<string>();
+  if (labels.length < 3) return topic;
+  const words = goalWords(goal);
+  for (const { word } of words) {
+    const spread = labels.filter((l) => wordMatch(word, contentWords(l)) >= 0.8).length;
+    if (spread >= 3 && spread * 2 > labels.length) topic.add(word);
+  }
+  return words.some((w) => !topic.has(w.word) && !GENERIC.has(w.word)) ? topic : new Set();
+}
+
+const groupOf = (word: string) => CONCEPTS.findIndex((group) => group.includes(word));
+/** Groups of things a department deals with (a card, a car, a home), not departments themselves. */
+const OBJECT_GROUPS = new Set(['internet', 'card', 'auto', 'homeowner'].map(groupOf));
+/** Groups that say how to be helped (speak to a person), not with what. */
+const CHANNEL_GROUPS = new Set(['representative', 'speak'].map(groupOf));
+
+/** A department word: in the vocabulary, only in groups that name departments, not things or channels. */
+function departmentGroups(word: string): number[] {
+  const ids = CONCEPT_INDEX.get(word) ?? [];
+  if (GENERIC.has(word) || ids.some((id) => OBJECT_GROUPS.has(id))) return [];
+  return ids.filter((id) => !CHANNEL_GROUPS.has(id));
+}
+
+/**
+ * Whether an option belongs to another department, though it names the same thing as the goal ("upgrade your
+ * phone" for "report my phone stolen", "booking a car" for "report an accident in my rental car"): it leads with a
+ * department word the goal has nothing related to (what the option does), and shares only words for things.
+ */
+function otherDepartment(goal: IvrGoal, label: string): boolean {
+  const labelWords = contentWords(label);
+  const words = goalWords(goal).map((g) => g.word);
+  const goalConcepts = new Set(words.flatMap((w) => CONCEPT_INDEX.get(w) ?? []));
+  const lead = labelWords[0] ?? '';
+  const ids = departmentGroups(lead);
+  const foreign =
+    ids.length > 0 &&
+    !ids.some((id) => goalConcepts.has(id)) &&
+    !words.some((g) => g === lead || sharesPrefix(g, lead));
+  if (!foreign) return false;
+  const matched = words.filter((w) => wordMatch(w, labelWords) > 0);
+  return matched.length > 0 && matched.every((w) => departmentGroups(w).length === 0);
+}
+
+/** Whether an option says one of the goal's specific words (or a form of it), not only a related one. */
+function saysGoalWord(goal: IvrGoal, label: string): boolean {
+  const labelWords = contentWords(label);
+  return goalWords(goal).some((g) => !GENERIC.has(g.word) && wordMatch(g.word, labelWords) >= 0.8);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -311,7 +379,7 @@ const REPEAT_LABEL =
   /\brepeat\b|\b(?:hear|listen to)\b.*\b(?:options|menu|choices|selections)\b|\bmenu again\b/;
 const RETURN_LABEL = /\breturn to\b|\bgo back\b|\bprevious menu\b|\bmain menu\b/;
 const CALLBACK_LABEL =
-  /\bcall ?back\b|\bcall you back\b|\breturn your call\b|\bleave (?:a|us a) (?:message|voicemail)\b|\bvoicemail\b|\bsurvey\b|\btext message\b|\bsend you a (?:text|link)\b/;
+  /\bcall ?back\b|\bcall you back\b|\breturn your call\b|\bleave (?:a|us a) (?:message|voicemail)\b|\bvoicemail\b|\bsurvey\b|\btext message\b|\bsend you a (?:text|link)\b|\bcall you\b|\b(?:get|receive) a text\b/;
 const LANGUAGE_LABEL =
   /\b(?:espa[ñn]ol|spanish|english|fran[cç]ais|french|portugu[eê]s|chinese|mandarin|cantonese|vietnamese|korean|tagalog|russian|arabic|other languages?|otro idioma)\b/;
 const ENGLISH_LABEL = /\benglish\b/;
@@ -652,6 +720,16 @@ export class IvrNavigator {
       }
     }
 
+    // "You're calling about X. Is that right?" with no answers offered: answered by voice.
+    if (p.readBack && p.options.length === 0) {
+      const right = this.readBackRight(p.readBack);
+      return this.act({
+        kind: 'say',
+        text: right ? 'yes' : 'no',
+        reason: `the read-back "${p.readBack}" ${right ? 'matches' : 'is not what we know'}`,
+      });
+    }
+
     if (p.openSpeech) {
       s.speechMode = true;
       return this.act({ kind: 'say', text: this.goal.target, reason: 'open question: state the goal' }, true);
@@ -764,9 +842,14 @@ export class IvrNavigator {
         return d;
       }
     }
-    const skip = p.options.find((o) => NO_DATA_LABEL.test(o.label));
+    const skip = p.options.find(
+      (o) =>
+        NO_DATA_LABEL.test(o.label) ||
+        (req.optional && (o.label === 'otherwise' || /\bskip\b/.test(o.label))),
+    );
     if (skip) return this.choose(skip, `${req.label} unknown: "${skip.label}"`, false);
     if (p.hold) return { kind: 'wait', reason: `${req.label} unknown: staying on the line` };
+    if (req.optional) return { kind: 'wait', reason: `${req.label} unknown and asked only if we have it` };
     return this.operatorRoute(p, 'data', `${req.label} unknown`);
   }
 
@@ -845,9 +928,14 @@ export class IvrNavigator {
         : undefined;
     }
 
+    const topic = topicWords(
+      this.goal,
+      options.map((o) => o.label),
+    );
     const scored = options
+      .filter((o) => !otherDepartment(this.goal, o.label))
       .map((o, i) => {
-        const { score, specific } = scoreLabel(this.goal, o.label);
+        const { score, specific } = scoreLabel(this.goal, o.label, topic);
         const emergencyPenalty =
           EMERGENCY_LABEL.test(o.label) && !EMERGENCY_LABEL.test(this.goal.target) ? 0.5 : 0;
         return { o, i, score: score - emergencyPenalty, specific };
@@ -870,6 +958,13 @@ export class IvrNavigator {
       });
       const best = near[0].o;
       const tied = near.length > 1 && Math.abs(near[0].specificity - near[1].specificity) <= 0.01;
+      // Options only related to the goal, none saying its words, tie: a menu that may go on is heard out first.
+      if (tied && !heardBefore && !saysGoalWord(this.goal, best.label) && !this.menuComplete(p, all))
+        return {
+          kind: 'wait',
+          reason: `options only related to "${this.goal.target}" tie; waiting for more or a repeat`,
+          confidence: 0.4,
+        };
       const decision = this.choose(
         best,
         `best match for "${this.goal.target}": "${best.label}" (${top.toFixed(2)})${tied ? ', a tie' : ''}`,
@@ -930,6 +1025,13 @@ export class IvrNavigator {
         (o.label === 'yes' || CONFIRM_LABEL.test(o.label) || /\b(?:correct|right|confirm)$/.test(o.label)),
     );
     if (!confirm || !reject) return undefined;
+    if (!this.readBackRight(readBack))
+      return this.choose(reject, `the read-back "${readBack}" is not what we know: "${reject.label}"`, false);
+    return this.choose(confirm, `the read-back matches: "${confirm.label}"`, false);
+  }
+
+  /** Whether a read-back says what we know (a value we gave, or the goal); a wrong one lets the data be asked again. */
+  private readBackRight(readBack: string): boolean {
     let match = readBackMatches(readBack, this.goal.data);
     if (match === undefined) {
       const heard = readBack.toLowerCase();
@@ -940,12 +1042,10 @@ export class IvrNavigator {
       if (named || (fit.specific && fit.score >= 0.6)) match = true;
       else if (!/\d/.test(readBack) && !this.state.lastDataEntry) match = false;
     }
-    if (match === false) {
-      const s = this.state;
-      s.dataAsked = s.dataAsked.filter((k) => k !== s.lastDataKey);
-      return this.choose(reject, `the read-back "${readBack}" is not what we know: "${reject.label}"`, false);
-    }
-    return this.choose(confirm, `the read-back matches: "${confirm.label}"`, false);
+    if (match !== false) return true;
+    const s = this.state;
+    s.dataAsked = s.dataAsked.filter((k) => k !== s.lastDataKey);
+    return false;
   }
 }
 
