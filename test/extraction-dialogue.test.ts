@@ -335,3 +335,97 @@ describe('field extractors over the dialogue', () => {
     assert.deepEqual(out.evidence.budget, { turn: 4, start: 8, end: 11, quote: '15k' });
   });
 });
+
+describe('yes/no fields over the dialogue', () => {
+  const bool = (name: string, description: string): FieldSpec => ({ name, type: 'boolean', description });
+
+  it('reads answers written without apostrophes, "nobody" and an imperative "do not" as no', () => {
+    assert.equal(polarity('i didnt bother with the police it was tiny'), false);
+    assert.equal(polarity('im not but my sister is'), false);
+    assert.equal(polarity('no one was in the car with me'), false);
+    assert.equal(polarity("Don't email me, please."), false);
+    assert.equal(polarity('no idea honestly'), null);
+  });
+
+  it('reads a weak yes followed by a hedge as neither, and a yes after "but" or an approval as yes', () => {
+    assert.equal(polarity('okay i guess maybe we will see'), null);
+    assert.equal(polarity('huh alright maybe lets see the price first'), null);
+    assert.equal(polarity('the spelling is with two ns but yeah we signed up last year'), true);
+    assert.equal(polarity('Our shop shuts at six. Any time after that is even better.'), true);
+    assert.equal(polarity('already did, last week'), true);
+  });
+
+  it('does not take a field for any question sharing a function word with its description', () => {
+    const insured = bool('has_coverage', 'Whether the caller has insurance at the moment');
+    const t = turns(
+      'Do you carry insurance right now?',
+      'yep with a local company',
+      'Can I send the quote to your email?',
+      'no emails please',
+    );
+    assert.equal(one(insured, t), true);
+  });
+
+  it('answers a question about before inverted for a first-time field', () => {
+    const first = bool('first_time_renter', 'Whether this is the first apartment the caller rents');
+    assert.equal(
+      one(first, turns('Have you rented an apartment before?', 'no this would be my first one')),
+      true,
+    );
+    assert.equal(one(first, turns('Have you rented an apartment before?', 'yes twice')), false);
+  });
+
+  it('reads "nobody" to a who-question about the subject as no, matching an acronym in capitals', () => {
+    const hoa = bool('has_property_manager', 'Whether an HOA or manager runs the building');
+    assert.equal(
+      one(hoa, turns('Who runs the HOA over there?', 'there was one years ago but now nobody really')),
+      false,
+    );
+  });
+
+  it("takes the caller's yes or no to an offer the agent makes as a statement", () => {
+    const visit = bool('wants_site_visit', 'Whether the caller wants an estimator to visit');
+    assert.equal(
+      one(visit, turns('I can send an estimator to visit on Monday.', 'sure that would work')),
+      true,
+    );
+    assert.equal(one(visit, turns('We could have an estimator visit or call you.', 'no thanks')), false);
+  });
+
+  it('reads statements that answer a kind of field without its words', () => {
+    const consent = bool('ok_to_call_again', 'Whether we may call the caller again');
+    assert.equal(
+      one(consent, turns('Hi, quick question about your last order.', 'please remove me from your list')),
+      false,
+    );
+    const owns = bool('is_owner', 'Whether the caller owns the property');
+    assert.equal(
+      one(owns, turns('Hello, Greenway Windows.', 'hi we are renting but want a quote for the landlord')),
+      false,
+    );
+    const current = bool('active_member', 'Whether the caller is currently a member');
+    const ever = bool('past_customer', 'Whether the caller has been a customer before');
+    const t = turns('Hi, Harbor Gym.', 'i used to be a member there before i moved');
+    assert.equal(one(current, t), false);
+    assert.equal(one(ever, t), true);
+    const refund = bool('wants_refund', 'Whether the caller asks for a refund');
+    assert.equal(
+      one(
+        refund,
+        turns('How can I help?', 'they charged me for two shirts i only want the money for one back'),
+      ),
+      true,
+    );
+  });
+
+  it('counts work the business did for the caller as being a customer', () => {
+    const existing = bool('returning_client', 'Whether the caller has used our company before');
+    assert.equal(
+      one(
+        existing,
+        turns('How can I help?', 'you guys repaired my fence a while ago and now the gate is stuck'),
+      ),
+      true,
+    );
+  });
+});

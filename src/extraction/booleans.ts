@@ -1,7 +1,16 @@
-import { callerTurns, cite, citeText, customerStatus } from './dialogue';
+import {
+  callerTurns,
+  cite,
+  citeText,
+  customerStatus,
+  polarity,
+  questions,
+  withApostrophes,
+} from './dialogue';
 import { fieldText } from './field-kinds';
+import { namesSubject, subjectKeys } from './field-subject';
 import type { FieldSpec } from './fields';
-import { type Context, type Finding, fieldKeywords, hasAny, STOP, stem, stems, words } from './text';
+import { type Context, type Finding, fieldKeywords, STOP, stem, stems, words } from './text';
 
 /**
  * Yes/no fields: the answer to a yes/no question that names the field (negation and hedges read by the
@@ -10,11 +19,11 @@ import { type Context, type Finding, fieldKeywords, hasAny, STOP, stem, stems, w
 
 function answerAlternative(question: string, answer: string, keys: Set<string>): boolean | null {
   const sides = question.split(/\bor\b/i);
-  const mine = sides.filter((s) => hasAny(s, keys));
+  const mine = sides.filter((s) => namesSubject(s, keys));
   if (mine.length !== 1) return null;
   const others = new Set(
     sides
-      .filter((s) => !hasAny(s, keys))
+      .filter((s) => !namesSubject(s, keys))
       .flatMap((s) => words(s))
       .filter((w) => w.length > 2 && !STOP.has(w) && !['just', 'instead', 'prefer', 'you', 'not'].includes(w))
       .map(stem),
@@ -61,17 +70,67 @@ const NEGATION = /\b(not|no|never|don't|doesn't|didn't|won't|wouldn't|isn't|aren
 const GREETING =
   /\b(?:[Tt]hanks|[Tt]hank you)(?: so much)? for (?:calling|contacting|holding|waiting|your call)\b(?:\s+[A-Z][\w'&-]*)*[,.!]?|\b[Yy]ou(?:'ve| have) reached\b(?:\s+[A-Z][\w'&-]*)*[,.!]?/g;
 
+/** A field about a first time ("first_time_buyer", "new_patient"): a question about before answers it inverted. */
+const NOVELTY = /\b(first|new|never)\b/;
+const ABOUT_BEFORE = /\b(before|ever|previously|already|in the past)\b/i;
+
+/** "Who handles your IT today?" - "... so right now nobody really": a question about who or what, answered none. */
+const NONE_VERDICT =
+  /^(?:(?:no|nope|nah)[\s,]+)?(?:nobody|no one|none|nothing|not anyone|no-one)\b|\b(?:so|but|and|now)\s+(?:(?:right )?now\s+)?(?:nobody|no one|none|nothing)(?:\s+(?:really|at all|yet))?[.!]*$/i;
+
+/** "I'll have our claims team call you today." - "Sure, that works.": an offer the caller takes up or turns down. */
+const OFFER = /\b(i'll|i will|we'll|we will|i can|we can|i could|we could|let me|shall i|shall we)\b/i;
+
+interface Asked {
+  question: string;
+  answerTurn: number;
+  answer: string;
+  polarity: boolean | null;
+  offer: boolean;
+}
+
+/** The agent's questions with their answers, and the agent's offers made as statements with the reply to them. */
+function askedOf(ctx: Context): Asked[] {
+  const out: Asked[] = ctx.dialogue.exchanges.map((ex) => ({
+    question: ex.questions.at(-1) ?? '',
+    answerTurn: ex.answerTurn,
+    answer: ex.answer,
+    polarity: ex.polarity,
+    offer: false,
+  }));
+  ctx.turns.forEach((t, i) => {
+    const reply = ctx.turns[i + 1];
+    if (t.role !== 'agent' || reply?.role !== 'caller' || questions(t.text).length > 0) return;
+    const offer = t.text.split(/(?<=[.!])\s+/).at(-1) ?? '';
+    if (!OFFER.test(offer)) return;
+    out.push({
+      question: offer,
+      answerTurn: i + 1,
+      answer: reply.text,
+      polarity: polarity(reply.text),
+      offer: true,
+    });
+  });
+  return out.sort((a, b) => a.answerTurn - b.answerTurn);
+}
+
 /** The yes or no answers to yes/no questions that name the field, in order. */
 function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
-  const keys = fieldKeywords(field, true);
+  const keys = subjectKeys(field);
   const want = isWantField(field);
+  const novelty = NOVELTY.test(fieldText(field));
   const out: Finding<boolean>[] = [];
-  for (const ex of ctx.dialogue.exchanges) {
+  for (const ex of askedOf(ctx)) {
     // A greeting run into the question ("thanks for calling Acme is this about your bill?") names no field.
-    const question = (ex.questions.at(-1) ?? '').replace(GREETING, ' ');
-    if (!hasAny(question, keys)) continue;
-    const alternative = /\bor\b/i.test(question);
-    if (!alternative && !isYesNoQuestion(question)) continue;
+    const question = ex.question.replace(GREETING, ' ');
+    if (!namesSubject(question, keys)) continue;
+    const alternative = !ex.offer && /\bor\b/i.test(question);
+    if (!alternative && !isYesNoQuestion(question)) {
+      // "Who handles your IT?" - "Nobody, really.": there is none.
+      if (NONE_VERDICT.test(withApostrophes(ex.answer.trim())))
+        out.push({ value: false, evidence: citeText(ctx.turns, ex.answerTurn) });
+      continue;
+    }
     if (want && ABOUT_THE_PAST.test(question) && !WISH.test(question)) continue;
     let value = alternative ? answerAlternative(question, ex.answer, keys) : ex.polarity;
     if (!alternative && NEGATION.test(question)) {
@@ -79,6 +138,9 @@ function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
       // ("Don't you want a demo?") can mean either, so it says nothing.
       value = CONFIRM_TAG.test(question) && value === true ? false : null;
     }
+    // "Have you owned a home before?" - "Nope." for "first_time_buyer": a no to before is a yes to first.
+    if (value !== null && novelty && ABOUT_BEFORE.test(question) && !NOVELTY.test(question.toLowerCase()))
+      value = !value;
     if (value !== null) out.push({ value, evidence: citeText(ctx.turns, ex.answerTurn) });
   }
   return out;
@@ -112,7 +174,7 @@ export function booleanSpans(ctx: Context, field: FieldSpec): Finding<boolean>[]
   const out = answerSpans(ctx, field);
   const status = customerAnswer(ctx, field);
   if (status) out.push(status);
-  const stated = statedBoolean(ctx, field) ?? volunteeredBoolean(ctx, field);
+  const stated = statedByMeaning(ctx, field) ?? statedBoolean(ctx, field) ?? volunteeredBoolean(ctx, field);
   if (stated) out.push(stated);
   return out;
 }
@@ -160,6 +222,43 @@ function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | 
   return values.size === 1 ? found[0] : null;
 }
 
+/**
+ * Statements that answer a kind of field without its words: turning down all further contact ("take me off your
+ * list") for a field about contacting the caller; renting for a field about owning; having been a customer once
+ * ("I used to be a member there") for a field about being one now (no) or ever (yes).
+ */
+const CONTACT_FIELD =
+  /\b(contact|contacted|call|calls|callback|text|texts|sms|email|emails|reach|message|messages|follow up|follow-up|survey|updates|marketing|newsletter)\b/;
+const OPT_OUT =
+  /\b(?:take me off|take us off|remove me from|remove us from|put me on (?:your|the) do not call|stop calling|stop texting|stop emailing|(?:don't|do not|never) (?:call|contact|text|email|message) (?:me|us|here)(?: again)?|unsubscribe|lose my number)\b/i;
+const RENTING =
+  /\b(?:i|we)(?:'m|’m| am|'re|’re| are)?\s+(?:just\s+|only\s+)?(?:rent|renting|renters?|tenants?|leasing)\b/i;
+const FORMER =
+  /\b(?:i|we) used to (?:be (?:an? )?(?:members?|customers?|clients?|patients?)|go (?:there|here)|come (?:there|here))\b/i;
+const NOW_FIELD = /\b(current|currently|now|active|still)\b/;
+const REFUND_FIELD = /\brefund/;
+const MONEY_BACK =
+  /\b(?:i|we)(?: just| only| really)? (?:want|need|would like|'d like|’d like)\b[^.?!]{0,30}\b(?:back|my money|our money|refund(?:ed)?)\b/i;
+
+function statedByMeaning(ctx: Context, field: FieldSpec): Finding<boolean> | null {
+  const t = fieldText(field);
+  const rules: [RegExp, boolean][] = [];
+  if (CONTACT_FIELD.test(t)) rules.push([OPT_OUT, false]);
+  if (/\b(own|owns|owner|homeowner)\b/.test(t)) rules.push([RENTING, false]);
+  if (customerConcept(field) === 'existing') rules.push([FORMER, !NOW_FIELD.test(t)]);
+  if (REFUND_FIELD.test(t)) rules.push([MONEY_BACK, true]);
+  const found: Finding<boolean>[] = [];
+  for (const { text, index } of callerTurns(ctx.dialogue)) {
+    const said = withApostrophes(text);
+    for (const [re, value] of rules) {
+      const m = re.exec(said);
+      if (m) found.push({ value, evidence: cite(ctx.turns, index, m.index, m.index + m[0].length) });
+    }
+  }
+  const values = new Set(found.map((f) => f.value));
+  return values.size === 1 ? found[0] : null;
+}
+
 function customerAnswer(ctx: Context, field: FieldSpec): Finding<boolean> | null {
   const concept = customerConcept(field);
   const status = concept ? customerStatus(ctx.dialogue) : null;
@@ -172,6 +271,7 @@ export function extractBoolean(ctx: Context, field: FieldSpec): Finding<boolean>
   return (
     answerSpans(ctx, field).at(-1) ??
     customerAnswer(ctx, field) ??
+    statedByMeaning(ctx, field) ??
     statedBoolean(ctx, field) ??
     volunteeredBoolean(ctx, field)
   );
