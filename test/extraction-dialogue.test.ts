@@ -429,3 +429,88 @@ describe('yes/no fields over the dialogue', () => {
     );
   });
 });
+
+describe('enum fields over the dialogue', () => {
+  const choice = (name: string, values: string[], description?: string): FieldSpec => ({
+    name,
+    type: 'enum',
+    values,
+    description,
+  });
+
+  it('takes a place in a list the agent gave as a statement', () => {
+    const room = choice('room', ['loft', 'studio', 'suite']);
+    const list = 'We have three rooms left: the loft, the studio and the suite.';
+    assert.equal(one(room, turns(list, 'hmm the middle one looks nice')), 'studio');
+    assert.equal(one(room, turns(list, 'id take the third option i think')), 'suite');
+    assert.equal(one(room, turns(list, 'the first time we stayed it was great')), null);
+  });
+
+  it("matches a word the agent used to describe exactly one option, outside the caller's negations", () => {
+    const tier = choice('tier', ['bronze', 'silver', 'gold']);
+    const offer =
+      'Bronze covers weekday parking, Silver adds weekend parking, and Gold adds car washes and valet.';
+    assert.equal(
+      one(tier, turns(offer, 'we really only need weekend spots i dont need car washes')),
+      'silver',
+    );
+    assert.equal(one(tier, turns(offer, 'i dont need valet')), null);
+    // "a refund or a replacement" describes neither.
+    const topic = choice('topic', ['refund', 'shipping']);
+    assert.equal(one(topic, turns('Do you want a refund or a replacement?', 'a replacement please')), null);
+  });
+
+  it('matches a many-word option by a word only it has, or a common word for that word', () => {
+    const floor = choice('floor_type', ['solid_hardwood', 'vinyl_plank', 'carpet']);
+    assert.equal(one(floor, turns('What flooring is it?', 'the planks are vinyl i think')), 'vinyl_plank');
+    const sun = choice('exposure', ['full_sun', 'partial_shade', 'heavy_shade']);
+    assert.equal(
+      one(sun, turns('How much shade is there?', 'trees cover about half the yard')),
+      'partial_shade',
+    );
+    // A word every option shares names none of them.
+    assert.equal(one(sun, turns('How much shade is there?', 'shade from the trees')), null);
+  });
+
+  it('takes common words for common labels, and a request phrased as a question', () => {
+    const format = choice('format', ['in_person', 'video', 'phone']);
+    assert.equal(one(format, turns('How would you like to meet?', 'could we just use zoom?')), 'video');
+    const who = choice('stylist', ['female', 'male', 'no_preference']);
+    assert.equal(
+      one(who, turns('Any preference for the stylist?', 'doesnt matter to me really')),
+      'no_preference',
+    );
+    assert.equal(one(format, turns('How would you like to meet?', 'is video slower than the phone?')), null);
+  });
+
+  it('takes "both" as the option that is the others together', () => {
+    const pkg = choice('package', ['lunch_only', 'dinner_only', 'full_day']);
+    assert.equal(one(pkg, turns('Lunch, dinner, or both?', 'both please the whole day')), 'full_day');
+  });
+
+  it('settles several options on a closing statement or on the one the answer opens with', () => {
+    const plan = choice('plan', ['lite', 'plus', 'max']);
+    assert.equal(
+      one(plan, turns('Lite, Plus or Max?', 'I almost said lite but my boss wants more users. So, max.')),
+      'max',
+    );
+    const slot = choice('slot', ['morning', 'evening']);
+    assert.equal(one(slot, turns('Morning or evening?', 'evenings i teach in the mornings')), 'evening');
+    assert.equal(one(slot, turns('Morning or evening?', 'mornings are bad so evening')), null);
+  });
+
+  it('takes an option the agent names in a statement only when the caller says yes to it', () => {
+    const site = choice('branch', ['northside', 'harbor', 'midtown']);
+    assert.equal(
+      one(site, turns('Which branch?', 'the one near the ferry', "That's Harbor.", 'yes that one')),
+      'harbor',
+    );
+    const matter = choice('matter', ['will', 'trust']);
+    assert.equal(one(matter, turns('Thanks.', 'ok', 'Someone will call you back.', 'great')), null);
+  });
+
+  it('reads a description written as "X includes ..."', () => {
+    const subject = choice('subject', ['math', 'english'], 'math includes algebra and geometry');
+    assert.equal(one(subject, turns('What does she need help with?', 'mostly geometry proofs')), 'math');
+  });
+});
