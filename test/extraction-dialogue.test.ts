@@ -514,3 +514,60 @@ describe('enum fields over the dialogue', () => {
     assert.equal(one(subject, turns('What does she need help with?', 'mostly geometry proofs')), 'math');
   });
 });
+
+describe('date fields over the dialogue', () => {
+  // The call is on Wednesday 2025-03-05.
+  const date = (name: string, description: string): FieldSpec => ({ name, type: 'date', description });
+  const party = date('party_date', 'Date of the party');
+
+  it('reads a year said relative to the call, "this morning", a day pinned by its weekday and "May" with an ordinal', () => {
+    assert.equal(one(party, turns('When is the party?', 'april second next year')), '2026-04-02');
+    const arrived = date('arrival_date', 'Date the parcel arrived');
+    assert.equal(one(arrived, turns('When did it arrive?', 'it showed up this morning')), '2025-03-05');
+    assert.equal(one(party, turns('When is the party?', 'the tenth, thats a thursday')), '2025-04-10');
+    assert.equal(one(party, turns('When is the party?', 'May twelfth')), '2025-05-12');
+  });
+
+  it('leaves a hedged date null', () => {
+    assert.equal(one(party, turns('When is the party?', 'next monday-ish')), null);
+    assert.equal(one(party, turns('When is the party?', 'maybe friday, not sure')), null);
+  });
+
+  it('takes a date the agent offers in a statement closing the turn when the caller says yes', () => {
+    const demo = date('demo_date', 'Date of the booked demo');
+    assert.equal(
+      one(demo, turns('Want a walkthrough? I can do Friday the 7th at 2 p.m. Eastern.', 'yes perfect')),
+      '2025-03-07',
+    );
+    assert.equal(
+      one(demo, turns('Want a walkthrough? I can do Friday the 7th at 2 p.m. Eastern.', 'not now')),
+      null,
+    );
+  });
+
+  it('settles a date the caller left unclear on the one the agent then put and the caller took', () => {
+    const visit = date('visit_date', 'Date of the visit');
+    const t = turns(
+      'When suits you?',
+      'next thursday',
+      'Thursday the 6th?',
+      'no not tomorrow the one after',
+      'Thursday the 13th then?',
+      'yes',
+    );
+    assert.equal(one(visit, t), '2025-03-13');
+  });
+
+  it("does not take a date given for another subject when the field's own subject was asked", () => {
+    const t = turns(
+      'Would you like to tour the hall? Friday or Saturday?',
+      'saturday',
+      'Saturday the 8th at noon?',
+      'yes',
+      'And when is the party itself?',
+      'we have not settled that yet',
+    );
+    assert.equal(one(party, t), null);
+    assert.equal(one(date('tour_date', 'Date of the hall tour'), t), '2025-03-08');
+  });
+});

@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import { NUMBER_WORDS, ORDINAL_UNITS, ORDINAL_WORDS } from '../shared/number-words';
-import { cite, citeText, polarity, questionBefore, sentences } from './dialogue';
+import { cite, citeText, exchangeAt, polarity, questionBefore, sentences } from './dialogue';
 import { fieldText, isBirthField } from './field-kinds';
+import { namesSubject, subjectKeys } from './field-subject';
 import type { FieldSpec } from './fields';
 import { type Context, type Finding, fieldKeywords, hasAny } from './text';
 
@@ -175,13 +176,22 @@ export function findDates(text: string, today: DateTime): DateMention[] {
   }
 
   const monthDay = new RegExp(
-    `\\b(?:${WEEKDAY_RE},?\\s+)?${MONTH_RE}\\.?\\s+(?:the\\s+)?${DAY_RE}\\b(?:,?\\s+${YEAR_RE}\\b)?`,
+    `\\b(?:${WEEKDAY_RE},?\\s+)?${MONTH_RE}\\.?\\s+(?:the\\s+)?${DAY_RE}\\b(?:,?\\s+${YEAR_RE}\\b|\\s+(next|this|last) year\\b)?`,
     'gi',
   );
   for (const m of masked.matchAll(monthDay)) {
-    // "may" is also a verb: "may I ..." never reaches here, but "may one" is not a date.
-    if (/^may$/i.test(m[2]) && !/^\d/.test(m[3])) continue;
-    const d = explicit(MONTHS[m[2].slice(0, 3).toLowerCase()], dayNumber(m[3]), m[4]);
+    // "may" is also a verb: "may I ..." never reaches here, but "may one" is not a date; "May seventeenth" is.
+    if (/^may$/i.test(m[2]) && !/^\d/.test(m[3]) && !new RegExp(`^${ORDINAL_RE}$`, 'i').test(m[3])) continue;
+    const month = MONTHS[m[2].slice(0, 3).toLowerCase()];
+    const day = dayNumber(m[3]);
+    // "June sixth next year": the year is said relative to the call's.
+    const shift = m[5]
+      ? { next: 1, this: 0, last: -1 }[m[5].toLowerCase() as 'next' | 'this' | 'last']
+      : null;
+    const d =
+      shift !== null && day !== null
+        ? DateTime.fromObject({ year: today.year + shift, month, day }, { zone: today.zone })
+        : explicit(month, day, m[4]);
     push(consistent(d, m[1]), m);
   }
   const dayMonth = new RegExp(
@@ -199,6 +209,15 @@ export function findDates(text: string, today: DateTime): DateMention[] {
     if (month >= 1 && month <= 12 && day >= 1 && day <= 31) push(explicit(month, day, m[3]), m);
     else mask(m);
   }
+  // "The fourteenth, that's a Friday": a day of the month pinned by its weekday.
+  const dayThatsWeekday = new RegExp(
+    `\\bthe\\s+(\\d{1,2}(?:st|nd|rd|th)|${ORDINAL_RE}),?\\s+(?:that's|thats|that is|which is|it's|its|it is)\\s+(?:a\\s+)?${WEEKDAY_RE}\\b`,
+    'gi',
+  );
+  for (const m of masked.matchAll(dayThatsWeekday)) {
+    const day = dayNumber(m[1]);
+    push(day === null ? null : weekdayAndDay(today, weekdayOf(m[2]) ?? 0, day), m);
+  }
   // "Thursday the thirteenth", "Monday the 10th".
   const weekdayDay = new RegExp(
     `\\b${WEEKDAY_RE},?\\s+(?:the\\s+)?(\\d{1,2}(?:st|nd|rd|th)|${ORDINAL_RE})\\b`,
@@ -208,7 +227,9 @@ export function findDates(text: string, today: DateTime): DateMention[] {
     const day = dayNumber(m[2]);
     push(day === null ? null : weekdayAndDay(today, weekdayOf(m[1]) ?? 0, day), m);
   }
-  for (const m of masked.matchAll(/\b(today|tonight|tomorrow|yesterday)\b/gi)) {
+  for (const m of masked.matchAll(
+    /\b(today|tonight|tomorrow|yesterday|this morning|this afternoon|this evening)\b/gi,
+  )) {
     const w = m[1].toLowerCase();
     const offset = w === 'tomorrow' ? 1 : w === 'yesterday' ? -1 : 0;
     push(today.plus({ days: offset }), m);
@@ -291,6 +312,14 @@ function relativeToAnother(before: string, after: string): boolean {
   );
 }
 
+/** "Next Monday-ish", "maybe the 20th", "the 20th or so": a date the speaker does not commit to. */
+function hedged(before: string, after: string): boolean {
+  return (
+    /^\s*(?:-?\s*ish\b|or so\b|or thereabouts\b|give or take\b)/i.test(after) ||
+    /\b(?:maybe|probably|possibly|perhaps)\s+(?:on\s+|by\s+)?$/i.test(before)
+  );
+}
+
 interface Mention {
   iso: string | null;
   role: string;
@@ -354,7 +383,7 @@ function smallTalk(text: string, m: DateMention): boolean {
 
 /** The agent committing to a day: "we can send someone today", "I've booked you for Friday", "Friday it is". */
 const COMMITMENT =
-  /\b(will|we'll|i'll|can send|can have|can get|booked|scheduled|reserved|have you down|put you down|see you|it is|confirmed|set for|you're all set|you are all set)\b/i;
+  /\b(will|we'll|i'll|can send|can have|can get|booked|scheduled|reserved|have you down|put you down|got you down|got you in|see you|it is|confirmed|set for|you're all set|you are all set)\b/i;
 
 /**
  * Whether an agent's date stands without the caller saying one: the caller said yes to it ("How about
@@ -372,8 +401,13 @@ function accepted(ctx: Context, m: Mention): boolean {
   if (sentence === undefined) return false;
   // A yes goes to the question the date is in, not to a date said before another question.
   if (sentence.endsWith('?')) return reply === true;
-  return COMMITMENT.test(sentence);
+  // "I could do Thursday the 11th at 10." - "Perfect.": an offer closing the turn, taken up.
+  const closing = !text.slice(m.end).includes('?');
+  return COMMITMENT.test(sentence) || (closing && reply === true && OFFER.test(sentence));
 }
+
+const OFFER =
+  /\b(i could do|i can do|we could do|we can do|i have|we have|i've got|we've got|there's|how about|what about|available)\b/i;
 
 function mentionsOf(ctx: Context, field: FieldSpec): Mention[] {
   const birth = isBirthField(field);
@@ -392,7 +426,7 @@ function mentionsOf(ctx: Context, field: FieldSpec): Mention[] {
       const after = t.text.slice(m.end, m.end + 40);
       const resolved = resolveMention(m, t.text, prompt, focused, ctx.today);
       if (resolved === undefined) continue;
-      const iso = relativeToAnother(before, after) ? null : resolved;
+      const iso = relativeToAnother(before, after) || hedged(before, after) ? null : resolved;
       const ruled = ruledOut(before, after);
       const explicit = new RegExp(`\\d|\\b${MONTH_RE}\\b`, 'i').test(t.text.slice(m.start, m.end));
       all.push({ iso, role: t.role, focused, ruled, explicit, index, start: m.start, end: m.end });
@@ -420,6 +454,40 @@ function orientation(field: FieldSpec): 'ahead' | 'behind' | null {
   return null;
 }
 
+const DATE_WORDS = new Set([
+  'date',
+  'day',
+  'time',
+  'when',
+  'schedul',
+  'book',
+  'plann',
+  'want',
+  'need',
+  'prefer',
+]);
+
+/**
+ * Which caller turns can give the field's date. When the agent asks about the field's own subject ("When is the
+ * wedding?"), a date the caller gave in answer to another question ("Saturday or Sunday?" for the tour) is not
+ * it: only answers to those questions and turns that name the subject count. Otherwise every turn does.
+ */
+function subjectTurns(ctx: Context, field: FieldSpec): (index: number, agentTurn?: number) => boolean {
+  const keys = new Set([...subjectKeys(field)].filter((k) => !DATE_WORDS.has(k)));
+  if (keys.size === 0) return () => true;
+  const answers = new Set(
+    ctx.dialogue.exchanges
+      .filter((ex) => ex.questions.some((q) => namesSubject(q, keys) && WHEN_QUESTION.test(q)))
+      .map((ex) => ex.answerTurn),
+  );
+  if (answers.size === 0) return () => true;
+  // An agent's date counts when the agent's turn names the subject or the caller's reply to it could give it.
+  return (index, agentTurn) =>
+    answers.has(index) ||
+    !exchangeAt(ctx.dialogue, index) ||
+    namesSubject(ctx.turns[agentTurn ?? index]?.text ?? '', keys);
+}
+
 function dateValue(ctx: Context, field: FieldSpec): string | null {
   const birth = isBirthField(field);
   // A day said relative to today on the wrong side of it for the field is another date ("last Monday" for a
@@ -431,9 +499,12 @@ function dateValue(ctx: Context, field: FieldSpec): string | null {
       m.iso === null || side === null || m.explicit || (side === 'ahead' ? m.iso >= today : m.iso <= today),
   );
   const ruled = new Set(all.filter((m) => m.ruled && m.role === 'caller').map((m) => m.iso));
-  const caller = all.filter((m) => m.role === 'caller' && !m.ruled);
+  const onSubject = subjectTurns(ctx, field);
+  const caller = all.filter((m) => m.role === 'caller' && !m.ruled && onSubject(m.index));
   // A date the caller ruled out does not come back through the agent's offer of it.
-  const agent = all.filter((m) => m.role === 'agent' && !m.ruled && !ruled.has(m.iso));
+  const agent = all.filter(
+    (m) => m.role === 'agent' && !m.ruled && !ruled.has(m.iso) && onSubject(m.index + 1, m.index),
+  );
   if (caller.length > 0) {
     const focused = uniqueIso(caller.filter((m) => m.focused));
     if (focused) return focused;
@@ -441,7 +512,12 @@ function dateValue(ctx: Context, field: FieldSpec): string | null {
     if (any) return any;
     const options = new Set(caller.map((m) => m.iso).filter((v): v is string => v !== null));
     const lastAgent = [...agent].reverse().find((m) => m.iso !== null && m.index > caller[0].index);
-    return lastAgent?.iso && options.has(lastAgent.iso) ? lastAgent.iso : null;
+    if (lastAgent?.iso && options.has(lastAgent.iso)) return lastAgent.iso;
+    // "Next Thursday" (unclear) - "Thursday the 18th?" - "No, the one after." - "The 25th then?" - "Yes.": what
+    // the caller left open, a date the agent then put and the caller took (or the agent booked) settles.
+    if (options.size > 0) return null;
+    const after = caller.at(-1)?.index ?? 0;
+    return uniqueIso(agent.filter((m) => m.index > after && accepted(ctx, m))) ?? null;
   }
   if (birth) return null;
   // Without a date of the caller's own, only a date the agent put to the caller and the caller said yes to.
