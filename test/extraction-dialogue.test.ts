@@ -571,3 +571,50 @@ describe('date fields over the dialogue', () => {
     assert.equal(one(date('tour_date', 'Date of the hall tour'), t), '2025-03-08');
   });
 });
+
+describe('yes/no fields: indirect answers', () => {
+  const bool = (name: string, description: string): FieldSpec => ({ name, type: 'boolean', description });
+
+  it('takes up a service the agent describes or recommends, past a negated aside', () => {
+    const pickup = bool('wants_pickup', 'Whether the caller wants the items picked up');
+    assert.equal(
+      one(
+        pickup,
+        turns('We offer free pickup on Fridays, so that should not be hard.', 'oh that would be great'),
+      ),
+      true,
+    );
+    assert.equal(
+      one(
+        pickup,
+        turns(
+          'We offer free pickup on Fridays, so that should not be hard.',
+          'no thanks we will drop them off',
+        ),
+      ),
+      false,
+    );
+    const storage = bool('needs_heated_storage', 'Whether the caller needs heated storage');
+    assert.equal(
+      one(storage, turns("For a cello you'll want heated storage.", 'yeah I definitely need that')),
+      true,
+    );
+  });
+
+  it('reads "we have got" as yes and a question about seeing the doctor before as being a patient', () => {
+    const pets = bool('has_animals', 'Whether there are animals in the home');
+    assert.equal(
+      one(pets, turns('Any animals at home?', "We've got two rabbits, they stay in a hutch.")),
+      true,
+    );
+    const fresh = bool('new_patient', 'Whether the caller is a new patient');
+    assert.equal(one(fresh, turns('Have you seen Dr. Okafor before?', 'Yes, twice last year.')), false);
+  });
+
+  it('leaves an alternative question null when the answer names both sides', () => {
+    const catering = bool('needs_catering', 'Whether the caller wants us to provide food');
+    const ask = 'Will you need food or just the hall from us?';
+    assert.equal(one(catering, turns(ask, 'the hall only, a friend brings the food')), null);
+    assert.equal(one(catering, turns(ask, 'just the hall')), false);
+  });
+});

@@ -29,9 +29,11 @@ function answerAlternative(question: string, answer: string, keys: Set<string>):
       .map(stem),
   );
   const said = stems(answer);
-  if (said.some((s) => keys.has(s))) return true;
-  if (said.some((s) => others.has(s))) return false;
-  return null;
+  const mineSaid = said.some((s) => keys.has(s));
+  const otherSaid = said.some((s) => others.has(s));
+  // "The reception's at a vineyard, they've got the food covered": both sides named, neither chosen.
+  if (mineSaid === otherSaid) return null;
+  return mineSaid;
 }
 
 /** A field about being a customer already (true when so), or about being new (true when new). */
@@ -79,7 +81,8 @@ const NONE_VERDICT =
   /^(?:(?:no|nope|nah)[\s,]+)?(?:nobody|no one|none|nothing|not anyone|no-one)\b|\b(?:so|but|and|now)\s+(?:(?:right )?now\s+)?(?:nobody|no one|none|nothing)(?:\s+(?:really|at all|yet))?[.!]*$/i;
 
 /** "I'll have our claims team call you today." - "Sure, that works.": an offer the caller takes up or turns down. */
-const OFFER = /\b(i'll|i will|we'll|we will|i can|we can|i could|we could|let me|shall i|shall we)\b/i;
+const OFFER =
+  /\b(i'll|i will|we'll|we will|i can|we can|i could|we could|let me|shall i|shall we|we do|we offer|you'll want|you will want|you'd want|you might want|you should|i'd recommend|i would recommend|i'd suggest)\b/i;
 
 interface Asked {
   question: string;
@@ -101,8 +104,11 @@ function askedOf(ctx: Context): Asked[] {
   ctx.turns.forEach((t, i) => {
     const reply = ctx.turns[i + 1];
     if (t.role !== 'agent' || reply?.role !== 'caller' || questions(t.text).length > 0) return;
-    const offer = t.text.split(/(?<=[.!])\s+/).at(-1) ?? '';
-    if (!OFFER.test(offer)) return;
+    // The clause of the closing sentence that makes the offer: "We do free delivery, so that shouldn't be a
+    // problem" offers delivery; its negated aside does not turn the offer round.
+    const closing = t.text.split(/(?<=[.!])\s+/).at(-1) ?? '';
+    const offer = closing.split(/[,;]|\b(?:so|but|because)\b/i).find((c) => OFFER.test(c));
+    if (!offer) return;
     out.push({
       question: offer,
       answerTurn: i + 1,
