@@ -618,3 +618,23 @@ describe('yes/no fields: indirect answers', () => {
     assert.equal(one(catering, turns(ask, 'just the hall')), false);
   });
 });
+
+describe('enum fields: what does not choose', () => {
+  it('leaves out options named in an answer about the past, and options a negation four words back rules out', () => {
+    const problem: FieldSpec = { name: 'problem', type: 'enum', values: ['battery', 'screen', 'speaker'] };
+    const t = turns(
+      'Thanks for calling. Have you had a repair with us before?',
+      'yes you swapped my battery last spring',
+      'And what is wrong today?',
+      'it just makes a weird noise',
+    );
+    assert.equal(one(problem, t), null);
+    assert.equal(
+      one(
+        problem,
+        turns('Hi, how can I help?', "I'm not calling about my battery this time, the screen cracked"),
+      ),
+      'screen',
+    );
+  });
+});

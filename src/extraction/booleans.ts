@@ -60,7 +60,7 @@ function isWantField(field: FieldSpec): boolean {
 }
 
 /** "Have you had a demo before?": a question about what happened, which says nothing of a wish. */
-const ABOUT_THE_PAST =
+export const ABOUT_THE_PAST =
   /^(?:(?:and|so|okay|ok|also|now|just)[\s,]+)*(have|had|did|were|was) (you|your|y'all)\b/i;
 const WISH = /\b(want|wanted|like|interested|need|prefer|rather)\b/i;
 

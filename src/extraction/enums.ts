@@ -1,7 +1,8 @@
-import { isYesNoQuestion } from './booleans';
+import { ABOUT_THE_PAST, isYesNoQuestion } from './booleans';
 import { afterCorrection, callerTurns, cite, polarity, questions, sentences } from './dialogue';
+import { namesSubject, subjectKeys } from './field-subject';
 import type { FieldSpec } from './fields';
-import { type Context, type Finding, fieldKeywords, hasAny, stem } from './text';
+import { type Context, type Finding, stem } from './text';
 
 /**
  * Enum fields: the one allowed value the caller names, by the value's words or a synonym the field's description
@@ -166,7 +167,7 @@ function named(text: string, offset: number, terms: Map<string, string[][]>, neg
       for (const seq of seqs) {
         for (let i = 0; i + seq.length <= toks.length; i++) {
           if (!seq.every((n, k) => sameWord(toks[i + k].s, n))) continue;
-          const negated = negation && raw.slice(Math.max(0, i - 3), i).some((w) => NEGATOR.test(w));
+          const negated = negation && raw.slice(Math.max(0, i - 4), i).some((w) => NEGATOR.test(w));
           if (!negated) out.push({ value, start: toks[i].start, end: toks[i + seq.length - 1].end });
         }
       }
@@ -347,7 +348,7 @@ function promptBefore(ctx: Context, index: number): string {
 
 export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | null {
   const terms = enumTerms(field);
-  const keys = fieldKeywords(field, false);
+  const keys = subjectKeys(field, false);
   const asked: Map<string, Finding<string>>[] = [];
   const elsewhere = new Map<string, Finding<string>>();
   for (const { text, index } of callerTurns(ctx.dialogue)) {
@@ -356,7 +357,7 @@ export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | n
     const prompt = promptBefore(ctx, index);
     const listed = [...new Set(named(prompt, 0, terms, false).map((n) => n.value))];
     const asks = questions(prompt).length > 0;
-    const about = listed.length > 1 || (asks && (listed.length > 0 || hasAny(prompt, keys)));
+    const about = listed.length > 1 || (asks && (listed.length > 0 || namesSubject(prompt, keys)));
     // What a correction leaves standing ("the basic. actually no, make it pro"), if it names an option.
     const corrected = afterCorrection(text);
     const correctedNames = corrected ? named(corrected.text, corrected.offset, terms, true) : [];
@@ -392,7 +393,9 @@ export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | n
       if (!values.has(f.value))
         values.set(f.value, { value: f.value, evidence: cite(ctx.turns, index, f.start, f.end) });
     if (about && values.size > 0) asked.push(values);
-    else for (const [v, f] of values) if (!elsewhere.has(v)) elsewhere.set(v, f);
+    // "Have you been in before?" - "You did my tire rotation at Christmas": the past, not the call's subject.
+    else if (!(asks && ABOUT_THE_PAST.test(sentences(prompt).at(-1) ?? '')))
+      for (const [v, f] of values) if (!elsewhere.has(v)) elsewhere.set(v, f);
   }
   // The caller's last answer to a question about the field settles it; else one option named anywhere.
   const last = asked.at(-1);
