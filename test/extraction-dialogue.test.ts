@@ -637,4 +637,22 @@ describe('enum fields: what does not choose', () => {
       'screen',
     );
   });
+
+  it("does not take the answer's first option when the rest weighs against it, nor a word of the field's subject", () => {
+    const slot: FieldSpec = { name: 'slot', type: 'enum', values: ['morning', 'evening'] };
+    assert.equal(
+      one(slot, turns('Morning or evening?', 'mornings could work but evenings are better')),
+      null,
+    );
+    const level: FieldSpec = {
+      name: 'coverage_level',
+      type: 'enum',
+      values: ['basic', 'full_coverage'],
+      description: 'Coverage level wanted',
+    };
+    assert.equal(
+      one(level, turns('Which level would you like?', 'my coverage at work is through Aetna')),
+      null,
+    );
+  });
 });

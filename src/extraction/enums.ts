@@ -2,7 +2,7 @@ import { ABOUT_THE_PAST, isYesNoQuestion } from './booleans';
 import { afterCorrection, callerTurns, cite, polarity, questions, sentences } from './dialogue';
 import { namesSubject, subjectKeys } from './field-subject';
 import type { FieldSpec } from './fields';
-import { type Context, type Finding, stem } from './text';
+import { type Context, type Finding, fieldKeywords, stem } from './text';
 
 /**
  * Enum fields: the one allowed value the caller names, by the value's words or a synonym the field's description
@@ -64,6 +64,7 @@ const COMMON_SYNONYMS: Record<string, string[]> = {
   damage: ['damaged', 'smashed', 'broken', 'dented', 'cracked', 'crushed'],
   setup: ['set up', 'setting up'],
   delay: ['late', 'delayed', 'still waiting'],
+  full_coverage: ['full thing', 'everything covered', 'fully covered', 'comprehensive'],
   refrigerated: ['reefer', 'frozen', 'chilled', 'cold chain', 'temperature controlled'],
 };
 
@@ -97,7 +98,11 @@ function enumTerms(field: FieldSpec): Map<string, string[][]> {
     // A many-word label is also named by a word of it no other label has: "the asphalt kind" for asphalt_shingle.
     const own = v.split(/[_\s-]+/);
     if (own.length < 2) continue;
-    const others = new Set(labels.filter((o) => o !== v).flatMap(wordsOf));
+    // Nor by a word of the field's own subject: "coverage" says nothing of which coverage level.
+    const others = new Set([
+      ...labels.filter((o) => o !== v).flatMap(wordsOf),
+      ...fieldKeywords(field, true),
+    ]);
     for (const w of own) {
       const s = stem(w);
       if (w.length < 4 || GENERIC.has(s) || others.has(s)) continue;
@@ -307,7 +312,7 @@ const CONCLUSION =
   /^\s*(?:(?:ok|okay|yeah|well|and)[\s,]+)?(?:so|then|i'll go with|i will go with|let's go with|let's do|we'll go with|we will go with|make it|final answer)\b/i;
 /** Words that speak against an option said first: "mornings are bad, afternoons work". */
 const AGAINST =
-  /\b(not|no|never|bad|busy|can't|cannot|cant|won't|wont|don't|dont|doesn't|doesnt|isn't|isnt|tough|hard|worse|either|both|whichever|or)\b/i;
+  /\b(not|no|never|bad|busy|can't|cannot|cant|won't|wont|don't|dont|doesn't|doesnt|isn't|isnt|tough|hard|worse|either|both|whichever|or|but|better|rather|prefer|actually|instead)\b/i;
 const OPENING = /^(?:[\s,.]*(?:uh|um|er|oh|well|yeah|yes|yep|ok|okay|so|the|a|an|i'd say)\b)*[\s,.]*$/i;
 
 /**
