@@ -656,3 +656,25 @@ describe('enum fields: what does not choose', () => {
     );
   });
 });
+
+describe('indirect answers that say nothing', () => {
+  const bool = (name: string, description: string): FieldSpec => ({ name, type: 'boolean', description });
+
+  it('leaves yes/no null for a report, work done for someone else, or a before-question about a thing', () => {
+    const insured = bool('has_insurance', 'Whether the caller has insurance');
+    assert.equal(one(insured, turns('Are you insured?', 'i got a letter saying it lapsed')), null);
+    const existing = bool('existing_customer', 'Whether the caller is already a customer');
+    assert.equal(
+      one(existing, turns('How can I help?', 'you guys did my sisters kitchen and she loves it')),
+      null,
+    );
+    const roof = bool('wants_new_roof', 'Whether the caller wants a new roof');
+    assert.equal(one(roof, turns('Have you replaced the roof before?', 'yes back in 2010')), null);
+  });
+
+  it('leaves a date null for a yes to two offered dates, or a "maybe" after it', () => {
+    const visit: FieldSpec = { name: 'visit_date', type: 'date', description: 'Date of the visit' };
+    assert.equal(one(visit, turns('I have Monday the 10th at 2. Or Tuesday the 11th at 9.', 'yes')), null);
+    assert.equal(one(visit, turns('When is the visit?', 'march twentieth maybe')), null);
+  });
+});

@@ -73,7 +73,7 @@ const GREETING =
   /\b(?:[Tt]hanks|[Tt]hank you)(?: so much)? for (?:calling|contacting|holding|waiting|your call)\b(?:\s+[A-Z][\w'&-]*)*[,.!]?|\b[Yy]ou(?:'ve| have) reached\b(?:\s+[A-Z][\w'&-]*)*[,.!]?/g;
 
 /** A field about a first time ("first_time_buyer", "new_patient"): a question about before answers it inverted. */
-const NOVELTY = /\b(first|new|never)\b/;
+const NOVELTY = /\bfirst\b|\bnever\b|\bnew (?:customer|client|patient|member|user|buyer|student|to)\b/;
 const ABOUT_BEFORE = /\b(before|ever|previously|already|in the past)\b/i;
 
 /** "Who handles your IT today?" - "... so right now nobody really": a question about who or what, answered none. */
@@ -145,7 +145,7 @@ function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
       value = CONFIRM_TAG.test(question) && value === true ? false : null;
     }
     // "Have you owned a home before?" - "Nope." for "first_time_buyer": a no to before is a yes to first.
-    if (value !== null && novelty && ABOUT_BEFORE.test(question) && !NOVELTY.test(question.toLowerCase()))
+    if (value !== null && novelty && ABOUT_BEFORE.test(question) && !/\b(first|new|never)\b/i.test(question))
       value = !value;
     if (value !== null) out.push({ value, evidence: citeText(ctx.turns, ex.answerTurn) });
   }

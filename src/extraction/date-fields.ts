@@ -55,8 +55,9 @@ function relativeToAnother(before: string, after: string): boolean {
 /** "Next Monday-ish", "maybe the 20th", "the 20th or so": a date the speaker does not commit to. */
 function hedged(before: string, after: string): boolean {
   return (
-    /^\s*(?:-?\s*ish\b|or so\b|or thereabouts\b|give or take\b)/i.test(after) ||
-    /\b(?:maybe|probably|possibly|perhaps)\s+(?:on\s+|by\s+)?$/i.test(before)
+    /^\s*(?:-?\s*ish\b|or so\b|or thereabouts\b|give or take\b|,?\s*(?:maybe|probably|perhaps|possibly)\b)/i.test(
+      after,
+    ) || /\b(?:maybe|probably|possibly|perhaps)\s+(?:on\s+|by\s+)?$/i.test(before)
   );
 }
 
@@ -142,7 +143,9 @@ function accepted(ctx: Context, m: Mention): boolean {
   // A yes goes to the question the date is in, not to a date said before another question.
   if (sentence.endsWith('?')) return reply === true;
   // "I could do Thursday the 11th at 10." - "Perfect.": an offer closing the turn, taken up.
-  const closing = !text.slice(m.end).includes('?');
+  // Only when it is the one date of the turn: a yes to "Thursday at 2, or Friday at 9." picks neither.
+  const closing =
+    !text.slice(m.end).includes('?') && new Set(findDates(text, ctx.today).map((d) => d.iso)).size === 1;
   return COMMITMENT.test(sentence) || (closing && reply === true && OFFER.test(sentence));
 }
 

@@ -92,7 +92,7 @@ const NO =
   /^(no|nope|nah|nay|negative|not really|not at all|not right now|not now|not at the moment|not yet|not today|not this time|not for now|not anymore|no thanks|no thank you|i'd prefer not|i would prefer not|i'd rather not|not interested|i'm good|we're good|i'm all set|we're all set|i don't|we don't|i do not|we do not|i didn't|we didn't|i won't|we won't|i haven't|we haven't|i have not|we have not|i'm not|we're not|i am not|we are not|i wasn't|we weren't|i can't|we can't|i never|we never|never|none|nothing|i don't think so|don't think so|i'll pass|i will pass|pass|i'm okay|that's ok|that's okay|it's not|it isn't|it wasn't|that's not|nobody|no one|no-one|do not|don't|i've never|we've never|i have never|we have never)\b/i;
 
 const YES =
-  /^(yes|yeah|yep|yup|ya|yah|sure|absolutely|definitely|of course|certainly|please|ok|okay|correct|right|exactly|indeed|that's right|that is right|that's correct|that would be (great|good|nice|perfect)|that'd be (great|good|nice|perfect)|sounds good|sounds great|that works|works for me|i do|i would|i am|i have|i did|i will|we do|we would|we are|we have|we did|we will|i want that|please do|go ahead|i'd love that|i'd like that|i think so|it is|it does|it was|that was me|uh-huh|mm-hmm|you bet|for sure|totally|perfect|great|awesome|lovely|wonderful|excellent|already (?:did|done|have|has|am|are|got)|(?:i|we) already (?:did|have|do|am|are|got)|i'm with|we're with|i've got|we've got|i got|we got)\b/i;
+  /^(yes|yeah|yep|yup|ya|yah|sure|absolutely|definitely|of course|certainly|please|ok|okay|correct|right|exactly|indeed|that's right|that is right|that's correct|that would be (great|good|nice|perfect)|that'd be (great|good|nice|perfect)|sounds good|sounds great|that works|works for me|i do|i would|i am|i have|i did|i will|we do|we would|we are|we have|we did|we will|i want that|please do|go ahead|i'd love that|i'd like that|i think so|it is|it does|it was|that was me|uh-huh|mm-hmm|you bet|for sure|totally|perfect|great|awesome|lovely|wonderful|excellent|already (?:did|done|have|has|am|are|got)|(?:i|we) already (?:did|have|do|am|are|got)|i'm with|we're with|i've got|we've got)\b/i;
 
 /** Negatives anywhere in an answer that close the question: "Eh, I get enough email, I'll pass." */
 const NO_ANYWHERE =
@@ -266,7 +266,7 @@ const ALREADY_CUSTOMER = [
   /\b(?:i|we) (?:did|bought|ordered|purchased|used)\b[^.?!]{0,40}\b(?:with|from|through) you(?: guys| all|r company)?\b/i,
   /\b(?:i've|i have|we've|we have) been (?:a )?(?:customers?|clients?|patients?|members?|with you)\b/i,
   // "You guys did our gutters in 2019", "you've been doing our IT for two years".
-  /\byou(?: guys| all| folks)? (?:actually |already )?(?:(?:have|'ve) )?(?:been )?(?:did|done|doing|installed|fixed|built|serviced|repaired|replaced|redid|handled|handling|put in|take care of|took care of|taking care of) (?:our|my|mine|us|me)\b/i,
+  /\byou(?: guys| all| folks)? (?:actually |already )?(?:(?:have|'ve) )?(?:been )?(?:did|done|doing|installed|fixed|built|serviced|repaired|replaced|redid|handled|handling|put in|take care of|took care of|taking care of) (?:our|my|mine|us|me)\b(?!\s+(?:neighbou?r|friend|sister|brother|mom|mother|dad|father|parent|cousin|coworker|co-worker|boss|colleague|son|daughter)s?['’]?s?\b)/i,
 ];
 
 const NEW_CUSTOMER = [
