@@ -677,4 +677,26 @@ describe('indirect answers that say nothing', () => {
     assert.equal(one(visit, turns('I have Monday the 10th at 2. Or Tuesday the 11th at 9.', 'yes')), null);
     assert.equal(one(visit, turns('When is the visit?', 'march twentieth maybe')), null);
   });
+
+  it('reads no choice from a place said of something else, "both" of only two options, or a yes with "instead"', () => {
+    const room: FieldSpec = { name: 'room', type: 'enum', values: ['loft', 'studio', 'suite'] };
+    const list = 'We have three rooms left: the loft, the studio and the suite.';
+    assert.equal(one(room, turns(list, 'the first one we saw last year was too dark')), null);
+    const pkg: FieldSpec = { name: 'package', type: 'enum', values: ['basic', 'full_service'] };
+    assert.equal(one(pkg, turns('Basic or full service?', 'both sound good honestly')), null);
+    const callback: FieldSpec = {
+      name: 'wants_callback',
+      type: 'boolean',
+      description: 'Whether the caller wants a call back',
+    };
+    assert.equal(
+      one(callback, turns('We can call you back when it is ready.', 'great but email me instead')),
+      null,
+    );
+    const arrived: FieldSpec = { name: 'arrival_date', type: 'date', description: 'Date the parcel arrived' };
+    assert.equal(
+      one(arrived, turns('When did it arrive?', 'it was supposed to come today but nothing yet')),
+      null,
+    );
+  });
 });

@@ -132,7 +132,9 @@ export function polarity(answer: string): boolean | null {
   if (late && late.index > 0) return /^(yes|yeah|yep)$/i.test(late[1]);
   if (HEDGE.test(a)) return null;
   if (NO.test(a)) return false;
-  if (YES.test(a)) return STRONG.test(a) || !HEDGE_ANYWHERE.test(a) ? true : null;
+  // "Perfect, but text me instead": the yes goes to something else.
+  if (YES.test(a))
+    return (STRONG.test(a) || !HEDGE_ANYWHERE.test(a)) && !/\binstead\b/i.test(a) ? true : null;
   if (NO_ANYWHERE.test(a)) return false;
   const but = AFTER_BUT.exec(a);
   if (but) return !/^(no|nope)$/i.test(but[1]);

@@ -14,7 +14,7 @@ import { type Context, type Finding, stem } from './text';
  */
 
 const ORDINAL =
-  /\bthe\s+(first|second|third|fourth|fifth|last|middle|latter|former|final)(?:\s+(?:one|option|choice|plan|package|tier|space|room|location)\b|\s*(?=$|[,.;!?]|please\b))|\b(?:option|number)\s+(one|two|three|four|1|2|3|4)\b/i;
+  /\bthe\s+(first|second|third|fourth|fifth|last|middle|latter|former|final)(?:\s+(?:one|option|choice|plan|package|tier|space|room|location)\b)?\s*(?=$|[,.;!?]|(?:please|sounds|looks|seems|works|would|then|for (?:me|us)|i think|you (?:said|mentioned)|is (?:fine|good|great|perfect|best))\b)|\b(?:option|number)\s+(one|two|three|four|1|2|3|4)\b/i;
 const PLACE: Record<string, number> = {
   first: 0,
   former: 0,
@@ -135,7 +135,8 @@ function byBoth(answer: string, offset: number, terms: Map<string, string[][]>):
   const m = /\bboth\b/i.exec(answer);
   if (!m) return null;
   const combined = [...terms.keys()].filter((v) => COMBINED.test(v.replace(/[_-]/g, ' ')));
-  if (combined.length !== 1) return null;
+  // "Both" of two other options; with only one other, "both sound good" chooses nothing.
+  if (combined.length !== 1 || terms.size - 1 < 2) return null;
   return { value: combined[0], start: offset + m.index, end: offset + m.index + m[0].length };
 }
 
