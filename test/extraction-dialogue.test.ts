@@ -699,4 +699,13 @@ describe('indirect answers that say nothing', () => {
       null,
     );
   });
+
+  it('reads an answering "no" as negating nothing after it, and two dates said as alternatives as neither', () => {
+    const reason: FieldSpec = { name: 'reason', type: 'enum', values: ['billing', 'technical', 'sales'] };
+    assert.equal(one(reason, turns('Is this about billing?', 'no its a technical thing')), 'technical');
+    assert.equal(one(reason, turns('What is it about?', 'its not billing')), null);
+    const start: FieldSpec = { name: 'start_date', type: 'date', description: 'Date the service starts' };
+    assert.equal(one(start, turns('When should we start?', 'march 20th or 21st')), null);
+    assert.equal(one(start, turns('When should we start?', 'monday or tuesday next week')), null);
+  });
 });

@@ -54,12 +54,12 @@ function relativeToAnother(before: string, after: string): boolean {
   );
 }
 
-/** "Next Monday-ish", "maybe the 20th", "the 20th or so": a date the speaker does not commit to. */
+/** "Next Monday-ish", "maybe the 20th", "the 20th or so", "the 1st or 2nd": a date the speaker does not commit to. */
 function hedged(before: string, after: string): boolean {
   return (
-    /^\s*(?:-?\s*ish\b|or so\b|or thereabouts\b|give or take\b|,?\s*(?:maybe|probably|perhaps|possibly)\b)/i.test(
+    /^\s*(?:-?\s*ish\b|or so\b|or thereabouts\b|give or take\b|,?\s*(?:maybe|probably|perhaps|possibly)\b|,?\s*or\b)/i.test(
       after,
-    ) || /\b(?:maybe|probably|possibly|perhaps)\s+(?:on\s+|by\s+)?$/i.test(before)
+    ) || /\b(?:maybe|probably|possibly|perhaps|or)\s+(?:on\s+|by\s+|the\s+)?$/i.test(before)
   );
 }
 

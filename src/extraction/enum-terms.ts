@@ -149,6 +149,9 @@ function sameWord(said: string, term: string): boolean {
   return short.length >= 4 && long.startsWith(short) && DERIVED.test(long.slice(short.length));
 }
 
+/** Words that open a new clause after an answering "no": "no, it's ...", "no we ...", "no just ...". */
+const ANSWERING = /^(it's|its|it|i|i'm|im|we|we're|that's|thats|this|just|the|my|our|actually|sorry)$/;
+
 export const NEGATOR =
   /^(not|no|never|isn't|wasn't|don't|doesn't|didn't|without|nor|neither|aren't|isnt|wasnt|dont|doesnt|didnt|arent)$/;
 
@@ -173,7 +176,15 @@ export function named(
       for (const seq of seqs) {
         for (let i = 0; i + seq.length <= toks.length; i++) {
           if (!seq.every((n, k) => sameWord(toks[i + k].s, n))) continue;
-          const negated = negation && raw.slice(Math.max(0, i - 4), i).some((w) => NEGATOR.test(w));
+          // "no its technical": a "no" that answers, before a new clause, negates nothing after it.
+          const negated =
+            negation &&
+            raw
+              .slice(Math.max(0, i - 4), i)
+              .some(
+                (w, k, near) =>
+                  NEGATOR.test(w) && !(w === 'no' && ANSWERING.test(near[k + 1] ?? raw[i] ?? '')),
+              );
           if (!negated) out.push({ value, start: toks[i].start, end: toks[i + seq.length - 1].end });
         }
       }
