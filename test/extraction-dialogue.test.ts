@@ -708,4 +708,15 @@ describe('indirect answers that say nothing', () => {
     assert.equal(one(start, turns('When should we start?', 'march 20th or 21st')), null);
     assert.equal(one(start, turns('When should we start?', 'monday or tuesday next week')), null);
   });
+
+  it('reads a fix the caller confirms, or one that did not help, for a field about being resolved', () => {
+    const resolved: FieldSpec = {
+      name: 'resolved',
+      type: 'boolean',
+      description: 'Whether the problem was fixed on the call',
+    };
+    assert.equal(one(resolved, turns('Try restarting the router now.', 'ok yeah that did the trick')), true);
+    assert.equal(one(resolved, turns('Try restarting the router now.', 'nope still not working')), false);
+    assert.equal(one(resolved, turns('Try restarting it.', 'that didnt help, oh wait now it works')), null);
+  });
 });

@@ -246,6 +246,13 @@ const REFUND_FIELD = /\brefund/;
 const MONEY_BACK =
   /\b(?:i|we)(?: just| only| really)? (?:want|need|would like|'d like|’d like)\b[^.?!]{0,30}\b(?:back|my money|our money|refund(?:ed)?)\b/i;
 
+/** A field about the problem being solved on the call: "yep, that worked", "it's still not working". */
+const RESOLVED_FIELD = /\b(resolved|fixed|solved)\b/;
+const WORKS_NOW =
+  /\b(?:that|it|this)(?:'s|’s| is)?\s+(?:worked|works now|working now|fixed it|did it|did the trick)\b|\b(?:it's|it is|that's|that is)\s+(?:fixed|working)(?: now)?\b|\bnow (?:it|that)(?:'s|’s| is)?\s+(?:works|working|fixed)\b/i;
+const STILL_BROKEN =
+  /\b(?:still|again)\s+(?:not working|doesn't work|broken|the same|down)\b|\b(?:didn't|did not|doesn't|does not)\s+(?:work|help|fix)\b/i;
+
 function statedByMeaning(ctx: Context, field: FieldSpec): Finding<boolean> | null {
   const t = fieldText(field);
   const rules: [RegExp, boolean][] = [];
@@ -253,6 +260,7 @@ function statedByMeaning(ctx: Context, field: FieldSpec): Finding<boolean> | nul
   if (/\b(own|owns|owner|homeowner)\b/.test(t)) rules.push([RENTING, false]);
   if (customerConcept(field) === 'existing') rules.push([FORMER, !NOW_FIELD.test(t)]);
   if (REFUND_FIELD.test(t)) rules.push([MONEY_BACK, true]);
+  if (RESOLVED_FIELD.test(t)) rules.push([WORKS_NOW, true], [STILL_BROKEN, false]);
   const found: Finding<boolean>[] = [];
   for (const { text, index } of callerTurns(ctx.dialogue)) {
     const said = withApostrophes(text);
