@@ -335,3 +335,388 @@ describe('field extractors over the dialogue', () => {
     assert.deepEqual(out.evidence.budget, { turn: 4, start: 8, end: 11, quote: '15k' });
   });
 });
+
+describe('yes/no fields over the dialogue', () => {
+  const bool = (name: string, description: string): FieldSpec => ({ name, type: 'boolean', description });
+
+  it('reads answers written without apostrophes, "nobody" and an imperative "do not" as no', () => {
+    assert.equal(polarity('i didnt bother with the police it was tiny'), false);
+    assert.equal(polarity('im not but my sister is'), false);
+    assert.equal(polarity('no one was in the car with me'), false);
+    assert.equal(polarity("Don't email me, please."), false);
+    assert.equal(polarity('no idea honestly'), null);
+  });
+
+  it('reads a weak yes followed by a hedge as neither, and a yes after "but" or an approval as yes', () => {
+    assert.equal(polarity('okay i guess maybe we will see'), null);
+    assert.equal(polarity('huh alright maybe lets see the price first'), null);
+    assert.equal(polarity('the spelling is with two ns but yeah we signed up last year'), true);
+    assert.equal(polarity('Our shop shuts at six. Any time after that is even better.'), true);
+    assert.equal(polarity('already did, last week'), true);
+  });
+
+  it('does not take a field for any question sharing a function word with its description', () => {
+    const insured = bool('has_coverage', 'Whether the caller has insurance at the moment');
+    const t = turns(
+      'Do you carry insurance right now?',
+      'yep with a local company',
+      'Can I send the quote to your email?',
+      'no emails please',
+    );
+    assert.equal(one(insured, t), true);
+  });
+
+  it('answers a question about before inverted for a first-time field', () => {
+    const first = bool('first_time_renter', 'Whether this is the first apartment the caller rents');
+    assert.equal(
+      one(first, turns('Have you rented an apartment before?', 'no this would be my first one')),
+      true,
+    );
+    assert.equal(one(first, turns('Have you rented an apartment before?', 'yes twice')), false);
+  });
+
+  it('reads "nobody" to a who-question about the subject as no, matching an acronym in capitals', () => {
+    const hoa = bool('has_property_manager', 'Whether an HOA or manager runs the building');
+    assert.equal(
+      one(hoa, turns('Who runs the HOA over there?', 'there was one years ago but now nobody really')),
+      false,
+    );
+  });
+
+  it("takes the caller's yes or no to an offer the agent makes as a statement", () => {
+    const visit = bool('wants_site_visit', 'Whether the caller wants an estimator to visit');
+    assert.equal(
+      one(visit, turns('I can send an estimator to visit on Monday.', 'sure that would work')),
+      true,
+    );
+    assert.equal(one(visit, turns('We could have an estimator visit or call you.', 'no thanks')), false);
+  });
+
+  it('reads statements that answer a kind of field without its words', () => {
+    const consent = bool('ok_to_call_again', 'Whether we may call the caller again');
+    assert.equal(
+      one(consent, turns('Hi, quick question about your last order.', 'please remove me from your list')),
+      false,
+    );
+    const owns = bool('is_owner', 'Whether the caller owns the property');
+    assert.equal(
+      one(owns, turns('Hello, Greenway Windows.', 'hi we are renting but want a quote for the landlord')),
+      false,
+    );
+    const current = bool('active_member', 'Whether the caller is currently a member');
+    const ever = bool('past_customer', 'Whether the caller has been a customer before');
+    const t = turns('Hi, Harbor Gym.', 'i used to be a member there before i moved');
+    assert.equal(one(current, t), false);
+    assert.equal(one(ever, t), true);
+    const refund = bool('wants_refund', 'Whether the caller asks for a refund');
+    assert.equal(
+      one(
+        refund,
+        turns('How can I help?', 'they charged me for two shirts i only want the money for one back'),
+      ),
+      true,
+    );
+  });
+
+  it('counts work the business did for the caller as being a customer', () => {
+    const existing = bool('returning_client', 'Whether the caller has used our company before');
+    assert.equal(
+      one(
+        existing,
+        turns('How can I help?', 'you guys repaired my fence a while ago and now the gate is stuck'),
+      ),
+      true,
+    );
+  });
+});
+
+describe('enum fields over the dialogue', () => {
+  const choice = (name: string, values: string[], description?: string): FieldSpec => ({
+    name,
+    type: 'enum',
+    values,
+    description,
+  });
+
+  it('takes a place in a list the agent gave as a statement', () => {
+    const room = choice('room', ['loft', 'studio', 'suite']);
+    const list = 'We have three rooms left: the loft, the studio and the suite.';
+    assert.equal(one(room, turns(list, 'hmm the middle one looks nice')), 'studio');
+    assert.equal(one(room, turns(list, 'id take the third option i think')), 'suite');
+    assert.equal(one(room, turns(list, 'the first time we stayed it was great')), null);
+  });
+
+  it("matches a word the agent used to describe exactly one option, outside the caller's negations", () => {
+    const tier = choice('tier', ['bronze', 'silver', 'gold']);
+    const offer =
+      'Bronze covers weekday parking, Silver adds weekend parking, and Gold adds car washes and valet.';
+    assert.equal(
+      one(tier, turns(offer, 'we really only need weekend spots i dont need car washes')),
+      'silver',
+    );
+    assert.equal(one(tier, turns(offer, 'i dont need valet')), null);
+    // "a refund or a replacement" describes neither.
+    const topic = choice('topic', ['refund', 'shipping']);
+    assert.equal(one(topic, turns('Do you want a refund or a replacement?', 'a replacement please')), null);
+  });
+
+  it('matches a many-word option by a word only it has, or a common word for that word', () => {
+    const floor = choice('floor_type', ['solid_hardwood', 'vinyl_plank', 'carpet']);
+    assert.equal(one(floor, turns('What flooring is it?', 'the planks are vinyl i think')), 'vinyl_plank');
+    const sun = choice('exposure', ['full_sun', 'partial_shade', 'heavy_shade']);
+    assert.equal(
+      one(sun, turns('How much shade is there?', 'trees cover about half the yard')),
+      'partial_shade',
+    );
+    // A word every option shares names none of them.
+    assert.equal(one(sun, turns('How much shade is there?', 'shade from the trees')), null);
+  });
+
+  it('takes common words for common labels, and a request phrased as a question', () => {
+    const format = choice('format', ['in_person', 'video', 'phone']);
+    assert.equal(one(format, turns('How would you like to meet?', 'could we just use zoom?')), 'video');
+    const who = choice('stylist', ['female', 'male', 'no_preference']);
+    assert.equal(
+      one(who, turns('Any preference for the stylist?', 'doesnt matter to me really')),
+      'no_preference',
+    );
+    assert.equal(one(format, turns('How would you like to meet?', 'is video slower than the phone?')), null);
+  });
+
+  it('takes "both" as the option that is the others together', () => {
+    const pkg = choice('package', ['lunch_only', 'dinner_only', 'full_day']);
+    assert.equal(one(pkg, turns('Lunch, dinner, or both?', 'both please the whole day')), 'full_day');
+  });
+
+  it('settles several options on a closing statement or on the one the answer opens with', () => {
+    const plan = choice('plan', ['lite', 'plus', 'max']);
+    assert.equal(
+      one(plan, turns('Lite, Plus or Max?', 'I almost said lite but my boss wants more users. So, max.')),
+      'max',
+    );
+    const slot = choice('slot', ['morning', 'evening']);
+    assert.equal(one(slot, turns('Morning or evening?', 'evenings i teach in the mornings')), 'evening');
+    assert.equal(one(slot, turns('Morning or evening?', 'mornings are bad so evening')), null);
+  });
+
+  it('takes an option the agent names in a statement only when the caller says yes to it', () => {
+    const site = choice('branch', ['northside', 'harbor', 'midtown']);
+    assert.equal(
+      one(site, turns('Which branch?', 'the one near the ferry', "That's Harbor.", 'yes that one')),
+      'harbor',
+    );
+    const matter = choice('matter', ['will', 'trust']);
+    assert.equal(one(matter, turns('Thanks.', 'ok', 'Someone will call you back.', 'great')), null);
+  });
+
+  it('reads a description written as "X includes ..."', () => {
+    const subject = choice('subject', ['math', 'english'], 'math includes algebra and geometry');
+    assert.equal(one(subject, turns('What does she need help with?', 'mostly geometry proofs')), 'math');
+  });
+});
+
+describe('date fields over the dialogue', () => {
+  // The call is on Wednesday 2025-03-05.
+  const date = (name: string, description: string): FieldSpec => ({ name, type: 'date', description });
+  const party = date('party_date', 'Date of the party');
+
+  it('reads a year said relative to the call, "this morning", a day pinned by its weekday and "May" with an ordinal', () => {
+    assert.equal(one(party, turns('When is the party?', 'april second next year')), '2026-04-02');
+    const arrived = date('arrival_date', 'Date the parcel arrived');
+    assert.equal(one(arrived, turns('When did it arrive?', 'it showed up this morning')), '2025-03-05');
+    assert.equal(one(party, turns('When is the party?', 'the tenth, thats a thursday')), '2025-04-10');
+    assert.equal(one(party, turns('When is the party?', 'May twelfth')), '2025-05-12');
+  });
+
+  it('leaves a hedged date null', () => {
+    assert.equal(one(party, turns('When is the party?', 'next monday-ish')), null);
+    assert.equal(one(party, turns('When is the party?', 'maybe friday, not sure')), null);
+  });
+
+  it('takes a date the agent offers in a statement closing the turn when the caller says yes', () => {
+    const demo = date('demo_date', 'Date of the booked demo');
+    assert.equal(
+      one(demo, turns('Want a walkthrough? I can do Friday the 7th at 2 p.m. Eastern.', 'yes perfect')),
+      '2025-03-07',
+    );
+    assert.equal(
+      one(demo, turns('Want a walkthrough? I can do Friday the 7th at 2 p.m. Eastern.', 'not now')),
+      null,
+    );
+  });
+
+  it('settles a date the caller left unclear on the one the agent then put and the caller took', () => {
+    const visit = date('visit_date', 'Date of the visit');
+    const t = turns(
+      'When suits you?',
+      'next thursday',
+      'Thursday the 6th?',
+      'no not tomorrow the one after',
+      'Thursday the 13th then?',
+      'yes',
+    );
+    assert.equal(one(visit, t), '2025-03-13');
+  });
+
+  it("does not take a date given for another subject when the field's own subject was asked", () => {
+    const t = turns(
+      'Would you like to tour the hall? Friday or Saturday?',
+      'saturday',
+      'Saturday the 8th at noon?',
+      'yes',
+      'And when is the party itself?',
+      'we have not settled that yet',
+    );
+    assert.equal(one(party, t), null);
+    assert.equal(one(date('tour_date', 'Date of the hall tour'), t), '2025-03-08');
+  });
+});
+
+describe('yes/no fields: indirect answers', () => {
+  const bool = (name: string, description: string): FieldSpec => ({ name, type: 'boolean', description });
+
+  it('takes up a service the agent describes or recommends, past a negated aside', () => {
+    const pickup = bool('wants_pickup', 'Whether the caller wants the items picked up');
+    assert.equal(
+      one(
+        pickup,
+        turns('We offer free pickup on Fridays, so that should not be hard.', 'oh that would be great'),
+      ),
+      true,
+    );
+    assert.equal(
+      one(
+        pickup,
+        turns(
+          'We offer free pickup on Fridays, so that should not be hard.',
+          'no thanks we will drop them off',
+        ),
+      ),
+      false,
+    );
+    const storage = bool('needs_heated_storage', 'Whether the caller needs heated storage');
+    assert.equal(
+      one(storage, turns("For a cello you'll want heated storage.", 'yeah I definitely need that')),
+      true,
+    );
+  });
+
+  it('reads "we have got" as yes and a question about seeing the doctor before as being a patient', () => {
+    const pets = bool('has_animals', 'Whether there are animals in the home');
+    assert.equal(
+      one(pets, turns('Any animals at home?', "We've got two rabbits, they stay in a hutch.")),
+      true,
+    );
+    const fresh = bool('new_patient', 'Whether the caller is a new patient');
+    assert.equal(one(fresh, turns('Have you seen Dr. Okafor before?', 'Yes, twice last year.')), false);
+  });
+
+  it('leaves an alternative question null when the answer names both sides', () => {
+    const catering = bool('needs_catering', 'Whether the caller wants us to provide food');
+    const ask = 'Will you need food or just the hall from us?';
+    assert.equal(one(catering, turns(ask, 'the hall only, a friend brings the food')), null);
+    assert.equal(one(catering, turns(ask, 'just the hall')), false);
+  });
+});
+
+describe('enum fields: what does not choose', () => {
+  it('leaves out options named in an answer about the past, and options a negation four words back rules out', () => {
+    const problem: FieldSpec = { name: 'problem', type: 'enum', values: ['battery', 'screen', 'speaker'] };
+    const t = turns(
+      'Thanks for calling. Have you had a repair with us before?',
+      'yes you swapped my battery last spring',
+      'And what is wrong today?',
+      'it just makes a weird noise',
+    );
+    assert.equal(one(problem, t), null);
+    assert.equal(
+      one(
+        problem,
+        turns('Hi, how can I help?', "I'm not calling about my battery this time, the screen cracked"),
+      ),
+      'screen',
+    );
+  });
+
+  it("does not take the answer's first option when the rest weighs against it, nor a word of the field's subject", () => {
+    const slot: FieldSpec = { name: 'slot', type: 'enum', values: ['morning', 'evening'] };
+    assert.equal(
+      one(slot, turns('Morning or evening?', 'mornings could work but evenings are better')),
+      null,
+    );
+    const level: FieldSpec = {
+      name: 'coverage_level',
+      type: 'enum',
+      values: ['basic', 'full_coverage'],
+      description: 'Coverage level wanted',
+    };
+    assert.equal(
+      one(level, turns('Which level would you like?', 'my coverage at work is through Aetna')),
+      null,
+    );
+  });
+});
+
+describe('indirect answers that say nothing', () => {
+  const bool = (name: string, description: string): FieldSpec => ({ name, type: 'boolean', description });
+
+  it('leaves yes/no null for a report, work done for someone else, or a before-question about a thing', () => {
+    const insured = bool('has_insurance', 'Whether the caller has insurance');
+    assert.equal(one(insured, turns('Are you insured?', 'i got a letter saying it lapsed')), null);
+    const existing = bool('existing_customer', 'Whether the caller is already a customer');
+    assert.equal(
+      one(existing, turns('How can I help?', 'you guys did my sisters kitchen and she loves it')),
+      null,
+    );
+    const roof = bool('wants_new_roof', 'Whether the caller wants a new roof');
+    assert.equal(one(roof, turns('Have you replaced the roof before?', 'yes back in 2010')), null);
+  });
+
+  it('leaves a date null for a yes to two offered dates, or a "maybe" after it', () => {
+    const visit: FieldSpec = { name: 'visit_date', type: 'date', description: 'Date of the visit' };
+    assert.equal(one(visit, turns('I have Monday the 10th at 2. Or Tuesday the 11th at 9.', 'yes')), null);
+    assert.equal(one(visit, turns('When is the visit?', 'march twentieth maybe')), null);
+  });
+
+  it('reads no choice from a place said of something else, "both" of only two options, or a yes with "instead"', () => {
+    const room: FieldSpec = { name: 'room', type: 'enum', values: ['loft', 'studio', 'suite'] };
+    const list = 'We have three rooms left: the loft, the studio and the suite.';
+    assert.equal(one(room, turns(list, 'the first one we saw last year was too dark')), null);
+    const pkg: FieldSpec = { name: 'package', type: 'enum', values: ['basic', 'full_service'] };
+    assert.equal(one(pkg, turns('Basic or full service?', 'both sound good honestly')), null);
+    const callback: FieldSpec = {
+      name: 'wants_callback',
+      type: 'boolean',
+      description: 'Whether the caller wants a call back',
+    };
+    assert.equal(
+      one(callback, turns('We can call you back when it is ready.', 'great but email me instead')),
+      null,
+    );
+    const arrived: FieldSpec = { name: 'arrival_date', type: 'date', description: 'Date the parcel arrived' };
+    assert.equal(
+      one(arrived, turns('When did it arrive?', 'it was supposed to come today but nothing yet')),
+      null,
+    );
+  });
+
+  it('reads an answering "no" as negating nothing after it, and two dates said as alternatives as neither', () => {
+    const reason: FieldSpec = { name: 'reason', type: 'enum', values: ['billing', 'technical', 'sales'] };
+    assert.equal(one(reason, turns('Is this about billing?', 'no its a technical thing')), 'technical');
+    assert.equal(one(reason, turns('What is it about?', 'its not billing')), null);
+    const start: FieldSpec = { name: 'start_date', type: 'date', description: 'Date the service starts' };
+    assert.equal(one(start, turns('When should we start?', 'march 20th or 21st')), null);
+    assert.equal(one(start, turns('When should we start?', 'monday or tuesday next week')), null);
+  });
+
+  it('reads a fix the caller confirms, or one that did not help, for a field about being resolved', () => {
+    const resolved: FieldSpec = {
+      name: 'resolved',
+      type: 'boolean',
+      description: 'Whether the problem was fixed on the call',
+    };
+    assert.equal(one(resolved, turns('Try restarting the router now.', 'ok yeah that did the trick')), true);
+    assert.equal(one(resolved, turns('Try restarting the router now.', 'nope still not working')), false);
+    assert.equal(one(resolved, turns('Try restarting it.', 'that didnt help, oh wait now it works')), null);
+  });
+});

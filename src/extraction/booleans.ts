@@ -1,7 +1,16 @@
-import { callerTurns, cite, citeText, customerStatus } from './dialogue';
+import {
+  callerTurns,
+  cite,
+  citeText,
+  customerStatus,
+  polarity,
+  questions,
+  withApostrophes,
+} from './dialogue';
 import { fieldText } from './field-kinds';
+import { namesSubject, subjectKeys } from './field-subject';
 import type { FieldSpec } from './fields';
-import { type Context, type Finding, fieldKeywords, hasAny, STOP, stem, stems, words } from './text';
+import { type Context, type Finding, fieldKeywords, STOP, stem, stems, words } from './text';
 
 /**
  * Yes/no fields: the answer to a yes/no question that names the field (negation and hedges read by the
@@ -10,19 +19,21 @@ import { type Context, type Finding, fieldKeywords, hasAny, STOP, stem, stems, w
 
 function answerAlternative(question: string, answer: string, keys: Set<string>): boolean | null {
   const sides = question.split(/\bor\b/i);
-  const mine = sides.filter((s) => hasAny(s, keys));
+  const mine = sides.filter((s) => namesSubject(s, keys));
   if (mine.length !== 1) return null;
   const others = new Set(
     sides
-      .filter((s) => !hasAny(s, keys))
+      .filter((s) => !namesSubject(s, keys))
       .flatMap((s) => words(s))
       .filter((w) => w.length > 2 && !STOP.has(w) && !['just', 'instead', 'prefer', 'you', 'not'].includes(w))
       .map(stem),
   );
   const said = stems(answer);
-  if (said.some((s) => keys.has(s))) return true;
-  if (said.some((s) => others.has(s))) return false;
-  return null;
+  const mineSaid = said.some((s) => keys.has(s));
+  const otherSaid = said.some((s) => others.has(s));
+  // "The reception's at a vineyard, they've got the food covered": both sides named, neither chosen.
+  if (mineSaid === otherSaid) return null;
+  return mineSaid;
 }
 
 /** A field about being a customer already (true when so), or about being new (true when new). */
@@ -49,7 +60,7 @@ function isWantField(field: FieldSpec): boolean {
 }
 
 /** "Have you had a demo before?": a question about what happened, which says nothing of a wish. */
-const ABOUT_THE_PAST =
+export const ABOUT_THE_PAST =
   /^(?:(?:and|so|okay|ok|also|now|just)[\s,]+)*(have|had|did|were|was) (you|your|y'all)\b/i;
 const WISH = /\b(want|wanted|like|interested|need|prefer|rather)\b/i;
 
@@ -61,17 +72,71 @@ const NEGATION = /\b(not|no|never|don't|doesn't|didn't|won't|wouldn't|isn't|aren
 const GREETING =
   /\b(?:[Tt]hanks|[Tt]hank you)(?: so much)? for (?:calling|contacting|holding|waiting|your call)\b(?:\s+[A-Z][\w'&-]*)*[,.!]?|\b[Yy]ou(?:'ve| have) reached\b(?:\s+[A-Z][\w'&-]*)*[,.!]?/g;
 
+/** A field about a first time ("first_time_buyer", "new_patient"): a question about before answers it inverted. */
+const NOVELTY = /\bfirst\b|\bnever\b|\bnew (?:customer|client|patient|member|user|buyer|student|to)\b/;
+const ABOUT_BEFORE = /\b(before|ever|previously|already|in the past)\b/i;
+
+/** "Who handles your IT today?" - "... so right now nobody really": a question about who or what, answered none. */
+const NONE_VERDICT =
+  /^(?:(?:no|nope|nah)[\s,]+)?(?:nobody|no one|none|nothing|not anyone|no-one)\b|\b(?:so|but|and|now)\s+(?:(?:right )?now\s+)?(?:nobody|no one|none|nothing)(?:\s+(?:really|at all|yet))?[.!]*$/i;
+
+/** "I'll have our claims team call you today." - "Sure, that works.": an offer the caller takes up or turns down. */
+const OFFER =
+  /\b(i'll|i will|we'll|we will|i can|we can|i could|we could|let me|shall i|shall we|we do|we offer|you'll want|you will want|you'd want|you might want|you should|i'd recommend|i would recommend|i'd suggest)\b/i;
+
+interface Asked {
+  question: string;
+  answerTurn: number;
+  answer: string;
+  polarity: boolean | null;
+  offer: boolean;
+}
+
+/** The agent's questions with their answers, and the agent's offers made as statements with the reply to them. */
+function askedOf(ctx: Context): Asked[] {
+  const out: Asked[] = ctx.dialogue.exchanges.map((ex) => ({
+    question: ex.questions.at(-1) ?? '',
+    answerTurn: ex.answerTurn,
+    answer: ex.answer,
+    polarity: ex.polarity,
+    offer: false,
+  }));
+  ctx.turns.forEach((t, i) => {
+    const reply = ctx.turns[i + 1];
+    if (t.role !== 'agent' || reply?.role !== 'caller' || questions(t.text).length > 0) return;
+    // The clause of the closing sentence that makes the offer: "We do free delivery, so that shouldn't be a
+    // problem" offers delivery; its negated aside does not turn the offer round.
+    const closing = t.text.split(/(?<=[.!])\s+/).at(-1) ?? '';
+    const offer = closing.split(/[,;]|\b(?:so|but|because)\b/i).find((c) => OFFER.test(c));
+    if (!offer) return;
+    out.push({
+      question: offer,
+      answerTurn: i + 1,
+      answer: reply.text,
+      polarity: polarity(reply.text),
+      offer: true,
+    });
+  });
+  return out.sort((a, b) => a.answerTurn - b.answerTurn);
+}
+
 /** The yes or no answers to yes/no questions that name the field, in order. */
 function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
-  const keys = fieldKeywords(field, true);
+  const keys = subjectKeys(field);
   const want = isWantField(field);
+  const novelty = NOVELTY.test(fieldText(field));
   const out: Finding<boolean>[] = [];
-  for (const ex of ctx.dialogue.exchanges) {
+  for (const ex of askedOf(ctx)) {
     // A greeting run into the question ("thanks for calling Acme is this about your bill?") names no field.
-    const question = (ex.questions.at(-1) ?? '').replace(GREETING, ' ');
-    if (!hasAny(question, keys)) continue;
-    const alternative = /\bor\b/i.test(question);
-    if (!alternative && !isYesNoQuestion(question)) continue;
+    const question = ex.question.replace(GREETING, ' ');
+    if (!namesSubject(question, keys)) continue;
+    const alternative = !ex.offer && /\bor\b/i.test(question);
+    if (!alternative && !isYesNoQuestion(question)) {
+      // "Who handles your IT?" - "Nobody, really.": there is none.
+      if (NONE_VERDICT.test(withApostrophes(ex.answer.trim())))
+        out.push({ value: false, evidence: citeText(ctx.turns, ex.answerTurn) });
+      continue;
+    }
     if (want && ABOUT_THE_PAST.test(question) && !WISH.test(question)) continue;
     let value = alternative ? answerAlternative(question, ex.answer, keys) : ex.polarity;
     if (!alternative && NEGATION.test(question)) {
@@ -79,6 +144,9 @@ function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
       // ("Don't you want a demo?") can mean either, so it says nothing.
       value = CONFIRM_TAG.test(question) && value === true ? false : null;
     }
+    // "Have you owned a home before?" - "Nope." for "first_time_buyer": a no to before is a yes to first.
+    if (value !== null && novelty && ABOUT_BEFORE.test(question) && !/\b(first|new|never)\b/i.test(question))
+      value = !value;
     if (value !== null) out.push({ value, evidence: citeText(ctx.turns, ex.answerTurn) });
   }
   return out;
@@ -112,7 +180,7 @@ export function booleanSpans(ctx: Context, field: FieldSpec): Finding<boolean>[]
   const out = answerSpans(ctx, field);
   const status = customerAnswer(ctx, field);
   if (status) out.push(status);
-  const stated = statedBoolean(ctx, field) ?? volunteeredBoolean(ctx, field);
+  const stated = statedByMeaning(ctx, field) ?? statedBoolean(ctx, field) ?? volunteeredBoolean(ctx, field);
   if (stated) out.push(stated);
   return out;
 }
@@ -160,6 +228,51 @@ function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | 
   return values.size === 1 ? found[0] : null;
 }
 
+/**
+ * Statements that answer a kind of field without its words: turning down all further contact ("take me off your
+ * list") for a field about contacting the caller; renting for a field about owning; having been a customer once
+ * ("I used to be a member there") for a field about being one now (no) or ever (yes).
+ */
+const CONTACT_FIELD =
+  /\b(contact|contacted|call|calls|callback|text|texts|sms|email|emails|reach|message|messages|follow up|follow-up|survey|updates|marketing|newsletter)\b/;
+const OPT_OUT =
+  /\b(?:take me off|take us off|remove me from|remove us from|put me on (?:your|the) do not call|stop calling|stop texting|stop emailing|(?:don't|do not|never) (?:call|contact|text|email|message) (?:me|us|here)(?: again)?|unsubscribe|lose my number)\b/i;
+const RENTING =
+  /\b(?:i|we)(?:'m|’m| am|'re|’re| are)?\s+(?:just\s+|only\s+)?(?:rent|renting|renters?|tenants?|leasing)\b/i;
+const FORMER =
+  /\b(?:i|we) used to (?:be (?:an? )?(?:members?|customers?|clients?|patients?)|go (?:there|here)|come (?:there|here))\b/i;
+const NOW_FIELD = /\b(current|currently|now|active|still)\b/;
+const REFUND_FIELD = /\brefund/;
+const MONEY_BACK =
+  /\b(?:i|we)(?: just| only| really)? (?:want|need|would like|'d like|’d like)\b[^.?!]{0,30}\b(?:back|my money|our money|refund(?:ed)?)\b/i;
+
+/** A field about the problem being solved on the call: "yep, that worked", "it's still not working". */
+const RESOLVED_FIELD = /\b(resolved|fixed|solved)\b/;
+const WORKS_NOW =
+  /\b(?:that|it|this)(?:'s|’s| is)?\s+(?:worked|works now|working now|fixed it|did it|did the trick)\b|\b(?:it's|it is|that's|that is)\s+(?:fixed|working)(?: now)?\b|\bnow (?:it|that)(?:'s|’s| is)?\s+(?:works|working|fixed)\b/i;
+const STILL_BROKEN =
+  /\b(?:still|again)\s+(?:not working|doesn't work|broken|the same|down)\b|\b(?:didn't|did not|doesn't|does not)\s+(?:work|help|fix)\b/i;
+
+function statedByMeaning(ctx: Context, field: FieldSpec): Finding<boolean> | null {
+  const t = fieldText(field);
+  const rules: [RegExp, boolean][] = [];
+  if (CONTACT_FIELD.test(t)) rules.push([OPT_OUT, false]);
+  if (/\b(own|owns|owner|homeowner)\b/.test(t)) rules.push([RENTING, false]);
+  if (customerConcept(field) === 'existing') rules.push([FORMER, !NOW_FIELD.test(t)]);
+  if (REFUND_FIELD.test(t)) rules.push([MONEY_BACK, true]);
+  if (RESOLVED_FIELD.test(t)) rules.push([WORKS_NOW, true], [STILL_BROKEN, false]);
+  const found: Finding<boolean>[] = [];
+  for (const { text, index } of callerTurns(ctx.dialogue)) {
+    const said = withApostrophes(text);
+    for (const [re, value] of rules) {
+      const m = re.exec(said);
+      if (m) found.push({ value, evidence: cite(ctx.turns, index, m.index, m.index + m[0].length) });
+    }
+  }
+  const values = new Set(found.map((f) => f.value));
+  return values.size === 1 ? found[0] : null;
+}
+
 function customerAnswer(ctx: Context, field: FieldSpec): Finding<boolean> | null {
   const concept = customerConcept(field);
   const status = concept ? customerStatus(ctx.dialogue) : null;
@@ -172,6 +285,7 @@ export function extractBoolean(ctx: Context, field: FieldSpec): Finding<boolean>
   return (
     answerSpans(ctx, field).at(-1) ??
     customerAnswer(ctx, field) ??
+    statedByMeaning(ctx, field) ??
     statedBoolean(ctx, field) ??
     volunteeredBoolean(ctx, field)
   );

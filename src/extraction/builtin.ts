@@ -2,7 +2,7 @@ import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { DateTime } from 'luxon';
 import { extractBoolean } from './booleans';
 import { extractEmail, extractPhone } from './contact';
-import { extractDate } from './dates';
+import { extractDate } from './date-fields';
 import {
   afterCorrection,
   buildDialogue,

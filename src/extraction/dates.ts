@@ -1,9 +1,5 @@
 import { DateTime } from 'luxon';
 import { NUMBER_WORDS, ORDINAL_UNITS, ORDINAL_WORDS } from '../shared/number-words';
-import { cite, citeText, polarity, questionBefore, sentences } from './dialogue';
-import { fieldText, isBirthField } from './field-kinds';
-import type { FieldSpec } from './fields';
-import { type Context, type Finding, fieldKeywords, hasAny } from './text';
 
 /** Dates: written, spoken ("March 11th", "the 3rd of April") and relative to the call's day ("next Friday"). */
 
@@ -22,7 +18,7 @@ const MONTHS: Record<string, number> = {
   dec: 12,
 };
 const WEEKDAYS: Record<string, number> = { mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, sun: 7 };
-const MONTH_RE =
+export const MONTH_RE =
   '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 const WEEKDAY_RE = '(monday|tuesday|wednesday|thursday|friday|saturday|sunday)';
 
@@ -81,7 +77,7 @@ function yearNumber(text: string, today: DateTime): number | null {
   return 2000 + rest;
 }
 
-function nearestYear(today: DateTime, month: number, day: number): DateTime | null {
+export function nearestYear(today: DateTime, month: number, day: number): DateTime | null {
   let best: DateTime | null = null;
   for (const y of [today.year - 1, today.year, today.year + 1]) {
     const d = DateTime.fromObject({ year: y, month, day }, { zone: today.zone });
@@ -175,13 +171,22 @@ export function findDates(text: string, today: DateTime): DateMention[] {
   }
 
   const monthDay = new RegExp(
-    `\\b(?:${WEEKDAY_RE},?\\s+)?${MONTH_RE}\\.?\\s+(?:the\\s+)?${DAY_RE}\\b(?:,?\\s+${YEAR_RE}\\b)?`,
+    `\\b(?:${WEEKDAY_RE},?\\s+)?${MONTH_RE}\\.?\\s+(?:the\\s+)?${DAY_RE}\\b(?:,?\\s+${YEAR_RE}\\b|\\s+(next|this|last) year\\b)?`,
     'gi',
   );
   for (const m of masked.matchAll(monthDay)) {
-    // "may" is also a verb: "may I ..." never reaches here, but "may one" is not a date.
-    if (/^may$/i.test(m[2]) && !/^\d/.test(m[3])) continue;
-    const d = explicit(MONTHS[m[2].slice(0, 3).toLowerCase()], dayNumber(m[3]), m[4]);
+    // "may" is also a verb: "may I ..." never reaches here, but "may one" is not a date; "May seventeenth" is.
+    if (/^may$/i.test(m[2]) && !/^\d/.test(m[3]) && !new RegExp(`^${ORDINAL_RE}$`, 'i').test(m[3])) continue;
+    const month = MONTHS[m[2].slice(0, 3).toLowerCase()];
+    const day = dayNumber(m[3]);
+    // "June sixth next year": the year is said relative to the call's.
+    const shift = m[5]
+      ? { next: 1, this: 0, last: -1 }[m[5].toLowerCase() as 'next' | 'this' | 'last']
+      : null;
+    const d =
+      shift !== null && day !== null
+        ? DateTime.fromObject({ year: today.year + shift, month, day }, { zone: today.zone })
+        : explicit(month, day, m[4]);
     push(consistent(d, m[1]), m);
   }
   const dayMonth = new RegExp(
@@ -199,6 +204,15 @@ export function findDates(text: string, today: DateTime): DateMention[] {
     if (month >= 1 && month <= 12 && day >= 1 && day <= 31) push(explicit(month, day, m[3]), m);
     else mask(m);
   }
+  // "The fourteenth, that's a Friday": a day of the month pinned by its weekday.
+  const dayThatsWeekday = new RegExp(
+    `\\bthe\\s+(\\d{1,2}(?:st|nd|rd|th)|${ORDINAL_RE}),?\\s+(?:that's|thats|that is|which is|it's|its|it is)\\s+(?:a\\s+)?${WEEKDAY_RE}\\b`,
+    'gi',
+  );
+  for (const m of masked.matchAll(dayThatsWeekday)) {
+    const day = dayNumber(m[1]);
+    push(day === null ? null : weekdayAndDay(today, weekdayOf(m[2]) ?? 0, day), m);
+  }
   // "Thursday the thirteenth", "Monday the 10th".
   const weekdayDay = new RegExp(
     `\\b${WEEKDAY_RE},?\\s+(?:the\\s+)?(\\d{1,2}(?:st|nd|rd|th)|${ORDINAL_RE})\\b`,
@@ -208,7 +222,9 @@ export function findDates(text: string, today: DateTime): DateMention[] {
     const day = dayNumber(m[2]);
     push(day === null ? null : weekdayAndDay(today, weekdayOf(m[1]) ?? 0, day), m);
   }
-  for (const m of masked.matchAll(/\b(today|tonight|tomorrow|yesterday)\b/gi)) {
+  for (const m of masked.matchAll(
+    /\b(today|tonight|tomorrow|yesterday|this morning|this afternoon|this evening)\b/gi,
+  )) {
     const w = m[1].toLowerCase();
     const offset = w === 'tomorrow' ? 1 : w === 'yesterday' ? -1 : 0;
     push(today.plus({ days: offset }), m);
@@ -243,207 +259,10 @@ export function findDates(text: string, today: DateTime): DateMention[] {
 }
 
 /** The month named last in `text` (before `end`), or undefined. */
-function lastMonthIn(text: string, end = text.length): number | undefined {
+export function lastMonthIn(text: string, end = text.length): number | undefined {
   const found = [...text.slice(0, end).matchAll(new RegExp(`\\b${MONTH_RE}\\b`, 'gi'))].filter(
     (m) => !/^may$/i.test(m[1]),
   );
   const last = found.at(-1);
   return last ? MONTHS[last[1].slice(0, 3).toLowerCase()] : undefined;
-}
-
-const WHEN_QUESTION = /\b(when|what day|which day|what date|which date|day works|date works|what time)\b/i;
-
-function uniqueIso(ms: { iso: string | null }[]): string | null | undefined {
-  if (ms.length === 0) return undefined;
-  const values = new Set(ms.map((m) => m.iso));
-  if (values.size === 1 && !values.has(null)) return [...values][0];
-  return null;
-}
-
-export function extractDate(ctx: Context, field: FieldSpec): Finding<string> | null {
-  const iso = dateValue(ctx, field);
-  if (!iso) return null;
-  const mentions = mentionsOf(ctx, field).filter((m) => !m.ruled);
-  const where =
-    mentions.find((m) => m.iso === iso && m.role === 'caller') ?? mentions.find((m) => m.iso === iso);
-  return {
-    value: iso,
-    evidence: where ? cite(ctx.turns, where.index, where.start, where.end) : citeText(ctx.turns, 0),
-  };
-}
-
-/** "I can't do Friday", "not Tuesday", "Friday doesn't work": a date the speaker rules out. */
-function ruledOut(before: string, after: string): boolean {
-  return (
-    /\b(not|can't|cannot|couldn't|won't|no)\s+(?:[a-z']+\s+){0,2}(?:on\s+)?$/i.test(before) ||
-    /^[\s,]*(doesn't|does not|won't|will not|isn't|is not|is no good|is bad|is out|is booked|is full|is tough|is difficult|i can't|i cannot|won't work|doesn't work)\b/i.test(
-      after,
-    )
-  );
-}
-
-/** "A week from Friday", "two days before the 12th", "Friday after next": a date counted from another one. */
-function relativeToAnother(before: string, after: string): boolean {
-  return (
-    /\b(weeks?|days?|months?|nights?)\s+(after|from|before|past)\s*(?:the\s+)?$/i.test(before) ||
-    /\b(after|before)\s*(?:the\s+)?$/i.test(before) ||
-    /^\s*(after next|week|weekend after)\b/i.test(after)
-  );
-}
-
-interface Mention {
-  iso: string | null;
-  role: string;
-  focused: boolean;
-  /** The speaker rules this date out ("not Monday", "Friday doesn't work"). */
-  ruled: boolean;
-  /** Said with its month or in digits, not relative to the call's day. */
-  explicit: boolean;
-  index: number;
-  start: number;
-  end: number;
-}
-
-/** The agent turn just before turn `index`, if the turn before it is the agent's. */
-function agentBefore(ctx: Context, index: number): string {
-  const prev = ctx.turns[index - 1];
-  return prev?.role === 'agent' ? prev.text : '';
-}
-
-/**
- * Resolves what a caller said against the agent's turn before it: a weekday alone is the offered date on that
- * weekday ("Monday the tenth or Thursday the thirteenth?" - "Thursday"), a day of the month alone takes the month
- * said last ("the fifteenth" after "in April?"), and without a month it counts only as the answer to a question
- * about the date.
- */
-function resolveMention(
-  m: DateMention,
-  said: string,
-  prompt: string,
-  focused: boolean,
-  today: DateTime,
-): string | null | undefined {
-  if (m.weekday !== undefined) {
-    const offered = findDates(prompt, today).filter(
-      (o) => o.iso && DateTime.fromISO(o.iso).weekday === m.weekday,
-    );
-    const isos = new Set(offered.map((o) => o.iso));
-    if (isos.size === 1) return [...isos][0];
-    return m.iso;
-  }
-  if (m.day !== undefined) {
-    const month = lastMonthIn(said, m.start) ?? lastMonthIn(prompt);
-    if (month !== undefined) return nearestYear(today, month, m.day)?.toISODate() ?? null;
-    return focused ? m.iso : undefined;
-  }
-  return m.iso;
-}
-
-/** "How can I help you today?", "I'm calling today because": the call's day as small talk, not a date given. */
-function smallTalk(text: string, m: DateMention): boolean {
-  if (!/^(today|tonight)$/i.test(text.slice(m.start, m.end))) return false;
-  const clause =
-    text
-      .slice(0, m.start)
-      .split(/[,.;!?]/)
-      .at(-1) ?? '';
-  return /\b(help|calling|call|called|are you|doing|else|brings? you|speaking|speak|talk|chat|reaching out|assist)\b/i.test(
-    clause,
-  );
-}
-
-/** The agent committing to a day: "we can send someone today", "I've booked you for Friday", "Friday it is". */
-const COMMITMENT =
-  /\b(will|we'll|i'll|can send|can have|can get|booked|scheduled|reserved|have you down|put you down|see you|it is|confirmed|set for|you're all set|you are all set)\b/i;
-
-/**
- * Whether an agent's date stands without the caller saying one: the caller said yes to it ("How about
- * Thursday?" - "That works"), or the agent committed to it in a statement the caller did not turn down.
- */
-function accepted(ctx: Context, m: Mention): boolean {
-  const next = ctx.turns[m.index + 1];
-  const reply = next?.role === 'caller' ? polarity(next.text) : null;
-  if (reply === false) return false;
-  const text = ctx.turns[m.index].text;
-  const sentence = sentences(text).find((s) => {
-    const at = text.indexOf(s);
-    return at <= m.start && m.end <= at + s.length;
-  });
-  if (sentence === undefined) return false;
-  // A yes goes to the question the date is in, not to a date said before another question.
-  if (sentence.endsWith('?')) return reply === true;
-  return COMMITMENT.test(sentence);
-}
-
-function mentionsOf(ctx: Context, field: FieldSpec): Mention[] {
-  const birth = isBirthField(field);
-  const keys = fieldKeywords(field, true);
-  const all: Mention[] = [];
-  ctx.turns.forEach((t, index) => {
-    const q = t.role === 'caller' ? questionBefore(ctx.dialogue, index) : '';
-    const birthContext = /\b(birth|born|dob|birthday)\b/i.test(`${q} ${t.text}`);
-    if (birth !== birthContext) return;
-    const focused = t.role === 'caller' && (WHEN_QUESTION.test(q) || hasAny(q, keys));
-    const prompt = t.role === 'caller' ? agentBefore(ctx, index) : '';
-    for (const m of findDates(t.text, ctx.today)) {
-      if (birth && (m.weekday !== undefined || m.day !== undefined)) continue;
-      if (smallTalk(t.text, m)) continue;
-      const before = t.text.slice(Math.max(0, m.start - 40), m.start);
-      const after = t.text.slice(m.end, m.end + 40);
-      const resolved = resolveMention(m, t.text, prompt, focused, ctx.today);
-      if (resolved === undefined) continue;
-      const iso = relativeToAnother(before, after) ? null : resolved;
-      const ruled = ruledOut(before, after);
-      const explicit = new RegExp(`\\d|\\b${MONTH_RE}\\b`, 'i').test(t.text.slice(m.start, m.end));
-      all.push({ iso, role: t.role, focused, ruled, explicit, index, start: m.start, end: m.end });
-    }
-  });
-  return all;
-}
-
-/** Whether the field's date lies ahead of the call (an appointment), behind it (an incident), or either. */
-function orientation(field: FieldSpec): 'ahead' | 'behind' | null {
-  const t = fieldText(field);
-  if (
-    isBirthField(field) ||
-    /\b(last|previous|incident|accident|purchased?|bought|happened|occurred|started|since|loss|injury|ordered)\b/.test(
-      t,
-    )
-  )
-    return 'behind';
-  if (
-    /\b(appointment|visit|delivery|callback|call back|move|start|preferred|booking|reservation|follow|event|due|deadline|install(ation)?|pickup|pick up|next|requested|desired)\b/.test(
-      t,
-    )
-  )
-    return 'ahead';
-  return null;
-}
-
-function dateValue(ctx: Context, field: FieldSpec): string | null {
-  const birth = isBirthField(field);
-  // A day said relative to today on the wrong side of it for the field is another date ("last Monday" for a
-  // visit); a date said with its month is taken as said.
-  const today = ctx.today.toISODate() ?? '';
-  const side = orientation(field);
-  const all = mentionsOf(ctx, field).filter(
-    (m) =>
-      m.iso === null || side === null || m.explicit || (side === 'ahead' ? m.iso >= today : m.iso <= today),
-  );
-  const ruled = new Set(all.filter((m) => m.ruled && m.role === 'caller').map((m) => m.iso));
-  const caller = all.filter((m) => m.role === 'caller' && !m.ruled);
-  // A date the caller ruled out does not come back through the agent's offer of it.
-  const agent = all.filter((m) => m.role === 'agent' && !m.ruled && !ruled.has(m.iso));
-  if (caller.length > 0) {
-    const focused = uniqueIso(caller.filter((m) => m.focused));
-    if (focused) return focused;
-    const any = uniqueIso(caller);
-    if (any) return any;
-    const options = new Set(caller.map((m) => m.iso).filter((v): v is string => v !== null));
-    const lastAgent = [...agent].reverse().find((m) => m.iso !== null && m.index > caller[0].index);
-    return lastAgent?.iso && options.has(lastAgent.iso) ? lastAgent.iso : null;
-  }
-  if (birth) return null;
-  // Without a date of the caller's own, only a date the agent put to the caller and the caller said yes to.
-  return uniqueIso(agent.filter((m) => accepted(ctx, m))) ?? null;
 }

@@ -86,13 +86,13 @@ export function stripFillers(text: string): string {
 
 /** Answers that leave it open: "maybe", "not sure", "I have to check". A hedge reads as neither yes nor no. */
 const HEDGE =
-  /^(maybe|perhaps|possibly|probably|not sure|i'm not sure|i am not sure|i don't know|i dunno|depends|it depends|hard to say|let me (think|check)|i('ll| will) (have to )?(think|check)|i('d| would) have to (check|ask|think)|i have to (check|ask|think)|kind of|sort of|i guess|i think so|not yet sure)\b/i;
+  /^(maybe|perhaps|possibly|probably|not sure|i'm not sure|i am not sure|i don't know|i dunno|depends|it depends|hard to say|let me (think|check)|i('ll| will) (have to )?(think|check)|i('d| would) have to (check|ask|think)|i have to (check|ask|think)|kind of|sort of|i guess|i think so|not yet sure|don't know|dunno|no idea|no clue)\b/i;
 
 const NO =
-  /^(no|nope|nah|nay|negative|not really|not at all|not right now|not now|not at the moment|not yet|not today|not this time|not for now|not anymore|no thanks|no thank you|i'd prefer not|i would prefer not|i'd rather not|not interested|i'm good|we're good|i'm all set|we're all set|i don't|we don't|i do not|we do not|i didn't|we didn't|i won't|we won't|i haven't|we haven't|i have not|we have not|i'm not|we're not|i am not|we are not|i wasn't|we weren't|i can't|we can't|i never|we never|never|none|nothing|i don't think so|don't think so|i'll pass|i will pass|pass|i'm okay|that's ok|that's okay|it's not|it isn't|it wasn't|that's not)\b/i;
+  /^(no|nope|nah|nay|negative|not really|not at all|not right now|not now|not at the moment|not yet|not today|not this time|not for now|not anymore|no thanks|no thank you|i'd prefer not|i would prefer not|i'd rather not|not interested|i'm good|we're good|i'm all set|we're all set|i don't|we don't|i do not|we do not|i didn't|we didn't|i won't|we won't|i haven't|we haven't|i have not|we have not|i'm not|we're not|i am not|we are not|i wasn't|we weren't|i can't|we can't|i never|we never|never|none|nothing|i don't think so|don't think so|i'll pass|i will pass|pass|i'm okay|that's ok|that's okay|it's not|it isn't|it wasn't|that's not|nobody|no one|no-one|do not|don't|i've never|we've never|i have never|we have never)\b/i;
 
 const YES =
-  /^(yes|yeah|yep|yup|ya|yah|sure|absolutely|definitely|of course|certainly|please|ok|okay|correct|right|exactly|indeed|that's right|that is right|that's correct|that would be (great|good|nice|perfect)|that'd be (great|good|nice|perfect)|sounds good|sounds great|that works|works for me|i do|i would|i am|i have|i did|i will|we do|we would|we are|we have|we did|we will|i want that|please do|go ahead|i'd love that|i'd like that|i think so|it is|it does|it was|that was me|uh-huh|mm-hmm|you bet|for sure|totally)\b/i;
+  /^(yes|yeah|yep|yup|ya|yah|sure|absolutely|definitely|of course|certainly|please|ok|okay|correct|right|exactly|indeed|that's right|that is right|that's correct|that would be (great|good|nice|perfect)|that'd be (great|good|nice|perfect)|sounds good|sounds great|that works|works for me|i do|i would|i am|i have|i did|i will|we do|we would|we are|we have|we did|we will|i want that|please do|go ahead|i'd love that|i'd like that|i think so|it is|it does|it was|that was me|uh-huh|mm-hmm|you bet|for sure|totally|perfect|great|awesome|lovely|wonderful|excellent|already (?:did|done|have|has|am|are|got)|(?:i|we) already (?:did|have|do|am|are|got)|i'm with|we're with|i've got|we've got)\b/i;
 
 /** Negatives anywhere in an answer that close the question: "Eh, I get enough email, I'll pass." */
 const NO_ANYWHERE =
@@ -100,17 +100,45 @@ const NO_ANYWHERE =
 
 /** A late verdict at the end of an answer: "... I just live there, so no." */
 const LATE =
-  /(?:^|[,.;]|\b(?:so|but|and|then))\s*(?:so\s+)?(?:the answer is\s+)?(no|nope|yes|yeah|yep)[.!]*$/i;
+  /(?:^|[,.;]|\b(?:so|but|and|then))\s*(?:so\s+)?(?:the answer is\s+)?(?:(?:right )?now\s+)?(no|nope|yes|yeah|yep|nobody|no one|none|nothing)(?:\s+(?:really|at all|yet))?[.!]*$/i;
+
+/** Speech-to-text drops apostrophes: "didnt", "im not", "dont". Only spellings that are no other word. */
+const BARE_CONTRACTION =
+  /\b(do|did|does|is|was|are|were|have|has|had|would|could|should|ca|wo|ai)nt\b|\b(i)m\b|\b(i|we|you|they)ve\b|\b(you|they)re\b|\b(that|what|there)s\b/gi;
+
+export function withApostrophes(text: string): string {
+  return text.replace(BARE_CONTRACTION, (w) =>
+    /nt$/i.test(w) ? `${w.slice(0, -2)}n't` : w.replace(/(m|ve|re|s)$/i, "'$1"),
+  );
+}
+
+/** A hedge later in an answer that opens with a weak yes: "ok maybe, I dunno, let's see the numbers first". */
+const HEDGE_ANYWHERE =
+  /\b(maybe|perhaps|not sure|i don't know|i dunno|dunno|no idea|let's see|we'll see|i'll think|have to think|depends)\b/i;
+const STRONG = /^(yes|yeah|yep|yup|no|nope|nah|absolutely|definitely|of course|certainly|never)\b/i;
+
+/** A yes or no after "but" in an answer that opens with something else: "Rosa with an a, but yeah, we are." */
+const AFTER_BUT = /\bbut\s+(yes|yeah|yep|no|nope)\b/i;
+
+/** Approval anywhere in an answer without a negation: "We close at five. If you can come after that, even better." */
+const YES_ANYWHERE =
+  /\b(even better|that works|works for me|sounds good|sounds great|that'd be great|perfect)\b/i;
+const ANY_NEGATION = /\b(no|not|never|nope|nah)\b|n't\b/i;
 
 /** The yes or no an answer gives; null for a hedge or an answer that gives neither. */
 export function polarity(answer: string): boolean | null {
-  const a = stripFillers(answer);
+  const a = withApostrophes(stripFillers(answer));
   const late = LATE.exec(a);
-  if (late && late.index > 0) return !/^(no|nope)$/i.test(late[1]);
+  if (late && late.index > 0) return /^(yes|yeah|yep)$/i.test(late[1]);
   if (HEDGE.test(a)) return null;
   if (NO.test(a)) return false;
-  if (YES.test(a)) return true;
+  // "Perfect, but text me instead": the yes goes to something else.
+  if (YES.test(a))
+    return (STRONG.test(a) || !HEDGE_ANYWHERE.test(a)) && !/\binstead\b/i.test(a) ? true : null;
   if (NO_ANYWHERE.test(a)) return false;
+  const but = AFTER_BUT.exec(a);
+  if (but) return !/^(no|nope)$/i.test(but[1]);
+  if (YES_ANYWHERE.test(a) && !ANY_NEGATION.test(a)) return true;
   return null;
 }
 
@@ -222,7 +250,7 @@ export function callerTurns(d: Dialogue): { text: string; index: number }[] {
 const CUSTOMER_TIME = /\b(already|currently|before|previously|existing|current|returning|again|ever)\b/i;
 // The business itself, not "a service like this": "have you used one before?" says nothing about being ours.
 const CUSTOMER_BUSINESS =
-  /\b(us|our|ours|customer|client|patient|member|account|been here|come here|seen you)\b/i;
+  /\b(us|our|ours|customer|client|patient|member|account|been here|come here|seen you|been in|seen (?:dr|doctor))\b/i;
 
 /** An agent question about the caller's history with the business ("Have you ordered from us before?"). */
 export function isCustomerQuestion(q: string): boolean {
@@ -239,6 +267,8 @@ const ALREADY_CUSTOMER = [
   /\b(?:i'm|i’m|i am|we're|we’re|we are) (?:an? )?(?:existing|current|returning|longtime|long-time) (?:customers?|clients?|patients?|members?)\b/i,
   /\b(?:i|we) (?:did|bought|ordered|purchased|used)\b[^.?!]{0,40}\b(?:with|from|through) you(?: guys| all|r company)?\b/i,
   /\b(?:i've|i have|we've|we have) been (?:a )?(?:customers?|clients?|patients?|members?|with you)\b/i,
+  // "You guys did our gutters in 2019", "you've been doing our IT for two years".
+  /\byou(?: guys| all| folks)? (?:actually |already )?(?:(?:have|'ve) )?(?:been )?(?:did|done|doing|installed|fixed|built|serviced|repaired|replaced|redid|handled|handling|put in|take care of|took care of|taking care of) (?:our|my|mine|us|me)\b(?!\s+(?:neighbou?r|friend|sister|brother|mom|mother|dad|father|parent|cousin|coworker|co-worker|boss|colleague|son|daughter)s?['’]?s?\b)/i,
 ];
 
 const NEW_CUSTOMER = [

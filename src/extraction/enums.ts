@@ -1,115 +1,20 @@
-import { afterCorrection, callerTurns, cite, exchangeAt } from './dialogue';
+import { ABOUT_THE_PAST, isYesNoQuestion } from './booleans';
+import { afterCorrection, callerTurns, cite, polarity, questions, sentences } from './dialogue';
+import { COMBINED, enumTerms, type Named, NEGATOR, named, stemsOf, type Token, tokens } from './enum-terms';
+import { namesSubject, subjectKeys } from './field-subject';
 import type { FieldSpec } from './fields';
-import { type Context, type Finding, fieldKeywords, hasAny, stem } from './text';
+import { type Context, type Finding, stem } from './text';
 
 /**
- * Enum fields: the one allowed value the caller names, by the value's words or a synonym the field's description
- * gives ("basic: starter, cheapest"), by a derived form ("cancel" for "cancellation"), or by its place in the
- * options the agent just listed ("the second one"). Options the caller negates ("it's not billing"), asks about,
- * or corrects away are not chosen; answers to a question about the field come before what is said elsewhere.
+ * Enum fields: the one allowed value the caller chooses, named in its own or other words (enum-terms.ts), by its
+ * place in the options the agent listed, in a question or a statement ("the second one"), by what the agent said of
+ * one option only ("the one with classes"), by "both" for the combined option, or by a yes to the one option the
+ * agent put to the caller. Options the caller negates, asks about, hedges or corrects away are not chosen; answers
+ * to a question about the field come before what is said elsewhere.
  */
-
-const CATCH_ALL = new Set(['other', 'unknown', 'none', 'misc', 'n/a']);
-
-/**
- * Words callers use for common option labels, when the field's description gives none: an option is matched by
- * these only when its label is exactly the key.
- */
-const COMMON_SYNONYMS: Record<string, string[]> = {
-  sms: ['text', 'texts', 'text message', 'texting'],
-  text: ['sms', 'text message', 'texting'],
-  phone: ['phone call', 'give me a call', 'ring me'],
-  call: ['phone call', 'give me a call', 'ring me'],
-  email: ['e-mail', 'e mail'],
-  high: ['urgent', 'emergency', 'asap', 'right away', 'immediately'],
-  urgent: ['emergency', 'asap', 'right away', 'immediately'],
-  low: ['no rush', 'no hurry', 'whenever', 'not urgent'],
-  morning: ['a.m.', 'before noon'],
-  afternoon: ['after lunch'],
-  evening: ['after work', 'tonight'],
-  residential: ['my home', 'my house', 'our home', 'our house', 'apartment'],
-  commercial: ['my business', 'our business', 'my office', 'our office', 'my store', 'our store'],
-  cancellation: ['cancel', 'cancelling', 'canceling'],
-  refund: ['money back'],
-};
-
-function enumTerms(field: FieldSpec): Map<string, string[][]> {
-  const out = new Map<string, string[][]>();
-  const described = /[:=]/.test(field.description ?? '');
-  for (const v of field.values ?? []) {
-    if (CATCH_ALL.has(v.toLowerCase())) continue;
-    out.set(v, [stemsOf(v.replace(/[_-]/g, ' '))]);
-    if (!described) for (const syn of COMMON_SYNONYMS[v.toLowerCase()] ?? []) out.get(v)!.push(stemsOf(syn));
-  }
-  for (const part of (field.description ?? '').split(/[;\n]/)) {
-    const m = /^\s*(?:[^:=]*\.\s*)?([A-Za-z0-9_ -]+?)\s*[:=]\s*(.+)$/.exec(part);
-    if (!m) continue;
-    const value = (field.values ?? []).find((v) => v.toLowerCase() === m[1].trim().toLowerCase());
-    if (!value || !out.has(value)) continue;
-    for (const syn of m[2].split(/,|\bor\b/)) {
-      const s = stemsOf(syn);
-      if (s.length > 0) out.get(value)!.push(s);
-    }
-  }
-  return out;
-}
-
-interface Token {
-  s: string;
-  start: number;
-  end: number;
-}
-
-function tokens(text: string, offset = 0): Token[] {
-  return [...text.matchAll(/[a-z0-9]+(?:['’][a-z]+)?/gi)].map((m) => ({
-    s: stem(m[0]),
-    start: offset + (m.index ?? 0),
-    end: offset + (m.index ?? 0) + m[0].length,
-  }));
-}
-
-function stemsOf(text: string): string[] {
-  return tokens(text).map((t) => t.s);
-}
-
-/** Endings that derive a word from another without changing what it names: cancel/cancellation, deliver/delivery. */
-const DERIVED = /^(l?ation|l?ations|ment|ments|y|ery|al|ion|ions|ing|er|ers)$/;
-
-function sameWord(said: string, term: string): boolean {
-  if (said === term) return true;
-  const [short, long] = said.length < term.length ? [said, term] : [term, said];
-  return short.length >= 4 && long.startsWith(short) && DERIVED.test(long.slice(short.length));
-}
-
-const NEGATOR = /^(not|no|never|isn't|wasn't|don't|doesn't|didn't|without|nor|neither|aren't)$/;
-
-interface Named {
-  value: string;
-  start: number;
-  end: number;
-}
-
-/** The options named in `text` with their places, leaving out those a negation right before it rules out. */
-function named(text: string, offset: number, terms: Map<string, string[][]>, negation: boolean): Named[] {
-  const out: Named[] = [];
-  for (const clause of text.matchAll(/[^,.;!?]+/g)) {
-    const toks = tokens(clause[0], offset + (clause.index ?? 0));
-    const raw = clause[0].toLowerCase().match(/[a-z0-9]+(?:['’][a-z]+)?/g) ?? [];
-    for (const [value, seqs] of terms) {
-      for (const seq of seqs) {
-        for (let i = 0; i + seq.length <= toks.length; i++) {
-          if (!seq.every((n, k) => sameWord(toks[i + k].s, n))) continue;
-          const negated = negation && raw.slice(Math.max(0, i - 3), i).some((w) => NEGATOR.test(w));
-          if (!negated) out.push({ value, start: toks[i].start, end: toks[i + seq.length - 1].end });
-        }
-      }
-    }
-  }
-  return out.sort((a, b) => a.start - b.start);
-}
 
 const ORDINAL =
-  /\bthe\s+(first|second|third|fourth|fifth|last|middle|latter|former|final)(?:\s+(?:one|option|choice|plan|package|tier))?\s*(?=$|[,.;!?]|please\b)|\b(?:option|number)\s+(one|two|three|four|1|2|3|4)\b/i;
+  /\bthe\s+(first|second|third|fourth|fifth|last|middle|latter|former|final)(?:\s+(?:one|option|choice|plan|package|tier|space|room|location)\b)?\s*(?=$|[,.;!?]|(?:please|sounds|looks|seems|works|would|then|for (?:me|us)|i think|you (?:said|mentioned)|is (?:fine|good|great|perfect|best))\b)|\b(?:option|number)\s+(one|two|three|four|1|2|3|4)\b/i;
 const PLACE: Record<string, number> = {
   first: 0,
   former: 0,
@@ -169,50 +74,166 @@ function bySuperlative(
   return { value: [...owners][0], start: said[0].start, end: said[0].end };
 }
 
-/** The statements of a caller turn (its questions left out), with their offsets. */
+/**
+ * "I mostly want the classes" after "Basic is the gym floor, Plus adds group classes, Premium adds the pool": a word
+ * of the caller's that the agent said in describing exactly one option (in the stretch from that option's name to
+ * the next one's), outside a negated clause.
+ */
+function byDescription(
+  answer: string,
+  offset: number,
+  prompt: string,
+  terms: Map<string, string[][]>,
+): Named | null {
+  const places = named(prompt, 0, terms, false);
+  if (new Set(places.map((p) => p.value)).size < 2) return null;
+  const described = new Map<string, Set<string>>();
+  places.forEach((p, i) => {
+    // What the agent says of an option runs to the next option; "a refund or a replacement?" describes nothing.
+    const stretch = prompt.slice(p.end, places[i + 1]?.start ?? prompt.length).split(/\bor\b|\?/i)[0];
+    const set = described.get(p.value) ?? new Set<string>();
+    for (const t of tokens(stretch)) if (t.s.length >= 4 && !DESCRIPTION_FILLER.has(t.s)) set.add(t.s);
+    described.set(p.value, set);
+  });
+  const owners = new Map<string, Token>();
+  for (const clause of answer.matchAll(/[^,.;!?]+/g)) {
+    const raw = clause[0].toLowerCase().match(/[a-z0-9]+(?:['’][a-z]+)?/g) ?? [];
+    const toks = tokens(clause[0], offset + (clause.index ?? 0));
+    for (const [i, t] of toks.entries()) {
+      // "I don't swim" rules the pool out; it does not choose it.
+      if (raw.slice(Math.max(0, i - 3), i).some((w) => NEGATOR.test(w.replace(/['’]/g, '')))) continue;
+      const having = [...described].filter(([, words]) => words.has(t.s)).map(([v]) => v);
+      if (having.length === 1 && !owners.has(having[0])) owners.set(having[0], t);
+    }
+  }
+  if (owners.size !== 1) return null;
+  const [[value, t]] = [...owners];
+  return { value, start: t.start, end: t.end };
+}
+
+const DESCRIPTION_FILLER = new Set(
+  'which that this with adds also have includes include comes gives what would like want your about just plus'
+    .split(' ')
+    .map(stem),
+);
+
+/**
+ * The statements of a caller turn, with their offsets: its questions left out, except requests that name a choice
+ * ("Can you email them?", "Could we do it on Zoom?").
+ */
 function statements(text: string): { text: string; offset: number }[] {
   return [...text.matchAll(/[^.!?]+[.!?]*/g)]
-    .filter((m) => !m[0].trim().endsWith('?'))
+    .filter((m) => !m[0].trim().endsWith('?') || REQUEST.test(m[0]))
     .map((m) => ({ text: m[0], offset: m.index ?? 0 }));
+}
+
+const REQUEST =
+  /^\s*(?:(?:uh|um|so|well|actually|and|then|but|oh|okay|ok)[\s,]+)*(?:(?:can|could|would|will) (?:you|we|i) (?!ask|tell|know|explain|say)|how about|what about)/i;
+
+/** "Both", when one option is the others together. */
+function byBoth(answer: string, offset: number, terms: Map<string, string[][]>): Named | null {
+  const m = /\bboth\b/i.exec(answer);
+  if (!m) return null;
+  const combined = [...terms.keys()].filter((v) => COMBINED.test(v.replace(/[_-]/g, ' ')));
+  // "Both" of two other options; with only one other, "both sound good" chooses nothing.
+  if (combined.length !== 1 || terms.size - 1 < 2) return null;
+  return { value: combined[0], start: offset + m.index, end: offset + m.index + m[0].length };
+}
+
+/** "... So, the trust.", "ok let's go with the premium": a closing statement that settles on one option. */
+const CONCLUSION =
+  /^\s*(?:(?:ok|okay|yeah|well|and)[\s,]+)?(?:so|then|i'll go with|i will go with|let's go with|let's do|we'll go with|we will go with|make it|final answer)\b/i;
+/** Words that speak against an option said first: "mornings are bad, afternoons work". */
+const AGAINST =
+  /\b(not|no|never|bad|busy|can't|cannot|cant|won't|wont|don't|dont|doesn't|doesnt|isn't|isnt|tough|hard|worse|either|both|whichever|or|but|better|rather|prefer|actually|instead)\b/i;
+const OPENING = /^(?:[\s,.]*(?:uh|um|er|oh|well|yeah|yes|yep|ok|okay|so|the|a|an|i'd say)\b)*[\s,.]*$/i;
+
+/**
+ * Several options named in one turn: the one a closing statement settles on ("I was going to say a will, but ...
+ * So, the trust."), else, in an answer about the field, the one the answer opens with when nothing speaks
+ * against it ("afternoons, I work mornings"); else none.
+ */
+function settled(
+  text: string,
+  said: { text: string; offset: number }[],
+  found: Named[],
+  terms: Map<string, string[][]>,
+  about: boolean,
+): Named[] {
+  const last = said.at(-1);
+  if (last && CONCLUSION.test(last.text)) {
+    const closing = named(last.text, last.offset, terms, true);
+    if (new Set(closing.map((n) => n.value)).size === 1) return closing;
+  }
+  const first = found[0];
+  if (about && OPENING.test(text.slice(0, first.start)) && !AGAINST.test(text.slice(first.end)))
+    return [first];
+  return found;
+}
+
+/** An agent statement that names what the caller meant: "That's Eastgate.", "So, the premium plan." */
+const IDENTIFYING =
+  /^(?:(?:okay|ok|right|great|got it)[,.]?\s+)?(?:that's|that is|that'd be|that would be|it's|it is|so|you mean|sounds like)\b/i;
+
+const UNDECIDED =
+  /\b(maybe|not sure|i'd have to|i would have to|have to (?:check|ask|think|run)|i don't know|i dunno|before committing|undecided|haven't decided|have not decided)\b/i;
+
+/** The agent turn just before the caller turn at `index`, question or statement. */
+function promptBefore(ctx: Context, index: number): string {
+  const prev = ctx.turns[index - 1];
+  return prev?.role === 'agent' ? prev.text : '';
 }
 
 export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | null {
   const terms = enumTerms(field);
-  const keys = fieldKeywords(field, false);
+  const keys = subjectKeys(field, false);
   const asked: Map<string, Finding<string>>[] = [];
   const elsewhere = new Map<string, Finding<string>>();
   for (const { text, index } of callerTurns(ctx.dialogue)) {
-    const exchange = exchangeAt(ctx.dialogue, index);
-    // The options may be listed before the question itself: "I have a morning, afternoon or evening slot. Which?"
-    const question = exchange ? ctx.turns[exchange.questionTurn].text : '';
-    const listed = [...new Set(named(question, 0, terms, false).map((n) => n.value))];
-    const about = listed.length > 0 || hasAny(question, keys);
+    // The options may be listed in a statement, or before the question: "We have the garden, the ballroom and
+    // the barn." - "the second one".
+    const prompt = promptBefore(ctx, index);
+    const listed = [...new Set(named(prompt, 0, terms, false).map((n) => n.value))];
+    const asks = questions(prompt).length > 0;
+    const about = listed.length > 1 || (asks && (listed.length > 0 || namesSubject(prompt, keys)));
     // What a correction leaves standing ("the basic. actually no, make it pro"), if it names an option.
     const corrected = afterCorrection(text);
     const correctedNames = corrected ? named(corrected.text, corrected.offset, terms, true) : [];
     let found: Named[] = correctedNames;
-    if (found.length === 0) found = statements(text).flatMap((s) => named(s.text, s.offset, terms, true));
-    if (found.length === 0 && about) {
-      const place = statements(text)
-        .map((st) => byPlace(st.text, listed, st.offset))
-        .find((p) => p !== null);
-      const superlative = statements(text)
-        .map((st) => bySuperlative(st.text, st.offset, question, terms))
-        .find((p) => p !== null);
-      if (place) found = [place];
-      else if (superlative) found = [superlative];
+    // "I'd have to run that by the owner before committing to anything annual": no choice made yet.
+    const said = statements(text).filter((st) => !UNDECIDED.test(st.text));
+    if (found.length === 0) {
+      const both =
+        listed.length > 1 ? said.map((st) => byBoth(st.text, st.offset, terms)).find((p) => p) : null;
+      found = both ? [both] : said.flatMap((st) => named(st.text, st.offset, terms, true));
     }
-    // "Are you calling about billing?" - "Yes.": the one option a yes/no question names.
-    const asks = exchange?.questions.at(-1) ?? '';
-    const inQuestion = [...new Set(named(asks, 0, terms, false).map((n) => n.value))];
-    if (found.length === 0 && exchange?.polarity === true && inQuestion.length === 1 && !/\bor\b/i.test(asks))
-      found = [{ value: inQuestion[0], start: 0, end: text.length }];
+    if (new Set(found.map((f) => f.value)).size > 1) found = settled(text, said, found, terms, about);
+    if (found.length === 0 && about) {
+      const pick = (f: (st: { text: string; offset: number }) => Named | null) =>
+        said.map(f).find((p) => p !== null);
+      const chosen =
+        pick((st) => byPlace(st.text, listed, st.offset)) ??
+        pick((st) => bySuperlative(st.text, st.offset, prompt, terms)) ??
+        pick((st) => byDescription(st.text, st.offset, prompt, terms));
+      if (chosen) found = [chosen];
+    }
+    // "Are you calling about billing?" - "Yes.", "That's Eastgate." - "Yeah, that one.": the one option the agent
+    // put to the caller, said yes to.
+    const put = sentences(prompt).at(-1) ?? '';
+    const inPrompt = [...new Set(named(put, 0, terms, false).map((n) => n.value))];
+    const putsOne = put.endsWith('?')
+      ? isYesNoQuestion(put) && !/\bor\b/i.test(put)
+      : IDENTIFYING.test(put) && !/\bor\b/i.test(put);
+    if (found.length === 0 && inPrompt.length === 1 && putsOne && polarity(text) === true)
+      found = [{ value: inPrompt[0], start: 0, end: text.length }];
     const values = new Map<string, Finding<string>>();
     for (const f of found)
       if (!values.has(f.value))
         values.set(f.value, { value: f.value, evidence: cite(ctx.turns, index, f.start, f.end) });
     if (about && values.size > 0) asked.push(values);
-    else for (const [v, f] of values) if (!elsewhere.has(v)) elsewhere.set(v, f);
+    // "Have you been in before?" - "You did my tire rotation at Christmas": the past, not the call's subject.
+    else if (!(asks && ABOUT_THE_PAST.test(sentences(prompt).at(-1) ?? '')))
+      for (const [v, f] of values) if (!elsewhere.has(v)) elsewhere.set(v, f);
   }
   // The caller's last answer to a question about the field settles it; else one option named anywhere.
   const last = asked.at(-1);

@@ -1,0 +1,194 @@
+import type { FieldSpec } from './fields';
+import { fieldKeywords, stem } from './text';
+
+/**
+ * How a caller names an enum option: the words of its label, a synonym the field's description gives ("basic:
+ * starter, cheapest"), common words for common labels ("zoom" for video), a word only one many-word label has
+ * ("the asphalt kind"), and derived forms ("cancel" for "cancellation"); and where a text names which options.
+ */
+
+const CATCH_ALL = new Set(['other', 'unknown', 'none', 'misc', 'n/a']);
+
+/**
+ * Words callers use for common option labels, when the field's description gives none: an option is matched by
+ * these only when its label is exactly the key.
+ */
+const COMMON_SYNONYMS: Record<string, string[]> = {
+  sms: ['text', 'texts', 'text message', 'texting'],
+  text: ['sms', 'text message', 'texting'],
+  phone: ['phone call', 'give me a call', 'ring me'],
+  call: ['phone call', 'give me a call', 'ring me'],
+  email: ['e-mail', 'e mail'],
+  high: [
+    'urgent',
+    'emergency',
+    'asap',
+    'as soon as possible',
+    'right away',
+    'immediately',
+    "can't do anything",
+  ],
+  urgent: ['emergency', 'asap', 'as soon as possible', 'right away', 'immediately', "can't do anything"],
+  low: ['no rush', 'no hurry', 'whenever', 'not urgent'],
+  morning: ['a.m.', 'before noon'],
+  afternoon: ['after lunch'],
+  evening: ['after work', 'tonight'],
+  residential: ['my home', 'my house', 'our home', 'our house', 'apartment'],
+  commercial: ['my business', 'our business', 'my office', 'our office', 'my store', 'our store'],
+  cancellation: ['cancel', 'cancelling', 'canceling'],
+  refund: ['money back'],
+  video: ['zoom', 'video call', 'facetime', 'google meet', 'teams call', 'on camera'],
+  in_person: ['come in', 'in the office', 'face to face'],
+  purchase: ['buy', 'buying', 'bought', 'purchasing'],
+  refinance: ['refi', 'refinancing', 'lower my rate'],
+  collision: ['crash', 'crashed', 'backed into', 'rear ended', 'hit me', 'fender bender', 'ran into'],
+  rehab: ['physical therapy', 'rehabilitation', 'recovery', 'recovering'],
+  no_preference: [
+    "doesn't matter",
+    'does not matter',
+    "don't care",
+    'either is fine',
+    'either one',
+    'no preference',
+    'whoever',
+    'whichever',
+  ],
+  security: ['phishing', 'hacked', 'malware', 'virus', 'breach', 'ransomware'],
+  network: ['wifi', 'wi-fi', 'internet', 'router', 'access point', 'connection'],
+  login: ['password', 'log in', 'sign in', 'get in', 'locked out', 'logging in', 'signing in'],
+  billing: ['charged', 'overcharged', 'bill', 'invoice', 'double charged'],
+  damage: ['damaged', 'smashed', 'broken', 'dented', 'cracked', 'crushed'],
+  setup: ['set up', 'setting up'],
+  delay: ['late', 'delayed', 'still waiting'],
+  full_coverage: ['full thing', 'everything covered', 'fully covered', 'comprehensive'],
+  refrigerated: ['reefer', 'frozen', 'chilled', 'cold chain', 'temperature controlled'],
+};
+
+/** Words callers use for a word of a many-word option label ("partial_shade": "half of it"). */
+const WORD_SYNONYMS: Record<string, string[]> = {
+  partial: ['half', 'partly', 'partially', 'part'],
+  joint: ['together', 'jointly'],
+  separate: ['separately'],
+  heavy: ['mostly', 'lots'],
+  chronic: ['ongoing', 'constant'],
+};
+
+/** Words of an option label too common to name it alone ("full" of "full_day", "only" of "reception_only"). */
+const GENERIC = new Set(
+  'only full half day days time general other level status type kind service issue problem items item visit no not none with and for the of in on to'
+    .split(' ')
+    .map(stem),
+);
+
+/** An option that is the others together: "both" chooses it ("full_day" over "ceremony_only", "reception_only"). */
+export const COMBINED = /\b(full|both|all|complete|combo|combined|bundle|package)\b/i;
+
+export function enumTerms(field: FieldSpec): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  const described = /[:=]/.test(field.description ?? '');
+  const labels = (field.values ?? []).filter((v) => !CATCH_ALL.has(v.toLowerCase()));
+  const wordsOf = (v: string) => stemsOf(v.replace(/[_-]/g, ' '));
+  for (const v of labels) {
+    out.set(v, [wordsOf(v)]);
+    if (!described) for (const syn of COMMON_SYNONYMS[v.toLowerCase()] ?? []) out.get(v)!.push(stemsOf(syn));
+    // A many-word label is also named by a word of it no other label has: "the asphalt kind" for asphalt_shingle.
+    const own = v.split(/[_\s-]+/);
+    if (own.length < 2) continue;
+    // Nor by a word of the field's own subject: "coverage" says nothing of which coverage level.
+    const others = new Set([
+      ...labels.filter((o) => o !== v).flatMap(wordsOf),
+      ...fieldKeywords(field, true),
+    ]);
+    for (const w of own) {
+      const s = stem(w);
+      if (w.length < 4 || GENERIC.has(s) || others.has(s)) continue;
+      out.get(v)!.push([s]);
+      if (!described) for (const syn of WORD_SYNONYMS[w.toLowerCase()] ?? []) out.get(v)!.push(stemsOf(syn));
+    }
+  }
+  for (const part of (field.description ?? '').split(/[;\n]/)) {
+    const m =
+      /^\s*(?:[^:=]*\.\s*)?([A-Za-z0-9_ -]+?)\s*[:=]\s*(.+)$/.exec(part) ??
+      /^\s*(?:[^:=]*\.\s*)?([A-Za-z0-9_-]+)\s+(?:includes|including|covers|means)\s+(.+)$/i.exec(part);
+    if (!m) continue;
+    const value = (field.values ?? []).find((v) => v.toLowerCase() === m[1].trim().toLowerCase());
+    if (!value || !out.has(value)) continue;
+    for (const syn of m[2].split(/,|\bor\b|\band\b/)) {
+      const s = stemsOf(syn);
+      if (s.length > 0) out.get(value)!.push(s);
+    }
+  }
+  return out;
+}
+
+export interface Token {
+  s: string;
+  start: number;
+  end: number;
+}
+
+export function tokens(text: string, offset = 0): Token[] {
+  // Speech-to-text drops apostrophes: "doesnt" and "doesn't" are one word.
+  return [...text.matchAll(/[a-z0-9]+(?:['’][a-z]+)?/gi)].map((m) => ({
+    s: stem(m[0].replace(/['’](?!s$)/g, '')),
+    start: offset + (m.index ?? 0),
+    end: offset + (m.index ?? 0) + m[0].length,
+  }));
+}
+
+export function stemsOf(text: string): string[] {
+  return tokens(text).map((t) => t.s);
+}
+
+/** Endings that derive a word from another without changing what it names: cancel/cancellation, deliver/delivery. */
+const DERIVED = /^(l?ation|l?ations|ment|ments|y|ly|ery|al|ion|ions|ing|er|ers|ag)$/;
+
+function sameWord(said: string, term: string): boolean {
+  if (said === term) return true;
+  const [short, long] = said.length < term.length ? [said, term] : [term, said];
+  return short.length >= 4 && long.startsWith(short) && DERIVED.test(long.slice(short.length));
+}
+
+/** Words that open a new clause after an answering "no": "no, it's ...", "no we ...", "no just ...". */
+const ANSWERING = /^(it's|its|it|i|i'm|im|we|we're|that's|thats|this|just|the|my|our|actually|sorry)$/;
+
+export const NEGATOR =
+  /^(not|no|never|isn't|wasn't|don't|doesn't|didn't|without|nor|neither|aren't|isnt|wasnt|dont|doesnt|didnt|arent)$/;
+
+export interface Named {
+  value: string;
+  start: number;
+  end: number;
+}
+
+/** The options named in `text` with their places, leaving out those a negation right before it rules out. */
+export function named(
+  text: string,
+  offset: number,
+  terms: Map<string, string[][]>,
+  negation: boolean,
+): Named[] {
+  const out: Named[] = [];
+  for (const clause of text.matchAll(/[^,.;!?]+/g)) {
+    const toks = tokens(clause[0], offset + (clause.index ?? 0));
+    const raw = clause[0].toLowerCase().match(/[a-z0-9]+(?:['’][a-z]+)?/g) ?? [];
+    for (const [value, seqs] of terms) {
+      for (const seq of seqs) {
+        for (let i = 0; i + seq.length <= toks.length; i++) {
+          if (!seq.every((n, k) => sameWord(toks[i + k].s, n))) continue;
+          // "no its technical": a "no" that answers, before a new clause, negates nothing after it.
+          const negated =
+            negation &&
+            raw
+              .slice(Math.max(0, i - 4), i)
+              .some(
+                (w, k, near) =>
+                  NEGATOR.test(w) && !(w === 'no' && ANSWERING.test(near[k + 1] ?? raw[i] ?? '')),
+              );
+          if (!negated) out.push({ value, start: toks[i].start, end: toks[i + seq.length - 1].end });
+        }
+      }
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
