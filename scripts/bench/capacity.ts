@@ -10,6 +10,7 @@
  * length, until it has timed that many tool calls, so its p99 means something), --store file|file-stock|memory (file-stock: SQLite's own
  * defaults, as `npm start` ran before; memory: the dev server's in-memory database), --only callflow|floor,
  * --transfer-poll-rps N (the dev server's history.transferProcessorMaxPollRPS; npm start's 1000 when omitted),
+ * --dynamic-config key=value,... (more dev-server dynamic config over npm start's, for one run),
  * --worker maxConcurrentWorkflowTaskPolls=8,... (worker options for both workers: the pollers and slots),
  * --via api|retell (callflow's events one per request through the generic API, or as Retell sends them: every
  * update a `transcript_updated` webhook with the whole transcript so far), --delivered-events on|off (the ingress
@@ -45,6 +46,7 @@ import { idSource } from './measure';
 import { type CallPattern, OpenLoop, type WindowSamples } from './open-loop';
 import { machineBusySeconds, machineIoWaitSeconds, procUsage } from './proc-usage';
 import { stats } from './report';
+import { type ServerFigures, scrapeMetrics, serverFigures } from './server-metrics';
 
 export interface CapacityOptions {
   steps: number[];
@@ -56,6 +58,8 @@ export interface CapacityOptions {
   store: 'file' | 'file-stock' | 'memory';
   only?: 'callflow' | 'floor';
   transferPollRps?: number;
+  /** More dev-server dynamic config for this run (--dynamic-config key=value,...), over npm start's. */
+  dynamicConfig: Record<string, string | number | boolean>;
   /** How callflow's calls send their events: the generic API, one event a request, or Retell's webhooks. */
   via: 'api' | 'retell';
   /** The ingress signals only events a call has not had (the service's default). */
@@ -90,6 +94,17 @@ function workerTuning(given: string | undefined): WorkerTuning {
   return tuning as WorkerTuning;
 }
 
+function dynamicConfigOption(given: string | undefined): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const pair of (given ?? '').split(',').filter(Boolean)) {
+    const m = /^([A-Za-z][\w.]*)=(.+)$/.exec(pair);
+    if (!m) throw new Error(`capacity: --dynamic-config takes key=value,..., got "${pair}"`);
+    out[m[1]] =
+      m[2] === 'true' ? true : m[2] === 'false' ? false : Number.isNaN(Number(m[2])) ? m[2] : Number(m[2]);
+  }
+  return out;
+}
+
 export function capacityOptions(argv: string[]): CapacityOptions {
   const given = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
@@ -108,6 +123,7 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     'store',
     'only',
     'transfer-poll-rps',
+    'dynamic-config',
     'worker',
     'via',
     'delivered-events',
@@ -141,6 +157,7 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     store,
     only,
     transferPollRps: given.has('transfer-poll-rps') ? positive('transfer-poll-rps', 20) : undefined,
+    dynamicConfig: dynamicConfigOption(given.get('dynamic-config')),
     tuning: workerTuning(given.get('worker')),
     via: viaOption(given.get('via')),
     deliveredEvents: (given.get('delivered-events') ?? 'on') !== 'off',
@@ -166,6 +183,8 @@ export interface StepResult {
   devServerWriteMBps?: number;
   /** CPU milliseconds the service's processes spent per live call-second. */
   cpuMsPerCallSecond?: number;
+  /** The dev server's persistence and queue figures over the step, from its metrics. */
+  server?: ServerFigures;
 }
 
 export interface LadderResult {
@@ -187,6 +206,7 @@ export interface LadderResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Probes {
+  metricsUrl?: string;
   devServerPid?: number;
   ingressPid?: number;
 }
@@ -260,6 +280,7 @@ async function ladder(
     load.setTarget(target, rampMs);
     await sleep(rampMs);
     load.takeWindow();
+    const metricsBefore = await scrapeMetrics(probes.metricsUrl);
     const before = sample(probes);
     const live: number[] = [];
     const counting = setInterval(() => live.push(load.live), 1000);
@@ -270,6 +291,7 @@ async function ladder(
     clearInterval(counting);
     const w: WindowSamples = load.takeWindow();
     const usage = usageBetween(before, sample(probes));
+    const server = serverFigures(metricsBefore, await scrapeMetrics(probes.metricsUrl), usage.seconds);
     const meanLive = live.reduce((a, b) => a + b, 0) / (live.length || 1);
     const tool = stats(w.tool);
     const serviceCores = (usage.cores.devServer ?? 0) + (usage.cores.ingress ?? 0) + (usage.cores.load ?? 0);
@@ -287,11 +309,16 @@ async function ladder(
       cores: usage.cores,
       devServerWriteMBps: usage.devServerWriteMBps !== undefined ? usage.devServerWriteMBps / 1e6 : undefined,
       cpuMsPerCallSecond: meanLive > 0 ? (serviceCores * 1000) / meanLive : undefined,
+      server,
     };
     steps.push(step);
     say(
       `${driver.name} ${target} calls (mean live ${meanLive.toFixed(0)}): tool p50 ${tool.p50.toFixed(0)} p99 ${tool.p99.toFixed(0)} ms (${tool.n}), event p99 ${step.event.p99.toFixed(0)} ms, failures ${step.failures}; cores: dev server ${fmt(usage.cores.devServer)}, ingress ${fmt(usage.cores.ingress)}, worker+load ${fmt(usage.cores.load)}, machine ${fmt(usage.cores.machine)}, iowait ${fmt(usage.cores.ioWait)}`,
     );
+    if (server)
+      say(
+        `  dev server: ${server.persistenceOpsPerSecond.toFixed(0)} persistence ops/s, busy ${server.persistenceBusy.toFixed(2)} s/s (mean ${server.persistenceMeanMs.toFixed(2)} ms), visibility ${server.visibilityOpsPerSecond.toFixed(0)} ops/s busy ${server.visibilityBusy.toFixed(2)}, shard I/O wait ${server.shardIoWait.toFixed(2)} s/s (mean ${server.shardIoWaitMeanMs.toFixed(2)} ms), history task queue wait ${server.taskQueueWaitMs.toFixed(0)} ms; top: ${server.topOperations.map((t) => `${t.operation} ${t.opsPerSecond.toFixed(0)}/s ${t.busyMsPerSecond.toFixed(0)} ms/s`).join(', ')}`,
+      );
     if (!step.passed) break;
   }
   say(`${driver.name}: ending the live calls and waiting for their after-call stages`);
@@ -347,6 +374,9 @@ export function capacityReport(r: CapacityResults): string {
     'iowait',
     'disk MB/s',
     'cpu ms/call-s',
+    'db ops/s',
+    'db busy',
+    'shard io wait',
   ];
   const rows: string[][] = [];
   for (const l of r.ladders)
@@ -367,6 +397,9 @@ export function capacityReport(r: CapacityResults): string {
         fmt(s.cores.ioWait),
         fmt(s.devServerWriteMBps, 1),
         fmt(s.cpuMsPerCallSecond, 1),
+        fmt(s.server?.persistenceOpsPerSecond, 0),
+        fmt(s.server?.persistenceBusy),
+        fmt(s.server?.shardIoWait),
       ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (row: string[]) =>
@@ -408,6 +441,7 @@ export async function runCapacity(argv: string[]): Promise<void> {
     dynamicConfig: {
       ...SERVICE_DYNAMIC_CONFIG,
       ...(o.transferPollRps ? { 'history.transferProcessorMaxPollRPS': o.transferPollRps } : {}),
+      ...o.dynamicConfig,
     },
   });
   say(`dev server pid ${server.pid}`);
@@ -450,12 +484,26 @@ export async function runCapacity(argv: string[]): Promise<void> {
         o.via === 'retell' ? retellDriver(target, process.env[RETELL_KEY_ENV] ?? '') : ingressDriver(target);
       say('callflow (HTTP ingress): stepping the load up');
       ladders.push(
-        await ladder(driver, harness.client, o, { devServerPid: server.pid, ingressPid: ingress.pid }, say),
+        await ladder(
+          driver,
+          harness.client,
+          o,
+          { metricsUrl: server.metricsUrl, devServerPid: server.pid, ingressPid: ingress.pid },
+          say,
+        ),
       );
     }
     if (o.only !== 'callflow') {
       say('floor (bare client, baseline workflow): stepping the load up');
-      ladders.push(await ladder(floor.driver, floor.client, o, { devServerPid: server.pid }, say));
+      ladders.push(
+        await ladder(
+          floor.driver,
+          floor.client,
+          o,
+          { metricsUrl: server.metricsUrl, devServerPid: server.pid },
+          say,
+        ),
+      );
     }
     const [callflow, bare] = [
       ladders.find((l) => l.name === 'ingress'),

@@ -57,6 +57,8 @@ export interface DevServer {
   /** The server's process id (for reading its CPU and disk use from /proc). */
   pid?: number;
   uiUrl?: string;
+  /** The server's Prometheus endpoint (persistence latency per operation, task queue latencies, ...). */
+  metricsUrl?: string;
   namespace: string;
   stop(): Promise<void>;
 }
@@ -120,6 +122,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     pid: child.pid,
     namespace,
     uiUrl: opts.headless ? undefined : `http://127.0.0.1:${uiPort}${opts.uiPublicPath ?? ''}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     stop: () => stopChild(child, exited),
   };
 }
