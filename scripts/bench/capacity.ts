@@ -14,7 +14,8 @@
  * --worker maxConcurrentWorkflowTaskPolls=8,... (worker options for both workers: the pollers and slots),
  * --via api|retell (callflow's events one per request through the generic API, or as Retell sends them: every
  * update a `transcript_updated` webhook with the whole transcript so far), --delivered-events on|off (the ingress
- * signals only events a call has not had; on, as the service runs), --out bench-results. Prints a table and writes bench-results/capacity-<timestamp>.json.
+ * signals only events a call has not had; on, as the service runs), --execution activity|local (callflow's lookup
+ * as an activity or a local activity), --out bench-results. Prints a table and writes bench-results/capacity-<timestamp>.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -64,6 +65,8 @@ export interface CapacityOptions {
   via: 'api' | 'retell';
   /** The ingress signals only events a call has not had (the service's default). */
   deliveredEvents: boolean;
+  /** How callflow's lookup (the tool call) runs: an activity, or a local activity (`execution: local`). */
+  execution: 'activity' | 'local';
   /** Worker options for both workers (--worker maxConcurrentWorkflowTaskPolls=8,...). */
   tuning: WorkerTuning;
   out: string;
@@ -81,6 +84,11 @@ const TUNABLE = [
 function viaOption(given: string | undefined): 'api' | 'retell' {
   if (given === undefined || given === 'api' || given === 'retell') return given ?? 'api';
   throw new Error(`capacity: --via must be api or retell, got "${given}"`);
+}
+
+function executionOption(given: string | undefined): 'activity' | 'local' {
+  if (given === undefined || given === 'activity' || given === 'local') return given ?? 'activity';
+  throw new Error(`capacity: --execution must be activity or local, got "${given}"`);
 }
 
 function workerTuning(given: string | undefined): WorkerTuning {
@@ -127,6 +135,7 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     'worker',
     'via',
     'delivered-events',
+    'execution',
     'out',
   ];
   for (const k of given.keys()) if (!known.includes(k)) throw new Error(`capacity: unknown option --${k}`);
@@ -161,6 +170,7 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     tuning: workerTuning(given.get('worker')),
     via: viaOption(given.get('via')),
     deliveredEvents: (given.get('delivered-events') ?? 'on') !== 'off',
+    execution: executionOption(given.get('execution')),
     out: given.get('out') || 'bench-results',
   };
 }
@@ -406,7 +416,7 @@ export function capacityReport(r: CapacityResults): string {
     row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   lines.push(
     `Capacity: calls of ${r.options.pattern.callSeconds} s, an event every ~${r.options.pattern.eventSeconds} s, a tool call every ~${r.options.pattern.toolSeconds} s, 4 after-call actions; knee at tool p99 > ${r.options.p99LimitMs} ms or any failure`,
-    `Store: ${r.options.store}; callflow via ${r.options.via}, delivered-events ${r.options.deliveredEvents ? 'on' : 'off'}; machine: ${r.machine.cpus} cpus, load average ${r.machine.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')} at end`,
+    `Store: ${r.options.store}; callflow via ${r.options.via}, lookup as ${r.options.execution === 'local' ? 'a local activity' : 'an activity'}, delivered-events ${r.options.deliveredEvents ? 'on' : 'off'}; machine: ${r.machine.cpus} cpus, load average ${r.machine.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')} at end`,
     '',
     line(head),
     widths.map((w) => '-'.repeat(w)).join('  '),
@@ -449,7 +459,7 @@ export async function runCapacity(argv: string[]): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   try {
     process.env[RETELL_KEY_ENV] ??= 'bench-retell-key';
-    const agent = benchAgent(customer.url);
+    const agent = benchAgent(customer.url, o.execution);
     const harness = await startHarness({ server, agents: [agent], noWorker: true });
     stops.push(() => harness.stop());
     const worker = await createWorker({
