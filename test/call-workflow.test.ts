@@ -3,6 +3,7 @@ import { callStateQuery, type callWorkflow } from '../workflows/call';
 import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
 import { event, type Harness, startHarness } from './kit/harness';
 import { eventually, historySummaries } from './kit/temporal';
+import { maybeRecordHistory } from './support/histories';
 
 function agent(api: string, extra: Record<string, unknown> = {}) {
   return {
@@ -61,6 +62,13 @@ describe('call workflow', () => {
         },
         { ...agent(api.url), id: 'quiet', call: { inactivityTimeoutSeconds: 10 } },
         {
+          ...agent(api.url),
+          id: 'held',
+          actions: {
+            duringCall: [{ ...lookupOrderAction(api.url), url: `${api.url}/crm/{{args.order_id}}` }],
+          },
+        },
+        {
           id: 'retries',
           name: 'Retry policy',
           network: { allowPrivate: ['127.0.0.1'] },
@@ -101,6 +109,18 @@ describe('call workflow', () => {
   });
 
   const state = (callId: string) => h.client.workflow.getHandle(`call-${callId}`).query(callStateQuery);
+  /** Search-attribute updates and the ids of the patch markers in a call's history. */
+  const historyKinds = async (workflowId: string) => {
+    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    const events = history.events ?? [];
+    const patches = events
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .map((e) => {
+        const id = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+        return id ? (JSON.parse(Buffer.from(id).toString()) as { id: string }).id : '';
+      });
+    return { upserts: events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length, patches };
+  };
 
   it('ignores duplicate events and keeps the transcript in timestamp order when events arrive shuffled', async () => {
     const e = [
@@ -344,5 +364,50 @@ describe('call workflow', () => {
     assert.ok(!JSON.stringify(sa).includes('5551234567'), 'the full number must not be a search attribute');
     const summary = await d.staticSummary();
     assert.equal(summary, 'Inbound call from ***4567 · Orders line');
+    // Nothing ran when it ended, so the after-call stage began in the same workflow task: no separate `ended`.
+    // The call's attributes at start, the one patch marker's change version, after_call and completed.
+    const kinds = await historyKinds('call-sa-1');
+    assert.equal(kinds.upserts, 4);
+    assert.deepEqual(kinds.patches, ['call-patches-2026-12']);
+  });
+
+  it('shows a call as ended while a tool call still runs, found by status at each stage', async () => {
+    const found = (status: string) =>
+      eventually(
+        async () =>
+          (await h.client.workflow.count(`WorkflowId = "call-sa-2" AND CallStatus = "${status}"`)).count === 1
+            ? true
+            : undefined,
+        20_000,
+        `the call listed as ${status}`,
+      );
+    const started = await h.api('POST', '/v1/calls/sa-2/events', {
+      agentId: 'held',
+      call: { direction: 'inbound', from: '+15551230000' },
+      event: event('u', 1, { type: 'utterance', role: 'caller', text: 'Where is my order?' }),
+    });
+    assert.equal(started.status, 202);
+    await found('active');
+    const release = api.holdCrm();
+    const sent = api.requests.length;
+    const tool = h.api('POST', '/v1/calls/sa-2/actions/lookup', {
+      agentId: 'held',
+      requestId: 'held-1',
+      args: { order_id: 'A-9' },
+    });
+    await eventually(() => (api.requests.slice(sent).some((r) => r.url === '/crm/A-9') ? true : undefined));
+    await h.api('POST', '/v1/calls/sa-2/events', {
+      agentId: 'held',
+      event: event('x', 2, { type: 'ended' }),
+    });
+    await found('ended');
+    release();
+    assert.equal((await tool).status, 200);
+    await h.client.workflow.getHandle('call-sa-2').result();
+    await found('completed');
+    await maybeRecordHistory(h.client, 'call-sa-2', 'ended-while-tool-runs');
+    const kinds = await historyKinds('call-sa-2');
+    assert.equal(kinds.upserts, 5);
+    assert.deepEqual(kinds.patches, ['call-patches-2026-12']);
   });
 });

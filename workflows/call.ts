@@ -36,11 +36,20 @@ const BEFORE_CALL_ATTEMPTS = 2;
 /** After-call actions decided in the workflow from the call's data, with no effect outside it: a late analysis re-decides them. */
 const DECIDED_FROM_DATA = new Set(['set_disposition']);
 
+/**
+ * One patch for the changes every call since has: each `patched()` writes a marker and a search-attribute update
+ * to the history, so a new call records this one instead of the five below. Calls recorded before it replay as
+ * they ran: it is absent from their history, so each change is asked for by its own id.
+ */
+const CALL_PATCHES_2026_12 = 'call-patches-2026-12';
+
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord> {
+  const current = wf.patched(CALL_PATCHES_2026_12);
+  const since = (id: string) => current || wf.patched(id);
   // Calls that ran before the start followed their earliest event keep their arrival time as the start; calls
   // that ran before the platform's facts were taken keep their own times and their unbounded analysis race.
-  const startFromEvents = wf.patched('start-from-events');
-  const platformFacts = wf.patched('platform-facts');
+  const startFromEvents = since('start-from-events');
+  const platformFacts = since('platform-facts');
   const call = new Call(input, callClock(input), { startFromEvents, platformFacts });
   let queue: Promise<unknown> = Promise.resolve();
   let pending = 0;
@@ -52,7 +61,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   wf.setHandler(callEventsSignal, (events) => {
     const wasEnded = call.ended;
     call.addEvents(events);
-    if (!wasEnded && call.ended) upsertCallSearchAttributes(call);
+    // Calls since the folded patch publish the end once, below, where the loop that waits for it returns.
+    if (!current && !wasEnded && call.ended) upsertCallSearchAttributes(call);
   });
 
   wf.setHandler(
@@ -93,9 +103,13 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   const recovery = recoveryPlan(input, { analysisByDefault: platformFacts });
   // Calls started before the idle deadline existed re-armed their inactivity timer on every event; they keep
   // doing so, so their histories replay.
-  if (wf.patched('idle-deadline')) await untilEnded(call, input, recovery, working);
+  if (since('idle-deadline')) await untilEnded(call, input, recovery, working, !current);
   else await untilEndedRearming(call, input, recovery, working);
 
+  // The status `ended` is published only while something still runs or the platform's analysis is awaited;
+  // otherwise the after-call stage starts in the same workflow task, and its status is the next one anyway.
+  const awaitsAnalysis = recovery?.analysisWaitMs !== undefined && !input.rerun && !call.analyzed;
+  if (current && (working() !== 0 || awaitsAnalysis)) upsertCallSearchAttributes(call);
   await wf.condition(() => working() === 0);
   if (recovery?.analysisWaitMs !== undefined && !input.rerun && !call.analyzed) {
     const arrived =
@@ -147,7 +161,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
   let record = call.callRecord();
   // Calls that started before the call log existed finish without it, so their histories still replay.
   // A test call (src/agents/test-runner.ts) never reaches the call log.
-  if (!input.test && wf.patched('call-log')) {
+  if (!input.test && since('call-log')) {
     let seen = call.activitySeq;
     record.callLog = await writeCallLog(record, input);
     // Events that came in while the log was written (a late transcript line) were accepted with a 202: the stored
@@ -155,7 +169,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallRecord
     // platform keeps sending to a finished call.
     for (
       let rewrite = 0;
-      wf.patched('call-log-late-events') && call.activitySeq !== seen && rewrite < 5;
+      since('call-log-late-events') && call.activitySeq !== seen && rewrite < 5;
       rewrite++
     ) {
       seen = call.activitySeq;
@@ -202,7 +216,14 @@ type Recovery = ReturnType<typeof recoveryPlan>;
  * `inactivityTimeoutSeconds`), or the platform's answer when its webhooks stay silent. One timer per quiet
  * spell, set to the deadline: events don't cancel and restart it, so they add no timer commands to the history.
  */
-async function untilEnded(call: Call, input: CallWorkflowInput, recovery: Recovery, pending: () => number) {
+async function untilEnded(
+  call: Call,
+  input: CallWorkflowInput,
+  recovery: Recovery,
+  pending: () => number,
+  /** Calls before the folded patch published the end here, as it happened. */
+  publishEnd: boolean,
+) {
   let askedAt = Number.NEGATIVE_INFINITY;
   while (!call.ended) {
     // The call's clock, as lastActivityAt is (workflow time, or a test call's fixed clock).
@@ -214,12 +235,12 @@ async function untilEnded(call: Call, input: CallWorkflowInput, recovery: Recove
     if (askAt <= now && recovery) {
       askedAt = now;
       await recoverFromPlatform(call, recovery, 'call_end');
-      if (call.ended) upsertCallSearchAttributes(call);
+      if (publishEnd && call.ended) upsertCallSearchAttributes(call);
       continue;
     }
     if (endAt <= now) {
       call.end('inactivity_timeout');
-      upsertCallSearchAttributes(call);
+      if (publishEnd) upsertCallSearchAttributes(call);
       break;
     }
     const woke = await wf.condition(

@@ -10,10 +10,12 @@
  * length, until it has timed that many tool calls, so its p99 means something), --store file|file-stock|memory (file-stock: SQLite's own
  * defaults, as `npm start` ran before; memory: the dev server's in-memory database), --only callflow|floor,
  * --transfer-poll-rps N (the dev server's history.transferProcessorMaxPollRPS; npm start's 1000 when omitted),
+ * --dynamic-config key=value,... (more dev-server dynamic config over npm start's, for one run),
  * --worker maxConcurrentWorkflowTaskPolls=8,... (worker options for both workers: the pollers and slots),
  * --via api|retell (callflow's events one per request through the generic API, or as Retell sends them: every
  * update a `transcript_updated` webhook with the whole transcript so far), --delivered-events on|off (the ingress
- * signals only events a call has not had; on, as the service runs), --out bench-results. Prints a table and writes bench-results/capacity-<timestamp>.json.
+ * signals only events a call has not had; on, as the service runs), --execution activity|local (callflow's lookup
+ * as an activity or a local activity), --out bench-results. Prints a table and writes bench-results/capacity-<timestamp>.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -45,6 +47,7 @@ import { idSource } from './measure';
 import { type CallPattern, OpenLoop, type WindowSamples } from './open-loop';
 import { machineBusySeconds, machineIoWaitSeconds, procUsage } from './proc-usage';
 import { stats } from './report';
+import { type ServerFigures, scrapeMetrics, serverFigures } from './server-metrics';
 
 export interface CapacityOptions {
   steps: number[];
@@ -56,10 +59,14 @@ export interface CapacityOptions {
   store: 'file' | 'file-stock' | 'memory';
   only?: 'callflow' | 'floor';
   transferPollRps?: number;
+  /** More dev-server dynamic config for this run (--dynamic-config key=value,...), over npm start's. */
+  dynamicConfig: Record<string, string | number | boolean>;
   /** How callflow's calls send their events: the generic API, one event a request, or Retell's webhooks. */
   via: 'api' | 'retell';
   /** The ingress signals only events a call has not had (the service's default). */
   deliveredEvents: boolean;
+  /** How callflow's lookup (the tool call) runs: an activity, or a local activity (`execution: local`). */
+  execution: 'activity' | 'local';
   /** Worker options for both workers (--worker maxConcurrentWorkflowTaskPolls=8,...). */
   tuning: WorkerTuning;
   out: string;
@@ -79,6 +86,11 @@ function viaOption(given: string | undefined): 'api' | 'retell' {
   throw new Error(`capacity: --via must be api or retell, got "${given}"`);
 }
 
+function executionOption(given: string | undefined): 'activity' | 'local' {
+  if (given === undefined || given === 'activity' || given === 'local') return given ?? 'activity';
+  throw new Error(`capacity: --execution must be activity or local, got "${given}"`);
+}
+
 function workerTuning(given: string | undefined): WorkerTuning {
   const tuning: Record<string, number> = {};
   for (const pair of (given ?? '').split(',').filter(Boolean)) {
@@ -88,6 +100,17 @@ function workerTuning(given: string | undefined): WorkerTuning {
     tuning[key] = Number(value);
   }
   return tuning as WorkerTuning;
+}
+
+function dynamicConfigOption(given: string | undefined): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const pair of (given ?? '').split(',').filter(Boolean)) {
+    const m = /^([A-Za-z][\w.]*)=(.+)$/.exec(pair);
+    if (!m) throw new Error(`capacity: --dynamic-config takes key=value,..., got "${pair}"`);
+    out[m[1]] =
+      m[2] === 'true' ? true : m[2] === 'false' ? false : Number.isNaN(Number(m[2])) ? m[2] : Number(m[2]);
+  }
+  return out;
 }
 
 export function capacityOptions(argv: string[]): CapacityOptions {
@@ -108,9 +131,11 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     'store',
     'only',
     'transfer-poll-rps',
+    'dynamic-config',
     'worker',
     'via',
     'delivered-events',
+    'execution',
     'out',
   ];
   for (const k of given.keys()) if (!known.includes(k)) throw new Error(`capacity: unknown option --${k}`);
@@ -141,9 +166,11 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     store,
     only,
     transferPollRps: given.has('transfer-poll-rps') ? positive('transfer-poll-rps', 20) : undefined,
+    dynamicConfig: dynamicConfigOption(given.get('dynamic-config')),
     tuning: workerTuning(given.get('worker')),
     via: viaOption(given.get('via')),
     deliveredEvents: (given.get('delivered-events') ?? 'on') !== 'off',
+    execution: executionOption(given.get('execution')),
     out: given.get('out') || 'bench-results',
   };
 }
@@ -166,6 +193,8 @@ export interface StepResult {
   devServerWriteMBps?: number;
   /** CPU milliseconds the service's processes spent per live call-second. */
   cpuMsPerCallSecond?: number;
+  /** The dev server's persistence and queue figures over the step, from its metrics. */
+  server?: ServerFigures;
 }
 
 export interface LadderResult {
@@ -187,6 +216,7 @@ export interface LadderResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Probes {
+  metricsUrl?: string;
   devServerPid?: number;
   ingressPid?: number;
 }
@@ -260,6 +290,7 @@ async function ladder(
     load.setTarget(target, rampMs);
     await sleep(rampMs);
     load.takeWindow();
+    const metricsBefore = await scrapeMetrics(probes.metricsUrl);
     const before = sample(probes);
     const live: number[] = [];
     const counting = setInterval(() => live.push(load.live), 1000);
@@ -270,6 +301,7 @@ async function ladder(
     clearInterval(counting);
     const w: WindowSamples = load.takeWindow();
     const usage = usageBetween(before, sample(probes));
+    const server = serverFigures(metricsBefore, await scrapeMetrics(probes.metricsUrl), usage.seconds);
     const meanLive = live.reduce((a, b) => a + b, 0) / (live.length || 1);
     const tool = stats(w.tool);
     const serviceCores = (usage.cores.devServer ?? 0) + (usage.cores.ingress ?? 0) + (usage.cores.load ?? 0);
@@ -287,11 +319,16 @@ async function ladder(
       cores: usage.cores,
       devServerWriteMBps: usage.devServerWriteMBps !== undefined ? usage.devServerWriteMBps / 1e6 : undefined,
       cpuMsPerCallSecond: meanLive > 0 ? (serviceCores * 1000) / meanLive : undefined,
+      server,
     };
     steps.push(step);
     say(
       `${driver.name} ${target} calls (mean live ${meanLive.toFixed(0)}): tool p50 ${tool.p50.toFixed(0)} p99 ${tool.p99.toFixed(0)} ms (${tool.n}), event p99 ${step.event.p99.toFixed(0)} ms, failures ${step.failures}; cores: dev server ${fmt(usage.cores.devServer)}, ingress ${fmt(usage.cores.ingress)}, worker+load ${fmt(usage.cores.load)}, machine ${fmt(usage.cores.machine)}, iowait ${fmt(usage.cores.ioWait)}`,
     );
+    if (server)
+      say(
+        `  dev server: ${server.persistenceOpsPerSecond.toFixed(0)} persistence ops/s, busy ${server.persistenceBusy.toFixed(2)} s/s (mean ${server.persistenceMeanMs.toFixed(2)} ms), visibility ${server.visibilityOpsPerSecond.toFixed(0)} ops/s busy ${server.visibilityBusy.toFixed(2)}, shard I/O wait ${server.shardIoWait.toFixed(2)} s/s (mean ${server.shardIoWaitMeanMs.toFixed(2)} ms), history task queue wait ${server.taskQueueWaitMs.toFixed(0)} ms; top: ${server.topOperations.map((t) => `${t.operation} ${t.opsPerSecond.toFixed(0)}/s ${t.busyMsPerSecond.toFixed(0)} ms/s`).join(', ')}`,
+      );
     if (!step.passed) break;
   }
   say(`${driver.name}: ending the live calls and waiting for their after-call stages`);
@@ -347,6 +384,9 @@ export function capacityReport(r: CapacityResults): string {
     'iowait',
     'disk MB/s',
     'cpu ms/call-s',
+    'db ops/s',
+    'db busy',
+    'shard io wait',
   ];
   const rows: string[][] = [];
   for (const l of r.ladders)
@@ -367,13 +407,16 @@ export function capacityReport(r: CapacityResults): string {
         fmt(s.cores.ioWait),
         fmt(s.devServerWriteMBps, 1),
         fmt(s.cpuMsPerCallSecond, 1),
+        fmt(s.server?.persistenceOpsPerSecond, 0),
+        fmt(s.server?.persistenceBusy),
+        fmt(s.server?.shardIoWait),
       ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (row: string[]) =>
     row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   lines.push(
     `Capacity: calls of ${r.options.pattern.callSeconds} s, an event every ~${r.options.pattern.eventSeconds} s, a tool call every ~${r.options.pattern.toolSeconds} s, 4 after-call actions; knee at tool p99 > ${r.options.p99LimitMs} ms or any failure`,
-    `Store: ${r.options.store}; callflow via ${r.options.via}, delivered-events ${r.options.deliveredEvents ? 'on' : 'off'}; machine: ${r.machine.cpus} cpus, load average ${r.machine.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')} at end`,
+    `Store: ${r.options.store}; callflow via ${r.options.via}, lookup as ${r.options.execution === 'local' ? 'a local activity' : 'an activity'}, delivered-events ${r.options.deliveredEvents ? 'on' : 'off'}; machine: ${r.machine.cpus} cpus, load average ${r.machine.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')} at end`,
     '',
     line(head),
     widths.map((w) => '-'.repeat(w)).join('  '),
@@ -408,6 +451,7 @@ export async function runCapacity(argv: string[]): Promise<void> {
     dynamicConfig: {
       ...SERVICE_DYNAMIC_CONFIG,
       ...(o.transferPollRps ? { 'history.transferProcessorMaxPollRPS': o.transferPollRps } : {}),
+      ...o.dynamicConfig,
     },
   });
   say(`dev server pid ${server.pid}`);
@@ -415,7 +459,7 @@ export async function runCapacity(argv: string[]): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   try {
     process.env[RETELL_KEY_ENV] ??= 'bench-retell-key';
-    const agent = benchAgent(customer.url);
+    const agent = benchAgent(customer.url, o.execution);
     const harness = await startHarness({ server, agents: [agent], noWorker: true });
     stops.push(() => harness.stop());
     const worker = await createWorker({
@@ -450,12 +494,26 @@ export async function runCapacity(argv: string[]): Promise<void> {
         o.via === 'retell' ? retellDriver(target, process.env[RETELL_KEY_ENV] ?? '') : ingressDriver(target);
       say('callflow (HTTP ingress): stepping the load up');
       ladders.push(
-        await ladder(driver, harness.client, o, { devServerPid: server.pid, ingressPid: ingress.pid }, say),
+        await ladder(
+          driver,
+          harness.client,
+          o,
+          { metricsUrl: server.metricsUrl, devServerPid: server.pid, ingressPid: ingress.pid },
+          say,
+        ),
       );
     }
     if (o.only !== 'callflow') {
       say('floor (bare client, baseline workflow): stepping the load up');
-      ladders.push(await ladder(floor.driver, floor.client, o, { devServerPid: server.pid }, say));
+      ladders.push(
+        await ladder(
+          floor.driver,
+          floor.client,
+          o,
+          { metricsUrl: server.metricsUrl, devServerPid: server.pid },
+          say,
+        ),
+      );
     }
     const [callflow, bare] = [
       ladders.find((l) => l.name === 'ingress'),

@@ -45,11 +45,15 @@ export const SERVICE_SQLITE_PRAGMAS: Record<string, string> = { journal_mode: 'w
  * dev server has one history shard, whose transfer queue (it hands new workflow and activity tasks to matching) is
  * read at most 20 times a second by default, which put every hand-off on a 50 ms grid and held the open-loop
  * capacity at 150 calls; at 1000 the same machine carries 200 (docs/benchmarks.md). A cluster spreads calls over
- * many shards instead.
+ * many shards instead. The search-attribute cache: the CLI turns it off in the dev server (so attributes created
+ * while it runs are seen at once), which makes every workflow task's completion read the cluster metadata and the
+ * namespace from SQLite, on the same one connection as every history write; the call's attributes are all given
+ * at start (`--search-attribute`, written with the namespace before the server starts), so the cache is safe here.
  */
 export const SERVICE_DYNAMIC_CONFIG: Record<string, string | number | boolean> = {
   'system.enableActivityEagerExecution': true,
   'history.transferProcessorMaxPollRPS': 1000,
+  'system.forceSearchAttributesCacheRefreshOnRead': false,
 };
 
 export interface DevServer {
@@ -57,6 +61,8 @@ export interface DevServer {
   /** The server's process id (for reading its CPU and disk use from /proc). */
   pid?: number;
   uiUrl?: string;
+  /** The server's Prometheus endpoint (persistence latency per operation, task queue latencies, ...). */
+  metricsUrl?: string;
   namespace: string;
   stop(): Promise<void>;
 }
@@ -120,6 +126,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     pid: child.pid,
     namespace,
     uiUrl: opts.headless ? undefined : `http://127.0.0.1:${uiPort}${opts.uiPublicPath ?? ''}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     stop: () => stopChild(child, exited),
   };
 }
