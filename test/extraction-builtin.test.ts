@@ -197,6 +197,69 @@ describe('built-in extractor heuristics', () => {
       const party: FieldSpec = { name: 'party_size', type: 'number' };
       assert.equal(one(party, turns('How can I help?', "I'd like a table for six on Saturday.")), 6);
     });
+
+    it('reads numbers said as speech-to-text writes them: hundreds and years in pairs, cents', () => {
+      const score: FieldSpec = { name: 'credit_score', type: 'number' };
+      assert.equal(
+        one(score, turns('Do you know your credit score?', 'last time it was like six eighty')),
+        680,
+      );
+      const year: FieldSpec = { name: 'model_year', type: 'number', description: 'Model year of the boat' };
+      assert.equal(one(year, turns('When did you buy the boat?', 'uh its a twenty nineteen i think')), null);
+      assert.equal(one(year, turns('What year is the boat?', 'uh its a twenty nineteen bayliner')), 2019);
+      const fee: FieldSpec = { name: 'fee', type: 'number', description: 'The fee charged' };
+      assert.equal(
+        one(
+          fee,
+          turns('How much was the fee?', 'Forty one dollars and twenty five cents, on the statement.'),
+        ),
+        41.25,
+      );
+      // Above nineteen the pair is ambiguous for an amount: 2150 or 21.50.
+      assert.equal(one(fee, turns('How much was the fee?', 'twenty one fifty i think it said')), null);
+    });
+
+    it('refuses alternatives, unknowns and vague amounts; takes the current value over the old one', () => {
+      const rooms: FieldSpec = { name: 'room_count', type: 'number' };
+      assert.equal(one(rooms, turns('How many rooms are there?', 'um i dont know six? seven?')), null);
+      assert.equal(
+        one(rooms, turns('How many rooms are there?', 'like one forty one fifty depends how you count')),
+        null,
+      );
+      assert.equal(
+        one(rooms, turns('How many rooms are there?', 'somewhere between eight and twelve')),
+        null,
+      );
+      const rent: FieldSpec = { name: 'rent', type: 'number', description: 'Monthly rent' };
+      assert.equal(one(rent, turns('What is the rent?', 'it was like three thousand something')), null);
+      assert.equal(
+        one(rent, turns('What is the rent now?', 'It used to be $1,400, now it is $1,650.')),
+        1650,
+      );
+    });
+
+    it('takes a number given to confirm or choose from the question, and a volunteered "N of us"', () => {
+      const floors: FieldSpec = { name: 'floors', type: 'number' };
+      assert.equal(one(floors, turns('Is it three floors or four?', 'its four floors')), 4);
+      assert.equal(one(floors, turns('So three floors?', 'well actually four, theres the attic')), 4);
+      const members: FieldSpec = { name: 'members', type: 'number', description: 'Household members' };
+      assert.equal(one(members, turns('Is it just you?', 'no me and my sister so two of us')), 2);
+    });
+
+    it('reads "one" standing for a thing as no number', () => {
+      const pets: FieldSpec = { name: 'pet_count', type: 'number', description: 'How many pets' };
+      assert.equal(one(pets, turns('How many pets?', 'the one who barks is the problem')), null);
+      assert.equal(
+        one(pets, turns('Would you want one visit or two?', 'lets see how the first one goes')),
+        null,
+      );
+    });
+
+    it('takes a volunteered amount only with the field word, not any amount in the call', () => {
+      const loan: FieldSpec = { name: 'loan_amount', type: 'number', description: 'Amount to borrow' };
+      assert.equal(one(loan, turns('What price range?', 'places around 450k')), null);
+      assert.equal(one(loan, turns('How can I help?', 'I need a loan of about 300k for a condo.')), 300000);
+    });
   });
 
   describe('dates', () => {
