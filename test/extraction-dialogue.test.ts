@@ -92,6 +92,25 @@ describe('spoken forms', () => {
     assert.deepEqual(ids("yeah it's 8 8 3 1 0 2"), ['883102']);
     assert.deepEqual(ids('I have a 2 year old'), []);
   });
+
+  it('reads letters as speech-to-text writes them: lower case, dashed, and "a" or "i" before another letter', () => {
+    const ids = (t: string) => findIdentifiers(t).map((i) => i.value);
+    assert.deepEqual(ids('sure its r x nine oh oh two'), ['RX9002']);
+    assert.deepEqual(ids('uh a b as in boy four four one'), ['AB441']);
+    assert.deepEqual(ids('Q-R-T, five five zero one.'), ['QRT5501']);
+    assert.deepEqual(ids('the code is six m double two j five'), ['6M22J5']);
+    // "it's" is no letter S, "a" before a number is a word, "i t" has no digit.
+    assert.deepEqual(ids("it's 3 0 9 1 2"), ['30912']);
+    assert.deepEqual(ids('i need a 4 day pass for our i t guy'), []);
+  });
+
+  it('reads "three forty" and "twenty twenty four" as one number, and cents', () => {
+    const values = (t: string) => findNumbers(t).map((n) => n.value);
+    assert.deepEqual(values('like three forty a month'), [340]);
+    assert.deepEqual(values('back in twenty twenty two'), [2022]);
+    assert.deepEqual(values('one twenty one thirty'), [120, 130]);
+    assert.deepEqual(values('nine dollars and ninety five cents'), [9.95]);
+  });
 });
 
 describe('field extractors over the dialogue', () => {
@@ -156,6 +175,28 @@ describe('field extractors over the dialogue', () => {
     );
     const order: FieldSpec = { name: 'order_number', type: 'text' };
     assert.equal(one(order, turns('Your order number?', "It's 4 7 2 9 1, no wait, 4 7 2 9 2.")), '47292');
+    // Digits said again after a correction replace the same number of digits at the end.
+    assert.equal(
+      one(order, turns('Your order number?', 'its w q five five two one no sorry five two five one')),
+      'WQ5251',
+    );
+    const serial: FieldSpec = { name: 'device_serial', type: 'text', description: 'Serial of the router' };
+    assert.equal(
+      one(serial, turns('Can you read me the serial?', 'yeah its nine h three three c one')),
+      '9H33C1',
+    );
+    const callback: FieldSpec = {
+      name: 'callback_number',
+      type: 'text',
+      description: 'Number to call the caller back on',
+    };
+    assert.equal(
+      one(
+        callback,
+        turns('Best number to call you back?', 'four one five ... two two oh ... eight one nine one'),
+      ),
+      '+14152208191',
+    );
     const company: FieldSpec = { name: 'company_name', type: 'text', description: "The caller's company" };
     assert.equal(
       one(company, turns('How can I help?', 'Hi, I run IT at Meridian Health and we need a quote.')),

@@ -62,8 +62,20 @@ function identifierOf(ctx: Context, ex: Exchange): Finding<string> | null {
   let said = ids(ex.answer);
   // "It's 4 7 2 9 1, sorry, 4 7 2 9 2": the one after the correction stands.
   const corrected = afterCorrection(ex.answer);
-  if (new Set(said.map((i) => i.value)).size > 1 && corrected)
+  if (new Set(said.map((i) => i.value)).size > 1 && corrected) {
+    const before = said.filter((i) => i.start < corrected.offset);
     said = said.filter((i) => i.start >= corrected.offset);
+    // "T K 4 4 9 1, wait no, 4 9 4 1": digits said again replace the same number of digits at the end.
+    const [old, fix] = [before.at(-1), said[0]];
+    if (old && fix && said.length === 1 && /^\d+$/.test(fix.value) && fix.value.length < old.value.length) {
+      const head = old.value.slice(0, old.value.length - fix.value.length);
+      if (/^\d+$/.test(old.value.slice(head.length)) && /[A-Z]/.test(head))
+        return {
+          value: head + fix.value,
+          evidence: cite(ctx.turns, ex.answerTurn, old.start, fix.end),
+        };
+    }
+  }
   const distinct = new Set(said.map((i) => i.value));
   if (distinct.size !== 1) return null;
   return { value: said[0].value, evidence: cite(ctx.turns, ex.answerTurn, said[0].start, said[0].end) };

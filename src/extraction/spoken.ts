@@ -220,20 +220,31 @@ const DIGIT_NAMES = `(?:${'zero one two three four five six seven eight nine'
 
 const LETTER_AS_IN = /^([a-z])\s+as\s+in\s+[a-z]+$/i;
 
+/** Letters spelled with dashes, as written for a spelled-out code ("C-L-M"). */
+const SPELLED = "[A-Za-z](?:-[A-Za-z])+(?![A-Za-z0-9'’])";
+
+/**
+ * A letter said alone, upper case or as speech-to-text writes it in lower case ("t k four nine"). "a" and "i"
+ * are words too, so they count only before another letter ("a c as in charlie"); "o" is a zero.
+ */
+const LETTER =
+  "(?:[B-HJ-Zb-hj-np-z]|[AaIi](?=[\\s,.]+[A-Za-z](?:\\s+as\\s+in\\b|[\\s,.]|$)))(?![A-Za-z0-9'’])";
+
 /**
  * Identifiers read out piece by piece: digits as words or spaced digits, letters alone or "as in" a word,
  * "dash" ("T K dash nine nine one two", "M as in Mary, K, seven four two"), and written ones ("CB-20931").
  * Each run of such pieces with at least one digit and three characters is one identifier.
  */
 export function findIdentifiers(text: string): SpokenIdentifier[] {
-  const piece = `(?:[A-Za-z]\\s+as\\s+in\\s+[A-Za-z]+|[Dd]ouble\\s+(?:${DIGIT_NAMES}|oh|\\d)|${DIGIT_NAMES}|[Dd]ash|[Hh]yphen|oh|[A-Za-z]{0,4}-?\\d[\\dA-Za-z-]*|[B-HJ-Z](?![A-Za-z'’]))`;
-  const run = new RegExp(`(?<![A-Za-z0-9])${piece}(?:[\\s,.]+${piece})*(?![A-Za-z0-9])`, 'g');
+  const piece = `(?:${SPELLED}|[A-Za-z]\\s+as\\s+in\\s+[A-Za-z]+|[Dd]ouble\\s+(?:${DIGIT_NAMES}|oh|\\d)|${DIGIT_NAMES}|[Dd]ash|[Hh]yphen|oh|[A-Za-z]{0,4}-?\\d[\\dA-Za-z-]*|${LETTER})`;
+  const run = new RegExp(`(?<![A-Za-z0-9'’])${piece}(?:[\\s,.]+${piece})*(?![A-Za-z0-9])`, 'g');
   const out: SpokenIdentifier[] = [];
   for (const m of text.matchAll(run)) {
     let value = '';
     for (const p of m[0].match(new RegExp(piece, 'g')) ?? []) {
       const t = p.toLowerCase();
       if (LETTER_AS_IN.test(p)) value += p[0].toUpperCase();
+      else if (new RegExp(`^${SPELLED}$`).test(p)) value += p.replace(/-/g, '').toUpperCase();
       else if (t.startsWith('double')) {
         const d = t.split(/\s+/)[1];
         value += (DIGIT_WORDS[d] ?? d).repeat(2);
