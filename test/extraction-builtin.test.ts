@@ -154,6 +154,33 @@ describe('built-in extractor heuristics', () => {
       // Without the read-back, the words before "eighty-eight" leave the address open: no guess.
       assert.equal(one(email, readBack.slice(0, 2)), null);
     });
+
+    it('joins spelled-out addresses as speech-to-text writes them', () => {
+      const said = (text: string) => one(email, turns('Whats your email?', text));
+      // Domain words split by the recogniser, letters one by one or dashed, "all one word".
+      assert.equal(said('its omar dot b at proton mail dot com thanks'), 'omar.b@protonmail.com');
+      assert.equal(said('uh j o n a s underscore k at gmail dot com'), 'jonas_k@gmail.com');
+      assert.equal(said('W-E-I-S-S dot R at outlook dot com.'), 'weiss.r@outlook.com');
+      assert.equal(said('its maria lopez all one word at yahoo dot com'), 'marialopez@yahoo.com');
+      // "at home dot now" is no address.
+      assert.equal(said('im at home dot now so whatever works'), null);
+    });
+
+    it('takes the ending a caller corrects in the read-back, and nothing from a rejected one', () => {
+      const call = (reply: string) =>
+        one(
+          email,
+          turns(
+            'What email should we use?',
+            'ben at harbor view dot com',
+            'So that is ben@harborview.com?',
+            reply,
+          ),
+        );
+      assert.equal(call('yes thats it'), 'ben@harborview.com');
+      assert.equal(call('oh no sorry its dot net not dot com'), 'ben@harborview.net');
+      assert.equal(call('no thats wrong'), null);
+    });
   });
 
   describe('numbers', () => {
