@@ -136,6 +136,68 @@ describe('field extractors over the dialogue', () => {
     );
   });
 
+  it('reads lower-case names confirmed by the agent or by a spelling, with the surname after them', () => {
+    const said = (...lines: string[]) => one(name, turns(...lines));
+    assert.equal(
+      said('How can I help?', 'uh hi its uh colin reyes i wanted to ask about gutters', 'Sure, Colin.'),
+      'Colin Reyes',
+    );
+    assert.equal(said('Your name please?', 'maya fink f i n k'), 'Maya Fink');
+    assert.equal(
+      said('Who am I speaking with?', 'my names nora with an n o r a nora quist', 'Hi Nora.'),
+      'Nora Quist',
+    );
+    assert.equal(said('How can I help?', 'morning ezra cole here quick question', 'Hi Ezra.'), 'Ezra Cole');
+    assert.equal(said('Your name?', 'its for me um paulo ... sorry', 'Thanks, Paulo.'), 'Paulo');
+    // The surname asked for alone and spelled, or said later with the first name.
+    assert.equal(
+      said('Who is this?', 'yeah its uh theo', 'Thanks Theo. And your last name?', 'brandt b r a n d t'),
+      'Theo Brandt',
+    );
+    assert.equal(
+      said('Your name?', 'ivy', 'Thanks, Ivy. Is Lund your last name?', 'yep thats me ivy lund'),
+      'Ivy Lund',
+    );
+    assert.equal(
+      said('Your name and email?', 'omar and its o m a r at gmail dot com k for kemp thats my last name'),
+      'Omar Kemp',
+    );
+    // A word that is no name, or a name nothing confirms, stays out.
+    assert.equal(said('Your name?', 'iris', 'Thanks, Iris. When suits you?', 'mornings mostly'), 'Iris');
+    assert.equal(said('How can I help?', 'this is mona sayed calling about a bill', 'Sure.'), null);
+  });
+
+  it('completes a name given before or after, reads accents, and takes a full name volunteered later', () => {
+    const said = (...lines: string[]) => one(name, turns(...lines));
+    assert.equal(said('What name is the booking under?', 'Okafor. Chidi Okafor.'), 'Chidi Okafor');
+    assert.equal(said('And your name?', "It's Sam. Well, Samuel Ortiz on the account."), 'Samuel Ortiz');
+    assert.equal(said('Can I have your name?', 'José Núñez.'), 'José Núñez');
+    assert.equal(
+      said('How can I help?', 'The account is in my wife’s name.', 'No problem.', "Sure. I'm Arjun Mehta."),
+      'Arjun Mehta',
+    );
+  });
+
+  it("takes a patient's or student's name from the question for it, and not as the caller's", () => {
+    const patient: FieldSpec = { name: 'patient_name', type: 'text' };
+    const student: FieldSpec = { name: 'student_name', type: 'text' };
+    const forDaughter = turns(
+      'Clinic, how can I help?',
+      "Hi, I'm calling for my daughter.",
+      "What's the patient's name?",
+      'Ana Ruiz.',
+    );
+    assert.equal(one(patient, forDaughter), 'Ana Ruiz');
+    assert.equal(one(name, forDaughter), null);
+    const parent = turns("What's your son's name?", 'Milo Grant.', 'And you are?', 'Rachel Grant.');
+    assert.equal(one(student, parent), 'Milo Grant');
+    assert.equal(one(name, parent), 'Rachel Grant');
+    // A wrong number: the caller's name, volunteered, is no patient's.
+    const wrong = turns('Clinic, how can I help?', 'oh sorry wrong place this is tom', 'No problem, Tom.');
+    assert.equal(one(patient, wrong), null);
+    assert.equal(one(name, wrong), 'Tom');
+  });
+
   it('reads a money answer with no currency word, and no 1 from the pronoun "one"', () => {
     assert.equal(
       one(budget, turns('What budget are you working with?', 'About 1.2 million, give or take.')),

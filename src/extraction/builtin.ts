@@ -260,7 +260,7 @@ export function extractField(ctx: Context, field: FieldSpec): Finding | null {
     case 'pet':
       return extractPetName(ctx);
     case 'name':
-      return extractName(ctx);
+      return extractName(ctx, field);
     case 'identifier':
       return extractIdentifier(ctx, field);
     default:
