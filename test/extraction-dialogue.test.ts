@@ -198,6 +198,30 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(name, wrong), 'Tom');
   });
 
+  it('reads the organisation in lower-case introductions and roles, and the answer to a question for it', () => {
+    const company: FieldSpec = { name: 'company', type: 'text', description: "The caller's company" };
+    const intro = (text: string, ...more: string[]) =>
+      one(company, turns('Who am I speaking with?', text, ...more));
+    assert.equal(
+      intro('hi this is uh nina from from copperline roofing we do commercial'),
+      'Copperline Roofing',
+    );
+    assert.equal(intro('yeah im calling from uh delmar freight were looking for a quote'), 'Delmar Freight');
+    assert.equal(intro('hi im the office manager at bayside pediatrics'), 'Bayside Pediatrics');
+    assert.equal(intro('This is Rob at Granite Peak Outfitters. Quick question.'), 'Granite Peak Outfitters');
+    assert.equal(intro('im calling from home today'), null);
+    assert.equal(intro('hey its sam at the front desk'), null);
+    // An email cut short is no introduction.
+    assert.equal(intro('im nina', 'Email?', 'its sales at northg'), null);
+    const insurer: FieldSpec = {
+      name: 'insurance_provider',
+      type: 'text',
+      description: "The patient's insurance company",
+    };
+    assert.equal(one(insurer, turns('Who is your insurance with?', 'uh aetna')), 'Aetna');
+    assert.equal(one(insurer, turns('Who is your insurance with?', 'i dont have any right now')), null);
+  });
+
   it('reads a money answer with no currency word, and no 1 from the pronoun "one"', () => {
     assert.equal(
       one(budget, turns('What budget are you working with?', 'About 1.2 million, give or take.')),

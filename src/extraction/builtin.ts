@@ -256,7 +256,7 @@ export function extractField(ctx: Context, field: FieldSpec): Finding | null {
     case 'phone':
       return extractPhone(ctx);
     case 'company':
-      return extractCompany(ctx);
+      return extractCompany(ctx, field);
     case 'pet':
       return extractPetName(ctx);
     case 'name':
