@@ -282,6 +282,50 @@ describe('built-in extractor heuristics', () => {
       );
     });
 
+    it('stops at the question with the field name when its answer is unclear, and skips read-out phone numbers', () => {
+      const budgetRoof: FieldSpec = {
+        name: 'budget',
+        type: 'number',
+        description: 'Budget the caller has for the new deck',
+      };
+      const t = turns('How old is the deck?', 'about twelve years', 'Any budget?', 'like eight to ten k');
+      assert.equal(one(budgetRoof, t), null);
+      const rooms: FieldSpec = {
+        name: 'room_count',
+        type: 'number',
+        description: 'Rooms to hold in the block',
+      };
+      const phoneAnswer = turns(
+        'How many rooms?',
+        'not sure yet',
+        'What number is best for the block?',
+        'Four one five, five five five, oh one one two.',
+      );
+      assert.equal(one(rooms, phoneAnswer), null);
+    });
+
+    it('reads "twice a week" and prefers the number said with the field word', () => {
+      const sessions: FieldSpec = { name: 'sessions_per_week', type: 'number' };
+      assert.equal(one(sessions, turns('How many sessions per week?', 'twice a week')), 2);
+      assert.equal(
+        one(sessions, turns('How many sessions per week?', 'twice a week maybe three times')),
+        null,
+      );
+      const seats: FieldSpec = { name: 'seat_count', type: 'number', description: 'User seats needed' };
+      assert.equal(
+        one(seats, turns('How many people would use it?', 'we are ninety people but only forty need seats')),
+        40,
+      );
+    });
+
+    it('splices digits said again after a correction into the phone number', () => {
+      const t = turns(
+        'Best number?',
+        'two one three, five five five, oh four four two. no sorry, oh four two four.',
+      );
+      assert.equal(one(phone, t), '+12135550424');
+    });
+
     it('takes a volunteered amount only with the field word, not any amount in the call', () => {
       const loan: FieldSpec = { name: 'loan_amount', type: 'number', description: 'Amount to borrow' };
       assert.equal(one(loan, turns('What price range?', 'places around 450k')), null);

@@ -19,8 +19,8 @@ import { extractEnum } from './enums';
 import { fieldKind, fieldText, isMoneyField, splitIdentifier } from './field-kinds';
 import type { Extracted, FieldSpec } from './fields';
 import { extractCompany, extractName, extractPetName } from './names';
-import { findIdentifiers, findNumbers, type NumberMention } from './spoken';
-import { type Context, type Finding, fieldKeywords, hasAny } from './text';
+import { findIdentifiers, findNumbers, type NumberMention, spokenDigits } from './spoken';
+import { type Context, type Finding, fieldKeywords, hasAny, stem } from './text';
 
 /**
  * Built-in, dependency-free extractor: finds what can be found reliably from a transcript and leaves
@@ -155,7 +155,12 @@ function currentNumber(answer: string, nums: Spot[]): Spot | null {
  * agent's next turn repeats, else the one said as the current one, else the last one after a correction
  * ("five. No wait, six"), else the first. Null when the caller says they do not know it.
  */
-function answeredNumber(answer: string, agentNext: string | undefined, keep: (n: NumberMention) => boolean) {
+function answeredNumber(
+  answer: string,
+  agentNext: string | undefined,
+  keep: (n: NumberMention) => boolean,
+  keys: Set<string>,
+) {
   if (UNSURE.test(answer)) return null;
   const nums = findNumbers(answer).filter(keep);
   const distinct = [...new Set(nums.map((n) => n.value))];
@@ -167,6 +172,17 @@ function answeredNumber(answer: string, agentNext: string | undefined, keep: (n:
   }
   const current = currentNumber(answer, nums);
   if (current) return current;
+  // "a hundred and twenty people total but only eighty would need seats": the one said with the field's word.
+  const clauses = nums.filter((n) => {
+    const before =
+      answer
+        .slice(0, n.start)
+        .split(/[,.;!?]|\bbut\b/i)
+        .at(-1) ?? '';
+    const after = answer.slice(n.end).split(/[,.;!?]|\bbut\b/i)[0] ?? '';
+    return hasAny(`${before} ${after}`, keys);
+  });
+  if (clauses.length > 0 && new Set(clauses.map((n) => n.value)).size === 1) return clauses[0];
   const marker = [...answer.matchAll(new RegExp(CORRECTION, 'gi'))].at(-1);
   if (marker?.index !== undefined && marker.index > nums[0].start) return nums.at(-1) ?? null;
   // "Four, me, my wife and two kids": the answer leads with it, the rest explains it.
@@ -175,10 +191,25 @@ function answeredNumber(answer: string, agentNext: string | undefined, keep: (n:
 
 /** A question that asks for an amount or a count, not one that only shares a word with the field. */
 const QUANTITY_QUESTION =
-  /\b(how (many|much|old|big|large|long|often|heavy|far)|number|what(?:'s| is| are| was)|which|roughly|approximately|about|size|budget|spend|cost|price|amount|age|count|total|do you know|any idea)\b/i;
+  /\b(how (many|much|old|big|large|long|often|heavy|far)|number|what(?:'s| is| are| was)|which|roughly|approximately|size|budget|spend|cost|price|amount|age|count|total|do you know|any idea)\b/i;
 
 /** A question that asks for a year: any question with the field's words ("When was it installed?"). */
 const YEAR_QUESTION = /\b(when|what|which|year)\b/i;
+
+/** Words of a field's description that ask rather than name the thing ("How many people ..."). */
+const ASKING_WORDS = new Set([
+  'how',
+  'many',
+  'much',
+  'often',
+  'long',
+  'big',
+  'do',
+  'does',
+  'did',
+  'will',
+  'wh',
+]);
 
 function asksNumber(q: string, yearField: boolean): boolean {
   if (QUANTITY_QUESTION.test(q) || (yearField && YEAR_QUESTION.test(q))) return true;
@@ -195,14 +226,24 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
       : !(money && n.pairHigh !== undefined && n.pairHigh >= 20);
   // The field's own name words first; its description's words only when no question has those.
   // A year field takes its own name words only: "When did you buy the boat?" does not ask the model year.
-  const keySets = [fieldKeywords(field, false), ...(yearField ? [] : [fieldKeywords(field, true)])];
+  const keySets = [fieldKeywords(field, false), ...(yearField ? [] : [fieldKeywords(field, true)])].map(
+    (keys) => new Set([...keys].filter((k) => !ASKING_WORDS.has(k))),
+  );
+  // The field's own words, without synonyms: what marks the number meant among several in one answer.
+  const own = new Set(splitIdentifier(field.name).map(stem));
   for (const keys of keySets) {
+    let asked = false;
     for (const ex of ctx.dialogue.exchanges) {
       if (!ex.questions.some((q) => hasAny(q, keys) && asksNumber(q, yearField))) continue;
+      // A phone number read out is no quantity.
+      if (/\d{7,}/.test(spokenDigits(ex.answer).replace(/[\s().-]/g, ''))) continue;
+      asked = true;
       const next = ctx.turns[ex.answerTurn + 1];
-      const n = answeredNumber(ex.answer, next?.role === 'agent' ? next.text : undefined, keep);
+      const n = answeredNumber(ex.answer, next?.role === 'agent' ? next.text : undefined, keep, own);
       if (n !== null) return { value: n.value, evidence: cite(ctx.turns, ex.answerTurn, n.start, n.end) };
     }
+    // Asked with the field's own words and answered with a range, a hedge or nothing: no weaker match.
+    if (asked) return null;
   }
   if (money) {
     const keys = fieldKeywords(field, true);

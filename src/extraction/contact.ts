@@ -1,7 +1,7 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { NUMBER_WORDS } from '../shared/number-words';
 import { afterCorrection, callerTurns, cite, citeText, questionBefore } from './dialogue';
-import { spokenDigits } from './spoken';
+import { findIdentifiers, spokenDigits } from './spoken';
 import type { Context, Finding } from './text';
 
 /** Phone numbers and email addresses: written, said digit by digit or spelled out, read back by the agent. */
@@ -15,12 +15,29 @@ function standing(text: string, has: (part: string) => boolean): string {
 const phonesIn = (text: string) =>
   findPhoneNumbersInText(spokenDigits(text), 'US').map((m) => m.number.number);
 
+/**
+ * "three one two, five five five, zero one nine nine. Wait, no, sorry, zero one nine one": digits said again
+ * after a correction replace as many digits at the end of the number said before it.
+ */
+function splicedPhone(text: string): string | null {
+  const corrected = afterCorrection(text);
+  if (!corrected) return null;
+  const before = phonesIn(text.slice(0, corrected.offset));
+  const fix = findIdentifiers(corrected.text)[0];
+  if (before.length !== 1 || !fix || !/^\d{1,6}$/.test(fix.value)) return null;
+  const digits = before[0].replace(/\D/g, '');
+  const joined = digits.slice(0, digits.length - fix.value.length) + fix.value;
+  return phonesIn(`+${joined}`)[0] ?? null;
+}
+
 export function extractPhone(ctx: Context): Finding<string> | null {
   const d = ctx.dialogue;
   const found: { number: string; index: number }[] = [];
   for (const { text, index } of callerTurns(d)) {
     const part = standing(text, (t) => phonesIn(t).length > 0);
-    for (const number of phonesIn(part)) found.push({ number, index });
+    const spliced = part === text ? splicedPhone(text) : null;
+    if (spliced) found.push({ number: spliced, index });
+    else for (const number of phonesIn(part)) found.push({ number, index });
   }
   const pick = (list: typeof found) => {
     const distinct = new Set(list.map((f) => f.number));

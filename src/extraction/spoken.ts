@@ -105,6 +105,16 @@ function wordMentions(text: string): NumberMention[] {
   for (let i = 0; i < tokens.length; i++) {
     const first = tokens[i].w;
     const next = tokens[i + 1];
+    // "twice a week", "once a month": counts of times.
+    if (first === 'twice' || (first === 'once' && /^(a|an|per|every)$/.test(next?.w ?? ''))) {
+      out.push({
+        value: first === 'twice' ? 2 : 1,
+        money: false,
+        start: tokens[i].start,
+        end: tokens[i].end,
+      });
+      continue;
+    }
     const leadsScale =
       first === 'a' && next && adjacent(tokens[i], next) && (next.w === 'hundred' || next.w in SCALES);
     if (!(first in NUMBER_WORDS) && !leadsScale) continue;

@@ -40,6 +40,8 @@ const SYNONYMS: Record<string, string[]> = {
   weight: ['heavy', 'weigh'],
   vehicle: ['car'],
   budget: ['spend', 'afford'],
+  seat: ['user', 'people', 'license'],
+  user: ['people', 'using'],
 };
 
 /** A crude, symmetric stemmer: only used to compare words with words. */
