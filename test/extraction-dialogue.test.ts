@@ -222,6 +222,42 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(insurer, turns('Who is your insurance with?', 'i dont have any right now')), null);
   });
 
+  it('reads street addresses, trip cities and a vehicle model, and leaves other free text null', () => {
+    const address: FieldSpec = { name: 'service_address', type: 'text', description: 'Where the work is' };
+    assert.equal(
+      one(address, turns('And the service address?', 'its um twenty two oh nine north pine avenue')),
+      '2209 North Pine Avenue',
+    );
+    assert.equal(
+      one(address, turns("What's the address?", '310 Elm Court, the blue house.')),
+      '310 Elm Court',
+    );
+    assert.equal(one(address, turns("What's the address?", 'the one by the school')), null);
+    const from: FieldSpec = {
+      name: 'pickup_city',
+      type: 'text',
+      description: 'City the load is picked up in',
+    };
+    const to: FieldSpec = { name: 'delivery_city', type: 'text', description: 'City it is delivered to' };
+    const trip = turns('Where is it going?', 'From Tulsa down to Dallas.');
+    assert.equal(one(from, trip), 'Tulsa');
+    assert.equal(one(to, trip), 'Dallas');
+    // In lower case only when the agent writes it as a name; a cut-off word stays out.
+    const cut = turns(
+      'Where to?',
+      'a reefer from modesto to uh reno',
+      'From Modesto to where?',
+      'to uh spar',
+    );
+    assert.equal(one(from, cut), 'Modesto');
+    assert.equal(one(to, cut), null);
+    const model: FieldSpec = { name: 'car_model', type: 'text', description: 'Make and model of the car' };
+    assert.equal(one(model, turns('What car is it?', "It's a 2016 Toyota Corolla, gray.")), 'Toyota Corolla');
+    assert.equal(one(model, turns('What car is it?', 'twenty sixteen corolla')), null);
+    const notes: FieldSpec = { name: 'notes', type: 'text', description: 'Anything else' };
+    assert.equal(one(notes, turns('Anything else?', 'From Tulsa to Dallas, 310 Elm Court.')), null);
+  });
+
   it('reads a money answer with no currency word, and no 1 from the pronoun "one"', () => {
     assert.equal(
       one(budget, turns('What budget are you working with?', 'About 1.2 million, give or take.')),

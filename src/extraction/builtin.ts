@@ -19,6 +19,7 @@ import { extractEnum } from './enums';
 import { fieldKind, fieldText, isMoneyField, splitIdentifier } from './field-kinds';
 import type { Extracted, FieldSpec } from './fields';
 import { extractCompany, extractName, extractPetName } from './names';
+import { extractPlaceOrModel } from './places';
 import { findIdentifiers, findNumbers, type NumberMention, spokenDigits } from './spoken';
 import { type Context, type Finding, fieldKeywords, hasAny, stem } from './text';
 
@@ -305,7 +306,7 @@ export function extractField(ctx: Context, field: FieldSpec): Finding | null {
     case 'identifier':
       return extractIdentifier(ctx, field);
     default:
-      return null;
+      return extractPlaceOrModel(ctx, field);
   }
 }
 
