@@ -318,6 +318,16 @@ describe('built-in extractor heuristics', () => {
       );
     });
 
+    it('takes, of two numbers given, the one the agent reads back', () => {
+      const t = turns(
+        'Best number?',
+        'Home is 415-555-0101 but use my cell, 415 555 0199.',
+        'Got it, 415-555-0199.',
+      );
+      assert.equal(one(phone, t), '+14155550199');
+      assert.equal(one(phone, t.slice(0, 2)), null);
+    });
+
     it('splices digits said again after a correction into the phone number', () => {
       const t = turns(
         'Best number?',

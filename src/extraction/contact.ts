@@ -47,6 +47,14 @@ export function extractPhone(ctx: Context): Finding<string> | null {
   };
   const only = pick(found);
   if (only || found.length === 0) return only;
+  // "My office line is ..., but use my cell, ...": the one the agent then reads back.
+  const readBack = pick(
+    found.filter((f) => {
+      const next = ctx.turns[f.index + 1];
+      return next?.role === 'agent' && phonesIn(next.text).includes(f.number);
+    }),
+  );
+  if (readBack) return readBack;
   return pick(
     found.filter((f) => /\b(phone|number|reach|call|text|cell|mobile)\b/i.test(questionBefore(d, f.index))),
   );

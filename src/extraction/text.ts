@@ -38,7 +38,7 @@ const SYNONYMS: Record<string, string[]> = {
   footage: ['big', 'size'],
   area: ['big', 'size'],
   weight: ['heavy', 'weigh'],
-  vehicle: ['car'],
+  vehicle: ['car', 'driving', 'drive'],
   budget: ['spend', 'afford'],
   seat: ['user', 'people', 'license'],
   user: ['people', 'using'],
