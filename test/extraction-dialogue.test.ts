@@ -319,6 +319,12 @@ describe('field extractors over the dialogue', () => {
       ),
       '+14152208191',
     );
+    // A callback time is no phone number.
+    const callbackTime: FieldSpec = { name: 'callback_time', type: 'text' };
+    assert.equal(
+      one(callbackTime, turns('When should we call back?', 'four one five two two oh eight one nine one')),
+      null,
+    );
     const company: FieldSpec = { name: 'company_name', type: 'text', description: "The caller's company" };
     assert.equal(
       one(company, turns('How can I help?', 'Hi, I run IT at Meridian Health and we need a quote.')),

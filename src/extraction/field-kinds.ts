@@ -39,10 +39,10 @@ export const isPetField = (f: FieldSpec) => /\b(pet|dog|cat)\b/.test(nameWords(f
 export const isEmailField = (f: FieldSpec) => /\be-?mail\b/.test(fieldText(f));
 /** A text field meant for a phone number (by its name, or its description without order/account words). */
 export const isPhoneField = (f: FieldSpec) =>
-  /\b(phone|mobile|cell|telephone|callback)\b/.test(nameWords(f)) ||
+  /\b(phone|mobile|cell|telephone)\b/.test(nameWords(f)) ||
   (/\b(phone|mobile|cell)\b/.test(fieldText(f)) && !/\b(order|account|reference)\b/.test(fieldText(f))) ||
   // "callback_number": "Number to call the caller back on", "number to reach them at".
-  (/\bnumber\b/.test(nameWords(f)) && /\b(call\w* (?:\w+ ){0,2}back|reach)\b/.test(fieldText(f)));
+  (/\bnumber\b/.test(nameWords(f)) && /\b(call\w* (?:\w+ ){0,2}back|callback|reach)\b/.test(fieldText(f)));
 export const isIdentifierField = (f: FieldSpec) =>
   /\b(number|id|code|reference|confirmation|no|serial|last four|digits)\b/.test(nameWords(f));
 export const isMoneyField = (f: FieldSpec) =>
