@@ -109,6 +109,9 @@ describe('spoken forms', () => {
     assert.deepEqual(values('like three forty a month'), [340]);
     assert.deepEqual(values('back in twenty twenty two'), [2022]);
     assert.deepEqual(values('one twenty one thirty'), [120, 130]);
+    // Said as ranges more often than as 510 or 2530.
+    assert.deepEqual(values('like five ten people'), [5, 10]);
+    assert.deepEqual(values('twenty five thirty'), [25, 30]);
     assert.deepEqual(values('nine dollars and ninety five cents'), [9.95]);
   });
 });
@@ -161,6 +164,11 @@ describe('field extractors over the dialogue', () => {
     assert.equal(
       said('Your name and email?', 'omar and its o m a r at gmail dot com k for kemp thats my last name'),
       'Omar Kemp',
+    );
+    // A later "austin texas" is a place until something confirms it as a surname.
+    assert.equal(
+      said('Can I get your name?', 'um austin', 'Great, Austin. Where do you live?', 'austin texas'),
+      'Austin',
     );
     // A word that is no name, or a name nothing confirms, stays out.
     assert.equal(said('Your name?', 'iris', 'Thanks, Iris. When suits you?', 'mornings mostly'), 'Iris');

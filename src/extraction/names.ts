@@ -270,16 +270,26 @@ function candidateIn(
  * The full name that completes a name later in the caller's words: "Priya. Priya Raman", "Haddad. Samir
  * Haddad", "It's Gil. Well, Gilbert Moreau", and in lower case "leah ... yeah thats me leah vance".
  */
-function completed(name: string, texts: string[], excluded: Set<string>): string {
+function completed(
+  name: string,
+  texts: string[],
+  excluded: Set<string>,
+  confirmed: (surname: string) => boolean,
+): string {
   if (name.includes(' ')) return name;
   for (const text of texts) {
-    const full = completedIn(name, text, excluded);
+    const full = completedIn(name, text, excluded, confirmed);
     if (full !== name) return full;
   }
   return name;
 }
 
-function completedIn(name: string, laterText: string, excluded: Set<string>): string {
+function completedIn(
+  name: string,
+  laterText: string,
+  excluded: Set<string>,
+  confirmed: (surname: string) => boolean,
+): string {
   const longer = new RegExp(`(?<![\\w${LO}])${name}[${LO}]*\\s+(${NAME_WORD})`).exec(laterText);
   if (longer) return cleanName(longer[0], excluded) ?? name;
   const before = new RegExp(`(${NAME_WORD})\\s+${name}(?![\\w${LO}])`).exec(laterText);
@@ -288,7 +298,8 @@ function completedIn(name: string, laterText: string, excluded: Set<string>): st
     if (full?.includes(' ')) return full;
   }
   const lower = new RegExp(`(?<![\\w${LO}])${name.toLowerCase()}\\s+([${LO}'-]+)`).exec(laterText);
-  if (lower && surnameLike(lower[1])) return `${name} ${titled(lower[1])}`;
+  // In lower case, "austin ... austin texas" may be a place: the agent writing it as a name, or a spelling, confirms it.
+  if (lower && surnameLike(lower[1]) && confirmed(lower[1])) return `${name} ${titled(lower[1])}`;
   return name;
 }
 
@@ -345,7 +356,17 @@ function candidateAt(
       bareName(corrected.text, excluded) ?? candidateIn(d, corrected.text, index, true, false, excluded);
     if (again && again !== name) name = again;
   }
-  name = completed(name, [text, ...callers.slice(k + 1).map((c) => c.text)], excluded);
+  const agentSays = (w: string) =>
+    d.turns.some(
+      (t) => t.role === 'agent' && new RegExp(`(?<![\\w${LO}])${titled(w)}(?![\\w${LO}])`).test(t.text),
+    );
+  const spelled = (w: string) => callers.some((c) => spelledIn(tokensOf(c.text), w));
+  name = completed(
+    name,
+    [text, ...callers.slice(k + 1).map((c) => c.text)],
+    excluded,
+    (w) => agentSays(w) || spelled(w),
+  );
   const ex = exchangeAt(d, index);
   // A read-back the caller confirmed, with the same first name, settles the spelling.
   if (ex?.readBack?.confirmed === true) {

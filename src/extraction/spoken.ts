@@ -148,7 +148,12 @@ function wordMentions(text: string): NumberMention[] {
     // "three forty", "seven forty", "twenty twenty four": a number of 1-99 followed by one of 10-99 is said
     // as hundreds (or a year), not as two numbers.
     let pairHigh: number | undefined;
-    const low = total === 0 && value >= 1 && value <= 99 ? pairedLow(tokens, j, adjacent) : null;
+    const paired = total === 0 && value >= 1 && value <= 99 ? pairedLow(tokens, j, adjacent) : null;
+    // "five ten", "twenty five thirty" are said as ranges more often than as 510 or 2530.
+    const rangeLike =
+      paired &&
+      ((value < 10 && paired.value < 20) || (value > 20 && value % 10 !== 0 && paired.value % 10 === 0));
+    const low = rangeLike ? null : paired;
     if (low) {
       pairHigh = value;
       value = value * 100 + low.value;
