@@ -162,6 +162,8 @@ describe('built-in extractor heuristics', () => {
       assert.equal(said('uh j o n a s underscore k at gmail dot com'), 'jonas_k@gmail.com');
       assert.equal(said('W-E-I-S-S dot R at outlook dot com.'), 'weiss.r@outlook.com');
       assert.equal(said('its maria lopez all one word at yahoo dot com'), 'marialopez@yahoo.com');
+      // Two words before "at": which of them belong to the address is a guess.
+      assert.equal(said('nina park at gmail dot com'), null);
       // "at home dot now" is no address.
       assert.equal(said('im at home dot now so whatever works'), null);
     });

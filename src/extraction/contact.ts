@@ -165,6 +165,15 @@ export function spokenEmails(text: string): { address: string; start: number; en
     }
     const local = localPart(ws, k - 1);
     if (!local || !SPOKEN_TLDS.has(domain.split('.').at(-1) ?? '')) continue;
+    // "maria garcia at gmail dot com": garcia@, mariagarcia@ or maria.garcia@? No guess.
+    const before = ws[local.first - 1];
+    if (
+      before &&
+      /^[a-z]+$/.test(before.w) &&
+      !NOT_LOCAL.has(before.w) &&
+      /^\s+$/.test(text.slice(before.end, ws[local.first].start))
+    )
+      continue;
     const address = `${local.text}@${domain}`;
     if (EMAIL.test(address)) out.push({ address, start: ws[local.first].start, end: ws[j - 1].end });
   }
