@@ -1,6 +1,7 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { DateTime } from 'luxon';
 import { extractBoolean } from './booleans';
+import { extractCompany } from './companies';
 import { extractEmail, extractPhone } from './contact';
 import { extractDate } from './dates';
 import {
@@ -18,7 +19,7 @@ import {
 import { extractEnum } from './enums';
 import { fieldKind, fieldText, isMoneyField, splitIdentifier } from './field-kinds';
 import type { Extracted, FieldSpec } from './fields';
-import { extractCompany, extractName, extractPetName } from './names';
+import { extractName, extractPetName } from './names';
 import { extractPlaceOrModel } from './places';
 import { findIdentifiers, findNumbers, type NumberMention, spokenDigits } from './spoken';
 import { type Context, type Finding, fieldKeywords, hasAny, stem } from './text';
