@@ -154,6 +154,35 @@ describe('built-in extractor heuristics', () => {
       // Without the read-back, the words before "eighty-eight" leave the address open: no guess.
       assert.equal(one(email, readBack.slice(0, 2)), null);
     });
+
+    it('joins spelled-out addresses as speech-to-text writes them', () => {
+      const said = (text: string) => one(email, turns('Whats your email?', text));
+      // Domain words split by the recogniser, letters one by one or dashed, "all one word".
+      assert.equal(said('its omar dot b at proton mail dot com thanks'), 'omar.b@protonmail.com');
+      assert.equal(said('uh j o n a s underscore k at gmail dot com'), 'jonas_k@gmail.com');
+      assert.equal(said('W-E-I-S-S dot R at outlook dot com.'), 'weiss.r@outlook.com');
+      assert.equal(said('its maria lopez all one word at yahoo dot com'), 'marialopez@yahoo.com');
+      // Two words before "at": which of them belong to the address is a guess.
+      assert.equal(said('nina park at gmail dot com'), null);
+      // "at home dot now" is no address.
+      assert.equal(said('im at home dot now so whatever works'), null);
+    });
+
+    it('takes the ending a caller corrects in the read-back, and nothing from a rejected one', () => {
+      const call = (reply: string) =>
+        one(
+          email,
+          turns(
+            'What email should we use?',
+            'ben at harbor view dot com',
+            'So that is ben@harborview.com?',
+            reply,
+          ),
+        );
+      assert.equal(call('yes thats it'), 'ben@harborview.com');
+      assert.equal(call('oh no sorry its dot net not dot com'), 'ben@harborview.net');
+      assert.equal(call('no thats wrong'), null);
+    });
   });
 
   describe('numbers', () => {
@@ -196,6 +225,123 @@ describe('built-in extractor heuristics', () => {
     it('reads a party size from "a table for six"', () => {
       const party: FieldSpec = { name: 'party_size', type: 'number' };
       assert.equal(one(party, turns('How can I help?', "I'd like a table for six on Saturday.")), 6);
+    });
+
+    it('reads numbers said as speech-to-text writes them: hundreds and years in pairs, cents', () => {
+      const score: FieldSpec = { name: 'credit_score', type: 'number' };
+      assert.equal(
+        one(score, turns('Do you know your credit score?', 'last time it was like six eighty')),
+        680,
+      );
+      const year: FieldSpec = { name: 'model_year', type: 'number', description: 'Model year of the boat' };
+      assert.equal(one(year, turns('When did you buy the boat?', 'uh its a twenty nineteen i think')), null);
+      assert.equal(one(year, turns('What year is the boat?', 'uh its a twenty nineteen bayliner')), 2019);
+      const fee: FieldSpec = { name: 'fee', type: 'number', description: 'The fee charged' };
+      assert.equal(
+        one(
+          fee,
+          turns('How much was the fee?', 'Forty one dollars and twenty five cents, on the statement.'),
+        ),
+        41.25,
+      );
+      // Above nineteen the pair is ambiguous for an amount: 2150 or 21.50.
+      assert.equal(one(fee, turns('How much was the fee?', 'twenty one fifty i think it said')), null);
+    });
+
+    it('refuses alternatives, unknowns and vague amounts; takes the current value over the old one', () => {
+      const rooms: FieldSpec = { name: 'room_count', type: 'number' };
+      assert.equal(one(rooms, turns('How many rooms are there?', 'um i dont know six? seven?')), null);
+      assert.equal(
+        one(rooms, turns('How many rooms are there?', 'like one forty one fifty depends how you count')),
+        null,
+      );
+      assert.equal(
+        one(rooms, turns('How many rooms are there?', 'somewhere between eight and twelve')),
+        null,
+      );
+      const rent: FieldSpec = { name: 'rent', type: 'number', description: 'Monthly rent' };
+      assert.equal(one(rent, turns('What is the rent?', 'it was like three thousand something')), null);
+      assert.equal(
+        one(rent, turns('What is the rent now?', 'It used to be $1,400, now it is $1,650.')),
+        1650,
+      );
+    });
+
+    it('takes a number given to confirm or choose from the question, and a volunteered "N of us"', () => {
+      const floors: FieldSpec = { name: 'floors', type: 'number' };
+      assert.equal(one(floors, turns('Is it three floors or four?', 'its four floors')), 4);
+      assert.equal(one(floors, turns('So three floors?', 'well actually four, theres the attic')), 4);
+      const members: FieldSpec = { name: 'members', type: 'number', description: 'Household members' };
+      assert.equal(one(members, turns('Is it just you?', 'no me and my sister so two of us')), 2);
+    });
+
+    it('reads "one" standing for a thing as no number', () => {
+      const pets: FieldSpec = { name: 'pet_count', type: 'number', description: 'How many pets' };
+      assert.equal(one(pets, turns('How many pets?', 'the one who barks is the problem')), null);
+      assert.equal(
+        one(pets, turns('Would you want one visit or two?', 'lets see how the first one goes')),
+        null,
+      );
+    });
+
+    it('stops at the question with the field name when its answer is unclear, and skips read-out phone numbers', () => {
+      const budgetRoof: FieldSpec = {
+        name: 'budget',
+        type: 'number',
+        description: 'Budget the caller has for the new deck',
+      };
+      const t = turns('How old is the deck?', 'about twelve years', 'Any budget?', 'like eight to ten k');
+      assert.equal(one(budgetRoof, t), null);
+      const rooms: FieldSpec = {
+        name: 'room_count',
+        type: 'number',
+        description: 'Rooms to hold in the block',
+      };
+      const phoneAnswer = turns(
+        'How many rooms?',
+        'not sure yet',
+        'What number is best for the block?',
+        'Four one five, five five five, oh one one two.',
+      );
+      assert.equal(one(rooms, phoneAnswer), null);
+    });
+
+    it('reads "twice a week" and prefers the number said with the field word', () => {
+      const sessions: FieldSpec = { name: 'sessions_per_week', type: 'number' };
+      assert.equal(one(sessions, turns('How many sessions per week?', 'twice a week')), 2);
+      assert.equal(
+        one(sessions, turns('How many sessions per week?', 'twice a week maybe three times')),
+        null,
+      );
+      const seats: FieldSpec = { name: 'seat_count', type: 'number', description: 'User seats needed' };
+      assert.equal(
+        one(seats, turns('How many people would use it?', 'we are ninety people but only forty need seats')),
+        40,
+      );
+    });
+
+    it('takes, of two numbers given, the one the agent reads back', () => {
+      const t = turns(
+        'Best number?',
+        'Home is 415-555-0101 but use my cell, 415 555 0199.',
+        'Got it, 415-555-0199.',
+      );
+      assert.equal(one(phone, t), '+14155550199');
+      assert.equal(one(phone, t.slice(0, 2)), null);
+    });
+
+    it('splices digits said again after a correction into the phone number', () => {
+      const t = turns(
+        'Best number?',
+        'two one three, five five five, oh four four two. no sorry, oh four two four.',
+      );
+      assert.equal(one(phone, t), '+12135550424');
+    });
+
+    it('takes a volunteered amount only with the field word, not any amount in the call', () => {
+      const loan: FieldSpec = { name: 'loan_amount', type: 'number', description: 'Amount to borrow' };
+      assert.equal(one(loan, turns('What price range?', 'places around 450k')), null);
+      assert.equal(one(loan, turns('How can I help?', 'I need a loan of about 300k for a condo.')), 300000);
     });
   });
 

@@ -92,6 +92,28 @@ describe('spoken forms', () => {
     assert.deepEqual(ids("yeah it's 8 8 3 1 0 2"), ['883102']);
     assert.deepEqual(ids('I have a 2 year old'), []);
   });
+
+  it('reads letters as speech-to-text writes them: lower case, dashed, and "a" or "i" before another letter', () => {
+    const ids = (t: string) => findIdentifiers(t).map((i) => i.value);
+    assert.deepEqual(ids('sure its r x nine oh oh two'), ['RX9002']);
+    assert.deepEqual(ids('uh a b as in boy four four one'), ['AB441']);
+    assert.deepEqual(ids('Q-R-T, five five zero one.'), ['QRT5501']);
+    assert.deepEqual(ids('the code is six m double two j five'), ['6M22J5']);
+    // "it's" is no letter S, "a" before a number is a word, "i t" has no digit.
+    assert.deepEqual(ids("it's 3 0 9 1 2"), ['30912']);
+    assert.deepEqual(ids('i need a 4 day pass for our i t guy'), []);
+  });
+
+  it('reads "three forty" and "twenty twenty four" as one number, and cents', () => {
+    const values = (t: string) => findNumbers(t).map((n) => n.value);
+    assert.deepEqual(values('like three forty a month'), [340]);
+    assert.deepEqual(values('back in twenty twenty two'), [2022]);
+    assert.deepEqual(values('one twenty one thirty'), [120, 130]);
+    // Said as ranges more often than as 510 or 2530.
+    assert.deepEqual(values('like five ten people'), [5, 10]);
+    assert.deepEqual(values('twenty five thirty'), [25, 30]);
+    assert.deepEqual(values('nine dollars and ninety five cents'), [9.95]);
+  });
 });
 
 describe('field extractors over the dialogue', () => {
@@ -115,6 +137,133 @@ describe('field extractors over the dialogue', () => {
       one(name, turns('Who do I have on the line?', 'hi this is dana whitaker', 'How can I help?')),
       null,
     );
+  });
+
+  it('reads lower-case names confirmed by the agent or by a spelling, with the surname after them', () => {
+    const said = (...lines: string[]) => one(name, turns(...lines));
+    assert.equal(
+      said('How can I help?', 'uh hi its uh colin reyes i wanted to ask about gutters', 'Sure, Colin.'),
+      'Colin Reyes',
+    );
+    assert.equal(said('Your name please?', 'maya fink f i n k'), 'Maya Fink');
+    assert.equal(
+      said('Who am I speaking with?', 'my names nora with an n o r a nora quist', 'Hi Nora.'),
+      'Nora Quist',
+    );
+    assert.equal(said('How can I help?', 'morning ezra cole here quick question', 'Hi Ezra.'), 'Ezra Cole');
+    assert.equal(said('Your name?', 'its for me um paulo ... sorry', 'Thanks, Paulo.'), 'Paulo');
+    // The surname asked for alone and spelled, or said later with the first name.
+    assert.equal(
+      said('Who is this?', 'yeah its uh theo', 'Thanks Theo. And your last name?', 'brandt b r a n d t'),
+      'Theo Brandt',
+    );
+    assert.equal(
+      said('Your name?', 'ivy', 'Thanks, Ivy. Is Lund your last name?', 'yep thats me ivy lund'),
+      'Ivy Lund',
+    );
+    assert.equal(
+      said('Your name and email?', 'omar and its o m a r at gmail dot com k for kemp thats my last name'),
+      'Omar Kemp',
+    );
+    // A later "austin texas" is a place until something confirms it as a surname.
+    assert.equal(
+      said('Can I get your name?', 'um austin', 'Great, Austin. Where do you live?', 'austin texas'),
+      'Austin',
+    );
+    // A word that is no name, or a name nothing confirms, stays out.
+    assert.equal(said('Your name?', 'iris', 'Thanks, Iris. When suits you?', 'mornings mostly'), 'Iris');
+    assert.equal(said('How can I help?', 'this is mona sayed calling about a bill', 'Sure.'), null);
+  });
+
+  it('completes a name given before or after, reads accents, and takes a full name volunteered later', () => {
+    const said = (...lines: string[]) => one(name, turns(...lines));
+    assert.equal(said('What name is the booking under?', 'Okafor. Chidi Okafor.'), 'Chidi Okafor');
+    assert.equal(said('And your name?', "It's Sam. Well, Samuel Ortiz on the account."), 'Samuel Ortiz');
+    assert.equal(said('Can I have your name?', 'José Núñez.'), 'José Núñez');
+    assert.equal(
+      said('How can I help?', 'The account is in my wife’s name.', 'No problem.', "Sure. I'm Arjun Mehta."),
+      'Arjun Mehta',
+    );
+  });
+
+  it("takes a patient's or student's name from the question for it, and not as the caller's", () => {
+    const patient: FieldSpec = { name: 'patient_name', type: 'text' };
+    const student: FieldSpec = { name: 'student_name', type: 'text' };
+    const forDaughter = turns(
+      'Clinic, how can I help?',
+      "Hi, I'm calling for my daughter.",
+      "What's the patient's name?",
+      'Ana Ruiz.',
+    );
+    assert.equal(one(patient, forDaughter), 'Ana Ruiz');
+    assert.equal(one(name, forDaughter), null);
+    const parent = turns("What's your son's name?", 'Milo Grant.', 'And you are?', 'Rachel Grant.');
+    assert.equal(one(student, parent), 'Milo Grant');
+    assert.equal(one(name, parent), 'Rachel Grant');
+    // A wrong number: the caller's name, volunteered, is no patient's.
+    const wrong = turns('Clinic, how can I help?', 'oh sorry wrong place this is tom', 'No problem, Tom.');
+    assert.equal(one(patient, wrong), null);
+    assert.equal(one(name, wrong), 'Tom');
+  });
+
+  it('reads the organisation in lower-case introductions and roles, and the answer to a question for it', () => {
+    const company: FieldSpec = { name: 'company', type: 'text', description: "The caller's company" };
+    const intro = (text: string, ...more: string[]) =>
+      one(company, turns('Who am I speaking with?', text, ...more));
+    assert.equal(
+      intro('hi this is uh nina from from copperline roofing we do commercial'),
+      'Copperline Roofing',
+    );
+    assert.equal(intro('yeah im calling from uh delmar freight were looking for a quote'), 'Delmar Freight');
+    assert.equal(intro('hi im the office manager at bayside pediatrics'), 'Bayside Pediatrics');
+    assert.equal(intro('This is Rob at Granite Peak Outfitters. Quick question.'), 'Granite Peak Outfitters');
+    assert.equal(intro('im calling from home today'), null);
+    assert.equal(intro('hey its sam at the front desk'), null);
+    // An email cut short is no introduction.
+    assert.equal(intro('im nina', 'Email?', 'its sales at northg'), null);
+    const insurer: FieldSpec = {
+      name: 'insurance_provider',
+      type: 'text',
+      description: "The patient's insurance company",
+    };
+    assert.equal(one(insurer, turns('Who is your insurance with?', 'uh aetna')), 'Aetna');
+    assert.equal(one(insurer, turns('Who is your insurance with?', 'i dont have any right now')), null);
+  });
+
+  it('reads street addresses, trip cities and a vehicle model, and leaves other free text null', () => {
+    const address: FieldSpec = { name: 'service_address', type: 'text', description: 'Where the work is' };
+    assert.equal(
+      one(address, turns('And the service address?', 'its um twenty two oh nine north pine avenue')),
+      '2209 North Pine Avenue',
+    );
+    assert.equal(
+      one(address, turns("What's the address?", '310 Elm Court, the blue house.')),
+      '310 Elm Court',
+    );
+    assert.equal(one(address, turns("What's the address?", 'the one by the school')), null);
+    const from: FieldSpec = {
+      name: 'pickup_city',
+      type: 'text',
+      description: 'City the load is picked up in',
+    };
+    const to: FieldSpec = { name: 'delivery_city', type: 'text', description: 'City it is delivered to' };
+    const trip = turns('Where is it going?', 'From Tulsa down to Dallas.');
+    assert.equal(one(from, trip), 'Tulsa');
+    assert.equal(one(to, trip), 'Dallas');
+    // In lower case only when the agent writes it as a name; a cut-off word stays out.
+    const cut = turns(
+      'Where to?',
+      'a reefer from modesto to uh reno',
+      'From Modesto to where?',
+      'to uh spar',
+    );
+    assert.equal(one(from, cut), 'Modesto');
+    assert.equal(one(to, cut), null);
+    const model: FieldSpec = { name: 'car_model', type: 'text', description: 'Make and model of the car' };
+    assert.equal(one(model, turns('What car is it?', "It's a 2016 Toyota Corolla, gray.")), 'Toyota Corolla');
+    assert.equal(one(model, turns('What car is it?', 'twenty sixteen corolla')), null);
+    const notes: FieldSpec = { name: 'notes', type: 'text', description: 'Anything else' };
+    assert.equal(one(notes, turns('Anything else?', 'From Tulsa to Dallas, 310 Elm Court.')), null);
   });
 
   it('reads a money answer with no currency word, and no 1 from the pronoun "one"', () => {
@@ -156,6 +305,34 @@ describe('field extractors over the dialogue', () => {
     );
     const order: FieldSpec = { name: 'order_number', type: 'text' };
     assert.equal(one(order, turns('Your order number?', "It's 4 7 2 9 1, no wait, 4 7 2 9 2.")), '47292');
+    // Digits said again after a correction replace the same number of digits at the end.
+    assert.equal(
+      one(order, turns('Your order number?', 'its w q five five two one no sorry five two five one')),
+      'WQ5251',
+    );
+    const serial: FieldSpec = { name: 'device_serial', type: 'text', description: 'Serial of the router' };
+    assert.equal(
+      one(serial, turns('Can you read me the serial?', 'yeah its nine h three three c one')),
+      '9H33C1',
+    );
+    const callback: FieldSpec = {
+      name: 'callback_number',
+      type: 'text',
+      description: 'Number to call the caller back on',
+    };
+    assert.equal(
+      one(
+        callback,
+        turns('Best number to call you back?', 'four one five ... two two oh ... eight one nine one'),
+      ),
+      '+14152208191',
+    );
+    // A callback time is no phone number.
+    const callbackTime: FieldSpec = { name: 'callback_time', type: 'text' };
+    assert.equal(
+      one(callbackTime, turns('When should we call back?', 'four one five two two oh eight one nine one')),
+      null,
+    );
     const company: FieldSpec = { name: 'company_name', type: 'text', description: "The caller's company" };
     assert.equal(
       one(company, turns('How can I help?', 'Hi, I run IT at Meridian Health and we need a quote.')),

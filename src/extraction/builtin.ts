@@ -1,6 +1,7 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { DateTime } from 'luxon';
 import { extractBoolean } from './booleans';
+import { extractCompany } from './companies';
 import { extractEmail, extractPhone } from './contact';
 import { extractDate } from './date-fields';
 import {
@@ -12,14 +13,16 @@ import {
   citeText,
   type Evidence,
   type Exchange,
+  sentences,
   type TranscriptTurn,
 } from './dialogue';
 import { extractEnum } from './enums';
 import { fieldKind, fieldText, isMoneyField, splitIdentifier } from './field-kinds';
 import type { Extracted, FieldSpec } from './fields';
-import { extractCompany, extractName, extractPetName } from './names';
-import { findIdentifiers, findNumbers } from './spoken';
-import { type Context, type Finding, fieldKeywords, hasAny } from './text';
+import { extractName, extractPetName } from './names';
+import { extractPlaceOrModel } from './places';
+import { findIdentifiers, findNumbers, type NumberMention, spokenDigits } from './spoken';
+import { type Context, type Finding, fieldKeywords, hasAny, stem } from './text';
 
 /**
  * Built-in, dependency-free extractor: finds what can be found reliably from a transcript and leaves
@@ -61,8 +64,20 @@ function identifierOf(ctx: Context, ex: Exchange): Finding<string> | null {
   let said = ids(ex.answer);
   // "It's 4 7 2 9 1, sorry, 4 7 2 9 2": the one after the correction stands.
   const corrected = afterCorrection(ex.answer);
-  if (new Set(said.map((i) => i.value)).size > 1 && corrected)
+  if (new Set(said.map((i) => i.value)).size > 1 && corrected) {
+    const before = said.filter((i) => i.start < corrected.offset);
     said = said.filter((i) => i.start >= corrected.offset);
+    // "T K 4 4 9 1, wait no, 4 9 4 1": digits said again replace the same number of digits at the end.
+    const [old, fix] = [before.at(-1), said[0]];
+    if (old && fix && said.length === 1 && /^\d+$/.test(fix.value) && fix.value.length < old.value.length) {
+      const head = old.value.slice(0, old.value.length - fix.value.length);
+      if (/^\d+$/.test(old.value.slice(head.length)) && /[A-Z]/.test(head))
+        return {
+          value: head + fix.value,
+          evidence: cite(ctx.turns, ex.answerTurn, old.start, fix.end),
+        };
+    }
+  }
   const distinct = new Set(said.map((i) => i.value));
   if (distinct.size !== 1) return null;
   return { value: said[0].value, evidence: cite(ctx.turns, ex.answerTurn, said[0].start, said[0].end) };
@@ -103,62 +118,158 @@ interface Spot {
   end: number;
 }
 
+/** Words between two numbers that make them a range or alternatives ("40, maybe 45", "four? five?"). */
+const ALTERNATIVE = /\b(?:or|to|maybe|perhaps|possibly|between)\b|[?–-]/i;
+
+/** An answer that says the caller does not know the number, or gives only its order ("two thousand something"). */
+const UNSURE =
+  /\b(?:i (?:do not|don't|dont) (?:know|remember|recall)|not (?:sure|certain)|no idea|i forget|can't remember|cant remember)\b|\b(?:hundred|thousand|million|k|grand|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\s+(?:something|odd)\b/i;
+
 /** The first number of an answer, or null when the caller gives a range or alternatives ("40, maybe 45"). */
-function leadingNumber(text: string): Spot | null {
-  const nums = findNumbers(text);
+function leadingNumber(text: string, nums: Spot[]): Spot | null {
   if (nums.length === 0) return null;
   const [first, second] = nums;
-  if (second) {
+  if (second && second.value !== first.value) {
     const between = text.slice(first.end, second.start);
-    if (/^[\s,.]*(or|to|maybe|and|-|–|perhaps|possibly)?[\s,]*(maybe|perhaps)?\s*\$?\s*$/i.test(between))
+    // "one twenty one thirty", "between fifteen and twenty", "forty, maybe fifty", "four? five?"
+    if (
+      /^[\s,]*(?:and\s*)?$/i.test(between) &&
+      (between.trim() === '' || /\bbetween\s*$/i.test(text.slice(0, first.start)))
+    )
       return null;
+    if (/^[\s,.;!?]*(?:or|maybe|perhaps|possibly)\b/i.test(between)) return null;
+    if (between.length <= 40 && !/[.!]/.test(between) && ALTERNATIVE.test(between)) return null;
   }
   return first;
 }
 
+/** The number said as the current one ("it was $1,950, now it's $2,150", "two kids. Well, three now"). */
+function currentNumber(answer: string, nums: Spot[]): Spot | null {
+  const now = nums.filter((n) => {
+    const around = `${answer.slice(Math.max(0, n.start - 12), n.start)}|${answer.slice(n.end, n.end + 8)}`;
+    return /\bnow\b[^|]*\||\|\s*(?:now|currently|these days)\b/i.test(around);
+  });
+  return new Set(now.map((n) => n.value)).size === 1 ? now[0] : null;
+}
+
 /**
  * The number a caller's answer settles on. One number: that one (unless it is a range). Several: the one the
- * agent's next turn repeats, else the last one after a correction ("five. No wait, six"), else the first.
+ * agent's next turn repeats, else the one said as the current one, else the last one after a correction
+ * ("five. No wait, six"), else the first. Null when the caller says they do not know it.
  */
-function answeredNumber(answer: string, agentNext: string | undefined): Spot | null {
-  const nums = findNumbers(answer);
+function answeredNumber(
+  answer: string,
+  agentNext: string | undefined,
+  keep: (n: NumberMention) => boolean,
+  keys: Set<string>,
+) {
+  if (UNSURE.test(answer)) return null;
+  const nums = findNumbers(answer).filter(keep);
   const distinct = [...new Set(nums.map((n) => n.value))];
-  if (distinct.length <= 1) return leadingNumber(answer);
+  if (distinct.length <= 1) return leadingNumber(answer, nums);
   if (agentNext) {
     const repeated = new Set(findNumbers(agentNext).map((n) => n.value));
     const confirmed = distinct.filter((v) => repeated.has(v));
     if (confirmed.length === 1) return nums.find((n) => n.value === confirmed[0]) ?? null;
   }
+  const current = currentNumber(answer, nums);
+  if (current) return current;
+  // "a hundred and twenty people total but only eighty would need seats": the one said with the field's word.
+  const clauses = nums.filter((n) => {
+    const before =
+      answer
+        .slice(0, n.start)
+        .split(/[,.;!?]|\bbut\b/i)
+        .at(-1) ?? '';
+    const after = answer.slice(n.end).split(/[,.;!?]|\bbut\b/i)[0] ?? '';
+    return hasAny(`${before} ${after}`, keys);
+  });
+  if (clauses.length > 0 && new Set(clauses.map((n) => n.value)).size === 1) return clauses[0];
   const marker = [...answer.matchAll(new RegExp(CORRECTION, 'gi'))].at(-1);
   if (marker?.index !== undefined && marker.index > nums[0].start) return nums.at(-1) ?? null;
   // "Four, me, my wife and two kids": the answer leads with it, the rest explains it.
-  return leadingNumber(answer);
+  return leadingNumber(answer, nums);
 }
 
 /** A question that asks for an amount or a count, not one that only shares a word with the field. */
 const QUANTITY_QUESTION =
-  /\b(how (many|much|old|big|large|long|often)|number|what(?:'s| is| are| was)|roughly|approximately|about|size|budget|spend|cost|price|amount|age|count|total)\b/i;
+  /\b(how (many|much|old|big|large|long|often|heavy|far)|number|what(?:'s| is| are| was)|which|roughly|approximately|size|budget|spend|cost|price|amount|age|count|total|do you know|any idea)\b/i;
+
+/** A question that asks for a year: any question with the field's words ("When was it installed?"). */
+const YEAR_QUESTION = /\b(when|what|which|year)\b/i;
+
+/** Words of a field's description that ask rather than name the thing ("How many people ..."). */
+const ASKING_WORDS = new Set([
+  'how',
+  'many',
+  'much',
+  'often',
+  'long',
+  'big',
+  'do',
+  'does',
+  'did',
+  'will',
+  'wh',
+]);
+
+function asksNumber(q: string, yearField: boolean): boolean {
+  if (QUANTITY_QUESTION.test(q) || (yearField && YEAR_QUESTION.test(q))) return true;
+  // "So two damaged pallets?", "Is it one story or two?": the question offers numbers to confirm or choose.
+  return findNumbers(q).length > 0;
+}
 
 function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
-  const keys = fieldKeywords(field, true);
-  for (const ex of ctx.dialogue.exchanges) {
-    if (!ex.questions.some((q) => hasAny(q, keys) && QUANTITY_QUESTION.test(q))) continue;
-    const next = ctx.turns[ex.answerTurn + 1];
-    const n = answeredNumber(ex.answer, next?.role === 'agent' ? next.text : undefined);
-    if (n !== null) return { value: n.value, evidence: cite(ctx.turns, ex.answerTurn, n.start, n.end) };
+  const money = isMoneyField(field);
+  const yearField = splitIdentifier(field.name).includes('year');
+  const keep = (n: NumberMention) =>
+    yearField
+      ? Number.isInteger(n.value) && n.value >= 1900 && n.value <= 2099
+      : !(money && n.pairHigh !== undefined && n.pairHigh >= 20);
+  // The field's own name words first; its description's words only when no question has those.
+  // A year field takes its own name words only: "When did you buy the boat?" does not ask the model year.
+  const keySets = [fieldKeywords(field, false), ...(yearField ? [] : [fieldKeywords(field, true)])].map(
+    (keys) => new Set([...keys].filter((k) => !ASKING_WORDS.has(k))),
+  );
+  // The field's own words, without synonyms: what marks the number meant among several in one answer.
+  const own = new Set(splitIdentifier(field.name).map(stem));
+  for (const keys of keySets) {
+    let asked = false;
+    for (const ex of ctx.dialogue.exchanges) {
+      if (!ex.questions.some((q) => hasAny(q, keys) && asksNumber(q, yearField))) continue;
+      // A phone number read out is no quantity.
+      if (/\d{7,}/.test(spokenDigits(ex.answer).replace(/[\s().-]/g, ''))) continue;
+      asked = true;
+      const next = ctx.turns[ex.answerTurn + 1];
+      const n = answeredNumber(ex.answer, next?.role === 'agent' ? next.text : undefined, keep, own);
+      if (n !== null) return { value: n.value, evidence: cite(ctx.turns, ex.answerTurn, n.start, n.end) };
+    }
+    // Asked with the field's own words and answered with a range, a hedge or nothing: no weaker match.
+    if (asked) return null;
   }
-  if (isMoneyField(field)) {
+  if (money) {
+    const keys = fieldKeywords(field, true);
+    // Volunteered amounts: a caller sentence with a currency word or money scale and the field's words.
     const values = new Map<number, Finding<number>>();
     for (const { text, index } of callerTurns(ctx.dialogue))
-      for (const n of findNumbers(text))
-        if (n.money && !values.has(n.value))
-          values.set(n.value, { value: n.value, evidence: cite(ctx.turns, index, n.start, n.end) });
+      for (const sentence of sentences(text)) {
+        if (!hasAny(sentence, keys) || UNSURE.test(sentence)) continue;
+        const at = text.indexOf(sentence);
+        for (const n of findNumbers(sentence))
+          if (n.money && keep(n) && !values.has(n.value))
+            values.set(n.value, {
+              value: n.value,
+              evidence: cite(ctx.turns, index, at + n.start, at + n.end),
+            });
+      }
     return values.size === 1 ? [...values.values()][0] : null;
   }
-  if (/\b(party|guest|people|person|group|size|headcount)\b/.test(fieldText(field))) {
+  if (/\b(party|guest|people|person|group|size|headcount|household)\b/.test(fieldText(field))) {
     const values = new Map<number, Finding<number>>();
     for (const { text, index } of callerTurns(ctx.dialogue)) {
-      const m = /\b(?:table|party|reservation|group|booking) (?:of|for)\s+([a-z]+|\d+)\b/i.exec(text);
+      const m =
+        /\b(?:table|party|reservation|group|booking) (?:of|for)\s+([a-z]+|\d+)\b/i.exec(text) ??
+        /\b([a-z]+|\d+) of us\b/i.exec(text);
       if (!m) continue;
       const n = findNumbers(m[1]);
       if (n.length === 1 && !values.has(n[0].value))
@@ -188,15 +299,15 @@ export function extractField(ctx: Context, field: FieldSpec): Finding | null {
     case 'phone':
       return extractPhone(ctx);
     case 'company':
-      return extractCompany(ctx);
+      return extractCompany(ctx, field);
     case 'pet':
       return extractPetName(ctx);
     case 'name':
-      return extractName(ctx);
+      return extractName(ctx, field);
     case 'identifier':
       return extractIdentifier(ctx, field);
     default:
-      return null;
+      return extractPlaceOrModel(ctx, field);
   }
 }
 

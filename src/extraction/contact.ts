@@ -1,7 +1,7 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { NUMBER_WORDS } from '../shared/number-words';
-import { afterCorrection, callerTurns, citeText, questionBefore } from './dialogue';
-import { spokenDigits } from './spoken';
+import { afterCorrection, callerTurns, cite, citeText, questionBefore } from './dialogue';
+import { findIdentifiers, spokenDigits } from './spoken';
 import type { Context, Finding } from './text';
 
 /** Phone numbers and email addresses: written, said digit by digit or spelled out, read back by the agent. */
@@ -15,12 +15,29 @@ function standing(text: string, has: (part: string) => boolean): string {
 const phonesIn = (text: string) =>
   findPhoneNumbersInText(spokenDigits(text), 'US').map((m) => m.number.number);
 
+/**
+ * "three one two, five five five, zero one nine nine. Wait, no, sorry, zero one nine one": digits said again
+ * after a correction replace as many digits at the end of the number said before it.
+ */
+function splicedPhone(text: string): string | null {
+  const corrected = afterCorrection(text);
+  if (!corrected) return null;
+  const before = phonesIn(text.slice(0, corrected.offset));
+  const fix = findIdentifiers(corrected.text)[0];
+  if (before.length !== 1 || !fix || !/^\d{1,6}$/.test(fix.value)) return null;
+  const digits = before[0].replace(/\D/g, '');
+  const joined = digits.slice(0, digits.length - fix.value.length) + fix.value;
+  return phonesIn(`+${joined}`)[0] ?? null;
+}
+
 export function extractPhone(ctx: Context): Finding<string> | null {
   const d = ctx.dialogue;
   const found: { number: string; index: number }[] = [];
   for (const { text, index } of callerTurns(d)) {
     const part = standing(text, (t) => phonesIn(t).length > 0);
-    for (const number of phonesIn(part)) found.push({ number, index });
+    const spliced = part === text ? splicedPhone(text) : null;
+    if (spliced) found.push({ number: spliced, index });
+    else for (const number of phonesIn(part)) found.push({ number, index });
   }
   const pick = (list: typeof found) => {
     const distinct = new Set(list.map((f) => f.number));
@@ -30,14 +47,20 @@ export function extractPhone(ctx: Context): Finding<string> | null {
   };
   const only = pick(found);
   if (only || found.length === 0) return only;
+  // "My office line is ..., but use my cell, ...": the one the agent then reads back.
+  const readBack = pick(
+    found.filter((f) => {
+      const next = ctx.turns[f.index + 1];
+      return next?.role === 'agent' && phonesIn(next.text).includes(f.number);
+    }),
+  );
+  if (readBack) return readBack;
   return pick(
     found.filter((f) => /\b(phone|number|reach|call|text|cell|mobile)\b/i.test(questionBefore(d, f.index))),
   );
 }
 
 const WRITTEN_EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
-const SPOKEN_EMAIL =
-  /\b((?:[A-Za-z0-9]+ (?:underscore|dot|dash|hyphen) )*[A-Za-z0-9._-]+) at ([A-Za-z0-9-]+(?: dot [A-Za-z0-9-]+)+)\b/gi;
 const EMAIL = /^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$/;
 
 /**
@@ -47,6 +70,8 @@ const EMAIL = /^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$/;
 export function writtenEmail(text: string): string | null {
   const plain = text.toLowerCase().replace(/\.$/, '');
   if (EMAIL.test(plain)) return plain;
+  const spoken = spokenEmails(text);
+  if (spoken.length === 1) return spoken[0].address;
   const joined = plain
     .replace(/\s+at\s+/g, '@')
     .replace(/\s+dot\s+/g, '.')
@@ -56,39 +81,167 @@ export function writtenEmail(text: string): string | null {
   return EMAIL.test(joined) ? joined : null;
 }
 
+interface Word {
+  w: string;
+  start: number;
+  end: number;
+}
+
+const CONNECTORS: Record<string, string> = { dot: '.', underscore: '_', dash: '-', hyphen: '-' };
+/** Words that end a spelled-out local part when read backwards from "at": they are the sentence around it. */
+const NOT_LOCAL = new Set(
+  (
+    "its it's it is was my email address e-mail the and or uh um so sorry wait no yes yeah sure okay ok " +
+    "thats that use send me to be like just try i im i'm we were we're you they he she look looking"
+  ).split(' '),
+);
+
+/**
+ * The local part that ends at word `k` (read backwards): units ("dana", "c h l o e", "F-O-N-T", "tasha greer
+ * all one word") joined by "dot", "underscore" or "dash". Null when a unit is a number word, since which words
+ * belong to the address is then a guess ("k menon eighty-eight").
+ */
+function localPart(ws: Word[], k: number): { text: string; first: number } | null {
+  let out = '';
+  let i = k;
+  for (;;) {
+    let unit = '';
+    const tail = ws
+      .slice(Math.max(0, i - 2), i + 1)
+      .map((x) => x.w)
+      .join(' ');
+    if (/\bone word$/.test(tail)) {
+      // "tasha greer all one word": the words before it, written together.
+      i -= /all one word$/.test(tail) ? 3 : 2;
+      const parts: string[] = [];
+      while (i >= 0 && parts.length < 3 && !NOT_LOCAL.has(ws[i].w) && /^[a-z0-9]+$/.test(ws[i].w))
+        parts.unshift(ws[i--].w);
+      if (parts.length === 0) return null;
+      unit = parts.join('');
+    } else if (/^[a-z0-9]$/.test(ws[i]?.w ?? '')) {
+      // Letters spelled one by one: "c h l o e".
+      while (i >= 0 && /^[a-z0-9]$/.test(ws[i].w)) unit = ws[i--].w + unit;
+    } else if (/^[a-z](?:-[a-z])+$/.test(ws[i]?.w ?? '')) {
+      unit = ws[i--].w.replace(/-/g, '');
+    } else if (/^[a-z0-9][a-z0-9._-]*$/.test(ws[i]?.w ?? '') && !NOT_LOCAL.has(ws[i].w)) {
+      if (ws[i].w.split('-').some((w) => w in NUMBER_WORDS)) return null;
+      unit = ws[i--].w;
+    } else return null;
+    out = unit + out;
+    const connector = CONNECTORS[ws[i]?.w ?? ''];
+    if (!connector || i < 1) return { text: out, first: i + 1 };
+    out = connector + out;
+    i--;
+  }
+}
+
+/** Endings a spelled-out address may have: a spoken "at home dot now" is no address. */
+const SPOKEN_TLDS = new Set(
+  (
+    'com net org edu gov mil io co uk us ca au de fr nl ie nz in me info biz ai app dev tech online ' +
+    'site xyz ly tv fm cc email mail health law agency studio design'
+  ).split(' '),
+);
+
+/** Addresses spelled out in words ("dana dot k at out look dot com"), with where each is said. */
+export function spokenEmails(text: string): { address: string; start: number; end: number }[] {
+  const ws: Word[] = [...text.matchAll(/[^\s,;:!?]+/g)].map((m) => ({
+    w: m[0].toLowerCase().replace(/\.+$/, ''),
+    start: m.index ?? 0,
+    end: (m.index ?? 0) + m[0].replace(/\.+$/, '').length,
+  }));
+  const out: { address: string; start: number; end: number }[] = [];
+  for (let k = 1; k < ws.length; k++) {
+    if (ws[k].w !== 'at') continue;
+    // The domain: one or two words ("out look", "field stone"), then "dot" and a label, once or more.
+    let j = k + 1;
+    let domain = '';
+    while (j < ws.length && j < k + 3 && /^[a-z0-9-]+$/.test(ws[j].w) && ws[j].w !== 'dot')
+      domain += ws[j++].w;
+    if (!domain || ws[j]?.w !== 'dot') continue;
+    while (ws[j]?.w === 'dot' && /^[a-z0-9-]+$/.test(ws[j + 1]?.w ?? '')) {
+      domain += `.${ws[j + 1].w}`;
+      j += 2;
+    }
+    const local = localPart(ws, k - 1);
+    if (!local || !SPOKEN_TLDS.has(domain.split('.').at(-1) ?? '')) continue;
+    // "maria garcia at gmail dot com": garcia@, mariagarcia@ or maria.garcia@? No guess.
+    const before = ws[local.first - 1];
+    if (
+      before &&
+      /^[a-z]+$/.test(before.w) &&
+      !NOT_LOCAL.has(before.w) &&
+      /^\s+$/.test(text.slice(before.end, ws[local.first].start))
+    )
+      continue;
+    const address = `${local.text}@${domain}`;
+    if (EMAIL.test(address)) out.push({ address, start: ws[local.first].start, end: ws[j - 1].end });
+  }
+  return out;
+}
+
 /** Every address a text gives, written or spelled out. */
 export function emailsIn(text: string): string[] {
   const out = new Set<string>();
   for (const m of text.matchAll(WRITTEN_EMAIL)) out.add(m[0].toLowerCase());
-  for (const m of text.matchAll(SPOKEN_EMAIL)) {
-    // "k menon eighty-eight at ...": the words before the number belong to the address too, but which ones?
-    const last = m[1].split(' ').at(-1)!.toLowerCase();
-    if (last.split('-').some((w) => w in NUMBER_WORDS)) continue;
-    const address = writtenEmail(m[0]);
-    if (address) out.add(address);
-  }
+  for (const e of spokenEmails(text)) out.add(e.address);
   return [...out];
+}
+
+/** A reply that rejects or corrects what the agent just read back ("oh wait no, it's dot co now"). */
+const REJECTS = /^\W*(?:(?:oh|um|uh|well)\W+)*(?:no|nope|not quite|wait|actually|sorry)\b/i;
+
+/**
+ * The read-back address with the part a rejecting reply corrects: "it's dot co now, not dot io" changes the
+ * ending. Null when the reply corrects nothing it names.
+ */
+function correctedEnding(readBack: string, reply: string): { address: string; quote: string } | null {
+  const endings = [...reply.matchAll(/(\bnot\s+)?\bdot\s+([a-z]{2,6})\b/gi)].filter((m) => !m[1]);
+  if (endings.length !== 1) return null;
+  const tld = endings[0][2].toLowerCase();
+  const address = readBack.replace(/\.[a-z]+$/, `.${tld}`);
+  return address !== readBack && EMAIL.test(address) ? { address, quote: endings[0][0] } : null;
 }
 
 /**
  * A written address, or one spelled out ("m underscore tanaka at fernway dot io"). When the caller spells one
  * out and the agent's next turn reads a written address back, the read-back is taken: it settles what a
- * spoken form leaves open (word boundaries, digits, "dot co" or "dot com").
+ * spoken form leaves open (word boundaries, digits, "dot co" or "dot com"), unless the caller rejects it; a
+ * rejection that names the new ending ("it's dot co now") corrects it.
  */
 export function extractEmail(ctx: Context): Finding<string> | null {
   const found = new Map<string, Finding<string>>();
   for (const { text, index } of callerTurns(ctx.dialogue)) {
     const next = ctx.turns[index + 1];
     const readBack = next?.role === 'agent' ? [...next.text.matchAll(WRITTEN_EMAIL)].map((m) => m[0]) : [];
+    const reply = ctx.turns[index + 2];
     if (/\bat\b.*\bdot\b/i.test(text) && !text.includes('@') && readBack.length === 1) {
       const address = readBack[0].replace(/[.]$/, '').toLowerCase();
+      if (reply?.role === 'caller' && REJECTS.test(reply.text)) {
+        const fixed = correctedEnding(address, reply.text);
+        if (fixed) {
+          found.set(fixed.address, {
+            value: fixed.address,
+            evidence: citeText(ctx.turns, index + 2, fixed.quote),
+          });
+          continue;
+        }
+        if (emailsIn(reply.text).length === 0) return null;
+        continue;
+      }
       found.set(address, { value: address, evidence: citeText(ctx.turns, index + 1, readBack[0]) });
       continue;
     }
     const part = standing(text, (t) => emailsIn(t).length > 0);
-    for (const address of emailsIn(part))
-      if (!found.has(address))
-        found.set(address, { value: address, evidence: citeText(ctx.turns, index, address) });
+    const offset = text.indexOf(part);
+    for (const address of emailsIn(part)) {
+      if (found.has(address)) continue;
+      const spoken = spokenEmails(part).find((e) => e.address === address);
+      const evidence = spoken
+        ? cite(ctx.turns, index, offset + spoken.start, offset + spoken.end)
+        : citeText(ctx.turns, index, address);
+      found.set(address, { value: address, evidence });
+    }
   }
   return found.size === 1 ? [...found.values()][0] : null;
 }

@@ -40,9 +40,11 @@ export const isEmailField = (f: FieldSpec) => /\be-?mail\b/.test(fieldText(f));
 /** A text field meant for a phone number (by its name, or its description without order/account words). */
 export const isPhoneField = (f: FieldSpec) =>
   /\b(phone|mobile|cell|telephone)\b/.test(nameWords(f)) ||
-  (/\b(phone|mobile|cell)\b/.test(fieldText(f)) && !/\b(order|account|reference)\b/.test(fieldText(f)));
+  (/\b(phone|mobile|cell)\b/.test(fieldText(f)) && !/\b(order|account|reference)\b/.test(fieldText(f))) ||
+  // "callback_number": "Number to call the caller back on", "number to reach them at".
+  (/\bnumber\b/.test(nameWords(f)) && /\b(call\w* (?:\w+ ){0,2}back|callback|reach)\b/.test(fieldText(f)));
 export const isIdentifierField = (f: FieldSpec) =>
-  /\b(number|id|code|reference|confirmation|no)\b/.test(nameWords(f));
+  /\b(number|id|code|reference|confirmation|no|serial|last four|digits)\b/.test(nameWords(f));
 export const isMoneyField = (f: FieldSpec) =>
   /\b(budget|price|cost|bill|amount|dollars?|spend|revenue|income|salary|fee|payment|rent|value|deal|quote|invoice)\b/.test(
     fieldText(f),

@@ -1,25 +1,30 @@
 import {
   afterCorrection,
   callerTurns,
-  cite,
   citeText,
   type Dialogue,
   exchangeAt,
   questionBefore,
 } from './dialogue';
+import { splitIdentifier } from './field-kinds';
+import type { FieldSpec } from './fields';
 import type { Context, Finding } from './text';
 
 /**
- * Names of people, companies and pets. A person's name: the caller's introduction or answer to a name question,
- * the name a correction leaves standing ("Jon Bauer. No wait, it's Jon Baumer"), the full name when a first
- * name comes first ("Priya. Priya Raman"), and a lower-case name speech-to-text wrote when the agent's next turn
- * addresses the caller by it.
+ * Names of people and pets (organisations: companies.ts). A person's name: the caller's introduction or answer
+ * to a name question, the name a correction leaves standing ("Jon Bauer. No wait, it's Jon Baumer"), the full
+ * name said before or after ("Priya. Priya Raman", "Haddad. Samir Haddad"), a lower-case name speech-to-text
+ * wrote when the agent addresses the caller by it or the caller spells it, and for a patient's or student's
+ * name the answer to the question for that person's name.
  */
 
-const NAME_WORD = "(?:[A-Z]['’][A-Z][a-z]+|Ma?c[A-Z][a-z]+|[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![\\w'’-])";
-const NAME = `${NAME_WORD}(?:\\s+${NAME_WORD}){0,2}`;
+// Upper and lower case letters, accented ones too ("Tomás Beltrán").
+const UP = 'A-ZÀ-ÖØ-Þ';
+const LO = 'a-zß-öø-ÿ';
+const NAME_WORD = `(?:[${UP}]['’][${UP}][${LO}]+|Ma?c[${UP}][${LO}]+|[${UP}][${LO}]+(?:-[${UP}][${LO}]+)?)(?![\\w'’${LO}-])`;
+export const NAME = `${NAME_WORD}(?:\\s+${NAME_WORD}){0,2}`;
 const TITLE = '(?:(?:Dr|Mr|Mrs|Ms|Miss)\\.?\\s+)?';
-const NOT_NAMES = new Set(
+export const NOT_NAMES = new Set(
   (
     'i im hi hello hey yes yeah yep no nope sure why what who where when how is it its this the just fine okay ok ' +
     'oh well um uh thanks thank morning good afternoon evening actually sorry can do could my we our not under ' +
@@ -27,16 +32,19 @@ const NOT_NAMES = new Set(
     'and but so yes correct right speaking calling'
   ).split(' '),
 );
-/** Words a lower-case answer to a name question may not contain: it is a sentence, not a name. */
-const NOT_NAME_WORDS = new Set(
-  (
-    'a an the to of for in on at is are was were be been have has had do does did not no yes yeah calling ' +
-    'wanted want need call about with from rather say just and but or my me your you we they he she it ' +
-    'that this there here what who why how when can could would will should'
-  ).split(' '),
-);
 export const NAME_QUESTION =
-  /\b(your name|the name|full name|name should|name please|first name|last name|who am i speaking|who('s| is) calling|who do i have|speaking with|talking to|who is this|what name|name for the)\b/i;
+  /\b(your name|the name|full name|name should|name please|first name|last name|who am i speaking|who('s| is) calling|who do i have|speaking with|talking to|who is this|what name|name for the|\w+['’]s name|and you are|who are you)\b/i;
+
+/**
+ * Whose name a question asks for when it is not the caller's: "What's the patient's name?" -> patient, "your
+ * son's name" -> son; null for the caller's own ("your name", "who am I speaking with").
+ */
+export function nameAskedOf(question: string): string | null {
+  const m = /\b(\w+)['’]s (?:full |first |last )?name\b/i.exec(question);
+  if (m && !/^(what|that|who|it|there|here)$/i.test(m[1])) return m[1].toLowerCase();
+  const of = /\bname of (?:the|your) (\w+)/i.exec(question);
+  return of ? of[1].toLowerCase() : null;
+}
 const FILLER_WORD =
   /^(?:(?:yes|yeah|yep|sure|fine|ok|okay|oh|um+|uh+|er|well|so|right|alright|of course)\b[\s,.]*)+/i;
 const INTRO =
@@ -76,25 +84,151 @@ function bareName(text: string, excluded: Set<string>): string | null {
   return bare ? cleanName(bare[1], excluded) : null;
 }
 
-/** A lower-case name the agent's next turn confirms by addressing the caller ("hi this is dana whitaker"). */
-function lowerCaseName(d: Dialogue, index: number, text: string): string | null {
-  const next = d.turns[index + 1];
-  if (next?.role !== 'agent') return null;
-  const stripped = text
-    .toLowerCase()
-    .replace(/[.,!?]/g, ' ')
-    .split(/\s+/)
-    .filter((w) => w && !/^(um+|uh+|er|hi|hello|hey|yeah|yes|so|oh|well)$/.test(w))
-    .join(' ')
-    .replace(INTRO, '');
-  const parts = stripped.split(' ').filter(Boolean);
-  // "marcus uh marcus webb": the repeated first name is a restart.
-  if (parts.length >= 2 && parts[0] === parts[1]) parts.shift();
-  if (parts.length === 0 || parts.length > 3) return null;
-  if (parts.some((p) => NOT_NAME_WORDS.has(p) || !/^[a-z][a-z'’-]+$/.test(p))) return null;
-  const title = parts.map((p) => p[0].toUpperCase() + p.slice(1));
-  if (!new RegExp(`\\b${title[0]}\\b`).test(next.text)) return null;
-  return title.join(' ');
+/** Words that are not names when speech-to-text writes a caller's words in lower case. */
+export const COMMON = new Set(
+  (
+    'a about again ah all also am an and any are as at back be because been but by call called calling can ' +
+    'checking could dad day did do does dont dot down er erm for from get getting go going got had has have ' +
+    'he hello her here hey hi him his hmm hoping how i id ill im in is it its ive just know like looking ' +
+    'me mom my name names need needed new no not now of oh ok okay on one or our out over phone please ' +
+    'reaching regarding returning right said say see she so sorry speaking sure thank thanks that thats the ' +
+    'their them then there they this to too trying uh um up us want wanted was we well were what when ' +
+    'where which who why will with wondering would yeah yes you your yep nope sir maam wife husband son ' +
+    'daughter mother father brother sister friend guy here hes shes theyre were were first last number ' +
+    'email address street road avenue spelled spell letter letters as in underscore dash morning mornings ' +
+    'afternoon afternoons evening evenings night today tomorrow tonight week weekend monday tuesday ' +
+    'wednesday thursday friday saturday sunday january february march april may june july august ' +
+    'september october november december next'
+  ).split(' '),
+);
+
+const NUMBER_WORD =
+  /^(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)$/;
+
+interface Tok {
+  w: string;
+  start: number;
+  end: number;
+}
+
+const tokensOf = (text: string): Tok[] =>
+  [...text.matchAll(new RegExp(`[A-Za-z${LO}${UP}'’]+`, 'g'))].map((m) => ({
+    w: m[0].toLowerCase().replace(/’/g, "'"),
+    start: m.index ?? 0,
+    end: (m.index ?? 0) + m[0].length,
+  }));
+
+const isFiller = (w: string) => /^(um+|uh+|er+m?|hmm+|ah|oh|like)$/.test(w);
+const nameLike = (w: string) =>
+  w.length >= 2 &&
+  /^[a-zß-öø-ÿ][a-zß-öø-ÿ'-]*$/.test(w) &&
+  !COMMON.has(w.replace(/'/g, '')) &&
+  !NUMBER_WORD.test(w);
+/** A word that may be a surname: name-like and not a verb form ("calling", "checking"). */
+const surnameLike = (w: string) => nameLike(w) && !/ing$/.test(w);
+
+export function titled(word: string): string {
+  return word
+    .split('-')
+    .map((p) =>
+      p.replace(
+        /^(\w')?(.)/,
+        (_m, pre: string | undefined, c: string) => (pre ?? '').toUpperCase() + c.toUpperCase(),
+      ),
+    )
+    .join('-');
+}
+
+/** Whether the letters from token `k` on spell `word` ("t a s h a", "with a t a s h a"). */
+function spelledAt(toks: Tok[], k: number, word: string): number {
+  let j = k;
+  if (toks[j]?.w === 'with' && /^(a|an)$/.test(toks[j + 1]?.w ?? '')) j += 2;
+  const letters = word.replace(/[^a-z]/g, '');
+  let got = '';
+  while (j < toks.length && toks[j].w.length === 1 && got.length < letters.length) got += toks[j++].w;
+  return got === letters && letters.length > 1 ? j : k;
+}
+
+/** Whether the text spells `word` out letter by letter anywhere ("... its c h l o e underscore p"). */
+function spelledIn(toks: Tok[], word: string): boolean {
+  return toks.some((_t, k) => spelledAt(toks, k, word) > k);
+}
+
+/** Whether an agent turn after `index` (the next three) addresses the caller by `word`, written as a name. */
+function addressed(d: Dialogue, index: number, word: string, excluded: Set<string>): boolean {
+  if (excluded.has(word)) return false;
+  const re = new RegExp(`(?<![\\w${LO}])${titled(word)}(?![\\w${LO}])`);
+  let seen = 0;
+  for (let i = index + 1; i < d.turns.length && seen < 3; i++) {
+    if (d.turns[i].role !== 'agent') continue;
+    seen++;
+    if (re.test(d.turns[i].text)) return true;
+  }
+  return false;
+}
+
+const INTRO_WORDS = [
+  ['this', 'is'],
+  ['it', 'is'],
+  ["it's"],
+  ['its'],
+  ["i'm"],
+  ['im'],
+  ['i', 'am'],
+  ['my', 'name', 'is'],
+  ['my', 'names'],
+  ['my', "name's"],
+  ['name', 'is'],
+  ['call', 'me'],
+];
+const GREETING = /^(hi|hey|hello|yeah|yes|yep|sure|ok|okay|so|well|oh|just|good|morning|afternoon|evening)$/;
+
+/**
+ * A name in a caller turn speech-to-text wrote in lower case ("hi its uh marcus bell i got a flyer"): the
+ * word after an introduction ("this is", "it's", "my name is"), or the answer's first word when the agent
+ * asked for the name, confirmed by the agent addressing the caller by it or by the caller spelling it out;
+ * with the next word as the surname when it can be one ("dana kowalski im calling" -> Dana Kowalski).
+ */
+function spokenName(d: Dialogue, index: number, text: string, asked: boolean, excluded: Set<string>) {
+  const toks = tokensOf(text);
+  const starts: number[] = [];
+  for (let k = 0; k < toks.length; k++)
+    for (const intro of INTRO_WORDS)
+      if (intro.every((w, n) => toks[k + n]?.w === w)) starts.push(k + intro.length);
+  // Asked for the name: its first word that can be one ("its for me um kevin"); "hank oduya here".
+  const lead = toks.findIndex((t) => nameLike(t.w));
+  const here = (k: number) => /^(here|speaking)$/.test(toks[k]?.w ?? '');
+  if (lead >= 0 && (asked || here(lead + 1) || here(lead + 2))) starts.push(lead);
+  for (let p of starts) {
+    while (p < toks.length && (isFiller(toks[p].w) || GREETING.test(toks[p].w))) p++;
+    const first = toks[p];
+    if (!first || !nameLike(first.w)) continue;
+    let q = spelledAt(toks, p + 1, first.w);
+    let confirmed = addressed(d, index, first.w, excluded) || q > p + 1 || spelledIn(toks, first.w);
+    while (q < toks.length && isFiller(toks[q].w)) q++;
+    // "priya um priya ramanathan", "tasha with a t a s h a tasha greer": the name said again.
+    if (toks[q]?.w === first.w) {
+      q++;
+      while (q < toks.length && isFiller(toks[q].w)) q++;
+    }
+    const next = toks[q];
+    const adjacent = next && /^[\s,.-]*$/.test(text.slice(toks[q - 1].end, next.start));
+    const last = next && adjacent && surnameLike(next.w) ? next : null;
+    // "derek hume h u m e": the surname spelled out confirms the name too.
+    if (last && spelledAt(toks, q + 1, last.w) > q + 1) confirmed = true;
+    if (!confirmed) continue;
+    const lastWord = last?.w ?? lastNameSaid(text);
+    return lastWord ? `${titled(first.w)} ${titled(lastWord)}` : titled(first.w);
+  }
+  return null;
+}
+
+/** A surname the caller states as such: "p for park, that's my last name", "my last name is ...". */
+function lastNameSaid(text: string): string | null {
+  const m =
+    /\b([a-z][a-z'-]+)[,.]?\s+(?:thats|that's|that is)\s+my\s+(?:last name|surname)\b/i.exec(text) ??
+    /\bmy\s+(?:last name|surname)(?:'s|\s+is)\s+([a-z][a-z'-]+)/i.exec(text);
+  return m && surnameLike(m[1].toLowerCase()) ? m[1].toLowerCase() : null;
 }
 
 function candidateIn(
@@ -119,17 +253,54 @@ function candidateIn(
       if (name) return name;
     }
   }
-  if (!asked) return null;
-  return bareName(text, excluded) ?? lowerCaseName(d, index, text);
+  // A full name volunteered later in the call: "I'm Tomas Salgado, her husband."
+  const full = new RegExp(`\\b(?:[Tt]his is|I'm|I’m|I am)\\s+${TITLE}(${NAME_WORD}\\s+${NAME_WORD})`).exec(
+    text,
+  );
+  const volunteered = full ? cleanName(full[1], excluded) : null;
+  if (volunteered?.includes(' ')) return volunteered;
+  if (asked) {
+    const bare = bareName(text, excluded);
+    if (bare) return bare;
+  }
+  return spokenName(d, index, text, asked, excluded);
 }
 
-/** The full name that completes a first name later in the caller's words ("Priya. Priya Raman"). */
-function completed(name: string, laterText: string, excluded: Set<string>): string {
+/**
+ * The full name that completes a name later in the caller's words: "Priya. Priya Raman", "Haddad. Samir
+ * Haddad", "It's Gil. Well, Gilbert Moreau", and in lower case "leah ... yeah thats me leah vance".
+ */
+function completed(
+  name: string,
+  texts: string[],
+  excluded: Set<string>,
+  confirmed: (surname: string) => boolean,
+): string {
   if (name.includes(' ')) return name;
-  const m = new RegExp(`\\b${name}\\s+(${NAME_WORD})`).exec(laterText);
-  if (!m) return name;
-  const full = cleanName(`${name} ${m[1]}`, excluded);
-  return full ?? name;
+  for (const text of texts) {
+    const full = completedIn(name, text, excluded, confirmed);
+    if (full !== name) return full;
+  }
+  return name;
+}
+
+function completedIn(
+  name: string,
+  laterText: string,
+  excluded: Set<string>,
+  confirmed: (surname: string) => boolean,
+): string {
+  const longer = new RegExp(`(?<![\\w${LO}])${name}[${LO}]*\\s+(${NAME_WORD})`).exec(laterText);
+  if (longer) return cleanName(longer[0], excluded) ?? name;
+  const before = new RegExp(`(${NAME_WORD})\\s+${name}(?![\\w${LO}])`).exec(laterText);
+  if (before) {
+    const full = cleanName(before[0], excluded);
+    if (full?.includes(' ')) return full;
+  }
+  const lower = new RegExp(`(?<![\\w${LO}])${name.toLowerCase()}\\s+([${LO}'-]+)`).exec(laterText);
+  // In lower case, "austin ... austin texas" may be a place: the agent writing it as a name, or a spelling, confirms it.
+  if (lower && surnameLike(lower[1]) && confirmed(lower[1])) return `${name} ${titled(lower[1])}`;
+  return name;
 }
 
 interface Candidate {
@@ -139,6 +310,31 @@ interface Candidate {
   correcting: boolean;
   /** The agent asked for the last name only. */
   lastName: boolean;
+  /** The turn answers a name question; whose name it asks when not the caller's ("the patient's name"). */
+  asked: boolean;
+  askedOf: string | null;
+}
+
+/** Name fields for someone the caller may be calling for, not the caller: patient_name, student_name. */
+const THIRD_PARTY = /^(patient|student|child|kid|son|daughter)$/;
+const RELATION =
+  /^(son|daughter|child|kid|wife|husband|spouse|partner|mom|mother|dad|father|parent|brother|sister|friend|boss)$/;
+const CALLING_FOR =
+  /\b(?:calling|call|here|booking|asking) (?:for|about|on behalf of) (?:my|our)\b|\bon behalf of\b/i;
+
+/**
+ * The candidates that can name the field's person. The caller's name: not an answer to a question for
+ * someone else's ("What's your son's name?"). A third party's (patient_name): the answer to a question for
+ * someone's name; else the caller's own name when asked for it and the caller calls for no one else.
+ */
+function forField(cands: Candidate[], field: FieldSpec, callers: { text: string }[]): Candidate[] {
+  const forSomeoneElse = callers.some((c) => CALLING_FOR.test(c.text));
+  // "What's the patient's name?" may ask the caller's own; "your son's name" never does.
+  if (!splitIdentifier(field.name).some((w) => THIRD_PARTY.test(w)))
+    return cands.filter((c) => c.askedOf === null || (!RELATION.test(c.askedOf) && !forSomeoneElse));
+  const theirs = cands.filter((c) => c.askedOf !== null);
+  if (theirs.length > 0) return theirs;
+  return forSomeoneElse ? [] : cands.filter((c) => c.asked);
 }
 
 /** The name a caller turn gives, with its own corrections, completion and confirmed read-back applied. */
@@ -160,8 +356,17 @@ function candidateAt(
       bareName(corrected.text, excluded) ?? candidateIn(d, corrected.text, index, true, false, excluded);
     if (again && again !== name) name = again;
   }
-  const rest = [text, ...callers.slice(k + 1, k + 3).map((c) => c.text)].join(' ');
-  name = completed(name, rest, excluded);
+  const agentSays = (w: string) =>
+    d.turns.some(
+      (t) => t.role === 'agent' && new RegExp(`(?<![\\w${LO}])${titled(w)}(?![\\w${LO}])`).test(t.text),
+    );
+  const spelled = (w: string) => callers.some((c) => spelledIn(tokensOf(c.text), w));
+  name = completed(
+    name,
+    [text, ...callers.slice(k + 1).map((c) => c.text)],
+    excluded,
+    (w) => agentSays(w) || spelled(w),
+  );
   const ex = exchangeAt(d, index);
   // A read-back the caller confirmed, with the same first name, settles the spelling.
   if (ex?.readBack?.confirmed === true) {
@@ -173,19 +378,25 @@ function candidateAt(
     /^\W*(no|nope|actually|sorry|wait)\b/i.test(text) ||
     Boolean(corrected) ||
     (previous?.role === 'caller' && exchangeAt(d, index - 2)?.readBack?.confirmed === false);
-  return { name, index, correcting, lastName: /\b(last name|surname|family name)\b/i.test(question) };
+  return {
+    name,
+    index,
+    correcting,
+    lastName: /\b(last name|surname|family name)\b/i.test(question),
+    asked,
+    askedOf: asked ? nameAskedOf(question) : null,
+  };
 }
 
 const sameOrLonger = (a: string, b: string) => b === a || b.toLowerCase().startsWith(`${a.toLowerCase()} `);
 
-export function extractName(ctx: Context): Finding<string> | null {
+export function extractName(ctx: Context, field: FieldSpec): Finding<string> | null {
   const d = ctx.dialogue;
   const excluded = agentNames(ctx.turns);
   const callers = callerTurns(d);
+  const cands = callers.flatMap((_c, k) => candidateAt(d, callers, k, excluded) ?? []);
   let chosen: Candidate | null = null;
-  for (let k = 0; k < callers.length; k++) {
-    const c = candidateAt(d, callers, k, excluded);
-    if (!c) continue;
+  for (const c of forField(cands, field, callers)) {
     if (!chosen || sameOrLonger(chosen.name, c.name)) chosen = c;
     else if (sameOrLonger(c.name, chosen.name)) continue;
     else if (c.lastName && !c.name.includes(' ') && !chosen.name.includes(' '))
@@ -200,37 +411,6 @@ export function extractName(ctx: Context): Finding<string> | null {
     (c) => c.index >= chosen.index && c.text.toLowerCase().includes(name.toLowerCase()),
   );
   return { value: name, evidence: citeText(ctx.turns, where?.index ?? chosen.index, name) };
-}
-
-const ORG = "[A-Z][A-Za-z'’]*(?:\\s+(?:&|and|of)\\s+[A-Z][A-Za-z'’]*|\\s+[A-Z][A-Za-z'’]*)*";
-const ORG_PATTERNS = [
-  new RegExp(`\\b(?:called|named)\\s+(${ORG})`),
-  new RegExp(`\\b(?:company|business) is\\s+(${ORG})`),
-  new RegExp(`\\bI (?:work|am) (?:at|for|with)\\s+(${ORG})`),
-  // Volunteered roles: "I run IT at Meridian Health", "I'm the office manager at Pioneer Legal".
-  new RegExp(
-    `\\b(?:I|we) (?:run|head|lead|manage|handle|do|own|oversee)\\s+[A-Za-z ]{1,30}?\\s+(?:at|for)\\s+(${ORG})`,
-  ),
-  new RegExp(`\\b(?:I'm|I’m|I am) (?:the|a|an)\\s+[a-z][a-z ]{1,30}?\\s+(?:at|for|with|of)\\s+(${ORG})`),
-  new RegExp(`\\b(?:I'm|I’m|I am|calling) (?:with|from)\\s+(${ORG})`),
-  new RegExp(`\\b(?:from|with)\\s+(${ORG})`),
-];
-
-export function extractCompany(ctx: Context): Finding<string> | null {
-  const found = new Map<string, Finding<string>>();
-  for (const { text, index } of callerTurns(ctx.dialogue)) {
-    for (const re of ORG_PATTERNS) {
-      const m = re.exec(text);
-      if (!m) continue;
-      const name = m[1].replace(/\.$/, '').trim();
-      if (!NOT_NAMES.has(name.toLowerCase()) && !found.has(name)) {
-        const at = (m.index ?? 0) + m[0].lastIndexOf(m[1]);
-        found.set(name, { value: name, evidence: cite(ctx.turns, index, at, at + name.length) });
-      }
-      break;
-    }
-  }
-  return found.size === 1 ? [...found.values()][0] : null;
 }
 
 export function extractPetName(ctx: Context): Finding<string> | null {

@@ -11,6 +11,12 @@ export interface NumberMention {
   money: boolean;
   start: number;
   end: number;
+  /**
+   * Said as two numbers run together the way people say hundreds and years ("three forty", "twenty twenty
+   * four"): the number before the pair's second half. Above 19 it is ambiguous for an amount ("seventy nine
+   * ninety nine" may be 79.99).
+   */
+  pairHigh?: number;
 }
 
 const SCALES: Record<string, number> = { thousand: 1000, million: 1_000_000, billion: 1_000_000_000 };
@@ -20,7 +26,7 @@ const PRONOUN_ONE_AFTER = new Set(
   (
     'a an this that which each every any no another other new old big small good right wrong same ' +
     'set have has had got get gets need needs want wants buy bought pick picked use used make made find found ' +
-    'see saw take took give gave order ordered book booked open opened send sent'
+    'see saw take took give gave order ordered book booked open opened send sent first second third last next'
   ).split(' '),
 );
 
@@ -63,6 +69,31 @@ function extendsNumber(current: number, n: number): boolean {
   return n < 10 && low >= 20 && low % 10 === 0;
 }
 
+/**
+ * The second half of a paired number starting at token `j` ("forty" in "three forty", "twenty four" in "twenty
+ * twenty four"): a number of 10-99 right after the first, with its end; null when there is none.
+ */
+function pairedLow(
+  tokens: Token[],
+  j: number,
+  adjacent: (a: Token, b: Token) => boolean,
+): { value: number; next: number } | null {
+  const a = tokens[j];
+  if (!a || !adjacent(tokens[j - 1], a) || !(a.w in NUMBER_WORDS)) return null;
+  const tens = NUMBER_WORDS[a.w];
+  if (tens < 10) return null;
+  const b = tokens[j + 1];
+  const unit = b && adjacent(a, b) ? (NUMBER_WORDS[b.w] ?? 0) : 0;
+  // "twenty twenty four"; but in "one twenty one thirty" the "one" starts the next pair.
+  const after = tokens[j + 2];
+  const startsNext = after && adjacent(b, after) && NUMBER_WORDS[after.w] >= 10;
+  if (tens >= 20 && tens % 10 === 0 && unit > 0 && unit < 10 && !startsNext)
+    return { value: tens + unit, next: j + 2 };
+  // "two twenty five" is a pair, "two twenty people" too; "one hundred" and "two thousand" are scales.
+  if (b && (b.w === 'hundred' || b.w in SCALES)) return null;
+  return { value: tens, next: j + 1 };
+}
+
 function wordMentions(text: string): NumberMention[] {
   const out: NumberMention[] = [];
   const tokens: Token[] = [...text.matchAll(/[A-Za-z]+/g)].map((m) => ({
@@ -74,6 +105,16 @@ function wordMentions(text: string): NumberMention[] {
   for (let i = 0; i < tokens.length; i++) {
     const first = tokens[i].w;
     const next = tokens[i + 1];
+    // "twice a week", "once a month": counts of times.
+    if (first === 'twice' || (first === 'once' && /^(a|an|per|every)$/.test(next?.w ?? ''))) {
+      out.push({
+        value: first === 'twice' ? 2 : 1,
+        money: false,
+        start: tokens[i].start,
+        end: tokens[i].end,
+      });
+      continue;
+    }
     const leadsScale =
       first === 'a' && next && adjacent(tokens[i], next) && (next.w === 'hundred' || next.w in SCALES);
     if (!(first in NUMBER_WORDS) && !leadsScale) continue;
@@ -101,9 +142,24 @@ function wordMentions(text: string): NumberMention[] {
       else break;
       sawNumber = true;
     }
-    const last = tokens[j - 1];
+    let last = tokens[j - 1];
     if (!sawNumber || !last) continue;
     let value = total + current;
+    // "three forty", "seven forty", "twenty twenty four": a number of 1-99 followed by one of 10-99 is said
+    // as hundreds (or a year), not as two numbers.
+    let pairHigh: number | undefined;
+    const paired = total === 0 && value >= 1 && value <= 99 ? pairedLow(tokens, j, adjacent) : null;
+    // "five ten", "twenty five thirty" are said as ranges more often than as 510 or 2530.
+    const rangeLike =
+      paired &&
+      ((value < 10 && paired.value < 20) || (value > 20 && value % 10 !== 0 && paired.value % 10 === 0));
+    const low = rangeLike ? null : paired;
+    if (low) {
+      pairHigh = value;
+      value = value * 100 + low.value;
+      j = low.next;
+      last = tokens[j - 1];
+    }
     let end = last.end;
     let money = false;
     const unit = /^\s*(dollars|bucks|grand|k)\b/i.exec(text.slice(end));
@@ -111,19 +167,24 @@ function wordMentions(text: string): NumberMention[] {
       end += unit[0].length;
       money = true;
       if (/^(grand|k)$/i.test(unit[1])) value *= 1000;
+      // "two hundred twelve dollars and fifty cents"
+      const cents = /^\s*(?:and\s+)?([a-z]+(?:[\s-][a-z]+)?)\s+cents?\b/i.exec(text.slice(end));
+      const parts = cents?.[1].toLowerCase().split(/[\s-]/) ?? [];
+      if (cents && unit[1].toLowerCase() === 'dollars' && parts.every((p) => p in NUMBER_WORDS)) {
+        value += parts.reduce((sum, p) => sum + NUMBER_WORDS[p], 0) / 100;
+        end += cents[0].length;
+        while (j < tokens.length && tokens[j].start < end) j++;
+      }
     }
     const lone = j - i === 1 && first === 'one' && !unit;
     const before = tokens[i - 1];
-    if (
-      lone &&
-      before &&
-      adjacent(before, tokens[i]) &&
-      (PRONOUN_ONE_AFTER.has(before.w) || /ed$/.test(before.w))
-    ) {
-      // "just the one" and "only one" count; "set one", "a new one" refer to a thing.
-      if (!(before.w === 'the' || before.w === 'only')) continue;
+    if (lone && before && adjacent(before, tokens[i])) {
+      // "just the one" and "only one" count; "set one", "a new one", "the one who ..." refer to a thing.
+      const endsClause = /^\s*(?:[.,!?;]|$)/.test(text.slice(tokens[i].end));
+      if (before.w === 'the' ? !endsClause : PRONOUN_ONE_AFTER.has(before.w) || /ed$/.test(before.w))
+        continue;
     }
-    out.push({ value, money, start: tokens[i].start, end });
+    out.push({ value, money, start: tokens[i].start, end, ...(pairHigh ? { pairHigh } : {}) });
     i = j - 1;
   }
   return out;
@@ -174,20 +235,31 @@ const DIGIT_NAMES = `(?:${'zero one two three four five six seven eight nine'
 
 const LETTER_AS_IN = /^([a-z])\s+as\s+in\s+[a-z]+$/i;
 
+/** Letters spelled with dashes, as written for a spelled-out code ("C-L-M"). */
+const SPELLED = "[A-Za-z](?:-[A-Za-z])+(?![A-Za-z0-9'’])";
+
+/**
+ * A letter said alone, upper case or as speech-to-text writes it in lower case ("t k four nine"). "a" and "i"
+ * are words too, so they count only before another letter ("a c as in charlie"); "o" is a zero.
+ */
+const LETTER =
+  "(?:[B-HJ-Zb-hj-np-z]|[AaIi](?=[\\s,.]+[A-Za-z](?:\\s+as\\s+in\\b|[\\s,.]|$)))(?![A-Za-z0-9'’])";
+
 /**
  * Identifiers read out piece by piece: digits as words or spaced digits, letters alone or "as in" a word,
  * "dash" ("T K dash nine nine one two", "M as in Mary, K, seven four two"), and written ones ("CB-20931").
  * Each run of such pieces with at least one digit and three characters is one identifier.
  */
 export function findIdentifiers(text: string): SpokenIdentifier[] {
-  const piece = `(?:[A-Za-z]\\s+as\\s+in\\s+[A-Za-z]+|[Dd]ouble\\s+(?:${DIGIT_NAMES}|oh|\\d)|${DIGIT_NAMES}|[Dd]ash|[Hh]yphen|oh|[A-Za-z]{0,4}-?\\d[\\dA-Za-z-]*|[B-HJ-Z](?![A-Za-z'’]))`;
-  const run = new RegExp(`(?<![A-Za-z0-9])${piece}(?:[\\s,.]+${piece})*(?![A-Za-z0-9])`, 'g');
+  const piece = `(?:${SPELLED}|[A-Za-z]\\s+as\\s+in\\s+[A-Za-z]+|[Dd]ouble\\s+(?:${DIGIT_NAMES}|oh|\\d)|${DIGIT_NAMES}|[Dd]ash|[Hh]yphen|oh|[A-Za-z]{0,4}-?\\d[\\dA-Za-z-]*|${LETTER})`;
+  const run = new RegExp(`(?<![A-Za-z0-9'’])${piece}(?:[\\s,.]+${piece})*(?![A-Za-z0-9])`, 'g');
   const out: SpokenIdentifier[] = [];
   for (const m of text.matchAll(run)) {
     let value = '';
     for (const p of m[0].match(new RegExp(piece, 'g')) ?? []) {
       const t = p.toLowerCase();
       if (LETTER_AS_IN.test(p)) value += p[0].toUpperCase();
+      else if (new RegExp(`^${SPELLED}$`).test(p)) value += p.replace(/-/g, '').toUpperCase();
       else if (t.startsWith('double')) {
         const d = t.split(/\s+/)[1];
         value += (DIGIT_WORDS[d] ?? d).repeat(2);

@@ -19,10 +19,12 @@ export interface Finding<V = string | number | boolean> {
 }
 
 export const STOP = new Set(
-  'a an the of in on to for or and is are be was were it its this that with by at as from about any other ' +
+  (
+    'a an the of in on to for or and is are be was were it its this that with by at as from about any other ' +
     'wants want wanted needs need has have had would like whether caller callers their his her my your our ' +
     'number numbers total dollars dollar says problem issue main reason value type kind which what when ' +
-    'last',
+    'last'
+  ).split(' '),
 );
 
 const SYNONYMS: Record<string, string[]> = {
@@ -31,6 +33,15 @@ const SYNONYMS: Record<string, string[]> = {
   homeowner: ['own', 'home'],
   dob: ['birth'],
   phone: ['number'],
+  home: ['house'],
+  property: ['home', 'house'],
+  footage: ['big', 'size'],
+  area: ['big', 'size'],
+  weight: ['heavy', 'weigh'],
+  vehicle: ['car', 'driving', 'drive'],
+  budget: ['spend', 'afford'],
+  seat: ['user', 'people', 'license'],
+  user: ['people', 'using'],
 };
 
 /** A crude, symmetric stemmer: only used to compare words with words. */
