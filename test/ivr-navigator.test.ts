@@ -547,3 +547,52 @@ describe('IVR prompt classes (navigator 3)', () => {
     );
   });
 });
+
+describe('IVR classes from the fourth tuning set (navigator 3)', () => {
+  const said = (goal: IvrGoal, prompts: string[]) => run(goal, prompts).map(describeDecision);
+
+  it('enters a known value a data prompt names by a synonymous noun', () => {
+    assert.deepEqual(
+      said({ target: 'ask about my home loan', data: { loan_id: '7781203' } }, [
+        'Please key in your mortgage number.',
+      ]),
+      ['press 7781203'],
+    );
+    assert.deepEqual(
+      said({ target: 'where is my parcel', data: { shipment_number: '99120043' } }, [
+        'Enter the tracking code from your receipt, then press pound.',
+      ]),
+      ['press 99120043#'],
+    );
+    assert.deepEqual(
+      said({ target: 'pay a parking fine', data: { citation: 'PK44019' } }, [
+        'Using your keypad, enter the ticket number. For letters, press the key with that letter.',
+      ]),
+      ['press 7544019'],
+    );
+  });
+
+  it('reads a terminator named before "when finished"', () => {
+    assert.equal(
+      parsePrompt('Key in your account number, and press the hash key once you are done.').dataRequest
+        ?.terminator,
+      '#',
+    );
+    assert.deepEqual(
+      said({ target: 'billing', data: { last_name: 'Okafor' } }, [
+        'Spell your last name on the keypad, one key per letter. Press pound when you are finished.',
+      ]),
+      ['press 652367#'],
+    );
+  });
+
+  it('rejects a wrong read-back whose re-entry option says "enter it again"', () => {
+    assert.deepEqual(
+      said({ target: 'check my order', data: { order_number: '55120' } }, [
+        'Please enter your order number.',
+        'I heard order 5 5 1 2 9. If that is right, press 1. To type it again, press 2.',
+      ]),
+      ['press 55120', 'press 2'],
+    );
+  });
+});

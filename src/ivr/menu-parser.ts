@@ -118,6 +118,10 @@ const OPTION_IS_RE = new RegExp(
 const TERMINATOR_RE =
   /,?\s*(?:and\s+)?(?:followed\s+by|followed\s+with|then\s+press|and\s+then|then|ending\s+with|end\s+with|finish\s+with|and\s+press|when\s+(?:you(?:'re|\s+are)\s+)?(?:finished|done|complete)\s*,?)\s+(?:(?:press(?:ing)?|the)\s+)*(pound|hash|number sign|star|asterisk|#|\*)(?:\s+(?:key|sign|button))?/gi;
 
+/** The terminator named before the words that say when: "press pound when finished". */
+const TERMINATOR_FIRST_RE =
+  /\b(?:press|enter|hit)\s+(?:the\s+)?(pound|hash|number sign|star|asterisk|#|\*)(?:\s+(?:key|sign|button))?\s+(?:when|once)\s+(?:you(?:'re|\s+are|\s+have)\s+)?(?:finished|done|complete|through)\b/gi;
+
 function keyDigits(raw: string): string {
   const k = raw.toLowerCase().trim();
   if (/^\d+$/.test(k) || k === '#' || k === '*') return k;
@@ -507,7 +511,7 @@ function parseDataRequest(parts: string[], text: string): DataRequest | undefine
     const enter = ENTER_VERB.test(instruction);
     const say = SAY_VERB.test(instruction);
     const request: DataRequest = { kind: found.kind, label: found.label };
-    const terminator = [...text.matchAll(TERMINATOR_RE)][0];
+    const terminator = [...text.matchAll(TERMINATOR_RE)][0] ?? [...text.matchAll(TERMINATOR_FIRST_RE)][0];
     if (terminator) request.terminator = keyDigits(terminator[1]) === '*' ? '*' : '#';
     if (say && !enter) request.sayOnly = true;
     if (

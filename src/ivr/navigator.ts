@@ -387,7 +387,8 @@ const STAY_ON_HOLD_LABEL =
   /\b(?:remain|stay|continue)\s+(?:on\s+)?(?:hold|holding|the line)\b|\bcontinue\s+(?:to\s+)?(?:hold|wait)\b|\bkeep\s+holding\b/;
 const CONFIRM_LABEL =
   /^(?:(?:that|this|it)(?:'s| is)\s+)?(?:correct|right|accurate|confirm|yes)\b|\b(?:is|are)\s+correct\b|^to confirm\b/;
-const REENTER_LABEL = /\bre-?enter\b|\bincorrect\b|\bnot correct\b|\btry again\b|^no\b|^not$|\bwrong\b/;
+const REENTER_LABEL =
+  /\bre-?enter\b|\b(?:enter|say|type|key)\s+(?:it|that|them|the\s+\w+)\s+again\b|\bincorrect\b|\bnot correct\b|\btry again\b|^no\b|^not$|\bwrong\b/;
 const OPERATOR_LABEL =
   /\b(?:representative|operator|associate|agent|live person|real person|team member|someone|a person|receptionist|attendant)\b|\bcustomer (?:service|care)\b|\bspecialist\b/;
 const CATCH_ALL_LABEL =
