@@ -595,4 +595,47 @@ describe('IVR classes from the fourth tuning set (navigator 3)', () => {
       ['press 55120', 'press 2'],
     );
   });
+
+  it('keeps "X or Y" inside a comma-separated spoken list as one choice', () => {
+    const options = parsePrompt('You can say: hours, missing or damaged mail, passports, or stamps.').options;
+    assert.deepEqual(
+      options.map((o) => o.label),
+      ['hours', 'missing or damaged mail', 'passports', 'stamps'],
+    );
+  });
+
+  it('reads "or press N and we will call you back" as a callback, and stays on hold', () => {
+    const prompt =
+      'Every nurse is with a patient. Please stay on the line, or press 3 and a nurse will call you back.';
+    assert.deepEqual(
+      parsePrompt(prompt).options.map((o) => [o.digits, o.label]),
+      [['3', 'nurse will call you back']],
+    );
+    assert.deepEqual(said({ target: 'talk to a nurse' }, [prompt]), ['wait']);
+  });
+
+  it('reads options without a verb beside a key offered with one', () => {
+    const prompt =
+      'Passport renewals, one. Lost passports, two. Visas, three. To hear this again, press nine.';
+    assert.deepEqual(said({ target: 'replace my lost passport' }, [prompt]), ['press 2']);
+  });
+
+  it("does not take the goal's noun with another qualifier when an option says the goal's qualifier", () => {
+    const prompt =
+      'For repair appointments, press 1. For tire and wheel reservations, press 2. For parts, press 3.';
+    assert.deepEqual(said({ target: 'book a tire appointment' }, [prompt]), ['press 2']);
+    // Without an option that says the qualifier, the same noun still fits.
+    assert.deepEqual(
+      said({ target: 'schedule a road test' }, [
+        'For licenses, press 1. For driving tests, press 2. For titles, press 3.',
+      ]),
+      ['press 2'],
+    );
+  });
+
+  it('reads removing something as cancelling it', () => {
+    const prompt =
+      'To cancel your membership, press 1. To add or remove a family member, press 2. For class schedules, press 3.';
+    assert.deepEqual(said({ target: "cancel my daughter's family member add-on" }, [prompt]), ['press 2']);
+  });
 });

@@ -194,12 +194,15 @@ function quotedSpans(s: string): QuotedSpan[] {
   return spans;
 }
 
+/**
+ * Items of a spoken list. With commas, the commas part the items and "or" only the last ("fares, lost or stolen
+ * card, or feedback": "lost or stolen card" is one item); without, "or" parts them.
+ */
 function splitList(raw: string): string[] {
-  return raw
-    .replace(/[.?!]+$/, '')
-    .split(/\s*,\s*(?:or\s+|and\s+)?|\s+or\s+/i)
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
+  const body = raw.replace(/[.?!]+$/, '');
+  const items = body.split(/\s*,\s*(?:or\s+|and\s+)?/i);
+  const last = items.pop() ?? '';
+  return [...items, ...last.split(/\s+or\s+/i)].map((item) => item.trim()).filter((item) => item.length > 0);
 }
 
 const SPEECH_SKIP =
@@ -341,7 +344,10 @@ function pressOptions(sentence: string): MenuOption[] {
       speech = sayAfter[2].trim();
       afterRaw = afterRaw.slice(sayAfter[0].length);
     }
-    const afterDirect = /^\s+(?:for|to|if)\b/i.test(afterRaw);
+    // "..., or press 2 and we'll call you back": what follows "and" is what the key does.
+    const afterDirect =
+      /^\s+(?:for|to|if)\b/i.test(afterRaw) ||
+      /^\s+and\s+(?:we|we'll|we\s+will|i|i'll|i\s+will|someone|a|an|our|you'll|you\s+will)\b/i.test(afterRaw);
     const beforeIsClause =
       /^[\s,;:]*(?:(?:and|or|please|now|otherwise|also|again)\s+)*(?:for|to|if|para|when|say)\b/i.test(
         beforeRaw,
@@ -706,9 +712,9 @@ export function parsePrompt(text: string): ParsedPrompt {
     }
     for (const o of speechOptions(s)) add(o);
   }
-  if (!options.some((o) => o.digits !== undefined)) {
-    for (const o of verblessOptions(parts)) add(o);
-  }
+  // Options without a verb, also beside a key offered with one ("Billing, four. To repeat these options, press 9").
+  const keyed = new Set(options.map((o) => o.digits));
+  for (const o of verblessOptions(parts)) if (!keyed.has(o.digits)) add(o);
 
   const hold = HOLD_RE.test(flat);
   const invalidInput = INVALID_RE.test(flat);

@@ -155,7 +155,7 @@ const CONCEPTS: string[][] = [
   ['installment', 'arrangement', 'plan', 'extension'],
   ['benefit', 'snap', 'food', 'assistance', 'medicaid', 'ebt', 'eligibility', 'welfare'],
   ['application', 'apply', 'applying', 'status'],
-  ['cancel', 'cancellation', 'disconnect', 'terminate', 'close', 'stop', 'end'],
+  ['cancel', 'cancellation', 'disconnect', 'terminate', 'close', 'stop', 'end', 'remove'],
   ['move', 'moving', 'transfer', 'relocate'],
   ['change', 'modify', 'update', 'edit', 'reschedule'],
   ['nurse', 'doctor', 'physician', 'symptom', 'triage', 'clinical'],
@@ -211,6 +211,17 @@ function contentWords(text: string): string[] {
     .filter((w) => w.length > 0 && !STOP_WORDS.has(w))
     .map(stem)
     .filter((w) => w.length > 0);
+}
+
+/** A text's words in order, stemmed, with '' for each stop word: which words stand side by side. */
+function wordSequence(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/[‘’]/g, "'")
+    .split(/[^a-z0-9'ñ-]+/)
+    .map((w) => w.replace(/^['-]+|['-]+$/g, ''))
+    .filter((w) => w.length > 0)
+    .map((w) => (STOP_WORDS.has(w) ? '' : stem(w)));
 }
 
 function sharesPrefix(a: string, b: string): boolean {
@@ -303,7 +314,16 @@ export interface OptionScore {
   specific: boolean;
 }
 
-export function scoreLabel(goal: IvrGoal, label: string, ignore?: Set<string>): OptionScore {
+/**
+ * How well an option fits the goal. `discount`: goal words that count less in this option (said with another
+ * qualifier than the goal's, or already chosen by at an earlier menu level).
+ */
+export function scoreLabel(
+  goal: IvrGoal,
+  label: string,
+  ignore?: Set<string>,
+  discount?: Set<string>,
+): OptionScore {
   const labelWords = contentWords(label);
   let score = 0;
   let specific = false;
@@ -311,7 +331,7 @@ export function scoreLabel(goal: IvrGoal, label: string, ignore?: Set<string>): 
     if (ignore?.has(word)) continue;
     const m = wordMatch(word, labelWords, senses);
     if (m > 0) {
-      score += m * weight;
+      score += m * weight * (discount?.has(word) ? 0.3 : 1);
       if (!GENERIC.has(word)) specific = true;
     }
   }
@@ -364,6 +384,31 @@ function otherDepartment(goal: IvrGoal, label: string): boolean {
   if (!foreign) return false;
   const matched = words.filter((w) => wordMatch(w, labelWords) > 0);
   return matched.length > 0 && matched.every((w) => departmentGroups(w).length === 0);
+}
+
+/**
+ * Goal nouns an option says with another qualifier than the goal's, while another option says the goal's own
+ * qualifier: "medical appointments" for "a grooming appointment" when "grooming reservations" is offered. The
+ * goal's qualifier is a word outside the vocabulary just before the noun; the option's, a word just before it that
+ * fits no goal word. A synonym without such a rival ("driving tests" for "road test") still counts in full.
+ */
+function otherQualifier(goal: IvrGoal, label: string, labels: string[]): Set<string> {
+  const found = new Set<string>();
+  const goalSeq = wordSequence(goal.target);
+  const goalList = goalWords(goal).map((g) => g.word);
+  const labelSeq = wordSequence(label);
+  for (let i = 1; i < goalSeq.length; i++) {
+    const [qualifier, noun] = [goalSeq[i - 1], goalSeq[i]];
+    if (!qualifier || !noun || CONCEPT_INDEX.has(qualifier) || GENERIC.has(qualifier) || GENERIC.has(noun))
+      continue;
+    const at = labelSeq.findIndex((w) => w !== '' && (w === noun || sharesPrefix(w, noun)));
+    if (at < 1) continue;
+    const before = labelSeq[at - 1];
+    if (!before || goalList.some((g) => wordMatch(g, [before]) > 0)) continue;
+    const rival = labels.some((l) => l !== label && contentWords(l).includes(qualifier));
+    if (rival) found.add(noun);
+  }
+  return found;
 }
 
 /** Whether an option says one of the goal's specific words (or a form of it), not only a related one. */
@@ -936,7 +981,16 @@ export class IvrNavigator {
     const scored = options
       .filter((o) => !otherDepartment(this.goal, o.label))
       .map((o, i) => {
-        const { score, specific } = scoreLabel(this.goal, o.label, topic);
+        const { score, specific } = scoreLabel(
+          this.goal,
+          o.label,
+          topic,
+          otherQualifier(
+            this.goal,
+            o.label,
+            options.map((x) => x.label),
+          ),
+        );
         const emergencyPenalty =
           EMERGENCY_LABEL.test(o.label) && !EMERGENCY_LABEL.test(this.goal.target) ? 0.5 : 0;
         return { o, i, score: score - emergencyPenalty, specific };
