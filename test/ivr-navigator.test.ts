@@ -638,4 +638,19 @@ describe('IVR classes from the fourth tuning set (navigator 3)', () => {
       'To cancel your membership, press 1. To add or remove a family member, press 2. For class schedules, press 3.';
     assert.deepEqual(said({ target: "cancel my daughter's family member add-on" }, [prompt]), ['press 2']);
   });
+
+  it('does not take an option for the other stage of the matter: new for a status, existing for a new one', () => {
+    assert.deepEqual(
+      said({ target: 'check the status of my permit application' }, [
+        'To apply for a new permit, press 1. For inspections, press 2. To speak with a representative, press 0.',
+      ]),
+      ['press 0'],
+    );
+    assert.deepEqual(
+      said({ target: 'reschedule my eye exam' }, [
+        'To book a new patient exam, press 1. To change an existing appointment, press 2. For billing, press 3.',
+      ]),
+      ['press 2'],
+    );
+  });
 });

@@ -411,6 +411,33 @@ function otherQualifier(goal: IvrGoal, label: string, labels: string[]): Set<str
   return found;
 }
 
+/**
+ * Goal words that start a matter (file a claim, book a visit) and words that act on one that exists (its status),
+ * as written: "booking" is a thing, not the act of booking.
+ */
+const STARTING = new Set('file new open start submit schedule book apply'.split(' '));
+const FOLLOWING = new Set('existing status check track reschedule current previous pending'.split(' '));
+
+function goalStage(goal: IvrGoal): 'start' | 'follow' | undefined {
+  const words = goal.target.toLowerCase().split(/[^a-z]+/);
+  const start = words.some((w) => STARTING.has(w));
+  const follow = words.some((w) => FOLLOWING.has(w));
+  return start === follow ? undefined : start ? 'start' : 'follow';
+}
+
+/**
+ * Whether an option says it is for the other stage of the goal's matter: "an existing claim" for "file a repair
+ * claim", "a new patient appointment" for "reschedule my cleaning". The option must say "new" or "existing" (or
+ * the like) itself; one that only names the matter ("claims status") still fits.
+ */
+function otherStage(goal: IvrGoal, label: string): boolean {
+  const want = goalStage(goal);
+  const isNew = NEW_WORD.test(label);
+  const existing = EXISTING_WORD.test(label);
+  if (want === undefined || isNew === existing) return false;
+  return want !== (isNew ? 'start' : 'follow');
+}
+
 /** Whether an option says one of the goal's specific words (or a form of it), not only a related one. */
 function saysGoalWord(goal: IvrGoal, label: string): boolean {
   const labelWords = contentWords(label);
@@ -979,7 +1006,7 @@ export class IvrNavigator {
       options.map((o) => o.label),
     );
     const scored = options
-      .filter((o) => !otherDepartment(this.goal, o.label))
+      .filter((o) => !otherDepartment(this.goal, o.label) && !otherStage(this.goal, o.label))
       .map((o, i) => {
         const { score, specific } = scoreLabel(
           this.goal,
