@@ -653,4 +653,27 @@ describe('IVR classes from the fourth tuning set (navigator 3)', () => {
       ['press 2'],
     );
   });
+
+  it('takes an umbrella option that names the goal among what it covers', () => {
+    assert.deepEqual(
+      said({ target: 'get my 1099' }, [
+        'For account questions, press 1. For tax documents, including 1099s, press 2. For sales, press 3.',
+      ]),
+      ['press 2'],
+    );
+    assert.deepEqual(
+      said({ target: 'report a burst pipe flooding the basement' }, [
+        'For billing, press 1. For emergencies such as flooding or fire, press 2. For scheduling, press 3.',
+      ]),
+      ['press 2'],
+    );
+  });
+
+  it('lets the goal words an earlier level chose by count less where its other words can choose', () => {
+    const decisions = said({ target: 'download my 1095 form', keywords: ['member'] }, [
+      'If you are a member, press 1. If you are a provider, press 2.',
+      'For ID cards, press 1. For member portal help, press 2. For year-end statements, like the 1095, press 3.',
+    ]);
+    assert.deepEqual(decisions, ['press 1', 'press 3']);
+  });
 });

@@ -371,6 +371,19 @@ function departmentGroups(word: string): number[] {
  * phone" for "report my phone stolen", "booking a car" for "report an accident in my rental car"): it leads with a
  * department word the goal has nothing related to (what the option does), and shares only words for things.
  */
+const EXAMPLES_IN_LABEL = /\b(?:including|includes|such as|like|for example|e\.g\.|for instance)\b/;
+
+/**
+ * Whether an umbrella option names one of the goal's specific words among what it covers: "tax forms, including
+ * W-2s" for "a copy of my W-2", "emergencies such as flooding" for "a leak flooding my apartment".
+ */
+function namesAsExample(goal: IvrGoal, label: string): boolean {
+  const at = label.search(EXAMPLES_IN_LABEL);
+  if (at < 0) return false;
+  const covered = contentWords(label.slice(at));
+  return goalWords(goal).some((g) => !GENERIC.has(g.word) && wordMatch(g.word, covered) >= 0.8);
+}
+
 function otherDepartment(goal: IvrGoal, label: string): boolean {
   const labelWords = contentWords(label);
   const words = goalWords(goal).map((g) => g.word);
@@ -381,7 +394,7 @@ function otherDepartment(goal: IvrGoal, label: string): boolean {
     ids.length > 0 &&
     !ids.some((id) => goalConcepts.has(id)) &&
     !words.some((g) => g === lead || sharesPrefix(g, lead));
-  if (!foreign) return false;
+  if (!foreign || namesAsExample(goal, label)) return false;
   const matched = words.filter((w) => wordMatch(w, labelWords) > 0);
   return matched.length > 0 && matched.every((w) => departmentGroups(w).length === 0);
 }
@@ -564,6 +577,8 @@ interface NavState {
   holdSince?: number;
   holdMs: number;
   navSteps: number;
+  /** Goal words an option chosen at an earlier menu level said ("employee" in "if you are an employee"). */
+  spent?: string[];
   /** The unfinished end of the last prompt ("For billing,"), when speech-to-text cut an option in two. */
   carry?: string;
 }
@@ -1005,6 +1020,13 @@ export class IvrNavigator {
       this.goal,
       options.map((o) => o.label),
     );
+    // Goal words an earlier level already chose by count less where the goal's other words can choose here
+    // ("employee" took the employee branch; under it, "W-2" chooses, not "the employee portal").
+    const spent = new Set(s.spent ?? []);
+    const fresh = goalWords(this.goal).filter((g) => !spent.has(g.word) && !GENERIC.has(g.word));
+    const spentHere = options.some((o) => fresh.some((g) => wordMatch(g.word, contentWords(o.label)) >= 0.8))
+      ? spent
+      : new Set<string>();
     const scored = options
       .filter((o) => !otherDepartment(this.goal, o.label) && !otherStage(this.goal, o.label))
       .map((o, i) => {
@@ -1012,14 +1034,21 @@ export class IvrNavigator {
           this.goal,
           o.label,
           topic,
-          otherQualifier(
-            this.goal,
-            o.label,
-            options.map((x) => x.label),
-          ),
+          new Set([
+            ...spentHere,
+            ...otherQualifier(
+              this.goal,
+              o.label,
+              options.map((x) => x.label),
+            ),
+          ]),
         );
         const emergencyPenalty =
-          EMERGENCY_LABEL.test(o.label) && !EMERGENCY_LABEL.test(this.goal.target) ? 0.5 : 0;
+          EMERGENCY_LABEL.test(o.label) &&
+          !EMERGENCY_LABEL.test(this.goal.target) &&
+          !namesAsExample(this.goal, o.label)
+            ? 0.5
+            : 0;
         return { o, i, score: score - emergencyPenalty, specific };
       })
       .filter((x) => x.specific && x.score >= 0.6);
@@ -1047,6 +1076,11 @@ export class IvrNavigator {
           reason: `options only related to "${this.goal.target}" tie; waiting for more or a repeat`,
           confidence: 0.4,
         };
+      const chosenWords = contentWords(best.label);
+      const said = goalWords(this.goal)
+        .map((g) => g.word)
+        .filter((w) => !GENERIC.has(w) && wordMatch(w, chosenWords) >= 0.8);
+      s.spent = [...new Set([...(s.spent ?? []), ...said])];
       const decision = this.choose(
         best,
         `best match for "${this.goal.target}": "${best.label}" (${top.toFixed(2)})${tied ? ', a tie' : ''}`,
