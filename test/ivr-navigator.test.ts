@@ -676,4 +676,20 @@ describe('IVR classes from the fourth tuning set (navigator 3)', () => {
     ]);
     assert.deepEqual(decisions, ['press 1', 'press 3']);
   });
+
+  it("does not take an option related by one word when it names another matter, but keeps a form of the goal's word", () => {
+    const menu =
+      'For order tracking, press 1. For gift card support, press 2. For store hours, press 3. To hear these options again, press 9.';
+    assert.deepEqual(said({ target: 'fix a typo in my wedding registry' }, [menu]), ['press 0']);
+    assert.deepEqual(
+      said({ target: 'renew my visa' }, ['For routine renewal online, press 1. For urgent travel, press 2.']),
+      ['press 1'],
+    );
+  });
+
+  it('reads caller-type options only when they name who calls, not a department', () => {
+    const menu =
+      'For new customer sales, press 1. For help from a business banker, press 2. For everything else, press 3.';
+    assert.deepEqual(said({ target: 'ask why my debit card was declined' }, [menu]), ['press 3']);
+  });
 });

@@ -451,6 +451,32 @@ function otherStage(goal: IvrGoal, label: string): boolean {
   return want !== (isNew ? 'start' : 'follow');
 }
 
+/**
+ * Whether an option fits only through one word related to a goal word while it names things of its own the goal
+ * does not: "time clock hardware support" for "fix an error in a payroll run", "cancel my subscription" for "a
+ * problem with closed captions". Another department's matter, not the goal's.
+ */
+function onlyLooselyRelated(goal: IvrGoal, label: string): boolean {
+  const labelWords = contentWords(label);
+  const goalList = goalWords(goal);
+  const matches = goalList
+    .filter((g) => !GENERIC.has(g.word))
+    .map((g) => wordMatch(g.word, labelWords, g.senses))
+    .filter((m) => m > 0);
+  if (matches.length !== 1 || matches[0] >= 0.8) return false;
+  // "renewal" for "renew": a form of the goal's word, though too short to be read as one by its prefix.
+  const sameRoot = (a: string, b: string) =>
+    Math.min(a.length, b.length) >= 4 && (a.startsWith(b) || b.startsWith(a));
+  if (goalList.some((g) => labelWords.some((w) => sameRoot(w, g.word)))) return false;
+  return labelWords.some(
+    (w) =>
+      !GENERIC.has(w) &&
+      !CONCEPT_INDEX.has(w) &&
+      !/^\d+$/.test(w) &&
+      goalList.every((g) => wordMatch(g.word, [w]) === 0),
+  );
+}
+
 /** Whether an option says one of the goal's specific words (or a form of it), not only a related one. */
 function saysGoalWord(goal: IvrGoal, label: string): boolean {
   const labelWords = contentWords(label);
@@ -1051,7 +1077,7 @@ export class IvrNavigator {
             : 0;
         return { o, i, score: score - emergencyPenalty, specific };
       })
-      .filter((x) => x.specific && x.score >= 0.6);
+      .filter((x) => x.specific && x.score >= 0.6 && !onlyLooselyRelated(this.goal, x.o.label));
     if (scored.length > 0) {
       const top = Math.max(...scored.map((x) => x.score));
       const labels = options.map((o) => o.label);
@@ -1089,8 +1115,12 @@ export class IvrNavigator {
       return confidence < 1 ? this.withConfidence(decision, confidence) : decision;
     }
 
-    const consumer = options.find((o) => CONSUMER_ROLE.test(o.label) && !PROVIDER_ROLE.test(o.label));
-    const provider = options.find((o) => PROVIDER_ROLE.test(o.label));
+    // Options that say who calls, not what about ("new client sales" names a department, not a caller).
+    const role = (o: MenuOption) => !contentWords(o.label).some((w) => departmentGroups(w).length > 0);
+    const consumer = options.find(
+      (o) => CONSUMER_ROLE.test(o.label) && !PROVIDER_ROLE.test(o.label) && role(o),
+    );
+    const provider = options.find((o) => PROVIDER_ROLE.test(o.label) && role(o));
     const catchAll = options.find((o) => CATCH_ALL_LABEL.test(o.label));
     if (provider && (consumer || catchAll)) {
       const pick = (consumer ?? catchAll)!;
