@@ -692,4 +692,11 @@ describe('IVR classes from the fourth tuning set (navigator 3)', () => {
       'For new customer sales, press 1. For help from a business banker, press 2. For everything else, press 3.';
     assert.deepEqual(said({ target: 'ask why my debit card was declined' }, [menu]), ['press 3']);
   });
+
+  it('breaks a tie for the option naming fewer things the goal does not', () => {
+    const menu = 'You can say: parking permits, lost or stolen parking pass, lost and found, or billing.';
+    assert.deepEqual(said({ target: 'find an umbrella I lost at the stadium' }, [menu]), [
+      'say "lost and found"',
+    ]);
+  });
 });

@@ -477,6 +477,14 @@ function onlyLooselyRelated(goal: IvrGoal, label: string): boolean {
   );
 }
 
+/** How many specific words an option says that fit no goal word: the things it is about that the goal is not. */
+function foreignWords(goal: IvrGoal, label: string): number {
+  const goalList = goalWords(goal);
+  return contentWords(label).filter(
+    (w) => !GENERIC.has(w) && goalList.every((g) => wordMatch(g.word, [w], g.senses) === 0),
+  ).length;
+}
+
 /** Whether an option says one of the goal's specific words (or a form of it), not only a related one. */
 function saysGoalWord(goal: IvrGoal, label: string): boolean {
   const labelWords = contentWords(label);
@@ -1084,12 +1092,18 @@ export class IvrNavigator {
       // Near-ties go to the option matching the goal's most specific words: those few other options share.
       const near = scored
         .filter((x) => x.score >= top - 0.05)
-        .map((x) => ({ ...x, specificity: specificity(this.goal, x.o.label, labels) }));
+        .map((x) => ({
+          ...x,
+          specificity: specificity(this.goal, x.o.label, labels),
+          foreign: foreignWords(this.goal, x.o.label),
+        }));
       near.sort((a, b) => {
         const ah = isOperatorOption(a.o) || /\b(?:speak|talk)\b/.test(a.o.label) ? 1 : 0;
         const bh = isOperatorOption(b.o) || /\b(?:speak|talk)\b/.test(b.o.label) ? 1 : 0;
         if (ah !== bh && Math.abs(a.score - b.score) < 0.01) return bh - ah;
         if (Math.abs(b.specificity - a.specificity) > 0.01) return b.specificity - a.specificity;
+        // Then the option naming fewer things the goal does not: "lost and found" over "lost or stolen fare card".
+        if (a.foreign !== b.foreign) return a.foreign - b.foreign;
         if (b.score !== a.score) return b.score - a.score;
         return a.i - b.i;
       });
