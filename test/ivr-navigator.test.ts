@@ -699,4 +699,14 @@ describe('IVR classes from the fourth tuning set (navigator 3)', () => {
       'say "lost and found"',
     ]);
   });
+
+  it('confirms a guess at the intent only when every word of it fits the goal', () => {
+    const goal: IvrGoal = { target: 'ask about a replacement card that never arrived' };
+    assert.deepEqual(said(goal, ["I think you're calling to activate a card. Is that correct?"]), [
+      'say "no"',
+    ]);
+    assert.deepEqual(said(goal, ['It sounds like you need a replacement card. Is that right?']), [
+      'say "yes"',
+    ]);
+  });
 });

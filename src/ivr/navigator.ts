@@ -524,6 +524,9 @@ const EXISTING_WORD = /\b(?:existing|established|current|returning|already|previ
 /** Words that close a menu: what follows is not more options. */
 const MENU_END =
   /\bmake\s+(?:your|a)\s+selection\b|\bplease\s+choose\s+(?:now|one)\b|\bselect\s+(?:one|an\s+option)\s+now\b|,\s*or\s+(?:press|dial|to|for)\b[^.?!]*[.?!]?\s*$/i;
+/** The intent a system guessed, after its lead-in: "you're calling about X", "it sounds like you want to X". */
+const INTENT_GUESS =
+  /\b(?:calling\s+(?:about|for|to|regarding)|(?:want|need|would\s+like|'d\s+like|wish)\s+to|looking\s+(?:for|to)|asking\s+(?:about|for)|(?:is|was)\s+(?:this|that|it)\s+about|help\s+with)\s+(.+)$/i;
 /** A question about the number we call from: on an outbound call that is never our account. */
 const CALLING_FROM_QUESTION =
   /\b(?:number|phone|line)\s+(?:you(?:'re| are)\s+)?calling\s+(?:from|on)\b|\bthis\s+(?:phone\s+)?number\b/;
@@ -1199,7 +1202,12 @@ export class IvrNavigator {
         (v) => /[a-z]/i.test(v) && v.trim().length > 1 && heard.includes(v.trim().toLowerCase()),
       );
       const fit = scoreLabel(this.goal, readBack);
-      if (named || (fit.specific && fit.score >= 0.6)) match = true;
+      // A guess at the caller's intent ("it sounds like you want to order a kit") is right only when it says the
+      // goal, as an example answer must: every word of it fits ("order" does not fit "a kit I never received").
+      const guess = readBack.match(INTENT_GUESS)?.[1];
+      if (named) match = true;
+      else if (guess !== undefined) match = exampleSaysGoal(this.goal, guess);
+      else if (fit.specific && fit.score >= 0.6) match = true;
       else if (!/\d/.test(readBack) && !this.state.lastDataEntry) match = false;
     }
     if (match !== false) return true;
