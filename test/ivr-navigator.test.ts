@@ -547,3 +547,166 @@ describe('IVR prompt classes (navigator 3)', () => {
     );
   });
 });
+
+describe('IVR classes from the fourth tuning set (navigator 3)', () => {
+  const said = (goal: IvrGoal, prompts: string[]) => run(goal, prompts).map(describeDecision);
+
+  it('enters a known value a data prompt names by a synonymous noun', () => {
+    assert.deepEqual(
+      said({ target: 'ask about my home loan', data: { loan_id: '7781203' } }, [
+        'Please key in your mortgage number.',
+      ]),
+      ['press 7781203'],
+    );
+    assert.deepEqual(
+      said({ target: 'where is my parcel', data: { shipment_number: '99120043' } }, [
+        'Enter the tracking code from your receipt, then press pound.',
+      ]),
+      ['press 99120043#'],
+    );
+    assert.deepEqual(
+      said({ target: 'pay a parking fine', data: { citation: 'PK44019' } }, [
+        'Using your keypad, enter the ticket number. For letters, press the key with that letter.',
+      ]),
+      ['press 7544019'],
+    );
+  });
+
+  it('reads a terminator named before "when finished"', () => {
+    assert.equal(
+      parsePrompt('Key in your account number, and press the hash key once you are done.').dataRequest
+        ?.terminator,
+      '#',
+    );
+    assert.deepEqual(
+      said({ target: 'billing', data: { last_name: 'Okafor' } }, [
+        'Spell your last name on the keypad, one key per letter. Press pound when you are finished.',
+      ]),
+      ['press 652367#'],
+    );
+  });
+
+  it('rejects a wrong read-back whose re-entry option says "enter it again"', () => {
+    assert.deepEqual(
+      said({ target: 'check my order', data: { order_number: '55120' } }, [
+        'Please enter your order number.',
+        'I heard order 5 5 1 2 9. If that is right, press 1. To type it again, press 2.',
+      ]),
+      ['press 55120', 'press 2'],
+    );
+  });
+
+  it('keeps "X or Y" inside a comma-separated spoken list as one choice', () => {
+    const options = parsePrompt('You can say: hours, missing or damaged mail, passports, or stamps.').options;
+    assert.deepEqual(
+      options.map((o) => o.label),
+      ['hours', 'missing or damaged mail', 'passports', 'stamps'],
+    );
+  });
+
+  it('reads "or press N and we will call you back" as a callback, and stays on hold', () => {
+    const prompt =
+      'Every nurse is with a patient. Please stay on the line, or press 3 and a nurse will call you back.';
+    assert.deepEqual(
+      parsePrompt(prompt).options.map((o) => [o.digits, o.label]),
+      [['3', 'nurse will call you back']],
+    );
+    assert.deepEqual(said({ target: 'talk to a nurse' }, [prompt]), ['wait']);
+  });
+
+  it('reads options without a verb beside a key offered with one', () => {
+    const prompt =
+      'Passport renewals, one. Lost passports, two. Visas, three. To hear this again, press nine.';
+    assert.deepEqual(said({ target: 'replace my lost passport' }, [prompt]), ['press 2']);
+  });
+
+  it("does not take the goal's noun with another qualifier when an option says the goal's qualifier", () => {
+    const prompt =
+      'For repair appointments, press 1. For tire and wheel reservations, press 2. For parts, press 3.';
+    assert.deepEqual(said({ target: 'book a tire appointment' }, [prompt]), ['press 2']);
+    // Without an option that says the qualifier, the same noun still fits.
+    assert.deepEqual(
+      said({ target: 'schedule a road test' }, [
+        'For licenses, press 1. For driving tests, press 2. For titles, press 3.',
+      ]),
+      ['press 2'],
+    );
+  });
+
+  it('reads removing something as cancelling it', () => {
+    const prompt =
+      'To cancel your membership, press 1. To add or remove a family member, press 2. For class schedules, press 3.';
+    assert.deepEqual(said({ target: "cancel my daughter's family member add-on" }, [prompt]), ['press 2']);
+  });
+
+  it('does not take an option for the other stage of the matter: new for a status, existing for a new one', () => {
+    assert.deepEqual(
+      said({ target: 'check the status of my permit application' }, [
+        'To apply for a new permit, press 1. For inspections, press 2. To speak with a representative, press 0.',
+      ]),
+      ['press 0'],
+    );
+    assert.deepEqual(
+      said({ target: 'reschedule my eye exam' }, [
+        'To book a new patient exam, press 1. To change an existing appointment, press 2. For billing, press 3.',
+      ]),
+      ['press 2'],
+    );
+  });
+
+  it('takes an umbrella option that names the goal among what it covers', () => {
+    assert.deepEqual(
+      said({ target: 'get my 1099' }, [
+        'For account questions, press 1. For tax documents, including 1099s, press 2. For sales, press 3.',
+      ]),
+      ['press 2'],
+    );
+    assert.deepEqual(
+      said({ target: 'report a burst pipe flooding the basement' }, [
+        'For billing, press 1. For emergencies such as flooding or fire, press 2. For scheduling, press 3.',
+      ]),
+      ['press 2'],
+    );
+  });
+
+  it('lets the goal words an earlier level chose by count less where its other words can choose', () => {
+    const decisions = said({ target: 'download my 1095 form', keywords: ['member'] }, [
+      'If you are a member, press 1. If you are a provider, press 2.',
+      'For ID cards, press 1. For member portal help, press 2. For year-end statements, like the 1095, press 3.',
+    ]);
+    assert.deepEqual(decisions, ['press 1', 'press 3']);
+  });
+
+  it("does not take an option related by one word when it names another matter, but keeps a form of the goal's word", () => {
+    const menu =
+      'For order tracking, press 1. For gift card support, press 2. For store hours, press 3. To hear these options again, press 9.';
+    assert.deepEqual(said({ target: 'fix a typo in my wedding registry' }, [menu]), ['press 0']);
+    assert.deepEqual(
+      said({ target: 'renew my visa' }, ['For routine renewal online, press 1. For urgent travel, press 2.']),
+      ['press 1'],
+    );
+  });
+
+  it('reads caller-type options only when they name who calls, not a department', () => {
+    const menu =
+      'For new customer sales, press 1. For help from a business banker, press 2. For everything else, press 3.';
+    assert.deepEqual(said({ target: 'ask why my debit card was declined' }, [menu]), ['press 3']);
+  });
+
+  it('breaks a tie for the option naming fewer things the goal does not', () => {
+    const menu = 'You can say: parking permits, lost or stolen parking pass, lost and found, or billing.';
+    assert.deepEqual(said({ target: 'find an umbrella I lost at the stadium' }, [menu]), [
+      'say "lost and found"',
+    ]);
+  });
+
+  it('confirms a guess at the intent only when every word of it fits the goal', () => {
+    const goal: IvrGoal = { target: 'ask about a replacement card that never arrived' };
+    assert.deepEqual(said(goal, ["I think you're calling to activate a card. Is that correct?"]), [
+      'say "no"',
+    ]);
+    assert.deepEqual(said(goal, ['It sounds like you need a replacement card. Is that right?']), [
+      'say "yes"',
+    ]);
+  });
+});

@@ -118,6 +118,10 @@ const OPTION_IS_RE = new RegExp(
 const TERMINATOR_RE =
   /,?\s*(?:and\s+)?(?:followed\s+by|followed\s+with|then\s+press|and\s+then|then|ending\s+with|end\s+with|finish\s+with|and\s+press|when\s+(?:you(?:'re|\s+are)\s+)?(?:finished|done|complete)\s*,?)\s+(?:(?:press(?:ing)?|the)\s+)*(pound|hash|number sign|star|asterisk|#|\*)(?:\s+(?:key|sign|button))?/gi;
 
+/** The terminator named before the words that say when: "press pound when finished". */
+const TERMINATOR_FIRST_RE =
+  /\b(?:press|enter|hit)\s+(?:the\s+)?(pound|hash|number sign|star|asterisk|#|\*)(?:\s+(?:key|sign|button))?\s+(?:when|once)\s+(?:you(?:'re|\s+are|\s+have)\s+)?(?:finished|done|complete|through)\b/gi;
+
 function keyDigits(raw: string): string {
   const k = raw.toLowerCase().trim();
   if (/^\d+$/.test(k) || k === '#' || k === '*') return k;
@@ -190,12 +194,15 @@ function quotedSpans(s: string): QuotedSpan[] {
   return spans;
 }
 
+/**
+ * Items of a spoken list. With commas, the commas part the items and "or" only the last ("fares, lost or stolen
+ * card, or feedback": "lost or stolen card" is one item); without, "or" parts them.
+ */
 function splitList(raw: string): string[] {
-  return raw
-    .replace(/[.?!]+$/, '')
-    .split(/\s*,\s*(?:or\s+|and\s+)?|\s+or\s+/i)
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
+  const body = raw.replace(/[.?!]+$/, '');
+  const items = body.split(/\s*,\s*(?:or\s+|and\s+)?/i);
+  const last = items.pop() ?? '';
+  return [...items, ...last.split(/\s+or\s+/i)].map((item) => item.trim()).filter((item) => item.length > 0);
 }
 
 const SPEECH_SKIP =
@@ -337,7 +344,10 @@ function pressOptions(sentence: string): MenuOption[] {
       speech = sayAfter[2].trim();
       afterRaw = afterRaw.slice(sayAfter[0].length);
     }
-    const afterDirect = /^\s+(?:for|to|if)\b/i.test(afterRaw);
+    // "..., or press 2 and we'll call you back": what follows "and" is what the key does.
+    const afterDirect =
+      /^\s+(?:for|to|if)\b/i.test(afterRaw) ||
+      /^\s+and\s+(?:we|we'll|we\s+will|i|i'll|i\s+will|someone|a|an|our|you'll|you\s+will)\b/i.test(afterRaw);
     const beforeIsClause =
       /^[\s,;:]*(?:(?:and|or|please|now|otherwise|also|again)\s+)*(?:for|to|if|para|when|say)\b/i.test(
         beforeRaw,
@@ -507,7 +517,7 @@ function parseDataRequest(parts: string[], text: string): DataRequest | undefine
     const enter = ENTER_VERB.test(instruction);
     const say = SAY_VERB.test(instruction);
     const request: DataRequest = { kind: found.kind, label: found.label };
-    const terminator = [...text.matchAll(TERMINATOR_RE)][0];
+    const terminator = [...text.matchAll(TERMINATOR_RE)][0] ?? [...text.matchAll(TERMINATOR_FIRST_RE)][0];
     if (terminator) request.terminator = keyDigits(terminator[1]) === '*' ? '*' : '#';
     if (say && !enter) request.sayOnly = true;
     if (
@@ -702,9 +712,9 @@ export function parsePrompt(text: string): ParsedPrompt {
     }
     for (const o of speechOptions(s)) add(o);
   }
-  if (!options.some((o) => o.digits !== undefined)) {
-    for (const o of verblessOptions(parts)) add(o);
-  }
+  // Options without a verb, also beside a key offered with one ("Billing, four. To repeat these options, press 9").
+  const keyed = new Set(options.map((o) => o.digits));
+  for (const o of verblessOptions(parts)) if (!keyed.has(o.digits)) add(o);
 
   const hold = HOLD_RE.test(flat);
   const invalidInput = INVALID_RE.test(flat);

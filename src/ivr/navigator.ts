@@ -155,7 +155,7 @@ const CONCEPTS: string[][] = [
   ['installment', 'arrangement', 'plan', 'extension'],
   ['benefit', 'snap', 'food', 'assistance', 'medicaid', 'ebt', 'eligibility', 'welfare'],
   ['application', 'apply', 'applying', 'status'],
-  ['cancel', 'cancellation', 'disconnect', 'terminate', 'close', 'stop', 'end'],
+  ['cancel', 'cancellation', 'disconnect', 'terminate', 'close', 'stop', 'end', 'remove'],
   ['move', 'moving', 'transfer', 'relocate'],
   ['change', 'modify', 'update', 'edit', 'reschedule'],
   ['nurse', 'doctor', 'physician', 'symptom', 'triage', 'clinical'],
@@ -211,6 +211,17 @@ function contentWords(text: string): string[] {
     .filter((w) => w.length > 0 && !STOP_WORDS.has(w))
     .map(stem)
     .filter((w) => w.length > 0);
+}
+
+/** A text's words in order, stemmed, with '' for each stop word: which words stand side by side. */
+function wordSequence(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/[‘’]/g, "'")
+    .split(/[^a-z0-9'ñ-]+/)
+    .map((w) => w.replace(/^['-]+|['-]+$/g, ''))
+    .filter((w) => w.length > 0)
+    .map((w) => (STOP_WORDS.has(w) ? '' : stem(w)));
 }
 
 function sharesPrefix(a: string, b: string): boolean {
@@ -303,7 +314,16 @@ export interface OptionScore {
   specific: boolean;
 }
 
-export function scoreLabel(goal: IvrGoal, label: string, ignore?: Set<string>): OptionScore {
+/**
+ * How well an option fits the goal. `discount`: goal words that count less in this option (said with another
+ * qualifier than the goal's, or already chosen by at an earlier menu level).
+ */
+export function scoreLabel(
+  goal: IvrGoal,
+  label: string,
+  ignore?: Set<string>,
+  discount?: Set<string>,
+): OptionScore {
   const labelWords = contentWords(label);
   let score = 0;
   let specific = false;
@@ -311,7 +331,7 @@ export function scoreLabel(goal: IvrGoal, label: string, ignore?: Set<string>): 
     if (ignore?.has(word)) continue;
     const m = wordMatch(word, labelWords, senses);
     if (m > 0) {
-      score += m * weight;
+      score += m * weight * (discount?.has(word) ? 0.3 : 1);
       if (!GENERIC.has(word)) specific = true;
     }
   }
@@ -351,6 +371,19 @@ function departmentGroups(word: string): number[] {
  * phone" for "report my phone stolen", "booking a car" for "report an accident in my rental car"): it leads with a
  * department word the goal has nothing related to (what the option does), and shares only words for things.
  */
+const EXAMPLES_IN_LABEL = /\b(?:including|includes|such as|like|for example|e\.g\.|for instance)\b/;
+
+/**
+ * Whether an umbrella option names one of the goal's specific words among what it covers: "tax forms, including
+ * W-2s" for "a copy of my W-2", "emergencies such as flooding" for "a leak flooding my apartment".
+ */
+function namesAsExample(goal: IvrGoal, label: string): boolean {
+  const at = label.search(EXAMPLES_IN_LABEL);
+  if (at < 0) return false;
+  const covered = contentWords(label.slice(at));
+  return goalWords(goal).some((g) => !GENERIC.has(g.word) && wordMatch(g.word, covered) >= 0.8);
+}
+
 function otherDepartment(goal: IvrGoal, label: string): boolean {
   const labelWords = contentWords(label);
   const words = goalWords(goal).map((g) => g.word);
@@ -361,9 +394,95 @@ function otherDepartment(goal: IvrGoal, label: string): boolean {
     ids.length > 0 &&
     !ids.some((id) => goalConcepts.has(id)) &&
     !words.some((g) => g === lead || sharesPrefix(g, lead));
-  if (!foreign) return false;
+  if (!foreign || namesAsExample(goal, label)) return false;
   const matched = words.filter((w) => wordMatch(w, labelWords) > 0);
   return matched.length > 0 && matched.every((w) => departmentGroups(w).length === 0);
+}
+
+/**
+ * Goal nouns an option says with another qualifier than the goal's, while another option says the goal's own
+ * qualifier: "medical appointments" for "a grooming appointment" when "grooming reservations" is offered. The
+ * goal's qualifier is a word outside the vocabulary just before the noun; the option's, a word just before it that
+ * fits no goal word. A synonym without such a rival ("driving tests" for "road test") still counts in full.
+ */
+function otherQualifier(goal: IvrGoal, label: string, labels: string[]): Set<string> {
+  const found = new Set<string>();
+  const goalSeq = wordSequence(goal.target);
+  const goalList = goalWords(goal).map((g) => g.word);
+  const labelSeq = wordSequence(label);
+  for (let i = 1; i < goalSeq.length; i++) {
+    const [qualifier, noun] = [goalSeq[i - 1], goalSeq[i]];
+    if (!qualifier || !noun || CONCEPT_INDEX.has(qualifier) || GENERIC.has(qualifier) || GENERIC.has(noun))
+      continue;
+    const at = labelSeq.findIndex((w) => w !== '' && (w === noun || sharesPrefix(w, noun)));
+    if (at < 1) continue;
+    const before = labelSeq[at - 1];
+    if (!before || goalList.some((g) => wordMatch(g, [before]) > 0)) continue;
+    const rival = labels.some((l) => l !== label && contentWords(l).includes(qualifier));
+    if (rival) found.add(noun);
+  }
+  return found;
+}
+
+/**
+ * Goal words that start a matter (file a claim, book a visit) and words that act on one that exists (its status),
+ * as written: "booking" is a thing, not the act of booking.
+ */
+const STARTING = new Set('file new open start submit schedule book apply'.split(' '));
+const FOLLOWING = new Set('existing status check track reschedule current previous pending'.split(' '));
+
+function goalStage(goal: IvrGoal): 'start' | 'follow' | undefined {
+  const words = goal.target.toLowerCase().split(/[^a-z]+/);
+  const start = words.some((w) => STARTING.has(w));
+  const follow = words.some((w) => FOLLOWING.has(w));
+  return start === follow ? undefined : start ? 'start' : 'follow';
+}
+
+/**
+ * Whether an option says it is for the other stage of the goal's matter: "an existing claim" for "file a repair
+ * claim", "a new patient appointment" for "reschedule my cleaning". The option must say "new" or "existing" (or
+ * the like) itself; one that only names the matter ("claims status") still fits.
+ */
+function otherStage(goal: IvrGoal, label: string): boolean {
+  const want = goalStage(goal);
+  const isNew = NEW_WORD.test(label);
+  const existing = EXISTING_WORD.test(label);
+  if (want === undefined || isNew === existing) return false;
+  return want !== (isNew ? 'start' : 'follow');
+}
+
+/**
+ * Whether an option fits only through one word related to a goal word while it names things of its own the goal
+ * does not: "time clock hardware support" for "fix an error in a payroll run", "cancel my subscription" for "a
+ * problem with closed captions". Another department's matter, not the goal's.
+ */
+function onlyLooselyRelated(goal: IvrGoal, label: string): boolean {
+  const labelWords = contentWords(label);
+  const goalList = goalWords(goal);
+  const matches = goalList
+    .filter((g) => !GENERIC.has(g.word))
+    .map((g) => wordMatch(g.word, labelWords, g.senses))
+    .filter((m) => m > 0);
+  if (matches.length !== 1 || matches[0] >= 0.8) return false;
+  // "renewal" for "renew": a form of the goal's word, though too short to be read as one by its prefix.
+  const sameRoot = (a: string, b: string) =>
+    Math.min(a.length, b.length) >= 4 && (a.startsWith(b) || b.startsWith(a));
+  if (goalList.some((g) => labelWords.some((w) => sameRoot(w, g.word)))) return false;
+  return labelWords.some(
+    (w) =>
+      !GENERIC.has(w) &&
+      !CONCEPT_INDEX.has(w) &&
+      !/^\d+$/.test(w) &&
+      goalList.every((g) => wordMatch(g.word, [w]) === 0),
+  );
+}
+
+/** How many specific words an option says that fit no goal word: the things it is about that the goal is not. */
+function foreignWords(goal: IvrGoal, label: string): number {
+  const goalList = goalWords(goal);
+  return contentWords(label).filter(
+    (w) => !GENERIC.has(w) && goalList.every((g) => wordMatch(g.word, [w], g.senses) === 0),
+  ).length;
 }
 
 /** Whether an option says one of the goal's specific words (or a form of it), not only a related one. */
@@ -387,7 +506,8 @@ const STAY_ON_HOLD_LABEL =
   /\b(?:remain|stay|continue)\s+(?:on\s+)?(?:hold|holding|the line)\b|\bcontinue\s+(?:to\s+)?(?:hold|wait)\b|\bkeep\s+holding\b/;
 const CONFIRM_LABEL =
   /^(?:(?:that|this|it)(?:'s| is)\s+)?(?:correct|right|accurate|confirm|yes)\b|\b(?:is|are)\s+correct\b|^to confirm\b/;
-const REENTER_LABEL = /\bre-?enter\b|\bincorrect\b|\bnot correct\b|\btry again\b|^no\b|^not$|\bwrong\b/;
+const REENTER_LABEL =
+  /\bre-?enter\b|\b(?:enter|say|type|key)\s+(?:it|that|them|the\s+\w+)\s+again\b|\bincorrect\b|\bnot correct\b|\btry again\b|^no\b|^not$|\bwrong\b/;
 const OPERATOR_LABEL =
   /\b(?:representative|operator|associate|agent|live person|real person|team member|someone|a person|receptionist|attendant)\b|\bcustomer (?:service|care)\b|\bspecialist\b/;
 const CATCH_ALL_LABEL =
@@ -404,6 +524,9 @@ const EXISTING_WORD = /\b(?:existing|established|current|returning|already|previ
 /** Words that close a menu: what follows is not more options. */
 const MENU_END =
   /\bmake\s+(?:your|a)\s+selection\b|\bplease\s+choose\s+(?:now|one)\b|\bselect\s+(?:one|an\s+option)\s+now\b|,\s*or\s+(?:press|dial|to|for)\b[^.?!]*[.?!]?\s*$/i;
+/** The intent a system guessed, after its lead-in: "you're calling about X", "it sounds like you want to X". */
+const INTENT_GUESS =
+  /\b(?:calling\s+(?:about|for|to|regarding)|(?:want|need|would\s+like|'d\s+like|wish)\s+to|looking\s+(?:for|to)|asking\s+(?:about|for)|(?:is|was)\s+(?:this|that|it)\s+about|help\s+with)\s+(.+)$/i;
 /** A question about the number we call from: on an outbound call that is never our account. */
 const CALLING_FROM_QUESTION =
   /\b(?:number|phone|line)\s+(?:you(?:'re| are)\s+)?calling\s+(?:from|on)\b|\bthis\s+(?:phone\s+)?number\b/;
@@ -491,6 +614,8 @@ interface NavState {
   holdSince?: number;
   holdMs: number;
   navSteps: number;
+  /** Goal words an option chosen at an earlier menu level said ("employee" in "if you are an employee"). */
+  spent?: string[];
   /** The unfinished end of the last prompt ("For billing,"), when speech-to-text cut an option in two. */
   carry?: string;
 }
@@ -932,27 +1057,56 @@ export class IvrNavigator {
       this.goal,
       options.map((o) => o.label),
     );
+    // Goal words an earlier level already chose by count less where the goal's other words can choose here
+    // ("employee" took the employee branch; under it, "W-2" chooses, not "the employee portal").
+    const spent = new Set(s.spent ?? []);
+    const fresh = goalWords(this.goal).filter((g) => !spent.has(g.word) && !GENERIC.has(g.word));
+    const spentHere = options.some((o) => fresh.some((g) => wordMatch(g.word, contentWords(o.label)) >= 0.8))
+      ? spent
+      : new Set<string>();
     const scored = options
-      .filter((o) => !otherDepartment(this.goal, o.label))
+      .filter((o) => !otherDepartment(this.goal, o.label) && !otherStage(this.goal, o.label))
       .map((o, i) => {
-        const { score, specific } = scoreLabel(this.goal, o.label, topic);
+        const { score, specific } = scoreLabel(
+          this.goal,
+          o.label,
+          topic,
+          new Set([
+            ...spentHere,
+            ...otherQualifier(
+              this.goal,
+              o.label,
+              options.map((x) => x.label),
+            ),
+          ]),
+        );
         const emergencyPenalty =
-          EMERGENCY_LABEL.test(o.label) && !EMERGENCY_LABEL.test(this.goal.target) ? 0.5 : 0;
+          EMERGENCY_LABEL.test(o.label) &&
+          !EMERGENCY_LABEL.test(this.goal.target) &&
+          !namesAsExample(this.goal, o.label)
+            ? 0.5
+            : 0;
         return { o, i, score: score - emergencyPenalty, specific };
       })
-      .filter((x) => x.specific && x.score >= 0.6);
+      .filter((x) => x.specific && x.score >= 0.6 && !onlyLooselyRelated(this.goal, x.o.label));
     if (scored.length > 0) {
       const top = Math.max(...scored.map((x) => x.score));
       const labels = options.map((o) => o.label);
       // Near-ties go to the option matching the goal's most specific words: those few other options share.
       const near = scored
         .filter((x) => x.score >= top - 0.05)
-        .map((x) => ({ ...x, specificity: specificity(this.goal, x.o.label, labels) }));
+        .map((x) => ({
+          ...x,
+          specificity: specificity(this.goal, x.o.label, labels),
+          foreign: foreignWords(this.goal, x.o.label),
+        }));
       near.sort((a, b) => {
         const ah = isOperatorOption(a.o) || /\b(?:speak|talk)\b/.test(a.o.label) ? 1 : 0;
         const bh = isOperatorOption(b.o) || /\b(?:speak|talk)\b/.test(b.o.label) ? 1 : 0;
         if (ah !== bh && Math.abs(a.score - b.score) < 0.01) return bh - ah;
         if (Math.abs(b.specificity - a.specificity) > 0.01) return b.specificity - a.specificity;
+        // Then the option naming fewer things the goal does not: "lost and found" over "lost or stolen fare card".
+        if (a.foreign !== b.foreign) return a.foreign - b.foreign;
         if (b.score !== a.score) return b.score - a.score;
         return a.i - b.i;
       });
@@ -965,6 +1119,11 @@ export class IvrNavigator {
           reason: `options only related to "${this.goal.target}" tie; waiting for more or a repeat`,
           confidence: 0.4,
         };
+      const chosenWords = contentWords(best.label);
+      const said = goalWords(this.goal)
+        .map((g) => g.word)
+        .filter((w) => !GENERIC.has(w) && wordMatch(w, chosenWords) >= 0.8);
+      s.spent = [...new Set([...(s.spent ?? []), ...said])];
       const decision = this.choose(
         best,
         `best match for "${this.goal.target}": "${best.label}" (${top.toFixed(2)})${tied ? ', a tie' : ''}`,
@@ -973,8 +1132,12 @@ export class IvrNavigator {
       return confidence < 1 ? this.withConfidence(decision, confidence) : decision;
     }
 
-    const consumer = options.find((o) => CONSUMER_ROLE.test(o.label) && !PROVIDER_ROLE.test(o.label));
-    const provider = options.find((o) => PROVIDER_ROLE.test(o.label));
+    // Options that say who calls, not what about ("new client sales" names a department, not a caller).
+    const role = (o: MenuOption) => !contentWords(o.label).some((w) => departmentGroups(w).length > 0);
+    const consumer = options.find(
+      (o) => CONSUMER_ROLE.test(o.label) && !PROVIDER_ROLE.test(o.label) && role(o),
+    );
+    const provider = options.find((o) => PROVIDER_ROLE.test(o.label) && role(o));
     const catchAll = options.find((o) => CATCH_ALL_LABEL.test(o.label));
     if (provider && (consumer || catchAll)) {
       const pick = (consumer ?? catchAll)!;
@@ -1039,7 +1202,12 @@ export class IvrNavigator {
         (v) => /[a-z]/i.test(v) && v.trim().length > 1 && heard.includes(v.trim().toLowerCase()),
       );
       const fit = scoreLabel(this.goal, readBack);
-      if (named || (fit.specific && fit.score >= 0.6)) match = true;
+      // A guess at the caller's intent ("it sounds like you want to order a kit") is right only when it says the
+      // goal, as an example answer must: every word of it fits ("order" does not fit "a kit I never received").
+      const guess = readBack.match(INTENT_GUESS)?.[1];
+      if (named) match = true;
+      else if (guess !== undefined) match = exampleSaysGoal(this.goal, guess);
+      else if (fit.specific && fit.score >= 0.6) match = true;
       else if (!/\d/.test(readBack) && !this.state.lastDataEntry) match = false;
     }
     if (match !== false) return true;
