@@ -1,5 +1,6 @@
 /** Scores the IVR navigator against labelled phone menus: each prompt's decision against what a person would do. */
-import { type IvrDecision, type IvrGoal, IvrNavigator } from './navigator';
+import type { IvrDecisionRequest } from './llm-choice';
+import { type IvrDecision, type IvrGoal, IvrNavigator, wantsSecondOpinion } from './navigator';
 
 export interface IvrExpectation {
   kind: IvrDecision['kind'];
@@ -65,9 +66,8 @@ export function describeDecision(d: Pick<IvrDecision, 'kind'> & Partial<IvrExpec
   }
 }
 
-/** Runs every scenario through a fresh navigator, prompts `atSeconds` apart (8 s when unset). */
-export function scoreNavigator(scenarios: IvrScenario[]): IvrScore {
-  const score: IvrScore = {
+function emptyScore(scenarios: IvrScenario[]): IvrScore {
+  return {
     decisions: 0,
     correct: 0,
     scenarios: scenarios.length,
@@ -75,29 +75,110 @@ export function scoreNavigator(scenarios: IvrScenario[]): IvrScore {
     perSet: new Map(),
     misses: [],
   };
+}
+
+/** Tallies one decision; whether it was right. */
+function tally(
+  score: IvrScore,
+  scenario: IvrScenario,
+  i: number,
+  expect: IvrExpectation,
+  decision: IvrDecision,
+): boolean {
+  const key = scenario.set ?? 'main';
+  const set = score.perSet.get(key) ?? { decisions: 0, correct: 0 };
+  score.perSet.set(key, set);
+  score.decisions++;
+  set.decisions++;
+  if (decisionMatches(decision, expect)) {
+    score.correct++;
+    set.correct++;
+    return true;
+  }
+  score.misses.push(
+    `  ${scenario.name} #${i + 1}: got ${describeDecision(decision)}, expected ${describeDecision(expect)}`,
+  );
+  return false;
+}
+
+const promptAt = (prompt: { atSeconds?: number }, i: number) => T0 + (prompt.atSeconds ?? (i + 1) * 8) * 1000;
+
+/** Runs every scenario through a fresh navigator, prompts `atSeconds` apart (8 s when unset). */
+export function scoreNavigator(scenarios: IvrScenario[]): IvrScore {
+  const score = emptyScore(scenarios);
   for (const scenario of scenarios) {
-    const set = score.perSet.get(scenario.set ?? 'main') ?? { decisions: 0, correct: 0 };
-    score.perSet.set(scenario.set ?? 'main', set);
     const nav = new IvrNavigator(scenario.goal, T0);
     let allCorrect = true;
     scenario.prompts.forEach((prompt, i) => {
-      const at = T0 + (prompt.atSeconds ?? (i + 1) * 8) * 1000;
-      const decision = nav.onPrompt(prompt.text, at);
-      score.decisions++;
-      set.decisions++;
-      if (decisionMatches(decision, prompt.expect)) {
-        score.correct++;
-        set.correct++;
-        return;
-      }
-      allCorrect = false;
-      score.misses.push(
-        `  ${scenario.name} #${i + 1}: got ${describeDecision(decision)}, expected ${describeDecision(prompt.expect)}`,
-      );
+      const decision = nav.onPrompt(prompt.text, promptAt(prompt, i));
+      if (!tally(score, scenario, i, prompt.expect, decision)) allCorrect = false;
     });
     if (allCorrect) score.scenariosCorrect++;
   }
   return score;
+}
+
+/** A model's second opinion, as the `ivr_decide` activity gives it: a checked decision, or the parser's with why. */
+export type SecondOpinion = (req: IvrDecisionRequest) => Promise<{ decision: IvrDecision; kept?: string }>;
+
+export interface ModelUse {
+  /** Decisions below the confidence threshold, sent to the model. */
+  asked: number;
+  /** The model's valid choice replaced the parser's (it may be the same decision). */
+  taken: number;
+  /** Invalid reply: the parser's decision stood. */
+  kept: number;
+  /** Error or timeout: the parser's decision stood. */
+  failed: number;
+  /** Milliseconds per model call, in order. */
+  ms: number[];
+}
+
+/**
+ * The navigator with the model as second opinion, exactly as `ivr_navigate` with `decider: llm` runs it: a
+ * decision less sure than `below` goes to the model with the parsed options, the goal and the names of the known
+ * values; a valid choice replaces the parser's decision (and the navigator's record of it), anything else keeps it.
+ */
+export async function scoreNavigatorWithModel(
+  scenarios: IvrScenario[],
+  ask: SecondOpinion,
+  below: number,
+): Promise<IvrScore & { model: ModelUse }> {
+  const score = emptyScore(scenarios);
+  const model: ModelUse = { asked: 0, taken: 0, kept: 0, failed: 0, ms: [] };
+  for (const scenario of scenarios) {
+    const nav = new IvrNavigator(scenario.goal, T0);
+    let allCorrect = true;
+    for (const [i, prompt] of scenario.prompts.entries()) {
+      let decision = nav.onPrompt(prompt.text, promptAt(prompt, i));
+      if (wantsSecondOpinion(decision, below)) {
+        model.asked++;
+        const started = Date.now();
+        try {
+          const opinion = await ask({
+            goal: scenario.goal.target,
+            keywords: scenario.goal.keywords,
+            prompt: prompt.text,
+            options: nav.options,
+            fallback: decision,
+            knownValues: Object.keys(scenario.goal.data ?? {}),
+          });
+          if (opinion.kept) model.kept++;
+          else {
+            model.taken++;
+            nav.override(opinion.decision);
+            decision = opinion.decision;
+          }
+        } catch {
+          model.failed++;
+        }
+        model.ms.push(Date.now() - started);
+      }
+      if (!tally(score, scenario, i, prompt.expect, decision)) allCorrect = false;
+    }
+    if (allCorrect) score.scenariosCorrect++;
+  }
+  return { ...score, model };
 }
 
 export function formatIvrScore(label: string, s: IvrScore): string {
