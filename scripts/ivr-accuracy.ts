@@ -3,7 +3,7 @@
  * written against (ivr-corpus.json), a second tuning set of open prompts, read-backs, letters and menus without a
  * verb (ivr-corpus-b.json), and the held-out set (ivr-holdout.json: written from the goals alone and frozen before
  * any change for it). `--misses` lists every wrong decision on the tuning sets, never on the held-out one;
- * `--tuning` leaves the held-out set out.
+ * `--tuning` leaves the held-out set out; `--set=corpus,b,holdout` picks sets.
  *
  * `--decider llm` scores the navigator as `ivr_navigate` runs with `decider: llm`: decisions less sure than
  * `--llm-below` (default 0.6, the action's `llmBelowConfidence`) go to the model (LLM_MODEL, LLM_BASE_URL), and an
@@ -24,10 +24,10 @@ import {
 } from '../src/ivr/accuracy';
 
 /** [label, file, whether its misses may be listed]: a held-out set's misses are never shown, so nothing is tuned on them. */
-const sets: [string, string, boolean][] = [
-  ['tuned corpus', 'ivr-corpus.json', true],
-  ['second tuning set', 'ivr-corpus-b.json', true],
-  ['held-out (frozen before any change for it)', 'ivr-holdout.json', false],
+const sets: [string, string, string, boolean][] = [
+  ['corpus', 'tuned corpus', 'ivr-corpus.json', true],
+  ['b', 'second tuning set', 'ivr-corpus-b.json', true],
+  ['holdout', 'held-out (frozen before any change for it)', 'ivr-holdout.json', false],
 ];
 
 function numberArg(name: string, fallback: number): number {
@@ -78,8 +78,10 @@ async function main() {
     };
     console.log(`decider llm (${llm.model}): below confidence ${below}, ${timeoutMs / 1000} s per answer`);
   }
-  for (const [label, file, listMisses] of sets) {
+  const only = process.argv.find((a) => a.startsWith('--set='))?.slice('--set='.length);
+  for (const [key, label, file, listMisses] of sets) {
     if (tuningOnly && !listMisses) continue;
+    if (only && !only.split(',').includes(key)) continue;
     const scenarios = JSON.parse(
       readFileSync(join(__dirname, '..', 'test', 'kit', file), 'utf8'),
     ) as IvrScenario[];
