@@ -8,6 +8,7 @@
  *   npm run llm:local -- ivr [--tuning]                    the IVR navigator with decider llm (npm run accuracy:ivr)
  *   npm run llm:local -- serve [--port N]                  serve the model; prints the LLM_* settings for `npm start`
  *
+ * `--threads N` sets llama-server's threads (default: one per core; 1 is faster when other work keeps the cores busy).
  * `--model NAME` picks the model (`--model list` names them); the default is the first in MODELS. LLAMA_SERVER (a
  * llama-server binary) and LLM_MODEL_FILE (a GGUF file) replace the built or downloaded ones.
  */
@@ -60,28 +61,35 @@ export interface LocalLlmArgs {
   command: 'accuracy' | 'ivr' | 'serve' | 'list';
   model: ModelSpec;
   port?: number;
+  /** llama-server's threads (`-t`, `-tb`); its default is one per core. */
+  threads?: number;
   /** Passed on to the accuracy script. */
   rest: string[];
 }
 
-/** `[command] [--model NAME] [--port N] [accuracy options]`; throws on an unknown command, model or port. */
+/** `[command] [--model NAME] [--port N] [--threads N] [accuracy options]`; throws on an unknown command, model or number. */
 export function parseLocalLlmArgs(argv: string[]): LocalLlmArgs {
   const args = argv.filter((a) => a !== '--');
   const rest: string[] = [];
   let model = MODELS[0];
   let port: number | undefined;
+  let threads: number | undefined;
   let command: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const [flag, inline] =
       arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    if (flag === '--model' || flag === '--port') {
+    if (flag === '--model' || flag === '--port' || flag === '--threads') {
       const value = inline ?? args[++i];
       if (value === undefined) throw new Error(`${flag} needs a value`);
       if (flag === '--port') {
         port = Number(value);
         if (!Number.isInteger(port) || port <= 0 || port > 65535)
           throw new Error(`--port must be a port number, got "${value}"`);
+      } else if (flag === '--threads') {
+        threads = Number(value);
+        if (!Number.isInteger(threads) || threads <= 0)
+          throw new Error(`--threads must be a whole number above 0, got "${value}"`);
       } else if (value === 'list') command = 'list';
       else {
         const found = MODELS.find((m) => m.name === value || m.name.startsWith(`${value}-`));
@@ -95,7 +103,7 @@ export function parseLocalLlmArgs(argv: string[]): LocalLlmArgs {
   command ??= 'accuracy';
   if (!['accuracy', 'ivr', 'serve', 'list'].includes(command))
     throw new Error(`unknown command ${command}: use accuracy, ivr or serve`);
-  return { command: command as LocalLlmArgs['command'], model, port, rest };
+  return { command: command as LocalLlmArgs['command'], model, port, threads, rest };
 }
 
 const log = (line: string) => console.error(line);
@@ -219,7 +227,7 @@ export async function findModel(model: ModelSpec = MODELS[0]): Promise<{ file: s
   return { file, name: model.name };
 }
 
-export async function startLocalLlm(port?: number, spec: ModelSpec = MODELS[0]) {
+export async function startLocalLlm(port?: number, spec: ModelSpec = MODELS[0], threads?: number) {
   // The build and the download run side by side the first time.
   const [binary, model] = await Promise.all([findLlamaServer(), findModel(spec)]);
   const listen = port ?? (await freePort());
@@ -237,6 +245,9 @@ export async function startLocalLlm(port?: number, spec: ModelSpec = MODELS[0]) 
       '--alias',
       model.name,
       '--no-webui',
+      // On a machine whose cores are busy with other work, one thread is several times faster than two that
+      // wait on each other.
+      ...(threads ? ['-t', String(threads), '-tb', String(threads)] : []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -268,7 +279,7 @@ async function main() {
     for (const m of MODELS) console.log(`${m.name}${m === MODELS[0] ? ' (default)' : ''}: ${m.about}`);
     return;
   }
-  const llm = await startLocalLlm(args.port, args.model);
+  const llm = await startLocalLlm(args.port, args.model, args.threads);
   if (args.command === 'serve') {
     console.log(
       `LLM_BASE_URL=${llm.baseURL} LLM_MODEL=${llm.model} LLM_TIMEOUT_SECONDS=120 LLM_MAX_OUTPUT_TOKENS=1024`,

@@ -24,6 +24,8 @@ describe('npm run llm:local arguments', () => {
       assert.deepEqual(args.rest, ['--tuning']);
     }
     assert.equal(parseLocalLlmArgs(['--model', 'list']).command, 'list');
+    assert.equal(parseLocalLlmArgs(['serve', '--threads', '1']).threads, 1);
+    assert.equal(parseLocalLlmArgs(['serve']).threads, undefined);
   });
 
   it('refuses an unknown command, model or port, naming what is allowed', () => {
@@ -34,6 +36,10 @@ describe('npm run llm:local arguments', () => {
     );
     assert.throws(() => parseLocalLlmArgs(['serve', '--port', 'x']), /--port must be a port number/);
     assert.throws(() => parseLocalLlmArgs(['serve', '--model']), /--model needs a value/);
+    assert.throws(
+      () => parseLocalLlmArgs(['serve', '--threads=0']),
+      /--threads must be a whole number above 0/,
+    );
   });
 
   it('pins every model to a SHA-256 of its joined file', () => {
