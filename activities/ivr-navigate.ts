@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
+import type { LlmClient } from '../src/extraction/llm';
 import {
   choiceMessages,
   decisionFromReply,
@@ -7,7 +8,7 @@ import {
   ivrChoiceJsonSchema,
 } from '../src/ivr/llm-choice';
 import type { IvrDecision } from '../src/ivr/navigator';
-import { type ActivityDeps, defineActionType } from './action-type';
+import { defineActionType } from './action-type';
 import { step } from './transfer';
 
 export interface IvrSecondOpinion {
@@ -16,19 +17,29 @@ export interface IvrSecondOpinion {
   kept?: string;
 }
 
-/** Asks the configured model to choose; the parser's decision stands when the reply is not a valid choice. */
-async function secondOpinion(deps: ActivityDeps, req: IvrDecisionRequest): Promise<IvrSecondOpinion> {
-  if (!deps.llm) return { decision: req.fallback, kept: 'no model configured (LLM_MODEL)' };
-  const completion = await deps.llm.client.chat.completions.create({
-    model: deps.llm.model,
-    messages: choiceMessages(req),
-    temperature: 0,
-    max_completion_tokens: 200,
-    response_format: {
-      type: 'json_schema',
-      json_schema: { name: 'ivr_choice', strict: true, schema: ivrChoiceJsonSchema },
+/**
+ * Asks the model to choose; the parser's decision stands when the reply is not a valid choice. Exported so that
+ * `npm run accuracy:ivr -- --decider llm` scores the same request the action makes.
+ */
+export async function askForChoice(
+  llm: LlmClient | undefined,
+  req: IvrDecisionRequest,
+  options: { signal?: AbortSignal } = {},
+): Promise<IvrSecondOpinion> {
+  if (!llm) return { decision: req.fallback, kept: 'no model configured (LLM_MODEL)' };
+  const completion = await llm.client.chat.completions.create(
+    {
+      model: llm.model,
+      messages: choiceMessages(req),
+      temperature: 0,
+      max_completion_tokens: 200,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'ivr_choice', strict: true, schema: ivrChoiceJsonSchema },
+      },
     },
-  });
+    options.signal ? { signal: options.signal } : undefined,
+  );
   const reply = completion.choices[0]?.message?.content ?? '';
   const decision = decisionFromReply(reply, req);
   return decision
@@ -83,7 +94,7 @@ export const ivrNavigate = defineActionType({
   }),
   defaultTimeoutSeconds: 15,
   extraActivities: (deps) => ({
-    ivr_decide: (req: IvrDecisionRequest) => secondOpinion(deps, req),
+    ivr_decide: (req: IvrDecisionRequest) => askForChoice(deps.llm, req),
     ivr_send_digits: step(deps, (cc, i) =>
       cc.sendDigits({ ...i.call, digits: i.digits! }, i.key, Context.current().info.startToCloseTimeoutMs),
     ),

