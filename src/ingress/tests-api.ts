@@ -80,6 +80,37 @@ export function agentWithTests(
   return { agent, tests: parseTestCases(raw.tests).tests };
 }
 
+/**
+ * The config a request names: its unsaved draft (whose id, when given, must be the agent's), or a stored version
+ * (the latest when none is named); 404 naming `version` when the agent exists but that version doesn't.
+ */
+async function requestedConfig(
+  agents: AgentStore | undefined,
+  id: string,
+  body: { version?: number; draft?: Record<string, unknown> },
+): Promise<{ raw: Record<string, unknown>; version?: number }> {
+  if (body.draft) {
+    if (body.draft.id !== undefined && body.draft.id !== id)
+      throw HttpError.badRequest(`the draft's id is not "${id}"`, [
+        { field: 'draft.id', message: `must be "${id}"` },
+      ]);
+    return { raw: { ...body.draft, id } };
+  }
+  if (!agents)
+    throw HttpError.unavailable('the agent store needs a database: set DATABASE_URL', [
+      { field: '(store)', message: 'no store configured' },
+    ]);
+  const stored =
+    body.version !== undefined ? await agents.version(id, body.version) : await agents.latest(id);
+  if (!stored) {
+    if (body.version === undefined || !(await agents.latest(id))) throw notFound(id);
+    throw HttpError.notFound(`agent "${id}" has no version ${body.version}`, [
+      { field: 'version', message: 'no such version' },
+    ]);
+  }
+  return { raw: stored.config, version: stored.version };
+}
+
 /** POST /v1/agents/:id/tests/run: the agent's tests, run now, each expectation's result with its diff. */
 export function testsApi(opts: {
   agents?: AgentStore;
@@ -98,26 +129,10 @@ export function testsApi(opts: {
         [{ field: '(service)', message: 'no replay here' }],
       );
     const id = agentId(req);
-    let candidate: AgentConfig & { version?: number };
-    if (body.draft) {
-      if (body.draft.id !== undefined && body.draft.id !== id)
-        throw HttpError.badRequest(`the draft's id is not "${id}"`, [
-          { field: 'draft.id', message: `must be "${id}"` },
-        ]);
-      candidate = agentWithTests({ ...body.draft, id }, 'draft').agent;
-    } else {
-      const stored =
-        body.version !== undefined
-          ? await opts.agents.version(id, body.version)
-          : await opts.agents.latest(id);
-      if (!stored) {
-        if (body.version === undefined || !(await opts.agents.latest(id))) throw notFound(id);
-        throw HttpError.notFound(`agent "${id}" has no version ${body.version}`, [
-          { field: 'version', message: 'no such version' },
-        ]);
-      }
-      candidate = { ...agentWithTests(stored.config).agent, version: stored.version };
-    }
+    const { raw, version } = await requestedConfig(opts.agents, id, body);
+    const { agent } = agentWithTests(raw, body.draft ? 'draft' : undefined);
+    const candidate: AgentConfig & { version?: number } =
+      version !== undefined ? { ...agent, version } : agent;
     const { calls, skipped } = await selectRecordedCalls(opts.callLog, opts.agents, {
       agentId: id,
       callIds: body.calls,
@@ -144,32 +159,7 @@ export function testsApi(opts: {
         { field: '(service)', message: 'no test runner' },
       ]);
     const id = agentId(req);
-    let raw: Record<string, unknown>;
-    let version: number | undefined;
-    if (body.draft) {
-      if (body.draft.id !== undefined && body.draft.id !== id)
-        throw HttpError.badRequest(`the draft's id is not "${id}"`, [
-          { field: 'draft.id', message: `must be "${id}"` },
-        ]);
-      raw = { ...body.draft, id };
-    } else {
-      if (!opts.agents)
-        throw HttpError.unavailable('the agent store needs a database: set DATABASE_URL', [
-          { field: '(store)', message: 'no store configured' },
-        ]);
-      const stored =
-        body.version !== undefined
-          ? await opts.agents.version(id, body.version)
-          : await opts.agents.latest(id);
-      if (!stored) {
-        if (body.version === undefined || !(await opts.agents.latest(id))) throw notFound(id);
-        throw HttpError.notFound(`agent "${id}" has no version ${body.version}`, [
-          { field: 'version', message: 'no such version' },
-        ]);
-      }
-      raw = stored.config;
-      version = stored.version;
-    }
+    const { raw, version } = await requestedConfig(opts.agents, id, body);
     const { agent, tests } = agentWithTests(raw, body.draft ? 'draft' : undefined);
     if (body.only) {
       const unknown = body.only.filter((name) => !tests.some((t) => t.name === name));
