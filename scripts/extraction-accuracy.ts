@@ -7,8 +7,12 @@
  * LLM_MODEL (+ LLM_BASE_URL / LLM_API_KEY) is set (`npm run llm:local -- accuracy` serves a local one).
  * `--misses` lists every field that was not right (never on the held-out sets B, C and D), `--by-field` the tallies per kind of field, `--set=corpus,a`
  * measures only the named sets (corpus, dialogue, dates-enums, asr, a, b, c, d).
+ * `--proposals=FILE` keeps the model's proposals in FILE (per model, per call and its content) and reuses them on
+ * the next run, so the ensemble can be scored again with a changed built-in without asking the model again.
  */
 
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { formatByKind, formatReport, type LabelledCase, scoreExtractor } from '../src/extraction/accuracy';
 import { extractBuiltin } from '../src/extraction/builtin';
 import { checkProposal } from '../src/extraction/ensemble';
@@ -51,11 +55,34 @@ const sets: [string, string, Corpus, boolean][] = [
   ],
 ];
 
+/** Model proposals kept between runs: model -> call id and content hash -> the model's fields. */
+type ProposalStore = Record<string, Record<string, Extracted>>;
+
+function proposalKey(c: LabelledCase): string {
+  const content = JSON.stringify({ fields: c.fields, transcript: c.transcript });
+  return `${c.id}:${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
+}
+
+function loadProposals(file: string | undefined): ProposalStore {
+  if (!file || !existsSync(file)) return {};
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(`--proposals: ${file} does not hold an object of proposals per model`);
+  return parsed as ProposalStore;
+}
+
+function saveProposals(file: string, store: ProposalStore): void {
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(store, null, 1)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+
 async function main() {
   const wantMisses = process.argv.includes('--misses');
   const byKind = process.argv.includes('--by-field');
   const llm = llmFromEnv(process.env);
   const only = process.argv.find((a) => a.startsWith('--set='))?.slice('--set='.length);
+  const proposalsFile = process.argv.find((a) => a.startsWith('--proposals='))?.slice('--proposals='.length);
+  const kept = loadProposals(proposalsFile);
   for (const [key, label, set, heldOut] of sets) {
     if (only && !only.split(',').includes(key)) continue;
     const showMisses = wantMisses && !heldOut;
@@ -80,13 +107,27 @@ async function main() {
     const started = Date.now();
     // One model call per transcript: the ensemble checks the same proposals the model alone is scored on.
     const proposals = new Map<string, Extracted>();
+    kept[llm.model] ??= {};
+    const forModel = kept[llm.model];
+    let asked = 0;
     const report = await scoreExtractor(cases, async (c) => {
-      const { data } = await extractWithLlm(llm, c.fields, c.transcript, context);
+      const key = proposalKey(c);
+      let data = forModel[key];
+      if (!data) {
+        asked++;
+        data = (await extractWithLlm(llm, c.fields, c.transcript, context)).data;
+        forModel[key] = data;
+        if (proposalsFile) saveProposals(proposalsFile, kept);
+      }
       proposals.set(c.id, data);
       return data;
     });
-    const perTranscript = Math.round((Date.now() - started) / cases.length);
-    console.log(`  ${formatReport(`llm (${llm.model})`, report)}; ${perTranscript} ms per transcript`);
+    const perTranscript = asked ? Math.round((Date.now() - started) / asked) : 0;
+    const timing =
+      asked === cases.length
+        ? `${perTranscript} ms per transcript`
+        : `${cases.length - asked} proposals from ${proposalsFile}, ${asked} asked${asked ? ` (${perTranscript} ms each)` : ''}`;
+    console.log(`  ${formatReport(`llm (${llm.model})`, report)}; ${timing}`);
     if (byKind)
       console.log(
         formatByKind(report)
