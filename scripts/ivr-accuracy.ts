@@ -2,7 +2,7 @@
  * `npm run accuracy:ivr`: the IVR navigator's decisions on the labelled phone menus in test/kit/: the corpus it was
  * written against (ivr-corpus.json), a second tuning set of open prompts, read-backs, letters and menus without a
  * verb (ivr-corpus-b.json), a third and a fourth written from the behaviour spec alone (ivr-corpus-c.json,
- * ivr-corpus-d.json), and two held-out sets (ivr-holdout.json: written from the goals alone; ivr-holdout-2.json:
+ * ivr-corpus-d.json, ivr-corpus-e.json), and two held-out sets (ivr-holdout.json: written from the goals alone; ivr-holdout-2.json:
  * from the behaviour spec alone; both frozen before any change for them). Each set's line also counts the wrong
  * keypresses that leave the goal's branch. `--misses` lists every wrong decision on the tuning sets, never on the
  * held-out ones; `--tuning` leaves the held-out sets out; `--set=corpus,b,c,d,holdout,holdout-2` picks sets.
@@ -31,6 +31,7 @@ const sets: [string, string, string, boolean][] = [
   ['b', 'second tuning set', 'ivr-corpus-b.json', true],
   ['c', 'third tuning set (written from the behaviour spec alone)', 'ivr-corpus-c.json', true],
   ['d', 'fourth tuning set (written from the behaviour spec alone)', 'ivr-corpus-d.json', true],
+  ['e', 'fifth tuning set (written from the behaviour spec alone)', 'ivr-corpus-e.json', true],
   ['holdout', 'held-out (frozen before any change for it)', 'ivr-holdout.json', false],
   [
     'holdout-2',
