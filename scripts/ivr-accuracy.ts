@@ -1,11 +1,11 @@
 /**
  * `npm run accuracy:ivr`: the IVR navigator's decisions on the labelled phone menus in test/kit/: the corpus it was
  * written against (ivr-corpus.json), a second tuning set of open prompts, read-backs, letters and menus without a
- * verb (ivr-corpus-b.json), a third and a fourth written from the behaviour spec alone (ivr-corpus-c.json,
- * ivr-corpus-d.json, ivr-corpus-e.json), and two held-out sets (ivr-holdout.json: written from the goals alone; ivr-holdout-2.json:
- * from the behaviour spec alone; both frozen before any change for them). Each set's line also counts the wrong
+ * verb (ivr-corpus-b.json), a third, fourth and fifth written from the behaviour spec alone (ivr-corpus-c.json,
+ * ivr-corpus-d.json, ivr-corpus-e.json), and three held-out sets (ivr-holdout.json: written from the goals alone;
+ * ivr-holdout-2.json and ivr-holdout-3.json: from the behaviour spec alone; all frozen before any change for them). Each set's line also counts the wrong
  * keypresses that leave the goal's branch. `--misses` lists every wrong decision on the tuning sets, never on the
- * held-out ones; `--tuning` leaves the held-out sets out; `--set=corpus,b,c,d,holdout,holdout-2` picks sets.
+ * held-out ones; `--tuning` leaves the held-out sets out; `--set=corpus,b,c,d,e,holdout,holdout-2,holdout-3` picks sets.
  *
  * `--decider llm` scores the navigator as `ivr_navigate` runs with `decider: llm`: decisions less sure than
  * `--llm-below` (default 0.6, the action's `llmBelowConfidence`) go to the model (LLM_MODEL, LLM_BASE_URL), and an
@@ -37,6 +37,12 @@ const sets: [string, string, string, boolean][] = [
     'holdout-2',
     'second held-out set (written from the behaviour spec alone, frozen before any change)',
     'ivr-holdout-2.json',
+    false,
+  ],
+  [
+    'holdout-3',
+    'third held-out set (written from the behaviour spec alone, frozen before any change)',
+    'ivr-holdout-3.json',
     false,
   ],
 ];
