@@ -15,7 +15,10 @@
  * --via api|retell (callflow's events one per request through the generic API, or as Retell sends them: every
  * update a `transcript_updated` webhook with the whole transcript so far), --delivered-events on|off (the ingress
  * signals only events a call has not had; on, as the service runs), --execution activity|local (callflow's lookup
- * as an activity or a local activity), --out bench-results. Prints a table and writes bench-results/capacity-<timestamp>.json.
+ * as an activity or a local activity), --temporal dev|cluster (the server both ladders run on: the dev server, or the
+ * production topology's Temporal server on PostgreSQL, started for the run by ./cluster-server.ts; --dynamic-config
+ * and --transfer-poll-rps then go into its dynamic config file over docker-compose.yml's, and --store is refused),
+ * --out bench-results. Prints a table and writes bench-results/capacity-<timestamp>.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -35,6 +38,14 @@ import { dryRunDeps } from '../../test/kit/dry-run-deps';
 import { quietLog, startHarness } from '../../test/kit/harness';
 import { workflowBundle } from '../../test/kit/temporal';
 import {
+  type BenchServer,
+  type ServerDescription,
+  serverLabel,
+  startClusterServer,
+  type TemporalKind,
+  temporalOption,
+} from './cluster-server';
+import {
   benchAgent,
   type Driver,
   ingressDriver,
@@ -45,7 +56,7 @@ import {
 } from './drivers';
 import { idSource } from './measure';
 import { type CallPattern, OpenLoop, type WindowSamples } from './open-loop';
-import { machineBusySeconds, machineIoWaitSeconds, procUsage } from './proc-usage';
+import { machineBusySeconds, machineIoWaitSeconds, procTreeUsage, procUsage } from './proc-usage';
 import { stats } from './report';
 import { type ServerFigures, scrapeMetrics, serverFigures } from './server-metrics';
 
@@ -69,6 +80,8 @@ export interface CapacityOptions {
   execution: 'activity' | 'local';
   /** Worker options for both workers (--worker maxConcurrentWorkflowTaskPolls=8,...). */
   tuning: WorkerTuning;
+  /** The Temporal server both ladders run on: the dev server, or the production topology's (--temporal cluster). */
+  temporal: TemporalKind;
   out: string;
 }
 
@@ -136,6 +149,7 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     'via',
     'delivered-events',
     'execution',
+    'temporal',
     'out',
   ];
   for (const k of given.keys()) if (!known.includes(k)) throw new Error(`capacity: unknown option --${k}`);
@@ -171,6 +185,7 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     via: viaOption(given.get('via')),
     deliveredEvents: (given.get('delivered-events') ?? 'on') !== 'off',
     execution: executionOption(given.get('execution')),
+    temporal: temporalOption(given),
     out: given.get('out') || 'bench-results',
   };
 }
@@ -188,9 +203,20 @@ export interface StepResult {
   failures: number;
   firstFailures: string[];
   passed: boolean;
-  /** Cores each process used over the step; `load` is this process: the worker(s) and the load generator. */
-  cores: { devServer?: number; ingress?: number; load?: number; machine?: number; ioWait?: number };
+  /**
+   * Cores each process used over the step; `load` is this process: the worker(s) and the load generator;
+   * `devServer` the Temporal server (the dev server or the cluster's), `database` the cluster's PostgreSQL.
+   */
+  cores: {
+    devServer?: number;
+    database?: number;
+    ingress?: number;
+    load?: number;
+    machine?: number;
+    ioWait?: number;
+  };
   devServerWriteMBps?: number;
+  databaseWriteMBps?: number;
   /** CPU milliseconds the service's processes spent per live call-second. */
   cpuMsPerCallSecond?: number;
   /** The dev server's persistence and queue figures over the step, from its metrics. */
@@ -218,6 +244,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Probes {
   metricsUrl?: string;
   devServerPid?: number;
+  /** The root of the cluster's PostgreSQL process tree. */
+  databasePid?: number;
   ingressPid?: number;
 }
 
@@ -225,6 +253,7 @@ function sample(p: Probes) {
   return {
     at: performance.now(),
     devServer: procUsage(p.devServerPid),
+    database: procTreeUsage(p.databasePid),
     ingress: procUsage(p.ingressPid),
     load: procUsage(process.pid),
     machine: machineBusySeconds(),
@@ -240,12 +269,14 @@ function usageBetween(a: ReturnType<typeof sample>, b: ReturnType<typeof sample>
     seconds,
     cores: {
       devServer: rate(a.devServer?.cpuSeconds, b.devServer?.cpuSeconds),
+      database: rate(a.database?.cpuSeconds, b.database?.cpuSeconds),
       ingress: rate(a.ingress?.cpuSeconds, b.ingress?.cpuSeconds),
       load: rate(a.load?.cpuSeconds, b.load?.cpuSeconds),
       machine: rate(a.machine, b.machine),
       ioWait: rate(a.ioWait, b.ioWait),
     },
     devServerWriteMBps: rate(a.devServer?.writeBytes, b.devServer?.writeBytes),
+    databaseWriteMBps: rate(a.database?.writeBytes, b.database?.writeBytes),
   };
 }
 
@@ -304,7 +335,11 @@ async function ladder(
     const server = serverFigures(metricsBefore, await scrapeMetrics(probes.metricsUrl), usage.seconds);
     const meanLive = live.reduce((a, b) => a + b, 0) / (live.length || 1);
     const tool = stats(w.tool);
-    const serviceCores = (usage.cores.devServer ?? 0) + (usage.cores.ingress ?? 0) + (usage.cores.load ?? 0);
+    const serviceCores =
+      (usage.cores.devServer ?? 0) +
+      (usage.cores.database ?? 0) +
+      (usage.cores.ingress ?? 0) +
+      (usage.cores.load ?? 0);
     const step: StepResult = {
       target,
       meanLive,
@@ -318,16 +353,17 @@ async function ladder(
       passed: w.failures.length === 0 && tool.n > 0 && tool.p99 <= o.p99LimitMs,
       cores: usage.cores,
       devServerWriteMBps: usage.devServerWriteMBps !== undefined ? usage.devServerWriteMBps / 1e6 : undefined,
+      databaseWriteMBps: usage.databaseWriteMBps !== undefined ? usage.databaseWriteMBps / 1e6 : undefined,
       cpuMsPerCallSecond: meanLive > 0 ? (serviceCores * 1000) / meanLive : undefined,
       server,
     };
     steps.push(step);
     say(
-      `${driver.name} ${target} calls (mean live ${meanLive.toFixed(0)}): tool p50 ${tool.p50.toFixed(0)} p99 ${tool.p99.toFixed(0)} ms (${tool.n}), event p99 ${step.event.p99.toFixed(0)} ms, failures ${step.failures}; cores: dev server ${fmt(usage.cores.devServer)}, ingress ${fmt(usage.cores.ingress)}, worker+load ${fmt(usage.cores.load)}, machine ${fmt(usage.cores.machine)}, iowait ${fmt(usage.cores.ioWait)}`,
+      `${driver.name} ${target} calls (mean live ${meanLive.toFixed(0)}): tool p50 ${tool.p50.toFixed(0)} p99 ${tool.p99.toFixed(0)} ms (${tool.n}), event p99 ${step.event.p99.toFixed(0)} ms, failures ${step.failures}; cores: temporal ${fmt(usage.cores.devServer)}${usage.cores.database !== undefined ? `, postgres ${fmt(usage.cores.database)}` : ''}, ingress ${fmt(usage.cores.ingress)}, worker+load ${fmt(usage.cores.load)}, machine ${fmt(usage.cores.machine)}, iowait ${fmt(usage.cores.ioWait)}`,
     );
     if (server)
       say(
-        `  dev server: ${server.persistenceOpsPerSecond.toFixed(0)} persistence ops/s, busy ${server.persistenceBusy.toFixed(2)} s/s (mean ${server.persistenceMeanMs.toFixed(2)} ms), visibility ${server.visibilityOpsPerSecond.toFixed(0)} ops/s busy ${server.visibilityBusy.toFixed(2)}, shard I/O wait ${server.shardIoWait.toFixed(2)} s/s (mean ${server.shardIoWaitMeanMs.toFixed(2)} ms), history task queue wait ${server.taskQueueWaitMs.toFixed(0)} ms; top: ${server.topOperations.map((t) => `${t.operation} ${t.opsPerSecond.toFixed(0)}/s ${t.busyMsPerSecond.toFixed(0)} ms/s`).join(', ')}`,
+        `  server: ${server.persistenceOpsPerSecond.toFixed(0)} persistence ops/s, busy ${server.persistenceBusy.toFixed(2)} s/s (mean ${server.persistenceMeanMs.toFixed(2)} ms), visibility ${server.visibilityOpsPerSecond.toFixed(0)} ops/s busy ${server.visibilityBusy.toFixed(2)}, shard I/O wait ${server.shardIoWait.toFixed(2)} s/s (mean ${server.shardIoWaitMeanMs.toFixed(2)} ms), history task queue wait ${server.taskQueueWaitMs.toFixed(0)} ms; top: ${server.topOperations.map((t) => `${t.operation} ${t.opsPerSecond.toFixed(0)}/s ${t.busyMsPerSecond.toFixed(0)} ms/s`).join(', ')}`,
       );
     if (!step.passed) break;
   }
@@ -361,6 +397,8 @@ export interface CapacityResults {
     loadAverageAtEnd: number[];
   };
   options: CapacityOptions;
+  /** The Temporal server the ladders ran on (the cluster's version, shards and start-up time). */
+  server?: ServerDescription;
   ladders: LadderResult[];
   /** callflow's capacity over the floor's. */
   ratio?: number;
@@ -377,7 +415,8 @@ export function capacityReport(r: CapacityResults): string {
     'event p99',
     'after-call p50',
     'fail',
-    'dev srv',
+    'temporal',
+    'postgres',
     'ingress',
     'wkr+load',
     'machine',
@@ -401,11 +440,17 @@ export function capacityReport(r: CapacityResults): string {
         fmt(s.afterCall.p50, 0),
         String(s.failures),
         fmt(s.cores.devServer),
+        fmt(s.cores.database),
         fmt(s.cores.ingress),
         fmt(s.cores.load),
         fmt(s.cores.machine),
         fmt(s.cores.ioWait),
-        fmt(s.devServerWriteMBps, 1),
+        fmt(
+          s.databaseWriteMBps !== undefined
+            ? (s.devServerWriteMBps ?? 0) + s.databaseWriteMBps
+            : s.devServerWriteMBps,
+          1,
+        ),
         fmt(s.cpuMsPerCallSecond, 1),
         fmt(s.server?.persistenceOpsPerSecond, 0),
         fmt(s.server?.persistenceBusy),
@@ -416,7 +461,7 @@ export function capacityReport(r: CapacityResults): string {
     row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   lines.push(
     `Capacity: calls of ${r.options.pattern.callSeconds} s, an event every ~${r.options.pattern.eventSeconds} s, a tool call every ~${r.options.pattern.toolSeconds} s, 4 after-call actions; knee at tool p99 > ${r.options.p99LimitMs} ms or any failure`,
-    `Store: ${r.options.store}; callflow via ${r.options.via}, lookup as ${r.options.execution === 'local' ? 'a local activity' : 'an activity'}, delivered-events ${r.options.deliveredEvents ? 'on' : 'off'}; machine: ${r.machine.cpus} cpus, load average ${r.machine.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')} at end`,
+    `Server: ${serverLabel(r.server, r.options.store)}; callflow via ${r.options.via}, lookup as ${r.options.execution === 'local' ? 'a local activity' : 'an activity'}, delivered-events ${r.options.deliveredEvents ? 'on' : 'off'}; machine: ${r.machine.cpus} cpus, load average ${r.machine.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')} at end`,
     '',
     line(head),
     widths.map((w) => '-'.repeat(w)).join('  '),
@@ -440,21 +485,34 @@ export async function runCapacity(argv: string[]): Promise<void> {
   const say = (line: string) =>
     process.stderr.write(`[capacity ${((performance.now() - began) / 1000).toFixed(0)}s] ${line}\n`);
   const loadAverageAtStart = os.loadavg();
-  const dir = o.store === 'memory' ? undefined : mkdtempSync(path.join(os.tmpdir(), 'callflow-capacity-'));
-  say(`starting the Temporal dev server (${o.store === 'memory' ? 'in memory' : `SQLite file, ${o.store}`})`);
-  const server = await startDevServer({
-    headless: true,
-    log: say,
-    dbFile: dir ? path.join(dir, 'temporal.sqlite') : undefined,
-    sqlitePragmas: o.store === 'file' ? SERVICE_SQLITE_PRAGMAS : undefined,
-    // As `npm start` runs it (src/main.ts).
-    dynamicConfig: {
-      ...SERVICE_DYNAMIC_CONFIG,
-      ...(o.transferPollRps ? { 'history.transferProcessorMaxPollRPS': o.transferPollRps } : {}),
-      ...o.dynamicConfig,
-    },
-  });
-  say(`dev server pid ${server.pid}`);
+  const dir =
+    o.temporal === 'dev' && o.store !== 'memory'
+      ? mkdtempSync(path.join(os.tmpdir(), 'callflow-capacity-'))
+      : undefined;
+  const dynamicConfig = {
+    ...(o.transferPollRps ? { 'history.transferProcessorMaxPollRPS': o.transferPollRps } : {}),
+    ...o.dynamicConfig,
+  };
+  let server: BenchServer;
+  if (o.temporal === 'cluster') {
+    say("starting the production topology's Temporal server on PostgreSQL");
+    server = await startClusterServer({ dynamicConfig, log: say });
+    say(`temporal server pid ${server.pid}, ${serverLabel(server.description, o.store)}`);
+  } else {
+    say(
+      `starting the Temporal dev server (${o.store === 'memory' ? 'in memory' : `SQLite file, ${o.store}`})`,
+    );
+    const devServer = await startDevServer({
+      headless: true,
+      log: say,
+      dbFile: dir ? path.join(dir, 'temporal.sqlite') : undefined,
+      sqlitePragmas: o.store === 'file' ? SERVICE_SQLITE_PRAGMAS : undefined,
+      // As `npm start` runs it (src/main.ts).
+      dynamicConfig: { ...SERVICE_DYNAMIC_CONFIG, ...dynamicConfig },
+    });
+    server = { ...devServer, description: { kind: 'dev' } };
+    say(`dev server pid ${server.pid}`);
+  }
   const customer = await startCustomerApi();
   const stops: (() => Promise<void>)[] = [];
   try {
@@ -498,7 +556,12 @@ export async function runCapacity(argv: string[]): Promise<void> {
           driver,
           harness.client,
           o,
-          { metricsUrl: server.metricsUrl, devServerPid: server.pid, ingressPid: ingress.pid },
+          {
+            metricsUrl: server.metricsUrl,
+            devServerPid: server.pid,
+            databasePid: server.databasePid,
+            ingressPid: ingress.pid,
+          },
           say,
         ),
       );
@@ -510,7 +573,7 @@ export async function runCapacity(argv: string[]): Promise<void> {
           floor.driver,
           floor.client,
           o,
-          { metricsUrl: server.metricsUrl, devServerPid: server.pid },
+          { metricsUrl: server.metricsUrl, devServerPid: server.pid, databasePid: server.databasePid },
           say,
         ),
       );
@@ -530,6 +593,7 @@ export async function runCapacity(argv: string[]): Promise<void> {
         loadAverageAtEnd: os.loadavg(),
       },
       options: o,
+      server: server.description,
       ladders,
       ratio: callflow && bare && bare.capacity > 0 ? callflow.capacity / bare.capacity : undefined,
     };

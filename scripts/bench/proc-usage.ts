@@ -2,7 +2,7 @@
  * CPU time and disk writes of a process (and its threads) from /proc, for where the time goes at the capacity
  * knee. Linux only; elsewhere the figures are absent.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcUsage {
   /** CPU seconds, user + system. */
@@ -52,4 +52,37 @@ export function machineBusySeconds(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A process and all its descendants, for PostgreSQL: a postmaster with a backend per connection. Dead
+ * descendants count too, through their parents' reaped-children times (cutime, cstime); their disk writes do not.
+ */
+export function procTreeUsage(rootPid: number | undefined): ProcUsage | undefined {
+  if (rootPid === undefined) return undefined;
+  const children = new Map<number, number[]>();
+  const times = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const pid = Number(entry);
+      const ppid = Number(fields[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+      times.set(pid, fields.slice(11, 15).reduce((a, b) => a + Number(b), 0) / TICKS_PER_SECOND);
+    } catch {
+      // Gone while listed.
+    }
+  }
+  if (!times.has(rootPid)) return undefined;
+  let cpuSeconds = 0;
+  let writeBytes = 0;
+  const pending = [rootPid];
+  for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
+    cpuSeconds += times.get(pid) ?? 0;
+    writeBytes += procUsage(pid)?.writeBytes ?? 0;
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return { cpuSeconds, writeBytes };
 }

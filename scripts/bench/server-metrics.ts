@@ -2,6 +2,8 @@
  * The dev server's own account of where its time goes, from its Prometheus endpoint: how long its persistence
  * operations took (the SQLite store serves them on one connection, so their summed latency per second is how busy
  * that connection was, or how many waited on it), and how long its history shard's tasks waited in their queues.
+ * The production topology's server (`--temporal cluster`) reports the same metrics, summed over its 4 shards; its
+ * PostgreSQL store has a pool of connections, so there a summed latency above 1 s/s is not by itself a queue.
  */
 
 /** Summed counters from one scrape, keyed `metric{operation}` (the other labels summed over). */

@@ -70,37 +70,61 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: StackOptions): Promise<Stack> {
-  const log = opts.log;
-  const timings: Record<string, number> = {};
-  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+export interface TemporalClusterOptions {
+  /** State kept across runs: the PostgreSQL cluster (under postgresql/). */
+  dir: string;
+  secrets: Pick<StackSecrets, 'postgresPassword' | 'callflowDbPassword'>;
+  /** Preferred ports (taken when free, else any free port). */
+  ports?: { temporal?: number; postgres?: number };
+  durable: boolean;
+  namespace: string;
+  /** More of the Temporal server's environment, over docker-compose.yml's (PROMETHEUS_ENDPOINT, ...). */
+  serverEnv?: Record<string, string>;
+  /** The server's output lines; default: dropped (kept in the service's tail). */
+  output?: (line: string) => void;
+  log: (line: string) => void;
+}
+
+/** PostgreSQL and the Temporal server on it, schema and namespace in place: the topology's Temporal part. */
+export interface TemporalCluster {
+  temporalAddress: string;
+  namespace: string;
+  postgres: PostgresServer;
+  temporal: Service;
+  /** Seconds each start-up step took (tools, postgresql, schema, temporal, namespace). */
+  timings: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+function timed(timings: Record<string, number>) {
+  return async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const started = Date.now();
     const result = await fn();
     timings[name] = Math.round((Date.now() - started) / 100) / 10;
     return result;
   };
-  const namespace = opts.namespace ?? 'default';
-  const taskQueue = opts.taskQueue ?? 'callflow';
-  const [tools, cli, uiServer] = await step('tools', () =>
-    Promise.all([
-      findTemporalServerTools(log),
-      findTemporalCli(log),
-      opts.ui ? findTemporalUiServer(log) : undefined,
-    ]),
+}
+
+/**
+ * Starts the compose file's postgresql service, its temporal-schema job, the temporal service and the namespace
+ * job, in that order; stops what it started if a step fails.
+ */
+export async function startTemporalCluster(opts: TemporalClusterOptions): Promise<TemporalCluster> {
+  const log = opts.log;
+  const timings: Record<string, number> = {};
+  const step = timed(timings);
+  const namespace = opts.namespace;
+  const [tools, cli] = await step('tools', () =>
+    Promise.all([findTemporalServerTools(log), findTemporalCli(log)]),
   );
-  const port = async (preferred?: number) =>
-    preferred !== undefined && (await isPortFree(preferred)) ? preferred : freePort();
   const ports = {
-    api: await port(opts.ports?.api),
     temporal: await serverPort(opts.ports?.temporal),
-    ui: await port(opts.ports?.ui),
-    postgres: await port(opts.ports?.postgres),
+    postgres:
+      opts.ports?.postgres !== undefined && (await isPortFree(opts.ports.postgres))
+        ? opts.ports.postgres
+        : await freePort(),
   };
-  const apiUrl = `http://127.0.0.1:${ports.api}`;
-  const uiUrl = `http://127.0.0.1:${ports.ui}`;
   const temporalAddress = `127.0.0.1:${ports.temporal}`;
-  const output = (name: string) =>
-    opts.output ? (line: string) => opts.output?.(`${name} | ${line}`) : undefined;
   const started: { stop(): Promise<void> }[] = [];
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
@@ -152,6 +176,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ]) {
       serverEnv[name] = String(await serverPort());
     }
+    Object.assign(serverEnv, opts.serverEnv);
     await step('schema', () =>
       runJob(docker('temporal-schema.sh'), { ...serverEnv, PATH: `${tools.binDir}:${process.env.PATH}` }),
     );
@@ -164,7 +189,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       env: { ...process.env, ...serverEnv },
       restart: true,
       ready: () => serving(temporalAddress),
-      output: output('temporal'),
+      output: opts.output,
       log,
     });
     await step('temporal', () => temporal.start());
@@ -178,7 +203,42 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     );
     await waitFor(() => namespaceAnswers(temporalAddress, namespace), 60_000, `namespace ${namespace}`);
     log(`temporal server ${temporalAddress}, namespace ${namespace} with callflow's search attributes`);
+    return { temporalAddress, namespace, postgres, temporal, timings, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
 
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const log = opts.log;
+  const namespace = opts.namespace ?? 'default';
+  const taskQueue = opts.taskQueue ?? 'callflow';
+  const port = async (preferred?: number) =>
+    preferred !== undefined && (await isPortFree(preferred)) ? preferred : freePort();
+  const ports = { api: await port(opts.ports?.api), ui: await port(opts.ports?.ui) };
+  const apiUrl = `http://127.0.0.1:${ports.api}`;
+  const uiUrl = `http://127.0.0.1:${ports.ui}`;
+  const output = (name: string) =>
+    opts.output ? (line: string) => opts.output?.(`${name} | ${line}`) : undefined;
+  const cluster = await startTemporalCluster({
+    dir: opts.dir,
+    secrets: opts.secrets,
+    ports: { temporal: opts.ports?.temporal, postgres: opts.ports?.postgres },
+    durable: opts.durable,
+    namespace,
+    output: output('temporal'),
+    log,
+  });
+  const { temporalAddress, postgres, temporal, timings } = cluster;
+  const step = timed(timings);
+  const started: { stop(): Promise<void> }[] = [cluster];
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+  };
+
+  try {
+    const uiServer = opts.ui ? await step('ui tools', () => findTemporalUiServer(log)) : undefined;
     let ui: Service | undefined;
     if (uiServer) {
       ui = new Service({
