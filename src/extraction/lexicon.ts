@@ -1,0 +1,67 @@
+/**
+ * A small lexicon of everyday English as callers speak it, for telling a name from an ordinary word when
+ * speech-to-text writes everything in lower case. Words that are also common given names or surnames (june,
+ * frank, park, brown, stone) are deliberately absent: the lexicon says what is certainly not a name.
+ */
+
+const words = (s: string) => s.trim().split(/\s+/);
+
+/**
+ * Closed-class words: pronouns, determiners, prepositions, conjunctions, auxiliaries and the discourse words of
+ * speech. One of these after a word ends a name ("its beth i got a letter", "denise carter unit 12").
+ */
+export const FUNCTION_WORDS = new Set(
+  words(`
+    a an the this that these those some any no every each all both either neither another other such
+    i me my mine myself we us our ours you your yours he him his she her hers it its they them their theirs
+    im ive id ill were youre theyre hes shes thats theres whats heres lets dont didnt doesnt cant wont isnt
+    wasnt arent havent hasnt couldnt wouldnt shouldnt
+    am is are was be been being have has had having do does did doing will would shall should can could may
+    might must got get gets getting gonna wanna gotta
+    to of in on at by for from with about into onto over under after before between through during without
+    within around near off up down out since until till than via per
+    and or but so if because as while when where why how what which who whom whose then also too just only
+    even still yet again already ever never not very really quite pretty
+    yes yeah yep yup no nope nah ok okay sure well oh um uh er erm hmm ah ha haha like hi hello hey bye thanks thank
+    please sorry here there now today tomorrow tonight yesterday
+    calling speaking returning following reaching checking looking wondering hoping trying wanting
+    unit account number apartment suite
+  `),
+);
+
+/** Everyday content words of calls that are not names: verbs, adjectives, adverbs, nouns, numbers. */
+const CONTENT_WORDS = words(`
+  need needs needed want wants wanted call calls called know knew think thought say said tell told ask asked
+  see saw seen look looked come came go went gone take took make made give gave find found try tried
+  use used work works worked help helps helped book booked schedule scheduled cancel cancelled canceled
+  change changed move moved pay paid buy bought sell sold send sent keep kept let put set start started stop
+  stopped leave left hear heard mean meant feel felt seem seems wait waited hold check checked charge
+  charged order ordered fix fixed break broke broken leak leaking drive drove bring brought live lived
+  happen happened running broke sick hurt hurts hurting throwing
+  good great fine bad new old big small little long short high low first last next early late right wrong
+  same different sure real quick fast slow busy free open closed ready able available urgent important
+  interested happy glad nice best better worse worst whole main own full half
+  kind kinda sort sorta actually basically probably maybe definitely totally super literally honestly
+  something anything nothing everything someone anyone nobody everyone somebody anybody
+  one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+  seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand
+  million zero first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
+  thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth thirtieth
+  morning afternoon evening night day days week weeks weekend month months year years time times
+  monday tuesday wednesday thursday friday saturday sunday january february march july september
+  october november december
+  mom dad wife husband son daughter kid kids child children mother father brother sister friend boss
+  family parent parents baby guy guys sir maam lady man woman people person
+  name names phone email address street road avenue number line cell home house office work job
+  company business clinic dental insurance bank group services service team store shop center
+  appointment order bill payment card account question problem issue thing stuff way place car truck
+  dog cat pet quote price estimate delivery pickup refill prescription
+  mister missus doctor dr mr mrs ms miss
+`);
+
+export const COMMON_WORDS = new Set([...FUNCTION_WORDS, ...CONTENT_WORDS]);
+
+/** Whether a lower-case word is an ordinary English word rather than a possible name. */
+export function isCommonWord(word: string): boolean {
+  return COMMON_WORDS.has(word.toLowerCase().replace(/['’]/g, ''));
+}
