@@ -21,7 +21,9 @@ const ORG_PATTERNS = [
   new RegExp(`\\b(?:I'm|I’m|I am) (?:the|a|an)\\s+[a-z][a-z ]{1,30}?\\s+(?:at|for|with|of)\\s+(${ORG})`),
   new RegExp(`\\b(?:I'm|I’m|I am|calling) (?:with|from)\\s+(${ORG})`),
   // "This is Carl at Redwood Cabinet Supply."
-  new RegExp(`\\b(?:[Tt]his is|I'm|I’m|[Ii]t's|[Ii]t’s)\\s+${NAME},?\\s+(?:at|from|with|over at)\\s+(${ORG})`),
+  new RegExp(
+    `\\b(?:[Tt]his is|I'm|I’m|[Ii]t's|[Ii]t’s)\\s+${NAME},?\\s+(?:at|from|with|over at)\\s+(${ORG})`,
+  ),
   new RegExp(`\\b(?:from|with)\\s+(${ORG})`),
 ];
 

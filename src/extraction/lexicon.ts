@@ -19,7 +19,8 @@ export const FUNCTION_WORDS = new Set(
     am is are was be been being have has had having do does did doing will would shall should can could may
     might must got get gets getting gonna wanna gotta
     to of in on at by for from with about into onto over under after before between through during without
-    within around near off up down out since until till than via per
+    within around near off up down out since until till than via per behind ahead above below across along
+    away inside outside beside against toward towards upon instead
     and or but so if because as while when where why how what which who whom whose then also too just only
     even still yet again already ever never not very really quite pretty
     yes yeah yep yup no nope nah ok okay sure well oh um uh er erm hmm ah ha haha like hi hello hey bye thanks thank

@@ -8,14 +8,7 @@ import {
 } from './dialogue';
 import { splitIdentifier } from './field-kinds';
 import type { FieldSpec } from './fields';
-import {
-  lastNameSaid,
-  spelledIn,
-  spokenName,
-  surnameLike,
-  titled,
-  tokensOf,
-} from './spoken-names';
+import { lastNameSaid, spelledIn, spokenName, surnameLike, titled, tokensOf } from './spoken-names';
 import type { Context, Finding } from './text';
 
 export { COMMON, titled } from './spoken-names';
@@ -271,7 +264,16 @@ function candidateAt(
 }
 
 function surnameOnly(name: string, index: number, question: string): Candidate {
-  return { name, index, correcting: false, lastName: true, asked: false, askedOf: null, question, surnameOnly: true };
+  return {
+    name,
+    index,
+    correcting: false,
+    lastName: true,
+    asked: false,
+    askedOf: null,
+    question,
+    surnameOnly: true,
+  };
 }
 
 /** Whether `b` is `a` or a fuller form of it: "Victor" -> "Victor Salazar", "Jen" -> "Jennifer Kowalczyk". */

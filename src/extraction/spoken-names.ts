@@ -54,12 +54,7 @@ const ordinary = (w: string) => {
   return COMMON.has(bare) || isCommonWord(bare) || (/s$/.test(bare) && isCommonWord(bare.slice(0, -1)));
 };
 export const nameLike = (w: string) =>
-  w.length >= 2 &&
-  /^[a-zß-öø-ÿ][a-zß-öø-ÿ'-]*$/.test(w) &&
-  // "dw": letters without a vowel are initials or a garbled word, not a name said.
-  /[aeiouyà-öø-ÿ]/.test(w) &&
-  !ordinary(w) &&
-  !NUMBER_WORD.test(w);
+  w.length >= 2 && /^[a-zß-öø-ÿ][a-zß-öø-ÿ'-]*$/.test(w) && !ordinary(w) && !NUMBER_WORD.test(w);
 /** A word that may be a surname: name-like and not a verb form ("calling", "checking"). */
 export const surnameLike = (w: string) => nameLike(w) && !/ing$/.test(w);
 const TITLE_WORD = /^(mr|mrs|ms|miss|mister|missus|dr|doctor)$/;
@@ -126,12 +121,21 @@ function addressed(d: Dialogue, index: number, word: string, excluded: Set<strin
   return false;
 }
 
-/** Whether the agent anywhere in the call writes `word` as a person's name ("Hi Victor."), not part of a title. */
+/**
+ * Whether the agent anywhere in the call writes `word` as a person's name: after another word of the sentence
+ * ("Thanks, Noelle", "Hi Victor") and not inside a run of capitalised words ("Riverside Toyota"). A capital
+ * opening a sentence says nothing.
+ */
 export function agentCallsBy(d: Dialogue, word: string, excluded: Set<string>): boolean {
   if (excluded.has(word)) return false;
-  // After another word of the sentence ("Thanks, Noelle", "Hi Victor"): a capital opening a sentence says nothing.
-  const re = new RegExp(`(?<=[\\w${LO},]\\s+)(?<![${UP}][${LO}]+\\s)${titled(word)}(?![\\w${LO}]|\\s+[${UP}])`);
-  return d.turns.some((t) => t.role === 'agent' && re.test(t.text));
+  const re = new RegExp(`([\\w${LO}${UP}',]+)\\s+${titled(word)}(?![\\w${LO}]|\\s+[${UP}])`, 'g');
+  const greeting =
+    /^(hi|hey|hello|thanks|thank|okay|ok|sorry|great|bye|welcome|morning|afternoon|evening)\W*$/i;
+  return d.turns.some(
+    (t) =>
+      t.role === 'agent' &&
+      [...t.text.matchAll(re)].some((m) => greeting.test(m[1]) || !new RegExp(`^[${UP}]`).test(m[1])),
+  );
 }
 
 /** Introductions that name the speaker wherever they are said. */
@@ -145,7 +149,8 @@ const STRONG_INTROS = [
 ];
 /** Introductions that can as well begin anything else ("its broken", "im calling"): trusted only opening the turn. */
 const WEAK_INTROS = [['it', 'is'], ["it's"], ['its'], ["i'm"], ['im'], ['i', 'am']];
-const GREETING = /^(hi|hey|hello|yeah|yes|yep|sure|ok|okay|so|well|oh|just|good|morning|afternoon|evening|sorry)$/;
+const GREETING =
+  /^(hi|hey|hello|yeah|yes|yep|sure|ok|okay|so|well|oh|just|good|morning|afternoon|evening|sorry)$/;
 /** Words an answer to a name question may open with before the name ("sure its uh kevin", "its under ..."). */
 const ANSWER_LEAD = /^(its|it's|it|is|this|im|i'm|i|am|my|name|names|under|the|thats|that's|just|yes|sure)$/;
 const RELATION =
@@ -171,14 +176,19 @@ function startsIn(toks: Tok[], asked: boolean, first: boolean): Start[] {
       continue;
     }
     for (const intro of STRONG_INTROS)
-      if (intro.every((w, n) => toks[k + n]?.w === w)) out.push({ at: k + intro.length, kind: 'strong', owner: null });
+      if (intro.every((w, n) => toks[k + n]?.w === w))
+        out.push({ at: k + intro.length, kind: 'strong', owner: null });
     for (const intro of WEAK_INTROS)
-      if (intro.every((w, n) => toks[k + n]?.w === w) && (opening(k) || asked))
-        out.push({ at: k + intro.length, kind: 'weak', owner: null });
+      if (intro.every((w, n) => toks[k + n]?.w === w))
+        out.push({ at: k + intro.length, kind: opening(k) || asked ? 'weak' : 'lead', owner: null });
   }
   if (asked) {
     let p = 0;
-    while (p < toks.length && (isFiller(toks[p].w) || GREETING.test(toks[p].w) || ANSWER_LEAD.test(toks[p].w))) p++;
+    while (
+      p < toks.length &&
+      (isFiller(toks[p].w) || GREETING.test(toks[p].w) || ANSWER_LEAD.test(toks[p].w))
+    )
+      p++;
     out.push({ at: p, kind: 'answer', owner: null });
   } else if (first) {
     let p = 0;
@@ -228,7 +238,8 @@ export function spokenName(
     let p = s.at;
     while (p < toks.length && (isFiller(toks[p].w) || TITLE_WORD.test(toks[p].w))) p++;
     const first = toks[p];
-    if (!first || !nameLike(first.w)) continue;
+    // "dw": a first name without a vowel is initials or a garbled word ("ng" is a surname only).
+    if (!first || !nameLike(first.w) || !/[aeiouyà-öø-ÿ]/.test(first.w)) continue;
     // "its raining", "im locked out", "its really bad": a verb form or an adverb, not a first name.
     const verbLike = /(ing|ly)$/.test(first.w) || (s.kind === 'weak' && /ed$/.test(first.w));
     let q = spelledAt(toks, p + 1, first.w);
@@ -252,7 +263,11 @@ export function spokenName(
     if (last && spelledAt(toks, q + 1, last.w) > q + 1) confirmed = true;
     const end = last ? q + 1 : q;
     const ends =
-      lower && !verbLike && s.kind !== 'lead' && boundary(end, s.kind) && (s.kind !== 'bare' || last !== null);
+      lower &&
+      !verbLike &&
+      s.kind !== 'lead' &&
+      boundary(end, s.kind) &&
+      (s.kind !== 'bare' || last !== null);
     if (!confirmed && !ends) continue;
     const lastWord = last ? spelledForm(toks, last.w) : lastNameSaid(text);
     const name = lastWord ? `${titled(first.w)} ${titled(lastWord)}` : titled(first.w);
