@@ -11,6 +11,7 @@ import type { FieldSpec } from './fields';
 import { lastNameSaid, spelledIn, spokenName, surnameLike, titled, tokensOf } from './spoken-names';
 import type { Context, Finding } from './text';
 
+export { extractPetName } from './pets';
 export { COMMON, titled } from './spoken-names';
 
 /**
@@ -310,16 +311,4 @@ export function extractName(ctx: Context, field: FieldSpec): Finding<string> | n
     (c) => c.index >= chosen.index && c.text.toLowerCase().includes(name.toLowerCase()),
   );
   return { value: name, evidence: citeText(ctx.turns, where?.index ?? chosen.index, name) };
-}
-
-export function extractPetName(ctx: Context): Finding<string> | null {
-  const found = new Map<string, Finding<string>>();
-  for (const { text, index } of callerTurns(ctx.dialogue)) {
-    const m =
-      /\b[Mm]y (?:dog|cat|puppy|kitten|bird|rabbit|horse|pet)(?:,)?\s+(?:named\s+|is named\s+|is called\s+)?([A-Z][a-z]+)/.exec(
-        text,
-      ) ?? /\b(?:named|called)\s+([A-Z][a-z]+)/.exec(text);
-    if (m && !found.has(m[1])) found.set(m[1], { value: m[1], evidence: citeText(ctx.turns, index, m[0]) });
-  }
-  return found.size === 1 ? [...found.values()][0] : null;
 }

@@ -198,6 +198,21 @@ function startsIn(toks: Tok[], asked: boolean, first: boolean): Start[] {
   return out;
 }
 
+/** Speech-to-text style: no caller turn of the call has capitals (but the pronoun "I"). */
+export function speechStyle(d: Dialogue): boolean {
+  return d.turns.every(
+    (t) => t.role !== 'caller' || t.text.replace(/\bI(?=\b|['’])/g, 'i') === t.text.toLowerCase(),
+  );
+}
+
+/** Whether the word after a name ends it: the end of the clause, or a function word ("beth i got ..."). */
+export function endsName(text: string, toks: Tok[], end: number): boolean {
+  const next = toks[end];
+  if (!next) return true;
+  if (/[^\s]/.test(text.slice(toks[end - 1].end, next.start))) return true;
+  return FUNCTION_WORDS.has(next.w.replace(/'/g, '')) || /ing$/.test(next.w);
+}
+
 export interface SpokenName {
   name: string;
   owner: string | null;
@@ -215,18 +230,11 @@ export function spokenName(
   opts: { asked: boolean; first: boolean; excluded: Set<string> },
 ): SpokenName | null {
   const toks = tokensOf(text);
-  // Speech-to-text style: no caller turn of the call has capitals (but the pronoun "I").
-  const lower = d.turns.every(
-    (t) => t.role !== 'caller' || t.text.replace(/\bI(?=\b|['’])/g, 'i') === t.text.toLowerCase(),
-  );
-  const boundary = (end: number, kind: FrameKind) => {
-    const next = toks[end];
-    if (!next) return true;
-    if (/[^\s]/.test(text.slice(toks[end - 1].end, next.start))) return true;
-    if (FUNCTION_WORDS.has(next.w.replace(/'/g, '')) || /ing$/.test(next.w)) return true;
-    // An answer to the question may go on with anything else it was asked for ("denise carter unit 12 c").
-    return kind === 'answer' && (next.w.length === 1 || isCommonWord(next.w));
-  };
+  const lower = speechStyle(d);
+  // An answer to the question may go on with anything else it was asked for ("denise carter unit 12 c").
+  const boundary = (end: number, kind: FrameKind) =>
+    endsName(text, toks, end) ||
+    (kind === 'answer' && (toks[end].w.length === 1 || isCommonWord(toks[end].w)));
   // "here"/"speaking" after a name: "hank oduya here".
   const here = (k: number) => /^(here|speaking)$/.test(toks[k]?.w ?? '');
   const lead = toks.findIndex((t) => nameLike(t.w));
