@@ -60,7 +60,45 @@ const CONTENT_WORDS = words(`
   mister missus doctor dr mr mrs ms miss
 `);
 
-export const COMMON_WORDS = new Set([...FUNCTION_WORDS, ...CONTENT_WORDS]);
+/** Everyday verbs: each also counts in its -s, -ed and -ing forms ("hates", "limped", "barking"). */
+const VERBS = words(`
+  ask bark book call cancel change charge check chew clean close cough cry drop fill finish fix follow hate
+  help hope itch jump kick kill lick like limp live look love miss move need open order pee pick play poop
+  pull push rain reach refuse return scratch seem smell sneeze start stay stop swallow talk try turn vomit
+  wait walk want wash watch whine work worry
+`);
+/** Verbs with an irregular past: only their -s and -ing forms are made ("sayed" is a surname, not a verb). */
+const IRREGULAR = words(`
+  bite bleed break bring buy come cut drink drive eat fall feel fight find forget get give go hit hold hurt
+  keep know lay leave lose make pay put quit run say see sell send set shake shed sit sleep steal swim take
+  tell think throw wear write
+`);
+/** Irregular past forms and common adjectives of complaints. */
+const MORE = words(`
+  ate bit bled bought broke brought came caught chewed cut did drank drove fell felt fought found forgot gave
+  got had heard held hid hit hurt kept knew laid led left lost made meant met paid ran rang sat saw sent set
+  shook shed slept sold spent stole stood swam swelled swollen threw told took tore understood was went
+  were woke won wore wrote
+  ridiculous terrible horrible awful crazy weird strange annoying frustrating frustrated confused stuck
+  worried scared upset angry mad sad tired sorry lost missing gone dead dying wet dry hot cold warm loud
+  quiet dirty clean empty expensive cheap fine okay ok alright bad worse cracked flooded leaky noisy
+  lame limping sick ill
+`);
+const third = (v: string) =>
+  /(s|sh|ch|x)$/.test(v)
+    ? `${v}es`
+    : v.endsWith('y') && !/[aeiou]y$/.test(v)
+      ? `${v.slice(0, -1)}ies`
+      : `${v}s`;
+const ing = (v: string) => (v.endsWith('e') && !v.endsWith('ee') ? `${v.slice(0, -1)}ing` : `${v}ing`);
+const past = (v: string) =>
+  v.endsWith('e') ? `${v}d` : v.endsWith('y') && !/[aeiou]y$/.test(v) ? `${v.slice(0, -1)}ied` : `${v}ed`;
+const inflected = [
+  ...VERBS.flatMap((v) => [v, third(v), past(v), ing(v)]),
+  ...IRREGULAR.flatMap((v) => [v, third(v), ing(v)]),
+];
+
+export const COMMON_WORDS = new Set([...FUNCTION_WORDS, ...CONTENT_WORDS, ...inflected, ...MORE]);
 
 /** Whether a lower-case word is an ordinary English word rather than a possible name. */
 export function isCommonWord(word: string): boolean {

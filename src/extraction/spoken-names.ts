@@ -180,7 +180,11 @@ function startsIn(toks: Tok[], asked: boolean, first: boolean): Start[] {
         out.push({ at: k + intro.length, kind: 'strong', owner: null });
     for (const intro of WEAK_INTROS)
       if (intro.every((w, n) => toks[k + n]?.w === w))
-        out.push({ at: k + intro.length, kind: opening(k) || asked ? 'weak' : 'lead', owner: null });
+        out.push({
+          at: k + intro.length,
+          kind: (first && opening(k)) || asked ? 'weak' : 'lead',
+          owner: null,
+        });
   }
   if (asked) {
     let p = 0;
@@ -270,12 +274,10 @@ export function spokenName(
     // "derek hume h u m e": the surname spelled out confirms the name too.
     if (last && spelledAt(toks, q + 1, last.w) > q + 1) confirmed = true;
     const end = last ? q + 1 : q;
-    const ends =
-      lower &&
-      !verbLike &&
-      s.kind !== 'lead' &&
-      boundary(end, s.kind) &&
-      (s.kind !== 'bare' || last !== null);
+    // A bare name opening the call ("frank delgado calling about ...") only with its own cue after it: two
+    // words before "my" may as well be a thing ("water heater my basement ...").
+    const cued = s.kind !== 'bare' || (last !== null && /^(calling|here|speaking)$/.test(toks[end]?.w ?? ''));
+    const ends = lower && !verbLike && s.kind !== 'lead' && cued && boundary(end, s.kind);
     if (!confirmed && !ends) continue;
     const lastWord = last ? spelledForm(toks, last.w) : lastNameSaid(text);
     const name = lastWord ? `${titled(first.w)} ${titled(lastWord)}` : titled(first.w);
