@@ -193,6 +193,7 @@ describe('field extractors over the dialogue', () => {
     assert.equal(said('Can I get your name?', 'yeah its um its dw'), null);
     assert.equal(said('Your name?', 'its for my son actually'), null);
     assert.equal(said('Your name?', 'same as last time'), null);
+    assert.equal(said('Your name?', 'rather not say'), null);
   });
 
   it('takes lower-case introductions opening the call, and not ordinary words after "its" or "im"', () => {
@@ -214,6 +215,11 @@ describe('field extractors over the dialogue', () => {
       'hi its broken',
       'hi um water heater my basement is flooded',
       'hi riverside dental calling to confirm',
+      'hi im curious about pricing',
+      'hi im allergic to penicillin',
+      'hi im afraid my pipe burst',
+      'hi im due for a cleaning',
+      'hi this is dispatch',
     ])
       assert.equal(said('How can I help?', opening), null, opening);
     // With capitals, a lower-case word is no name.

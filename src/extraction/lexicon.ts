@@ -83,6 +83,11 @@ const MORE = words(`
   worried scared upset angry mad sad tired sorry lost missing gone dead dying wet dry hot cold warm loud
   quiet dirty clean empty expensive cheap fine okay ok alright bad worse cracked flooded leaky noisy
   lame limping sick ill
+  due curious pregnant allergic afraid unable unhappy aware sure certain careful calm concerned disabled
+  diabetic retired unemployed employed married single divorced late early away local nearby familiar
+  rather instead otherwise anyway somewhat
+  dispatch maintenance reception security billing support shipping accounting management sales
+  front desk operator manager owner landlord tenant contractor customer client patient member resident
 `);
 const third = (v: string) =>
   /(s|sh|ch|x)$/.test(v)

@@ -277,7 +277,12 @@ export function spokenName(
     // A bare name opening the call ("frank delgado calling about ...") only with its own cue after it: two
     // words before "my" may as well be a thing ("water heater my basement ...").
     const cued = s.kind !== 'bare' || (last !== null && /^(calling|here|speaking)$/.test(toks[end]?.w ?? ''));
-    const ends = lower && !verbLike && s.kind !== 'lead' && cued && boundary(end, s.kind);
+    // "im curious about ...", "im allergic to ...": after "im" a lone word is as often a state as a name, so it
+    // needs what follows a name in an introduction ("im victor the facilities manager", "im dana from ...").
+    const im = s.kind === 'weak' && /^(im|i'm|am)$/.test(toks[s.at - 1]?.w ?? '') && !last;
+    const introduced =
+      !im || end >= toks.length || /^(from|with|at|the|calling|here|speaking|over)$/.test(toks[end].w);
+    const ends = introduced && lower && !verbLike && s.kind !== 'lead' && cued && boundary(end, s.kind);
     if (!confirmed && !ends) continue;
     const lastWord = last ? spelledForm(toks, last.w) : lastNameSaid(text);
     const name = lastWord ? `${titled(first.w)} ${titled(lastWord)}` : titled(first.w);
