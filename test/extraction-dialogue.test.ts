@@ -125,7 +125,7 @@ describe('field extractors over the dialogue', () => {
     );
   });
 
-  it('takes a lower-case name only when the agent then addresses the caller by it', () => {
+  it('takes a lower-case self-introduction that ends where a name ends, confirmed or not', () => {
     assert.equal(
       one(
         name,
@@ -135,7 +135,7 @@ describe('field extractors over the dialogue', () => {
     );
     assert.equal(
       one(name, turns('Who do I have on the line?', 'hi this is dana whitaker', 'How can I help?')),
-      null,
+      'Dana Whitaker',
     );
   });
 
@@ -172,7 +172,140 @@ describe('field extractors over the dialogue', () => {
     );
     // A word that is no name, or a name nothing confirms, stays out.
     assert.equal(said('Your name?', 'iris', 'Thanks, Iris. When suits you?', 'mornings mostly'), 'Iris');
-    assert.equal(said('How can I help?', 'this is mona sayed calling about a bill', 'Sure.'), null);
+    assert.equal(said('How can I help?', 'this is mona sayed calling about a bill', 'Sure.'), 'Mona Sayed');
+    assert.equal(said('How can I help?', 'this is ridiculous my bill doubled', 'Sorry.'), null);
+  });
+
+  it('takes the answer span of a lower-case answer to a name question', () => {
+    const said = (...lines: string[]) => one(name, turns(...lines));
+    assert.equal(said('Sure, your name?', 'gloria nunez'), 'Gloria Nunez');
+    assert.equal(said('Name?', 'ruth adeyemi'), 'Ruth Adeyemi');
+    assert.equal(said('Name and unit?', 'denise carter unit 12 c'), 'Denise Carter');
+    assert.equal(
+      said('Name and email for the quote?', 'june park and its j p a r k at yahoo dot com'),
+      'June Park',
+    );
+    assert.equal(said('Name and account number?', 'Pat Greene, account 5 5 1 2.'), 'Pat Greene');
+    // A spelled surname gives its apostrophe.
+    assert.equal(said('And your name?', 'ellen obrien thats o apostrophe b r i e n'), "Ellen O'Brien");
+    // Not a name: ordinary words, initials, a refusal, a name for someone else.
+    assert.equal(said('Your name?', 'why do you need it'), null);
+    assert.equal(said('Can I get your name?', 'yeah its um its dw'), null);
+    assert.equal(said('Your name?', 'its for my son actually'), null);
+    assert.equal(said('Your name?', 'same as last time'), null);
+    assert.equal(said('Your name?', 'rather not say'), null);
+  });
+
+  it('takes lower-case introductions opening the call, and not ordinary words after "its" or "im"', () => {
+    const said = (...lines: string[]) => one(name, turns(...lines));
+    assert.equal(said('Riverside service.', 'yeah hi its beth i got a letter about a recall'), 'Beth');
+    assert.equal(said('Vet clinic.', 'hi its megan tully my cat has been sick'), 'Megan Tully');
+    assert.equal(said('Client services.', 'hi uh this is harold ng i need to move some money'), 'Harold Ng');
+    assert.equal(said('Pharmacy.', 'hi um frank delgado calling my card changed'), 'Frank Delgado');
+    assert.equal(said('Roofing.', 'hey its omar calling to book'), 'Omar');
+    assert.equal(
+      said('Roofing, hello.', 'no', 'Sorry?', 'oh sorry this is jake i dialed the wrong number'),
+      'Jake',
+    );
+    for (const opening of [
+      'hi its super slow again today',
+      'hi its raining through my ceiling',
+      'im locked out of my account',
+      'hi im behind on rent this month',
+      'hi its broken',
+      'hi um water heater my basement is flooded',
+      'hi riverside dental calling to confirm',
+      'hi im curious about pricing',
+      'hi im allergic to penicillin',
+      'hi im afraid my pipe burst',
+      'hi im due for a cleaning',
+      'hi this is dispatch',
+    ])
+      assert.equal(said('How can I help?', opening), null, opening);
+    // With capitals, a lower-case word is no name.
+    assert.equal(said('How can I help?', "Hi, I'm locked out, I forgot my password."), null);
+  });
+
+  it('completes a first name with the surname said later, and takes the full name over a short form', () => {
+    const said = (...lines: string[]) => one(name, turns(...lines));
+    assert.equal(
+      said(
+        'Toyota, how can I help?',
+        'can i come saturday',
+        'Sure.',
+        'yep oh and its derek by the way derek mancini',
+      ),
+      'Derek Mancini',
+    );
+    assert.equal(
+      said(
+        'Roofing.',
+        'hi im victor the manager at a storage place',
+        'Hi Victor. Budget?',
+        'its victor salazar',
+      ),
+      'Victor Salazar',
+    );
+    assert.equal(
+      said(
+        'Your name?',
+        'its jen',
+        'Thanks Jen. Full name for the file?',
+        'jennifer kowalczyk k o w a l c z y k',
+      ),
+      'Jennifer Kowalczyk',
+    );
+    assert.equal(
+      said(
+        'And your name?',
+        'priya',
+        'Thanks Priya. Booked.',
+        'oh and the last name on the file should be ramaswamy',
+      ),
+      'Priya Ramaswamy',
+    );
+    // A surname alone is no caller name.
+    assert.equal(said('Booked.', 'the last name on the file should be ramaswamy'), null);
+    // "its X" later in a call, with nothing to confirm it, is not taken.
+    assert.equal(said('Hello.', 'i need a quote', 'Sure.', 'yeah its kevin i think'), null);
+  });
+
+  it("takes someone else's name for the field that asks for them, and not as the caller's", () => {
+    const holder: FieldSpec = { name: 'account_holder_name', type: 'text' };
+    const call = turns('And the name on the account?', 'its under my wifes name keisha brown');
+    assert.equal(one(holder, call), 'Keisha Brown');
+    assert.equal(one(name, call), null);
+    const medication: FieldSpec = { name: 'medication_name', type: 'text' };
+    assert.equal(one(medication, turns('How can I help?', 'hi its gail about my cats refill')), null);
+  });
+
+  it('reads lower-case pet names after "my dog" or "my cat"', () => {
+    const pet: FieldSpec = { name: 'pet_name', type: 'text' };
+    assert.equal(one(pet, turns('Vet.', 'hi i need to bring my dog biscuit in for his shots')), 'Biscuit');
+    assert.equal(one(pet, turns('Vet.', 'hi its megan my cat luna has been throwing up')), 'Luna');
+    assert.equal(one(pet, turns('Vet.', 'its about my cat olivers thyroid medication')), 'Oliver');
+    for (const text of [
+      'my dog keeps throwing up',
+      'my cat is limping',
+      'my dog ate a sock',
+      'my dog really hates baths',
+    ])
+      assert.equal(one(pet, turns('Vet.', text)), null, text);
+    // With capitals, a lower-case word after "my dog" is no name.
+    assert.equal(one(pet, turns('Vet.', 'Hi, my dog barks at night.')), null);
+  });
+
+  it('reads the organisation after a name and a comma, or after a name and a role', () => {
+    const company: FieldSpec = { name: 'company', type: 'text', description: "The caller's company" };
+    assert.equal(
+      one(company, turns('Who am I speaking with?', 'This is Brent, at Pinecrest Credit Union.')),
+      'Pinecrest Credit Union',
+    );
+    assert.equal(
+      one(company, turns('Roofing.', 'hi im victor the facilities manager at riverside storage')),
+      'Riverside Storage',
+    );
+    assert.equal(one(company, turns('Roofing.', 'hi im victor the guy who called yesterday')), null);
   });
 
   it('completes a name given before or after, reads accents, and takes a full name volunteered later', () => {

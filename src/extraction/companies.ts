@@ -21,7 +21,9 @@ const ORG_PATTERNS = [
   new RegExp(`\\b(?:I'm|I’m|I am) (?:the|a|an)\\s+[a-z][a-z ]{1,30}?\\s+(?:at|for|with|of)\\s+(${ORG})`),
   new RegExp(`\\b(?:I'm|I’m|I am|calling) (?:with|from)\\s+(${ORG})`),
   // "This is Carl at Redwood Cabinet Supply."
-  new RegExp(`\\b(?:[Tt]his is|I'm|I’m|[Ii]t's|[Ii]t’s)\\s+${NAME}\\s+(?:at|from|with|over at)\\s+(${ORG})`),
+  new RegExp(
+    `\\b(?:[Tt]his is|I'm|I’m|[Ii]t's|[Ii]t’s)\\s+${NAME},?\\s+(?:at|from|with|over at)\\s+(${ORG})`,
+  ),
   new RegExp(`\\b(?:from|with)\\s+(${ORG})`),
 ];
 
@@ -43,7 +45,8 @@ const LOWER_ORG_CUES = [
   /^(?:(?:um|uh|hi|hey|yeah|so)\s+)*[a-z'-]+(?:\s+[a-z'-]+)?\s+(?:from|at|with)\s+/g,
   /\b(?:calling|call|im|i'm|i am)\s+(?:from|with)\s+/g,
   /\bi\s+(?:work|am)\s+(?:at|for|with)\s+/g,
-  /\b(?:im|i'm|i am)\s+(?:the|a|an)\s+[a-z ]{2,30}?\s+(?:at|for|with|of)\s+/g,
+  // "im the ops lead at ...", "im victor the facilities manager at ..."
+  /\b(?:im|i'm|i am)\s+(?:[a-z'-]+\s+)?(?:the|a|an)\s+[a-z ]{2,30}?\s+(?:at|for|with|of)\s+/g,
   /\b(?:i|we)\s+(?:run|head|lead|manage|handle|own|oversee)\s+[a-z ]{1,30}?\s+(?:at|for)\s+/g,
 ];
 

@@ -8,7 +8,11 @@ import {
 } from './dialogue';
 import { splitIdentifier } from './field-kinds';
 import type { FieldSpec } from './fields';
+import { lastNameSaid, spelledIn, spokenName, surnameLike, titled, tokensOf } from './spoken-names';
 import type { Context, Finding } from './text';
+
+export { extractPetName } from './pets';
+export { COMMON, titled } from './spoken-names';
 
 /**
  * Names of people and pets (organisations: companies.ts). A person's name: the caller's introduction or answer
@@ -33,7 +37,7 @@ export const NOT_NAMES = new Set(
   ).split(' '),
 );
 export const NAME_QUESTION =
-  /\b(your name|the name|full name|name should|name please|first name|last name|who am i speaking|who('s| is) calling|who do i have|speaking with|talking to|who is this|what name|name for the|\w+['’]s name|and you are|who are you)\b/i;
+  /\b(your name|the name|full name|name should|name please|first name|last name|who am i speaking|who('s| is) calling|who do i have|speaking with|talking to|who is this|what name|name for the|\w+['’]s name|and you are|who are you)\b|(?:^|[.?!,]\s*)(?:and\s+|ok(?:ay)?\s+)?name\b(?=\s*(?:\?|and\b|,|for\b))/i;
 
 /**
  * Whose name a question asks for when it is not the caller's: "What's the patient's name?" -> patient, "your
@@ -84,153 +88,6 @@ function bareName(text: string, excluded: Set<string>): string | null {
   return bare ? cleanName(bare[1], excluded) : null;
 }
 
-/** Words that are not names when speech-to-text writes a caller's words in lower case. */
-export const COMMON = new Set(
-  (
-    'a about again ah all also am an and any are as at back be because been but by call called calling can ' +
-    'checking could dad day did do does dont dot down er erm for from get getting go going got had has have ' +
-    'he hello her here hey hi him his hmm hoping how i id ill im in is it its ive just know like looking ' +
-    'me mom my name names need needed new no not now of oh ok okay on one or our out over phone please ' +
-    'reaching regarding returning right said say see she so sorry speaking sure thank thanks that thats the ' +
-    'their them then there they this to too trying uh um up us want wanted was we well were what when ' +
-    'where which who why will with wondering would yeah yes you your yep nope sir maam wife husband son ' +
-    'daughter mother father brother sister friend guy here hes shes theyre were were first last number ' +
-    'email address street road avenue spelled spell letter letters as in underscore dash morning mornings ' +
-    'afternoon afternoons evening evenings night today tomorrow tonight week weekend monday tuesday ' +
-    'wednesday thursday friday saturday sunday january february march april may june july august ' +
-    'september october november december next'
-  ).split(' '),
-);
-
-const NUMBER_WORD =
-  /^(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)$/;
-
-interface Tok {
-  w: string;
-  start: number;
-  end: number;
-}
-
-const tokensOf = (text: string): Tok[] =>
-  [...text.matchAll(new RegExp(`[A-Za-z${LO}${UP}'’]+`, 'g'))].map((m) => ({
-    w: m[0].toLowerCase().replace(/’/g, "'"),
-    start: m.index ?? 0,
-    end: (m.index ?? 0) + m[0].length,
-  }));
-
-const isFiller = (w: string) => /^(um+|uh+|er+m?|hmm+|ah|oh|like)$/.test(w);
-const nameLike = (w: string) =>
-  w.length >= 2 &&
-  /^[a-zß-öø-ÿ][a-zß-öø-ÿ'-]*$/.test(w) &&
-  !COMMON.has(w.replace(/'/g, '')) &&
-  !NUMBER_WORD.test(w);
-/** A word that may be a surname: name-like and not a verb form ("calling", "checking"). */
-const surnameLike = (w: string) => nameLike(w) && !/ing$/.test(w);
-
-export function titled(word: string): string {
-  return word
-    .split('-')
-    .map((p) =>
-      p.replace(
-        /^(\w')?(.)/,
-        (_m, pre: string | undefined, c: string) => (pre ?? '').toUpperCase() + c.toUpperCase(),
-      ),
-    )
-    .join('-');
-}
-
-/** Whether the letters from token `k` on spell `word` ("t a s h a", "with a t a s h a"). */
-function spelledAt(toks: Tok[], k: number, word: string): number {
-  let j = k;
-  if (toks[j]?.w === 'with' && /^(a|an)$/.test(toks[j + 1]?.w ?? '')) j += 2;
-  const letters = word.replace(/[^a-z]/g, '');
-  let got = '';
-  while (j < toks.length && toks[j].w.length === 1 && got.length < letters.length) got += toks[j++].w;
-  return got === letters && letters.length > 1 ? j : k;
-}
-
-/** Whether the text spells `word` out letter by letter anywhere ("... its c h l o e underscore p"). */
-function spelledIn(toks: Tok[], word: string): boolean {
-  return toks.some((_t, k) => spelledAt(toks, k, word) > k);
-}
-
-/** Whether an agent turn after `index` (the next three) addresses the caller by `word`, written as a name. */
-function addressed(d: Dialogue, index: number, word: string, excluded: Set<string>): boolean {
-  if (excluded.has(word)) return false;
-  const re = new RegExp(`(?<![\\w${LO}])${titled(word)}(?![\\w${LO}])`);
-  let seen = 0;
-  for (let i = index + 1; i < d.turns.length && seen < 3; i++) {
-    if (d.turns[i].role !== 'agent') continue;
-    seen++;
-    if (re.test(d.turns[i].text)) return true;
-  }
-  return false;
-}
-
-const INTRO_WORDS = [
-  ['this', 'is'],
-  ['it', 'is'],
-  ["it's"],
-  ['its'],
-  ["i'm"],
-  ['im'],
-  ['i', 'am'],
-  ['my', 'name', 'is'],
-  ['my', 'names'],
-  ['my', "name's"],
-  ['name', 'is'],
-  ['call', 'me'],
-];
-const GREETING = /^(hi|hey|hello|yeah|yes|yep|sure|ok|okay|so|well|oh|just|good|morning|afternoon|evening)$/;
-
-/**
- * A name in a caller turn speech-to-text wrote in lower case ("hi its uh marcus bell i got a flyer"): the
- * word after an introduction ("this is", "it's", "my name is"), or the answer's first word when the agent
- * asked for the name, confirmed by the agent addressing the caller by it or by the caller spelling it out;
- * with the next word as the surname when it can be one ("dana kowalski im calling" -> Dana Kowalski).
- */
-function spokenName(d: Dialogue, index: number, text: string, asked: boolean, excluded: Set<string>) {
-  const toks = tokensOf(text);
-  const starts: number[] = [];
-  for (let k = 0; k < toks.length; k++)
-    for (const intro of INTRO_WORDS)
-      if (intro.every((w, n) => toks[k + n]?.w === w)) starts.push(k + intro.length);
-  // Asked for the name: its first word that can be one ("its for me um kevin"); "hank oduya here".
-  const lead = toks.findIndex((t) => nameLike(t.w));
-  const here = (k: number) => /^(here|speaking)$/.test(toks[k]?.w ?? '');
-  if (lead >= 0 && (asked || here(lead + 1) || here(lead + 2))) starts.push(lead);
-  for (let p of starts) {
-    while (p < toks.length && (isFiller(toks[p].w) || GREETING.test(toks[p].w))) p++;
-    const first = toks[p];
-    if (!first || !nameLike(first.w)) continue;
-    let q = spelledAt(toks, p + 1, first.w);
-    let confirmed = addressed(d, index, first.w, excluded) || q > p + 1 || spelledIn(toks, first.w);
-    while (q < toks.length && isFiller(toks[q].w)) q++;
-    // "priya um priya ramanathan", "tasha with a t a s h a tasha greer": the name said again.
-    if (toks[q]?.w === first.w) {
-      q++;
-      while (q < toks.length && isFiller(toks[q].w)) q++;
-    }
-    const next = toks[q];
-    const adjacent = next && /^[\s,.-]*$/.test(text.slice(toks[q - 1].end, next.start));
-    const last = next && adjacent && surnameLike(next.w) ? next : null;
-    // "derek hume h u m e": the surname spelled out confirms the name too.
-    if (last && spelledAt(toks, q + 1, last.w) > q + 1) confirmed = true;
-    if (!confirmed) continue;
-    const lastWord = last?.w ?? lastNameSaid(text);
-    return lastWord ? `${titled(first.w)} ${titled(lastWord)}` : titled(first.w);
-  }
-  return null;
-}
-
-/** A surname the caller states as such: "p for park, that's my last name", "my last name is ...". */
-function lastNameSaid(text: string): string | null {
-  const m =
-    /\b([a-z][a-z'-]+)[,.]?\s+(?:thats|that's|that is)\s+my\s+(?:last name|surname)\b/i.exec(text) ??
-    /\bmy\s+(?:last name|surname)(?:'s|\s+is)\s+([a-z][a-z'-]+)/i.exec(text);
-  return m && surnameLike(m[1].toLowerCase()) ? m[1].toLowerCase() : null;
-}
-
 function candidateIn(
   d: Dialogue,
   text: string,
@@ -238,11 +95,12 @@ function candidateIn(
   asked: boolean,
   first: boolean,
   excluded: Set<string>,
-) {
+): { name: string; owner: string | null } | null {
+  const own = (name: string | null) => (name ? { name, owner: null } : null);
   const explicit = new RegExp(`\\b[Mm]y name(?:'s|’s| is)\\s+${TITLE}(${NAME})`).exec(text);
   if (explicit) {
     const name = cleanName(explicit[1], excluded);
-    if (name) return name;
+    if (name) return own(name);
   }
   if (asked || first) {
     const intro = new RegExp(
@@ -250,7 +108,7 @@ function candidateIn(
     ).exec(text);
     if (intro) {
       const name = cleanName(intro[1], excluded);
-      if (name) return name;
+      if (name) return own(name);
     }
   }
   // A full name volunteered later in the call: "I'm Tomas Salgado, her husband."
@@ -258,12 +116,12 @@ function candidateIn(
     text,
   );
   const volunteered = full ? cleanName(full[1], excluded) : null;
-  if (volunteered?.includes(' ')) return volunteered;
+  if (volunteered?.includes(' ')) return own(volunteered);
   if (asked) {
     const bare = bareName(text, excluded);
-    if (bare) return bare;
+    if (bare) return own(bare);
   }
-  return spokenName(d, index, text, asked, excluded);
+  return spokenName(d, index, text, { asked, first, excluded });
 }
 
 /**
@@ -313,6 +171,10 @@ interface Candidate {
   /** The turn answers a name question; whose name it asks when not the caller's ("the patient's name"). */
   asked: boolean;
   askedOf: string | null;
+  /** The agent's question the turn answers, '' when none. */
+  question: string;
+  /** Only a surname, stated as such: it completes a first name and is never a value alone. */
+  surnameOnly: boolean;
 }
 
 /** Name fields for someone the caller may be calling for, not the caller: patient_name, student_name. */
@@ -330,8 +192,14 @@ const CALLING_FOR =
 function forField(cands: Candidate[], field: FieldSpec, callers: { text: string }[]): Candidate[] {
   const forSomeoneElse = callers.some((c) => CALLING_FOR.test(c.text));
   // "What's the patient's name?" may ask the caller's own; "your son's name" never does.
-  if (!splitIdentifier(field.name).some((w) => THIRD_PARTY.test(w)))
-    return cands.filter((c) => c.askedOf === null || (!RELATION.test(c.askedOf) && !forSomeoneElse));
+  const words = splitIdentifier(field.name);
+  // "The name on the account?" "its under my wifes name ...": the account holder's name, not the caller's.
+  const own = words.filter((w) => !/^(name|full|first|last|caller|holder|person|contact)$/.test(w));
+  const asksField = (c: Candidate) => own.some((w) => new RegExp(`\\b${w}`, 'i').test(c.question));
+  if (!words.some((w) => THIRD_PARTY.test(w)))
+    return cands.filter(
+      (c) => c.askedOf === null || (!RELATION.test(c.askedOf) && !forSomeoneElse) || asksField(c),
+    );
   const theirs = cands.filter((c) => c.askedOf !== null);
   if (theirs.length > 0) return theirs;
   return forSomeoneElse ? [] : cands.filter((c) => c.asked);
@@ -347,13 +215,19 @@ function candidateAt(
   const { text, index } = callers[k];
   const question = questionBefore(d, index);
   const asked = NAME_QUESTION.test(question);
-  let name = candidateIn(d, text, index, asked, k === 0, excluded);
-  if (!name) return null;
+  const found = candidateIn(d, text, index, asked, k === 0, excluded);
+  if (!found) {
+    // "the last name on the file should be ramaswamy": a surname alone, to complete a first name said before.
+    const surname = lastNameSaid(text);
+    return surname ? { ...surnameOnly(titled(surname), index, question), surnameOnly: true } : null;
+  }
+  let name = found.name;
   // "Jon Bauer. No wait, it's Jon Baumer": the corrected name stands.
   const corrected = afterCorrection(text);
   if (corrected) {
     const again =
-      bareName(corrected.text, excluded) ?? candidateIn(d, corrected.text, index, true, false, excluded);
+      bareName(corrected.text, excluded) ??
+      candidateIn(d, corrected.text, index, true, false, excluded)?.name;
     if (again && again !== name) name = again;
   }
   const agentSays = (w: string) =>
@@ -384,13 +258,38 @@ function candidateAt(
     correcting,
     lastName: /\b(last name|surname|family name)\b/i.test(question),
     asked,
-    askedOf: asked ? nameAskedOf(question) : null,
+    askedOf: found.owner ?? (asked ? nameAskedOf(question) : null),
+    question,
+    surnameOnly: false,
   };
 }
 
-const sameOrLonger = (a: string, b: string) => b === a || b.toLowerCase().startsWith(`${a.toLowerCase()} `);
+function surnameOnly(name: string, index: number, question: string): Candidate {
+  return {
+    name,
+    index,
+    correcting: false,
+    lastName: true,
+    asked: false,
+    askedOf: null,
+    question,
+    surnameOnly: true,
+  };
+}
+
+/** Whether `b` is `a` or a fuller form of it: "Victor" -> "Victor Salazar", "Jen" -> "Jennifer Kowalczyk". */
+function sameOrLonger(a: string, b: string): boolean {
+  if (b === a || b.toLowerCase().startsWith(`${a.toLowerCase()} `)) return true;
+  const [x, y] = [a.toLowerCase().split(' '), b.toLowerCase().split(' ')];
+  return x.length === 1 && y.length > 1 && x[0].length >= 3 && y[0].startsWith(x[0]);
+}
+
+/** Name fields for a thing or for someone other than the caller or their party: medication_name, doctor_name. */
+const NOT_THE_CALLERS =
+  /^(medication|medicine|drug|product|item|brand|model|plan|street|school|event|file|doctor|dentist|vet|physician|provider|agent|rep|representative|technician|landlord|referrer|insurance|pharmacy|store|project|building|device|song|book|course)$/;
 
 export function extractName(ctx: Context, field: FieldSpec): Finding<string> | null {
+  if (splitIdentifier(field.name).some((w) => NOT_THE_CALLERS.test(w))) return null;
   const d = ctx.dialogue;
   const excluded = agentNames(ctx.turns);
   const callers = callerTurns(d);
@@ -399,28 +298,17 @@ export function extractName(ctx: Context, field: FieldSpec): Finding<string> | n
   for (const c of forField(cands, field, callers)) {
     if (!chosen || sameOrLonger(chosen.name, c.name)) chosen = c;
     else if (sameOrLonger(c.name, chosen.name)) continue;
-    else if (c.lastName && !c.name.includes(' ') && !chosen.name.includes(' '))
-      chosen = { ...c, name: `${chosen.name} ${c.name}` };
+    else if (c.lastName && !c.name.includes(' ') && !chosen.name.includes(' ') && !chosen.surnameOnly)
+      chosen = { ...c, name: `${chosen.name} ${c.name}`, surnameOnly: false };
+    else if (c.surnameOnly) continue;
     else if (c.correcting) chosen = c;
     // Two different names and nothing says which is the caller's: a guess would be as likely wrong.
     else return null;
   }
-  if (!chosen) return null;
+  if (!chosen || chosen.surnameOnly) return null;
   const name = chosen.name;
   const where = callers.find(
     (c) => c.index >= chosen.index && c.text.toLowerCase().includes(name.toLowerCase()),
   );
   return { value: name, evidence: citeText(ctx.turns, where?.index ?? chosen.index, name) };
-}
-
-export function extractPetName(ctx: Context): Finding<string> | null {
-  const found = new Map<string, Finding<string>>();
-  for (const { text, index } of callerTurns(ctx.dialogue)) {
-    const m =
-      /\b[Mm]y (?:dog|cat|puppy|kitten|bird|rabbit|horse|pet)(?:,)?\s+(?:named\s+|is named\s+|is called\s+)?([A-Z][a-z]+)/.exec(
-        text,
-      ) ?? /\b(?:named|called)\s+([A-Z][a-z]+)/.exec(text);
-    if (m && !found.has(m[1])) found.set(m[1], { value: m[1], evidence: citeText(ctx.turns, index, m[0]) });
-  }
-  return found.size === 1 ? [...found.values()][0] : null;
 }
