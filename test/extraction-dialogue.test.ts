@@ -796,6 +796,74 @@ describe('yes/no fields: indirect answers', () => {
   });
 });
 
+describe('yes/no fields: answers without the word yes or no', () => {
+  const bool = (name: string, description: string): FieldSpec => ({ name, type: 'boolean', description });
+
+  it("reads a negation inside the question's condition as not negating the question", () => {
+    const entry = bool('permission_to_enter', 'Whether maintenance may enter when the tenant is out');
+    assert.equal(one(entry, turns("Can maintenance enter if you're not home?", 'yeah thats fine')), true);
+    assert.equal(one(entry, turns('If nobody is home, can we enter?', 'no please wait for me')), false);
+    // A negation in the question itself still leaves a bare yes open.
+    assert.equal(one(entry, turns("Can't maintenance just enter?", 'yes')), null);
+  });
+
+  it('reads a yes or no said with the verb of wanting and a word standing for the thing', () => {
+    const loaner = bool('loaner_needed', 'Whether the caller needs a loaner car');
+    const ask = 'Do you need a loaner?';
+    assert.equal(one(loaner, turns(ask, 'do you have loaners id need one i work across town')), true);
+    assert.equal(one(loaner, turns(ask, 'is it free? we would really want one')), true);
+    assert.equal(one(loaner, turns(ask, 'do you have any? i dont need one my wife can drive me')), false);
+    assert.equal(one(loaner, turns(ask, 'how long would it take?')), null);
+  });
+
+  it('reads a thing provided some other way as not wanted from the business', () => {
+    const catering = bool('needs_catering', 'Whether the caller wants the hotel to provide food');
+    const ask = 'Will you need catering or a reception space from us?';
+    assert.equal(
+      one(catering, turns(ask, 'the reception is at a vineyard theyve got all the food covered')),
+      false,
+    );
+    assert.equal(one(catering, turns('Do you need catering?', 'we have our own caterer')), false);
+    assert.equal(one(catering, turns('Do you need catering?', 'do you have a menu i can look at')), null);
+  });
+
+  it('reads a question about an account or a visit with the business as one about being a customer', () => {
+    const existing = bool('is_existing_customer', 'Whether the caller already has service with the carrier');
+    assert.equal(
+      one(existing, turns('Do you have any lines with us today?', 'nope everythings with the other guys')),
+      false,
+    );
+    assert.equal(one(existing, turns('Are you already with us?', 'yeah for years')), true);
+    const fresh = bool('is_new_patient', 'Whether the pet has never been seen at the clinic');
+    assert.equal(
+      one(fresh, turns('Has Luna been here before?', 'yeah the doctor spayed her last spring')),
+      false,
+    );
+    assert.equal(one(fresh, turns('Has Luna had her shots?', 'yes last spring')), null);
+  });
+
+  it('reads a request that names what the field wants, and something had or spoken of as owned', () => {
+    const split = bool('wants_payment_plan', 'Whether the tenant asks to split the payment');
+    assert.equal(one(split, turns('What would help?', 'is there a way to split it up like half now')), true);
+    assert.equal(one(split, turns('What would help?', 'i paid it all already')), null);
+    const lift = bool('has_elevator', 'Whether the new building has an elevator');
+    assert.equal(
+      one(lift, turns('Anything about the new place?', 'ninth floor they have a freight elevator')),
+      true,
+    );
+    assert.equal(
+      one(lift, turns('Anything about the new place?', 'third floor and theres no elevator')),
+      false,
+    );
+    const cover = bool('has_insurance', 'Whether the caller has prescription insurance');
+    assert.equal(
+      one(cover, turns('How can I help?', 'my insurance card changed and i need to update it')),
+      true,
+    );
+    assert.equal(one(cover, turns('How can I help?', 'my insurance lapsed last month')), null);
+  });
+});
+
 describe('enum fields: what does not choose', () => {
   it('leaves out options named in an answer about the past, and options a negation four words back rules out', () => {
     const problem: FieldSpec = { name: 'problem', type: 'enum', values: ['battery', 'screen', 'speaker'] };
