@@ -660,6 +660,54 @@ describe('enum fields over the dialogue', () => {
     assert.equal(one(format, turns('How would you like to meet?', 'is video slower than the phone?')), null);
   });
 
+  it('takes everyday words for common labels: a paraphrase, a kind of the thing, a describing phrase', () => {
+    const pay = choice('payment_method', ['cash', 'finance', 'lease']);
+    const ask = 'Will you be paying cash, financing or leasing?';
+    assert.equal(one(pay, turns(ask, 'ill do monthly payments through you guys not a lease')), 'finance');
+    assert.equal(one(pay, turns(ask, 'probably a loan through my credit union')), 'finance');
+    assert.equal(one(pay, turns(ask, 'not sure yet maybe a loan or maybe a lease')), null);
+    const reason = choice('reason', ['vaccination', 'illness', 'injury', 'checkup']);
+    assert.equal(
+      one(reason, turns('How can I help?', 'i need to bring my dog in for his shots')),
+      'vaccination',
+    );
+    assert.equal(
+      one(reason, turns('How can I help?', 'my cat has been throwing up for two days')),
+      'illness',
+    );
+    assert.equal(
+      one(reason, turns('How can I help?', 'he is not limping anymore we just want his nails done')),
+      null,
+    );
+    const risk = choice('risk_tolerance', ['conservative', 'moderate', 'aggressive']);
+    assert.equal(one(risk, turns('How do you feel about risk?', 'wed rather play it safe')), 'conservative');
+    assert.equal(one(risk, turns('How do you feel about risk?', 'i can afford to lose some of it')), null);
+    const when = choice('preferred_time', ['morning', 'afternoon', 'evening']);
+    assert.equal(one(when, turns('What time of day works best?', 'early like before work')), 'morning');
+  });
+
+  it('reads a word of a many-word label by a common word for it, and "not X" of a description said otherwise', () => {
+    const issue = choice(
+      'issue_type',
+      ['no_service', 'slow_speed', 'billing', 'equipment'],
+      'Type of problem',
+    );
+    assert.equal(
+      one(issue, turns('What can I help with?', 'my internets been crawling for days')),
+      'slow_speed',
+    );
+    const category = choice(
+      'issue_category',
+      ['billing', 'technical'],
+      'billing: charges, bill; technical: outage, not working, error',
+    );
+    assert.equal(
+      one(category, turns('What can I help with?', 'our phones stopped working this morning')),
+      'technical',
+    );
+    assert.equal(one(category, turns('What can I help with?', 'our phones are working fine now')), null);
+  });
+
   it('takes "both" as the option that is the others together', () => {
     const pkg = choice('package', ['lunch_only', 'dinner_only', 'full_day']);
     assert.equal(one(pkg, turns('Lunch, dinner, or both?', 'both please the whole day')), 'full_day');

@@ -30,7 +30,7 @@ const COMMON_SYNONYMS: Record<string, string[]> = {
   ],
   urgent: ['emergency', 'asap', 'as soon as possible', 'right away', 'immediately', "can't do anything"],
   low: ['no rush', 'no hurry', 'whenever', 'not urgent'],
-  morning: ['a.m.', 'before noon'],
+  morning: ['a.m.', 'before noon', 'before work', 'first thing'],
   afternoon: ['after lunch'],
   evening: ['after work', 'tonight'],
   residential: ['my home', 'my house', 'our home', 'our house', 'apartment'],
@@ -62,6 +62,45 @@ const COMMON_SYNONYMS: Record<string, string[]> = {
   delay: ['late', 'delayed', 'still waiting'],
   full_coverage: ['full thing', 'everything covered', 'fully covered', 'comprehensive'],
   refrigerated: ['reefer', 'frozen', 'chilled', 'cold chain', 'temperature controlled'],
+  // Visits: what a caller says of a person or an animal brought in.
+  vaccination: ['shots', 'shot', 'vaccine', 'vaccines', 'booster', 'boosters', 'jabs'],
+  vaccine: ['shots', 'shot', 'vaccination', 'booster', 'boosters', 'jabs'],
+  illness: ['sick', 'throwing up', 'vomiting', 'fever', 'diarrhea', 'not eating', 'coughing', 'infection'],
+  sick: ['throwing up', 'vomiting', 'fever', 'diarrhea', 'not eating', 'coughing', 'infection'],
+  injury: ['hurt', 'injured', 'limping', 'sprained', 'bleeding', 'wound'],
+  checkup: ['check up', 'annual exam', 'yearly exam', 'routine exam', 'annual physical', 'wellness'],
+  dental: ['teeth', 'tooth', 'teeth cleaning'],
+  // Paying for something: a loan paid monthly, or all at once.
+  finance: ['loan', 'monthly payments', 'make payments', 'pay monthly', 'payment plan'],
+  financing: ['loan', 'monthly payments', 'make payments', 'pay monthly', 'payment plan'],
+  cash: ['pay in full', 'outright', 'pay cash', 'paying cash'],
+  payment: ['behind on', 'late on', 'past due', 'overdue', 'missed a payment', 'late payment'],
+  withdrawal: [
+    'pull some money',
+    'pull money',
+    'take some money',
+    'take money',
+    'take out',
+    'pull out',
+    'cash out',
+  ],
+  deposit: ['put some money', 'put money', 'add money'],
+  // Appetite for risk.
+  conservative: ['play it safe', 'safe side', 'low risk', 'cautious', "can't afford to lose"],
+  moderate: ['balanced', 'medium', 'in the middle', 'in between', 'middle of the road'],
+  aggressive: ['high risk', 'go big', 'maximum growth'],
+  corporate: [
+    'company',
+    'office party',
+    'work party',
+    'team building',
+    'employees',
+    'coworkers',
+    'colleagues',
+  ],
+  unlimited: ['no cap', 'no data cap', 'no limit', 'no limits', 'no cap on'],
+  rodents: ['mice', 'mouse', 'rat', 'rats'],
+  auto: ['car', 'truck', 'vehicle'],
 };
 
 /** Words callers use for a word of a many-word option label ("partial_shade": "half of it"). */
@@ -71,6 +110,16 @@ const WORD_SYNONYMS: Record<string, string[]> = {
   separate: ['separately'],
   heavy: ['mostly', 'lots'],
   chronic: ['ongoing', 'constant'],
+  slow: [
+    'crawling',
+    'sluggish',
+    'lagging',
+    'laggy',
+    'buffering',
+    'takes forever',
+    'take forever',
+    'taking forever',
+  ],
 };
 
 /** Words of an option label too common to name it alone ("full" of "full_day", "only" of "reception_only"). */
@@ -82,6 +131,9 @@ const GENERIC = new Set(
 
 /** An option that is the others together: "both" chooses it ("full_day" over "ceremony_only", "reception_only"). */
 export const COMBINED = /\b(full|both|all|complete|combo|combined|bundle|package)\b/i;
+
+/** Other ways to say the "not" of a description's "not working": stems as tokens() gives them. */
+const NOT_FORMS = ['stopp', 'isnt', 'arent', 'wont', 'doesnt', 'dont', 'cant', 'wasnt', 'quit'];
 
 export function enumTerms(field: FieldSpec): Map<string, string[][]> {
   const out = new Map<string, string[][]>();
@@ -116,6 +168,9 @@ export function enumTerms(field: FieldSpec): Map<string, string[][]> {
     for (const syn of m[2].split(/,|\bor\b|\band\b/)) {
       const s = stemsOf(syn);
       if (s.length > 0) out.get(value)!.push(s);
+      // "not working" is also said "stopped working", "isn't working", "won't work".
+      if (s.length > 1 && s[0] === 'not')
+        for (const neg of NOT_FORMS) out.get(value)!.push([neg, ...s.slice(1)]);
     }
   }
   return out;
