@@ -686,6 +686,26 @@ describe('enum fields over the dialogue', () => {
     assert.equal(one(when, turns('What time of day works best?', 'early like before work')), 'morning');
   });
 
+  it('takes everyday words for freight, loans, IT worries and long-lasting pain', () => {
+    const freight = choice('freight_type', ['ltl', 'full_truckload', 'refrigerated']);
+    const ask = 'Will it fill a whole trailer?';
+    assert.equal(one(freight, turns(ask, 'no its not a full trailer we usually share space')), 'ltl');
+    assert.equal(one(freight, turns(ask, 'no its not a full trailer')), null);
+    const loan = choice('loan_purpose', ['purchase', 'refinance', 'heloc']);
+    assert.equal(one(loan, turns('How can I help?', 'we want to get pre approved i guess')), 'purchase');
+    const worry = choice('priority', ['security', 'helpdesk', 'backups']);
+    assert.equal(
+      one(worry, turns('Biggest concern?', 'we got hit with a fishing email last month')),
+      'security',
+    );
+    const reason = choice('reason', ['injury', 'chronic_pain', 'post_surgery']);
+    assert.equal(
+      one(reason, turns('How can I help?', 'my back has been bad for about a year now')),
+      'chronic_pain',
+    );
+    assert.equal(one(reason, turns('How can I help?', 'my back has been sore for about a week now')), null);
+  });
+
   it('reads a word of a many-word label by a common word for it, and "not X" of a description said otherwise', () => {
     const issue = choice(
       'issue_type',
@@ -888,6 +908,25 @@ describe('yes/no fields: answers without the word yes or no', () => {
       false,
     );
     assert.equal(one(fresh, turns('Has Luna had her shots?', 'yes last spring')), null);
+  });
+
+  it('reads another way of being contacted, approved, as a no to the one asked about', () => {
+    const callback = bool('wants_callback', 'Whether the caller wants a call back');
+    const ask = 'Would you like a callback when it is scheduled?';
+    assert.equal(one(callback, turns(ask, 'an email is fine thanks')), false);
+    assert.equal(one(callback, turns(ask, 'just text me')), false);
+    assert.equal(one(callback, turns(ask, 'a call or a text either way')), null);
+    assert.equal(one(callback, turns(ask, 'do you have my email?')), null);
+  });
+
+  it('reads a kind of the thing named for a field about a common subject', () => {
+    const av = bool('needs_av_equipment', 'Whether the event needs audio-visual equipment');
+    assert.equal(
+      one(av, turns('What date?', "Friday the 11th. We'll also need a projector and a mic.")),
+      true,
+    );
+    assert.equal(one(av, turns('Anything else?', "We won't need a microphone, it's a small group.")), false);
+    assert.equal(one(av, turns('What date?', 'Friday the 11th.')), null);
   });
 
   it('reads a request that names what the field wants, and something had or spoken of as owned', () => {

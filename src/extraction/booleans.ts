@@ -8,7 +8,7 @@ import {
   withApostrophes,
 } from './dialogue';
 import { fieldText } from './field-kinds';
-import { namesSubject, subjectKeys } from './field-subject';
+import { namesSubject, subjectKeys, subjectKinds } from './field-subject';
 import type { FieldSpec } from './fields';
 import { type Context, type Finding, fieldKeywords, STOP, stem, stems, words } from './text';
 
@@ -114,6 +114,29 @@ function restatedAnswer(answer: string): boolean | null {
 const PROVIDED_ELSEWHERE =
   /\b(?:we|i|they|she|he)(?:'ve|’ve| have|'s|’s| has)?\s+(?:got\s+)?(?:it|that|(?:all\s+)?(?:the|our|my|their)\s+[a-z]+(?:\s+[a-z]+)?)\s+covered\b|\b(?:we|i)(?:'ve|’ve| have)?\s+(?:got|have|bring|bringing|use)\s+(?:our|my)\s+own\b|\b(?:we're|i'm|we are|i am)\s+(?:already\s+)?(?:bringing|doing)\s+(?:our|my)\s+own\b/i;
 
+/** Ways of being contacted, as callers name them. */
+const CHANNELS: [string, RegExp][] = [
+  ['call', /\b(call|calls|callback|call back|ring|phone)\b/i],
+  ['text', /\b(text|texts|texting|sms|message)\b/i],
+  ['email', /\b(email|emails|e-mail|e mail)\b/i],
+];
+const APPROVAL = /\b(fine|works|is good|is better|better|instead|just|only|prefer|rather|best)\b/i;
+
+/**
+ * "Would you like a callback?" - "An email is fine": another way of being contacted, approved, turns down the one
+ * the field is about.
+ */
+function otherChannel(field: FieldSpec, question: string, answer: string): boolean | null {
+  const mine = CHANNELS.filter(([, re]) => re.test(field.name.replace(/_/g, ' ')));
+  if (mine.length !== 1 || !mine[0][1].test(question)) return null;
+  const named = CHANNELS.filter(([, re]) => re.test(answer));
+  if (named.length !== 1 || named[0] === mine[0] || !APPROVAL.test(answer)) return null;
+  // "Great, but email me instead": a yes and another way together leave it open.
+  return NEGATION.test(answer) || /\b(yes|yeah|yep|sure|great|perfect|ok|okay)\b/i.test(answer)
+    ? null
+    : false;
+}
+
 interface Asked {
   question: string;
   answerTurn: number;
@@ -175,7 +198,7 @@ function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
     }
     let value = alternative
       ? answerAlternative(question, ex.answer, keys)
-      : (ex.polarity ?? restatedAnswer(ex.answer));
+      : (ex.polarity ?? restatedAnswer(ex.answer) ?? otherChannel(field, question, ex.answer));
     if (!alternative && NEGATION.test(question.replace(CONDITION, ' '))) {
       // "So no demo, right?" - "Right": the negative confirmed. A bare yes or no to a negative question
       // ("Don't you want a demo?") can mean either, so it says nothing.
@@ -227,6 +250,9 @@ const HAVE = '(?:have|had|own)';
 const NEGATED =
   "(?:don't|do not|didn't|did not|won't|will not|wouldn't|would not|am not|'m not|’m not|are not|'re not|’re not|never|haven't|have not|hasn't)";
 
+const WISHED =
+  /\b(?:asks?|wants?|would like|needs?|requests?)\s+(?:to\s+|for\s+)?(?:(?:a|an|the|some|any)\s+)?([a-z]{3,})/i;
+
 /** "Is there a way to split it up", "can you send someone out": a request, which wants what it names. */
 const REQUEST_BEFORE =
   /\b(?:is there (?:a|any) way (?:to|i could|we could|i can|we can)|(?:can|could) (?:i|we|you)(?! (?:ask|tell|know|explain|say|hear|see|check))|is it possible to|would it be possible to)\b[\s\S]{0,25}$/i;
@@ -247,13 +273,16 @@ const LAPSED =
  * names the subject; a question the caller asks says neither.
  */
 function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | null {
-  const own = [...fieldKeywords(field, false)].filter((k) => k.length >= 3);
+  const own = [...fieldKeywords(field, false), ...subjectKinds(field)].filter((k) => k.length >= 3);
   if (own.length === 0) return null;
   // "has_accidents" is about having; "wants_demo" about wanting: "we had a demo last year" is not a yes to it.
   const having = /^(has|have|owns?|is|are)_/.test(field.name);
   const verb = having ? HAVE : WANT;
-  // A request names what is wanted by the field's description words too: "is there a way to split it up".
-  const asked = isWantField(field) ? [...subjectKeys(field)].filter((k) => k.length >= 3) : [];
+  const possessing = /^(has|have)_/.test(field.name);
+  // A request names what is wanted by the field's name, or by the word the description puts after its wish
+  // ("whether the tenant asks to split the payment"): "is there a way to split it up".
+  const wished = WISHED.exec(field.description ?? '')?.[1];
+  const asked = isWantField(field) ? [...own, ...(wished ? [stem(wished)] : [])] : [];
   const found: Finding<boolean>[] = [];
   for (const { text, index } of callerTurns(ctx.dialogue)) {
     for (const clause of text.matchAll(/[^,.;!?]+[,.;!?]?/g)) {
@@ -272,7 +301,8 @@ function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | 
       const kw = words(c).find((w) => own.includes(stem(w)));
       if (!kw) continue;
       const upTo = c.toLowerCase().slice(0, c.toLowerCase().indexOf(kw));
-      if (having && !LAPSED.test(c) && (HAS_BEFORE.test(upTo) || POSSESSIVE_BEFORE.test(upTo))) {
+      // Only "has_" fields: a renter says "my house" too, so speaking of it as one's own is no yes to owning it.
+      if (possessing && !LAPSED.test(c) && (HAS_BEFORE.test(upTo) || POSSESSIVE_BEFORE.test(upTo))) {
         found.push({ value: true, evidence });
         continue;
       }
@@ -282,9 +312,10 @@ function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | 
       )
         found.push({ value: false, evidence });
       else if (
-        new RegExp(`\\b(?:i|we)(?:'d|’d| would| do| really| also)?\\s+${verb}\\b[^]{0,25}$`, 'i').test(
-          upTo,
-        ) &&
+        new RegExp(
+          `\\b(?:i|we)(?:'d|’d|'ll|’ll)?(?:\\s+(?:would|will|do|really|also|definitely))*\\s+${verb}\\b[^]{0,25}$`,
+          'i',
+        ).test(upTo) &&
         !/\b(not|n't|never|no)\b/i.test(upTo)
       )
         found.push({ value: true, evidence });
