@@ -686,6 +686,22 @@ describe('enum fields over the dialogue', () => {
     assert.equal(one(when, turns('What time of day works best?', 'early like before work')), 'morning');
   });
 
+  it('reads "new" of a many-word label by "first time" or "never had one", and not by "the first one"', () => {
+    const service = choice(
+      'service_type',
+      ['new_passport', 'renewal', 'name_change'],
+      'Passport service needed',
+    );
+    const help = 'How can I help?';
+    assert.equal(
+      one(service, turns(help, 'i need passports for my kids none of us has ever had one')),
+      'new_passport',
+    );
+    assert.equal(one(service, turns(help, 'its my first time getting a passport')), 'new_passport');
+    assert.equal(one(service, turns('Renewal or a new passport?', 'the first one')), 'renewal');
+    assert.equal(one(service, turns(help, 'mine expired last month')), null);
+  });
+
   it('takes everyday words for freight, loans, IT worries and long-lasting pain', () => {
     const freight = choice('freight_type', ['ltl', 'full_truckload', 'refrigerated']);
     const ask = 'Will it fill a whole trailer?';

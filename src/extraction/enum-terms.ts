@@ -137,6 +137,8 @@ const WORD_SYNONYMS: Record<string, string[]> = {
   joint: ['together', 'jointly'],
   separate: ['separately'],
   heavy: ['mostly', 'lots'],
+  // "Ever had one" is said only where none was had: "none of us has ever had one".
+  new: ['first time', 'never had', 'ever had one'],
   chronic: [
     'ongoing',
     'constant',
@@ -191,8 +193,9 @@ export function enumTerms(field: FieldSpec): Map<string, string[][]> {
     ]);
     for (const w of own) {
       const s = stem(w);
-      if (w.length < 4 || GENERIC.has(s) || others.has(s)) continue;
-      out.get(v)!.push([s]);
+      if (GENERIC.has(s) || others.has(s)) continue;
+      // A short word ("new") names nothing alone, but its common words do ("never had one").
+      if (w.length >= 4) out.get(v)!.push([s]);
       if (!described) for (const syn of WORD_SYNONYMS[w.toLowerCase()] ?? []) out.get(v)!.push(stemsOf(syn));
     }
   }
