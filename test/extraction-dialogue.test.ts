@@ -702,6 +702,15 @@ describe('enum fields over the dialogue', () => {
     assert.equal(one(service, turns(help, 'mine expired last month')), null);
   });
 
+  it('reads a report said with a rising voice as a statement, but not a question', () => {
+    const issue = choice('issue_category', ['brakes', 'engine', 'electrical', 'tires']);
+    const help = 'How can I help?';
+    assert.equal(one(issue, turns(help, 'theres a grinding noise whenever I come to a stop?')), 'brakes');
+    assert.equal(one(issue, turns(help, 'my mechanic said something about the engine?')), 'engine');
+    assert.equal(one(issue, turns(help, 'do you guys look at engines?')), null);
+    assert.equal(one(issue, turns(help, 'is it the tires, right?')), null);
+  });
+
   it('takes everyday words for freight, loans, IT worries and long-lasting pain', () => {
     const freight = choice('freight_type', ['ltl', 'full_truckload', 'refrigerated']);
     const ask = 'Will it fill a whole trailer?';

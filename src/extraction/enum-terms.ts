@@ -119,6 +119,7 @@ const COMMON_SYNONYMS: Record<string, string[]> = {
   ],
   unlimited: ['no cap', 'no data cap', 'no limit', 'no limits', 'no cap on'],
   rodents: ['mice', 'mouse', 'rat', 'rats'],
+  brakes: ['come to a stop', 'when i stop', 'brake pedal', 'squealing', 'squeaking'],
   // Freight: less than a truckload, sharing the trailer.
   ltl: [
     'less than a truckload',
