@@ -686,7 +686,7 @@ describe('enum fields over the dialogue', () => {
     assert.equal(one(when, turns('What time of day works best?', 'early like before work')), 'morning');
   });
 
-  it('reads "new" of a many-word label by "first time" or "never had one", and not by "the first one"', () => {
+  it('reads "new" of a many-word label by "never had one" or "ever had one", and not by "the first one"', () => {
     const service = choice(
       'service_type',
       ['new_passport', 'renewal', 'name_change'],
@@ -697,7 +697,11 @@ describe('enum fields over the dialogue', () => {
       one(service, turns(help, 'i need passports for my kids none of us has ever had one')),
       'new_passport',
     );
-    assert.equal(one(service, turns(help, 'its my first time getting a passport')), 'new_passport');
+    assert.equal(one(service, turns(help, 'ive never had one before')), 'new_passport');
+    assert.equal(
+      one(service, turns(help, 'never had a problem with the old one just need a renewal')),
+      'renewal',
+    );
     assert.equal(one(service, turns('Renewal or a new passport?', 'the first one')), 'renewal');
     assert.equal(one(service, turns(help, 'mine expired last month')), null);
   });
@@ -927,6 +931,7 @@ describe('yes/no fields: answers without the word yes or no', () => {
       false,
     );
     assert.equal(one(existing, turns('Are you already with us?', 'yeah for years')), true);
+    assert.equal(one(existing, turns('Do you have an appointment with us?', 'yes tomorrow')), null);
     const fresh = bool('is_new_patient', 'Whether the pet has never been seen at the clinic');
     assert.equal(
       one(fresh, turns('Has Luna been here before?', 'yeah the doctor spayed her last spring')),

@@ -257,7 +257,11 @@ export function isCustomerQuestion(q: string): boolean {
   if (/\b(?:an? )?(?:existing|current|returning|new) (?:customer|client|patient|member)\b/i.test(q))
     return true;
   // "Do you have any lines with us today?", "Are you with us already?": an account or a place with the business.
-  if (/\b(?:do|does) (?:you|y'all) have\b[^?]*\bwith us\b|\bare (?:you|y'all) (?:\w+ )?with us\b/i.test(q))
+  // Not a booking made with it: "do you have an appointment with us?" is asked of new patients too.
+  if (
+    /\b(?:do|does) (?:you|y'all) have\b[^?]*\bwith us\b|\bare (?:you|y'all) (?:\w+ )?with us\b/i.test(q) &&
+    !/\b(appointment|reservation|booking|question|time|table|room|visit|consultation)s?\b/i.test(q)
+  )
     return true;
   return CUSTOMER_TIME.test(q) && CUSTOMER_BUSINESS.test(q);
 }

@@ -139,7 +139,7 @@ const WORD_SYNONYMS: Record<string, string[]> = {
   separate: ['separately'],
   heavy: ['mostly', 'lots'],
   // "Ever had one" is said only where none was had: "none of us has ever had one".
-  new: ['first time', 'never had', 'ever had one'],
+  new: ['never had one', 'ever had one'],
   chronic: [
     'ongoing',
     'constant',
@@ -174,7 +174,7 @@ const GENERIC = new Set(
 export const COMBINED = /\b(full|both|all|complete|combo|combined|bundle|package)\b/i;
 
 /** Other ways to say the "not" of a description's "not working": stems as tokens() gives them. */
-const NOT_FORMS = ['stopp', 'isnt', 'arent', 'wont', 'doesnt', 'dont', 'cant', 'wasnt', 'quit'];
+const NOT_FORMS = ['stopp', 'isnt', 'arent', 'wasnt', 'quit'];
 
 export function enumTerms(field: FieldSpec): Map<string, string[][]> {
   const out = new Map<string, string[][]>();
@@ -210,7 +210,7 @@ export function enumTerms(field: FieldSpec): Map<string, string[][]> {
     for (const syn of m[2].split(/,|\bor\b|\band\b/)) {
       const s = stemsOf(syn);
       if (s.length > 0) out.get(value)!.push(s);
-      // "not working" is also said "stopped working", "isn't working", "won't work".
+      // "not working" is also said "stopped working", "isn't working".
       if (s.length > 1 && s[0] === 'not')
         for (const neg of NOT_FORMS) out.get(value)!.push([neg, ...s.slice(1)]);
     }

@@ -24,15 +24,13 @@ const FUNCTION_WORDS = new Set(
 
 /**
  * Kinds of a few common field subjects, as callers name the thing itself: "we'll need a projector" for audio-visual
- * equipment, "my daughter" for children.
+ * equipment, "our dog" for pets.
  */
 const KINDS: Record<string, string[]> = {
   av: ['projector', 'microphone', 'mic', 'mics', 'speakers', 'screen'],
   audio: ['microphone', 'mic', 'mics', 'speakers'],
   visual: ['projector', 'screen'],
   pet: ['dog', 'dogs', 'cat', 'cats', 'puppy', 'kitten'],
-  child: ['kid', 'kids', 'son', 'sons', 'daughter', 'daughters'],
-  children: ['kid', 'kids', 'son', 'sons', 'daughter', 'daughters'],
 };
 
 /** The kinds of the thing the field's name is about, as word stems. */
