@@ -793,6 +793,103 @@ describe('enum fields over the dialogue', () => {
     assert.equal(one(format, turns('How would you like to meet?', 'is video slower than the phone?')), null);
   });
 
+  it('takes everyday words for common labels: a paraphrase, a kind of the thing, a describing phrase', () => {
+    const pay = choice('payment_method', ['cash', 'finance', 'lease']);
+    const ask = 'Will you be paying cash, financing or leasing?';
+    assert.equal(one(pay, turns(ask, 'ill do monthly payments through you guys not a lease')), 'finance');
+    assert.equal(one(pay, turns(ask, 'probably a loan through my credit union')), 'finance');
+    assert.equal(one(pay, turns(ask, 'not sure yet maybe a loan or maybe a lease')), null);
+    const reason = choice('reason', ['vaccination', 'illness', 'injury', 'checkup']);
+    assert.equal(
+      one(reason, turns('How can I help?', 'i need to bring my dog in for his shots')),
+      'vaccination',
+    );
+    assert.equal(
+      one(reason, turns('How can I help?', 'my cat has been throwing up for two days')),
+      'illness',
+    );
+    assert.equal(
+      one(reason, turns('How can I help?', 'he is not limping anymore we just want his nails done')),
+      null,
+    );
+    const risk = choice('risk_tolerance', ['conservative', 'moderate', 'aggressive']);
+    assert.equal(one(risk, turns('How do you feel about risk?', 'wed rather play it safe')), 'conservative');
+    assert.equal(one(risk, turns('How do you feel about risk?', 'i can afford to lose some of it')), null);
+    const when = choice('preferred_time', ['morning', 'afternoon', 'evening']);
+    assert.equal(one(when, turns('What time of day works best?', 'early like before work')), 'morning');
+  });
+
+  it('reads "new" of a many-word label by "never had one" or "ever had one", and not by "the first one"', () => {
+    const service = choice(
+      'service_type',
+      ['new_passport', 'renewal', 'name_change'],
+      'Passport service needed',
+    );
+    const help = 'How can I help?';
+    assert.equal(
+      one(service, turns(help, 'i need passports for my kids none of us has ever had one')),
+      'new_passport',
+    );
+    assert.equal(one(service, turns(help, 'ive never had one before')), 'new_passport');
+    assert.equal(
+      one(service, turns(help, 'never had a problem with the old one just need a renewal')),
+      'renewal',
+    );
+    assert.equal(one(service, turns('Renewal or a new passport?', 'the first one')), 'renewal');
+    assert.equal(one(service, turns(help, 'mine expired last month')), null);
+  });
+
+  it('reads a report said with a rising voice as a statement, but not a question', () => {
+    const issue = choice('issue_category', ['brakes', 'engine', 'electrical', 'tires']);
+    const help = 'How can I help?';
+    assert.equal(one(issue, turns(help, 'theres a grinding noise whenever I come to a stop?')), 'brakes');
+    assert.equal(one(issue, turns(help, 'my mechanic said something about the engine?')), 'engine');
+    assert.equal(one(issue, turns(help, 'do you guys look at engines?')), null);
+    assert.equal(one(issue, turns(help, 'is it the tires, right?')), null);
+  });
+
+  it('takes everyday words for freight, loans, IT worries and long-lasting pain', () => {
+    const freight = choice('freight_type', ['ltl', 'full_truckload', 'refrigerated']);
+    const ask = 'Will it fill a whole trailer?';
+    assert.equal(one(freight, turns(ask, 'no its not a full trailer we usually share space')), 'ltl');
+    assert.equal(one(freight, turns(ask, 'no its not a full trailer')), null);
+    const loan = choice('loan_purpose', ['purchase', 'refinance', 'heloc']);
+    assert.equal(one(loan, turns('How can I help?', 'we want to get pre approved i guess')), 'purchase');
+    const worry = choice('priority', ['security', 'helpdesk', 'backups']);
+    assert.equal(
+      one(worry, turns('Biggest concern?', 'we got hit with a fishing email last month')),
+      'security',
+    );
+    const reason = choice('reason', ['injury', 'chronic_pain', 'post_surgery']);
+    assert.equal(
+      one(reason, turns('How can I help?', 'my back has been bad for about a year now')),
+      'chronic_pain',
+    );
+    assert.equal(one(reason, turns('How can I help?', 'my back has been sore for about a week now')), null);
+  });
+
+  it('reads a word of a many-word label by a common word for it, and "not X" of a description said otherwise', () => {
+    const issue = choice(
+      'issue_type',
+      ['no_service', 'slow_speed', 'billing', 'equipment'],
+      'Type of problem',
+    );
+    assert.equal(
+      one(issue, turns('What can I help with?', 'my internets been crawling for days')),
+      'slow_speed',
+    );
+    const category = choice(
+      'issue_category',
+      ['billing', 'technical'],
+      'billing: charges, bill; technical: outage, not working, error',
+    );
+    assert.equal(
+      one(category, turns('What can I help with?', 'our phones stopped working this morning')),
+      'technical',
+    );
+    assert.equal(one(category, turns('What can I help with?', 'our phones are working fine now')), null);
+  });
+
   it('takes "both" as the option that is the others together', () => {
     const pkg = choice('package', ['lunch_only', 'dinner_only', 'full_day']);
     assert.equal(one(pkg, turns('Lunch, dinner, or both?', 'both please the whole day')), 'full_day');
@@ -926,6 +1023,94 @@ describe('yes/no fields: indirect answers', () => {
     const ask = 'Will you need food or just the hall from us?';
     assert.equal(one(catering, turns(ask, 'the hall only, a friend brings the food')), null);
     assert.equal(one(catering, turns(ask, 'just the hall')), false);
+  });
+});
+
+describe('yes/no fields: answers without the word yes or no', () => {
+  const bool = (name: string, description: string): FieldSpec => ({ name, type: 'boolean', description });
+
+  it("reads a negation inside the question's condition as not negating the question", () => {
+    const entry = bool('permission_to_enter', 'Whether maintenance may enter when the tenant is out');
+    assert.equal(one(entry, turns("Can maintenance enter if you're not home?", 'yeah thats fine')), true);
+    assert.equal(one(entry, turns('If nobody is home, can we enter?', 'no please wait for me')), false);
+    // A negation in the question itself still leaves a bare yes open.
+    assert.equal(one(entry, turns("Can't maintenance just enter?", 'yes')), null);
+  });
+
+  it('reads a yes or no said with the verb of wanting and a word standing for the thing', () => {
+    const loaner = bool('loaner_needed', 'Whether the caller needs a loaner car');
+    const ask = 'Do you need a loaner?';
+    assert.equal(one(loaner, turns(ask, 'do you have loaners id need one i work across town')), true);
+    assert.equal(one(loaner, turns(ask, 'is it free? we would really want one')), true);
+    assert.equal(one(loaner, turns(ask, 'do you have any? i dont need one my wife can drive me')), false);
+    assert.equal(one(loaner, turns(ask, 'how long would it take?')), null);
+  });
+
+  it('reads a thing provided some other way as not wanted from the business', () => {
+    const catering = bool('needs_catering', 'Whether the caller wants the hotel to provide food');
+    const ask = 'Will you need catering or a reception space from us?';
+    assert.equal(
+      one(catering, turns(ask, 'the reception is at a vineyard theyve got all the food covered')),
+      false,
+    );
+    assert.equal(one(catering, turns('Do you need catering?', 'we have our own caterer')), false);
+    assert.equal(one(catering, turns('Do you need catering?', 'do you have a menu i can look at')), null);
+  });
+
+  it('reads a question about an account or a visit with the business as one about being a customer', () => {
+    const existing = bool('is_existing_customer', 'Whether the caller already has service with the carrier');
+    assert.equal(
+      one(existing, turns('Do you have any lines with us today?', 'nope everythings with the other guys')),
+      false,
+    );
+    assert.equal(one(existing, turns('Are you already with us?', 'yeah for years')), true);
+    assert.equal(one(existing, turns('Do you have an appointment with us?', 'yes tomorrow')), null);
+    const fresh = bool('is_new_patient', 'Whether the pet has never been seen at the clinic');
+    assert.equal(
+      one(fresh, turns('Has Luna been here before?', 'yeah the doctor spayed her last spring')),
+      false,
+    );
+    assert.equal(one(fresh, turns('Has Luna had her shots?', 'yes last spring')), null);
+  });
+
+  it('reads another way of being contacted, approved, as a no to the one asked about', () => {
+    const callback = bool('wants_callback', 'Whether the caller wants a call back');
+    const ask = 'Would you like a callback when it is scheduled?';
+    assert.equal(one(callback, turns(ask, 'an email is fine thanks')), false);
+    assert.equal(one(callback, turns(ask, 'just text me')), false);
+    assert.equal(one(callback, turns(ask, 'a call or a text either way')), null);
+    assert.equal(one(callback, turns(ask, 'do you have my email?')), null);
+  });
+
+  it('reads a kind of the thing named for a field about a common subject', () => {
+    const av = bool('needs_av_equipment', 'Whether the event needs audio-visual equipment');
+    assert.equal(
+      one(av, turns('What date?', "Friday the 11th. We'll also need a projector and a mic.")),
+      true,
+    );
+    assert.equal(one(av, turns('Anything else?', "We won't need a microphone, it's a small group.")), false);
+    assert.equal(one(av, turns('What date?', 'Friday the 11th.')), null);
+  });
+
+  it('reads a request that names what the field wants, and something had or spoken of as owned', () => {
+    const split = bool('wants_payment_plan', 'Whether the tenant asks to split the payment');
+    assert.equal(one(split, turns('What would help?', 'is there a way to split it up like half now')), true);
+    assert.equal(one(split, turns('What would help?', 'i paid it all already')), null);
+    const lift = bool('has_elevator', 'Whether the new building has an elevator');
+    assert.equal(
+      one(lift, turns('Anything about the new place?', 'ninth floor they have a freight elevator')),
+      true,
+    );
+    assert.equal(
+      one(lift, turns('Anything about the new place?', 'third floor and theres no elevator')),
+      false,
+    );
+    const cover = bool('has_insurance', 'Whether the caller has prescription insurance');
+    assert.equal(
+      one(cover, turns('How can I help?', 'my insurance card changed and i need to update it')),
+      true,
+    );
+    assert.equal(one(cover, turns('How can I help?', 'my insurance lapsed last month')), null);
   });
 });
 

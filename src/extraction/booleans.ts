@@ -8,7 +8,7 @@ import {
   withApostrophes,
 } from './dialogue';
 import { fieldText } from './field-kinds';
-import { namesSubject, subjectKeys } from './field-subject';
+import { namesSubject, subjectKeys, subjectKinds } from './field-subject';
 import type { FieldSpec } from './fields';
 import { type Context, type Finding, fieldKeywords, STOP, stem, stems, words } from './text';
 
@@ -84,6 +84,59 @@ const NONE_VERDICT =
 const OFFER =
   /\b(i'll|i will|we'll|we will|i can|we can|i could|we could|let me|shall i|shall we|we do|we offer|you'll want|you will want|you'd want|you might want|you should|i'd recommend|i would recommend|i'd suggest)\b/i;
 
+/**
+ * "Can maintenance enter if you're not home?": a condition's negation does not negate the question. The clause runs
+ * from its conjunction to a comma or the end.
+ */
+const CONDITION = /\b(?:if|when|whenever|while|unless|in case|since|because|once)\b[^,?]*/gi;
+
+/**
+ * "Do you have loaners? I'd need one": an answer that says yes or no by the question's own verb of wanting, with a
+ * word standing for the thing asked about.
+ */
+const RESTATED_YES =
+  /\b(?:i|we)(?:'d|’d|d|'ll|’ll)?(?:\s+(?:would|will|do|really|definitely|also|still))*\s+(?:need|want|like|love|take|use)\s+(?:one|it|that|them|those|some|this)\b/i;
+const RESTATED_NO =
+  /\b(?:i|we)\s+(?:don't|dont|do not|won't|wont|wouldn't|wouldnt|will not|would not)\s+(?:really\s+)?(?:need|want|use)\s+(?:one|it|that|them|those|any|this)\b/i;
+
+function restatedAnswer(answer: string): boolean | null {
+  // The statements only: the caller's own question back ("do you have loaners?") says nothing.
+  const said = answer.replace(/^[^.!?]*\?/, ' ');
+  const no = RESTATED_NO.test(said);
+  const yes = RESTATED_YES.test(said.replace(RESTATED_NO, ' '));
+  return yes === no ? null : yes;
+}
+
+/**
+ * "They've got all the food covered", "we have our own": the thing offered is provided some other way, a no to a
+ * field about wanting it.
+ */
+const PROVIDED_ELSEWHERE =
+  /\b(?:we|i|they|she|he)(?:'ve|’ve| have|'s|’s| has)?\s+(?:got\s+)?(?:it|that|(?:all\s+)?(?:the|our|my|their)\s+[a-z]+(?:\s+[a-z]+)?)\s+covered\b|\b(?:we|i)(?:'ve|’ve| have)?\s+(?:got|have|bring|bringing|use)\s+(?:our|my)\s+own\b|\b(?:we're|i'm|we are|i am)\s+(?:already\s+)?(?:bringing|doing)\s+(?:our|my)\s+own\b/i;
+
+/** Ways of being contacted, as callers name them. */
+const CHANNELS: [string, RegExp][] = [
+  ['call', /\b(call|calls|callback|call back|ring|phone)\b/i],
+  ['text', /\b(text|texts|texting|sms|message)\b/i],
+  ['email', /\b(email|emails|e-mail|e mail)\b/i],
+];
+const APPROVAL = /\b(fine|works|is good|is better|better|instead|just|only|prefer|rather|best)\b/i;
+
+/**
+ * "Would you like a callback?" - "An email is fine": another way of being contacted, approved, turns down the one
+ * the field is about.
+ */
+function otherChannel(field: FieldSpec, question: string, answer: string): boolean | null {
+  const mine = CHANNELS.filter(([, re]) => re.test(field.name.replace(/_/g, ' ')));
+  if (mine.length !== 1 || !mine[0][1].test(question)) return null;
+  const named = CHANNELS.filter(([, re]) => re.test(answer));
+  if (named.length !== 1 || named[0] === mine[0] || !APPROVAL.test(answer)) return null;
+  // "Great, but email me instead": a yes and another way together leave it open.
+  return NEGATION.test(answer) || /\b(yes|yeah|yep|sure|great|perfect|ok|okay)\b/i.test(answer)
+    ? null
+    : false;
+}
+
 interface Asked {
   question: string;
   answerTurn: number;
@@ -138,8 +191,15 @@ function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
       continue;
     }
     if (want && ABOUT_THE_PAST.test(question) && !WISH.test(question)) continue;
-    let value = alternative ? answerAlternative(question, ex.answer, keys) : ex.polarity;
-    if (!alternative && NEGATION.test(question)) {
+    // "Will you need catering?" - "They've got all the food covered": provided elsewhere, so not wanted.
+    if (want && !ex.offer && PROVIDED_ELSEWHERE.test(withApostrophes(ex.answer))) {
+      out.push({ value: false, evidence: citeText(ctx.turns, ex.answerTurn) });
+      continue;
+    }
+    let value = alternative
+      ? answerAlternative(question, ex.answer, keys)
+      : (ex.polarity ?? restatedAnswer(ex.answer) ?? otherChannel(field, question, ex.answer));
+    if (!alternative && NEGATION.test(question.replace(CONDITION, ' '))) {
       // "So no demo, right?" - "Right": the negative confirmed. A bare yes or no to a negative question
       // ("Don't you want a demo?") can mean either, so it says nothing.
       value = CONFIRM_TAG.test(question) && value === true ? false : null;
@@ -190,35 +250,72 @@ const HAVE = '(?:have|had|own)';
 const NEGATED =
   "(?:don't|do not|didn't|did not|won't|will not|wouldn't|would not|am not|'m not|’m not|are not|'re not|’re not|never|haven't|have not|hasn't)";
 
+const WISHED =
+  /\b(?:asks?|wants?|would like|needs?|requests?)\s+(?:to\s+|for\s+)?(?:(?:a|an|the|some|any)\s+)?([a-z]{3,})/i;
+
+/** "Is there a way to split it up", "can you send someone out": a request, which wants what it names. */
+const REQUEST_BEFORE =
+  /\b(?:is there (?:a|any) way (?:to|i could|we could|i can|we can)|(?:can|could) (?:i|we|you)(?! (?:ask|tell|know|explain|say|hear|see|check))|is it possible to|would it be possible to)\b[\s\S]{0,25}$/i;
+
+/**
+ * "They have a freight elevator", "there's a gate code", "my insurance card changed": someone has the thing, or the
+ * caller speaks of it as theirs. Not of a thing lost or ended ("my insurance lapsed").
+ */
+const HAS_BEFORE =
+  /\b(?:(?:i|we|they)(?:'ve|’ve|ve| have| do have| also have| still have| got|'ve got|’ve got|ve got| have got)|(?:it|he|she)(?: has| also has|'s got|’s got)|there(?:'s|’s|s| is| are))\s+(?:(?:a|an|the|some|two|three|several|one|its own|their own|our own|my own)\s+)?(?:[a-z]+\s+)?$/i;
+const POSSESSIVE_BEFORE = /\b(?:my|our)\s+(?:[a-z]+\s+)?$/i;
+const LAPSED =
+  /\b(?:lost|lapsed|expired|cancell?ed|ended|ran out|dropped|no longer|used to|anymore|any more|old|previous|former|gone|not|no|never|don't|dont|didn't|didnt|n't)\b/i;
+
 /**
  * What the caller volunteers about the field's subject without being asked: "I'd like a demo", "we own the
  * house" (yes); "I don't need a refund", "no accidents" (no). Negation counts only inside the clause that
  * names the subject; a question the caller asks says neither.
  */
 function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | null {
-  const own = [...fieldKeywords(field, false)].filter((k) => k.length >= 3);
+  const own = [...fieldKeywords(field, false), ...subjectKinds(field)].filter((k) => k.length >= 3);
   if (own.length === 0) return null;
   // "has_accidents" is about having; "wants_demo" about wanting: "we had a demo last year" is not a yes to it.
-  const verb = /^(has|have|owns?|is|are)_/.test(field.name) ? HAVE : WANT;
+  const having = /^(has|have|owns?|is|are)_/.test(field.name);
+  const verb = having ? HAVE : WANT;
+  const possessing = /^(has|have)_/.test(field.name);
+  // A request names what is wanted by the field's name, or by the word the description puts after its wish
+  // ("whether the tenant asks to split the payment"): "is there a way to split it up".
+  const wished = WISHED.exec(field.description ?? '')?.[1];
+  const asked = isWantField(field) ? [...own, ...(wished ? [stem(wished)] : [])] : [];
   const found: Finding<boolean>[] = [];
   for (const { text, index } of callerTurns(ctx.dialogue)) {
     for (const clause of text.matchAll(/[^,.;!?]+[,.;!?]?/g)) {
-      if (clause[0].trim().endsWith('?')) continue;
       const c = clause[0];
       const at = (clause.index ?? 0) + (c.length - c.trimStart().length);
+      const evidence = cite(ctx.turns, index, at, at + c.trim().length);
+      const requested = words(c).find((w) => asked.includes(stem(w)));
+      if (requested) {
+        const before = c.toLowerCase().slice(0, c.toLowerCase().indexOf(requested));
+        if (REQUEST_BEFORE.test(before) && !/\b(not|n't|never|no)\b/i.test(before)) {
+          found.push({ value: true, evidence });
+          continue;
+        }
+      }
+      if (c.trim().endsWith('?')) continue;
       const kw = words(c).find((w) => own.includes(stem(w)));
       if (!kw) continue;
       const upTo = c.toLowerCase().slice(0, c.toLowerCase().indexOf(kw));
-      const evidence = cite(ctx.turns, index, at, at + c.trim().length);
+      // Only "has_" fields: a renter says "my house" too, so speaking of it as one's own is no yes to owning it.
+      if (possessing && !LAPSED.test(c) && (HAS_BEFORE.test(upTo) || POSSESSIVE_BEFORE.test(upTo))) {
+        found.push({ value: true, evidence });
+        continue;
+      }
       if (
         new RegExp(`\\b(?:i|we)\\s+${NEGATED}\\s+(?:really\\s+)?${verb}?\\b[^]{0,25}$`, 'i').test(upTo) ||
         /\b(?:no|not interested in|without)\s+(?:\w+\s+)?$/i.test(upTo)
       )
         found.push({ value: false, evidence });
       else if (
-        new RegExp(`\\b(?:i|we)(?:'d|’d| would| do| really| also)?\\s+${verb}\\b[^]{0,25}$`, 'i').test(
-          upTo,
-        ) &&
+        new RegExp(
+          `\\b(?:i|we)(?:'d|’d|'ll|’ll)?(?:\\s+(?:would|will|do|really|also|definitely))*\\s+${verb}\\b[^]{0,25}$`,
+          'i',
+        ).test(upTo) &&
         !/\b(not|n't|never|no)\b/i.test(upTo)
       )
         found.push({ value: true, evidence });

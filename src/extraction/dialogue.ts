@@ -256,10 +256,19 @@ const CUSTOMER_BUSINESS =
 export function isCustomerQuestion(q: string): boolean {
   if (/\b(?:an? )?(?:existing|current|returning|new) (?:customer|client|patient|member)\b/i.test(q))
     return true;
+  // "Do you have any lines with us today?", "Are you with us already?": an account or a place with the business.
+  // Not a booking made with it: "do you have an appointment with us?" is asked of new patients too.
+  if (
+    /\b(?:do|does) (?:you|y'all) have\b[^?]*\bwith us\b|\bare (?:you|y'all) (?:\w+ )?with us\b/i.test(q) &&
+    !/\b(appointment|reservation|booking|question|time|table|room|visit|consultation)s?\b/i.test(q)
+  )
+    return true;
   return CUSTOMER_TIME.test(q) && CUSTOMER_BUSINESS.test(q);
 }
 
-const YES_NO_FORM = /\b(have|are|did|do|were|has|is|was) (you|your|y'all|anyone)\b/i;
+/** A yes/no question: about "you", or opening with its verb ("Has Luna been here before?"). */
+const YES_NO_FORM =
+  /\b(have|are|did|do|were|has|is|was) (you|your|y'all|anyone)\b|^(?:(?:and|so|okay|ok|also|now|great|alright)[\s,]+)*(have|has|is|are|was|were|did|does|do)\b/i;
 
 const ALREADY_CUSTOMER = [
   /\b(?:we|i)(?:'re|’re| are|'m|’m| am|'ve|’ve| have)?\s+already\s+(?:use|using|a |an |with|have|customers?|clients?|members?|patients?|signed)/i,

@@ -30,7 +30,7 @@ const COMMON_SYNONYMS: Record<string, string[]> = {
   ],
   urgent: ['emergency', 'asap', 'as soon as possible', 'right away', 'immediately', "can't do anything"],
   low: ['no rush', 'no hurry', 'whenever', 'not urgent'],
-  morning: ['a.m.', 'before noon'],
+  morning: ['a.m.', 'before noon', 'before work', 'first thing'],
   afternoon: ['after lunch'],
   evening: ['after work', 'tonight'],
   residential: ['my home', 'my house', 'our home', 'our house', 'apartment'],
@@ -39,7 +39,16 @@ const COMMON_SYNONYMS: Record<string, string[]> = {
   refund: ['money back'],
   video: ['zoom', 'video call', 'facetime', 'google meet', 'teams call', 'on camera'],
   in_person: ['come in', 'in the office', 'face to face'],
-  purchase: ['buy', 'buying', 'bought', 'purchasing'],
+  purchase: [
+    'buy',
+    'buying',
+    'bought',
+    'purchasing',
+    'pre approved',
+    'preapproved',
+    'pre approval',
+    'first home',
+  ],
   refinance: ['refi', 'refinancing', 'lower my rate'],
   collision: ['crash', 'crashed', 'backed into', 'rear ended', 'hit me', 'fender bender', 'ran into'],
   rehab: ['physical therapy', 'rehabilitation', 'recovery', 'recovering'],
@@ -53,7 +62,17 @@ const COMMON_SYNONYMS: Record<string, string[]> = {
     'whoever',
     'whichever',
   ],
-  security: ['phishing', 'hacked', 'malware', 'virus', 'breach', 'ransomware'],
+  // "fishing" is how speech-to-text writes "phishing".
+  security: [
+    'phishing',
+    'fishing email',
+    'fishing emails',
+    'hacked',
+    'malware',
+    'virus',
+    'breach',
+    'ransomware',
+  ],
   network: ['wifi', 'wi-fi', 'internet', 'router', 'access point', 'connection'],
   login: ['password', 'log in', 'sign in', 'get in', 'locked out', 'logging in', 'signing in'],
   billing: ['charged', 'overcharged', 'bill', 'invoice', 'double charged'],
@@ -62,6 +81,55 @@ const COMMON_SYNONYMS: Record<string, string[]> = {
   delay: ['late', 'delayed', 'still waiting'],
   full_coverage: ['full thing', 'everything covered', 'fully covered', 'comprehensive'],
   refrigerated: ['reefer', 'frozen', 'chilled', 'cold chain', 'temperature controlled'],
+  // Visits: what a caller says of a person or an animal brought in.
+  vaccination: ['shots', 'shot', 'vaccine', 'vaccines', 'booster', 'boosters', 'jabs'],
+  vaccine: ['shots', 'shot', 'vaccination', 'booster', 'boosters', 'jabs'],
+  illness: ['sick', 'throwing up', 'vomiting', 'fever', 'diarrhea', 'not eating', 'coughing', 'infection'],
+  sick: ['throwing up', 'vomiting', 'fever', 'diarrhea', 'not eating', 'coughing', 'infection'],
+  injury: ['hurt', 'injured', 'limping', 'sprained', 'bleeding', 'wound'],
+  checkup: ['check up', 'annual exam', 'yearly exam', 'routine exam', 'annual physical', 'wellness'],
+  dental: ['teeth', 'tooth', 'teeth cleaning'],
+  // Paying for something: a loan paid monthly, or all at once.
+  finance: ['loan', 'monthly payments', 'make payments', 'pay monthly', 'payment plan'],
+  financing: ['loan', 'monthly payments', 'make payments', 'pay monthly', 'payment plan'],
+  cash: ['pay in full', 'outright', 'pay cash', 'paying cash'],
+  payment: ['behind on', 'late on', 'past due', 'overdue', 'missed a payment', 'late payment'],
+  withdrawal: [
+    'pull some money',
+    'pull money',
+    'take some money',
+    'take money',
+    'take out',
+    'pull out',
+    'cash out',
+  ],
+  deposit: ['put some money', 'put money', 'add money'],
+  // Appetite for risk.
+  conservative: ['play it safe', 'safe side', 'low risk', 'cautious', "can't afford to lose"],
+  moderate: ['balanced', 'medium', 'in the middle', 'in between', 'middle of the road'],
+  aggressive: ['high risk', 'go big', 'maximum growth'],
+  corporate: [
+    'company',
+    'office party',
+    'work party',
+    'team building',
+    'employees',
+    'coworkers',
+    'colleagues',
+  ],
+  unlimited: ['no cap', 'no data cap', 'no limit', 'no limits', 'no cap on'],
+  rodents: ['mice', 'mouse', 'rat', 'rats'],
+  brakes: ['come to a stop', 'when i stop', 'brake pedal', 'squealing', 'squeaking'],
+  // Freight: less than a truckload, sharing the trailer.
+  ltl: [
+    'less than a truckload',
+    'less than truckload',
+    'partial load',
+    'share space',
+    'shared space',
+    'a few pallets',
+  ],
+  auto: ['car', 'truck', 'vehicle'],
 };
 
 /** Words callers use for a word of a many-word option label ("partial_shade": "half of it"). */
@@ -70,7 +138,29 @@ const WORD_SYNONYMS: Record<string, string[]> = {
   joint: ['together', 'jointly'],
   separate: ['separately'],
   heavy: ['mostly', 'lots'],
-  chronic: ['ongoing', 'constant'],
+  // "Ever had one" is said only where none was had: "none of us has ever had one".
+  new: ['never had one', 'ever had one'],
+  chronic: [
+    'ongoing',
+    'constant',
+    'for years',
+    'for months',
+    'years now',
+    'months now',
+    'a year now',
+    'for a long time',
+  ],
+  design: ['redesign', 'redo', 'redone', 'makeover'],
+  slow: [
+    'crawling',
+    'sluggish',
+    'lagging',
+    'laggy',
+    'buffering',
+    'takes forever',
+    'take forever',
+    'taking forever',
+  ],
 };
 
 /** Words of an option label too common to name it alone ("full" of "full_day", "only" of "reception_only"). */
@@ -82,6 +172,9 @@ const GENERIC = new Set(
 
 /** An option that is the others together: "both" chooses it ("full_day" over "ceremony_only", "reception_only"). */
 export const COMBINED = /\b(full|both|all|complete|combo|combined|bundle|package)\b/i;
+
+/** Other ways to say the "not" of a description's "not working": stems as tokens() gives them. */
+const NOT_FORMS = ['stopp', 'isnt', 'arent', 'wasnt', 'quit'];
 
 export function enumTerms(field: FieldSpec): Map<string, string[][]> {
   const out = new Map<string, string[][]>();
@@ -101,8 +194,9 @@ export function enumTerms(field: FieldSpec): Map<string, string[][]> {
     ]);
     for (const w of own) {
       const s = stem(w);
-      if (w.length < 4 || GENERIC.has(s) || others.has(s)) continue;
-      out.get(v)!.push([s]);
+      if (GENERIC.has(s) || others.has(s)) continue;
+      // A short word ("new") names nothing alone, but its common words do ("never had one").
+      if (w.length >= 4) out.get(v)!.push([s]);
       if (!described) for (const syn of WORD_SYNONYMS[w.toLowerCase()] ?? []) out.get(v)!.push(stemsOf(syn));
     }
   }
@@ -116,6 +210,9 @@ export function enumTerms(field: FieldSpec): Map<string, string[][]> {
     for (const syn of m[2].split(/,|\bor\b|\band\b/)) {
       const s = stemsOf(syn);
       if (s.length > 0) out.get(value)!.push(s);
+      // "not working" is also said "stopped working", "isn't working".
+      if (s.length > 1 && s[0] === 'not')
+        for (const neg of NOT_FORMS) out.get(value)!.push([neg, ...s.slice(1)]);
     }
   }
   return out;

@@ -123,9 +123,16 @@ const DESCRIPTION_FILLER = new Set(
  */
 function statements(text: string): { text: string; offset: number }[] {
   return [...text.matchAll(/[^.!?]+[.!?]*/g)]
-    .filter((m) => !m[0].trim().endsWith('?') || REQUEST.test(m[0]))
+    .filter((m) => !m[0].trim().endsWith('?') || REQUEST.test(m[0]) || !ASKING.test(m[0]))
     .map((m) => ({ text: m[0], offset: m.index ?? 0 }));
 }
+
+/**
+ * A sentence worded as a question. One that is not ("they said something about her insurance not going through?")
+ * is a report said with a rising voice, and counts as a statement.
+ */
+const ASKING =
+  /^\s*(?:(?:uh|um|so|well|and|but|oh|okay|ok|hi|hey|yeah|like)[\s,]+)*(?:what|when|where|which|who|whom|whose|why|how|is|are|was|were|am|do|does|did|can|could|would|will|should|shall|may|might|have|has|had|isn't|aren't|don't|doesn't|didn't|won't|wouldn't|can't|couldn't|any|anything|or)\b|\b(?:right|correct|isn't it|aren't they|don't you|or not|or what)\s*\?\s*$/i;
 
 const REQUEST =
   /^\s*(?:(?:uh|um|so|well|actually|and|then|but|oh|okay|ok)[\s,]+)*(?:(?:can|could|would|will) (?:you|we|i) (?!ask|tell|know|explain|say)|how about|what about)/i;

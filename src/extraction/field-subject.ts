@@ -1,3 +1,4 @@
+import { splitIdentifier } from './field-kinds';
 import type { FieldSpec } from './fields';
 import { fieldKeywords, stem } from './text';
 
@@ -21,8 +22,27 @@ const FUNCTION_WORDS = new Set(
     .map(stem),
 );
 
+/**
+ * Kinds of a few common field subjects, as callers name the thing itself: "we'll need a projector" for audio-visual
+ * equipment, "our dog" for pets.
+ */
+const KINDS: Record<string, string[]> = {
+  av: ['projector', 'microphone', 'mic', 'mics', 'speakers', 'screen'],
+  audio: ['microphone', 'mic', 'mics', 'speakers'],
+  visual: ['projector', 'screen'],
+  pet: ['dog', 'dogs', 'cat', 'cats', 'puppy', 'kitten'],
+};
+
+/** The kinds of the thing the field's name is about, as word stems. */
+export function subjectKinds(field: FieldSpec): string[] {
+  return splitIdentifier(field.name).flatMap((w) =>
+    (KINDS[w.toLowerCase()] ?? []).filter((k) => !k.includes(' ')).map(stem),
+  );
+}
+
 export function subjectKeys(field: FieldSpec, includeDescription = true): Set<string> {
   const keys = new Set([...fieldKeywords(field, includeDescription)].filter((k) => !FUNCTION_WORDS.has(k)));
+  for (const kind of subjectKinds(field)) keys.add(kind);
   // Kept in capitals: "IT" names the subject, "it" does not.
   for (const m of (field.description ?? '').matchAll(/\b[A-Z]{2,5}(?=s?\b)/g)) keys.add(m[0]);
   return keys;
