@@ -747,6 +747,40 @@ describe('date fields over the dialogue', () => {
     assert.equal(one(party, t), null);
     assert.equal(one(date('tour_date', 'Date of the hall tour'), t), '2025-03-08');
   });
+
+  it('takes a caller turn that answers dates the agent put as a statement only for the subject of that offer', () => {
+    const t = turns(
+      'When is the party?',
+      'sometime in early june',
+      'For the hall tour we have tomorrow at 10 or Friday March 7th at 2.',
+      'um the friday one',
+    );
+    assert.equal(one(party, t), null);
+    assert.equal(one(date('tour_date', 'Date of the hall tour'), t), '2025-03-07');
+    // An offer that names the subject still counts for it.
+    const named = turns(
+      'We have the party room free Friday March 7th or Saturday the 8th.',
+      'saturday please',
+    );
+    assert.equal(one(party, named), '2025-03-08');
+  });
+
+  it('reads a weekday said of the date just given as that date, and a day alone as the day the agent offered', () => {
+    assert.equal(one(party, turns('When is the party?', 'april fourth its a friday')), '2025-04-04');
+    assert.equal(
+      one(party, turns('When is the party?', 'march twenty first which is a friday')),
+      '2025-03-21',
+    );
+    // The weekday does not fall on that date: unclear.
+    assert.equal(one(party, turns('When is the party?', 'april fourth its a monday')), null);
+    const visit = date('visit_date', 'Date of the visit');
+    assert.equal(
+      one(visit, turns('The next opening is Monday the 10th.', 'the tenth is good')),
+      '2025-03-10',
+    );
+    // No offered date on that day of the month: a day alone to no question stays out.
+    assert.equal(one(visit, turns('The next opening is Monday the 10th.', 'the eleventh is better')), null);
+  });
 });
 
 describe('yes/no fields: indirect answers', () => {

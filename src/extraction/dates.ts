@@ -255,8 +255,22 @@ export function findDates(text: string, today: DateTime): DateMention[] {
       push(d.isValid && d.day === day ? d : null, m);
     } else push(nextDayOfMonth(today, day), m, { day });
   }
-  return out.sort((a, b) => a.start - b.start);
+  out.sort((a, b) => a.start - b.start);
+  // "October thirty first, it's a Saturday": a weekday said of the date just given is that date, not another day.
+  return out.filter((m, i) => {
+    const prev = out[i - 1];
+    if (m.weekday === undefined || !prev || prev.weekday !== undefined) return true;
+    if (!WEEKDAY_OF_DATE.test(text.slice(prev.end, m.start))) return true;
+    const said = prev.iso ? DateTime.fromISO(prev.iso).weekday : undefined;
+    if (said !== m.weekday) prev.iso = null;
+    prev.end = m.end;
+    return false;
+  });
 }
+
+/** What joins a date and the weekday it falls on: "the 31st, it's a Saturday", "March 3rd which is a Tuesday". */
+const WEEKDAY_OF_DATE =
+  /^[\s,]*(?:that's|thats|that is|which is|it's|its|it is|that'd be|which would be)\s+(?:a\s+)?$/i;
 
 /** The month named last in `text` (before `end`), or undefined. */
 export function lastMonthIn(text: string, end = text.length): number | undefined {
