@@ -340,6 +340,43 @@ describe('field extractors over the dialogue', () => {
     );
   });
 
+  it('reads identifiers volunteered after their name, short unit numbers and letters between spelled characters', () => {
+    const stock: FieldSpec = { name: 'stock_number', type: 'text', description: 'Dealer stock number' };
+    assert.equal(
+      one(stock, turns('How can I help?', 'the stock number is uh t as in tango 2 2 8 1 9')),
+      'T22819',
+    );
+    const unit: FieldSpec = { name: 'unit_number', type: 'text', description: 'Apartment unit number' };
+    assert.equal(one(unit, turns('Maintenance line.', 'hi this is dana from unit 4B')), '4B');
+    assert.equal(one(unit, turns('Maintenance line.', 'its unit c12 the heat is out')), 'C12');
+    // A bare small number after the word may be anything: "the unit 2 weeks ago".
+    assert.equal(one(unit, turns('Maintenance line.', 'i moved into the unit 2 weeks ago')), null);
+    const vin: FieldSpec = { name: 'vin', type: 'text', description: 'Vehicle identification number' };
+    assert.equal(
+      one(vin, turns("What's the VIN?", 'uh 1 h g c v 1 f 3 4 l a 0 1 2 3 4 5')),
+      '1HGCV1F34LA012345',
+    );
+    // "a" before a number is still the article.
+    assert.deepEqual(
+      findIdentifiers('i need a 2 bedroom').map((i) => i.value),
+      [],
+    );
+  });
+
+  it('does not take for an identifier a quantity, a part of it, or a number labelled as another kind', () => {
+    const order: FieldSpec = { name: 'order_number', type: 'text' };
+    assert.equal(one(order, turns('Your order number?', 'i only have the last four 5 5 2 1')), null);
+    assert.equal(one(order, turns('Your order number?', 'the tracking number is 1 z 9 9 8 7 7')), null);
+    assert.equal(one(order, turns('Your order number?', 'the order number is 1 z 9 9 8 7 7')), '1Z99877');
+    assert.equal(one(order, turns('Do you have the order?', 'i placed it like 120 days ago')), null);
+    const account: FieldSpec = { name: 'account_number', type: 'text' };
+    assert.equal(one(account, turns("What's the phone number on the account?", '5 5 5 1 2 3 4')), null);
+    assert.equal(one(account, turns('Can I get your account number and phone?', '4 4 1 2 2 9 0')), '4412290');
+    // A field for the last digits takes them.
+    const lastFour: FieldSpec = { name: 'card_last_four', type: 'text' };
+    assert.equal(one(lastFour, turns('The last four of the card?', 'the last four are 4 4 0 7')), '4407');
+  });
+
   it('reads what the caller volunteers about a yes/no field, with the negation in its clause', () => {
     const said = (field: string, text: string) =>
       one({ name: field, type: 'boolean' }, turns('How can I help?', text));

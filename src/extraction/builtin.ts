@@ -22,7 +22,7 @@ import type { Extracted, FieldSpec } from './fields';
 import { extractName, extractPetName } from './names';
 import { extractPlaceOrModel } from './places';
 import { findIdentifiers, findNumbers, type NumberMention, spokenDigits } from './spoken';
-import { type Context, type Finding, fieldKeywords, hasAny, stem } from './text';
+import { type Context, type Finding, fieldKeywords, hasAny, stem, stems } from './text';
 
 /**
  * Built-in, dependency-free extractor: finds what can be found reliably from a transcript and leaves
@@ -49,9 +49,49 @@ export interface ExtractOptions {
 const isPhone = (s: string) =>
   s.replace(/\D/g, '').length >= 10 && findPhoneNumbersInText(s, 'US').length > 0;
 
+/** A quantity, a time or a year rather than a code: "15 years", "3 pm", "2019 model". */
+const MEASURED =
+  /^\s*(?:years?|yrs?|months?|weeks?|days?|hours?|minutes?|mins?|dollars|bucks|percent|degrees|miles|feet|foot|pounds|lbs|am|pm|a\.m|p\.m|o'?clock|times|people|items?|pieces?|units|model)\b/i;
+
+/** Part of an identifier only: "the last four are 4 4 0 7", "it ends in 2 2 1", "starts with a 7". */
+const PART_OF =
+  /\b(?:last|first)\s+(?:\w+\s+)?(?:digits?|numbers?|four|three|two|five|six|4|3|2|5|6)\b[^.?!]{0,20}$|\b(?:ends?|ending|starts?|starting|begins?|beginning)\s+(?:in|with)\b[^.?!]{0,12}$|\b(?:last|first)\s+$/i;
+
+/** Words before "number" or "code" that do not say whose ("my number is", "the code is"). */
+const DETERMINER = new Set(
+  'the my a an your our his her their its it that this which what same new old'.split(' '),
+);
+
+/**
+ * Whether an identifier found at `start` in `text` is this field's: not a quantity, time or year, not part of
+ * the identifier ("the last four"), and not labelled as another kind of number ("the tracking number is ...").
+ */
+function identifierFits(
+  text: string,
+  start: number,
+  end: number,
+  value: string,
+  kws: string[],
+  partial: boolean,
+) {
+  if (/^\d+$/.test(value) && MEASURED.test(text.slice(end))) return false;
+  const before = text.slice(Math.max(0, start - 60), start);
+  if (!partial && PART_OF.test(before)) return false;
+  const label =
+    /\b([a-z]+)\s+(?:number|#|id|code)\s*(?:is|was|:|it's|its)?\s*(?:(?:uh|um|er)\s+)?$/i.exec(before);
+  if (label) {
+    const w = stem(label[1]);
+    if (!DETERMINER.has(label[1].toLowerCase()) && !kws.some((k) => stem(k) === w)) return false;
+  }
+  return true;
+}
+
 /** The identifier an exchange settles: the answer's, or the agent's read-back the caller confirmed. */
-function identifierOf(ctx: Context, ex: Exchange): Finding<string> | null {
-  const ids = (text: string) => findIdentifiers(text).filter((i) => !isPhone(i.value));
+function identifierOf(ctx: Context, ex: Exchange, kws: string[], partial: boolean): Finding<string> | null {
+  const ids = (text: string) =>
+    findIdentifiers(text).filter(
+      (i) => !isPhone(i.value) && identifierFits(text, i.start, i.end, i.value, kws, partial),
+    );
   const rb = ex.readBack;
   if (rb) {
     const read = ids(rb.text);
@@ -83,28 +123,51 @@ function identifierOf(ctx: Context, ex: Exchange): Finding<string> | null {
   return { value: said[0].value, evidence: cite(ctx.turns, ex.answerTurn, said[0].start, said[0].end) };
 }
 
+/** Kinds of number a question may ask for instead of the field's ("the phone number on the account"). */
+const OTHER_NUMBER =
+  /\b(phone|cell|mobile|zip|postal|ssn|social|card|birth|dob|extension|pin|routing|tracking|confirmation|order|account|policy|member|claim|ticket|serial|case|reference|invoice|license|unit|stock|vin)\b/gi;
+
+/** Whether a question asks for this field's identifier, not for another number that shares a word with it. */
+function asksIdentifier(q: string, kws: string[]): boolean {
+  const qs = new Set(stems(q));
+  if (!kws.some((kw) => qs.has(stem(kw)))) return false;
+  // "What's the phone number on the account?": another kind of number is what is asked.
+  const own = new Set(kws.map(stem));
+  const named = new RegExp(`\\b(?:${kws.join('|')})\\s*(?:number|#|no\\.?|id|code)\\b`, 'i').test(q);
+  const others = [...q.matchAll(OTHER_NUMBER)].filter((m) => !own.has(stem(m[1])));
+  return named || others.length === 0;
+}
+
 function extractIdentifier(ctx: Context, field: FieldSpec): Finding<string> | null {
   const kws = splitIdentifier(field.name).filter((w) => !/^(number|id|no|code)$/.test(w));
-  const idToken = '([A-Za-z]{0,4}-?\\d[\\dA-Za-z-]{2,})';
+  const partial = /\b(last|first|four|digits)\b/.test(fieldText(field));
   const found = new Map<string, Finding<string>>();
   const add = (f: Finding<string> | null) => {
     if (f && !found.has(f.value)) found.set(f.value, f);
   };
   for (const { text, index } of callerTurns(ctx.dialogue)) {
     for (const kw of kws) {
-      const re = new RegExp(`\\b${kw}\\s*(?:number|#|no\\.?|id|code)?\\s*(?:is|was|:)?\\s*${idToken}`, 'i');
-      const m = re.exec(text);
-      if (!m || isPhone(m[1])) continue;
-      const value = m[1].replace(/[.-]$/, '');
-      const at = (m.index ?? 0) + m[0].lastIndexOf(m[1]);
-      add({ value, evidence: cite(ctx.turns, index, at, at + value.length) });
+      // "the stock number is uh t as in tango 2 2 8 1 9", "order CB-20931", "from unit 4B".
+      const re = new RegExp(
+        `\\b${kw}\\s*(number|#|no\\.?|id|code)?\\s*(?:is|was|:)?\\s*(?:(?:uh|um|er)[\\s,]+)?`,
+        'gi',
+      );
+      for (const m of text.matchAll(re)) {
+        const at = (m.index ?? 0) + m[0].length;
+        const id = findIdentifiers(text).find((i) => i.start === at);
+        // A short one only as written right after the word: a letter with a digit ("4B", "C12").
+        const short = /^(\d{1,3}[A-Za-z]|[A-Za-z]\d{1,3})(?![\w'’-])/.exec(text.slice(at));
+        const value = id?.value ?? short?.[1].toUpperCase();
+        if (!value || isPhone(value)) continue;
+        const end = id?.end ?? at + value.length;
+        if (!identifierFits(text, at, end, value, kws, partial)) continue;
+        add({ value, evidence: cite(ctx.turns, index, at, end) });
+      }
     }
   }
   if (kws.length > 0) {
-    for (const ex of ctx.dialogue.exchanges) {
-      const q = ex.questions.join(' ').toLowerCase();
-      if (kws.some((kw) => q.includes(kw))) add(identifierOf(ctx, ex));
-    }
+    for (const ex of ctx.dialogue.exchanges)
+      if (ex.questions.some((q) => asksIdentifier(q, kws))) add(identifierOf(ctx, ex, kws, partial));
   }
   return found.size === 1 ? [...found.values()][0] : null;
 }

@@ -240,10 +240,11 @@ const SPELLED = "[A-Za-z](?:-[A-Za-z])+(?![A-Za-z0-9'’])";
 
 /**
  * A letter said alone, upper case or as speech-to-text writes it in lower case ("t k four nine"). "a" and "i"
- * are words too, so they count only before another letter ("a c as in charlie"); "o" is a zero.
+ * are words too, so they count only before another letter ("a c as in charlie") or between two single characters
+ * ("l a 0 1"); "o" is a zero.
  */
 const LETTER =
-  "(?:[B-HJ-Zb-hj-np-z]|[AaIi](?=[\\s,.]+[A-Za-z](?:\\s+as\\s+in\\b|[\\s,.]|$)))(?![A-Za-z0-9'’])";
+  "(?:[B-HJ-Zb-hj-np-z]|[AaIi](?=[\\s,.]+[A-Za-z](?:\\s+as\\s+in\\b|[\\s,.]|$))|(?<=(?:^|[\\s,.])[A-Za-z0-9][\\s,.]+)[AaIi](?=[\\s,.]+[A-Za-z0-9](?:[\\s,.]|$)))(?![A-Za-z0-9'’])";
 
 /**
  * Identifiers read out piece by piece: digits as words or spaced digits, letters alone or "as in" a word,
