@@ -275,6 +275,56 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(pins, turns('Have you set up a PIN?', "No I haven't set one.")), null);
   });
 
+  it('reads a count said with the noun the field counts, not a range, two counts or a number of another thing', () => {
+    const bedrooms: FieldSpec = {
+      name: 'bedrooms',
+      type: 'number',
+      description: 'Number of bedrooms being moved',
+    };
+    assert.equal(one(bedrooms, turns('How big is the place?', 'a two bedroom apartment')), 2);
+    assert.equal(one(bedrooms, turns('How can I help?', 'were moving out of a three-bedroom in town')), 3);
+    const applicants: FieldSpec = { name: 'number_of_applicants', type: 'number' };
+    assert.equal(one(applicants, turns('How can I help?', 'we are four applicants')), 4);
+    assert.equal(one(bedrooms, turns('How big is the place?', 'two or three bedrooms')), null);
+    assert.equal(
+      one(bedrooms, turns('How big is it?', 'a two bedroom now', 'And the new one?', 'a three bedroom')),
+      null,
+    );
+    assert.equal(one(bedrooms, turns('How big is it?', 'about 1200 square feet')), null);
+    // A field named by more than its noun counts nothing by it: "8 years" is not years in business.
+    const years: FieldSpec = { name: 'years_in_business', type: 'number' };
+    assert.equal(one(years, turns('How can I help?', 'ive been driving 8 years')), null);
+  });
+
+  it('takes an answer to a question that is only the field words, or asks what an amount runs to', () => {
+    const mileage: FieldSpec = { name: 'mileage', type: 'number', description: 'Current mileage' };
+    assert.equal(one(mileage, turns('Current mileage?', 'like forty two thousand')), 42000);
+    assert.equal(one(mileage, turns('Current mileage?', 'forty or fifty thousand')), null);
+    const bill: FieldSpec = {
+      name: 'monthly_electric_bill',
+      type: 'number',
+      description: 'Average monthly bill in dollars',
+    };
+    assert.equal(
+      one(bill, turns('What does the electric bill run?', 'like a hundred and eighty a month')),
+      180,
+    );
+    assert.equal(one(bill, turns('What does the electric bill include?', 'two meters')), null);
+    const assets: FieldSpec = {
+      name: 'investable_assets',
+      type: 'number',
+      description: 'Investable assets in dollars',
+    };
+    assert.equal(
+      one(assets, turns('Roughly how much would you be investing?', 'its about 2.5 million after taxes')),
+      2_500_000,
+    );
+    assert.equal(
+      one(assets, turns('Roughly how much would you be investing?', 'two or three million')),
+      null,
+    );
+  });
+
   it('answers customer questions asked without the field words, and volunteered status', () => {
     assert.equal(
       one(customer, turns('Have you ordered from us before?', 'yeah we did our bathroom with you guys')),

@@ -77,8 +77,9 @@ function identifierFits(
   if (/^\d+$/.test(value) && MEASURED.test(text.slice(end))) return false;
   const before = text.slice(Math.max(0, start - 60), start);
   if (!partial && PART_OF.test(before)) return false;
-  const label =
-    /\b([a-z]+)\s+(?:number|#|id|code)\s*(?:is|was|:|it's|its)?\s*(?:(?:uh|um|er)\s+)?$/i.exec(before);
+  const label = /\b([a-z]+)\s+(?:number|#|id|code)\s*(?:is|was|:|it's|its)?\s*(?:(?:uh|um|er)\s+)?$/i.exec(
+    before,
+  );
   if (label) {
     const w = stem(label[1]);
     if (!DETERMINER.has(label[1].toLowerCase()) && !kws.some((k) => stem(k) === w)) return false;
@@ -276,10 +277,54 @@ const ASKING_WORDS = new Set([
   'wh',
 ]);
 
-function asksNumber(q: string, yearField: boolean): boolean {
+/** "What does the bill run?", "What does it come to?": a question for what an amount comes to. */
+const AMOUNT_QUESTION =
+  /\bwhat (?:does|do|did|would|will)\b.*\b(?:run|runs|come to|comes to|come out to|average|total)\b/i;
+
+function asksNumber(q: string, yearField: boolean, money: boolean): boolean {
   if (QUANTITY_QUESTION.test(q) || (yearField && YEAR_QUESTION.test(q))) return true;
+  if (money && AMOUNT_QUESTION.test(q)) return true;
+  // "Current mileage?", "Your budget?": a question that is only the field's words asks for its value.
+  if (
+    q
+      .replace(/[?.!,]/g, '')
+      .trim()
+      .split(/\s+/).length <= 3
+  )
+    return true;
   // "So two damaged pallets?", "Is it one story or two?": the question offers numbers to confirm or choose.
   return findNumbers(q).length > 0;
+}
+
+/**
+ * A count said with the thing the field counts: "a two bedroom apartment" for bedrooms, "three applicants" for
+ * number_of_applicants. Only for a field named by that one noun, in a sentence with no other number; several
+ * counts said of it are null. Undefined when the field counts no noun or the caller never says one.
+ */
+function countedWith(
+  ctx: Context,
+  field: FieldSpec,
+  keep: (n: NumberMention) => boolean,
+): Finding<number> | null | undefined {
+  const nouns = splitIdentifier(field.name).filter(
+    (w) => !/^(number|num|no|count|total|of|how|many)$/.test(w),
+  );
+  if (nouns.length !== 1 || nouns[0].length < 4) return undefined;
+  const noun = stem(nouns[0]);
+  const values = new Map<number, Finding<number>>();
+  for (const { text, index } of callerTurns(ctx.dialogue))
+    for (const sentence of sentences(text)) {
+      const nums = findNumbers(sentence);
+      if (nums.length !== 1 || !keep(nums[0]) || nums[0].money || UNSURE.test(sentence)) continue;
+      const [n] = nums;
+      const next = /^[\s-]+([a-z]+)/i.exec(sentence.slice(n.end));
+      if (!next || stem(next[1]) !== noun) continue;
+      const at = text.indexOf(sentence);
+      if (!values.has(n.value))
+        values.set(n.value, { value: n.value, evidence: cite(ctx.turns, index, at + n.start, at + n.end) });
+    }
+  if (values.size === 0) return undefined;
+  return values.size === 1 ? [...values.values()][0] : null;
 }
 
 function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
@@ -291,15 +336,21 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
       : !(money && n.pairHigh !== undefined && n.pairHigh >= 20);
   // The field's own name words first; its description's words only when no question has those.
   // A year field takes its own name words only: "When did you buy the boat?" does not ask the model year.
+  // "investable assets" is asked as "how much would you be investing": the verb of an -able word counts too.
   const keySets = [fieldKeywords(field, false), ...(yearField ? [] : [fieldKeywords(field, true)])].map(
-    (keys) => new Set([...keys].filter((k) => !ASKING_WORDS.has(k))),
+    (keys) =>
+      new Set(
+        [...keys]
+          .filter((k) => !ASKING_WORDS.has(k))
+          .flatMap((k) => (/^\w{4,}abl$/.test(k) ? [k, stem(k.slice(0, -3))] : [k])),
+      ),
   );
   // The field's own words, without synonyms: what marks the number meant among several in one answer.
   const own = new Set(splitIdentifier(field.name).map(stem));
   for (const keys of keySets) {
     let asked = false;
     for (const ex of ctx.dialogue.exchanges) {
-      if (!ex.questions.some((q) => hasAny(q, keys) && asksNumber(q, yearField))) continue;
+      if (!ex.questions.some((q) => hasAny(q, keys) && asksNumber(q, yearField, money))) continue;
       // A phone number read out is no quantity.
       if (/\d{7,}/.test(spokenDigits(ex.answer).replace(/[\s().-]/g, ''))) continue;
       asked = true;
@@ -327,6 +378,8 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
       }
     return values.size === 1 ? [...values.values()][0] : null;
   }
+  const counted = countedWith(ctx, field, keep);
+  if (counted !== undefined) return counted;
   if (/\b(party|guest|people|person|group|size|headcount|household)\b/.test(fieldText(field))) {
     const values = new Map<number, Finding<number>>();
     for (const { text, index } of callerTurns(ctx.dialogue)) {
