@@ -325,6 +325,23 @@ describe('field extractors over the dialogue', () => {
     );
   });
 
+  it("reads a pet's name written in lower case when the agent then writes it as a name inside a sentence", () => {
+    const pet: FieldSpec = { name: 'pet_name', type: 'text', description: 'Name of the pet' };
+    assert.equal(
+      one(
+        pet,
+        turns('How can I help?', 'i need to bring my dog biscuit in', 'Has Biscuit been here before?', 'no'),
+      ),
+      'Biscuit',
+    );
+    // Not named back by the agent, or only capitalized at the start of a sentence: no name.
+    assert.equal(
+      one(pet, turns('How can I help?', 'my cat luna is sick', 'Oh no. How long?', 'two days')),
+      null,
+    );
+    assert.equal(one(pet, turns('How can I help?', 'my dog is limping', 'Is he eating?', 'yes')), null);
+  });
+
   it('answers customer questions asked without the field words, and volunteered status', () => {
     assert.equal(
       one(customer, turns('Have you ordered from us before?', 'yeah we did our bathroom with you guys')),

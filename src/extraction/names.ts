@@ -1,6 +1,7 @@
 import {
   afterCorrection,
   callerTurns,
+  cite,
   citeText,
   type Dialogue,
   exchangeAt,
@@ -421,6 +422,24 @@ export function extractPetName(ctx: Context): Finding<string> | null {
         text,
       ) ?? /\b(?:named|called)\s+([A-Z][a-z]+)/.exec(text);
     if (m && !found.has(m[1])) found.set(m[1], { value: m[1], evidence: citeText(ctx.turns, index, m[0]) });
+    // Speech-to-text writes the name in lower case: "my dog biscuit", taken when the agent then writes it as a
+    // name inside a sentence ("Has Biscuit been seen here before?").
+    const lower =
+      /\bmy (?:dog|cat|puppy|kitten|bird|rabbit|horse|pet),?\s+(?:named\s+|is named\s+|is called\s+)?([a-z]+)\b/.exec(
+        text,
+      );
+    const said = lower?.[1];
+    if (!lower || !said || said.length < 2) continue;
+    const value = said[0].toUpperCase() + said.slice(1);
+    const agentSays = ctx.turns.some(
+      // Not at the start of a sentence, where any word is capitalized ("Is he eating?").
+      (t, i) =>
+        i > index && t.role === 'agent' && new RegExp(`(?<!(?:^|[.!?])\\s*)\\b${value}\\b`).test(t.text),
+    );
+    if (agentSays && !found.has(value)) {
+      const at = lower.index + lower[0].length - said.length;
+      found.set(value, { value, evidence: cite(ctx.turns, index, at, at + said.length) });
+    }
   }
   return found.size === 1 ? [...found.values()][0] : null;
 }
