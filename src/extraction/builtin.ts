@@ -57,6 +57,10 @@ const MEASURED =
 const PART_OF =
   /\b(?:last|first)\s+(?:\w+\s+)?(?:digits?|numbers?|four|three|two|five|six|4|3|2|5|6)\b[^.?!]{0,20}$|\b(?:ends?|ending|starts?|starting|begins?|beginning)\s+(?:in|with)\b[^.?!]{0,12}$|\b(?:last|first)\s+$/i;
 
+/** An identifier said only in part: "4 4 7 something", "2 9 1 and then i forget". */
+const INCOMPLETE =
+  /^[\s,.]*(?:something|or something|and something|(?:and )?(?:then )?i (?:forget|forgot|don't remember|dont remember|can't remember|cant remember|don't know|dont know)|or so\b|(?:and )?(?:uh+|um+)?\s*(?:i'm|im|i am) not sure)/i;
+
 /** Words before "number" or "code" that do not say whose ("my number is", "the code is"). */
 const DETERMINER = new Set(
   'the my a an your our his her their its it that this which what same new old'.split(' '),
@@ -75,6 +79,7 @@ function identifierFits(
   partial: boolean,
 ) {
   if (/^\d+$/.test(value) && MEASURED.test(text.slice(end))) return false;
+  if (INCOMPLETE.test(text.slice(end))) return false;
   const before = text.slice(Math.max(0, start - 60), start);
   if (!partial && PART_OF.test(before)) return false;
   const label = /\b([a-z]+)\s+(?:number|#|id|code)\s*(?:is|was|:|it's|its)?\s*(?:(?:uh|um|er)\s+)?$/i.exec(
@@ -150,7 +155,7 @@ function extractIdentifier(ctx: Context, field: FieldSpec): Finding<string> | nu
     for (const kw of kws) {
       // "the stock number is uh t as in tango 2 2 8 1 9", "order CB-20931", "from unit 4B".
       const re = new RegExp(
-        `\\b${kw}\\s*(number|#|no\\.?|id|code)?\\s*(?:is|was|:)?\\s*(?:(?:uh|um|er)[\\s,]+)?`,
+        `\\b${kw}(?![a-z])\\s*(number|#|no\\.?|id|code)?\\s*(?:is|was|:)?\\s*(?:(?:uh|um|er)[\\s,]+)?`,
         'gi',
       );
       for (const m of text.matchAll(re)) {
