@@ -871,6 +871,17 @@ describe('date fields over the dialogue', () => {
     assert.equal(one(party, named), '2025-03-08');
   });
 
+  it('replaces the year of a date of birth with the year said after a correction', () => {
+    const dob = date('date_of_birth', "The patient's date of birth");
+    assert.equal(
+      one(dob, turns('Date of birth?', 'march ninth nineteen seventy eight no sorry nineteen fifty eight')),
+      '1958-03-09',
+    );
+    assert.equal(one(dob, turns('Date of birth?', 'july 9 1986 no wait 1987')), '1987-07-09');
+    // No year after the word: the date stands.
+    assert.equal(one(dob, turns('Date of birth?', 'july 9 1986 no problem')), '1986-07-09');
+  });
+
   it('reads a weekday said of the date just given as that date, and a day alone as the day the agent offered', () => {
     assert.equal(one(party, turns('When is the party?', 'april fourth its a friday')), '2025-04-04');
     assert.equal(
