@@ -77,6 +77,22 @@ describe('spoken forms', () => {
     assert.deepEqual(values('like a hundred and fifty grand'), [[150_000, true]]);
   });
 
+  it('reads fractions said in words: "point", "and a half", "half a million", "mil"', () => {
+    const values = (t: string) => findNumbers(t).map((n) => [n.value, n.money]);
+    assert.deepEqual(values('two point five million'), [[2_500_000, false]]);
+    assert.deepEqual(values('one point two mil'), [[1_200_000, false]]);
+    assert.deepEqual(values('about 2.5 mil'), [[2_500_000, false]]);
+    assert.deepEqual(values('we budgeted 4 point 5 k'), [[4500, true]]);
+    assert.deepEqual(values('three and a half million'), [[3_500_000, false]]);
+    assert.deepEqual(values('half a million'), [[500_000, false]]);
+    assert.deepEqual(values('three and a half years'), [[3.5, false]]);
+    // "point" not followed by digits is no decimal point.
+    assert.deepEqual(values('at one point we had two'), [
+      [1, false],
+      [2, false],
+    ]);
+  });
+
   it('does not read the pronoun "one" as 1, but counts "just the one"', () => {
     assert.deepEqual(findNumbers("No I haven't set one, I didn't know I needed one."), []);
     assert.deepEqual(
