@@ -341,6 +341,20 @@ describe('field extractors over the dialogue', () => {
     );
   });
 
+  it('reads an ordinal answer to a question for the level a field names, not to a question for a counted thing', () => {
+    const grade: FieldSpec = { name: 'student_grade', type: 'number', description: "Student's grade level" };
+    assert.equal(
+      one(grade, turns('What grade is she in?', 'Seventh. Its kind of eighth-grade material.')),
+      7,
+    );
+    assert.equal(one(grade, turns('What grade is she in?', 'um shes in seventh grade')), 7);
+    assert.equal(one(grade, turns('What grade is she in?', 'first time she struggled honestly')), null);
+    const floor: FieldSpec = { name: 'floor', type: 'number', description: 'Floor of the apartment' };
+    assert.equal(one(floor, turns('Which floor?', 'the twenty first')), 21);
+    const vehicles: FieldSpec = { name: 'vehicle_count', type: 'number', description: 'Number of vehicles' };
+    assert.equal(one(vehicles, turns('What vehicle are we quoting?', 'a 2018 civic')), null);
+  });
+
   it("reads a pet's name written in lower case when the agent then writes it as a name inside a sentence", () => {
     const pet: FieldSpec = { name: 'pet_name', type: 'text', description: 'Name of the pet' };
     assert.equal(

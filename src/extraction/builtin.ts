@@ -1,5 +1,6 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { DateTime } from 'luxon';
+import { NUMBER_WORDS, ORDINAL_UNITS, ORDINAL_WORDS } from '../shared/number-words';
 import { extractBoolean } from './booleans';
 import { extractCompany } from './companies';
 import { extractEmail, extractPhone } from './contact';
@@ -260,6 +261,34 @@ function answeredNumber(
   return leadingNumber(answer, nums);
 }
 
+/**
+ * "What grade is she in?" - "Seventh.": an answer that opens with an ordinal alone, or with the field's word
+ * after it ("seventh grade", "the third floor"), gives that number. Not "first time calling".
+ */
+function ordinalAnswer(answer: string, keys: Set<string>): Spot | null {
+  const m =
+    /^[\s,.]*(?:(?:um+|uh+|oh|well|so|like|she'?s|he'?s|i'?m|we'?re|it'?s|in|on|the)[\s,.]+)*([a-z]+(?:[\s-][a-z]+)?)\b/i.exec(
+      answer,
+    );
+  if (!m) return null;
+  const words = m[1].toLowerCase().split(/[\s-]/);
+  let value = ORDINAL_WORDS[words.join(' ')] ?? ORDINAL_WORDS[words[0]];
+  let said = ORDINAL_WORDS[words.join(' ')] !== undefined ? m[1] : m[1].split(/[\s-]/)[0];
+  // "twenty first": tens and an ordinal unit.
+  if (words.length === 2 && NUMBER_WORDS[words[0]] >= 20 && ORDINAL_UNITS[words[1]] !== undefined) {
+    value = NUMBER_WORDS[words[0]] + ORDINAL_UNITS[words[1]];
+    said = m[1];
+  }
+  if (value === undefined) return null;
+  const start = m.index + m[0].length - m[1].length;
+  const end = start + said.length;
+  const rest = answer.slice(end);
+  const alone = /^\s*(?:[.,!;]|$)/.test(rest);
+  const withWord = /^[\s-]+([a-z]+)/i.exec(rest);
+  if (!alone && !(withWord && keys.has(stem(withWord[1])))) return null;
+  return { value, start, end };
+}
+
 /** A question that asks for an amount or a count, not one that only shares a word with the field. */
 const QUANTITY_QUESTION =
   /\b(how (many|much|old|big|large|long|often|heavy|far)|number|what(?:'s| is| are| was)|which|roughly|approximately|size|budget|spend|cost|price|amount|age|count|total|do you know|any idea)\b/i;
@@ -286,8 +315,11 @@ const ASKING_WORDS = new Set([
 const AMOUNT_QUESTION =
   /\bwhat (?:does|do|did|would|will)\b.*\b(?:run|runs|come to|comes to|come out to|average|total)\b/i;
 
-function asksNumber(q: string, yearField: boolean, money: boolean): boolean {
+function asksNumber(q: string, yearField: boolean, money: boolean, levels: Set<string>): boolean {
   if (QUANTITY_QUESTION.test(q) || (yearField && YEAR_QUESTION.test(q))) return true;
+  // "What grade is she in?", "Which floor?": the question word asks for the level the field names.
+  const which = /\b(?:what|which)\s+([a-z]+)/i.exec(q);
+  if (which && levels.has(stem(which[1]))) return true;
   if (money && AMOUNT_QUESTION.test(q)) return true;
   // "Current mileage?", "Your budget?": a question that is only the field's words asks for its value.
   if (
@@ -352,15 +384,25 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
   );
   // The field's own words, without synonyms: what marks the number meant among several in one answer.
   const own = new Set(splitIdentifier(field.name).map(stem));
+  // A field that is a level, not a count of things ("student_grade", "floor"; not "vehicle_count", "bedrooms"):
+  // its own singular words.
+  const nameWords = splitIdentifier(field.name);
+  const levels = new Set(
+    nameWords.some((w) => /^(number|num|count|total|no)$/.test(w))
+      ? []
+      : nameWords.filter((w) => !w.endsWith('s')).map(stem),
+  );
   for (const keys of keySets) {
     let asked = false;
     for (const ex of ctx.dialogue.exchanges) {
-      if (!ex.questions.some((q) => hasAny(q, keys) && asksNumber(q, yearField, money))) continue;
+      if (!ex.questions.some((q) => hasAny(q, keys) && asksNumber(q, yearField, money, levels))) continue;
       // A phone number read out is no quantity.
       if (/\d{7,}/.test(spokenDigits(ex.answer).replace(/[\s().-]/g, ''))) continue;
       asked = true;
       const next = ctx.turns[ex.answerTurn + 1];
-      const n = answeredNumber(ex.answer, next?.role === 'agent' ? next.text : undefined, keep, own);
+      const n =
+        answeredNumber(ex.answer, next?.role === 'agent' ? next.text : undefined, keep, own) ??
+        ordinalAnswer(ex.answer, keys);
       if (n !== null) return { value: n.value, evidence: cite(ctx.turns, ex.answerTurn, n.start, n.end) };
     }
     // Asked with the field's own words and answered with a range, a hedge or nothing: no weaker match.

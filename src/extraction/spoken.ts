@@ -1,4 +1,4 @@
-import { NUMBER_WORDS } from '../shared/number-words';
+import { NUMBER_WORDS, ORDINAL_UNITS } from '../shared/number-words';
 
 /**
  * Numbers, digits and letters in the forms speech-to-text writes them: "15k", "2.5 million", "a hundred and
@@ -176,6 +176,16 @@ function wordMentions(text: string): NumberMention[] {
         while (j < tokens.length && tokens[j].start < end) j++;
       }
     }
+    // "the twenty first": an ordinal, not twenty.
+    const ordinalNext = tokens[j];
+    if (
+      !unit &&
+      ordinalNext &&
+      adjacent(last, ordinalNext) &&
+      ordinalNext.w in ORDINAL_UNITS &&
+      value % 10 === 0
+    )
+      continue;
     const lone = j - i === 1 && first === 'one' && !unit;
     const before = tokens[i - 1];
     if (lone && before && adjacent(before, tokens[i])) {
