@@ -467,6 +467,10 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(order, turns('Your order number?', 'the order number is 1 z 9 9 8 7 7')), '1Z99877');
     assert.equal(one(order, turns('Do you have the order?', 'i placed it like 120 days ago')), null);
     assert.equal(one(order, turns('Your order number?', 'its 4 4 7 something i forget the rest')), null);
+    assert.equal(
+      one(order, turns('Do you have the order number or the zip?', 'i only have the zip its 9 0 2 1 0')),
+      null,
+    );
     assert.equal(one(order, turns('How can I help?', 'i ordered 3b and it never came')), null);
     const account: FieldSpec = { name: 'account_number', type: 'text' };
     assert.equal(one(account, turns("What's the phone number on the account?", '5 5 5 1 2 3 4')), null);

@@ -90,6 +90,9 @@ function identifierFits(
     const w = stem(label[1]);
     if (!DETERMINER.has(label[1].toLowerCase()) && !kws.some((k) => stem(k) === w)) return false;
   }
+  // "zip is 9 0 2 1 0", "extension 4 4 1": another kind of number named right before it.
+  const kind = new RegExp(`${OTHER_NUMBER.source}\\s*(?:is|was|:|it'?s)?\\s*$`, 'i').exec(before);
+  if (kind && !kws.some((k) => stem(k) === stem(kind[1]))) return false;
   return true;
 }
 
