@@ -77,6 +77,22 @@ describe('spoken forms', () => {
     assert.deepEqual(values('like a hundred and fifty grand'), [[150_000, true]]);
   });
 
+  it('reads fractions said in words: "point", "and a half", "half a million", "mil"', () => {
+    const values = (t: string) => findNumbers(t).map((n) => [n.value, n.money]);
+    assert.deepEqual(values('two point five million'), [[2_500_000, false]]);
+    assert.deepEqual(values('one point two mil'), [[1_200_000, false]]);
+    assert.deepEqual(values('about 2.5 mil'), [[2_500_000, false]]);
+    assert.deepEqual(values('we budgeted 4 point 5 k'), [[4500, true]]);
+    assert.deepEqual(values('three and a half million'), [[3_500_000, false]]);
+    assert.deepEqual(values('half a million'), [[500_000, false]]);
+    assert.deepEqual(values('three and a half years'), [[3.5, false]]);
+    // "point" not followed by digits is no decimal point.
+    assert.deepEqual(values('at one point we had two'), [
+      [1, false],
+      [2, false],
+    ]);
+  });
+
   it('does not read the pronoun "one" as 1, but counts "just the one"', () => {
     assert.deepEqual(findNumbers("No I haven't set one, I didn't know I needed one."), []);
     assert.deepEqual(
@@ -408,6 +424,87 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(pins, turns('Have you set up a PIN?', "No I haven't set one.")), null);
   });
 
+  it('reads a count said with the noun the field counts, not a range, two counts or a number of another thing', () => {
+    const bedrooms: FieldSpec = {
+      name: 'bedrooms',
+      type: 'number',
+      description: 'Number of bedrooms being moved',
+    };
+    assert.equal(one(bedrooms, turns('How big is the place?', 'a two bedroom apartment')), 2);
+    assert.equal(one(bedrooms, turns('How can I help?', 'were moving out of a three-bedroom in town')), 3);
+    const applicants: FieldSpec = { name: 'number_of_applicants', type: 'number' };
+    assert.equal(one(applicants, turns('How can I help?', 'we are four applicants')), 4);
+    assert.equal(one(bedrooms, turns('How big is the place?', 'two or three bedrooms')), null);
+    assert.equal(
+      one(bedrooms, turns('How big is it?', 'a two bedroom now', 'And the new one?', 'a three bedroom')),
+      null,
+    );
+    assert.equal(one(bedrooms, turns('How big is it?', 'about 1200 square feet')), null);
+    // A field named by more than its noun counts nothing by it: "8 years" is not years in business.
+    const years: FieldSpec = { name: 'years_in_business', type: 'number' };
+    assert.equal(one(years, turns('How can I help?', 'ive been driving 8 years')), null);
+  });
+
+  it('takes an answer to a question that is only the field words, or asks what an amount runs to', () => {
+    const mileage: FieldSpec = { name: 'mileage', type: 'number', description: 'Current mileage' };
+    assert.equal(one(mileage, turns('Current mileage?', 'like forty two thousand')), 42000);
+    assert.equal(one(mileage, turns('Current mileage?', 'forty or fifty thousand')), null);
+    const bill: FieldSpec = {
+      name: 'monthly_electric_bill',
+      type: 'number',
+      description: 'Average monthly bill in dollars',
+    };
+    assert.equal(
+      one(bill, turns('What does the electric bill run?', 'like a hundred and eighty a month')),
+      180,
+    );
+    assert.equal(one(bill, turns('What does the electric bill include?', 'two meters')), null);
+    const assets: FieldSpec = {
+      name: 'investable_assets',
+      type: 'number',
+      description: 'Investable assets in dollars',
+    };
+    assert.equal(
+      one(assets, turns('Roughly how much would you be investing?', 'its about 2.5 million after taxes')),
+      2_500_000,
+    );
+    assert.equal(
+      one(assets, turns('Roughly how much would you be investing?', 'two or three million')),
+      null,
+    );
+  });
+
+  it('reads an ordinal answer to a question for the level a field names, not to a question for a counted thing', () => {
+    const grade: FieldSpec = { name: 'student_grade', type: 'number', description: "Student's grade level" };
+    assert.equal(
+      one(grade, turns('What grade is she in?', 'Seventh. Its kind of eighth-grade material.')),
+      7,
+    );
+    assert.equal(one(grade, turns('What grade is she in?', 'um shes in seventh grade')), 7);
+    assert.equal(one(grade, turns('What grade is she in?', 'first time she struggled honestly')), null);
+    const floor: FieldSpec = { name: 'floor', type: 'number', description: 'Floor of the apartment' };
+    assert.equal(one(floor, turns('Which floor?', 'the twenty first')), 21);
+    const vehicles: FieldSpec = { name: 'vehicle_count', type: 'number', description: 'Number of vehicles' };
+    assert.equal(one(vehicles, turns('What vehicle are we quoting?', 'a 2018 civic')), null);
+  });
+
+  it("reads a pet's name written in lower case when the agent then writes it as a name inside a sentence", () => {
+    const pet: FieldSpec = { name: 'pet_name', type: 'text', description: 'Name of the pet' };
+    assert.equal(
+      one(
+        pet,
+        turns('How can I help?', 'i need to bring my dog biscuit in', 'Has Biscuit been here before?', 'no'),
+      ),
+      'Biscuit',
+    );
+    // Not named back by the agent, or only capitalized at the start of a sentence: no name.
+    assert.equal(
+      one(pet, turns('How can I help?', 'my cat luna is sick', 'Oh no. How long?', 'two days')),
+      null,
+    );
+    assert.equal(one(pet, turns('How can I help?', 'my dog is limping', 'Is he eating?', 'yes')), null);
+  });
+
   it('answers customer questions asked without the field words, and volunteered status', () => {
     assert.equal(
       one(customer, turns('Have you ordered from us before?', 'yeah we did our bathroom with you guys')),
@@ -471,6 +568,49 @@ describe('field extractors over the dialogue', () => {
       one(company, turns('How can I help?', 'Hi, I run IT at Meridian Health and we need a quote.')),
       'Meridian Health',
     );
+  });
+
+  it('reads identifiers volunteered after their name, short unit numbers and letters between spelled characters', () => {
+    const stock: FieldSpec = { name: 'stock_number', type: 'text', description: 'Dealer stock number' };
+    assert.equal(
+      one(stock, turns('How can I help?', 'the stock number is uh t as in tango 2 2 8 1 9')),
+      'T22819',
+    );
+    const unit: FieldSpec = { name: 'unit_number', type: 'text', description: 'Apartment unit number' };
+    assert.equal(one(unit, turns('Maintenance line.', 'hi this is dana from unit 4B')), '4B');
+    assert.equal(one(unit, turns('Maintenance line.', 'its unit c12 the heat is out')), 'C12');
+    // A bare small number after the word may be anything: "the unit 2 weeks ago".
+    assert.equal(one(unit, turns('Maintenance line.', 'i moved into the unit 2 weeks ago')), null);
+    const vin: FieldSpec = { name: 'vin', type: 'text', description: 'Vehicle identification number' };
+    assert.equal(
+      one(vin, turns("What's the VIN?", 'uh 1 h g c v 1 f 3 4 l a 0 1 2 3 4 5')),
+      '1HGCV1F34LA012345',
+    );
+    // "a" before a number is still the article.
+    assert.deepEqual(
+      findIdentifiers('i need a 2 bedroom').map((i) => i.value),
+      [],
+    );
+  });
+
+  it('does not take for an identifier a quantity, a part of it, or a number labelled as another kind', () => {
+    const order: FieldSpec = { name: 'order_number', type: 'text' };
+    assert.equal(one(order, turns('Your order number?', 'i only have the last four 5 5 2 1')), null);
+    assert.equal(one(order, turns('Your order number?', 'the tracking number is 1 z 9 9 8 7 7')), null);
+    assert.equal(one(order, turns('Your order number?', 'the order number is 1 z 9 9 8 7 7')), '1Z99877');
+    assert.equal(one(order, turns('Do you have the order?', 'i placed it like 120 days ago')), null);
+    assert.equal(one(order, turns('Your order number?', 'its 4 4 7 something i forget the rest')), null);
+    assert.equal(
+      one(order, turns('Do you have the order number or the zip?', 'i only have the zip its 9 0 2 1 0')),
+      null,
+    );
+    assert.equal(one(order, turns('How can I help?', 'i ordered 3b and it never came')), null);
+    const account: FieldSpec = { name: 'account_number', type: 'text' };
+    assert.equal(one(account, turns("What's the phone number on the account?", '5 5 5 1 2 3 4')), null);
+    assert.equal(one(account, turns('Can I get your account number and phone?', '4 4 1 2 2 9 0')), '4412290');
+    // A field for the last digits takes them.
+    const lastFour: FieldSpec = { name: 'card_last_four', type: 'text' };
+    assert.equal(one(lastFour, turns('The last four of the card?', 'the last four are 4 4 0 7')), '4407');
   });
 
   it('reads what the caller volunteers about a yes/no field, with the negation in its clause', () => {
@@ -976,6 +1116,51 @@ describe('date fields over the dialogue', () => {
     );
     assert.equal(one(party, t), null);
     assert.equal(one(date('tour_date', 'Date of the hall tour'), t), '2025-03-08');
+  });
+
+  it('takes a caller turn that answers dates the agent put as a statement only for the subject of that offer', () => {
+    const t = turns(
+      'When is the party?',
+      'sometime in early june',
+      'For the hall tour we have tomorrow at 10 or Friday March 7th at 2.',
+      'um the friday one',
+    );
+    assert.equal(one(party, t), null);
+    assert.equal(one(date('tour_date', 'Date of the hall tour'), t), '2025-03-07');
+    // An offer that names the subject still counts for it.
+    const named = turns(
+      'We have the party room free Friday March 7th or Saturday the 8th.',
+      'saturday please',
+    );
+    assert.equal(one(party, named), '2025-03-08');
+  });
+
+  it('replaces the year of a date of birth with the year said after a correction', () => {
+    const dob = date('date_of_birth', "The patient's date of birth");
+    assert.equal(
+      one(dob, turns('Date of birth?', 'march ninth nineteen seventy eight no sorry nineteen fifty eight')),
+      '1958-03-09',
+    );
+    assert.equal(one(dob, turns('Date of birth?', 'july 9 1986 no wait 1987')), '1987-07-09');
+    // No year after the word: the date stands.
+    assert.equal(one(dob, turns('Date of birth?', 'july 9 1986 no problem')), '1986-07-09');
+  });
+
+  it('reads a weekday said of the date just given as that date, and a day alone as the day the agent offered', () => {
+    assert.equal(one(party, turns('When is the party?', 'april fourth its a friday')), '2025-04-04');
+    assert.equal(
+      one(party, turns('When is the party?', 'march twenty first which is a friday')),
+      '2025-03-21',
+    );
+    // The weekday does not fall on that date: unclear.
+    assert.equal(one(party, turns('When is the party?', 'april fourth its a monday')), null);
+    const visit = date('visit_date', 'Date of the visit');
+    assert.equal(
+      one(visit, turns('The next opening is Monday the 10th.', 'the tenth is good')),
+      '2025-03-10',
+    );
+    // No offered date on that day of the month: a day alone to no question stays out.
+    assert.equal(one(visit, turns('The next opening is Monday the 10th.', 'the eleventh is better')), null);
   });
 });
 

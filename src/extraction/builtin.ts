@@ -1,5 +1,6 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { DateTime } from 'luxon';
+import { NUMBER_WORDS, ORDINAL_UNITS, ORDINAL_WORDS } from '../shared/number-words';
 import { extractBoolean } from './booleans';
 import { extractCompany } from './companies';
 import { extractEmail, extractPhone } from './contact';
@@ -22,7 +23,7 @@ import type { Extracted, FieldSpec } from './fields';
 import { extractName, extractPetName } from './names';
 import { extractPlaceOrModel } from './places';
 import { findIdentifiers, findNumbers, type NumberMention, spokenDigits } from './spoken';
-import { type Context, type Finding, fieldKeywords, hasAny, stem } from './text';
+import { type Context, type Finding, fieldKeywords, hasAny, stem, stems } from './text';
 
 /**
  * Built-in, dependency-free extractor: finds what can be found reliably from a transcript and leaves
@@ -49,9 +50,58 @@ export interface ExtractOptions {
 const isPhone = (s: string) =>
   s.replace(/\D/g, '').length >= 10 && findPhoneNumbersInText(s, 'US').length > 0;
 
+/** A quantity, a time or a year rather than a code: "15 years", "3 pm", "2019 model". */
+const MEASURED =
+  /^\s*(?:years?|yrs?|months?|weeks?|days?|hours?|minutes?|mins?|dollars|bucks|percent|degrees|miles|feet|foot|pounds|lbs|am|pm|a\.m|p\.m|o'?clock|times|people|items?|pieces?|units|model)\b/i;
+
+/** Part of an identifier only: "the last four are 4 4 0 7", "it ends in 2 2 1", "starts with a 7". */
+const PART_OF =
+  /\b(?:last|first)\s+(?:\w+\s+)?(?:digits?|numbers?|four|three|two|five|six|4|3|2|5|6)\b[^.?!]{0,20}$|\b(?:ends?|ending|starts?|starting|begins?|beginning)\s+(?:in|with)\b[^.?!]{0,12}$|\b(?:last|first)\s+$/i;
+
+/** An identifier said only in part: "4 4 7 something", "2 9 1 and then i forget". */
+const INCOMPLETE =
+  /^[\s,.]*(?:something|or something|and something|(?:and )?(?:then )?i (?:forget|forgot|don't remember|dont remember|can't remember|cant remember|don't know|dont know)|or so\b|(?:and )?(?:uh+|um+)?\s*(?:i'm|im|i am) not sure)/i;
+
+/** Words before "number" or "code" that do not say whose ("my number is", "the code is"). */
+const DETERMINER = new Set(
+  'the my a an your our his her their its it that this which what same new old'.split(' '),
+);
+
+/**
+ * Whether an identifier found at `start` in `text` is this field's: not a quantity, time or year, not part of
+ * the identifier ("the last four"), and not labelled as another kind of number ("the tracking number is ...").
+ */
+function identifierFits(
+  text: string,
+  start: number,
+  end: number,
+  value: string,
+  kws: string[],
+  partial: boolean,
+) {
+  if (/^\d+$/.test(value) && MEASURED.test(text.slice(end))) return false;
+  if (INCOMPLETE.test(text.slice(end))) return false;
+  const before = text.slice(Math.max(0, start - 60), start);
+  if (!partial && PART_OF.test(before)) return false;
+  const label = /\b([a-z]+)\s+(?:number|#|id|code)\s*(?:is|was|:|it's|its)?\s*(?:(?:uh|um|er)\s+)?$/i.exec(
+    before,
+  );
+  if (label) {
+    const w = stem(label[1]);
+    if (!DETERMINER.has(label[1].toLowerCase()) && !kws.some((k) => stem(k) === w)) return false;
+  }
+  // "zip is 9 0 2 1 0", "extension 4 4 1": another kind of number named right before it.
+  const kind = new RegExp(`${OTHER_NUMBER.source}\\s*(?:is|was|:|it'?s)?\\s*$`, 'i').exec(before);
+  if (kind && !kws.some((k) => stem(k) === stem(kind[1]))) return false;
+  return true;
+}
+
 /** The identifier an exchange settles: the answer's, or the agent's read-back the caller confirmed. */
-function identifierOf(ctx: Context, ex: Exchange): Finding<string> | null {
-  const ids = (text: string) => findIdentifiers(text).filter((i) => !isPhone(i.value));
+function identifierOf(ctx: Context, ex: Exchange, kws: string[], partial: boolean): Finding<string> | null {
+  const ids = (text: string) =>
+    findIdentifiers(text).filter(
+      (i) => !isPhone(i.value) && identifierFits(text, i.start, i.end, i.value, kws, partial),
+    );
   const rb = ex.readBack;
   if (rb) {
     const read = ids(rb.text);
@@ -83,28 +133,51 @@ function identifierOf(ctx: Context, ex: Exchange): Finding<string> | null {
   return { value: said[0].value, evidence: cite(ctx.turns, ex.answerTurn, said[0].start, said[0].end) };
 }
 
+/** Kinds of number a question may ask for instead of the field's ("the phone number on the account"). */
+const OTHER_NUMBER =
+  /\b(phone|cell|mobile|zip|postal|ssn|social|card|birth|dob|extension|pin|routing|tracking|confirmation|order|account|policy|member|claim|ticket|serial|case|reference|invoice|license|unit|stock|vin)\b/gi;
+
+/** Whether a question asks for this field's identifier, not for another number that shares a word with it. */
+function asksIdentifier(q: string, kws: string[]): boolean {
+  const qs = new Set(stems(q));
+  if (!kws.some((kw) => qs.has(stem(kw)))) return false;
+  // "What's the phone number on the account?": another kind of number is what is asked.
+  const own = new Set(kws.map(stem));
+  const named = new RegExp(`\\b(?:${kws.join('|')})\\s*(?:number|#|no\\.?|id|code)\\b`, 'i').test(q);
+  const others = [...q.matchAll(OTHER_NUMBER)].filter((m) => !own.has(stem(m[1])));
+  return named || others.length === 0;
+}
+
 function extractIdentifier(ctx: Context, field: FieldSpec): Finding<string> | null {
   const kws = splitIdentifier(field.name).filter((w) => !/^(number|id|no|code)$/.test(w));
-  const idToken = '([A-Za-z]{0,4}-?\\d[\\dA-Za-z-]{2,})';
+  const partial = /\b(last|first|four|digits)\b/.test(fieldText(field));
   const found = new Map<string, Finding<string>>();
   const add = (f: Finding<string> | null) => {
     if (f && !found.has(f.value)) found.set(f.value, f);
   };
   for (const { text, index } of callerTurns(ctx.dialogue)) {
     for (const kw of kws) {
-      const re = new RegExp(`\\b${kw}\\s*(?:number|#|no\\.?|id|code)?\\s*(?:is|was|:)?\\s*${idToken}`, 'i');
-      const m = re.exec(text);
-      if (!m || isPhone(m[1])) continue;
-      const value = m[1].replace(/[.-]$/, '');
-      const at = (m.index ?? 0) + m[0].lastIndexOf(m[1]);
-      add({ value, evidence: cite(ctx.turns, index, at, at + value.length) });
+      // "the stock number is uh t as in tango 2 2 8 1 9", "order CB-20931", "from unit 4B".
+      const re = new RegExp(
+        `\\b${kw}(?![a-z])\\s*(number|#|no\\.?|id|code)?\\s*(?:is|was|:)?\\s*(?:(?:uh|um|er)[\\s,]+)?`,
+        'gi',
+      );
+      for (const m of text.matchAll(re)) {
+        const at = (m.index ?? 0) + m[0].length;
+        const id = findIdentifiers(text).find((i) => i.start === at);
+        // A short one only as written right after the word: a letter with a digit ("4B", "C12").
+        const short = /^(\d{1,3}[A-Za-z]|[A-Za-z]\d{1,3})(?![\w'’-])/.exec(text.slice(at));
+        const value = id?.value ?? short?.[1].toUpperCase();
+        if (!value || isPhone(value)) continue;
+        const end = id?.end ?? at + value.length;
+        if (!identifierFits(text, at, end, value, kws, partial)) continue;
+        add({ value, evidence: cite(ctx.turns, index, at, end) });
+      }
     }
   }
   if (kws.length > 0) {
-    for (const ex of ctx.dialogue.exchanges) {
-      const q = ex.questions.join(' ').toLowerCase();
-      if (kws.some((kw) => q.includes(kw))) add(identifierOf(ctx, ex));
-    }
+    for (const ex of ctx.dialogue.exchanges)
+      if (ex.questions.some((q) => asksIdentifier(q, kws))) add(identifierOf(ctx, ex, kws, partial));
   }
   return found.size === 1 ? [...found.values()][0] : null;
 }
@@ -191,6 +264,34 @@ function answeredNumber(
   return leadingNumber(answer, nums);
 }
 
+/**
+ * "What grade is she in?" - "Seventh.": an answer that opens with an ordinal alone, or with the field's word
+ * after it ("seventh grade", "the third floor"), gives that number. Not "first time calling".
+ */
+function ordinalAnswer(answer: string, keys: Set<string>): Spot | null {
+  const m =
+    /^[\s,.]*(?:(?:um+|uh+|oh|well|so|like|she'?s|he'?s|i'?m|we'?re|it'?s|in|on|the)[\s,.]+)*([a-z]+(?:[\s-][a-z]+)?)\b/i.exec(
+      answer,
+    );
+  if (!m) return null;
+  const words = m[1].toLowerCase().split(/[\s-]/);
+  let value = ORDINAL_WORDS[words.join(' ')] ?? ORDINAL_WORDS[words[0]];
+  let said = ORDINAL_WORDS[words.join(' ')] !== undefined ? m[1] : m[1].split(/[\s-]/)[0];
+  // "twenty first": tens and an ordinal unit.
+  if (words.length === 2 && NUMBER_WORDS[words[0]] >= 20 && ORDINAL_UNITS[words[1]] !== undefined) {
+    value = NUMBER_WORDS[words[0]] + ORDINAL_UNITS[words[1]];
+    said = m[1];
+  }
+  if (value === undefined) return null;
+  const start = m.index + m[0].length - m[1].length;
+  const end = start + said.length;
+  const rest = answer.slice(end);
+  const alone = /^\s*(?:[.,!;]|$)/.test(rest);
+  const withWord = /^[\s-]+([a-z]+)/i.exec(rest);
+  if (!alone && !(withWord && keys.has(stem(withWord[1])))) return null;
+  return { value, start, end };
+}
+
 /** A question that asks for an amount or a count, not one that only shares a word with the field. */
 const QUANTITY_QUESTION =
   /\b(how (many|much|old|big|large|long|often|heavy|far)|number|what(?:'s| is| are| was)|which|roughly|approximately|size|budget|spend|cost|price|amount|age|count|total|do you know|any idea)\b/i;
@@ -213,10 +314,57 @@ const ASKING_WORDS = new Set([
   'wh',
 ]);
 
-function asksNumber(q: string, yearField: boolean): boolean {
+/** "What does the bill run?", "What does it come to?": a question for what an amount comes to. */
+const AMOUNT_QUESTION =
+  /\bwhat (?:does|do|did|would|will)\b.*\b(?:run|runs|come to|comes to|come out to|average|total)\b/i;
+
+function asksNumber(q: string, yearField: boolean, money: boolean, levels: Set<string>): boolean {
   if (QUANTITY_QUESTION.test(q) || (yearField && YEAR_QUESTION.test(q))) return true;
+  // "What grade is she in?", "Which floor?": the question word asks for the level the field names.
+  const which = /\b(?:what|which)\s+([a-z]+)/i.exec(q);
+  if (which && levels.has(stem(which[1]))) return true;
+  if (money && AMOUNT_QUESTION.test(q)) return true;
+  // "Current mileage?", "Your budget?": a question that is only the field's words asks for its value.
+  if (
+    q
+      .replace(/[?.!,]/g, '')
+      .trim()
+      .split(/\s+/).length <= 3
+  )
+    return true;
   // "So two damaged pallets?", "Is it one story or two?": the question offers numbers to confirm or choose.
   return findNumbers(q).length > 0;
+}
+
+/**
+ * A count said with the thing the field counts: "a two bedroom apartment" for bedrooms, "three applicants" for
+ * number_of_applicants. Only for a field named by that one noun, in a sentence with no other number; several
+ * counts said of it are null. Undefined when the field counts no noun or the caller never says one.
+ */
+function countedWith(
+  ctx: Context,
+  field: FieldSpec,
+  keep: (n: NumberMention) => boolean,
+): Finding<number> | null | undefined {
+  const nouns = splitIdentifier(field.name).filter(
+    (w) => !/^(number|num|no|count|total|of|how|many)$/.test(w),
+  );
+  if (nouns.length !== 1 || nouns[0].length < 4) return undefined;
+  const noun = stem(nouns[0]);
+  const values = new Map<number, Finding<number>>();
+  for (const { text, index } of callerTurns(ctx.dialogue))
+    for (const sentence of sentences(text)) {
+      const nums = findNumbers(sentence);
+      if (nums.length !== 1 || !keep(nums[0]) || nums[0].money || UNSURE.test(sentence)) continue;
+      const [n] = nums;
+      const next = /^[\s-]+([a-z]+)/i.exec(sentence.slice(n.end));
+      if (!next || stem(next[1]) !== noun) continue;
+      const at = text.indexOf(sentence);
+      if (!values.has(n.value))
+        values.set(n.value, { value: n.value, evidence: cite(ctx.turns, index, at + n.start, at + n.end) });
+    }
+  if (values.size === 0) return undefined;
+  return values.size === 1 ? [...values.values()][0] : null;
 }
 
 function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
@@ -228,20 +376,36 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
       : !(money && n.pairHigh !== undefined && n.pairHigh >= 20);
   // The field's own name words first; its description's words only when no question has those.
   // A year field takes its own name words only: "When did you buy the boat?" does not ask the model year.
+  // "investable assets" is asked as "how much would you be investing": the verb of an -able word counts too.
   const keySets = [fieldKeywords(field, false), ...(yearField ? [] : [fieldKeywords(field, true)])].map(
-    (keys) => new Set([...keys].filter((k) => !ASKING_WORDS.has(k))),
+    (keys) =>
+      new Set(
+        [...keys]
+          .filter((k) => !ASKING_WORDS.has(k))
+          .flatMap((k) => (/^\w{4,}abl$/.test(k) ? [k, stem(k.slice(0, -3))] : [k])),
+      ),
   );
   // The field's own words, without synonyms: what marks the number meant among several in one answer.
   const own = new Set(splitIdentifier(field.name).map(stem));
+  // A field that is a level, not a count of things ("student_grade", "floor"; not "vehicle_count", "bedrooms"):
+  // its own singular words.
+  const nameWords = splitIdentifier(field.name);
+  const levels = new Set(
+    nameWords.some((w) => /^(number|num|count|total|no)$/.test(w))
+      ? []
+      : nameWords.filter((w) => !w.endsWith('s')).map(stem),
+  );
   for (const keys of keySets) {
     let asked = false;
     for (const ex of ctx.dialogue.exchanges) {
-      if (!ex.questions.some((q) => hasAny(q, keys) && asksNumber(q, yearField))) continue;
+      if (!ex.questions.some((q) => hasAny(q, keys) && asksNumber(q, yearField, money, levels))) continue;
       // A phone number read out is no quantity.
       if (/\d{7,}/.test(spokenDigits(ex.answer).replace(/[\s().-]/g, ''))) continue;
       asked = true;
       const next = ctx.turns[ex.answerTurn + 1];
-      const n = answeredNumber(ex.answer, next?.role === 'agent' ? next.text : undefined, keep, own);
+      const n =
+        answeredNumber(ex.answer, next?.role === 'agent' ? next.text : undefined, keep, own) ??
+        ordinalAnswer(ex.answer, keys);
       if (n !== null) return { value: n.value, evidence: cite(ctx.turns, ex.answerTurn, n.start, n.end) };
     }
     // Asked with the field's own words and answered with a range, a hedge or nothing: no weaker match.
@@ -264,6 +428,8 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
       }
     return values.size === 1 ? [...values.values()][0] : null;
   }
+  const counted = countedWith(ctx, field, keep);
+  if (counted !== undefined) return counted;
   if (/\b(party|guest|people|person|group|size|headcount|household)\b/.test(fieldText(field))) {
     const values = new Map<number, Finding<number>>();
     for (const { text, index } of callerTurns(ctx.dialogue)) {

@@ -106,6 +106,13 @@ function resolveMention(
   if (m.day !== undefined) {
     const month = lastMonthIn(said, m.start) ?? lastMonthIn(prompt);
     if (month !== undefined) return nearestYear(today, month, m.day)?.toISODate() ?? null;
+    // "Monday the 12th." - "The twelfth is good.": the day of the month the agent just offered.
+    const offered = new Set(
+      findDates(prompt, today)
+        .filter((o) => o.iso && DateTime.fromISO(o.iso).day === m.day)
+        .map((o) => o.iso),
+    );
+    if (offered.size === 1) return [...offered][0];
     return focused ? m.iso : undefined;
   }
   return m.iso;
@@ -226,10 +233,16 @@ function subjectTurns(ctx: Context, field: FieldSpec): (index: number, agentTurn
       .map((ex) => ex.answerTurn),
   );
   if (answers.size === 0) return () => true;
+  // A caller turn after dates the agent put without a question ("We have tomorrow at 10 or Thursday at 2.")
+  // answers that offer: it is about the subject only when the offer names it.
+  const answersOffer = (index: number) => {
+    const prev = ctx.turns[index - 1];
+    return prev?.role === 'agent' && findDates(prev.text, ctx.today).some((d) => d.iso);
+  };
   // An agent's date counts when the agent's turn names the subject or the caller's reply to it could give it.
   return (index, agentTurn) =>
     answers.has(index) ||
-    !exchangeAt(ctx.dialogue, index) ||
+    (!exchangeAt(ctx.dialogue, index) && (agentTurn !== undefined || !answersOffer(index))) ||
     namesSubject(ctx.turns[agentTurn ?? index]?.text ?? '', keys);
 }
 

@@ -255,8 +255,38 @@ export function findDates(text: string, today: DateTime): DateMention[] {
       push(d.isValid && d.day === day ? d : null, m);
     } else push(nextDayOfMonth(today, day), m, { day });
   }
-  return out.sort((a, b) => a.start - b.start);
+  out.sort((a, b) => a.start - b.start);
+  // "March ninth, nineteen seventy-eight. No, sorry, nineteen fifty-eight": a year said after a correction
+  // replaces the year of the date just given.
+  for (const [i, m] of out.entries()) {
+    if (!m.iso || m.weekday !== undefined || m.day !== undefined) continue;
+    if (!new RegExp(`${YEAR_RE}$`, 'i').test(text.slice(m.start, m.end))) continue;
+    const tail = text.slice(m.end, out[i + 1]?.start ?? text.length);
+    const marker = /\b(?:no|actually|sorry|wait|i mean|correction|make that|scratch that)\b/i.exec(tail);
+    if (!marker) continue;
+    const years = [...tail.slice(marker.index).matchAll(new RegExp(`\\b${YEAR_RE}\\b`, 'gi'))];
+    const last = years.at(-1);
+    const year = last ? yearNumber(last[1], today) : null;
+    if (!last || year === null) continue;
+    const fixed = DateTime.fromISO(m.iso, { zone: today.zone }).set({ year });
+    m.iso = fixed.isValid ? fixed.toISODate() : null;
+    m.end += marker.index + (last.index ?? 0) + last[0].length;
+  }
+  // "October thirty first, it's a Saturday": a weekday said of the date just given is that date, not another day.
+  return out.filter((m, i) => {
+    const prev = out[i - 1];
+    if (m.weekday === undefined || !prev || prev.weekday !== undefined) return true;
+    if (!WEEKDAY_OF_DATE.test(text.slice(prev.end, m.start))) return true;
+    const said = prev.iso ? DateTime.fromISO(prev.iso).weekday : undefined;
+    if (said !== m.weekday) prev.iso = null;
+    prev.end = m.end;
+    return false;
+  });
 }
+
+/** What joins a date and the weekday it falls on: "the 31st, it's a Saturday", "March 3rd which is a Tuesday". */
+const WEEKDAY_OF_DATE =
+  /^[\s,]*(?:that's|thats|that is|which is|it's|its|it is|that'd be|which would be)\s+(?:a\s+)?$/i;
 
 /** The month named last in `text` (before `end`), or undefined. */
 export function lastMonthIn(text: string, end = text.length): number | undefined {

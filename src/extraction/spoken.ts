@@ -1,4 +1,4 @@
-import { NUMBER_WORDS } from '../shared/number-words';
+import { NUMBER_WORDS, ORDINAL_UNITS } from '../shared/number-words';
 
 /**
  * Numbers, digits and letters in the forms speech-to-text writes them: "15k", "2.5 million", "a hundred and
@@ -176,6 +176,16 @@ function wordMentions(text: string): NumberMention[] {
         while (j < tokens.length && tokens[j].start < end) j++;
       }
     }
+    // "the twenty first": an ordinal, not twenty.
+    const ordinalNext = tokens[j];
+    if (
+      !unit &&
+      ordinalNext &&
+      adjacent(last, ordinalNext) &&
+      ordinalNext.w in ORDINAL_UNITS &&
+      value % 10 === 0
+    )
+      continue;
     const lone = j - i === 1 && first === 'one' && !unit;
     const before = tokens[i - 1];
     if (lone && before && adjacent(before, tokens[i])) {
@@ -190,9 +200,70 @@ function wordMentions(text: string): NumberMention[] {
   return out;
 }
 
+const FRACTION_SCALES: Record<string, number> = {
+  thousand: 1000,
+  k: 1000,
+  grand: 1000,
+  million: 1_000_000,
+  mil: 1_000_000,
+  billion: 1_000_000_000,
+};
+const SCALE_AFTER = /^\s*(thousand|million|mil|billion|grand|k)\b(\s*(?:dollars|bucks)\b)?/i;
+const DIGIT_RUN = /^\s+((?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d)\b[\s-]*)+)/i;
+
+/**
+ * Fractions said in words around a number: "two point five million", "one point two mil", "three and a half
+ * million", "half a million", "2.5 mil". Each replaces the plain numbers it is made of.
+ */
+function fractionMentions(text: string, plain: NumberMention[]): NumberMention[] {
+  const out: NumberMention[] = [];
+  const scaled = (value: number, start: number, end: number, money = false): NumberMention => {
+    const unit = SCALE_AFTER.exec(text.slice(end));
+    const scale = unit ? FRACTION_SCALES[unit[1].toLowerCase()] : 1;
+    const isMoney = money || Boolean(unit && (/^(k|grand)$/i.test(unit[1]) || unit[2]));
+    return {
+      value: Math.round(value * scale * 100) / 100,
+      money: isMoney,
+      start,
+      end: end + (unit ? unit[0].length : 0),
+    };
+  };
+  for (const m of text.matchAll(/\b(point|and a half)\b/gi)) {
+    const at = m.index ?? 0;
+    const before = plain.filter((n) => n.end <= at && /^\s*$/.test(text.slice(n.end, at))).at(-1);
+    if (!before || !Number.isInteger(before.value) || before.pairHigh !== undefined) continue;
+    if (/^and/i.test(m[1])) {
+      out.push(scaled(before.value + 0.5, before.start, at + m[0].length, before.money));
+      continue;
+    }
+    const run = DIGIT_RUN.exec(text.slice(at + m[0].length));
+    if (!run) continue;
+    const digits = run[1]
+      .trim()
+      .split(/[\s-]+/)
+      .map((t) => DIGIT_WORDS[t.toLowerCase()] ?? t)
+      .join('');
+    const end = at + m[0].length + run[0].trimEnd().length;
+    out.push(scaled(Number(`${before.value}.${digits}`), before.start, end, before.money));
+  }
+  for (const m of text.matchAll(
+    /(?<!\band\s+)\b(?:half an?|a half)(?=\s+(?:thousand|million|mil|billion|grand)\b)/gi,
+  ))
+    out.push(scaled(0.5, m.index ?? 0, (m.index ?? 0) + m[0].length));
+  // "2.5 mil": the short word for million after digits.
+  for (const m of text.matchAll(/(?<![\d.])(\d+(?:\.\d+)?)\s*mil\b/gi)) {
+    const start = m.index ?? 0;
+    out.push(scaled(Number(m[1]), start, start + m[1].length));
+  }
+  return out;
+}
+
 /** Numbers written as digits ("$1,200", "15k", "2.5 million") or words ("a hundred and fifty grand", "six"). */
 export function findNumbers(text: string): NumberMention[] {
-  return [...digitMentions(text), ...wordMentions(text)].sort((a, b) => a.start - b.start);
+  const plain = [...digitMentions(text), ...wordMentions(text)].sort((a, b) => a.start - b.start);
+  const fractions = fractionMentions(text, plain);
+  const covered = (n: NumberMention) => fractions.some((f) => n.start < f.end && f.start < n.end);
+  return [...plain.filter((n) => !covered(n)), ...fractions].sort((a, b) => a.start - b.start);
 }
 
 /** The spoken digits ("oh" and "o" for zero too), from the shared number words. */
@@ -240,10 +311,11 @@ const SPELLED = "[A-Za-z](?:-[A-Za-z])+(?![A-Za-z0-9'’])";
 
 /**
  * A letter said alone, upper case or as speech-to-text writes it in lower case ("t k four nine"). "a" and "i"
- * are words too, so they count only before another letter ("a c as in charlie"); "o" is a zero.
+ * are words too, so they count only before another letter ("a c as in charlie") or between two single characters
+ * ("l a 0 1"); "o" is a zero.
  */
 const LETTER =
-  "(?:[B-HJ-Zb-hj-np-z]|[AaIi](?=[\\s,.]+[A-Za-z](?:\\s+as\\s+in\\b|[\\s,.]|$)))(?![A-Za-z0-9'’])";
+  "(?:[B-HJ-Zb-hj-np-z]|[AaIi](?=[\\s,.]+[A-Za-z](?:\\s+as\\s+in\\b|[\\s,.]|$))|(?<=(?:^|[\\s,.])[A-Za-z0-9][\\s,.]+)[AaIi](?=[\\s,.]+[A-Za-z0-9](?:[\\s,.]|$)))(?![A-Za-z0-9'’])";
 
 /**
  * Identifiers read out piece by piece: digits as words or spaced digits, letters alone or "as in" a word,
