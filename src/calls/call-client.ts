@@ -90,6 +90,11 @@ export class CallClient {
       lateAnalysis?: LateAnalysisSource;
       /** Leaves out events this process has already signalled to the call (./delivered-events.ts). */
       delivered?: DeliveredEvents;
+      /**
+       * Sends a call this process knows exists plain signals and updates instead of their with-start forms, which
+       * make the history service read the call's current run from its store for every request (on by default).
+       */
+      knownCalls?: boolean;
     } = {},
   ) {}
 
@@ -142,15 +147,20 @@ export class CallClient {
       if (start.agentId) await this.assertOwnedBy(callId, start.agentId);
       const fresh = this.options.delivered?.unsent(callId, events) ?? events;
       for (const batch of await packEvents(callId, fresh, this.options.payloads ?? {})) {
-        if (start.agentId) {
+        const signal = () =>
+          this.temporal.workflow.getHandle(workflowIdFor(callId)).signal(callEventsSignal, batch);
+        if (!start.agentId) {
+          await signal();
+          continue;
+        }
+        const startOptions = this.startOptions(callId, { ...start, agentId: start.agentId });
+        await this.existingOrStarted(callId, signal, async () => {
           await this.temporal.workflow.signalWithStart(callWorkflow, {
-            ...this.startOptions(callId, { ...start, agentId: start.agentId }),
+            ...startOptions,
             signal: callEventsSignal,
             signalArgs: [batch],
           });
-        } else {
-          await this.temporal.workflow.getHandle(workflowIdFor(callId)).signal(callEventsSignal, batch);
-        }
+        });
       }
       this.options.delivered?.delivered(callId, fresh);
     } catch (err) {
@@ -172,22 +182,25 @@ export class CallClient {
   ): Promise<ActionRun> {
     if (start.agentId) this.precheck(this.agent(start.agentId), actionId, args);
     const request = { requestId, actionId, args, ...(start.agentId ? { agentId: start.agentId } : {}) };
-    try {
-      if (start.agentId) {
-        await this.assertOwnedBy(callId, start.agentId);
-        const startWorkflowOperation = new WithStartWorkflowOperation(callWorkflow, {
-          ...this.startOptions(callId, { ...start, agentId: start.agentId }),
-          workflowIdConflictPolicy: 'USE_EXISTING',
-        });
-        return await this.temporal.workflow.executeUpdateWithStart(runActionUpdate, {
-          updateId: requestId,
-          args: [request],
-          startWorkflowOperation,
-        });
-      }
-      return await this.temporal.workflow
+    const update = () =>
+      this.temporal.workflow
         .getHandle(workflowIdFor(callId))
         .executeUpdate(runActionUpdate, { updateId: requestId, args: [request] });
+    try {
+      if (!start.agentId) return await update();
+      await this.assertOwnedBy(callId, start.agentId);
+      const startOptions = this.startOptions(callId, { ...start, agentId: start.agentId });
+      return await this.existingOrStarted(callId, update, () =>
+        this.temporal.workflow.executeUpdateWithStart(runActionUpdate, {
+          updateId: requestId,
+          args: [request],
+          // A new operation per attempt: one is spent by the request it went with.
+          startWorkflowOperation: new WithStartWorkflowOperation(callWorkflow, {
+            ...startOptions,
+            workflowIdConflictPolicy: 'USE_EXISTING',
+          }),
+        }),
+      );
     } catch (err) {
       throw await this.translate(err, callId);
     }
@@ -215,11 +228,13 @@ export class CallClient {
           ...this.startOptions(callId, start),
           workflowIdConflictPolicy: 'USE_EXISTING',
         });
-        return await this.temporal.workflow.executeUpdateWithStart(beforeCallUpdate, {
+        const answer = await this.temporal.workflow.executeUpdateWithStart(beforeCallUpdate, {
           updateId: requestId,
           args: [{ requestId, agentId: agent.id }],
           startWorkflowOperation,
         });
+        this.remember(callId);
+        return answer;
       } catch (err) {
         throw await this.translate(err, callId);
       }
@@ -268,9 +283,40 @@ export class CallClient {
     if (known !== undefined) return known;
     const owner = await this.agentOf(callId);
     if (owner === undefined) return undefined;
-    if (this.owners.size >= 10_000) this.owners.delete(this.owners.keys().next().value as string);
+    if (this.owners.size >= KNOWN_CALLS) this.owners.delete(this.owners.keys().next().value as string);
     this.owners.set(callId, owner);
     return owner;
+  }
+
+  /** Calls this process has started or signalled with a with-start request (bounded, oldest out first). */
+  private readonly started = new Set<string>();
+
+  private remember(callId: string): void {
+    if (this.options.knownCalls === false || this.started.has(callId)) return;
+    if (this.started.size >= KNOWN_CALLS) this.started.delete(this.started.values().next().value as string);
+    this.started.add(callId);
+  }
+
+  /**
+   * Sends `plain` (a signal or update by workflow id, which reaches the current run, also after continue-as-new) to
+   * a call known to exist, else `withStart`. A closed call refuses the plain form as not found, which the caller
+   * reads as CallEnded; a known call that is neither running nor closed (its workflow gone) gets the with-start form
+   * once, so nothing sent to it is lost.
+   */
+  private async existingOrStarted<T>(callId: string, plain: () => Promise<T>, withStart: () => Promise<T>) {
+    const known = this.options.knownCalls !== false && (this.started.has(callId) || this.owners.has(callId));
+    if (known) {
+      try {
+        return await plain();
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError || isNotFound(err)) || (await this.isClosed(callId)))
+          throw err;
+        this.started.delete(callId);
+      }
+    }
+    const result = await withStart();
+    this.remember(callId);
+    return result;
   }
 
   /** Checked before a workflow can be created, so a bad tool call never starts one. */
@@ -455,6 +501,9 @@ export class CallClient {
     }
   }
 }
+
+/** How many calls' owners, and calls known to exist, a client keeps. */
+const KNOWN_CALLS = 10_000;
 
 /** gRPC statuses that say "not now" rather than "no": CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE. */
 const TRANSIENT_GRPC = new Set([1, 4, 8, 10, 14]);
