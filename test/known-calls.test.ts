@@ -7,7 +7,8 @@ import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
 import { event, type Harness, startHarness } from './kit/harness';
 import { eventually } from './kit/temporal';
 
-type Path = 'signal' | 'signalWithStart' | 'update' | 'updateWithStart';
+/** How a request went: with-start, or plain to the call's run (or, without the run, by workflow id alone). */
+type Path = 'signal' | 'signal by id' | 'signalWithStart' | 'update' | 'update by id' | 'updateWithStart';
 
 describe('call client: calls it knows exist', () => {
   let h: Harness;
@@ -43,13 +44,14 @@ describe('call client: calls it knows exist', () => {
 
   /**
    * A CallClient on a Temporal client of its own (as another ingress process has), whose interceptors record which
-   * request each signal and update went as.
+   * request each signal and update went as, and whether a plain one named the call's run (which spares the history
+   * service a read of the call's current run).
    */
   function callClient(opts: { knownCalls?: boolean } = {}): { calls: CallClient; paths: Path[] } {
     const paths: Path[] = [];
     const recording: WorkflowClientInterceptor = {
       signal: (input, next) => {
-        paths.push('signal');
+        paths.push(input.workflowExecution.runId ? 'signal' : 'signal by id');
         return next(input);
       },
       signalWithStart: (input, next) => {
@@ -57,7 +59,7 @@ describe('call client: calls it knows exist', () => {
         return next(input);
       },
       startUpdate: (input, next) => {
-        paths.push('update');
+        paths.push(input.workflowExecution.runId ? 'update' : 'update by id');
         return next(input);
       },
       startUpdateWithStart: (input, next) => {

@@ -147,19 +147,20 @@ export class CallClient {
       if (start.agentId) await this.assertOwnedBy(callId, start.agentId);
       const fresh = this.options.delivered?.unsent(callId, events) ?? events;
       for (const batch of await packEvents(callId, fresh, this.options.payloads ?? {})) {
-        const signal = () =>
-          this.temporal.workflow.getHandle(workflowIdFor(callId)).signal(callEventsSignal, batch);
+        const signal = (runId?: string) =>
+          this.temporal.workflow.getHandle(workflowIdFor(callId), runId).signal(callEventsSignal, batch);
         if (!start.agentId) {
           await signal();
           continue;
         }
         const startOptions = this.startOptions(callId, { ...start, agentId: start.agentId });
         await this.existingOrStarted(callId, signal, async () => {
-          await this.temporal.workflow.signalWithStart(callWorkflow, {
+          const handle = await this.temporal.workflow.signalWithStart(callWorkflow, {
             ...startOptions,
             signal: callEventsSignal,
             signalArgs: [batch],
           });
+          return { value: undefined, runId: handle.signaledRunId };
         });
       }
       this.options.delivered?.delivered(callId, fresh);
@@ -182,25 +183,27 @@ export class CallClient {
   ): Promise<ActionRun> {
     if (start.agentId) this.precheck(this.agent(start.agentId), actionId, args);
     const request = { requestId, actionId, args, ...(start.agentId ? { agentId: start.agentId } : {}) };
-    const update = () =>
+    const update = (runId?: string) =>
       this.temporal.workflow
-        .getHandle(workflowIdFor(callId))
+        .getHandle(workflowIdFor(callId), runId)
         .executeUpdate(runActionUpdate, { updateId: requestId, args: [request] });
     try {
       if (!start.agentId) return await update();
       await this.assertOwnedBy(callId, start.agentId);
       const startOptions = this.startOptions(callId, { ...start, agentId: start.agentId });
-      return await this.existingOrStarted(callId, update, () =>
-        this.temporal.workflow.executeUpdateWithStart(runActionUpdate, {
+      return await this.existingOrStarted(callId, update, async () => {
+        // A new operation per attempt: one is spent by the request it went with.
+        const startWorkflowOperation = new WithStartWorkflowOperation(callWorkflow, {
+          ...startOptions,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        });
+        const value = await this.temporal.workflow.executeUpdateWithStart(runActionUpdate, {
           updateId: requestId,
           args: [request],
-          // A new operation per attempt: one is spent by the request it went with.
-          startWorkflowOperation: new WithStartWorkflowOperation(callWorkflow, {
-            ...startOptions,
-            workflowIdConflictPolicy: 'USE_EXISTING',
-          }),
-        }),
-      );
+          startWorkflowOperation,
+        });
+        return { value, runId: await runOf(startWorkflowOperation) };
+      });
     } catch (err) {
       throw await this.translate(err, callId);
     }
@@ -233,7 +236,7 @@ export class CallClient {
           args: [{ requestId, agentId: agent.id }],
           startWorkflowOperation,
         });
-        this.remember(callId);
+        this.remember(callId, await runOf(startWorkflowOperation));
         return answer;
       } catch (err) {
         throw await this.translate(err, callId);
@@ -288,35 +291,44 @@ export class CallClient {
     return owner;
   }
 
-  /** Calls this process has started or signalled with a with-start request (bounded, oldest out first). */
-  private readonly started = new Set<string>();
+  /**
+   * The run of each call this process last reached (started, signalled with-start, or read the owner of): a request
+   * naming the run spares the history service reading the call's current run from its store, which every request by
+   * workflow id alone costs, with-start or not. Bounded, oldest out first.
+   */
+  private readonly runs = new Map<string, string>();
 
-  private remember(callId: string): void {
-    if (this.options.knownCalls === false || this.started.has(callId)) return;
-    if (this.started.size >= KNOWN_CALLS) this.started.delete(this.started.values().next().value as string);
-    this.started.add(callId);
+  private remember(callId: string, runId: string | undefined): void {
+    if (this.options.knownCalls === false || !runId) return;
+    this.runs.delete(callId);
+    if (this.runs.size >= KNOWN_CALLS) this.runs.delete(this.runs.keys().next().value as string);
+    this.runs.set(callId, runId);
   }
 
   /**
-   * Sends `plain` (a signal or update by workflow id, which reaches the current run, also after continue-as-new) to
-   * a call known to exist, else `withStart`. A closed call refuses the plain form as not found, which the caller
-   * reads as CallEnded; a known call that is neither running nor closed (its workflow gone) gets the with-start form
-   * once, so nothing sent to it is lost.
+   * Sends `plain` (a plain signal or update) to the call's known run, else `withStart`. A closed call refuses the
+   * plain form as not found, which the caller reads as CallEnded; a known run that is gone while the call isn't
+   * closed (it continued as new, or its workflow was deleted) gets the with-start form once, which reaches the
+   * current run (or starts the call again), so nothing sent to it is lost.
    */
-  private async existingOrStarted<T>(callId: string, plain: () => Promise<T>, withStart: () => Promise<T>) {
-    const known = this.options.knownCalls !== false && (this.started.has(callId) || this.owners.has(callId));
-    if (known) {
+  private async existingOrStarted<T>(
+    callId: string,
+    plain: (runId: string) => Promise<T>,
+    withStart: () => Promise<{ value: T; runId?: string }>,
+  ): Promise<T> {
+    const runId = this.options.knownCalls === false ? undefined : this.runs.get(callId);
+    if (runId) {
       try {
-        return await plain();
+        return await plain(runId);
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError || isNotFound(err)) || (await this.isClosed(callId)))
           throw err;
-        this.started.delete(callId);
+        this.runs.delete(callId);
       }
     }
-    const result = await withStart();
-    this.remember(callId);
-    return result;
+    const { value, runId: reached } = await withStart();
+    this.remember(callId, reached);
+    return value;
   }
 
   /** Checked before a workflow can be created, so a bad tool call never starts one. */
@@ -437,6 +449,7 @@ export class CallClient {
   async agentOf(callId: string): Promise<string | undefined> {
     try {
       const d = await this.temporal.workflow.getHandle(workflowIdFor(callId)).describe();
+      this.remember(callId, d.runId);
       return (
         d.typedSearchAttributes.get(callSearchAttributes.agentId) ??
         (await this.loggedRecord(callId))?.agentId
@@ -543,6 +556,16 @@ function tooLargeFor(err: unknown): PayloadTooLarge | undefined {
       ...(max ? { bytes: Number(max[1]) } : {}),
     });
   return undefined;
+}
+
+/**
+ * The run an update-with-start reached, the one it started or the running one it used. The client's handle carries
+ * it as `firstExecutionRunId`, which its type leaves out.
+ */
+async function runOf(
+  operation: WithStartWorkflowOperation<typeof callWorkflow>,
+): Promise<string | undefined> {
+  return ((await operation.workflowHandle()) as { firstExecutionRunId?: string }).firstExecutionRunId;
 }
 
 function isNotFound(err: unknown): boolean {
