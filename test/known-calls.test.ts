@@ -3,12 +3,76 @@ import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import { CallClient } from '../src/calls/call-client';
 import { CallEnded } from '../src/calls/call-errors';
 import type { CallState } from '../src/shared/types';
+import { type DevServer, startDevServer } from '../src/temporal/dev-server';
 import { lookupOrderAction, startCustomerApi } from './kit/customer-api';
 import { event, type Harness, startHarness } from './kit/harness';
 import { eventually } from './kit/temporal';
 
 /** How a request went: with-start, or plain to the call's run (or, without the run, by workflow id alone). */
 type Path = 'signal' | 'signal by id' | 'signalWithStart' | 'update' | 'update by id' | 'updateWithStart';
+
+/**
+ * A CallClient on a Temporal client of its own (as another ingress process has), whose interceptors record which
+ * request each signal and update went as, and whether a plain one named the call's run (which spares the history
+ * service a read of the call's current run).
+ */
+function recordingCallClient(
+  h: Harness,
+  opts: { knownCalls?: boolean } = {},
+): { calls: CallClient; paths: Path[] } {
+  const paths: Path[] = [];
+  const recording: WorkflowClientInterceptor = {
+    signal: (input, next) => {
+      paths.push(input.workflowExecution.runId ? 'signal' : 'signal by id');
+      return next(input);
+    },
+    signalWithStart: (input, next) => {
+      paths.push('signalWithStart');
+      return next(input);
+    },
+    startUpdate: (input, next) => {
+      paths.push(input.workflowExecution.runId ? 'update' : 'update by id');
+      return next(input);
+    },
+    startUpdateWithStart: (input, next) => {
+      paths.push('updateWithStart');
+      return next(input);
+    },
+  };
+  const client = new Client({
+    connection: h.nativeConnection,
+    namespace: h.server.namespace,
+    ...(h.codec ? { dataConverter: { payloadCodecs: [h.codec] } } : {}),
+    interceptors: { workflow: [recording] },
+  });
+  const agents = new Map([['shop', h.calls.agent('shop')]]);
+  return { calls: new CallClient(client, agents, h.taskQueue, undefined, opts), paths };
+}
+
+const shop = (apiUrl: string) => ({
+  id: 'shop',
+  name: 'Shop line',
+  network: { allowPrivate: ['127.0.0.1'] },
+  actions: {
+    duringCall: [lookupOrderAction(apiUrl, { retry: { maximumAttempts: 1 } })],
+    afterCall: [],
+  },
+});
+
+const utterance = (callId: string, n: number) =>
+  event(`${callId}-u${n}`, n, { type: 'utterance', role: 'caller', text: `turn ${n}` }) as never;
+
+/** The call's state once it holds `turns` transcript turns. */
+async function stateWith(h: Harness, callId: string, turns: number): Promise<CallState> {
+  return eventually(
+    async () => {
+      const d = await h.calls.describe(callId);
+      return 'state' in d && d.state.transcript.length >= turns ? d.state : undefined;
+    },
+    20_000,
+    `${turns} turns in ${callId}`,
+  );
+}
 
 describe('call client: calls it knows exist', () => {
   let h: Harness;
@@ -17,19 +81,7 @@ describe('call client: calls it knows exist', () => {
 
   before(async () => {
     api = await startCustomerApi();
-    h = await startHarness({
-      agents: [
-        {
-          id: 'shop',
-          name: 'Shop line',
-          network: { allowPrivate: ['127.0.0.1'] },
-          actions: {
-            duringCall: [lookupOrderAction(api.url, { retry: { maximumAttempts: 1 } })],
-            afterCall: [],
-          },
-        },
-      ],
-    });
+    h = await startHarness({ agents: [shop(api.url)] });
   });
   after(async () => {
     for (const id of running) {
@@ -42,55 +94,7 @@ describe('call client: calls it knows exist', () => {
     await api?.close();
   });
 
-  /**
-   * A CallClient on a Temporal client of its own (as another ingress process has), whose interceptors record which
-   * request each signal and update went as, and whether a plain one named the call's run (which spares the history
-   * service a read of the call's current run).
-   */
-  function callClient(opts: { knownCalls?: boolean } = {}): { calls: CallClient; paths: Path[] } {
-    const paths: Path[] = [];
-    const recording: WorkflowClientInterceptor = {
-      signal: (input, next) => {
-        paths.push(input.workflowExecution.runId ? 'signal' : 'signal by id');
-        return next(input);
-      },
-      signalWithStart: (input, next) => {
-        paths.push('signalWithStart');
-        return next(input);
-      },
-      startUpdate: (input, next) => {
-        paths.push(input.workflowExecution.runId ? 'update' : 'update by id');
-        return next(input);
-      },
-      startUpdateWithStart: (input, next) => {
-        paths.push('updateWithStart');
-        return next(input);
-      },
-    };
-    const client = new Client({
-      connection: h.nativeConnection,
-      namespace: h.server.namespace,
-      ...(h.codec ? { dataConverter: { payloadCodecs: [h.codec] } } : {}),
-      interceptors: { workflow: [recording] },
-    });
-    const agents = new Map([['shop', h.calls.agent('shop')]]);
-    return { calls: new CallClient(client, agents, h.taskQueue, undefined, opts), paths };
-  }
-
-  const utterance = (callId: string, n: number) =>
-    event(`${callId}-u${n}`, n, { type: 'utterance', role: 'caller', text: `turn ${n}` }) as never;
-
-  /** The call's state once it holds `turns` transcript turns. */
-  async function stateWith(callId: string, turns: number): Promise<CallState> {
-    return eventually(
-      async () => {
-        const d = await h.calls.describe(callId);
-        return 'state' in d && d.state.transcript.length >= turns ? d.state : undefined;
-      },
-      20_000,
-      `${turns} turns in ${callId}`,
-    );
-  }
+  const callClient = (opts: { knownCalls?: boolean } = {}) => recordingCallClient(h, opts);
 
   it('sends the first event of a new call with-start and the later ones as plain signals', async () => {
     const { calls, paths } = callClient();
@@ -100,7 +104,7 @@ describe('call client: calls it knows exist', () => {
       await calls.sendEvents('kc-events', [utterance('kc-events', n)], { agentId: 'shop' });
 
     assert.deepEqual(paths, ['signalWithStart', 'signal', 'signal']);
-    const state = await stateWith('kc-events', 3);
+    const state = await stateWith(h, 'kc-events', 3);
     assert.deepEqual(
       state.transcript.map((t) => t.text),
       ['turn 1', 'turn 2', 'turn 3'],
@@ -160,7 +164,7 @@ describe('call client: calls it knows exist', () => {
 
     assert.deepEqual(paths, ['signalWithStart', 'signalWithStart', 'updateWithStart', 'updateWithStart']);
     assert.deepEqual(second.output, { order_status: 'status-of-C-4' });
-    assert.equal((await stateWith('kc-off', 2)).transcript.length, 2);
+    assert.equal((await stateWith(h, 'kc-off', 2)).transcript.length, 2);
   });
 
   it('answers an event and a tool call for a known call that has ended with CallEnded', async () => {
@@ -213,7 +217,7 @@ describe('call client: calls it knows exist', () => {
     assert.deepEqual(other.paths, ['signal', 'signal', 'update']);
     assert.deepEqual(run.output, { order_status: 'status-of-E-6' });
     assert.deepEqual(
-      (await stateWith('kc-shared', 3)).transcript.map((t) => t.text),
+      (await stateWith(h, 'kc-shared', 3)).transcript.map((t) => t.text),
       ['turn 1', 'turn 2', 'turn 3'],
     );
   });
@@ -244,8 +248,65 @@ describe('call client: calls it knows exist', () => {
 
     assert.deepEqual(paths, ['signalWithStart', 'signal', 'signalWithStart', 'signal']);
     assert.deepEqual(
-      (await stateWith('kc-gone', 2)).transcript.map((t) => t.text),
+      (await stateWith(h, 'kc-gone', 2)).transcript.map((t) => t.text),
       ['turn 2', 'turn 3'],
     );
+  });
+});
+
+describe('call client: a known call that continued as new', () => {
+  let server: DevServer;
+  let api: Awaited<ReturnType<typeof startCustomerApi>>;
+  let h: Harness;
+
+  before(async () => {
+    // A server that suggests continue-as-new after 40 history events, so a short call crosses runs.
+    server = await startDevServer({
+      headless: true,
+      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 },
+    });
+    api = await startCustomerApi();
+    h = await startHarness({ server, agents: [shop(api.url)] });
+  });
+  after(async () => {
+    await h?.client.workflow
+      .getHandle('call-kc-long')
+      .terminate('test finished')
+      .catch(() => undefined);
+    await h?.stop();
+    await api?.close();
+    await server?.stop();
+  });
+
+  it("reaches the call's new run: the old run refuses, the with-start form reaches the current one", async () => {
+    const { calls, paths } = recordingCallClient(h);
+
+    for (let n = 1; n <= 30; n++)
+      await calls.sendEvents('kc-long', [utterance('kc-long', n)], { agentId: 'shop' });
+    await eventually(
+      async () => ((await stateWith(h, 'kc-long', 30)).runsInThisCall > 1 ? true : undefined),
+      20_000,
+      'a second run',
+    );
+    await calls.sendEvents('kc-long', [utterance('kc-long', 31)], { agentId: 'shop' });
+    const run = await calls.runAction(
+      'kc-long',
+      'lookup',
+      'kc-long-1',
+      { order_id: 'F-7' },
+      { agentId: 'shop' },
+    );
+
+    assert.deepEqual(run.output, { order_status: 'status-of-F-7' });
+    const texts = (await stateWith(h, 'kc-long', 31)).transcript.map((t) => t.text);
+    assert.deepEqual(
+      texts,
+      Array.from({ length: 31 }, (_, k) => `turn ${k + 1}`),
+    );
+    // The first event started the call; each later run was reached once by a with-start after its old run refused.
+    const withStart = paths.filter((p) => p === 'signalWithStart' || p === 'updateWithStart').length;
+    assert.ok(withStart >= 2, paths.join(', '));
+    assert.equal(paths.length, 32 + withStart - 1, paths.join(', '));
+    assert.ok(!paths.some((p) => p.endsWith('by id')), paths.join(', '));
   });
 });
