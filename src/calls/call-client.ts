@@ -91,8 +91,9 @@ export class CallClient {
       /** Leaves out events this process has already signalled to the call (./delivered-events.ts). */
       delivered?: DeliveredEvents;
       /**
-       * Sends a call this process knows exists plain signals and updates instead of their with-start forms, which
-       * make the history service read the call's current run from its store for every request (on by default).
+       * Sends a call whose run this process knows plain signals and updates to that run instead of the with-start
+       * forms: a request by workflow id alone makes the history service read the call's current run from its store
+       * (on by default).
        */
       knownCalls?: boolean;
     } = {},
