@@ -15,7 +15,9 @@
  * --via api|retell (callflow's events one per request through the generic API, or as Retell sends them: every
  * update a `transcript_updated` webhook with the whole transcript so far), --delivered-events on|off (the ingress
  * signals only events a call has not had; on, as the service runs), --execution activity|local (callflow's lookup
- * as an activity or a local activity), --temporal dev|cluster (the server both ladders run on: the dev server, or the
+ * as an activity or a local activity), --known-calls on|off (the ingress sends a call it knows exists plain
+ * signals and updates to its run, instead of signal-with-start and update-with-start; on, as the service runs),
+ * --temporal dev|cluster (the server both ladders run on: the dev server, or the
  * production topology's Temporal server on PostgreSQL, started for the run by ./cluster-server.ts; --dynamic-config
  * and --transfer-poll-rps then go into its dynamic config file over docker-compose.yml's, and --store is refused),
  * --out bench-results. Prints a table and writes bench-results/capacity-<timestamp>.json.
@@ -76,6 +78,8 @@ export interface CapacityOptions {
   via: 'api' | 'retell';
   /** The ingress signals only events a call has not had (the service's default). */
   deliveredEvents: boolean;
+  /** The ingress sends plain signals and updates to calls it knows exist (the service's default). */
+  knownCalls: boolean;
   /** How callflow's lookup (the tool call) runs: an activity, or a local activity (`execution: local`). */
   execution: 'activity' | 'local';
   /** Worker options for both workers (--worker maxConcurrentWorkflowTaskPolls=8,...). */
@@ -148,6 +152,7 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     'worker',
     'via',
     'delivered-events',
+    'known-calls',
     'execution',
     'temporal',
     'out',
@@ -184,6 +189,7 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     tuning: workerTuning(given.get('worker')),
     via: viaOption(given.get('via')),
     deliveredEvents: (given.get('delivered-events') ?? 'on') !== 'off',
+    knownCalls: (given.get('known-calls') ?? 'on') !== 'off',
     execution: executionOption(given.get('execution')),
     temporal: temporalOption(given),
     out: given.get('out') || 'bench-results',
@@ -461,7 +467,7 @@ export function capacityReport(r: CapacityResults): string {
     row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   lines.push(
     `Capacity: calls of ${r.options.pattern.callSeconds} s, an event every ~${r.options.pattern.eventSeconds} s, a tool call every ~${r.options.pattern.toolSeconds} s, 4 after-call actions; knee at tool p99 > ${r.options.p99LimitMs} ms or any failure`,
-    `Server: ${serverLabel(r.server, r.options.store)}; callflow via ${r.options.via}, lookup as ${r.options.execution === 'local' ? 'a local activity' : 'an activity'}, delivered-events ${r.options.deliveredEvents ? 'on' : 'off'}; machine: ${r.machine.cpus} cpus, load average ${r.machine.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')} at end`,
+    `Server: ${serverLabel(r.server, r.options.store)}; callflow via ${r.options.via}, lookup as ${r.options.execution === 'local' ? 'a local activity' : 'an activity'}, delivered-events ${r.options.deliveredEvents ? 'on' : 'off'}, known-calls ${r.options.knownCalls ? 'on' : 'off'}; machine: ${r.machine.cpus} cpus, load average ${r.machine.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')} at end`,
     '',
     line(head),
     widths.map((w) => '-'.repeat(w)).join('  '),
@@ -542,6 +548,7 @@ export async function runCapacity(argv: string[]): Promise<void> {
     stops.unshift(() => floor.stop());
     const ingress = await startIngressProcess(server, harness.taskQueue, agent, {
       deliveredEvents: o.deliveredEvents,
+      knownCalls: o.knownCalls,
     });
     stops.unshift(() => ingress.stop());
 

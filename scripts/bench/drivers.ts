@@ -204,7 +204,7 @@ export async function startIngressProcess(
   server: DevServer,
   taskQueue: string,
   agent: unknown,
-  opts: { deliveredEvents?: boolean } = {},
+  opts: { deliveredEvents?: boolean; knownCalls?: boolean } = {},
 ): Promise<{
   url: string;
   token: string;
@@ -218,6 +218,7 @@ export async function startIngressProcess(
     taskQueue,
     agent,
     deliveredEvents: opts.deliveredEvents,
+    knownCalls: opts.knownCalls,
   };
   const child = fork(require.resolve('./ingress-process'), [], {
     execArgv: ['--import', 'tsx'],

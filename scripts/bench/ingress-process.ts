@@ -14,6 +14,8 @@ export interface IngressProcessSettings {
   agent: unknown;
   /** Signal only events a call has not had (the service's default; the capacity bench measures both). */
   deliveredEvents?: boolean;
+  /** Plain signals and updates to calls the ingress knows exist (the service's default; the bench measures both). */
+  knownCalls?: boolean;
 }
 
 async function main(): Promise<void> {
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
     noWorker: true,
     taskQueue: settings.taskQueue,
     deliveredEvents: settings.deliveredEvents,
+    knownCalls: settings.knownCalls,
   });
   process.on('disconnect', () => {
     h.stop().finally(() => process.exit(0));

@@ -90,6 +90,12 @@ export class CallClient {
       lateAnalysis?: LateAnalysisSource;
       /** Leaves out events this process has already signalled to the call (./delivered-events.ts). */
       delivered?: DeliveredEvents;
+      /**
+       * Sends a call whose run this process knows plain signals and updates to that run instead of the with-start
+       * forms: a request by workflow id alone makes the history service read the call's current run from its store
+       * (on by default).
+       */
+      knownCalls?: boolean;
     } = {},
   ) {}
 
@@ -142,15 +148,21 @@ export class CallClient {
       if (start.agentId) await this.assertOwnedBy(callId, start.agentId);
       const fresh = this.options.delivered?.unsent(callId, events) ?? events;
       for (const batch of await packEvents(callId, fresh, this.options.payloads ?? {})) {
-        if (start.agentId) {
-          await this.temporal.workflow.signalWithStart(callWorkflow, {
-            ...this.startOptions(callId, { ...start, agentId: start.agentId }),
+        const signal = (runId?: string) =>
+          this.temporal.workflow.getHandle(workflowIdFor(callId), runId).signal(callEventsSignal, batch);
+        if (!start.agentId) {
+          await signal();
+          continue;
+        }
+        const startOptions = this.startOptions(callId, { ...start, agentId: start.agentId });
+        await this.existingOrStarted(callId, signal, async () => {
+          const handle = await this.temporal.workflow.signalWithStart(callWorkflow, {
+            ...startOptions,
             signal: callEventsSignal,
             signalArgs: [batch],
           });
-        } else {
-          await this.temporal.workflow.getHandle(workflowIdFor(callId)).signal(callEventsSignal, batch);
-        }
+          return { value: undefined, runId: handle.signaledRunId };
+        });
       }
       this.options.delivered?.delivered(callId, fresh);
     } catch (err) {
@@ -172,22 +184,27 @@ export class CallClient {
   ): Promise<ActionRun> {
     if (start.agentId) this.precheck(this.agent(start.agentId), actionId, args);
     const request = { requestId, actionId, args, ...(start.agentId ? { agentId: start.agentId } : {}) };
+    const update = (runId?: string) =>
+      this.temporal.workflow
+        .getHandle(workflowIdFor(callId), runId)
+        .executeUpdate(runActionUpdate, { updateId: requestId, args: [request] });
     try {
-      if (start.agentId) {
-        await this.assertOwnedBy(callId, start.agentId);
+      if (!start.agentId) return await update();
+      await this.assertOwnedBy(callId, start.agentId);
+      const startOptions = this.startOptions(callId, { ...start, agentId: start.agentId });
+      return await this.existingOrStarted(callId, update, async () => {
+        // A new operation per attempt: one is spent by the request it went with.
         const startWorkflowOperation = new WithStartWorkflowOperation(callWorkflow, {
-          ...this.startOptions(callId, { ...start, agentId: start.agentId }),
+          ...startOptions,
           workflowIdConflictPolicy: 'USE_EXISTING',
         });
-        return await this.temporal.workflow.executeUpdateWithStart(runActionUpdate, {
+        const value = await this.temporal.workflow.executeUpdateWithStart(runActionUpdate, {
           updateId: requestId,
           args: [request],
           startWorkflowOperation,
         });
-      }
-      return await this.temporal.workflow
-        .getHandle(workflowIdFor(callId))
-        .executeUpdate(runActionUpdate, { updateId: requestId, args: [request] });
+        return { value, runId: await runOf(startWorkflowOperation) };
+      });
     } catch (err) {
       throw await this.translate(err, callId);
     }
@@ -215,11 +232,13 @@ export class CallClient {
           ...this.startOptions(callId, start),
           workflowIdConflictPolicy: 'USE_EXISTING',
         });
-        return await this.temporal.workflow.executeUpdateWithStart(beforeCallUpdate, {
+        const answer = await this.temporal.workflow.executeUpdateWithStart(beforeCallUpdate, {
           updateId: requestId,
           args: [{ requestId, agentId: agent.id }],
           startWorkflowOperation,
         });
+        this.remember(callId, await runOf(startWorkflowOperation));
+        return answer;
       } catch (err) {
         throw await this.translate(err, callId);
       }
@@ -268,9 +287,49 @@ export class CallClient {
     if (known !== undefined) return known;
     const owner = await this.agentOf(callId);
     if (owner === undefined) return undefined;
-    if (this.owners.size >= 10_000) this.owners.delete(this.owners.keys().next().value as string);
+    if (this.owners.size >= KNOWN_CALLS) this.owners.delete(this.owners.keys().next().value as string);
     this.owners.set(callId, owner);
     return owner;
+  }
+
+  /**
+   * The run of each call this process last reached (started, signalled with-start, or read the owner of): a request
+   * naming the run spares the history service reading the call's current run from its store, which every request by
+   * workflow id alone costs, with-start or not. Bounded, oldest out first.
+   */
+  private readonly runs = new Map<string, string>();
+
+  private remember(callId: string, runId: string | undefined): void {
+    if (this.options.knownCalls === false || !runId) return;
+    this.runs.delete(callId);
+    if (this.runs.size >= KNOWN_CALLS) this.runs.delete(this.runs.keys().next().value as string);
+    this.runs.set(callId, runId);
+  }
+
+  /**
+   * Sends `plain` (a plain signal or update) to the call's known run, else `withStart`. A closed call refuses the
+   * plain form as not found, which the caller reads as CallEnded; a known run that is gone while the call isn't
+   * closed (it continued as new, or its workflow was deleted) gets the with-start form once, which reaches the
+   * current run (or starts the call again), so nothing sent to it is lost.
+   */
+  private async existingOrStarted<T>(
+    callId: string,
+    plain: (runId: string) => Promise<T>,
+    withStart: () => Promise<{ value: T; runId?: string }>,
+  ): Promise<T> {
+    const runId = this.options.knownCalls === false ? undefined : this.runs.get(callId);
+    if (runId) {
+      try {
+        return await plain(runId);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError || isNotFound(err)) || (await this.isClosed(callId)))
+          throw err;
+        this.runs.delete(callId);
+      }
+    }
+    const { value, runId: reached } = await withStart();
+    this.remember(callId, reached);
+    return value;
   }
 
   /** Checked before a workflow can be created, so a bad tool call never starts one. */
@@ -391,6 +450,7 @@ export class CallClient {
   async agentOf(callId: string): Promise<string | undefined> {
     try {
       const d = await this.temporal.workflow.getHandle(workflowIdFor(callId)).describe();
+      this.remember(callId, d.runId);
       return (
         d.typedSearchAttributes.get(callSearchAttributes.agentId) ??
         (await this.loggedRecord(callId))?.agentId
@@ -456,6 +516,9 @@ export class CallClient {
   }
 }
 
+/** How many calls' owners, and calls known to exist, a client keeps. */
+const KNOWN_CALLS = 10_000;
+
 /** gRPC statuses that say "not now" rather than "no": CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE. */
 const TRANSIENT_GRPC = new Set([1, 4, 8, 10, 14]);
 
@@ -494,6 +557,16 @@ function tooLargeFor(err: unknown): PayloadTooLarge | undefined {
       ...(max ? { bytes: Number(max[1]) } : {}),
     });
   return undefined;
+}
+
+/**
+ * The run an update-with-start reached, the one it started or the running one it used. The client's handle carries
+ * it as `firstExecutionRunId`, which its type leaves out.
+ */
+async function runOf(
+  operation: WithStartWorkflowOperation<typeof callWorkflow>,
+): Promise<string | undefined> {
+  return ((await operation.workflowHandle()) as { firstExecutionRunId?: string }).firstExecutionRunId;
 }
 
 function isNotFound(err: unknown): boolean {

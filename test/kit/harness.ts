@@ -72,6 +72,8 @@ export interface HarnessOptions {
   signalBytes?: number;
   /** Signal only events the call has not had from this harness (src/calls/delivered-events.ts), as the service does. */
   deliveredEvents?: boolean;
+  /** false: every event and tool call of a request naming its agent goes with-start (the CallClient's knownCalls). */
+  knownCalls?: boolean;
   /** Mounts Twilio's webhooks without a fallback auth token: only agents' own (`platforms.twilio`, from `env`). */
   twilioAgentTokensOnly?: boolean;
   /** Logger for the ingress and the worker's activities (default: quiet). */
@@ -175,6 +177,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       payloads: { claims: new PayloadClaims(store), signalBytes: opts.signalBytes },
       lateAnalysis: lateAnalysisFromDeliveries(rawDeliveries, platformAdapters),
       ...(opts.deliveredEvents ? { delivered: new DeliveredEvents() } : {}),
+      ...(opts.knownCalls === false ? { knownCalls: false } : {}),
     },
   );
   const twilioRoutes =
