@@ -37,6 +37,24 @@ describe('IVR known values', () => {
     assert.equal(ask('Please enter your order number.'), undefined, 'nothing known fits');
   });
 
+  it('matches a value named by its acronym to the words the prompt spells it out with', () => {
+    const data = { vin: '1HGCM82633A004352', ssn: '123456620', iata: '88123456' };
+    const ask = (text: string) => {
+      const request = parsePrompt(text).dataRequest;
+      assert.ok(request, `no data request in "${text}"`);
+      return findKnownValue(data, request, text)?.key;
+    };
+    assert.equal(ask('Enter the last five characters of your vehicle identification number.'), 'vin');
+    assert.equal(ask('Please enter your social security number.'), 'ssn');
+    assert.equal(ask('Please enter your account number.'), undefined, 'initials that spell no name');
+    assert.deepEqual(
+      run({ target: 'renew my registration', data: { vin: '1HGCM82633A004352' } }, [
+        'Enter the last five characters of your vehicle identification number.',
+      ]).map(describeDecision),
+      ['press 04352'],
+    );
+  });
+
   it('keeps the fixed keys working: a value named like the request kind, and `other` for any other number', () => {
     const request = parsePrompt('Please enter your claim number.').dataRequest!;
     assert.equal(findKnownValue({ other: '5' }, request, 'Please enter your claim number.')?.value, '5');

@@ -6,6 +6,7 @@ import { parsePrompt } from '../src/ivr/menu-parser';
 import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigator';
 import { IvrNavigator as FirstIvrNavigator } from '../src/ivr/v1/navigator';
 import { IvrNavigator as SecondIvrNavigator } from '../src/ivr/v2/navigator';
+import { IvrNavigator as ThirdIvrNavigator } from '../src/ivr/v3/navigator';
 
 const T0 = 1_700_000_000_000;
 
@@ -398,6 +399,16 @@ describe('IVR navigator versions', () => {
     assert.equal(describeDecision(current), 'press 60614');
   });
 
+  it('keeps the third navigator deciding as before, beside the current one', () => {
+    const goal: IvrGoal = { target: 'billing' };
+    const prompt =
+      'All of our agents are busy. Press 1 to leave a callback number, or stay on the line to keep your place.';
+    const third = new ThirdIvrNavigator(goal, T0).onPrompt(prompt, T0 + 10_000);
+    const current = new IvrNavigator(goal, T0).onPrompt(prompt, T0 + 10_000);
+    assert.equal(describeDecision(third), 'press 1');
+    assert.equal(describeDecision(current), 'wait');
+  });
+
   it('resumes a saved first-navigator state with the first navigator', () => {
     const goal: IvrGoal = { target: 'billing', data: {} };
     const nav = new FirstIvrNavigator(goal, T0);
@@ -708,5 +719,57 @@ describe('IVR classes from the fourth tuning set (navigator 3)', () => {
     assert.deepEqual(said(goal, ['It sounds like you need a replacement card. Is that right?']), [
       'say "yes"',
     ]);
+  });
+});
+
+describe('IVR classes from the fifth tuning set (navigator 4)', () => {
+  const said = (goal: IvrGoal, prompts: string[]) => run(goal, prompts).map(describeDecision);
+
+  it('stays on hold when the only key offered is a callback that also mentions staying on the line', () => {
+    const goal: IvrGoal = { target: 'billing' };
+    for (const prompt of [
+      'All of our agents are busy. Press 1 to leave a callback number, or stay on the line to keep your place.',
+      'Our representatives are assisting other callers. Press 2 to request a call back, or remain on hold.',
+    ]) {
+      assert.deepEqual(said(goal, [prompt]), ['wait'], prompt);
+    }
+    // A key that keeps one's place is still pressed when a callback is offered beside it.
+    assert.deepEqual(
+      said(goal, [
+        'All of our agents are busy. To stay on hold, press 1. To have us call you back, press 2.',
+      ]),
+      ['press 1'],
+    );
+  });
+
+  it('presses the "otherwise" key of a data prompt whose value it does not know, and enters one it knows', () => {
+    const prompts = [
+      "If you booked through a travel agent, enter the agency's IATA number. Otherwise, press star.",
+      'If you have a promotion code, enter it now. Otherwise, press pound.',
+    ];
+    assert.deepEqual(said({ target: 'cancel my reservation', data: {} }, [prompts[0]]), ['press *']);
+    assert.deepEqual(said({ target: 'cancel my reservation', data: {} }, [prompts[1]]), ['press #']);
+    assert.deepEqual(
+      said({ target: 'cancel my reservation', data: { promotion_code: '4471' } }, [prompts[1]]),
+      ['press 4471'],
+    );
+  });
+
+  it('says the value again when the system asks anew after a read-back it rejected, under another name', () => {
+    const goal: IvrGoal = { target: 'change my flight', data: { record_locator: 'QZ7K4M' } };
+    const decisions = said(goal, [
+      'Please say your confirmation code, also called a record locator.',
+      'I heard Q Z 7 K 4 N. Is that correct?',
+      "Let's try again. Please say your confirmation code.",
+    ]);
+    assert.deepEqual(decisions, ['say "QZ7K4M"', 'say "no"', 'say "QZ7K4M"']);
+    // An error with no rejected read-back before it is still an error: the operator route.
+    assert.deepEqual(
+      said({ target: 'billing', data: { member_number: '4471' } }, [
+        'Please say your member number.',
+        "Sorry, I didn't get that. Let's try again. Please say your member number.",
+      ]),
+      ['say "4471"', 'say "representative"'],
+    );
   });
 });

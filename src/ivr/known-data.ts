@@ -83,6 +83,29 @@ function promptWords(text: string): Set<string> {
   );
 }
 
+/**
+ * The initials of each run of two to four words: a value named by its acronym (`vin`, `ssn`, `dob`) is the one a
+ * prompt asks for by its words ("vehicle identification number", "date of birth").
+ */
+function acronyms(text: string): string[] {
+  const words = text
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter((w) => w.length > 0);
+  const found: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    for (let n = 2; n <= 4 && i + n <= words.length; n++) {
+      found.push(
+        words
+          .slice(i, i + n)
+          .map((w) => w[0])
+          .join(''),
+      );
+    }
+  }
+  return found;
+}
+
 /** How well a value's name fits the prompt: the share of its words the prompt says (or a synonym of). */
 function nameFit(key: string, words: Set<string>): number {
   const parts = nameWords(key);
@@ -114,6 +137,7 @@ export function findKnownValue(
   const exact = entries.find(([k]) => k === request.kind && k !== 'other');
   if (exact) return { key: exact[0], value: exact[1] };
   const words = promptWords(`${sentence} ${request.label} ${KIND_OF_REQUEST[request.kind]}`);
+  for (const initials of acronyms(sentence)) words.add(initials);
   let best: KnownValue | undefined;
   let bestFit = 0;
   for (const [key, value] of entries) {

@@ -542,6 +542,11 @@ function isMeta(o: MenuOption): boolean {
   );
 }
 
+/** The key to keep one's place on hold; "press 1 for a callback, or stay on the line" offers the callback. */
+function staysOnHold(o: MenuOption): boolean {
+  return STAY_ON_HOLD_LABEL.test(o.label) && !CALLBACK_LABEL.test(o.label);
+}
+
 function isOperatorOption(o: MenuOption): boolean {
   return OPERATOR_LABEL.test(o.label) && !CALLBACK_LABEL.test(o.label);
 }
@@ -611,6 +616,10 @@ interface NavState {
   lastDataEntry: boolean;
   /** The data prompt last answered (`kind:label`), so a read-back we reject lets it be asked again. */
   lastDataKey?: string;
+  /** We said a read-back was wrong: the "let's try again" that follows asks for the value, it is no error. */
+  readBackRejected?: boolean;
+  /** The name of the known value last entered or said, to give again when a rejected read-back is asked anew. */
+  lastDataName?: string;
   holdSince?: number;
   holdMs: number;
   navSteps: number;
@@ -767,7 +776,7 @@ export class IvrNavigator {
     const holdOnly = p.hold && menuOptions.length === 0 && !p.dataRequest && !p.openSpeech;
     if (holdOnly && !p.invalidInput) {
       if (s.holdSince === undefined) s.holdSince = atMs;
-      const stay = p.options.find((o) => STAY_ON_HOLD_LABEL.test(o.label));
+      const stay = p.options.find(staysOnHold);
       if (stay?.digits)
         return this.act({ kind: 'press', digits: stay.digits, reason: `stay on hold: "${stay.label}"` });
       return { kind: 'wait', reason: 'on hold' };
@@ -796,7 +805,7 @@ export class IvrNavigator {
     }
     s.navSteps++;
 
-    const stay = p.options.find((o) => STAY_ON_HOLD_LABEL.test(o.label));
+    const stay = p.options.find(staysOnHold);
     if (stay?.digits && p.options.some((o) => CALLBACK_LABEL.test(o.label))) {
       return this.act({ kind: 'press', digits: stay.digits, reason: `stay on hold: "${stay.label}"` });
     }
@@ -807,7 +816,9 @@ export class IvrNavigator {
     const earlier = keys.length > 0 ? this.earlierMenus(keys) : [];
     const dataKey = p.dataRequest ? `${p.dataRequest.kind}:${p.dataRequest.label}` : undefined;
     const dataRepeated = dataKey !== undefined && s.dataAsked.includes(dataKey);
-    const invalid = p.invalidInput && s.acted;
+    const retryAsked = s.readBackRejected === true && p.dataRequest !== undefined;
+    s.readBackRejected = false;
+    const invalid = p.invalidInput && s.acted && !retryAsked;
     const repeatedAfterAction = earlier.some((m) => m.outcome === 'act') || dataRepeated;
     if (invalid || repeatedAfterAction) {
       s.knownPathActive = false;
@@ -831,7 +842,7 @@ export class IvrNavigator {
     }
 
     if (p.dataRequest) {
-      const decision = this.dataDecision(p, p.dataRequest);
+      const decision = this.dataDecision(p, p.dataRequest, retryAsked);
       this.rememberPrompt(p, keys, dataKey, decision.kind === 'wait' ? 'wait' : 'act');
       if (this.state.lastDataEntry) this.state.lastDataKey = dataKey;
       return decision;
@@ -936,8 +947,14 @@ export class IvrNavigator {
     return this.act({ kind: 'press', digits: '0', reason: `${why}; pressing 0 for an operator` });
   }
 
-  private dataDecision(p: ParsedPrompt, req: DataRequest): IvrDecision {
-    const known = findKnownValue(this.goal.data, req, this.promptText);
+  private dataDecision(p: ParsedPrompt, req: DataRequest, retry = false): IvrDecision {
+    const again = retry ? this.state.lastDataName : undefined;
+    const known =
+      findKnownValue(this.goal.data, req, this.promptText) ??
+      (again !== undefined && this.goal.data?.[again]
+        ? { key: again, value: this.goal.data[again] }
+        : undefined);
+    if (known) this.state.lastDataName = known.key;
     if (known) {
       const value = known.value;
       if (req.sayOnly) {
@@ -969,8 +986,7 @@ export class IvrNavigator {
     }
     const skip = p.options.find(
       (o) =>
-        NO_DATA_LABEL.test(o.label) ||
-        (req.optional && (o.label === 'otherwise' || /\bskip\b/.test(o.label))),
+        NO_DATA_LABEL.test(o.label) || o.label === 'otherwise' || (req.optional && /\bskip\b/.test(o.label)),
     );
     if (skip) return this.choose(skip, `${req.label} unknown: "${skip.label}"`, false);
     if (p.hold) return { kind: 'wait', reason: `${req.label} unknown: staying on the line` };
@@ -1213,6 +1229,7 @@ export class IvrNavigator {
     if (match !== false) return true;
     const s = this.state;
     s.dataAsked = s.dataAsked.filter((k) => k !== s.lastDataKey);
+    s.readBackRejected = true;
     return false;
   }
 }
