@@ -772,4 +772,66 @@ describe('IVR classes from the fifth tuning set (navigator 4)', () => {
       ['say "4471"', 'say "representative"'],
     );
   });
+
+  it('reads an option without a verb that says what it covers between commas', () => {
+    const labels = (text: string) => parsePrompt(text).options.map((o) => [o.digits, o.label]);
+    assert.deepEqual(
+      labels('New patients, one. Existing appointments, including rescheduling and cancellations, two.'),
+      [
+        ['1', 'new patients'],
+        ['2', 'existing appointments including rescheduling and cancellations'],
+      ],
+    );
+    assert.deepEqual(labels('Billing, such as payments and refunds, one. Store hours, two.'), [
+      ['1', 'billing such as payments and refunds'],
+      ['2', 'store hours'],
+    ]);
+    // A comma list of options is still read as options, not as one option covering the others.
+    assert.deepEqual(labels('Billing, one. Repairs, two. Sales, three.'), [
+      ['1', 'billing'],
+      ['2', 'repairs'],
+      ['3', 'sales'],
+    ]);
+    assert.deepEqual(
+      said({ target: 'reschedule my visit' }, [
+        'New patients, one. Existing appointments, including rescheduling and cancellations, two. Billing, three. To hear these options again, press nine.',
+      ]),
+      ['press 2'],
+    );
+  });
+
+  it('takes the caller type for patients or customers when the other is for professionals who name a department', () => {
+    const goal: IvrGoal = { target: 'pay my bill' };
+    assert.deepEqual(
+      said(goal, [
+        "If you are a patient or a family member, press 1. If you are a physician or calling from a provider's office, press 2. For employment opportunities, press 3.",
+      ]),
+      ['press 1'],
+    );
+    assert.deepEqual(
+      said(goal, [
+        'If you are a policyholder, press 1. If you are an insurance agent, press 2. For all other callers, press 3.',
+      ]),
+      ['press 1'],
+    );
+    // A department offered by name is not a caller type: nothing fits, so the menu is heard out.
+    assert.deepEqual(said(goal, ['For new customer sales, press 1. For physician referrals, press 2.']), [
+      'wait',
+    ]);
+  });
+
+  it('does not take an option for callers who are not customers when it holds a value of its own', () => {
+    const menu =
+      'If you are a policyholder, press 1. If you are an insurance agent, press 2. If you were in an accident with one of our customers and are not insured with us, press 3.';
+    const goal: IvrGoal = { target: 'file a claim for a car accident', data: { policy_number: '2033' } };
+    assert.deepEqual(said(goal, [menu]), ['press 1']);
+    assert.deepEqual(
+      said(goal, [
+        'Members, press 1. If you are not a member and were in an accident with one of our drivers, press 2.',
+      ]),
+      ['press 1'],
+    );
+    // Without a value of its own the caller may well be the other driver: the matter decides.
+    assert.deepEqual(said({ target: 'file a claim for a car accident' }, [menu]), ['press 3']);
+  });
 });

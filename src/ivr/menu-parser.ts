@@ -620,9 +620,12 @@ const CLOSING_RE =
 const OPEN_SPEECH_RE =
   /\bin\s+a\s+few\s+words\b|\b(?:tell|say)\s+(?:me|us)?\s*(?:briefly\s+)?(?:what|why|the\s+reason)\b|\bbriefly\s+(?:tell|describe|say)\b|\bhow\s+(?:can|may)\s+i\s+help\b|\bwhat\s+can\s+i\s+(?:help|do)\b|\bwhat\s+(?:are\s+you|is\s+the\s+reason\s+you're|brings\s+you)\b|\bwhat\s+would\s+you\s+like\s+to\s+do\b|\bwhich\s+department\s+would\s+you\s+like\b|\bplease\s+tell\s+me\b|\bhow\s+can\s+we\s+help\b|\b(?:state|describe|explain)\s+(?:briefly\s+)?(?:the\s+reason|why|what)\b|\breason\s+for\s+(?:your|the|today's)\s+call\b/i;
 
-/** "Returns and exchanges, two." / "For billing - 1": an option named without a verb, one per sentence or clause. */
+/**
+ * "Returns and exchanges, two." / "For billing - 1": an option named without a verb, one per sentence or clause; it
+ * may say what it covers between commas ("Existing appointments, including rescheduling, two.").
+ */
 const VERBLESS_RE = new RegExp(
-  `^(?:for\\s+|to\\s+)?([a-z][a-z' &/-]*(?:\\s+[a-z' &/-]+){0,7}?)\\s*(?:,|:|-|–|—)\\s*(?:press\\s+|dial\\s+)?(\\d|${DIGIT_WORDS})$`,
+  `^(?:for\\s+|to\\s+)?([a-z][a-z' &/-]*(?:\\s+[a-z' &/-]+){0,7}?(?:\\s*,\\s*(?:including|includes|such\\s+as|like)\\s+[a-z' &/-]+(?:\\s+[a-z' &/-]+){0,7}?)?)\\s*(?:,|:|-|–|—)\\s*(?:press\\s+|dial\\s+)?(\\d|${DIGIT_WORDS})$`,
   'i',
 );
 

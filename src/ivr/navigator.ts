@@ -517,7 +517,11 @@ const NO_DATA_LABEL =
 const CONSUMER_ROLE =
   /\b(?:member|patient|customer|policyholder|policy holder|subscriber|consumer|individual|resident|parent|guardian|client|caller|claimant|applicant|beneficiary|recipient|taxpayer|passenger|traveler|traveller|guest|student|tenant|personal|borrower|cardholder|card holder|account holder|veteran|homeowner)s?\b/;
 const PROVIDER_ROLE =
-  /\b(?:provider|physician|doctor's office|medical office|healthcare professional|employer|broker|agency|vendor|business|pharmacy calling|hospital staff|facility|dealer|attorney|lender|merchant)s?\b/;
+  /\b(?:(?:insurance|travel|real estate|licensed) agent|provider|physician|doctor's office|medical office|healthcare professional|employer|broker|agency|vendor|business|pharmacy calling|hospital staff|facility|dealer|attorney|lender|merchant)s?\b/;
+/** An option for callers who are not the business's customers: someone else's driver, a non-member. */
+const NON_CUSTOMER_LABEL =
+  /\bnot\s+(?:currently\s+)?(?:insured|enrolled|registered|a\s+(?:customer|member|client|patient|policyholder|subscriber))\b|\bnon-?(?:member|customer|client|policyholder)s?\b|\b(?:don't|do\s+not)\s+have\s+an?\s+(?:account|policy)\b/;
+const CALLER_WORDS = new RegExp(`${CONSUMER_ROLE.source}|${PROVIDER_ROLE.source}`, 'g');
 const EMERGENCY_LABEL = /\bemergenc|\bgas leak\b|\bdowned\b|\b911\b/;
 const NEW_WORD = /\bnew\b/;
 const EXISTING_WORD = /\b(?:existing|established|current|returning|already|previous)\b/;
@@ -1080,8 +1084,11 @@ export class IvrNavigator {
     const spentHere = options.some((o) => fresh.some((g) => wordMatch(g.word, contentWords(o.label)) >= 0.8))
       ? spent
       : new Set<string>();
+    // A caller with an account, policy or member value of its own is the customer, whatever the matter.
+    const customer = Object.values(this.goal.data ?? {}).some((v) => v.trim() !== '');
+    const forOthers = (o: MenuOption) => customer && NON_CUSTOMER_LABEL.test(o.label);
     const scored = options
-      .filter((o) => !otherDepartment(this.goal, o.label) && !otherStage(this.goal, o.label))
+      .filter((o) => !otherDepartment(this.goal, o.label) && !otherStage(this.goal, o.label) && !forOthers(o))
       .map((o, i) => {
         const { score, specific } = scoreLabel(
           this.goal,
@@ -1149,11 +1156,13 @@ export class IvrNavigator {
     }
 
     // Options that say who calls, not what about ("new client sales" names a department, not a caller).
-    const role = (o: MenuOption) => !contentWords(o.label).some((w) => departmentGroups(w).length > 0);
+    // The caller words themselves ("a physician") are not the department words that make it one.
+    const role = (o: MenuOption) =>
+      !contentWords(o.label.replace(CALLER_WORDS, ' ')).some((w) => departmentGroups(w).length > 0);
     const consumer = options.find(
-      (o) => CONSUMER_ROLE.test(o.label) && !PROVIDER_ROLE.test(o.label) && role(o),
+      (o) => CONSUMER_ROLE.test(o.label) && !PROVIDER_ROLE.test(o.label) && role(o) && !forOthers(o),
     );
-    const provider = options.find((o) => PROVIDER_ROLE.test(o.label) && role(o));
+    const provider = options.find((o) => PROVIDER_ROLE.test(o.label) && role(o)) ?? options.find(forOthers);
     const catchAll = options.find((o) => CATCH_ALL_LABEL.test(o.label));
     if (provider && (consumer || catchAll)) {
       const pick = (consumer ?? catchAll)!;
