@@ -834,4 +834,55 @@ describe('IVR classes from the fifth tuning set (navigator 4)', () => {
     // Without a value of its own the caller may well be the other driver: the matter decides.
     assert.deepEqual(said({ target: 'file a claim for a car accident' }, [menu]), ['press 3']);
   });
+
+  it("takes an option that says one of the goal's keywords over one that fits only its other words", () => {
+    const menu =
+      'For store hours, press 1. For the status of an online order, press 2. For returns and exchanges, press 3.';
+    const goal: IvrGoal = { target: 'return a damaged item from my online order', keywords: ['return'] };
+    assert.deepEqual(said(goal, [menu]), ['press 3']);
+    assert.deepEqual(
+      said({ target: 'dispute a charge on my credit card statement', keywords: ['dispute'] }, [
+        'For your card balance and statement, press 1. To dispute a transaction, press 2.',
+      ]),
+      ['press 2'],
+    );
+    // Without keywords the goal's words weigh as before.
+    assert.deepEqual(said({ target: 'return a damaged item from my online order' }, [menu]), ['press 2']);
+  });
+
+  it('reads coverage and attendance words as their departments, and "find" as saying little', () => {
+    assert.deepEqual(
+      said({ target: 'find out if my MRI is covered' }, [
+        'For pharmacy, press 1. To find a doctor, press 2. For claims, press 3. For benefits and coverage, press 4.',
+      ]),
+      ['press 4'],
+    );
+    assert.deepEqual(
+      said({ target: 'report my child absent today' }, [
+        'Enrollment, one. Transportation, two. Attendance, three. Food services, four. To repeat these options, press nine.',
+      ]),
+      ['press 3'],
+    );
+    assert.deepEqual(
+      said({ target: 'find a doctor near me' }, [
+        'For pharmacy, press 1. To find a doctor, press 2. For benefits and coverage, press 4.',
+      ]),
+      ['press 2'],
+    );
+  });
+
+  it("reads an address in the goal as the caller's own, not as a branch's location", () => {
+    const menu =
+      'For balances, press 1. For loan payments, press 2. For branch hours and locations, press 4. To speak with a member service representative, press 0.';
+    assert.deepEqual(said({ target: 'update my mailing address', keywords: ['address'] }, [menu]), [
+      'press 0',
+    ]);
+    assert.deepEqual(said({ target: 'change my address' }, [menu]), ['press 0']);
+    // An option that says "address" is still taken, and branch hours still fit a goal about a branch.
+    assert.deepEqual(
+      said({ target: 'change my address' }, [`${menu} To update your address or phone number, press 5.`]),
+      ['press 5'],
+    );
+    assert.deepEqual(said({ target: 'find the nearest branch location' }, [menu]), ['press 4']);
+  });
 });

@@ -69,7 +69,7 @@ const STOP_WORDS = new Set(
 
 /** Words that appear in many labels and say little about the department. */
 const GENERIC = new Set(
-  'service account information info general department office question inquiry customer current existing line number'
+  'service account information info general department office question inquiry customer current existing line number find'
     .split(' ')
     .map(stem),
 );
@@ -140,7 +140,8 @@ const CONCEPTS: string[][] = [
     'live',
   ],
   ['speak', 'talk', 'reach', 'chat', 'connect', 'contact'],
-  ['hour', 'hours', 'location', 'directions', 'address', 'branch', 'open', 'store'],
+  // Not "address": in a caller's goal it is the caller's own ("update my mailing address"), not a branch's.
+  ['hour', 'hours', 'location', 'directions', 'branch', 'open', 'store'],
   ['lost', 'stolen', 'missing', 'misplaced', 'left', 'found'],
   ['fraud', 'unauthorized', 'suspicious', 'dispute', 'recognize', 'unrecognized', 'scam'],
   ['dispute', 'contest', 'appeal', 'challenge'],
@@ -159,7 +160,8 @@ const CONCEPTS: string[][] = [
   ['move', 'moving', 'transfer', 'relocate'],
   ['change', 'modify', 'update', 'edit', 'reschedule'],
   ['nurse', 'doctor', 'physician', 'symptom', 'triage', 'clinical'],
-  ['insurance', 'coverage', 'benefit', 'eligibility', 'deductible', 'plan'],
+  ['insurance', 'coverage', 'cover', 'covered', 'benefit', 'eligibility', 'deductible', 'plan'],
+  ['attendance', 'absent', 'absence', 'tardy', 'tardies'],
   ['emergency', 'urgent', 'emergencies'],
   ['delay', 'delayed', 'late', 'arrive', 'arrival'],
   ['mortgage', 'home', 'loan', 'escrow', 'payoff'],
@@ -1112,6 +1114,16 @@ export class IvrNavigator {
         return { o, i, score: score - emergencyPenalty, specific };
       })
       .filter((x) => x.specific && x.score >= 0.6 && !onlyLooselyRelated(this.goal, x.o.label));
+    // The goal's keywords are the words the caller chose to find the department by: an option that says one
+    // goes before any that fits only the goal's other words ("returns" over "online order status").
+    const keywords = (this.goal.keywords ?? [])
+      .flatMap((k) => contentWords(k))
+      .filter((w) => !GENERIC.has(w));
+    const saysKeyword = (o: MenuOption) =>
+      keywords.some((k) => !topic.has(k) && wordMatch(k, contentWords(o.label)) >= 0.8);
+    if (scored.some((x) => saysKeyword(x.o))) {
+      for (let i = scored.length - 1; i >= 0; i--) if (!saysKeyword(scored[i].o)) scored.splice(i, 1);
+    }
     if (scored.length > 0) {
       const top = Math.max(...scored.map((x) => x.score));
       const labels = options.map((o) => o.label);
