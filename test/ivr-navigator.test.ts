@@ -885,4 +885,30 @@ describe('IVR classes from the fifth tuning set (navigator 4)', () => {
     );
     assert.deepEqual(said({ target: 'find the nearest branch location' }, [menu]), ['press 4']);
   });
+
+  it('reads "a new date" or "a new time" as changing a matter that exists, not starting one', () => {
+    const goal: IvrGoal = {
+      target: 'reschedule delivery of my package',
+      keywords: ['reschedule', 'delivery'],
+    };
+    assert.deepEqual(
+      said(goal, [
+        'To have it held at one of our locations, press 1. To choose a new delivery date, press 2.',
+      ]),
+      ['press 2'],
+    );
+    assert.deepEqual(
+      said({ target: 'reschedule my appointment' }, [
+        'To book a new appointment, press 1. To pick a new time for an existing appointment, press 2.',
+      ]),
+      ['press 2'],
+    );
+    // "New" that names the matter still marks the other stage.
+    assert.deepEqual(
+      said({ target: 'check the status of my claim' }, [
+        'To file a new claim, press 1. For the status of an existing claim, press 2.',
+      ]),
+      ['press 2'],
+    );
+  });
 });

@@ -447,7 +447,8 @@ function goalStage(goal: IvrGoal): 'start' | 'follow' | undefined {
  */
 function otherStage(goal: IvrGoal, label: string): boolean {
   const want = goalStage(goal);
-  const isNew = NEW_WORD.test(label);
+  // "A new delivery date" or "a new time" changes a matter that exists: it is not a new one.
+  const isNew = NEW_WORD.test(label.replace(NEW_WHEN, ''));
   const existing = EXISTING_WORD.test(label);
   if (want === undefined || isNew === existing) return false;
   return want !== (isNew ? 'start' : 'follow');
@@ -526,6 +527,7 @@ const NON_CUSTOMER_LABEL =
 const CALLER_WORDS = new RegExp(`${CONSUMER_ROLE.source}|${PROVIDER_ROLE.source}`, 'g');
 const EMERGENCY_LABEL = /\bemergenc|\bgas leak\b|\bdowned\b|\b911\b/;
 const NEW_WORD = /\bnew\b/;
+const NEW_WHEN = /\bnew\s+(?:[a-z]+\s+)?(?:date|time|day|slot)s?\b/g;
 const EXISTING_WORD = /\b(?:existing|established|current|returning|already|previous)\b/;
 /** Words that close a menu: what follows is not more options. */
 const MENU_END =
