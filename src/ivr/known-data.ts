@@ -106,15 +106,23 @@ function acronyms(text: string): string[] {
   return found;
 }
 
+/** Words that say what kind of value a name is, not which one. */
+const KIND_WORDS = new Set(['date', 'number', 'code', 'id', 'no', 'num']);
+
 /** How well a value's name fits the prompt: the share of its words the prompt says (or a synonym of). */
 function nameFit(key: string, words: Set<string>): number {
   const parts = nameWords(key);
   if (parts.length === 0) return 0;
   let hits = 0;
+  let named = false;
   for (const part of parts) {
     const forms = SYNONYMS[part] ?? [part];
-    if (words.has(part) || forms.some((f) => words.has(f))) hits++;
+    if (!words.has(part) && !forms.some((f) => words.has(f))) continue;
+    hits++;
+    if (!KIND_WORDS.has(part)) named = true;
   }
+  // "date" alone does not make a date of service the arrival date: a word saying which one must fit too.
+  if (!named && parts.some((p) => !KIND_WORDS.has(p))) return 0;
   return hits / parts.length;
 }
 
@@ -197,6 +205,16 @@ export function dateOrderIn(sentence: string): DateOrder | undefined {
   return undefined;
 }
 
+/** A date asked as month and day with no year ("two digits for the month and two for the day"): in which order. */
+function monthAndDayOnly(sentence: string): 'md' | 'dm' | undefined {
+  const s = sentence.toLowerCase();
+  if (/\byears?\b|\byyyy?\b|\byy\b/.test(s)) return undefined;
+  const m = s.search(/\bmonth\b|\bmm\b/);
+  const d = s.search(/\bday\b|\bdd\b/);
+  if (m < 0 || d < 0) return undefined;
+  return d < m ? 'dm' : 'md';
+}
+
 /** "first four letters of your last name" -> 4 from the start; "last four digits of the card" -> 4 from the end. */
 function partAsked(sentence: string): { from: 'start' | 'end'; count: number } | undefined {
   const m = sentence
@@ -247,6 +265,8 @@ export function keysFor(
   if (iso) {
     const [, y, m, d] = iso;
     const year = request.length === 6 ? y.slice(2) : y;
+    const withoutYear = monthAndDayOnly(sentence);
+    if (withoutYear) return withoutYear === 'dm' ? `${d}${m}` : `${m}${d}`;
     const order = dateOrderIn(sentence) ?? 'mdy';
     return order === 'ymd' ? `${year}${m}${d}` : order === 'dmy' ? `${d}${m}${year}` : `${m}${d}${year}`;
   }

@@ -412,6 +412,11 @@ const DATA_PATTERNS: DataPattern[] = [
     re: /\b(?:account\s+number|account\s+id|(?<!gift\s)(?<!gift\s(?:credit|debit)\s)(?:credit\s+|debit\s+)?card\s+number|customer\s+(?:number|id))\b/i,
   },
   {
+    // A date named by what it is the date of: "the date of the accident", "your arrival date".
+    kind: 'other',
+    re: /\b(?:date\s+of\s+(?:the\s+|your\s+|their\s+)?[a-z]+|(?:your|the|their)\s+[a-z]+\s+date)\b/i,
+  },
+  {
     kind: 'other',
     re: /\b(?:(?:first|last)\s+(?:\d{1,2}|[a-z]+)\s+(?:letters|characters)\s+of\s+(?:your|the|their|his|her)\s+(?:[a-z']+\s+){0,2}?)?(?:last|first|family|sur)\s*name\b/i,
   },
