@@ -911,4 +911,20 @@ describe('IVR classes from the fifth tuning set (navigator 4)', () => {
       ['press 2'],
     );
   });
+
+  it('answers "is that the one you are calling about?" after a record it reads back, by what it knows', () => {
+    const goal: IvrGoal = { target: 'cancel my reservation', data: { arrival_date: '2026-12-14' } };
+    const ask = (found: string) => said(goal, [`${found} Is that the reservation you're calling about?`]);
+    assert.deepEqual(ask('I found a reservation arriving December fourteenth, 2026.'), ['say "yes"']);
+    assert.deepEqual(ask('I found a reservation arriving January third, 2027.'), ['say "no"']);
+    assert.equal(
+      parsePrompt('I see an order placed on May 2. Is this the order you are calling about?').readBack,
+      'I see an order placed on May 2',
+    );
+    // A question that is not a confirmation is no read-back.
+    assert.equal(
+      parsePrompt('Is this the first time you are calling us? Press 1 for yes.').readBack,
+      undefined,
+    );
+  });
 });

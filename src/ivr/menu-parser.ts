@@ -661,7 +661,7 @@ const EXAMPLES_RE =
   /\bfor\s+example\b|\bthings\s+like\b|\bsomething\s+like\b|\bsuch\s+as\b|\bfor\s+instance\b|\be\.g\./i;
 
 const CONFIRM_QUESTION_RE =
-  /\b(?:is\s+(?:that|this)\s+(?:right|correct)|if\s+(?:that|this)\s+is\s+(?:right|correct)|if\s+(?:that|this)(?:'s|\s+is)\s+(?:right|correct)|did\s+i\s+get\s+that\s+right|is\s+that\s+(?:ok|okay))\b/i;
+  /\b(?:is\s+(?:that|this)\s+the\s+(?:[a-z]+\s+){1,2}?(?:you(?:'re|\s+are)\s+calling\s+(?:about|for)|you\s+(?:mean|want))|is\s+(?:that|this)\s+(?:right|correct)|if\s+(?:that|this)\s+is\s+(?:right|correct)|if\s+(?:that|this)(?:'s|\s+is)\s+(?:right|correct)|did\s+i\s+get\s+that\s+right|is\s+that\s+(?:ok|okay))\b/i;
 const READ_BACK_RE =
   /\b(?:you\s+(?:entered|said|selected|have\s+entered)|you've\s+entered|i\s+(?:heard|have|got)|that\s+was|the\s+number\s+(?:i\s+have\s+is|is))\s*:?\s+(.+?)\s*(?:[.?!]\s|[.?!]?$|,?\s+(?:is\s+(?:that|this)|if\s+(?:that|this)))/i;
 
