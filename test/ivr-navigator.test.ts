@@ -927,4 +927,24 @@ describe('IVR classes from the fifth tuning set (navigator 4)', () => {
       undefined,
     );
   });
+
+  it('does not take an option that says no more than an intent guess it rejected', () => {
+    const goal: IvrGoal = { target: 'ask about a sample collection kit I never received' };
+    const menu =
+      'Kit orders, one. Shipping status, two. Results, three. To repeat these options, press nine.';
+    assert.deepEqual(
+      said(goal, ['It sounds like you want to order a collection kit. Is that right?', menu]),
+      ['say "no"', 'press 0'],
+    );
+    // Without the rejected guess, the option naming the kit is the best there is.
+    assert.deepEqual(said(goal, [menu]), ['press 1']);
+    // An option that says more than the rejected guess is still weighed.
+    assert.deepEqual(
+      said(goal, [
+        'It sounds like you want to order a collection kit. Is that right?',
+        'Kit orders, one. Kits not received, two. To repeat these options, press nine.',
+      ]),
+      ['say "no"', 'press 2'],
+    );
+  });
 });

@@ -628,6 +628,8 @@ interface NavState {
   readBackRejected?: boolean;
   /** The name of the known value last entered or said, to give again when a rejected read-back is asked anew. */
   lastDataName?: string;
+  /** The words of an intent the system guessed and we said was wrong ("order a collection kit"). */
+  rejectedGuess?: string[];
   holdSince?: number;
   holdMs: number;
   navSteps: number;
@@ -1091,8 +1093,20 @@ export class IvrNavigator {
     // A caller with an account, policy or member value of its own is the customer, whatever the matter.
     const customer = Object.values(this.goal.data ?? {}).some((v) => v.trim() !== '');
     const forOthers = (o: MenuOption) => customer && NON_CUSTOMER_LABEL.test(o.label);
+    // An option that says no more than the intent we said was wrong is that intent again ("kit orders").
+    const rejected = s.rejectedGuess ?? [];
+    const saysRejected = (o: MenuOption) => {
+      const words = contentWords(o.label).filter((w) => !GENERIC.has(w));
+      return rejected.length > 0 && words.length > 0 && words.every((w) => wordMatch(w, rejected) >= 0.8);
+    };
     const scored = options
-      .filter((o) => !otherDepartment(this.goal, o.label) && !otherStage(this.goal, o.label) && !forOthers(o))
+      .filter(
+        (o) =>
+          !otherDepartment(this.goal, o.label) &&
+          !otherStage(this.goal, o.label) &&
+          !forOthers(o) &&
+          !saysRejected(o),
+      )
       .map((o, i) => {
         const { score, specific } = scoreLabel(
           this.goal,
@@ -1245,8 +1259,10 @@ export class IvrNavigator {
       // goal, as an example answer must: every word of it fits ("order" does not fit "a kit I never received").
       const guess = readBack.match(INTENT_GUESS)?.[1];
       if (named) match = true;
-      else if (guess !== undefined) match = exampleSaysGoal(this.goal, guess);
-      else if (fit.specific && fit.score >= 0.6) match = true;
+      else if (guess !== undefined) {
+        match = exampleSaysGoal(this.goal, guess);
+        if (!match) this.state.rejectedGuess = contentWords(guess).filter((w) => !GENERIC.has(w));
+      } else if (fit.specific && fit.score >= 0.6) match = true;
       else if (!/\d/.test(readBack) && !this.state.lastDataEntry) match = false;
     }
     if (match !== false) return true;
