@@ -947,4 +947,26 @@ describe('IVR classes from the fifth tuning set (navigator 4)', () => {
       ['say "no"', 'press 2'],
     );
   });
+
+  it('matches two goal words to the one word a menu writes them as', () => {
+    assert.deepEqual(
+      said({ target: 'roll over my old 401(k) into an IRA' }, [
+        'You can say: trading, transfers and rollovers, retirement income, or tax documents.',
+      ]),
+      ['say "transfers and rollovers"'],
+    );
+    assert.deepEqual(
+      said({ target: 'schedule a package pick up' }, [
+        'To track a package, press 1. To schedule a pickup, press 2. For claims, press 3.',
+      ]),
+      ['press 2'],
+    );
+    // Two words that are no compound of any label word leave the scores as they were.
+    assert.deepEqual(
+      said({ target: 'sign up for online banking' }, [
+        'For online banking help, press 1. For branch hours, press 2.',
+      ]),
+      ['press 1'],
+    );
+  });
 });

@@ -337,7 +337,28 @@ export function scoreLabel(
       if (!GENERIC.has(word)) specific = true;
     }
   }
+  for (const compound of compoundWords(goal)) {
+    if (!labelWords.includes(compound)) continue;
+    score += 1;
+    specific = true;
+  }
   return { score, specific };
+}
+
+/**
+ * Two goal words menus often write as one ("roll over": "rollovers", "sign up": "signup", "log in": "login"),
+ * stemmed as label words are.
+ */
+function compoundWords(goal: IvrGoal): string[] {
+  const found: string[] = [];
+  for (const text of [goal.target, ...(goal.keywords ?? [])]) {
+    const seq = text.toLowerCase().split(/[^a-z]+/);
+    for (let i = 1; i < seq.length; i++) {
+      if (seq[i - 1].length < 2 || seq[i].length < 2 || STOP_WORDS.has(seq[i - 1])) continue;
+      found.push(stem(`${seq[i - 1]}${seq[i]}`));
+    }
+  }
+  return found;
 }
 
 /**
