@@ -37,6 +37,54 @@ describe('IVR known values', () => {
     assert.equal(ask('Please enter your order number.'), undefined, 'nothing known fits');
   });
 
+  it('asks for a date named by what it is the date of, and keys month and day alone when no year is asked', () => {
+    const goal: IvrGoal = {
+      target: 'file a claim',
+      data: { accident_date: '2026-12-03', arrival_date: '2026-12-14' },
+    };
+    const keyed = (prompt: string) => run(goal, [prompt]).map(describeDecision)[0];
+    assert.equal(
+      keyed('Enter the date of the accident as two digits for the month and two digits for the day.'),
+      'press 1203',
+    );
+    assert.equal(
+      keyed('Enter the date of the accident, two digits for the day, then two for the month.'),
+      'press 0312',
+    );
+    assert.equal(
+      keyed(
+        'Please enter your arrival date: two digits for the month, two for the day and four for the year.',
+      ),
+      'press 12142026',
+    );
+    // A date the caller does not know is not guessed from another one.
+    assert.equal(parsePrompt('Please enter the date of service.').dataRequest?.label, 'date of service');
+    assert.equal(
+      run({ target: 'billing', data: { arrival_date: '2026-12-14' } }, [
+        'Please enter the date of service.',
+      ]).map(describeDecision)[0],
+      'press 0',
+    );
+  });
+
+  it('matches a value named by its acronym to the words the prompt spells it out with', () => {
+    const data = { vin: '1HGCM82633A004352', ssn: '123456620', iata: '88123456' };
+    const ask = (text: string) => {
+      const request = parsePrompt(text).dataRequest;
+      assert.ok(request, `no data request in "${text}"`);
+      return findKnownValue(data, request, text)?.key;
+    };
+    assert.equal(ask('Enter the last five characters of your vehicle identification number.'), 'vin');
+    assert.equal(ask('Please enter your social security number.'), 'ssn');
+    assert.equal(ask('Please enter your account number.'), undefined, 'initials that spell no name');
+    assert.deepEqual(
+      run({ target: 'renew my registration', data: { vin: '1HGCM82633A004352' } }, [
+        'Enter the last five characters of your vehicle identification number.',
+      ]).map(describeDecision),
+      ['press 04352'],
+    );
+  });
+
   it('keeps the fixed keys working: a value named like the request kind, and `other` for any other number', () => {
     const request = parsePrompt('Please enter your claim number.').dataRequest!;
     assert.equal(findKnownValue({ other: '5' }, request, 'Please enter your claim number.')?.value, '5');

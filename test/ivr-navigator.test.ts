@@ -6,6 +6,7 @@ import { parsePrompt } from '../src/ivr/menu-parser';
 import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigator';
 import { IvrNavigator as FirstIvrNavigator } from '../src/ivr/v1/navigator';
 import { IvrNavigator as SecondIvrNavigator } from '../src/ivr/v2/navigator';
+import { IvrNavigator as ThirdIvrNavigator } from '../src/ivr/v3/navigator';
 
 const T0 = 1_700_000_000_000;
 
@@ -398,6 +399,16 @@ describe('IVR navigator versions', () => {
     assert.equal(describeDecision(current), 'press 60614');
   });
 
+  it('keeps the third navigator deciding as before, beside the current one', () => {
+    const goal: IvrGoal = { target: 'billing' };
+    const prompt =
+      'All of our agents are busy. Press 1 to leave a callback number, or stay on the line to keep your place.';
+    const third = new ThirdIvrNavigator(goal, T0).onPrompt(prompt, T0 + 10_000);
+    const current = new IvrNavigator(goal, T0).onPrompt(prompt, T0 + 10_000);
+    assert.equal(describeDecision(third), 'press 1');
+    assert.equal(describeDecision(current), 'wait');
+  });
+
   it('resumes a saved first-navigator state with the first navigator', () => {
     const goal: IvrGoal = { target: 'billing', data: {} };
     const nav = new FirstIvrNavigator(goal, T0);
@@ -708,5 +719,254 @@ describe('IVR classes from the fourth tuning set (navigator 3)', () => {
     assert.deepEqual(said(goal, ['It sounds like you need a replacement card. Is that right?']), [
       'say "yes"',
     ]);
+  });
+});
+
+describe('IVR classes from the fifth tuning set (navigator 4)', () => {
+  const said = (goal: IvrGoal, prompts: string[]) => run(goal, prompts).map(describeDecision);
+
+  it('stays on hold when the only key offered is a callback that also mentions staying on the line', () => {
+    const goal: IvrGoal = { target: 'billing' };
+    for (const prompt of [
+      'All of our agents are busy. Press 1 to leave a callback number, or stay on the line to keep your place.',
+      'Our representatives are assisting other callers. Press 2 to request a call back, or remain on hold.',
+    ]) {
+      assert.deepEqual(said(goal, [prompt]), ['wait'], prompt);
+    }
+    // A key that keeps one's place is still pressed when a callback is offered beside it.
+    assert.deepEqual(
+      said(goal, [
+        'All of our agents are busy. To stay on hold, press 1. To have us call you back, press 2.',
+      ]),
+      ['press 1'],
+    );
+  });
+
+  it('presses the "otherwise" key of a data prompt whose value it does not know, and enters one it knows', () => {
+    const prompts = [
+      "If you booked through a travel agent, enter the agency's IATA number. Otherwise, press star.",
+      'If you have a promotion code, enter it now. Otherwise, press pound.',
+    ];
+    assert.deepEqual(said({ target: 'cancel my reservation', data: {} }, [prompts[0]]), ['press *']);
+    assert.deepEqual(said({ target: 'cancel my reservation', data: {} }, [prompts[1]]), ['press #']);
+    assert.deepEqual(
+      said({ target: 'cancel my reservation', data: { promotion_code: '4471' } }, [prompts[1]]),
+      ['press 4471'],
+    );
+  });
+
+  it('says the value again when the system asks anew after a read-back it rejected, under another name', () => {
+    const goal: IvrGoal = { target: 'change my flight', data: { record_locator: 'QZ7K4M' } };
+    const decisions = said(goal, [
+      'Please say your confirmation code, also called a record locator.',
+      'I heard Q Z 7 K 4 N. Is that correct?',
+      "Let's try again. Please say your confirmation code.",
+    ]);
+    assert.deepEqual(decisions, ['say "QZ7K4M"', 'say "no"', 'say "QZ7K4M"']);
+    // An error with no rejected read-back before it is still an error: the operator route.
+    assert.deepEqual(
+      said({ target: 'billing', data: { member_number: '4471' } }, [
+        'Please say your member number.',
+        "Sorry, I didn't get that. Let's try again. Please say your member number.",
+      ]),
+      ['say "4471"', 'say "representative"'],
+    );
+  });
+
+  it('reads an option without a verb that says what it covers between commas', () => {
+    const labels = (text: string) => parsePrompt(text).options.map((o) => [o.digits, o.label]);
+    assert.deepEqual(
+      labels('New patients, one. Existing appointments, including rescheduling and cancellations, two.'),
+      [
+        ['1', 'new patients'],
+        ['2', 'existing appointments including rescheduling and cancellations'],
+      ],
+    );
+    assert.deepEqual(labels('Billing, such as payments and refunds, one. Store hours, two.'), [
+      ['1', 'billing such as payments and refunds'],
+      ['2', 'store hours'],
+    ]);
+    // A comma list of options is still read as options, not as one option covering the others.
+    assert.deepEqual(labels('Billing, one. Repairs, two. Sales, three.'), [
+      ['1', 'billing'],
+      ['2', 'repairs'],
+      ['3', 'sales'],
+    ]);
+    assert.deepEqual(
+      said({ target: 'reschedule my visit' }, [
+        'New patients, one. Existing appointments, including rescheduling and cancellations, two. Billing, three. To hear these options again, press nine.',
+      ]),
+      ['press 2'],
+    );
+  });
+
+  it('takes the caller type for patients or customers when the other is for professionals who name a department', () => {
+    const goal: IvrGoal = { target: 'pay my bill' };
+    assert.deepEqual(
+      said(goal, [
+        "If you are a patient or a family member, press 1. If you are a physician or calling from a provider's office, press 2. For employment opportunities, press 3.",
+      ]),
+      ['press 1'],
+    );
+    assert.deepEqual(
+      said(goal, [
+        'If you are a policyholder, press 1. If you are an insurance agent, press 2. For all other callers, press 3.',
+      ]),
+      ['press 1'],
+    );
+    // A department offered by name is not a caller type: nothing fits, so the menu is heard out.
+    assert.deepEqual(said(goal, ['For new customer sales, press 1. For physician referrals, press 2.']), [
+      'wait',
+    ]);
+  });
+
+  it('does not take an option for callers who are not customers when it holds a value of its own', () => {
+    const menu =
+      'If you are a policyholder, press 1. If you are an insurance agent, press 2. If you were in an accident with one of our customers and are not insured with us, press 3.';
+    const goal: IvrGoal = { target: 'file a claim for a car accident', data: { policy_number: '2033' } };
+    assert.deepEqual(said(goal, [menu]), ['press 1']);
+    assert.deepEqual(
+      said(goal, [
+        'Members, press 1. If you are not a member and were in an accident with one of our drivers, press 2.',
+      ]),
+      ['press 1'],
+    );
+    // Without a value of its own the caller may well be the other driver: the matter decides.
+    assert.deepEqual(said({ target: 'file a claim for a car accident' }, [menu]), ['press 3']);
+  });
+
+  it("takes an option that says one of the goal's keywords over one that fits only its other words", () => {
+    const menu =
+      'For store hours, press 1. For the status of an online order, press 2. For returns and exchanges, press 3.';
+    const goal: IvrGoal = { target: 'return a damaged item from my online order', keywords: ['return'] };
+    assert.deepEqual(said(goal, [menu]), ['press 3']);
+    assert.deepEqual(
+      said({ target: 'dispute a charge on my credit card statement', keywords: ['dispute'] }, [
+        'For your card balance and statement, press 1. To dispute a transaction, press 2.',
+      ]),
+      ['press 2'],
+    );
+    // Without keywords the goal's words weigh as before.
+    assert.deepEqual(said({ target: 'return a damaged item from my online order' }, [menu]), ['press 2']);
+  });
+
+  it('reads coverage and attendance words as their departments, and "find" as saying little', () => {
+    assert.deepEqual(
+      said({ target: 'find out if my MRI is covered' }, [
+        'For pharmacy, press 1. To find a doctor, press 2. For claims, press 3. For benefits and coverage, press 4.',
+      ]),
+      ['press 4'],
+    );
+    assert.deepEqual(
+      said({ target: 'report my child absent today' }, [
+        'Enrollment, one. Transportation, two. Attendance, three. Food services, four. To repeat these options, press nine.',
+      ]),
+      ['press 3'],
+    );
+    assert.deepEqual(
+      said({ target: 'find a doctor near me' }, [
+        'For pharmacy, press 1. To find a doctor, press 2. For benefits and coverage, press 4.',
+      ]),
+      ['press 2'],
+    );
+  });
+
+  it("reads an address in the goal as the caller's own, not as a branch's location", () => {
+    const menu =
+      'For balances, press 1. For loan payments, press 2. For branch hours and locations, press 4. To speak with a member service representative, press 0.';
+    assert.deepEqual(said({ target: 'update my mailing address', keywords: ['address'] }, [menu]), [
+      'press 0',
+    ]);
+    assert.deepEqual(said({ target: 'change my address' }, [menu]), ['press 0']);
+    // An option that says "address" is still taken, and branch hours still fit a goal about a branch.
+    assert.deepEqual(
+      said({ target: 'change my address' }, [`${menu} To update your address or phone number, press 5.`]),
+      ['press 5'],
+    );
+    assert.deepEqual(said({ target: 'find the nearest branch location' }, [menu]), ['press 4']);
+  });
+
+  it('reads "a new date" or "a new time" as changing a matter that exists, not starting one', () => {
+    const goal: IvrGoal = {
+      target: 'reschedule delivery of my package',
+      keywords: ['reschedule', 'delivery'],
+    };
+    assert.deepEqual(
+      said(goal, [
+        'To have it held at one of our locations, press 1. To choose a new delivery date, press 2.',
+      ]),
+      ['press 2'],
+    );
+    assert.deepEqual(
+      said({ target: 'reschedule my appointment' }, [
+        'To book a new appointment, press 1. To pick a new time for an existing appointment, press 2.',
+      ]),
+      ['press 2'],
+    );
+    // "New" that names the matter still marks the other stage.
+    assert.deepEqual(
+      said({ target: 'check the status of my claim' }, [
+        'To file a new claim, press 1. For the status of an existing claim, press 2.',
+      ]),
+      ['press 2'],
+    );
+  });
+
+  it('answers "is that the one you are calling about?" after a record it reads back, by what it knows', () => {
+    const goal: IvrGoal = { target: 'cancel my reservation', data: { arrival_date: '2026-12-14' } };
+    const ask = (found: string) => said(goal, [`${found} Is that the reservation you're calling about?`]);
+    assert.deepEqual(ask('I found a reservation arriving December fourteenth, 2026.'), ['say "yes"']);
+    assert.deepEqual(ask('I found a reservation arriving January third, 2027.'), ['say "no"']);
+    assert.equal(
+      parsePrompt('I see an order placed on May 2. Is this the order you are calling about?').readBack,
+      'I see an order placed on May 2',
+    );
+    // A question that is not a confirmation is no read-back.
+    assert.equal(
+      parsePrompt('Is this the first time you are calling us? Press 1 for yes.').readBack,
+      undefined,
+    );
+  });
+
+  it('does not take an option that says no more than an intent guess it rejected', () => {
+    const goal: IvrGoal = { target: 'ask about a sample collection kit I never received' };
+    const menu =
+      'Kit orders, one. Shipping status, two. Results, three. To repeat these options, press nine.';
+    assert.deepEqual(
+      said(goal, ['It sounds like you want to order a collection kit. Is that right?', menu]),
+      ['say "no"', 'press 0'],
+    );
+    // Without the rejected guess, the option naming the kit is the best there is.
+    assert.deepEqual(said(goal, [menu]), ['press 1']);
+    // An option that says more than the rejected guess is still weighed.
+    assert.deepEqual(
+      said(goal, [
+        'It sounds like you want to order a collection kit. Is that right?',
+        'Kit orders, one. Kits not received, two. To repeat these options, press nine.',
+      ]),
+      ['say "no"', 'press 2'],
+    );
+  });
+
+  it('matches two goal words to the one word a menu writes them as', () => {
+    assert.deepEqual(
+      said({ target: 'roll over my old 401(k) into an IRA' }, [
+        'You can say: trading, transfers and rollovers, retirement income, or tax documents.',
+      ]),
+      ['say "transfers and rollovers"'],
+    );
+    assert.deepEqual(
+      said({ target: 'schedule a package pick up' }, [
+        'To track a package, press 1. To schedule a pickup, press 2. For claims, press 3.',
+      ]),
+      ['press 2'],
+    );
+    // Two words that are no compound of any label word leave the scores as they were.
+    assert.deepEqual(
+      said({ target: 'sign up for online banking' }, [
+        'For online banking help, press 1. For branch hours, press 2.',
+      ]),
+      ['press 1'],
+    );
   });
 });

@@ -11,6 +11,7 @@ import type { TelephonyStepInput } from '../activities/transfer';
 import { type IvrDecision, type IvrGoal, IvrNavigator, wantsSecondOpinion } from '../src/ivr/navigator';
 import { IvrNavigator as FirstIvrNavigator } from '../src/ivr/v1/navigator';
 import { IvrNavigator as SecondIvrNavigator } from '../src/ivr/v2/navigator';
+import { IvrNavigator as ThirdIvrNavigator } from '../src/ivr/v3/navigator';
 import type { ActionActivityInput, IvrRecord, IvrResult } from '../src/shared/types';
 import type { Call } from './call-model';
 import { telephonyStep } from './telephony';
@@ -82,7 +83,7 @@ export async function runIvr(call: Call, input: ActionActivityInput<IvrSettings>
 
 /** The model's choice for an unsure decision; the parser's decision when the model fails or times out. */
 async function secondOpinion(
-  navigator: IvrNavigator | SecondIvrNavigator,
+  navigator: IvrNavigator | ThirdIvrNavigator | SecondIvrNavigator,
   settings: IvrSettings,
   prompt: string,
   fallback: IvrDecision,
@@ -116,12 +117,13 @@ function withReason(decision: IvrDecision, note: string): IvrDecision {
 }
 
 /** Recorded with each navigation the current navigator began; records without it began under the first one. */
-const NAVIGATOR_VERSION = 3;
-type Navigator = IvrNavigator | SecondIvrNavigator | FirstIvrNavigator;
+const NAVIGATOR_VERSION = 4;
+type Navigator = IvrNavigator | ThirdIvrNavigator | SecondIvrNavigator | FirstIvrNavigator;
 
 /** The navigator a saved navigation began with, by the version recorded with it. */
 function resumeNavigator(version: number | undefined, saved: unknown): Navigator {
   if (version === NAVIGATOR_VERSION) return IvrNavigator.fromJSON(saved);
+  if (version === 3) return ThirdIvrNavigator.fromJSON(saved);
   if (version === 2) return SecondIvrNavigator.fromJSON(saved);
   return FirstIvrNavigator.fromJSON(saved);
 }
@@ -159,6 +161,11 @@ function resume(
     record.navigatorVersion = 2;
     call.state.ivr.push(record);
     return { record, navigator: new SecondIvrNavigator(goal, call.now().getTime()) };
+  }
+  if (!wf.patched('ivr-navigator-4')) {
+    record.navigatorVersion = 3;
+    call.state.ivr.push(record);
+    return { record, navigator: new ThirdIvrNavigator(goal, call.now().getTime()) };
   }
   record.navigatorVersion = NAVIGATOR_VERSION;
   call.state.ivr.push(record);

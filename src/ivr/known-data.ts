@@ -83,15 +83,46 @@ function promptWords(text: string): Set<string> {
   );
 }
 
+/**
+ * The initials of each run of two to four words: a value named by its acronym (`vin`, `ssn`, `dob`) is the one a
+ * prompt asks for by its words ("vehicle identification number", "date of birth").
+ */
+function acronyms(text: string): string[] {
+  const words = text
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter((w) => w.length > 0);
+  const found: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    for (let n = 2; n <= 4 && i + n <= words.length; n++) {
+      found.push(
+        words
+          .slice(i, i + n)
+          .map((w) => w[0])
+          .join(''),
+      );
+    }
+  }
+  return found;
+}
+
+/** Words that say what kind of value a name is, not which one. */
+const KIND_WORDS = new Set(['date', 'number', 'code', 'id', 'no', 'num']);
+
 /** How well a value's name fits the prompt: the share of its words the prompt says (or a synonym of). */
 function nameFit(key: string, words: Set<string>): number {
   const parts = nameWords(key);
   if (parts.length === 0) return 0;
   let hits = 0;
+  let named = false;
   for (const part of parts) {
     const forms = SYNONYMS[part] ?? [part];
-    if (words.has(part) || forms.some((f) => words.has(f))) hits++;
+    if (!words.has(part) && !forms.some((f) => words.has(f))) continue;
+    hits++;
+    if (!KIND_WORDS.has(part)) named = true;
   }
+  // "date" alone does not make a date of service the arrival date: a word saying which one must fit too.
+  if (!named && parts.some((p) => !KIND_WORDS.has(p))) return 0;
   return hits / parts.length;
 }
 
@@ -114,6 +145,7 @@ export function findKnownValue(
   const exact = entries.find(([k]) => k === request.kind && k !== 'other');
   if (exact) return { key: exact[0], value: exact[1] };
   const words = promptWords(`${sentence} ${request.label} ${KIND_OF_REQUEST[request.kind]}`);
+  for (const initials of acronyms(sentence)) words.add(initials);
   let best: KnownValue | undefined;
   let bestFit = 0;
   for (const [key, value] of entries) {
@@ -173,6 +205,16 @@ export function dateOrderIn(sentence: string): DateOrder | undefined {
   return undefined;
 }
 
+/** A date asked as month and day with no year ("two digits for the month and two for the day"): in which order. */
+function monthAndDayOnly(sentence: string): 'md' | 'dm' | undefined {
+  const s = sentence.toLowerCase();
+  if (/\byears?\b|\byyyy?\b|\byy\b/.test(s)) return undefined;
+  const m = s.search(/\bmonth\b|\bmm\b/);
+  const d = s.search(/\bday\b|\bdd\b/);
+  if (m < 0 || d < 0) return undefined;
+  return d < m ? 'dm' : 'md';
+}
+
 /** "first four letters of your last name" -> 4 from the start; "last four digits of the card" -> 4 from the end. */
 function partAsked(sentence: string): { from: 'start' | 'end'; count: number } | undefined {
   const m = sentence
@@ -223,6 +265,8 @@ export function keysFor(
   if (iso) {
     const [, y, m, d] = iso;
     const year = request.length === 6 ? y.slice(2) : y;
+    const withoutYear = monthAndDayOnly(sentence);
+    if (withoutYear) return withoutYear === 'dm' ? `${d}${m}` : `${m}${d}`;
     const order = dateOrderIn(sentence) ?? 'mdy';
     return order === 'ymd' ? `${year}${m}${d}` : order === 'dmy' ? `${d}${m}${year}` : `${m}${d}${year}`;
   }

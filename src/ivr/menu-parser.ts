@@ -412,6 +412,11 @@ const DATA_PATTERNS: DataPattern[] = [
     re: /\b(?:account\s+number|account\s+id|(?<!gift\s)(?<!gift\s(?:credit|debit)\s)(?:credit\s+|debit\s+)?card\s+number|customer\s+(?:number|id))\b/i,
   },
   {
+    // A date named by what it is the date of: "the date of the accident", "your arrival date".
+    kind: 'other',
+    re: /\b(?:date\s+of\s+(?:the\s+|your\s+|their\s+)?[a-z]+|(?:your|the|their)\s+[a-z]+\s+date)\b/i,
+  },
+  {
     kind: 'other',
     re: /\b(?:(?:first|last)\s+(?:\d{1,2}|[a-z]+)\s+(?:letters|characters)\s+of\s+(?:your|the|their|his|her)\s+(?:[a-z']+\s+){0,2}?)?(?:last|first|family|sur)\s*name\b/i,
   },
@@ -620,9 +625,12 @@ const CLOSING_RE =
 const OPEN_SPEECH_RE =
   /\bin\s+a\s+few\s+words\b|\b(?:tell|say)\s+(?:me|us)?\s*(?:briefly\s+)?(?:what|why|the\s+reason)\b|\bbriefly\s+(?:tell|describe|say)\b|\bhow\s+(?:can|may)\s+i\s+help\b|\bwhat\s+can\s+i\s+(?:help|do)\b|\bwhat\s+(?:are\s+you|is\s+the\s+reason\s+you're|brings\s+you)\b|\bwhat\s+would\s+you\s+like\s+to\s+do\b|\bwhich\s+department\s+would\s+you\s+like\b|\bplease\s+tell\s+me\b|\bhow\s+can\s+we\s+help\b|\b(?:state|describe|explain)\s+(?:briefly\s+)?(?:the\s+reason|why|what)\b|\breason\s+for\s+(?:your|the|today's)\s+call\b/i;
 
-/** "Returns and exchanges, two." / "For billing - 1": an option named without a verb, one per sentence or clause. */
+/**
+ * "Returns and exchanges, two." / "For billing - 1": an option named without a verb, one per sentence or clause; it
+ * may say what it covers between commas ("Existing appointments, including rescheduling, two.").
+ */
 const VERBLESS_RE = new RegExp(
-  `^(?:for\\s+|to\\s+)?([a-z][a-z' &/-]*(?:\\s+[a-z' &/-]+){0,7}?)\\s*(?:,|:|-|–|—)\\s*(?:press\\s+|dial\\s+)?(\\d|${DIGIT_WORDS})$`,
+  `^(?:for\\s+|to\\s+)?([a-z][a-z' &/-]*(?:\\s+[a-z' &/-]+){0,7}?(?:\\s*,\\s*(?:including|includes|such\\s+as|like)\\s+[a-z' &/-]+(?:\\s+[a-z' &/-]+){0,7}?)?)\\s*(?:,|:|-|–|—)\\s*(?:press\\s+|dial\\s+)?(\\d|${DIGIT_WORDS})$`,
   'i',
 );
 
@@ -653,7 +661,7 @@ const EXAMPLES_RE =
   /\bfor\s+example\b|\bthings\s+like\b|\bsomething\s+like\b|\bsuch\s+as\b|\bfor\s+instance\b|\be\.g\./i;
 
 const CONFIRM_QUESTION_RE =
-  /\b(?:is\s+(?:that|this)\s+(?:right|correct)|if\s+(?:that|this)\s+is\s+(?:right|correct)|if\s+(?:that|this)(?:'s|\s+is)\s+(?:right|correct)|did\s+i\s+get\s+that\s+right|is\s+that\s+(?:ok|okay))\b/i;
+  /\b(?:is\s+(?:that|this)\s+the\s+(?:[a-z]+\s+){1,2}?(?:you(?:'re|\s+are)\s+calling\s+(?:about|for)|you\s+(?:mean|want))|is\s+(?:that|this)\s+(?:right|correct)|if\s+(?:that|this)\s+is\s+(?:right|correct)|if\s+(?:that|this)(?:'s|\s+is)\s+(?:right|correct)|did\s+i\s+get\s+that\s+right|is\s+that\s+(?:ok|okay))\b/i;
 const READ_BACK_RE =
   /\b(?:you\s+(?:entered|said|selected|have\s+entered)|you've\s+entered|i\s+(?:heard|have|got)|that\s+was|the\s+number\s+(?:i\s+have\s+is|is))\s*:?\s+(.+?)\s*(?:[.?!]\s|[.?!]?$|,?\s+(?:is\s+(?:that|this)|if\s+(?:that|this)))/i;
 

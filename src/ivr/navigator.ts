@@ -69,7 +69,7 @@ const STOP_WORDS = new Set(
 
 /** Words that appear in many labels and say little about the department. */
 const GENERIC = new Set(
-  'service account information info general department office question inquiry customer current existing line number'
+  'service account information info general department office question inquiry customer current existing line number find'
     .split(' ')
     .map(stem),
 );
@@ -140,7 +140,8 @@ const CONCEPTS: string[][] = [
     'live',
   ],
   ['speak', 'talk', 'reach', 'chat', 'connect', 'contact'],
-  ['hour', 'hours', 'location', 'directions', 'address', 'branch', 'open', 'store'],
+  // Not "address": in a caller's goal it is the caller's own ("update my mailing address"), not a branch's.
+  ['hour', 'hours', 'location', 'directions', 'branch', 'open', 'store'],
   ['lost', 'stolen', 'missing', 'misplaced', 'left', 'found'],
   ['fraud', 'unauthorized', 'suspicious', 'dispute', 'recognize', 'unrecognized', 'scam'],
   ['dispute', 'contest', 'appeal', 'challenge'],
@@ -159,7 +160,8 @@ const CONCEPTS: string[][] = [
   ['move', 'moving', 'transfer', 'relocate'],
   ['change', 'modify', 'update', 'edit', 'reschedule'],
   ['nurse', 'doctor', 'physician', 'symptom', 'triage', 'clinical'],
-  ['insurance', 'coverage', 'benefit', 'eligibility', 'deductible', 'plan'],
+  ['insurance', 'coverage', 'cover', 'covered', 'benefit', 'eligibility', 'deductible', 'plan'],
+  ['attendance', 'absent', 'absence', 'tardy', 'tardies'],
   ['emergency', 'urgent', 'emergencies'],
   ['delay', 'delayed', 'late', 'arrive', 'arrival'],
   ['mortgage', 'home', 'loan', 'escrow', 'payoff'],
@@ -335,7 +337,28 @@ export function scoreLabel(
       if (!GENERIC.has(word)) specific = true;
     }
   }
+  for (const compound of compoundWords(goal)) {
+    if (!labelWords.includes(compound)) continue;
+    score += 1;
+    specific = true;
+  }
   return { score, specific };
+}
+
+/**
+ * Two goal words menus often write as one ("roll over": "rollovers", "sign up": "signup", "log in": "login"),
+ * stemmed as label words are.
+ */
+function compoundWords(goal: IvrGoal): string[] {
+  const found: string[] = [];
+  for (const text of [goal.target, ...(goal.keywords ?? [])]) {
+    const seq = text.toLowerCase().split(/[^a-z]+/);
+    for (let i = 1; i < seq.length; i++) {
+      if (seq[i - 1].length < 2 || seq[i].length < 2 || STOP_WORDS.has(seq[i - 1])) continue;
+      found.push(stem(`${seq[i - 1]}${seq[i]}`));
+    }
+  }
+  return found;
 }
 
 /**
@@ -445,7 +468,8 @@ function goalStage(goal: IvrGoal): 'start' | 'follow' | undefined {
  */
 function otherStage(goal: IvrGoal, label: string): boolean {
   const want = goalStage(goal);
-  const isNew = NEW_WORD.test(label);
+  // "A new delivery date" or "a new time" changes a matter that exists: it is not a new one.
+  const isNew = NEW_WORD.test(label.replace(NEW_WHEN, ''));
   const existing = EXISTING_WORD.test(label);
   if (want === undefined || isNew === existing) return false;
   return want !== (isNew ? 'start' : 'follow');
@@ -517,9 +541,14 @@ const NO_DATA_LABEL =
 const CONSUMER_ROLE =
   /\b(?:member|patient|customer|policyholder|policy holder|subscriber|consumer|individual|resident|parent|guardian|client|caller|claimant|applicant|beneficiary|recipient|taxpayer|passenger|traveler|traveller|guest|student|tenant|personal|borrower|cardholder|card holder|account holder|veteran|homeowner)s?\b/;
 const PROVIDER_ROLE =
-  /\b(?:provider|physician|doctor's office|medical office|healthcare professional|employer|broker|agency|vendor|business|pharmacy calling|hospital staff|facility|dealer|attorney|lender|merchant)s?\b/;
+  /\b(?:(?:insurance|travel|real estate|licensed) agent|provider|physician|doctor's office|medical office|healthcare professional|employer|broker|agency|vendor|business|pharmacy calling|hospital staff|facility|dealer|attorney|lender|merchant)s?\b/;
+/** An option for callers who are not the business's customers: someone else's driver, a non-member. */
+const NON_CUSTOMER_LABEL =
+  /\bnot\s+(?:currently\s+)?(?:insured|enrolled|registered|a\s+(?:customer|member|client|patient|policyholder|subscriber))\b|\bnon-?(?:member|customer|client|policyholder)s?\b|\b(?:don't|do\s+not)\s+have\s+an?\s+(?:account|policy)\b/;
+const CALLER_WORDS = new RegExp(`${CONSUMER_ROLE.source}|${PROVIDER_ROLE.source}`, 'g');
 const EMERGENCY_LABEL = /\bemergenc|\bgas leak\b|\bdowned\b|\b911\b/;
 const NEW_WORD = /\bnew\b/;
+const NEW_WHEN = /\bnew\s+(?:[a-z]+\s+)?(?:date|time|day|slot)s?\b/g;
 const EXISTING_WORD = /\b(?:existing|established|current|returning|already|previous)\b/;
 /** Words that close a menu: what follows is not more options. */
 const MENU_END =
@@ -540,6 +569,11 @@ function isMeta(o: MenuOption): boolean {
     STAY_ON_HOLD_LABEL.test(o.label) ||
     o.label === 'help'
   );
+}
+
+/** The key to keep one's place on hold; "press 1 for a callback, or stay on the line" offers the callback. */
+function staysOnHold(o: MenuOption): boolean {
+  return STAY_ON_HOLD_LABEL.test(o.label) && !CALLBACK_LABEL.test(o.label);
 }
 
 function isOperatorOption(o: MenuOption): boolean {
@@ -611,6 +645,12 @@ interface NavState {
   lastDataEntry: boolean;
   /** The data prompt last answered (`kind:label`), so a read-back we reject lets it be asked again. */
   lastDataKey?: string;
+  /** We said a read-back was wrong: the "let's try again" that follows asks for the value, it is no error. */
+  readBackRejected?: boolean;
+  /** The name of the known value last entered or said, to give again when a rejected read-back is asked anew. */
+  lastDataName?: string;
+  /** The words of an intent the system guessed and we said was wrong ("order a collection kit"). */
+  rejectedGuess?: string[];
   holdSince?: number;
   holdMs: number;
   navSteps: number;
@@ -767,7 +807,7 @@ export class IvrNavigator {
     const holdOnly = p.hold && menuOptions.length === 0 && !p.dataRequest && !p.openSpeech;
     if (holdOnly && !p.invalidInput) {
       if (s.holdSince === undefined) s.holdSince = atMs;
-      const stay = p.options.find((o) => STAY_ON_HOLD_LABEL.test(o.label));
+      const stay = p.options.find(staysOnHold);
       if (stay?.digits)
         return this.act({ kind: 'press', digits: stay.digits, reason: `stay on hold: "${stay.label}"` });
       return { kind: 'wait', reason: 'on hold' };
@@ -796,7 +836,7 @@ export class IvrNavigator {
     }
     s.navSteps++;
 
-    const stay = p.options.find((o) => STAY_ON_HOLD_LABEL.test(o.label));
+    const stay = p.options.find(staysOnHold);
     if (stay?.digits && p.options.some((o) => CALLBACK_LABEL.test(o.label))) {
       return this.act({ kind: 'press', digits: stay.digits, reason: `stay on hold: "${stay.label}"` });
     }
@@ -807,7 +847,9 @@ export class IvrNavigator {
     const earlier = keys.length > 0 ? this.earlierMenus(keys) : [];
     const dataKey = p.dataRequest ? `${p.dataRequest.kind}:${p.dataRequest.label}` : undefined;
     const dataRepeated = dataKey !== undefined && s.dataAsked.includes(dataKey);
-    const invalid = p.invalidInput && s.acted;
+    const retryAsked = s.readBackRejected === true && p.dataRequest !== undefined;
+    s.readBackRejected = false;
+    const invalid = p.invalidInput && s.acted && !retryAsked;
     const repeatedAfterAction = earlier.some((m) => m.outcome === 'act') || dataRepeated;
     if (invalid || repeatedAfterAction) {
       s.knownPathActive = false;
@@ -831,7 +873,7 @@ export class IvrNavigator {
     }
 
     if (p.dataRequest) {
-      const decision = this.dataDecision(p, p.dataRequest);
+      const decision = this.dataDecision(p, p.dataRequest, retryAsked);
       this.rememberPrompt(p, keys, dataKey, decision.kind === 'wait' ? 'wait' : 'act');
       if (this.state.lastDataEntry) this.state.lastDataKey = dataKey;
       return decision;
@@ -936,8 +978,14 @@ export class IvrNavigator {
     return this.act({ kind: 'press', digits: '0', reason: `${why}; pressing 0 for an operator` });
   }
 
-  private dataDecision(p: ParsedPrompt, req: DataRequest): IvrDecision {
-    const known = findKnownValue(this.goal.data, req, this.promptText);
+  private dataDecision(p: ParsedPrompt, req: DataRequest, retry = false): IvrDecision {
+    const again = retry ? this.state.lastDataName : undefined;
+    const known =
+      findKnownValue(this.goal.data, req, this.promptText) ??
+      (again !== undefined && this.goal.data?.[again]
+        ? { key: again, value: this.goal.data[again] }
+        : undefined);
+    if (known) this.state.lastDataName = known.key;
     if (known) {
       const value = known.value;
       if (req.sayOnly) {
@@ -969,8 +1017,7 @@ export class IvrNavigator {
     }
     const skip = p.options.find(
       (o) =>
-        NO_DATA_LABEL.test(o.label) ||
-        (req.optional && (o.label === 'otherwise' || /\bskip\b/.test(o.label))),
+        NO_DATA_LABEL.test(o.label) || o.label === 'otherwise' || (req.optional && /\bskip\b/.test(o.label)),
     );
     if (skip) return this.choose(skip, `${req.label} unknown: "${skip.label}"`, false);
     if (p.hold) return { kind: 'wait', reason: `${req.label} unknown: staying on the line` };
@@ -1064,8 +1111,23 @@ export class IvrNavigator {
     const spentHere = options.some((o) => fresh.some((g) => wordMatch(g.word, contentWords(o.label)) >= 0.8))
       ? spent
       : new Set<string>();
+    // A caller with an account, policy or member value of its own is the customer, whatever the matter.
+    const customer = Object.values(this.goal.data ?? {}).some((v) => v.trim() !== '');
+    const forOthers = (o: MenuOption) => customer && NON_CUSTOMER_LABEL.test(o.label);
+    // An option that says no more than the intent we said was wrong is that intent again ("kit orders").
+    const rejected = s.rejectedGuess ?? [];
+    const saysRejected = (o: MenuOption) => {
+      const words = contentWords(o.label).filter((w) => !GENERIC.has(w));
+      return rejected.length > 0 && words.length > 0 && words.every((w) => wordMatch(w, rejected) >= 0.8);
+    };
     const scored = options
-      .filter((o) => !otherDepartment(this.goal, o.label) && !otherStage(this.goal, o.label))
+      .filter(
+        (o) =>
+          !otherDepartment(this.goal, o.label) &&
+          !otherStage(this.goal, o.label) &&
+          !forOthers(o) &&
+          !saysRejected(o),
+      )
       .map((o, i) => {
         const { score, specific } = scoreLabel(
           this.goal,
@@ -1089,6 +1151,16 @@ export class IvrNavigator {
         return { o, i, score: score - emergencyPenalty, specific };
       })
       .filter((x) => x.specific && x.score >= 0.6 && !onlyLooselyRelated(this.goal, x.o.label));
+    // The goal's keywords are the words the caller chose to find the department by: an option that says one
+    // goes before any that fits only the goal's other words ("returns" over "online order status").
+    const keywords = (this.goal.keywords ?? [])
+      .flatMap((k) => contentWords(k))
+      .filter((w) => !GENERIC.has(w));
+    const saysKeyword = (o: MenuOption) =>
+      keywords.some((k) => !topic.has(k) && wordMatch(k, contentWords(o.label)) >= 0.8);
+    if (scored.some((x) => saysKeyword(x.o))) {
+      for (let i = scored.length - 1; i >= 0; i--) if (!saysKeyword(scored[i].o)) scored.splice(i, 1);
+    }
     if (scored.length > 0) {
       const top = Math.max(...scored.map((x) => x.score));
       const labels = options.map((o) => o.label);
@@ -1133,11 +1205,13 @@ export class IvrNavigator {
     }
 
     // Options that say who calls, not what about ("new client sales" names a department, not a caller).
-    const role = (o: MenuOption) => !contentWords(o.label).some((w) => departmentGroups(w).length > 0);
+    // The caller words themselves ("a physician") are not the department words that make it one.
+    const role = (o: MenuOption) =>
+      !contentWords(o.label.replace(CALLER_WORDS, ' ')).some((w) => departmentGroups(w).length > 0);
     const consumer = options.find(
-      (o) => CONSUMER_ROLE.test(o.label) && !PROVIDER_ROLE.test(o.label) && role(o),
+      (o) => CONSUMER_ROLE.test(o.label) && !PROVIDER_ROLE.test(o.label) && role(o) && !forOthers(o),
     );
-    const provider = options.find((o) => PROVIDER_ROLE.test(o.label) && role(o));
+    const provider = options.find((o) => PROVIDER_ROLE.test(o.label) && role(o)) ?? options.find(forOthers);
     const catchAll = options.find((o) => CATCH_ALL_LABEL.test(o.label));
     if (provider && (consumer || catchAll)) {
       const pick = (consumer ?? catchAll)!;
@@ -1206,13 +1280,16 @@ export class IvrNavigator {
       // goal, as an example answer must: every word of it fits ("order" does not fit "a kit I never received").
       const guess = readBack.match(INTENT_GUESS)?.[1];
       if (named) match = true;
-      else if (guess !== undefined) match = exampleSaysGoal(this.goal, guess);
-      else if (fit.specific && fit.score >= 0.6) match = true;
+      else if (guess !== undefined) {
+        match = exampleSaysGoal(this.goal, guess);
+        if (!match) this.state.rejectedGuess = contentWords(guess).filter((w) => !GENERIC.has(w));
+      } else if (fit.specific && fit.score >= 0.6) match = true;
       else if (!/\d/.test(readBack) && !this.state.lastDataEntry) match = false;
     }
     if (match !== false) return true;
     const s = this.state;
     s.dataAsked = s.dataAsked.filter((k) => k !== s.lastDataKey);
+    s.readBackRejected = true;
     return false;
   }
 }
