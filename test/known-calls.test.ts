@@ -148,6 +148,27 @@ describe('call client: calls it knows exist', () => {
     );
   });
 
+  it("sends requests that don't name the agent to the known run, and by workflow id when none is known", async () => {
+    const { calls, paths } = callClient();
+    running.push('kc-anon');
+    const other = callClient();
+
+    await calls.sendEvents('kc-anon', [utterance('kc-anon', 1)], { agentId: 'shop' });
+    // The generic API names the agent on a call's first request only.
+    await calls.sendEvents('kc-anon', [utterance('kc-anon', 2)], {});
+    const run = await calls.runAction('kc-anon', 'lookup', 'kc-anon-1', { order_id: 'E-6' }, {});
+    // A process that never reached the call goes by workflow id, as before.
+    await other.calls.sendEvents('kc-anon', [utterance('kc-anon', 3)], {});
+
+    assert.deepEqual(paths, ['signalWithStart', 'signal', 'update']);
+    assert.deepEqual(other.paths, ['signal by id']);
+    assert.deepEqual(run.output, { order_status: 'status-of-E-6' });
+    assert.deepEqual(
+      (await stateWith(h, 'kc-anon', 3)).transcript.map((t) => t.text),
+      ['turn 1', 'turn 2', 'turn 3'],
+    );
+  });
+
   it('goes with-start every time when turned off', async () => {
     const { calls, paths } = callClient({ knownCalls: false });
     running.push('kc-off');

@@ -151,7 +151,8 @@ export class CallClient {
         const signal = (runId?: string) =>
           this.temporal.workflow.getHandle(workflowIdFor(callId), runId).signal(callEventsSignal, batch);
         if (!start.agentId) {
-          await signal();
+          // No agent named, so nothing to start: the known run if there is one, else by workflow id.
+          await this.existingOrStarted(callId, signal, async () => ({ value: await signal() }));
           continue;
         }
         const startOptions = this.startOptions(callId, { ...start, agentId: start.agentId });
@@ -189,7 +190,8 @@ export class CallClient {
         .getHandle(workflowIdFor(callId), runId)
         .executeUpdate(runActionUpdate, { updateId: requestId, args: [request] });
     try {
-      if (!start.agentId) return await update();
+      if (!start.agentId)
+        return await this.existingOrStarted(callId, update, async () => ({ value: await update() }));
       await this.assertOwnedBy(callId, start.agentId);
       const startOptions = this.startOptions(callId, { ...start, agentId: start.agentId });
       return await this.existingOrStarted(callId, update, async () => {
