@@ -5,7 +5,9 @@
  * ivr-corpus-d.json, ivr-corpus-e.json), and three held-out sets (ivr-holdout.json: written from the goals alone;
  * ivr-holdout-2.json and ivr-holdout-3.json: from the behaviour spec alone; all frozen before any change for them). Each set's line also counts the wrong
  * keypresses that leave the goal's branch. `--misses` lists every wrong decision on the tuning sets, never on the
- * held-out ones; `--tuning` leaves the held-out sets out; `--set=corpus,b,c,d,e,holdout,holdout-2,holdout-3` picks sets.
+ * held-out ones; `--calibration` counts the tuning sets' option choices right and wrong per confidence and per
+ * margin over the next fitting option (never the held-out sets'); `--tuning` leaves the held-out sets out;
+ * `--set=corpus,b,c,d,e,holdout,holdout-2,holdout-3` picks sets.
  *
  * `--decider llm` scores the navigator as `ivr_navigate` runs with `decider: llm`: decisions less sure than
  * `--llm-below` (default 0.6, the action's `llmBelowConfidence`) go to the model (LLM_MODEL, LLM_BASE_URL), and an
@@ -17,6 +19,8 @@ import { join } from 'node:path';
 import { askForChoice } from '../activities/ivr-navigate';
 import { llmFromEnv } from '../src/extraction/llm';
 import {
+  type Calibration,
+  formatCalibration,
   formatIvrScore,
   type IvrScenario,
   type ModelUse,
@@ -64,6 +68,15 @@ function deciderArg(): 'parser' | 'llm' {
   throw new Error(`--decider must be parser or llm, got "${value}"`);
 }
 
+function merge(into: Calibration, from: Calibration): void {
+  for (const key of ['byConfidence', 'byMargin'] as const) {
+    for (const [bucket, t] of from[key]) {
+      const sum = into[key].get(bucket) ?? { right: 0, wrong: 0 };
+      into[key].set(bucket, { right: sum.right + t.right, wrong: sum.wrong + t.wrong });
+    }
+  }
+}
+
 function formatModelUse(m: ModelUse): string {
   const sorted = [...m.ms].sort((a, b) => a - b);
   const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
@@ -77,6 +90,8 @@ function formatModelUse(m: ModelUse): string {
 async function main() {
   const showMisses = process.argv.includes('--misses');
   const tuningOnly = process.argv.includes('--tuning');
+  const showCalibration = process.argv.includes('--calibration');
+  const calibration: Calibration = { byConfidence: new Map(), byMargin: new Map() };
   const decider = deciderArg();
   let ask: SecondOpinion | undefined;
   const below = numberArg('llm-below', 0.6);
@@ -107,6 +122,11 @@ async function main() {
     console.log(formatIvrScore(`${label}, ${file}`, score));
     if (withModel) console.log(formatModelUse(withModel.model));
     if (showMisses && listMisses && score.misses.length) console.log(score.misses.join('\n'));
+    if (listMisses) merge(calibration, score.calibration);
+  }
+  if (showCalibration) {
+    console.log('option choices on the tuning sets, by confidence and by margin:');
+    console.log(formatCalibration(calibration));
   }
 }
 

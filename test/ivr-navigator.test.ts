@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeDecision, type IvrScenario, scoreNavigator } from '../src/ivr/accuracy';
+import {
+  describeDecision,
+  formatCalibration,
+  type IvrScenario,
+  marginBucket,
+  scoreNavigator,
+} from '../src/ivr/accuracy';
 import { parsePrompt } from '../src/ivr/menu-parser';
 import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigator';
 import { IvrNavigator as FirstIvrNavigator } from '../src/ivr/v1/navigator';
@@ -967,6 +973,70 @@ describe('IVR classes from the fifth tuning set (navigator 4)', () => {
         'For online banking help, press 1. For branch hours, press 2.',
       ]),
       ['press 1'],
+    );
+  });
+});
+
+describe('IVR option margins and calibration (navigator 4)', () => {
+  const menu = 'For billing, press 1. For technical support, press 2. For store hours, press 3.';
+
+  it('gives the margin of an option chosen by fit over the next fitting option', () => {
+    const nav = new IvrNavigator({ target: 'pay my bill' }, T0);
+    assert.deepEqual(describeDecision(nav.onPrompt(menu, T0 + 8_000)), 'press 1');
+    // Only one option fits: its whole score is the margin.
+    assert.ok((nav.margin ?? 0) >= 1, `margin ${nav.margin}`);
+
+    const tie = new IvrNavigator({ target: 'jury duty' }, T0);
+    const decision = tie.onPrompt(
+      'To reach the jury office, press 1. To speak with a jury clerk, press 2. For traffic court, press 3.',
+      T0 + 8_000,
+    );
+    assert.equal(decision.kind, 'press');
+    assert.ok(Math.abs(tie.margin ?? 1) < 0.01, `margin ${tie.margin}`);
+  });
+
+  it('gives no margin for decisions not chosen by fit, nor after the next prompt', () => {
+    const nav = new IvrNavigator({ target: 'pay my bill', data: { account_number: '5512' } }, T0);
+    nav.onPrompt(menu, T0 + 8_000);
+    assert.notEqual(nav.margin, undefined);
+    assert.deepEqual(
+      describeDecision(nav.onPrompt('Please enter your account number.', T0 + 16_000)),
+      'press 5512',
+    );
+    assert.equal(nav.margin, undefined);
+    const nothing = new IvrNavigator({ target: 'report a gas leak' }, T0);
+    assert.equal(nothing.onPrompt(menu, T0 + 8_000).kind, 'wait');
+    assert.equal(nothing.margin, undefined);
+    // Not part of the saved state: a restored navigator has none.
+    assert.equal(IvrNavigator.fromJSON(JSON.parse(JSON.stringify(nav.toJSON()))).margin, undefined);
+  });
+
+  it('counts option choices right and wrong by confidence and margin, and nothing else', () => {
+    const scenarios: IvrScenario[] = [
+      {
+        name: 'right by fit',
+        goal: { target: 'pay my bill' },
+        prompts: [{ text: menu, expect: { kind: 'press', digits: '1' } }],
+      },
+      {
+        name: 'wrong by fit',
+        goal: { target: 'pay my bill' },
+        prompts: [{ text: menu, expect: { kind: 'press', digits: '3' } }],
+      },
+      {
+        name: 'data entry',
+        goal: { target: 'pay my bill', data: { account_number: '5512' } },
+        prompts: [{ text: 'Please enter your account number.', expect: { kind: 'press', digits: '5512' } }],
+      },
+    ];
+    const { calibration } = scoreNavigator(scenarios);
+    assert.deepEqual([...calibration.byConfidence], [['1', { right: 1, wrong: 1 }]]);
+    assert.deepEqual([...calibration.byMargin], [['>= 1', { right: 1, wrong: 1 }]]);
+    assert.equal(marginBucket(0), '< 0.01 (tie)');
+    assert.equal(marginBucket(0.3), '0.25-0.5');
+    assert.match(
+      formatCalibration(calibration),
+      /confidence 1: 1 right, 1 wrong\n {2}margin >= 1: 1 right, 1 wrong/,
     );
   });
 });

@@ -27,6 +27,47 @@ export interface IvrScore {
   /** Wrong decisions that pressed an offered option where another option's key was expected. */
   branchLeaving: number;
   misses: string[];
+  /** Decisions that pressed or said an offered option, right and wrong, by confidence and by the chosen option's margin. */
+  calibration: Calibration;
+}
+
+export interface Tally {
+  right: number;
+  wrong: number;
+}
+
+export interface Calibration {
+  /** By the decision's confidence ("1" when it carries none). */
+  byConfidence: Map<string, Tally>;
+  /** Options chosen by fit (`IvrNavigator.margin`), by how far they scored above the next fitting option. */
+  byMargin: Map<string, Tally>;
+}
+
+/** Upper bounds of the margin buckets: a margin below the first is a tie. */
+const MARGIN_BOUNDS = [0.01, 0.25, 0.5, 1];
+
+export function marginBucket(margin: number): string {
+  const at = MARGIN_BOUNDS.findIndex((b) => margin < b);
+  if (at === 0) return '< 0.01 (tie)';
+  if (at < 0) return `>= ${MARGIN_BOUNDS[MARGIN_BOUNDS.length - 1]}`;
+  return `${MARGIN_BOUNDS[at - 1]}-${MARGIN_BOUNDS[at]}`;
+}
+
+function count(map: Map<string, Tally>, key: string, right: boolean): void {
+  const t = map.get(key) ?? { right: 0, wrong: 0 };
+  if (right) t.right++;
+  else t.wrong++;
+  map.set(key, t);
+}
+
+/** Whether a decision pressed or said one of the options the menu offered. */
+function choseOption(decision: IvrDecision, offered: MenuOption[]): boolean {
+  if (decision.kind === 'press') return offered.some((o) => o.digits === decision.digits);
+  if (decision.kind !== 'say') return false;
+  const said = normalizeSpeech(decision.text);
+  return offered.some(
+    (o) => o.digits === undefined && said === normalizeSpeech(o.speech ?? o.label).replace(/\byour\b/g, 'my'),
+  );
 }
 
 const T0 = 1_700_000_000_000;
@@ -78,6 +119,7 @@ function emptyScore(scenarios: IvrScenario[]): IvrScore {
     perSet: new Map(),
     branchLeaving: 0,
     misses: [],
+    calibration: { byConfidence: new Map(), byMargin: new Map() },
   };
 }
 
@@ -96,13 +138,20 @@ function tally(
   expect: IvrExpectation,
   decision: IvrDecision,
   offered: MenuOption[],
+  margin: number | undefined,
 ): boolean {
   const key = scenario.set ?? 'main';
   const set = score.perSet.get(key) ?? { decisions: 0, correct: 0 };
   score.perSet.set(key, set);
   score.decisions++;
   set.decisions++;
-  if (decisionMatches(decision, expect)) {
+  const right = decisionMatches(decision, expect);
+  if (choseOption(decision, offered)) {
+    const confidence = 'confidence' in decision ? (decision.confidence ?? 1) : 1;
+    count(score.calibration.byConfidence, String(confidence), right);
+    if (margin !== undefined) count(score.calibration.byMargin, marginBucket(margin), right);
+  }
+  if (right) {
     score.correct++;
     set.correct++;
     return true;
@@ -125,7 +174,7 @@ export function scoreNavigator(scenarios: IvrScenario[]): IvrScore {
     let allCorrect = true;
     scenario.prompts.forEach((prompt, i) => {
       const decision = nav.onPrompt(prompt.text, promptAt(prompt, i));
-      if (!tally(score, scenario, i, prompt.expect, decision, nav.options)) allCorrect = false;
+      if (!tally(score, scenario, i, prompt.expect, decision, nav.options, nav.margin)) allCorrect = false;
     });
     if (allCorrect) score.scenariosCorrect++;
   }
@@ -165,6 +214,7 @@ export async function scoreNavigatorWithModel(
     let allCorrect = true;
     for (const [i, prompt] of scenario.prompts.entries()) {
       let decision = nav.onPrompt(prompt.text, promptAt(prompt, i));
+      let margin = nav.margin;
       if (wantsSecondOpinion(decision, below)) {
         model.asked++;
         const started = Date.now();
@@ -182,13 +232,14 @@ export async function scoreNavigatorWithModel(
             model.taken++;
             nav.override(opinion.decision);
             decision = opinion.decision;
+            margin = undefined;
           }
         } catch {
           model.failed++;
         }
         model.ms.push(Date.now() - started);
       }
-      if (!tally(score, scenario, i, prompt.expect, decision, nav.options)) allCorrect = false;
+      if (!tally(score, scenario, i, prompt.expect, decision, nav.options, margin)) allCorrect = false;
     }
     if (allCorrect) score.scenariosCorrect++;
   }
@@ -198,4 +249,14 @@ export async function scoreNavigatorWithModel(
 export function formatIvrScore(label: string, s: IvrScore): string {
   const pct = s.decisions ? ((s.correct / s.decisions) * 100).toFixed(1) : '0.0';
   return `${label}: ${s.correct}/${s.decisions} decisions (${pct}%), ${s.scenariosCorrect}/${s.scenarios} scenarios fully right, ${s.branchLeaving} keypresses leaving the goal's branch`;
+}
+
+/** The calibration table: right and wrong option choices per confidence and per margin bucket, lowest first. */
+export function formatCalibration(c: Calibration): string {
+  const low = (key: string) => (key.startsWith('<') ? -1 : Number.parseFloat(key.replace(/^>=\s*/, '')));
+  const rows = (title: string, map: Map<string, Tally>) =>
+    [...map.entries()]
+      .sort(([a], [b]) => low(a) - low(b))
+      .map(([k, t]) => `  ${title} ${k}: ${t.right} right, ${t.wrong} wrong`);
+  return [...rows('confidence', c.byConfidence), ...rows('margin', c.byMargin)].join('\n');
 }

@@ -709,6 +709,8 @@ export class IvrNavigator {
   private promptText = '';
   /** The options of the last prompt, for a second opinion on its decision. */
   private lastOptions: MenuOption[] = [];
+  /** How far the option chosen by fit at the last prompt scored above the next fitting one (not kept in JSON). */
+  private lastMargin: number | undefined;
 
   constructor(goal: IvrGoal, startedAtMs: number) {
     if (!goal || typeof goal.target !== 'string' || goal.target.trim() === '') {
@@ -740,6 +742,7 @@ export class IvrNavigator {
     this.promptText = continues ? `${carry} ${text}` : text;
     const parsed = parsePrompt(this.promptText);
     this.lastOptions = parsed.options;
+    this.lastMargin = undefined;
     this.state.carry = danglingTail(text);
     const decision = this.decide(parsed, atMs);
     this.history.push({ at: atMs, prompt: text, decision });
@@ -750,6 +753,15 @@ export class IvrNavigator {
   /** The options the last prompt offered, as parsed. */
   get options(): MenuOption[] {
     return clone(this.lastOptions);
+  }
+
+  /**
+   * When the last decision chose an option by how well it fits the goal: its score less the best score of the other
+   * fitting options (its own score when no other fits; below 0 when a more specific option won a near-tie).
+   * Undefined for every other decision. For measuring how sure such choices are; not part of the saved state.
+   */
+  get margin(): number | undefined {
+    return this.lastMargin;
   }
 
   /** Replaces the last decision (a model's second opinion, already checked against the choices offered). */
@@ -1183,6 +1195,7 @@ export class IvrNavigator {
         return a.i - b.i;
       });
       const best = near[0].o;
+      const others = scored.filter((x) => x.o !== best).map((x) => x.score);
       const tied = near.length > 1 && Math.abs(near[0].specificity - near[1].specificity) <= 0.01;
       // Options only related to the goal, none saying its words, tie: a menu that may go on is heard out first.
       if (tied && !heardBefore && !saysGoalWord(this.goal, best.label) && !this.menuComplete(p, all))
@@ -1196,6 +1209,7 @@ export class IvrNavigator {
         .map((g) => g.word)
         .filter((w) => !GENERIC.has(w) && wordMatch(w, chosenWords) >= 0.8);
       s.spent = [...new Set([...(s.spent ?? []), ...said])];
+      this.lastMargin = near[0].score - Math.max(0, ...others);
       const decision = this.choose(
         best,
         `best match for "${this.goal.target}": "${best.label}" (${top.toFixed(2)})${tied ? ', a tie' : ''}`,
