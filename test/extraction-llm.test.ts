@@ -3,6 +3,7 @@ import http from 'node:http';
 import OpenAI from 'openai';
 import type { ActivityDeps } from '../activities/action-type';
 import { extractData } from '../activities/extract-data';
+import { checkProposal } from '../src/extraction/ensemble';
 import type { FieldSpec } from '../src/extraction/fields';
 import { extractWithLlm, LlmExtractionError, llmFromEnv } from '../src/extraction/llm';
 import { startOpenAiFake } from './kit/fakes/openai-server';
@@ -252,6 +253,110 @@ describe('the LLM extractor (OpenAI-compatible API)', () => {
       assert.deepEqual(out.evidence?.budget, { turn: 1, start: 28, end: 31, quote: '500' });
       assert.equal(out.evidence?.wants_demo.turn, 3);
       assert.equal(out.evidence?.wants_demo.quote, 'Not right now.');
+    });
+  });
+
+  describe('checking each proposal against the transcript', () => {
+    const checked: FieldSpec[] = [
+      { name: 'caller_name', type: 'text' },
+      { name: 'seats', type: 'number', description: 'Number of seats needed' },
+      { name: 'plan', type: 'enum', values: ['basic', 'pro'] },
+    ];
+    const turns = (...lines: string[]) =>
+      lines.map((l) => {
+        const [role, ...text] = l.split(': ');
+        return { role: role as 'agent' | 'caller', text: text.join(': ') };
+      });
+    const none = { caller_name: null, seats: null, plan: null };
+
+    it("keeps the built-in's own reading, with its evidence, where the model proposes nothing", () => {
+      const call = turns('agent: Who am I speaking with?', "caller: I'm Ada.", 'agent: How many seats?');
+      const out = checkProposal(checked, call, none);
+      assert.deepEqual(out.data, { caller_name: 'Ada', seats: null, plan: null });
+      assert.deepEqual(out.evidence.caller_name, { turn: 1, start: 4, end: 7, quote: 'Ada' });
+      assert.deepEqual(out.rejected, {});
+      // Where the built-in reads nothing either, nothing is made up.
+      const silent = checkProposal(
+        checked,
+        turns('agent: Who am I speaking with?', "caller: I'd rather not say."),
+        none,
+      );
+      assert.deepEqual(silent.data, none);
+      assert.deepEqual(silent.evidence, {});
+    });
+
+    it("takes a value only from the caller's words or from the agent's words the caller confirms", () => {
+      const agentOnly = turns(
+        'agent: Hi, this is Sarah from Acme. Who am I speaking with?',
+        "caller: I'd rather not say.",
+        'agent: We have plans from 49 dollars. How many seats would you need?',
+        'caller: Not sure yet, I have to ask my team.',
+      );
+      const out = checkProposal(checked, agentOnly, { caller_name: 'Sarah', seats: 49, plan: null });
+      assert.deepEqual(out.data, none);
+      assert.equal(
+        out.rejected.caller_name.reason,
+        '"Sarah" is said only by the agent, and the caller does not confirm it',
+      );
+      assert.equal(
+        out.rejected.seats.reason,
+        '49 is said only by the agent, and the caller does not confirm it',
+      );
+
+      const confirmed = turns(
+        'agent: Who am I speaking with?',
+        'caller: Ada Lovelace.',
+        'agent: And how many seats, twelve?',
+        'caller: Yes.',
+      );
+      const kept = checkProposal(checked, confirmed, { caller_name: 'Ada Lovelace', seats: 12, plan: null });
+      assert.deepEqual(kept.data, { caller_name: 'Ada Lovelace', seats: 12, plan: null });
+      assert.deepEqual(kept.rejected, {});
+      assert.deepEqual(kept.evidence.seats, { turn: 2, start: 20, end: 26, quote: 'twelve' });
+    });
+
+    it('takes an option only where the caller names it or confirms the agent naming it', () => {
+      const offered = turns(
+        'agent: How can I help?',
+        'caller: Just looking at prices.',
+        'agent: We have basic and pro. Which would suit you?',
+        'caller: I have to think about it.',
+      );
+      const out = checkProposal(checked, offered, { ...none, plan: 'pro' });
+      assert.equal(out.data.plan, null);
+      assert.equal(
+        out.rejected.plan.reason,
+        '"pro" is named only by the agent, and the caller does not confirm it',
+      );
+      const unnamed = checkProposal(checked, offered.slice(0, 2), { ...none, plan: 'basic' });
+      assert.equal(unnamed.data.plan, null);
+      assert.equal(unnamed.rejected.plan.reason, 'the caller names nothing that says "basic"');
+
+      const named = turns(
+        'agent: How can I help?',
+        "caller: We're on basic now, but we'll need pro next year.",
+      );
+      const kept = checkProposal(checked, named, { ...none, plan: 'pro' });
+      assert.equal(kept.data.plan, 'pro');
+      assert.deepEqual(kept.evidence.plan, { turn: 1, start: 35, end: 38, quote: 'pro' });
+    });
+
+    it('keeps a fuller name whose rest the caller says; any other disagreement with the built-in is refused', () => {
+      const call = turns('agent: Who am I speaking with?', 'caller: Ada. My last name is Lovelace.');
+      const fuller = checkProposal(checked, call, { ...none, caller_name: 'Ada Lovelace' });
+      assert.equal(fuller.data.caller_name, 'Ada Lovelace');
+      assert.equal(fuller.evidence.caller_name.quote, 'Lovelace');
+
+      const unsaid = checkProposal(checked, call, { ...none, caller_name: 'Ada Byron' });
+      assert.equal(unsaid.data.caller_name, null);
+      assert.equal(
+        unsaid.rejected.caller_name.reason,
+        'the caller gives "Ada", but "Byron" does not occur in the call',
+      );
+
+      const other = checkProposal(checked, call, { ...none, caller_name: 'Lovelace' });
+      assert.equal(other.data.caller_name, null);
+      assert.equal(other.rejected.caller_name.reason, 'the built-in reads "Ada" from "Ada"');
     });
   });
 
