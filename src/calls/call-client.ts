@@ -289,8 +289,7 @@ export class CallClient {
     if (known !== undefined) return known;
     const owner = await this.agentOf(callId);
     if (owner === undefined) return undefined;
-    if (this.owners.size >= KNOWN_CALLS) this.owners.delete(this.owners.keys().next().value as string);
-    this.owners.set(callId, owner);
+    keepBounded(this.owners, callId, owner);
     return owner;
   }
 
@@ -303,9 +302,7 @@ export class CallClient {
 
   private remember(callId: string, runId: string | undefined): void {
     if (this.options.knownCalls === false || !runId) return;
-    this.runs.delete(callId);
-    if (this.runs.size >= KNOWN_CALLS) this.runs.delete(this.runs.keys().next().value as string);
-    this.runs.set(callId, runId);
+    keepBounded(this.runs, callId, runId);
   }
 
   /**
@@ -520,6 +517,13 @@ export class CallClient {
 
 /** How many calls' owners, and calls known to exist, a client keeps. */
 const KNOWN_CALLS = 10_000;
+
+/** Sets `key` as the newest entry of `map`, dropping the oldest once it holds KNOWN_CALLS. */
+function keepBounded(map: Map<string, string>, key: string, value: string): void {
+  map.delete(key);
+  if (map.size >= KNOWN_CALLS) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+}
 
 /** gRPC statuses that say "not now" rather than "no": CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE. */
 const TRANSIENT_GRPC = new Set([1, 4, 8, 10, 14]);
