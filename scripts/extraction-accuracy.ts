@@ -5,8 +5,8 @@
  * which nothing was changed for, and extraction-holdout-c.json (64 calls written from the labelling rules
  * alone, many as speech-to-text output), frozen before any change. The built-in extractor always; the LLM extractor too when
  * LLM_MODEL (+ LLM_BASE_URL / LLM_API_KEY) is set (`npm run llm:local -- accuracy` serves a local one).
- * `--misses` lists every field that was not right (never on the held-out sets B, C, D and E), `--by-field` the tallies per kind of field, `--set=corpus,a`
- * measures only the named sets (corpus, dialogue, dates-enums, asr, asr-2, a, b, c, d, e).
+ * `--misses` lists every field that was not right (never on the held-out sets B, C, D, E and F), `--by-field` the tallies per kind of field, `--set=corpus,a`
+ * measures only the named sets (corpus, dialogue, dates-enums, asr, asr-2, asr-3, a, b, c, d, e, f).
  * `--proposals=FILE` keeps the model's proposals in FILE (per model, per call and its content) and reuses them on
  * the next run, so the ensemble can be scored again with a changed built-in without asking the model again.
  */
@@ -20,6 +20,7 @@ import type { Extracted } from '../src/extraction/fields';
 import { extractWithLlm, llmFromEnv } from '../src/extraction/llm';
 import asr from '../test/kit/extraction-asr.json';
 import asr2 from '../test/kit/extraction-asr-2.json';
+import asr3 from '../test/kit/extraction-asr-3.json';
 import corpus from '../test/kit/extraction-corpus.json';
 import datesEnums from '../test/kit/extraction-dates-enums.json';
 import dialogue from '../test/kit/extraction-dialogue.json';
@@ -28,6 +29,7 @@ import holdoutB from '../test/kit/extraction-holdout-b.json';
 import holdoutC from '../test/kit/extraction-holdout-c.json';
 import holdoutD from '../test/kit/extraction-holdout-d.json';
 import holdoutE from '../test/kit/extraction-holdout-e.json';
+import holdoutF from '../test/kit/extraction-holdout-f.json';
 
 interface Corpus {
   now: string;
@@ -47,6 +49,7 @@ const sets: [string, string, Corpus, boolean][] = [
   ],
   ['asr', 'speech-to-text set (written from the labelling rules alone; tuned on)', asr, false],
   ['asr-2', 'second speech-to-text set (written from the labelling rules alone; tuned on)', asr2, false],
+  ['asr-3', 'third speech-to-text set (written from the labelling rules alone; tuned on)', asr3, false],
   ['a', 'held-out A (its misses then guided four fixes)', holdoutA, false],
   ['b', 'held-out B (never used for changes)', holdoutB, true],
   ['c', 'held-out C (speech-to-text style; frozen before any change for it)', holdoutC, true],
@@ -60,6 +63,12 @@ const sets: [string, string, Corpus, boolean][] = [
     'e',
     'held-out E (written from the labelling rules alone; frozen before any change for it)',
     holdoutE,
+    true,
+  ],
+  [
+    'f',
+    'held-out F (written from the labelling rules alone; frozen before any change for it)',
+    holdoutF,
     true,
   ],
 ];
