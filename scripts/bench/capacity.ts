@@ -26,7 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import {
@@ -56,11 +56,13 @@ import {
   startBaseline,
   startIngressProcess,
 } from './drivers';
+import { type LoopDelay, loopDelay } from './loop-delay';
 import { idSource } from './measure';
 import { type CallPattern, OpenLoop, type WindowSamples } from './open-loop';
 import { machineBusySeconds, machineIoWaitSeconds, procTreeUsage, procUsage } from './proc-usage';
 import { stats } from './report';
 import { type ServerFigures, scrapeMetrics, serverFigures } from './server-metrics';
+import { type ToolTrace, traceLines, traceToolCalls } from './tool-trace';
 
 export interface CapacityOptions {
   steps: number[];
@@ -86,6 +88,8 @@ export interface CapacityOptions {
   tuning: WorkerTuning;
   /** The Temporal server both ladders run on: the dev server, or the production topology's (--temporal cluster). */
   temporal: TemporalKind;
+  /** Trace this many of each step's slowest tool calls (and as many typical ones) through their histories. */
+  traceTools: number;
   out: string;
 }
 
@@ -155,6 +159,7 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     'known-calls',
     'execution',
     'temporal',
+    'trace-tools',
     'out',
   ];
   for (const k of given.keys()) if (!known.includes(k)) throw new Error(`capacity: unknown option --${k}`);
@@ -192,6 +197,7 @@ export function capacityOptions(argv: string[]): CapacityOptions {
     knownCalls: (given.get('known-calls') ?? 'on') !== 'off',
     execution: executionOption(given.get('execution')),
     temporal: temporalOption(given),
+    traceTools: given.has('trace-tools') ? positive('trace-tools', 10) : 0,
     out: given.get('out') || 'bench-results',
   };
 }
@@ -227,6 +233,10 @@ export interface StepResult {
   cpuMsPerCallSecond?: number;
   /** The dev server's persistence and queue figures over the step, from its metrics. */
   server?: ServerFigures;
+  /** How late the event loops ran over the step: the ingress's, and this process's (worker and load). */
+  loop: { ingress?: LoopDelay; load: LoopDelay };
+  /** Where the slowest and typical tool calls' time went (--trace-tools). */
+  trace?: ToolTrace;
 }
 
 export interface LadderResult {
@@ -253,6 +263,7 @@ interface Probes {
   /** The root of the cluster's PostgreSQL process tree. */
   databasePid?: number;
   ingressPid?: number;
+  ingressLoop?: () => Promise<LoopDelay>;
 }
 
 function sample(p: Probes) {
@@ -323,10 +334,14 @@ async function ladder(
   const load = new OpenLoop(driver, idSource(driver), o.pattern);
   const steps: StepResult[] = [];
   const rampMs = Math.min(10_000, (o.stepSeconds * 1000) / 4);
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   for (const target of o.steps) {
     load.setTarget(target, rampMs);
     await sleep(rampMs);
     load.takeWindow();
+    await probes.ingressLoop?.();
+    loop.reset();
     const metricsBefore = await scrapeMetrics(probes.metricsUrl);
     const before = sample(probes);
     const live: number[] = [];
@@ -338,6 +353,7 @@ async function ladder(
     clearInterval(counting);
     const w: WindowSamples = load.takeWindow();
     const usage = usageBetween(before, sample(probes));
+    const loops = { ingress: await probes.ingressLoop?.(), load: loopDelay(loop) };
     const server = serverFigures(metricsBefore, await scrapeMetrics(probes.metricsUrl), usage.seconds);
     const meanLive = live.reduce((a, b) => a + b, 0) / (live.length || 1);
     const tool = stats(w.tool);
@@ -362,11 +378,19 @@ async function ladder(
       databaseWriteMBps: usage.databaseWriteMBps !== undefined ? usage.databaseWriteMBps / 1e6 : undefined,
       cpuMsPerCallSecond: meanLive > 0 ? (serviceCores * 1000) / meanLive : undefined,
       server,
+      loop: loops,
+      trace: o.traceTools
+        ? await traceToolCalls(client, (id) => driver.workflowId(id), w.toolCalls, o.traceTools)
+        : undefined,
     };
     steps.push(step);
     say(
       `${driver.name} ${target} calls (mean live ${meanLive.toFixed(0)}): tool p50 ${tool.p50.toFixed(0)} p99 ${tool.p99.toFixed(0)} ms (${tool.n}), event p99 ${step.event.p99.toFixed(0)} ms, failures ${step.failures}; cores: temporal ${fmt(usage.cores.devServer)}${usage.cores.database !== undefined ? `, postgres ${fmt(usage.cores.database)}` : ''}, ingress ${fmt(usage.cores.ingress)}, worker+load ${fmt(usage.cores.load)}, machine ${fmt(usage.cores.machine)}, iowait ${fmt(usage.cores.ioWait)}`,
     );
+    say(
+      `  event loop delay p99/max ms: ${loops.ingress ? `ingress ${loops.ingress.p99.toFixed(0)}/${loops.ingress.max.toFixed(0)}, ` : ''}worker+load ${loops.load.p99.toFixed(0)}/${loops.load.max.toFixed(0)}`,
+    );
+    if (step.trace) for (const line of traceLines(step.trace)) say(line);
     if (server)
       say(
         `  server: ${server.persistenceOpsPerSecond.toFixed(0)} persistence ops/s, busy ${server.persistenceBusy.toFixed(2)} s/s (mean ${server.persistenceMeanMs.toFixed(2)} ms), visibility ${server.visibilityOpsPerSecond.toFixed(0)} ops/s busy ${server.visibilityBusy.toFixed(2)}, shard I/O wait ${server.shardIoWait.toFixed(2)} s/s (mean ${server.shardIoWaitMeanMs.toFixed(2)} ms), history task queue wait ${server.taskQueueWaitMs.toFixed(0)} ms; top: ${server.topOperations.map((t) => `${t.operation} ${t.opsPerSecond.toFixed(0)}/s ${t.busyMsPerSecond.toFixed(0)} ms/s`).join(', ')}`,
@@ -568,6 +592,7 @@ export async function runCapacity(argv: string[]): Promise<void> {
             devServerPid: server.pid,
             databasePid: server.databasePid,
             ingressPid: ingress.pid,
+            ingressLoop: () => ingress.loopDelay(),
           },
           say,
         ),

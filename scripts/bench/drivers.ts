@@ -25,6 +25,7 @@ import {
   baselineLookupUpdate,
 } from './baseline-workflow';
 import type { IngressProcessSettings } from './ingress-process';
+import type { LoopDelay } from './loop-delay';
 
 export const CALLER = '+14155550142';
 export const OUR_NUMBER = '+14155550123';
@@ -210,6 +211,8 @@ export async function startIngressProcess(
   token: string;
   pid?: number;
   cpuMicros(): Promise<number>;
+  /** How late the ingress's event loop ran since the last ask. */
+  loopDelay(): Promise<LoopDelay>;
   stop(): Promise<void>;
 }> {
   const settings: IngressProcessSettings = {
@@ -247,6 +250,17 @@ export async function startIngressProcess(
         };
         child.on('message', onMessage);
         child.send('cpu');
+      }),
+    loopDelay: () =>
+      new Promise((resolve) => {
+        const onMessage = (m: unknown) => {
+          const loop = (m as { loop?: LoopDelay }).loop;
+          if (!loop) return;
+          child.off('message', onMessage);
+          resolve(loop);
+        };
+        child.on('message', onMessage);
+        child.send('loop');
       }),
     async stop() {
       if (child.connected) child.disconnect();

@@ -5,7 +5,9 @@
  * Environment: BENCH_INGRESS (JSON: address, namespace, taskQueue, agent). Sends `{ url, token }` when listening,
  * and `{ cpu }` (its process.cpuUsage()) when sent 'cpu'.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startHarness } from '../../test/kit/harness';
+import { loopDelay } from './loop-delay';
 
 export interface IngressProcessSettings {
   address: string;
@@ -32,9 +34,16 @@ async function main(): Promise<void> {
   process.on('disconnect', () => {
     h.stop().finally(() => process.exit(0));
   });
-  // The bench asks for the process's CPU time, to report what the ingress costs per request.
+  // The bench asks for the process's CPU time, to report what the ingress costs per request, and for how late its
+  // event loop ran since the last ask (a request waits that long before the ingress reads it).
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   process.on('message', (m) => {
     if (m === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+    if (m === 'loop') {
+      process.send?.({ loop: loopDelay(loop) });
+      loop.reset();
+    }
   });
   process.send?.({ url: h.url, token: h.token });
 }

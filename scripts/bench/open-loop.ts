@@ -25,9 +25,24 @@ export interface WindowSamples {
   /** From the call's end event to its workflow's completion (the after-call stage and what queues before it). */
   afterCall: number[];
   failures: string[];
+  /** Each timed tool call: its call, when it was sent (epoch ms) and how long it took, to trace slow ones. */
+  toolCalls: ToolCallSample[];
 }
 
-const emptySamples = (): WindowSamples => ({ start: [], event: [], tool: [], afterCall: [], failures: [] });
+export interface ToolCallSample {
+  callId: string;
+  sentAt: number;
+  ms: number;
+}
+
+const emptySamples = (): WindowSamples => ({
+  start: [],
+  event: [],
+  tool: [],
+  afterCall: [],
+  failures: [],
+  toolCalls: [],
+});
 
 /** An exponential wait with this mean (the gaps of a Poisson process). */
 const exponential = (meanMs: number) => -Math.log(1 - Math.random()) * meanMs;
@@ -117,14 +132,18 @@ export class OpenLoop {
   }
 
   private async timed(
-    into: keyof Omit<WindowSamples, 'failures'>,
+    into: 'start' | 'event' | 'tool' | 'afterCall',
     op: () => Promise<void>,
+    callId?: string,
   ): Promise<boolean> {
     const window = this.window;
+    const sentAt = Date.now();
     const t0 = performance.now();
     try {
       await op();
-      window[into].push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      window[into].push(ms);
+      if (into === 'tool' && callId) window.toolCalls.push({ callId, sentAt, ms });
       return true;
     } catch (err) {
       window.failures.push(`${into}: ${(err as Error).message.slice(0, 200)}`);
@@ -155,7 +174,7 @@ export class OpenLoop {
         for (;;) {
           await this.sleep(Math.min(wait, endsAt - performance.now()));
           if (this.stopping || performance.now() >= endsAt) return;
-          await this.timed('tool', () => this.driver.toolCall(callId, `${callId}-t${++tools}`));
+          await this.timed('tool', () => this.driver.toolCall(callId, `${callId}-t${++tools}`), callId);
           wait = jittered(this.pattern.toolSeconds * 1000);
         }
       };
