@@ -119,7 +119,6 @@ const CONCEPTS: string[][] = [
     'add',
     'quote',
     'pricing',
-    'new',
     'plan',
   ],
   ['appointment', 'schedule', 'scheduling', 'reschedule', 'book', 'visit', 'cleaning', 'checkup'],
@@ -544,7 +543,7 @@ const PROVIDER_ROLE =
   /\b(?:(?:insurance|travel|real estate|licensed) agent|provider|physician|doctor's office|medical office|healthcare professional|employer|broker|agency|vendor|business|pharmacy calling|hospital staff|facility|dealer|attorney|lender|merchant)s?\b/;
 /** An option for callers who are not the business's customers: someone else's driver, a non-member. */
 const NON_CUSTOMER_LABEL =
-  /\bnot\s+(?:currently\s+)?(?:insured|enrolled|registered|a\s+(?:customer|member|client|patient|policyholder|subscriber))\b|\bnon-?(?:member|customer|client|policyholder)s?\b|\b(?:don't|do\s+not)\s+have\s+an?\s+(?:account|policy)\b/;
+  /\bshopping\s+for\s+(?:an?\s+)?(?:new\s+)?(?:plan|policy|coverage|insurance)\b|\bprospective\s+(?:member|customer|client|patient|student|policyholder)s?\b|\binterested\s+in\s+(?:becoming|joining)\b|\bbecome\s+an?\s+(?:member|customer|client)\b|\bnot\s+(?:currently\s+)?(?:insured|enrolled|registered|a\s+(?:customer|member|client|patient|policyholder|subscriber))\b|\bnon-?(?:member|customer|client|policyholder)s?\b|\b(?:don't|do\s+not)\s+have\s+an?\s+(?:account|policy)\b/;
 const CALLER_WORDS = new RegExp(`${CONSUMER_ROLE.source}|${PROVIDER_ROLE.source}`, 'g');
 const EMERGENCY_LABEL = /\bemergenc|\bgas leak\b|\bdowned\b|\b911\b/;
 const NEW_WORD = /\bnew\b/;
@@ -1132,6 +1131,23 @@ export class IvrNavigator {
       const words = contentWords(o.label).filter((w) => !GENERIC.has(w));
       return rejected.length > 0 && words.length > 0 && words.every((w) => wordMatch(w, rejected) >= 0.8);
     };
+    const keywords = (this.goal.keywords ?? [])
+      .flatMap((k) => contentWords(k))
+      .filter((w) => !GENERIC.has(w));
+    const saysKeyword = (o: MenuOption) =>
+      keywords.some((k) => !topic.has(k) && wordMatch(k, contentWords(o.label)) >= 0.8);
+    // A keyword the goal's matter itself says ("my escrow payment"), that an earlier level chose by, still fits
+    // an option here that says it ("escrow analysis" under "escrow"): counting it less must not hand the choice
+    // to an option fitting only the goal's other words. A keyword outside the matter ("employee") stays spent.
+    const matter = contentWords(this.goal.target);
+    const saysSpentKeyword = (o: MenuOption) =>
+      keywords.some(
+        (k) =>
+          spentHere.has(k) &&
+          matter.includes(k) &&
+          !topic.has(k) &&
+          wordMatch(k, contentWords(o.label)) >= 0.8,
+      );
     const scored = options
       .filter(
         (o) =>
@@ -1162,14 +1178,14 @@ export class IvrNavigator {
             : 0;
         return { o, i, score: score - emergencyPenalty, specific };
       })
-      .filter((x) => x.specific && x.score >= 0.6 && !onlyLooselyRelated(this.goal, x.o.label));
+      .filter(
+        (x) =>
+          x.specific &&
+          (x.score >= 0.6 || saysSpentKeyword(x.o)) &&
+          !onlyLooselyRelated(this.goal, x.o.label),
+      );
     // The goal's keywords are the words the caller chose to find the department by: an option that says one
     // goes before any that fits only the goal's other words ("returns" over "online order status").
-    const keywords = (this.goal.keywords ?? [])
-      .flatMap((k) => contentWords(k))
-      .filter((w) => !GENERIC.has(w));
-    const saysKeyword = (o: MenuOption) =>
-      keywords.some((k) => !topic.has(k) && wordMatch(k, contentWords(o.label)) >= 0.8);
     if (scored.some((x) => saysKeyword(x.o))) {
       for (let i = scored.length - 1; i >= 0; i--) if (!saysKeyword(scored[i].o)) scored.splice(i, 1);
     }
