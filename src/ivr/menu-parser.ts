@@ -456,7 +456,9 @@ function announcedLength(sentence: string, kind: DataKind): number | undefined {
       return 8;
     if (
       counts.includes(6) ||
-      /\b(?:two|2)[\s-]digits?\s+(?:for\s+)?(?:the\s+year|year|each)\b/i.test(sentence)
+      /\b(?:two|2)[\s-]digits?\s+(?:for\s+)?(?:the\s+year|year|each)\b/i.test(sentence) ||
+      // "two digits for the month, two for the day and two for the year"
+      /\b(?:two|2)\s+for\s+the\s+year\b/i.test(sentence)
     )
       return 6;
     // "M M D D Y Y": a pattern of letters with two for the year.

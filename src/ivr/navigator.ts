@@ -500,6 +500,67 @@ function onlyLooselyRelated(goal: IvrGoal, label: string): boolean {
   );
 }
 
+/**
+ * The goal split into its matter and the trailing phrase that only says what the matter is on or for: "update the
+ * credit card" / "my prescriptions", "report a broken water main" / "my street".
+ */
+const CONTEXT_PHRASE = /\s(?:for|on|in|at)\s+(?:my|our|the|a|an|his|her|their)\s/i;
+
+function goalContext(goal: IvrGoal): { matter: string[]; context: string[] } | undefined {
+  const at = goal.target.search(CONTEXT_PHRASE);
+  if (at < 0) return undefined;
+  const matter = contentWords(goal.target.slice(0, at));
+  const context = contentWords(goal.target.slice(at));
+  return matter.length > 0 && context.length > 0 ? { matter, context } : undefined;
+}
+
+/**
+ * Whether an option fits only words of the goal's trailing phrase and leads with a department of its own that the
+ * matter has nothing related to, while the caller's keywords are in the matter: "refill a prescription" for
+ * "update the credit card on file for my prescriptions" (keyword "credit card") is another matter on the same
+ * thing. An option saying who calls ("a new customer") or what they have ("one of our cars") still fits by the
+ * phrase, and with no keyword in the matter, or one in the phrase, the phrase may choose.
+ */
+function fitsOnlyContext(goal: IvrGoal, label: string): boolean {
+  const split = goalContext(goal);
+  if (!split) return false;
+  const keywords = (goal.keywords ?? []).flatMap((k) => contentWords(k)).filter((w) => !GENERIC.has(w));
+  if (!keywords.some((k) => split.matter.includes(k)) || keywords.some((k) => split.context.includes(k)))
+    return false;
+  const labelWords = contentWords(label);
+  const lead = departmentGroups(labelWords[0] ?? '');
+  const matterGroups = split.matter.flatMap((w) => CONCEPT_INDEX.get(w) ?? []);
+  if (lead.length === 0 || lead.some((id) => matterGroups.includes(id))) return false;
+  const matched = goalWords(goal)
+    .filter((g) => !GENERIC.has(g.word) && wordMatch(g.word, labelWords, g.senses) > 0)
+    .map((g) => g.word);
+  return matched.length > 0 && matched.every((w) => split.context.includes(w) && !split.matter.includes(w));
+}
+
+/**
+ * Modifiers of a keyword phrase an option says before a noun of its own: "water quality" for the keyword "water
+ * main", "credit report" for "credit card". The option names another thing of the same kind, so the shared
+ * modifier counts less (the mirror of `otherQualifier`).
+ */
+function otherHead(goal: IvrGoal, label: string): Set<string> {
+  const found = new Set<string>();
+  const goalList = goalWords(goal).map((g) => g.word);
+  const labelSeq = wordSequence(label);
+  for (const phrase of goal.keywords ?? []) {
+    const seq = wordSequence(phrase).filter((w) => w !== '');
+    if (seq.length < 2) continue;
+    const head = seq[seq.length - 1];
+    if (labelSeq.some((w) => w !== '' && wordMatch(head, [w]) >= 0.8)) continue;
+    for (const modifier of seq.slice(0, -1)) {
+      const at = labelSeq.indexOf(modifier);
+      const next = at >= 0 ? labelSeq[at + 1] : undefined;
+      if (!next || GENERIC.has(next) || goalList.some((g) => wordMatch(g, [next]) > 0)) continue;
+      found.add(modifier);
+    }
+  }
+  return found;
+}
+
 /** How many specific words an option says that fit no goal word: the things it is about that the goal is not. */
 function foreignWords(goal: IvrGoal, label: string): number {
   const goalList = goalWords(goal);
@@ -1154,7 +1215,8 @@ export class IvrNavigator {
           !otherDepartment(this.goal, o.label) &&
           !otherStage(this.goal, o.label) &&
           !forOthers(o) &&
-          !saysRejected(o),
+          !saysRejected(o) &&
+          !fitsOnlyContext(this.goal, o.label),
       )
       .map((o, i) => {
         const { score, specific } = scoreLabel(
@@ -1168,6 +1230,7 @@ export class IvrNavigator {
               o.label,
               options.map((x) => x.label),
             ),
+            ...otherHead(this.goal, o.label),
           ]),
         );
         const emergencyPenalty =
