@@ -161,9 +161,14 @@ export function findKnownValue(
   for (const initials of acronyms(sentence)) words.add(initials);
   let best: KnownValue | undefined;
   let bestFit = 0;
+  let bestHits = 0;
   for (const [key, value] of entries) {
     const fit = nameFit(key, words);
-    if (fit > bestFit) {
+    // Of names the prompt says equally fully, the one more of whose words it says: "the last name on the
+    // reservation" is `last_name`, not `confirmation_number` (a reservation's).
+    const hits = Math.round(fit * nameWords(key).length);
+    if (fit > bestFit || (fit === bestFit && fit > 0 && hits > bestHits)) {
+      bestHits = hits;
       best = { key, value };
       bestFit = fit;
     }

@@ -255,8 +255,10 @@ function speechOptions(sentence: string): MenuOption[] {
     }
   }
   const quoted = quotedSpans(sentence);
-  if (quoted.length > 0 && /\b(?:say|saying|ask for|tell me)\b/i.test(sentence)) {
-    const firstSay = sentence.search(/\b(?:say|saying|ask for|tell me)\b/i);
+  // Quoted answers after "say" or after "for example" (the open question itself in an earlier sentence).
+  const SAY_QUOTED = /\b(?:say|saying|ask for|tell me|for example|for instance)\b/i;
+  if (quoted.length > 0 && SAY_QUOTED.test(sentence)) {
+    const firstSay = sentence.search(SAY_QUOTED);
     return quoted
       .filter((q) => q.start > firstSay)
       .map((q, i, all) => {
@@ -431,7 +433,8 @@ const DATA_PATTERNS: DataPattern[] = [
   {
     // Whatever a keying verb asks for, named by its own noun ("enter your six character record locator").
     kind: 'other',
-    re: /^(?:enter|key(?:\s+|-)in|type|input|punch\s+in)\s+(?:your|the)\s+(?:[a-z'-]+\s+){0,4}?[a-z'-]+(?=\s*(?:[,.;]|$|followed\b|using\b|then\b|now\b))/i,
+    // Up to eight words: "the whole dollar amount of the refund you requested".
+    re: /^(?:enter|key(?:\s+|-)in|type|input|punch\s+in)\s+(?:your|the)\s+(?:[a-z'-]+\s+){0,7}?[a-z'-]+(?=\s*(?:[,.;]|$|followed\b|using\b|then\b|now\b))/i,
   },
 ];
 
@@ -510,7 +513,9 @@ function parseDataRequest(parts: string[], text: string): DataRequest | undefine
     const verbAt = s.search(DATA_VERB);
     let found = findData(s.slice(verbAt));
     let source = s;
-    const enterIt = /\b(?:enter|say|key in|type)\s+it\b|\b(?:key|punch)\s+it\s+in\b/i.test(s);
+    const enterIt = /\b(?:enter|say|key in|type)\s+(?:it|them)\b|\b(?:key|punch)\s+(?:it|them)\s+in\b/i.test(
+      s,
+    );
     // "If you have a claim number, enter it": the value named before the verb, whichever article it takes.
     if (!found && enterIt) found = findData(s.slice(0, verbAt).replace(/\b(?:a|an)\s+/gi, 'your '));
     if (!found && enterIt && i > 0) {

@@ -1089,7 +1089,9 @@ export class IvrNavigator {
     }
     const skip = p.options.find(
       (o) =>
-        NO_DATA_LABEL.test(o.label) || o.label === 'otherwise' || (req.optional && /\bskip\b/.test(o.label)),
+        NO_DATA_LABEL.test(o.label) ||
+        o.label === 'otherwise' ||
+        (req.optional && (/\bskip\b/.test(o.label) || o.label === 'not')),
     );
     if (skip) return this.choose(skip, `${req.label} unknown: "${skip.label}"`, false);
     if (p.hold) return { kind: 'wait', reason: `${req.label} unknown: staying on the line` };
