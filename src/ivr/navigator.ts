@@ -119,6 +119,7 @@ const CONCEPTS: string[][] = [
     'add',
     'quote',
     'pricing',
+    'new',
     'plan',
   ],
   ['appointment', 'schedule', 'scheduling', 'reschedule', 'book', 'visit', 'cleaning', 'checkup'],
@@ -238,7 +239,9 @@ function sharesPrefix(a: string, b: string): boolean {
  */
 function wordMatch(goalWord: string, labelWords: string[], senses: number[] = []): number {
   let best = 0;
-  const goalConcepts = CONCEPT_INDEX.get(goalWord) ?? [];
+  // "New" in a goal qualifies a thing ("a new furnace"): it tells the matter's stage (see `otherStage`), not
+  // its department, so it matches only itself. In an option ("new service") it still reads as sales.
+  const goalConcepts = goalWord === 'new' ? [] : (CONCEPT_INDEX.get(goalWord) ?? []);
   for (const w of labelWords) {
     if (w === goalWord) return 1;
     if (sharesPrefix(w, goalWord)) best = Math.max(best, 0.8);
@@ -604,7 +607,11 @@ const PROVIDER_ROLE =
   /\b(?:(?:insurance|travel|real estate|licensed) agent|provider|physician|doctor's office|medical office|healthcare professional|employer|broker|agency|vendor|business|pharmacy calling|hospital staff|facility|dealer|attorney|lender|merchant)s?\b/;
 /** An option for callers who are not the business's customers: someone else's driver, a non-member. */
 const NON_CUSTOMER_LABEL =
-  /\bshopping\s+for\s+(?:an?\s+)?(?:new\s+)?(?:plan|policy|coverage|insurance)\b|\bprospective\s+(?:member|customer|client|patient|student|policyholder)s?\b|\binterested\s+in\s+(?:becoming|joining)\b|\bbecome\s+an?\s+(?:member|customer|client)\b|\bnot\s+(?:currently\s+)?(?:insured|enrolled|registered|a\s+(?:customer|member|client|patient|policyholder|subscriber))\b|\bnon-?(?:member|customer|client|policyholder)s?\b|\b(?:don't|do\s+not)\s+have\s+an?\s+(?:account|policy)\b/;
+  /\bnot\s+(?:currently\s+)?(?:insured|enrolled|registered|a\s+(?:customer|member|client|patient|policyholder|subscriber))\b|\bnon-?(?:member|customer|client|policyholder)s?\b|\b(?:don't|do\s+not)\s+have\s+an?\s+(?:account|policy)\b/;
+/** An option for callers who would become customers: not for one who holds a value of its own, unless it shops. */
+const PROSPECT_LABEL =
+  /\bshopping\s+for\s+(?:an?\s+)?(?:new\s+)?(?:plan|policy|coverage|insurance)\b|\bprospective\s+(?:member|customer|client|patient|student|policyholder)s?\b|\binterested\s+in\s+(?:becoming|joining)\b|\bbecome\s+an?\s+(?:member|customer|client)\b/;
+const SHOPPING_GOAL = /\b(?:new|buy|purchase|quotes?|shop|shopping|join|enroll|become|sign\s+up|switch)\b/;
 const CALLER_WORDS = new RegExp(`${CONSUMER_ROLE.source}|${PROVIDER_ROLE.source}`, 'g');
 const EMERGENCY_LABEL = /\bemergenc|\bgas leak\b|\bdowned\b|\b911\b/;
 const NEW_WORD = /\bnew\b/;
@@ -1187,7 +1194,9 @@ export class IvrNavigator {
       : new Set<string>();
     // A caller with an account, policy or member value of its own is the customer, whatever the matter.
     const customer = Object.values(this.goal.data ?? {}).some((v) => v.trim() !== '');
-    const forOthers = (o: MenuOption) => customer && NON_CUSTOMER_LABEL.test(o.label);
+    const shopping = SHOPPING_GOAL.test(this.goal.target.toLowerCase());
+    const forOthers = (o: MenuOption) =>
+      customer && (NON_CUSTOMER_LABEL.test(o.label) || (!shopping && PROSPECT_LABEL.test(o.label)));
     // An option that says no more than the intent we said was wrong is that intent again ("kit orders").
     const rejected = s.rejectedGuess ?? [];
     const saysRejected = (o: MenuOption) => {
