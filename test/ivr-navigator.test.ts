@@ -1078,12 +1078,13 @@ describe('IVR classes from the sixth tuning set (navigator 5)', () => {
   });
 
   it('leaves out options for prospective customers when the caller holds a value of its own', () => {
-    const menu =
-      'Agents and brokers, press 1. Policyholders, press 2. If you are shopping for a new policy, press 3.';
-    const data = { policy_number: '55120934' };
-    assert.deepEqual(said({ target: 'find out if my policy covers hail damage', data }, [menu]), ['press 2']);
+    const menu = 'Brokers, press 1. Members, press 2. If you are shopping for a new plan, press 3.';
+    const data = { member_id: '55120934' };
+    assert.deepEqual(said({ target: 'find out whether my plan pays for acupuncture', data }, [menu]), [
+      'press 2',
+    ]);
     // A caller who shops for one takes it, whatever it holds.
-    assert.deepEqual(said({ target: 'get a quote for a new policy', data }, [menu]), ['press 3']);
+    assert.deepEqual(said({ target: 'get a quote for a new plan', data }, [menu]), ['press 3']);
   });
 
   it('does not read "new" in a goal as a wish to start service, but still matches it word for word', () => {
@@ -1159,5 +1160,47 @@ describe('IVR classes from the sixth tuning set (navigator 5)', () => {
     assert.deepEqual(said({ target: 'billing', data: { previous_account: '99881234' } }, [prompt]), [
       'press 1234',
     ]);
+  });
+
+  it('keeps holding past an offer to text a link, as past a callback', () => {
+    const goal: IvrGoal = { target: 'renew my fishing license', keywords: ['renew'] };
+    assert.deepEqual(
+      said(goal, [
+        'All agents are busy. Stay on the line, or press 2 and we will text you a link to renew online.',
+      ]),
+      ['wait'],
+    );
+    // A text offer is not a menu option, but a real one in a busy message still is.
+    assert.deepEqual(
+      said(goal, ['All agents are busy. For license renewals, press 1. For boat registration, press 2.']),
+      ['press 1'],
+    );
+  });
+
+  it("reads a goal about a thing of the caller's own as about one that exists", () => {
+    const menu =
+      "For store hours, say 'hours'. To open a new account, say 'new account'. If you already bank with us, say 'existing account'.";
+    assert.deepEqual(said({ target: 'dispute a charge on my statement', keywords: ['dispute'] }, [menu]), [
+      'say "existing account"',
+    ]);
+    assert.deepEqual(said({ target: 'open a new account', keywords: ['open'] }, [menu]), [
+      'say "new account"',
+    ]);
+  });
+
+  it('does not start a new matter for a goal about the caller\'s own, but takes "a new" value of it', () => {
+    const goal: IvrGoal = { target: 'move the date of my appointment' };
+    assert.deepEqual(
+      said(goal, [
+        'To book a new appointment, press 1. For appointment reminders, press 2. For billing, press 3.',
+      ]),
+      ['press 2'],
+    );
+    assert.deepEqual(
+      said({ target: 'change my mailing address' }, [
+        'To update to a new address, press 1. For billing, press 2. For outages, press 3.',
+      ]),
+      ['press 1'],
+    );
   });
 });

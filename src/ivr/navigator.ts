@@ -468,8 +468,14 @@ function goalStage(goal: IvrGoal): 'start' | 'follow' | undefined {
  * claim", "a new patient appointment" for "reschedule my cleaning". The option must say "new" or "existing" (or
  * the like) itself; one that only names the matter ("claims status") still fits.
  */
+/** Starting a matter in an option's words: "make a new reservation", "open a new account". */
+const STARTS_NEW = /\b(?:make|book|open|start|create|file|buy|purchase|schedule|apply|set\s+up)\b/;
+
 function otherStage(goal: IvrGoal, label: string): boolean {
-  const want = goalStage(goal);
+  // A goal about a thing of the caller's own ("the date of my flight") follows a matter that exists, so an option
+  // that starts a new one ("make a new reservation") is the other stage; "a new address" alone still fits.
+  const owned = /\bmy\s+[a-z]/i.test(goal.target) && STARTS_NEW.test(label) ? 'follow' : undefined;
+  const want = goalStage(goal) ?? owned;
   // "A new delivery date" or "a new time" changes a matter that exists: it is not a new one.
   const isNew = NEW_WORD.test(label.replace(NEW_WHEN, ''));
   const existing = EXISTING_WORD.test(label);
@@ -585,7 +591,7 @@ const REPEAT_LABEL =
   /\brepeat\b|\b(?:hear|listen to)\b.*\b(?:options|menu|choices|selections)\b|\bmenu again\b/;
 const RETURN_LABEL = /\breturn to\b|\bgo back\b|\bprevious menu\b|\bmain menu\b/;
 const CALLBACK_LABEL =
-  /\bcall ?back\b|\bcall you back\b|\breturn your call\b|\bleave (?:a|us a) (?:message|voicemail)\b|\bvoicemail\b|\bsurvey\b|\btext message\b|\bsend you a (?:text|link)\b|\bcall you\b|\b(?:get|receive) a text\b/;
+  /\bcall ?back\b|\bcall you back\b|\breturn your call\b|\bleave (?:a|us a) (?:message|voicemail)\b|\bvoicemail\b|\bsurvey\b|\btext message\b|\bsend you a (?:text|link)\b|\bcall you\b|\b(?:get|receive) a text\b|\btext you\b/;
 const LANGUAGE_LABEL =
   /\b(?:espa[ñn]ol|spanish|english|fran[cç]ais|french|portugu[eê]s|chinese|mandarin|cantonese|vietnamese|korean|tagalog|russian|arabic|other languages?|otro idioma)\b/;
 const ENGLISH_LABEL = /\benglish\b/;
@@ -1147,7 +1153,9 @@ export class IvrNavigator {
 
     const goalText = `${this.goal.target} ${(this.goal.keywords ?? []).join(' ')}`.toLowerCase();
     const goalNew = NEW_WORD.test(goalText);
-    const goalExisting = EXISTING_WORD.test(goalText);
+    // A goal about a thing of the caller's own ("the date of my flight") is about one that exists.
+    const owned = /\bmy\s+[a-z]/.test(goalText) && goalStage(this.goal) !== 'start';
+    const goalExisting = EXISTING_WORD.test(goalText) || owned;
     if (goalNew !== goalExisting) {
       const fresh = options.filter((o) => NEW_WORD.test(o.label) && !EXISTING_WORD.test(o.label));
       const known = options.filter((o) => EXISTING_WORD.test(o.label) && !NEW_WORD.test(o.label));
