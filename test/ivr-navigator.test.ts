@@ -1203,4 +1203,29 @@ describe('IVR classes from the sixth tuning set (navigator 5)', () => {
       ['press 1'],
     );
   });
+
+  it('reads a verbless option that lists what it covers, commas and "or" included', () => {
+    const options = parsePrompt(
+      'For outages, including downed lines, flickering lights, or no power at your home, six. To hear these options again, press nine.',
+    ).options;
+    assert.deepEqual(
+      options.map((o) => o.digits),
+      ['9', '6'],
+    );
+    assert.deepEqual(
+      said({ target: 'report flickering lights in my building' }, [
+        'For billing, four. For new connections, five.',
+        'For outages, including downed lines, flickering lights, or no power at your home, six. To hear these options again, press nine.',
+      ]),
+      ['wait', 'press 6'],
+    );
+  });
+
+  it("hears a department's name and one direct question as a person, not a filler's question", () => {
+    assert.equal(parsePrompt("Road maintenance, where's the pothole located?").humanLikely, true);
+    assert.equal(parsePrompt('Claims desk, what happened to the vehicle?').humanLikely, true);
+    assert.equal(parsePrompt('Sorry, which city are you calling about?').humanLikely, false);
+    assert.equal(parsePrompt('Billing, what would you like to do?').humanLikely, false);
+    assert.equal(parsePrompt('Claims desk, what is your policy number?').humanLikely, false);
+  });
 });

@@ -634,10 +634,11 @@ const OPEN_SPEECH_RE =
 
 /**
  * "Returns and exchanges, two." / "For billing - 1": an option named without a verb, one per sentence or clause; it
- * may say what it covers between commas ("Existing appointments, including rescheduling, two.").
+ * may say what it covers between commas ("Existing appointments, including rescheduling, two."), also as a list
+ * ("Emergencies, including main breaks, leaks in the street, or no water, seven.").
  */
 const VERBLESS_RE = new RegExp(
-  `^(?:for\\s+|to\\s+)?([a-z][a-z' &/-]*(?:\\s+[a-z' &/-]+){0,7}?(?:\\s*,\\s*(?:including|includes|such\\s+as|like)\\s+[a-z' &/-]+(?:\\s+[a-z' &/-]+){0,7}?)?)\\s*(?:,|:|-|–|—)\\s*(?:press\\s+|dial\\s+)?(\\d|${DIGIT_WORDS})$`,
+  `^(?:for\\s+|to\\s+)?([a-z][a-z' &/-]*(?:\\s+[a-z' &/-]+){0,7}?(?:\\s*,\\s*(?:including|includes|such\\s+as|like)\\s+[a-z' &/-]+(?:(?:\\s+|\\s*,\\s*)[a-z' &/-]+){0,15}?)?)\\s*(?:,|:|-|–|—)\\s*(?:press\\s+|dial\\s+)?(\\d|${DIGIT_WORDS})$`,
   'i',
 );
 
@@ -749,8 +750,17 @@ export function parsePrompt(text: string): ParsedPrompt {
     const ivrOpening = /\b(?:welcome|you\s+can|say|tell\s+me|in\s+a\s+few\s+words|briefly|describe)\b/i.test(
       flat,
     );
+    // A department's name and one direct question, the way a person picks up: "Water emergency dispatch,
+    // what's the location of the break?". An IVR's open questions ("what would you like to do?") are not this.
+    const pickedUp =
+      /^(?!(?:ok(?:ay)?|sorry|thanks?|thank\s+you|alright|all\s+right|got\s+it|great|sure|now|next)\b)[a-z][a-z' -]{2,40},\s*(?:what|where|which|when)(?:'s|\s)[^?.!]*\?$/i.test(
+        flat,
+      ) &&
+      !OPEN_SPEECH_RE.test(flat) &&
+      words <= 14;
     humanLikely =
       named ||
+      (pickedUp && !dataRequest) ||
       (question && greeting && words <= 20 && !dataRequest) ||
       (question && !ivrOpening && words <= 10 && !dataRequest) ||
       /^(?:hello\??|hi\??|yes,?\s+hello)$/i.test(flat);
