@@ -1228,4 +1228,12 @@ describe('IVR classes from the sixth tuning set (navigator 5)', () => {
     assert.equal(parsePrompt('Billing, what would you like to do?').humanLikely, false);
     assert.equal(parsePrompt('Claims desk, what is your policy number?').humanLikely, false);
   });
+
+  it('reads caller types in a menu whose every option says its topic ("individual insurance", "business insurance")', () => {
+    const menu =
+      'For individual insurance, press 1. For business insurance, press 2. For insurance agents, press 3.';
+    assert.deepEqual(said({ target: 'ask why my insurance premium went up' }, [menu]), ['press 1']);
+    // Without the topic in the goal, nothing tells the options apart: the menu is heard out.
+    assert.deepEqual(said({ target: 'ask why my premium went up' }, [menu]), ['wait']);
+  });
 });

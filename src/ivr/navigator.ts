@@ -1318,8 +1318,14 @@ export class IvrNavigator {
 
     // Options that say who calls, not what about ("new client sales" names a department, not a caller).
     // The caller words themselves ("a physician") are not the department words that make it one.
+    // The menu's topic ("tax" in "individual income tax", "business tax") and its kin name no department here.
+    const topicGroups = [...topic].flatMap((w) => CONCEPT_INDEX.get(w) ?? []);
+    const offTopic = (w: string) =>
+      !topic.has(w) && !(CONCEPT_INDEX.get(w) ?? []).some((id) => topicGroups.includes(id));
     const role = (o: MenuOption) =>
-      !contentWords(o.label.replace(CALLER_WORDS, ' ')).some((w) => departmentGroups(w).length > 0);
+      !contentWords(o.label.replace(CALLER_WORDS, ' '))
+        .filter(offTopic)
+        .some((w) => departmentGroups(w).length > 0);
     const consumer = options.find(
       (o) => CONSUMER_ROLE.test(o.label) && !PROVIDER_ROLE.test(o.label) && role(o) && !forOthers(o),
     );
