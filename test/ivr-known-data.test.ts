@@ -23,6 +23,44 @@ function run(goal: IvrGoal, prompts: string[]): IvrDecision[] {
 }
 
 describe('IVR known values', () => {
+  it('matches a value\'s name said in another form ("the date you traveled" for travel_date), not a longer word', () => {
+    const request = (text: string) => {
+      const r = parsePrompt(text).dataRequest;
+      assert.ok(r, `no data request in "${text}"`);
+      return r;
+    };
+    const travelled = request('Please enter the date you traveled, as month and day.');
+    assert.equal(
+      findKnownValue({ travel_date: '2024-05-18' }, travelled, 'the date you traveled')?.key,
+      'travel_date',
+    );
+    assert.deepEqual(
+      run({ target: 'lost and found', data: { travel_date: '2024-05-18' } }, [
+        'Please enter the date you traveled, as month and day.',
+      ]).map(describeDecision),
+      ['press 0518'],
+    );
+    const billboard = request('Please enter the date of the billboard rental.');
+    assert.equal(
+      findKnownValue({ bill_date: '2024-01-02' }, billboard, 'the date of the billboard rental'),
+      undefined,
+    );
+  });
+
+  it('of names a prompt says equally fully, picks the one more of whose words it says', () => {
+    const data = { confirmation_number: '73302918', last_name: 'Okafor' };
+    assert.deepEqual(
+      run({ target: 'cancel', data }, ['Please spell the last name on the booking.']).map(describeDecision),
+      ['say "O k a f o r"'],
+    );
+    assert.deepEqual(
+      run({ target: 'cancel', data }, ['Please say the confirmation number on the booking.']).map(
+        describeDecision,
+      ),
+      ['say "73302918"'],
+    );
+  });
+
   it('matches a value under any name to the prompt that asks for it, by its words or their synonyms', () => {
     const data = { policy_number: 'P-1', last_name: 'Okafor', zip: '02139', member_number: '77' };
     const ask = (text: string) => {

@@ -13,6 +13,7 @@ import { type IvrDecision, type IvrGoal, IvrNavigator } from '../src/ivr/navigat
 import { IvrNavigator as FirstIvrNavigator } from '../src/ivr/v1/navigator';
 import { IvrNavigator as SecondIvrNavigator } from '../src/ivr/v2/navigator';
 import { IvrNavigator as ThirdIvrNavigator } from '../src/ivr/v3/navigator';
+import { IvrNavigator as FourthIvrNavigator } from '../src/ivr/v4/navigator';
 
 const T0 = 1_700_000_000_000;
 
@@ -413,6 +414,16 @@ describe('IVR navigator versions', () => {
     const current = new IvrNavigator(goal, T0).onPrompt(prompt, T0 + 10_000);
     assert.equal(describeDecision(third), 'press 1');
     assert.equal(describeDecision(current), 'wait');
+  });
+
+  it('keeps the fourth navigator deciding as before, beside the current one', () => {
+    const goal: IvrGoal = { target: 'ask about a rebate for a new water heater', keywords: ['rebate'] };
+    const prompt =
+      'To pay your bill, press 1. To start or stop service, press 2. To repeat these options, press 9.';
+    const fourth = new FourthIvrNavigator(goal, T0).onPrompt(prompt, T0 + 10_000);
+    const current = new IvrNavigator(goal, T0).onPrompt(prompt, T0 + 10_000);
+    assert.equal(describeDecision(fourth), 'press 2');
+    assert.equal(describeDecision(current), 'press 0');
   });
 
   it('resumes a saved first-navigator state with the first navigator', () => {
@@ -1038,5 +1049,191 @@ describe('IVR option margins and calibration (navigator 4)', () => {
       formatCalibration(calibration),
       /confidence 1: 1 right, 1 wrong\n {2}margin >= 1: 1 right, 1 wrong/,
     );
+  });
+});
+
+describe('IVR classes from the sixth tuning set (navigator 5)', () => {
+  const said = (goal: IvrGoal, prompts: string[]) => run(goal, prompts).map(describeDecision);
+
+  it('still takes the option saying a keyword of the matter under the branch that keyword chose', () => {
+    const goal: IvrGoal = { target: 'ask why my lease payment went up', keywords: ['lease'] };
+    assert.deepEqual(
+      said(goal, [
+        'To make a payment, press 1. For lease questions, press 2. For maintenance, press 3.',
+        'For lease renewals and terms, press 1. For payment history, press 2.',
+      ]),
+      ['press 2', 'press 1'],
+    );
+  });
+
+  it("lets the goal's other words choose under a branch chosen by a keyword outside the matter", () => {
+    const goal: IvrGoal = { target: 'get a copy of my 1099', keywords: ['contractor'] };
+    assert.deepEqual(
+      said(goal, [
+        'If you are a client company, press 1. If you are a contractor, press 2.',
+        'For payment schedules, press 1. For tax forms, including 1099s, press 2. For help with the contractor portal, press 3.',
+      ]),
+      ['press 2', 'press 2'],
+    );
+  });
+
+  it('leaves out options for prospective customers when the caller holds a value of its own', () => {
+    const menu = 'Brokers, press 1. Members, press 2. If you are shopping for a new plan, press 3.';
+    const data = { member_id: '55120934' };
+    assert.deepEqual(said({ target: 'find out whether my plan pays for acupuncture', data }, [menu]), [
+      'press 2',
+    ]);
+    // A caller who shops for one takes it, whatever it holds.
+    assert.deepEqual(said({ target: 'get a quote for a new plan', data }, [menu]), ['press 3']);
+  });
+
+  it('does not read "new" in a goal as a wish to start service, but still matches it word for word', () => {
+    const rebate: IvrGoal = { target: 'ask about a rebate for a new water heater', keywords: ['rebate'] };
+    assert.deepEqual(
+      said(rebate, [
+        'To pay your bill, press 1. To start or stop service, press 2. To repeat these options, press 9.',
+      ]),
+      ['press 0'],
+    );
+    const customer: IvrGoal = { target: 'start water service for a new customer', keywords: ['start'] };
+    assert.deepEqual(
+      said(customer, ['If you are moving within the city, press 1. If you are a new customer, press 2.']),
+      ['press 2'],
+    );
+  });
+
+  it('counts less a keyword phrase\'s modifier said before another noun ("water quality" for "water main")', () => {
+    const goal: IvrGoal = { target: 'report a broken water main', keywords: ['water main'] };
+    assert.deepEqual(
+      said(goal, ['For billing, four. For water quality, five.', 'For main breaks and leaks, press 7.']),
+      ['wait', 'press 7'],
+    );
+    // Said beside other words of the same list, the modifier still fits.
+    assert.deepEqual(
+      said(goal, ['For water and sewer problems, press 1. For trash pickup, press 2. To repeat, press 9.']),
+      ['press 1'],
+    );
+  });
+
+  it('does not take an option of another department that fits only the goal\'s trailing "for my ..." phrase', () => {
+    const menu =
+      'What would you like to do? You can say: refill a medication, book a visit, or find a clinic.';
+    assert.deepEqual(
+      said({ target: "change the card on file for my pet's medication", keywords: ['card'] }, [menu]),
+      ['say "representative"'],
+    );
+    // With the keyword in that phrase, the phrase chooses.
+    assert.deepEqual(
+      said({ target: 'change the card on file for my medication refills', keywords: ['refills'] }, [menu]),
+      ['say "refill a medication"'],
+    );
+  });
+
+  it('reads quoted answers after "for example" as an open question\'s examples', () => {
+    const prompt =
+      "Briefly tell me why you're calling. For example, 'renew a book', 'pay a fine', or 'replace my card'.";
+    assert.deepEqual(said({ target: 'replace my library card', keywords: ['replace', 'card'] }, [prompt]), [
+      'say "replace my card"',
+    ]);
+    assert.deepEqual(said({ target: 'ask about a lost book' }, [prompt]), ['say "ask about a lost book"']);
+  });
+
+  it('reads "two for the year" as a two-digit year, and "four for the year" as four', () => {
+    const ask = (year: string) =>
+      parsePrompt(
+        `Enter the date of birth using two digits for the month, two for the day and ${year} for the year.`,
+      ).dataRequest?.length;
+    assert.equal(ask('two'), 6);
+    assert.equal(ask('four'), 8);
+  });
+
+  it('keys a value named in a long phrase after the keying verb', () => {
+    const prompt = 'Enter the total amount of the payment you made, then press pound.';
+    assert.deepEqual(said({ target: 'billing', data: { payment_amount: '250' } }, [prompt]), ['press 250#']);
+    assert.deepEqual(said({ target: 'billing', data: { claim_number: '9913' } }, [prompt]), ['press 0']);
+  });
+
+  it('enters "them" for the value named before, and skips it with "if not, press star"', () => {
+    const prompt =
+      'If you have the last four digits of your previous account, enter them now. If not, press star.';
+    assert.deepEqual(said({ target: 'billing', data: {} }, [prompt]), ['press *']);
+    assert.deepEqual(said({ target: 'billing', data: { previous_account: '99881234' } }, [prompt]), [
+      'press 1234',
+    ]);
+  });
+
+  it('keeps holding past an offer to text a link, as past a callback', () => {
+    const goal: IvrGoal = { target: 'renew my fishing license', keywords: ['renew'] };
+    assert.deepEqual(
+      said(goal, [
+        'All agents are busy. Stay on the line, or press 2 and we will text you a link to renew online.',
+      ]),
+      ['wait'],
+    );
+    // A text offer is not a menu option, but a real one in a busy message still is.
+    assert.deepEqual(
+      said(goal, ['All agents are busy. For license renewals, press 1. For boat registration, press 2.']),
+      ['press 1'],
+    );
+  });
+
+  it("reads a goal about a thing of the caller's own as about one that exists", () => {
+    const menu =
+      "For store hours, say 'hours'. To open a new account, say 'new account'. If you already bank with us, say 'existing account'.";
+    assert.deepEqual(said({ target: 'dispute a charge on my statement', keywords: ['dispute'] }, [menu]), [
+      'say "existing account"',
+    ]);
+    assert.deepEqual(said({ target: 'open a new account', keywords: ['open'] }, [menu]), [
+      'say "new account"',
+    ]);
+  });
+
+  it('does not start a new matter for a goal about the caller\'s own, but takes "a new" value of it', () => {
+    const goal: IvrGoal = { target: 'move the date of my appointment' };
+    assert.deepEqual(
+      said(goal, [
+        'To book a new appointment, press 1. For appointment reminders, press 2. For billing, press 3.',
+      ]),
+      ['press 2'],
+    );
+    assert.deepEqual(
+      said({ target: 'change my mailing address' }, [
+        'To update to a new address, press 1. For billing, press 2. For outages, press 3.',
+      ]),
+      ['press 1'],
+    );
+  });
+
+  it('reads a verbless option that lists what it covers, commas and "or" included', () => {
+    const options = parsePrompt(
+      'For outages, including downed lines, flickering lights, or no power at your home, six. To hear these options again, press nine.',
+    ).options;
+    assert.deepEqual(
+      options.map((o) => o.digits),
+      ['9', '6'],
+    );
+    assert.deepEqual(
+      said({ target: 'report flickering lights in my building' }, [
+        'For billing, four. For new connections, five.',
+        'For outages, including downed lines, flickering lights, or no power at your home, six. To hear these options again, press nine.',
+      ]),
+      ['wait', 'press 6'],
+    );
+  });
+
+  it("hears a department's name and one direct question as a person, not a filler's question", () => {
+    assert.equal(parsePrompt("Road maintenance, where's the pothole located?").humanLikely, true);
+    assert.equal(parsePrompt('Claims desk, what happened to the vehicle?').humanLikely, true);
+    assert.equal(parsePrompt('Sorry, which city are you calling about?').humanLikely, false);
+    assert.equal(parsePrompt('Billing, what would you like to do?').humanLikely, false);
+    assert.equal(parsePrompt('Claims desk, what is your policy number?').humanLikely, false);
+  });
+
+  it('reads caller types in a menu whose every option says its topic ("individual insurance", "business insurance")', () => {
+    const menu =
+      'For individual insurance, press 1. For business insurance, press 2. For insurance agents, press 3.';
+    assert.deepEqual(said({ target: 'ask why my insurance premium went up' }, [menu]), ['press 1']);
+    // Without the topic in the goal, nothing tells the options apart: the menu is heard out.
+    assert.deepEqual(said({ target: 'ask why my premium went up' }, [menu]), ['wait']);
   });
 });

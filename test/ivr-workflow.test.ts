@@ -68,7 +68,7 @@ describe('IVR navigation on a platform that presses keys itself', () => {
     );
     assert.equal(record.ivr[0].result?.status, 'human');
     // A new navigation runs under the current navigator and says so, so it resumes under the same one.
-    assert.equal(record.ivr[0].navigatorVersion, 4);
+    assert.equal(record.ivr[0].navigatorVersion, 5);
   });
 
   it('keeps the prompts heard and the decisions made in the call state while the call runs', async () => {

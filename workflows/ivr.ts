@@ -12,6 +12,7 @@ import { type IvrDecision, type IvrGoal, IvrNavigator, wantsSecondOpinion } from
 import { IvrNavigator as FirstIvrNavigator } from '../src/ivr/v1/navigator';
 import { IvrNavigator as SecondIvrNavigator } from '../src/ivr/v2/navigator';
 import { IvrNavigator as ThirdIvrNavigator } from '../src/ivr/v3/navigator';
+import { IvrNavigator as FourthIvrNavigator } from '../src/ivr/v4/navigator';
 import type { ActionActivityInput, IvrRecord, IvrResult } from '../src/shared/types';
 import type { Call } from './call-model';
 import { telephonyStep } from './telephony';
@@ -83,7 +84,7 @@ export async function runIvr(call: Call, input: ActionActivityInput<IvrSettings>
 
 /** The model's choice for an unsure decision; the parser's decision when the model fails or times out. */
 async function secondOpinion(
-  navigator: IvrNavigator | ThirdIvrNavigator | SecondIvrNavigator,
+  navigator: IvrNavigator | FourthIvrNavigator | ThirdIvrNavigator | SecondIvrNavigator,
   settings: IvrSettings,
   prompt: string,
   fallback: IvrDecision,
@@ -117,12 +118,18 @@ function withReason(decision: IvrDecision, note: string): IvrDecision {
 }
 
 /** Recorded with each navigation the current navigator began; records without it began under the first one. */
-const NAVIGATOR_VERSION = 4;
-type Navigator = IvrNavigator | ThirdIvrNavigator | SecondIvrNavigator | FirstIvrNavigator;
+const NAVIGATOR_VERSION = 5;
+type Navigator =
+  | IvrNavigator
+  | FourthIvrNavigator
+  | ThirdIvrNavigator
+  | SecondIvrNavigator
+  | FirstIvrNavigator;
 
 /** The navigator a saved navigation began with, by the version recorded with it. */
 function resumeNavigator(version: number | undefined, saved: unknown): Navigator {
   if (version === NAVIGATOR_VERSION) return IvrNavigator.fromJSON(saved);
+  if (version === 4) return FourthIvrNavigator.fromJSON(saved);
   if (version === 3) return ThirdIvrNavigator.fromJSON(saved);
   if (version === 2) return SecondIvrNavigator.fromJSON(saved);
   return FirstIvrNavigator.fromJSON(saved);
@@ -166,6 +173,11 @@ function resume(
     record.navigatorVersion = 3;
     call.state.ivr.push(record);
     return { record, navigator: new ThirdIvrNavigator(goal, call.now().getTime()) };
+  }
+  if (!wf.patched('ivr-navigator-5')) {
+    record.navigatorVersion = 4;
+    call.state.ivr.push(record);
+    return { record, navigator: new FourthIvrNavigator(goal, call.now().getTime()) };
   }
   record.navigatorVersion = NAVIGATOR_VERSION;
   call.state.ivr.push(record);

@@ -109,6 +109,19 @@ function acronyms(text: string): string[] {
 /** Words that say what kind of value a name is, not which one. */
 const KIND_WORDS = new Set(['date', 'number', 'code', 'id', 'no', 'num']);
 
+/** Endings that make another form of the same word: "traveled" and "traveling" for `travel`. */
+const WORD_FORM_ENDING = /^(?:e?d|l?ed|l?ing|e?s|l?ers?)$/;
+
+/** Whether the prompt says a name's word in another form ("the date you traveled" for `travel_date`). */
+function saysFormOf(part: string, words: Set<string>): boolean {
+  if (part.length < 4 || KIND_WORDS.has(part)) return false;
+  for (const w of words) {
+    if (w.length > part.length && w.startsWith(part) && WORD_FORM_ENDING.test(w.slice(part.length)))
+      return true;
+  }
+  return false;
+}
+
 /** How well a value's name fits the prompt: the share of its words the prompt says (or a synonym of). */
 function nameFit(key: string, words: Set<string>): number {
   const parts = nameWords(key);
@@ -117,7 +130,7 @@ function nameFit(key: string, words: Set<string>): number {
   let named = false;
   for (const part of parts) {
     const forms = SYNONYMS[part] ?? [part];
-    if (!words.has(part) && !forms.some((f) => words.has(f))) continue;
+    if (!words.has(part) && !forms.some((f) => words.has(f)) && !saysFormOf(part, words)) continue;
     hits++;
     if (!KIND_WORDS.has(part)) named = true;
   }
@@ -148,9 +161,14 @@ export function findKnownValue(
   for (const initials of acronyms(sentence)) words.add(initials);
   let best: KnownValue | undefined;
   let bestFit = 0;
+  let bestHits = 0;
   for (const [key, value] of entries) {
     const fit = nameFit(key, words);
-    if (fit > bestFit) {
+    // Of names the prompt says equally fully, the one more of whose words it says: "the last name on the
+    // reservation" is `last_name`, not `confirmation_number` (a reservation's).
+    const hits = Math.round(fit * nameWords(key).length);
+    if (fit > bestFit || (fit === bestFit && fit > 0 && hits > bestHits)) {
+      bestHits = hits;
       best = { key, value };
       bestFit = fit;
     }

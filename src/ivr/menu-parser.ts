@@ -255,8 +255,10 @@ function speechOptions(sentence: string): MenuOption[] {
     }
   }
   const quoted = quotedSpans(sentence);
-  if (quoted.length > 0 && /\b(?:say|saying|ask for|tell me)\b/i.test(sentence)) {
-    const firstSay = sentence.search(/\b(?:say|saying|ask for|tell me)\b/i);
+  // Quoted answers after "say" or after "for example" (the open question itself in an earlier sentence).
+  const SAY_QUOTED = /\b(?:say|saying|ask for|tell me|for example|for instance)\b/i;
+  if (quoted.length > 0 && SAY_QUOTED.test(sentence)) {
+    const firstSay = sentence.search(SAY_QUOTED);
     return quoted
       .filter((q) => q.start > firstSay)
       .map((q, i, all) => {
@@ -431,7 +433,8 @@ const DATA_PATTERNS: DataPattern[] = [
   {
     // Whatever a keying verb asks for, named by its own noun ("enter your six character record locator").
     kind: 'other',
-    re: /^(?:enter|key(?:\s+|-)in|type|input|punch\s+in)\s+(?:your|the)\s+(?:[a-z'-]+\s+){0,4}?[a-z'-]+(?=\s*(?:[,.;]|$|followed\b|using\b|then\b|now\b))/i,
+    // Up to eight words: "the whole dollar amount of the refund you requested".
+    re: /^(?:enter|key(?:\s+|-)in|type|input|punch\s+in)\s+(?:your|the)\s+(?:[a-z'-]+\s+){0,7}?[a-z'-]+(?=\s*(?:[,.;]|$|followed\b|using\b|then\b|now\b))/i,
   },
 ];
 
@@ -456,7 +459,9 @@ function announcedLength(sentence: string, kind: DataKind): number | undefined {
       return 8;
     if (
       counts.includes(6) ||
-      /\b(?:two|2)[\s-]digits?\s+(?:for\s+)?(?:the\s+year|year|each)\b/i.test(sentence)
+      /\b(?:two|2)[\s-]digits?\s+(?:for\s+)?(?:the\s+year|year|each)\b/i.test(sentence) ||
+      // "two digits for the month, two for the day and two for the year"
+      /\b(?:two|2)\s+for\s+the\s+year\b/i.test(sentence)
     )
       return 6;
     // "M M D D Y Y": a pattern of letters with two for the year.
@@ -508,7 +513,9 @@ function parseDataRequest(parts: string[], text: string): DataRequest | undefine
     const verbAt = s.search(DATA_VERB);
     let found = findData(s.slice(verbAt));
     let source = s;
-    const enterIt = /\b(?:enter|say|key in|type)\s+it\b|\b(?:key|punch)\s+it\s+in\b/i.test(s);
+    const enterIt = /\b(?:enter|say|key in|type)\s+(?:it|them)\b|\b(?:key|punch)\s+(?:it|them)\s+in\b/i.test(
+      s,
+    );
     // "If you have a claim number, enter it": the value named before the verb, whichever article it takes.
     if (!found && enterIt) found = findData(s.slice(0, verbAt).replace(/\b(?:a|an)\s+/gi, 'your '));
     if (!found && enterIt && i > 0) {
@@ -627,10 +634,11 @@ const OPEN_SPEECH_RE =
 
 /**
  * "Returns and exchanges, two." / "For billing - 1": an option named without a verb, one per sentence or clause; it
- * may say what it covers between commas ("Existing appointments, including rescheduling, two.").
+ * may say what it covers between commas ("Existing appointments, including rescheduling, two."), also as a list
+ * ("Emergencies, including main breaks, leaks in the street, or no water, seven.").
  */
 const VERBLESS_RE = new RegExp(
-  `^(?:for\\s+|to\\s+)?([a-z][a-z' &/-]*(?:\\s+[a-z' &/-]+){0,7}?(?:\\s*,\\s*(?:including|includes|such\\s+as|like)\\s+[a-z' &/-]+(?:\\s+[a-z' &/-]+){0,7}?)?)\\s*(?:,|:|-|–|—)\\s*(?:press\\s+|dial\\s+)?(\\d|${DIGIT_WORDS})$`,
+  `^(?:for\\s+|to\\s+)?([a-z][a-z' &/-]*(?:\\s+[a-z' &/-]+){0,7}?(?:\\s*,\\s*(?:including|includes|such\\s+as|like)\\s+[a-z' &/-]+(?:(?:\\s+|\\s*,\\s*)[a-z' &/-]+){0,15}?)?)\\s*(?:,|:|-|–|—)\\s*(?:press\\s+|dial\\s+)?(\\d|${DIGIT_WORDS})$`,
   'i',
 );
 
@@ -742,8 +750,17 @@ export function parsePrompt(text: string): ParsedPrompt {
     const ivrOpening = /\b(?:welcome|you\s+can|say|tell\s+me|in\s+a\s+few\s+words|briefly|describe)\b/i.test(
       flat,
     );
+    // A department's name and one direct question, the way a person picks up: "Water emergency dispatch,
+    // what's the location of the break?". An IVR's open questions ("what would you like to do?") are not this.
+    const pickedUp =
+      /^(?!(?:ok(?:ay)?|sorry|thanks?|thank\s+you|alright|all\s+right|got\s+it|great|sure|now|next)\b)[a-z][a-z' -]{2,40},\s*(?:what|where|which|when)(?:'s|\s)[^?.!]*\?$/i.test(
+        flat,
+      ) &&
+      !OPEN_SPEECH_RE.test(flat) &&
+      words <= 14;
     humanLikely =
       named ||
+      (pickedUp && !dataRequest) ||
       (question && greeting && words <= 20 && !dataRequest) ||
       (question && !ivrOpening && words <= 10 && !dataRequest) ||
       /^(?:hello\??|hi\??|yes,?\s+hello)$/i.test(flat);

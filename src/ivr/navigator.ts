@@ -239,7 +239,9 @@ function sharesPrefix(a: string, b: string): boolean {
  */
 function wordMatch(goalWord: string, labelWords: string[], senses: number[] = []): number {
   let best = 0;
-  const goalConcepts = CONCEPT_INDEX.get(goalWord) ?? [];
+  // "New" in a goal qualifies a thing ("a new furnace"): it tells the matter's stage (see `otherStage`), not
+  // its department, so it matches only itself. In an option ("new service") it still reads as sales.
+  const goalConcepts = goalWord === 'new' ? [] : (CONCEPT_INDEX.get(goalWord) ?? []);
   for (const w of labelWords) {
     if (w === goalWord) return 1;
     if (sharesPrefix(w, goalWord)) best = Math.max(best, 0.8);
@@ -466,8 +468,14 @@ function goalStage(goal: IvrGoal): 'start' | 'follow' | undefined {
  * claim", "a new patient appointment" for "reschedule my cleaning". The option must say "new" or "existing" (or
  * the like) itself; one that only names the matter ("claims status") still fits.
  */
+/** Starting a matter in an option's words: "make a new reservation", "open a new account". */
+const STARTS_NEW = /\b(?:make|book|open|start|create|file|buy|purchase|schedule|apply|set\s+up)\b/;
+
 function otherStage(goal: IvrGoal, label: string): boolean {
-  const want = goalStage(goal);
+  // A goal about a thing of the caller's own ("the date of my flight") follows a matter that exists, so an option
+  // that starts a new one ("make a new reservation") is the other stage; "a new address" alone still fits.
+  const owned = /\bmy\s+[a-z]/i.test(goal.target) && STARTS_NEW.test(label) ? 'follow' : undefined;
+  const want = goalStage(goal) ?? owned;
   // "A new delivery date" or "a new time" changes a matter that exists: it is not a new one.
   const isNew = NEW_WORD.test(label.replace(NEW_WHEN, ''));
   const existing = EXISTING_WORD.test(label);
@@ -501,6 +509,67 @@ function onlyLooselyRelated(goal: IvrGoal, label: string): boolean {
   );
 }
 
+/**
+ * The goal split into its matter and the trailing phrase that only says what the matter is on or for: "update the
+ * credit card" / "my prescriptions", "report a broken water main" / "my street".
+ */
+const CONTEXT_PHRASE = /\s(?:for|on|in|at)\s+(?:my|our|the|a|an|his|her|their)\s/i;
+
+function goalContext(goal: IvrGoal): { matter: string[]; context: string[] } | undefined {
+  const at = goal.target.search(CONTEXT_PHRASE);
+  if (at < 0) return undefined;
+  const matter = contentWords(goal.target.slice(0, at));
+  const context = contentWords(goal.target.slice(at));
+  return matter.length > 0 && context.length > 0 ? { matter, context } : undefined;
+}
+
+/**
+ * Whether an option fits only words of the goal's trailing phrase and leads with a department of its own that the
+ * matter has nothing related to, while the caller's keywords are in the matter: "refill a prescription" for
+ * "update the credit card on file for my prescriptions" (keyword "credit card") is another matter on the same
+ * thing. An option saying who calls ("a new customer") or what they have ("one of our cars") still fits by the
+ * phrase, and with no keyword in the matter, or one in the phrase, the phrase may choose.
+ */
+function fitsOnlyContext(goal: IvrGoal, label: string): boolean {
+  const split = goalContext(goal);
+  if (!split) return false;
+  const keywords = (goal.keywords ?? []).flatMap((k) => contentWords(k)).filter((w) => !GENERIC.has(w));
+  if (!keywords.some((k) => split.matter.includes(k)) || keywords.some((k) => split.context.includes(k)))
+    return false;
+  const labelWords = contentWords(label);
+  const lead = departmentGroups(labelWords[0] ?? '');
+  const matterGroups = split.matter.flatMap((w) => CONCEPT_INDEX.get(w) ?? []);
+  if (lead.length === 0 || lead.some((id) => matterGroups.includes(id))) return false;
+  const matched = goalWords(goal)
+    .filter((g) => !GENERIC.has(g.word) && wordMatch(g.word, labelWords, g.senses) > 0)
+    .map((g) => g.word);
+  return matched.length > 0 && matched.every((w) => split.context.includes(w) && !split.matter.includes(w));
+}
+
+/**
+ * Modifiers of a keyword phrase an option says before a noun of its own: "water quality" for the keyword "water
+ * main", "credit report" for "credit card". The option names another thing of the same kind, so the shared
+ * modifier counts less (the mirror of `otherQualifier`).
+ */
+function otherHead(goal: IvrGoal, label: string): Set<string> {
+  const found = new Set<string>();
+  const goalList = goalWords(goal).map((g) => g.word);
+  const labelSeq = wordSequence(label);
+  for (const phrase of goal.keywords ?? []) {
+    const seq = wordSequence(phrase).filter((w) => w !== '');
+    if (seq.length < 2) continue;
+    const head = seq[seq.length - 1];
+    if (labelSeq.some((w) => w !== '' && wordMatch(head, [w]) >= 0.8)) continue;
+    for (const modifier of seq.slice(0, -1)) {
+      const at = labelSeq.indexOf(modifier);
+      const next = at >= 0 ? labelSeq[at + 1] : undefined;
+      if (!next || GENERIC.has(next) || goalList.some((g) => wordMatch(g, [next]) > 0)) continue;
+      found.add(modifier);
+    }
+  }
+  return found;
+}
+
 /** How many specific words an option says that fit no goal word: the things it is about that the goal is not. */
 function foreignWords(goal: IvrGoal, label: string): number {
   const goalList = goalWords(goal);
@@ -522,7 +591,7 @@ const REPEAT_LABEL =
   /\brepeat\b|\b(?:hear|listen to)\b.*\b(?:options|menu|choices|selections)\b|\bmenu again\b/;
 const RETURN_LABEL = /\breturn to\b|\bgo back\b|\bprevious menu\b|\bmain menu\b/;
 const CALLBACK_LABEL =
-  /\bcall ?back\b|\bcall you back\b|\breturn your call\b|\bleave (?:a|us a) (?:message|voicemail)\b|\bvoicemail\b|\bsurvey\b|\btext message\b|\bsend you a (?:text|link)\b|\bcall you\b|\b(?:get|receive) a text\b/;
+  /\bcall ?back\b|\bcall you back\b|\breturn your call\b|\bleave (?:a|us a) (?:message|voicemail)\b|\bvoicemail\b|\bsurvey\b|\btext message\b|\bsend you a (?:text|link)\b|\bcall you\b|\b(?:get|receive) a text\b|\btext you\b/;
 const LANGUAGE_LABEL =
   /\b(?:espa[ñn]ol|spanish|english|fran[cç]ais|french|portugu[eê]s|chinese|mandarin|cantonese|vietnamese|korean|tagalog|russian|arabic|other languages?|otro idioma)\b/;
 const ENGLISH_LABEL = /\benglish\b/;
@@ -545,6 +614,10 @@ const PROVIDER_ROLE =
 /** An option for callers who are not the business's customers: someone else's driver, a non-member. */
 const NON_CUSTOMER_LABEL =
   /\bnot\s+(?:currently\s+)?(?:insured|enrolled|registered|a\s+(?:customer|member|client|patient|policyholder|subscriber))\b|\bnon-?(?:member|customer|client|policyholder)s?\b|\b(?:don't|do\s+not)\s+have\s+an?\s+(?:account|policy)\b/;
+/** An option for callers who would become customers: not for one who holds a value of its own, unless it shops. */
+const PROSPECT_LABEL =
+  /\bshopping\s+for\s+(?:an?\s+)?(?:new\s+)?(?:plan|policy|coverage|insurance)\b|\bprospective\s+(?:member|customer|client|patient|student|policyholder)s?\b|\binterested\s+in\s+(?:becoming|joining)\b|\bbecome\s+an?\s+(?:member|customer|client)\b/;
+const SHOPPING_GOAL = /\b(?:new|buy|purchase|quotes?|shop|shopping|join|enroll|become|sign\s+up|switch)\b/;
 const CALLER_WORDS = new RegExp(`${CONSUMER_ROLE.source}|${PROVIDER_ROLE.source}`, 'g');
 const EMERGENCY_LABEL = /\bemergenc|\bgas leak\b|\bdowned\b|\b911\b/;
 const NEW_WORD = /\bnew\b/;
@@ -1029,7 +1102,9 @@ export class IvrNavigator {
     }
     const skip = p.options.find(
       (o) =>
-        NO_DATA_LABEL.test(o.label) || o.label === 'otherwise' || (req.optional && /\bskip\b/.test(o.label)),
+        NO_DATA_LABEL.test(o.label) ||
+        o.label === 'otherwise' ||
+        (req.optional && (/\bskip\b/.test(o.label) || o.label === 'not')),
     );
     if (skip) return this.choose(skip, `${req.label} unknown: "${skip.label}"`, false);
     if (p.hold) return { kind: 'wait', reason: `${req.label} unknown: staying on the line` };
@@ -1078,7 +1153,9 @@ export class IvrNavigator {
 
     const goalText = `${this.goal.target} ${(this.goal.keywords ?? []).join(' ')}`.toLowerCase();
     const goalNew = NEW_WORD.test(goalText);
-    const goalExisting = EXISTING_WORD.test(goalText);
+    // A goal about a thing of the caller's own ("the date of my flight") is about one that exists.
+    const owned = /\bmy\s+[a-z]/.test(goalText) && goalStage(this.goal) !== 'start';
+    const goalExisting = EXISTING_WORD.test(goalText) || owned;
     if (goalNew !== goalExisting) {
       const fresh = options.filter((o) => NEW_WORD.test(o.label) && !EXISTING_WORD.test(o.label));
       const known = options.filter((o) => EXISTING_WORD.test(o.label) && !NEW_WORD.test(o.label));
@@ -1125,20 +1202,40 @@ export class IvrNavigator {
       : new Set<string>();
     // A caller with an account, policy or member value of its own is the customer, whatever the matter.
     const customer = Object.values(this.goal.data ?? {}).some((v) => v.trim() !== '');
-    const forOthers = (o: MenuOption) => customer && NON_CUSTOMER_LABEL.test(o.label);
+    const shopping = SHOPPING_GOAL.test(this.goal.target.toLowerCase());
+    const forOthers = (o: MenuOption) =>
+      customer && (NON_CUSTOMER_LABEL.test(o.label) || (!shopping && PROSPECT_LABEL.test(o.label)));
     // An option that says no more than the intent we said was wrong is that intent again ("kit orders").
     const rejected = s.rejectedGuess ?? [];
     const saysRejected = (o: MenuOption) => {
       const words = contentWords(o.label).filter((w) => !GENERIC.has(w));
       return rejected.length > 0 && words.length > 0 && words.every((w) => wordMatch(w, rejected) >= 0.8);
     };
+    const keywords = (this.goal.keywords ?? [])
+      .flatMap((k) => contentWords(k))
+      .filter((w) => !GENERIC.has(w));
+    const saysKeyword = (o: MenuOption) =>
+      keywords.some((k) => !topic.has(k) && wordMatch(k, contentWords(o.label)) >= 0.8);
+    // A keyword the goal's matter itself says ("my escrow payment"), that an earlier level chose by, still fits
+    // an option here that says it ("escrow analysis" under "escrow"): counting it less must not hand the choice
+    // to an option fitting only the goal's other words. A keyword outside the matter ("employee") stays spent.
+    const matter = contentWords(this.goal.target);
+    const saysSpentKeyword = (o: MenuOption) =>
+      keywords.some(
+        (k) =>
+          spentHere.has(k) &&
+          matter.includes(k) &&
+          !topic.has(k) &&
+          wordMatch(k, contentWords(o.label)) >= 0.8,
+      );
     const scored = options
       .filter(
         (o) =>
           !otherDepartment(this.goal, o.label) &&
           !otherStage(this.goal, o.label) &&
           !forOthers(o) &&
-          !saysRejected(o),
+          !saysRejected(o) &&
+          !fitsOnlyContext(this.goal, o.label),
       )
       .map((o, i) => {
         const { score, specific } = scoreLabel(
@@ -1152,6 +1249,7 @@ export class IvrNavigator {
               o.label,
               options.map((x) => x.label),
             ),
+            ...otherHead(this.goal, o.label),
           ]),
         );
         const emergencyPenalty =
@@ -1162,14 +1260,14 @@ export class IvrNavigator {
             : 0;
         return { o, i, score: score - emergencyPenalty, specific };
       })
-      .filter((x) => x.specific && x.score >= 0.6 && !onlyLooselyRelated(this.goal, x.o.label));
+      .filter(
+        (x) =>
+          x.specific &&
+          (x.score >= 0.6 || saysSpentKeyword(x.o)) &&
+          !onlyLooselyRelated(this.goal, x.o.label),
+      );
     // The goal's keywords are the words the caller chose to find the department by: an option that says one
     // goes before any that fits only the goal's other words ("returns" over "online order status").
-    const keywords = (this.goal.keywords ?? [])
-      .flatMap((k) => contentWords(k))
-      .filter((w) => !GENERIC.has(w));
-    const saysKeyword = (o: MenuOption) =>
-      keywords.some((k) => !topic.has(k) && wordMatch(k, contentWords(o.label)) >= 0.8);
     if (scored.some((x) => saysKeyword(x.o))) {
       for (let i = scored.length - 1; i >= 0; i--) if (!saysKeyword(scored[i].o)) scored.splice(i, 1);
     }
@@ -1220,8 +1318,14 @@ export class IvrNavigator {
 
     // Options that say who calls, not what about ("new client sales" names a department, not a caller).
     // The caller words themselves ("a physician") are not the department words that make it one.
+    // The menu's topic ("tax" in "individual income tax", "business tax") and its kin name no department here.
+    const topicGroups = [...topic].flatMap((w) => CONCEPT_INDEX.get(w) ?? []);
+    const offTopic = (w: string) =>
+      !topic.has(w) && !(CONCEPT_INDEX.get(w) ?? []).some((id) => topicGroups.includes(id));
     const role = (o: MenuOption) =>
-      !contentWords(o.label.replace(CALLER_WORDS, ' ')).some((w) => departmentGroups(w).length > 0);
+      !contentWords(o.label.replace(CALLER_WORDS, ' '))
+        .filter(offTopic)
+        .some((w) => departmentGroups(w).length > 0);
     const consumer = options.find(
       (o) => CONSUMER_ROLE.test(o.label) && !PROVIDER_ROLE.test(o.label) && role(o) && !forOthers(o),
     );
