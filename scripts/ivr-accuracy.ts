@@ -1,13 +1,14 @@
 /**
  * `npm run accuracy:ivr`: the IVR navigator's decisions on the labelled phone menus in test/kit/: the corpus it was
  * written against (ivr-corpus.json), a second tuning set of open prompts, read-backs, letters and menus without a
- * verb (ivr-corpus-b.json), a third, fourth and fifth written from the behaviour spec alone (ivr-corpus-c.json,
- * ivr-corpus-d.json, ivr-corpus-e.json, ivr-corpus-f.json), and four held-out sets (ivr-holdout.json: written from the
+ * verb (ivr-corpus-b.json), five more written from the behaviour spec alone (ivr-corpus-c.json,
+ * ivr-corpus-d.json, ivr-corpus-e.json, ivr-corpus-f.json, ivr-corpus-g.json),
+ * and four held-out sets (ivr-holdout.json: written from the
  * goals alone; ivr-holdout-2.json, ivr-holdout-3.json and ivr-holdout-4.json: from the behaviour spec alone; all frozen before any change for them). Each set's line also counts the wrong
  * keypresses that leave the goal's branch. `--misses` lists every wrong decision on the tuning sets, never on the
  * held-out ones; `--calibration` counts the tuning sets' option choices right and wrong per confidence and per
  * margin over the next fitting option (never the held-out sets'); `--tuning` leaves the held-out sets out;
- * `--set=corpus,b,c,d,e,f,holdout,holdout-2,holdout-3,holdout-4` picks sets.
+ * `--set=corpus,b,c,d,e,f,g,holdout,holdout-2,holdout-3,holdout-4` picks sets.
  *
  * `--decider llm` scores the navigator as `ivr_navigate` runs with `decider: llm`: decisions less sure than
  * `--llm-below` (default 0.6, the action's `llmBelowConfidence`) go to the model (LLM_MODEL, LLM_BASE_URL), and an
@@ -37,6 +38,7 @@ const sets: [string, string, string, boolean][] = [
   ['d', 'fourth tuning set (written from the behaviour spec alone)', 'ivr-corpus-d.json', true],
   ['e', 'fifth tuning set (written from the behaviour spec alone)', 'ivr-corpus-e.json', true],
   ['f', 'sixth tuning set (written from the behaviour spec alone)', 'ivr-corpus-f.json', true],
+  ['g', 'seventh tuning set (written from the behaviour spec alone)', 'ivr-corpus-g.json', true],
   ['holdout', 'held-out (frozen before any change for it)', 'ivr-holdout.json', false],
   [
     'holdout-2',
