@@ -6,7 +6,7 @@
  * alone, many as speech-to-text output), frozen before any change. The built-in extractor always; the LLM extractor too when
  * LLM_MODEL (+ LLM_BASE_URL / LLM_API_KEY) is set (`npm run llm:local -- accuracy` serves a local one).
  * `--misses` lists every field that was not right (never on the held-out sets B, C, D, E and F), `--by-field` the tallies per kind of field, `--set=corpus,a`
- * measures only the named sets (corpus, dialogue, dates-enums, asr, asr-2, asr-3, a, b, c, d, e, f).
+ * measures only the named sets (corpus, dialogue, dates-enums, asr, asr-2, asr-3, asr-4, a, b, c, d, e, f).
  * `--proposals=FILE` keeps the model's proposals in FILE (per model, per call and its content) and reuses them on
  * the next run, so the ensemble can be scored again with a changed built-in without asking the model again.
  */
@@ -21,6 +21,7 @@ import { extractWithLlm, llmFromEnv } from '../src/extraction/llm';
 import asr from '../test/kit/extraction-asr.json';
 import asr2 from '../test/kit/extraction-asr-2.json';
 import asr3 from '../test/kit/extraction-asr-3.json';
+import asr4 from '../test/kit/extraction-asr-4.json';
 import corpus from '../test/kit/extraction-corpus.json';
 import datesEnums from '../test/kit/extraction-dates-enums.json';
 import dialogue from '../test/kit/extraction-dialogue.json';
@@ -50,6 +51,7 @@ const sets: [string, string, Corpus, boolean][] = [
   ['asr', 'speech-to-text set (written from the labelling rules alone; tuned on)', asr, false],
   ['asr-2', 'second speech-to-text set (written from the labelling rules alone; tuned on)', asr2, false],
   ['asr-3', 'third speech-to-text set (written from the labelling rules alone; tuned on)', asr3, false],
+  ['asr-4', 'fourth speech-to-text set (written from the labelling rules alone; tuned on)', asr4, false],
   ['a', 'held-out A (its misses then guided four fixes)', holdoutA, false],
   ['b', 'held-out B (never used for changes)', holdoutB, true],
   ['c', 'held-out C (speech-to-text style; frozen before any change for it)', holdoutC, true],
