@@ -110,6 +110,63 @@ describe('built-in extractor heuristics', () => {
       );
       assert.equal(one(name, turns('May I have your name?', 'Why do you need it?')), null);
     });
+
+    describe('with agent turns written without punctuation', () => {
+      it('completes a first name with the surname answered to the last-name question', () => {
+        for (const [ask, answer] of [
+          ['ok and ravi can i get your last name', 'sandoval s a n d o v a l'],
+          ['thanks ravi and last name for the file', 'sandoval'],
+          ['and your last name and a good number', 'sandoval and its two one two five five five'],
+        ])
+          assert.equal(
+            one(name, turns('bright oak plumbing this is lee', 'hi this is ravi', ask, answer)),
+            'Ravi Sandoval',
+            ask,
+          );
+      });
+
+      it('reads a surname spelled letter by letter after "last name"', () => {
+        const t = turns('can i get your name', 'ines i n e s last name t as in tom o r r e s');
+        assert.equal(one(name, t), 'Ines Torres');
+        // One letter is no surname: the first name stays alone.
+        assert.equal(one(name, turns('can i get your name', 'ines last name t')), 'Ines');
+      });
+
+      it('takes a name the agent greets in lower case, and "its me" before it', () => {
+        assert.equal(
+          one(
+            name,
+            turns('are you with us already', 'yeah for years its nadia kern', 'hi nadia what can i do'),
+          ),
+          'Nadia Kern',
+        );
+        assert.equal(one(name, turns('whats the name please', 'its me hollis grant')), 'Hollis Grant');
+        // Not greeted by it: a word after "its" mid-turn stays unconfirmed.
+        assert.equal(
+          one(name, turns('are you with us already', 'yeah for years its nadia kern', 'what can i do')),
+          null,
+        );
+      });
+
+      it('never takes someone else\'s name said with "her/his name is" for the caller\'s', () => {
+        const t = turns(
+          'how can i help',
+          'im booking for my sister too her name is odette shes at work',
+          'and whats your name',
+          'im paul',
+        );
+        assert.equal(one(name, t), 'Paul');
+        assert.equal(one(name, turns('how can i help', 'his names tobias he is seven')), null);
+      });
+
+      it('does not read "who are you using now" as a question for the caller\'s name', () => {
+        assert.equal(
+          one(name, turns('and who are you using now', 'weve been with another outfit for years')),
+          null,
+        );
+        assert.equal(one(name, turns('and who are you', 'priscilla wynn')), 'Priscilla Wynn');
+      });
+    });
   });
 
   describe('contact details', () => {

@@ -1,14 +1,8 @@
-import {
-  afterCorrection,
-  callerTurns,
-  citeText,
-  type Dialogue,
-  exchangeAt,
-  questionBefore,
-} from './dialogue';
+import { afterCorrection, callerTurns, citeText, type Dialogue } from './dialogue';
 import { splitIdentifier } from './field-kinds';
 import type { FieldSpec } from './fields';
 import { lastNameSaid, spelledIn, spokenName, surnameLike, titled, tokensOf } from './spoken-names';
+import { askedAt as exchangeAt, askedBefore as questionBefore } from './spoken-questions';
 import type { Context, Finding } from './text';
 
 export { extractPetName } from './pets';
@@ -37,7 +31,7 @@ export const NOT_NAMES = new Set(
   ).split(' '),
 );
 export const NAME_QUESTION =
-  /\b(your name|the name|full name|name should|name please|first name|last name|who am i speaking|who('s| is) calling|who do i have|speaking with|talking to|who is this|what name|name for the|\w+['’]s name|and you are|who are you)\b|(?:^|[.?!,]\s*)(?:and\s+|ok(?:ay)?\s+)?name\b(?=\s*(?:\?|and\b|,|for\b))/i;
+  /\b(your name|the name|full name|name should|name please|first name|last name|who am i speaking|who('s| is) calling|who do i have|speaking with|talking to|who is this|what name|name for the|\w+['’]s name|and you are|who are you(?=\s*(?:[?.!,]|$)))\b|(?:^|[.?!,]\s*)(?:and\s+|ok(?:ay)?\s+)?name\b(?=\s*(?:\?|and\b|,|for\b))/i;
 
 /**
  * Whose name a question asks for when it is not the caller's: "What's the patient's name?" -> patient, "your
@@ -180,7 +174,7 @@ interface Candidate {
 /** Name fields for someone the caller may be calling for, not the caller: patient_name, student_name. */
 const THIRD_PARTY = /^(patient|student|child|kid|son|daughter)$/;
 const RELATION =
-  /^(son|daughter|child|kid|wife|husband|spouse|partner|mom|mother|dad|father|parent|brother|sister|friend|boss)$/;
+  /^(son|daughter|child|kid|wife|husband|spouse|partner|fiance|fiancee|girlfriend|boyfriend|mom|mother|dad|father|parent|brother|sister|friend|boss|her|his|their)$/;
 const CALLING_FOR =
   /\b(?:calling|call|here|booking|asking) (?:for|about|on behalf of) (?:my|our)\b|\bon behalf of\b/i;
 

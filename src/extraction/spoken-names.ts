@@ -108,6 +108,17 @@ export function spelledForm(toks: Tok[], word: string): string {
   return word;
 }
 
+/**
+ * Whether an agent turn written all in lower case (speech-to-text) addresses someone as `word`: opening the turn
+ * or right after a greeting or an acknowledgement ("hi nora", "thanks tom ill send", "ok and greg your last name").
+ */
+function addressedInLowerCase(text: string, word: string): boolean {
+  if (text !== text.toLowerCase()) return false;
+  return new RegExp(
+    `(?:^|\\b(?:hi|hey|hello|thanks|thank you|ok|okay|great|perfect|alright|sure|got it|and|so)\\s+)${word}(?![\\w${LO}'’-])`,
+  ).test(text.trim());
+}
+
 /** Whether an agent turn after `index` (the next three) addresses the caller by `word`, written as a name. */
 function addressed(d: Dialogue, index: number, word: string, excluded: Set<string>): boolean {
   if (excluded.has(word)) return false;
@@ -116,7 +127,7 @@ function addressed(d: Dialogue, index: number, word: string, excluded: Set<strin
   for (let i = index + 1; i < d.turns.length && seen < 3; i++) {
     if (d.turns[i].role !== 'agent') continue;
     seen++;
-    if (re.test(d.turns[i].text)) return true;
+    if (re.test(d.turns[i].text) || addressedInLowerCase(d.turns[i].text, word)) return true;
   }
   return false;
 }
@@ -134,7 +145,8 @@ export function agentCallsBy(d: Dialogue, word: string, excluded: Set<string>): 
   return d.turns.some(
     (t) =>
       t.role === 'agent' &&
-      [...t.text.matchAll(re)].some((m) => greeting.test(m[1]) || !new RegExp(`^[${UP}]`).test(m[1])),
+      ([...t.text.matchAll(re)].some((m) => greeting.test(m[1]) || !new RegExp(`^[${UP}]`).test(m[1])) ||
+        addressedInLowerCase(t.text, word)),
   );
 }
 
@@ -152,9 +164,10 @@ const WEAK_INTROS = [['it', 'is'], ["it's"], ['its'], ["i'm"], ['im'], ['i', 'am
 const GREETING =
   /^(hi|hey|hello|yeah|yes|yep|sure|ok|okay|so|well|oh|just|good|morning|afternoon|evening|sorry)$/;
 /** Words an answer to a name question may open with before the name ("sure its uh kevin", "its under ..."). */
-const ANSWER_LEAD = /^(its|it's|it|is|this|im|i'm|i|am|my|name|names|under|the|thats|that's|just|yes|sure)$/;
+const ANSWER_LEAD =
+  /^(its|it's|it|is|this|im|i'm|i|am|me|my|name|names|under|the|thats|that's|just|yes|sure)$/;
 const RELATION =
-  /^(son|daughter|child|kid|wife|husband|spouse|partner|mom|mother|dad|father|parent|brother|sister|friend|boss)$/;
+  /^(son|daughter|child|kid|wife|husband|spouse|partner|fiance|fiancee|girlfriend|boyfriend|mom|mother|dad|father|parent|brother|sister|friend|boss|her|his|their)$/;
 
 /** How a frame puts a name: `lead` (any name-like word of an answer) only with a confirmation. */
 type FrameKind = 'strong' | 'weak' | 'answer' | 'bare' | 'lead';
@@ -168,13 +181,20 @@ interface Start {
 function startsIn(toks: Tok[], asked: boolean, first: boolean): Start[] {
   const out: Start[] = [];
   const opening = (k: number) => toks.slice(0, k).every((t) => isFiller(t.w) || GREETING.test(t.w));
+  let owned = -1;
   for (let k = 0; k < toks.length; k++) {
     // "my wifes name keisha brown", "her husband's name is ..."
-    const rel = /^(\w+?)'?s$/.exec(toks[k].w);
-    if (rel && RELATION.test(rel[1]) && toks[k + 1]?.w === 'name') {
+    // "her name is priya", "his names jaden": a pronoun for someone else, never the speaker.
+    const rel = /^(?:her|his|their)$/.test(toks[k].w)
+      ? [toks[k].w, toks[k].w]
+      : /^(\w+?)'?s$/.exec(toks[k].w);
+    if (rel && RELATION.test(rel[1]) && /^name'?s?$/.test(toks[k + 1]?.w ?? '')) {
       out.unshift({ at: toks[k + 2]?.w === 'is' ? k + 3 : k + 2, kind: 'strong', owner: rel[1] });
+      // Its "name is" belongs to that person, not to the speaker.
+      owned = k + 1;
       continue;
     }
+    if (k === owned) continue;
     for (const intro of STRONG_INTROS)
       if (intro.every((w, n) => toks[k + n]?.w === w))
         out.push({ at: k + intro.length, kind: 'strong', owner: null });
@@ -297,10 +317,30 @@ export function spokenName(
  * name on the file should be ...".
  */
 export function lastNameSaid(text: string): string | null {
+  const spelled = spelledSurname(text);
+  if (spelled) return spelled;
   const m =
     /\b([a-z][a-z'-]+)[,.]?\s+(?:thats|that's|that is)\s+my\s+(?:last name|surname)\b/i.exec(text) ??
     /\b(?:my|the)\s+(?:last name|surname|family name)(?:\s+(?:on|for)\s+(?:the|my)\s+\w+)?(?:'s|\s+is|\s+should be|\s+would be|\s+will be)\s+([a-z][a-z'-]+)/i.exec(
       text,
     );
   return m && surnameLike(m[1].toLowerCase()) ? m[1].toLowerCase() : null;
+}
+
+/**
+ * A surname only spelled, after "last name": "last name m as in mary o r e n o", "my last name is b e l l".
+ * Each piece is a single letter or a letter "as in" a word; two letters at least.
+ */
+function spelledSurname(text: string): string | null {
+  const toks = tokensOf(text);
+  const at = toks.findIndex((t, k) => t.w === 'last' && /^name'?s?$/.test(toks[k + 1]?.w ?? ''));
+  if (at < 0) return null;
+  let k = at + 2;
+  while (k < toks.length && /^(is|its|it's|um|uh)$/.test(toks[k].w)) k++;
+  let letters = '';
+  while (k < toks.length && toks[k].w.length === 1) {
+    letters += toks[k].w;
+    k += toks[k + 1]?.w === 'as' && toks[k + 2]?.w === 'in' && toks[k + 3] ? 4 : 1;
+  }
+  return letters.length >= 2 && surnameLike(letters) ? letters : null;
 }
