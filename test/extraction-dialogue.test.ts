@@ -379,6 +379,57 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(insurer, turns('Who is your insurance with?', 'i dont have any right now')), null);
   });
 
+  it('keeps "and" inside a lower-case firm name, and the longer name given to a read-back', () => {
+    const company: FieldSpec = { name: 'company', type: 'text', description: "The caller's company" };
+    assert.equal(
+      one(company, turns('how can i help', 'hi im calling from marsh and bell surveyors we need a quote')),
+      'Marsh and Bell Surveyors',
+    );
+    // "and" followed by an ordinary word ends the name.
+    assert.equal(
+      one(company, turns('how can i help', 'hi im calling from marsh surveyors and we need a quote')),
+      'Marsh Surveyors',
+    );
+    assert.equal(
+      one(
+        company,
+        turns(
+          'how can i help',
+          'this is ada from tidewell glass were moving offices',
+          'and the company name is tidewell glass',
+          'tidewell glass and mirror yeah thats the full name',
+        ),
+      ),
+      'Tidewell Glass and Mirror',
+    );
+    // An answer that does not open with the name read back completes nothing.
+    assert.equal(
+      one(
+        company,
+        turns(
+          'how can i help',
+          'this is ada from tidewell glass were moving offices',
+          'and the company name is tidewell glass',
+          'yes and mirror wants a quote too',
+        ),
+      ),
+      'Tidewell Glass',
+    );
+  });
+
+  it("takes the agent's fixed form of a garbled organisation only when the caller confirms it", () => {
+    const insurer: FieldSpec = { name: 'insurance_provider', type: 'text', description: 'Insurance company' };
+    const t = (reply: string) =>
+      one(insurer, turns('who is your insurance with', 'unity hells', 'unity health', reply));
+    assert.equal(t('yeah unity health'), 'Unity Health');
+    assert.equal(t('yes'), 'Unity Health');
+    assert.equal(t('no its something else'), null);
+    assert.equal(
+      one(insurer, turns('who is your insurance with', 'unity health', 'ok thanks', 'sure')),
+      'Unity Health',
+    );
+  });
+
   it('reads street addresses, trip cities and a vehicle model, and leaves other free text null', () => {
     const address: FieldSpec = { name: 'service_address', type: 'text', description: 'Where the work is' };
     assert.equal(
