@@ -417,6 +417,45 @@ describe('field extractors over the dialogue', () => {
     );
   });
 
+  it('reads identifiers asked in unpunctuated agent turns, never a piece of a longer one', () => {
+    const booking: FieldSpec = {
+      name: 'reservation_number',
+      type: 'text',
+      description: 'Rental confirmation number',
+    };
+    // The description's word before "number" names what the agent asks for.
+    assert.equal(
+      one(booking, turns('i can help whats the confirmation number', 'its k as in kilo four four b nine')),
+      'K44B9',
+    );
+    assert.equal(one(booking, turns('whats the confirmation number', 'q l six six one')), 'QL661');
+    const docket: FieldSpec = { name: 'case_number', type: 'text', description: 'Case number' };
+    // A number word or a lone letter left out before it: the identifier is longer than what was read.
+    assert.equal(
+      one(docket, turns('do you have the case number', 'twenty twenty four c r five five one')),
+      null,
+    );
+    assert.equal(one(docket, turns('do you have the case number', 'uh j eight eight two')), 'J882');
+    const member: FieldSpec = { name: 'member_id', type: 'text', description: 'Member ID' };
+    assert.equal(one(member, turns('sure name and member id', 'rosa lind um i seven seven three')), null);
+    assert.equal(one(member, turns('sure name and member id', 'rosa lind um its seven seven three')), '773');
+  });
+
+  it('reads an abbreviation spelled by speech-to-text and a ZIP field as identifiers', () => {
+    const rx: FieldSpec = { name: 'rx_number', type: 'text', description: 'Prescription number' };
+    const said = (text: string) => one(rx, turns('pharmacy how can i help', text));
+    assert.equal(said('hi i need a refill the r x number is four one one two zero nine'), '411209');
+    assert.equal(said('hi i need a refill the rx number is four one one two zero nine'), '411209');
+    // The letters of another word do not name the field.
+    assert.equal(said('hi i need a refill for rex the order number is four one one two zero nine'), null);
+    const zip: FieldSpec = { name: 'origin_zip', type: 'text', description: 'ZIP code they move from' };
+    assert.equal(
+      one(zip, turns('where from', 'from dayton zip is four five four zero two and going to ames')),
+      '45402',
+    );
+    assert.equal(one(zip, turns('where from', 'from dayton and going to ames')), null);
+  });
+
   it("takes the agent's fixed form of a garbled organisation only when the caller confirms it", () => {
     const insurer: FieldSpec = { name: 'insurance_provider', type: 'text', description: 'Insurance company' };
     const t = (reply: string) =>

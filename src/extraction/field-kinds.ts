@@ -44,7 +44,9 @@ export const isPhoneField = (f: FieldSpec) =>
   // "callback_number": "Number to call the caller back on", "number to reach them at".
   (/\bnumber\b/.test(nameWords(f)) && /\b(call\w* (?:\w+ ){0,2}back|callback|reach)\b/.test(fieldText(f)));
 export const isIdentifierField = (f: FieldSpec) =>
-  /\b(number|id|code|reference|confirmation|no|serial|last four|digits|vin)\b/.test(nameWords(f));
+  /\b(number|id|code|reference|confirmation|no|serial|last four|digits|vin|zip|postcode)\b/.test(
+    nameWords(f),
+  );
 export const isMoneyField = (f: FieldSpec) =>
   /\b(budget|price|cost|bill|amount|dollars?|spend|revenue|income|salary|fee|payment|rent|value|deal|quote|invoice)\b/.test(
     fieldText(f),
