@@ -456,6 +456,16 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(zip, turns('where from', 'from dayton and going to ames')), null);
   });
 
+  it('reads spelled-out addresses with a word then its spelling, and letters spelled in the domain', () => {
+    const email: FieldSpec = { name: 'email', type: 'text', description: 'Email address' };
+    const said = (text: string) => one(email, turns('whats a good email', text));
+    assert.equal(said('its m dot okoro o k o r o at yahoo dot com'), 'm.okoro@yahoo.com');
+    assert.equal(said('sales at fenwick h v a c dot com'), 'sales@fenwickhvac.com');
+    assert.equal(said('sales at the fenwick h v a c dot com'), null);
+    // A spelling of another word than the one before it settles nothing: "okoro" or "mokoro"?
+    assert.equal(said('its m okoro o k o r o at yahoo dot com'), null);
+  });
+
   it("takes the agent's fixed form of a garbled organisation only when the caller confirms it", () => {
     const insurer: FieldSpec = { name: 'insurance_provider', type: 'text', description: 'Insurance company' };
     const t = (reply: string) =>
