@@ -159,6 +159,49 @@ describe('built-in extractor heuristics', () => {
         assert.equal(one(name, turns('how can i help', 'his names tobias he is seven')), null);
       });
 
+      it('reads name questions without apostrophes or after an acknowledgement', () => {
+        const patient: FieldSpec = { name: 'patient_name', type: 'text', description: "Patient's name" };
+        assert.equal(one(patient, turns('ok whats the patients name', 'its me carla voss')), 'Carla Voss');
+        assert.equal(
+          one(name, turns('great name and number', 'idris holm two one two five five five')),
+          'Idris Holm',
+        );
+        assert.equal(one(name, turns('sure name and member id', 'idris holm um c four four')), 'Idris Holm');
+        // "name" inside another phrase asks nothing.
+        assert.equal(one(name, turns('thats a great name for a boat', 'idris holm built it')), null);
+      });
+
+      it("names someone by their relation for a third party's field, never for the caller's", () => {
+        const student: FieldSpec = { name: 'student_name', type: 'text', description: 'Name of the student' };
+        const t = turns('tutoring center', 'hi this is angela my son jaden needs help with math');
+        assert.equal(one(student, t), 'Jaden');
+        assert.equal(one(name, t), 'Angela');
+        assert.equal(
+          one(
+            name,
+            turns('law office', 'hi um my neighbor tom garza gave me your number', 'your name', 'ruth'),
+          ),
+          'Ruth',
+        );
+        // A relation followed by no name: "my son really needs help".
+        assert.equal(one(student, turns('tutoring center', 'hi my son really needs help')), null);
+      });
+
+      it("reads the name of a pet owner as a person's name, not a pet's", () => {
+        const owner: FieldSpec = {
+          name: 'owner_name',
+          type: 'text',
+          description: 'Name of the pet owner calling',
+        };
+        assert.equal(
+          one(
+            owner,
+            turns('animal hospital', 'my dog rufus needs his pills', 'whats your name', 'mina sato'),
+          ),
+          'Mina Sato',
+        );
+      });
+
       it('does not read "who are you using now" as a question for the caller\'s name', () => {
         assert.equal(
           one(name, turns('and who are you using now', 'weve been with another outfit for years')),

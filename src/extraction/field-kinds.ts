@@ -29,8 +29,11 @@ export function fieldText(field: FieldSpec): string {
 
 const nameWords = (f: FieldSpec) => splitIdentifier(f.name).join(' ');
 
+/** A person named by their tie to a thing: "the pet owner", "the company contact" (a person's name). */
+const PERSON_OF = /\b(?:pet|dog|cat|company|business) (?:owner|parent|contact|manager|representative)\b/g;
+
 export function isNameField(field: FieldSpec): boolean {
-  const n = fieldText(field);
+  const n = fieldText(field).replace(PERSON_OF, 'person');
   return /\bname\b/.test(n) && !/\b(company|business|organi[sz]ation|employer|pet|dog|cat|product)\b/.test(n);
 }
 export const isCompanyField = (f: FieldSpec) =>

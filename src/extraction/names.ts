@@ -1,8 +1,16 @@
 import { afterCorrection, callerTurns, citeText, type Dialogue } from './dialogue';
 import { splitIdentifier } from './field-kinds';
 import type { FieldSpec } from './fields';
-import { lastNameSaid, spelledIn, spokenName, surnameLike, titled, tokensOf } from './spoken-names';
-import { askedAt as exchangeAt, askedBefore as questionBefore } from './spoken-questions';
+import {
+  lastNameSaid,
+  relativesNamed,
+  spelledIn,
+  spokenName,
+  surnameLike,
+  titled,
+  tokensOf,
+} from './spoken-names';
+import { askedBefore, askedAt as exchangeAt, askedBefore as questionBefore } from './spoken-questions';
 import type { Context, Finding } from './text';
 
 export { extractPetName } from './pets';
@@ -31,14 +39,17 @@ export const NOT_NAMES = new Set(
   ).split(' '),
 );
 export const NAME_QUESTION =
-  /\b(your name|the name|full name|name should|name please|first name|last name|who am i speaking|who('s| is) calling|who do i have|speaking with|talking to|who is this|what name|name for the|\w+['’]s name|and you are|who are you(?=\s*(?:[?.!,]|$)))\b|(?:^|[.?!,]\s*)(?:and\s+|ok(?:ay)?\s+)?name\b(?=\s*(?:\?|and\b|,|for\b))/i;
+  /\b(your name|the name|full name|name should|name please|first name|last name|who am i speaking|who('s| is) calling|who do i have|speaking with|talking to|who is this|what name|name for the|\w+['’]s name|(?:the|your|his|her) \w+s name|and you are|who are you(?=\s*(?:[?.!,]|$)))\b|(?:^|[.?!,]\s*)(?:(?:and|ok|okay|great|perfect|alright|sure|thanks|thank you|got it)\s+)*name\b(?=\s*(?:\?|and\b|,|for\b|$))/i;
 
 /**
  * Whose name a question asks for when it is not the caller's: "What's the patient's name?" -> patient, "your
  * son's name" -> son; null for the caller's own ("your name", "who am I speaking with").
  */
 export function nameAskedOf(question: string): string | null {
-  const m = /\b(\w+)['’]s (?:full |first |last )?name\b/i.exec(question);
+  // "the patients name": speech-to-text drops the apostrophe.
+  const m =
+    /\b(\w+)['’]s (?:full |first |last )?name\b/i.exec(question) ??
+    /\b(?:the|your|his|her) (\w+?)s (?:full |first |last )?name\b/i.exec(question);
   if (m && !/^(what|that|who|it|there|here)$/i.test(m[1])) return m[1].toLowerCase();
   const of = /\bname of (?:the|your) (\w+)/i.exec(question);
   return of ? of[1].toLowerCase() : null;
@@ -174,7 +185,7 @@ interface Candidate {
 /** Name fields for someone the caller may be calling for, not the caller: patient_name, student_name. */
 const THIRD_PARTY = /^(patient|student|child|kid|son|daughter)$/;
 const RELATION =
-  /^(son|daughter|child|kid|wife|husband|spouse|partner|fiance|fiancee|girlfriend|boyfriend|mom|mother|dad|father|parent|brother|sister|friend|boss|her|his|their)$/;
+  /^(son|daughter|child|kid|wife|husband|spouse|partner|fiance|fiancee|girlfriend|boyfriend|mom|mother|dad|father|parent|brother|sister|friend|boss|neighbor|neighbour|her|his|their)$/;
 const CALLING_FOR =
   /\b(?:calling|call|here|booking|asking) (?:for|about|on behalf of) (?:my|our)\b|\bon behalf of\b/i;
 
@@ -288,6 +299,20 @@ export function extractName(ctx: Context, field: FieldSpec): Finding<string> | n
   const excluded = agentNames(ctx.turns);
   const callers = callerTurns(d);
   const cands = callers.flatMap((_c, k) => candidateAt(d, callers, k, excluded) ?? []);
+  // Someone named by their relation in a turn that gives another name too ("this is angela my son jaden ...").
+  for (const { text, index } of callers)
+    for (const r of relativesNamed(d, text))
+      if (!excluded.has(r.name.toLowerCase()) && !cands.some((c) => c.index === index && c.name === r.name))
+        cands.push({
+          name: r.name,
+          index,
+          correcting: false,
+          lastName: false,
+          asked: false,
+          askedOf: r.owner,
+          question: askedBefore(d, index),
+          surnameOnly: false,
+        });
   let chosen: Candidate | null = null;
   for (const c of forField(cands, field, callers)) {
     if (!chosen || sameOrLonger(chosen.name, c.name)) chosen = c;

@@ -166,8 +166,11 @@ const GREETING =
 /** Words an answer to a name question may open with before the name ("sure its uh kevin", "its under ..."). */
 const ANSWER_LEAD =
   /^(its|it's|it|is|this|im|i'm|i|am|me|my|name|names|under|the|thats|that's|just|yes|sure)$/;
+/** Relations said as "my son ...": the people a caller may call for. */
+const PERSON =
+  /^(son|daughter|child|kid|wife|husband|partner|fiance|fiancee|girlfriend|boyfriend|mom|mother|dad|father|brother|sister|friend|boss|neighbor|neighbour)$/;
 const RELATION =
-  /^(son|daughter|child|kid|wife|husband|spouse|partner|fiance|fiancee|girlfriend|boyfriend|mom|mother|dad|father|parent|brother|sister|friend|boss|her|his|their)$/;
+  /^(son|daughter|child|kid|wife|husband|spouse|partner|fiance|fiancee|girlfriend|boyfriend|mom|mother|dad|father|parent|brother|sister|friend|boss|neighbor|neighbour|her|his|their)$/;
 
 /** How a frame puts a name: `lead` (any name-like word of an answer) only with a confirmation. */
 type FrameKind = 'strong' | 'weak' | 'answer' | 'bare' | 'lead';
@@ -195,6 +198,11 @@ function startsIn(toks: Tok[], asked: boolean, first: boolean): Start[] {
       continue;
     }
     if (k === owned) continue;
+    // "my son jaden needs help", "our daughter mia": the person the relation names, right after it.
+    if (/^(my|our)$/.test(toks[k].w) && PERSON.test(toks[k + 1]?.w ?? '') && toks[k + 2]?.w !== 'name') {
+      out.push({ at: k + 2, kind: 'strong', owner: toks[k + 1].w });
+      continue;
+    }
     for (const intro of STRONG_INTROS)
       if (intro.every((w, n) => toks[k + n]?.w === w))
         out.push({ at: k + intro.length, kind: 'strong', owner: null });
@@ -256,9 +264,10 @@ export function spokenName(
   const toks = tokensOf(text);
   const lower = speechStyle(d);
   // An answer to the question may go on with anything else it was asked for ("denise carter unit 12 c").
-  const boundary = (end: number, kind: FrameKind) =>
+  // Someone else's name after their relation ("my son jaden needs help") may go on with any ordinary word.
+  const boundary = (end: number, s: Start) =>
     endsName(text, toks, end) ||
-    (kind === 'answer' && (toks[end].w.length === 1 || isCommonWord(toks[end].w)));
+    ((s.kind === 'answer' || s.owner !== null) && (toks[end].w.length === 1 || isCommonWord(toks[end].w)));
   // "here"/"speaking" after a name: "hank oduya here".
   const here = (k: number) => /^(here|speaking)$/.test(toks[k]?.w ?? '');
   const lead = toks.findIndex((t) => nameLike(t.w));
@@ -302,7 +311,7 @@ export function spokenName(
     const im = s.kind === 'weak' && /^(im|i'm|am)$/.test(toks[s.at - 1]?.w ?? '') && !last;
     const introduced =
       !im || end >= toks.length || /^(from|with|at|the|calling|here|speaking|over)$/.test(toks[end].w);
-    const ends = introduced && lower && !verbLike && s.kind !== 'lead' && cued && boundary(end, s.kind);
+    const ends = introduced && lower && !verbLike && s.kind !== 'lead' && cued && boundary(end, s);
     if (!confirmed && !ends) continue;
     const lastWord = last ? spelledForm(toks, last.w) : lastNameSaid(text);
     const name = lastWord ? `${titled(first.w)} ${titled(lastWord)}` : titled(first.w);
@@ -343,4 +352,29 @@ function spelledSurname(text: string): string | null {
     k += toks[k + 1]?.w === 'as' && toks[k + 2]?.w === 'in' && toks[k + 3] ? 4 : 1;
   }
   return letters.length >= 2 && surnameLike(letters) ? letters : null;
+}
+
+/**
+ * The people a caller names by their relation anywhere in a turn ("hi this is angela my son jaden needs help"):
+ * the name right after "my/our <relation>", with a surname when one follows, ending where a name ends or before
+ * an ordinary word. With capitals in the call, only a capitalised word.
+ */
+export function relativesNamed(d: Dialogue, text: string): SpokenName[] {
+  const toks = tokensOf(text);
+  const lower = speechStyle(d);
+  const out: SpokenName[] = [];
+  for (let k = 0; k + 2 < toks.length; k++) {
+    if (!/^(my|our)$/.test(toks[k].w) || !PERSON.test(toks[k + 1].w)) continue;
+    const first = toks[k + 2];
+    if (!nameLike(first.w) || /(ing|ly|ed)$/.test(first.w) || !/[aeiouyà-öø-ÿ]/.test(first.w)) continue;
+    if (!lower && !new RegExp(`^[${UP}]`).test(text.slice(first.start))) continue;
+    const next = toks[k + 3];
+    const adjacent = next && /^[\s,.-]*$/.test(text.slice(first.end, next.start));
+    const last = next && adjacent && surnameLike(next.w) && lower ? next : null;
+    const end = last ? k + 4 : k + 3;
+    const after = toks[end];
+    if (after && !endsName(text, toks, end) && !isCommonWord(after.w) && after.w.length > 1) continue;
+    out.push({ name: last ? `${titled(first.w)} ${titled(last.w)}` : titled(first.w), owner: toks[k + 1].w });
+  }
+  return out;
 }
