@@ -466,6 +466,30 @@ describe('field extractors over the dialogue', () => {
     assert.equal(said('its m okoro o k o r o at yahoo dot com'), null);
   });
 
+  it('reads trip cities in calls written all in lower case when they are no ordinary words', () => {
+    const from: FieldSpec = { name: 'pickup_city', type: 'text', description: 'Pickup city' };
+    const to: FieldSpec = { name: 'destination_city', type: 'text', description: 'City they move to' };
+    const trip = turns('freight quotes', 'i need a quote for four pallets going from fresno to boise');
+    assert.equal(one(from, trip), 'Fresno');
+    assert.equal(one(to, trip), 'Boise');
+    assert.equal(one(to, turns('where to', 'from our old place and were moving down to tampa')), 'Tampa');
+    // Ordinary words are no places, and a word going on into a phrase is not one either.
+    assert.equal(one(from, turns('where from', 'going from bad to worse honestly')), null);
+    assert.equal(one(to, turns('where to', 'were going to need a bigger truck')), null);
+    assert.equal(one(to, turns('where to', 'were moving to tampa bay area')), null);
+  });
+
+  it("takes the name on the thing the description names when the caller gives someone else's", () => {
+    const holder: FieldSpec = {
+      name: 'system_owner',
+      type: 'text',
+      description: 'Name on the solar account',
+    };
+    const t = (q: string) => one(holder, turns(q, 'its under my husbands name dave nolan'));
+    assert.equal(t('and the name on the account'), 'Dave Nolan');
+    assert.equal(t('and whats your name'), null);
+  });
+
   it("takes the agent's fixed form of a garbled organisation only when the caller confirms it", () => {
     const insurer: FieldSpec = { name: 'insurance_provider', type: 'text', description: 'Insurance company' };
     const t = (reply: string) =>

@@ -200,6 +200,9 @@ function forField(cands: Candidate[], field: FieldSpec, callers: { text: string 
   const words = splitIdentifier(field.name);
   // "The name on the account?" "its under my wifes name ...": the account holder's name, not the caller's.
   const own = words.filter((w) => !/^(name|full|first|last|caller|holder|person|contact)$/.test(w));
+  // "Name on the solar account": the thing the name is on, as the description says it.
+  const on = /\bname on (?:the |their |his |her |your )?(?:\w+ )?(\w{4,})\b/i.exec(field.description ?? '');
+  if (on) own.push(on[1].toLowerCase());
   const asksField = (c: Candidate) => own.some((w) => new RegExp(`\\b${w}`, 'i').test(c.question));
   if (!words.some((w) => THIRD_PARTY.test(w)))
     return cands.filter(
