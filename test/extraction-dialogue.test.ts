@@ -490,6 +490,34 @@ describe('field extractors over the dialogue', () => {
     assert.equal(t('and whats your name'), null);
   });
 
+  it("takes the caller's own name for the patient once the agent asks whether they are one", () => {
+    const patient: FieldSpec = { name: 'patient_name', type: 'text', description: "Patient's name" };
+    const call = (answer: string) =>
+      one(
+        patient,
+        turns('dental office', 'hi i need a cleaning', 'are you a new patient with us', answer, 'hi nora ok'),
+      );
+    assert.equal(call('no ive been coming for years its nora fitzgerald'), 'Nora Fitzgerald');
+    // Someone else in the caller's words: the caller may be calling for them.
+    assert.equal(call('no she has been coming for years its nora fitzgerald'), null);
+    // Not asked whether they are one: a caller who only says who they are is not the patient.
+    assert.equal(
+      one(patient, turns('clinic', 'oh sorry wrong number this is nora fitzgerald', 'no problem nora')),
+      null,
+    );
+  });
+
+  it("reads an insurer field as an organisation, never from the answer to the caller's name", () => {
+    const insurer: FieldSpec = {
+      name: 'insurance_provider',
+      type: 'text',
+      description: "Name of the caller's insurer",
+    };
+    const t = turns("What's your name?", 'its jen', 'Who is your insurance with?', 'blue cross blue shield');
+    assert.equal(one(insurer, t), 'Blue Cross Blue Shield');
+    assert.equal(one(insurer, turns("What's your name?", 'its jen')), null);
+  });
+
   it("takes the agent's fixed form of a garbled organisation only when the caller confirms it", () => {
     const insurer: FieldSpec = { name: 'insurance_provider', type: 'text', description: 'Insurance company' };
     const t = (reply: string) =>

@@ -2,7 +2,7 @@ import { callerTurns, cite, citeText, polarity } from './dialogue';
 import type { FieldSpec } from './fields';
 import { COMMON, NAME, NAME_QUESTION, NOT_NAMES, titled } from './names';
 import { askedExchanges, askedBefore as questionBefore } from './spoken-questions';
-import { type Context, type Finding, fieldKeywords, hasAny } from './text';
+import { type Context, type Finding, fieldKeywords, hasAny, stem } from './text';
 
 /**
  * The caller's organisation: named in an introduction or a role ("This is Carl at Redwood Cabinet Supply", "I
@@ -102,7 +102,10 @@ function longerAnswered(ctx: Context, org: string): Finding<string> | null {
  * with?" -> "blue shield"): a short answer that is only a name.
  */
 function answeredOrg(ctx: Context, field: FieldSpec): Finding<string> | null {
-  const keys = fieldKeywords(field, true);
+  // "Name of the caller's insurer": "What's your name?" does not ask for it.
+  const keys = new Set(
+    [...fieldKeywords(field, true)].filter((k) => k !== stem('name') && k !== stem('caller')),
+  );
   for (const ex of askedExchanges(ctx.dialogue)) {
     if (!ex.questions.some((q) => hasAny(q, keys) && /\b(who|which|what)\b/i.test(q))) continue;
     const said = nameOnly(ex.answer);

@@ -37,7 +37,7 @@ export function isNameField(field: FieldSpec): boolean {
   return /\bname\b/.test(n) && !/\b(company|business|organi[sz]ation|employer|pet|dog|cat|product)\b/.test(n);
 }
 export const isCompanyField = (f: FieldSpec) =>
-  /\b(company|business|organi[sz]ation|employer)\b/.test(fieldText(f));
+  /\b(company|business|organi[sz]ation|employer|insurer|insurance (?:provider|carrier))\b/.test(fieldText(f));
 export const isPetField = (f: FieldSpec) => /\b(pet|dog|cat)\b/.test(nameWords(f));
 export const isEmailField = (f: FieldSpec) => /\be-?mail\b/.test(fieldText(f));
 /** A text field meant for a phone number (by its name, or its description without order/account words). */

@@ -10,7 +10,12 @@ import {
   titled,
   tokensOf,
 } from './spoken-names';
-import { askedBefore, askedAt as exchangeAt, askedBefore as questionBefore } from './spoken-questions';
+import {
+  askedBefore,
+  askedExchanges,
+  askedAt as exchangeAt,
+  askedBefore as questionBefore,
+} from './spoken-questions';
 import type { Context, Finding } from './text';
 
 export { extractPetName } from './pets';
@@ -186,6 +191,9 @@ interface Candidate {
 const THIRD_PARTY = /^(patient|student|child|kid|son|daughter)$/;
 const RELATION =
   /^(son|daughter|child|kid|wife|husband|spouse|partner|fiance|fiancee|girlfriend|boyfriend|mom|mother|dad|father|parent|brother|sister|friend|boss|neighbor|neighbour|her|his|their)$/;
+/** Someone other than the caller in the caller's words: a relation, or "he"/"she" for a person. */
+const OTHER_PERSON =
+  /\b(?:my|our)\s+(?:son|daughter|child|children|kid|kids|baby|wife|husband|partner|fiance|fiancee|mom|mother|dad|father|parents?|brother|sister|grand\w+|friend|neighbou?r|client|boy|girl|boss)(?:['’]?s)?\b|\b(?:he|she|hes|shes|he's|she's|him|her)\b/i;
 const CALLING_FOR =
   /\b(?:calling|call|here|booking|asking) (?:for|about|on behalf of) (?:my|our)\b|\bon behalf of\b/i;
 
@@ -194,7 +202,12 @@ const CALLING_FOR =
  * someone else's ("What's your son's name?"). A third party's (patient_name): the answer to a question for
  * someone's name; else the caller's own name when asked for it and the caller calls for no one else.
  */
-function forField(cands: Candidate[], field: FieldSpec, callers: { text: string }[]): Candidate[] {
+function forField(
+  d: Dialogue,
+  cands: Candidate[],
+  field: FieldSpec,
+  callers: { text: string }[],
+): Candidate[] {
   const forSomeoneElse = callers.some((c) => CALLING_FOR.test(c.text));
   // "What's the patient's name?" may ask the caller's own; "your son's name" never does.
   const words = splitIdentifier(field.name);
@@ -210,7 +223,15 @@ function forField(cands: Candidate[], field: FieldSpec, callers: { text: string 
     );
   const theirs = cands.filter((c) => c.askedOf !== null);
   if (theirs.length > 0) return theirs;
-  return forSomeoneElse ? [] : cands.filter((c) => c.asked);
+  if (forSomeoneElse) return [];
+  // The agent asks the caller whether they are one ("are you a new patient with us") and the caller speaks of no
+  // one else: the caller is the field's person, by the name they introduce too. Else only the name asked for.
+  const role = words.find((w) => THIRD_PARTY.test(w));
+  const askedRole = askedExchanges(d).some((ex) =>
+    new RegExp(`\\b(?:are|were) you (?:an? )?(?:\\w+ )?${role}s?\\b`, 'i').test(ex.questions.join(' ')),
+  );
+  const self = askedRole && !callers.some((c) => OTHER_PERSON.test(c.text));
+  return cands.filter((c) => c.asked || (self && c.askedOf === null));
 }
 
 /** The name a caller turn gives, with its own corrections, completion and confirmed read-back applied. */
@@ -317,7 +338,7 @@ export function extractName(ctx: Context, field: FieldSpec): Finding<string> | n
           surnameOnly: false,
         });
   let chosen: Candidate | null = null;
-  for (const c of forField(cands, field, callers)) {
+  for (const c of forField(d, cands, field, callers)) {
     if (!chosen || sameOrLonger(chosen.name, c.name)) chosen = c;
     else if (sameOrLonger(c.name, chosen.name)) continue;
     else if (c.lastName && !c.name.includes(' ') && !chosen.name.includes(' ') && !chosen.surnameOnly)
