@@ -202,6 +202,14 @@ describe('built-in extractor heuristics', () => {
         );
       });
 
+      it("never takes the agent's own lower-case introduction for the caller's name", () => {
+        assert.equal(one(name, turns('summit roofing this is carla whats your name', 'uh carla')), null);
+        assert.equal(
+          one(name, turns('summit roofing this is carla whats your name', 'uh marisol')),
+          'Marisol',
+        );
+      });
+
       it('does not read "who are you using now" as a question for the caller\'s name', () => {
         assert.equal(
           one(name, turns('and who are you using now', 'weve been with another outfit for years')),

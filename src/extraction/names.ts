@@ -3,6 +3,7 @@ import { splitIdentifier } from './field-kinds';
 import type { FieldSpec } from './fields';
 import {
   lastNameSaid,
+  nameLike,
   relativesNamed,
   spelledIn,
   spokenName,
@@ -82,6 +83,10 @@ function agentNames(turns: Context['turns']): Set<string> {
     for (const m of t.text.matchAll(new RegExp(`\\b(?:[Tt]his is|I'm|[Mm]y name is)\\s+(${NAME})`, 'g')))
       out.add(m[1].toLowerCase());
     for (const m of t.text.matchAll(new RegExp(`(${NAME})\\s+speaking\\b`, 'g'))) out.add(m[1].toLowerCase());
+    // Speech-to-text writes the agent's introduction in lower case too: "summit roofing this is carla".
+    if (t.text === t.text.toLowerCase())
+      for (const m of t.text.matchAll(/\b(?:this is|im|i'm|my name is)\s+([a-z][a-z'-]+)/g))
+        if (nameLike(m[1])) out.add(m[1]);
   }
   return out;
 }
