@@ -202,6 +202,15 @@ describe('built-in extractor heuristics', () => {
         );
       });
 
+      it('leaves a first name alone null when the surname answered could not be read', () => {
+        const call = (answer: string) =>
+          one(name, turns('whats your name', 'ines', 'and your last name', answer));
+        assert.equal(call('uh its wojcik-bauer'), null);
+        // No surname given: the first name stands; an interjection is no surname.
+        assert.equal(call('its on the form already'), 'Ines');
+        assert.equal(call('oh gosh its complicated'), 'Ines');
+      });
+
       it("never takes the agent's own lower-case introduction for the caller's name", () => {
         assert.equal(one(name, turns('summit roofing this is carla whats your name', 'uh carla')), null);
         assert.equal(

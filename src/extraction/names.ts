@@ -2,6 +2,7 @@ import { afterCorrection, callerTurns, citeText, type Dialogue } from './dialogu
 import { splitIdentifier } from './field-kinds';
 import type { FieldSpec } from './fields';
 import {
+  isFiller,
   lastNameSaid,
   nameLike,
   relativesNamed,
@@ -354,9 +355,27 @@ export function extractName(ctx: Context, field: FieldSpec): Finding<string> | n
     else return null;
   }
   if (!chosen || chosen.surnameOnly) return null;
+  // Asked for the surname and answered with words that may be one, which could not be read: the first name
+  // alone would be a wrong value for a full name.
+  const unread = callers.some(
+    (c) =>
+      c.index > chosen.index &&
+      /\b(last name|surname|family name)\b/i.test(questionBefore(d, c.index)) &&
+      !cands.some((x) => x.index === c.index) &&
+      surnameAnswer(c.text),
+  );
+  if (unread && !chosen.name.includes(' ')) return null;
   const name = chosen.name;
   const where = callers.find(
     (c) => c.index >= chosen.index && c.text.toLowerCase().includes(name.toLowerCase()),
   );
   return { value: name, evidence: citeText(ctx.turns, where?.index ?? chosen.index, name) };
+}
+
+/** A short answer of words that may be names and nothing else ("uh its wojcik-bauer"): a surname, read or not. */
+function surnameAnswer(text: string): boolean {
+  const words = tokensOf(text)
+    .map((t) => t.w)
+    .filter((w) => !isFiller(w) && !/^(its|it's|it|is|yeah|yes|sure|ok|okay)$/.test(w));
+  return words.length > 0 && words.length <= 3 && words.every((w) => nameLike(w) || w.length === 1);
 }
