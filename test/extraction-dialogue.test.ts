@@ -441,6 +441,14 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(member, turns('sure name and member id', 'rosa lind um its seven seven three')), '773');
   });
 
+  it('reads only the question of an unpunctuated agent turn, not a statement before it', () => {
+    const order: FieldSpec = { name: 'order_number', type: 'text', description: 'Order number' };
+    const said = (ask: string) => one(order, turns(ask, 'one one two one five'));
+    assert.equal(said('ok your order number is on the receipt whats your zip'), null);
+    assert.equal(said('ok i can look that up whats the order number'), '11215');
+    assert.equal(said('and the order number'), '11215');
+  });
+
   it('reads an abbreviation spelled by speech-to-text and a ZIP field as identifiers', () => {
     const rx: FieldSpec = { name: 'rx_number', type: 'text', description: 'Prescription number' };
     const said = (text: string) => one(rx, turns('pharmacy how can i help', text));

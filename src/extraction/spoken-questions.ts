@@ -26,6 +26,21 @@ function readsBack(agentText: string, answer: string): boolean {
   return [...spokenCodes(agentText)].some((v) => said.has(v));
 }
 
+/** Words that open a question in speech: a wh-word, or an auxiliary put first ("can i get", "do you have"). */
+const QUESTION_OPENING =
+  /\b(?:what|whats|what's|which|who|whos|who's|whose|where|when|how|can|could|would|may|do|does|did)\b/i;
+
+/**
+ * The question of an unpunctuated agent turn: from the first word that opens one to the end, so a statement
+ * before it ("ok your order number is on the receipt whats your zip") asks nothing; the whole turn when no
+ * word opens one ("and dana your last name", "great name and number").
+ */
+export function questionOf(text: string): string {
+  const t = text.trim();
+  const m = QUESTION_OPENING.exec(t);
+  return m ? t.slice(m.index) : t;
+}
+
 const cache = new WeakMap<Dialogue, Exchange[]>();
 
 /** The dialogue's exchanges, with those of unpunctuated agent turns added, in turn order. */
@@ -40,7 +55,7 @@ export function askedExchanges(d: Dialogue): Exchange[] {
     const answer = turns[i + 1].text;
     const ex: Exchange = {
       questionTurn: i,
-      questions: [turns[i].text.trim()],
+      questions: [questionOf(turns[i].text)],
       answerTurn: i + 1,
       answer,
       polarity: polarity(answer),
