@@ -110,6 +110,123 @@ describe('built-in extractor heuristics', () => {
       );
       assert.equal(one(name, turns('May I have your name?', 'Why do you need it?')), null);
     });
+
+    describe('with agent turns written without punctuation', () => {
+      it('completes a first name with the surname answered to the last-name question', () => {
+        for (const [ask, answer] of [
+          ['ok and ravi can i get your last name', 'sandoval s a n d o v a l'],
+          ['thanks ravi and last name for the file', 'sandoval'],
+          ['and your last name and a good number', 'sandoval and its two one two five five five'],
+        ])
+          assert.equal(
+            one(name, turns('bright oak plumbing this is lee', 'hi this is ravi', ask, answer)),
+            'Ravi Sandoval',
+            ask,
+          );
+      });
+
+      it('reads a surname spelled letter by letter after "last name"', () => {
+        const t = turns('can i get your name', 'ines i n e s last name t as in tom o r r e s');
+        assert.equal(one(name, t), 'Ines Torres');
+        // One letter is no surname: the first name stays alone.
+        assert.equal(one(name, turns('can i get your name', 'ines last name t')), 'Ines');
+      });
+
+      it('takes a name the agent greets in lower case, and "its me" before it', () => {
+        assert.equal(
+          one(
+            name,
+            turns('are you with us already', 'yeah for years its nadia kern', 'hi nadia what can i do'),
+          ),
+          'Nadia Kern',
+        );
+        assert.equal(one(name, turns('whats the name please', 'its me hollis grant')), 'Hollis Grant');
+        // Not greeted by it: a word after "its" mid-turn stays unconfirmed.
+        assert.equal(
+          one(name, turns('are you with us already', 'yeah for years its nadia kern', 'what can i do')),
+          null,
+        );
+      });
+
+      it('never takes someone else\'s name said with "her/his name is" for the caller\'s', () => {
+        const t = turns(
+          'how can i help',
+          'im booking for my sister too her name is odette shes at work',
+          'and whats your name',
+          'im paul',
+        );
+        assert.equal(one(name, t), 'Paul');
+        assert.equal(one(name, turns('how can i help', 'his names tobias he is seven')), null);
+      });
+
+      it('reads name questions without apostrophes or after an acknowledgement', () => {
+        const patient: FieldSpec = { name: 'patient_name', type: 'text', description: "Patient's name" };
+        assert.equal(one(patient, turns('ok whats the patients name', 'its me carla voss')), 'Carla Voss');
+        assert.equal(
+          one(name, turns('great name and number', 'idris holm two one two five five five')),
+          'Idris Holm',
+        );
+        assert.equal(one(name, turns('sure name and member id', 'idris holm um c four four')), 'Idris Holm');
+        // "name" inside another phrase asks nothing.
+        assert.equal(one(name, turns('thats a great name for a boat', 'idris holm built it')), null);
+      });
+
+      it("names someone by their relation for a third party's field, never for the caller's", () => {
+        const student: FieldSpec = { name: 'student_name', type: 'text', description: 'Name of the student' };
+        const t = turns('tutoring center', 'hi this is angela my son jaden needs help with math');
+        assert.equal(one(student, t), 'Jaden');
+        assert.equal(one(name, t), 'Angela');
+        assert.equal(
+          one(
+            name,
+            turns('law office', 'hi um my neighbor tom garza gave me your number', 'your name', 'ruth'),
+          ),
+          'Ruth',
+        );
+        // A relation followed by no name: "my son really needs help".
+        assert.equal(one(student, turns('tutoring center', 'hi my son really needs help')), null);
+      });
+
+      it("reads the name of a pet owner as a person's name, not a pet's", () => {
+        const owner: FieldSpec = {
+          name: 'owner_name',
+          type: 'text',
+          description: 'Name of the pet owner calling',
+        };
+        assert.equal(
+          one(
+            owner,
+            turns('animal hospital', 'my dog rufus needs his pills', 'whats your name', 'mina sato'),
+          ),
+          'Mina Sato',
+        );
+      });
+
+      it('leaves a first name alone null when the surname answered could not be read', () => {
+        const call = (answer: string) =>
+          one(name, turns('whats your name', 'ines', 'and your last name', answer));
+        assert.equal(call('uh its wojcik-bauer'), null);
+        // No surname given: the first name stands; an interjection is no surname.
+        assert.equal(call('its on the form already'), 'Ines');
+        assert.equal(call('oh gosh its complicated'), 'Ines');
+      });
+
+      it("never takes the agent's own lower-case introduction for the caller's name", () => {
+        assert.equal(one(name, turns('summit roofing this is carla whats your name', 'uh carla')), null);
+        assert.equal(
+          one(name, turns('summit roofing this is carla whats your name', 'uh marisol')),
+          'Marisol',
+        );
+      });
+
+      it('does not read "who are you using now" as a question for the caller\'s name', () => {
+        assert.equal(
+          one(name, turns('and who are you using now', 'weve been with another outfit for years')),
+          null,
+        );
+        assert.equal(one(name, turns('and who are you', 'priscilla wynn')), 'Priscilla Wynn');
+      });
+    });
   });
 
   describe('contact details', () => {

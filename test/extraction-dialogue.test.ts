@@ -379,6 +379,166 @@ describe('field extractors over the dialogue', () => {
     assert.equal(one(insurer, turns('Who is your insurance with?', 'i dont have any right now')), null);
   });
 
+  it('keeps "and" inside a lower-case firm name, and the longer name given to a read-back', () => {
+    const company: FieldSpec = { name: 'company', type: 'text', description: "The caller's company" };
+    assert.equal(
+      one(company, turns('how can i help', 'hi im calling from marsh and bell surveyors we need a quote')),
+      'Marsh and Bell Surveyors',
+    );
+    // "and" followed by an ordinary word ends the name.
+    assert.equal(
+      one(company, turns('how can i help', 'hi im calling from marsh surveyors and we need a quote')),
+      'Marsh Surveyors',
+    );
+    assert.equal(
+      one(
+        company,
+        turns(
+          'how can i help',
+          'this is ada from tidewell glass were moving offices',
+          'and the company name is tidewell glass',
+          'tidewell glass and mirror yeah thats the full name',
+        ),
+      ),
+      'Tidewell Glass and Mirror',
+    );
+    // An answer that does not open with the name read back completes nothing.
+    assert.equal(
+      one(
+        company,
+        turns(
+          'how can i help',
+          'this is ada from tidewell glass were moving offices',
+          'and the company name is tidewell glass',
+          'yes and mirror wants a quote too',
+        ),
+      ),
+      'Tidewell Glass',
+    );
+  });
+
+  it('reads identifiers asked in unpunctuated agent turns, never a piece of a longer one', () => {
+    const booking: FieldSpec = {
+      name: 'reservation_number',
+      type: 'text',
+      description: 'Rental confirmation number',
+    };
+    // The description's word before "number" names what the agent asks for.
+    assert.equal(
+      one(booking, turns('i can help whats the confirmation number', 'its k as in kilo four four b nine')),
+      'K44B9',
+    );
+    assert.equal(one(booking, turns('whats the confirmation number', 'q l six six one')), 'QL661');
+    const docket: FieldSpec = { name: 'case_number', type: 'text', description: 'Case number' };
+    // A number word or a lone letter left out before it: the identifier is longer than what was read.
+    assert.equal(
+      one(docket, turns('do you have the case number', 'twenty twenty four c r five five one')),
+      null,
+    );
+    assert.equal(one(docket, turns('do you have the case number', 'uh j eight eight two')), 'J882');
+    const member: FieldSpec = { name: 'member_id', type: 'text', description: 'Member ID' };
+    assert.equal(one(member, turns('sure name and member id', 'rosa lind um i seven seven three')), null);
+    assert.equal(one(member, turns('sure name and member id', 'rosa lind um its seven seven three')), '773');
+  });
+
+  it('reads only the question of an unpunctuated agent turn, not a statement before it', () => {
+    const order: FieldSpec = { name: 'order_number', type: 'text', description: 'Order number' };
+    const said = (ask: string) => one(order, turns(ask, 'one one two one five'));
+    assert.equal(said('ok your order number is on the receipt whats your zip'), null);
+    assert.equal(said('ok i can look that up whats the order number'), '11215');
+    assert.equal(said('and the order number'), '11215');
+  });
+
+  it('reads an abbreviation spelled by speech-to-text and a ZIP field as identifiers', () => {
+    const rx: FieldSpec = { name: 'rx_number', type: 'text', description: 'Prescription number' };
+    const said = (text: string) => one(rx, turns('pharmacy how can i help', text));
+    assert.equal(said('hi i need a refill the r x number is four one one two zero nine'), '411209');
+    assert.equal(said('hi i need a refill the rx number is four one one two zero nine'), '411209');
+    // The letters of another word do not name the field.
+    assert.equal(said('hi i need a refill for rex the order number is four one one two zero nine'), null);
+    const zip: FieldSpec = { name: 'origin_zip', type: 'text', description: 'ZIP code they move from' };
+    assert.equal(
+      one(zip, turns('where from', 'from dayton zip is four five four zero two and going to ames')),
+      '45402',
+    );
+    assert.equal(one(zip, turns('where from', 'from dayton and going to ames')), null);
+  });
+
+  it('reads spelled-out addresses with a word then its spelling, and letters spelled in the domain', () => {
+    const email: FieldSpec = { name: 'email', type: 'text', description: 'Email address' };
+    const said = (text: string) => one(email, turns('whats a good email', text));
+    assert.equal(said('its m dot okoro o k o r o at yahoo dot com'), 'm.okoro@yahoo.com');
+    assert.equal(said('sales at fenwick h v a c dot com'), 'sales@fenwickhvac.com');
+    assert.equal(said('sales at the fenwick h v a c dot com'), null);
+    // A spelling of another word than the one before it settles nothing: "okoro" or "mokoro"?
+    assert.equal(said('its m okoro o k o r o at yahoo dot com'), null);
+  });
+
+  it('reads trip cities in calls written all in lower case when they are no ordinary words', () => {
+    const from: FieldSpec = { name: 'pickup_city', type: 'text', description: 'Pickup city' };
+    const to: FieldSpec = { name: 'destination_city', type: 'text', description: 'City they move to' };
+    const trip = turns('freight quotes', 'i need a quote for four pallets going from fresno to boise');
+    assert.equal(one(from, trip), 'Fresno');
+    assert.equal(one(to, trip), 'Boise');
+    assert.equal(one(to, turns('where to', 'from our old place and were moving down to tampa')), 'Tampa');
+    // Ordinary words are no places, and a word going on into a phrase is not one either.
+    assert.equal(one(from, turns('where from', 'going from bad to worse honestly')), null);
+    assert.equal(one(to, turns('where to', 'were going to need a bigger truck')), null);
+    assert.equal(one(to, turns('where to', 'were moving to tampa bay area')), null);
+  });
+
+  it("takes the name on the thing the description names when the caller gives someone else's", () => {
+    const holder: FieldSpec = {
+      name: 'system_owner',
+      type: 'text',
+      description: 'Name on the solar account',
+    };
+    const t = (q: string) => one(holder, turns(q, 'its under my husbands name dave nolan'));
+    assert.equal(t('and the name on the account'), 'Dave Nolan');
+    assert.equal(t('and whats your name'), null);
+  });
+
+  it("takes the caller's own name for the patient once the agent asks whether they are one", () => {
+    const patient: FieldSpec = { name: 'patient_name', type: 'text', description: "Patient's name" };
+    const call = (answer: string) =>
+      one(
+        patient,
+        turns('dental office', 'hi i need a cleaning', 'are you a new patient with us', answer, 'hi nora ok'),
+      );
+    assert.equal(call('no ive been coming for years its nora fitzgerald'), 'Nora Fitzgerald');
+    // Someone else in the caller's words: the caller may be calling for them.
+    assert.equal(call('no she has been coming for years its nora fitzgerald'), null);
+    // Not asked whether they are one: a caller who only says who they are is not the patient.
+    assert.equal(
+      one(patient, turns('clinic', 'oh sorry wrong number this is nora fitzgerald', 'no problem nora')),
+      null,
+    );
+  });
+
+  it("reads an insurer field as an organisation, never from the answer to the caller's name", () => {
+    const insurer: FieldSpec = {
+      name: 'insurance_provider',
+      type: 'text',
+      description: "Name of the caller's insurer",
+    };
+    const t = turns("What's your name?", 'its jen', 'Who is your insurance with?', 'blue cross blue shield');
+    assert.equal(one(insurer, t), 'Blue Cross Blue Shield');
+    assert.equal(one(insurer, turns("What's your name?", 'its jen')), null);
+  });
+
+  it("takes the agent's fixed form of a garbled organisation only when the caller confirms it", () => {
+    const insurer: FieldSpec = { name: 'insurance_provider', type: 'text', description: 'Insurance company' };
+    const t = (reply: string) =>
+      one(insurer, turns('who is your insurance with', 'unity hells', 'unity health', reply));
+    assert.equal(t('yeah unity health'), 'Unity Health');
+    assert.equal(t('yes'), 'Unity Health');
+    assert.equal(t('no its something else'), null);
+    assert.equal(
+      one(insurer, turns('who is your insurance with', 'unity health', 'ok thanks', 'sure')),
+      'Unity Health',
+    );
+  });
+
   it('reads street addresses, trip cities and a vehicle model, and leaves other free text null', () => {
     const address: FieldSpec = { name: 'service_address', type: 'text', description: 'Where the work is' };
     assert.equal(

@@ -23,7 +23,8 @@ import type { Extracted, FieldSpec } from './fields';
 import { extractName, extractPetName } from './names';
 import { extractPlaceOrModel } from './places';
 import { findIdentifiers, findNumbers, type NumberMention, spokenDigits } from './spoken';
-import { type Context, type Finding, fieldKeywords, hasAny, stem, stems } from './text';
+import { askedExchanges } from './spoken-questions';
+import { type Context, type Finding, fieldKeywords, hasAny, STOP, stem, stems } from './text';
 
 /**
  * Built-in, dependency-free extractor: finds what can be found reliably from a transcript and leaves
@@ -62,6 +63,15 @@ const PART_OF =
 const INCOMPLETE =
   /^[\s,.]*(?:something|or something|and something|(?:and )?(?:then )?i (?:forget|forgot|don't remember|dont remember|can't remember|cant remember|don't know|dont know)|or so\b|(?:and )?(?:uh+|um+)?\s*(?:i'm|im|i am) not sure)/i;
 
+/**
+ * An identifier read as a piece of a longer one: right after a number word or a lone letter it left out
+ * ("twenty twenty five c v ...", "i four four one"), or right before a number word. Not after "a" ("its a 7 2 9").
+ */
+const NUMBER_WORD_SRC =
+  '(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)';
+const CUT_BEFORE = new RegExp(`(?:\\b${NUMBER_WORD_SRC}|(?<![A-Za-z'’])[b-z])[\\s,-]*$`, 'i');
+const CUT_AFTER = new RegExp(`^[\\s,-]*${NUMBER_WORD_SRC}\\b`, 'i');
+
 /** Words before "number" or "code" that do not say whose ("my number is", "the code is"). */
 const DETERMINER = new Set(
   'the my a an your our his her their its it that this which what same new old'.split(' '),
@@ -81,12 +91,16 @@ function identifierFits(
 ) {
   if (/^\d+$/.test(value) && MEASURED.test(text.slice(end))) return false;
   if (INCOMPLETE.test(text.slice(end))) return false;
+  if (CUT_BEFORE.test(text.slice(0, start)) || CUT_AFTER.test(text.slice(end))) return false;
   const before = text.slice(Math.max(0, start - 60), start);
   if (!partial && PART_OF.test(before)) return false;
-  const label = /\b([a-z]+)\s+(?:number|#|id|code)\s*(?:is|was|:|it's|its)?\s*(?:(?:uh|um|er)\s+)?$/i.exec(
-    before,
-  );
+  // The label may be spelled letter by letter, as speech-to-text writes an abbreviation ("the r x number is").
+  const label =
+    /\b((?:[a-z]\s+)+[a-z](?![a-z])|[a-z]+)\s+(?:number|#|id|code)\s*(?:is|was|:|it's|its)?\s*(?:(?:uh|um|er)\s+)?$/i.exec(
+      before,
+    );
   if (label) {
+    label[1] = label[1].replace(/\s+/g, '');
     const w = stem(label[1]);
     if (!DETERMINER.has(label[1].toLowerCase()) && !kws.some((k) => stem(k) === w)) return false;
   }
@@ -149,7 +163,11 @@ function asksIdentifier(q: string, kws: string[]): boolean {
 }
 
 function extractIdentifier(ctx: Context, field: FieldSpec): Finding<string> | null {
-  const kws = splitIdentifier(field.name).filter((w) => !/^(number|id|no|code)$/.test(w));
+  // The field's name words, and the word its description puts before "number" ("Rental confirmation number").
+  const described = /\b([a-z]{3,})\s+(?:number|id|code)\b/i.exec(field.description ?? '')?.[1].toLowerCase();
+  const kws = [
+    ...new Set([...splitIdentifier(field.name), ...(described && !STOP.has(described) ? [described] : [])]),
+  ].filter((w) => !/^(number|id|no|code)$/.test(w));
   const partial = /\b(last|first|four|digits)\b/.test(fieldText(field));
   const found = new Map<string, Finding<string>>();
   const add = (f: Finding<string> | null) => {
@@ -158,8 +176,10 @@ function extractIdentifier(ctx: Context, field: FieldSpec): Finding<string> | nu
   for (const { text, index } of callerTurns(ctx.dialogue)) {
     for (const kw of kws) {
       // "the stock number is uh t as in tango 2 2 8 1 9", "order CB-20931", "from unit 4B".
+      // A short abbreviation as speech-to-text writes it, letter by letter: "r x number", "p o number".
+      const said = kw.length <= 3 ? kw.split('').join('\\s?') : kw;
       const re = new RegExp(
-        `\\b${kw}(?![a-z])\\s*(number|#|no\\.?|id|code)?\\s*(?:is|was|:)?\\s*(?:(?:uh|um|er)[\\s,]+)?`,
+        `\\b${said}(?![a-z])\\s*(number|#|no\\.?|id|code)?\\s*(?:is|was|:)?\\s*(?:(?:uh|um|er)[\\s,]+)?`,
         'gi',
       );
       for (const m of text.matchAll(re)) {
@@ -176,7 +196,7 @@ function extractIdentifier(ctx: Context, field: FieldSpec): Finding<string> | nu
     }
   }
   if (kws.length > 0) {
-    for (const ex of ctx.dialogue.exchanges)
+    for (const ex of askedExchanges(ctx.dialogue))
       if (ex.questions.some((q) => asksIdentifier(q, kws))) add(identifierOf(ctx, ex, kws, partial));
   }
   return found.size === 1 ? [...found.values()][0] : null;

@@ -1,7 +1,8 @@
-import { callerTurns, cite, citeText, questionBefore } from './dialogue';
+import { callerTurns, cite, citeText, polarity } from './dialogue';
 import type { FieldSpec } from './fields';
 import { COMMON, NAME, NAME_QUESTION, NOT_NAMES, titled } from './names';
-import { type Context, type Finding, fieldKeywords, hasAny } from './text';
+import { askedExchanges, askedBefore as questionBefore } from './spoken-questions';
+import { type Context, type Finding, fieldKeywords, hasAny, stem } from './text';
 
 /**
  * The caller's organisation: named in an introduction or a role ("This is Carl at Redwood Cabinet Supply", "I
@@ -56,19 +57,44 @@ function lowerOrgAt(text: string, from: number): { name: string; start: number; 
   let k = 0;
   while (k < words.length && /^(um+|uh+|er|from|at|with)$/.test(words[k][0])) k++;
   const run: RegExpMatchArray[] = [];
-  for (; k < words.length && run.length < 4; k++) {
+  const orgWord = (w: string | undefined) =>
+    w !== undefined && !NOT_ORG.has(w.replace(/['’]/g, '')) && !/^\d/.test(w) && w.length >= 2;
+  for (; k < words.length && run.filter((m) => m[0] !== 'and').length < 4; k++) {
     const w = words[k][0];
     const gap = run.length
       ? text.slice(from + run.at(-1)!.index! + run.at(-1)![0].length, from + words[k].index!)
       : ' ';
     if (run.length && !/^\s+$/.test(gap)) break;
-    if (NOT_ORG.has(w.replace(/['’]/g, '')) || /^\d/.test(w) || w.length < 2) break;
+    // "haldane and ross architects": "and" joins two names of the firm when a name word follows it.
+    if (w === 'and' && run.length > 0 && orgWord(words[k + 1]?.[0])) {
+      run.push(words[k]);
+      continue;
+    }
+    if (!orgWord(w)) break;
     run.push(words[k]);
   }
   if (run.length === 0) return null;
   const start = from + run[0].index!;
   const end = from + run.at(-1)!.index! + run.at(-1)![0].length;
-  return { name: run.map((m) => titled(m[0])).join(' '), start, end };
+  return { name: run.map((m) => (m[0] === 'and' ? 'and' : titled(m[0]))).join(' '), start, end };
+}
+
+/**
+ * The organisation's longer name a caller gives when the agent reads a shorter one back ("the company name is
+ * northfield pallet" - "northfield pallet and crate yeah the full name"): the caller's answer opens with the
+ * name read back and goes on with more of it.
+ */
+function longerAnswered(ctx: Context, org: string): Finding<string> | null {
+  const said = org.toLowerCase();
+  for (const ex of askedExchanges(ctx.dialogue)) {
+    if (!ex.questions.join(' ').toLowerCase().includes(said)) continue;
+    const lead = /^(?:(?:um+|uh+|oh|well|yeah|no|its|it's|it is)\s+)*/i.exec(ex.answer)?.[0] ?? '';
+    if (!ex.answer.slice(lead.length).toLowerCase().startsWith(`${said} `)) continue;
+    const longer = lowerOrgAt(ex.answer, lead.length);
+    if (longer && longer.name.length > org.length && longer.name.toLowerCase().startsWith(said))
+      return { value: longer.name, evidence: cite(ctx.turns, ex.answerTurn, longer.start, longer.end) };
+  }
+  return null;
 }
 
 /**
@@ -76,20 +102,51 @@ function lowerOrgAt(text: string, from: number): { name: string; start: number; 
  * with?" -> "blue shield"): a short answer that is only a name.
  */
 function answeredOrg(ctx: Context, field: FieldSpec): Finding<string> | null {
-  const keys = fieldKeywords(field, true);
-  for (const ex of ctx.dialogue.exchanges) {
+  // "Name of the caller's insurer": "What's your name?" does not ask for it.
+  const keys = new Set(
+    [...fieldKeywords(field, true)].filter((k) => k !== stem('name') && k !== stem('caller')),
+  );
+  for (const ex of askedExchanges(ctx.dialogue)) {
     if (!ex.questions.some((q) => hasAny(q, keys) && /\b(who|which|what)\b/i.test(q))) continue;
-    const answer = ex.answer.replace(
-      /^(?:(?:um+|uh+|oh|well|yeah|so|it's|its|it is|we're with|we use)\b[\s,]*)+/i,
-      '',
-    );
-    const m = /^([A-Za-z][A-Za-z&'’-]*(?:\s+[A-Za-z][A-Za-z&'’-]*){0,3})[.!]?$/.exec(answer.trim());
-    if (!m) continue;
-    const words = m[1].split(/\s+/);
-    if (words.some((w) => NOT_ORG.has(w.toLowerCase().replace(/['’]/g, '')))) continue;
-    const value = words.map((w) => (/^[a-z]/.test(w) ? titled(w) : w)).join(' ');
-    return { value, evidence: citeText(ctx.turns, ex.answerTurn, m[1]) };
+    const said = nameOnly(ex.answer);
+    if (!said) continue;
+    const fixed = readBackOrg(ctx, ex.answerTurn, said.value);
+    if (fixed !== undefined) return fixed;
+    return { value: said.value, evidence: citeText(ctx.turns, ex.answerTurn, said.phrase) };
   }
+  return null;
+}
+
+/** A turn that is only an organisation's name once fillers and "it's"/"yeah"/"that's" are gone. */
+function nameOnly(text: string): { phrase: string; value: string } | null {
+  const answer = text.replace(
+    /^(?:(?:um+|uh+|oh|ok|okay|well|yeah|yes|yep|right|so|it's|its|it is|that's|thats|that is|we're with|we use)\b[\s,]*)+/i,
+    '',
+  );
+  const m = /^([A-Za-z][A-Za-z&'’-]*(?:\s+[A-Za-z][A-Za-z&'’-]*){0,3})[.!?]?$/.exec(answer.trim());
+  if (!m) return null;
+  const words = m[1].split(/\s+/);
+  if (words.some((w) => NOT_ORG.has(w.toLowerCase().replace(/['’]/g, '')))) return null;
+  return { phrase: m[1], value: words.map((w) => (/^[a-z]/.test(w) ? titled(w) : w)).join(' ') };
+}
+
+/**
+ * The agent repeating the name in another form ("delta dinner" - "delta dental"), as speech-to-text garbles
+ * names: the agent's form when the caller confirms it, null when the caller does not; undefined when the agent
+ * repeats nothing of the kind.
+ */
+function readBackOrg(ctx: Context, answerTurn: number, value: string): Finding<string> | null | undefined {
+  const [agent, reply] = [ctx.turns[answerTurn + 1], ctx.turns[answerTurn + 2]];
+  if (agent?.role !== 'agent') return undefined;
+  const read = nameOnly(agent.text);
+  const first = (v: string) => v.split(' ')[0].toLowerCase();
+  if (!read || read.value.toLowerCase() === value.toLowerCase() || first(read.value) !== first(value))
+    return undefined;
+  const again = reply?.role === 'caller' ? nameOnly(reply.text) : null;
+  if (again && again.value.toLowerCase() === read.value.toLowerCase())
+    return { value: again.value, evidence: citeText(ctx.turns, answerTurn + 2, again.phrase) };
+  if (reply?.role === 'caller' && polarity(reply.text) === true)
+    return { value: read.value, evidence: citeText(ctx.turns, answerTurn + 1, read.phrase) };
   return null;
 }
 
@@ -125,5 +182,7 @@ export function extractCompany(ctx: Context, field: FieldSpec): Finding<string> 
       break;
     }
   }
-  return found.size === 1 ? [...found.values()][0] : null;
+  if (found.size !== 1) return null;
+  const [only] = found.values();
+  return longerAnswered(ctx, only.value) ?? only;
 }

@@ -119,8 +119,9 @@ function localPart(ws: Word[], k: number): { text: string; first: number } | nul
       if (parts.length === 0) return null;
       unit = parts.join('');
     } else if (/^[a-z0-9]$/.test(ws[i]?.w ?? '')) {
-      // Letters spelled one by one: "c h l o e".
+      // Letters spelled one by one: "c h l o e"; after the word they spell, that word once ("perez p e r e z").
       while (i >= 0 && /^[a-z0-9]$/.test(ws[i].w)) unit = ws[i--].w + unit;
+      if (unit.length > 1 && ws[i]?.w === unit) i--;
     } else if (/^[a-z](?:-[a-z])+$/.test(ws[i]?.w ?? '')) {
       unit = ws[i--].w.replace(/-/g, '');
     } else if (/^[a-z0-9][a-z0-9._-]*$/.test(ws[i]?.w ?? '') && !NOT_LOCAL.has(ws[i].w)) {
@@ -156,8 +157,15 @@ export function spokenEmails(text: string): { address: string; start: number; en
     // The domain: one or two words ("out look", "field stone"), then "dot" and a label, once or more.
     let j = k + 1;
     let domain = '';
-    while (j < ws.length && j < k + 3 && /^[a-z0-9-]+$/.test(ws[j].w) && ws[j].w !== 'dot')
+    // Letters spelled one by one count as one word ("brightline h v a c dot com").
+    let words = 0;
+    while (j < ws.length && /^[a-z0-9-]+$/.test(ws[j].w) && ws[j].w !== 'dot') {
+      const letter = ws[j].w.length === 1;
+      if (!letter || !(ws[j - 1].w.length === 1 && j - 1 > k)) words++;
+      if (words > 2) break;
       domain += ws[j++].w;
+    }
+    if (words > 2) continue;
     if (!domain || ws[j]?.w !== 'dot') continue;
     while (ws[j]?.w === 'dot' && /^[a-z0-9-]+$/.test(ws[j + 1]?.w ?? '')) {
       domain += `.${ws[j + 1].w}`;

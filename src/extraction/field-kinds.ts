@@ -29,12 +29,15 @@ export function fieldText(field: FieldSpec): string {
 
 const nameWords = (f: FieldSpec) => splitIdentifier(f.name).join(' ');
 
+/** A person named by their tie to a thing: "the pet owner", "the company contact" (a person's name). */
+const PERSON_OF = /\b(?:pet|dog|cat|company|business) (?:owner|parent|contact|manager|representative)\b/g;
+
 export function isNameField(field: FieldSpec): boolean {
-  const n = fieldText(field);
+  const n = fieldText(field).replace(PERSON_OF, 'person');
   return /\bname\b/.test(n) && !/\b(company|business|organi[sz]ation|employer|pet|dog|cat|product)\b/.test(n);
 }
 export const isCompanyField = (f: FieldSpec) =>
-  /\b(company|business|organi[sz]ation|employer)\b/.test(fieldText(f));
+  /\b(company|business|organi[sz]ation|employer|insurer|insurance (?:provider|carrier))\b/.test(fieldText(f));
 export const isPetField = (f: FieldSpec) => /\b(pet|dog|cat)\b/.test(nameWords(f));
 export const isEmailField = (f: FieldSpec) => /\be-?mail\b/.test(fieldText(f));
 /** A text field meant for a phone number (by its name, or its description without order/account words). */
@@ -44,7 +47,9 @@ export const isPhoneField = (f: FieldSpec) =>
   // "callback_number": "Number to call the caller back on", "number to reach them at".
   (/\bnumber\b/.test(nameWords(f)) && /\b(call\w* (?:\w+ ){0,2}back|callback|reach)\b/.test(fieldText(f)));
 export const isIdentifierField = (f: FieldSpec) =>
-  /\b(number|id|code|reference|confirmation|no|serial|last four|digits|vin)\b/.test(nameWords(f));
+  /\b(number|id|code|reference|confirmation|no|serial|last four|digits|vin|zip|postcode)\b/.test(
+    nameWords(f),
+  );
 export const isMoneyField = (f: FieldSpec) =>
   /\b(budget|price|cost|bill|amount|dollars?|spend|revenue|income|salary|fee|payment|rent|value|deal|quote|invoice)\b/.test(
     fieldText(f),

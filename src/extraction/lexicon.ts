@@ -27,6 +27,8 @@ export const FUNCTION_WORDS = new Set(
     please sorry here there now today tomorrow tonight yesterday
     calling speaking returning following reaching checking looking wondering hoping trying wanting
     unit account number apartment suite
+    weve youve theyve youll theyll wed youd hed theyd
+    gosh geez jeez wow whoa oops yikes dang darn shoot huh
   `),
 );
 

@@ -1,14 +1,23 @@
-import {
-  afterCorrection,
-  callerTurns,
-  citeText,
-  type Dialogue,
-  exchangeAt,
-  questionBefore,
-} from './dialogue';
+import { afterCorrection, callerTurns, citeText, type Dialogue } from './dialogue';
 import { splitIdentifier } from './field-kinds';
 import type { FieldSpec } from './fields';
-import { lastNameSaid, spelledIn, spokenName, surnameLike, titled, tokensOf } from './spoken-names';
+import {
+  isFiller,
+  lastNameSaid,
+  nameLike,
+  relativesNamed,
+  spelledIn,
+  spokenName,
+  surnameLike,
+  titled,
+  tokensOf,
+} from './spoken-names';
+import {
+  askedBefore,
+  askedExchanges,
+  askedAt as exchangeAt,
+  askedBefore as questionBefore,
+} from './spoken-questions';
 import type { Context, Finding } from './text';
 
 export { extractPetName } from './pets';
@@ -37,14 +46,17 @@ export const NOT_NAMES = new Set(
   ).split(' '),
 );
 export const NAME_QUESTION =
-  /\b(your name|the name|full name|name should|name please|first name|last name|who am i speaking|who('s| is) calling|who do i have|speaking with|talking to|who is this|what name|name for the|\w+['’]s name|and you are|who are you)\b|(?:^|[.?!,]\s*)(?:and\s+|ok(?:ay)?\s+)?name\b(?=\s*(?:\?|and\b|,|for\b))/i;
+  /\b(your name|the name|full name|name should|name please|first name|last name|who am i speaking|who('s| is) calling|who do i have|speaking with|talking to|who is this|what name|name for the|\w+['’]s name|(?:the|your|his|her) \w+s name|and you are|who are you(?=\s*(?:[?.!,]|$)))\b|(?:^|[.?!,]\s*)(?:(?:and|ok|okay|great|perfect|alright|sure|thanks|thank you|got it)\s+)*name\b(?=\s*(?:\?|and\b|,|for\b|$))/i;
 
 /**
  * Whose name a question asks for when it is not the caller's: "What's the patient's name?" -> patient, "your
  * son's name" -> son; null for the caller's own ("your name", "who am I speaking with").
  */
 export function nameAskedOf(question: string): string | null {
-  const m = /\b(\w+)['’]s (?:full |first |last )?name\b/i.exec(question);
+  // "the patients name": speech-to-text drops the apostrophe.
+  const m =
+    /\b(\w+)['’]s (?:full |first |last )?name\b/i.exec(question) ??
+    /\b(?:the|your|his|her) (\w+?)s (?:full |first |last )?name\b/i.exec(question);
   if (m && !/^(what|that|who|it|there|here)$/i.test(m[1])) return m[1].toLowerCase();
   const of = /\bname of (?:the|your) (\w+)/i.exec(question);
   return of ? of[1].toLowerCase() : null;
@@ -72,6 +84,10 @@ function agentNames(turns: Context['turns']): Set<string> {
     for (const m of t.text.matchAll(new RegExp(`\\b(?:[Tt]his is|I'm|[Mm]y name is)\\s+(${NAME})`, 'g')))
       out.add(m[1].toLowerCase());
     for (const m of t.text.matchAll(new RegExp(`(${NAME})\\s+speaking\\b`, 'g'))) out.add(m[1].toLowerCase());
+    // Speech-to-text writes the agent's introduction in lower case too: "summit roofing this is carla".
+    if (t.text === t.text.toLowerCase())
+      for (const m of t.text.matchAll(/\b(?:this is|im|i'm|my name is)\s+([a-z][a-z'-]+)/g))
+        if (nameLike(m[1])) out.add(m[1]);
   }
   return out;
 }
@@ -180,7 +196,10 @@ interface Candidate {
 /** Name fields for someone the caller may be calling for, not the caller: patient_name, student_name. */
 const THIRD_PARTY = /^(patient|student|child|kid|son|daughter)$/;
 const RELATION =
-  /^(son|daughter|child|kid|wife|husband|spouse|partner|mom|mother|dad|father|parent|brother|sister|friend|boss)$/;
+  /^(son|daughter|child|kid|wife|husband|spouse|partner|fiance|fiancee|girlfriend|boyfriend|mom|mother|dad|father|parent|brother|sister|friend|boss|neighbor|neighbour|her|his|their)$/;
+/** Someone other than the caller in the caller's words: a relation, or "he"/"she" for a person. */
+const OTHER_PERSON =
+  /\b(?:my|our)\s+(?:son|daughter|child|children|kid|kids|baby|wife|husband|partner|fiance|fiancee|mom|mother|dad|father|parents?|brother|sister|grand\w+|friend|neighbou?r|client|boy|girl|boss)(?:['’]?s)?\b|\b(?:he|she|hes|shes|he's|she's|him|her)\b/i;
 const CALLING_FOR =
   /\b(?:calling|call|here|booking|asking) (?:for|about|on behalf of) (?:my|our)\b|\bon behalf of\b/i;
 
@@ -189,12 +208,20 @@ const CALLING_FOR =
  * someone else's ("What's your son's name?"). A third party's (patient_name): the answer to a question for
  * someone's name; else the caller's own name when asked for it and the caller calls for no one else.
  */
-function forField(cands: Candidate[], field: FieldSpec, callers: { text: string }[]): Candidate[] {
+function forField(
+  d: Dialogue,
+  cands: Candidate[],
+  field: FieldSpec,
+  callers: { text: string }[],
+): Candidate[] {
   const forSomeoneElse = callers.some((c) => CALLING_FOR.test(c.text));
   // "What's the patient's name?" may ask the caller's own; "your son's name" never does.
   const words = splitIdentifier(field.name);
   // "The name on the account?" "its under my wifes name ...": the account holder's name, not the caller's.
   const own = words.filter((w) => !/^(name|full|first|last|caller|holder|person|contact)$/.test(w));
+  // "Name on the solar account": the thing the name is on, as the description says it.
+  const on = /\bname on (?:the |their |his |her |your )?(?:\w+ )?(\w{4,})\b/i.exec(field.description ?? '');
+  if (on) own.push(on[1].toLowerCase());
   const asksField = (c: Candidate) => own.some((w) => new RegExp(`\\b${w}`, 'i').test(c.question));
   if (!words.some((w) => THIRD_PARTY.test(w)))
     return cands.filter(
@@ -202,7 +229,15 @@ function forField(cands: Candidate[], field: FieldSpec, callers: { text: string 
     );
   const theirs = cands.filter((c) => c.askedOf !== null);
   if (theirs.length > 0) return theirs;
-  return forSomeoneElse ? [] : cands.filter((c) => c.asked);
+  if (forSomeoneElse) return [];
+  // The agent asks the caller whether they are one ("are you a new patient with us") and the caller speaks of no
+  // one else: the caller is the field's person, by the name they introduce too. Else only the name asked for.
+  const role = words.find((w) => THIRD_PARTY.test(w));
+  const askedRole = askedExchanges(d).some((ex) =>
+    new RegExp(`\\b(?:are|were) you (?:an? )?(?:\\w+ )?${role}s?\\b`, 'i').test(ex.questions.join(' ')),
+  );
+  const self = askedRole && !callers.some((c) => OTHER_PERSON.test(c.text));
+  return cands.filter((c) => c.asked || (self && c.askedOf === null));
 }
 
 /** The name a caller turn gives, with its own corrections, completion and confirmed read-back applied. */
@@ -294,8 +329,22 @@ export function extractName(ctx: Context, field: FieldSpec): Finding<string> | n
   const excluded = agentNames(ctx.turns);
   const callers = callerTurns(d);
   const cands = callers.flatMap((_c, k) => candidateAt(d, callers, k, excluded) ?? []);
+  // Someone named by their relation in a turn that gives another name too ("this is angela my son jaden ...").
+  for (const { text, index } of callers)
+    for (const r of relativesNamed(d, text))
+      if (!excluded.has(r.name.toLowerCase()) && !cands.some((c) => c.index === index && c.name === r.name))
+        cands.push({
+          name: r.name,
+          index,
+          correcting: false,
+          lastName: false,
+          asked: false,
+          askedOf: r.owner,
+          question: askedBefore(d, index),
+          surnameOnly: false,
+        });
   let chosen: Candidate | null = null;
-  for (const c of forField(cands, field, callers)) {
+  for (const c of forField(d, cands, field, callers)) {
     if (!chosen || sameOrLonger(chosen.name, c.name)) chosen = c;
     else if (sameOrLonger(c.name, chosen.name)) continue;
     else if (c.lastName && !c.name.includes(' ') && !chosen.name.includes(' ') && !chosen.surnameOnly)
@@ -306,9 +355,27 @@ export function extractName(ctx: Context, field: FieldSpec): Finding<string> | n
     else return null;
   }
   if (!chosen || chosen.surnameOnly) return null;
+  // Asked for the surname and answered with words that may be one, which could not be read: the first name
+  // alone would be a wrong value for a full name.
+  const unread = callers.some(
+    (c) =>
+      c.index > chosen.index &&
+      /\b(last name|surname|family name)\b/i.test(questionBefore(d, c.index)) &&
+      !cands.some((x) => x.index === c.index) &&
+      surnameAnswer(c.text),
+  );
+  if (unread && !chosen.name.includes(' ')) return null;
   const name = chosen.name;
   const where = callers.find(
     (c) => c.index >= chosen.index && c.text.toLowerCase().includes(name.toLowerCase()),
   );
   return { value: name, evidence: citeText(ctx.turns, where?.index ?? chosen.index, name) };
+}
+
+/** A short answer of words that may be names and nothing else ("uh its wojcik-bauer"): a surname, read or not. */
+function surnameAnswer(text: string): boolean {
+  const words = tokensOf(text)
+    .map((t) => t.w)
+    .filter((w) => !isFiller(w) && !/^(its|it's|it|is|yeah|yes|sure|ok|okay)$/.test(w));
+  return words.length > 0 && words.length <= 3 && words.every((w) => nameLike(w) || w.length === 1);
 }

@@ -2,6 +2,7 @@ import { NUMBER_WORDS } from '../shared/number-words';
 import { cite, type Dialogue, type Exchange } from './dialogue';
 import { fieldText, splitIdentifier } from './field-kinds';
 import type { FieldSpec } from './fields';
+import { endsName, nameLike, tokensOf } from './spoken-names';
 import { type Context, type Finding, fieldKeywords, hasAny } from './text';
 
 /**
@@ -96,6 +97,10 @@ function extractAddress(ctx: Context, field: FieldSpec): Finding<string> | null 
 // ---------------------------------------------------------------------------------------------------------
 // Cities a trip starts or ends in
 
+/** "were going to raleigh", "moving down to tampa", "headed out to reno": one word after it, the place. */
+const GOING_TO =
+  /\b(?:going|moving|headed|heading|relocating|driving|flying)\s+(?:(?:down|up|over|out|back)\s+)?to\s+([a-z][a-z'-]+)/g;
+
 /**
  * "From Fresno up to Boise": the place after "from" (origin) or "to" (destination), one to three words. A
  * place in lower case counts only when an agent turn then writes it as a name ("From Salinas to where?").
@@ -106,6 +111,9 @@ function extractCity(ctx: Context, field: FieldSpec): Finding<string> | null {
   const destination = /\b(destination|to|deliver\w*|drop ?off|arriv\w*|goes|going)\b/.test(text);
   if (origin === destination) return null;
   const cue = origin ? 'from' : 'to';
+  // Speech-to-text on both sides: no agent turn writes a place as a name, so a place that is no ordinary word
+  // (lexicon.ts) stands on its own.
+  const unwritten = ctx.turns.every((t) => t.text === t.text.toLowerCase());
   const found = new Map<string, Finding<string>>();
   for (let index = 0; index < ctx.turns.length; index++) {
     const turn = ctx.turns[index];
@@ -121,11 +129,21 @@ function extractCity(ctx: Context, field: FieldSpec): Finding<string> | null {
       const echoed = ctx.turns
         .slice(index + 1, index + 3)
         .some((t) => t.role === 'agent' && new RegExp(`\\b${value}\\b`).test(t.text));
-      if (lower && !echoed) continue;
+      if (lower && !echoed && !(unwritten && place.split(/\s+/).every(nameLike))) continue;
       const at = (m.index ?? 0) + m[0].indexOf(place, cue === 'from' ? 0 : m[0].lastIndexOf(' to'));
       if (!found.has(value))
         found.set(value, { value, evidence: cite(ctx.turns, index, at, at + place.length) });
     }
+    // "were moving down to raleigh": where the caller is going, in a call with no capitals anywhere.
+    if (cue === 'to' && unwritten)
+      for (const m of turn.text.matchAll(GOING_TO)) {
+        const toks = tokensOf(turn.text);
+        const k = toks.findIndex((t) => t.start === (m.index ?? 0) + m[0].length - m[1].length);
+        if (k < 0 || !nameLike(m[1]) || !endsName(turn.text, toks, k + 1)) continue;
+        const value = titled(m[1]);
+        const at = toks[k].start;
+        if (!found.has(value)) found.set(value, { value, evidence: cite(ctx.turns, index, at, toks[k].end) });
+      }
   }
   return found.size === 1 ? [...found.values()][0] : null;
 }

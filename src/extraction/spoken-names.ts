@@ -108,6 +108,17 @@ export function spelledForm(toks: Tok[], word: string): string {
   return word;
 }
 
+/**
+ * Whether an agent turn written all in lower case (speech-to-text) addresses someone as `word`: opening the turn
+ * or right after a greeting or an acknowledgement ("hi nora", "thanks tom ill send", "ok and greg your last name").
+ */
+function addressedInLowerCase(text: string, word: string): boolean {
+  if (text !== text.toLowerCase()) return false;
+  return new RegExp(
+    `(?:^|\\b(?:hi|hey|hello|thanks|thank you|ok|okay|great|perfect|alright|sure|got it|and|so)\\s+)${word}(?![\\w${LO}'’-])`,
+  ).test(text.trim());
+}
+
 /** Whether an agent turn after `index` (the next three) addresses the caller by `word`, written as a name. */
 function addressed(d: Dialogue, index: number, word: string, excluded: Set<string>): boolean {
   if (excluded.has(word)) return false;
@@ -116,7 +127,7 @@ function addressed(d: Dialogue, index: number, word: string, excluded: Set<strin
   for (let i = index + 1; i < d.turns.length && seen < 3; i++) {
     if (d.turns[i].role !== 'agent') continue;
     seen++;
-    if (re.test(d.turns[i].text)) return true;
+    if (re.test(d.turns[i].text) || addressedInLowerCase(d.turns[i].text, word)) return true;
   }
   return false;
 }
@@ -134,7 +145,8 @@ export function agentCallsBy(d: Dialogue, word: string, excluded: Set<string>): 
   return d.turns.some(
     (t) =>
       t.role === 'agent' &&
-      [...t.text.matchAll(re)].some((m) => greeting.test(m[1]) || !new RegExp(`^[${UP}]`).test(m[1])),
+      ([...t.text.matchAll(re)].some((m) => greeting.test(m[1]) || !new RegExp(`^[${UP}]`).test(m[1])) ||
+        addressedInLowerCase(t.text, word)),
   );
 }
 
@@ -152,9 +164,13 @@ const WEAK_INTROS = [['it', 'is'], ["it's"], ['its'], ["i'm"], ['im'], ['i', 'am
 const GREETING =
   /^(hi|hey|hello|yeah|yes|yep|sure|ok|okay|so|well|oh|just|good|morning|afternoon|evening|sorry)$/;
 /** Words an answer to a name question may open with before the name ("sure its uh kevin", "its under ..."). */
-const ANSWER_LEAD = /^(its|it's|it|is|this|im|i'm|i|am|my|name|names|under|the|thats|that's|just|yes|sure)$/;
+const ANSWER_LEAD =
+  /^(its|it's|it|is|this|im|i'm|i|am|me|my|name|names|under|the|thats|that's|just|yes|sure)$/;
+/** Relations said as "my son ...": the people a caller may call for. */
+const PERSON =
+  /^(son|daughter|child|kid|wife|husband|partner|fiance|fiancee|girlfriend|boyfriend|mom|mother|dad|father|brother|sister|friend|boss|neighbor|neighbour)$/;
 const RELATION =
-  /^(son|daughter|child|kid|wife|husband|spouse|partner|mom|mother|dad|father|parent|brother|sister|friend|boss)$/;
+  /^(son|daughter|child|kid|wife|husband|spouse|partner|fiance|fiancee|girlfriend|boyfriend|mom|mother|dad|father|parent|brother|sister|friend|boss|neighbor|neighbour|her|his|their)$/;
 
 /** How a frame puts a name: `lead` (any name-like word of an answer) only with a confirmation. */
 type FrameKind = 'strong' | 'weak' | 'answer' | 'bare' | 'lead';
@@ -168,11 +184,23 @@ interface Start {
 function startsIn(toks: Tok[], asked: boolean, first: boolean): Start[] {
   const out: Start[] = [];
   const opening = (k: number) => toks.slice(0, k).every((t) => isFiller(t.w) || GREETING.test(t.w));
+  let owned = -1;
   for (let k = 0; k < toks.length; k++) {
     // "my wifes name keisha brown", "her husband's name is ..."
-    const rel = /^(\w+?)'?s$/.exec(toks[k].w);
-    if (rel && RELATION.test(rel[1]) && toks[k + 1]?.w === 'name') {
+    // "her name is priya", "his names jaden": a pronoun for someone else, never the speaker.
+    const rel = /^(?:her|his|their)$/.test(toks[k].w)
+      ? [toks[k].w, toks[k].w]
+      : /^(\w+?)'?s$/.exec(toks[k].w);
+    if (rel && RELATION.test(rel[1]) && /^name'?s?$/.test(toks[k + 1]?.w ?? '')) {
       out.unshift({ at: toks[k + 2]?.w === 'is' ? k + 3 : k + 2, kind: 'strong', owner: rel[1] });
+      // Its "name is" belongs to that person, not to the speaker.
+      owned = k + 1;
+      continue;
+    }
+    if (k === owned) continue;
+    // "my son jaden needs help", "our daughter mia": the person the relation names, right after it.
+    if (/^(my|our)$/.test(toks[k].w) && PERSON.test(toks[k + 1]?.w ?? '') && toks[k + 2]?.w !== 'name') {
+      out.push({ at: k + 2, kind: 'strong', owner: toks[k + 1].w });
       continue;
     }
     for (const intro of STRONG_INTROS)
@@ -236,9 +264,10 @@ export function spokenName(
   const toks = tokensOf(text);
   const lower = speechStyle(d);
   // An answer to the question may go on with anything else it was asked for ("denise carter unit 12 c").
-  const boundary = (end: number, kind: FrameKind) =>
+  // Someone else's name after their relation ("my son jaden needs help") may go on with any ordinary word.
+  const boundary = (end: number, s: Start) =>
     endsName(text, toks, end) ||
-    (kind === 'answer' && (toks[end].w.length === 1 || isCommonWord(toks[end].w)));
+    ((s.kind === 'answer' || s.owner !== null) && (toks[end].w.length === 1 || isCommonWord(toks[end].w)));
   // "here"/"speaking" after a name: "hank oduya here".
   const here = (k: number) => /^(here|speaking)$/.test(toks[k]?.w ?? '');
   const lead = toks.findIndex((t) => nameLike(t.w));
@@ -282,7 +311,7 @@ export function spokenName(
     const im = s.kind === 'weak' && /^(im|i'm|am)$/.test(toks[s.at - 1]?.w ?? '') && !last;
     const introduced =
       !im || end >= toks.length || /^(from|with|at|the|calling|here|speaking|over)$/.test(toks[end].w);
-    const ends = introduced && lower && !verbLike && s.kind !== 'lead' && cued && boundary(end, s.kind);
+    const ends = introduced && lower && !verbLike && s.kind !== 'lead' && cued && boundary(end, s);
     if (!confirmed && !ends) continue;
     const lastWord = last ? spelledForm(toks, last.w) : lastNameSaid(text);
     const name = lastWord ? `${titled(first.w)} ${titled(lastWord)}` : titled(first.w);
@@ -297,10 +326,55 @@ export function spokenName(
  * name on the file should be ...".
  */
 export function lastNameSaid(text: string): string | null {
+  const spelled = spelledSurname(text);
+  if (spelled) return spelled;
   const m =
     /\b([a-z][a-z'-]+)[,.]?\s+(?:thats|that's|that is)\s+my\s+(?:last name|surname)\b/i.exec(text) ??
     /\b(?:my|the)\s+(?:last name|surname|family name)(?:\s+(?:on|for)\s+(?:the|my)\s+\w+)?(?:'s|\s+is|\s+should be|\s+would be|\s+will be)\s+([a-z][a-z'-]+)/i.exec(
       text,
     );
   return m && surnameLike(m[1].toLowerCase()) ? m[1].toLowerCase() : null;
+}
+
+/**
+ * A surname only spelled, after "last name": "last name m as in mary o r e n o", "my last name is b e l l".
+ * Each piece is a single letter or a letter "as in" a word; two letters at least.
+ */
+function spelledSurname(text: string): string | null {
+  const toks = tokensOf(text);
+  const at = toks.findIndex((t, k) => t.w === 'last' && /^name'?s?$/.test(toks[k + 1]?.w ?? ''));
+  if (at < 0) return null;
+  let k = at + 2;
+  while (k < toks.length && /^(is|its|it's|um|uh)$/.test(toks[k].w)) k++;
+  let letters = '';
+  while (k < toks.length && toks[k].w.length === 1) {
+    letters += toks[k].w;
+    k += toks[k + 1]?.w === 'as' && toks[k + 2]?.w === 'in' && toks[k + 3] ? 4 : 1;
+  }
+  return letters.length >= 2 && surnameLike(letters) ? letters : null;
+}
+
+/**
+ * The people a caller names by their relation anywhere in a turn ("hi this is angela my son jaden needs help"):
+ * the name right after "my/our <relation>", with a surname when one follows, ending where a name ends or before
+ * an ordinary word. With capitals in the call, only a capitalised word.
+ */
+export function relativesNamed(d: Dialogue, text: string): SpokenName[] {
+  const toks = tokensOf(text);
+  const lower = speechStyle(d);
+  const out: SpokenName[] = [];
+  for (let k = 0; k + 2 < toks.length; k++) {
+    if (!/^(my|our)$/.test(toks[k].w) || !PERSON.test(toks[k + 1].w)) continue;
+    const first = toks[k + 2];
+    if (!nameLike(first.w) || /(ing|ly|ed)$/.test(first.w) || !/[aeiouyà-öø-ÿ]/.test(first.w)) continue;
+    if (!lower && !new RegExp(`^[${UP}]`).test(text.slice(first.start))) continue;
+    const next = toks[k + 3];
+    const adjacent = next && /^[\s,.-]*$/.test(text.slice(first.end, next.start));
+    const last = next && adjacent && surnameLike(next.w) && lower ? next : null;
+    const end = last ? k + 4 : k + 3;
+    const after = toks[end];
+    if (after && !endsName(text, toks, end) && !isCommonWord(after.w) && after.w.length > 1) continue;
+    out.push({ name: last ? `${titled(first.w)} ${titled(last.w)}` : titled(first.w), owner: toks[k + 1].w });
+  }
+  return out;
 }
