@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type LabelledCase, scoreExtractor } from '../src/extraction/accuracy';
 import { extractBuiltin, extractBuiltinWithEvidence, type TranscriptTurn } from '../src/extraction/builtin';
-import { afterCorrection, buildDialogue, polarity } from '../src/extraction/dialogue';
+import { afterCorrection, buildDialogue, polarity, questions } from '../src/extraction/dialogue';
 import type { FieldSpec } from '../src/extraction/fields';
 import { findIdentifiers, findNumbers } from '../src/extraction/spoken';
 import dialogueSet from './kit/extraction-dialogue.json';
@@ -1398,5 +1398,90 @@ describe('indirect answers that say nothing', () => {
     assert.equal(one(resolved, turns('Try restarting the router now.', 'ok yeah that did the trick')), true);
     assert.equal(one(resolved, turns('Try restarting the router now.', 'nope still not working')), false);
     assert.equal(one(resolved, turns('Try restarting it.', 'that didnt help, oh wait now it works')), null);
+  });
+});
+
+describe('speech written without punctuation', () => {
+  const flag = (name: string, description: string): FieldSpec => ({ name, type: 'boolean', description });
+  const count = (name: string, description: string): FieldSpec => ({ name, type: 'number', description });
+
+  it('finds the questions of an agent turn by their opening words', () => {
+    assert.deepEqual(questions('sure we can do that what kind of fence is it now'), [
+      'what kind of fence is it now?',
+    ]);
+    assert.deepEqual(questions('ok and roughly how many rooms'), ['how many rooms?']);
+    assert.deepEqual(questions('great and has your address changed ill need the new one'), [
+      'has your address changed?',
+    ]);
+    assert.deepEqual(questions('where to and when'), ['where to?', 'when?']);
+    assert.deepEqual(questions('ok the plumber will be ready to go ill have him call'), []);
+    assert.deepEqual(questions('the gold plan is the one with the pool'), []);
+    assert.deepEqual(questions('we text you when its done'), []);
+    assert.deepEqual(questions('thats what we do best'), []);
+  });
+
+  it('reads yes/no answers and counts asked without question marks', () => {
+    const ride = flag('needs_ride', 'Whether the caller needs a ride home');
+    assert.equal(
+      one(ride, turns('ok and do you need a ride home after', 'no my son is picking me up')),
+      false,
+    );
+    assert.equal(one(ride, turns('ok and do you need a ride home after', 'yeah i would')), true);
+    assert.equal(one(ride, turns('ok the ride home is something we offer', 'cool')), null);
+    const rooms = count('room_count', 'Number of rooms to paint');
+    assert.equal(one(rooms, turns('got it and how many rooms are we painting', 'four rooms')), 4);
+  });
+
+  it('reads "please" followed by a dismissal as no yes', () => {
+    assert.equal(polarity('please'), true);
+    assert.equal(polarity('yes please'), true);
+    assert.equal(polarity('please do'), true);
+    assert.equal(polarity('please just close the account'), null);
+    assert.equal(polarity('please stop calling'), null);
+  });
+
+  it('leaves a number null when it depends, comes with an alternative, or the agent asks which of two', () => {
+    const year = count('boat_year', 'Model year of the boat');
+    const ask = 'ok what year is the boat';
+    assert.equal(one(year, turns(ask, 'twenty nineteen i think')), 2019);
+    assert.equal(one(year, turns(ask, 'uh twenty nineteen or twenty')), null);
+    const trips = count('trips_per_week', 'How many trips they need a week');
+    assert.equal(one(trips, turns('how many trips a week', 'three or so it depends on the weather')), null);
+    assert.equal(one(trips, turns('how many trips a week', 'three a week')), 3);
+    const pets = count('pet_count', 'Number of pets in the home');
+    assert.equal(
+      one(
+        pets,
+        turns('how many pets', 'we have one but we are adopting another', 'so one or two', 'i have to go'),
+      ),
+      null,
+    );
+    assert.equal(one(pets, turns('how many pets', 'we have two but we are adopting another', 'ok two')), 2);
+  });
+
+  it('reads a weekday and a day of the month on the side of the call the field lies', () => {
+    // 2025-03-05 is a Wednesday; Monday the 24th was nine days ago and comes again in March.
+    const said = turns('when would work', 'monday the twenty fourth');
+    const visit = { name: 'visit_date', type: 'date', description: 'Date of the visit' } as FieldSpec;
+    const accident = {
+      name: 'accident_date',
+      type: 'date',
+      description: 'When the accident happened',
+    } as FieldSpec;
+    const other = { name: 'key_date', type: 'date', description: 'The date' } as FieldSpec;
+    assert.equal(one(visit, said), '2025-03-24');
+    assert.equal(one(accident, turns('when was the accident', 'monday the twenty fourth')), '2025-02-24');
+    assert.equal(one(other, said), null);
+  });
+
+  it('does not read the tail of a number said in pairs as an identifier', () => {
+    assert.deepEqual(
+      findIdentifiers('its twenty twenty five c v eight one four').map((i) => i.value),
+      [],
+    );
+    assert.deepEqual(
+      findIdentifiers('its c v eight one four').map((i) => i.value),
+      ['CV814'],
+    );
   });
 });

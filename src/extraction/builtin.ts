@@ -196,7 +196,7 @@ const ALTERNATIVE = /\b(?:or|to|maybe|perhaps|possibly|between)\b|[?–-]/i;
 
 /** An answer that says the caller does not know the number, or gives only its order ("two thousand something"). */
 const UNSURE =
-  /\b(?:i (?:do not|don't|dont) (?:know|remember|recall)|not (?:sure|certain)|no idea|i forget|can't remember|cant remember)\b|\b(?:hundred|thousand|million|k|grand|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\s+(?:something|odd)\b/i;
+  /\b(?:i (?:do not|don't|dont) (?:know|remember|recall)|not (?:sure|certain)|no idea|i forget|can't remember|cant remember|(?:can )?never remember|(?:it )?depends)\b|\b(?:hundred|thousand|million|k|grand|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\s+(?:something|odd)\b/i;
 
 /** The first number of an answer, or null when the caller gives a range or alternatives ("40, maybe 45"). */
 function leadingNumber(text: string, nums: Spot[]): Spot | null {
@@ -214,6 +214,15 @@ function leadingNumber(text: string, nums: Spot[]): Spot | null {
     if (between.length <= 40 && !/[.!]/.test(between) && ALTERNATIVE.test(between)) return null;
   }
   return first;
+}
+
+/** An agent turn that puts two numbers to the caller to choose from ("so two or three", "is it 40 or 45?"). */
+function offersChoice(text: string): boolean {
+  const nums = findNumbers(text);
+  return nums.some(
+    (n, i) =>
+      i > 0 && n.value !== nums[i - 1].value && /^[\s,]*or\s*$/i.test(text.slice(nums[i - 1].end, n.start)),
+  );
 }
 
 /** The number said as the current one ("it was $1,950, now it's $2,150", "two kids. Well, three now"). */
@@ -237,7 +246,11 @@ function answeredNumber(
   keys: Set<string>,
 ) {
   if (UNSURE.test(answer)) return null;
-  const nums = findNumbers(answer).filter(keep);
+  const all = findNumbers(answer);
+  // "twenty sixteen or seventeen": an alternative, even one that is no value for the field on its own.
+  if (all.some((n, i) => i > 0 && /^[\s,]*(?:or|maybe|to)\s*$/i.test(answer.slice(all[i - 1].end, n.start))))
+    return null;
+  const nums = all.filter(keep);
   const distinct = [...new Set(nums.map((n) => n.value))];
   if (distinct.length <= 1) return leadingNumber(answer, nums);
   if (agentNext) {
@@ -403,6 +416,8 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
       if (/\d{7,}/.test(spokenDigits(ex.answer).replace(/[\s().-]/g, ''))) continue;
       asked = true;
       const next = ctx.turns[ex.answerTurn + 1];
+      // "We have two but my daughter's getting one." - "So two or three?": the agent could not settle it either.
+      if (next?.role === 'agent' && offersChoice(next.text)) continue;
       const n =
         answeredNumber(ex.answer, next?.role === 'agent' ? next.text : undefined, keep, own) ??
         ordinalAnswer(ex.answer, keys);

@@ -163,6 +163,7 @@ const OFFER =
 
 function mentionsOf(ctx: Context, field: FieldSpec): Mention[] {
   const birth = isBirthField(field);
+  const side = orientation(field);
   const keys = fieldKeywords(field, true);
   const all: Mention[] = [];
   ctx.turns.forEach((t, index) => {
@@ -176,7 +177,9 @@ function mentionsOf(ctx: Context, field: FieldSpec): Mention[] {
       if (smallTalk(t.text, m)) continue;
       const before = t.text.slice(Math.max(0, m.start - 40), m.start);
       const after = t.text.slice(m.end, m.end + 40);
-      const resolved = resolveMention(m, t.text, prompt, focused, ctx.today);
+      // "Thursday the fifth" said when one has just passed and one is ahead: the field's side of the call says which.
+      const said = m.earlier === undefined ? m : { ...m, iso: side === 'behind' ? m.earlier : side && m.iso };
+      const resolved = resolveMention(said, t.text, prompt, focused, ctx.today);
       if (resolved === undefined) continue;
       const iso = relativeToAnother(before, after) || hedged(before, after) ? null : resolved;
       const ruled = ruledOut(before, after);
@@ -198,7 +201,7 @@ function orientation(field: FieldSpec): 'ahead' | 'behind' | null {
   )
     return 'behind';
   if (
-    /\b(appointment|visit|delivery|callback|call back|move|start|preferred|booking|reservation|follow|event|due|deadline|install(ation)?|pickup|pick up|next|requested|desired)\b/.test(
+    /\b(appointment|visit|delivery|callback|call back|move|start|preferred|booking|reservation|follow|event|due|deadline|install(ation)?|pickup|pick up|next|requested|desired|consult(ation)?|inspection|estimate|tour|meeting|session|lesson|hearing)\b/.test(
       t,
     )
   )
