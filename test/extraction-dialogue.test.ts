@@ -1474,6 +1474,57 @@ describe('speech written without punctuation', () => {
     assert.equal(one(other, said), null);
   });
 
+  it('reads a late "so i\'m good" and a "go ahead" after a pause', () => {
+    assert.equal(polarity('my sister can lend me hers so im good'), false);
+    assert.equal(polarity('we already booked a van so were all set'), false);
+    assert.equal(polarity('yeah that would help so im good'), true);
+    assert.equal(polarity('hang on let me save my work ok yeah go ahead'), true);
+    assert.equal(polarity('no dont go ahead yet'), false);
+  });
+
+  it('takes a statement put back with "so you\'re" as a question, and "any" with its noun', () => {
+    assert.deepEqual(questions('so youre after a monthly plan'), ['youre after a monthly plan?']);
+    assert.deepEqual(questions('ok any allergies'), ['any allergies?']);
+    assert.deepEqual(questions('we do not take any cash'), []);
+  });
+
+  it('reads "is that something you want" as asking about what the agent just described', () => {
+    const warranty = flag('wants_extended_warranty', 'Whether the caller wants the extended warranty');
+    const put = 'right and we also offer an extended warranty for three years is that something youd want';
+    assert.equal(one(warranty, turns(put, 'nah i think well pass so no')), false);
+    assert.equal(one(warranty, turns(put, 'yeah sure')), true);
+    assert.equal(
+      one(warranty, turns('right and the delivery is on tuesday is that something that works', 'yeah')),
+      null,
+    );
+  });
+
+  it('reads doing it oneself as not wanting it, and "i was going to" as not done yet', () => {
+    const setup = flag('needs_assembly', 'Whether they want us to assemble the furniture');
+    const ask = 'and would you want us to do the assembly';
+    assert.equal(one(setup, turns(ask, 'um my kids will do it themselves honestly')), false);
+    assert.equal(one(setup, turns(ask, 'we cant do it ourselves so yes')), true);
+    const filed = flag('police_report_filed', 'Whether a police report has been filed');
+    const asked = 'ok have you filed a police report yet';
+    assert.equal(one(filed, turns(asked, 'i was gonna go down there tomorrow')), false);
+    assert.equal(one(filed, turns(asked, 'not yet')), false);
+    assert.equal(one(filed, turns(asked, 'yeah this morning')), true);
+  });
+
+  it('reads "please have someone call me" as a request, and a thing the building or caller has', () => {
+    const callback = flag('wants_manager_callback', 'Wants the manager to call back');
+    assert.equal(one(callback, turns('anything else', 'yes please have the manager call me tonight')), true);
+    assert.equal(one(callback, turns('anything else', 'no please dont have the manager call me')), null);
+    const lift = flag('gate_access', 'Does the property have a gate code');
+    assert.equal(one(lift, turns('ok noted', 'its on a private road theres a gate code for visitors')), true);
+    assert.equal(one(lift, turns('ok noted', 'there used to be a gate code but not anymore')), null);
+  });
+
+  it('reads a question for an amount written without its apostrophe', () => {
+    const rent = count('monthly_rent', 'Rent paid per month');
+    assert.equal(one(rent, turns('and whats the monthly rent', 'about eighteen hundred')), 1800);
+  });
+
   it('does not read the tail of a number said in pairs as an identifier', () => {
     assert.deepEqual(
       findIdentifiers('its twenty twenty five c v eight one four').map((i) => i.value),

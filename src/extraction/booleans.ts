@@ -5,6 +5,7 @@ import {
   customerStatus,
   polarity,
   questions,
+  stripFillers,
   withApostrophes,
 } from './dialogue';
 import { fieldText } from './field-kinds';
@@ -112,7 +113,24 @@ function restatedAnswer(answer: string): boolean | null {
  * field about wanting it.
  */
 const PROVIDED_ELSEWHERE =
-  /\b(?:we|i|they|she|he)(?:'ve|’ve| have|'s|’s| has)?\s+(?:got\s+)?(?:it|that|(?:all\s+)?(?:the|our|my|their)\s+[a-z]+(?:\s+[a-z]+)?)\s+covered\b|\b(?:we|i)(?:'ve|’ve| have)?\s+(?:got|have|bring|bringing|use)\s+(?:our|my)\s+own\b|\b(?:we're|i'm|we are|i am)\s+(?:already\s+)?(?:bringing|doing)\s+(?:our|my)\s+own\b/i;
+  /\b(?:do|handle|manage|take care of)\s+(?:it|that|them|this|all that|everything)\s+(?:all\s+)?(?:ourselves|myself|themselves)\b|\b(?:we|i|they|she|he)(?:'ve|’ve| have|'s|’s| has)?\s+(?:got\s+)?(?:it|that|(?:all\s+)?(?:the|our|my|their)\s+[a-z]+(?:\s+[a-z]+)?)\s+covered\b|\b(?:we|i)(?:'ve|’ve| have)?\s+(?:got|have|bring|bringing|use)\s+(?:our|my)\s+own\b|\b(?:we're|i'm|we are|i am)\s+(?:already\s+)?(?:bringing|doing)\s+(?:our|my)\s+own\b/i;
+
+/** A yes/no question about "that" or "it": what the agent said just before it. */
+const DEICTIC =
+  /^(?:(?:and|so|ok|okay)\s+)*(?:is|would|does|do|will|could|can|was)\s+(?:that|this|it)\b|^(?:(?:and|so|ok|okay)\s+)*(?:(?:do|would)\s+you\s+)?(?:want|like|need)\s+(?:that|this|it)\b/i;
+
+/** The last clause of what was said before a question: the statement "that" can stand for. */
+function lastClause(text: string): string {
+  const t = text.trim();
+  if (!t) return '';
+  const cut = t.split(/(?<=[.!?,;])\s+/).at(-1) ?? t;
+  // Unpunctuated: the last eight words or so, not the greeting at the turn's start.
+  return cut.split(/\s+/).slice(-10).join(' ');
+}
+
+/** An answer that says the thing is still to be done: "I was going to", "I'm gonna do that today", "I will later". */
+const INTENDED =
+  /^(?:(?:i|we)\s+(?:was|were|am|are|'m|'re)\s+(?:gonna|going to|planning to|about to|meaning to|fixing to)|(?:i|we)(?:'ll| will)\s+(?:do|call|file|send|get)\b[^.?!]*\b(?:later|after|tomorrow|today|tonight|soon|next)\b|not yet\b)/i;
 
 /** Ways of being contacted, as callers name them. */
 const CHANNELS: [string, RegExp][] = [
@@ -139,6 +157,8 @@ function otherChannel(field: FieldSpec, question: string, answer: string): boole
 
 interface Asked {
   question: string;
+  /** What the agent said before the question in the same turn ("We also have financing."). */
+  before: string;
   answerTurn: number;
   answer: string;
   polarity: boolean | null;
@@ -149,6 +169,10 @@ interface Asked {
 function askedOf(ctx: Context): Asked[] {
   const out: Asked[] = ctx.dialogue.exchanges.map((ex) => ({
     question: ex.questions.at(-1) ?? '',
+    before: ctx.turns[ex.questionTurn].text.slice(
+      0,
+      Math.max(0, ctx.turns[ex.questionTurn].text.indexOf((ex.questions.at(-1) ?? '').replace(/\?$/, ''))),
+    ),
     answerTurn: ex.answerTurn,
     answer: ex.answer,
     polarity: ex.polarity,
@@ -164,6 +188,7 @@ function askedOf(ctx: Context): Asked[] {
     if (!offer) return;
     out.push({
       question: offer,
+      before: '',
       answerTurn: i + 1,
       answer: reply.text,
       polarity: polarity(reply.text),
@@ -182,7 +207,9 @@ function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
   for (const ex of askedOf(ctx)) {
     // A greeting run into the question ("thanks for calling Acme is this about your bill?") names no field.
     const question = ex.question.replace(GREETING, ' ');
-    if (!namesSubject(question, keys)) continue;
+    // "We also have financing, is that something you'd want?": "that" stands for what the agent just described.
+    const referred = DEICTIC.test(question) && namesSubject(lastClause(ex.before), keys);
+    if (!namesSubject(question, keys) && !referred) continue;
     const alternative = !ex.offer && /\bor\b/i.test(question);
     if (!alternative && !isYesNoQuestion(question)) {
       // "Who handles your IT?" - "Nobody, really.": there is none.
@@ -192,7 +219,27 @@ function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
     }
     if (want && ABOUT_THE_PAST.test(question) && !WISH.test(question)) continue;
     // "Will you need catering?" - "They've got all the food covered": provided elsewhere, so not wanted.
-    if (want && !ex.offer && PROVIDED_ELSEWHERE.test(withApostrophes(ex.answer))) {
+    const elsewhere = PROVIDED_ELSEWHERE.exec(withApostrophes(ex.answer));
+    if (
+      want &&
+      !ex.offer &&
+      elsewhere &&
+      !NEGATION.test(
+        withApostrophes(ex.answer)
+          .slice(0, elsewhere.index)
+          .split(/\b(?:but|so)\b/i)
+          .at(-1) ?? '',
+      )
+    ) {
+      out.push({ value: false, evidence: citeText(ctx.turns, ex.answerTurn) });
+      continue;
+    }
+    // "Have you called your insurance yet?" - "I was going to call them after": not yet.
+    if (
+      !alternative &&
+      ABOUT_THE_PAST.test(question) &&
+      INTENDED.test(withApostrophes(stripFillers(ex.answer)))
+    ) {
       out.push({ value: false, evidence: citeText(ctx.turns, ex.answerTurn) });
       continue;
     }
@@ -255,7 +302,7 @@ const WISHED =
 
 /** "Is there a way to split it up", "can you send someone out": a request, which wants what it names. */
 const REQUEST_BEFORE =
-  /\b(?:is there (?:a|any) way (?:to|i could|we could|i can|we can)|(?:can|could) (?:i|we|you)(?! (?:ask|tell|know|explain|say|hear|see|check))|is it possible to|would it be possible to)\b[\s\S]{0,25}$/i;
+  /\b(?:(?:please|can you|could you|just)\s+(?:have|get|ask)|is there (?:a|any) way (?:to|i could|we could|i can|we can)|(?:can|could) (?:i|we|you)(?! (?:ask|tell|know|explain|say|hear|see|check))|is it possible to|would it be possible to)\b[\s\S]{0,25}$/i;
 
 /**
  * "They have a freight elevator", "there's a gate code", "my insurance card changed": someone has the thing, or the
@@ -278,7 +325,10 @@ function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | 
   // "has_accidents" is about having; "wants_demo" about wanting: "we had a demo last year" is not a yes to it.
   const having = /^(has|have|owns?|is|are)_/.test(field.name);
   const verb = having ? HAVE : WANT;
-  const possessing = /^(has|have)_/.test(field.name);
+  // "has_insurance", or "Does the building have an elevator".
+  const possessing =
+    /^(has|have)_/.test(field.name) ||
+    (!isWantField(field) && /^(?:does|do|whether)\b[^.?]*\b(?:have|has)\b/i.test(field.description ?? ''));
   // A request names what is wanted by the field's name, or by the word the description puts after its wish
   // ("whether the tenant asks to split the payment"): "is there a way to split it up".
   const wished = WISHED.exec(field.description ?? '')?.[1];
@@ -302,7 +352,10 @@ function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | 
       if (!kw) continue;
       const upTo = c.toLowerCase().slice(0, c.toLowerCase().indexOf(kw));
       // Only "has_" fields: a renter says "my house" too, so speaking of it as one's own is no yes to owning it.
-      if (possessing && !LAPSED.test(c) && (HAS_BEFORE.test(upTo) || POSSESSIVE_BEFORE.test(upTo))) {
+      // Speech without punctuation runs on: the words near the thing say whether it is had still.
+      const at0 = c.toLowerCase().indexOf(kw);
+      const near = c.slice(Math.max(0, at0 - 30), at0 + kw.length + 30);
+      if (possessing && !LAPSED.test(near) && (HAS_BEFORE.test(upTo) || POSSESSIVE_BEFORE.test(upTo))) {
         found.push({ value: true, evidence });
         continue;
       }

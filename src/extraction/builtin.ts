@@ -16,6 +16,7 @@ import {
   type Exchange,
   sentences,
   type TranscriptTurn,
+  withApostrophes,
 } from './dialogue';
 import { extractEnum } from './enums';
 import { fieldKind, fieldText, isMoneyField, splitIdentifier } from './field-kinds';
@@ -331,7 +332,9 @@ const ASKING_WORDS = new Set([
 const AMOUNT_QUESTION =
   /\bwhat (?:does|do|did|would|will)\b.*\b(?:run|runs|come to|comes to|come out to|average|total)\b/i;
 
-function asksNumber(q: string, yearField: boolean, money: boolean, levels: Set<string>): boolean {
+function asksNumber(said: string, yearField: boolean, money: boolean, levels: Set<string>): boolean {
+  // "whats the current premium": speech-to-text drops the apostrophe.
+  const q = withApostrophes(said);
   if (QUANTITY_QUESTION.test(q) || (yearField && YEAR_QUESTION.test(q))) return true;
   // "What grade is she in?", "Which floor?": the question word asks for the level the field names.
   const which = /\b(?:what|which)\s+([a-z]+)/i.exec(q);

@@ -74,7 +74,9 @@ const QUESTION_JOIN =
 const EMBEDDING =
   /\b(?:that's|thats|is|matter|exactly|about|of|for|from|on|know|see|mean|depends|depending)\s+$/i;
 /** "want me to add a consult", "any pets": a question opened with its "do you" or "are there" dropped. */
-const ELLIPTIC_OPENER = /\b(?:want|need|any)\s+(?:me|us|a|an|to|the|some|other|pets?|\w+s)\b/gi;
+const ELLIPTIC_OPENER = /\b(?:(?:want|need)\s+(?:me|us|a|an|to|the|some)|any\s+[a-z]+)\b/gi;
+const CONFIRMING =
+  /^(?:(?:ok|okay|alright|got it|great|and)\s+)*so\s+(?=(?:you|youre|you're|youd|you'd|your|thats|that's|its|it's|we're|were)\b)/i;
 const SUBORDINATE = /^\s+(?:i|you|we|they|he|she|it|its|it's|youre|you're|theyre|they're|im|i'm)\b/i;
 const PRONOUN_AFTER =
   /\s(?:you|youre|you're|youd|you'd|youve|you've|ya|yall|y'all|that|this|it|its|there|i|we|he|she|they|anyone|anybody|someone|somebody)$/i;
@@ -105,6 +107,9 @@ function unpunctuatedQuestions(text: string): string[] {
     const opens = /^any/i.test(m[0]) ? QUESTION_JOIN.test(before) : !SUBJECT_BEFORE.test(before);
     if (opens && !starts.some((s) => s <= at && at - s < 40)) starts.push(at);
   }
+  // "so you're looking for weekly", "so that's two rooms": a statement of the caller's put back for a yes.
+  const confirm = CONFIRMING.exec(text);
+  if (starts.length === 0 && confirm) starts.push(confirm[0].length);
   starts.sort((a, b) => a - b);
   const out: string[] = [];
   starts.forEach((start, i) => {
@@ -160,6 +165,10 @@ const NO_ANYWHERE =
 const LATE =
   /(?:^|[,.;]|\b(?:so|but|and|then))\s*(?:so\s+)?(?:the answer is\s+)?(?:(?:right )?now\s+)?(no|nope|yes|yeah|yep|nobody|no one|none|nothing)(?:\s+(?:really|at all|yet))?[.!]*$/i;
 
+/** "..., so I'm good", "... we're all set then": no need of what was offered, said after the reason. */
+const SET_LATE =
+  /\b(?:so|and|then)\s+(?:i'm|we're|were|i am|we are)\s+(?:good|all set|fine|covered)(?:\s+(?:then|there|thanks|thank you))?[.!]*$/i;
+
 /** Speech-to-text drops apostrophes: "didnt", "im not", "dont". Only spellings that are no other word. */
 const BARE_CONTRACTION =
   /\b(do|did|does|is|was|are|were|have|has|had|would|could|should|ca|wo|ai)nt\b|\b(i)m\b|\b(i|we|you|they)ve\b|\b(you|they)re\b|\b(that|what|there)s\b/gi;
@@ -180,7 +189,7 @@ const AFTER_BUT = /\bbut\s+(yes|yeah|yep|no|nope)\b/i;
 
 /** Approval anywhere in an answer without a negation: "We close at five. If you can come after that, even better." */
 const YES_ANYWHERE =
-  /\b(even better|that works|works for me|sounds good|sounds great|that'd be great|perfect)\b/i;
+  /\b(even better|that works|works for me|sounds good|sounds great|that'd be great|perfect|go ahead|go for it)\b/i;
 const ANY_NEGATION = /\b(no|not|never|nope|nah)\b|n't\b/i;
 
 /** The yes or no an answer gives; null for a hedge or an answer that gives neither. */
@@ -188,6 +197,8 @@ export function polarity(answer: string): boolean | null {
   const a = withApostrophes(stripFillers(answer));
   const late = LATE.exec(a);
   if (late && late.index > 0) return /^(yes|yeah|yep)$/i.test(late[1]);
+  // "my husband can drive me so i'm good": turning an offer down at the end, unless the answer opened with a yes.
+  if (SET_LATE.test(a) && !YES.test(a) && !HEDGE.test(a)) return false;
   if (HEDGE.test(a)) return null;
   if (NO.test(a)) return false;
   // "Perfect, but text me instead": the yes goes to something else.
