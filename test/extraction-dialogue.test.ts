@@ -1525,6 +1525,25 @@ describe('speech written without punctuation', () => {
     assert.equal(one(rent, turns('and whats the monthly rent', 'about eighteen hundred')), 1800);
   });
 
+  it('reads enum options in everyday words, and no option from a word that only looks derived', () => {
+    const heard = {
+      name: 'lead_source',
+      type: 'enum',
+      values: ['friend', 'social_media', 'drove_by', 'other'],
+    } as FieldSpec;
+    assert.equal(one(heard, turns('how did you hear about us', 'i saw a post on tiktok')), 'social_media');
+    assert.equal(one(heard, turns('how did you hear about us', 'i think it was facebook or a friend')), null);
+    const pet = { name: 'animal', type: 'enum', values: ['dog', 'cat', 'rabbit', 'other'] } as FieldSpec;
+    assert.equal(one(pet, turns('how can i help', 'my bunny has a sore paw')), 'rabbit');
+    const course = { name: 'course', type: 'enum', values: ['math', 'reading', 'writing'] } as FieldSpec;
+    assert.equal(one(course, turns('hello', 'my son is struggling with geometry')), 'math');
+    assert.equal(one(course, turns('hello', 'we are getting ready for the new school year')), null);
+    const yard = { name: 'job', type: 'enum', values: ['hardscaping', 'irrigation', 'mowing'] } as FieldSpec;
+    assert.equal(one(yard, turns('what can we do for you', 'we want some pavers out back')), 'hardscaping');
+    const need = { name: 'need', type: 'enum', values: ['extension', 'billing', 'damage'] } as FieldSpec;
+    assert.equal(one(need, turns('how can i help', 'i need to extend my booking by two days')), 'extension');
+  });
+
   it('does not read the tail of a number said in pairs as an identifier', () => {
     assert.deepEqual(
       findIdentifiers('its twenty twenty five c v eight one four').map((i) => i.value),
