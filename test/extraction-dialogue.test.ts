@@ -1418,6 +1418,13 @@ describe('speech written without punctuation', () => {
     assert.deepEqual(questions('the gold plan is the one with the pool'), []);
     assert.deepEqual(questions('we text you when its done'), []);
     assert.deepEqual(questions('thats what we do best'), []);
+    // A request said as the thing asked for alone, with no verb of its own.
+    assert.deepEqual(questions('four four one two and your date of birth'), ['your date of birth?']);
+    assert.deepEqual(questions('ok and a number in case we get cut off'), [
+      'a number in case we get cut off?',
+    ]);
+    assert.deepEqual(questions('ok and the technician will call before he comes'), []);
+    assert.deepEqual(questions('thanks the order is on its way'), []);
   });
 
   it('reads yes/no answers and counts asked without question marks', () => {
@@ -1518,6 +1525,15 @@ describe('speech written without punctuation', () => {
     const lift = flag('gate_access', 'Does the property have a gate code');
     assert.equal(one(lift, turns('ok noted', 'its on a private road theres a gate code for visitors')), true);
     assert.equal(one(lift, turns('ok noted', 'there used to be a gate code but not anymore')), null);
+  });
+
+  it('reads a date of birth asked for as the thing alone', () => {
+    const dob = { name: 'date_of_birth', type: 'date', description: "Patient's date of birth" } as FieldSpec;
+    assert.equal(
+      one(dob, turns('ok one two three and your date of birth', 'june second nineteen eighty')),
+      '1980-06-02',
+    );
+    assert.equal(one(dob, turns('ok and the pickup is on june second', 'june second nineteen eighty')), null);
   });
 
   it('reads a question for an amount written without its apostrophe', () => {

@@ -75,6 +75,10 @@ const EMBEDDING =
   /\b(?:that's|thats|is|matter|exactly|about|of|for|from|on|know|see|mean|depends|depending)\s+$/i;
 /** "want me to add a consult", "any pets": a question opened with its "do you" or "are there" dropped. */
 const ELLIPTIC_OPENER = /\b(?:(?:want|need)\s+(?:me|us|a|an|to|the|some)|any\s+[a-z]+)\b/gi;
+const ELLIPTIC_REQUEST =
+  /(?:^|\b(?:and|also|plus|ok|okay|great|perfect|now|thanks|thank you|next|lastly)\s+)(?:[a-z]+\s+)?(?=(?:your|the|a|an)\s+[a-z])/i;
+const VERBISH =
+  /\b(?:is|are|was|were|will|would|can|could|should|be|been|have|has|had|do|does|did|ill|i'll|we'll|let|lets|let's|go|going|get|got|send|sent|call|make|need|want|think|see|found|set|put|looks?|sounds?)\b/i;
 const CONFIRMING =
   /^(?:(?:ok|okay|alright|got it|great|and)\s+)*so\s+(?=(?:you|youre|you're|youd|you'd|your|thats|that's|its|it's|we're|were)\b)/i;
 const SUBORDINATE = /^\s+(?:i|you|we|they|he|she|it|its|it's|youre|you're|theyre|they're|im|i'm)\b/i;
@@ -110,6 +114,14 @@ function unpunctuatedQuestions(text: string): string[] {
   // "so you're looking for weekly", "so that's two rooms": a statement of the caller's put back for a yes.
   const confirm = CONFIRMING.exec(text);
   if (starts.length === 0 && confirm) starts.push(confirm[0].length);
+  // "and your date of birth", "ok and the plate on the car": a request said as the thing asked for alone.
+  if (starts.length === 0) {
+    const asked = ELLIPTIC_REQUEST.exec(text);
+    const at = asked ? (asked.index ?? 0) + asked[0].length : -1;
+    const phrase =
+      at >= 0 ? text.slice(at).split(/\b(?:in case|if|so that|when|for when|because)\b/i)[0] : '';
+    if (asked && !VERBISH.test(phrase)) starts.push(at);
+  }
   starts.sort((a, b) => a - b);
   const out: string[] = [];
   starts.forEach((start, i) => {
