@@ -1560,6 +1560,55 @@ describe('speech written without punctuation', () => {
     assert.equal(one(need, turns('how can i help', 'i need to extend my booking by two days')), 'extension');
   });
 
+  it('reads a half of a unit as 0.5, not half a dozen, and "how big" as asking a size', () => {
+    assert.deepEqual(
+      findNumbers('about a half mile down the road').map((n) => n.value),
+      [0.5],
+    );
+    assert.deepEqual(
+      findNumbers('half an hour or so').map((n) => n.value),
+      [0.5],
+    );
+    assert.deepEqual(
+      findNumbers('half a dozen eggs').map((n) => n.value),
+      [],
+    );
+    const lot = count('lot_size_acres', 'Lot size in acres');
+    assert.equal(one(lot, turns('ok how big is the property', 'maybe a half acre')), null);
+    assert.equal(one(lot, turns('ok how big is the property', 'its a half acre')), 0.5);
+  });
+
+  it('reads a kind of the thing asked about, had by the caller, as yes', () => {
+    const pets = flag('pet_at_home', 'Is there a pet in the home');
+    assert.equal(one(pets, turns('ok any pets we should know about', 'just our dog hes very sweet')), true);
+    assert.equal(
+      one(pets, turns('ok any pets we should know about', 'my dog passed away last spring')),
+      null,
+    );
+    assert.equal(one(pets, turns('ok any pets we should know about', 'no my dog stays with my ex')), false);
+  });
+
+  it('reads something new or different as changed for a field about a change', () => {
+    const moved = flag('address_changed', 'Has the patient address changed');
+    assert.equal(one(moved, turns('ok got it', 'oh and we got a new address last month')), true);
+    assert.equal(one(moved, turns('ok got it', 'my address has changed since the last visit')), true);
+    assert.equal(one(moved, turns('ok got it', 'no my address hasnt changed')), false);
+    assert.equal(one(moved, turns('ok got it', 'we did not get a new address')), false);
+  });
+
+  it('reads legal matters and freight by their everyday words', () => {
+    const matter = {
+      name: 'matter',
+      type: 'enum',
+      values: ['family', 'estate_planning', 'personal_injury'],
+    } as FieldSpec;
+    assert.equal(one(matter, turns('how can we help', 'i want to get a will drawn up')), 'estate_planning');
+    assert.equal(one(matter, turns('how can we help', 'its about custody of my kids')), 'family');
+    assert.equal(one(matter, turns('how can we help', 'i will call back later')), null);
+    const freight = { name: 'load', type: 'enum', values: ['ltl', 'full_truckload'] } as FieldSpec;
+    assert.equal(one(freight, turns('what do you ship', 'full trucks of lumber mostly')), 'full_truckload');
+  });
+
   it('does not read the tail of a number said in pairs as an identifier', () => {
     assert.deepEqual(
       findIdentifiers('its twenty twenty five c v eight one four').map((i) => i.value),

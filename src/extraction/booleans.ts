@@ -8,7 +8,7 @@ import {
   stripFillers,
   withApostrophes,
 } from './dialogue';
-import { fieldText } from './field-kinds';
+import { fieldText, splitIdentifier } from './field-kinds';
 import { namesSubject, subjectKeys, subjectKinds } from './field-subject';
 import type { FieldSpec } from './fields';
 import { type Context, type Finding, fieldKeywords, STOP, stem, stems, words } from './text';
@@ -132,6 +132,31 @@ function lastClause(text: string): string {
 const INTENDED =
   /^(?:(?:i|we)\s+(?:was|were|am|are|'m|'re)\s+(?:gonna|going to|planning to|about to|meaning to|fixing to)|(?:i|we)(?:'ll| will)\s+(?:do|call|file|send|get)\b[^.?!]*\b(?:later|after|tomorrow|today|tonight|soon|next)\b|not yet\b)/i;
 
+const GONE_AFTER =
+  /\b(?:passed|died|gone|no longer|anymore|any more|lapsed|expired|ended|cancell?ed|ran away)\b/i;
+
+/** True when an answer speaks of a kind of the field's subject as had ("my cat", "we've got a dog"), not negated. */
+function kindHad(field: FieldSpec, answer: string): boolean | null {
+  const kinds = new Set(subjectKinds(field));
+  if (kinds.size === 0) return null;
+  const said = withApostrophes(answer);
+  for (const m of said.matchAll(/[a-z]+/gi)) {
+    if (!kinds.has(stem(m[0]))) continue;
+    const before = said.slice(0, m.index);
+    if (NEGATION.test(words(before).slice(-4).join(' '))) return null;
+    if (
+      GONE_AFTER.test(
+        words(said.slice((m.index ?? 0) + m[0].length))
+          .slice(0, 4)
+          .join(' '),
+      )
+    )
+      return null;
+    if (HAS_BEFORE.test(before) || POSSESSIVE_BEFORE.test(before)) return true;
+  }
+  return null;
+}
+
 /** Ways of being contacted, as callers name them. */
 const CHANNELS: [string, RegExp][] = [
   ['call', /\b(call|calls|callback|call back|ring|phone)\b/i],
@@ -254,6 +279,8 @@ function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
     // "Have you owned a home before?" - "Nope." for "first_time_buyer": a no to before is a yes to first.
     if (value !== null && novelty && ABOUT_BEFORE.test(question) && !/\b(first|new|never)\b/i.test(question))
       value = !value;
+    // "Any pets?" - "My cat's in there": a kind of the thing asked about, had by the caller.
+    if (value === null && !alternative) value = kindHad(field, ex.answer);
     if (value !== null) out.push({ value, evidence: citeText(ctx.turns, ex.answerTurn) });
   }
   return out;
@@ -312,7 +339,7 @@ const HAS_BEFORE =
   /\b(?:(?:i|we|they)(?:'ve|’ve|ve| have| do have| also have| still have| got|'ve got|’ve got|ve got| have got)|(?:it|he|she)(?: has| also has|'s got|’s got)|there(?:'s|’s|s| is| are))\s+(?:(?:a|an|the|some|two|three|several|one|its own|their own|our own|my own)\s+)?(?:[a-z]+\s+)?$/i;
 const POSSESSIVE_BEFORE = /\b(?:my|our)\s+(?:[a-z]+\s+)?$/i;
 const LAPSED =
-  /\b(?:lost|lapsed|expired|cancell?ed|ended|ran out|dropped|no longer|used to|anymore|any more|old|previous|former|gone|not|no|never|don't|dont|didn't|didnt|n't)\b/i;
+  /\b(?:lost|lapsed|expired|cancell?ed|ended|ran out|dropped|no longer|used to|anymore|any more|old|previous|former|gone|passed away|died|not|no|never|don't|dont|didn't|didnt|n't)\b/i;
 
 /**
  * What the caller volunteers about the field's subject without being asked: "I'd like a demo", "we own the
@@ -354,7 +381,11 @@ function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | 
       // Only "has_" fields: a renter says "my house" too, so speaking of it as one's own is no yes to owning it.
       // Speech without punctuation runs on: the words near the thing say whether it is had still.
       const at0 = c.toLowerCase().indexOf(kw);
-      const near = c.slice(Math.max(0, at0 - 30), at0 + kw.length + 30);
+      const near = [
+        ...words(c.slice(0, at0)).slice(-3),
+        kw,
+        ...words(c.slice(at0 + kw.length)).slice(0, 4),
+      ].join(' ');
       if (possessing && !LAPSED.test(near) && (HAS_BEFORE.test(upTo) || POSSESSIVE_BEFORE.test(upTo))) {
         found.push({ value: true, evidence });
         continue;
@@ -403,6 +434,24 @@ const WORKS_NOW =
 const STILL_BROKEN =
   /\b(?:still|again)\s+(?:not working|doesn't work|broken|the same|down)\b|\b(?:didn't|did not|doesn't|does not)\s+(?:work|help|fix)\b/i;
 
+/**
+ * A field about something having changed ("insurance_changed", "Has the address changed"): "I got new insurance",
+ * "my address is different now", "we switched carriers". The words for the thing are the field's own, and a
+ * negation in the clause ("no new ...", "hasn't changed") leaves it.
+ */
+const CHANGE_WORDS = /^(chang|switch|updat|different|new|moved?)$/;
+function changeRule(field: FieldSpec): RegExp | null {
+  const name = splitIdentifier(field.name);
+  if (!name.some((w) => CHANGE_WORDS.test(stem(w)))) return null;
+  const subject = name.filter((w) => !CHANGE_WORDS.test(stem(w)) && w.length >= 3 && !STOP.has(w));
+  if (subject.length === 0) return null;
+  const thing = `(?:${subject.map((w) => `${stem(w)}[a-z]*`).join('|')})`;
+  return new RegExp(
+    `(?:^|[,.;!?]\\s*)(?:(?!\\b(?:no|not|never|n't|dont|didnt|hasnt|havent)\\b)[^,.;!?])*?(?:\\b(?:got|have|has|get|getting)\\s+(?:a\\s+)?(?:new|different)\\s+(?:[a-z]+\\s+)?${thing}\\b|\\b${thing}\\s+(?:[a-z]+\\s+){0,2}(?:changed|is different|was updated|switched)\\b|\\bswitched\\s+(?:our\\s+|my\\s+)?${thing}\\b)`,
+    'i',
+  );
+}
+
 function statedByMeaning(ctx: Context, field: FieldSpec): Finding<boolean> | null {
   const t = fieldText(field);
   const rules: [RegExp, boolean][] = [];
@@ -411,6 +460,8 @@ function statedByMeaning(ctx: Context, field: FieldSpec): Finding<boolean> | nul
   if (customerConcept(field) === 'existing') rules.push([FORMER, !NOW_FIELD.test(t)]);
   if (REFUND_FIELD.test(t)) rules.push([MONEY_BACK, true]);
   if (RESOLVED_FIELD.test(t)) rules.push([WORKS_NOW, true], [STILL_BROKEN, false]);
+  const changed = changeRule(field);
+  if (changed) rules.push([changed, true]);
   const found: Finding<boolean>[] = [];
   for (const { text, index } of callerTurns(ctx.dialogue)) {
     const said = withApostrophes(text);

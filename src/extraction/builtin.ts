@@ -217,6 +217,13 @@ function leadingNumber(text: string, nums: Spot[]): Spot | null {
   return first;
 }
 
+function hedgedNumber(answer: string, n: Spot): boolean {
+  return (
+    /\b(?:maybe|perhaps|possibly)\s+(?:(?:like|about|around|a|an)\s+)?$/i.test(answer.slice(0, n.start)) ||
+    /^\s*(?:or something|or whatever|-?ish\b|maybe\b)/i.test(answer.slice(n.end))
+  );
+}
+
 /** An agent turn that puts two numbers to the caller to choose from ("so two or three", "is it 40 or 45?"). */
 function offersChoice(text: string): boolean {
   const nums = findNumbers(text);
@@ -424,6 +431,8 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
       const n =
         answeredNumber(ex.answer, next?.role === 'agent' ? next.text : undefined, keep, own) ??
         ordinalAnswer(ex.answer, keys);
+      // "maybe a half acre", "twelve or something": a number the caller does not commit to.
+      if (n !== null && hedgedNumber(ex.answer, n)) return null;
       if (n !== null) return { value: n.value, evidence: cite(ctx.turns, ex.answerTurn, n.start, n.end) };
     }
     // Asked with the field's own words and answered with a range, a hedge or nothing: no weaker match.

@@ -130,6 +130,19 @@ const COMMON_SYNONYMS: Record<string, string[]> = {
     'a few pallets',
   ],
   auto: ['car', 'truck', 'vehicle'],
+  full_truckload: ['full truck', 'full trucks', 'whole truck', 'full trailer', 'ftl', 'truckloads'],
+  // Legal matters by what the caller needs done.
+  estate_planning: [
+    'a will',
+    'my will',
+    'living will',
+    'a trust',
+    'living trust',
+    'probate',
+    'power of attorney',
+    'estate',
+  ],
+  family: ['divorce', 'custody', 'child support', 'alimony', 'adoption'],
   // How a caller heard of the business.
   social_media: ['instagram', 'facebook', 'tiktok', 'tik tok', 'twitter', 'youtube', 'linkedin', 'social'],
   friend: ['word of mouth', 'a buddy', 'recommended you', 'referred me'],

@@ -250,6 +250,14 @@ function fractionMentions(text: string, plain: NumberMention[]): NumberMention[]
     /(?<!\band\s+)\b(?:half an?|a half)(?=\s+(?:thousand|million|mil|billion|grand)\b)/gi,
   ))
     out.push(scaled(0.5, m.index ?? 0, (m.index ?? 0) + m[0].length));
+  // "a half acre", "half a mile", "half an hour": a half of a unit, not of a scale ("half a dozen" is six).
+  for (const m of text.matchAll(
+    /(?<!\band\s+)\b(?:a half|half an?)\s+(?!(?:dozen|thousand|million|mil|billion|grand|k|of|the|and)\b)[a-z]+/gi,
+  )) {
+    const start = m.index ?? 0;
+    const said = /^(?:a half|half an?)/i.exec(m[0])?.[0] ?? '';
+    out.push({ value: 0.5, money: false, start, end: start + said.length });
+  }
   // "2.5 mil": the short word for million after digits.
   for (const m of text.matchAll(/(?<![\d.])(\d+(?:\.\d+)?)\s*mil\b/gi)) {
     const start = m.index ?? 0;

@@ -37,6 +37,8 @@ const SYNONYMS: Record<string, string[]> = {
   property: ['home', 'house'],
   footage: ['big', 'size'],
   area: ['big', 'size'],
+  size: ['big', 'large'],
+  lot: ['property', 'land', 'yard'],
   weight: ['heavy', 'weigh'],
   vehicle: ['car', 'driving', 'drive'],
   budget: ['spend', 'afford'],
