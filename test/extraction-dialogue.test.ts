@@ -1609,6 +1609,14 @@ describe('speech written without punctuation', () => {
     assert.equal(one(freight, turns('what do you ship', 'full trucks of lumber mostly')), 'full_truckload');
   });
 
+  it('reads "how much" as asking an amount, and not a count', () => {
+    const amount = count('amount', 'Dollar amount involved');
+    assert.equal(one(amount, turns('how much', 'ten k no sorry eight thousand')), 8000);
+    assert.equal(one(amount, turns('how much', 'maybe eight thousand')), null);
+    const boxes = count('box_count', 'Number of boxes');
+    assert.equal(one(boxes, turns('how much do you need moved', 'about twenty')), null);
+  });
+
   it('does not read the tail of a number said in pairs as an identifier', () => {
     assert.deepEqual(
       findIdentifiers('its twenty twenty five c v eight one four').map((i) => i.value),

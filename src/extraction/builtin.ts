@@ -404,7 +404,8 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
     (keys) =>
       new Set(
         [...keys]
-          .filter((k) => !ASKING_WORDS.has(k))
+          // "How much?" names an amount the field is about; it asks nothing of a count.
+          .filter((k) => !ASKING_WORDS.has(k) || (money && k === 'much'))
           .flatMap((k) => (/^\w{4,}abl$/.test(k) ? [k, stem(k.slice(0, -3))] : [k])),
       ),
   );

@@ -38,6 +38,10 @@ const SYNONYMS: Record<string, string[]> = {
   footage: ['big', 'size'],
   area: ['big', 'size'],
   size: ['big', 'large'],
+  // "How much?" asks an amount or a price.
+  amount: ['much'],
+  price: ['much', 'cost'],
+  cost: ['much', 'price'],
   lot: ['property', 'land', 'yard'],
   weight: ['heavy', 'weigh'],
   vehicle: ['car', 'driving', 'drive'],
