@@ -1617,6 +1617,18 @@ describe('speech written without punctuation', () => {
     assert.equal(one(boxes, turns('how much do you need moved', 'about twenty')), null);
   });
 
+  it("leaves out a date said of another thing of the caller's, not of any booking", () => {
+    const consult = {
+      name: 'consultation_date',
+      type: 'date',
+      description: 'Date of the consultation',
+    } as FieldSpec;
+    const hello = 'Hello, Ridge Law, how can I help?';
+    assert.equal(one(consult, turns(hello, 'hi im calling about my haircut on friday')), null);
+    assert.equal(one(consult, turns(hello, 'hi im calling about my appointment on friday')), '2025-03-07');
+    assert.equal(one(consult, turns(hello, 'hi can i move my consultation to friday')), '2025-03-07');
+  });
+
   it('does not read the tail of a number said in pairs as an identifier', () => {
     assert.deepEqual(
       findIdentifiers('its twenty twenty five c v eight one four').map((i) => i.value),
