@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type LabelledCase, scoreExtractor } from '../src/extraction/accuracy';
 import { extractBuiltin, extractBuiltinWithEvidence, type TranscriptTurn } from '../src/extraction/builtin';
-import { afterCorrection, buildDialogue, polarity } from '../src/extraction/dialogue';
+import { afterCorrection, buildDialogue, polarity, questions } from '../src/extraction/dialogue';
 import type { FieldSpec } from '../src/extraction/fields';
 import { findIdentifiers, findNumbers } from '../src/extraction/spoken';
 import dialogueSet from './kit/extraction-dialogue.json';
@@ -1558,5 +1558,245 @@ describe('indirect answers that say nothing', () => {
     assert.equal(one(resolved, turns('Try restarting the router now.', 'ok yeah that did the trick')), true);
     assert.equal(one(resolved, turns('Try restarting the router now.', 'nope still not working')), false);
     assert.equal(one(resolved, turns('Try restarting it.', 'that didnt help, oh wait now it works')), null);
+  });
+});
+
+describe('speech written without punctuation', () => {
+  const flag = (name: string, description: string): FieldSpec => ({ name, type: 'boolean', description });
+  const count = (name: string, description: string): FieldSpec => ({ name, type: 'number', description });
+
+  it('finds the questions of an agent turn by their opening words', () => {
+    assert.deepEqual(questions('sure we can do that what kind of fence is it now'), [
+      'what kind of fence is it now?',
+    ]);
+    assert.deepEqual(questions('ok and roughly how many rooms'), ['how many rooms?']);
+    assert.deepEqual(questions('great and has your address changed ill need the new one'), [
+      'has your address changed?',
+    ]);
+    assert.deepEqual(questions('where to and when'), ['where to?', 'when?']);
+    assert.deepEqual(questions('ok the plumber will be ready to go ill have him call'), []);
+    assert.deepEqual(questions('the gold plan is the one with the pool'), []);
+    assert.deepEqual(questions('we text you when its done'), []);
+    assert.deepEqual(questions('thats what we do best'), []);
+    // A request said as the thing asked for alone, with no verb of its own.
+    assert.deepEqual(questions('four four one two and your date of birth'), ['your date of birth?']);
+    assert.deepEqual(questions('ok and a number in case we get cut off'), [
+      'a number in case we get cut off?',
+    ]);
+    assert.deepEqual(questions('ok and the technician will call before he comes'), []);
+    assert.deepEqual(questions('thanks the order is on its way'), []);
+  });
+
+  it('reads yes/no answers and counts asked without question marks', () => {
+    const ride = flag('needs_ride', 'Whether the caller needs a ride home');
+    assert.equal(
+      one(ride, turns('ok and do you need a ride home after', 'no my son is picking me up')),
+      false,
+    );
+    assert.equal(one(ride, turns('ok and do you need a ride home after', 'yeah i would')), true);
+    assert.equal(one(ride, turns('ok the ride home is something we offer', 'cool')), null);
+    const rooms = count('room_count', 'Number of rooms to paint');
+    assert.equal(one(rooms, turns('got it and how many rooms are we painting', 'four rooms')), 4);
+  });
+
+  it('reads "please" followed by a dismissal as no yes', () => {
+    assert.equal(polarity('please'), true);
+    assert.equal(polarity('yes please'), true);
+    assert.equal(polarity('please do'), true);
+    assert.equal(polarity('please just close the account'), null);
+    assert.equal(polarity('please stop calling'), null);
+  });
+
+  it('leaves a number null when it depends, comes with an alternative, or the agent asks which of two', () => {
+    const year = count('boat_year', 'Model year of the boat');
+    const ask = 'ok what year is the boat';
+    assert.equal(one(year, turns(ask, 'twenty nineteen i think')), 2019);
+    assert.equal(one(year, turns(ask, 'uh twenty nineteen or twenty')), null);
+    const trips = count('trips_per_week', 'How many trips they need a week');
+    assert.equal(one(trips, turns('how many trips a week', 'three or so it depends on the weather')), null);
+    assert.equal(one(trips, turns('how many trips a week', 'three a week')), 3);
+    const pets = count('pet_count', 'Number of pets in the home');
+    assert.equal(
+      one(
+        pets,
+        turns('how many pets', 'we have one but we are adopting another', 'so one or two', 'i have to go'),
+      ),
+      null,
+    );
+    assert.equal(one(pets, turns('how many pets', 'we have two but we are adopting another', 'ok two')), 2);
+  });
+
+  it('reads a weekday and a day of the month on the side of the call the field lies', () => {
+    // 2025-03-05 is a Wednesday; Monday the 24th was nine days ago and comes again in March.
+    const said = turns('when would work', 'monday the twenty fourth');
+    const visit = { name: 'visit_date', type: 'date', description: 'Date of the visit' } as FieldSpec;
+    const accident = {
+      name: 'accident_date',
+      type: 'date',
+      description: 'When the accident happened',
+    } as FieldSpec;
+    const other = { name: 'key_date', type: 'date', description: 'The date' } as FieldSpec;
+    assert.equal(one(visit, said), '2025-03-24');
+    assert.equal(one(accident, turns('when was the accident', 'monday the twenty fourth')), '2025-02-24');
+    assert.equal(one(other, said), null);
+  });
+
+  it('reads a late "so i\'m good" and a "go ahead" after a pause', () => {
+    assert.equal(polarity('my sister can lend me hers so im good'), false);
+    assert.equal(polarity('we already booked a van so were all set'), false);
+    assert.equal(polarity('yeah that would help so im good'), true);
+    assert.equal(polarity('hang on let me save my work ok yeah go ahead'), true);
+    assert.equal(polarity('no dont go ahead yet'), false);
+  });
+
+  it('takes a statement put back with "so you\'re" as a question, and "any" with its noun', () => {
+    assert.deepEqual(questions('so youre after a monthly plan'), ['youre after a monthly plan?']);
+    assert.deepEqual(questions('ok any allergies'), ['any allergies?']);
+    assert.deepEqual(questions('we do not take any cash'), []);
+  });
+
+  it('reads "is that something you want" as asking about what the agent just described', () => {
+    const warranty = flag('wants_extended_warranty', 'Whether the caller wants the extended warranty');
+    const put = 'right and we also offer an extended warranty for three years is that something youd want';
+    assert.equal(one(warranty, turns(put, 'nah i think well pass so no')), false);
+    assert.equal(one(warranty, turns(put, 'yeah sure')), true);
+    assert.equal(
+      one(warranty, turns('right and the delivery is on tuesday is that something that works', 'yeah')),
+      null,
+    );
+  });
+
+  it('reads doing it oneself as not wanting it, and "i was going to" as not done yet', () => {
+    const setup = flag('needs_assembly', 'Whether they want us to assemble the furniture');
+    const ask = 'and would you want us to do the assembly';
+    assert.equal(one(setup, turns(ask, 'um my kids will do it themselves honestly')), false);
+    assert.equal(one(setup, turns(ask, 'we cant do it ourselves so yes')), true);
+    const filed = flag('police_report_filed', 'Whether a police report has been filed');
+    const asked = 'ok have you filed a police report yet';
+    assert.equal(one(filed, turns(asked, 'i was gonna go down there tomorrow')), false);
+    assert.equal(one(filed, turns(asked, 'not yet')), false);
+    assert.equal(one(filed, turns(asked, 'yeah this morning')), true);
+  });
+
+  it('reads "please have someone call me" as a request, and a thing the building or caller has', () => {
+    const callback = flag('wants_manager_callback', 'Wants the manager to call back');
+    assert.equal(one(callback, turns('anything else', 'yes please have the manager call me tonight')), true);
+    assert.equal(one(callback, turns('anything else', 'no please dont have the manager call me')), null);
+    const lift = flag('gate_access', 'Does the property have a gate code');
+    assert.equal(one(lift, turns('ok noted', 'its on a private road theres a gate code for visitors')), true);
+    assert.equal(one(lift, turns('ok noted', 'there used to be a gate code but not anymore')), null);
+  });
+
+  it('reads a date of birth asked for as the thing alone', () => {
+    const dob = { name: 'date_of_birth', type: 'date', description: "Patient's date of birth" } as FieldSpec;
+    assert.equal(
+      one(dob, turns('ok one two three and your date of birth', 'june second nineteen eighty')),
+      '1980-06-02',
+    );
+    assert.equal(one(dob, turns('ok and the pickup is on june second', 'june second nineteen eighty')), null);
+  });
+
+  it('reads a question for an amount written without its apostrophe', () => {
+    const rent = count('monthly_rent', 'Rent paid per month');
+    assert.equal(one(rent, turns('and whats the monthly rent', 'about eighteen hundred')), 1800);
+  });
+
+  it('reads enum options in everyday words, and no option from a word that only looks derived', () => {
+    const heard = {
+      name: 'lead_source',
+      type: 'enum',
+      values: ['friend', 'social_media', 'drove_by', 'other'],
+    } as FieldSpec;
+    assert.equal(one(heard, turns('how did you hear about us', 'i saw a post on tiktok')), 'social_media');
+    assert.equal(one(heard, turns('how did you hear about us', 'i think it was facebook or a friend')), null);
+    const pet = { name: 'animal', type: 'enum', values: ['dog', 'cat', 'rabbit', 'other'] } as FieldSpec;
+    assert.equal(one(pet, turns('how can i help', 'my bunny has a sore paw')), 'rabbit');
+    const course = { name: 'course', type: 'enum', values: ['math', 'reading', 'writing'] } as FieldSpec;
+    assert.equal(one(course, turns('hello', 'my son is struggling with geometry')), 'math');
+    assert.equal(one(course, turns('hello', 'we are getting ready for the new school year')), null);
+    const yard = { name: 'job', type: 'enum', values: ['hardscaping', 'irrigation', 'mowing'] } as FieldSpec;
+    assert.equal(one(yard, turns('what can we do for you', 'we want some pavers out back')), 'hardscaping');
+    const need = { name: 'need', type: 'enum', values: ['extension', 'billing', 'damage'] } as FieldSpec;
+    assert.equal(one(need, turns('how can i help', 'i need to extend my booking by two days')), 'extension');
+  });
+
+  it('reads a half of a unit as 0.5, not half a dozen, and "how big" as asking a size', () => {
+    assert.deepEqual(
+      findNumbers('about a half mile down the road').map((n) => n.value),
+      [0.5],
+    );
+    assert.deepEqual(
+      findNumbers('half an hour or so').map((n) => n.value),
+      [0.5],
+    );
+    assert.deepEqual(
+      findNumbers('half a dozen eggs').map((n) => n.value),
+      [],
+    );
+    const lot = count('lot_size_acres', 'Lot size in acres');
+    assert.equal(one(lot, turns('ok how big is the property', 'maybe a half acre')), null);
+    assert.equal(one(lot, turns('ok how big is the property', 'its a half acre')), 0.5);
+  });
+
+  it('reads a kind of the thing asked about, had by the caller, as yes', () => {
+    const pets = flag('pet_at_home', 'Is there a pet in the home');
+    assert.equal(one(pets, turns('ok any pets we should know about', 'just our dog hes very sweet')), true);
+    assert.equal(
+      one(pets, turns('ok any pets we should know about', 'my dog passed away last spring')),
+      null,
+    );
+    assert.equal(one(pets, turns('ok any pets we should know about', 'no my dog stays with my ex')), false);
+  });
+
+  it('reads something new or different as changed for a field about a change', () => {
+    const moved = flag('address_changed', 'Has the patient address changed');
+    assert.equal(one(moved, turns('ok got it', 'oh and we got a new address last month')), true);
+    assert.equal(one(moved, turns('ok got it', 'my address has changed since the last visit')), true);
+    assert.equal(one(moved, turns('ok got it', 'no my address hasnt changed')), false);
+    assert.equal(one(moved, turns('ok got it', 'we did not get a new address')), false);
+  });
+
+  it('reads legal matters and freight by their everyday words', () => {
+    const matter = {
+      name: 'matter',
+      type: 'enum',
+      values: ['family', 'estate_planning', 'personal_injury'],
+    } as FieldSpec;
+    assert.equal(one(matter, turns('how can we help', 'i want to get a will drawn up')), 'estate_planning');
+    assert.equal(one(matter, turns('how can we help', 'its about custody of my kids')), 'family');
+    assert.equal(one(matter, turns('how can we help', 'i will call back later')), null);
+    const freight = { name: 'load', type: 'enum', values: ['ltl', 'full_truckload'] } as FieldSpec;
+    assert.equal(one(freight, turns('what do you ship', 'full trucks of lumber mostly')), 'full_truckload');
+  });
+
+  it('reads "how much" as asking an amount, and not a count', () => {
+    const amount = count('amount', 'Dollar amount involved');
+    assert.equal(one(amount, turns('how much', 'ten k no sorry eight thousand')), 8000);
+    assert.equal(one(amount, turns('how much', 'maybe eight thousand')), null);
+    const boxes = count('box_count', 'Number of boxes');
+    assert.equal(one(boxes, turns('how much do you need moved', 'about twenty')), null);
+  });
+
+  it("leaves out a date said of another thing of the caller's, not of any booking", () => {
+    const consult = {
+      name: 'consultation_date',
+      type: 'date',
+      description: 'Date of the consultation',
+    } as FieldSpec;
+    const hello = 'Hello, Ridge Law, how can I help?';
+    assert.equal(one(consult, turns(hello, 'hi im calling about my haircut on friday')), null);
+    assert.equal(one(consult, turns(hello, 'hi im calling about my appointment on friday')), '2025-03-07');
+    assert.equal(one(consult, turns(hello, 'hi can i move my consultation to friday')), '2025-03-07');
+  });
+
+  it('does not read the tail of a number said in pairs as an identifier', () => {
+    assert.deepEqual(
+      findIdentifiers('its twenty twenty five c v eight one four').map((i) => i.value),
+      [],
+    );
+    assert.deepEqual(
+      findIdentifiers('its c v eight one four').map((i) => i.value),
+      ['CV814'],
+    );
   });
 });

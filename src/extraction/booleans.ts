@@ -5,9 +5,10 @@ import {
   customerStatus,
   polarity,
   questions,
+  stripFillers,
   withApostrophes,
 } from './dialogue';
-import { fieldText } from './field-kinds';
+import { fieldText, splitIdentifier } from './field-kinds';
 import { namesSubject, subjectKeys, subjectKinds } from './field-subject';
 import type { FieldSpec } from './fields';
 import { type Context, type Finding, fieldKeywords, STOP, stem, stems, words } from './text';
@@ -112,7 +113,49 @@ function restatedAnswer(answer: string): boolean | null {
  * field about wanting it.
  */
 const PROVIDED_ELSEWHERE =
-  /\b(?:we|i|they|she|he)(?:'ve|’ve| have|'s|’s| has)?\s+(?:got\s+)?(?:it|that|(?:all\s+)?(?:the|our|my|their)\s+[a-z]+(?:\s+[a-z]+)?)\s+covered\b|\b(?:we|i)(?:'ve|’ve| have)?\s+(?:got|have|bring|bringing|use)\s+(?:our|my)\s+own\b|\b(?:we're|i'm|we are|i am)\s+(?:already\s+)?(?:bringing|doing)\s+(?:our|my)\s+own\b/i;
+  /\b(?:do|handle|manage|take care of)\s+(?:it|that|them|this|all that|everything)\s+(?:all\s+)?(?:ourselves|myself|themselves)\b|\b(?:we|i|they|she|he)(?:'ve|’ve| have|'s|’s| has)?\s+(?:got\s+)?(?:it|that|(?:all\s+)?(?:the|our|my|their)\s+[a-z]+(?:\s+[a-z]+)?)\s+covered\b|\b(?:we|i)(?:'ve|’ve| have)?\s+(?:got|have|bring|bringing|use)\s+(?:our|my)\s+own\b|\b(?:we're|i'm|we are|i am)\s+(?:already\s+)?(?:bringing|doing)\s+(?:our|my)\s+own\b/i;
+
+/** A yes/no question about "that" or "it": what the agent said just before it. */
+const DEICTIC =
+  /^(?:(?:and|so|ok|okay)\s+)*(?:is|would|does|do|will|could|can|was)\s+(?:that|this|it)\b|^(?:(?:and|so|ok|okay)\s+)*(?:(?:do|would)\s+you\s+)?(?:want|like|need)\s+(?:that|this|it)\b/i;
+
+/** The last clause of what was said before a question: the statement "that" can stand for. */
+function lastClause(text: string): string {
+  const t = text.trim();
+  if (!t) return '';
+  const cut = t.split(/(?<=[.!?,;])\s+/).at(-1) ?? t;
+  // Unpunctuated: the last eight words or so, not the greeting at the turn's start.
+  return cut.split(/\s+/).slice(-10).join(' ');
+}
+
+/** An answer that says the thing is still to be done: "I was going to", "I'm gonna do that today", "I will later". */
+const INTENDED =
+  /^(?:(?:i|we)\s+(?:was|were|am|are|'m|'re)\s+(?:gonna|going to|planning to|about to|meaning to|fixing to)|(?:i|we)(?:'ll| will)\s+(?:do|call|file|send|get)\b[^.?!]*\b(?:later|after|tomorrow|today|tonight|soon|next)\b|not yet\b)/i;
+
+const GONE_AFTER =
+  /\b(?:passed|died|gone|no longer|anymore|any more|lapsed|expired|ended|cancell?ed|ran away)\b/i;
+
+/** True when an answer speaks of a kind of the field's subject as had ("my cat", "we've got a dog"), not negated. */
+function kindHad(field: FieldSpec, answer: string): boolean | null {
+  const kinds = new Set(subjectKinds(field));
+  if (kinds.size === 0) return null;
+  const said = withApostrophes(answer);
+  for (const m of said.matchAll(/[a-z]+/gi)) {
+    if (!kinds.has(stem(m[0]))) continue;
+    const before = said.slice(0, m.index);
+    if (NEGATION.test(words(before).slice(-4).join(' '))) return null;
+    if (
+      GONE_AFTER.test(
+        words(said.slice((m.index ?? 0) + m[0].length))
+          .slice(0, 4)
+          .join(' '),
+      )
+    )
+      return null;
+    if (HAS_BEFORE.test(before) || POSSESSIVE_BEFORE.test(before)) return true;
+  }
+  return null;
+}
 
 /** Ways of being contacted, as callers name them. */
 const CHANNELS: [string, RegExp][] = [
@@ -139,6 +182,8 @@ function otherChannel(field: FieldSpec, question: string, answer: string): boole
 
 interface Asked {
   question: string;
+  /** What the agent said before the question in the same turn ("We also have financing."). */
+  before: string;
   answerTurn: number;
   answer: string;
   polarity: boolean | null;
@@ -149,6 +194,10 @@ interface Asked {
 function askedOf(ctx: Context): Asked[] {
   const out: Asked[] = ctx.dialogue.exchanges.map((ex) => ({
     question: ex.questions.at(-1) ?? '',
+    before: ctx.turns[ex.questionTurn].text.slice(
+      0,
+      Math.max(0, ctx.turns[ex.questionTurn].text.indexOf((ex.questions.at(-1) ?? '').replace(/\?$/, ''))),
+    ),
     answerTurn: ex.answerTurn,
     answer: ex.answer,
     polarity: ex.polarity,
@@ -164,6 +213,7 @@ function askedOf(ctx: Context): Asked[] {
     if (!offer) return;
     out.push({
       question: offer,
+      before: '',
       answerTurn: i + 1,
       answer: reply.text,
       polarity: polarity(reply.text),
@@ -182,7 +232,9 @@ function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
   for (const ex of askedOf(ctx)) {
     // A greeting run into the question ("thanks for calling Acme is this about your bill?") names no field.
     const question = ex.question.replace(GREETING, ' ');
-    if (!namesSubject(question, keys)) continue;
+    // "We also have financing, is that something you'd want?": "that" stands for what the agent just described.
+    const referred = DEICTIC.test(question) && namesSubject(lastClause(ex.before), keys);
+    if (!namesSubject(question, keys) && !referred) continue;
     const alternative = !ex.offer && /\bor\b/i.test(question);
     if (!alternative && !isYesNoQuestion(question)) {
       // "Who handles your IT?" - "Nobody, really.": there is none.
@@ -192,7 +244,27 @@ function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
     }
     if (want && ABOUT_THE_PAST.test(question) && !WISH.test(question)) continue;
     // "Will you need catering?" - "They've got all the food covered": provided elsewhere, so not wanted.
-    if (want && !ex.offer && PROVIDED_ELSEWHERE.test(withApostrophes(ex.answer))) {
+    const elsewhere = PROVIDED_ELSEWHERE.exec(withApostrophes(ex.answer));
+    if (
+      want &&
+      !ex.offer &&
+      elsewhere &&
+      !NEGATION.test(
+        withApostrophes(ex.answer)
+          .slice(0, elsewhere.index)
+          .split(/\b(?:but|so)\b/i)
+          .at(-1) ?? '',
+      )
+    ) {
+      out.push({ value: false, evidence: citeText(ctx.turns, ex.answerTurn) });
+      continue;
+    }
+    // "Have you called your insurance yet?" - "I was going to call them after": not yet.
+    if (
+      !alternative &&
+      ABOUT_THE_PAST.test(question) &&
+      INTENDED.test(withApostrophes(stripFillers(ex.answer)))
+    ) {
       out.push({ value: false, evidence: citeText(ctx.turns, ex.answerTurn) });
       continue;
     }
@@ -207,6 +279,8 @@ function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
     // "Have you owned a home before?" - "Nope." for "first_time_buyer": a no to before is a yes to first.
     if (value !== null && novelty && ABOUT_BEFORE.test(question) && !/\b(first|new|never)\b/i.test(question))
       value = !value;
+    // "Any pets?" - "My cat's in there": a kind of the thing asked about, had by the caller.
+    if (value === null && !alternative) value = kindHad(field, ex.answer);
     if (value !== null) out.push({ value, evidence: citeText(ctx.turns, ex.answerTurn) });
   }
   return out;
@@ -255,7 +329,7 @@ const WISHED =
 
 /** "Is there a way to split it up", "can you send someone out": a request, which wants what it names. */
 const REQUEST_BEFORE =
-  /\b(?:is there (?:a|any) way (?:to|i could|we could|i can|we can)|(?:can|could) (?:i|we|you)(?! (?:ask|tell|know|explain|say|hear|see|check))|is it possible to|would it be possible to)\b[\s\S]{0,25}$/i;
+  /\b(?:(?:please|can you|could you|just)\s+(?:have|get|ask)|is there (?:a|any) way (?:to|i could|we could|i can|we can)|(?:can|could) (?:i|we|you)(?! (?:ask|tell|know|explain|say|hear|see|check))|is it possible to|would it be possible to)\b[\s\S]{0,25}$/i;
 
 /**
  * "They have a freight elevator", "there's a gate code", "my insurance card changed": someone has the thing, or the
@@ -265,7 +339,7 @@ const HAS_BEFORE =
   /\b(?:(?:i|we|they)(?:'ve|’ve|ve| have| do have| also have| still have| got|'ve got|’ve got|ve got| have got)|(?:it|he|she)(?: has| also has|'s got|’s got)|there(?:'s|’s|s| is| are))\s+(?:(?:a|an|the|some|two|three|several|one|its own|their own|our own|my own)\s+)?(?:[a-z]+\s+)?$/i;
 const POSSESSIVE_BEFORE = /\b(?:my|our)\s+(?:[a-z]+\s+)?$/i;
 const LAPSED =
-  /\b(?:lost|lapsed|expired|cancell?ed|ended|ran out|dropped|no longer|used to|anymore|any more|old|previous|former|gone|not|no|never|don't|dont|didn't|didnt|n't)\b/i;
+  /\b(?:lost|lapsed|expired|cancell?ed|ended|ran out|dropped|no longer|used to|anymore|any more|old|previous|former|gone|passed away|died|not|no|never|don't|dont|didn't|didnt|n't)\b/i;
 
 /**
  * What the caller volunteers about the field's subject without being asked: "I'd like a demo", "we own the
@@ -278,7 +352,10 @@ function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | 
   // "has_accidents" is about having; "wants_demo" about wanting: "we had a demo last year" is not a yes to it.
   const having = /^(has|have|owns?|is|are)_/.test(field.name);
   const verb = having ? HAVE : WANT;
-  const possessing = /^(has|have)_/.test(field.name);
+  // "has_insurance", or "Does the building have an elevator".
+  const possessing =
+    /^(has|have)_/.test(field.name) ||
+    (!isWantField(field) && /^(?:does|do|whether)\b[^.?]*\b(?:have|has)\b/i.test(field.description ?? ''));
   // A request names what is wanted by the field's name, or by the word the description puts after its wish
   // ("whether the tenant asks to split the payment"): "is there a way to split it up".
   const wished = WISHED.exec(field.description ?? '')?.[1];
@@ -302,7 +379,14 @@ function volunteeredBoolean(ctx: Context, field: FieldSpec): Finding<boolean> | 
       if (!kw) continue;
       const upTo = c.toLowerCase().slice(0, c.toLowerCase().indexOf(kw));
       // Only "has_" fields: a renter says "my house" too, so speaking of it as one's own is no yes to owning it.
-      if (possessing && !LAPSED.test(c) && (HAS_BEFORE.test(upTo) || POSSESSIVE_BEFORE.test(upTo))) {
+      // Speech without punctuation runs on: the words near the thing say whether it is had still.
+      const at0 = c.toLowerCase().indexOf(kw);
+      const near = [
+        ...words(c.slice(0, at0)).slice(-3),
+        kw,
+        ...words(c.slice(at0 + kw.length)).slice(0, 4),
+      ].join(' ');
+      if (possessing && !LAPSED.test(near) && (HAS_BEFORE.test(upTo) || POSSESSIVE_BEFORE.test(upTo))) {
         found.push({ value: true, evidence });
         continue;
       }
@@ -350,6 +434,24 @@ const WORKS_NOW =
 const STILL_BROKEN =
   /\b(?:still|again)\s+(?:not working|doesn't work|broken|the same|down)\b|\b(?:didn't|did not|doesn't|does not)\s+(?:work|help|fix)\b/i;
 
+/**
+ * A field about something having changed ("insurance_changed", "Has the address changed"): "I got new insurance",
+ * "my address is different now", "we switched carriers". The words for the thing are the field's own, and a
+ * negation in the clause ("no new ...", "hasn't changed") leaves it.
+ */
+const CHANGE_WORDS = /^(chang|switch|updat|different|new|moved?)$/;
+function changeRule(field: FieldSpec): RegExp | null {
+  const name = splitIdentifier(field.name);
+  if (!name.some((w) => CHANGE_WORDS.test(stem(w)))) return null;
+  const subject = name.filter((w) => !CHANGE_WORDS.test(stem(w)) && w.length >= 3 && !STOP.has(w));
+  if (subject.length === 0) return null;
+  const thing = `(?:${subject.map((w) => `${stem(w)}[a-z]*`).join('|')})`;
+  return new RegExp(
+    `(?:^|[,.;!?]\\s*)(?:(?!\\b(?:no|not|never|n't|dont|didnt|hasnt|havent)\\b)[^,.;!?])*?(?:\\b(?:got|have|has|get|getting)\\s+(?:a\\s+)?(?:new|different)\\s+(?:[a-z]+\\s+)?${thing}\\b|\\b${thing}\\s+(?:[a-z]+\\s+){0,2}(?:changed|is different|was updated|switched)\\b|\\bswitched\\s+(?:our\\s+|my\\s+)?${thing}\\b)`,
+    'i',
+  );
+}
+
 function statedByMeaning(ctx: Context, field: FieldSpec): Finding<boolean> | null {
   const t = fieldText(field);
   const rules: [RegExp, boolean][] = [];
@@ -358,6 +460,8 @@ function statedByMeaning(ctx: Context, field: FieldSpec): Finding<boolean> | nul
   if (customerConcept(field) === 'existing') rules.push([FORMER, !NOW_FIELD.test(t)]);
   if (REFUND_FIELD.test(t)) rules.push([MONEY_BACK, true]);
   if (RESOLVED_FIELD.test(t)) rules.push([WORKS_NOW, true], [STILL_BROKEN, false]);
+  const changed = changeRule(field);
+  if (changed) rules.push([changed, true]);
   const found: Finding<boolean>[] = [];
   for (const { text, index } of callerTurns(ctx.dialogue)) {
     const said = withApostrophes(text);

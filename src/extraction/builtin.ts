@@ -16,6 +16,7 @@ import {
   type Exchange,
   sentences,
   type TranscriptTurn,
+  withApostrophes,
 } from './dialogue';
 import { extractEnum } from './enums';
 import { fieldKind, fieldText, isMoneyField, splitIdentifier } from './field-kinds';
@@ -216,7 +217,7 @@ const ALTERNATIVE = /\b(?:or|to|maybe|perhaps|possibly|between)\b|[?–-]/i;
 
 /** An answer that says the caller does not know the number, or gives only its order ("two thousand something"). */
 const UNSURE =
-  /\b(?:i (?:do not|don't|dont) (?:know|remember|recall)|not (?:sure|certain)|no idea|i forget|can't remember|cant remember)\b|\b(?:hundred|thousand|million|k|grand|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\s+(?:something|odd)\b/i;
+  /\b(?:i (?:do not|don't|dont) (?:know|remember|recall)|not (?:sure|certain)|no idea|i forget|can't remember|cant remember|(?:can )?never remember|(?:it )?depends)\b|\b(?:hundred|thousand|million|k|grand|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\s+(?:something|odd)\b/i;
 
 /** The first number of an answer, or null when the caller gives a range or alternatives ("40, maybe 45"). */
 function leadingNumber(text: string, nums: Spot[]): Spot | null {
@@ -234,6 +235,22 @@ function leadingNumber(text: string, nums: Spot[]): Spot | null {
     if (between.length <= 40 && !/[.!]/.test(between) && ALTERNATIVE.test(between)) return null;
   }
   return first;
+}
+
+function hedgedNumber(answer: string, n: Spot): boolean {
+  return (
+    /\b(?:maybe|perhaps|possibly)\s+(?:(?:like|about|around|a|an)\s+)?$/i.test(answer.slice(0, n.start)) ||
+    /^\s*(?:or something|or whatever|-?ish\b|maybe\b)/i.test(answer.slice(n.end))
+  );
+}
+
+/** An agent turn that puts two numbers to the caller to choose from ("so two or three", "is it 40 or 45?"). */
+function offersChoice(text: string): boolean {
+  const nums = findNumbers(text);
+  return nums.some(
+    (n, i) =>
+      i > 0 && n.value !== nums[i - 1].value && /^[\s,]*or\s*$/i.test(text.slice(nums[i - 1].end, n.start)),
+  );
 }
 
 /** The number said as the current one ("it was $1,950, now it's $2,150", "two kids. Well, three now"). */
@@ -257,7 +274,11 @@ function answeredNumber(
   keys: Set<string>,
 ) {
   if (UNSURE.test(answer)) return null;
-  const nums = findNumbers(answer).filter(keep);
+  const all = findNumbers(answer);
+  // "twenty sixteen or seventeen": an alternative, even one that is no value for the field on its own.
+  if (all.some((n, i) => i > 0 && /^[\s,]*(?:or|maybe|to)\s*$/i.test(answer.slice(all[i - 1].end, n.start))))
+    return null;
+  const nums = all.filter(keep);
   const distinct = [...new Set(nums.map((n) => n.value))];
   if (distinct.length <= 1) return leadingNumber(answer, nums);
   if (agentNext) {
@@ -338,7 +359,9 @@ const ASKING_WORDS = new Set([
 const AMOUNT_QUESTION =
   /\bwhat (?:does|do|did|would|will)\b.*\b(?:run|runs|come to|comes to|come out to|average|total)\b/i;
 
-function asksNumber(q: string, yearField: boolean, money: boolean, levels: Set<string>): boolean {
+function asksNumber(said: string, yearField: boolean, money: boolean, levels: Set<string>): boolean {
+  // "whats the current premium": speech-to-text drops the apostrophe.
+  const q = withApostrophes(said);
   if (QUANTITY_QUESTION.test(q) || (yearField && YEAR_QUESTION.test(q))) return true;
   // "What grade is she in?", "Which floor?": the question word asks for the level the field names.
   const which = /\b(?:what|which)\s+([a-z]+)/i.exec(q);
@@ -401,7 +424,8 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
     (keys) =>
       new Set(
         [...keys]
-          .filter((k) => !ASKING_WORDS.has(k))
+          // "How much?" names an amount the field is about; it asks nothing of a count.
+          .filter((k) => !ASKING_WORDS.has(k) || (money && k === 'much'))
           .flatMap((k) => (/^\w{4,}abl$/.test(k) ? [k, stem(k.slice(0, -3))] : [k])),
       ),
   );
@@ -423,9 +447,13 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
       if (/\d{7,}/.test(spokenDigits(ex.answer).replace(/[\s().-]/g, ''))) continue;
       asked = true;
       const next = ctx.turns[ex.answerTurn + 1];
+      // "We have two but my daughter's getting one." - "So two or three?": the agent could not settle it either.
+      if (next?.role === 'agent' && offersChoice(next.text)) continue;
       const n =
         answeredNumber(ex.answer, next?.role === 'agent' ? next.text : undefined, keep, own) ??
         ordinalAnswer(ex.answer, keys);
+      // "maybe a half acre", "twelve or something": a number the caller does not commit to.
+      if (n !== null && hedgedNumber(ex.answer, n)) return null;
       if (n !== null) return { value: n.value, evidence: cite(ctx.turns, ex.answerTurn, n.start, n.end) };
     }
     // Asked with the field's own words and answered with a range, a hedge or nothing: no weaker match.

@@ -4,7 +4,7 @@ import { cite, citeText, exchangeAt, polarity, questionBefore, sentences } from 
 import { fieldText, isBirthField } from './field-kinds';
 import { namesSubject, subjectKeys } from './field-subject';
 import type { FieldSpec } from './fields';
-import { type Context, type Finding, fieldKeywords, hasAny } from './text';
+import { type Context, type Finding, fieldKeywords, hasAny, stem } from './text';
 
 /**
  * Date fields: which of the dates said in a call is the field's: the caller's answer to a question about it, with
@@ -161,9 +161,29 @@ function accepted(ctx: Context, m: Mention): boolean {
 const OFFER =
   /\b(i could do|i can do|we could do|we can do|i have|we have|i've got|we've got|there's|how about|what about|available)\b/i;
 
+/** Words for any booking, which name no subject of their own: "my appointment on Friday" is any field's. */
+const ANY_BOOKING = new Set(
+  'appointment appt booking reservation visit date time day slot one session meeting call thing'
+    .split(' ')
+    .map(stem),
+);
+
+/** A date said right after a thing of the caller's that is not the field's subject: "my cleaning on Friday". */
+function ofAnotherThing(before: string, subject: Set<string>): boolean {
+  if (subject.size === 0) return false;
+  const m = /\b(?:my|our|his|her|their)\s+([a-z]+)\s+(?:is\s+|was\s+)?(?:on|for|at|this|next)?\s*$/i.exec(
+    before,
+  );
+  if (!m) return false;
+  const noun = stem(m[1]);
+  return !ANY_BOOKING.has(noun) && !subject.has(noun);
+}
+
 function mentionsOf(ctx: Context, field: FieldSpec): Mention[] {
   const birth = isBirthField(field);
+  const side = orientation(field);
   const keys = fieldKeywords(field, true);
+  const subject = new Set([...subjectKeys(field)].filter((k) => !DATE_WORDS.has(k)));
   const all: Mention[] = [];
   ctx.turns.forEach((t, index) => {
     const q = t.role === 'caller' ? questionBefore(ctx.dialogue, index) : '';
@@ -175,8 +195,12 @@ function mentionsOf(ctx: Context, field: FieldSpec): Mention[] {
       if (birth && (m.weekday !== undefined || m.day !== undefined)) continue;
       if (smallTalk(t.text, m)) continue;
       const before = t.text.slice(Math.max(0, m.start - 40), m.start);
+      // "to confirm my cleaning on Friday" for a consultation date: the date of another thing the caller has.
+      if (t.role === 'caller' && ofAnotherThing(before, subject)) continue;
       const after = t.text.slice(m.end, m.end + 40);
-      const resolved = resolveMention(m, t.text, prompt, focused, ctx.today);
+      // "Thursday the fifth" said when one has just passed and one is ahead: the field's side of the call says which.
+      const said = m.earlier === undefined ? m : { ...m, iso: side === 'behind' ? m.earlier : side && m.iso };
+      const resolved = resolveMention(said, t.text, prompt, focused, ctx.today);
       if (resolved === undefined) continue;
       const iso = relativeToAnother(before, after) || hedged(before, after) ? null : resolved;
       const ruled = ruledOut(before, after);
@@ -198,7 +222,7 @@ function orientation(field: FieldSpec): 'ahead' | 'behind' | null {
   )
     return 'behind';
   if (
-    /\b(appointment|visit|delivery|callback|call back|move|start|preferred|booking|reservation|follow|event|due|deadline|install(ation)?|pickup|pick up|next|requested|desired)\b/.test(
+    /\b(appointment|visit|delivery|callback|call back|move|start|preferred|booking|reservation|follow|event|due|deadline|install(ation)?|pickup|pick up|next|requested|desired|consult(ation)?|inspection|estimate|tour|meeting|session|lesson|hearing)\b/.test(
       t,
     )
   )

@@ -31,6 +31,8 @@ export interface DateMention {
   weekday?: number;
   /** A day of the month said without its month ("the twenty third"): resolved against a month said nearby. */
   day?: number;
+  /** "Thursday the fifth" when one such day has just passed and another is ahead: the one that passed. */
+  earlier?: string;
 }
 
 const ORDINAL_RE = `(?:(?:twenty|thirty)[\\s-](?:${Object.keys(ORDINAL_UNITS).join('|')})|${Object.keys(ORDINAL_WORDS).join('|')})`;
@@ -96,14 +98,22 @@ function nextDayOfMonth(today: DateTime, day: number): DateTime | null {
   return null;
 }
 
-/** "Thursday the thirteenth": the date near the call's day that is both; null when none is. */
-function weekdayAndDay(today: DateTime, weekday: number, day: number): DateTime | null {
+/**
+ * "Thursday the thirteenth": the dates near the call's day that are both, from two weeks back. When one lies behind
+ * the call's day and another ahead, the later one is the date and the earlier one its alternative: which is meant
+ * depends on whether the field's date lies ahead of the call or behind it.
+ */
+function weekdayAndDay(today: DateTime, weekday: number, day: number): Partial<DateMention> {
   const found: DateTime[] = [];
   for (let k = -1; k < 3; k++) {
     const d = today.startOf('month').plus({ months: k }).set({ day });
     if (d.isValid && d.day === day && d.weekday === weekday && d >= today.minus({ days: 14 })) found.push(d);
   }
-  return found[0] ?? null;
+  const [first, second] = found;
+  if (!first) return { iso: null };
+  if (second && first < today.startOf('day'))
+    return { iso: second.toISODate(), earlier: first.toISODate() ?? undefined };
+  return { iso: first.toISODate() };
 }
 
 function resolveWeekday(today: DateTime, target: number, qualifier: string | undefined): DateTime | null {
@@ -134,6 +144,11 @@ export function findDates(text: string, today: DateTime): DateMention[] {
   const push = (d: DateTime | null, m: RegExpMatchArray, extra: Partial<DateMention> = {}) => {
     const start = m.index ?? 0;
     out.push({ iso: d?.isValid ? d.toISODate() : null, start, end: start + m[0].length, ...extra });
+    mask(m);
+  };
+  const pushPair = (found: Partial<DateMention>, m: RegExpMatchArray) => {
+    const start = m.index ?? 0;
+    out.push({ iso: null, ...found, start, end: start + m[0].length });
     mask(m);
   };
   const explicit = (month: number, day: number | null, year: string | undefined) => {
@@ -211,7 +226,7 @@ export function findDates(text: string, today: DateTime): DateMention[] {
   );
   for (const m of masked.matchAll(dayThatsWeekday)) {
     const day = dayNumber(m[1]);
-    push(day === null ? null : weekdayAndDay(today, weekdayOf(m[2]) ?? 0, day), m);
+    pushPair(day === null ? { iso: null } : weekdayAndDay(today, weekdayOf(m[2]) ?? 0, day), m);
   }
   // "Thursday the thirteenth", "Monday the 10th".
   const weekdayDay = new RegExp(
@@ -220,7 +235,7 @@ export function findDates(text: string, today: DateTime): DateMention[] {
   );
   for (const m of masked.matchAll(weekdayDay)) {
     const day = dayNumber(m[2]);
-    push(day === null ? null : weekdayAndDay(today, weekdayOf(m[1]) ?? 0, day), m);
+    pushPair(day === null ? { iso: null } : weekdayAndDay(today, weekdayOf(m[1]) ?? 0, day), m);
   }
   for (const m of masked.matchAll(
     /\b(today|tonight|tomorrow|yesterday|this morning|this afternoon|this evening)\b/gi,

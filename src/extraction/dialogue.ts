@@ -54,9 +54,84 @@ export function sentences(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** The question sentences of an agent turn. */
+/** The question sentences of an agent turn; in a turn written without punctuation, its question clauses. */
 export function questions(text: string): string[] {
+  if (!/[.?!]/.test(text)) return unpunctuatedQuestions(text);
   return sentences(text).filter((s) => s.endsWith('?'));
+}
+
+/**
+ * Words that open a question in speech written without punctuation: a question word ("how big is the house"), a
+ * verb before its subject ("does that work", "can i get your name"), "any" ("any pets in the unit"), or a
+ * wish with its "do you" dropped ("want a text when it's ready").
+ */
+const QUESTION_OPENER =
+  /\b(?:what|whats|what's|when|whens|where|wheres|which|who|whos|who's|whose|how|hows|how's|why)\b|\b(?:is|are|was|were|do|does|did|have|has|can|could|would|will|should|shall|may|isnt|isn't|arent|aren't|dont|don't|doesnt|doesn't|didnt|didn't|wont|won't|wouldnt|wouldn't|havent|haven't)\s+(?:you|your|youre|you're|youd|you'd|youve|you've|ya|yall|y'all|that|this|it|its|there|i|we|he|she|they|anyone|anybody|someone|somebody|the|any|our|my|his|her|their)\b/gi;
+/** Where a new question may start inside an unpunctuated turn: its start, or after a word that joins or closes. */
+const QUESTION_JOIN =
+  /(?:^|\b(?:and|also|plus|so|ok|okay|great|perfect|alright|sure|thanks|thank you|got it|cool|awesome|nice|now|then|next|first|lastly|finally|yes|yeah|right|good|sorry|hi|hello|hey|thing|problem|worries|help|that|too)\s+)$/i;
+/** Words that make a question word part of a statement: "that's what we do", "no matter when", "tell me about what". */
+const EMBEDDING =
+  /\b(?:that's|thats|is|matter|exactly|about|of|for|from|on|know|see|mean|depends|depending)\s+$/i;
+/** "want me to add a consult", "any pets": a question opened with its "do you" or "are there" dropped. */
+const ELLIPTIC_OPENER = /\b(?:(?:want|need)\s+(?:me|us|a|an|to|the|some)|any\s+[a-z]+)\b/gi;
+const ELLIPTIC_REQUEST =
+  /(?:^|\b(?:and|also|plus|ok|okay|great|perfect|now|thanks|thank you|next|lastly)\s+)(?:[a-z]+\s+)?(?=(?:your|the|a|an)\s+[a-z])/i;
+const VERBISH =
+  /\b(?:is|are|was|were|will|would|can|could|should|be|been|have|has|had|do|does|did|ill|i'll|we'll|let|lets|let's|go|going|get|got|send|sent|call|make|need|want|think|see|found|set|put|looks?|sounds?)\b/i;
+const CONFIRMING =
+  /^(?:(?:ok|okay|alright|got it|great|and)\s+)*so\s+(?=(?:you|youre|you're|youd|you'd|your|thats|that's|its|it's|we're|were)\b)/i;
+const SUBORDINATE = /^\s+(?:i|you|we|they|he|she|it|its|it's|youre|you're|theyre|they're|im|i'm)\b/i;
+const PRONOUN_AFTER =
+  /\s(?:you|youre|you're|youd|you'd|youve|you've|ya|yall|y'all|that|this|it|its|there|i|we|he|she|they|anyone|anybody|someone|somebody)$/i;
+const SUBJECT_BEFORE =
+  /\b(?:i|we|you|they|he|she|it|who|that|would|will|can|must|do|does|did|don't|dont|to|really|just|might|may|could|should|not|never|i'd|id|we'd|you'd|youd|they'd|i'll|ill|we'll|you'll|they'll|also|still|all|only|it's|its|that's|thats|what|which)\s+$/i;
+/** A statement that closes a question in the same unpunctuated turn: "has your insurance changed i'll need ...". */
+const STATEMENT_AFTER =
+  /\s+(?:i'll|ill|i will|we'll|let me|i need|i'm going to|im going to|i can)\b(?!\s+i\b)/i;
+
+function unpunctuatedQuestions(text: string): string[] {
+  const starts: number[] = [];
+  for (const m of text.matchAll(QUESTION_OPENER)) {
+    const at = m.index ?? 0;
+    const before = text.slice(0, at);
+    const wh = /^(?:wh|how)/i.test(m[0]);
+    if (wh && EMBEDDING.test(before)) continue;
+    // "when it's ready", "where you parked": a clause of the sentence, not a question.
+    if (/^(?:when|where)\b/i.test(m[0]) && SUBORDINATE.test(text.slice(at + m[0].length))) continue;
+    // "i'll have our desk call", "basic is the gym floor": a verb after its subject states.
+    if (!wh && (SUBJECT_BEFORE.test(before) || (!PRONOUN_AFTER.test(m[0]) && !QUESTION_JOIN.test(before))))
+      continue;
+    if (starts.length === 0 || QUESTION_JOIN.test(before)) starts.push(at);
+  }
+  for (const m of text.matchAll(ELLIPTIC_OPENER)) {
+    const at = m.index ?? 0;
+    const before = text.slice(0, at);
+    // "want a text" after "it'll be ready after four today"; not "i want a ..." nor "you'd need the ...".
+    const opens = /^any/i.test(m[0]) ? QUESTION_JOIN.test(before) : !SUBJECT_BEFORE.test(before);
+    if (opens && !starts.some((s) => s <= at && at - s < 40)) starts.push(at);
+  }
+  // "so you're looking for weekly", "so that's two rooms": a statement of the caller's put back for a yes.
+  const confirm = CONFIRMING.exec(text);
+  if (starts.length === 0 && confirm) starts.push(confirm[0].length);
+  // "and your date of birth", "ok and the plate on the car": a request said as the thing asked for alone.
+  if (starts.length === 0) {
+    const asked = ELLIPTIC_REQUEST.exec(text);
+    const at = asked ? (asked.index ?? 0) + asked[0].length : -1;
+    const phrase =
+      at >= 0 ? text.slice(at).split(/\b(?:in case|if|so that|when|for when|because)\b/i)[0] : '';
+    if (asked && !VERBISH.test(phrase)) starts.push(at);
+  }
+  starts.sort((a, b) => a - b);
+  const out: string[] = [];
+  starts.forEach((start, i) => {
+    let q = text.slice(start, starts[i + 1] ?? text.length);
+    q = q.replace(/\s+(?:and|or|also|plus|so|ok|okay)\s*$/i, '').trim();
+    const stop = STATEMENT_AFTER.exec(q);
+    if (stop && stop.index > 0) q = q.slice(0, stop.index);
+    if (q) out.push(`${q}?`);
+  });
+  return out;
 }
 
 /** Evidence for the span [start, end) of a turn. */
@@ -92,7 +167,7 @@ const NO =
   /^(no|nope|nah|nay|negative|not really|not at all|not right now|not now|not at the moment|not yet|not today|not this time|not for now|not anymore|no thanks|no thank you|i'd prefer not|i would prefer not|i'd rather not|not interested|i'm good|we're good|i'm all set|we're all set|i don't|we don't|i do not|we do not|i didn't|we didn't|i won't|we won't|i haven't|we haven't|i have not|we have not|i'm not|we're not|i am not|we are not|i wasn't|we weren't|i can't|we can't|i never|we never|never|none|nothing|i don't think so|don't think so|i'll pass|i will pass|pass|i'm okay|that's ok|that's okay|it's not|it isn't|it wasn't|that's not|nobody|no one|no-one|do not|don't|i've never|we've never|i have never|we have never)\b/i;
 
 const YES =
-  /^(yes|yeah|yep|yup|ya|yah|sure|absolutely|definitely|of course|certainly|please|ok|okay|correct|right|exactly|indeed|that's right|that is right|that's correct|that would be (great|good|nice|perfect)|that'd be (great|good|nice|perfect)|sounds good|sounds great|that works|works for me|i do|i would|i am|i have|i did|i will|we do|we would|we are|we have|we did|we will|i want that|please do|go ahead|i'd love that|i'd like that|i think so|it is|it does|it was|that was me|uh-huh|mm-hmm|you bet|for sure|totally|perfect|great|awesome|lovely|wonderful|excellent|already (?:did|done|have|has|am|are|got)|(?:i|we) already (?:did|have|do|am|are|got)|i'm with|we're with|i've got|we've got)\b/i;
+  /^(yes|yeah|yep|yup|ya|yah|sure|absolutely|definitely|of course|certainly|please(?!\s+(?:just|stop|don't|dont|no|not)\b)|ok|okay|correct|right|exactly|indeed|that's right|that is right|that's correct|that would be (great|good|nice|perfect)|that'd be (great|good|nice|perfect)|sounds good|sounds great|that works|works for me|i do|i would|i am|i have|i did|i will|we do|we would|we are|we have|we did|we will|i want that|please do|go ahead|i'd love that|i'd like that|i think so|it is|it does|it was|that was me|uh-huh|mm-hmm|you bet|for sure|totally|perfect|great|awesome|lovely|wonderful|excellent|already (?:did|done|have|has|am|are|got)|(?:i|we) already (?:did|have|do|am|are|got)|i'm with|we're with|i've got|we've got)\b/i;
 
 /** Negatives anywhere in an answer that close the question: "Eh, I get enough email, I'll pass." */
 const NO_ANYWHERE =
@@ -101,6 +176,10 @@ const NO_ANYWHERE =
 /** A late verdict at the end of an answer: "... I just live there, so no." */
 const LATE =
   /(?:^|[,.;]|\b(?:so|but|and|then))\s*(?:so\s+)?(?:the answer is\s+)?(?:(?:right )?now\s+)?(no|nope|yes|yeah|yep|nobody|no one|none|nothing)(?:\s+(?:really|at all|yet))?[.!]*$/i;
+
+/** "..., so I'm good", "... we're all set then": no need of what was offered, said after the reason. */
+const SET_LATE =
+  /\b(?:so|and|then)\s+(?:i'm|we're|were|i am|we are)\s+(?:good|all set|fine|covered)(?:\s+(?:then|there|thanks|thank you))?[.!]*$/i;
 
 /** Speech-to-text drops apostrophes: "didnt", "im not", "dont". Only spellings that are no other word. */
 const BARE_CONTRACTION =
@@ -122,7 +201,7 @@ const AFTER_BUT = /\bbut\s+(yes|yeah|yep|no|nope)\b/i;
 
 /** Approval anywhere in an answer without a negation: "We close at five. If you can come after that, even better." */
 const YES_ANYWHERE =
-  /\b(even better|that works|works for me|sounds good|sounds great|that'd be great|perfect)\b/i;
+  /\b(even better|that works|works for me|sounds good|sounds great|that'd be great|perfect|go ahead|go for it)\b/i;
 const ANY_NEGATION = /\b(no|not|never|nope|nah)\b|n't\b/i;
 
 /** The yes or no an answer gives; null for a hedge or an answer that gives neither. */
@@ -130,6 +209,8 @@ export function polarity(answer: string): boolean | null {
   const a = withApostrophes(stripFillers(answer));
   const late = LATE.exec(a);
   if (late && late.index > 0) return /^(yes|yeah|yep)$/i.test(late[1]);
+  // "my husband can drive me so i'm good": turning an offer down at the end, unless the answer opened with a yes.
+  if (SET_LATE.test(a) && !YES.test(a) && !HEDGE.test(a)) return false;
   if (HEDGE.test(a)) return null;
   if (NO.test(a)) return false;
   // "Perfect, but text me instead": the yes goes to something else.

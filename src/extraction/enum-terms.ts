@@ -130,6 +130,57 @@ const COMMON_SYNONYMS: Record<string, string[]> = {
     'a few pallets',
   ],
   auto: ['car', 'truck', 'vehicle'],
+  full_truckload: ['full truck', 'full trucks', 'whole truck', 'full trailer', 'ftl', 'truckloads'],
+  // Legal matters by what the caller needs done.
+  estate_planning: [
+    'a will',
+    'my will',
+    'living will',
+    'a trust',
+    'living trust',
+    'probate',
+    'power of attorney',
+    'estate',
+  ],
+  family: ['divorce', 'custody', 'child support', 'alimony', 'adoption'],
+  // How a caller heard of the business.
+  social_media: ['instagram', 'facebook', 'tiktok', 'tik tok', 'twitter', 'youtube', 'linkedin', 'social'],
+  friend: ['word of mouth', 'a buddy', 'recommended you', 'referred me'],
+  drove_by: [
+    'drove past',
+    'driving by',
+    'driving past',
+    'walked by',
+    'walking by',
+    'saw your sign',
+    'saw the sign',
+  ],
+  // Animals as callers name them.
+  rabbit: ['bunny', 'bunnies'],
+  dog: ['puppy', 'pup'],
+  cat: ['kitten', 'kitty'],
+  bird: ['parrot', 'parakeet', 'budgie', 'cockatiel', 'canary'],
+  // School subjects by their parts, and tests by their names.
+  math: ['algebra', 'geometry', 'calculus', 'trig', 'trigonometry', 'arithmetic', 'fractions', 'statistics'],
+  science: ['biology', 'chemistry', 'physics'],
+  reading: ['phonics', 'literacy'],
+  test_prep: ['the sat', 'the act', 'the psat', 'gre', 'gmat', 'lsat', 'mcat', 'exam prep', 'practice tests'],
+  // Yard work by what is built or done.
+  hardscaping: ['patio', 'pavers', 'retaining wall', 'walkway', 'stone wall', 'fire pit'],
+  irrigation: ['sprinkler', 'sprinklers', 'drip line'],
+  // Keeping a rental or a booking longer.
+  extension: [
+    'extend',
+    'extended',
+    'keep it longer',
+    'keep it until',
+    'more time',
+    'extra day',
+    'another week',
+  ],
+  // Medicine running out.
+  prescription_refill: ['refill', 'meds', 'medication', 'medicine', 'pills', 'running out', 'almost out'],
+  refill: ['meds', 'medication', 'medicine', 'pills', 'running out', 'almost out'],
 };
 
 /** Words callers use for a word of a many-word option label ("partial_shade": "half of it"). */
@@ -240,9 +291,13 @@ export function stemsOf(text: string): string[] {
 /** Endings that derive a word from another without changing what it names: cancel/cancellation, deliver/delivery. */
 const DERIVED = /^(l?ation|l?ations|ment|ments|y|ly|ery|al|ion|ions|ing|er|ers|ag)$/;
 
+/** Everyday words that only look derived: "getting ready" says nothing of reading. */
+const NOT_DERIVED = new Set(['ready', 'really', 'early', 'only', 'family', 'lately', 'badly', 'barely']);
+
 function sameWord(said: string, term: string): boolean {
   if (said === term) return true;
   const [short, long] = said.length < term.length ? [said, term] : [term, said];
+  if (NOT_DERIVED.has(long)) return false;
   return short.length >= 4 && long.startsWith(short) && DERIVED.test(long.slice(short.length));
 }
 

@@ -250,6 +250,14 @@ function fractionMentions(text: string, plain: NumberMention[]): NumberMention[]
     /(?<!\band\s+)\b(?:half an?|a half)(?=\s+(?:thousand|million|mil|billion|grand)\b)/gi,
   ))
     out.push(scaled(0.5, m.index ?? 0, (m.index ?? 0) + m[0].length));
+  // "a half acre", "half a mile", "half an hour": a half of a unit, not of a scale ("half a dozen" is six).
+  for (const m of text.matchAll(
+    /(?<!\band\s+)\b(?:a half|half an?)\s+(?!(?:dozen|thousand|million|mil|billion|grand|k|of|the|and)\b)[a-z]+/gi,
+  )) {
+    const start = m.index ?? 0;
+    const said = /^(?:a half|half an?)/i.exec(m[0])?.[0] ?? '';
+    out.push({ value: 0.5, money: false, start, end: start + said.length });
+  }
   // "2.5 mil": the short word for million after digits.
   for (const m of text.matchAll(/(?<![\d.])(\d+(?:\.\d+)?)\s*mil\b/gi)) {
     const start = m.index ?? 0;
@@ -306,6 +314,10 @@ const DIGIT_NAMES = `(?:${'zero one two three four five six seven eight nine'
 
 const LETTER_AS_IN = /^([a-z])\s+as\s+in\s+[a-z]+$/i;
 
+/** A number of 10 to 90 said as a word right before: the run after it continues a number said in pairs. */
+const TENS_BEFORE =
+  /\b(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s-]+$/i;
+
 /** Letters spelled with dashes, as written for a spelled-out code ("C-L-M"). */
 const SPELLED = "[A-Za-z](?:-[A-Za-z])+(?![A-Za-z0-9'’])";
 
@@ -343,6 +355,9 @@ export function findIdentifiers(text: string): SpokenIdentifier[] {
     const start = m.index ?? 0;
     // A lone word or a single letter is not an identifier; neither is a run without a digit.
     if (!/\d/.test(value) || value.replace(/-/g, '').length < 3) continue;
+    // "twenty twenty five c v eight one four": digits said in pairs run into the spelled ones; the run read from
+    // "five" on is only its tail.
+    if (TENS_BEFORE.test(text.slice(0, start))) continue;
     out.push({ value, start, end: start + m[0].length });
   }
   return out;

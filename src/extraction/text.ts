@@ -37,6 +37,12 @@ const SYNONYMS: Record<string, string[]> = {
   property: ['home', 'house'],
   footage: ['big', 'size'],
   area: ['big', 'size'],
+  size: ['big', 'large'],
+  // "How much?" asks an amount or a price.
+  amount: ['much'],
+  price: ['much', 'cost'],
+  cost: ['much', 'price'],
+  lot: ['property', 'land', 'yard'],
   weight: ['heavy', 'weigh'],
   vehicle: ['car', 'driving', 'drive'],
   budget: ['spend', 'afford'],
