@@ -41,6 +41,8 @@ const SYNONYMS: Record<string, string[]> = {
   ticket: ['ticket', 'case', 'reference', 'citation'],
   citation: ['citation', 'ticket'],
   invoice: ['invoice', 'bill'],
+  // A date of service is the day of a visit or treatment: "the date your pet saw the vet", "the day you were seen".
+  service: ['service', 'visit', 'visited', 'saw', 'seen', 'treatment', 'treated'],
   rx: ['rx', 'prescription'],
   prescription: ['prescription', 'rx'],
   tax: ['tax', 'taxpayer', 'ein', 'tin'],

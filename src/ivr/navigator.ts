@@ -701,6 +701,25 @@ const INTENT_GUESS =
 const CALLING_FROM_QUESTION =
   /\b(?:number|phone|line)\s+(?:you(?:'re| are)\s+)?calling\s+(?:from|on)\b|\bthis\s+(?:phone\s+)?number\b/;
 
+/** An option turning a choice down ("for a different pet", "if this is not Biscuit"): never a found record's. */
+const OTHER_RECORD_LABEL = /\bnot\b|n't\b|\b(?:different|another|other|someone\s+else|new)\b/;
+
+/**
+ * The name of the caller's value an option is, or ends with as what the call is about: "if this call is about
+ * Biscuit" after "I found a pet named Biscuit", "for Nakamura". Only words (a name), alone or said after "about",
+ * "for", "is" or "named", so a branch named like the caller ("our Washington office") is not one.
+ */
+function knownValueNamed(label: string, data: Record<string, string> | undefined): string | undefined {
+  if (OTHER_RECORD_LABEL.test(label)) return undefined;
+  for (const [key, value] of Object.entries(data ?? {})) {
+    const v = value.trim().toLowerCase().replace(/\s+/g, ' ');
+    if (!/^[a-z][a-z' -]{2,}$/.test(v)) continue;
+    const escaped = v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    if (new RegExp(`(?:^|\\b(?:about|regarding|for|is|named)\\s+)${escaped}$`).test(label)) return key;
+  }
+  return undefined;
+}
+
 function isMeta(o: MenuOption): boolean {
   return (
     REPEAT_LABEL.test(o.label) ||
@@ -1191,6 +1210,13 @@ export class IvrNavigator {
     if (p.readBack) {
       const decision = this.readBackDecision(p.readBack, all);
       if (decision) return decision;
+    }
+
+    // A record the system found, offered by one of our own values' names: that option is ours.
+    const ours = all.filter((o) => knownValueNamed(o.label, this.goal.data) !== undefined);
+    if (ours.length === 1) {
+      const key = knownValueNamed(ours[0].label, this.goal.data);
+      return this.choose(ours[0], `the option names our ${key}: "${ours[0].label}"`, false);
     }
 
     if (p.examples) {
