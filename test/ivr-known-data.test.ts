@@ -309,3 +309,46 @@ describe('IVR second tuning set', () => {
     assert.ok(accuracy >= 0.95, `accuracy ${(accuracy * 100).toFixed(1)}% is below 95%`);
   });
 });
+
+describe('IVR known values (seventh tuning set)', () => {
+  it('keys the end of a value for "the last six of", with or without the unit', () => {
+    const req = { kind: 'other' as const, label: 'vehicle identification number' };
+    assert.equal(
+      keysFor('other', '1HGCM82633A004352', req, 'Enter the last six of your vehicle identification number.'),
+      '004352',
+    );
+    assert.equal(
+      keysFor(
+        'other',
+        '1HGCM82633A004352',
+        req,
+        'Enter the last six digits of your vehicle identification number.',
+      ),
+      '004352',
+    );
+    // Letters in the part asked for still need a prompt that says how to key them.
+    assert.equal(
+      keysFor(
+        'other',
+        '1HGCM82633A004352',
+        req,
+        'Enter the first six of your vehicle identification number.',
+      ),
+      undefined,
+    );
+  });
+
+  it('matches a date of service to a prompt naming the visit or treatment, and no other date to it', () => {
+    const sentence = 'Enter the date your dog saw the vet as month, day and four-digit year.';
+    const req = parsePrompt(sentence).dataRequest;
+    assert.ok(req);
+    assert.equal(req.label, 'date your dog saw the vet');
+    assert.deepEqual(findKnownValue({ date_of_service: '2025-02-11', policy: '7720' }, req, sentence), {
+      key: 'date_of_service',
+      value: '2025-02-11',
+    });
+    assert.equal(keysFor(req.kind, '2025-02-11', req, sentence), '02112025');
+    assert.equal(findKnownValue({ arrival_date: '2025-02-11' }, req, sentence), undefined);
+    assert.equal(findKnownValue({ date_of_birth: '1980-01-02' }, req, sentence), undefined);
+  });
+});

@@ -1237,3 +1237,114 @@ describe('IVR classes from the sixth tuning set (navigator 5)', () => {
     assert.deepEqual(said({ target: 'ask why my premium went up' }, [menu]), ['wait']);
   });
 });
+
+describe('IVR classes from the seventh tuning set (navigator 5)', () => {
+  const said = (goal: IvrGoal, prompts: string[]) => run(goal, prompts).map(describeDecision);
+
+  it('takes an option for hours and locations only for a goal that asks where or when', () => {
+    const menu =
+      'For order tracking, press 1. For warranty claim center hours and locations, press 2. To hear this menu again, press 9.';
+    assert.deepEqual(said({ target: 'appeal a rejected warranty claim', keywords: ['appeal'] }, [menu]), [
+      'press 0',
+    ]);
+    assert.deepEqual(said({ target: 'find the hours of the warranty claim center' }, [menu]), ['press 2']);
+    // "After hours" says when the matter happens: still an option for it.
+    assert.deepEqual(
+      said({ target: 'reach the dentist about a dental emergency' }, [
+        'For a dental emergency after hours, press 9. For billing, press 2.',
+      ]),
+      ['press 9'],
+    );
+  });
+
+  it('keeps holding past a spoken offer to be called back, and still asks for a person at a spoken menu', () => {
+    const goal: IvrGoal = { target: 'change the seat on my flight', keywords: ['seat'] };
+    assert.deepEqual(
+      said(goal, [
+        "All of our travel agents are busy. You can stay on the line, or say 'call me back' and we'll return your call.",
+      ]),
+      ['wait'],
+    );
+    assert.deepEqual(said(goal, ["You can say 'baggage', 'call me back', or 'lost and found'."]), [
+      'say "representative"',
+    ]);
+  });
+
+  it('hears out one spoken choice, as one key, but not a list of spoken choices with nothing fitting', () => {
+    const goal: IvrGoal = { target: 'book a birthday party', keywords: ['party'] };
+    assert.deepEqual(said(goal, ["Welcome to the aquarium. For today's opening times, say 'hours'."]), [
+      'wait',
+    ]);
+    assert.deepEqual(said(goal, ["You can say 'hours', 'memberships', or 'donations'."]), [
+      'say "representative"',
+    ]);
+  });
+
+  it('does not take an example whose words all fit one goal word: it says less than the goal', () => {
+    const prompt =
+      "Briefly, what are you calling about? You can say things like 'track an order' or 'gift cards'.";
+    assert.deepEqual(said({ target: 'cancel my order' }, [prompt]), ['say "cancel my order"']);
+    assert.deepEqual(
+      said({ target: 'cancel my order' }, [
+        "Briefly, what are you calling about? You can say things like 'cancel an order' or 'gift cards'.",
+      ]),
+      ['say "cancel an order"'],
+    );
+  });
+
+  it('reads a lone "service" among departments as repairs, and "an update" on a matter as its status', () => {
+    const goal: IvrGoal = { target: 'find out whether my truck repair is done', keywords: ['repair'] };
+    assert.deepEqual(
+      said(goal, [
+        'Sales, one. Service, two. Parts, three.',
+        "To book a service appointment, press 1. If your vehicle is with us and you'd like an update, press 2. For recalls, press 3.",
+      ]),
+      ['press 2', 'press 2'],
+    );
+    // A lone "service" does not draw a goal about something else.
+    assert.deepEqual(said({ target: 'ask about my bill' }, ['Sales, one. Service, two. Billing, three.']), [
+      'press 3',
+    ]);
+  });
+
+  it('reads redirecting a delivery as changing it, not as tracking it', () => {
+    const menu = "I found your parcel. Say 'track it', 'change the delivery', or 'something else'.";
+    assert.deepEqual(said({ target: 'redirect my parcel to my office' }, [menu]), [
+      'say "change the delivery"',
+    ]);
+    assert.deepEqual(said({ target: 'track my parcel' }, [menu]), ['say "track it"']);
+  });
+
+  it("does not take an option related only to a word of the goal's trailing phrase that is not a keyword", () => {
+    const menu = "You can say 'reservations', 'rewards points', or 'gift cards'.";
+    assert.deepEqual(
+      said({ target: 'question a fee on my statement from a hotel stay', keywords: ['fee', 'statement'] }, [
+        menu,
+      ]),
+      ['say "representative"'],
+    );
+    // Named as a keyword, the same word chooses.
+    assert.deepEqual(
+      said({ target: 'question a fee on my statement from a hotel stay', keywords: ['fee', 'stay'] }, [menu]),
+      ['say "reservations"'],
+    );
+  });
+
+  it('takes the option naming one of its values as the record found, and only that', () => {
+    const prompt =
+      "I see a patient named Pepper on this account. If you're calling about Pepper, press 1. For another patient, press 2.";
+    const goal = (name: string): IvrGoal => ({
+      target: 'refill a prescription for my cat',
+      data: { pet_name: name, phone_number: '5035550100' },
+    });
+    assert.deepEqual(said(goal('Pepper'), [prompt]), ['press 1']);
+    assert.notDeepEqual(said(goal('Mochi'), [prompt]), ['press 1']);
+    // A place named like the caller's value is not a record of its own.
+    assert.deepEqual(
+      said({ target: 'book a grooming appointment', data: { last_name: 'Washington' } }, [
+        'For our Washington office, press 1. For grooming appointments, press 2.',
+      ]),
+      ['press 2'],
+    );
+  });
+});

@@ -41,6 +41,8 @@ const SYNONYMS: Record<string, string[]> = {
   ticket: ['ticket', 'case', 'reference', 'citation'],
   citation: ['citation', 'ticket'],
   invoice: ['invoice', 'bill'],
+  // A date of service is the day of a visit or treatment: "the date your pet saw the vet", "the day you were seen".
+  service: ['service', 'visit', 'visited', 'saw', 'seen', 'treatment', 'treated'],
   rx: ['rx', 'prescription'],
   prescription: ['prescription', 'rx'],
   tax: ['tax', 'taxpayer', 'ein', 'tin'],
@@ -233,11 +235,14 @@ function monthAndDayOnly(sentence: string): 'md' | 'dm' | undefined {
   return d < m ? 'dm' : 'md';
 }
 
-/** "first four letters of your last name" -> 4 from the start; "last four digits of the card" -> 4 from the end. */
+/**
+ * "first four letters of your last name" -> 4 from the start; "last four digits of the card" or "the last six of
+ * your vehicle identification number" -> 4 or 6 from the end.
+ */
 function partAsked(sentence: string): { from: 'start' | 'end'; count: number } | undefined {
   const m = sentence
     .toLowerCase()
-    .match(/\b(first|last)\s+(\d{1,2}|[a-z]+)\s+(?:letters|digits|characters|numbers)\s+of\b/);
+    .match(/\b(first|last)\s+(\d{1,2}|[a-z]+)\s+(?:(?:letters|digits|characters|numbers)\s+)?of\b/);
   if (!m) return undefined;
   const count = /^\d+$/.test(m[2]) ? Number(m[2]) : NUMBER_WORDS[m[2]];
   if (count === undefined) return undefined;

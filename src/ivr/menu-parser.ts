@@ -414,9 +414,10 @@ const DATA_PATTERNS: DataPattern[] = [
     re: /\b(?:account\s+number|account\s+id|(?<!gift\s)(?<!gift\s(?:credit|debit)\s)(?:credit\s+|debit\s+)?card\s+number|customer\s+(?:number|id))\b/i,
   },
   {
-    // A date named by what it is the date of: "the date of the accident", "your arrival date".
+    // A date named by what it is the date of: "the date of the accident", "your arrival date", "the date your pet
+    // saw the vet".
     kind: 'other',
-    re: /\b(?:date\s+of\s+(?:the\s+|your\s+|their\s+)?[a-z]+|(?:your|the|their)\s+[a-z]+\s+date)\b/i,
+    re: /\b(?:date\s+of\s+(?:the\s+|your\s+|their\s+)?[a-z]+|(?:your|the|their)\s+[a-z]+\s+date|the\s+date\s+(?:(?:when|that)\s+)?(?:you|your)\b(?:\s+[a-z']+){1,5}?(?=\s+(?:as|in|using|followed|with|by)\b|\s*[,.;?]|\s*$))/i,
   },
   {
     kind: 'other',
@@ -498,7 +499,10 @@ function findData(
     if (kind === 'other' && (NOT_DATA.test(m[0]) || /\bphone\b/i.test(m[0]))) continue;
     if (kind === 'other' && best) continue;
     if (!best || m.index < best.index) {
-      best = { kind, label: dataLabel(m, kind), index: m.index, length: announcedLength(sentence, kind) };
+      // A date of anything is keyed as a birth date is: "four-digit year" is the year's length, not the value's.
+      const label = dataLabel(m, kind);
+      const lengthKind = /\bdate\b/.test(label) ? 'date_of_birth' : kind;
+      best = { kind, label, index: m.index, length: announcedLength(sentence, lengthKind) };
     }
   }
   return best;

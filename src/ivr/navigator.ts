@@ -158,7 +158,9 @@ const CONCEPTS: string[][] = [
   ['application', 'apply', 'applying', 'status'],
   ['cancel', 'cancellation', 'disconnect', 'terminate', 'close', 'stop', 'end', 'remove'],
   ['move', 'moving', 'transfer', 'relocate'],
-  ['change', 'modify', 'update', 'edit', 'reschedule'],
+  ['change', 'modify', 'update', 'edit', 'reschedule', 'redirect', 'reroute'],
+  // Where a matter stands: "is my repair finished", "an update on my vehicle" (see `optionReading`).
+  ['status', 'progress', 'ready', 'finished', 'done'],
   ['nurse', 'doctor', 'physician', 'symptom', 'triage', 'clinical'],
   ['insurance', 'coverage', 'cover', 'covered', 'benefit', 'eligibility', 'deductible', 'plan'],
   ['attendance', 'absent', 'absence', 'tardy', 'tardies'],
@@ -282,16 +284,28 @@ function goalWords(goal: IvrGoal): GoalWord[] {
   });
 }
 
-/** Whether an example answer says the goal: each of its specific words fits it, one at least word for word. */
+/**
+ * Whether an example answer says the goal: each of its specific words fits a goal word of its own, one at least word
+ * for word. Two words fitting the same goal word say less than the goal: "track a package" shares only the package
+ * with "redirect my package to a pickup location" ("track" is only related to "package").
+ */
 function exampleSaysGoal(goal: IvrGoal, label: string): boolean {
   const words = contentWords(label).filter((w) => !GENERIC.has(w));
   if (words.length === 0) return false;
   const goalList = goalWords(goal);
+  const fits = words
+    .map((w) => goalList.map((g) => wordMatch(g.word, [w], g.senses)))
+    .sort((a, b) => Math.max(...b) - Math.max(...a));
+  const used = new Set<number>();
   let strong = false;
-  for (const w of words) {
-    const best = Math.max(0, ...goalList.map((g) => wordMatch(g.word, [w], g.senses)));
-    if (best < 0.6) return false;
-    if (best >= 0.8) strong = true;
+  for (const row of fits) {
+    let at = -1;
+    row.forEach((m, i) => {
+      if (m >= 0.6 && !used.has(i) && (at < 0 || m > row[at])) at = i;
+    });
+    if (at < 0) return false;
+    used.add(at);
+    if (row[at] >= 0.8) strong = true;
   }
   return strong;
 }
@@ -547,6 +561,32 @@ function fitsOnlyContext(goal: IvrGoal, label: string): boolean {
 }
 
 /**
+ * Whether an option fits only by a word related to one in the goal's trailing phrase, and neither said by the goal
+ * nor among its keywords: "appointments" for "visit" in "dispute a charge on my receipt from a store visit". That
+ * phrase says where the matter came from; the caller's keywords say what it is.
+ */
+const TRAILING_PHRASE = /\s(?:for|on|in|at|from|after|during)\s+(?:my|our|the|a|an|his|her|their)\s/i;
+
+function relatedOnlyByTrailingWord(goal: IvrGoal, label: string): boolean {
+  if ((goal.keywords ?? []).length === 0) return false;
+  const at = goal.target.search(TRAILING_PHRASE);
+  if (at < 0) return false;
+  const trailing = contentWords(goal.target.slice(at));
+  const keywords = (goal.keywords ?? []).flatMap((k) => contentWords(k));
+  const labelWords = contentWords(label);
+  const fits = goalWords(goal)
+    .filter((g) => !GENERIC.has(g.word))
+    .map((g) => ({ word: g.word, m: wordMatch(g.word, labelWords, g.senses) }))
+    .filter((f) => f.m > 0);
+  return (
+    fits.length === 1 &&
+    fits[0].m < 0.8 &&
+    trailing.includes(fits[0].word) &&
+    !keywords.includes(fits[0].word)
+  );
+}
+
+/**
  * Modifiers of a keyword phrase an option says before a noun of its own: "water quality" for the keyword "water
  * main", "credit report" for "credit card". The option names another thing of the same kind, so the shared
  * modifier counts less (the mirror of `otherQualifier`).
@@ -584,6 +624,34 @@ function saysGoalWord(goal: IvrGoal, label: string): boolean {
   return goalWords(goal).some((g) => !GENERIC.has(g.word) && wordMatch(g.word, labelWords) >= 0.8);
 }
 
+/**
+ * An option for where and when a place is open ("store hours", "prize claim center locations and hours", "office
+ * hours and directions"): it ends with what it gives. A goal that does not ask where or when is not served by it,
+ * whatever else the option shares with it ("store" in "a store visit"). "After hours" and "the next 24 hours" say
+ * when a matter happens, not a place's hours.
+ */
+const PLACE_INFO_LABEL = /(?<!\bafter[\s-]|\d[\s-])\b(?:hours|locations|directions)(?:\s+of\s+operation)?$/;
+const PLACE_INFO_GOAL =
+  /\b(?:hours?|open|opens|opening|clos(?:e|es|ed|ing)|locations?|located|directions|where|nearest|closest|address)\b/;
+
+function placeInfoOnly(goal: IvrGoal, label: string): boolean {
+  const goalText = `${goal.target} ${(goal.keywords ?? []).join(' ')}`.toLowerCase();
+  return PLACE_INFO_LABEL.test(label) && !PLACE_INFO_GOAL.test(goalText);
+}
+
+/**
+ * An option as read for its fit, with what its words leave unsaid: a lone "service" in a menu of departments is
+ * the repair shop ("Sales, one. Service, two."), and "an update" on a matter is its status ("if your vehicle is in
+ * the shop and you'd like an update"), not a change to it.
+ */
+function optionReading(label: string): string {
+  const implied: string[] = [];
+  if (/^(?:our\s+|the\s+)?service(?:\s+department)?$/.test(label)) implied.push('repair');
+  if (/\b(?:an?|any|get|receive|for|latest)\s+updates?\b(?!\s+(?:your|my|the|a|an)\b)/.test(label))
+    implied.push('status');
+  return implied.length > 0 ? `${label} (${implied.join(', ')})` : label;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Option roles
 
@@ -591,7 +659,7 @@ const REPEAT_LABEL =
   /\brepeat\b|\b(?:hear|listen to)\b.*\b(?:options|menu|choices|selections)\b|\bmenu again\b/;
 const RETURN_LABEL = /\breturn to\b|\bgo back\b|\bprevious menu\b|\bmain menu\b/;
 const CALLBACK_LABEL =
-  /\bcall ?back\b|\bcall you back\b|\breturn your call\b|\bleave (?:a|us a) (?:message|voicemail)\b|\bvoicemail\b|\bsurvey\b|\btext message\b|\bsend you a (?:text|link)\b|\bcall you\b|\b(?:get|receive) a text\b|\btext you\b/;
+  /\bcall ?back\b|\bcall you back\b|\breturn your call\b|\bleave (?:a|us a) (?:message|voicemail)\b|\bvoicemail\b|\bsurvey\b|\btext message\b|\bsend you a (?:text|link)\b|\bcall you\b|\bcall me back\b|\b(?:get|receive) a text\b|\btext you\b/;
 const LANGUAGE_LABEL =
   /\b(?:espa[ñn]ol|spanish|english|fran[cç]ais|french|portugu[eê]s|chinese|mandarin|cantonese|vietnamese|korean|tagalog|russian|arabic|other languages?|otro idioma)\b/;
 const ENGLISH_LABEL = /\benglish\b/;
@@ -632,6 +700,25 @@ const INTENT_GUESS =
 /** A question about the number we call from: on an outbound call that is never our account. */
 const CALLING_FROM_QUESTION =
   /\b(?:number|phone|line)\s+(?:you(?:'re| are)\s+)?calling\s+(?:from|on)\b|\bthis\s+(?:phone\s+)?number\b/;
+
+/** An option turning a choice down ("for a different pet", "if this is not Biscuit"): never a found record's. */
+const OTHER_RECORD_LABEL = /\bnot\b|n't\b|\b(?:different|another|other|someone\s+else|new)\b/;
+
+/**
+ * The name of the caller's value an option is, or ends with as what the call is about: "if this call is about
+ * Biscuit" after "I found a pet named Biscuit", "for Nakamura". Only words (a name), alone or said after "about",
+ * "for", "is" or "named", so a branch named like the caller ("our Washington office") is not one.
+ */
+function knownValueNamed(label: string, data: Record<string, string> | undefined): string | undefined {
+  if (OTHER_RECORD_LABEL.test(label)) return undefined;
+  for (const [key, value] of Object.entries(data ?? {})) {
+    const v = value.trim().toLowerCase().replace(/\s+/g, ' ');
+    if (!/^[a-z][a-z' -]{2,}$/.test(v)) continue;
+    const escaped = v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    if (new RegExp(`(?:^|\\b(?:about|regarding|for|is|named)\\s+)${escaped}$`).test(label)) return key;
+  }
+  return undefined;
+}
 
 function isMeta(o: MenuOption): boolean {
   return (
@@ -1114,7 +1201,7 @@ export class IvrNavigator {
 
   private menuDecision(
     p: ParsedPrompt,
-    options: MenuOption[],
+    offered: MenuOption[],
     heardBefore: boolean,
   ): IvrDecision | undefined {
     const s = this.state;
@@ -1125,8 +1212,15 @@ export class IvrNavigator {
       if (decision) return decision;
     }
 
+    // A record the system found, offered by one of our own values' names: that option is ours.
+    const ours = all.filter((o) => knownValueNamed(o.label, this.goal.data) !== undefined);
+    if (ours.length === 1) {
+      const key = knownValueNamed(ours[0].label, this.goal.data);
+      return this.choose(ours[0], `the option names our ${key}: "${ours[0].label}"`, false);
+    }
+
     if (p.examples) {
-      const said = options.find((o) => exampleSaysGoal(this.goal, o.label));
+      const said = offered.find((o) => exampleSaysGoal(this.goal, o.label));
       if (said)
         return this.withConfidence(this.choose(said, `the example "${said.label}" says the goal`), 0.6);
       s.speechMode = true;
@@ -1157,9 +1251,9 @@ export class IvrNavigator {
     const owned = /\bmy\s+[a-z]/.test(goalText) && goalStage(this.goal) !== 'start';
     const goalExisting = EXISTING_WORD.test(goalText) || owned;
     if (goalNew !== goalExisting) {
-      const fresh = options.filter((o) => NEW_WORD.test(o.label) && !EXISTING_WORD.test(o.label));
-      const known = options.filter((o) => EXISTING_WORD.test(o.label) && !NEW_WORD.test(o.label));
-      if (fresh.length === 1 && known.length === 1 && options.length <= 3) {
+      const fresh = offered.filter((o) => NEW_WORD.test(o.label) && !EXISTING_WORD.test(o.label));
+      const known = offered.filter((o) => EXISTING_WORD.test(o.label) && !NEW_WORD.test(o.label));
+      if (fresh.length === 1 && known.length === 1 && offered.length <= 3) {
         const pick = goalNew ? fresh[0] : known[0];
         return this.choose(pick, `${goalNew ? 'new' : 'existing'}: "${pick.label}"`, false);
       }
@@ -1176,19 +1270,25 @@ export class IvrNavigator {
     }
 
     const english = all.find((o) => ENGLISH_LABEL.test(o.label));
-    if (english && all.filter((o) => LANGUAGE_LABEL.test(o.label)).length >= 1 && options.length === 0) {
+    if (english && all.filter((o) => LANGUAGE_LABEL.test(o.label)).length >= 1 && offered.length === 0) {
       return this.choose(english, 'language: English', false);
     }
-    if (english && options.length <= 1 && all.some((o) => LANGUAGE_LABEL.test(o.label) && o !== english)) {
+    if (english && offered.length <= 1 && all.some((o) => LANGUAGE_LABEL.test(o.label) && o !== english)) {
       return this.choose(english, 'language: English', false);
     }
 
-    if (options.length === 0) {
+    if (offered.length === 0) {
       return p.hold
         ? { kind: 'wait', reason: 'holding; only callback or navigation options offered' }
         : undefined;
     }
 
+    // Options as read for their fit; a spoken one keeps its own words to say.
+    const options = offered.map((o) => ({
+      ...o,
+      label: optionReading(o.label),
+      ...(o.digits === undefined ? { speech: o.speech ?? o.label } : {}),
+    }));
     const topic = topicWords(
       this.goal,
       options.map((o) => o.label),
@@ -1235,7 +1335,8 @@ export class IvrNavigator {
           !otherStage(this.goal, o.label) &&
           !forOthers(o) &&
           !saysRejected(o) &&
-          !fitsOnlyContext(this.goal, o.label),
+          !fitsOnlyContext(this.goal, o.label) &&
+          !placeInfoOnly(this.goal, o.label),
       )
       .map((o, i) => {
         const { score, specific } = scoreLabel(
@@ -1264,7 +1365,8 @@ export class IvrNavigator {
         (x) =>
           x.specific &&
           (x.score >= 0.6 || saysSpentKeyword(x.o)) &&
-          !onlyLooselyRelated(this.goal, x.o.label),
+          !onlyLooselyRelated(this.goal, x.o.label) &&
+          !relatedOnlyByTrailingWord(this.goal, x.o.label),
       );
     // The goal's keywords are the words the caller chose to find the department by: an option that says one
     // goes before any that fits only the goal's other words ("returns" over "online order status").
@@ -1354,12 +1456,15 @@ export class IvrNavigator {
     return this.withConfidence(route, 0.4);
   }
 
-  /** Whether the menu says it is all there: a repeat or return offer, spoken choices, a closing phrase. */
+  /**
+   * Whether the menu says it is all there: a repeat or return offer, a list of spoken choices, a closing phrase.
+   * One spoken choice alone ("for the snow report, say 'conditions'") is an option like a key, and more may follow.
+   */
   private menuComplete(p: ParsedPrompt, all: MenuOption[]): boolean {
     return (
       p.repeatOffer ||
       all.some((o) => RETURN_LABEL.test(o.label) || CATCH_ALL_LABEL.test(o.label) || isOperatorOption(o)) ||
-      all.every((o) => o.digits === undefined) ||
+      (all.length >= 2 && all.every((o) => o.digits === undefined)) ||
       MENU_END.test(this.promptText)
     );
   }
