@@ -294,7 +294,11 @@ function dateValue(ctx: Context, field: FieldSpec): string | null {
     if (any) return any;
     const options = new Set(caller.map((m) => m.iso).filter((v): v is string => v !== null));
     const lastAgent = [...agent].reverse().find((m) => m.iso !== null && m.index > caller[0].index);
-    if (lastAgent?.iso && options.has(lastAgent.iso)) return lastAgent.iso;
+    // "So in on Friday the 2nd, out on Saturday the 10th": an agent turn that repeats two of them settles neither.
+    const repeated = new Set(
+      agent.filter((m) => m.index === lastAgent?.index && m.iso && options.has(m.iso)).map((m) => m.iso),
+    );
+    if (lastAgent?.iso && options.has(lastAgent.iso) && repeated.size === 1) return lastAgent.iso;
     // "Next Thursday" (unclear) - "Thursday the 18th?" - "No, the one after." - "The 25th then?" - "Yes.": what
     // the caller left open, a date the agent then put and the caller took (or the agent booked) settles.
     if (options.size > 0) return null;

@@ -153,7 +153,7 @@ const CONCLUSION =
 /** Words that speak against an option said first: "mornings are bad, afternoons work". */
 const AGAINST =
   /\b(not|no|never|bad|busy|can't|cannot|cant|won't|wont|don't|dont|doesn't|doesnt|isn't|isnt|tough|hard|worse|either|both|whichever|or|but|better|rather|prefer|actually|instead)\b/i;
-const OPENING = /^(?:[\s,.]*(?:uh|um|er|oh|well|yeah|yes|yep|ok|okay|so|the|a|an|i'd say)\b)*[\s,.]*$/i;
+const OPENING = /^(?:[\s,.]*(?:uh|um|er|oh|well|like|yeah|yes|yep|ok|okay|so|the|a|an|i'd say)\b)*[\s,.]*$/i;
 
 /**
  * Several options named in one turn: the one a closing statement settles on ("I was going to say a will, but ...
@@ -183,7 +183,29 @@ const IDENTIFYING =
   /^(?:(?:okay|ok|right|great|got it)[,.]?\s+)?(?:that's|that is|that'd be|that would be|it's|it is|so|you mean|sounds like)\b/i;
 
 const UNDECIDED =
-  /\b(maybe|not sure|i'd have to|i would have to|have to (?:check|ask|think|run)|i don't know|i dunno|before committing|undecided|haven't decided|have not decided)\b/i;
+  /\b(maybe|not sure|(?:are|is)n'?t sure|i'?d have to|i would have to|have to (?:check|ask|think|run)|i (?:don'?t|do not) know|i dunno|before committing|undecided|(?:haven'?t|have not|hasn'?t|has not|not) (?:yet )?decided|still deciding|on the fence)\b/i;
+
+/** An option for a choice not made yet. */
+const UNDECIDED_LABEL = /^(?:undecided|unsure|not[_ -]sure|tbd|not[_ -]decided|no[_ -]decision)$/i;
+
+/**
+ * "Well no, let's do piano", "uh no make it the large": a "no" after an option, opening a new choice, corrects
+ * the turn as "actually" does; what follows stands.
+ */
+const SELF_REPAIR = /\b(?:well|oh|uh|um)\s+no\b(?!\s+(?:not|thanks|thank|problem|worries)\b)/gi;
+
+function corrects(text: string): { text: string; offset: number } | undefined {
+  const marked = afterCorrection(text);
+  const repair = [...text.matchAll(SELF_REPAIR)].at(-1);
+  if (repair?.index === undefined || repair.index === 0) return marked;
+  const offset = repair.index + repair[0].length;
+  if (marked && marked.offset >= offset) return marked;
+  const lead = /^[\s,.]*/.exec(text.slice(offset))?.[0].length ?? 0;
+  return text.slice(offset).trim() ? { text: text.slice(offset + lead), offset: offset + lead } : marked;
+}
+
+const FREQUENCY = /^(?:bi|semi|twice[_ -]?)?(?:daily|weekly|monthly|quarterly|yearly|annual(?:ly)?)$/i;
+const HOW_OFTEN = /\bhow (?:often|frequently|many times)\b/i;
 
 /** The agent turn just before the caller turn at `index`, question or statement. */
 function promptBefore(ctx: Context, index: number): string {
@@ -194,6 +216,9 @@ function promptBefore(ctx: Context, index: number): string {
 export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | null {
   const terms = enumTerms(field);
   const keys = subjectKeys(field, false);
+  // "How often were you thinking?" asks for a field whose options are how often.
+  const often = (field.values ?? []).some((v) => FREQUENCY.test(v));
+  const undecided = (field.values ?? []).find((v) => UNDECIDED_LABEL.test(v) && terms.has(v));
   const asked: Map<string, Finding<string>>[] = [];
   const elsewhere = new Map<string, Finding<string>>();
   for (const { text, index } of callerTurns(ctx.dialogue)) {
@@ -202,13 +227,22 @@ export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | n
     const prompt = promptBefore(ctx, index);
     const listed = [...new Set(named(prompt, 0, terms, false).map((n) => n.value))];
     const asks = questions(prompt).length > 0;
-    const about = listed.length > 1 || (asks && (listed.length > 0 || namesSubject(prompt, keys)));
+    const about =
+      listed.length > 1 ||
+      (asks && (listed.length > 0 || namesSubject(prompt, keys) || (often && HOW_OFTEN.test(prompt))));
     // What a correction leaves standing ("the basic. actually no, make it pro"), if it names an option.
-    const corrected = afterCorrection(text);
+    const corrected = corrects(text);
     const correctedNames = corrected ? named(corrected.text, corrected.offset, terms, true) : [];
     let found: Named[] = correctedNames;
     // "I'd have to run that by the owner before committing to anything annual": no choice made yet.
     const said = statements(text).filter((st) => !UNDECIDED.test(st.text));
+    // "My sisters aren't sure, so we haven't decided yet": the option for no choice yet, whatever was weighed.
+    const open = undecided
+      ? statements(text).flatMap((st) =>
+          named(st.text, st.offset, terms, true).filter((n) => n.value === undecided),
+        )
+      : [];
+    if (open.length > 0) found = open;
     if (found.length === 0) {
       const both =
         listed.length > 1 ? said.map((st) => byBoth(st.text, st.offset, terms)).find((p) => p) : null;
