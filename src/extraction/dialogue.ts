@@ -86,6 +86,8 @@ const PRONOUN_AFTER =
   /\s(?:you|youre|you're|youd|you'd|youve|you've|ya|yall|y'all|that|this|it|its|there|i|we|he|she|they|anyone|anybody|someone|somebody)$/i;
 const SUBJECT_BEFORE =
   /\b(?:i|we|you|they|he|she|it|who|that|would|will|can|must|do|does|did|don't|dont|to|really|just|might|may|could|should|not|never|i'd|id|we'd|you'd|youd|they'd|i'll|ill|we'll|you'll|they'll|also|still|all|only|it's|its|that's|thats|what|which)\s+$/i;
+/** "remind me when", "tell me where": a request to be told, which asks as a question does. */
+const REQUEST_TELL = /\b(?:remind|tell)\s+(?:me|us)\s+(?:again\s+)?$/i;
 /** A statement that closes a question in the same unpunctuated turn: "has your insurance changed i'll need ...". */
 const STATEMENT_AFTER =
   /\s+(?:i'll|ill|i will|we'll|let me|i need|i'm going to|im going to|i can)\b(?!\s+i\b)/i;
@@ -97,6 +99,13 @@ function unpunctuatedQuestions(text: string): string[] {
     const before = text.slice(0, at);
     const wh = /^(?:wh|how)/i.test(m[0]);
     if (wh && EMBEDDING.test(before)) continue;
+    // "remind me when you're picking him up": a request for what the question word asks.
+    const request = wh ? REQUEST_TELL.exec(before) : null;
+    if (request) {
+      if (starts.length === 0 || QUESTION_JOIN.test(before.slice(0, request.index)))
+        starts.push(request.index);
+      continue;
+    }
     // "when it's ready", "where you parked": a clause of the sentence, not a question.
     if (/^(?:when|where)\b/i.test(m[0]) && SUBORDINATE.test(text.slice(at + m[0].length))) continue;
     // "i'll have our desk call", "basic is the gym floor": a verb after its subject states.
