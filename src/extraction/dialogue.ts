@@ -131,6 +131,17 @@ function unpunctuatedQuestions(text: string): string[] {
       at >= 0 ? text.slice(at).split(/\b(?:in case|if|so that|when|for when|because)\b/i)[0] : '';
     if (asked && !VERBISH.test(phrase)) starts.push(at);
   }
+  // "okay and basic tune or": options put to the caller, the rest left for them to say.
+  if (starts.length === 0) {
+    const offer =
+      /(?:^|\b(?:and|so|ok|okay|great|alright|sure|now|then)\s+)(?=[a-z])(?:(?!\b(?:and|so|ok|okay)\s)[^.?!])*?\s+or\s*$/i.exec(
+        text,
+      );
+    if (offer)
+      starts.push(
+        offer.index + (/^(?:and|so|ok|okay|great|alright|sure|now|then)\s+/i.exec(offer[0])?.[0].length ?? 0),
+      );
+  }
   starts.sort((a, b) => a - b);
   const out: string[] = [];
   starts.forEach((start, i) => {

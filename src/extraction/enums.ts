@@ -218,9 +218,12 @@ export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | n
   const keys = subjectKeys(field, false);
   // "How often were you thinking?" asks for a field whose options are how often.
   const often = (field.values ?? []).some((v) => FREQUENCY.test(v));
+  // The options by their own labels only: "a refund or a replacement?" puts no billing category to the caller.
+  const labels = new Map([...terms.keys()].map((v) => [v, [stemsOf(v.replace(/[_-]/g, ' '))]]));
   const undecided = (field.values ?? []).find((v) => UNDECIDED_LABEL.test(v) && terms.has(v));
   const asked: Map<string, Finding<string>>[] = [];
   const elsewhere = new Map<string, Finding<string>>();
+  let unanswered = -1;
   for (const { text, index } of callerTurns(ctx.dialogue)) {
     // The options may be listed in a statement, or before the question: "We have the garden, the ballroom and
     // the barn." - "the second one".
@@ -271,13 +274,22 @@ export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | n
     for (const f of found)
       if (!values.has(f.value))
         values.set(f.value, { value: f.value, evidence: cite(ctx.turns, index, f.start, f.end) });
+    // Options put to the caller to choose from: two in a question, or one left open ("basic tune, or?").
+    const putInQuestion = questions(prompt).some((q) => {
+      const put = new Set(named(q, 0, labels, false).map((n) => n.value));
+      return put.size > 1 || (put.size === 1 && /\bor\s*[?.]?\s*$/i.test(prompt));
+    });
+    if (values.size === 0 && putInQuestion && polarity(text) === null) unanswered = index;
     if (about && values.size > 0) asked.push(values);
     // "Have you been in before?" - "You did my tire rotation at Christmas": the past, not the call's subject.
     else if (!(asks && ABOUT_THE_PAST.test(sentences(prompt).at(-1) ?? '')))
       for (const [v, f] of values) if (!elsewhere.has(v)) elsewhere.set(v, f);
   }
+  // "for a tune up" - ... - "Basic tune, or?" - "Honestly, the works": the agent asked again, so what was said
+  // before settled nothing, and the answer named no option.
+  const stale = [...elsewhere.values()].every((f) => f.evidence.turn < unanswered);
   // The caller's last answer to a question about the field settles it; else one option named anywhere.
   const last = asked.at(-1);
   if (last) return last.size === 1 ? [...last.values()][0] : null;
-  return elsewhere.size === 1 ? [...elsewhere.values()][0] : null;
+  return elsewhere.size === 1 && !stale ? [...elsewhere.values()][0] : null;
 }
