@@ -36,7 +36,10 @@ export function extractDate(ctx: Context, field: FieldSpec): Finding<string> | n
 /** "I can't do Friday", "not Tuesday", "Friday doesn't work": a date the speaker rules out. */
 function ruledOut(before: string, after: string): boolean {
   return (
-    /\b(not|can't|cannot|couldn't|won't|no)\s+(?:[a-z']+\s+){0,2}(?:on\s+)?$/i.test(before) ||
+    // "No wait, Saturday": a "no" that corrects to the date, not away from it.
+    /\b(not|can't|cannot|couldn't|won't|no(?!\s+(?:wait|sorry|actually|i mean|make it|make that)\b))\s+(?:[a-z']+\s+){0,2}(?:on\s+)?$/i.test(
+      before,
+    ) ||
     // "It was supposed to come this morning but it didn't."
     /\b(?:supposed to|meant to)\b[^.?!]{0,25}$/i.test(before) ||
     /^[\s,]*(doesn't|does not|won't|will not|isn't|is not|is no good|is bad|is out|is booked|is full|is tough|is difficult|i can't|i cannot|won't work|doesn't work)\b/i.test(

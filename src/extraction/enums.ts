@@ -239,10 +239,11 @@ export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | n
     let found: Named[] = correctedNames;
     // "I'd have to run that by the owner before committing to anything annual": no choice made yet.
     const said = statements(text).filter((st) => !UNDECIDED.test(st.text));
-    // "My sisters aren't sure, so we haven't decided yet": the option for no choice yet, whatever was weighed.
+    // "My sisters aren't sure, so we haven't decided yet": the option for no choice yet, whatever was weighed; its
+    // words are a negation of their own, so none before them turns them around.
     const open = undecided
       ? statements(text).flatMap((st) =>
-          named(st.text, st.offset, terms, true).filter((n) => n.value === undecided),
+          named(st.text, st.offset, terms, false).filter((n) => n.value === undecided),
         )
       : [];
     if (open.length > 0) found = open;
