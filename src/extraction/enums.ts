@@ -204,7 +204,63 @@ function corrects(text: string): { text: string; offset: number } | undefined {
   return text.slice(offset).trim() ? { text: text.slice(offset + lead), offset: offset + lead } : marked;
 }
 
+/** Parts of the day, as option labels, with the hours each starts at. */
+const WINDOW_STARTS: Record<string, number> = {
+  morning: 5,
+  midday: 11,
+  noon: 11,
+  afternoon: 12,
+  evening: 17,
+  night: 20,
+};
+const CLOCK_WORDS: Record<string, number> = {
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+};
+const CLOCK =
+  /\b(after|around|about|at|from)\s+(?:like\s+)?(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)(?:[: ]?(?:\d{2}|thirty|fifteen|forty five))?\s*(am|pm|a\.m\.?|p\.m\.?|in the (?:morning|afternoon|evening)|at night)?(?![\w:])/gi;
+
+/**
+ * "After six", "around 10 am": a time of day said in answer to when, as the part of the day the field's options
+ * name. A bare hour from 7 to 11 is the morning's, from 1 to 6 the afternoon's or evening's, as callers mean them.
+ */
+function byClock(answer: string, offset: number, windows: [string, number][]): Named | null {
+  if (windows.length < 2) return null;
+  const found = new Set<string>();
+  let first: Named | null = null;
+  for (const m of answer.matchAll(CLOCK)) {
+    let hour = CLOCK_WORDS[m[2].toLowerCase()] ?? Number(m[2]);
+    if (!(hour >= 1 && hour <= 12)) continue;
+    const half = (m[3] ?? '').toLowerCase();
+    const pm = /^p|afternoon|evening|night/.test(half) || (!half && hour <= 6);
+    if (pm && hour < 12) hour += 12;
+    if (/^a|morning/.test(half) && hour === 12) hour = 0;
+    // "After six" is the evening from six on.
+    const at = m[1].toLowerCase() === 'after' ? hour + 0.5 : hour;
+    const window = windows.filter(([, start]) => start <= at).at(-1);
+    if (!window) continue;
+    found.add(window[0]);
+    first ??= {
+      value: window[0],
+      start: offset + (m.index ?? 0),
+      end: offset + (m.index ?? 0) + m[0].length,
+    };
+  }
+  return found.size === 1 ? first : null;
+}
+
 const FREQUENCY = /^(?:bi|semi|twice[_ -]?)?(?:daily|weekly|monthly|quarterly|yearly|annual(?:ly)?)$/i;
+const WHEN = /\b(?:when|what time|which time|good time|best time|time of day)\b/i;
 const HOW_OFTEN = /\bhow (?:often|frequently|many times)\b/i;
 
 /** The agent turn just before the caller turn at `index`, question or statement. */
@@ -218,6 +274,10 @@ export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | n
   const keys = subjectKeys(field, false);
   // "How often were you thinking?" asks for a field whose options are how often.
   const often = (field.values ?? []).some((v) => FREQUENCY.test(v));
+  const windows = (field.values ?? [])
+    .filter((v) => WINDOW_STARTS[v.toLowerCase()] !== undefined)
+    .map((v): [string, number] => [v, WINDOW_STARTS[v.toLowerCase()]])
+    .sort((a, b) => a[1] - b[1]);
   // The options by their own labels only: "a refund or a replacement?" puts no billing category to the caller.
   const labels = new Map([...terms.keys()].map((v) => [v, [stemsOf(v.replace(/[_-]/g, ' '))]]));
   const undecided = (field.values ?? []).find((v) => UNDECIDED_LABEL.test(v) && terms.has(v));
@@ -232,7 +292,11 @@ export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | n
     const asks = questions(prompt).length > 0;
     const about =
       listed.length > 1 ||
-      (asks && (listed.length > 0 || namesSubject(prompt, keys) || (often && HOW_OFTEN.test(prompt))));
+      (asks &&
+        (listed.length > 0 ||
+          namesSubject(prompt, keys) ||
+          (often && HOW_OFTEN.test(prompt)) ||
+          (windows.length > 1 && WHEN.test(prompt))));
     // What a correction leaves standing ("the basic. actually no, make it pro"), if it names an option.
     const corrected = corrects(text);
     const correctedNames = corrected ? named(corrected.text, corrected.offset, terms, true) : [];
@@ -259,7 +323,8 @@ export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | n
       const chosen =
         pick((st) => byPlace(st.text, listed, st.offset)) ??
         pick((st) => bySuperlative(st.text, st.offset, prompt, terms)) ??
-        pick((st) => byDescription(st.text, st.offset, prompt, terms));
+        pick((st) => byDescription(st.text, st.offset, prompt, terms)) ??
+        pick((st) => byClock(st.text, st.offset, windows));
       if (chosen) found = [chosen];
     }
     // "Are you calling about billing?" - "Yes.", "That's Eastgate." - "Yeah, that one.": the one option the agent
