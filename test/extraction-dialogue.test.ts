@@ -1960,3 +1960,63 @@ describe('speech written without punctuation: what is not chosen, counted or pin
     assert.equal(one(date('visit_date', 'Date of the visit'), t), null);
   });
 });
+
+describe('speech written without punctuation: more questions and answers read', () => {
+  it('asks after a closing word and with a name for its subject, not in a relative clause', () => {
+    assert.deepEqual(questions('four signs got it do you need them lit up'), ['do you need them lit up?']);
+    assert.deepEqual(questions('sorry to hear that do you have your order number'), [
+      'do you have your order number?',
+    ]);
+    assert.deepEqual(questions('thanks karen does walter have any insurance'), [
+      'does walter have any insurance?',
+    ]);
+    assert.deepEqual(questions("we'll have someone who speaks spanish there"), []);
+    assert.deepEqual(questions('mark does have a key'), []);
+    assert.deepEqual(questions('she does have one'), []);
+  });
+
+  it('reads a time said in answer to when as the part of the day', () => {
+    const window: FieldSpec = {
+      name: 'preferred_window',
+      type: 'enum',
+      values: ['morning', 'afternoon', 'evening'],
+      description: "Time of day they'd like the estimator to come out",
+    };
+    const ask = 'great when would be a good time for our estimator to swing by';
+    assert.equal(one(window, turns(ask, 'after i get off work so like after six')), 'evening');
+    assert.equal(one(window, turns(ask, 'around 10 am if you can')), 'morning');
+    assert.equal(one(window, turns(ask, 'at two')), 'afternoon');
+    assert.equal(one(window, turns(ask, 'before lunch ideally')), 'morning');
+    assert.equal(one(window, turns(ask, 'at ten or after six')), null);
+    assert.equal(one(window, turns('how many windows', 'about six')), null);
+    const midday: FieldSpec = { ...window, values: ['morning', 'midday', 'afternoon'] };
+    assert.equal(
+      one(midday, turns('okay when is good for you', 'the middle of the day like around lunch')),
+      'midday',
+    );
+    assert.equal(one(midday, turns('okay when is good for you', 'around 12')), 'midday');
+  });
+
+  it('reads "how many people" for a count of guests by any name', () => {
+    const headcount: FieldSpec = {
+      name: 'headcount',
+      type: 'number',
+      description: "How many guests we'll be feeding",
+    };
+    assert.equal(one(headcount, turns('appreciate that how many people', 'a hundred and fifty people')), 150);
+    assert.equal(one(headcount, turns('appreciate that how many trays', 'a hundred and fifty')), null);
+  });
+
+  it('reads an answer that counts the thing asked about as a yes', () => {
+    const veg: FieldSpec = {
+      name: 'needs_vegetarian',
+      type: 'boolean',
+      description: 'Whether any guests need vegetarian food',
+    };
+    const ask = 'any vegetarians in the group';
+    assert.equal(one(veg, turns(ask, 'couple of vegetarians yeah so we need something for them')), true);
+    assert.equal(one(veg, turns(ask, 'a few of them')), true);
+    assert.equal(one(veg, turns(ask, 'two kids who are picky')), null);
+    assert.equal(one(veg, turns(ask, 'none that i know of')), false);
+  });
+});

@@ -157,6 +157,23 @@ function kindHad(field: FieldSpec, answer: string): boolean | null {
   return null;
 }
 
+const SOME =
+  '(?:a\\s+)?(?:couple|few|handful|some|several|lots|plenty|a lot|one|two|three|four|five|six|seven|eight|nine|ten|\\d+)';
+
+/**
+ * "Any vegetarians in the group?" - "A couple of vegetarians, yeah": an answer that opens by counting the thing
+ * asked about says there are some.
+ */
+function countedYes(question: string, answer: string): boolean | null {
+  const asked = /\bany\s+([a-z]+)/i.exec(question);
+  if (!asked) return null;
+  const said = new RegExp(`^(?:(?:yeah|yes|yep|well|oh)\\s+)*${SOME}(?:\\s+of)?\\s+([a-z]+)`, 'i').exec(
+    stripFillers(answer),
+  );
+  if (!said) return null;
+  return stem(said[1]) === stem(asked[1]) || /^(?:them|those)$/i.test(said[1]) ? true : null;
+}
+
 /** Ways of being contacted, as callers name them. */
 const CHANNELS: [string, RegExp][] = [
   ['call', /\b(call|calls|callback|call back|ring|phone)\b/i],
@@ -281,6 +298,7 @@ function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
       value = !value;
     // "Any pets?" - "My cat's in there": a kind of the thing asked about, had by the caller.
     if (value === null && !alternative) value = kindHad(field, ex.answer);
+    if (value === null && !alternative) value = countedYes(question, ex.answer);
     if (value !== null) out.push({ value, evidence: citeText(ctx.turns, ex.answerTurn) });
   }
   return out;

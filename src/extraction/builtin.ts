@@ -248,6 +248,8 @@ function hedgedNumber(answer: string, n: Spot): boolean {
 const PEOPLE_COUNT =
   /\b(people|persons?|guests?|attendees?|members?|family|party|headcount|adults?|kids|children|household|occupants|passengers|travell?ers|employees|staff|coming)\b/;
 
+const PEOPLE_WORDS = ['people', 'persons', 'guests', 'folks', 'attendees', 'attending', 'coming'];
+
 /**
  * "Me and my two sisters, maybe my uncle", "my wife and two kids": a number that counts one group of several
  * named in the answer, not all the people. The caller left the sum to the listener.
@@ -455,6 +457,8 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
   // The field's own words, without synonyms: what marks the number meant among several in one answer.
   const own = new Set(splitIdentifier(field.name).map(stem));
   const people = !money && PEOPLE_COUNT.test(fieldText(field));
+  // "How many people?" asks a count of people whatever the field calls them (guests, headcount, party).
+  if (people) keySets.push(new Set(PEOPLE_WORDS.map(stem)));
   // A field that is a level, not a count of things ("student_grade", "floor"; not "vehicle_count", "bedrooms"):
   // its own singular words.
   const nameWords = splitIdentifier(field.name);

@@ -276,8 +276,10 @@ export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | n
   const often = (field.values ?? []).some((v) => FREQUENCY.test(v));
   const windows = (field.values ?? [])
     .filter((v) => WINDOW_STARTS[v.toLowerCase()] !== undefined)
-    .map((v): [string, number] => [v, WINDOW_STARTS[v.toLowerCase()]])
-    .sort((a, b) => a[1] - b[1]);
+    .map((v): [string, number] => [v, WINDOW_STARTS[v.toLowerCase()]]);
+  // With a midday option, the afternoon starts after lunch.
+  if (windows.some(([, start]) => start === 11)) for (const w of windows) if (w[1] === 12) w[1] = 14;
+  windows.sort((a, b) => a[1] - b[1]);
   // The options by their own labels only: "a refund or a replacement?" puts no billing category to the caller.
   const labels = new Map([...terms.keys()].map((v) => [v, [stemsOf(v.replace(/[_-]/g, ' '))]]));
   const undecided = (field.values ?? []).find((v) => UNDECIDED_LABEL.test(v) && terms.has(v));
@@ -324,7 +326,7 @@ export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | n
         pick((st) => byPlace(st.text, listed, st.offset)) ??
         pick((st) => bySuperlative(st.text, st.offset, prompt, terms)) ??
         pick((st) => byDescription(st.text, st.offset, prompt, terms)) ??
-        pick((st) => byClock(st.text, st.offset, windows));
+        (WHEN.test(prompt) ? pick((st) => byClock(st.text, st.offset, windows)) : null);
       if (chosen) found = [chosen];
     }
     // "Are you calling about billing?" - "Yes.", "That's Eastgate." - "Yeah, that one.": the one option the agent
