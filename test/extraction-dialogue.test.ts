@@ -2019,4 +2019,13 @@ describe('speech written without punctuation: more questions and answers read', 
     assert.equal(one(veg, turns(ask, 'two kids who are picky')), null);
     assert.equal(one(veg, turns(ask, 'none that i know of')), false);
   });
+
+  it('reads owning said without the word own for a field about owning', () => {
+    const owns: FieldSpec = { name: 'owns_home', type: 'boolean', description: 'Whether they own the home' };
+    const ask = 'okay and is this your home or are you renting';
+    assert.equal(one(owns, turns(ask, 'no its ours we bought it in 2019')), true);
+    assert.equal(one(owns, turns(ask, 'we own the place outright')), true);
+    assert.equal(one(owns, turns(ask, 'were renting for now')), false);
+    assert.equal(one(owns, turns(ask, 'its a nice place')), null);
+  });
 });

@@ -438,6 +438,9 @@ const OPT_OUT =
   /\b(?:take me off|take us off|remove me from|remove us from|put me on (?:your|the) do not call|stop calling|stop texting|stop emailing|(?:don't|do not|never) (?:call|contact|text|email|message) (?:me|us|here)(?: again)?|unsubscribe|lose my number)\b/i;
 const RENTING =
   /\b(?:i|we)(?:'m|’m| am|'re|’re| are)?\s+(?:just\s+|only\s+)?(?:rent|renting|renters?|tenants?|leasing)\b/i;
+/** "No, it's ours", "we own the place", "we bought the house in 2019": owning, for a field about owning. */
+const OWNING =
+  /\b(?:it's|its|it is|the (?:house|home|place) is)\s+(?:ours|mine)\b|\b(?:i|we)\s+(?:own|bought|purchased)\s+(?:the|our|my)\s+(?:house|home|place|property|condo|unit)\b|\b(?:i|we)\s+own\s+it\b|\b(?:i'm|im|we're|were|i am|we are)\s+the\s+(?:owners?|homeowners?)\b/i;
 const FORMER =
   /\b(?:i|we) used to (?:be (?:an? )?(?:members?|customers?|clients?|patients?)|go (?:there|here)|come (?:there|here))\b/i;
 const NOW_FIELD = /\b(current|currently|now|active|still)\b/;
@@ -474,7 +477,7 @@ function statedByMeaning(ctx: Context, field: FieldSpec): Finding<boolean> | nul
   const t = fieldText(field);
   const rules: [RegExp, boolean][] = [];
   if (CONTACT_FIELD.test(t)) rules.push([OPT_OUT, false]);
-  if (/\b(own|owns|owner|homeowner)\b/.test(t)) rules.push([RENTING, false]);
+  if (/\b(own|owns|owner|homeowner)\b/.test(t)) rules.push([RENTING, false], [OWNING, true]);
   if (customerConcept(field) === 'existing') rules.push([FORMER, !NOW_FIELD.test(t)]);
   if (REFUND_FIELD.test(t)) rules.push([MONEY_BACK, true]);
   if (RESOLVED_FIELD.test(t)) rules.push([WORKS_NOW, true], [STILL_BROKEN, false]);
