@@ -2028,4 +2028,53 @@ describe('speech written without punctuation: more questions and answers read', 
     assert.equal(one(owns, turns(ask, 'were renting for now')), false);
     assert.equal(one(owns, turns(ask, 'its a nice place')), null);
   });
+
+  it('takes the option the agent names for what the caller described, when the caller lets it stand', () => {
+    const pkg: FieldSpec = {
+      name: 'service_package',
+      type: 'enum',
+      values: ['basic_tune', 'full_overhaul', 'safety_check'],
+      description: 'Service package requested',
+    };
+    const ask = 'okay and basic tune or';
+    const works = 'honestly the works take em all apart and clean everything';
+    const named = 'thats our full overhaul when can you drop them off';
+    assert.equal(one(pkg, turns(ask, works, named, 'today after five')), 'full_overhaul');
+    assert.equal(one(pkg, turns(ask, works, named, 'no no just the basic tune')), 'basic_tune');
+    assert.equal(
+      one(pkg, turns(ask, works, 'we do a full overhaul or a safety check when can you come', 'today')),
+      null,
+    );
+    const boat: FieldSpec = {
+      name: 'boat_type',
+      type: 'enum',
+      values: ['pontoon', 'sailboat', 'motor_yacht'],
+      description: "Kind of boat they're shopping for",
+    };
+    const power = 'no sails no way something with a couple staterooms and a flybridge';
+    assert.equal(
+      one(
+        boat,
+        turns(
+          'are you thinking sail or power',
+          power,
+          'okay so a motor yacht and whats your budget',
+          'about two million',
+        ),
+      ),
+      'motor_yacht',
+    );
+    assert.equal(
+      one(
+        boat,
+        turns(
+          'whats your name',
+          'mike tran',
+          'we have a motor yacht on the dock and whats your budget',
+          'two million',
+        ),
+      ),
+      null,
+    );
+  });
 });

@@ -263,6 +263,38 @@ const FREQUENCY = /^(?:bi|semi|twice[_ -]?)?(?:daily|weekly|monthly|quarterly|ye
 const WHEN = /\b(?:when|what time|which time|good time|best time|time of day)\b/i;
 const HOW_OFTEN = /\bhow (?:often|frequently|many times)\b/i;
 
+/** An agent statement that puts a name to what the caller said: "okay so a motor yacht", "that'd be our ...". */
+const NAMING =
+  /^(?:(?:okay|ok|alright|all right|great|gotcha|got it|perfect|sure|right)[\s,]+)*(?:so\b|that's\b|thats\b|that'd be\b|thatd be\b|that would be\b|sounds like\b|you want\b|you're looking for\b|youre looking for\b)/i;
+
+/**
+ * The option the agent names in the statement right after the caller's turn at `index` (before any question of
+ * that turn): one option by its own label, in a naming statement, or after an answer about the field; the
+ * caller's next turn neither says no nor names another option.
+ */
+function identified(
+  ctx: Context,
+  index: number,
+  labels: Map<string, string[][]>,
+  about: boolean,
+): Finding<string> | null {
+  const agent = ctx.turns[index + 1];
+  if (agent?.role !== 'agent') return null;
+  const asked = questions(agent.text)[0]?.replace(/\?$/, '') ?? '';
+  const cut = asked ? agent.text.indexOf(asked) : agent.text.search(/[.!?]/);
+  const said = agent.text.slice(0, cut > 0 ? cut : agent.text.length);
+  if (said.split(/\s+/).length > 10 || /\b(?:or|not|no|don't|dont)\b/i.test(said)) return null;
+  if (!about && !NAMING.test(said)) return null;
+  const options = named(said, 0, labels, false);
+  if (new Set(options.map((o) => o.value)).size !== 1) return null;
+  const reply = ctx.turns[index + 2];
+  if (reply?.role === 'caller') {
+    if (polarity(reply.text) === false) return null;
+    if (named(reply.text, 0, labels, true).some((o) => o.value !== options[0].value)) return null;
+  }
+  return { value: options[0].value, evidence: cite(ctx.turns, index + 1, options[0].start, options[0].end) };
+}
+
 /** The agent turn just before the caller turn at `index`, question or statement. */
 function promptBefore(ctx: Context, index: number): string {
   const prev = ctx.turns[index - 1];
@@ -342,6 +374,12 @@ export function extractEnum(ctx: Context, field: FieldSpec): Finding<string> | n
     for (const f of found)
       if (!values.has(f.value))
         values.set(f.value, { value: f.value, evidence: cite(ctx.turns, index, f.start, f.end) });
+    // "Honestly the works, take them all apart" - "That's our full overhaul. When can you drop them off?": the
+    // agent names the one option the caller described, and the caller lets it stand.
+    if (values.size === 0) {
+      const named1 = identified(ctx, index, labels, about);
+      if (named1) values.set(named1.value, named1);
+    }
     // Options put to the caller to choose from: two in a question, or one left open ("basic tune, or?").
     const putInQuestion = questions(prompt).some((q) => {
       const put = new Set(named(q, 0, labels, false).map((n) => n.value));
