@@ -2076,5 +2076,30 @@ describe('speech written without punctuation: more questions and answers read', 
       ),
       null,
     );
+
+    const plan: FieldSpec = {
+      name: 'plan_type',
+      type: 'enum',
+      values: ['traditional_burial', 'direct_cremation', 'cremation_with_service'],
+      description: 'Type of pre-need plan',
+    };
+    const basic = 'cremation just the basic no service no viewing nothing';
+    const considering = 'of course what type of arrangements are you considering';
+    assert.equal(
+      one(
+        plan,
+        turns(
+          ask,
+          basic,
+          'thats our direct cremation do you have a budget in mind',
+          'im not telling you that',
+        ),
+      ),
+      'direct_cremation',
+    );
+    assert.equal(
+      one(plan, turns(considering, basic, 'so thats our direct cremation', 'no not that one')),
+      null,
+    );
   });
 });

@@ -270,7 +270,7 @@ const NAMING =
 /**
  * The option the agent names in the statement right after the caller's turn at `index` (before any question of
  * that turn): one option by its own label, in a naming statement, or after an answer about the field; the
- * caller's next turn neither says no nor names another option.
+ * caller's next turn names no other option, nor says no to the name when no question of the agent's followed it.
  */
 function identified(
   ctx: Context,
@@ -289,7 +289,8 @@ function identified(
   if (new Set(options.map((o) => o.value)).size !== 1) return null;
   const reply = ctx.turns[index + 2];
   if (reply?.role === 'caller') {
-    if (polarity(reply.text) === false) return null;
+    // A no to the agent's next question ("Do you have a budget?" - "I'm not telling you") is not a no to the name.
+    if (!asked && polarity(reply.text) === false) return null;
     if (named(reply.text, 0, labels, true).some((o) => o.value !== options[0].value)) return null;
   }
   return { value: options[0].value, evidence: cite(ctx.turns, index + 1, options[0].start, options[0].end) };
