@@ -1800,3 +1800,306 @@ describe('speech written without punctuation', () => {
     );
   });
 });
+
+describe('speech written without punctuation: what is not chosen, counted or pinned down', () => {
+  const choice = (name: string, values: string[], description: string): FieldSpec => ({
+    name,
+    type: 'enum',
+    values,
+    description,
+  });
+  const date = (name: string, description: string): FieldSpec => ({ name, type: 'date', description });
+
+  it('asks with "remind me when" and with options left open by a closing "or"', () => {
+    assert.deepEqual(questions('perfect and remind me when youre picking him up'), [
+      'remind me when youre picking him up?',
+    ]);
+    assert.deepEqual(questions('ok tell me where you parked'), ['tell me where you parked?']);
+    assert.deepEqual(questions('okay and basic tune or'), ['basic tune?']);
+    assert.deepEqual(questions('ill remind you when its ready'), []);
+    assert.deepEqual(questions('we will tell you when its done'), []);
+  });
+
+  it('does not count one group of several people named in the answer as all of them', () => {
+    const attendees: FieldSpec = {
+      name: 'attendees_count',
+      type: 'number',
+      description: 'How many family members will come to the meeting',
+    };
+    const ask = 'how many will be coming tomorrow';
+    assert.equal(one(attendees, turns(ask, 'probably me and my two sisters maybe my uncle')), null);
+    assert.equal(one(attendees, turns(ask, 'my wife and two kids')), null);
+    assert.equal(one(attendees, turns(ask, 'two adults and a child')), null);
+    assert.equal(one(attendees, turns(ask, 'three of us')), 3);
+    assert.equal(one(attendees, turns(ask, 'just the two of us')), 2);
+    const chairs: FieldSpec = { name: 'chair_count', type: 'number', description: 'Number of chairs' };
+    assert.equal(one(chairs, turns('how many chairs', 'ten chairs and my own table')), 10);
+  });
+
+  it('reads how often: "every other week" is no weekly', () => {
+    const often = choice(
+      'cleaning_frequency',
+      ['daily', 'weekly', 'biweekly', 'monthly'],
+      'How often they want the space cleaned',
+    );
+    const ask = 'okay and how often were you thinking';
+    assert.equal(one(often, turns(ask, 'like every other week probably')), 'biweekly');
+    assert.equal(
+      one(often, turns(ask, 'every two weeks i guess we have a guy for the trash every day')),
+      'biweekly',
+    );
+    assert.equal(one(often, turns(ask, 'once a week')), 'weekly');
+    assert.equal(one(often, turns(ask, 'every month is plenty')), 'monthly');
+    assert.equal(one(often, turns(ask, 'hmm let me get back to you')), null);
+  });
+
+  it('does not choose an option the caller passes judgement on', () => {
+    const finish = choice('paper_finish', ['matte', 'glossy', 'uncoated'], 'Finish of the paper');
+    const ask = '1200 flyers same paper as before';
+    assert.equal(
+      one(finish, turns(ask, 'no this time i want em shiny the matte ones looked kinda dull')),
+      null,
+    );
+    assert.equal(one(finish, turns(ask, 'no make them glossy the matte ones looked kinda dull')), 'glossy');
+    assert.equal(one(finish, turns(ask, 'yeah matte again please')), 'matte');
+    const instrument = choice('instrument', ['piano', 'guitar', 'drums'], 'Instrument for the trial lesson');
+    const play = 'and what does he want to play';
+    assert.equal(one(instrument, turns(play, 'guitar drums are too loud for our place')), 'guitar');
+    assert.equal(one(instrument, turns(play, 'the drums')), 'drums');
+  });
+
+  it('takes what follows a "well no" that opens a new choice', () => {
+    const instrument = choice('instrument', ['piano', 'guitar', 'drums'], 'Instrument for the trial lesson');
+    const play = 'and what does he want to play';
+    assert.equal(
+      one(instrument, turns(play, 'he wants the drums well no lets do piano drums are too loud')),
+      'piano',
+    );
+    assert.equal(one(instrument, turns(play, 'drums uh no lets go with guitar')), 'guitar');
+    assert.equal(one(instrument, turns(play, 'drums well no problem if its loud right')), 'drums');
+  });
+
+  it('names the undecided option when the caller has not decided yet', () => {
+    const service = choice('service_type', ['burial', 'cremation', 'undecided'], 'Burial or cremation');
+    const ask = 'and do you know yet if the family is thinking burial or cremation';
+    assert.equal(
+      one(
+        service,
+        turns(
+          ask,
+          'she always talked about being cremated but my sisters arent sure so we havent decided yet',
+        ),
+      ),
+      'undecided',
+    );
+    assert.equal(one(service, turns(ask, 'were still deciding honestly')), 'undecided');
+    assert.equal(one(service, turns(ask, 'cremation thats what she wanted')), 'cremation');
+    const plain = choice('service_type', ['burial', 'cremation'], 'Burial or cremation');
+    assert.equal(one(plain, turns(ask, 'we havent decided maybe cremation')), null);
+  });
+
+  it('drops an option said before the agent put the options and got no choice', () => {
+    const pkg = choice('service_package', ['basic_tune', 'full_overhaul', 'safety_check'], 'Service package');
+    const hello = 'spoke and chain cycles this is jo';
+    const start = 'hi i wanna bring in the bikes for a tune up';
+    assert.equal(
+      one(pkg, turns(hello, start, 'okay and basic tune or', 'honestly the works take em all apart')),
+      null,
+    );
+    assert.equal(
+      one(pkg, turns(hello, start, 'okay and basic tune or', 'yeah the basic tune')),
+      'basic_tune',
+    );
+    assert.equal(
+      one(pkg, turns(hello, start, 'when can you drop them off', 'today after five')),
+      'basic_tune',
+    );
+  });
+
+  it('leaves a date open when the caller gives its time without a day', () => {
+    const pickup = date('pickup_date', 'When the dog will be picked up');
+    const hello = 'happy tails kennel';
+    const dropped = 'hi we dropped off our dog this morning and forgot his pills';
+    const ask = 'perfect and remind me when youre picking him up';
+    assert.equal(one(pickup, turns(hello, dropped, ask, 'uh sometime next week ill call')), null);
+    assert.equal(one(pickup, turns(hello, dropped, ask, 'saturday morning')), '2025-03-08');
+    assert.equal(
+      one(
+        pickup,
+        turns(
+          hello,
+          'hi we need to board our dog',
+          ask,
+          'sometime next week',
+          'how about pickup on monday the 10th',
+          'yes',
+        ),
+      ),
+      '2025-03-10',
+    );
+    const start = date('start_date', 'When the child would start');
+    const t = turns(
+      'little acorns daycare',
+      'we want her to start after the new year',
+      'we do tours in the morning can you come tomorrow morning',
+      'tomorrow morning yes i can do tomorrow',
+    );
+    assert.equal(one(start, t), null);
+    assert.equal(one(date('tour_date', 'Date of the daycare tour'), t), '2025-03-06');
+  });
+
+  it("settles, of two dates the agent reads back, the one labelled with the field's words", () => {
+    const t = turns(
+      'three okay what dates',
+      'we leave friday march 7th and come back sunday the 16th no wait saturday the 15th',
+      'so in on friday the 7th out on saturday the 15th',
+      'yes',
+    );
+    assert.equal(one(date('check_in_date', 'Boarding check in date'), t), '2025-03-07');
+    assert.equal(one(date('check_out_date', 'Boarding check out date'), t), '2025-03-15');
+    assert.equal(one(date('visit_date', 'Date of the visit'), t), null);
+  });
+});
+
+describe('speech written without punctuation: more questions and answers read', () => {
+  it('asks after a closing word and with a name for its subject, not in a relative clause', () => {
+    assert.deepEqual(questions('four signs got it do you need them lit up'), ['do you need them lit up?']);
+    assert.deepEqual(questions('sorry to hear that do you have your order number'), [
+      'do you have your order number?',
+    ]);
+    assert.deepEqual(questions('thanks karen does walter have any insurance'), [
+      'does walter have any insurance?',
+    ]);
+    assert.deepEqual(questions("we'll have someone who speaks spanish there"), []);
+    assert.deepEqual(questions('mark does have a key'), []);
+    assert.deepEqual(questions('she does have one'), []);
+  });
+
+  it('reads a time said in answer to when as the part of the day', () => {
+    const window: FieldSpec = {
+      name: 'preferred_window',
+      type: 'enum',
+      values: ['morning', 'afternoon', 'evening'],
+      description: "Time of day they'd like the estimator to come out",
+    };
+    const ask = 'great when would be a good time for our estimator to swing by';
+    assert.equal(one(window, turns(ask, 'after i get off work so like after six')), 'evening');
+    assert.equal(one(window, turns(ask, 'around 10 am if you can')), 'morning');
+    assert.equal(one(window, turns(ask, 'at two')), 'afternoon');
+    assert.equal(one(window, turns(ask, 'before lunch ideally')), 'morning');
+    assert.equal(one(window, turns(ask, 'at ten or after six')), null);
+    assert.equal(one(window, turns('how many windows', 'about six')), null);
+    const midday: FieldSpec = { ...window, values: ['morning', 'midday', 'afternoon'] };
+    assert.equal(
+      one(midday, turns('okay when is good for you', 'the middle of the day like around lunch')),
+      'midday',
+    );
+    assert.equal(one(midday, turns('okay when is good for you', 'around 12')), 'midday');
+  });
+
+  it('reads "how many people" for a count of guests by any name', () => {
+    const headcount: FieldSpec = {
+      name: 'headcount',
+      type: 'number',
+      description: "How many guests we'll be feeding",
+    };
+    assert.equal(one(headcount, turns('appreciate that how many people', 'a hundred and fifty people')), 150);
+    assert.equal(one(headcount, turns('appreciate that how many trays', 'a hundred and fifty')), null);
+  });
+
+  it('reads an answer that counts the thing asked about as a yes', () => {
+    const veg: FieldSpec = {
+      name: 'needs_vegetarian',
+      type: 'boolean',
+      description: 'Whether any guests need vegetarian food',
+    };
+    const ask = 'any vegetarians in the group';
+    assert.equal(one(veg, turns(ask, 'couple of vegetarians yeah so we need something for them')), true);
+    assert.equal(one(veg, turns(ask, 'a few of them')), true);
+    assert.equal(one(veg, turns(ask, 'two kids who are picky')), null);
+    assert.equal(one(veg, turns(ask, 'none that i know of')), false);
+  });
+
+  it('reads owning said without the word own for a field about owning', () => {
+    const owns: FieldSpec = { name: 'owns_home', type: 'boolean', description: 'Whether they own the home' };
+    const ask = 'okay and is this your home or are you renting';
+    assert.equal(one(owns, turns(ask, 'no its ours we bought it in 2019')), true);
+    assert.equal(one(owns, turns(ask, 'we own the place outright')), true);
+    assert.equal(one(owns, turns(ask, 'were renting for now')), false);
+    assert.equal(one(owns, turns(ask, 'its a nice place')), null);
+  });
+
+  it('takes the option the agent names for what the caller described, when the caller lets it stand', () => {
+    const pkg: FieldSpec = {
+      name: 'service_package',
+      type: 'enum',
+      values: ['basic_tune', 'full_overhaul', 'safety_check'],
+      description: 'Service package requested',
+    };
+    const ask = 'okay and basic tune or';
+    const works = 'honestly the works take em all apart and clean everything';
+    const named = 'thats our full overhaul when can you drop them off';
+    assert.equal(one(pkg, turns(ask, works, named, 'today after five')), 'full_overhaul');
+    assert.equal(one(pkg, turns(ask, works, named, 'no no just the basic tune')), 'basic_tune');
+    assert.equal(
+      one(pkg, turns(ask, works, 'we do a full overhaul or a safety check when can you come', 'today')),
+      null,
+    );
+    const boat: FieldSpec = {
+      name: 'boat_type',
+      type: 'enum',
+      values: ['pontoon', 'sailboat', 'motor_yacht'],
+      description: "Kind of boat they're shopping for",
+    };
+    const power = 'no sails no way something with a couple staterooms and a flybridge';
+    assert.equal(
+      one(
+        boat,
+        turns(
+          'are you thinking sail or power',
+          power,
+          'okay so a motor yacht and whats your budget',
+          'about two million',
+        ),
+      ),
+      'motor_yacht',
+    );
+    assert.equal(
+      one(
+        boat,
+        turns(
+          'whats your name',
+          'mike tran',
+          'we have a motor yacht on the dock and whats your budget',
+          'two million',
+        ),
+      ),
+      null,
+    );
+
+    const plan: FieldSpec = {
+      name: 'plan_type',
+      type: 'enum',
+      values: ['traditional_burial', 'direct_cremation', 'cremation_with_service'],
+      description: 'Type of pre-need plan',
+    };
+    const basic = 'cremation just the basic no service no viewing nothing';
+    const considering = 'of course what type of arrangements are you considering';
+    assert.equal(
+      one(
+        plan,
+        turns(
+          ask,
+          basic,
+          'thats our direct cremation do you have a budget in mind',
+          'im not telling you that',
+        ),
+      ),
+      'direct_cremation',
+    );
+    assert.equal(
+      one(plan, turns(considering, basic, 'so thats our direct cremation', 'no not that one')),
+      null,
+    );
+  });
+});

@@ -157,6 +157,23 @@ function kindHad(field: FieldSpec, answer: string): boolean | null {
   return null;
 }
 
+const SOME =
+  '(?:a\\s+)?(?:couple|few|handful|some|several|lots|plenty|a lot|one|two|three|four|five|six|seven|eight|nine|ten|\\d+)';
+
+/**
+ * "Any vegetarians in the group?" - "A couple of vegetarians, yeah": an answer that opens by counting the thing
+ * asked about says there are some.
+ */
+function countedYes(question: string, answer: string): boolean | null {
+  const asked = /\bany\s+([a-z]+)/i.exec(question);
+  if (!asked) return null;
+  const said = new RegExp(`^(?:(?:yeah|yes|yep|well|oh)\\s+)*${SOME}(?:\\s+of)?\\s+([a-z]+)`, 'i').exec(
+    stripFillers(answer),
+  );
+  if (!said) return null;
+  return stem(said[1]) === stem(asked[1]) || /^(?:them|those)$/i.test(said[1]) ? true : null;
+}
+
 /** Ways of being contacted, as callers name them. */
 const CHANNELS: [string, RegExp][] = [
   ['call', /\b(call|calls|callback|call back|ring|phone)\b/i],
@@ -281,6 +298,7 @@ function answerSpans(ctx: Context, field: FieldSpec): Finding<boolean>[] {
       value = !value;
     // "Any pets?" - "My cat's in there": a kind of the thing asked about, had by the caller.
     if (value === null && !alternative) value = kindHad(field, ex.answer);
+    if (value === null && !alternative) value = countedYes(question, ex.answer);
     if (value !== null) out.push({ value, evidence: citeText(ctx.turns, ex.answerTurn) });
   }
   return out;
@@ -420,6 +438,9 @@ const OPT_OUT =
   /\b(?:take me off|take us off|remove me from|remove us from|put me on (?:your|the) do not call|stop calling|stop texting|stop emailing|(?:don't|do not|never) (?:call|contact|text|email|message) (?:me|us|here)(?: again)?|unsubscribe|lose my number)\b/i;
 const RENTING =
   /\b(?:i|we)(?:'m|’m| am|'re|’re| are)?\s+(?:just\s+|only\s+)?(?:rent|renting|renters?|tenants?|leasing)\b/i;
+/** "No, it's ours", "we own the place", "we bought the house in 2019": owning, for a field about owning. */
+const OWNING =
+  /\b(?:it's|its|it is|the (?:house|home|place) is)\s+(?:ours|mine)\b|\b(?:i|we)\s+(?:own|bought|purchased)\s+(?:the|our|my)\s+(?:house|home|place|property|condo|unit)\b|\b(?:i|we)\s+own\s+it\b|\b(?:i'm|im|we're|were|i am|we are)\s+the\s+(?:owners?|homeowners?)\b/i;
 const FORMER =
   /\b(?:i|we) used to (?:be (?:an? )?(?:members?|customers?|clients?|patients?)|go (?:there|here)|come (?:there|here))\b/i;
 const NOW_FIELD = /\b(current|currently|now|active|still)\b/;
@@ -456,7 +477,7 @@ function statedByMeaning(ctx: Context, field: FieldSpec): Finding<boolean> | nul
   const t = fieldText(field);
   const rules: [RegExp, boolean][] = [];
   if (CONTACT_FIELD.test(t)) rules.push([OPT_OUT, false]);
-  if (/\b(own|owns|owner|homeowner)\b/.test(t)) rules.push([RENTING, false]);
+  if (/\b(own|owns|owner|homeowner)\b/.test(t)) rules.push([RENTING, false], [OWNING, true]);
   if (customerConcept(field) === 'existing') rules.push([FORMER, !NOW_FIELD.test(t)]);
   if (REFUND_FIELD.test(t)) rules.push([MONEY_BACK, true]);
   if (RESOLVED_FIELD.test(t)) rules.push([WORKS_NOW, true], [STILL_BROKEN, false]);

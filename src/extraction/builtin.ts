@@ -244,6 +244,31 @@ function hedgedNumber(answer: string, n: Spot): boolean {
   );
 }
 
+/** A field that counts people: guests, attendees, family members, the party. */
+const PEOPLE_COUNT =
+  /\b(people|persons?|guests?|attendees?|members?|family|party|headcount|adults?|kids|children|household|occupants|passengers|travell?ers|employees|staff|coming)\b/;
+
+const PEOPLE_WORDS = ['people', 'persons', 'guests', 'folks', 'attendees', 'attending', 'coming'];
+
+/**
+ * "Me and my two sisters, maybe my uncle", "my wife and two kids": a number that counts one group of several
+ * named in the answer, not all the people. The caller left the sum to the listener.
+ */
+function partOfGroup(answer: string, n: Spot): boolean {
+  const clause =
+    answer
+      .slice(0, n.start)
+      .split(/[,.;!?]|\bbut\b/i)
+      .at(-1) ?? '';
+  const after = answer.slice(n.end).split(/[.;!?]|\bbut\b/i)[0] ?? '';
+  return (
+    /\b(?:and|plus|with)\s+(?:(?:my|our|his|her|their|the)\s+)?$/i.test(clause) ||
+    /^\s*(?:[a-z]+\s+){0,2}?(?:and|plus|with|maybe|or)\s+(?:me|myself|us|i|my|our|his|her|their|a|an|one|maybe)\b/i.test(
+      after,
+    )
+  );
+}
+
 /** An agent turn that puts two numbers to the caller to choose from ("so two or three", "is it 40 or 45?"). */
 function offersChoice(text: string): boolean {
   const nums = findNumbers(text);
@@ -431,6 +456,9 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
   );
   // The field's own words, without synonyms: what marks the number meant among several in one answer.
   const own = new Set(splitIdentifier(field.name).map(stem));
+  const people = !money && PEOPLE_COUNT.test(fieldText(field));
+  // "How many people?" asks a count of people whatever the field calls them (guests, headcount, party).
+  if (people) keySets.push(new Set(PEOPLE_WORDS.map(stem)));
   // A field that is a level, not a count of things ("student_grade", "floor"; not "vehicle_count", "bedrooms"):
   // its own singular words.
   const nameWords = splitIdentifier(field.name);
@@ -454,6 +482,7 @@ function extractNumber(ctx: Context, field: FieldSpec): Finding<number> | null {
         ordinalAnswer(ex.answer, keys);
       // "maybe a half acre", "twelve or something": a number the caller does not commit to.
       if (n !== null && hedgedNumber(ex.answer, n)) return null;
+      if (n !== null && people && partOfGroup(ex.answer, n)) return null;
       if (n !== null) return { value: n.value, evidence: cite(ctx.turns, ex.answerTurn, n.start, n.end) };
     }
     // Asked with the field's own words and answered with a range, a hedge or nothing: no weaker match.

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { type DateMention, findDates, lastMonthIn, MONTH_RE, nearestYear } from './dates';
 import { cite, citeText, exchangeAt, polarity, questionBefore, sentences } from './dialogue';
-import { fieldText, isBirthField } from './field-kinds';
+import { fieldText, isBirthField, splitIdentifier } from './field-kinds';
 import { namesSubject, subjectKeys } from './field-subject';
 import type { FieldSpec } from './fields';
 import { type Context, type Finding, fieldKeywords, hasAny, stem } from './text';
@@ -36,7 +36,10 @@ export function extractDate(ctx: Context, field: FieldSpec): Finding<string> | n
 /** "I can't do Friday", "not Tuesday", "Friday doesn't work": a date the speaker rules out. */
 function ruledOut(before: string, after: string): boolean {
   return (
-    /\b(not|can't|cannot|couldn't|won't|no)\s+(?:[a-z']+\s+){0,2}(?:on\s+)?$/i.test(before) ||
+    // "No wait, Saturday": a "no" that corrects to the date, not away from it.
+    /\b(not|can't|cannot|couldn't|won't|no(?!\s+(?:wait|sorry|actually|i mean|make it|make that)\b))\s+(?:[a-z']+\s+){0,2}(?:on\s+)?$/i.test(
+      before,
+    ) ||
     // "It was supposed to come this morning but it didn't."
     /\b(?:supposed to|meant to)\b[^.?!]{0,25}$/i.test(before) ||
     /^[\s,]*(doesn't|does not|won't|will not|isn't|is not|is no good|is bad|is out|is booked|is full|is tough|is difficult|i can't|i cannot|won't work|doesn't work)\b/i.test(
@@ -63,8 +66,17 @@ function hedged(before: string, after: string): boolean {
   );
 }
 
+/**
+ * "Sometime next week", "after the new year", "in the spring": a time the caller names without pinning a day,
+ * which leaves the field's date open.
+ */
+const VAGUE =
+  /\b(?:(?:early|late|later|end of|the end of)\s+(?:this|next|the)\s+(?:week|month|year)|(?:next|this)\s+(?:week|month|year|spring|summer|fall|autumn|winter)|in the (?:spring|summer|fall|autumn|winter|new year)|after (?:the )?(?:new year'?s?|holidays|first of the year)|in a (?:few|couple(?: of)?) (?:days|weeks|months)|(?:a|one|two|three|few|couple(?: of)?) (?:weeks|months) from now)\b/gi;
+
 interface Mention {
   iso: string | null;
+  /** A time said without a day ("sometime next week"): open unless a day is said after it. */
+  vague?: boolean;
   role: string;
   focused: boolean;
   /** The speaker rules this date out ("not Monday", "Friday doesn't work"). */
@@ -207,8 +219,43 @@ function mentionsOf(ctx: Context, field: FieldSpec): Mention[] {
       const explicit = new RegExp(`\\d|\\b${MONTH_RE}\\b`, 'i').test(t.text.slice(m.start, m.end));
       all.push({ iso, role: t.role, focused, ruled, explicit, index, start: m.start, end: m.end });
     }
+    // An open time said in answer to a question about the field, or next to the field's own subject.
+    if (t.role !== 'caller' || birth) return;
+    const found = findDates(t.text, ctx.today);
+    for (const v of t.text.matchAll(VAGUE)) {
+      const at = v.index ?? 0;
+      const end = at + v[0].length;
+      if (found.some((m) => m.start < end + 12 && m.end > at - 12)) continue;
+      const clause = clauseAround(t.text, at, end);
+      // Asked about this field ("When are you picking him up?"), not about another thing's time.
+      const asked =
+        hasAny(q, keys) || (WHEN_QUESTION.test(q) && (subject.size === 0 || namesSubject(q, subject)));
+      if (!asked && !namesSubject(clause, subject)) continue;
+      all.push({
+        iso: null,
+        vague: true,
+        role: t.role,
+        focused,
+        ruled: false,
+        explicit: false,
+        index,
+        start: at,
+        end,
+      });
+    }
   });
   return all;
+}
+
+/** The clause of `text` around [start, end): up to the nearest punctuation or "but"/"so" either side. */
+function clauseAround(text: string, start: number, end: number): string {
+  const before =
+    text
+      .slice(0, start)
+      .split(/[,.;!?]|\b(?:but|so|and then)\b/i)
+      .at(-1) ?? '';
+  const after = text.slice(end).split(/[,.;!?]|\b(?:but|so|and then)\b/i)[0] ?? '';
+  return `${before}${text.slice(start, end)}${after}`;
 }
 
 /** Whether the field's date lies ahead of the call (an appointment), behind it (an incident), or either. */
@@ -232,6 +279,7 @@ function orientation(field: FieldSpec): 'ahead' | 'behind' | null {
 
 const DATE_WORDS = new Set([
   'date',
+  'dat',
   'day',
   'time',
   'when',
@@ -256,6 +304,13 @@ function subjectTurns(ctx: Context, field: FieldSpec): (index: number, agentTurn
       .filter((ex) => ex.questions.some((q) => namesSubject(q, keys) && WHEN_QUESTION.test(q)))
       .map((ex) => ex.answerTurn),
   );
+  // "We'd want her to start after the new year": the caller gave the subject's time, if not its day.
+  ctx.turns.forEach((t, index) => {
+    if (t.role !== 'caller') return;
+    for (const v of t.text.matchAll(VAGUE))
+      if (namesSubject(clauseAround(t.text, v.index ?? 0, (v.index ?? 0) + v[0].length), keys))
+        answers.add(index);
+  });
   if (answers.size === 0) return () => true;
   // A caller turn after dates the agent put without a question ("We have tomorrow at 10 or Thursday at 2.")
   // answers that offer: it is about the subject only when the offer names it.
@@ -282,7 +337,10 @@ function dateValue(ctx: Context, field: FieldSpec): string | null {
   );
   const ruled = new Set(all.filter((m) => m.ruled && m.role === 'caller').map((m) => m.iso));
   const onSubject = subjectTurns(ctx, field);
-  const caller = all.filter((m) => m.role === 'caller' && !m.ruled && onSubject(m.index));
+  const caller = all
+    .filter((m) => m.role === 'caller' && !m.ruled && onSubject(m.index))
+    // "Sometime next week... Thursday, say": a day said after the open time pins it.
+    .filter((m, _, own) => !m.vague || !own.some((o) => !o.vague && o.index > m.index));
   // A date the caller ruled out does not come back through the agent's offer of it.
   const agent = all.filter(
     (m) => m.role === 'agent' && !m.ruled && !ruled.has(m.iso) && onSubject(m.index + 1, m.index),
@@ -294,7 +352,29 @@ function dateValue(ctx: Context, field: FieldSpec): string | null {
     if (any) return any;
     const options = new Set(caller.map((m) => m.iso).filter((v): v is string => v !== null));
     const lastAgent = [...agent].reverse().find((m) => m.iso !== null && m.index > caller[0].index);
-    if (lastAgent?.iso && options.has(lastAgent.iso)) return lastAgent.iso;
+    // "So in on Friday the 2nd, out on Saturday the 10th": an agent turn that repeats two of them settles neither.
+    const repeated = new Set(
+      agent.filter((m) => m.index === lastAgent?.index && m.iso && options.has(m.iso)).map((m) => m.iso),
+    );
+    if (lastAgent?.iso && options.has(lastAgent.iso) && repeated.size === 1) return lastAgent.iso;
+    // Unless the agent labels each with the field's own words: "in on the 2nd, out on the 10th" for check_out_date.
+    if (lastAgent && repeated.size > 1) {
+      const text = ctx.turns[lastAgent.index].text;
+      const own = splitIdentifier(field.name)
+        .map((w) => w.toLowerCase())
+        .filter((w) => !/^(date|day|time|when)$/.test(w));
+      const labelled = agent.filter((m, i, list) => {
+        if (m.index !== lastAgent.index || !m.iso || !options.has(m.iso)) return false;
+        const prev = list[i - 1]?.index === m.index ? list[i - 1].end : 0;
+        const words =
+          text
+            .slice(prev, m.start)
+            .toLowerCase()
+            .match(/[a-z]+/g) ?? [];
+        return words.slice(-4).some((w) => own.includes(w));
+      });
+      if (new Set(labelled.map((m) => m.iso)).size === 1) return labelled[0].iso;
+    }
     // "Next Thursday" (unclear) - "Thursday the 18th?" - "No, the one after." - "The 25th then?" - "Yes.": what
     // the caller left open, a date the agent then put and the caller took (or the agent booked) settles.
     if (options.size > 0) return null;

@@ -72,7 +72,7 @@ const QUESTION_JOIN =
   /(?:^|\b(?:and|also|plus|so|ok|okay|great|perfect|alright|sure|thanks|thank you|got it|cool|awesome|nice|now|then|next|first|lastly|finally|yes|yeah|right|good|sorry|hi|hello|hey|thing|problem|worries|help|that|too)\s+)$/i;
 /** Words that make a question word part of a statement: "that's what we do", "no matter when", "tell me about what". */
 const EMBEDDING =
-  /\b(?:that's|thats|is|matter|exactly|about|of|for|from|on|know|see|mean|depends|depending)\s+$/i;
+  /\b(?:that's|thats|is|matter|exactly|about|of|for|from|on|know|see|mean|depends|depending|someone|somebody|anyone|anybody|everyone|everybody|people|person|folks)\s+$/i;
 /** "want me to add a consult", "any pets": a question opened with its "do you" or "are there" dropped. */
 const ELLIPTIC_OPENER = /\b(?:(?:want|need)\s+(?:me|us|a|an|to|the|some)|any\s+[a-z]+)\b/gi;
 const ELLIPTIC_REQUEST =
@@ -86,6 +86,13 @@ const PRONOUN_AFTER =
   /\s(?:you|youre|you're|youd|you'd|youve|you've|ya|yall|y'all|that|this|it|its|there|i|we|he|she|they|anyone|anybody|someone|somebody)$/i;
 const SUBJECT_BEFORE =
   /\b(?:i|we|you|they|he|she|it|who|that|would|will|can|must|do|does|did|don't|dont|to|really|just|might|may|could|should|not|never|i'd|id|we'd|you'd|youd|they'd|i'll|ill|we'll|you'll|they'll|also|still|all|only|it's|its|that's|thats|what|which)\s+$/i;
+/** Words that close what was said before a question: "got it", "hear that", "about that". */
+const CLOSED_BEFORE = /\b(?:got it|hear that|about that|for that|that's it|thats it)\s+$/i;
+/** "does walter have any insurance": a verb, a name, then the verb the question is about. */
+const NAMED_SUBJECT =
+  /\b(?:does|did|do|has|is|was|will|can|could|would)\s+(?!(?:you|your|it|its|that|this|there|i|we|he|she|they|the|a|an|any|not|just|also|really|so)\b)[a-z]+\s+(?:have|has|need|want|take|use|get|know|like|still|usually|ever|already|live|work|go|come|plan|speak|drive|own)\b/gi;
+/** "remind me when", "tell me where": a request to be told, which asks as a question does. */
+const REQUEST_TELL = /\b(?:remind|tell)\s+(?:me|us)\s+(?:again\s+)?$/i;
 /** A statement that closes a question in the same unpunctuated turn: "has your insurance changed i'll need ...". */
 const STATEMENT_AFTER =
   /\s+(?:i'll|ill|i will|we'll|let me|i need|i'm going to|im going to|i can)\b(?!\s+i\b)/i;
@@ -97,12 +104,30 @@ function unpunctuatedQuestions(text: string): string[] {
     const before = text.slice(0, at);
     const wh = /^(?:wh|how)/i.test(m[0]);
     if (wh && EMBEDDING.test(before)) continue;
+    // "remind me when you're picking him up": a request for what the question word asks.
+    const request = wh ? REQUEST_TELL.exec(before) : null;
+    if (request) {
+      if (starts.length === 0 || QUESTION_JOIN.test(before.slice(0, request.index)))
+        starts.push(request.index);
+      continue;
+    }
     // "when it's ready", "where you parked": a clause of the sentence, not a question.
     if (/^(?:when|where)\b/i.test(m[0]) && SUBORDINATE.test(text.slice(at + m[0].length))) continue;
     // "i'll have our desk call", "basic is the gym floor": a verb after its subject states.
-    if (!wh && (SUBJECT_BEFORE.test(before) || (!PRONOUN_AFTER.test(m[0]) && !QUESTION_JOIN.test(before))))
+    // "got it do you need them lit up", "sorry to hear that can you": a closing word, then a question to "you".
+    const closed = !wh && CLOSED_BEFORE.test(before) && /\s(?:you|ya)$/i.test(m[0]);
+    if (
+      !wh &&
+      !closed &&
+      (SUBJECT_BEFORE.test(before) || (!PRONOUN_AFTER.test(m[0]) && !QUESTION_JOIN.test(before)))
+    )
       continue;
     if (starts.length === 0 || QUESTION_JOIN.test(before)) starts.push(at);
+  }
+  for (const m of text.matchAll(NAMED_SUBJECT)) {
+    const at = m.index ?? 0;
+    if (!SUBJECT_BEFORE.test(text.slice(0, at)) && !starts.some((s) => s <= at && at - s < 40))
+      starts.push(at);
   }
   for (const m of text.matchAll(ELLIPTIC_OPENER)) {
     const at = m.index ?? 0;
@@ -121,6 +146,17 @@ function unpunctuatedQuestions(text: string): string[] {
     const phrase =
       at >= 0 ? text.slice(at).split(/\b(?:in case|if|so that|when|for when|because)\b/i)[0] : '';
     if (asked && !VERBISH.test(phrase)) starts.push(at);
+  }
+  // "okay and basic tune or": options put to the caller, the rest left for them to say.
+  if (starts.length === 0) {
+    const offer =
+      /(?:^|\b(?:and|so|ok|okay|great|alright|sure|now|then)\s+)(?=[a-z])(?:(?!\b(?:and|so|ok|okay)\s)[^.?!])*?\s+or\s*$/i.exec(
+        text,
+      );
+    if (offer)
+      starts.push(
+        offer.index + (/^(?:and|so|ok|okay|great|alright|sure|now|then)\s+/i.exec(offer[0])?.[0].length ?? 0),
+      );
   }
   starts.sort((a, b) => a - b);
   const out: string[] = [];

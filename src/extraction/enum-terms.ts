@@ -9,6 +9,19 @@ import { fieldKeywords, stem } from './text';
 
 const CATCH_ALL = new Set(['other', 'unknown', 'none', 'misc', 'n/a']);
 
+/** How a caller says no choice is made yet. */
+const NOT_DECIDED = [
+  "haven't decided",
+  'havent decided',
+  'have not decided',
+  'not decided',
+  'still deciding',
+  'on the fence',
+  'not sure yet',
+  "don't know yet",
+  'dont know yet',
+];
+
 /**
  * Words callers use for common option labels, when the field's description gives none: an option is matched by
  * these only when its label is exactly the key.
@@ -30,12 +43,31 @@ const COMMON_SYNONYMS: Record<string, string[]> = {
   ],
   urgent: ['emergency', 'asap', 'as soon as possible', 'right away', 'immediately', "can't do anything"],
   low: ['no rush', 'no hurry', 'whenever', 'not urgent'],
-  morning: ['a.m.', 'before noon', 'before work', 'first thing'],
+  morning: ['a.m.', 'before noon', 'before lunch', 'before work', 'first thing'],
+  midday: [
+    'middle of the day',
+    'around lunch',
+    'at lunch',
+    'lunchtime',
+    'lunch time',
+    'around noon',
+    'at noon',
+  ],
   afternoon: ['after lunch'],
   evening: ['after work', 'tonight'],
   residential: ['my home', 'my house', 'our home', 'our house', 'apartment'],
   commercial: ['my business', 'our business', 'my office', 'our office', 'my store', 'our store'],
   cancellation: ['cancel', 'cancelling', 'canceling'],
+  // How often: "every other week" is no weekly.
+  biweekly: ['every other week', 'every two weeks', 'every 2 weeks', 'every couple of weeks', 'fortnightly'],
+  bimonthly: ['every other month', 'every two months', 'every 2 months'],
+  quarterly: ['every three months', 'every 3 months', 'four times a year', 'once a quarter'],
+  weekly: ['once a week', 'every week'],
+  monthly: ['once a month', 'every month'],
+  daily: ['every day', 'each day', 'once a day'],
+  undecided: NOT_DECIDED,
+  unsure: NOT_DECIDED,
+  not_sure: NOT_DECIDED,
   refund: ['money back'],
   video: ['zoom', 'video call', 'facetime', 'google meet', 'teams call', 'on camera'],
   in_person: ['come in', 'in the office', 'face to face'],
@@ -302,7 +334,19 @@ function sameWord(said: string, term: string): boolean {
 }
 
 /** Words that open a new clause after an answering "no": "no, it's ...", "no we ...", "no just ...". */
-const ANSWERING = /^(it's|its|it|i|i'm|im|we|we're|that's|thats|this|just|the|my|our|actually|sorry)$/;
+const ANSWERING =
+  /^(it's|its|it|i|i'm|im|we|we're|that's|thats|this|just|the|my|our|actually|sorry|lets|let's|make|go)$/;
+
+/** A unit of time counted more than once: "every other week", "every two weeks" say no "weekly". */
+const MANY_UNITS = /^(other|two|2|three|3|four|4|couple|few|several)$/;
+const TIME_UNIT = /^(day|week|month|year|quarter)s?$/;
+
+/**
+ * "The matte ones looked kinda dull", "drums are too loud": an option the caller passes judgement on is spoken
+ * about, not chosen.
+ */
+const JUDGED =
+  /^\s+(?:(?:ones?|kind|stuff|version|option)\s+)?(?:(?:looked|seemed|felt|sounded|came out)\b|(?:is|are|looks?|seems?|sounds?|gets?)\s+(?:(?:way|just|a bit|a little|kinda|kind of|really|so|pretty)\s+)*(?:too|not)\b)/i;
 
 export const NEGATOR =
   /^(not|no|never|isn't|wasn't|don't|doesn't|didn't|without|nor|neither|aren't|isnt|wasnt|dont|doesnt|didnt|arent)$/;
@@ -337,7 +381,12 @@ export function named(
                 (w, k, near) =>
                   NEGATOR.test(w) && !(w === 'no' && ANSWERING.test(near[k + 1] ?? raw[i] ?? '')),
               );
-          if (!negated) out.push({ value, start: toks[i].start, end: toks[i + seq.length - 1].end });
+          if (negated) continue;
+          const word = raw[i] ?? '';
+          if (seq.length === 1 && TIME_UNIT.test(word) && MANY_UNITS.test(raw[i - 1] ?? '')) continue;
+          const end = toks[i + seq.length - 1].end;
+          if (negation && JUDGED.test(text.slice(end - offset))) continue;
+          out.push({ value, start: toks[i].start, end });
         }
       }
     }
