@@ -226,6 +226,93 @@ describe('built-in extractor heuristics', () => {
         );
         assert.equal(one(name, turns('and who are you', 'priscilla wynn')), 'Priscilla Wynn');
       });
+
+      it("never gives the caller's own name for the spouse, the deceased or a person authorized", () => {
+        const spouse: FieldSpec = { name: 'spouse_name', type: 'text', description: "Spouse's name" };
+        const deceased: FieldSpec = {
+          name: 'deceased_name',
+          type: 'text',
+          description: 'Name of the deceased',
+        };
+        const authorized: FieldSpec = {
+          name: 'authorized_person',
+          type: 'text',
+          description: 'Name of the person authorized for pickup',
+        };
+        const filing = turns(
+          'tax office',
+          'hi this is sandra',
+          'your last name',
+          'oyelaran',
+          'filing jointly',
+        );
+        assert.equal(
+          one(spouse, [...filing, { role: 'caller', text: 'yeah me and my husband file together' }]),
+          null,
+        );
+        assert.equal(one(name, filing), 'Sandra Oyelaran');
+        // Asked for the wife's name, and the caller's own afterwards: the wife's.
+        const asked = turns('whats your wifes name', 'maren holt', 'and your name', 'jonas holt');
+        assert.equal(one(spouse, asked), 'Maren Holt');
+        assert.equal(one(spouse, turns('hi', 'hi its jonas my wife maren needs to sign')), 'Maren');
+        // "your son's name" is no spouse's.
+        assert.equal(one(spouse, turns('whats your sons name', 'theo')), null);
+        const funeral = turns(
+          'how can i help',
+          'my father passed',
+          'may i have your name',
+          'ruth vance im his daughter',
+        );
+        assert.equal(one(deceased, funeral), null);
+        assert.equal(one(name, funeral), 'Ruth Vance');
+        const pickup = turns('daycare', 'its gina lilys mom', 'whats your sisters name', 'carla mendez');
+        assert.equal(one(authorized, pickup), 'Carla Mendez');
+        assert.equal(one(authorized, pickup.slice(0, 2)), null);
+      });
+
+      it("takes the answer to the question for the name on the account over the caller's own", () => {
+        const tenant: FieldSpec = {
+          name: 'tenant_name',
+          type: 'text',
+          description: 'Name on the rental agreement',
+        };
+        const t = turns(
+          'storage',
+          'hi my name is priya',
+          'and the name on the lease',
+          'its under my husbands name ravi menon',
+        );
+        assert.equal(one(tenant, t), 'Ravi Menon');
+        assert.equal(one(name, t), 'Priya');
+        // Not asked for the name on anything: the caller's own.
+        assert.equal(one(tenant, t.slice(0, 2)), 'Priya');
+      });
+
+      it('takes the full form of a short name the caller restates or confirms on file', () => {
+        assert.equal(one(name, turns('your name', 'debs well deborah lin l i n')), 'Deborah Lin');
+        assert.equal(one(name, turns('your name', 'jen i mean jennifer ames')), 'Jennifer Ames');
+        // Another person's name after "or" stays out.
+        assert.equal(one(name, turns('your name', 'jen or maybe')), 'Jen');
+        const onFile = (reply: string) =>
+          one(name, turns('hello', 'hi this is bernie', 'ok i have bernard walsh on elm street', reply));
+        assert.equal(onFile('yep thats me'), 'Bernard Walsh');
+        assert.equal(onFile('no thats my brother'), 'Bernie');
+        assert.equal(
+          one(name, turns('hello', 'hi this is bernie', 'i see a bella stone on the account', 'yes')),
+          'Bernie',
+        );
+      });
+
+      it("corrects a surname by the caller's own spelling one letter off", () => {
+        const t = turns('hi', 'my name is janet kowalski', 'your email', 'j kowalsky at gmail dot com');
+        assert.equal(
+          one(name, [...t, ...turns('j k o w a l s k i', 'no with a y k o w a l s k y like my name')]),
+          'Janet Kowalsky',
+        );
+        // A spelling of something else, or the agent's own, changes nothing.
+        assert.equal(one(name, [...t, ...turns('j k o w a l s k i', 'yes')]), 'Janet Kowalski');
+        assert.equal(one(name, [...t, ...turns('and the street', 'k e n t street')]), 'Janet Kowalski');
+      });
     });
   });
 

@@ -1800,3 +1800,41 @@ describe('speech written without punctuation', () => {
     );
   });
 });
+
+describe('identifiers read back without punctuation', () => {
+  const member: FieldSpec = { name: 'member_id', type: 'text', description: 'Member ID' };
+
+  it("takes the caller's fix of a bare read-back, said in part and then whole, never the rejected one", () => {
+    const call = (reply: string) =>
+      one(member, turns('can i get your member id', 'its m as in mary 4 7 2 2 b', 'm 4 7 2 2 b', reply));
+    assert.equal(call('no wait thats my old card its 4 7 2 9 so m 4 7 2 9 b'), 'M4729B');
+    assert.equal(call('yep'), 'M4722B');
+    // Rejected with no fix: nothing.
+    assert.equal(call('no thats not it'), null);
+    // Two different codes in the fix: no guess.
+    assert.equal(call('no its either k 1 1 9 or k 1 2 2'), null);
+  });
+
+  it("reads a yes or no after a read-back that goes on to another question as that question's answer", () => {
+    const code: FieldSpec = { name: 'confirmation_number', type: 'text' };
+    assert.equal(
+      one(
+        code,
+        turns(
+          'whats the confirmation number',
+          'r t nine nine zero',
+          'r t nine nine zero and your license number to verify',
+          'no im not giving you that',
+        ),
+      ),
+      'RT990',
+    );
+    assert.equal(
+      one(
+        code,
+        turns('whats the confirmation number', 'r t nine nine zero', 'r t nine nine zero right', 'no'),
+      ),
+      null,
+    );
+  });
+});

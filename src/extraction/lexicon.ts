@@ -64,7 +64,7 @@ const CONTENT_WORDS = words(`
 
 /** Everyday verbs: each also counts in its -s, -ed and -ing forms ("hates", "limped", "barking"). */
 const VERBS = words(`
-  ask bark book call cancel change charge check chew clean close cough cry drop fill finish fix follow hate
+  ask bark book call cancel change charge check chew clean close cough cry drop file fill finish fix follow hate
   help hope itch jump kick kill lick like limp live look love miss move need open order pee pick play poop
   pull push rain reach refuse return scratch seem smell sneeze start stay stop swallow talk try turn vomit
   wait walk want wash watch whine work worry
@@ -87,7 +87,7 @@ const MORE = words(`
   lame limping sick ill
   due curious pregnant allergic afraid unable unhappy aware sure certain careful calm concerned disabled
   diabetic retired unemployed employed married single divorced late early away local nearby familiar
-  rather instead otherwise anyway somewhat
+  rather instead otherwise anyway somewhat together alone apart jointly separately
   dispatch maintenance reception security billing support shipping accounting management sales
   front desk operator manager owner landlord tenant contractor customer client patient member resident
 `);

@@ -1,4 +1,4 @@
-import { afterCorrection, callerTurns, citeText, type Dialogue } from './dialogue';
+import { afterCorrection, callerTurns, citeText, type Dialogue, polarity } from './dialogue';
 import { splitIdentifier } from './field-kinds';
 import type { FieldSpec } from './fields';
 import {
@@ -195,6 +195,10 @@ interface Candidate {
 
 /** Name fields for someone the caller may be calling for, not the caller: patient_name, student_name. */
 const THIRD_PARTY = /^(patient|student|child|kid|son|daughter)$/;
+/** Name fields for someone who is never the caller: spouse_name, deceased_name, authorized_person. */
+const NEVER_THE_CALLER =
+  /^(spouse|wife|husband|partner|fiance|fiancee|deceased|decedent|authorized|authorised|beneficiary|emergency)$/;
+const SPOUSE = /^(spouse|wife|husband|partner|fiance|fiancee)$/;
 const RELATION =
   /^(son|daughter|child|kid|wife|husband|spouse|partner|fiance|fiancee|girlfriend|boyfriend|mom|mother|dad|father|parent|brother|sister|friend|boss|neighbor|neighbour|her|his|their)$/;
 /** Someone other than the caller in the caller's words: a relation, or "he"/"she" for a person. */
@@ -222,7 +226,22 @@ function forField(
   // "Name on the solar account": the thing the name is on, as the description says it.
   const on = /\bname on (?:the |their |his |her |your )?(?:\w+ )?(\w{4,})\b/i.exec(field.description ?? '');
   if (on) own.push(on[1].toLowerCase());
-  const asksField = (c: Candidate) => own.some((w) => new RegExp(`\\b${w}`, 'i').test(c.question));
+  // "and the name on the lease": a field that is the name on something is asked for by any "name on the ...".
+  const asksField = (c: Candidate) =>
+    own.some((w) => new RegExp(`\\b${w}`, 'i').test(c.question)) ||
+    (on !== null && /\bname (?:is |that's |thats )?on (?:the|your|their)\b/i.test(c.question));
+  // The answer to the question for this field's name outweighs names said elsewhere in the call.
+  const answering = cands.filter((c) => c.asked && asksField(c));
+  if (own.length > 0 && answering.length > 0) return answering;
+  // The spouse, the deceased, the person authorized: never the caller, so only a name given for someone else.
+  if (words.some((w) => NEVER_THE_CALLER.test(w))) {
+    const spouse = words.some((w) => SPOUSE.test(w));
+    return cands.filter((c) =>
+      spouse
+        ? c.askedOf !== null && SPOUSE.test(c.askedOf)
+        : c.asked && c.askedOf !== null && !/^(her|his|their)$/.test(c.askedOf),
+    );
+  }
   if (!words.some((w) => THIRD_PARTY.test(w)))
     return cands.filter(
       (c) => c.askedOf === null || (!RELATION.test(c.askedOf) && !forSomeoneElse) || asksField(c),
@@ -276,6 +295,7 @@ function candidateAt(
     excluded,
     (w) => agentSays(w) || spelled(w),
   );
+  name = restated(name, text) ?? confirmedOnFile(d, name, index) ?? name;
   const ex = exchangeAt(d, index);
   // A read-back the caller confirmed, with the same first name, settles the spelling.
   if (ex?.readBack?.confirmed === true) {
@@ -310,6 +330,75 @@ function surnameOnly(name: string, index: number, question: string): Candidate {
     question,
     surnameOnly: true,
   };
+}
+
+/** Whether two names open alike: "debs" and "deborah", "bernie" and "bernard" (a short form and its full one). */
+const sameStart = (a: string, b: string) =>
+  a.length >= 3 && b.slice(0, 3).toLowerCase() === a.slice(0, 3).toLowerCase();
+
+/**
+ * A first name the caller restates in full in the same breath: "debs well deborah lin", "Jen, I mean Jennifer
+ * Ames". The full name opens like the short one, and its second word can be a surname.
+ */
+function restated(name: string, text: string): string | null {
+  if (name.includes(' ')) return null;
+  const m = new RegExp(
+    `(?<![\\w${LO}])${name}[\\s,.]+(?:well|i mean|or|actually|sorry|like)[\\s,.]+(?:(?:its|it's|it is)\\s+)?([${LO}${UP}'-]+)\\s+([${LO}${UP}'-]+)`,
+    'i',
+  ).exec(text);
+  if (!m) return null;
+  const [first, last] = [m[1].toLowerCase(), m[2].toLowerCase()];
+  if (!sameStart(name, first) || !nameLike(first) || !surnameLike(last)) return null;
+  return `${titled(first)} ${titled(last)}`;
+}
+
+/**
+ * The full name on file the agent reads out, which the caller confirms ("got it bernard walsh on elm street" -
+ * "yep thats me"): the caller's first name or a short form of it ("bernie"), followed by a surname.
+ */
+function confirmedOnFile(d: Dialogue, name: string, index: number): string | null {
+  if (name.includes(' ')) return null;
+  for (let i = index + 1; i + 1 < d.turns.length; i++) {
+    const [agent, reply] = [d.turns[i], d.turns[i + 1]];
+    if (agent.role !== 'agent' || reply.role !== 'caller' || polarity(reply.text) !== true) continue;
+    if (OTHER_PERSON.test(reply.text)) continue;
+    const toks = tokensOf(agent.text);
+    for (let k = 0; k + 1 < toks.length; k++) {
+      const [first, last] = [toks[k].w, toks[k + 1].w];
+      if (!sameStart(name, first) || !nameLike(first) || !surnameLike(last)) continue;
+      if (!/^\s+$/.test(agent.text.slice(toks[k].end, toks[k + 1].start))) continue;
+      return `${titled(first)} ${titled(last)}`;
+    }
+  }
+  return null;
+}
+
+/** Edit distance at most one between two words: one letter changed, added or dropped. */
+function oneEditApart(a: string, b: string): boolean {
+  if (a === b || Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return a.slice(i + 1) === b.slice(i + 1) || a.slice(i) === b.slice(i + 1) || a.slice(i + 1) === b.slice(i);
+}
+
+/**
+ * The surname as the caller spells it when speech-to-text wrote it one letter off ("kowalski" - "k o w a l s k y
+ * like my name"): a run of spelled letters, or its tail, with the same first letter, one edit from the surname.
+ */
+function spelledSurnameOf(surname: string, texts: string[]): string | null {
+  const w = surname.toLowerCase();
+  if (w.length < 4 || !/^[a-z]+$/.test(w)) return null;
+  for (const text of texts) {
+    const runs = tokensOf(text)
+      .map((t) => (t.w.length === 1 ? t.w : ' '))
+      .join('')
+      .split(' ');
+    // The spelling may follow a lone letter word of the sentence ("with a y k o w a l s k y"): its tail counts.
+    for (const run of runs)
+      for (let k = 0; k + 4 <= run.length; k++)
+        if (run[k] === w[0] && oneEditApart(run.slice(k), w)) return run.slice(k);
+  }
+  return null;
 }
 
 /** Whether `b` is `a` or a fuller form of it: "Victor" -> "Victor Salazar", "Jen" -> "Jennifer Kowalczyk". */
@@ -365,7 +454,15 @@ export function extractName(ctx: Context, field: FieldSpec): Finding<string> | n
       surnameAnswer(c.text),
   );
   if (unread && !chosen.name.includes(' ')) return null;
-  const name = chosen.name;
+  const words = chosen.name.split(' ');
+  const spelled =
+    words.length > 1
+      ? spelledSurnameOf(
+          words.at(-1) ?? '',
+          callers.map((c) => c.text),
+        )
+      : null;
+  const name = spelled ? [...words.slice(0, -1), titled(spelled)].join(' ') : chosen.name;
   const where = callers.find(
     (c) => c.index >= chosen.index && c.text.toLowerCase().includes(name.toLowerCase()),
   );
