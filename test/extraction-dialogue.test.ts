@@ -1838,3 +1838,22 @@ describe('identifiers read back without punctuation', () => {
     );
   });
 });
+
+describe('organisations named by their kind', () => {
+  it('reads a funeral home or a clinic named in a field as an organisation, its kind ending its name', () => {
+    const home: FieldSpec = { name: 'funeral_home_name', type: 'text', description: 'Funeral home booking' };
+    const t = turns(
+      'crematory this is lou',
+      'hi lou its frank over at hollis and sons funeral home i need to book',
+    );
+    assert.equal(one(home, t), 'Hollis and Sons Funeral Home');
+    const clinic: FieldSpec = { name: 'clinic_name', type: 'text' };
+    assert.equal(
+      one(clinic, turns('lab', 'this is ana from sunrise pet clinic calling about results')),
+      'Sunrise Pet Clinic',
+    );
+    // "from home" names no organisation, and a person's name is no clinic's.
+    assert.equal(one(clinic, turns('lab', 'this is ana calling from home')), null);
+    assert.equal(one(clinic, turns('whats your name', 'ana ruiz')), null);
+  });
+});

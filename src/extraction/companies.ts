@@ -36,6 +36,9 @@ const NOT_ORG = new Set([
   ),
 ]);
 
+/** Kinds of place that end an organisation's name though alone they are ordinary words ("from home"). */
+const ORG_TAIL = /^(home|clinic|office|house)$/;
+
 /**
  * Where a lower-case turn names the caller's organisation: after "<name> from/at/with" in an introduction
  * ("this is uh jordan from from hallmark dental group"), "calling from", "I work at/for", or a role ("im the
@@ -69,6 +72,11 @@ function lowerOrgAt(text: string, from: number): { name: string; start: number; 
     if (w === 'and' && run.length > 0 && orgWord(words[k + 1]?.[0])) {
       run.push(words[k]);
       continue;
+    }
+    // "hollis and sons funeral home", "sunrise pet clinic": a kind of place ends the name it follows.
+    if (run.length > 0 && ORG_TAIL.test(w)) {
+      run.push(words[k]);
+      break;
     }
     if (!orgWord(w)) break;
     run.push(words[k]);
