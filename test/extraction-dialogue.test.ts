@@ -1856,4 +1856,46 @@ describe('organisations named by their kind', () => {
     assert.equal(one(clinic, turns('lab', 'this is ana calling from home')), null);
     assert.equal(one(clinic, turns('whats your name', 'ana ruiz')), null);
   });
+
+  it("takes the answer to 'the name of the business' or of the kind it is, and not as a person's name", () => {
+    const business: FieldSpec = {
+      name: 'business_name',
+      type: 'text',
+      description: 'Business the signs are for',
+    };
+    const contact: FieldSpec = { name: 'contact_name', type: 'text' };
+    const t = turns(
+      'sign shop',
+      'hey its rosa i need signs',
+      'ok rosa whats the name of the restaurant',
+      'taco loco kc',
+    );
+    assert.equal(one(business, t), 'Taco Loco KC');
+    assert.equal(one(contact, t), 'Rosa');
+    const company: FieldSpec = { name: 'company_name', type: 'text', description: 'Name of the business' };
+    assert.equal(
+      one(company, turns('whats the name of the business', 'its brightline dental group')),
+      'Brightline Dental Group',
+    );
+    // The name of the caller's dog asks for no business; an insurer is not asked for by "the business".
+    assert.equal(one(business, turns('whats the name of your dog', 'rex')), null);
+    const insurer: FieldSpec = { name: 'insurer', type: 'text', description: 'Insurance company' };
+    assert.equal(one(insurer, turns('whats the name of the restaurant', 'its taco loco')), null);
+  });
+
+  it('reads the organisation after a name and "here" in an introduction', () => {
+    const company: FieldSpec = {
+      name: 'company',
+      type: 'text',
+      description: 'Company requesting the survey',
+    };
+    assert.equal(
+      one(
+        company,
+        turns('drone surveys this is alex', 'hey alex gary here from uh oduya land partners my boss asked'),
+      ),
+      'Oduya Land Partners',
+    );
+    assert.equal(one(company, turns('drone surveys this is alex', 'hey alex gary here my boss asked')), null);
+  });
 });

@@ -195,6 +195,10 @@ interface Candidate {
 
 /** Name fields for someone the caller may be calling for, not the caller: patient_name, student_name. */
 const THIRD_PARTY = /^(patient|student|child|kid|son|daughter)$/;
+/** Things a name question may ask the name of: a business, a place, an animal, a product. */
+const NAMED_THING =
+  /^(business|company|restaurant|shop|store|firm|practice|office|clinic|organi[sz]ation|school|street|road|building|property|project|event|venue|church|hotel|dog|cat|pet|horse|boat|product|plan|brand|team|band|book|song|app|website|site)$/;
+
 /** Name fields for someone who is never the caller: spouse_name, deceased_name, authorized_person. */
 const NEVER_THE_CALLER =
   /^(spouse|wife|husband|partner|fiance|fiancee|deceased|decedent|authorized|authorised|beneficiary|emergency)$/;
@@ -269,6 +273,9 @@ function candidateAt(
   const { text, index } = callers[k];
   const question = questionBefore(d, index);
   const asked = NAME_QUESTION.test(question);
+  // "whats the name of the business", "the restaurants name": the answer names a thing, not a person.
+  const thing = asked ? nameAskedOf(question) : null;
+  if (thing && NAMED_THING.test(thing)) return null;
   const found = candidateIn(d, text, index, asked, k === 0, excluded);
   if (!found) {
     // "the last name on the file should be ramaswamy": a surname alone, to complete a first name said before.
