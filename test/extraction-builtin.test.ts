@@ -303,6 +303,26 @@ describe('built-in extractor heuristics', () => {
         );
       });
 
+      it('reads "<name> here" after greeting the agent by name, before a relation named after it', () => {
+        const client: FieldSpec = {
+          name: 'client_name',
+          type: 'text',
+          description: 'Name of the person on the phone',
+        };
+        const t = turns(
+          'drone surveys this is alex',
+          'hey alex gary here my boss lena park asked for a quote',
+          'sure gary',
+        );
+        assert.equal(one(client, t), 'Gary');
+        assert.equal(
+          one(client, [...t, ...turns('your last name', 'oduya o d u y a')].slice(0, 5)),
+          'Gary Oduya',
+        );
+        // The agent's own name before "here" is no caller's.
+        assert.equal(one(client, turns('this is alex', 'hey alex here is my question')), null);
+      });
+
       it("corrects a surname by the caller's own spelling one letter off", () => {
         const t = turns('hi', 'my name is janet kowalski', 'your email', 'j kowalsky at gmail dot com');
         assert.equal(

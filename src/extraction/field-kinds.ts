@@ -48,7 +48,10 @@ export const isEmailField = (f: FieldSpec) => /\be-?mail\b/.test(fieldText(f));
 /** A text field meant for a phone number (by its name, or its description without order/account words). */
 export const isPhoneField = (f: FieldSpec) =>
   /\b(phone|mobile|cell|telephone)\b/.test(nameWords(f)) ||
-  (/\b(phone|mobile|cell)\b/.test(fieldText(f)) && !/\b(order|account|reference)\b/.test(fieldText(f))) ||
+  // Not a name field described by where the person is ("Name of the person on the phone").
+  (/\b(phone|mobile|cell)\b/.test(fieldText(f)) &&
+    !/\b(order|account|reference)\b/.test(fieldText(f)) &&
+    !/\bname\b/.test(nameWords(f))) ||
   // "callback_number": "Number to call the caller back on", "number to reach them at".
   (/\bnumber\b/.test(nameWords(f)) && /\b(call\w* (?:\w+ ){0,2}back|callback|reach)\b/.test(fieldText(f)));
 export const isIdentifierField = (f: FieldSpec) =>

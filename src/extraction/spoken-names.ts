@@ -273,6 +273,14 @@ export function spokenName(
   const lead = toks.findIndex((t) => nameLike(t.w));
   const starts = startsIn(toks, opts.asked, opts.first);
   if (lead >= 0 && (here(lead + 1) || here(lead + 2))) starts.push({ at: lead, kind: 'weak', owner: null });
+  // "hey alex gary here": the name right before "here", after a greeting of the agent by name.
+  for (let k = 1; k < toks.length; k++)
+    if (here(k) && !opts.excluded.has(toks[k - 1].w)) {
+      const two = k >= 2 && nameLike(toks[k - 2].w) && !opts.excluded.has(toks[k - 2].w);
+      const at = two && surnameLike(toks[k - 1].w) ? k - 2 : k - 1;
+      // An introduction of the speaker: before any other name the turn gives ("my boss lena park asked").
+      if (at !== lead && nameLike(toks[at].w)) starts.unshift({ at, kind: 'weak', owner: null });
+    }
   // "its for me um kevin": asked, the first word that can be a name, once the agent or a spelling confirms it.
   if (lead >= 0 && opts.asked) starts.push({ at: lead, kind: 'lead', owner: null });
   for (const s of starts) {
