@@ -323,6 +323,45 @@ describe('built-in extractor heuristics', () => {
         assert.equal(one(client, turns('this is alex', 'hey alex here is my question')), null);
       });
 
+      it('takes the full name asked for over the short form the caller opened with', () => {
+        const full: FieldSpec = { name: 'contact_full_name', type: 'text' };
+        const call = (answer: string) =>
+          one(
+            full,
+            turns(
+              'print shop',
+              'hey its tom i need flyers',
+              'sure tom your full name for the ticket',
+              answer,
+            ),
+          );
+        assert.equal(call('thomas bellwether b e l l w e t h e r'), 'Thomas Bellwether');
+        // Another first name altogether: two people, no guess.
+        assert.equal(call('tamara bellwether b e l l w e t h e r'), null);
+      });
+
+      it('reads "thats me" before a name, and a name the agent says before its question', () => {
+        const owner: FieldSpec = { name: 'owner_name', type: 'text', description: "Dog owner's name" };
+        assert.equal(
+          one(
+            owner,
+            turns(
+              'kennel whats the reservation',
+              'k 5 5 0 3',
+              'k5503 under',
+              'under hollis thats me dennis hollis',
+            ),
+          ),
+          'Dennis Hollis',
+        );
+        assert.equal(one(owner, turns('kennel', 'yeah thats me calling about the dog')), null);
+        const member: FieldSpec = { name: 'member_name', type: 'text' };
+        const t = (agent: string) => turns('gym', 'hi i want to cancel my membership its nadia fox', agent);
+        assert.equal(one(member, t('sorry to hear that nadia can i ask why')), 'Nadia Fox');
+        // Not addressed by it: "its" in the middle of a turn may open anything.
+        assert.equal(one(member, t('sorry to hear that can i ask why')), null);
+      });
+
       it("corrects a surname by the caller's own spelling one letter off", () => {
         const t = turns('hi', 'my name is janet kowalski', 'your email', 'j kowalsky at gmail dot com');
         assert.equal(

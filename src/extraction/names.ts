@@ -408,11 +408,22 @@ function spelledSurnameOf(surname: string, texts: string[]): string | null {
   return null;
 }
 
-/** Whether `b` is `a` or a fuller form of it: "Victor" -> "Victor Salazar", "Jen" -> "Jennifer Kowalczyk". */
+/**
+ * Whether `b` is `a` or a fuller form of it: "Victor" -> "Victor Salazar", "Jen" -> "Jennifer Kowalczyk", "Tom" ->
+ * "Thomas Bellwether".
+ */
 function sameOrLonger(a: string, b: string): boolean {
   if (b === a || b.toLowerCase().startsWith(`${a.toLowerCase()} `)) return true;
   const [x, y] = [a.toLowerCase().split(' '), b.toLowerCase().split(' ')];
-  return x.length === 1 && y.length > 1 && x[0].length >= 3 && y[0].startsWith(x[0]);
+  return x.length === 1 && y.length > 1 && x[0].length >= 3 && shortFormOf(x[0], y[0]);
+}
+
+/** "tom" of "thomas", "kate" of "katherine", "jen" of "jennifer": same first letter, its letters in order. */
+function shortFormOf(short: string, full: string): boolean {
+  if (short[0] !== full[0]) return false;
+  let k = 0;
+  for (const c of full) if (c === short[k]) k++;
+  return k === short.length;
 }
 
 /** Name fields for a thing or for someone other than the caller or their party: medication_name, doctor_name. */

@@ -114,9 +114,15 @@ export function spelledForm(toks: Tok[], word: string): string {
  */
 function addressedInLowerCase(text: string, word: string): boolean {
   if (text !== text.toLowerCase()) return false;
-  return new RegExp(
-    `(?:^|\\b(?:hi|hey|hello|thanks|thank you|ok|okay|great|perfect|alright|sure|got it|and|so)\\s+)${word}(?![\\w${LO}'’-])`,
-  ).test(text.trim());
+  return (
+    new RegExp(
+      `(?:^|\\b(?:hi|hey|hello|thanks|thank you|ok|okay|great|perfect|alright|sure|got it|and|so)\\s+)${word}(?![\\w${LO}'’-])`,
+    ).test(text.trim()) ||
+    // "sorry to hear that nadia can i ask why": the name closing a clause, before the agent's question.
+    new RegExp(
+      `\\b${word}\\s+(?:can|could|would|may|what|whats|how|when|where|do|did)\\s+(?:i|you|we|ya)\\b`,
+    ).test(text)
+  );
 }
 
 /** Whether an agent turn after `index` (the next three) addresses the caller by `word`, written as a name. */
@@ -158,6 +164,9 @@ const STRONG_INTROS = [
   ['my', "name's"],
   ['name', 'is'],
   ['call', 'me'],
+  // "under hollis thats me dennis hollis": the caller owning the name on file.
+  ['thats', 'me'],
+  ["that's", 'me'],
 ];
 /** Introductions that can as well begin anything else ("its broken", "im calling"): trusted only opening the turn. */
 const WEAK_INTROS = [['it', 'is'], ["it's"], ['its'], ["i'm"], ['im'], ['i', 'am']];
