@@ -362,6 +362,37 @@ describe('built-in extractor heuristics', () => {
         assert.equal(one(member, t('sorry to hear that can i ask why')), null);
       });
 
+      it('reads a middle name before a surname spelled out, and given names ending in -ly', () => {
+        assert.equal(one(name, turns('whats your name', 'anne marie cole c o l e')), 'Anne Marie Cole');
+        // Unspelled, a third word may be anything: no guess at where the name ends.
+        assert.equal(one(name, turns('whats your name', 'anne marie cole')), null);
+        assert.equal(one(name, turns('whats your name', 'yep lily ferraro')), 'Lily Ferraro');
+        assert.equal(one(name, turns('whats your name', 'emily')), 'Emily');
+        // An adverb is no name: "its really bad".
+        assert.equal(one(name, turns('hello', 'its really bad')), null);
+      });
+
+      it("keeps a child's field to the child, and a question about a named person off the caller", () => {
+        const child: FieldSpec = { name: 'child_name', type: 'text', description: "Child's name" };
+        const parent: FieldSpec = {
+          name: 'parent_name',
+          type: 'text',
+          description: 'Name of the parent calling',
+        };
+        const t = turns(
+          'daycare',
+          'hi its gina ferraro lilys mom',
+          'hi gina whats your sisters name',
+          'carla mendez',
+          'and lilys last name is ferraro too right',
+          'yep lily ferraro',
+        );
+        assert.equal(one(child, t), 'Lily Ferraro');
+        assert.equal(one(parent, t), 'Gina Ferraro');
+        // Only the sister named: no child's name.
+        assert.equal(one(child, t.slice(0, 4)), null);
+      });
+
       it("corrects a surname by the caller's own spelling one letter off", () => {
         const t = turns('hi', 'my name is janet kowalski', 'your email', 'j kowalsky at gmail dot com');
         assert.equal(

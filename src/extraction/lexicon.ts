@@ -90,6 +90,7 @@ const MORE = words(`
   rather instead otherwise anyway somewhat together alone apart jointly separately
   dispatch maintenance reception security billing support shipping accounting management sales
   front desk operator manager owner landlord tenant contractor customer client patient member resident
+  holder renter buyer seller driver caller applicant student guest contact account policyholder homeowner
 `);
 const third = (v: string) =>
   /(s|sh|ch|x)$/.test(v)

@@ -1,6 +1,7 @@
 import { afterCorrection, callerTurns, citeText, type Dialogue, polarity } from './dialogue';
 import { splitIdentifier } from './field-kinds';
 import type { FieldSpec } from './fields';
+import { isCommonWord } from './lexicon';
 import {
   isFiller,
   lastNameSaid,
@@ -58,6 +59,9 @@ export function nameAskedOf(question: string): string | null {
     /\b(\w+)['’]s (?:full |first |last )?name\b/i.exec(question) ??
     /\b(?:the|your|his|her) (\w+?)s (?:full |first |last )?name\b/i.exec(question);
   if (m && !/^(what|that|who|it|there|here)$/i.test(m[1])) return m[1].toLowerCase();
+  // "lilys last name is ferraro right": a person named by name, the apostrophe dropped.
+  const named = /\b([a-z]{3,})s (?:full |first |last )?name\b/.exec(question);
+  if (named && nameLike(named[1]) && !isCommonWord(`${named[1]}s`)) return named[1];
   const of = /\bname of (?:the|your) (\w+)/i.exec(question);
   return of ? of[1].toLowerCase() : null;
 }
@@ -243,14 +247,22 @@ function forField(
     return cands.filter((c) =>
       spouse
         ? c.askedOf !== null && SPOUSE.test(c.askedOf)
-        : c.asked && c.askedOf !== null && !/^(her|his|their)$/.test(c.askedOf),
+        : c.asked && c.askedOf !== null && RELATION.test(c.askedOf) && !/^(her|his|their)$/.test(c.askedOf),
     );
   }
+  // "lilys last name is ferraro right": a question about someone the call names is not about the caller.
   if (!words.some((w) => THIRD_PARTY.test(w)))
     return cands.filter(
-      (c) => c.askedOf === null || (!RELATION.test(c.askedOf) && !forSomeoneElse) || asksField(c),
+      (c) =>
+        c.askedOf === null ||
+        (!RELATION.test(c.askedOf) && !nameLike(c.askedOf) && !forSomeoneElse) ||
+        asksField(c),
     );
-  const theirs = cands.filter((c) => c.askedOf !== null);
+  // "your sisters name" names no child of the caller's: a field for a child takes no other relation's name.
+  const child = words.some((w) => /^(child|kid|son|daughter)$/.test(w));
+  const other = (c: Candidate) =>
+    child && c.askedOf !== null && RELATION.test(c.askedOf) && !THIRD_PARTY.test(c.askedOf);
+  const theirs = cands.filter((c) => c.askedOf !== null && !other(c));
   if (theirs.length > 0) return theirs;
   if (forSomeoneElse) return [];
   // The agent asks the caller whether they are one ("are you a new patient with us") and the caller speaks of no
@@ -260,7 +272,7 @@ function forField(
     new RegExp(`\\b(?:are|were) you (?:an? )?(?:\\w+ )?${role}s?\\b`, 'i').test(ex.questions.join(' ')),
   );
   const self = askedRole && !callers.some((c) => OTHER_PERSON.test(c.text));
-  return cands.filter((c) => c.asked || (self && c.askedOf === null));
+  return cands.filter((c) => (c.asked && !other(c)) || (self && c.askedOf === null));
 }
 
 /** The name a caller turn gives, with its own corrections, completion and confirmed read-back applied. */

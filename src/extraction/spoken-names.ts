@@ -55,6 +55,12 @@ const ordinary = (w: string) => {
 };
 export const nameLike = (w: string) =>
   w.length >= 2 && /^[a-zß-öø-ÿ][a-zß-öø-ÿ'-]*$/.test(w) && !ordinary(w) && !NUMBER_WORD.test(w);
+/**
+ * An adverb's "-ly" after a stem of four letters or more ("really", "honestly", "totally"); a short word ending
+ * so is as often a given name ("lily", "emily", "kelly", "holly").
+ */
+const adverbLike = (w: string) => /^[a-z'-]{4,}ly$/.test(w);
+
 /** A word that may be a surname: name-like and not a verb form ("calling", "checking"). */
 export const surnameLike = (w: string) => nameLike(w) && !/ing$/.test(w);
 const TITLE_WORD = /^(mr|mrs|ms|miss|mister|missus|dr|doctor)$/;
@@ -299,7 +305,8 @@ export function spokenName(
     // "dw": a first name without a vowel is initials or a garbled word ("ng" is a surname only).
     if (!first || !nameLike(first.w) || !/[aeiouyà-öø-ÿ]/.test(first.w)) continue;
     // "its raining", "im locked out", "its really bad": a verb form or an adverb, not a first name.
-    const verbLike = /(ing|ly)$/.test(first.w) || (s.kind === 'weak' && /ed$/.test(first.w));
+    const verbLike =
+      /ing$/.test(first.w) || adverbLike(first.w) || (s.kind === 'weak' && /ed$/.test(first.w));
     let q = spelledAt(toks, p + 1, first.w);
     let confirmed =
       addressed(d, index, first.w, opts.excluded) ||
@@ -316,9 +323,24 @@ export function spokenName(
     }
     const next = toks[q];
     const adjacent = next && /^[\s,.-]*$/.test(text.slice(toks[q - 1].end, next.start));
-    const last = next && adjacent && surnameLike(next.w) ? next : null;
+    let last = next && adjacent && surnameLike(next.w) ? next : null;
     // "derek hume h u m e": the surname spelled out confirms the name too.
     if (last && spelledAt(toks, q + 1, last.w) > q + 1) confirmed = true;
+    // "anne marie cole c o l e": a third word spelled right after it is the surname, the second a middle name.
+    let middle: Tok | null = null;
+    const third = toks[q + 1];
+    if (
+      last &&
+      !confirmed &&
+      third &&
+      /^\s+$/.test(text.slice(last.end, third.start)) &&
+      surnameLike(third.w) &&
+      spelledAt(toks, q + 2, third.w) > q + 2
+    ) {
+      [middle, last] = [last, third];
+      q++;
+      confirmed = true;
+    }
     const end = last ? q + 1 : q;
     // A bare name opening the call ("frank delgado calling about ...") only with its own cue after it: two
     // words before "my" may as well be a thing ("water heater my basement ...").
@@ -331,7 +353,8 @@ export function spokenName(
     const ends = introduced && lower && !verbLike && s.kind !== 'lead' && cued && boundary(end, s);
     if (!confirmed && !ends) continue;
     const lastWord = last ? spelledForm(toks, last.w) : lastNameSaid(text);
-    const name = lastWord ? `${titled(first.w)} ${titled(lastWord)}` : titled(first.w);
+    const given = middle ? `${titled(first.w)} ${titled(middle.w)}` : titled(first.w);
+    const name = lastWord ? `${given} ${titled(lastWord)}` : given;
     if (opts.excluded.has(name.toLowerCase()) || opts.excluded.has(first.w)) continue;
     return { name, owner: s.owner };
   }
@@ -383,7 +406,13 @@ export function relativesNamed(d: Dialogue, text: string): SpokenName[] {
   for (let k = 0; k + 2 < toks.length; k++) {
     if (!/^(my|our)$/.test(toks[k].w) || !PERSON.test(toks[k + 1].w)) continue;
     const first = toks[k + 2];
-    if (!nameLike(first.w) || /(ing|ly|ed)$/.test(first.w) || !/[aeiouyà-öø-ÿ]/.test(first.w)) continue;
+    if (
+      !nameLike(first.w) ||
+      /(ing|ed)$/.test(first.w) ||
+      adverbLike(first.w) ||
+      !/[aeiouyà-öø-ÿ]/.test(first.w)
+    )
+      continue;
     if (!lower && !new RegExp(`^[${UP}]`).test(text.slice(first.start))) continue;
     const next = toks[k + 3];
     const adjacent = next && /^[\s,.-]*$/.test(text.slice(first.end, next.start));
