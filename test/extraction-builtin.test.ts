@@ -393,6 +393,28 @@ describe('built-in extractor heuristics', () => {
         assert.equal(one(child, t.slice(0, 4)), null);
       });
 
+      it('composes a two-word surname asked for alone, and reads a name only spelled', () => {
+        const t = (q: string, a: string) => one(name, turns('sign shop', 'hey its rosa', `ok rosa ${q}`, a));
+        assert.equal(t('can i get a last name and email', 'delgado reyes two words'), 'Rosa Delgado Reyes');
+        // Asked for the first and last name: another full name is no surname of the first.
+        assert.equal(t('your first and last name', 'maria delgado'), null);
+        assert.equal(one(name, turns('can i get your name', 'its o w e n yeah hello')), 'Owen');
+        assert.equal(one(name, turns('can i get your name', 'its uh hang on')), null);
+        assert.equal(one(name, turns('can i get your name', 'b n')), null);
+      });
+
+      it('takes the full name the agent asks the caller to confirm as theirs', () => {
+        const patient: FieldSpec = { name: 'patient_name', type: 'text' };
+        const t = (reply: string) =>
+          turns('front desk whats the account number', '3 3 0 9 1', '33091 is this for renee okafor', reply);
+        assert.equal(one(patient, t('yeah thats me')), 'Renee Okafor');
+        assert.equal(one(name, t('yeah thats me')), 'Renee Okafor');
+        // A yes to "is this for" says whose account it is, not who calls; a no says nothing.
+        assert.equal(one(name, t('yes')), null);
+        assert.equal(one(name, t('no thats my mother')), null);
+        assert.equal(one(name, turns('am i speaking with dana park', 'yes speaking')), 'Dana Park');
+      });
+
       it("corrects a surname by the caller's own spelling one letter off", () => {
         const t = turns('hi', 'my name is janet kowalski', 'your email', 'j kowalsky at gmail dot com');
         assert.equal(

@@ -71,14 +71,14 @@ const VERBS = words(`
 `);
 /** Verbs with an irregular past: only their -s and -ing forms are made ("sayed" is a surname, not a verb). */
 const IRREGULAR = words(`
-  bite bleed break bring buy come cut drink drive eat fall feel fight find forget get give go hit hold hurt
+  bite bleed break bring buy come cut drink drive eat fall feel fight find forget get give go hang hit hold hurt
   keep know lay leave lose make pay put quit run say see sell send set shake shed sit sleep steal swim take
   tell think throw wear write
 `);
 /** Irregular past forms and common adjectives of complaints. */
 const MORE = words(`
   ate bit bled bought broke brought came caught chewed cut did drank drove fell felt fought found forgot gave
-  got had heard held hid hit hurt kept knew laid led left lost made meant met paid ran rang sat saw sent set
+  got had heard held hid hit hung hurt kept knew laid led left lost made meant met paid ran rang sat saw sent set
   shook shed slept sold spent stole stood swam swelled swollen threw told took tore understood was went
   were woke won wore wrote
   ridiculous terrible horrible awful crazy weird strange annoying frustrating frustrated confused stuck

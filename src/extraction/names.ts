@@ -138,10 +138,58 @@ function candidateIn(
   const volunteered = full ? cleanName(full[1], excluded) : null;
   if (volunteered?.includes(' ')) return own(volunteered);
   if (asked) {
-    const bare = bareName(text, excluded);
+    const bare = bareName(text, excluded) ?? spelledOnly(text, excluded);
     if (bare) return own(bare);
   }
   return spokenName(d, index, text, { asked, first, excluded });
+}
+
+/** An answer to a name question that only spells the name: "its o w e n yeah hello can you hear me". */
+function spelledOnly(text: string, excluded: Set<string>): string | null {
+  const toks = tokensOf(text);
+  let k = 0;
+  while (
+    k < toks.length &&
+    (isFiller(toks[k].w) || /^(its|it's|it|is|yes|yeah|sure|ok|okay|well|so)$/.test(toks[k].w))
+  )
+    k++;
+  let letters = '';
+  while (k < toks.length && toks[k].w.length === 1) letters += toks[k++].w;
+  if (letters.length < 3 || !nameLike(letters) || !/[aeiouy]/.test(letters) || excluded.has(letters))
+    return null;
+  return titled(letters);
+}
+
+/**
+ * The full name the agent asks the caller to confirm as theirs ("is this for renee okafor" - "yeah thats me",
+ * "am i speaking with dana park" - "yes"): a candidate for the caller's name, asked and answered.
+ */
+function confirmedByCaller(d: Dialogue, excluded: Set<string>): Candidate[] {
+  const out: Candidate[] = [];
+  for (let i = 0; i + 1 < d.turns.length; i++) {
+    const [agent, reply] = [d.turns[i], d.turns[i + 1]];
+    if (agent.role !== 'agent' || reply.role !== 'caller' || polarity(reply.text) !== true) continue;
+    const m =
+      /\b(?:(is this for|is that for)|is this|am i speaking (?:with|to)|are you)\s+([a-z'-]+)\s+([a-z'-]+)\s*\??$/i.exec(
+        agent.text.trim(),
+      );
+    if (!m || OTHER_PERSON.test(reply.text)) continue;
+    // "is this for X": a yes says the account is X's; "thats me" says the caller is X.
+    if (m[1] && !/\b(?:that'?s|it'?s|this is) me\b/i.test(reply.text)) continue;
+    const [first, last] = [m[2].toLowerCase(), m[3].toLowerCase()];
+    if (!nameLike(first) || !surnameLike(last) || excluded.has(first)) continue;
+    out.push({
+      name: `${titled(first)} ${titled(last)}`,
+      index: i + 1,
+      correcting: false,
+      lastName: false,
+      asked: true,
+      askedOf: null,
+      question: agent.text,
+      surnameOnly: false,
+    });
+  }
+  return out;
 }
 
 /**
@@ -448,6 +496,9 @@ export function extractName(ctx: Context, field: FieldSpec): Finding<string> | n
   const excluded = agentNames(ctx.turns);
   const callers = callerTurns(d);
   const cands = callers.flatMap((_c, k) => candidateAt(d, callers, k, excluded) ?? []);
+  for (const c of confirmedByCaller(d, excluded))
+    if (!cands.some((x) => x.index === c.index && x.name === c.name)) cands.push(c);
+  cands.sort((a, b) => a.index - b.index);
   // Someone named by their relation in a turn that gives another name too ("this is angela my son jaden ...").
   for (const { text, index } of callers)
     for (const r of relativesNamed(d, text))
@@ -467,6 +518,20 @@ export function extractName(ctx: Context, field: FieldSpec): Finding<string> | n
     if (!chosen || sameOrLonger(chosen.name, c.name)) chosen = c;
     else if (sameOrLonger(c.name, chosen.name)) continue;
     else if (c.lastName && !c.name.includes(' ') && !chosen.name.includes(' ') && !chosen.surnameOnly)
+      chosen = { ...c, name: `${chosen.name} ${c.name}`, surnameOnly: false };
+    // "can i get a last name" - "delgado reyes two words": a surname of two words, asked for alone.
+    else if (
+      c.lastName &&
+      c.asked &&
+      !/\b(first|full)\b/i.test(c.question) &&
+      c.name.split(' ').length === 2 &&
+      // Said as two words, not one hyphenated ("wojcik-bauer"), which speech-to-text may not have kept.
+      callers.some(
+        (x) => x.index === c.index && new RegExp(`\\b${c.name.replace(' ', '\\s+')}\\b`, 'i').test(x.text),
+      ) &&
+      !chosen.name.includes(' ') &&
+      !chosen.surnameOnly
+    )
       chosen = { ...c, name: `${chosen.name} ${c.name}`, surnameOnly: false };
     else if (c.surnameOnly) continue;
     else if (c.correcting) chosen = c;
