@@ -434,6 +434,26 @@ describe('built-in extractor heuristics', () => {
       assert.equal(one(phone, turns('Best number?', 'Call my mobile, 617 555 0143.')), '+16175550143');
     });
 
+    it('takes a phone number the agent reads back and the caller confirms when the digits as said do not settle it', () => {
+      const call = (reply: string) =>
+        one(
+          phone,
+          turns(
+            'and a good phone number',
+            'nine one seven four oh two thirty eight sixteen',
+            'so 917 402 3816',
+            reply,
+          ),
+        );
+      assert.equal(call('yes sir'), '+19174023816');
+      assert.equal(call('no thats not it'), null);
+      // A number the agent reads out of its own, not one the caller said: nothing.
+      assert.equal(
+        one(phone, turns('is this about your order', 'yeah', 'our number is 917 402 3816', 'ok')),
+        null,
+      );
+    });
+
     it('returns null when the caller gives two different numbers without a clear answer', () => {
       const t = turns('How can I help?', 'Either 312-555-0187 or 617-555-0143 works.');
       assert.equal(one(phone, t), null);

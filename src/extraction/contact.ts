@@ -1,6 +1,6 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { NUMBER_WORDS } from '../shared/number-words';
-import { afterCorrection, callerTurns, cite, citeText, questionBefore } from './dialogue';
+import { afterCorrection, callerTurns, cite, citeText, polarity, questionBefore } from './dialogue';
 import { findIdentifiers, spokenDigits } from './spoken';
 import type { Context, Finding } from './text';
 
@@ -46,7 +46,8 @@ export function extractPhone(ctx: Context): Finding<string> | null {
     return { value: f.number, evidence: citeText(ctx.turns, f.index) };
   };
   const only = pick(found);
-  if (only || found.length === 0) return only;
+  if (found.length === 0) return confirmedReadBack(ctx);
+  if (only) return only;
   // "My office line is ..., but use my cell, ...": the one the agent then reads back.
   const readBack = pick(
     found.filter((f) => {
@@ -58,6 +59,27 @@ export function extractPhone(ctx: Context): Finding<string> | null {
   return pick(
     found.filter((f) => /\b(phone|number|reach|call|text|cell|mobile)\b/i.test(questionBefore(d, f.index))),
   );
+}
+
+/** Words of a number said aloud: digits, "oh", tens ("thirty eight"), teens ("sixteen"). */
+const SAID_NUMBER = new RegExp(`^(?:\\d+|oh|o|${Object.keys(NUMBER_WORDS).join('|')})$`, 'i');
+
+/**
+ * "nine one seven four oh two thirty eight sixteen" - "so 917 402 3816" - "yes sir": a number said in a way no
+ * digit reading settles, which the agent reads back as a phone number and the caller confirms.
+ */
+function confirmedReadBack(ctx: Context): Finding<string> | null {
+  const t = ctx.turns;
+  const found = new Map<string, Finding<string>>();
+  for (let i = 1; i + 1 < t.length; i++) {
+    const [said, agent, reply] = [t[i - 1], t[i], t[i + 1]];
+    if (said.role !== 'caller' || agent.role !== 'agent' || reply.role !== 'caller') continue;
+    const numberWords = said.text.split(/[\s,.-]+/).filter((w) => SAID_NUMBER.test(w)).length;
+    const read = phonesIn(agent.text);
+    if (numberWords < 6 || read.length !== 1 || polarity(reply.text) !== true) continue;
+    if (!found.has(read[0])) found.set(read[0], { value: read[0], evidence: citeText(t, i) });
+  }
+  return found.size === 1 ? [...found.values()][0] : null;
 }
 
 const WRITTEN_EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
