@@ -454,6 +454,15 @@ describe('built-in extractor heuristics', () => {
       );
     });
 
+    it('writes a number said last in an address in digits when words before it are joined by dot or underscore', () => {
+      const said = (a: string) => one(email, turns('great and your email', a));
+      assert.equal(said('chen dot wei eighty eight at gmail dot com'), 'chen.wei88@gmail.com');
+      assert.equal(said('its tom underscore lee four two at outlook dot com'), 'tom_lee42@outlook.com');
+      // No join says which words belong to the address: no guess.
+      assert.equal(said('its wei eighty eight at gmail dot com'), null);
+      assert.equal(said('k menon eighty eight at yahoo dot com'), null);
+    });
+
     it('returns null when the caller gives two different numbers without a clear answer', () => {
       const t = turns('How can I help?', 'Either 312-555-0187 or 617-555-0143 works.');
       assert.equal(one(phone, t), null);

@@ -126,6 +126,14 @@ const NOT_LOCAL = new Set(
 function localPart(ws: Word[], k: number): { text: string; first: number } | null {
   let out = '';
   let i = k;
+  // "chen dot wei eighty eight at ...": a number said last, after words joined by "dot" or "underscore", is
+  // written in digits on the word before it; without such a join which words belong is a guess.
+  const said = numberBefore(ws, k);
+  if (said) {
+    const local = localPart(ws, said.first - 1);
+    if (!local || !/[._]/.test(local.text) || !/[a-z]$/.test(local.text)) return null;
+    return { text: local.text + said.digits, first: local.first };
+  }
   for (;;) {
     let unit = '';
     const tail = ws
@@ -156,6 +164,21 @@ function localPart(ws: Word[], k: number): { text: string; first: number } | nul
     out = connector + out;
     i--;
   }
+}
+
+/** The number said in words ending at word `k` ("eighty eight", "four two", "sixteen") as digits. */
+function numberBefore(ws: Word[], k: number): { digits: string; first: number } | null {
+  const value = (w: string | undefined) => (w === 'oh' ? 0 : w !== undefined ? NUMBER_WORDS[w] : undefined);
+  let i = k;
+  while (i >= 0 && k - i < 4 && value(ws[i].w) !== undefined) i--;
+  const words = ws.slice(i + 1, k + 1).map((x) => value(x.w) ?? -1);
+  if (words.length === 0 || words.some((v) => v < 0 || v >= 100)) return null;
+  let digits: string | null = null;
+  if (words.every((v) => v < 10)) digits = words.join('');
+  else if (words.length === 1) digits = String(words[0]);
+  else if (words.length === 2 && words[0] >= 20 && words[0] % 10 === 0 && words[1] < 10 && words[1] > 0)
+    digits = String(words[0] + words[1]);
+  return digits ? { digits, first: i + 1 } : null;
 }
 
 /** Endings a spelled-out address may have: a spoken "at home dot now" is no address. */
