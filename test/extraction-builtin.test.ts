@@ -463,6 +463,16 @@ describe('built-in extractor heuristics', () => {
       assert.equal(said('k menon eighty eight at yahoo dot com'), null);
     });
 
+    it("takes the agent's spelled read-back of words the caller ran together once the caller confirms it", () => {
+      const call = (agent: string, reply: string) =>
+        one(email, turns('whats your email', 'j kowalsky at gmail dot com', agent, reply));
+      assert.equal(call('j k o w a l s k y at gmail', 'yes'), 'jkowalsky@gmail.com');
+      // Not confirmed, or spelled as something the caller did not say: no guess.
+      assert.equal(call('j k o w a l s k y at gmail', 'no'), null);
+      assert.equal(call('j k o w a l s k i at gmail', 'yes'), null);
+      assert.equal(one(email, turns('whats your email', 'j kowalsky at gmail dot com')), null);
+    });
+
     it('returns null when the caller gives two different numbers without a clear answer', () => {
       const t = turns('How can I help?', 'Either 312-555-0187 or 617-555-0143 works.');
       assert.equal(one(phone, t), null);

@@ -296,5 +296,39 @@ export function extractEmail(ctx: Context): Finding<string> | null {
       found.set(address, { value: address, evidence });
     }
   }
+  if (found.size === 0) return confirmedSpelling(ctx);
+  return found.size === 1 ? [...found.values()][0] : null;
+}
+
+/**
+ * "j kowalsky at gmail dot com" ... "j k o w a l s k y at gmail" - "yes": the agent spells back the words the
+ * caller ran together, and the caller confirms; the letters are the local part, the caller's domain completes it.
+ */
+function confirmedSpelling(ctx: Context): Finding<string> | null {
+  const t = ctx.turns;
+  // What the callers said before "at <domain> dot <ending>": the last words joined, one to three of them.
+  const said: { joined: string; domain: string }[] = [];
+  for (const { text } of callerTurns(ctx.dialogue))
+    for (const m of text
+      .toLowerCase()
+      .matchAll(/((?:[a-z]+\s+){0,2}[a-z]+)\s+at\s+([a-z]+)\s+dot\s+([a-z]+)\b/g)) {
+      const words = m[1].split(/\s+/);
+      for (let k = 0; k < words.length; k++)
+        said.push({ joined: words.slice(k).join(''), domain: `${m[2]}.${m[3]}` });
+    }
+  const found = new Map<string, Finding<string>>();
+  for (let i = 0; i + 1 < t.length; i++) {
+    const [agent, reply] = [t[i], t[i + 1]];
+    if (agent.role !== 'agent' || reply.role !== 'caller' || polarity(reply.text) !== true) continue;
+    if (REJECTS.test(reply.text)) continue;
+    const m = /((?:\b[a-z]\s+){2,}[a-z])\s+at\s+([a-z]+)\b/i.exec(agent.text);
+    if (!m) continue;
+    const letters = m[1].replace(/\s+/g, '').toLowerCase();
+    const match = said.find((x) => x.joined === letters && x.domain.startsWith(`${m[2].toLowerCase()}.`));
+    if (!match) continue;
+    const address = `${letters}@${match.domain}`;
+    if (EMAIL.test(address) && !found.has(address))
+      found.set(address, { value: address, evidence: citeText(t, i, m[0]) });
+  }
   return found.size === 1 ? [...found.values()][0] : null;
 }
