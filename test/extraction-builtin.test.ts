@@ -368,8 +368,11 @@ describe('built-in extractor heuristics', () => {
         assert.equal(one(name, turns('whats your name', 'anne marie cole')), null);
         assert.equal(one(name, turns('whats your name', 'yep lily ferraro')), 'Lily Ferraro');
         assert.equal(one(name, turns('whats your name', 'emily')), 'Emily');
-        // An adverb is no name: "its really bad".
+        assert.equal(one(name, turns('whats your name', 'its beverly')), 'Beverly');
+        // An adverb is no name: "its really bad", "honestly", "simply".
         assert.equal(one(name, turns('hello', 'its really bad')), null);
+        for (const adverb of ['honestly', 'totally', 'simply', 'seriously', 'happily'])
+          assert.equal(one(name, turns('whats your name', `its ${adverb}`)), null);
       });
 
       it("keeps a child's field to the child, and a question about a named person off the caller", () => {

@@ -83,7 +83,7 @@ const MORE = words(`
   were woke won wore wrote
   ridiculous terrible horrible awful crazy weird strange annoying frustrating frustrated confused stuck
   worried scared upset angry mad sad tired sorry lost missing gone dead dying wet dry hot cold warm loud
-  quiet dirty clean empty expensive cheap fine okay ok alright bad worse cracked flooded leaky noisy
+  simple quiet dirty clean empty expensive cheap fine okay ok alright bad worse cracked flooded leaky noisy
   lame limping sick ill
   due curious pregnant allergic afraid unable unhappy aware sure certain careful calm concerned disabled
   diabetic retired unemployed employed married single divorced late early away local nearby familiar

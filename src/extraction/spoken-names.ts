@@ -56,10 +56,25 @@ const ordinary = (w: string) => {
 export const nameLike = (w: string) =>
   w.length >= 2 && /^[a-zß-öø-ÿ][a-zß-öø-ÿ'-]*$/.test(w) && !ordinary(w) && !NUMBER_WORD.test(w);
 /**
- * An adverb's "-ly" after a stem of four letters or more ("really", "honestly", "totally"); a short word ending
- * so is as often a given name ("lily", "emily", "kelly", "holly").
+ * An adverb: "-ly" after an ordinary word ("really", "quickly") or an adjective's ending ("honestly", "totally",
+ * "seriously", "probably"). A given name may end so too ("lily", "emily", "kelly", "beverly", "kimberly").
  */
-const adverbLike = (w: string) => /^[a-z'-]{4,}ly$/.test(w);
+function adverbLike(w: string): boolean {
+  const m = /^([a-z'-]{3,})ly$/.exec(w);
+  if (!m) return false;
+  const stem = m[1];
+  return (
+    isCommonWord(stem) ||
+    isCommonWord(`${stem}e`) ||
+    isCommonWord(`${stem}le`) ||
+    // "happily", "easily": a -y adjective.
+    (stem.endsWith('i') && isCommonWord(`${stem.slice(0, -1)}y`)) ||
+    (stem.length >= 4 &&
+      /(?:ful|ous|al|ive|ent|ant|less|ic|est|ost|ate|ite|ute|ete|ed|ing|ish|ual|ary|ab|ib|ct|ar|ight|ong)$/.test(
+        stem,
+      ))
+  );
+}
 
 /** A word that may be a surname: name-like and not a verb form ("calling", "checking"). */
 export const surnameLike = (w: string) => nameLike(w) && !/ing$/.test(w);
