@@ -418,6 +418,14 @@ describe('built-in extractor heuristics', () => {
         assert.equal(one(name, turns('am i speaking with dana park', 'yes speaking')), 'Dana Park');
       });
 
+      it("reads a pet's name said a few words after 'our dog' when the agent asks what it does", () => {
+        const dog: FieldSpec = { name: 'dog_name', type: 'text' };
+        const said = 'we dropped off our dog this morning biscuit and i forgot his pills';
+        assert.equal(one(dog, turns('kennel', said, 'how often does biscuit take the pills')), 'Biscuit');
+        // Not asked about by that name: the word after the time may be anything.
+        assert.equal(one(dog, turns('kennel', said, 'how often does he take the pills')), null);
+      });
+
       it("corrects a surname by the caller's own spelling one letter off", () => {
         const t = turns('hi', 'my name is janet kowalski', 'your email', 'j kowalsky at gmail dot com');
         assert.equal(
