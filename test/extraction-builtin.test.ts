@@ -319,6 +319,11 @@ describe('built-in extractor heuristics', () => {
           one(client, [...t, ...turns('your last name', 'oduya o d u y a')].slice(0, 5)),
           'Gary Oduya',
         );
+        // Someone else's name before "here": not the caller's.
+        assert.equal(
+          one(client, turns('drone surveys this is alex', 'hi my son tyler here wants a quote')),
+          null,
+        );
         // The agent's own name before "here" is no caller's.
         assert.equal(one(client, turns('this is alex', 'hey alex here is my question')), null);
       });
