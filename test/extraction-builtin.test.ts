@@ -226,6 +226,221 @@ describe('built-in extractor heuristics', () => {
         );
         assert.equal(one(name, turns('and who are you', 'priscilla wynn')), 'Priscilla Wynn');
       });
+
+      it("never gives the caller's own name for the spouse, the deceased or a person authorized", () => {
+        const spouse: FieldSpec = { name: 'spouse_name', type: 'text', description: "Spouse's name" };
+        const deceased: FieldSpec = {
+          name: 'deceased_name',
+          type: 'text',
+          description: 'Name of the deceased',
+        };
+        const authorized: FieldSpec = {
+          name: 'authorized_person',
+          type: 'text',
+          description: 'Name of the person authorized for pickup',
+        };
+        const filing = turns(
+          'tax office',
+          'hi this is sandra',
+          'your last name',
+          'oyelaran',
+          'filing jointly',
+        );
+        assert.equal(
+          one(spouse, [...filing, { role: 'caller', text: 'yeah me and my husband file together' }]),
+          null,
+        );
+        assert.equal(one(name, filing), 'Sandra Oyelaran');
+        // Asked for the wife's name, and the caller's own afterwards: the wife's.
+        const asked = turns('whats your wifes name', 'maren holt', 'and your name', 'jonas holt');
+        assert.equal(one(spouse, asked), 'Maren Holt');
+        assert.equal(one(spouse, turns('hi', 'hi its jonas my wife maren needs to sign')), 'Maren');
+        // "your son's name" is no spouse's.
+        assert.equal(one(spouse, turns('whats your sons name', 'theo')), null);
+        const funeral = turns(
+          'how can i help',
+          'my father passed',
+          'may i have your name',
+          'ruth vance im his daughter',
+        );
+        assert.equal(one(deceased, funeral), null);
+        assert.equal(one(name, funeral), 'Ruth Vance');
+        const pickup = turns('daycare', 'its gina lilys mom', 'whats your sisters name', 'carla mendez');
+        assert.equal(one(authorized, pickup), 'Carla Mendez');
+        assert.equal(one(authorized, pickup.slice(0, 2)), null);
+      });
+
+      it("takes the answer to the question for the name on the account over the caller's own", () => {
+        const tenant: FieldSpec = {
+          name: 'tenant_name',
+          type: 'text',
+          description: 'Name on the rental agreement',
+        };
+        const t = turns(
+          'storage',
+          'hi my name is priya',
+          'and the name on the lease',
+          'its under my husbands name ravi menon',
+        );
+        assert.equal(one(tenant, t), 'Ravi Menon');
+        assert.equal(one(name, t), 'Priya');
+        // Not asked for the name on anything: the caller's own.
+        assert.equal(one(tenant, t.slice(0, 2)), 'Priya');
+      });
+
+      it('takes the full form of a short name the caller restates or confirms on file', () => {
+        assert.equal(one(name, turns('your name', 'debs well deborah lin l i n')), 'Deborah Lin');
+        assert.equal(one(name, turns('your name', 'jen i mean jennifer ames')), 'Jennifer Ames');
+        // Another person's name after "or" stays out.
+        assert.equal(one(name, turns('your name', 'jen or maybe')), 'Jen');
+        const onFile = (reply: string) =>
+          one(name, turns('hello', 'hi this is bernie', 'ok i have bernard walsh on elm street', reply));
+        assert.equal(onFile('yep thats me'), 'Bernard Walsh');
+        assert.equal(onFile('no thats my brother'), 'Bernie');
+        assert.equal(
+          one(name, turns('hello', 'hi this is bernie', 'i see a bella stone on the account', 'yes')),
+          'Bernie',
+        );
+      });
+
+      it('reads "<name> here" after greeting the agent by name, before a relation named after it', () => {
+        const client: FieldSpec = {
+          name: 'client_name',
+          type: 'text',
+          description: 'Name of the person on the phone',
+        };
+        const t = turns(
+          'drone surveys this is alex',
+          'hey alex gary here my boss lena park asked for a quote',
+          'sure gary',
+        );
+        assert.equal(one(client, t), 'Gary');
+        assert.equal(
+          one(client, [...t, ...turns('your last name', 'oduya o d u y a')].slice(0, 5)),
+          'Gary Oduya',
+        );
+        // Someone else's name before "here": not the caller's.
+        assert.equal(
+          one(client, turns('drone surveys this is alex', 'hi my son tyler here wants a quote')),
+          null,
+        );
+        // The agent's own name before "here" is no caller's.
+        assert.equal(one(client, turns('this is alex', 'hey alex here is my question')), null);
+      });
+
+      it('takes the full name asked for over the short form the caller opened with', () => {
+        const full: FieldSpec = { name: 'contact_full_name', type: 'text' };
+        const call = (answer: string) =>
+          one(
+            full,
+            turns(
+              'print shop',
+              'hey its tom i need flyers',
+              'sure tom your full name for the ticket',
+              answer,
+            ),
+          );
+        assert.equal(call('thomas bellwether b e l l w e t h e r'), 'Thomas Bellwether');
+        // Another first name altogether: two people, no guess.
+        assert.equal(call('tamara bellwether b e l l w e t h e r'), null);
+      });
+
+      it('reads "thats me" before a name, and a name the agent says before its question', () => {
+        const owner: FieldSpec = { name: 'owner_name', type: 'text', description: "Dog owner's name" };
+        assert.equal(
+          one(
+            owner,
+            turns(
+              'kennel whats the reservation',
+              'k 5 5 0 3',
+              'k5503 under',
+              'under hollis thats me dennis hollis',
+            ),
+          ),
+          'Dennis Hollis',
+        );
+        assert.equal(one(owner, turns('kennel', 'yeah thats me calling about the dog')), null);
+        const member: FieldSpec = { name: 'member_name', type: 'text' };
+        const t = (agent: string) => turns('gym', 'hi i want to cancel my membership its nadia fox', agent);
+        assert.equal(one(member, t('sorry to hear that nadia can i ask why')), 'Nadia Fox');
+        // Not addressed by it: "its" in the middle of a turn may open anything.
+        assert.equal(one(member, t('sorry to hear that can i ask why')), null);
+      });
+
+      it('reads a middle name before a surname spelled out, and given names ending in -ly', () => {
+        assert.equal(one(name, turns('whats your name', 'anne marie cole c o l e')), 'Anne Marie Cole');
+        // Unspelled, a third word may be anything: no guess at where the name ends.
+        assert.equal(one(name, turns('whats your name', 'anne marie cole')), null);
+        assert.equal(one(name, turns('whats your name', 'yep lily ferraro')), 'Lily Ferraro');
+        assert.equal(one(name, turns('whats your name', 'emily')), 'Emily');
+        assert.equal(one(name, turns('whats your name', 'its beverly')), 'Beverly');
+        // An adverb is no name: "its really bad", "honestly", "simply".
+        assert.equal(one(name, turns('hello', 'its really bad')), null);
+        for (const adverb of ['honestly', 'totally', 'simply', 'seriously', 'happily'])
+          assert.equal(one(name, turns('whats your name', `its ${adverb}`)), null);
+      });
+
+      it("keeps a child's field to the child, and a question about a named person off the caller", () => {
+        const child: FieldSpec = { name: 'child_name', type: 'text', description: "Child's name" };
+        const parent: FieldSpec = {
+          name: 'parent_name',
+          type: 'text',
+          description: 'Name of the parent calling',
+        };
+        const t = turns(
+          'daycare',
+          'hi its gina ferraro lilys mom',
+          'hi gina whats your sisters name',
+          'carla mendez',
+          'and lilys last name is ferraro too right',
+          'yep lily ferraro',
+        );
+        assert.equal(one(child, t), 'Lily Ferraro');
+        assert.equal(one(parent, t), 'Gina Ferraro');
+        // Only the sister named: no child's name.
+        assert.equal(one(child, t.slice(0, 4)), null);
+      });
+
+      it('composes a two-word surname asked for alone, and reads a name only spelled', () => {
+        const t = (q: string, a: string) => one(name, turns('sign shop', 'hey its rosa', `ok rosa ${q}`, a));
+        assert.equal(t('can i get a last name and email', 'delgado reyes two words'), 'Rosa Delgado Reyes');
+        // Asked for the first and last name: another full name is no surname of the first.
+        assert.equal(t('your first and last name', 'maria delgado'), null);
+        assert.equal(one(name, turns('can i get your name', 'its o w e n yeah hello')), 'Owen');
+        assert.equal(one(name, turns('can i get your name', 'its uh hang on')), null);
+        assert.equal(one(name, turns('can i get your name', 'b n')), null);
+      });
+
+      it('takes the full name the agent asks the caller to confirm as theirs', () => {
+        const patient: FieldSpec = { name: 'patient_name', type: 'text' };
+        const t = (reply: string) =>
+          turns('front desk whats the account number', '3 3 0 9 1', '33091 is this for renee okafor', reply);
+        assert.equal(one(patient, t('yeah thats me')), 'Renee Okafor');
+        assert.equal(one(name, t('yeah thats me')), 'Renee Okafor');
+        // A yes to "is this for" says whose account it is, not who calls; a no says nothing.
+        assert.equal(one(name, t('yes')), null);
+        assert.equal(one(name, t('no thats my mother')), null);
+        assert.equal(one(name, turns('am i speaking with dana park', 'yes speaking')), 'Dana Park');
+      });
+
+      it("reads a pet's name said a few words after 'our dog' when the agent asks what it does", () => {
+        const dog: FieldSpec = { name: 'dog_name', type: 'text' };
+        const said = 'we dropped off our dog this morning biscuit and i forgot his pills';
+        assert.equal(one(dog, turns('kennel', said, 'how often does biscuit take the pills')), 'Biscuit');
+        // Not asked about by that name: the word after the time may be anything.
+        assert.equal(one(dog, turns('kennel', said, 'how often does he take the pills')), null);
+      });
+
+      it("corrects a surname by the caller's own spelling one letter off", () => {
+        const t = turns('hi', 'my name is janet kowalski', 'your email', 'j kowalsky at gmail dot com');
+        assert.equal(
+          one(name, [...t, ...turns('j k o w a l s k i', 'no with a y k o w a l s k y like my name')]),
+          'Janet Kowalsky',
+        );
+        // A spelling of something else, or the agent's own, changes nothing.
+        assert.equal(one(name, [...t, ...turns('j k o w a l s k i', 'yes')]), 'Janet Kowalski');
+        assert.equal(one(name, [...t, ...turns('and the street', 'k e n t street')]), 'Janet Kowalski');
+      });
     });
   });
 
@@ -233,6 +448,45 @@ describe('built-in extractor heuristics', () => {
     it('normalises US phone numbers to E.164', () => {
       assert.equal(one(phone, turns('Best number?', 'My cell is (312) 555-0187.')), '+13125550187');
       assert.equal(one(phone, turns('Best number?', 'Call my mobile, 617 555 0143.')), '+16175550143');
+    });
+
+    it('takes a phone number the agent reads back and the caller confirms when the digits as said do not settle it', () => {
+      const call = (reply: string) =>
+        one(
+          phone,
+          turns(
+            'and a good phone number',
+            'nine one seven four oh two thirty eight sixteen',
+            'so 917 402 3816',
+            reply,
+          ),
+        );
+      assert.equal(call('yes sir'), '+19174023816');
+      assert.equal(call('no thats not it'), null);
+      // A number the agent reads out of its own, not one the caller said: nothing.
+      assert.equal(
+        one(phone, turns('is this about your order', 'yeah', 'our number is 917 402 3816', 'ok')),
+        null,
+      );
+    });
+
+    it('writes a number said last in an address in digits when words before it are joined by dot or underscore', () => {
+      const said = (a: string) => one(email, turns('great and your email', a));
+      assert.equal(said('chen dot wei eighty eight at gmail dot com'), 'chen.wei88@gmail.com');
+      assert.equal(said('its tom underscore lee four two at outlook dot com'), 'tom_lee42@outlook.com');
+      // No join says which words belong to the address: no guess.
+      assert.equal(said('its wei eighty eight at gmail dot com'), null);
+      assert.equal(said('k menon eighty eight at yahoo dot com'), null);
+    });
+
+    it("takes the agent's spelled read-back of words the caller ran together once the caller confirms it", () => {
+      const call = (agent: string, reply: string) =>
+        one(email, turns('whats your email', 'j kowalsky at gmail dot com', agent, reply));
+      assert.equal(call('j k o w a l s k y at gmail', 'yes'), 'jkowalsky@gmail.com');
+      // Not confirmed, or spelled as something the caller did not say: no guess.
+      assert.equal(call('j k o w a l s k y at gmail', 'no'), null);
+      assert.equal(call('j k o w a l s k i at gmail', 'yes'), null);
+      assert.equal(one(email, turns('whats your email', 'j kowalsky at gmail dot com')), null);
     });
 
     it('returns null when the caller gives two different numbers without a clear answer', () => {

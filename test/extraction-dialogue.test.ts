@@ -2103,3 +2103,102 @@ describe('speech written without punctuation: more questions and answers read', 
     );
   });
 });
+
+describe('identifiers read back without punctuation', () => {
+  const member: FieldSpec = { name: 'member_id', type: 'text', description: 'Member ID' };
+
+  it("takes the caller's fix of a bare read-back, said in part and then whole, never the rejected one", () => {
+    const call = (reply: string) =>
+      one(member, turns('can i get your member id', 'its m as in mary 4 7 2 2 b', 'm 4 7 2 2 b', reply));
+    assert.equal(call('no wait thats my old card its 4 7 2 9 so m 4 7 2 9 b'), 'M4729B');
+    assert.equal(call('yep'), 'M4722B');
+    // Rejected with no fix: nothing.
+    assert.equal(call('no thats not it'), null);
+    // Two different codes in the fix: no guess.
+    assert.equal(call('no its either k 1 1 9 or k 1 2 2'), null);
+  });
+
+  it("reads a yes or no after a read-back that goes on to another question as that question's answer", () => {
+    const code: FieldSpec = { name: 'confirmation_number', type: 'text' };
+    assert.equal(
+      one(
+        code,
+        turns(
+          'whats the confirmation number',
+          'r t nine nine zero',
+          'r t nine nine zero and your license number to verify',
+          'no im not giving you that',
+        ),
+      ),
+      'RT990',
+    );
+    assert.equal(
+      one(
+        code,
+        turns('whats the confirmation number', 'r t nine nine zero', 'r t nine nine zero right', 'no'),
+      ),
+      null,
+    );
+  });
+});
+
+describe('organisations named by their kind', () => {
+  it('reads a funeral home or a clinic named in a field as an organisation, its kind ending its name', () => {
+    const home: FieldSpec = { name: 'funeral_home_name', type: 'text', description: 'Funeral home booking' };
+    const t = turns(
+      'crematory this is lou',
+      'hi lou its frank over at hollis and sons funeral home i need to book',
+    );
+    assert.equal(one(home, t), 'Hollis and Sons Funeral Home');
+    const clinic: FieldSpec = { name: 'clinic_name', type: 'text' };
+    assert.equal(
+      one(clinic, turns('lab', 'this is ana from sunrise pet clinic calling about results')),
+      'Sunrise Pet Clinic',
+    );
+    // "from home" names no organisation, and a person's name is no clinic's.
+    assert.equal(one(clinic, turns('lab', 'this is ana calling from home')), null);
+    assert.equal(one(clinic, turns('whats your name', 'ana ruiz')), null);
+  });
+
+  it("takes the answer to 'the name of the business' or of the kind it is, and not as a person's name", () => {
+    const business: FieldSpec = {
+      name: 'business_name',
+      type: 'text',
+      description: 'Business the signs are for',
+    };
+    const contact: FieldSpec = { name: 'contact_name', type: 'text' };
+    const t = turns(
+      'sign shop',
+      'hey its rosa i need signs',
+      'ok rosa whats the name of the restaurant',
+      'taco loco kc',
+    );
+    assert.equal(one(business, t), 'Taco Loco KC');
+    assert.equal(one(contact, t), 'Rosa');
+    const company: FieldSpec = { name: 'company_name', type: 'text', description: 'Name of the business' };
+    assert.equal(
+      one(company, turns('whats the name of the business', 'its brightline dental group')),
+      'Brightline Dental Group',
+    );
+    // The name of the caller's dog asks for no business; an insurer is not asked for by "the business".
+    assert.equal(one(business, turns('whats the name of your dog', 'rex')), null);
+    const insurer: FieldSpec = { name: 'insurer', type: 'text', description: 'Insurance company' };
+    assert.equal(one(insurer, turns('whats the name of the restaurant', 'its taco loco')), null);
+  });
+
+  it('reads the organisation after a name and "here" in an introduction', () => {
+    const company: FieldSpec = {
+      name: 'company',
+      type: 'text',
+      description: 'Company requesting the survey',
+    };
+    assert.equal(
+      one(
+        company,
+        turns('drone surveys this is alex', 'hey alex gary here from uh oduya land partners my boss asked'),
+      ),
+      'Oduya Land Partners',
+    );
+    assert.equal(one(company, turns('drone surveys this is alex', 'hey alex gary here my boss asked')), null);
+  });
+});

@@ -122,9 +122,15 @@ function identifierOf(ctx: Context, ex: Exchange, kws: string[], partial: boolea
     const read = ids(rb.text);
     if (rb.confirmed === true && read.length === 1)
       return { value: read[0].value, evidence: cite(ctx.turns, rb.agentTurn, read[0].start, read[0].end) };
-    const fixed = rb.confirmed === false ? ids(rb.reply) : [];
-    if (fixed.length === 1)
-      return { value: fixed[0].value, evidence: cite(ctx.turns, rb.replyTurn, fixed[0].start, fixed[0].end) };
+    if (rb.confirmed === false) {
+      // "no wait thats my old card its 4 7 2 9 so m 4 7 2 9 b": the caller's fix, said in part and then whole.
+      const fixed = ids(rb.reply);
+      const whole = fixed.reduce((a, b) => (b.value.length > a.value.length ? b : a), fixed[0]);
+      if (whole && fixed.every((i) => whole.value.includes(i.value)))
+        return { value: whole.value, evidence: cite(ctx.turns, rb.replyTurn, whole.start, whole.end) };
+      // The caller said the read-back is wrong: the answer it repeated is no value.
+      return null;
+    }
   }
   let said = ids(ex.answer);
   // "It's 4 7 2 9 1, sorry, 4 7 2 9 2": the one after the correction stands.

@@ -1,4 +1,5 @@
 import { callerTurns, cite, citeText, polarity } from './dialogue';
+import { fieldText } from './field-kinds';
 import type { FieldSpec } from './fields';
 import { COMMON, NAME, NAME_QUESTION, NOT_NAMES, titled } from './names';
 import { askedExchanges, askedBefore as questionBefore } from './spoken-questions';
@@ -36,6 +37,9 @@ const NOT_ORG = new Set([
   ),
 ]);
 
+/** Kinds of place that end an organisation's name though alone they are ordinary words ("from home"). */
+const ORG_TAIL = /^(home|clinic|office|house)$/;
+
 /**
  * Where a lower-case turn names the caller's organisation: after "<name> from/at/with" in an introduction
  * ("this is uh jordan from from hallmark dental group"), "calling from", "I work at/for", or a role ("im the
@@ -43,7 +47,8 @@ const NOT_ORG = new Set([
  */
 const LOWER_ORG_CUES = [
   /\b(?:this is|its|it's|im|i'm|i am)\s+(?:(?:um|uh)\s+)?[a-z'-]+(?:\s+[a-z'-]+)?\s+(?:from|at|with)\s+/g,
-  /^(?:(?:um|uh|hi|hey|yeah|so)\s+)*[a-z'-]+(?:\s+[a-z'-]+)?\s+(?:from|at|with)\s+/g,
+  // "hey alex gary here from uh oduya land partners": a name and "here" before it.
+  /^(?:(?:um|uh|hi|hey|yeah|so)\s+)*[a-z'-]+(?:\s+[a-z'-]+)?(?:\s+(?:here|speaking))?\s+(?:from|at|with)\s+/g,
   /\b(?:calling|call|im|i'm|i am)\s+(?:from|with)\s+/g,
   /\bi\s+(?:work|am)\s+(?:at|for|with)\s+/g,
   // "im the ops lead at ...", "im victor the facilities manager at ..."
@@ -70,13 +75,18 @@ function lowerOrgAt(text: string, from: number): { name: string; start: number; 
       run.push(words[k]);
       continue;
     }
+    // "hollis and sons funeral home", "sunrise pet clinic": a kind of place ends the name it follows.
+    if (run.length > 0 && ORG_TAIL.test(w)) {
+      run.push(words[k]);
+      break;
+    }
     if (!orgWord(w)) break;
     run.push(words[k]);
   }
   if (run.length === 0) return null;
   const start = from + run[0].index!;
   const end = from + run.at(-1)!.index! + run.at(-1)![0].length;
-  return { name: run.map((m) => (m[0] === 'and' ? 'and' : titled(m[0]))).join(' '), start, end };
+  return { name: run.map((m) => (m[0] === 'and' ? 'and' : orgCase(m[0]))).join(' '), start, end };
 }
 
 /**
@@ -97,6 +107,17 @@ function longerAnswered(ctx: Context, org: string): Finding<string> | null {
   return null;
 }
 
+/** Kinds of organisation a question names the name of: "the name of the restaurant", "your shops name". */
+const ORG_KIND =
+  '(?:business|company|restaurant|shop|store|firm|practice|office|clinic|agency|salon|studio|bakery|cafe|bar|gym|organi[sz]ation)';
+const ORG_KIND_NAME = new RegExp(
+  `\\bname of (?:the|your) ${ORG_KIND}\\b|\\b(?:the|your) ${ORG_KIND}(?:['’]?s)? name\\b`,
+  'i',
+);
+
+/** A word of an organisation's name as written: "kc", "bbq" (no vowel) are initials; else capitalised. */
+const orgCase = (w: string) => (/^[a-z]{2,4}$/.test(w) && !/[aeiouy]/.test(w) ? w.toUpperCase() : titled(w));
+
 /**
  * The organisation a field asks about, answered to the agent's question for it ("Who's your insurance
  * with?" -> "blue shield"): a short answer that is only a name.
@@ -106,8 +127,17 @@ function answeredOrg(ctx: Context, field: FieldSpec): Finding<string> | null {
   const keys = new Set(
     [...fieldKeywords(field, true)].filter((k) => k !== stem('name') && k !== stem('caller')),
   );
+  // The caller's own organisation is asked for by the kind of organisation it is ("the name of the restaurant").
+  // Not an organisation the caller deals with: an insurer, a lender, a supplier.
+  const own =
+    /\b(company|business|organi[sz]ation)\b/.test(fieldText(field)) &&
+    !/\b(insur\w*|carrier|provider|lender|bank|vendor|supplier)\b/.test(fieldText(field));
+  const asks = (q: string) =>
+    // "whats the name of the business": speech-to-text drops the apostrophe.
+    (hasAny(q, keys) && /\b(who|whos|which|what|whats)\b|\bwho['’]s\b|\bwhat['’]s\b/i.test(q)) ||
+    (own && ORG_KIND_NAME.test(q));
   for (const ex of askedExchanges(ctx.dialogue)) {
-    if (!ex.questions.some((q) => hasAny(q, keys) && /\b(who|which|what)\b/i.test(q))) continue;
+    if (!ex.questions.some(asks)) continue;
     const said = nameOnly(ex.answer);
     if (!said) continue;
     const fixed = readBackOrg(ctx, ex.answerTurn, said.value);
@@ -127,7 +157,7 @@ function nameOnly(text: string): { phrase: string; value: string } | null {
   if (!m) return null;
   const words = m[1].split(/\s+/);
   if (words.some((w) => NOT_ORG.has(w.toLowerCase().replace(/['’]/g, '')))) return null;
-  return { phrase: m[1], value: words.map((w) => (/^[a-z]/.test(w) ? titled(w) : w)).join(' ') };
+  return { phrase: m[1], value: words.map((w) => (/^[a-z]/.test(w) ? orgCase(w) : w)).join(' ') };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { NUMBER_WORDS } from '../shared/number-words';
-import { afterCorrection, callerTurns, cite, citeText, questionBefore } from './dialogue';
+import { afterCorrection, callerTurns, cite, citeText, polarity, questionBefore } from './dialogue';
 import { findIdentifiers, spokenDigits } from './spoken';
 import type { Context, Finding } from './text';
 
@@ -46,7 +46,8 @@ export function extractPhone(ctx: Context): Finding<string> | null {
     return { value: f.number, evidence: citeText(ctx.turns, f.index) };
   };
   const only = pick(found);
-  if (only || found.length === 0) return only;
+  if (found.length === 0) return confirmedReadBack(ctx);
+  if (only) return only;
   // "My office line is ..., but use my cell, ...": the one the agent then reads back.
   const readBack = pick(
     found.filter((f) => {
@@ -58,6 +59,27 @@ export function extractPhone(ctx: Context): Finding<string> | null {
   return pick(
     found.filter((f) => /\b(phone|number|reach|call|text|cell|mobile)\b/i.test(questionBefore(d, f.index))),
   );
+}
+
+/** Words of a number said aloud: digits, "oh", tens ("thirty eight"), teens ("sixteen"). */
+const SAID_NUMBER = new RegExp(`^(?:\\d+|oh|o|${Object.keys(NUMBER_WORDS).join('|')})$`, 'i');
+
+/**
+ * "nine one seven four oh two thirty eight sixteen" - "so 917 402 3816" - "yes sir": a number said in a way no
+ * digit reading settles, which the agent reads back as a phone number and the caller confirms.
+ */
+function confirmedReadBack(ctx: Context): Finding<string> | null {
+  const t = ctx.turns;
+  const found = new Map<string, Finding<string>>();
+  for (let i = 1; i + 1 < t.length; i++) {
+    const [said, agent, reply] = [t[i - 1], t[i], t[i + 1]];
+    if (said.role !== 'caller' || agent.role !== 'agent' || reply.role !== 'caller') continue;
+    const numberWords = said.text.split(/[\s,.-]+/).filter((w) => SAID_NUMBER.test(w)).length;
+    const read = phonesIn(agent.text);
+    if (numberWords < 6 || read.length !== 1 || polarity(reply.text) !== true) continue;
+    if (!found.has(read[0])) found.set(read[0], { value: read[0], evidence: citeText(t, i) });
+  }
+  return found.size === 1 ? [...found.values()][0] : null;
 }
 
 const WRITTEN_EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
@@ -104,6 +126,14 @@ const NOT_LOCAL = new Set(
 function localPart(ws: Word[], k: number): { text: string; first: number } | null {
   let out = '';
   let i = k;
+  // "chen dot wei eighty eight at ...": a number said last, after words joined by "dot" or "underscore", is
+  // written in digits on the word before it; without such a join which words belong is a guess.
+  const said = numberBefore(ws, k);
+  if (said) {
+    const local = localPart(ws, said.first - 1);
+    if (!local || !/[._]/.test(local.text) || !/[a-z]$/.test(local.text)) return null;
+    return { text: local.text + said.digits, first: local.first };
+  }
   for (;;) {
     let unit = '';
     const tail = ws
@@ -134,6 +164,21 @@ function localPart(ws: Word[], k: number): { text: string; first: number } | nul
     out = connector + out;
     i--;
   }
+}
+
+/** The number said in words ending at word `k` ("eighty eight", "four two", "sixteen") as digits. */
+function numberBefore(ws: Word[], k: number): { digits: string; first: number } | null {
+  const value = (w: string | undefined) => (w === 'oh' ? 0 : w !== undefined ? NUMBER_WORDS[w] : undefined);
+  let i = k;
+  while (i >= 0 && k - i < 4 && value(ws[i].w) !== undefined) i--;
+  const words = ws.slice(i + 1, k + 1).map((x) => value(x.w) ?? -1);
+  if (words.length === 0 || words.some((v) => v < 0 || v >= 100)) return null;
+  let digits: string | null = null;
+  if (words.every((v) => v < 10)) digits = words.join('');
+  else if (words.length === 1) digits = String(words[0]);
+  else if (words.length === 2 && words[0] >= 20 && words[0] % 10 === 0 && words[1] < 10 && words[1] > 0)
+    digits = String(words[0] + words[1]);
+  return digits ? { digits, first: i + 1 } : null;
 }
 
 /** Endings a spelled-out address may have: a spoken "at home dot now" is no address. */
@@ -250,6 +295,40 @@ export function extractEmail(ctx: Context): Finding<string> | null {
         : citeText(ctx.turns, index, address);
       found.set(address, { value: address, evidence });
     }
+  }
+  if (found.size === 0) return confirmedSpelling(ctx);
+  return found.size === 1 ? [...found.values()][0] : null;
+}
+
+/**
+ * "j kowalsky at gmail dot com" ... "j k o w a l s k y at gmail" - "yes": the agent spells back the words the
+ * caller ran together, and the caller confirms; the letters are the local part, the caller's domain completes it.
+ */
+function confirmedSpelling(ctx: Context): Finding<string> | null {
+  const t = ctx.turns;
+  // What the callers said before "at <domain> dot <ending>": the last words joined, one to three of them.
+  const said: { joined: string; domain: string }[] = [];
+  for (const { text } of callerTurns(ctx.dialogue))
+    for (const m of text
+      .toLowerCase()
+      .matchAll(/((?:[a-z]+\s+){0,2}[a-z]+)\s+at\s+([a-z]+)\s+dot\s+([a-z]+)\b/g)) {
+      const words = m[1].split(/\s+/);
+      for (let k = 0; k < words.length; k++)
+        said.push({ joined: words.slice(k).join(''), domain: `${m[2]}.${m[3]}` });
+    }
+  const found = new Map<string, Finding<string>>();
+  for (let i = 0; i + 1 < t.length; i++) {
+    const [agent, reply] = [t[i], t[i + 1]];
+    if (agent.role !== 'agent' || reply.role !== 'caller' || polarity(reply.text) !== true) continue;
+    if (REJECTS.test(reply.text)) continue;
+    const m = /((?:\b[a-z]\s+){2,}[a-z])\s+at\s+([a-z]+)\b/i.exec(agent.text);
+    if (!m) continue;
+    const letters = m[1].replace(/\s+/g, '').toLowerCase();
+    const match = said.find((x) => x.joined === letters && x.domain.startsWith(`${m[2].toLowerCase()}.`));
+    if (!match) continue;
+    const address = `${letters}@${match.domain}`;
+    if (EMAIL.test(address) && !found.has(address))
+      found.set(address, { value: address, evidence: citeText(t, i, m[0]) });
   }
   return found.size === 1 ? [...found.values()][0] : null;
 }

@@ -36,14 +36,22 @@ export function isNameField(field: FieldSpec): boolean {
   const n = fieldText(field).replace(PERSON_OF, 'person');
   return /\bname\b/.test(n) && !/\b(company|business|organi[sz]ation|employer|pet|dog|cat|product)\b/.test(n);
 }
+/** An organisation named by its kind right before "name": funeral_home_name, clinic_name, firm_name. */
+const ORG_NAME =
+  /\b(home|firm|agency|clinic|practice|shop|store|restaurant|hotel|venue|church|hospital|dealership|brokerage) name\b/;
 export const isCompanyField = (f: FieldSpec) =>
-  /\b(company|business|organi[sz]ation|employer|insurer|insurance (?:provider|carrier))\b/.test(fieldText(f));
+  /\b(company|business|organi[sz]ation|employer|insurer|insurance (?:provider|carrier))\b/.test(
+    fieldText(f),
+  ) || ORG_NAME.test(nameWords(f));
 export const isPetField = (f: FieldSpec) => /\b(pet|dog|cat)\b/.test(nameWords(f));
 export const isEmailField = (f: FieldSpec) => /\be-?mail\b/.test(fieldText(f));
 /** A text field meant for a phone number (by its name, or its description without order/account words). */
 export const isPhoneField = (f: FieldSpec) =>
   /\b(phone|mobile|cell|telephone)\b/.test(nameWords(f)) ||
-  (/\b(phone|mobile|cell)\b/.test(fieldText(f)) && !/\b(order|account|reference)\b/.test(fieldText(f))) ||
+  // Not a name field described by where the person is ("Name of the person on the phone").
+  (/\b(phone|mobile|cell)\b/.test(fieldText(f)) &&
+    !/\b(order|account|reference)\b/.test(fieldText(f)) &&
+    !/\bname\b/.test(nameWords(f))) ||
   // "callback_number": "Number to call the caller back on", "number to reach them at".
   (/\bnumber\b/.test(nameWords(f)) && /\b(call\w* (?:\w+ ){0,2}back|callback|reach)\b/.test(fieldText(f)));
 export const isIdentifierField = (f: FieldSpec) =>

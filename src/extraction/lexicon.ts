@@ -64,32 +64,33 @@ const CONTENT_WORDS = words(`
 
 /** Everyday verbs: each also counts in its -s, -ed and -ing forms ("hates", "limped", "barking"). */
 const VERBS = words(`
-  ask bark book call cancel change charge check chew clean close cough cry drop fill finish fix follow hate
+  ask bark book call cancel change charge check chew clean close cough cry drop file fill finish fix follow hate
   help hope itch jump kick kill lick like limp live look love miss move need open order pee pick play poop
   pull push rain reach refuse return scratch seem smell sneeze start stay stop swallow talk try turn vomit
   wait walk want wash watch whine work worry
 `);
 /** Verbs with an irregular past: only their -s and -ing forms are made ("sayed" is a surname, not a verb). */
 const IRREGULAR = words(`
-  bite bleed break bring buy come cut drink drive eat fall feel fight find forget get give go hit hold hurt
+  bite bleed break bring buy come cut drink drive eat fall feel fight find forget get give go hang hit hold hurt
   keep know lay leave lose make pay put quit run say see sell send set shake shed sit sleep steal swim take
   tell think throw wear write
 `);
 /** Irregular past forms and common adjectives of complaints. */
 const MORE = words(`
   ate bit bled bought broke brought came caught chewed cut did drank drove fell felt fought found forgot gave
-  got had heard held hid hit hurt kept knew laid led left lost made meant met paid ran rang sat saw sent set
+  got had heard held hid hit hung hurt kept knew laid led left lost made meant met paid ran rang sat saw sent set
   shook shed slept sold spent stole stood swam swelled swollen threw told took tore understood was went
   were woke won wore wrote
   ridiculous terrible horrible awful crazy weird strange annoying frustrating frustrated confused stuck
   worried scared upset angry mad sad tired sorry lost missing gone dead dying wet dry hot cold warm loud
-  quiet dirty clean empty expensive cheap fine okay ok alright bad worse cracked flooded leaky noisy
+  simple quiet dirty clean empty expensive cheap fine okay ok alright bad worse cracked flooded leaky noisy
   lame limping sick ill
   due curious pregnant allergic afraid unable unhappy aware sure certain careful calm concerned disabled
   diabetic retired unemployed employed married single divorced late early away local nearby familiar
-  rather instead otherwise anyway somewhat
+  rather instead otherwise anyway somewhat together alone apart jointly separately
   dispatch maintenance reception security billing support shipping accounting management sales
   front desk operator manager owner landlord tenant contractor customer client patient member resident
+  holder renter buyer seller driver caller applicant student guest contact account policyholder homeowner
 `);
 const third = (v: string) =>
   /(s|sh|ch|x)$/.test(v)

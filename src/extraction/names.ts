@@ -1,6 +1,7 @@
-import { afterCorrection, callerTurns, citeText, type Dialogue } from './dialogue';
+import { afterCorrection, callerTurns, citeText, type Dialogue, polarity } from './dialogue';
 import { splitIdentifier } from './field-kinds';
 import type { FieldSpec } from './fields';
+import { isCommonWord } from './lexicon';
 import {
   isFiller,
   lastNameSaid,
@@ -58,6 +59,9 @@ export function nameAskedOf(question: string): string | null {
     /\b(\w+)['’]s (?:full |first |last )?name\b/i.exec(question) ??
     /\b(?:the|your|his|her) (\w+?)s (?:full |first |last )?name\b/i.exec(question);
   if (m && !/^(what|that|who|it|there|here)$/i.test(m[1])) return m[1].toLowerCase();
+  // "lilys last name is ferraro right": a person named by name, the apostrophe dropped.
+  const named = /\b([a-z]{3,})s (?:full |first |last )?name\b/.exec(question);
+  if (named && nameLike(named[1]) && !isCommonWord(`${named[1]}s`)) return named[1];
   const of = /\bname of (?:the|your) (\w+)/i.exec(question);
   return of ? of[1].toLowerCase() : null;
 }
@@ -134,10 +138,58 @@ function candidateIn(
   const volunteered = full ? cleanName(full[1], excluded) : null;
   if (volunteered?.includes(' ')) return own(volunteered);
   if (asked) {
-    const bare = bareName(text, excluded);
+    const bare = bareName(text, excluded) ?? spelledOnly(text, excluded);
     if (bare) return own(bare);
   }
   return spokenName(d, index, text, { asked, first, excluded });
+}
+
+/** An answer to a name question that only spells the name: "its o w e n yeah hello can you hear me". */
+function spelledOnly(text: string, excluded: Set<string>): string | null {
+  const toks = tokensOf(text);
+  let k = 0;
+  while (
+    k < toks.length &&
+    (isFiller(toks[k].w) || /^(its|it's|it|is|yes|yeah|sure|ok|okay|well|so)$/.test(toks[k].w))
+  )
+    k++;
+  let letters = '';
+  while (k < toks.length && toks[k].w.length === 1) letters += toks[k++].w;
+  if (letters.length < 3 || !nameLike(letters) || !/[aeiouy]/.test(letters) || excluded.has(letters))
+    return null;
+  return titled(letters);
+}
+
+/**
+ * The full name the agent asks the caller to confirm as theirs ("is this for renee okafor" - "yeah thats me",
+ * "am i speaking with dana park" - "yes"): a candidate for the caller's name, asked and answered.
+ */
+function confirmedByCaller(d: Dialogue, excluded: Set<string>): Candidate[] {
+  const out: Candidate[] = [];
+  for (let i = 0; i + 1 < d.turns.length; i++) {
+    const [agent, reply] = [d.turns[i], d.turns[i + 1]];
+    if (agent.role !== 'agent' || reply.role !== 'caller' || polarity(reply.text) !== true) continue;
+    const m =
+      /\b(?:(is this for|is that for)|is this|am i speaking (?:with|to)|are you)\s+([a-z'-]+)\s+([a-z'-]+)\s*\??$/i.exec(
+        agent.text.trim(),
+      );
+    if (!m || OTHER_PERSON.test(reply.text)) continue;
+    // "is this for X": a yes says the account is X's; "thats me" says the caller is X.
+    if (m[1] && !/\b(?:that'?s|it'?s|this is) me\b/i.test(reply.text)) continue;
+    const [first, last] = [m[2].toLowerCase(), m[3].toLowerCase()];
+    if (!nameLike(first) || !surnameLike(last) || excluded.has(first)) continue;
+    out.push({
+      name: `${titled(first)} ${titled(last)}`,
+      index: i + 1,
+      correcting: false,
+      lastName: false,
+      asked: true,
+      askedOf: null,
+      question: agent.text,
+      surnameOnly: false,
+    });
+  }
+  return out;
 }
 
 /**
@@ -195,6 +247,14 @@ interface Candidate {
 
 /** Name fields for someone the caller may be calling for, not the caller: patient_name, student_name. */
 const THIRD_PARTY = /^(patient|student|child|kid|son|daughter)$/;
+/** Things a name question may ask the name of: a business, a place, an animal, a product. */
+const NAMED_THING =
+  /^(business|company|restaurant|shop|store|firm|practice|office|clinic|organi[sz]ation|school|street|road|building|property|project|event|venue|church|hotel|dog|cat|pet|horse|boat|product|plan|brand|team|band|book|song|app|website|site)$/;
+
+/** Name fields for someone who is never the caller: spouse_name, deceased_name, authorized_person. */
+const NEVER_THE_CALLER =
+  /^(spouse|wife|husband|partner|fiance|fiancee|deceased|decedent|authorized|authorised|beneficiary|emergency)$/;
+const SPOUSE = /^(spouse|wife|husband|partner|fiance|fiancee)$/;
 const RELATION =
   /^(son|daughter|child|kid|wife|husband|spouse|partner|fiance|fiancee|girlfriend|boyfriend|mom|mother|dad|father|parent|brother|sister|friend|boss|neighbor|neighbour|her|his|their)$/;
 /** Someone other than the caller in the caller's words: a relation, or "he"/"she" for a person. */
@@ -222,12 +282,35 @@ function forField(
   // "Name on the solar account": the thing the name is on, as the description says it.
   const on = /\bname on (?:the |their |his |her |your )?(?:\w+ )?(\w{4,})\b/i.exec(field.description ?? '');
   if (on) own.push(on[1].toLowerCase());
-  const asksField = (c: Candidate) => own.some((w) => new RegExp(`\\b${w}`, 'i').test(c.question));
+  // "and the name on the lease": a field that is the name on something is asked for by any "name on the ...".
+  const asksField = (c: Candidate) =>
+    own.some((w) => new RegExp(`\\b${w}`, 'i').test(c.question)) ||
+    (on !== null && /\bname (?:is |that's |thats )?on (?:the|your|their)\b/i.test(c.question));
+  // The answer to the question for this field's name outweighs names said elsewhere in the call.
+  const answering = cands.filter((c) => c.asked && asksField(c));
+  if (own.length > 0 && answering.length > 0) return answering;
+  // The spouse, the deceased, the person authorized: never the caller, so only a name given for someone else.
+  if (words.some((w) => NEVER_THE_CALLER.test(w))) {
+    const spouse = words.some((w) => SPOUSE.test(w));
+    return cands.filter((c) =>
+      spouse
+        ? c.askedOf !== null && SPOUSE.test(c.askedOf)
+        : c.asked && c.askedOf !== null && RELATION.test(c.askedOf) && !/^(her|his|their)$/.test(c.askedOf),
+    );
+  }
+  // "lilys last name is ferraro right": a question about someone the call names is not about the caller.
   if (!words.some((w) => THIRD_PARTY.test(w)))
     return cands.filter(
-      (c) => c.askedOf === null || (!RELATION.test(c.askedOf) && !forSomeoneElse) || asksField(c),
+      (c) =>
+        c.askedOf === null ||
+        (!RELATION.test(c.askedOf) && !nameLike(c.askedOf) && !forSomeoneElse) ||
+        asksField(c),
     );
-  const theirs = cands.filter((c) => c.askedOf !== null);
+  // "your sisters name" names no child of the caller's: a field for a child takes no other relation's name.
+  const child = words.some((w) => /^(child|kid|son|daughter)$/.test(w));
+  const other = (c: Candidate) =>
+    child && c.askedOf !== null && RELATION.test(c.askedOf) && !THIRD_PARTY.test(c.askedOf);
+  const theirs = cands.filter((c) => c.askedOf !== null && !other(c));
   if (theirs.length > 0) return theirs;
   if (forSomeoneElse) return [];
   // The agent asks the caller whether they are one ("are you a new patient with us") and the caller speaks of no
@@ -237,7 +320,7 @@ function forField(
     new RegExp(`\\b(?:are|were) you (?:an? )?(?:\\w+ )?${role}s?\\b`, 'i').test(ex.questions.join(' ')),
   );
   const self = askedRole && !callers.some((c) => OTHER_PERSON.test(c.text));
-  return cands.filter((c) => c.asked || (self && c.askedOf === null));
+  return cands.filter((c) => (c.asked && !other(c)) || (self && c.askedOf === null));
 }
 
 /** The name a caller turn gives, with its own corrections, completion and confirmed read-back applied. */
@@ -250,6 +333,9 @@ function candidateAt(
   const { text, index } = callers[k];
   const question = questionBefore(d, index);
   const asked = NAME_QUESTION.test(question);
+  // "whats the name of the business", "the restaurants name": the answer names a thing, not a person.
+  const thing = asked ? nameAskedOf(question) : null;
+  if (thing && NAMED_THING.test(thing)) return null;
   const found = candidateIn(d, text, index, asked, k === 0, excluded);
   if (!found) {
     // "the last name on the file should be ramaswamy": a surname alone, to complete a first name said before.
@@ -276,6 +362,7 @@ function candidateAt(
     excluded,
     (w) => agentSays(w) || spelled(w),
   );
+  name = restated(name, text) ?? confirmedOnFile(d, name, index) ?? name;
   const ex = exchangeAt(d, index);
   // A read-back the caller confirmed, with the same first name, settles the spelling.
   if (ex?.readBack?.confirmed === true) {
@@ -312,11 +399,91 @@ function surnameOnly(name: string, index: number, question: string): Candidate {
   };
 }
 
-/** Whether `b` is `a` or a fuller form of it: "Victor" -> "Victor Salazar", "Jen" -> "Jennifer Kowalczyk". */
+/** Whether two names open alike: "debs" and "deborah", "bernie" and "bernard" (a short form and its full one). */
+const sameStart = (a: string, b: string) =>
+  a.length >= 3 && b.slice(0, 3).toLowerCase() === a.slice(0, 3).toLowerCase();
+
+/**
+ * A first name the caller restates in full in the same breath: "debs well deborah lin", "Jen, I mean Jennifer
+ * Ames". The full name opens like the short one, and its second word can be a surname.
+ */
+function restated(name: string, text: string): string | null {
+  if (name.includes(' ')) return null;
+  const m = new RegExp(
+    `(?<![\\w${LO}])${name}[\\s,.]+(?:well|i mean|or|actually|sorry|like)[\\s,.]+(?:(?:its|it's|it is)\\s+)?([${LO}${UP}'-]+)\\s+([${LO}${UP}'-]+)`,
+    'i',
+  ).exec(text);
+  if (!m) return null;
+  const [first, last] = [m[1].toLowerCase(), m[2].toLowerCase()];
+  if (!sameStart(name, first) || !nameLike(first) || !surnameLike(last)) return null;
+  return `${titled(first)} ${titled(last)}`;
+}
+
+/**
+ * The full name on file the agent reads out, which the caller confirms ("got it bernard walsh on elm street" -
+ * "yep thats me"): the caller's first name or a short form of it ("bernie"), followed by a surname.
+ */
+function confirmedOnFile(d: Dialogue, name: string, index: number): string | null {
+  if (name.includes(' ')) return null;
+  for (let i = index + 1; i + 1 < d.turns.length; i++) {
+    const [agent, reply] = [d.turns[i], d.turns[i + 1]];
+    if (agent.role !== 'agent' || reply.role !== 'caller' || polarity(reply.text) !== true) continue;
+    if (OTHER_PERSON.test(reply.text)) continue;
+    const toks = tokensOf(agent.text);
+    for (let k = 0; k + 1 < toks.length; k++) {
+      const [first, last] = [toks[k].w, toks[k + 1].w];
+      if (!sameStart(name, first) || !nameLike(first) || !surnameLike(last)) continue;
+      if (!/^\s+$/.test(agent.text.slice(toks[k].end, toks[k + 1].start))) continue;
+      return `${titled(first)} ${titled(last)}`;
+    }
+  }
+  return null;
+}
+
+/** Edit distance at most one between two words: one letter changed, added or dropped. */
+function oneEditApart(a: string, b: string): boolean {
+  if (a === b || Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return a.slice(i + 1) === b.slice(i + 1) || a.slice(i) === b.slice(i + 1) || a.slice(i + 1) === b.slice(i);
+}
+
+/**
+ * The surname as the caller spells it when speech-to-text wrote it one letter off ("kowalski" - "k o w a l s k y
+ * like my name"): a run of spelled letters, or its tail, with the same first letter, one edit from the surname.
+ */
+function spelledSurnameOf(surname: string, texts: string[]): string | null {
+  const w = surname.toLowerCase();
+  if (w.length < 4 || !/^[a-z]+$/.test(w)) return null;
+  for (const text of texts) {
+    const runs = tokensOf(text)
+      .map((t) => (t.w.length === 1 ? t.w : ' '))
+      .join('')
+      .split(' ');
+    // The spelling may follow a lone letter word of the sentence ("with a y k o w a l s k y"): its tail counts.
+    for (const run of runs)
+      for (let k = 0; k + 4 <= run.length; k++)
+        if (run[k] === w[0] && oneEditApart(run.slice(k), w)) return run.slice(k);
+  }
+  return null;
+}
+
+/**
+ * Whether `b` is `a` or a fuller form of it: "Victor" -> "Victor Salazar", "Jen" -> "Jennifer Kowalczyk", "Tom" ->
+ * "Thomas Bellwether".
+ */
 function sameOrLonger(a: string, b: string): boolean {
   if (b === a || b.toLowerCase().startsWith(`${a.toLowerCase()} `)) return true;
   const [x, y] = [a.toLowerCase().split(' '), b.toLowerCase().split(' ')];
-  return x.length === 1 && y.length > 1 && x[0].length >= 3 && y[0].startsWith(x[0]);
+  return x.length === 1 && y.length > 1 && x[0].length >= 3 && shortFormOf(x[0], y[0]);
+}
+
+/** "tom" of "thomas", "kate" of "katherine", "jen" of "jennifer": same first letter, its letters in order. */
+function shortFormOf(short: string, full: string): boolean {
+  if (short[0] !== full[0]) return false;
+  let k = 0;
+  for (const c of full) if (c === short[k]) k++;
+  return k === short.length;
 }
 
 /** Name fields for a thing or for someone other than the caller or their party: medication_name, doctor_name. */
@@ -329,6 +496,9 @@ export function extractName(ctx: Context, field: FieldSpec): Finding<string> | n
   const excluded = agentNames(ctx.turns);
   const callers = callerTurns(d);
   const cands = callers.flatMap((_c, k) => candidateAt(d, callers, k, excluded) ?? []);
+  for (const c of confirmedByCaller(d, excluded))
+    if (!cands.some((x) => x.index === c.index && x.name === c.name)) cands.push(c);
+  cands.sort((a, b) => a.index - b.index);
   // Someone named by their relation in a turn that gives another name too ("this is angela my son jaden ...").
   for (const { text, index } of callers)
     for (const r of relativesNamed(d, text))
@@ -349,6 +519,20 @@ export function extractName(ctx: Context, field: FieldSpec): Finding<string> | n
     else if (sameOrLonger(c.name, chosen.name)) continue;
     else if (c.lastName && !c.name.includes(' ') && !chosen.name.includes(' ') && !chosen.surnameOnly)
       chosen = { ...c, name: `${chosen.name} ${c.name}`, surnameOnly: false };
+    // "can i get a last name" - "delgado reyes two words": a surname of two words, asked for alone.
+    else if (
+      c.lastName &&
+      c.asked &&
+      !/\b(first|full)\b/i.test(c.question) &&
+      c.name.split(' ').length === 2 &&
+      // Said as two words, not one hyphenated ("wojcik-bauer"), which speech-to-text may not have kept.
+      callers.some(
+        (x) => x.index === c.index && new RegExp(`\\b${c.name.replace(' ', '\\s+')}\\b`, 'i').test(x.text),
+      ) &&
+      !chosen.name.includes(' ') &&
+      !chosen.surnameOnly
+    )
+      chosen = { ...c, name: `${chosen.name} ${c.name}`, surnameOnly: false };
     else if (c.surnameOnly) continue;
     else if (c.correcting) chosen = c;
     // Two different names and nothing says which is the caller's: a guess would be as likely wrong.
@@ -365,7 +549,15 @@ export function extractName(ctx: Context, field: FieldSpec): Finding<string> | n
       surnameAnswer(c.text),
   );
   if (unread && !chosen.name.includes(' ')) return null;
-  const name = chosen.name;
+  const words = chosen.name.split(' ');
+  const spelled =
+    words.length > 1
+      ? spelledSurnameOf(
+          words.at(-1) ?? '',
+          callers.map((c) => c.text),
+        )
+      : null;
+  const name = spelled ? [...words.slice(0, -1), titled(spelled)].join(' ') : chosen.name;
   const where = callers.find(
     (c) => c.index >= chosen.index && c.text.toLowerCase().includes(name.toLowerCase()),
   );

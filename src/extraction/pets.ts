@@ -36,6 +36,17 @@ function spokenPetNames(ctx: Context): Map<string, Finding<string>> {
       let p = k + 2;
       const named = NAMED.find((n) => n.every((w, i) => toks[p + i]?.w === w));
       if (named) p += named.length;
+      // "our dog this morning biscuit" - "how often does biscuit take ...": a name a few words on, which the
+      // agent then asks about as the one who does something.
+      const later = toks
+        .slice(p + 1, p + 5)
+        .find((t) => nameLike(t.w) && !/(ing|ed|ly)$/.test(t.w) && agentAsksAbout(ctx, t.w));
+      if (later && !(toks[p] && nameLike(toks[p].w))) {
+        const value = titled(later.w);
+        if (!found.has(value))
+          found.set(value, { value, evidence: cite(ctx.turns, index, later.start, later.end) });
+        continue;
+      }
       const tok = toks[p];
       if (!tok || !nameLike(tok.w) || /(ing|ed|ly)$/.test(tok.w)) continue;
       const adjacent = /^[\s,]*$/.test(text.slice(toks[p - 1].end, tok.start));
@@ -50,6 +61,12 @@ function spokenPetNames(ctx: Context): Map<string, Finding<string>> {
     }
   }
   return found;
+}
+
+/** Whether an agent turn asks what `word` does or is, as of someone named so ("does biscuit take", "is luna eating"). */
+function agentAsksAbout(ctx: Context, word: string): boolean {
+  const re = new RegExp(`\\b(?:does|did|is|was|has|had|will|can|should)\\s+${word}\\s+[a-z]+`, 'i');
+  return ctx.turns.some((t) => t.role === 'agent' && re.test(t.text));
 }
 
 export function extractPetName(ctx: Context): Finding<string> | null {

@@ -55,6 +55,27 @@ const ordinary = (w: string) => {
 };
 export const nameLike = (w: string) =>
   w.length >= 2 && /^[a-zß-öø-ÿ][a-zß-öø-ÿ'-]*$/.test(w) && !ordinary(w) && !NUMBER_WORD.test(w);
+/**
+ * An adverb: "-ly" after an ordinary word ("really", "quickly") or an adjective's ending ("honestly", "totally",
+ * "seriously", "probably"). A given name may end so too ("lily", "emily", "kelly", "beverly", "kimberly").
+ */
+function adverbLike(w: string): boolean {
+  const m = /^([a-z'-]{3,})ly$/.exec(w);
+  if (!m) return false;
+  const stem = m[1];
+  return (
+    isCommonWord(stem) ||
+    isCommonWord(`${stem}e`) ||
+    isCommonWord(`${stem}le`) ||
+    // "happily", "easily": a -y adjective.
+    (stem.endsWith('i') && isCommonWord(`${stem.slice(0, -1)}y`)) ||
+    (stem.length >= 4 &&
+      /(?:ful|ous|al|ive|ent|ant|less|ic|est|ost|ate|ite|ute|ete|ed|ing|ish|ual|ary|ab|ib|ct|ar|ight|ong)$/.test(
+        stem,
+      ))
+  );
+}
+
 /** A word that may be a surname: name-like and not a verb form ("calling", "checking"). */
 export const surnameLike = (w: string) => nameLike(w) && !/ing$/.test(w);
 const TITLE_WORD = /^(mr|mrs|ms|miss|mister|missus|dr|doctor)$/;
@@ -114,9 +135,15 @@ export function spelledForm(toks: Tok[], word: string): string {
  */
 function addressedInLowerCase(text: string, word: string): boolean {
   if (text !== text.toLowerCase()) return false;
-  return new RegExp(
-    `(?:^|\\b(?:hi|hey|hello|thanks|thank you|ok|okay|great|perfect|alright|sure|got it|and|so)\\s+)${word}(?![\\w${LO}'’-])`,
-  ).test(text.trim());
+  return (
+    new RegExp(
+      `(?:^|\\b(?:hi|hey|hello|thanks|thank you|ok|okay|great|perfect|alright|sure|got it|and|so)\\s+)${word}(?![\\w${LO}'’-])`,
+    ).test(text.trim()) ||
+    // "sorry to hear that nadia can i ask why": the name closing a clause, before the agent's question.
+    new RegExp(
+      `\\b${word}\\s+(?:can|could|would|may|what|whats|how|when|where|do|did)\\s+(?:i|you|we|ya)\\b`,
+    ).test(text)
+  );
 }
 
 /** Whether an agent turn after `index` (the next three) addresses the caller by `word`, written as a name. */
@@ -158,6 +185,9 @@ const STRONG_INTROS = [
   ['my', "name's"],
   ['name', 'is'],
   ['call', 'me'],
+  // "under hollis thats me dennis hollis": the caller owning the name on file.
+  ['thats', 'me'],
+  ["that's", 'me'],
 ];
 /** Introductions that can as well begin anything else ("its broken", "im calling"): trusted only opening the turn. */
 const WEAK_INTROS = [['it', 'is'], ["it's"], ['its'], ["i'm"], ['im'], ['i', 'am']];
@@ -273,6 +303,17 @@ export function spokenName(
   const lead = toks.findIndex((t) => nameLike(t.w));
   const starts = startsIn(toks, opts.asked, opts.first);
   if (lead >= 0 && (here(lead + 1) || here(lead + 2))) starts.push({ at: lead, kind: 'weak', owner: null });
+  // "hey alex gary here": the name right before "here", after a greeting of the agent by name.
+  for (let k = 1; k < toks.length; k++)
+    if (here(k) && !opts.excluded.has(toks[k - 1].w)) {
+      const two = k >= 2 && nameLike(toks[k - 2].w) && !opts.excluded.has(toks[k - 2].w);
+      const at = two && surnameLike(toks[k - 1].w) ? k - 2 : k - 1;
+      // "my son tyler here": someone else's name, said after their relation.
+      if (PERSON.test(toks[at - 1]?.w ?? '') || /^(my|our|his|her|their)$/.test(toks[at - 1]?.w ?? ''))
+        continue;
+      // An introduction of the speaker: before any other name the turn gives ("my boss lena park asked").
+      if (at !== lead && nameLike(toks[at].w)) starts.unshift({ at, kind: 'weak', owner: null });
+    }
   // "its for me um kevin": asked, the first word that can be a name, once the agent or a spelling confirms it.
   if (lead >= 0 && opts.asked) starts.push({ at: lead, kind: 'lead', owner: null });
   for (const s of starts) {
@@ -282,7 +323,8 @@ export function spokenName(
     // "dw": a first name without a vowel is initials or a garbled word ("ng" is a surname only).
     if (!first || !nameLike(first.w) || !/[aeiouyà-öø-ÿ]/.test(first.w)) continue;
     // "its raining", "im locked out", "its really bad": a verb form or an adverb, not a first name.
-    const verbLike = /(ing|ly)$/.test(first.w) || (s.kind === 'weak' && /ed$/.test(first.w));
+    const verbLike =
+      /ing$/.test(first.w) || adverbLike(first.w) || (s.kind === 'weak' && /ed$/.test(first.w));
     let q = spelledAt(toks, p + 1, first.w);
     let confirmed =
       addressed(d, index, first.w, opts.excluded) ||
@@ -299,9 +341,24 @@ export function spokenName(
     }
     const next = toks[q];
     const adjacent = next && /^[\s,.-]*$/.test(text.slice(toks[q - 1].end, next.start));
-    const last = next && adjacent && surnameLike(next.w) ? next : null;
+    let last = next && adjacent && surnameLike(next.w) ? next : null;
     // "derek hume h u m e": the surname spelled out confirms the name too.
     if (last && spelledAt(toks, q + 1, last.w) > q + 1) confirmed = true;
+    // "anne marie cole c o l e": a third word spelled right after it is the surname, the second a middle name.
+    let middle: Tok | null = null;
+    const third = toks[q + 1];
+    if (
+      last &&
+      !confirmed &&
+      third &&
+      /^\s+$/.test(text.slice(last.end, third.start)) &&
+      surnameLike(third.w) &&
+      spelledAt(toks, q + 2, third.w) > q + 2
+    ) {
+      [middle, last] = [last, third];
+      q++;
+      confirmed = true;
+    }
     const end = last ? q + 1 : q;
     // A bare name opening the call ("frank delgado calling about ...") only with its own cue after it: two
     // words before "my" may as well be a thing ("water heater my basement ...").
@@ -314,7 +371,8 @@ export function spokenName(
     const ends = introduced && lower && !verbLike && s.kind !== 'lead' && cued && boundary(end, s);
     if (!confirmed && !ends) continue;
     const lastWord = last ? spelledForm(toks, last.w) : lastNameSaid(text);
-    const name = lastWord ? `${titled(first.w)} ${titled(lastWord)}` : titled(first.w);
+    const given = middle ? `${titled(first.w)} ${titled(middle.w)}` : titled(first.w);
+    const name = lastWord ? `${given} ${titled(lastWord)}` : given;
     if (opts.excluded.has(name.toLowerCase()) || opts.excluded.has(first.w)) continue;
     return { name, owner: s.owner };
   }
@@ -366,7 +424,13 @@ export function relativesNamed(d: Dialogue, text: string): SpokenName[] {
   for (let k = 0; k + 2 < toks.length; k++) {
     if (!/^(my|our)$/.test(toks[k].w) || !PERSON.test(toks[k + 1].w)) continue;
     const first = toks[k + 2];
-    if (!nameLike(first.w) || /(ing|ly|ed)$/.test(first.w) || !/[aeiouyà-öø-ÿ]/.test(first.w)) continue;
+    if (
+      !nameLike(first.w) ||
+      /(ing|ed)$/.test(first.w) ||
+      adverbLike(first.w) ||
+      !/[aeiouyà-öø-ÿ]/.test(first.w)
+    )
+      continue;
     if (!lower && !new RegExp(`^[${UP}]`).test(text.slice(first.start))) continue;
     const next = toks[k + 3];
     const adjacent = next && /^[\s,.-]*$/.test(text.slice(first.end, next.start));

@@ -41,14 +41,47 @@ export function questionOf(text: string): string {
   return m ? t.slice(m.index) : t;
 }
 
+/**
+ * The exchange with the agent's next turn as its read-back when that turn repeats a code of the answer, in
+ * speech-to-text's bare form too ("its m as in mary 4 7 2 2 b" - "m 4 7 2 2 b" - "no wait ..."). Unchanged when
+ * the agent repeats nothing of it.
+ */
+function withReadBack(turns: Dialogue['turns'], ex: Exchange): Exchange {
+  const [agent, reply] = [turns[ex.answerTurn + 1], turns[ex.answerTurn + 2]];
+  if (agent?.role !== 'agent' || reply?.role !== 'caller' || !readsBack(agent.text, ex.answer)) return ex;
+  return {
+    ...ex,
+    readBack: {
+      agentTurn: ex.answerTurn + 1,
+      text: agent.text,
+      replyTurn: ex.answerTurn + 2,
+      reply: reply.text,
+      confirmed: asksOnlyThat(agent.text) ? polarity(reply.text) : null,
+    },
+  };
+}
+
+/** What may follow a read-back code and still ask only about it: "right", "is that correct", "got it". */
+const READ_BACK_TAIL =
+  /^[\s,.?!]*(?:(?:is that|thats|that's|that is|did i get that)?\s*(?:right|correct|it|all)?\s*|got it|ok|okay)[\s,.?!]*$/i;
+
+/**
+ * Whether an agent's read-back asks nothing after the code: "TK4941, got it. What's happening?" or "r t nine
+ * nine zero and your license number" go on to another question, which the caller's yes or no answers instead.
+ */
+function asksOnlyThat(agentText: string): boolean {
+  const last = findIdentifiers(agentText).at(-1);
+  return !last || READ_BACK_TAIL.test(agentText.slice(last.end));
+}
+
 const cache = new WeakMap<Dialogue, Exchange[]>();
 
 /** The dialogue's exchanges, with those of unpunctuated agent turns added, in turn order. */
 export function askedExchanges(d: Dialogue): Exchange[] {
   const known = cache.get(d);
   if (known) return known;
-  const byTurn = new Map(d.exchanges.map((e) => [e.questionTurn, e]));
   const turns = d.turns;
+  const byTurn = new Map(d.exchanges.map((e) => [e.questionTurn, e.readBack ? e : withReadBack(turns, e)]));
   for (let i = 0; i + 1 < turns.length; i++) {
     if (byTurn.has(i) || turns[i].role !== 'agent' || turns[i + 1].role !== 'caller') continue;
     if (!unpunctuated(turns[i].text)) continue;
@@ -60,16 +93,7 @@ export function askedExchanges(d: Dialogue): Exchange[] {
       answer,
       polarity: polarity(answer),
     };
-    const [agent, reply] = [turns[i + 2], turns[i + 3]];
-    if (agent?.role === 'agent' && reply?.role === 'caller' && readsBack(agent.text, answer))
-      ex.readBack = {
-        agentTurn: i + 2,
-        text: agent.text,
-        replyTurn: i + 3,
-        reply: reply.text,
-        confirmed: polarity(reply.text),
-      };
-    byTurn.set(i, ex);
+    byTurn.set(i, withReadBack(turns, ex));
   }
   const all = [...byTurn.values()].sort((a, b) => a.questionTurn - b.questionTurn);
   cache.set(d, all);
