@@ -44,6 +44,7 @@ export type WorkerTuning = Pick<
   | 'maxConcurrentActivityTaskPolls'
   | 'maxConcurrentWorkflowTaskExecutions'
   | 'maxConcurrentActivityTaskExecutions'
+  | 'workflowThreadPoolSize'
 >;
 
 export const workflowsPath = require.resolve('../workflows');

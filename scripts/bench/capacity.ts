@@ -100,6 +100,7 @@ const TUNABLE = [
   'maxConcurrentWorkflowTaskExecutions',
   'maxConcurrentActivityTaskExecutions',
   'maxEagerActivityReservationsPerWorkflowTask',
+  'workflowThreadPoolSize',
 ] as const;
 
 function viaOption(given: string | undefined): 'api' | 'retell' {
