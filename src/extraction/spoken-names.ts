@@ -308,9 +308,6 @@ export function spokenName(
     if (here(k) && !opts.excluded.has(toks[k - 1].w)) {
       const two = k >= 2 && nameLike(toks[k - 2].w) && !opts.excluded.has(toks[k - 2].w);
       const at = two && surnameLike(toks[k - 1].w) ? k - 2 : k - 1;
-      // "my son tyler here": someone else's name, said after their relation.
-      if (PERSON.test(toks[at - 1]?.w ?? '') || /^(my|our|his|her|their)$/.test(toks[at - 1]?.w ?? ''))
-        continue;
       // An introduction of the speaker: before any other name the turn gives ("my boss lena park asked").
       if (at !== lead && nameLike(toks[at].w)) starts.unshift({ at, kind: 'weak', owner: null });
     }
