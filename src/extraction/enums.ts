@@ -1,3 +1,4 @@
+import { NUMBER_WORDS } from '../shared/number-words';
 import { ABOUT_THE_PAST, isYesNoQuestion } from './booleans';
 import { afterCorrection, callerTurns, cite, polarity, questions, sentences } from './dialogue';
 import { COMBINED, enumTerms, type Named, NEGATOR, named, stemsOf, type Token, tokens } from './enum-terms';
@@ -213,20 +214,6 @@ const WINDOW_STARTS: Record<string, number> = {
   evening: 17,
   night: 20,
 };
-const CLOCK_WORDS: Record<string, number> = {
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-};
 const CLOCK =
   /\b(after|around|about|at|from)\s+(?:like\s+)?(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)(?:[: ]?(?:\d{2}|thirty|fifteen|forty five))?\s*(am|pm|a\.m\.?|p\.m\.?|in the (?:morning|afternoon|evening)|at night)?(?![\w:])/gi;
 
@@ -239,7 +226,7 @@ function byClock(answer: string, offset: number, windows: [string, number][]): N
   const found = new Set<string>();
   let first: Named | null = null;
   for (const m of answer.matchAll(CLOCK)) {
-    let hour = CLOCK_WORDS[m[2].toLowerCase()] ?? Number(m[2]);
+    let hour = NUMBER_WORDS[m[2].toLowerCase()] ?? Number(m[2]);
     if (!(hour >= 1 && hour <= 12)) continue;
     const half = (m[3] ?? '').toLowerCase();
     const pm = /^p|afternoon|evening|night/.test(half) || (!half && hour <= 6);
